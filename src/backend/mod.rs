@@ -1,0 +1,5 @@
+//! Back ends: each turns a verified IR into one output format.
+
+pub mod dot;
+pub mod json;
+pub mod text;

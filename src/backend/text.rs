@@ -1,0 +1,66 @@
+//! `--emit ir`: a readable, line-per-node dump of the IR (the golden-file format).
+
+use crate::ir::{Ir, Op};
+use std::fmt::Write;
+
+pub fn emit(ir: &Ir, source: &str) -> String {
+    let mut out = String::new();
+    let [c, h, w] = ir.input_shape;
+    let _ = writeln!(out, "; nasc IR v1 — network {} (seed {})", ir.network, ir.seed);
+    let params: Vec<String> = ir.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let _ = writeln!(out, "; params: {}", if params.is_empty() { "(none)".into() } else { params.join(", ") });
+    let _ = writeln!(out, "; input [{c}, {h}, {w}] -> {} classes; {} nodes, {} edges", ir.classes, ir.graph.node_count(), ir.graph.edge_count());
+    let mut stage = usize::MAX;
+    for n in ir.topo_order() {
+        let node = &ir.graph[n];
+        if node.stage != stage && !matches!(node.op, Op::Input | Op::Output) {
+            stage = node.stage;
+            if let Some(s) = ir.stages.get(stage) {
+                let _ = writeln!(out, "\nstage {} {}", s.index, s.name);
+                for g in &s.graphs {
+                    let _ = writeln!(out, "  ; graph {} seed {} -> {} nodes, {} edges, aggregation {}", g.generator.describe(), g.seed, g.nodes, g.edges, g.aggregation.name());
+                }
+            }
+        }
+        let ins: Vec<String> = ir.inputs(n).iter().map(|i| format!("%{}", i.index())).collect();
+        let (line, col) = crate::diag::line_col(source, node.span.start);
+        let _ = writeln!(
+            out,
+            "  %{} = {}({}){} : {}  ; {} @{}:{}",
+            n.index(),
+            node.op.name(),
+            ins.join(", "),
+            attrs(&node.op),
+            node.shape,
+            node.name,
+            line,
+            col
+        );
+    }
+    out
+}
+
+fn attrs(op: &Op) -> String {
+    match op {
+        Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, bias } => {
+            let mut s = format!(" {}->{} k={}x{} s={stride} p={}x{}", in_channels, out_channels, kernel[0], kernel[1], padding[0], padding[1]);
+            if *groups != 1 {
+                s += &format!(" g={groups}");
+            }
+            if *dilation != 1 {
+                s += &format!(" d={dilation}");
+            }
+            if *bias {
+                s += " bias";
+            }
+            s
+        }
+        Op::BatchNorm { channels } => format!(" c={channels}"),
+        Op::MaxPool2d { kernel, stride, padding } | Op::AvgPool2d { kernel, stride, padding } => {
+            format!(" k={}x{} s={stride} p={padding}", kernel[0], kernel[1])
+        }
+        Op::Linear { in_features, out_features, bias } => format!(" {in_features}->{out_features}{}", if *bias { " bias" } else { "" }),
+        Op::Dropout { p } => format!(" p={p}"),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,542 @@
+//! The built-in vocabulary: ops, generators, aggregations and math functions, with their
+//! signatures. Argument binding (positional, then keyword) and per-argument checks.
+
+use super::{Checker, Value, as_f64, describe, type_err};
+use super::value::*;
+use crate::diag::{Code, Diagnostic, suggest};
+use crate::syntax::{Arg, Ident, Span};
+
+#[derive(Clone, Copy)]
+enum Ty {
+    Int,
+    Num,
+    Kernel,
+    Bool,
+    Ops,
+    Gen,
+    Agg,
+    List,
+}
+
+impl Ty {
+    fn name(self) -> &'static str {
+        match self {
+            Ty::Int => "int",
+            Ty::Num => "a number",
+            Ty::Kernel => "kernel",
+            Ty::Bool => "bool",
+            Ty::Ops => "an op pipeline",
+            Ty::Gen => "a generator",
+            Ty::Agg => "an aggregation",
+            Ty::List => "a list",
+        }
+    }
+}
+
+/// (name, type, required)
+type P = (&'static str, Ty, bool);
+
+struct Sig {
+    name: &'static str,
+    params: &'static [P],
+    summary: &'static str,
+}
+
+const SIGS: &[Sig] = &[
+    Sig { name: "conv", params: &[("kernel", Ty::Kernel, true), ("out", Ty::Int, false), ("stride", Ty::Int, false), ("padding", Ty::Int, false), ("groups", Ty::Int, false), ("dilation", Ty::Int, false), ("bias", Ty::Bool, false)], summary: "conv(kernel, out, stride=1, padding=same, groups=1, dilation=1, bias=false)" },
+    Sig { name: "sep_conv", params: &[("kernel", Ty::Kernel, true), ("out", Ty::Int, false), ("stride", Ty::Int, false)], summary: "sep_conv(kernel, out, stride=1)" },
+    Sig { name: "dw_conv", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("multiplier", Ty::Int, false)], summary: "dw_conv(kernel, stride=1, multiplier=1)" },
+    Sig { name: "bn", params: &[], summary: "bn" },
+    Sig { name: "relu", params: &[], summary: "relu" },
+    Sig { name: "identity", params: &[], summary: "identity" },
+    Sig { name: "global_avg_pool", params: &[], summary: "global_avg_pool" },
+    Sig { name: "flatten", params: &[], summary: "flatten" },
+    Sig { name: "max_pool", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("padding", Ty::Int, false)], summary: "max_pool(kernel, stride=kernel, padding=0)" },
+    Sig { name: "avg_pool", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("padding", Ty::Int, false)], summary: "avg_pool(kernel, stride=kernel, padding=0)" },
+    Sig { name: "linear", params: &[("out", Ty::Int, true), ("bias", Ty::Bool, false)], summary: "linear(out, bias=true)" },
+    Sig { name: "dropout", params: &[("p", Ty::Num, true)], summary: "dropout(p)" },
+    Sig { name: "random", params: &[("graph", Ty::Gen, true), ("channels", Ty::Int, true), ("stride", Ty::Int, false), ("node", Ty::Ops, false), ("agg", Ty::Agg, false)], summary: "random(graph, channels, stride=2, node=relu -> sep_conv(3x3) -> bn, agg=weighted_sum)" },
+    Sig { name: "WS", params: &[("n", Ty::Int, true), ("k", Ty::Int, true), ("p", Ty::Num, true), ("seed", Ty::Int, false)], summary: "WS(n, k, p, seed=derived)" },
+    Sig { name: "ER", params: &[("n", Ty::Int, true), ("p", Ty::Num, true), ("seed", Ty::Int, false)], summary: "ER(n, p, seed=derived)" },
+    Sig { name: "BA", params: &[("n", Ty::Int, true), ("m", Ty::Int, true), ("seed", Ty::Int, false)], summary: "BA(n, m, seed=derived)" },
+    Sig { name: "graph", params: &[("n", Ty::Int, true), ("edges", Ty::List, true)], summary: "graph(n, [0 -> 1 -> 2, ...])" },
+    Sig { name: "round", params: &[("x", Ty::Num, true)], summary: "round(x)" },
+    Sig { name: "floor", params: &[("x", Ty::Num, true)], summary: "floor(x)" },
+    Sig { name: "ceil", params: &[("x", Ty::Num, true)], summary: "ceil(x)" },
+    Sig { name: "min", params: &[("a", Ty::Num, true), ("b", Ty::Num, true)], summary: "min(a, b)" },
+    Sig { name: "max", params: &[("a", Ty::Num, true), ("b", Ty::Num, true)], summary: "max(a, b)" },
+];
+
+/// Planned functions: recognised so the user gets "planned", not "unknown".
+const PLANNED: &[&str] = &["choice", "range", "anynet", "regnet", "cell", "motif", "dnw", "nasnet", "darts"];
+
+const CONSTANTS: &[&str] = &["true", "false"];
+
+fn all_names() -> impl Iterator<Item = &'static str> {
+    SIGS.iter().map(|s| s.name).chain(Agg::NAMES.iter().map(|(n, _)| *n)).chain(CONSTANTS.iter().copied())
+}
+
+/// A bare name that is not a parameter or definition: an op with no arguments, an
+/// aggregation, or a constant.
+pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
+    let n = id.name.as_str();
+    if let Some((_, a)) = Agg::NAMES.iter().find(|(name, _)| *name == n) {
+        return Value::Agg(*a);
+    }
+    match n {
+        "true" => return Value::Bool(true),
+        "false" => return Value::Bool(false),
+        _ => {}
+    }
+    if SIGS.iter().any(|s| s.name == n) {
+        return call(cx, id, &[], id.span);
+    }
+    let mut d = if let Some(later) = cx.later.get(n) {
+        Diagnostic::error(Code::UnknownName, id.span, format!("`{n}` is used before its definition"))
+            .label("used here")
+            .related(*later, "defined later here")
+            .help("move the definition above its first use")
+    } else {
+        Diagnostic::error(Code::UnknownName, id.span, format!("unknown name `{n}`")).label("not defined")
+    };
+    if d.help.is_none() {
+        let mut cands: Vec<String> = cx.locals.keys().chain(cx.globals.keys()).cloned().collect();
+        cands.extend(all_names().map(String::from));
+        let hint = suggest(n, &cands);
+        d = d.help(hint.unwrap_or_else(|| "define it with `let` or as a network parameter".into()));
+    }
+    cx.err(d)
+}
+
+/// Binds the arguments of a call to the signature's parameters.
+fn bind(cx: &mut Checker, sig: &Sig, args: &[Arg], vals: Vec<Value>, call_span: Span, callee: &Ident) -> Option<Vec<Option<(Value, Span)>>> {
+    let mut out: Vec<Option<(Value, Span)>> = vec![None; sig.params.len()];
+    let mut ok = true;
+    let mut pos = 0usize;
+    for (a, v) in args.iter().zip(vals) {
+        let idx = match &a.name {
+            None => {
+                let i = pos;
+                pos += 1;
+                if i >= sig.params.len() {
+                    cx.diags.push(
+                        Diagnostic::error(Code::Arity, a.span, format!("`{}` takes at most {} argument{}, found more", sig.name, sig.params.len(), if sig.params.len() == 1 { "" } else { "s" }))
+                            .label("extra argument")
+                            .help(format!("signature: {}", sig.summary)),
+                    );
+                    ok = false;
+                    continue;
+                }
+                i
+            }
+            Some(k) => match sig.params.iter().position(|p| p.0 == k.name) {
+                Some(i) => i,
+                None => {
+                    let mut d = Diagnostic::error(Code::UnknownKwarg, k.span, format!("`{}` has no parameter `{}`", sig.name, k.name)).label("unknown keyword");
+                    d = d.help(match suggest(&k.name, sig.params.iter().map(|p| p.0)) {
+                        Some(h) => format!("{h} (signature: {})", sig.summary),
+                        None => format!("signature: {}", sig.summary),
+                    });
+                    cx.diags.push(d);
+                    ok = false;
+                    continue;
+                }
+            },
+        };
+        if let Some((_, first)) = &out[idx] {
+            cx.diags.push(
+                Diagnostic::error(Code::DuplicateArg, a.span, format!("argument `{}` of `{}` given twice", sig.params[idx].0, sig.name))
+                    .label("second value")
+                    .related(*first, "first value")
+                    .help(format!("signature: {}", sig.summary)),
+            );
+            ok = false;
+            continue;
+        }
+        out[idx] = Some((v, a.value.span));
+    }
+    let missing: Vec<&str> = sig.params.iter().zip(&out).filter(|(p, v)| p.2 && v.is_none()).map(|(p, _)| p.0).collect();
+    if !missing.is_empty() {
+        cx.diags.push(
+            Diagnostic::error(Code::Arity, if args.is_empty() { callee.span } else { call_span }, format!("`{}` is missing argument{} {}", sig.name, if missing.len() == 1 { "" } else { "s" }, missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")))
+                .label("called here")
+                .help(format!("signature: {}", sig.summary)),
+        );
+        ok = false;
+    }
+    // Type of each argument.
+    for (i, slot) in out.iter_mut().enumerate() {
+        let Some((v, s)) = slot.take() else { continue };
+        let (pname, ty, _) = sig.params[i];
+        let conv = match (ty, v) {
+            (_, Value::Poison) => {
+                ok = false;
+                None
+            }
+            (Ty::Int, v @ Value::Int(_)) => Some(v),
+            (Ty::Num, v @ (Value::Int(_) | Value::Float(_))) => Some(v),
+            (Ty::Kernel, v @ Value::Kernel(..)) => Some(v),
+            (Ty::Kernel, Value::Int(k)) if k >= 1 && k <= u32::MAX as i64 => Some(Value::Kernel(k as u32, k as u32)),
+            (Ty::Bool, v @ Value::Bool(_)) => Some(v),
+            (Ty::Ops, v @ Value::Ops(_)) => Some(v),
+            (Ty::Gen, v @ Value::Gen(_)) => Some(v),
+            (Ty::Agg, v @ Value::Agg(_)) => Some(v),
+            (Ty::List, v @ Value::List(_)) => Some(v),
+            (ty, v) => {
+                cx.diags.push(type_err(s, ty.name(), &v, &format!("argument `{pname}` of `{}`", sig.name)));
+                ok = false;
+                None
+            }
+        };
+        *slot = conv.map(|v| (v, s));
+    }
+    ok.then_some(out)
+}
+
+struct Args(Vec<Option<(Value, Span)>>);
+
+impl Args {
+    fn get(&self, i: usize) -> Option<&(Value, Span)> {
+        self.0.get(i).and_then(|x| x.as_ref())
+    }
+    fn int(&self, i: usize) -> Option<(i64, Span)> {
+        match self.get(i) {
+            Some((Value::Int(v), s)) => Some((*v, *s)),
+            _ => None,
+        }
+    }
+    fn num(&self, i: usize) -> Option<(f64, Span)> {
+        self.get(i).map(|(v, s)| (as_f64(v), *s))
+    }
+    fn kernel(&self, i: usize) -> Option<(u32, u32, Span)> {
+        match self.get(i) {
+            Some((Value::Kernel(h, w), s)) => Some((*h, *w, *s)),
+            _ => None,
+        }
+    }
+    fn bool(&self, i: usize) -> Option<bool> {
+        match self.get(i) {
+            Some((Value::Bool(b), _)) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+/// Range check of an integer argument: `lo <= v` (and `v <= hi` if given).
+fn int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Option<i64>, what: &str, help: &str, default: u32) -> Option<u32> {
+    let Some((v, s)) = a else { return Some(default) };
+    let hi = hi.unwrap_or(u32::MAX as i64);
+    if v < lo || v > hi {
+        let bound = if hi == u32::MAX as i64 { format!("at least {lo}") } else { format!("between {lo} and {hi}") };
+        cx.diags.push(Diagnostic::error(Code::Range, s, format!("{what} must be {bound}, found {v}")).label(format!("{v} is out of range")).help(help.to_string()));
+        return None;
+    }
+    Some(v as u32)
+}
+
+fn opt_int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, what: &str, help: &str) -> Result<Option<u32>, ()> {
+    match a {
+        None => Ok(None),
+        Some(_) => int_in(cx, a, lo, None, what, help, 0).map(Some).ok_or(()),
+    }
+}
+
+fn gen_err(span: Span, msg: String, label: &str, help: &str) -> Diagnostic {
+    Diagnostic::error(Code::GeneratorParam, span, msg).label(label.to_string()).help(help.to_string())
+}
+
+pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], span: Span) -> Value {
+    let n = callee.name.as_str();
+    let Some(sig) = SIGS.iter().find(|s| s.name == n) else {
+        for a in args {
+            cx.eval(&a.value);
+        }
+        if PLANNED.contains(&n) {
+            return cx.err(
+                Diagnostic::error(Code::Planned, callee.span, format!("`{n}(...)` is planned but not available in this version of nasc"))
+                    .label("planned")
+                    .help("see \"Planned constructs\" in the language reference (README.md)"),
+            );
+        }
+        let known = cx.locals.contains_key(n) || cx.globals.contains_key(n);
+        let mut d = Diagnostic::error(Code::UnknownOp, callee.span, format!("unknown operation `{n}`")).label(if known { "a definition, not a function" } else { "not an op or function" });
+        d = d.help(if known {
+            format!("`{n}` is a definition: use it by name, without arguments")
+        } else {
+            suggest(n, SIGS.iter().map(|s| s.name)).unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
+        });
+        return cx.err(d);
+    };
+    let vals: Vec<Value> = args.iter().map(|a| cx.eval(&a.value)).collect();
+    let Some(a) = bind(cx, sig, args, vals, span, callee) else { return Value::Poison };
+    let a = Args(a);
+    let op = |kind: OpKind| Value::Ops(vec![OpInst { kind, span, def: None }]);
+    const CH: &str = "channel counts are positive integers";
+    const ST: &str = "strides are positive integers (1 keeps the resolution, 2 halves it)";
+    macro_rules! need {
+        ($e:expr) => {
+            match $e {
+                Some(v) => v,
+                None => return Value::Poison,
+            }
+        };
+    }
+    match n {
+        "conv" => {
+            let (kh, kw, _) = need!(a.kernel(0));
+            let out = need!(opt_int_in(cx, a.int(1), 1, "output channels", CH).ok());
+            let stride = need!(int_in(cx, a.int(2), 1, None, "stride", ST, 1));
+            let padding = match a.int(3) {
+                None => None,
+                Some(p) => Some(need!(int_in(cx, Some(p), 0, None, "padding", "padding is zero or more pixels", 0))),
+            };
+            let groups = need!(int_in(cx, a.int(4), 1, None, "groups", "groups is a positive divisor of the channel counts", 1));
+            let dilation = need!(int_in(cx, a.int(5), 1, None, "dilation", "dilation is a positive integer", 1));
+            let bias = a.bool(6).unwrap_or(false);
+            op(OpKind::Conv { kh, kw, out, stride, padding, groups, dilation, bias })
+        }
+        "sep_conv" => {
+            let (kh, kw, _) = need!(a.kernel(0));
+            let out = need!(opt_int_in(cx, a.int(1), 1, "output channels", CH).ok());
+            let stride = need!(int_in(cx, a.int(2), 1, None, "stride", ST, 1));
+            op(OpKind::SepConv { kh, kw, out, stride })
+        }
+        "dw_conv" => {
+            let (kh, kw, _) = need!(a.kernel(0));
+            let stride = need!(int_in(cx, a.int(1), 1, None, "stride", ST, 1));
+            let multiplier = need!(int_in(cx, a.int(2), 1, None, "multiplier", "the depth multiplier is a positive integer", 1));
+            op(OpKind::DwConv { kh, kw, stride, multiplier })
+        }
+        "bn" => op(OpKind::BatchNorm),
+        "relu" => op(OpKind::Relu),
+        "identity" => op(OpKind::Identity),
+        "global_avg_pool" => op(OpKind::GlobalAvgPool),
+        "flatten" => op(OpKind::Flatten),
+        "max_pool" | "avg_pool" => {
+            let (kh, kw, _) = need!(a.kernel(0));
+            let stride = need!(opt_int_in(cx, a.int(1), 1, "stride", ST).ok());
+            let padding = need!(int_in(cx, a.int(2), 0, None, "padding", "padding is zero or more pixels", 0));
+            let max_pad = kh.min(kw) / 2;
+            if padding > max_pad {
+                let s = a.int(2).map_or(span, |x| x.1);
+                return cx.err(Diagnostic::error(Code::Range, s, format!("pooling padding must be at most half the kernel ({max_pad}), found {padding}")).label("too much padding").help("pad at most kernel/2 pixels"));
+            }
+            op(if n == "max_pool" { OpKind::MaxPool { kh, kw, stride, padding } } else { OpKind::AvgPool { kh, kw, stride, padding } })
+        }
+        "linear" => {
+            let out = need!(int_in(cx, a.int(0), 1, None, "output features", CH, 1));
+            op(OpKind::Linear { out, bias: a.bool(1).unwrap_or(true) })
+        }
+        "dropout" => {
+            let (p, s) = need!(a.num(0));
+            if !(0.0..1.0).contains(&p) {
+                return cx.err(Diagnostic::error(Code::Range, s, format!("dropout probability must be in [0, 1), found {p}")).label("out of range").help("the probability of zeroing an activation, e.g. dropout(0.2)"));
+            }
+            op(OpKind::Dropout { p })
+        }
+        "random" => {
+            let Some((Value::Gen(graph), _)) = a.get(0).cloned() else { return Value::Poison };
+            let channels = need!(int_in(cx, a.int(1), 1, None, "stage channels", CH, 1));
+            let stride = need!(int_in(cx, a.int(2), 1, None, "stride", ST, 2));
+            let node = match a.get(3) {
+                Some((Value::Ops(ops), s)) => {
+                    if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_))) {
+                        return cx.err(Diagnostic::error(Code::Type, *s, "a node op cannot itself contain a random graph").label("nested random graph").help("node ops are pipelines of primitive ops, e.g. relu -> sep_conv(3x3) -> bn"));
+                    }
+                    if stride > 1 && !ops.iter().any(|o| o.kind.takes_stride()) {
+                        return cx.err(Diagnostic::error(Code::Range, *s, format!("this node op cannot apply the stage's stride {stride}")).label("no conv or pool in the node op").help("include a conv, sep_conv, dw_conv or pool, or give the stage stride=1"));
+                    }
+                    ops.clone()
+                }
+                _ => default_node(span),
+            };
+            let agg = match a.get(4) {
+                Some((Value::Agg(g), _)) => *g,
+                _ => Agg::WeightedSum,
+            };
+            op(OpKind::Random(Box::new(RandomOp { graph, channels, stride, node, agg })))
+        }
+        "WS" | "ER" | "BA" => generator(cx, n, &a, span),
+        "graph" => explicit_graph(cx, &a, span),
+        "round" | "floor" | "ceil" => {
+            let (x, s) = need!(a.num(0));
+            let r = match n {
+                "round" => x.round_ties_even(),
+                "floor" => x.floor(),
+                _ => x.ceil(),
+            };
+            if r.abs() > 9.0e18 {
+                return cx.err(Diagnostic::error(Code::Overflow, s, "value too large to round to an integer").label("too large").help("use smaller values"));
+            }
+            Value::Int(r as i64)
+        }
+        "min" | "max" => {
+            let (Some((x, _)), Some((y, _))) = (a.get(0).cloned(), a.get(1).cloned()) else { return Value::Poison };
+            let pick_first = if n == "min" { as_f64(&x) <= as_f64(&y) } else { as_f64(&x) >= as_f64(&y) };
+            match (x, y) {
+                (Value::Int(p), Value::Int(q)) => Value::Int(if pick_first { p } else { q }),
+                (p, q) => Value::Float(if pick_first { as_f64(&p) } else { as_f64(&q) }),
+            }
+        }
+        _ => Value::Poison,
+    }
+}
+
+/// The RandWire node op of papers.md §1: ReLU -> 3x3 separable conv -> BN.
+fn default_node(span: Span) -> Vec<OpInst> {
+    let mk = |kind| OpInst { kind, span, def: Some("randwire_node".into()) };
+    vec![mk(OpKind::Relu), mk(OpKind::SepConv { kh: 3, kw: 3, out: None, stride: 1 }), mk(OpKind::BatchNorm)]
+}
+
+fn seed_arg(cx: &mut Checker, a: &Args, i: usize) -> Result<Option<u64>, ()> {
+    match a.int(i) {
+        None => Ok(None),
+        Some((s, _)) if s >= 0 => Ok(Some(s as u64)),
+        Some((s, span)) => {
+            cx.diags.push(gen_err(span, format!("seed must be non-negative, found {s}"), "negative seed", "seeds are integers >= 0"));
+            Err(())
+        }
+    }
+}
+
+fn prob(cx: &mut Checker, a: &Args, i: usize, gname: &str) -> Option<f64> {
+    let (p, s) = a.num(i)?;
+    if !(0.0..=1.0).contains(&p) || p.is_nan() {
+        cx.diags.push(gen_err(s, format!("{gname}: probability p must be in [0, 1], found {p}"), "not a probability", "p is a probability between 0 and 1, e.g. 0.75"));
+        return None;
+    }
+    Some(p)
+}
+
+fn nodes(cx: &mut Checker, a: &Args, gname: &str) -> Option<usize> {
+    let (n, s) = a.int(0)?;
+    if n < 2 {
+        cx.diags.push(gen_err(s, format!("{gname}: a graph needs at least 2 nodes, found n = {n}"), "too few nodes", "RandWire stages use n = 16 or 32 nodes"));
+        return None;
+    }
+    if n > 10_000_000 {
+        cx.diags.push(gen_err(s, format!("{gname}: n = {n} exceeds the limit of 10,000,000 nodes"), "too many nodes", "use fewer nodes"));
+        return None;
+    }
+    Some(n as usize)
+}
+
+fn generator(cx: &mut Checker, g: &str, a: &Args, span: Span) -> Value {
+    let n = nodes(cx, a, g);
+    let generator = match g {
+        "WS" => {
+            let k = a.int(1).and_then(|(k, s)| {
+                let problem = if k < 2 {
+                    Some(format!("WS: k must be at least 2, found {k}"))
+                } else if k % 2 != 0 {
+                    Some(format!("WS: k must be even, found {k}"))
+                } else if n.is_some_and(|n| k as usize >= n) {
+                    Some(format!("WS: k must be smaller than n = {}, found {k}", n.unwrap_or(0)))
+                } else {
+                    None
+                };
+                match problem {
+                    Some(msg) => {
+                        cx.diags.push(gen_err(s, msg, "invalid k", "k is the (even) number of ring neighbours per node: 2 <= k < n, e.g. WS(32, 4, 0.75)"));
+                        None
+                    }
+                    None => Some(k as usize),
+                }
+            });
+            let p = prob(cx, a, 2, g);
+            match (n, k, p) {
+                (Some(n), Some(k), Some(p)) => Generator::WS { n, k, p },
+                _ => return Value::Poison,
+            }
+        }
+        "ER" => match (n, prob(cx, a, 1, g)) {
+            (Some(n), Some(p)) => Generator::ER { n, p },
+            _ => return Value::Poison,
+        },
+        _ => {
+            let m = a.int(1).and_then(|(m, s)| {
+                if m < 1 || n.is_some_and(|n| m as usize >= n) {
+                    cx.diags.push(gen_err(s, format!("BA: m must satisfy 1 <= m < n{}, found {m}", n.map_or(String::new(), |n| format!(" = {n}"))), "invalid m", "m is the number of edges each new node attaches, e.g. BA(32, 5)"));
+                    None
+                } else {
+                    Some(m as usize)
+                }
+            });
+            match (n, m) {
+                (Some(n), Some(m)) => Generator::BA { n, m },
+                _ => return Value::Poison,
+            }
+        }
+    };
+    let seed_idx = match g {
+        "WS" => 3,
+        _ => 2,
+    };
+    let Ok(seed) = seed_arg(cx, a, seed_idx) else { return Value::Poison };
+    Value::Gen(GenValue { generator, seed, span })
+}
+
+fn explicit_graph(cx: &mut Checker, a: &Args, span: Span) -> Value {
+    let Some(n) = nodes(cx, a, "graph") else { return Value::Poison };
+    let Some((Value::List(items), _)) = a.get(1).cloned() else { return Value::Poison };
+    let mut edges = Vec::new();
+    let mut spans = Vec::new();
+    let mut ok = true;
+    for (item, ispan) in items {
+        let path = match item {
+            Value::Path(p) => p,
+            Value::Poison => {
+                ok = false;
+                continue;
+            }
+            other => {
+                cx.diags.push(Diagnostic::error(Code::Type, ispan, format!("graph edges are paths like `0 -> 1 -> 2`, found {}", describe(&other))).label("not a path").help("list edges as paths of node indices: graph(4, [0 -> 1 -> 3, 0 -> 2 -> 3])"));
+                ok = false;
+                continue;
+            }
+        };
+        for (idx, s) in &path {
+            if *idx < 0 || *idx as usize >= n {
+                cx.diags.push(Diagnostic::error(Code::NodeIndex, *s, format!("node {idx} does not exist in a graph of {n} nodes")).label("out of range").help(format!("nodes are numbered 0 to {}", n - 1)));
+                ok = false;
+            }
+        }
+        for w in path.windows(2) {
+            let ((u, us), (v, vs)) = (w[0], w[1]);
+            if u == v {
+                cx.diags.push(Diagnostic::error(Code::Cycle, us.join(vs), format!("edge {u} -> {u} is a self-loop")).label("self-loop").help("an architecture graph must be acyclic"));
+                ok = false;
+            }
+            edges.push((u.max(0) as usize, v.max(0) as usize));
+            spans.push(us.join(vs));
+        }
+    }
+    if !ok {
+        return Value::Poison;
+    }
+    if let Some(i) = find_cycle(n, &edges) {
+        let (u, v) = edges[i];
+        return cx.err(
+            Diagnostic::error(Code::Cycle, spans[i], format!("edge {u} -> {v} closes a cycle"))
+                .label("this edge closes the cycle")
+                .help("an architecture graph must be acyclic: remove or reverse this edge"),
+        );
+    }
+    Value::Gen(GenValue { generator: Generator::Explicit { n, edges, spans }, seed: None, span })
+}
+
+/// Index of the first edge (in the given order) that closes a cycle, if any.
+fn find_cycle(n: usize, edges: &[(usize, usize)]) -> Option<usize> {
+    let mut g = petgraph::graphmap::DiGraphMap::<usize, (), std::hash::RandomState>::new();
+    for i in 0..n {
+        g.add_node(i);
+    }
+    for (i, &(u, v)) in edges.iter().enumerate() {
+        // Adding u -> v closes a cycle iff v already reaches u.
+        if petgraph::algo::has_path_connecting(&g, v, u, None) {
+            return Some(i);
+        }
+        g.add_edge(u, v, ());
+    }
+    None
+}

@@ -1,0 +1,551 @@
+//! Name resolution, evaluation of parameters and definitions, argument checking of every
+//! op and generator call. Produces an elaborated [`Network`] plus all diagnostics found.
+//! Shape checking happens during expansion, where shapes are known.
+
+mod builtins;
+pub mod value;
+
+pub use value::*;
+
+use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
+use crate::syntax::{self, BinOp, Expr, ExprKind, Ident, Item, Span, Stmt};
+use std::collections::{BTreeMap, HashMap};
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--set NAME=VALUE` overrides, in order.
+    pub overrides: Vec<(String, String)>,
+    /// `--seed S`: the network's `seed` parameter if it has one, else the base seed.
+    pub seed: Option<u64>,
+    /// `--network NAME` when a file defines several.
+    pub network: Option<String>,
+}
+
+/// Checks a parsed file. Returns the network (if no error stopped its elaboration) and
+/// every diagnostic (errors and warnings) found along the way.
+pub fn check(file: &syntax::File, opts: &Options) -> (Option<Network>, Diagnostics) {
+    let mut cx = Checker::default();
+    let net = cx.file(file, opts);
+    cx.warn_unused();
+    let ok = !cx.diags.has_errors();
+    (net.filter(|_| ok), cx.diags)
+}
+
+#[derive(Clone)]
+enum Slot<'a> {
+    Pending(&'a Expr),
+    InProgress,
+    Done(Value),
+}
+
+struct Binding<'a> {
+    slot: Slot<'a>,
+    span: Span,
+    used: bool,
+    kind: BindKind,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum BindKind {
+    Param,
+    Let,
+}
+
+#[derive(Default)]
+struct Checker<'a> {
+    diags: Diagnostics,
+    /// Top-level definitions: evaluated lazily (order does not matter), cycles reported.
+    globals: BTreeMap<String, Binding<'a>>,
+    /// Parameters and network-level `let`s, evaluated in order.
+    locals: BTreeMap<String, Binding<'a>>,
+    /// Network-level names defined later than the current statement (for better help).
+    later: HashMap<String, Span>,
+    in_global: bool,
+}
+
+impl<'a> Checker<'a> {
+    fn err(&mut self, d: Diagnostic) -> Value {
+        self.diags.push(d);
+        Value::Poison
+    }
+
+    fn file(&mut self, file: &'a syntax::File, opts: &Options) -> Option<Network> {
+        let mut networks: Vec<&syntax::Network> = Vec::new();
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for item in &file.items {
+            match item {
+                Item::Let(l) => {
+                    if let Some(first) = self.globals.get(&l.name.name).map(|b| b.span) {
+                        self.diags.push(duplicate(&l.name, first));
+                        continue;
+                    }
+                    self.globals.insert(
+                        l.name.name.clone(),
+                        Binding { slot: Slot::Pending(&l.value), span: l.name.span, used: false, kind: BindKind::Let },
+                    );
+                }
+                Item::Network(n) => {
+                    if let Some(first) = seen.get(&n.name.name) {
+                        self.diags.push(duplicate(&n.name, *first));
+                        continue;
+                    }
+                    seen.insert(n.name.name.clone(), n.name.span);
+                    networks.push(n);
+                }
+                Item::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
+            }
+        }
+        // Evaluate every top-level definition once, so errors in unused ones are reported too.
+        let names: Vec<String> = self.globals.keys().cloned().collect();
+        for n in names {
+            self.force_global(&n, None);
+        }
+        let net = match (&opts.network, networks.as_slice()) {
+            (None, []) => {
+                self.diags.push(
+                    Diagnostic::spanless(Code::NoNetwork, "this file defines no network")
+                        .help("add `network NAME(...) { input [3, 32, 32]  classes 10  stage ... }`"),
+                );
+                return None;
+            }
+            (None, [one]) => *one,
+            (None, many) => {
+                let names: Vec<&str> = many.iter().map(|n| n.name.name.as_str()).collect();
+                self.diags.push(
+                    Diagnostic::error(Code::NoNetwork, many[1].name.span, "this file defines several networks")
+                        .label("second network")
+                        .related(many[0].name.span, "first network")
+                        .help(format!("choose one with --network ({})", names.join(", "))),
+                );
+                return None;
+            }
+            (Some(want), nets) => match nets.iter().find(|n| &n.name.name == want) {
+                Some(n) => *n,
+                None => {
+                    let mut d = Diagnostic::spanless(Code::NoNetwork, format!("no network named `{want}` in this file"));
+                    if let Some(h) = suggest(want, nets.iter().map(|n| n.name.name.as_str())) {
+                        d = d.help(h);
+                    }
+                    self.diags.push(d);
+                    return None;
+                }
+            },
+        };
+        self.network(net, opts)
+    }
+
+    fn force_global(&mut self, name: &str, at: Option<Span>) -> Value {
+        let slot = match self.globals.get(name) {
+            Some(b) => b.slot.clone(),
+            None => return Value::Poison,
+        };
+        match slot {
+            Slot::Done(v) => v,
+            Slot::InProgress => {
+                let def = self.globals.get(name).map_or(Span::default(), |b| b.span);
+                self.err(
+                    Diagnostic::error(Code::RecursiveDef, at.unwrap_or(def), format!("`{name}` is defined in terms of itself"))
+                        .label("this use refers back to the definition being evaluated")
+                        .related(def, "defined here")
+                        .help("definitions cannot be recursive; break the cycle"),
+                )
+            }
+            Slot::Pending(expr) => {
+                if let Some(b) = self.globals.get_mut(name) {
+                    b.slot = Slot::InProgress;
+                }
+                let saved_in_global = std::mem::replace(&mut self.in_global, true);
+                let v = self.eval(expr);
+                self.in_global = saved_in_global;
+                let v = tag_def(v, name);
+                if let Some(b) = self.globals.get_mut(name) {
+                    b.slot = Slot::Done(v.clone());
+                }
+                v
+            }
+        }
+    }
+
+    fn network(&mut self, net: &'a syntax::Network, opts: &Options) -> Option<Network> {
+        // Parameters: defaults, then overrides.
+        let mut overrides: HashMap<&str, &str> = HashMap::new();
+        for (k, v) in &opts.overrides {
+            if !net.params.iter().any(|p| &p.name.name == k) {
+                let mut d = Diagnostic::error(Code::UnknownOverride, net.name.span, format!("`--set {k}=...`: network `{}` has no parameter `{k}`", net.name.name))
+                    .label("parameters are declared here");
+                let names: Vec<&str> = net.params.iter().map(|p| p.name.name.as_str()).collect();
+                d = d.help(suggest(k, names.iter().copied()).unwrap_or_else(|| format!("its parameters are: {}", if names.is_empty() { "(none)".into() } else { names.join(", ") })));
+                self.diags.push(d);
+            }
+            overrides.insert(k.as_str(), v.as_str());
+        }
+        let mut params = Vec::new();
+        for p in &net.params {
+            if let Some(b) = self.locals.get(&p.name.name) {
+                let first = b.span;
+                self.diags.push(duplicate(&p.name, first));
+                continue;
+            }
+            let ty = p.ty.name.as_str();
+            if !matches!(ty, "int" | "float") {
+                let mut d = Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`")).label("not a parameter type");
+                d = d.help(suggest(ty, ["int", "float"]).unwrap_or_else(|| "parameter types are `int` and `float`".into()));
+                self.diags.push(d);
+            }
+            let from_cli = if p.name.name == "seed" { opts.seed.map(|s| s.to_string()) } else { None };
+            let value = match (overrides.get(p.name.name.as_str()).map(|s| s.to_string()).or(from_cli), &p.default) {
+                (Some(text), _) => match parse_override(&text) {
+                    Some(v) => v,
+                    None => self.err(
+                        Diagnostic::error(Code::BadOverride, p.name.span, format!("`--set {}={text}`: not a number", p.name.name))
+                            .label(format!("parameter of type {ty}"))
+                            .help("override values are integer or decimal literals, e.g. --set C=154 or --set P=0.5"),
+                    ),
+                },
+                (None, Some(e)) => self.eval(e),
+                (None, None) => self.err(
+                    Diagnostic::error(Code::MissingValue, p.name.span, format!("parameter `{}` has no value", p.name.name))
+                        .label("declared without a default")
+                        .help(format!("give it a default (`{}: {ty} = ...`) or pass --set {}=VALUE", p.name.name, p.name.name)),
+                ),
+            };
+            let value = match (ty, value) {
+                ("float", Value::Int(i)) => Value::Float(i as f64),
+                ("int", Value::Float(f)) => self.err(
+                    Diagnostic::error(Code::Type, p.span, format!("parameter `{}` is an int but its value {f} is not", p.name.name))
+                        .label("declared int")
+                        .help("declare it `float`, or give an integer value"),
+                ),
+                (_, v @ (Value::Int(_) | Value::Float(_) | Value::Poison)) => v,
+                (_, other) => self.err(
+                    Diagnostic::error(Code::Type, p.default.as_ref().map_or(p.span, |e| e.span), format!("parameter `{}` must be a number, found {}", p.name.name, other.type_name()))
+                        .label("not a number")
+                        .help("parameters are numbers; use `let` for reusable ops and generators"),
+                ),
+            };
+            params.push((p.name.name.clone(), value.clone()));
+            self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value), span: p.name.span, used: p.name.name == "seed", kind: BindKind::Param });
+        }
+        let seed = match self.locals.get("seed").map(|b| &b.slot) {
+            Some(Slot::Done(Value::Int(s))) => *s as u64,
+            _ => opts.seed.unwrap_or(0),
+        };
+
+        for s in &net.stmts {
+            if let Stmt::Let(l) = s {
+                self.later.entry(l.name.name.clone()).or_insert(l.name.span);
+            }
+        }
+        let mut input: Option<([u32; 3], Span)> = None;
+        let mut classes: Option<(u32, Span)> = None;
+        let mut stages: Vec<Stage> = Vec::new();
+        let mut stage_names: HashMap<String, Span> = HashMap::new();
+        for s in &net.stmts {
+            match s {
+                Stmt::Input { value, span } => {
+                    if let Some((_, first)) = input {
+                        self.diags.push(Diagnostic::error(Code::MissingInput, *span, "input declared twice").label("second declaration").related(first, "first declaration").help("a network has one input"));
+                        continue;
+                    }
+                    let v = self.eval(value);
+                    if let Some(shape) = self.input_shape(v, value.span) {
+                        input = Some((shape, *span));
+                    } else {
+                        input = Some(([1, 1, 1], *span));
+                    }
+                }
+                Stmt::Classes { value, span } => {
+                    if let Some((_, first)) = classes {
+                        self.diags.push(Diagnostic::error(Code::MissingInput, *span, "classes declared twice").label("second declaration").related(first, "first declaration").help("a network has one class count"));
+                        continue;
+                    }
+                    let v = self.eval(value);
+                    let n = self.positive_u32(v, value.span, "the class count").unwrap_or(1);
+                    classes = Some((n, *span));
+                    self.locals.insert("classes".into(), Binding { slot: Slot::Done(Value::Int(n as i64)), span: *span, used: true, kind: BindKind::Let });
+                }
+                Stmt::Let(l) => {
+                    self.later.remove(&l.name.name);
+                    if let Some(first) = self.locals.get(&l.name.name).map(|b| b.span) {
+                        self.diags.push(duplicate(&l.name, first));
+                        continue;
+                    }
+                    let v = tag_def(self.eval(&l.value), &l.name.name);
+                    self.locals.insert(l.name.name.clone(), Binding { slot: Slot::Done(v), span: l.name.span, used: false, kind: BindKind::Let });
+                }
+                Stmt::Stage { name, value, span } => {
+                    if let Some(first) = stage_names.get(&name.name) {
+                        self.diags.push(duplicate(name, *first));
+                        continue;
+                    }
+                    stage_names.insert(name.name.clone(), name.span);
+                    let v = self.eval(value);
+                    match v {
+                        Value::Ops(ops) => stages.push(Stage { name: name.name.clone(), span: *span, ops }),
+                        Value::Poison => {}
+                        other => self.diags.push(
+                            Diagnostic::error(Code::Type, value.span, format!("a stage is a pipeline of ops, found {}", other.type_name()))
+                                .label("not an op pipeline")
+                                .help("e.g. `stage s = conv(3x3, 32) -> bn -> relu` or `stage s = random(WS(32, 4, 0.75), 64)`"),
+                        ),
+                    }
+                }
+                Stmt::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
+            }
+        }
+        if input.is_none() {
+            self.diags.push(Diagnostic::error(Code::MissingInput, net.name.span, format!("network `{}` declares no input", net.name.name)).label("in this network").help("add `input [C, H, W]`, e.g. `input [3, 224, 224]`"));
+        }
+        if classes.is_none() {
+            self.diags.push(Diagnostic::error(Code::MissingInput, net.name.span, format!("network `{}` declares no class count", net.name.name)).label("in this network").help("add `classes N`, e.g. `classes 1000`"));
+        }
+        if stages.is_empty() && !self.diags.has_errors() {
+            self.diags.push(Diagnostic::error(Code::EmptyStage, net.name.span, format!("network `{}` has no stages", net.name.name)).label("nothing to compile").help("add `stage NAME = op -> op ...`"));
+        }
+        let (input, input_span) = input?;
+        let (classes, classes_span) = classes?;
+        Some(Network { name: net.name.name.clone(), span: net.span, input, input_span, classes, classes_span, seed, params, stages })
+    }
+
+    fn input_shape(&mut self, v: Value, span: Span) -> Option<[u32; 3]> {
+        match v {
+            Value::List(items) if items.len() == 3 => {
+                let mut out = [0u32; 3];
+                for (i, (v, s)) in items.into_iter().enumerate() {
+                    out[i] = self.positive_u32(v, s, "an input dimension")?;
+                }
+                Some(out)
+            }
+            Value::Poison => None,
+            other => {
+                self.diags.push(
+                    Diagnostic::error(Code::Type, span, format!("input must be a list of three dimensions, found {}", describe(&other)))
+                        .label("expected [channels, height, width]")
+                        .help("e.g. `input [3, 224, 224]` (channels first)"),
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn positive_u32(&mut self, v: Value, span: Span, what: &str) -> Option<u32> {
+        match v {
+            Value::Int(i) if i >= 1 && i <= u32::MAX as i64 => Some(i as u32),
+            Value::Int(i) => {
+                self.diags.push(Diagnostic::error(Code::Range, span, format!("{what} must be at least 1, found {i}")).label(format!("evaluates to {i}")).help("use a positive integer"));
+                None
+            }
+            Value::Poison => None,
+            other => {
+                self.diags.push(type_err(span, "int", &other, what));
+                None
+            }
+        }
+    }
+
+    fn lookup(&mut self, id: &Ident) -> Option<Value> {
+        if !self.in_global {
+            if let Some(b) = self.locals.get_mut(&id.name) {
+                b.used = true;
+                if let Slot::Done(v) = &b.slot {
+                    return Some(v.clone());
+                }
+            }
+        }
+        if self.globals.contains_key(&id.name) {
+            if let Some(b) = self.globals.get_mut(&id.name) {
+                b.used = true;
+            }
+            return Some(self.force_global(&id.name, Some(id.span)));
+        }
+        None
+    }
+
+    fn eval(&mut self, e: &'a Expr) -> Value {
+        match &e.kind {
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Kernel(h, w) => Value::Kernel(*h, *w),
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::List(items) => Value::List(items.iter().map(|x| (self.eval(x), x.span)).collect()),
+            ExprKind::Neg(x) => match self.eval(x) {
+                Value::Int(i) => match i.checked_neg() {
+                    Some(v) => Value::Int(v),
+                    None => self.err(overflow(e.span)),
+                },
+                Value::Float(f) => Value::Float(-f),
+                Value::Poison => Value::Poison,
+                other => self.err(type_err(x.span, "a number", &other, "operand of `-`")),
+            },
+            ExprKind::Name(id) => {
+                if let Some(v) = self.lookup(id) {
+                    return v;
+                }
+                builtins::name(self, id)
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let l = self.eval(lhs);
+                let r = self.eval(rhs);
+                self.binary(*op, l, lhs.span, r, rhs.span, e.span)
+            }
+            ExprKind::Call { callee, args } => builtins::call(self, callee, args, e.span),
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, l: Value, ls: Span, r: Value, rs: Span, span: Span) -> Value {
+        use Value::*;
+        match (op, l, r) {
+            (_, Poison, _) | (_, _, Poison) => Poison,
+            (BinOp::Then, Ops(mut a), Ops(b)) => {
+                a.extend(b);
+                Ops(a)
+            }
+            (BinOp::Then, Int(a), Int(b)) => Path(vec![(a, ls), (b, rs)]),
+            (BinOp::Then, Path(mut a), Int(b)) => {
+                a.push((b, rs));
+                Path(a)
+            }
+            (BinOp::Then, a, b) => {
+                let (bad, bs) = if matches!(a, Ops(_) | Int(_) | Path(_)) { (b, rs) } else { (a, ls) };
+                self.err(
+                    Diagnostic::error(Code::Type, bs, format!("`->` joins ops (or node indices in a graph), found {}", describe(&bad)))
+                        .label("cannot be part of a pipeline")
+                        .help("a pipeline looks like `relu -> sep_conv(3x3) -> bn`"),
+                )
+            }
+            (op, Int(a), Int(b)) => {
+                let v = match op {
+                    BinOp::Add => a.checked_add(b),
+                    BinOp::Sub => a.checked_sub(b),
+                    BinOp::Mul => a.checked_mul(b),
+                    BinOp::Div | BinOp::Rem if b == 0 => return self.err(div_zero(rs)),
+                    BinOp::Div => a.checked_div_euclid(b),
+                    BinOp::Rem => a.checked_rem_euclid(b),
+                    BinOp::Then => None,
+                };
+                match v {
+                    Some(v) => Int(v),
+                    None => self.err(overflow(span)),
+                }
+            }
+            (op, a @ (Int(_) | Float(_)), b @ (Int(_) | Float(_))) => {
+                let (a, b) = (as_f64(&a), as_f64(&b));
+                if matches!(op, BinOp::Div | BinOp::Rem) && b == 0.0 {
+                    return self.err(div_zero(rs));
+                }
+                let v = match op {
+                    BinOp::Add => a + b,
+                    BinOp::Sub => a - b,
+                    BinOp::Mul => a * b,
+                    BinOp::Div => a / b,
+                    _ => a.rem_euclid(b),
+                };
+                if v.is_finite() { Float(v) } else { self.err(overflow(span)) }
+            }
+            (op, a, b) => {
+                let (bad, bs) = if matches!(a, Int(_) | Float(_)) { (b, rs) } else { (a, ls) };
+                self.err(
+                    Diagnostic::error(Code::Type, bs, format!("`{}` needs numbers, found {}", op.symbol(), describe(&bad)))
+                        .label(format!("{} here", bad.type_name()))
+                        .help("arithmetic works on int and float values"),
+                )
+            }
+        }
+    }
+
+    fn warn_unused(&mut self) {
+        let mut found = Vec::new();
+        for (scope, map) in [("definition", &self.globals), ("definition", &self.locals)] {
+            for (name, b) in map.iter() {
+                if b.used || name.starts_with('_') || name == "classes" {
+                    continue;
+                }
+                let (code, what) = match b.kind {
+                    BindKind::Param => (Code::UnusedParam, "parameter"),
+                    BindKind::Let => (Code::UnusedDef, scope),
+                };
+                found.push(
+                    Diagnostic::error(code, b.span, format!("unused {what} `{name}`"))
+                        .label("never used")
+                        .help(format!("remove it, or prefix the name with `_` to keep it quiet")),
+                );
+            }
+        }
+        for d in found {
+            self.diags.push(d);
+        }
+    }
+}
+
+/// Marks every op of a named definition with the definition's name (for codegen and IR).
+fn tag_def(v: Value, name: &str) -> Value {
+    match v {
+        Value::Ops(ops) => Value::Ops(
+            ops.into_iter()
+                .map(|mut o| {
+                    o.def.get_or_insert_with(|| name.to_string());
+                    o
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn parse_override(text: &str) -> Option<Value> {
+    let t = text.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Some(Value::Int(i));
+    }
+    t.parse::<f64>().ok().filter(|f| f.is_finite()).map(Value::Float)
+}
+
+pub(crate) fn as_f64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => f64::NAN,
+    }
+}
+
+pub(crate) fn describe(v: &Value) -> String {
+    match v {
+        Value::Int(i) => format!("int {i}"),
+        Value::Float(f) => format!("float {f}"),
+        Value::Kernel(h, w) => format!("kernel {h}x{w}"),
+        other => other.type_name().to_string(),
+    }
+}
+
+pub(crate) fn type_err(span: Span, expected: &str, found: &Value, what: &str) -> Diagnostic {
+    let mut d = Diagnostic::error(Code::Type, span, format!("{what} must be {expected}, found {}", describe(found)))
+        .label(format!("expected {expected}"));
+    d = match (expected, found) {
+        ("int", Value::Float(_)) => d.help("round it explicitly: round(x), floor(x) or ceil(x)"),
+        ("kernel", _) => d.help("write a kernel as 3x3 (height x width) or a single integer for a square kernel"),
+        _ => d.help(format!("give {expected} here")),
+    };
+    d
+}
+
+fn duplicate(id: &Ident, first: Span) -> Diagnostic {
+    Diagnostic::error(Code::Duplicate, id.span, format!("`{}` is defined more than once", id.name))
+        .label("redefined here")
+        .related(first, "first defined here")
+        .help("rename one of them")
+}
+
+fn planned(what: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(Code::Planned, span, format!("`{what}` is planned but not available in this version of nasc"))
+        .label("planned construct")
+        .help("see \"Planned constructs\" in the language reference (README.md)")
+}
+
+fn overflow(span: Span) -> Diagnostic {
+    Diagnostic::error(Code::Overflow, span, "arithmetic overflow").label("result does not fit").help("use smaller values")
+}
+
+fn div_zero(span: Span) -> Diagnostic {
+    Diagnostic::error(Code::DivByZero, span, "division by zero").label("this is zero").help("the divisor must not be zero")
+}

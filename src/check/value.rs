@@ -1,0 +1,177 @@
+//! Values of the language after evaluation, and the elaborated network the checker hands
+//! to expansion.
+
+use crate::syntax::Span;
+
+/// Aggregation rule at a graph node with several inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Agg {
+    /// sum of sigmoid(w_i) * x_i with a learnable scalar w_i per in-edge (RandWire).
+    WeightedSum,
+    Sum,
+    Mean,
+    /// channel concatenation (hierarchical motifs).
+    Concat,
+}
+
+impl Agg {
+    pub const NAMES: &'static [(&'static str, Agg)] =
+        &[("weighted_sum", Agg::WeightedSum), ("sum", Agg::Sum), ("mean", Agg::Mean), ("concat", Agg::Concat)];
+    pub fn name(self) -> &'static str {
+        Agg::NAMES.iter().find(|(_, a)| *a == self).map_or("?", |(n, _)| n)
+    }
+}
+
+/// A random-graph generator with validated parameters (papers.md §1).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind")]
+pub enum Generator {
+    WS { n: usize, k: usize, p: f64 },
+    ER { n: usize, p: f64 },
+    BA { n: usize, m: usize },
+    /// An explicit DAG: `graph(n, [0 -> 1 -> 2, ...])`; nodes are numbered 0..n.
+    #[serde(rename = "graph")]
+    Explicit {
+        n: usize,
+        edges: Vec<(usize, usize)>,
+        #[serde(skip)]
+        spans: Vec<Span>,
+    },
+}
+
+impl Generator {
+    pub fn nodes(&self) -> usize {
+        match self {
+            Generator::WS { n, .. } | Generator::ER { n, .. } | Generator::BA { n, .. } | Generator::Explicit { n, .. } => *n,
+        }
+    }
+    pub fn describe(&self) -> String {
+        match self {
+            Generator::WS { n, k, p } => format!("WS(n={n}, k={k}, p={p})"),
+            Generator::ER { n, p } => format!("ER(n={n}, p={p})"),
+            Generator::BA { n, m } => format!("BA(n={n}, m={m})"),
+            Generator::Explicit { n, edges, .. } => format!("graph(n={n}, {} edges)", edges.len()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenValue {
+    pub generator: Generator,
+    /// Explicit seed given with `seed=`; otherwise derived from the network seed.
+    pub seed: Option<u64>,
+    pub span: Span,
+}
+
+/// A random-graph stage op: `random(generator, channels, stride, node, agg)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RandomOp {
+    pub graph: GenValue,
+    pub channels: u32,
+    pub stride: u32,
+    pub node: Vec<OpInst>,
+    pub agg: Agg,
+}
+
+/// One primitive (or random-graph) op in a pipeline, with its arguments resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpKind {
+    Conv { kh: u32, kw: u32, out: Option<u32>, stride: u32, padding: Option<u32>, groups: u32, dilation: u32, bias: bool },
+    SepConv { kh: u32, kw: u32, out: Option<u32>, stride: u32 },
+    DwConv { kh: u32, kw: u32, stride: u32, multiplier: u32 },
+    BatchNorm,
+    Relu,
+    MaxPool { kh: u32, kw: u32, stride: Option<u32>, padding: u32 },
+    AvgPool { kh: u32, kw: u32, stride: Option<u32>, padding: u32 },
+    GlobalAvgPool,
+    Flatten,
+    Linear { out: u32, bias: bool },
+    Dropout { p: f64 },
+    Identity,
+    Random(Box<RandomOp>),
+}
+
+impl OpKind {
+    /// Whether a stage stride can be applied to this op (the first such op in a node takes it).
+    pub fn takes_stride(&self) -> bool {
+        matches!(self, OpKind::Conv { .. } | OpKind::SepConv { .. } | OpKind::DwConv { .. } | OpKind::MaxPool { .. } | OpKind::AvgPool { .. })
+    }
+    pub fn with_stride(&self, s: u32) -> OpKind {
+        let mut k = self.clone();
+        match &mut k {
+            OpKind::Conv { stride, .. } | OpKind::SepConv { stride, .. } | OpKind::DwConv { stride, .. } => *stride = s,
+            OpKind::MaxPool { stride, .. } | OpKind::AvgPool { stride, .. } => *stride = Some(s),
+            _ => {}
+        }
+        k
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpInst {
+    pub kind: OpKind,
+    pub span: Span,
+    /// The named definition (`let NAME = ...`) this op came from, if any.
+    pub def: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Kernel(u32, u32),
+    Str(String),
+    List(Vec<(Value, Span)>),
+    /// A pipeline of ops (a single op is a pipeline of one).
+    Ops(Vec<OpInst>),
+    /// `0 -> 1 -> 2`: a path of node indices, for explicit graphs.
+    Path(Vec<(i64, Span)>),
+    Gen(GenValue),
+    Agg(Agg),
+    /// The result of an expression that already produced a diagnostic.
+    Poison,
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Bool(_) => "bool",
+            Value::Kernel(..) => "kernel",
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Ops(_) => "op pipeline",
+            Value::Path(_) => "path",
+            Value::Gen(_) => "generator",
+            Value::Agg(_) => "aggregation",
+            Value::Poison => "<error>",
+        }
+    }
+}
+
+/// A named stage of the network: a pipeline of ops.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub name: String,
+    pub span: Span,
+    pub ops: Vec<OpInst>,
+}
+
+/// The checked, fully evaluated network: what expansion turns into the IR.
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub name: String,
+    pub span: Span,
+    /// Input tensor shape, channels first: [C, H, W].
+    pub input: [u32; 3],
+    pub input_span: Span,
+    pub classes: u32,
+    pub classes_span: Span,
+    pub seed: u64,
+    /// Final parameter values (defaults with overrides applied), in declaration order.
+    pub params: Vec<(String, Value)>,
+    pub stages: Vec<Stage>,
+}

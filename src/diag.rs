@@ -1,0 +1,272 @@
+//! Diagnostics: every user-facing problem is a [`Diagnostic`] with a stable [`Code`], a
+//! primary label at the exact source span, and help. They are collected (never thrown one
+//! at a time), rendered through miette for people, or as JSON lines for editors and scripts.
+
+use crate::syntax::Span;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $title:literal;)*) => {
+        /// Stable diagnostic codes. The catalogue with explanations is `docs/diagnostics.md`;
+        /// a test keeps the two in step.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($variant),* }
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+            pub fn as_str(self) -> &'static str { match self { $(Code::$variant => $code),* } }
+            pub fn title(self) -> &'static str { match self { $(Code::$variant => $title),* } }
+        }
+    };
+}
+
+codes! {
+    Syntax = "E001", "syntax error";
+    UnknownName = "E002", "unknown name";
+    Duplicate = "E003", "duplicate definition";
+    UnknownOp = "E004", "unknown operation or function";
+    Arity = "E005", "wrong number of arguments";
+    UnknownKwarg = "E006", "unknown keyword argument";
+    DuplicateArg = "E007", "argument given twice";
+    Type = "E008", "type mismatch";
+    Range = "E009", "value out of range";
+    GeneratorParam = "E010", "invalid generator parameter";
+    DivByZero = "E011", "division by zero";
+    Overflow = "E012", "arithmetic overflow";
+    UnknownOverride = "E013", "override of an unknown parameter";
+    MissingInput = "E014", "missing or repeated input/classes declaration";
+    NoNetwork = "E015", "no network, or an ambiguous one, to compile";
+    Planned = "E016", "planned feature not available yet";
+    Rank = "E017", "tensor rank mismatch";
+    SpatialTooSmall = "E018", "feature map shrinks below 1x1";
+    Channels = "E019", "channel count mismatch";
+    OutputShape = "E020", "network output does not match the class count";
+    Cycle = "E021", "cycle in an explicit graph";
+    NodeIndex = "E022", "explicit graph node out of range";
+    RecursiveDef = "E023", "definition refers to itself";
+    MissingValue = "E024", "parameter without a value";
+    BadOverride = "E025", "malformed override value";
+    UnknownType = "E026", "unknown parameter type";
+    EmptyStage = "E027", "empty network or stage";
+    UnusedDef = "W001", "unused definition";
+    UnusedParam = "W002", "unused parameter";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found in a spec.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    /// Primary location; `None` only for problems with no place in the file (CLI overrides).
+    pub span: Option<Span>,
+    pub label: String,
+    pub help: Option<String>,
+    /// Secondary locations, e.g. the first definition of a duplicate.
+    pub related: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: if code.as_str().starts_with('W') { Severity::Warning } else { Severity::Error },
+            message: message.into(),
+            span: Some(span),
+            label: String::new(),
+            help: None,
+            related: Vec::new(),
+        }
+    }
+    pub fn spanless(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic { span: None, ..Diagnostic::error(code, Span::default(), message) }
+    }
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// A growing list of diagnostics; stages push into it and keep going.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Sort by position (then severity) so output order is stable and reads top to bottom.
+    pub fn sort(&mut self) {
+        self.0.sort_by_key(|d| (d.span.map_or(0, |s| s.start), std::cmp::Reverse(d.severity)));
+    }
+}
+
+/// A diagnostic bound to its source text, as miette wants it.
+struct Bound<'a> {
+    diag: &'a Diagnostic,
+    src: &'a NamedSource<String>,
+}
+
+impl fmt::Debug for Bound<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diag, f)
+    }
+}
+impl fmt::Display for Bound<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+impl std::error::Error for Bound<'_> {}
+
+impl miette::Diagnostic for Bound<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(format!("nasc::{}", self.diag.code)))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.diag.span.map(|_| self.src as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.diag.span?;
+        let label = (!self.diag.label.is_empty()).then(|| self.diag.label.clone());
+        let primary = LabeledSpan::new_primary_with_span(label, span);
+        let rest = self.diag.related.iter().map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), *s));
+        Some(Box::new(std::iter::once(primary).chain(rest)))
+    }
+}
+
+/// Renders diagnostics for people (miette's graphical report) or machines (JSON lines).
+pub struct Renderer {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Renderer {
+    pub fn render(&self, diag: &Diagnostic, file: &str, source: &str) -> String {
+        let src = NamedSource::new(file, source.to_string());
+        let theme = if self.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(self.width).with_links(false);
+        let mut out = String::new();
+        let bound = Bound { diag, src: &src };
+        if handler.render_report(&mut out, &bound).is_err() {
+            out = format!("{}[{}]: {}\n", severity_word(diag.severity), diag.code, diag.message);
+        }
+        out
+    }
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// Line and column (both 1-based; column counted in characters) of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = source.get(..offset).unwrap_or(source);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+#[derive(Serialize)]
+struct JsonDiag<'a> {
+    file: &'a str,
+    line: Option<usize>,
+    column: Option<usize>,
+    end_line: Option<usize>,
+    end_column: Option<usize>,
+    span: Option<Span>,
+    severity: Severity,
+    code: &'static str,
+    message: &'a str,
+    label: &'a str,
+    help: Option<&'a str>,
+}
+
+/// One JSON object (a single line) describing the diagnostic.
+pub fn to_json_line(diag: &Diagnostic, file: &str, source: &str) -> String {
+    let (start, end) = match diag.span {
+        Some(s) => (Some(line_col(source, s.start)), Some(line_col(source, s.end))),
+        None => (None, None),
+    };
+    let j = JsonDiag {
+        file,
+        line: start.map(|p| p.0),
+        column: start.map(|p| p.1),
+        end_line: end.map(|p| p.0),
+        end_column: end.map(|p| p.1),
+        span: diag.span,
+        severity: diag.severity,
+        code: diag.code.as_str(),
+        message: &diag.message,
+        label: &diag.label,
+        help: diag.help.as_deref(),
+    };
+    serde_json::to_string(&j).unwrap_or_default()
+}
+
+/// "did you mean" help: the closest candidate by edit distance, if close enough.
+pub fn suggest<S: AsRef<str>>(name: &str, candidates: impl IntoIterator<Item = S>) -> Option<String> {
+    let mut best: Option<(f64, String)> = None;
+    for c in candidates {
+        let c = c.as_ref();
+        let score = strsim::jaro_winkler(name, c);
+        if c != name && score > 0.8 && best.as_ref().is_none_or(|(b, _)| score > *b) {
+            best = Some((score, c.to_string()));
+        }
+    }
+    best.map(|(_, c)| format!("did you mean `{c}`?"))
+}

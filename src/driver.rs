@@ -1,0 +1,42 @@
+//! The pipeline in one place: parse -> check -> expand -> verify -> passes -> verify.
+
+use crate::check::{self, Options};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::ir::{self, Ir};
+use crate::{expand, passes};
+
+pub struct Compiled {
+    /// The verified IR, present only when there were no errors.
+    pub ir: Option<Ir>,
+    /// Errors and warnings, sorted by position.
+    pub diags: Diagnostics,
+}
+
+/// Compiles a spec to verified IR, collecting every diagnostic it can.
+pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError> {
+    let mut diags = Diagnostics::default();
+    let file = match crate::syntax::parse(source) {
+        Ok(f) => f,
+        Err(d) => {
+            diags.push(d);
+            return Ok(Compiled { ir: None, diags });
+        }
+    };
+    let (net, d) = check::check(&file, opts);
+    diags.extend(d);
+    let mut ir = None;
+    if let Some(net) = net {
+        let (x, d) = expand::expand(&net);
+        diags.extend(d);
+        if let Some(mut x) = x {
+            ir::verify(&x)?;
+            passes::run_all(&mut x)?;
+            ir = Some(x);
+        }
+    }
+    if ir.is_none() && !diags.has_errors() {
+        diags.push(Diagnostic::spanless(Code::EmptyStage, "nothing to compile"));
+    }
+    diags.sort();
+    Ok(Compiled { ir, diags })
+}

@@ -1,0 +1,217 @@
+//! The DAG IR: one petgraph `DiGraph` of typed ops, each node with its inferred output
+//! shape, its stage and the source span that produced it. Edges carry the input port.
+
+pub mod verify;
+
+pub use verify::{VerifyError, verify};
+
+use crate::syntax::Span;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::Serialize;
+
+/// Output shape of a node, batch dimension omitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// A feature map: channels, height, width.
+    Map { c: u32, h: u32, w: u32 },
+    /// A feature vector.
+    Vec { c: u32 },
+}
+
+impl Shape {
+    pub fn channels(&self) -> u32 {
+        match *self {
+            Shape::Map { c, .. } | Shape::Vec { c } => c,
+        }
+    }
+    pub fn numel(&self) -> u64 {
+        match *self {
+            Shape::Map { c, h, w } => c as u64 * h as u64 * w as u64,
+            Shape::Vec { c } => c as u64,
+        }
+    }
+    pub fn dims(&self) -> Vec<u32> {
+        match *self {
+            Shape::Map { c, h, w } => vec![c, h, w],
+            Shape::Vec { c } => vec![c],
+        }
+    }
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shape::Map { c, h, w } => write!(f, "[{c}, {h}, {w}]"),
+            Shape::Vec { c } => write!(f, "[{c}]"),
+        }
+    }
+}
+
+impl Serialize for Shape {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.dims().serialize(s)
+    }
+}
+
+/// A typed IR op. Attributes are fully resolved (no defaults left to guess).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// The network input.
+    Input,
+    /// The network output (identity on its single input).
+    Output,
+    Conv2d { in_channels: u32, out_channels: u32, kernel: [u32; 2], stride: u32, padding: [u32; 2], groups: u32, dilation: u32, bias: bool },
+    BatchNorm { channels: u32 },
+    Relu,
+    MaxPool2d { kernel: [u32; 2], stride: u32, padding: u32 },
+    AvgPool2d { kernel: [u32; 2], stride: u32, padding: u32 },
+    GlobalAvgPool,
+    Flatten,
+    Linear { in_features: u32, out_features: u32, bias: bool },
+    Dropout { p: f64 },
+    Identity,
+    /// Elementwise sum of all inputs.
+    Add,
+    /// Elementwise mean of all inputs (RandWire's output node).
+    Mean,
+    /// Channel concatenation in port order.
+    Concat,
+    /// sum_i sigmoid(w_i) * x_i, one learnable scalar w_i per input (RandWire aggregation).
+    WeightedSum { inputs: u32 },
+}
+
+impl Op {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Input => "input",
+            Op::Output => "output",
+            Op::Conv2d { .. } => "conv2d",
+            Op::BatchNorm { .. } => "batch_norm",
+            Op::Relu => "relu",
+            Op::MaxPool2d { .. } => "max_pool2d",
+            Op::AvgPool2d { .. } => "avg_pool2d",
+            Op::GlobalAvgPool => "global_avg_pool",
+            Op::Flatten => "flatten",
+            Op::Linear { .. } => "linear",
+            Op::Dropout { .. } => "dropout",
+            Op::Identity => "identity",
+            Op::Add => "add",
+            Op::Mean => "mean",
+            Op::Concat => "concat",
+            Op::WeightedSum { .. } => "weighted_sum",
+        }
+    }
+
+    /// Number of learnable parameters.
+    pub fn params(&self) -> u64 {
+        match *self {
+            Op::Conv2d { in_channels, out_channels, kernel, groups, bias, .. } => {
+                let w = out_channels as u64 * (in_channels / groups) as u64 * kernel[0] as u64 * kernel[1] as u64;
+                w + if bias { out_channels as u64 } else { 0 }
+            }
+            Op::BatchNorm { channels } => 2 * channels as u64,
+            Op::Linear { in_features, out_features, bias } => {
+                in_features as u64 * out_features as u64 + if bias { out_features as u64 } else { 0 }
+            }
+            Op::WeightedSum { inputs } => inputs as u64,
+            _ => 0,
+        }
+    }
+
+    /// Multiply-adds for one input example (the papers' FLOPs convention: conv and linear).
+    pub fn flops(&self, out: &Shape) -> u64 {
+        match *self {
+            Op::Conv2d { in_channels, kernel, groups, .. } => {
+                out.numel() * (in_channels / groups) as u64 * kernel[0] as u64 * kernel[1] as u64
+            }
+            Op::Linear { in_features, out_features, .. } => in_features as u64 * out_features as u64,
+            _ => 0,
+        }
+    }
+
+    /// Whether the output of this op counts as an activation (RegNet: conv outputs).
+    pub fn counts_activation(&self) -> bool {
+        matches!(self, Op::Conv2d { .. })
+    }
+
+    /// Allowed number of inputs (min, max).
+    pub fn arity(&self) -> (usize, usize) {
+        match self {
+            Op::Input => (0, 0),
+            Op::Add | Op::Mean | Op::Concat => (1, usize::MAX),
+            Op::WeightedSum { inputs } => (*inputs as usize, *inputs as usize),
+            _ => (1, 1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub op: Op,
+    pub shape: Shape,
+    pub stage: usize,
+    /// Source span of the spec text that produced this node.
+    pub span: Span,
+    /// A stable, readable name, e.g. `conv3.n7.sep_conv.pw`.
+    pub name: String,
+    /// The named definition this node came from (`let NAME = ...`), if any.
+    pub def: Option<String>,
+}
+
+/// Input port of the edge's target (order matters for concat and weighted sums).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    pub port: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphInfo {
+    pub generator: crate::check::Generator,
+    pub seed: u64,
+    /// Graph nodes (N, not counting the input and output nodes).
+    pub nodes: usize,
+    /// Graph edges after DAG conversion (not counting input/output wiring).
+    pub edges: usize,
+    pub aggregation: crate::check::Agg,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageInfo {
+    pub index: usize,
+    pub name: String,
+    pub span: Span,
+    /// Random-graph stages (one per `random(...)` in the stage).
+    pub graphs: Vec<GraphInfo>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ir {
+    pub network: String,
+    pub seed: u64,
+    pub input_shape: [u32; 3],
+    pub classes: u32,
+    pub params: Vec<(String, String)>,
+    pub stages: Vec<StageInfo>,
+    pub graph: DiGraph<Node, Edge>,
+    pub input: NodeIndex,
+    pub output: NodeIndex,
+}
+
+impl Ir {
+    /// Predecessors of `n` in port order.
+    pub fn inputs(&self, n: NodeIndex) -> Vec<NodeIndex> {
+        let mut v: Vec<(u32, NodeIndex)> =
+            self.graph.edges_directed(n, petgraph::Direction::Incoming).map(|e| (e.weight().port, e.source())).collect();
+        v.sort_unstable();
+        v.into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// Nodes in a deterministic topological order (by node index among ready nodes).
+    pub fn topo_order(&self) -> Vec<NodeIndex> {
+        // Expansion creates nodes after their inputs, so index order is topological;
+        // the verifier checks that this holds.
+        self.graph.node_indices().collect()
+    }
+}

@@ -1,0 +1,143 @@
+//! IR verifier: run after expansion and after every pass. A failure is a compiler bug,
+//! never a user error, so it is reported as an internal error with the node involved.
+
+use super::{Ir, Op, Shape};
+use petgraph::Direction;
+use petgraph::visit::EdgeRef;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("IR verification failed at node {node} (`{name}`): {problem}")]
+pub struct VerifyError {
+    pub node: usize,
+    pub name: String,
+    pub problem: String,
+}
+
+pub fn verify(ir: &Ir) -> Result<(), VerifyError> {
+    let g = &ir.graph;
+    let fail = |n: petgraph::graph::NodeIndex, problem: String| VerifyError {
+        node: n.index(),
+        name: g.node_weight(n).map_or(String::new(), |x| x.name.clone()),
+        problem,
+    };
+    // Exactly one input and one output, and they are the recorded ones.
+    let inputs: Vec<_> = g.node_indices().filter(|&n| g[n].op == Op::Input).collect();
+    let outputs: Vec<_> = g.node_indices().filter(|&n| g[n].op == Op::Output).collect();
+    if inputs != [ir.input] {
+        return Err(fail(ir.input, format!("expected exactly one input node, found {}", inputs.len())));
+    }
+    if outputs != [ir.output] {
+        return Err(fail(ir.output, format!("expected exactly one output node, found {}", outputs.len())));
+    }
+    if petgraph::algo::is_cyclic_directed(g) {
+        return Err(fail(ir.input, "graph has a cycle".into()));
+    }
+    for n in g.node_indices() {
+        let node = &g[n];
+        // Index order must be topological (backends rely on it).
+        for e in g.edges_directed(n, Direction::Incoming) {
+            if e.source().index() >= n.index() {
+                return Err(fail(n, format!("input {} does not precede it", e.source().index())));
+            }
+        }
+        let ins = ir.inputs(n);
+        let (lo, hi) = node.op.arity();
+        if ins.len() < lo || ins.len() > hi {
+            return Err(fail(n, format!("{} has {} inputs, expects {lo}..={hi}", node.op.name(), ins.len())));
+        }
+        let mut ports: Vec<u32> = g.edges_directed(n, Direction::Incoming).map(|e| e.weight().port).collect();
+        ports.sort_unstable();
+        if ports.iter().enumerate().any(|(i, &p)| p as usize != i) {
+            return Err(fail(n, format!("input ports are not 0..{}: {ports:?}", ports.len())));
+        }
+        if n != ir.output && g.edges_directed(n, Direction::Outgoing).next().is_none() {
+            return Err(fail(n, "dead node: its output is never used".into()));
+        }
+        if n != ir.input && n != ir.output {
+            // Every node must reach the output and be reachable from the input: ensured by
+            // the two checks above plus acyclicity (no sources but input, no sinks but output).
+        }
+        let in_shapes: Vec<Shape> = ins.iter().map(|&i| g[i].shape).collect();
+        let expected = infer(&node.op, &in_shapes, ir.input_shape).map_err(|p| fail(n, p))?;
+        if expected != node.shape {
+            return Err(fail(n, format!("recorded shape {} but inputs give {}", node.shape, expected)));
+        }
+    }
+    let out = g[ir.output].shape;
+    if out != (Shape::Vec { c: ir.classes }) {
+        return Err(fail(ir.output, format!("output shape {out} does not match {} classes", ir.classes)));
+    }
+    Ok(())
+}
+
+/// Output shape of `op` applied to inputs of the given shapes (the IR's typing rules).
+pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, String> {
+    let map = |s: &Shape| match *s {
+        Shape::Map { c, h, w } => Ok((c, h, w)),
+        Shape::Vec { .. } => Err(format!("{} needs a feature map, got {s}", op.name())),
+    };
+    let first = ins.first().copied();
+    let one = || first.ok_or_else(|| "missing input".to_string());
+    let spatial = |x: u32, k: u32, s: u32, p: u32, d: u32| -> Result<u32, String> {
+        let num = x as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+        if num < 0 || s == 0 {
+            return Err(format!("{} output would be empty", op.name()));
+        }
+        Ok((num / s as i64 + 1) as u32)
+    };
+    Ok(match *op {
+        Op::Input => {
+            let [c, h, w] = input_shape;
+            Shape::Map { c, h, w }
+        }
+        Op::Output | Op::Relu | Op::Identity | Op::Dropout { .. } => one()?,
+        Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, .. } => {
+            let (c, h, w) = map(&one()?)?;
+            if c != in_channels || groups == 0 || in_channels % groups != 0 || out_channels % groups != 0 {
+                return Err(format!("conv2d channels {c} vs in={in_channels} out={out_channels} groups={groups}"));
+            }
+            Shape::Map {
+                c: out_channels,
+                h: spatial(h, kernel[0], stride, padding[0], dilation)?,
+                w: spatial(w, kernel[1], stride, padding[1], dilation)?,
+            }
+        }
+        Op::BatchNorm { channels } => {
+            let s = one()?;
+            map(&s)?;
+            if s.channels() != channels {
+                return Err(format!("batch_norm over {channels} channels, input has {}", s.channels()));
+            }
+            s
+        }
+        Op::MaxPool2d { kernel, stride, padding } | Op::AvgPool2d { kernel, stride, padding } => {
+            let (c, h, w) = map(&one()?)?;
+            Shape::Map { c, h: spatial(h, kernel[0], stride, padding, 1)?, w: spatial(w, kernel[1], stride, padding, 1)? }
+        }
+        Op::GlobalAvgPool => Shape::Vec { c: map(&one()?)?.0 },
+        Op::Flatten => Shape::Vec { c: u32::try_from(one()?.numel()).map_err(|_| "flatten too large".to_string())? },
+        Op::Linear { in_features, out_features, .. } => match one()? {
+            Shape::Vec { c } if c == in_features => Shape::Vec { c: out_features },
+            s => return Err(format!("linear with {in_features} inputs applied to {s}")),
+        },
+        Op::Add | Op::Mean | Op::WeightedSum { .. } => {
+            let s = one()?;
+            if ins.iter().any(|x| *x != s) {
+                return Err(format!("{} inputs differ in shape", op.name()));
+            }
+            s
+        }
+        Op::Concat => {
+            let (_, h, w) = map(&one()?)?;
+            let mut c = 0u32;
+            for s in ins {
+                let (ci, hi, wi) = map(s)?;
+                if (hi, wi) != (h, w) {
+                    return Err("concat inputs differ in resolution".into());
+                }
+                c = c.checked_add(ci).ok_or("concat channels overflow")?;
+            }
+            Shape::Map { c, h, w }
+        }
+    })
+}

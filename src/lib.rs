@@ -1,0 +1,18 @@
+//! nasc — a compiler for neural-network architecture specs.
+//!
+//! Pipeline (one direction of flow, one responsibility per module):
+//! [`syntax`] (pest grammar -> AST with spans) -> [`check`] (names, types, values;
+//! diagnostics) -> [`expand`] (stages and random graphs -> [`ir`] DAG with shapes and spans,
+//! verified) -> [`passes`] -> [`backend`] (text IR, JSON, DOT, Burn) -> `cli`.
+
+pub mod backend;
+pub mod check;
+pub mod diag;
+pub mod driver;
+pub mod expand;
+pub mod ir;
+pub mod passes;
+pub mod stats;
+pub mod syntax;
+
+pub use driver::{Compiled, compile};

@@ -1,0 +1,136 @@
+//! Typed abstract syntax tree of a `.nas` file. Every node carries the byte span of the
+//! source text it came from, so that later stages can point diagnostics at it.
+
+use serde::Serialize;
+
+/// A half-open byte range `[start, end)` into the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+    /// The smallest span covering both.
+    pub fn join(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(s: Span) -> Self {
+        (s.start, s.len()).into()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Item {
+    Network(Network),
+    Let(LetDef),
+    /// A planned construct (`cell`, `motif`, `search`, `import`): parsed, then reported.
+    Reserved { keyword: Ident, name: Ident, span: Span },
+}
+
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub name: Ident,
+    pub params: Vec<Param>,
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Ident,
+    pub default: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct LetDef {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Stmt {
+    Input { value: Expr, span: Span },
+    Classes { value: Expr, span: Span },
+    Let(LetDef),
+    Stage { name: Ident, value: Expr, span: Span },
+    Reserved { keyword: Ident, name: Ident, span: Span },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    /// `a -> b`: sequential composition (a pipeline, or a path in an explicit graph).
+    Then,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Then => "->",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Rem => "%",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Int(i64),
+    Float(f64),
+    /// `3x3`, `1x7`: a kernel (height x width).
+    Kernel(u32, u32),
+    Str(String),
+    Name(Ident),
+    List(Vec<Expr>),
+    Neg(Box<Expr>),
+    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Call { callee: Ident, args: Vec<Arg> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Arg {
+    /// `Some` for a keyword argument `name = value`.
+    pub name: Option<Ident>,
+    pub value: Expr,
+    pub span: Span,
+}

@@ -1,0 +1,273 @@
+//! pest parse tree -> typed AST.
+
+use super::ast::*;
+use crate::diag::{Code, Diagnostic};
+use pest::Parser as _;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::sync::LazyLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/nas.pest"]
+struct NasParser;
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::arrow, Assoc::Left))
+        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
+        .op(Op::prefix(Rule::neg))
+});
+
+/// Parses a whole `.nas` source. On a syntax error returns one E001 diagnostic at the
+/// position where parsing stopped (a parser cannot reliably continue past it).
+pub fn parse(source: &str) -> Result<File, Diagnostic> {
+    let mut pairs = NasParser::parse(Rule::file, source).map_err(|e| syntax_error(e, source))?;
+    let file = pairs.next().ok_or_else(|| Diagnostic::spanless(Code::Syntax, "empty parse"))?;
+    let mut items = Vec::new();
+    for p in file.into_inner() {
+        match p.as_rule() {
+            Rule::network => items.push(Item::Network(network(p)?)),
+            Rule::let_def => items.push(Item::Let(let_def(p)?)),
+            Rule::reserved_item => {
+                let (keyword, name, span) = reserved(p);
+                items.push(Item::Reserved { keyword, name, span })
+            }
+            _ => {}
+        }
+    }
+    Ok(File { items })
+}
+
+fn span(p: &Pair<Rule>) -> Span {
+    let s = p.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn ident(p: Pair<Rule>) -> Ident {
+    Ident { name: p.as_str().to_string(), span: span(&p) }
+}
+
+fn next<'a>(it: &mut Pairs<'a, Rule>, whole: Span) -> Result<Pair<'a, Rule>, Diagnostic> {
+    it.next().ok_or_else(|| Diagnostic::error(Code::Syntax, whole, "incomplete construct"))
+}
+
+fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
+    let whole = span(&p);
+    let mut it = p.into_inner();
+    let _kw = next(&mut it, whole)?;
+    let name = ident(next(&mut it, whole)?);
+    let mut params = Vec::new();
+    let mut stmts = Vec::new();
+    for q in it {
+        match q.as_rule() {
+            Rule::param_list => {
+                for pp in q.into_inner() {
+                    let pspan = span(&pp);
+                    let mut pi = pp.into_inner();
+                    let name = ident(next(&mut pi, pspan)?);
+                    let ty = ident(next(&mut pi, pspan)?);
+                    let default = pi.next().map(expr).transpose()?;
+                    params.push(Param { name, ty, default, span: pspan });
+                }
+            }
+            Rule::input_stmt | Rule::classes_stmt => {
+                let s = span(&q);
+                let rule = q.as_rule();
+                let mut qi = q.into_inner();
+                let _kw = next(&mut qi, s)?;
+                let value = expr(next(&mut qi, s)?)?;
+                stmts.push(if rule == Rule::input_stmt {
+                    Stmt::Input { value, span: s }
+                } else {
+                    Stmt::Classes { value, span: s }
+                });
+            }
+            Rule::let_def => stmts.push(Stmt::Let(let_def(q)?)),
+            Rule::stage_stmt => {
+                let s = span(&q);
+                let mut qi = q.into_inner();
+                let _kw = next(&mut qi, s)?;
+                let name = ident(next(&mut qi, s)?);
+                let value = expr(next(&mut qi, s)?)?;
+                stmts.push(Stmt::Stage { name, value, span: s });
+            }
+            Rule::reserved_item => {
+                let (keyword, name, span) = reserved(q);
+                stmts.push(Stmt::Reserved { keyword, name, span });
+            }
+            _ => {}
+        }
+    }
+    Ok(Network { name, params, stmts, span: whole })
+}
+
+fn reserved(p: Pair<Rule>) -> (Ident, Ident, Span) {
+    let s = span(&p);
+    let mut it = p.into_inner();
+    let keyword = it.next().map(ident).unwrap_or(Ident { name: String::new(), span: s });
+    let name = it.next().map(ident).unwrap_or(Ident { name: String::new(), span: s });
+    (keyword, name, s)
+}
+
+fn let_def(p: Pair<Rule>) -> Result<LetDef, Diagnostic> {
+    let s = span(&p);
+    let mut it = p.into_inner();
+    let _kw = next(&mut it, s)?;
+    let name = ident(next(&mut it, s)?);
+    let value = expr(next(&mut it, s)?)?;
+    Ok(LetDef { name, value, span: s })
+}
+
+fn expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    PRATT
+        .map_primary(primary)
+        .map_prefix(|op, rhs| {
+            let rhs = rhs?;
+            let s = span(&op).join(rhs.span);
+            Ok(Expr { kind: ExprKind::Neg(Box::new(rhs)), span: s })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let op = match op.as_rule() {
+                Rule::arrow => BinOp::Then,
+                Rule::add => BinOp::Add,
+                Rule::sub => BinOp::Sub,
+                Rule::mul => BinOp::Mul,
+                Rule::div => BinOp::Div,
+                _ => BinOp::Rem,
+            };
+            let s = lhs.span.join(rhs.span);
+            Ok(Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span: s })
+        })
+        .parse(p.into_inner())
+}
+
+fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    let s = span(&p);
+    let text = p.as_str();
+    let kind = match p.as_rule() {
+        Rule::int => ExprKind::Int(text.parse().map_err(|_| {
+            Diagnostic::error(Code::Overflow, s, "integer literal too large")
+                .label("does not fit in 64 bits")
+                .help("integers range from -9223372036854775808 to 9223372036854775807")
+        })?),
+        Rule::float => ExprKind::Float(
+            text.parse()
+                .map_err(|_| Diagnostic::error(Code::Syntax, s, "malformed number").label("here"))?,
+        ),
+        Rule::kernel => {
+            let (h, w) = text.split_once('x').unwrap_or((text, text));
+            let parse = |t: &str| {
+                t.parse::<u32>().map_err(|_| {
+                    Diagnostic::error(Code::Overflow, s, "kernel size too large").label("does not fit in 32 bits")
+                })
+            };
+            ExprKind::Kernel(parse(h)?, parse(w)?)
+        }
+        Rule::string => ExprKind::Str(text.trim_matches('"').to_string()),
+        Rule::ident => ExprKind::Name(ident(p)),
+        Rule::paren => {
+            let inner = p.into_inner().next().ok_or_else(|| Diagnostic::error(Code::Syntax, s, "empty parentheses"))?;
+            return expr(inner).map(|e| Expr { span: s, ..e });
+        }
+        Rule::list => ExprKind::List(p.into_inner().map(expr).collect::<Result<_, _>>()?),
+        Rule::call => {
+            let mut it = p.into_inner();
+            let callee = ident(next(&mut it, s)?);
+            let mut args = Vec::new();
+            for a in it {
+                let aspan = span(&a);
+                if a.as_rule() == Rule::kwarg {
+                    let mut ai = a.into_inner();
+                    let name = ident(next(&mut ai, aspan)?);
+                    let value = expr(next(&mut ai, aspan)?)?;
+                    args.push(Arg { name: Some(name), value, span: aspan });
+                } else {
+                    args.push(Arg { name: None, value: expr(a)?, span: aspan });
+                }
+            }
+            ExprKind::Call { callee, args }
+        }
+        Rule::expr => return expr(p),
+        _ => return Err(Diagnostic::error(Code::Syntax, s, "unexpected token").label("here")),
+    };
+    Ok(Expr { kind, span: s })
+}
+
+fn rule_name(r: &Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::EOI => "end of file",
+        Rule::network | Rule::kw_network => "`network`",
+        Rule::let_def | Rule::kw_let => "`let`",
+        Rule::stage_stmt | Rule::kw_stage => "`stage`",
+        Rule::input_stmt | Rule::kw_input => "`input`",
+        Rule::classes_stmt | Rule::kw_classes => "`classes`",
+        Rule::reserved_item | Rule::kw_reserved => return None,
+        Rule::param_list => "a parameter list",
+        Rule::param => "a parameter",
+        Rule::expr | Rule::primary | Rule::neg => "an expression",
+        Rule::arrow | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
+        Rule::ident => "a name",
+        Rule::int => "an integer",
+        Rule::float => "a number",
+        Rule::kernel => "a kernel size like 3x3",
+        Rule::call => "a call",
+        Rule::kwarg => "a keyword argument",
+        Rule::list => "a list",
+        Rule::string => "a string",
+        Rule::paren => "`(`",
+        _ => return None,
+    })
+}
+
+fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let (start, end) = match e.location {
+        InputLocation::Pos(p) => (p, p),
+        InputLocation::Span((a, b)) => (a, b),
+    };
+    // Widen an empty span to the offending character (or token) so the label is visible.
+    let rest = source.get(start..).unwrap_or("");
+    let tok_len = rest
+        .char_indices()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or_else(|| rest.chars().next().map_or(0, char::len_utf8));
+    let end = if end > start { end } else { start + tok_len };
+    let found = source.get(start..end).filter(|t| !t.trim().is_empty());
+    let expected = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
+            names.sort();
+            names.dedup();
+            names
+        }
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let what = match found {
+        Some(t) => format!("unexpected `{t}`"),
+        None => "unexpected end of input".to_string(),
+    };
+    let label = if expected.is_empty() {
+        "not expected here".to_string()
+    } else {
+        format!("expected {}", join_or(&expected))
+    };
+    let mut d = Diagnostic::error(Code::Syntax, Span::new(start, end), what).label(label);
+    let reserved = ["network", "let", "stage", "cell", "motif", "search", "import"];
+    d = match found {
+        Some(t) if reserved.contains(&t) => d.help(format!("`{t}` is a reserved word; choose another name")),
+        _ => d.help("see the language reference in README.md"),
+    };
+    d
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [a] => a.to_string(),
+        [rest @ .., last] => format!("{} or {}", rest.join(", "), last),
+    }
+}
