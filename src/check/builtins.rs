@@ -76,6 +76,19 @@ fn all_names() -> impl Iterator<Item = &'static str> {
     SIGS.iter().map(|s| s.name).chain(Agg::NAMES.iter().map(|(n, _)| *n)).chain(CONSTANTS.iter().copied())
 }
 
+/// Names users bring from other frameworks, and the nasc op they mean.
+const ALIASES: &[(&str, &str)] = &[
+    ("batchnorm", "bn"), ("batch_norm", "bn"), ("BatchNorm", "bn"), ("BatchNorm2d", "bn"),
+    ("conv2d", "conv"), ("Conv2d", "conv"), ("separable_conv", "sep_conv"), ("sepconv", "sep_conv"),
+    ("depthwise_conv", "dw_conv"), ("maxpool", "max_pool"), ("avgpool", "avg_pool"),
+    ("gap", "global_avg_pool"), ("adaptive_avg_pool", "global_avg_pool"), ("fc", "linear"),
+    ("dense", "linear"), ("Linear", "linear"), ("ReLU", "relu"), ("skip", "identity"), ("none", "identity"),
+];
+
+fn alias_help(n: &str) -> Option<String> {
+    ALIASES.iter().find(|(a, _)| *a == n).map(|(_, b)| format!("nasc calls this op `{b}`"))
+}
+
 /// A bare name that is not a parameter or definition: an op with no arguments, an
 /// aggregation, or a constant.
 pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
@@ -99,6 +112,9 @@ pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
     } else {
         Diagnostic::error(Code::UnknownName, id.span, format!("unknown name `{n}`")).label("not defined")
     };
+    if d.help.is_none() {
+        d.help = alias_help(n);
+    }
     if d.help.is_none() {
         let mut cands: Vec<String> = cx.locals.keys().chain(cx.globals.keys()).cloned().collect();
         cands.extend(all_names().map(String::from));
@@ -263,7 +279,7 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         d = d.help(if known {
             format!("`{n}` is a definition: use it by name, without arguments")
         } else {
-            suggest(n, SIGS.iter().map(|s| s.name)).unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
+            alias_help(n).or_else(|| suggest(n, SIGS.iter().map(|s| s.name))).unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
         });
         return cx.err(d);
     };

@@ -75,8 +75,9 @@ fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
                 let s = span(&q);
                 let rule = q.as_rule();
                 let mut qi = q.into_inner();
-                let _kw = next(&mut qi, s)?;
+                let kw = span(&next(&mut qi, s)?);
                 let value = expr(next(&mut qi, s)?)?;
+                let s = kw.join(value.span);
                 stmts.push(if rule == Rule::input_stmt {
                     Stmt::Input { value, span: s }
                 } else {
@@ -87,10 +88,10 @@ fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
             Rule::stage_stmt => {
                 let s = span(&q);
                 let mut qi = q.into_inner();
-                let _kw = next(&mut qi, s)?;
+                let kw = span(&next(&mut qi, s)?);
                 let name = ident(next(&mut qi, s)?);
                 let value = expr(next(&mut qi, s)?)?;
-                stmts.push(Stmt::Stage { name, value, span: s });
+                stmts.push(Stmt::Stage { name, span: kw.join(value.span), value });
             }
             Rule::reserved_item => {
                 let (keyword, name, span) = reserved(q);
@@ -113,10 +114,10 @@ fn reserved(p: Pair<Rule>) -> (Ident, Ident, Span) {
 fn let_def(p: Pair<Rule>) -> Result<LetDef, Diagnostic> {
     let s = span(&p);
     let mut it = p.into_inner();
-    let _kw = next(&mut it, s)?;
+    let kw = span(&next(&mut it, s)?);
     let name = ident(next(&mut it, s)?);
     let value = expr(next(&mut it, s)?)?;
-    Ok(LetDef { name, value, span: s })
+    Ok(LetDef { name, span: kw.join(value.span), value })
 }
 
 fn expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
@@ -240,6 +241,12 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> Diagnostic {
     let expected = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
+            // Any operand-like rule means "an expression": say that once.
+            let operand = ["`(`", "a kernel size like 3x3", "a list", "a name", "a number", "a string", "an integer", "a call"];
+            if names.iter().any(|n| operand.contains(n)) {
+                names.retain(|n| !operand.contains(n));
+                names.push("an expression");
+            }
             names.sort();
             names.dedup();
             names

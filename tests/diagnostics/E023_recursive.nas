@@ -1,0 +1,8 @@
+let a = relu -> b
+let b = bn -> a
+
+network net(C: int = 16) {
+    input [3, 32, 32]
+    classes 10
+    stage s = conv(3x3, C) -> a -> global_avg_pool -> linear(classes)
+}

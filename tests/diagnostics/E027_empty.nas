@@ -1,0 +1,4 @@
+network net(C: int = 16) {
+    input [3, 32, 32]
+    classes 10
+}
