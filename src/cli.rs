@@ -1,6 +1,9 @@
 //! Command-line interface: `nasc check | build | stats` (and `train`).
 
 use clap::{Parser, Subcommand, ValueEnum};
+use nasc::backend::burn::data::DataKind;
+use nasc::backend::burn::device::Backend;
+use nasc::backend::burn::train::{Optimizer, Schedule, TrainConfig};
 use nasc::check::Options;
 use nasc::diag::{Renderer, to_json_line};
 use std::io::{IsTerminal, Write};
@@ -50,9 +53,14 @@ enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = Emit::Ir)]
         emit: Emit,
-        /// Output file (default: standard output). Written only if compilation succeeds.
+        /// Output file (default: standard output), or directory for --emit burn. Written only
+        /// if compilation succeeds.
         #[arg(short, long, value_name = "OUT")]
         output: Option<PathBuf>,
+        /// With --emit burn: convert this record (e.g. runs/latest/model.bpk from `nasc train`)
+        /// into OUT/model.bpk for the generated model
+        #[arg(long, value_name = "FILE", requires = "output")]
+        weights: Option<PathBuf>,
     },
     /// Print parameters, FLOPs (multiply-adds) and activations per stage and in total
     Stats {
@@ -62,6 +70,59 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Train the network on a data set (Fashion-MNIST by default) and report test accuracy
+    Train(TrainArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct TrainArgs {
+    /// The .nas file
+    file: PathBuf,
+    /// Data set (Fashion-MNIST is found in /usr/share/datasets/fashion-mnist by default)
+    #[arg(long, value_enum, default_value_t = DataKind::FashionMnist)]
+    data: DataKind,
+    /// Directory with the data set's files (IDX files for MNIST formats, *.bin for CIFAR-10)
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Number of epochs
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Mini-batch size
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Peak learning rate (default: 0.1 for sgd, 0.003 for adam)
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Optimizer
+    #[arg(long, value_enum, default_value_t = Optimizer::Adam)]
+    optimizer: Optimizer,
+    /// Learning-rate schedule
+    #[arg(long, value_enum, default_value_t = Schedule::Cosine)]
+    schedule: Schedule,
+    /// L2 weight decay
+    #[arg(long, default_value_t = 5e-5)]
+    weight_decay: f32,
+    /// Compute backend (wgpu, cuda and ndarray need the cargo feature of the same name)
+    #[arg(long, value_enum, default_value_t = Backend::Flex)]
+    backend: Backend,
+    /// Output directory: metrics.csv, checkpoint/, model.bpk
+    #[arg(long, value_name = "DIR", default_value = "runs/latest")]
+    out: PathBuf,
+    /// Resume from the checkpoint in --out
+    #[arg(long)]
+    resume: bool,
+    /// Train on the first N training images only
+    #[arg(long, value_name = "N")]
+    limit_train: Option<usize>,
+    /// Evaluate on the first N test images only
+    #[arg(long, value_name = "N")]
+    limit_test: Option<usize>,
+    /// Output format: human progress, or a final JSON line of metrics (progress still on stderr)
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Hide the progress output
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
@@ -72,6 +133,8 @@ enum Emit {
     Json,
     /// Graphviz DOT, stages as clusters
     Dot,
+    /// A Rust crate with a Burn model (needs -o DIR)
+    Burn,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
@@ -120,6 +183,7 @@ pub fn run() -> ExitCode {
 fn file_of(cmd: &Command) -> &Path {
     match cmd {
         Command::Check { file } | Command::Build { file, .. } | Command::Stats { file, .. } => file,
+        Command::Train(t) => &t.file,
     }
 }
 
@@ -170,11 +234,26 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
                 );
             }
         }
-        Command::Build { emit, output, .. } => {
+        Command::Build { emit, output, weights, .. } => {
             let text = match emit {
                 Emit::Ir => nasc::backend::text::emit(&ir, &source),
                 Emit::Json => nasc::backend::json::emit(&ir),
                 Emit::Dot => nasc::backend::dot::emit(&ir),
+                Emit::Burn => {
+                    let Some(dir) = output else {
+                        return Err("--emit burn writes a crate: give its directory with -o DIR".into());
+                    };
+                    let generated = nasc::backend::burn::codegen::generate(&ir, &name);
+                    if let Some(w) = weights {
+                        // Convert first: a bad record must not leave a half-written crate.
+                        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                        let n = nasc::backend::burn::codegen::remap_record(&ir, &generated, w, &dir.join("model.bpk"))?;
+                        eprintln!("converted {n} tensors from {} into {}", w.display(), dir.join("model.bpk").display());
+                    }
+                    nasc::backend::burn::codegen::write_crate(&ir, &generated, dir)?;
+                    eprintln!("wrote crate {} (model type `{}`)", dir.display(), generated.model_type);
+                    return Ok(ExitCode::SUCCESS);
+                }
             };
             write_output(output.as_deref(), &text)?;
         }
@@ -186,6 +265,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             };
             print!("{text}");
         }
+        Command::Train(t) => return train(&ir, t, cli.seed.unwrap_or(ir.seed)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -204,6 +284,73 @@ fn write_output(out: Option<&Path>, text: &str) -> Result<(), String> {
                 let _ = std::fs::remove_file(&tmp);
                 format!("cannot write {}: {e}", p.display())
             })
+        }
+    }
+}
+
+fn train(ir: &nasc::ir::Ir, t: &TrainArgs, seed: u64) -> Result<ExitCode, String> {
+    let cfg = TrainConfig {
+        data: t.data,
+        data_dir: t.data_dir.clone(),
+        epochs: t.epochs,
+        batch_size: t.batch_size,
+        lr: t.lr.unwrap_or(match t.optimizer {
+            Optimizer::Sgd => 0.1,
+            Optimizer::Adam => 0.003,
+        }),
+        optimizer: t.optimizer,
+        schedule: t.schedule,
+        weight_decay: t.weight_decay,
+        backend: t.backend,
+        out: t.out.clone(),
+        resume: t.resume,
+        seed,
+        limit_train: t.limit_train,
+        limit_test: t.limit_test,
+        progress: !t.quiet,
+    };
+    if !t.quiet {
+        let st = nasc::stats::stats(ir);
+        eprintln!(
+            "training {} ({} params, {} FLOPs) on {:?} with {} for {} epochs, batch {}, {:?} lr {} ({:?})",
+            ir.network,
+            nasc::stats::human(st.params),
+            nasc::stats::human(st.flops),
+            t.data,
+            t.backend.name(),
+            t.epochs,
+            t.batch_size,
+            t.optimizer,
+            cfg.lr,
+            t.schedule
+        );
+    }
+    match nasc::backend::burn::train::train(ir, &cfg) {
+        Ok(m) => {
+            match t.format {
+                Format::Json => {
+                    let mut v = serde_json::to_value(&m).map_err(|e| e.to_string())?;
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("history");
+                    }
+                    println!("{v}");
+                }
+                Format::Table => println!(
+                    "test accuracy {:.2}% after {} epochs (train loss {:.4}, {:.0} img/s on {}, {:.0}s); model in {}",
+                    100.0 * m.test_accuracy,
+                    m.epochs,
+                    m.train_loss,
+                    m.images_per_sec,
+                    m.backend,
+                    m.wall_seconds,
+                    t.out.join("model.bpk").display()
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
         }
     }
 }

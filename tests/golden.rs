@@ -25,6 +25,14 @@ fn every_spec_compiles_and_matches_golden() {
             failures.extend(check_golden(&golden.join(format!("{stem}.ir")), &nasc::backend::text::emit(&ir, &src)));
             let stats = nasc::stats::table(&nasc::stats::stats(&ir));
             failures.extend(check_golden(&golden.join(format!("{stem}.stats")), &stats));
+            // Generated Burn code (compiled and checked by tests/burn-codegen).
+            let rel = format!("{dir}/{stem}.nas");
+            let generated = nasc::backend::burn::codegen::generate(&ir, &rel);
+            failures.extend(check_golden(&root().join("tests/golden/burn").join(format!("{stem}.rs")), &generated.source));
+            let lib = std::fs::read_to_string(root().join("tests/burn-codegen/src/lib.rs")).unwrap_or_default();
+            if !lib.contains(&format!("pub mod {stem};")) {
+                failures.push(format!("tests/burn-codegen/src/lib.rs does not compile the generated code of {rel}"));
+            }
         }
     }
     assert!(count >= 5, "expected the RandWire specs, found {count}");

@@ -42,7 +42,7 @@ pub fn emit(ir: &Ir) -> String {
         .topo_order()
         .into_iter()
         .map(|n| {
-            let Node { op, shape, stage, span, name, def } = &ir.graph[n];
+            let Node { op, shape, stage, span, name, def, .. } = &ir.graph[n];
             JsonNode { id: n.index(), name, op, stage: *stage, shape: *shape, span: *span, def: def.as_deref() }
         })
         .collect();

@@ -6,7 +6,7 @@ pub mod generators;
 
 use crate::check::{Agg, Network, OpInst, OpKind, RandomOp};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::{self, Edge, GraphInfo, Ir, Node, Op, Shape, StageInfo};
+use crate::ir::{self, Edge, GraphInfo, Ir, Node, Op, Origin, Shape, StageInfo};
 use crate::syntax::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -15,14 +15,15 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
     let mut x = Expander { g: DiGraph::new(), diags: Diagnostics::default(), input_shape: net.input };
     let [c, h, w] = net.input;
     let input_shape = Shape::Map { c, h, w };
-    let input = x.g.add_node(Node { op: Op::Input, shape: input_shape, stage: 0, span: net.input_span, name: "input".into(), def: None });
+    let input = x.g.add_node(Node { op: Op::Input, shape: input_shape, stage: 0, span: net.input_span, name: "input".into(), def: None, origin: Origin::default() });
     let mut cur = Some((input, input_shape));
     let mut stages = Vec::new();
     for (si, stage) in net.stages.iter().enumerate() {
         let mut info = StageInfo { index: si, name: stage.name.clone(), span: stage.span, graphs: Vec::new() };
-        let mut ctx = Ctx { stage: si, prefix: stage.name.clone(), channels: None };
+        let mut ctx = Ctx { stage: si, prefix: stage.name.clone(), channels: None, origin: Origin::default() };
         for (oi, op) in stage.ops.iter().enumerate() {
             let Some(at) = cur else { break };
+            ctx.origin = Origin { op: oi as u32, gnode: None };
             cur = match &op.kind {
                 OpKind::Random(r) => {
                     let seed = r.graph.seed.unwrap_or_else(|| generators::derive_seed(net.seed, si, oi));
@@ -59,7 +60,7 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
                     .help(help),
             );
         } else if !x.diags.has_errors() {
-            let output = x.g.add_node(Node { op: Op::Output, shape, stage: net.stages.len().saturating_sub(1), span: net.classes_span, name: "output".into(), def: None });
+            let output = x.g.add_node(Node { op: Op::Output, shape, stage: net.stages.len().saturating_sub(1), span: net.classes_span, name: "output".into(), def: None, origin: Origin::default() });
             x.g.add_edge(last, output, Edge { port: 0 });
             ir = Some(Ir {
                 network: net.name.clone(),
@@ -90,6 +91,7 @@ struct Ctx {
     prefix: String,
     /// Output channels for convs that do not name them (inside a random-graph node).
     channels: Option<u32>,
+    origin: Origin,
 }
 
 struct Expander {
@@ -105,7 +107,7 @@ impl Expander {
         let shapes: Vec<Shape> = inputs.iter().map(|&i| self.g[i].shape).collect();
         match ir::verify::infer(&op, &shapes, self.input_shape) {
             Ok(shape) => {
-                let n = self.g.add_node(Node { op, shape, stage: ctx.stage, span, name, def });
+                let n = self.g.add_node(Node { op, shape, stage: ctx.stage, span, name, def, origin: ctx.origin });
                 for (port, &i) in inputs.iter().enumerate() {
                     self.g.add_edge(i, n, Edge { port: port as u32 });
                 }
@@ -255,7 +257,7 @@ impl Expander {
         info.graphs.push(GraphInfo { generator: r.graph.generator.clone(), seed, nodes: dag.n, edges: dag.edges.len(), aggregation: r.agg });
         let preds = dag.preds();
         let outdeg = dag.out_degree();
-        let node_ctx = Ctx { stage: ctx.stage, prefix: String::new(), channels: Some(r.channels) };
+        let node_ctx = |g: Option<u32>| Ctx { stage: ctx.stage, prefix: String::new(), channels: Some(r.channels), origin: Origin { op: ctx.origin.op, gnode: g } };
         let stride_at = r.node.iter().position(|o| o.kind.takes_stride());
         let mut outs: Vec<Option<At>> = Vec::with_capacity(dag.n);
         let mut expected: Option<Shape> = None;
@@ -273,13 +275,13 @@ impl Expander {
                         Agg::Mean => Op::Mean,
                         Agg::Concat => Op::Concat,
                     };
-                    (self.node(&node_ctx, op, &ins, span, format!("{base}.agg"), None)?, false)
+                    (self.node(&node_ctx(Some(i as u32)), op, &ins, span, format!("{base}.agg"), None)?, false)
                 }
             };
             for (k, op) in r.node.iter().enumerate() {
                 let stride = if fed_by_input && Some(k) == stride_at { r.stride } else { 1 };
                 let inst = if stride != 1 || op.kind.takes_stride() { OpInst { kind: op.kind.with_stride(stride), ..op.clone() } } else { op.clone() };
-                let c = Ctx { stage: ctx.stage, prefix: format!("{base}.{k}"), channels: Some(r.channels) };
+                let c = Ctx { stage: ctx.stage, prefix: format!("{base}.{k}"), channels: Some(r.channels), origin: Origin { op: ctx.origin.op, gnode: Some(i as u32) } };
                 cur = self.apply(&c, &inst, cur, stride)?;
             }
             match expected {
@@ -312,7 +314,7 @@ impl Expander {
         let sinks: Vec<NodeIndex> = (0..dag.n).filter(|&i| outdeg[i] == 0).filter_map(|i| outs[i].map(|x| x.0)).collect();
         match sinks.as_slice() {
             [one] => Some((*one, self.g[*one].shape)),
-            many => self.node(&node_ctx, Op::Mean, many, span, format!("{}.out", ctx.prefix), None),
+            many => self.node(&node_ctx(None), Op::Mean, many, span, format!("{}.out", ctx.prefix), None),
         }
     }
 }

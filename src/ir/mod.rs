@@ -158,6 +158,17 @@ pub struct Node {
     pub name: String,
     /// The named definition this node came from (`let NAME = ...`), if any.
     pub def: Option<String>,
+    /// Where in its stage the node came from (used by code generation to group nodes).
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// Position of a node's source within its stage: the op of the stage's pipeline and, for
+/// random-graph stages, the graph node (`None` for the stage's output mean).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Origin {
+    pub op: u32,
+    pub gnode: Option<u32>,
 }
 
 /// Input port of the edge's target (order matters for concat and weighted sums).

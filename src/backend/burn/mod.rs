@@ -1,0 +1,8 @@
+//! Burn back end: a runtime model built directly from the IR ([`runtime`]), Rust source
+//! generation ([`codegen`]), data sets ([`data`]) and training ([`train`]).
+
+pub mod codegen;
+pub mod data;
+pub mod device;
+pub mod runtime;
+pub mod train;

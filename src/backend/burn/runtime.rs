@@ -1,0 +1,274 @@
+//! A Burn `Module` built at run time from a verified IR: one layer per IR node (in the IR's
+//! topological order) plus a plan of how nodes feed each other. Runs on any Burn device.
+
+use crate::ir::{Ir, Op};
+use burn::module::{Module, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::{Device, Tensor};
+
+/// The parameterised part of one IR node.
+#[derive(Module, Debug)]
+pub enum Layer {
+    Conv(Conv2d),
+    Norm(BatchNorm),
+    Dense(Linear),
+    MaxPool(MaxPool2d),
+    AvgPool(AvgPool2d),
+    Drop(Dropout),
+    /// RandWire aggregation: one learnable scalar per input, applied through a sigmoid.
+    Mix(Param<Tensor<1>>),
+    /// An op without state (relu, pooling to a vector, sums, input/output).
+    Plain(burn::nn::Identity),
+}
+
+/// What a node does with its inputs besides its layer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    Input,
+    Layer,
+    Relu,
+    GlobalAvgPool,
+    Flatten,
+    Identity,
+    Add,
+    Mean,
+    Concat,
+    WeightedSum,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub kind: Kind,
+    pub inputs: Vec<usize>,
+}
+
+/// How nodes are wired: skipped by the module machinery (not a parameter).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// For every node, how many later steps read it (to free activations early).
+    pub uses: Vec<usize>,
+    pub output: usize,
+    pub input_shape: [usize; 3],
+    pub classes: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct RuntimeModel {
+    pub layers: Vec<Layer>,
+    #[module(skip)]
+    pub plan: Plan,
+}
+
+/// An activation: a feature map [B, C, H, W] or a vector [B, C].
+#[derive(Clone)]
+enum Act {
+    Map(Tensor<4>),
+    Vec(Tensor<2>),
+}
+
+impl Act {
+    fn map(self) -> Tensor<4> {
+        match self {
+            Act::Map(t) => t,
+            Act::Vec(t) => {
+                let [b, c] = t.dims();
+                t.reshape([b, c, 1, 1])
+            }
+        }
+    }
+    fn vec(self) -> Tensor<2> {
+        match self {
+            Act::Vec(t) => t,
+            Act::Map(t) => {
+                let [b, c, h, w] = t.dims();
+                t.reshape([b, c * h * w])
+            }
+        }
+    }
+    fn scale(self, s: Tensor<1>) -> Act {
+        match self {
+            Act::Map(t) => Act::Map(t * s.reshape([1, 1, 1, 1])),
+            Act::Vec(t) => Act::Vec(t * s.reshape([1, 1])),
+        }
+    }
+    fn add(self, o: Act) -> Act {
+        match self {
+            Act::Map(t) => Act::Map(t + o.map()),
+            Act::Vec(t) => Act::Vec(t + o.vec()),
+        }
+    }
+    fn div(self, d: f64) -> Act {
+        match self {
+            Act::Map(t) => Act::Map(t / d),
+            Act::Vec(t) => Act::Vec(t / d),
+        }
+    }
+}
+
+fn pad(p: [u32; 2]) -> PaddingConfig2d {
+    let (h, w) = (p[0] as usize, p[1] as usize);
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
+}
+
+impl RuntimeModel {
+    /// Builds the model for a verified IR on `device`, with fresh parameters.
+    pub fn new(ir: &Ir, device: &Device) -> Self {
+        let order = ir.topo_order();
+        let mut layers = Vec::with_capacity(order.len());
+        let mut steps = Vec::with_capacity(order.len());
+        let mut uses = vec![0usize; order.len()];
+        for &n in &order {
+            let node = &ir.graph[n];
+            let inputs: Vec<usize> = ir.inputs(n).iter().map(|i| i.index()).collect();
+            for &i in &inputs {
+                uses[i] += 1;
+            }
+            let (kind, layer) = match node.op {
+                Op::Input => (Kind::Input, Layer::Plain(burn::nn::Identity::new())),
+                Op::Output | Op::Identity => (Kind::Identity, Layer::Plain(burn::nn::Identity::new())),
+                Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, bias } => {
+                    let c = Conv2dConfig::new([in_channels as usize, out_channels as usize], [kernel[0] as usize, kernel[1] as usize])
+                        .with_stride([stride as usize; 2])
+                        .with_padding(pad(padding))
+                        .with_groups(groups as usize)
+                        .with_dilation([dilation as usize; 2])
+                        .with_bias(bias);
+                    (Kind::Layer, Layer::Conv(c.init(device)))
+                }
+                Op::BatchNorm { channels } => (Kind::Layer, Layer::Norm(BatchNormConfig::new(channels as usize).init(device))),
+                Op::Linear { in_features, out_features, bias } => {
+                    (Kind::Layer, Layer::Dense(LinearConfig::new(in_features as usize, out_features as usize).with_bias(bias).init(device)))
+                }
+                Op::MaxPool2d { kernel, stride, padding } => {
+                    let c = MaxPool2dConfig::new([kernel[0] as usize, kernel[1] as usize]).with_strides([stride as usize; 2]).with_padding(pad([padding; 2]));
+                    (Kind::Layer, Layer::MaxPool(c.init()))
+                }
+                Op::AvgPool2d { kernel, stride, padding } => {
+                    let c = AvgPool2dConfig::new([kernel[0] as usize, kernel[1] as usize]).with_strides([stride as usize; 2]).with_padding(pad([padding; 2]));
+                    (Kind::Layer, Layer::AvgPool(c.init()))
+                }
+                Op::Dropout { p } => (Kind::Layer, Layer::Drop(DropoutConfig::new(p).init())),
+                Op::Relu => (Kind::Relu, Layer::Plain(burn::nn::Identity::new())),
+                Op::GlobalAvgPool => (Kind::GlobalAvgPool, Layer::Plain(burn::nn::Identity::new())),
+                Op::Flatten => (Kind::Flatten, Layer::Plain(burn::nn::Identity::new())),
+                Op::Add => (Kind::Add, Layer::Plain(burn::nn::Identity::new())),
+                Op::Mean => (Kind::Mean, Layer::Plain(burn::nn::Identity::new())),
+                Op::Concat => (Kind::Concat, Layer::Plain(burn::nn::Identity::new())),
+                Op::WeightedSum { inputs } => {
+                    // w = 0 gives every input the weight sigmoid(0) = 0.5 at the start.
+                    let w = Tensor::<1>::zeros([inputs as usize], device);
+                    (Kind::WeightedSum, Layer::Mix(Param::from_tensor(w)))
+                }
+            };
+            layers.push(layer);
+            steps.push(Step { kind, inputs });
+        }
+        let [c, h, w] = ir.input_shape;
+        let plan = Plan { steps, uses, output: ir.output.index(), input_shape: [c as usize, h as usize, w as usize], classes: ir.classes as usize };
+        RuntimeModel { layers, plan }
+    }
+
+    /// Logits [B, classes] for a batch of images [B, C, H, W].
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let n = self.plan.steps.len();
+        let mut vals: Vec<Option<Act>> = vec![None; n];
+        let mut left = self.plan.uses.clone();
+        let mut input = Some(Act::Map(x));
+        for (i, (step, layer)) in self.plan.steps.iter().zip(&self.layers).enumerate() {
+            let mut ins: Vec<Act> = Vec::with_capacity(step.inputs.len());
+            for &j in &step.inputs {
+                left[j] = left[j].saturating_sub(1);
+                let v = if left[j] == 0 { vals[j].take() } else { vals[j].clone() };
+                if let Some(v) = v {
+                    ins.push(v);
+                }
+            }
+            let mut it = ins.into_iter();
+            let first = it.next();
+            let out = match (step.kind, first) {
+                (Kind::Input, _) => input.take(),
+                (_, None) => None,
+                (Kind::Identity, Some(a)) => Some(a),
+                (Kind::Relu, Some(Act::Map(t))) => Some(Act::Map(relu(t))),
+                (Kind::Relu, Some(Act::Vec(t))) => Some(Act::Vec(relu(t))),
+                (Kind::GlobalAvgPool, Some(a)) => {
+                    let t = a.map();
+                    let [b, c, _, _] = t.dims();
+                    Some(Act::Vec(t.mean_dim(3).mean_dim(2).reshape([b, c])))
+                }
+                (Kind::Flatten, Some(a)) => Some(Act::Vec(a.vec())),
+                (Kind::Add, Some(a)) => Some(it.fold(a, Act::add)),
+                (Kind::Mean, Some(a)) => {
+                    let k = step.inputs.len() as f64;
+                    Some(it.fold(a, Act::add).div(k))
+                }
+                (Kind::Concat, Some(a)) => {
+                    let maps: Vec<Tensor<4>> = std::iter::once(a).chain(it).map(Act::map).collect();
+                    Some(Act::Map(Tensor::cat(maps, 1)))
+                }
+                (Kind::WeightedSum, Some(a)) => match layer {
+                    Layer::Mix(w) => {
+                        let w = sigmoid(w.val());
+                        let mut acc = a.scale(w.clone().slice(0..1));
+                        for (k, x) in it.enumerate() {
+                            acc = acc.add(x.scale(w.clone().slice(k + 1..k + 2)));
+                        }
+                        Some(acc)
+                    }
+                    _ => Some(it.fold(a, Act::add)),
+                },
+                (Kind::Layer, Some(a)) => Some(match layer {
+                    Layer::Conv(m) => Act::Map(m.forward(a.map())),
+                    Layer::Norm(m) => Act::Map(m.forward(a.map())),
+                    Layer::Dense(m) => Act::Vec(m.forward(a.vec())),
+                    Layer::MaxPool(m) => Act::Map(m.forward(a.map())),
+                    Layer::AvgPool(m) => Act::Map(m.forward(a.map())),
+                    Layer::Drop(m) => match a {
+                        Act::Map(t) => Act::Map(m.forward(t)),
+                        Act::Vec(t) => Act::Vec(m.forward(t)),
+                    },
+                    Layer::Mix(_) | Layer::Plain(_) => a,
+                }),
+            };
+            vals[i] = out;
+        }
+        match vals.get_mut(self.plan.output).and_then(Option::take) {
+            Some(a) => a.vec(),
+            // Unreachable for a verified IR (the output node has an input); keep it total.
+            None => Tensor::zeros([1, self.plan.classes], &self.devices_or_default()),
+        }
+    }
+
+    fn devices_or_default(&self) -> Device {
+        self.devices().into_iter().next().unwrap_or_default()
+    }
+}
+
+/// Learnable parameters of a module: like Burn's `num_params`, but without batch-norm running
+/// statistics (buffers, not parameters), so that it matches `nasc stats`.
+pub fn learnable_params<M: Module>(module: &M) -> usize {
+    struct Count {
+        path: Vec<String>,
+        n: usize,
+    }
+    impl burn::module::ModuleVisitor for Count {
+        fn enter_module(&mut self, name: &str, _container: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if !self.path.last().is_some_and(|p| p.starts_with("running_")) {
+                self.n += param.lazy_shape().num_elements();
+            }
+        }
+    }
+    let mut c = Count { path: Vec::new(), n: 0 };
+    module.visit(&mut c);
+    c.n
+}

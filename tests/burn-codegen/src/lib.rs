@@ -1,0 +1,13 @@
+//! The generated models (pinned golden files), compiled with warnings denied.
+#![deny(warnings)]
+
+#[path = "../../golden/burn/randwire_ba.rs"]
+pub mod randwire_ba;
+#[path = "../../golden/burn/randwire_er.rs"]
+pub mod randwire_er;
+#[path = "../../golden/burn/randwire_regular.rs"]
+pub mod randwire_regular;
+#[path = "../../golden/burn/randwire_ws.rs"]
+pub mod randwire_ws;
+#[path = "../../golden/burn/randwire_ws_fmnist.rs"]
+pub mod randwire_ws_fmnist;

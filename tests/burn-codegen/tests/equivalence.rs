@@ -1,0 +1,83 @@
+//! For every spec: the generated model (golden source, compiled into this crate) loaded with
+//! the runtime model's weights gives the same outputs (max abs difference < 1e-4), and both
+//! have exactly `nasc stats` parameters.
+
+use burn::module::Module;
+use burn::tensor::{Device, Distribution, Tensor};
+use nasc::backend::burn::codegen;
+use nasc::backend::burn::runtime::RuntimeModel;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn max_abs_diff(a: Tensor<2>, b: Tensor<2>) -> f32 {
+    (a - b).abs().max().into_scalar::<f32>()
+}
+
+/// Trains nothing, but runs the runtime model in training mode once so batch-norm running
+/// statistics are not the trivial 0/1, then returns (ir, inference model, record path).
+fn runtime_record(spec: &str, tmp: &Path) -> (nasc::ir::Ir, RuntimeModel, PathBuf) {
+    let path = root().join(spec);
+    let src = std::fs::read_to_string(&path).unwrap();
+    let ir = nasc::compile(&src, &Default::default()).unwrap().ir.expect("spec compiles");
+    let base = Device::flex();
+    base.seed(7);
+    let dev = base.clone().autodiff();
+    let rt = RuntimeModel::new(&ir, &dev);
+    let [c, h, w] = ir.input_shape.map(|x| x as usize);
+    let _ = rt.forward(Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &dev));
+    let rt = rt.valid();
+    let st = nasc::stats::stats(&ir);
+    assert_eq!(nasc::backend::burn::runtime::learnable_params(&rt) as u64, st.params, "{spec}: runtime params vs nasc stats");
+    let rec = tmp.join("runtime.bpk");
+    rt.clone().save_file(&rec).unwrap();
+    // The golden source compiled into this crate must be what nasc generates now.
+    let generated = codegen::generate(&ir, spec);
+    let stem = Path::new(spec).file_stem().unwrap().to_string_lossy().to_string();
+    let golden = std::fs::read_to_string(root().join("tests/golden/burn").join(format!("{stem}.rs"))).unwrap();
+    assert!(golden == generated.source, "{spec}: tests/golden/burn/{stem}.rs is stale (NASC_BLESS=1 cargo test --release --test golden)");
+    let out = tmp.join("generated.bpk");
+    codegen::remap_record(&ir, &generated, &rec, &out).unwrap();
+    (ir, rt, out)
+}
+
+macro_rules! equivalence {
+    ($test:ident, $spec:literal, $module:ident :: $ty:ident) => {
+        #[test]
+        fn $test() {
+            let tmp = std::env::temp_dir().join(format!("nasc-eq-{}-{}", stringify!($test), std::process::id()));
+            std::fs::create_dir_all(&tmp).unwrap();
+            let (ir, rt, rec) = runtime_record($spec, &tmp);
+            let device = Device::flex();
+            let generated = nasc_codegen_check::$module::$ty::new(&device).try_load_file(&rec).expect("generated model loads the remapped record");
+            assert_eq!(nasc::backend::burn::runtime::learnable_params(&generated) as u64, nasc::stats::stats(&ir).params);
+            assert_eq!(nasc_codegen_check::$module::$ty::PARAMS as u64, nasc::stats::stats(&ir).params);
+            let [c, h, w] = ir.input_shape.map(|x| x as usize);
+            let x = Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &device);
+            let a = rt.forward(x.clone());
+            let b = generated.forward(x);
+            assert_eq!(a.dims(), [2, ir.classes as usize]);
+            let d = max_abs_diff(a, b);
+            assert!(d < 1e-4, "{}: max abs difference {d}", $spec);
+            std::fs::remove_dir_all(&tmp).ok();
+        }
+    };
+}
+
+equivalence!(randwire_ws_fmnist, "specs/randwire_ws_fmnist.nas", randwire_ws_fmnist::RandwireWsFmnist);
+equivalence!(randwire_ws, "specs/randwire_ws.nas", randwire_ws::RandwireWs);
+equivalence!(randwire_er, "specs/randwire_er.nas", randwire_er::RandwireEr);
+equivalence!(randwire_ba, "specs/randwire_ba.nas", randwire_ba::RandwireBa);
+equivalence!(randwire_regular, "specs/randwire_regular.nas", randwire_regular::RandwireRegular);
+
+#[test]
+fn a_record_of_another_network_is_refused() {
+    let tmp = std::env::temp_dir().join(format!("nasc-eq-mismatch-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let (_, _, rec) = runtime_record("specs/randwire_ws_fmnist.nas", &tmp);
+    let other = nasc_codegen_check::randwire_ws::RandwireWs::new(&Device::flex()).try_load_file(&rec);
+    assert!(other.is_err(), "loading fmnist weights into randwire_ws must fail");
+    std::fs::remove_dir_all(&tmp).ok();
+}
