@@ -72,6 +72,23 @@ enum Command {
     },
     /// Train the network on a data set (Fashion-MNIST by default) and report test accuracy
     Train(TrainArgs),
+    /// Measure training throughput and inference latency on random data of the spec's shape
+    Bench {
+        /// The .nas file
+        file: PathBuf,
+        /// Compute backend
+        #[arg(long, value_enum, default_value_t = Backend::Flex)]
+        backend: Backend,
+        /// Batch size for training and batched inference
+        #[arg(long, default_value_t = 128)]
+        batch_size: usize,
+        /// Timed training steps (after 2 warm-up steps)
+        #[arg(long, default_value_t = 10)]
+        steps: usize,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -184,6 +201,7 @@ fn file_of(cmd: &Command) -> &Path {
     match cmd {
         Command::Check { file } | Command::Build { file, .. } | Command::Stats { file, .. } => file,
         Command::Train(t) => &t.file,
+        Command::Bench { file, .. } => file,
     }
 }
 
@@ -266,6 +284,16 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             print!("{text}");
         }
         Command::Train(t) => return train(&ir, t, cli.seed.unwrap_or(ir.seed)),
+        Command::Bench { backend, batch_size, steps, format, .. } => {
+            let r = nasc::backend::burn::train::bench(&ir, *backend, *batch_size, *steps, cli.seed.unwrap_or(ir.seed)).map_err(|e| e.to_string())?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?),
+                Format::Table => println!(
+                    "{} on {}: training {:.1} img/s (batch {}), inference {:.2} ms/batch, {:.2} ms/image (batch 1)",
+                    r.network, r.backend, r.train_images_per_sec, r.batch_size, r.infer_batch_ms, r.infer_single_ms
+                ),
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

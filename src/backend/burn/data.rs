@@ -14,6 +14,9 @@ pub enum DataKind {
     FashionMnist,
     Mnist,
     Cifar10,
+    /// Random images and labels at the spec's input shape and class count (for throughput
+    /// measurements; nothing to learn)
+    Synthetic,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,9 +160,21 @@ fn load_cifar(dir: &Path, train: bool) -> Result<Dataset, DataError> {
     Ok(Dataset { images, labels, shape: [3, 32, 32], classes: 10, mean: vec![0.4914, 0.4822, 0.4465], std: vec![0.2470, 0.2435, 0.2616] })
 }
 
+/// `n` random images of `shape` with labels in `0..classes`, reproducible from `seed`.
+pub fn synthetic(n: usize, shape: [usize; 3], classes: usize, seed: u64) -> Dataset {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let len: usize = shape.iter().product();
+    let images = (0..n * len).map(|_| rng.random::<u8>()).collect();
+    let labels = (0..n).map(|_| rng.random_range(0..classes.clamp(1, 256)) as u8).collect();
+    Dataset { images, labels, shape, classes, mean: vec![0.5; shape[0]], std: vec![0.29; shape[0]] }
+}
+
 /// Loads the train or test split of a data set from `dir` (or its default location).
+/// `Synthetic` is not loaded here (it needs the spec's shape): see [`synthetic`].
 pub fn load(kind: DataKind, dir: Option<&Path>, train: bool) -> Result<Dataset, DataError> {
     match kind {
+        DataKind::Synthetic => Ok(synthetic(0, [1, 1, 1], 1, 0)),
         DataKind::FashionMnist => load_idx(dir.unwrap_or(Path::new(FASHION_MNIST_DIR)), train, kind),
         DataKind::Mnist => {
             let d = dir.ok_or_else(|| DataError::Missing { what: "MNIST".into(), dir: "(none given)".into(), looked: "--data-dir DIR with the four *-ubyte(.gz) IDX files".into() })?;

@@ -11,3 +11,9 @@ pub mod randwire_regular;
 pub mod randwire_ws;
 #[path = "../../golden/burn/randwire_ws_fmnist.rs"]
 pub mod randwire_ws_fmnist;
+#[path = "../../golden/burn/explicit_graph.rs"]
+pub mod explicit_graph;
+#[path = "../../golden/burn/plain_cnn.rs"]
+pub mod plain_cnn;
+#[path = "../../golden/burn/randwire_cifar.rs"]
+pub mod randwire_cifar;

@@ -71,6 +71,9 @@ equivalence!(randwire_ws, "specs/randwire_ws.nas", randwire_ws::RandwireWs);
 equivalence!(randwire_er, "specs/randwire_er.nas", randwire_er::RandwireEr);
 equivalence!(randwire_ba, "specs/randwire_ba.nas", randwire_ba::RandwireBa);
 equivalence!(randwire_regular, "specs/randwire_regular.nas", randwire_regular::RandwireRegular);
+equivalence!(explicit_graph, "examples/explicit_graph.nas", explicit_graph::Diamond);
+equivalence!(randwire_cifar, "examples/randwire_cifar.nas", randwire_cifar::RandwireCifar);
+equivalence!(plain_cnn, "examples/plain_cnn.nas", plain_cnn::PlainCnn);
 
 #[test]
 fn a_record_of_another_network_is_refused() {

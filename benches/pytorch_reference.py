@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""PyTorch (eager) reference for nasc's benchmarks, run by hand, not by CI.
+
+Builds the *same* network as nasc from its JSON IR (`nasc build SPEC --emit json`), so the
+architecture cannot drift, then measures training throughput (images/s, forward + backward +
+Adam step) and inference latency, like `nasc bench`.
+
+    nasc build specs/randwire_ws_fmnist.nas --emit json -o /tmp/fmnist.json
+    python3 benches/pytorch_reference.py /tmp/fmnist.json --batch-size 128 --steps 10 [--device cuda]
+"""
+import argparse, json, statistics, sys, time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class IrNet(nn.Module):
+    def __init__(self, ir):
+        super().__init__()
+        self.nodes = ir["nodes"]
+        self.inputs = {n["id"]: [] for n in self.nodes}
+        for e in sorted(ir["edges"], key=lambda e: (e["to"], e["port"])):
+            self.inputs[e["to"]].append(e["from"])
+        self.mods = nn.ModuleDict()
+        self.mix = nn.ParameterDict()
+        for n in self.nodes:
+            k, op = str(n["id"]), n["op"]
+            if op == "conv2d":
+                self.mods[k] = nn.Conv2d(n["in_channels"], n["out_channels"], n["kernel"], n["stride"],
+                                         n["padding"], n["dilation"], n["groups"], n["bias"])
+            elif op == "batch_norm":
+                self.mods[k] = nn.BatchNorm2d(n["channels"])
+            elif op == "linear":
+                self.mods[k] = nn.Linear(n["in_features"], n["out_features"], n["bias"])
+            elif op == "max_pool2d":
+                self.mods[k] = nn.MaxPool2d(n["kernel"], n["stride"], n["padding"])
+            elif op == "avg_pool2d":
+                self.mods[k] = nn.AvgPool2d(n["kernel"], n["stride"], n["padding"])
+            elif op == "dropout":
+                self.mods[k] = nn.Dropout(n["p"])
+            elif op == "weighted_sum":
+                self.mix[k] = nn.Parameter(torch.zeros(n["inputs"]))
+        self.uses = {n["id"]: 0 for n in self.nodes}
+        for ins in self.inputs.values():
+            for i in ins:
+                self.uses[i] += 1
+
+    def forward(self, x):
+        vals, left = {}, dict(self.uses)
+        for n in self.nodes:
+            i, op, k = n["id"], n["op"], str(n["id"])
+            ins = []
+            for j in self.inputs[i]:
+                ins.append(vals[j])
+                left[j] -= 1
+                if left[j] == 0:
+                    del vals[j]
+            if op == "input":
+                y = x
+            elif k in self.mods:
+                y = self.mods[k](ins[0])
+            elif op == "relu":
+                y = F.relu(ins[0])
+            elif op == "global_avg_pool":
+                y = ins[0].mean(dim=(2, 3))
+            elif op == "flatten":
+                y = ins[0].flatten(1)
+            elif op in ("identity", "output"):
+                y = ins[0]
+            elif op == "add":
+                y = sum(ins)
+            elif op == "mean":
+                y = sum(ins) / len(ins)
+            elif op == "concat":
+                y = torch.cat(ins, 1)
+            elif op == "weighted_sum":
+                w = torch.sigmoid(self.mix[k])
+                y = sum(w[t] * v for t, v in enumerate(ins))
+            else:
+                sys.exit(f"unsupported op {op}")
+            vals[i] = y
+        return vals[self.nodes[-1]["id"]]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ir")
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=0)
+    a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    ir = json.load(open(a.ir))
+    dev = torch.device(a.device)
+    torch.manual_seed(0)
+    net = IrNet(ir).to(dev)
+    params = sum(p.numel() for p in net.parameters())
+    c, h, w = ir["input"]
+    x = torch.randn(a.batch_size, c, h, w, device=dev)
+    y = torch.randint(0, ir["classes"], (a.batch_size,), device=dev)
+    opt = torch.optim.Adam(net.parameters(), 1e-3)
+    sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: None)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        loss.item()
+
+    net.train()
+    for _ in range(2):
+        step()
+    sync()
+    t = time.perf_counter()
+    for _ in range(a.steps):
+        step()
+    sync()
+    ips = a.steps * a.batch_size / (time.perf_counter() - t)
+    net.eval()
+
+    def lat(b):
+        xb = x[:b]
+        with torch.no_grad():
+            net(xb); sync()
+            v = []
+            for _ in range(max(a.steps, 3)):
+                t = time.perf_counter(); net(xb); sync(); v.append((time.perf_counter() - t) * 1e3)
+        return statistics.median(v)
+
+    print(json.dumps({"network": ir["network"], "framework": f"pytorch {torch.__version__} eager",
+                      "device": str(dev), "threads": torch.get_num_threads(), "params": params,
+                      "batch_size": a.batch_size, "train_images_per_sec": round(ips, 1),
+                      "infer_batch_ms": round(lat(a.batch_size), 2), "infer_single_ms": round(lat(1), 3)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+//! Training, data sets and the runtime model.
+
+use nasc::backend::burn::data::{self, DataKind};
+use nasc::backend::burn::device::Backend;
+use nasc::backend::burn::train::{Optimizer, Schedule, TrainConfig, TrainError, train};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn compile(src: &str) -> nasc::ir::Ir {
+    nasc::compile(src, &Default::default()).unwrap().ir.expect("compiles")
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nasc-train-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn config(out: &Path, data: DataKind) -> TrainConfig {
+    TrainConfig {
+        data,
+        data_dir: None,
+        epochs: 1,
+        batch_size: 64,
+        lr: 0.003,
+        optimizer: Optimizer::Adam,
+        schedule: Schedule::Cosine,
+        weight_decay: 5e-5,
+        backend: Backend::Flex,
+        out: out.to_path_buf(),
+        resume: false,
+        seed: 0,
+        limit_train: None,
+        limit_test: None,
+        progress: false,
+    }
+}
+
+#[test]
+fn smoke_training_on_fashion_mnist() {
+    if !Path::new(data::FASHION_MNIST_DIR).is_dir() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install dataset-fashion-mnist");
+        eprintln!("skipped: apt-get install dataset-fashion-mnist to run this test");
+        return;
+    }
+    let ir = compile(&std::fs::read_to_string(root().join("specs/randwire_ws_fmnist.nas")).unwrap());
+    let out = tmpdir("smoke");
+    let mut cfg = config(&out, DataKind::FashionMnist);
+    cfg.epochs = 2;
+    cfg.limit_train = Some(640);
+    cfg.limit_test = Some(200);
+    let m = train(&ir, &cfg).expect("training runs");
+    assert_eq!(m.epochs, 2);
+    let (e1, e2) = (&m.history[0], &m.history[1]);
+    assert!(e2.train_loss < e1.train_loss, "loss must fall: {} -> {}", e1.train_loss, e2.train_loss);
+    assert!(e2.train_accuracy > 0.3, "accuracy must beat chance (0.1): {}", e2.train_accuracy);
+    assert!((0.0..=1.0).contains(&m.test_accuracy));
+    assert!(m.images_per_sec > 0.0);
+    assert_eq!(m.params, 170_389);
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "header + one line per epoch");
+    assert!(out.join("model.bpk").is_file() && out.join("checkpoint/state.json").is_file());
+    std::fs::remove_dir_all(&out).ok();
+}
+
+const TINY: &str = "network tiny(C: int = 8, seed: int = 0) {\n  input [1, 8, 8]\n  classes 3\n  stage a = conv(3x3, C) -> bn\n  stage g = random(WS(6, 2, 0.5), C)\n  stage h = relu -> global_avg_pool -> linear(classes)\n}\n";
+
+#[test]
+fn resume_continues_from_the_checkpoint() {
+    let ir = compile(TINY);
+    let out = tmpdir("resume");
+    let mut cfg = config(&out, DataKind::Synthetic);
+    cfg.limit_train = Some(128);
+    cfg.limit_test = Some(32);
+    let first = train(&ir, &cfg).unwrap();
+    assert_eq!(first.epochs, 1);
+    cfg.epochs = 3;
+    cfg.resume = true;
+    let resumed = train(&ir, &cfg).unwrap();
+    assert_eq!(resumed.epochs, 3);
+    assert_eq!(resumed.history[0].train_loss, first.history[0].train_loss, "epoch 1 comes from the checkpoint");
+    // A checkpoint of another network is refused with a clear error.
+    let other = compile(&TINY.replace("C: int = 8", "C: int = 16"));
+    match train(&other, &cfg) {
+        Err(TrainError::Resume { msg, .. }) => assert!(msg.contains("params"), "{msg}"),
+        other => panic!("expected a resume error, got {other:?}"),
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn idx_files_are_read_and_garbage_is_rejected() {
+    let mut f = vec![0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2];
+    f.extend([1, 2, 3, 4, 5, 6, 7, 8]);
+    let (dims, data) = data::parse_idx(&f, "x", 3).unwrap();
+    assert_eq!(dims, vec![2, 2, 2]);
+    assert_eq!(data.len(), 8);
+    assert!(data::parse_idx(&f[..20], "x", 3).is_err(), "truncated");
+    assert!(data::parse_idx(b"hello world!", "x", 3).is_err(), "bad magic");
+    assert!(data::parse_idx(&f, "x", 1).is_err(), "wrong rank");
+}
+
+fn write_idx(dir: &Path, split: &str, n: usize, side: usize) {
+    let mut img = vec![0, 0, 8, 3];
+    for d in [n, side, side] {
+        img.extend((d as u32).to_be_bytes());
+    }
+    img.extend((0..n * side * side).map(|i| (i % 251) as u8));
+    std::fs::write(dir.join(format!("{split}-images-idx3-ubyte")), img).unwrap();
+    let mut lbl = vec![0, 0, 8, 1];
+    lbl.extend((n as u32).to_be_bytes());
+    lbl.extend((0..n).map(|i| (i % 10) as u8));
+    std::fs::write(dir.join(format!("{split}-labels-idx1-ubyte")), lbl).unwrap();
+}
+
+#[test]
+fn mnist_format_dirs_and_shape_mismatches() {
+    let dir = tmpdir("mnist");
+    write_idx(&dir, "train", 64, 28);
+    write_idx(&dir, "t10k", 16, 28);
+    let train_set = data::load(DataKind::Mnist, Some(&dir), true).unwrap();
+    assert_eq!((train_set.len(), train_set.shape), (64, [1, 28, 28]));
+    // A spec whose input differs from the data is refused before any training.
+    let ir = compile("network n() { input [3, 32, 32] classes 10 stage s = conv(3x3, 8) -> global_avg_pool -> linear(classes) }");
+    let mut cfg = config(&dir.join("out"), DataKind::Mnist);
+    cfg.data_dir = Some(dir.clone());
+    match train(&ir, &cfg) {
+        Err(e @ TrainError::InputShape { .. }) => assert!(e.to_string().contains("[3, 32, 32]"), "{e}"),
+        other => panic!("expected an input-shape error, got {other:?}"),
+    }
+    let ir = compile("network n() { input [1, 28, 28] classes 5 stage s = conv(3x3, 8) -> global_avg_pool -> linear(classes) }");
+    assert!(matches!(train(&ir, &cfg), Err(TrainError::Classes { .. })));
+    // Missing files name what is missing.
+    let empty = tmpdir("empty");
+    let e = data::load(DataKind::Mnist, Some(&empty), true).unwrap_err().to_string();
+    assert!(e.contains("train-images-idx3-ubyte"), "{e}");
+    let e = data::load(DataKind::FashionMnist, Some(Path::new(data::FASHION_MNIST_DIR)), true).map(|_| ()).err();
+    if let Some(e) = e {
+        assert!(e.to_string().contains("apt-get install dataset-fashion-mnist"), "{e}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&empty).ok();
+}
+
+#[test]
+fn cifar10_binary_format() {
+    let dir = tmpdir("cifar");
+    for (name, n) in [("data_batch_1.bin", 3), ("data_batch_2.bin", 2), ("data_batch_3.bin", 1), ("data_batch_4.bin", 1), ("data_batch_5.bin", 1), ("test_batch.bin", 2)] {
+        let mut b = Vec::new();
+        for i in 0..n {
+            b.push((i % 10) as u8);
+            b.extend(std::iter::repeat_n((i * 7) as u8, 3072));
+        }
+        std::fs::write(dir.join(name), b).unwrap();
+    }
+    let tr = data::load(DataKind::Cifar10, Some(&dir), true).unwrap();
+    assert_eq!((tr.len(), tr.shape), (8, [3, 32, 32]));
+    assert_eq!(data::load(DataKind::Cifar10, Some(&dir), false).unwrap().len(), 2);
+    std::fs::write(dir.join("test_batch.bin"), [1u8, 2, 3]).unwrap();
+    assert!(data::load(DataKind::Cifar10, Some(&dir), false).is_err(), "truncated record");
+    // Training with augmentation runs end to end on it.
+    std::fs::write(dir.join("test_batch.bin"), [vec![3u8], vec![9u8; 3072]].concat()).unwrap();
+    let ir = compile("network c() { input [3, 32, 32] classes 10 stage s = conv(3x3, 8, stride=2) -> bn -> relu -> global_avg_pool -> linear(classes) }");
+    let mut cfg = config(&dir.join("out"), DataKind::Cifar10);
+    cfg.data_dir = Some(dir.clone());
+    cfg.batch_size = 4;
+    let m = train(&ir, &cfg).unwrap();
+    assert_eq!(m.epochs, 1);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn runtime_parameters_equal_stats_for_every_spec() {
+    for dir in ["specs", "examples"] {
+        let Ok(rd) = std::fs::read_dir(root().join(dir)) else { continue };
+        for e in rd.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "nas")) {
+            let ir = compile(&std::fs::read_to_string(e.path()).unwrap());
+            let m = nasc::backend::burn::runtime::RuntimeModel::new(&ir, &burn::tensor::Device::flex());
+            let n = nasc::backend::burn::runtime::learnable_params(&m) as u64;
+            assert_eq!(n, nasc::stats::stats(&ir).params, "{}", e.path().display());
+        }
+    }
+}
+
+#[test]
+fn backends_missing_from_the_build_say_how_to_get_them() {
+    #[cfg(not(feature = "cuda"))]
+    {
+        let e = Backend::Cuda.device().unwrap_err();
+        assert!(e.contains("--features cuda"), "{e}");
+    }
+    assert!(Backend::Flex.device().is_ok());
+}
