@@ -11,16 +11,8 @@ pub fn emit(ir: &Ir) -> String {
     let mut by_stage: Vec<Vec<usize>> = vec![Vec::new(); ir.stages.len()];
     for n in ir.graph.node_indices() {
         let node = &ir.graph[n];
-        let label = format!("{}\\n{}", node.op.name(), node.shape);
-        let color = match node.op {
-            Op::Input | Op::Output => "lightgrey",
-            Op::Conv2d { .. } => "lightblue",
-            Op::WeightedSum { .. } | Op::Add | Op::Mean | Op::Concat => "khaki",
-            _ => "white",
-        };
-        let line = format!("n{} [label=\"{}\", tooltip=\"{}\", fillcolor={color}];", n.index(), label, escape(&node.name));
         if matches!(node.op, Op::Input | Op::Output) {
-            let _ = writeln!(out, "  {line}");
+            let _ = writeln!(out, "  n{} [label=\"{}\\n{}\", tooltip=\"{}\", fillcolor=lightgrey];", n.index(), node.op.name(), node.shape, escape(&node.name));
         } else if let Some(v) = by_stage.get_mut(node.stage) {
             v.push(n.index());
         }

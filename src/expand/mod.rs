@@ -38,7 +38,7 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
                 }
                 _ => {
                     ctx.prefix = format!("{}.{oi}", stage.name);
-                    x.apply(&ctx, op, at, 1)
+                    x.apply(&ctx, op, at)
                 }
             };
         }
@@ -160,9 +160,8 @@ impl Expander {
         true
     }
 
-    /// Applies one non-random op (some lower to two IR nodes) with the given stride factor
-    /// (the random-stage stride for the first strided op of an input-fed node).
-    fn apply(&mut self, ctx: &Ctx, op: &OpInst, at: At, _unused: u32) -> Option<At> {
+    /// Applies one non-random op (some ops lower to two IR nodes).
+    fn apply(&mut self, ctx: &Ctx, op: &OpInst, at: At) -> Option<At> {
         let (src, shape) = at;
         let def = op.def.clone();
         let p = &ctx.prefix;
@@ -282,7 +281,7 @@ impl Expander {
                 let stride = if fed_by_input && Some(k) == stride_at { r.stride } else { 1 };
                 let inst = if stride != 1 || op.kind.takes_stride() { OpInst { kind: op.kind.with_stride(stride), ..op.clone() } } else { op.clone() };
                 let c = Ctx { stage: ctx.stage, prefix: format!("{base}.{k}"), channels: Some(r.channels), origin: Origin { op: ctx.origin.op, gnode: Some(i as u32) } };
-                cur = self.apply(&c, &inst, cur, stride)?;
+                cur = self.apply(&c, &inst, cur)?;
             }
             match expected {
                 None => expected = Some(cur.1),
