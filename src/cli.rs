@@ -12,8 +12,8 @@ use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
 #[command(name = "nasc", version, about = "Compiler for neural-network architecture specs (.nas)", long_about = "nasc type-checks a .nas architecture spec with precise diagnostics, expands it \
-(random-graph generators, stages) into a verified DAG IR, reports its complexity, and emits it as text IR, \
-JSON or Graphviz DOT.\n\nExit codes: 0 success, 1 the spec has errors, 2 usage error (bad flags, unreadable file).")]
+(random-graph generators, stages) into a verified DAG IR, reports its complexity, emits it as text IR, \
+JSON, Graphviz DOT or a Burn model crate, and trains it with Burn on CPU (flex) or GPU (wgpu, cuda).\n\nExit codes: 0 success, 1 the spec has errors, 2 usage error (bad flags, unreadable file).")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,7 +46,7 @@ enum Command {
         /// The .nas file
         file: PathBuf,
     },
-    /// Compile a spec and emit it (text IR, JSON IR or Graphviz DOT)
+    /// Compile a spec and emit it (text IR, JSON IR, Graphviz DOT, or a Burn model crate)
     Build {
         /// The .nas file
         file: PathBuf,
