@@ -32,22 +32,24 @@ pub fn verify(ir: &Ir) -> Result<(), VerifyError> {
     // Acyclicity: every edge must go from a lower to a higher node index (checked per node
     // below). That makes index order a topological order, which backends rely on, and rules
     // out cycles without a separate search.
+    // Buffers reused across nodes: verification allocates nothing per node.
+    let mut ins: Vec<(u32, petgraph::graph::NodeIndex)> = Vec::new();
+    let mut in_shapes: Vec<Shape> = Vec::new();
     for n in g.node_indices() {
         let node = &g[n];
-        // Index order must be topological (backends rely on it).
-        for e in g.edges_directed(n, Direction::Incoming) {
-            if e.source().index() >= n.index() {
-                return Err(fail(n, format!("input {} does not precede it", e.source().index())));
-            }
+        ins.clear();
+        ins.extend(g.edges_directed(n, Direction::Incoming).map(|e| (e.weight().port, e.source())));
+        ins.sort_unstable();
+        // Index order must be topological (backends rely on it), which also rules out cycles.
+        if let Some(&(_, s)) = ins.iter().find(|(_, s)| s.index() >= n.index()) {
+            return Err(fail(n, format!("input {} does not precede it", s.index())));
         }
-        let ins = ir.inputs(n);
         let (lo, hi) = node.op.arity();
         if ins.len() < lo || ins.len() > hi {
             return Err(fail(n, format!("{} has {} inputs, expects {lo}..={hi}", node.op.name(), ins.len())));
         }
-        let mut ports: Vec<u32> = g.edges_directed(n, Direction::Incoming).map(|e| e.weight().port).collect();
-        ports.sort_unstable();
-        if ports.iter().enumerate().any(|(i, &p)| p as usize != i) {
+        if ins.iter().enumerate().any(|(i, &(p, _))| p as usize != i) {
+            let ports: Vec<u32> = ins.iter().map(|x| x.0).collect();
             return Err(fail(n, format!("input ports are not 0..{}: {ports:?}", ports.len())));
         }
         if n != ir.output && g.edges_directed(n, Direction::Outgoing).next().is_none() {
@@ -55,7 +57,8 @@ pub fn verify(ir: &Ir) -> Result<(), VerifyError> {
         }
         // With acyclicity, "no sinks but the output" (above) and "no sources but the input"
         // (arity >= 1 for every other op) mean every node lies on an input-output path.
-        let in_shapes: Vec<Shape> = ins.iter().map(|&i| g[i].shape).collect();
+        in_shapes.clear();
+        in_shapes.extend(ins.iter().map(|&(_, i)| g[i].shape));
         let expected = infer(&node.op, &in_shapes, ir.input_shape).map_err(|p| fail(n, p))?;
         if expected != node.shape {
             return Err(fail(n, format!("recorded shape {} but inputs give {}", node.shape, expected)));
