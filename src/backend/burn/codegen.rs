@@ -553,7 +553,6 @@ pub fn generate(ir: &Ir, source_name: &str) -> Generated {
                         g.weight_paths.push((n.index(), format!("{path_prefix}.nodes.{slot}{variant}.{f}")));
                     }
                 }
-                debug_assert_eq!(gn.k as usize, slot);
             }
             let n_nodes = preds.len();
             let sinks: Vec<usize> = (0..n_nodes).filter(|&k| !preds.iter().any(|p| p.contains(&(k as u32)))).collect();
