@@ -226,7 +226,6 @@ struct Group {
 
 /// A random-graph node prepared for emission.
 struct GraphNode {
-    k: u32,
     prefix: String,
     agg: Option<NodeIndex>,
     rest: Vec<NodeIndex>,
@@ -467,7 +466,7 @@ pub fn generate(ir: &Ir, source_name: &str) -> Generated {
                 let inst = Instance { nodes: rest.clone(), c_in: input_shape.channels(), c_out: ir.graph[last].shape.channels(), stride: stride.unwrap_or(1) };
                 let def = ir.graph[first].def.clone().unwrap_or_else(|| format!("{}_node", info.name));
                 let group = g.add_instance(&inst, &def, &prefix);
-                list.push(GraphNode { k, prefix, agg: agg.first().copied(), rest, inst, group });
+                list.push(GraphNode { prefix, agg: agg.first().copied(), rest, inst, group });
             }
             graphs.insert((*si, *oi), (list, out_mean));
         }
