@@ -5,7 +5,8 @@
 //! * one shared type per random-graph node op, named after its definition (`NodeOp`), taking
 //!   `(c_in, c_out, stride)`; every node of every stage that has the same op sequence and the
 //!   same channel/stride pattern shares it;
-//! * random-graph wiring as static tables (`PREDS`, `SINKS`) walked by a short loop, never
+//! * random-graph wiring as static tables (`PREDS`, `SINKS`) walked by one shared `run_graph`
+//!   helper emitted once, never
 //!   one flat forward function;
 //! * static shapes in doc comments, `// @generated` header.
 //!
@@ -181,6 +182,8 @@ struct Uses {
     relu: bool,
     sigmoid: bool,
     param: bool,
+    graph_helper: bool,
+    weighted_helper: bool,
 }
 
 impl Uses {
@@ -616,46 +619,18 @@ impl {e} {{
             }
             let _ = writeln!(gc, "        }}\n    }}\n");
             let _ = writeln!(gc, "    pub fn forward(&self, x: {ti}) -> {to} {{");
-            let _ = writeln!(gc, "        let mut outs: Vec<{to}> = Vec::with_capacity({n_nodes});");
-            if !mix_inits.is_empty() {
-                let _ = writeln!(gc, "        let mut mix = self.mix.iter();");
-            }
-            let _ = writeln!(gc, "        for (node, preds) in self.nodes.iter().zip(Self::PREDS) {{");
-            let _ = writeln!(gc, "            let input = match preds {{\n                [] => x.clone(),\n                [p] => outs[*p].clone(),");
-            let sum = "many.iter().map(|p| outs[*p].clone()).reduce(|a, b| a + b)";
-            match agg_op {
+            let combine = match agg_op {
                 Some(Op::WeightedSum { .. }) => {
-                    let dims = if to == "Tensor<4>" { "[1, 1, 1, 1]" } else { "[1, 1]" };
-                    let _ = writeln!(gc, "                many => match mix.next() {{");
-                    let _ = writeln!(gc, "                    Some(w) => {{");
-                    let _ = writeln!(gc, "                        let w = sigmoid(w.val());");
-                    let _ = writeln!(gc, "                        many.iter()");
-                    let _ = writeln!(gc, "                            .enumerate()");
-                    let _ = writeln!(gc, "                            .map(|(i, p)| outs[*p].clone() * w.clone().slice(i..i + 1).reshape({dims}))");
-                    let _ = writeln!(gc, "                            .reduce(|a, b| a + b)");
-                    let _ = writeln!(gc, "                            .unwrap_or_else(|| x.clone())");
-                    let _ = writeln!(gc, "                    }}");
-                    let _ = writeln!(gc, "                    None => {sum}.unwrap_or_else(|| x.clone()),");
-                    let _ = writeln!(gc, "                }},");
+                    g.uses.weighted_helper = true;
+                    let _ = writeln!(gc, "        let mut mix = self.mix.iter();");
+                    "|ins| weighted_sum(ins, mix.next())"
                 }
-                Some(Op::Mean) => {
-                    let _ = writeln!(gc, "                many => {sum}.map_or_else(|| x.clone(), |s| s / many.len() as f64),");
-                }
-                Some(Op::Concat) => {
-                    let _ = writeln!(gc, "                many => Tensor::cat(many.iter().map(|p| outs[*p].clone()).collect(), 1),");
-                }
-                _ => {
-                    let _ = writeln!(gc, "                many => {sum}.unwrap_or_else(|| x.clone()),");
-                }
-            }
-            let _ = writeln!(gc, "            }};\n            outs.push(node.forward(input));\n        }}");
-            if sinks.len() == 1 {
-                let _ = writeln!(gc, "        let [sink] = Self::SINKS;\n        outs.swap_remove(sink)\n    }}\n}}\n");
-            } else {
-                let _ = writeln!(gc, "        let n = Self::SINKS.len() as f64;");
-                let _ = writeln!(gc, "        let sum = Self::SINKS.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);");
-                let _ = writeln!(gc, "        sum.map_or(x, |s| s / n)\n    }}\n}}\n");
-            }
+                Some(Op::Mean) => "|ins| {\n                let n = ins.len() as f64;\n                ins.into_iter().reduce(|a, b| a + b).map(|s| s / n)\n            }",
+                Some(Op::Concat) => "|ins| Some(Tensor::cat(ins, 1))",
+                _ => "|ins| ins.into_iter().reduce(|a, b| a + b)",
+            };
+            g.uses.graph_helper = true;
+            let _ = writeln!(gc, "        run_graph(\n            x,\n            &self.nodes,\n            &Self::PREDS,\n            &Self::SINKS,\n            {combine},\n            |node, x| node.forward(x),\n        )\n    }}\n}}\n");
             graph_types += &gc;
             if !sole_graph {
                 fields.push((gfield.clone(), gtype.clone(), format!("{gtype}::new(device)")));
@@ -724,7 +699,8 @@ impl {e} {{
     }
     let acts: Vec<&str> = [("relu", u.relu), ("sigmoid", u.sigmoid)].iter().filter(|x| x.1).map(|x| x.0).collect();
     if !acts.is_empty() {
-        let _ = writeln!(out, "use burn::tensor::activation::{{{}}};", acts.join(", "));
+        let list = if acts.len() == 1 { acts[0].to_string() } else { format!("{{{}}}", acts.join(", ")) };
+        let _ = writeln!(out, "use burn::tensor::activation::{list};");
     }
     let _ = writeln!(out, "use burn::tensor::{{Device, Tensor}};\n");
     let [c, h, w] = ir.input_shape;
@@ -754,6 +730,12 @@ impl {e} {{
     }
     g.out += &node_code;
     // Layer helpers (one per op kind used).
+    if g.uses.graph_helper {
+        g.out += GRAPH_HELPER;
+    }
+    if g.uses.weighted_helper {
+        g.out += WEIGHTED_HELPER;
+    }
     if g.uses.conv {
         g.out += "fn conv2d(\n    device: &Device,\n    channels: [usize; 2],\n    kernel: [usize; 2],\n    stride: usize,\n    padding: [usize; 2],\n    groups: usize,\n    dilation: usize,\n    bias: bool,\n) -> Conv2d {\n    Conv2dConfig::new(channels, kernel)\n        .with_stride([stride; 2])\n        .with_padding(padding2d(padding))\n        .with_groups(groups)\n        .with_dilation([dilation; 2])\n        .with_bias(bias)\n        .init(device)\n}\n\n";
     }
@@ -771,6 +753,54 @@ impl {e} {{
     }
     Generated { source: g.out, model_type, weight_paths: g.weight_paths }
 }
+
+/// Emitted once: runs a random graph (papers.md §1 node semantics).
+const GRAPH_HELPER: &str = "/// Runs a random graph: nodes in index order. A node without predecessors reads the stage
+/// input, one with a single predecessor takes it unweighted, one with several combines them
+/// with `combine`; the stage output averages the nodes of out-degree 0 (`sinks`).
+fn run_graph<N, const D: usize>(
+    x: Tensor<D>,
+    nodes: &[N],
+    preds: &[&[usize]],
+    sinks: &[usize],
+    mut combine: impl FnMut(Vec<Tensor<D>>) -> Option<Tensor<D>>,
+    forward: impl Fn(&N, Tensor<D>) -> Tensor<D>,
+) -> Tensor<D> {
+    let mut outs: Vec<Tensor<D>> = Vec::with_capacity(nodes.len());
+    for (node, preds) in nodes.iter().zip(preds) {
+        let input = match *preds {
+            [] => x.clone(),
+            [p] => outs[*p].clone(),
+            many => combine(many.iter().map(|&p| outs[p].clone()).collect()).unwrap_or_else(|| x.clone()),
+        };
+        outs.push(forward(node, input));
+    }
+    match sinks {
+        [one] => outs.swap_remove(*one),
+        _ => {
+            let n = sinks.len() as f64;
+            let sum = sinks.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
+            sum.map_or(x, |s| s / n)
+        }
+    }
+}
+
+";
+
+/// Emitted once when a graph uses RandWire's aggregation.
+const WEIGHTED_HELPER: &str = "/// RandWire aggregation: sum of sigmoid(w_i) * x_i with one learnable scalar per input.
+fn weighted_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor<1>>>) -> Option<Tensor<D>> {
+    let w = w.map(|w| sigmoid(w.val()));
+    ins.into_iter()
+        .enumerate()
+        .map(|(i, x)| match &w {
+            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
+            None => x,
+        })
+        .reduce(|a, b| a + b)
+}
+
+";
 
 /// Runtime-model record path prefix of IR node `i` (see `runtime::Layer`).
 fn runtime_prefix(op: &Op, i: usize) -> Option<String> {

@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::{relu};
+use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 /// Network `diamond`: input [3, 32, 32] -> 10 classes.
@@ -92,18 +92,14 @@ impl Block {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let mut outs: Vec<Tensor<4>> = Vec::with_capacity(5);
-        for (node, preds) in self.nodes.iter().zip(Self::PREDS) {
-            let input = match preds {
-                [] => x.clone(),
-                [p] => outs[*p].clone(),
-                many => many.iter().map(|p| outs[*p].clone()).reduce(|a, b| a + b).unwrap_or_else(|| x.clone()),
-            };
-            outs.push(node.forward(input));
-        }
-        let n = Self::SINKS.len() as f64;
-        let sum = Self::SINKS.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
-        sum.map_or(x, |s| s / n)
+        run_graph(
+            x,
+            &self.nodes,
+            &Self::PREDS,
+            &Self::SINKS,
+            |ins| ins.into_iter().reduce(|a, b| a + b),
+            |node, x| node.forward(x),
+        )
     }
 }
 
@@ -152,6 +148,36 @@ impl Node {
         let x = self.conv1.forward(x);
         let x = self.bn2.forward(x);
         x
+    }
+}
+
+/// Runs a random graph: nodes in index order. A node without predecessors reads the stage
+/// input, one with a single predecessor takes it unweighted, one with several combines them
+/// with `combine`; the stage output averages the nodes of out-degree 0 (`sinks`).
+fn run_graph<N, const D: usize>(
+    x: Tensor<D>,
+    nodes: &[N],
+    preds: &[&[usize]],
+    sinks: &[usize],
+    mut combine: impl FnMut(Vec<Tensor<D>>) -> Option<Tensor<D>>,
+    forward: impl Fn(&N, Tensor<D>) -> Tensor<D>,
+) -> Tensor<D> {
+    let mut outs: Vec<Tensor<D>> = Vec::with_capacity(nodes.len());
+    for (node, preds) in nodes.iter().zip(preds) {
+        let input = match *preds {
+            [] => x.clone(),
+            [p] => outs[*p].clone(),
+            many => combine(many.iter().map(|&p| outs[p].clone()).collect()).unwrap_or_else(|| x.clone()),
+        };
+        outs.push(forward(node, input));
+    }
+    match sinks {
+        [one] => outs.swap_remove(*one),
+        _ => {
+            let n = sinks.len() as f64;
+            let sum = sinks.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
+            sum.map_or(x, |s| s / n)
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::{relu};
+use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 /// Network `plain_cnn`: input [1, 28, 28] -> 10 classes.

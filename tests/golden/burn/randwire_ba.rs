@@ -209,29 +209,15 @@ impl Conv3 {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let mut outs: Vec<Tensor<4>> = Vec::with_capacity(32);
         let mut mix = self.mix.iter();
-        for (node, preds) in self.nodes.iter().zip(Self::PREDS) {
-            let input = match preds {
-                [] => x.clone(),
-                [p] => outs[*p].clone(),
-                many => match mix.next() {
-                    Some(w) => {
-                        let w = sigmoid(w.val());
-                        many.iter()
-                            .enumerate()
-                            .map(|(i, p)| outs[*p].clone() * w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]))
-                            .reduce(|a, b| a + b)
-                            .unwrap_or_else(|| x.clone())
-                    }
-                    None => many.iter().map(|p| outs[*p].clone()).reduce(|a, b| a + b).unwrap_or_else(|| x.clone()),
-                },
-            };
-            outs.push(node.forward(input));
-        }
-        let n = Self::SINKS.len() as f64;
-        let sum = Self::SINKS.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
-        sum.map_or(x, |s| s / n)
+        run_graph(
+            x,
+            &self.nodes,
+            &Self::PREDS,
+            &Self::SINKS,
+            |ins| weighted_sum(ins, mix.next()),
+            |node, x| node.forward(x),
+        )
     }
 }
 
@@ -352,29 +338,15 @@ impl Conv4 {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let mut outs: Vec<Tensor<4>> = Vec::with_capacity(32);
         let mut mix = self.mix.iter();
-        for (node, preds) in self.nodes.iter().zip(Self::PREDS) {
-            let input = match preds {
-                [] => x.clone(),
-                [p] => outs[*p].clone(),
-                many => match mix.next() {
-                    Some(w) => {
-                        let w = sigmoid(w.val());
-                        many.iter()
-                            .enumerate()
-                            .map(|(i, p)| outs[*p].clone() * w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]))
-                            .reduce(|a, b| a + b)
-                            .unwrap_or_else(|| x.clone())
-                    }
-                    None => many.iter().map(|p| outs[*p].clone()).reduce(|a, b| a + b).unwrap_or_else(|| x.clone()),
-                },
-            };
-            outs.push(node.forward(input));
-        }
-        let n = Self::SINKS.len() as f64;
-        let sum = Self::SINKS.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
-        sum.map_or(x, |s| s / n)
+        run_graph(
+            x,
+            &self.nodes,
+            &Self::PREDS,
+            &Self::SINKS,
+            |ins| weighted_sum(ins, mix.next()),
+            |node, x| node.forward(x),
+        )
     }
 }
 
@@ -495,29 +467,15 @@ impl Conv5 {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let mut outs: Vec<Tensor<4>> = Vec::with_capacity(32);
         let mut mix = self.mix.iter();
-        for (node, preds) in self.nodes.iter().zip(Self::PREDS) {
-            let input = match preds {
-                [] => x.clone(),
-                [p] => outs[*p].clone(),
-                many => match mix.next() {
-                    Some(w) => {
-                        let w = sigmoid(w.val());
-                        many.iter()
-                            .enumerate()
-                            .map(|(i, p)| outs[*p].clone() * w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]))
-                            .reduce(|a, b| a + b)
-                            .unwrap_or_else(|| x.clone())
-                    }
-                    None => many.iter().map(|p| outs[*p].clone()).reduce(|a, b| a + b).unwrap_or_else(|| x.clone()),
-                },
-            };
-            outs.push(node.forward(input));
-        }
-        let n = Self::SINKS.len() as f64;
-        let sum = Self::SINKS.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
-        sum.map_or(x, |s| s / n)
+        run_graph(
+            x,
+            &self.nodes,
+            &Self::PREDS,
+            &Self::SINKS,
+            |ins| weighted_sum(ins, mix.next()),
+            |node, x| node.forward(x),
+        )
     }
 }
 
@@ -577,6 +535,48 @@ impl RandwireNode {
         let x = self.bn2.forward(x);
         x
     }
+}
+
+/// Runs a random graph: nodes in index order. A node without predecessors reads the stage
+/// input, one with a single predecessor takes it unweighted, one with several combines them
+/// with `combine`; the stage output averages the nodes of out-degree 0 (`sinks`).
+fn run_graph<N, const D: usize>(
+    x: Tensor<D>,
+    nodes: &[N],
+    preds: &[&[usize]],
+    sinks: &[usize],
+    mut combine: impl FnMut(Vec<Tensor<D>>) -> Option<Tensor<D>>,
+    forward: impl Fn(&N, Tensor<D>) -> Tensor<D>,
+) -> Tensor<D> {
+    let mut outs: Vec<Tensor<D>> = Vec::with_capacity(nodes.len());
+    for (node, preds) in nodes.iter().zip(preds) {
+        let input = match *preds {
+            [] => x.clone(),
+            [p] => outs[*p].clone(),
+            many => combine(many.iter().map(|&p| outs[p].clone()).collect()).unwrap_or_else(|| x.clone()),
+        };
+        outs.push(forward(node, input));
+    }
+    match sinks {
+        [one] => outs.swap_remove(*one),
+        _ => {
+            let n = sinks.len() as f64;
+            let sum = sinks.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
+            sum.map_or(x, |s| s / n)
+        }
+    }
+}
+
+/// RandWire aggregation: sum of sigmoid(w_i) * x_i with one learnable scalar per input.
+fn weighted_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor<1>>>) -> Option<Tensor<D>> {
+    let w = w.map(|w| sigmoid(w.val()));
+    ins.into_iter()
+        .enumerate()
+        .map(|(i, x)| match &w {
+            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
+            None => x,
+        })
+        .reduce(|a, b| a + b)
 }
 
 fn conv2d(
