@@ -5,7 +5,7 @@ use nasc::backend::burn::data::DataKind;
 use nasc::backend::burn::device::Backend;
 use nasc::backend::burn::train::{Optimizer, Schedule, TrainConfig};
 use nasc::check::Options;
-use nasc::diag::{Renderer, to_json_line};
+use nasc::diag::{LineIndex, Renderer, to_json_line_indexed};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,29 +13,31 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "nasc", version, about = "Compiler for neural-network architecture specs (.nas)", long_about = "nasc type-checks a .nas architecture spec with precise diagnostics, expands it \
 (random-graph generators, stages) into a verified DAG IR, reports its complexity, emits it as text IR, \
-JSON, Graphviz DOT or a Burn model crate, and trains it with Burn on CPU (flex) or GPU (wgpu, cuda).\n\nExit codes: 0 success, 1 the spec has errors, 2 usage error (bad flags, unreadable file).")]
+JSON, Graphviz DOT or a Burn model crate, and trains it with Burn on CPU (flex) or GPU (wgpu, cuda).\n\nExit codes: 0 success (warnings allowed); 1 the spec has errors, or training failed; 2 the command line is wrong \
+(an unknown flag, a flag value out of range, a malformed or unknown --set, an unknown --network, an unreadable file, \
+an output or run directory that cannot be used).")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 
     /// Override a network parameter, e.g. --set C=154 (repeatable)
-    #[arg(long = "set", value_name = "NAME=VALUE", global = true, value_parser = parse_kv)]
+    #[arg(long = "set", value_name = "NAME=VALUE", global = true, value_parser = parse_kv, help_heading = "Global options")]
     set: Vec<(String, String)>,
 
     /// Seed for the random generators (sets the network's `seed` parameter if it has one)
-    #[arg(long, global = true, value_name = "S")]
+    #[arg(long, global = true, value_name = "S", help_heading = "Global options")]
     seed: Option<u64>,
 
     /// Network to compile when the file defines several
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
     network: Option<String>,
 
     /// How to print diagnostics: for people, or one JSON object per line for editors
-    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human, help_heading = "Global options")]
     message_format: MessageFormat,
 
     /// Colour in diagnostics (auto = only when stderr is a terminal and NO_COLOR is unset)
-    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, help_heading = "Global options")]
     color: Color,
 }
 
@@ -71,8 +73,10 @@ enum Command {
         format: Format,
     },
     /// Train the network on a data set (Fashion-MNIST by default) and report test accuracy
+    #[command(allow_negative_numbers = true)]
     Train(TrainArgs),
     /// Measure training throughput and inference latency on random data of the spec's shape
+    #[command(allow_negative_numbers = true)]
     Bench {
         /// The .nas file
         file: PathBuf,
@@ -80,10 +84,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Backend::Flex)]
         backend: Backend,
         /// Batch size for training and batched inference
-        #[arg(long, default_value_t = 128)]
+        #[arg(long, default_value_t = 128, value_parser = parse_batch)]
         batch_size: usize,
         /// Timed training steps (after 2 warm-up steps)
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = parse_steps)]
         steps: usize,
         /// Output format
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -102,13 +106,13 @@ struct TrainArgs {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Number of epochs
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = parse_epochs)]
     epochs: usize,
     /// Mini-batch size
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = parse_batch)]
     batch_size: usize,
     /// Peak learning rate (default: 0.1 for sgd, 0.003 for adam)
-    #[arg(long)]
+    #[arg(long, value_parser = parse_lr)]
     lr: Option<f64>,
     /// Optimizer
     #[arg(long, value_enum, default_value_t = Optimizer::Adam)]
@@ -117,23 +121,33 @@ struct TrainArgs {
     #[arg(long, value_enum, default_value_t = Schedule::Cosine)]
     schedule: Schedule,
     /// L2 weight decay
-    #[arg(long, default_value_t = 5e-5)]
+    #[arg(long, default_value_t = 5e-5, value_parser = parse_decay)]
     weight_decay: f32,
     /// Compute backend (wgpu, cuda and ndarray need the cargo feature of the same name)
     #[arg(long, value_enum, default_value_t = Backend::Flex)]
     backend: Backend,
-    /// Output directory: metrics.csv, checkpoint/, model.bpk
-    #[arg(long, value_name = "DIR", default_value = "runs/latest")]
-    out: PathBuf,
-    /// Resume from the checkpoint in --out
-    #[arg(long)]
+    /// Run directory: metrics.csv, checkpoint/, model.bpk (default: a new runs/run-NNNN,
+    /// with runs/latest pointing at it). A directory holding a run is refused unless
+    /// --resume or --force is given
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Continue the run in --out (default runs/latest) from its newest checkpoint; an error
+    /// if there is none. The spec, --set values and training flags must be the same
+    /// (--epochs may grow)
+    #[arg(long, conflicts_with = "force")]
     resume: bool,
+    /// Replace the run held by --out (its checkpoint, metrics and model are deleted)
+    #[arg(long)]
+    force: bool,
     /// Train on the first N training images only
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_limit)]
     limit_train: Option<usize>,
     /// Evaluate on the first N test images only
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_limit)]
     limit_test: Option<usize>,
+    /// Stop after this epoch's checkpoint as if killed (for resume tests)
+    #[arg(long, value_name = "N", hide = true)]
+    halt_after_epoch: Option<usize>,
     /// Output format: human progress, or a final JSON line of metrics (progress still on stderr)
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -171,6 +185,43 @@ enum Color {
     Auto,
     Always,
     Never,
+}
+
+fn parse_int_in(s: &str, lo: usize, hi: usize, what: &str) -> Result<usize, String> {
+    match s.trim().parse::<i128>() {
+        Ok(v) if v >= lo as i128 && v <= hi as i128 => Ok(v as usize),
+        Ok(v) => Err(format!("{what} must be between {lo} and {hi}, got {v}")),
+        Err(_) => Err(format!("{what} must be an integer, got `{s}`")),
+    }
+}
+fn parse_epochs(s: &str) -> Result<usize, String> {
+    parse_int_in(s, 1, nasc::limits::MAX_EPOCHS, "the number of epochs")
+}
+fn parse_batch(s: &str) -> Result<usize, String> {
+    parse_int_in(s, 1, nasc::limits::MAX_BATCH, "the batch size")
+}
+fn parse_steps(s: &str) -> Result<usize, String> {
+    parse_int_in(s, 1, nasc::limits::MAX_BENCH_STEPS, "the number of steps")
+}
+fn parse_limit(s: &str) -> Result<usize, String> {
+    parse_int_in(s, 1, usize::MAX, "an image limit")
+}
+fn parse_float(s: &str, zero_ok: bool, what: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0)) => Ok(v),
+        Ok(v) => Err(format!("{what} must be a finite number {}, got {v}", if zero_ok { ">= 0" } else { "> 0" })),
+        Err(_) => Err(format!("{what} must be a number, got `{s}`")),
+    }
+}
+fn parse_lr(s: &str) -> Result<f64, String> {
+    parse_float(s, false, "the learning rate")
+}
+fn parse_decay(s: &str) -> Result<f32, String> {
+    let v = parse_float(s, true, "the weight decay")?;
+    if v > f32::MAX as f64 {
+        return Err(format!("the weight decay must be a finite number >= 0, got {v}"));
+    }
+    Ok(v as f32)
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -224,19 +275,23 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     };
     let renderer = Renderer { color, width: 100 };
     let mut err = std::io::stderr().lock();
-    for d in compiled.diags.iter() {
-        let text = match cli.message_format {
-            MessageFormat::Human => renderer.render(d, &name, &source),
-            MessageFormat::Json => to_json_line(d, &name, &source) + "\n",
-        };
-        let _ = err.write_all(text.as_bytes());
-    }
+    let text = match cli.message_format {
+        MessageFormat::Human => renderer.render_all(&compiled.diags, &name, &source),
+        MessageFormat::Json => {
+            let index = LineIndex::new(&source);
+            compiled.diags.iter().map(|d| to_json_line_indexed(d, &name, &index) + "\n").collect()
+        }
+    };
+    let _ = err.write_all(text.as_bytes());
     let Some(ir) = compiled.ir else {
+        let errors: Vec<_> = compiled.diags.iter().filter(|d| d.is_error()).collect();
         if cli.message_format == MessageFormat::Human {
-            let n = compiled.diags.iter().filter(|d| d.is_error()).count();
+            let n = errors.len();
             let _ = writeln!(err, "error: {name}: {n} error{} found", if n == 1 { "" } else { "s" });
         }
-        return Ok(ExitCode::from(1));
+        // The command line's own mistakes (a --set, --network) are usage errors.
+        let usage = !errors.is_empty() && errors.iter().all(|d| d.usage);
+        return Ok(ExitCode::from(if usage { 2 } else { 1 }));
     };
     drop(err);
     match &cli.command {
@@ -331,11 +386,14 @@ fn train(ir: &nasc::ir::Ir, t: &TrainArgs, seed: u64) -> Result<ExitCode, String
         weight_decay: t.weight_decay,
         backend: t.backend,
         out: t.out.clone(),
+        runs_root: PathBuf::from("runs"),
         resume: t.resume,
+        force: t.force,
         seed,
         limit_train: t.limit_train,
         limit_test: t.limit_test,
         progress: !t.quiet,
+        halt_after: t.halt_after_epoch,
     };
     if !t.quiet {
         let st = nasc::stats::stats(ir);
@@ -371,14 +429,16 @@ fn train(ir: &nasc::ir::Ir, t: &TrainArgs, seed: u64) -> Result<ExitCode, String
                     m.images_per_sec,
                     m.backend,
                     m.wall_seconds,
-                    t.out.join("model.bpk").display()
+                    m.out_dir.join("model.bpk").display()
                 ),
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             eprintln!("error: {e}");
-            Ok(ExitCode::from(1))
+            // A run directory that cannot be used is a problem of the command line.
+            let usage = matches!(e, nasc::backend::burn::train::TrainError::RunDir(_));
+            Ok(ExitCode::from(if usage { 2 } else { 1 }))
         }
     }
 }

@@ -56,8 +56,11 @@ codes! {
     BadOverride = "E025", "malformed override value";
     UnknownType = "E026", "unknown parameter type";
     EmptyStage = "E027", "empty network or stage";
+    TooDeep = "E028", "nesting deeper than nasc's limit";
+    TooLarge = "E029", "size beyond nasc's limit";
     UnusedDef = "W001", "unused definition";
     UnusedParam = "W002", "unused parameter";
+    SeedIgnored = "W003", "--seed given for a network without a `seed` parameter";
 }
 
 impl fmt::Display for Code {
@@ -78,6 +81,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Secondary locations, e.g. the first definition of a duplicate.
     pub related: Vec<(Span, String)>,
+    /// The problem is in the command line (a `--set`, `--network` or `--seed` value), not
+    /// in the file: the CLI exits with 2 (usage error) instead of 1.
+    pub usage: bool,
 }
 
 impl Diagnostic {
@@ -90,7 +96,13 @@ impl Diagnostic {
             label: String::new(),
             help: None,
             related: Vec::new(),
+            usage: false,
         }
+    }
+    /// Marks a problem of the command line (exit code 2).
+    pub fn usage(mut self) -> Self {
+        self.usage = true;
+        self
     }
     pub fn spanless(code: Code, message: impl Into<String>) -> Self {
         Diagnostic { span: None, ..Diagnostic::error(code, Span::default(), message) }
@@ -147,6 +159,7 @@ struct Bound<'a> {
     src: &'a NamedSource<String>,
 }
 
+
 impl fmt::Debug for Bound<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.diag, f)
@@ -191,34 +204,111 @@ pub struct Renderer {
 }
 
 impl Renderer {
+    /// Renders one diagnostic (the source is copied once per call: use [`Renderer::render_all`]
+    /// for many).
     pub fn render(&self, diag: &Diagnostic, file: &str, source: &str) -> String {
         let src = NamedSource::new(file, source.to_string());
+        self.render_with(diag, &src, file, source)
+    }
+
+    /// Renders at most [`crate::limits::MAX_RENDERED_DIAGNOSTICS`] diagnostics, then one
+    /// line counting the rest, so the cost stays bounded whatever the file holds.
+    pub fn render_all(&self, diags: &Diagnostics, file: &str, source: &str) -> String {
+        let src = NamedSource::new(file, source.to_string());
+        let max = crate::limits::MAX_RENDERED_DIAGNOSTICS;
+        let mut out: String = diags.iter().take(max).map(|d| self.render_with(d, &src, file, source)).collect();
+        if diags.len() > max {
+            let rest = &diags.0[max..];
+            let errors = rest.iter().filter(|d| d.is_error()).count();
+            out += &format!(
+                "... and {} more ({errors} errors, {} warnings) not shown; --message-format json lists them all\n",
+                rest.len(),
+                rest.len() - errors
+            );
+        }
+        out
+    }
+
+    fn render_with(&self, diag: &Diagnostic, src: &NamedSource<String>, file: &str, source: &str) -> String {
+        // miette lays out whole source lines; on very long lines that is slow (and it panics
+        // past column 65535), so such diagnostics get a compact rendering with positions.
+        let long = |sp: Span| {
+            let (_, col) = line_col(source, sp.start);
+            let line_len = source.get(sp.start..).and_then(|r| r.find('\n')).unwrap_or(source.len() - sp.start.min(source.len()));
+            col + line_len > LONG_LINE
+        };
+        let spans = diag.span.into_iter().chain(diag.related.iter().map(|r| r.0));
+        if spans.clone().any(long) {
+            return compact(diag, file, source);
+        }
         let theme = if self.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(self.width).with_links(false);
         let mut out = String::new();
-        let bound = Bound { diag, src: &src };
+        let bound = Bound { diag, src };
         if handler.render_report(&mut out, &bound).is_err() {
-            out = format!("{}[{}]: {}\n", severity_word(diag.severity), diag.code, diag.message);
+            return compact(diag, file, source);
         }
         out
     }
 }
 
-fn severity_word(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
+/// Lines longer than this (in characters) are not drawn as source snippets.
+const LONG_LINE: usize = 2000;
+
+/// A plain rendering: code, message, `file:line:col` of each label, help.
+fn compact(diag: &Diagnostic, file: &str, source: &str) -> String {
+    let mut out = format!("nasc::{}\n\n  {} {}\n", diag.code, if diag.is_error() { "×" } else { "⚠" }, diag.message);
+    let mut at = |sp: Span, label: &str| {
+        let (l, c) = line_col(source, sp.start);
+        out += &format!("   at {file}:{l}:{c}{}{label}\n", if label.is_empty() { "" } else { ": " });
+    };
+    if let Some(sp) = diag.span {
+        at(sp, &diag.label);
     }
+    for (sp, label) in &diag.related {
+        at(*sp, label);
+    }
+    if let Some(h) = &diag.help {
+        out += &format!("  help: {h}\n");
+    }
+    out
 }
+
 
 /// Line and column (both 1-based; column counted in characters) of a byte offset.
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
-    let before = source.get(..offset).unwrap_or(source);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    LineIndex::new(source).line_col(offset)
+}
+
+/// Start offsets of every line, for many position look-ups in one source.
+pub struct LineIndex<'a> {
+    source: &'a str,
+    starts: Vec<usize>,
+    /// Whether each line is pure ASCII (column = byte distance, no scan).
+    ascii: Vec<bool>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(source: &'a str) -> Self {
+        let starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let ascii = starts
+            .iter()
+            .enumerate()
+            .map(|(k, &a)| source.as_bytes()[a..starts.get(k + 1).copied().unwrap_or(source.len())].is_ascii())
+            .collect();
+        LineIndex { source, starts, ascii }
+    }
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.source.len());
+        while !self.source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let col = if self.ascii[line - 1] { offset - start } else { self.source.get(start..offset).map_or(0, |t| t.chars().count()) } + 1;
+        (line, col)
+    }
 }
 
 #[derive(Serialize)]
@@ -238,8 +328,13 @@ struct JsonDiag<'a> {
 
 /// One JSON object (a single line) describing the diagnostic.
 pub fn to_json_line(diag: &Diagnostic, file: &str, source: &str) -> String {
+    to_json_line_indexed(diag, file, &LineIndex::new(source))
+}
+
+/// [`to_json_line`] with a prebuilt line index (for many diagnostics of one file).
+pub fn to_json_line_indexed(diag: &Diagnostic, file: &str, index: &LineIndex) -> String {
     let (start, end) = match diag.span {
-        Some(s) => (Some(line_col(source, s.start)), Some(line_col(source, s.end))),
+        Some(s) => (Some(index.line_col(s.start)), Some(index.line_col(s.end))),
         None => (None, None),
     };
     let j = JsonDiag {

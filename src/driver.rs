@@ -38,5 +38,11 @@ pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError
         diags.push(Diagnostic::spanless(Code::EmptyStage, "nothing to compile"));
     }
     diags.sort();
+    let max = crate::limits::MAX_DIAGNOSTICS;
+    if diags.len() > max {
+        let total = diags.len();
+        diags.0.truncate(max);
+        diags.push(Diagnostic::spanless(Code::TooLarge, format!("{total} diagnostics; only the first {max} are kept")).help("fix these and check again"));
+    }
     Ok(Compiled { ir, diags })
 }

@@ -11,6 +11,7 @@ pub mod diag;
 pub mod driver;
 pub mod expand;
 pub mod ir;
+pub mod limits;
 pub mod passes;
 pub mod stats;
 pub mod syntax;

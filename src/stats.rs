@@ -43,17 +43,17 @@ pub fn stats(ir: &Ir) -> Stats {
             flops: n.op.flops(&n.shape),
             activations: if n.op.counts_activation() { n.shape.numel() } else { 0 },
         };
-        total.params += c.params;
-        total.flops += c.flops;
-        total.activations += c.activations;
+        total.params = total.params.saturating_add(c.params);
+        total.flops = total.flops.saturating_add(c.flops);
+        total.activations = total.activations.saturating_add(c.activations);
         if matches!(n.op, crate::ir::Op::Input | crate::ir::Op::Output) {
             continue;
         }
         if let Some(s) = stages.get_mut(n.stage) {
             s.nodes += 1;
-            s.counts.params += c.params;
-            s.counts.flops += c.flops;
-            s.counts.activations += c.activations;
+            s.counts.params = s.counts.params.saturating_add(c.params);
+            s.counts.flops = s.counts.flops.saturating_add(c.flops);
+            s.counts.activations = s.counts.activations.saturating_add(c.activations);
         }
     }
     Stats {

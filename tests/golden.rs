@@ -100,3 +100,14 @@ fn all_errors_in_a_file_are_reported() {
     let errors = codes.iter().filter(|c| c.as_str().starts_with('E')).count();
     assert!(errors >= 4, "expected at least 4 errors in one run, got {codes:?}");
 }
+
+#[test]
+fn limits_table_documents_every_limit() {
+    let doc = std::fs::read_to_string(root().join("docs/limits.md")).expect("docs/limits.md");
+    let src = std::fs::read_to_string(root().join("src/limits.rs")).unwrap();
+    let names: Vec<&str> = src.lines().filter_map(|l| l.strip_prefix("pub const ")).filter_map(|l| l.split(':').next()).collect();
+    assert!(names.len() >= 15, "{names:?}");
+    for n in names {
+        assert!(doc.contains(&format!("`{n}`")), "docs/limits.md does not document {n}");
+    }
+}

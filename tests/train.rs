@@ -31,12 +31,15 @@ fn config(out: &Path, data: DataKind) -> TrainConfig {
         schedule: Schedule::Cosine,
         weight_decay: 5e-5,
         backend: Backend::Flex,
-        out: out.to_path_buf(),
+        out: Some(out.to_path_buf()),
+        runs_root: out.join("runs"),
         resume: false,
+        force: false,
         seed: 0,
         limit_train: None,
         limit_test: None,
         progress: false,
+        halt_after: None,
     }
 }
 
@@ -63,7 +66,8 @@ fn smoke_training_on_fashion_mnist() {
     assert_eq!(m.params, 170_389);
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "header + one line per epoch");
-    assert!(out.join("model.bpk").is_file() && out.join("checkpoint/state.json").is_file());
+    let ckpt = nasc::backend::burn::checkpoint::latest_checkpoint(&out).expect("a checkpoint");
+    assert!(out.join("model.bpk").is_file() && ckpt.join("state.json").is_file() && ckpt.ends_with("epoch-0002"));
     std::fs::remove_dir_all(&out).ok();
 }
 
@@ -90,6 +94,85 @@ fn resume_continues_from_the_checkpoint() {
         other => panic!("expected a resume error, got {other:?}"),
     }
     std::fs::remove_dir_all(&out).ok();
+}
+
+fn synthetic_config(out: &Path) -> TrainConfig {
+    let mut cfg = config(out, DataKind::Synthetic);
+    cfg.limit_train = Some(96);
+    cfg.limit_test = Some(32);
+    cfg.batch_size = 16;
+    cfg.epochs = 3;
+    cfg
+}
+
+#[test]
+fn runs_are_never_overwritten_or_mixed() {
+    use nasc::backend::burn::checkpoint::RunDirError;
+    let ir = compile(TINY);
+    let out = tmpdir("guard");
+    let mut cfg = synthetic_config(&out);
+    cfg.epochs = 1;
+    // --resume with nothing to resume is an error, not a fresh start.
+    cfg.resume = true;
+    assert!(matches!(train(&ir, &cfg), Err(TrainError::RunDir(RunDirError::NothingToResume { .. }))));
+    cfg.resume = false;
+    train(&ir, &cfg).unwrap();
+    // A second run into the same directory is refused, naming --resume and --force.
+    match train(&ir, &cfg) {
+        Err(e @ TrainError::RunDir(RunDirError::Occupied { .. })) => {
+            let m = e.to_string();
+            assert!(m.contains("--resume") && m.contains("--force"), "{m}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    cfg.force = true;
+    train(&ir, &cfg).unwrap();
+    // Other settings, another spec's checkpoint, and swapped or corrupt records are refused.
+    cfg.force = false;
+    cfg.resume = true;
+    cfg.epochs = 2;
+    cfg.batch_size = 8;
+    assert!(matches!(train(&ir, &cfg), Err(TrainError::Resume { .. })), "other batch size");
+    cfg.batch_size = 16;
+    let wider = compile(&TINY.replace("C: int = 8", "C: int = 9"));
+    assert!(matches!(train(&wider, &cfg), Err(TrainError::Resume { .. })), "another C");
+    let ckpt = nasc::backend::burn::checkpoint::latest_checkpoint(&out).unwrap();
+    let optim = std::fs::read(ckpt.join("optim.bpk")).unwrap();
+    std::fs::copy(ckpt.join("model.bpk"), ckpt.join("optim.bpk")).unwrap();
+    match train(&ir, &cfg) {
+        Err(TrainError::Resume { msg, .. }) => assert!(msg.contains("optim.bpk") && msg.contains("CRC"), "{msg}"),
+        other => panic!("expected a swapped record to be refused, got {other:?}"),
+    }
+    // Garbage whose sum was forged into state.json reaches Burn, which must not crash us.
+    let garbage: Vec<u8> = optim.iter().enumerate().map(|(i, b)| if i > 16 { b ^ 0x5a } else { *b }).collect();
+    std::fs::write(ckpt.join("optim.bpk"), &garbage).unwrap();
+    let state = std::fs::read_to_string(ckpt.join("state.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&state).unwrap();
+    v["files"]["optim.bpk"]["crc32"] = crc32fast::hash(&garbage).into();
+    v["files"]["optim.bpk"]["bytes"] = garbage.len().into();
+    std::fs::write(ckpt.join("state.json"), v.to_string()).unwrap();
+    assert!(matches!(train(&ir, &cfg), Err(TrainError::Resume { .. })), "corrupt optimizer record");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn runs_without_out_get_numbered_directories_and_latest() {
+    let ir = compile(TINY);
+    let root = tmpdir("numbered");
+    let mut cfg = synthetic_config(&root);
+    cfg.out = None;
+    cfg.epochs = 1;
+    let a = train(&ir, &cfg).unwrap();
+    let b = train(&ir, &cfg).unwrap();
+    assert!(a.out_dir.ends_with("run-0001") && b.out_dir.ends_with("run-0002"), "{:?} {:?}", a.out_dir, b.out_dir);
+    let latest = std::fs::read_link(root.join("runs/latest")).unwrap();
+    assert_eq!(latest, PathBuf::from("run-0002"));
+    cfg.resume = true;
+    cfg.epochs = 2;
+    let c = train(&ir, &cfg).unwrap();
+    assert_eq!(c.epochs, 2);
+    assert!(root.join("runs/run-0002/checkpoint/epoch-0002").is_dir());
+    std::fs::remove_dir_all(&root).ok();
 }
 
 #[test]

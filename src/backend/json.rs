@@ -1,4 +1,4 @@
-//! `--emit json`: the IR as JSON (schema documented in docs/ir-json.md, "nasc-ir" version 1).
+//! `--emit json`: the IR as JSON (schema documented in docs/ir-json.md, "nasc-ir" version 2).
 
 use crate::ir::{Ir, Node};
 use serde::Serialize;
@@ -8,6 +8,7 @@ struct JsonIr<'a> {
     format: &'static str,
     version: u32,
     network: &'a str,
+    #[serde(serialize_with = "crate::ir::seed_as_string")]
     seed: u64,
     input: [u32; 3],
     classes: u32,
@@ -57,13 +58,18 @@ pub fn emit(ir: &Ir) -> String {
         .params
         .iter()
         .map(|(k, v)| {
-            let val = serde_json::from_str::<serde_json::Value>(v).unwrap_or(serde_json::Value::String(v.clone()));
+            // Integers beyond 2^53 would be rounded by double-based readers: strings.
+            let val = match serde_json::from_str::<serde_json::Value>(v) {
+                Ok(serde_json::Value::Number(n)) if n.as_i64().is_some_and(|i| i.unsigned_abs() > 1 << 53) || n.as_u64().is_some_and(|u| u > 1 << 53) => serde_json::Value::String(v.clone()),
+                Ok(val) => val,
+                Err(_) => serde_json::Value::String(v.clone()),
+            };
             (k.clone(), val)
         })
         .collect();
     let j = JsonIr {
         format: "nasc-ir",
-        version: 1,
+        version: 2,
         network: &ir.network,
         seed: ir.seed,
         input: ir.input_shape,

@@ -4,7 +4,11 @@
 use super::{Checker, Value, as_f64, describe, type_err};
 use super::value::*;
 use crate::diag::{Code, Diagnostic, suggest};
+use crate::limits::{MAX_CHANNELS, MAX_GRAPH_EDGES, MAX_GRAPH_KEPT_EDGES, MAX_GRAPH_NODES, MAX_KERNEL};
 use crate::syntax::{Arg, Ident, Span};
+
+const CHMAX: Option<i64> = Some(MAX_CHANNELS as i64);
+const KMAX: Option<i64> = Some(MAX_KERNEL as i64);
 
 #[derive(Clone, Copy)]
 enum Ty {
@@ -191,8 +195,22 @@ fn bind(cx: &mut Checker, sig: &Sig, args: &[Arg], vals: Vec<Value>, call_span: 
             }
             (Ty::Int, v @ Value::Int(_)) => Some(v),
             (Ty::Num, v @ (Value::Int(_) | Value::Float(_))) => Some(v),
-            (Ty::Kernel, v @ Value::Kernel(..)) => Some(v),
-            (Ty::Kernel, Value::Int(k)) if k >= 1 && k <= u32::MAX as i64 => Some(Value::Kernel(k as u32, k as u32)),
+            (Ty::Kernel, Value::Kernel(h, w)) if (1..=MAX_KERNEL).contains(&(h as u64)) && (1..=MAX_KERNEL).contains(&(w as u64)) => Some(Value::Kernel(h, w)),
+            (Ty::Kernel, Value::Int(k)) if k >= 1 && k <= MAX_KERNEL as i64 => Some(Value::Kernel(k as u32, k as u32)),
+            (Ty::Kernel, v @ (Value::Kernel(..) | Value::Int(_))) => {
+                let shown = match v {
+                    Value::Kernel(h, w) => format!("{h}x{w}"),
+                    Value::Int(k) => k.to_string(),
+                    other => describe(&other),
+                };
+                cx.diags.push(
+                    Diagnostic::error(Code::Range, s, format!("kernel sides must be between 1 and {MAX_KERNEL}, found {shown}"))
+                        .label("not a usable kernel")
+                        .help(format!("a kernel is height x width, each side 1 to {MAX_KERNEL}, e.g. 3x3 or 1x7")),
+                );
+                ok = false;
+                None
+            }
             (Ty::Bool, v @ Value::Bool(_)) => Some(v),
             (Ty::Ops, v @ Value::Ops(_)) => Some(v),
             (Ty::Gen, v @ Value::Gen(_)) => Some(v),
@@ -243,17 +261,21 @@ fn int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Option<i64>, wh
     let Some((v, s)) = a else { return Some(default) };
     let hi = hi.unwrap_or(u32::MAX as i64);
     if v < lo || v > hi {
-        let bound = if hi == u32::MAX as i64 { format!("at least {lo}") } else { format!("between {lo} and {hi}") };
-        cx.diags.push(Diagnostic::error(Code::Range, s, format!("{what} must be {bound}, found {v}")).label(format!("{v} is out of range")).help(help.to_string()));
+        let d = if v < lo {
+            Diagnostic::error(Code::Range, s, format!("{what} must be at least {lo}, found {v}")).label(format!("{v} is out of range")).help(help.to_string())
+        } else {
+            Diagnostic::error(Code::TooLarge, s, format!("{what} must be at most {hi}, found {v}")).label(format!("{v} is beyond nasc's limit")).help("see docs/limits.md for nasc's size limits")
+        };
+        cx.diags.push(d);
         return None;
     }
     Some(v as u32)
 }
 
-fn opt_int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, what: &str, help: &str) -> Result<Option<u32>, ()> {
+fn opt_int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Option<i64>, what: &str, help: &str) -> Result<Option<u32>, ()> {
     match a {
         None => Ok(None),
-        Some(_) => int_in(cx, a, lo, None, what, help, 0).map(Some).ok_or(()),
+        Some(_) => int_in(cx, a, lo, hi, what, help, 0).map(Some).ok_or(()),
     }
 }
 
@@ -300,27 +322,27 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
     match n {
         "conv" => {
             let (kh, kw, _) = need!(a.kernel(0));
-            let out = need!(opt_int_in(cx, a.int(1), 1, "output channels", CH).ok());
-            let stride = need!(int_in(cx, a.int(2), 1, None, "stride", ST, 1));
+            let out = need!(opt_int_in(cx, a.int(1), 1, CHMAX, "output channels", CH).ok());
+            let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 1));
             let padding = match a.int(3) {
                 None => None,
-                Some(p) => Some(need!(int_in(cx, Some(p), 0, None, "padding", "padding is zero or more pixels", 0))),
+                Some(p) => Some(need!(int_in(cx, Some(p), 0, KMAX, "padding", "padding is zero or more pixels", 0))),
             };
-            let groups = need!(int_in(cx, a.int(4), 1, None, "groups", "groups is a positive divisor of the channel counts", 1));
-            let dilation = need!(int_in(cx, a.int(5), 1, None, "dilation", "dilation is a positive integer", 1));
+            let groups = need!(int_in(cx, a.int(4), 1, CHMAX, "groups", "groups is a positive divisor of the channel counts", 1));
+            let dilation = need!(int_in(cx, a.int(5), 1, KMAX, "dilation", "dilation is a positive integer", 1));
             let bias = a.bool(6).unwrap_or(false);
             op(OpKind::Conv { kh, kw, out, stride, padding, groups, dilation, bias })
         }
         "sep_conv" => {
             let (kh, kw, _) = need!(a.kernel(0));
-            let out = need!(opt_int_in(cx, a.int(1), 1, "output channels", CH).ok());
-            let stride = need!(int_in(cx, a.int(2), 1, None, "stride", ST, 1));
+            let out = need!(opt_int_in(cx, a.int(1), 1, CHMAX, "output channels", CH).ok());
+            let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 1));
             op(OpKind::SepConv { kh, kw, out, stride })
         }
         "dw_conv" => {
             let (kh, kw, _) = need!(a.kernel(0));
-            let stride = need!(int_in(cx, a.int(1), 1, None, "stride", ST, 1));
-            let multiplier = need!(int_in(cx, a.int(2), 1, None, "multiplier", "the depth multiplier is a positive integer", 1));
+            let stride = need!(int_in(cx, a.int(1), 1, KMAX, "stride", ST, 1));
+            let multiplier = need!(int_in(cx, a.int(2), 1, KMAX, "multiplier", "the depth multiplier is a positive integer", 1));
             op(OpKind::DwConv { kh, kw, stride, multiplier })
         }
         "bn" => op(OpKind::BatchNorm),
@@ -330,8 +352,8 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "flatten" => op(OpKind::Flatten),
         "max_pool" | "avg_pool" => {
             let (kh, kw, _) = need!(a.kernel(0));
-            let stride = need!(opt_int_in(cx, a.int(1), 1, "stride", ST).ok());
-            let padding = need!(int_in(cx, a.int(2), 0, None, "padding", "padding is zero or more pixels", 0));
+            let stride = need!(opt_int_in(cx, a.int(1), 1, KMAX, "stride", ST).ok());
+            let padding = need!(int_in(cx, a.int(2), 0, KMAX, "padding", "padding is zero or more pixels", 0));
             let max_pad = kh.min(kw) / 2;
             if padding > max_pad {
                 let s = a.int(2).map_or(span, |x| x.1);
@@ -340,7 +362,7 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
             op(if n == "max_pool" { OpKind::MaxPool { kh, kw, stride, padding } } else { OpKind::AvgPool { kh, kw, stride, padding } })
         }
         "linear" => {
-            let out = need!(int_in(cx, a.int(0), 1, None, "output features", CH, 1));
+            let out = need!(int_in(cx, a.int(0), 1, CHMAX, "output features", CH, 1));
             op(OpKind::Linear { out, bias: a.bool(1).unwrap_or(true) })
         }
         "dropout" => {
@@ -352,8 +374,8 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         }
         "random" => {
             let Some((Value::Gen(graph), _)) = a.get(0).cloned() else { return Value::Poison };
-            let channels = need!(int_in(cx, a.int(1), 1, None, "stage channels", CH, 1));
-            let stride = need!(int_in(cx, a.int(2), 1, None, "stride", ST, 2));
+            let channels = need!(int_in(cx, a.int(1), 1, CHMAX, "stage channels", CH, 1));
+            let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 2));
             let node = match a.get(3) {
                 Some((Value::Ops(ops), s)) => {
                     if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_))) {
@@ -430,8 +452,12 @@ fn nodes(cx: &mut Checker, a: &Args, gname: &str) -> Option<usize> {
         cx.diags.push(gen_err(s, format!("{gname}: a graph needs at least 2 nodes, found n = {n}"), "too few nodes", "RandWire stages use n = 16 or 32 nodes"));
         return None;
     }
-    if n > 10_000_000 {
-        cx.diags.push(gen_err(s, format!("{gname}: n = {n} exceeds the limit of 10,000,000 nodes"), "too many nodes", "use fewer nodes"));
+    if n > MAX_GRAPH_NODES as i64 {
+        cx.diags.push(
+            Diagnostic::error(Code::TooLarge, s, format!("{gname}: n = {n} exceeds the limit of {MAX_GRAPH_NODES} nodes per graph"))
+                .label("too many nodes")
+                .help("use fewer nodes (see docs/limits.md)"),
+        );
         return None;
     }
     Some(n as usize)
@@ -489,6 +515,27 @@ fn generator(cx: &mut Checker, g: &str, a: &Args, span: Span) -> Value {
         _ => 2,
     };
     let Ok(seed) = seed_arg(cx, a, seed_idx) else { return Value::Poison };
+    // The work a generator does is bounded before it runs: WS rewires n*k/2 edges at O(k)
+    // each, BA draws m*(n-m) edges, ER tests all n*(n-1)/2 pairs.
+    let work = match generator {
+        Generator::WS { n, k, .. } => n as u64 * k as u64 / 2 * k as u64,
+        Generator::BA { n, m } => m as u64 * (n - m) as u64,
+        Generator::ER { n, .. } => n as u64 * (n as u64 - 1) / 2,
+        Generator::Explicit { .. } => 0,
+    };
+    let kept = match generator {
+        Generator::ER { n, p } => (n as u64 * (n as u64 - 1) / 2) as f64 * p,
+        Generator::WS { n, k, .. } => (n as u64 * k as u64 / 2) as f64,
+        _ => work as f64,
+    };
+    if work > MAX_GRAPH_EDGES || kept > MAX_GRAPH_KEPT_EDGES as f64 {
+        let what = if work > MAX_GRAPH_EDGES { format!("{work} steps of generation work (limit {MAX_GRAPH_EDGES})") } else { format!("about {kept:.0} edges (limit {MAX_GRAPH_KEPT_EDGES})") };
+        return cx.err(
+            Diagnostic::error(Code::TooLarge, span, format!("{}: this graph would have {what}", generator.describe()))
+                .label("graph too large")
+                .help("use fewer nodes or a sparser graph (see docs/limits.md)"),
+        );
+    }
     Value::Gen(GenValue { generator, seed, span })
 }
 
@@ -517,6 +564,13 @@ fn explicit_graph(cx: &mut Checker, a: &Args, span: Span) -> Value {
                 ok = false;
             }
         }
+        if edges.len() as u64 + path.len() as u64 > MAX_GRAPH_KEPT_EDGES {
+            return cx.err(
+                Diagnostic::error(Code::TooLarge, ispan, format!("this graph lists more than {MAX_GRAPH_KEPT_EDGES} edges"))
+                    .label("limit reached here")
+                    .help("use fewer edges (see docs/limits.md)"),
+            );
+        }
         for w in path.windows(2) {
             let ((u, us), (v, vs)) = (w[0], w[1]);
             if u == v {
@@ -541,18 +595,40 @@ fn explicit_graph(cx: &mut Checker, a: &Args, span: Span) -> Value {
     Value::Gen(GenValue { generator: Generator::Explicit { n, edges, spans }, seed: None, span })
 }
 
-/// Index of the first edge (in the given order) that closes a cycle, if any.
+/// Index of the first edge (in the given order) that closes a cycle, if any. Linear when
+/// the graph is acyclic (one topological sort); otherwise a binary search over prefixes.
 fn find_cycle(n: usize, edges: &[(usize, usize)]) -> Option<usize> {
-    let mut g = petgraph::graphmap::DiGraphMap::<usize, (), std::hash::RandomState>::new();
-    for i in 0..n {
-        g.add_node(i);
-    }
-    for (i, &(u, v)) in edges.iter().enumerate() {
-        // Adding u -> v closes a cycle iff v already reaches u.
-        if petgraph::algo::has_path_connecting(&g, v, u, None) {
-            return Some(i);
+    let acyclic = |k: usize| -> bool {
+        let mut indeg = vec![0usize; n];
+        let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for &(u, v) in &edges[..k] {
+            if u >= n || v >= n {
+                continue;
+            }
+            indeg[v] += 1;
+            out[u].push(v);
         }
-        g.add_edge(u, v, ());
+        let mut ready: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
+        let mut seen = 0;
+        while let Some(u) = ready.pop() {
+            seen += 1;
+            for &v in &out[u] {
+                indeg[v] -= 1;
+                if indeg[v] == 0 {
+                    ready.push(v);
+                }
+            }
+        }
+        seen == n
+    };
+    if acyclic(edges.len()) {
+        return None;
     }
-    None
+    // Smallest prefix length k with a cycle: edge k-1 closes it.
+    let (mut lo, mut hi) = (0usize, edges.len());
+    while lo + 1 < hi {
+        let mid = lo + (hi - lo) / 2;
+        if acyclic(mid) { lo = mid } else { hi = mid }
+    }
+    Some(hi - 1)
 }

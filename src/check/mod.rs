@@ -9,7 +9,7 @@ pub use value::*;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
 use crate::syntax::{self, BinOp, Expr, ExprKind, Ident, Item, Span, Stmt};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +62,11 @@ struct Checker<'a> {
     /// Network-level names defined later than the current statement (for better help).
     later: HashMap<String, Span>,
     in_global: bool,
+    /// Uses of top-level names that close a definition cycle (already reported): they
+    /// evaluate to `Poison` instead of recursing.
+    back_uses: HashSet<Span>,
+    /// Nesting of lazy top-level evaluations (bounded; see `force_global`).
+    force_depth: usize,
 }
 
 impl<'a> Checker<'a> {
@@ -96,9 +101,9 @@ impl<'a> Checker<'a> {
                 Item::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
             }
         }
-        // Evaluate every top-level definition once, so errors in unused ones are reported too.
-        let names: Vec<String> = self.globals.keys().cloned().collect();
-        for n in names {
+        // Evaluate every top-level definition once, so errors in unused ones are reported
+        // too, dependencies first: no chain of definitions, however long, recurses.
+        for n in self.global_order() {
             self.force_global(&n, None);
         }
         let net = match (&opts.network, networks.as_slice()) {
@@ -123,7 +128,7 @@ impl<'a> Checker<'a> {
             (Some(want), nets) => match nets.iter().find(|n| &n.name.name == want) {
                 Some(n) => *n,
                 None => {
-                    let mut d = Diagnostic::spanless(Code::NoNetwork, format!("no network named `{want}` in this file"));
+                    let mut d = Diagnostic::spanless(Code::NoNetwork, format!("no network named `{want}` in this file")).usage();
                     if let Some(h) = suggest(want, nets.iter().map(|n| n.name.name.as_str())) {
                         d = d.help(h);
                     }
@@ -135,6 +140,51 @@ impl<'a> Checker<'a> {
         self.network(net, opts)
     }
 
+    /// Top-level definitions in dependency order (post-order of an iterative depth-first
+    /// search in name order, references followed in evaluation order). A reference back to a
+    /// definition on the current path closes a cycle: reported here (E023) and remembered,
+    /// so that evaluation yields `Poison` there instead of recursing.
+    fn global_order(&mut self) -> Vec<String> {
+        let deps: BTreeMap<String, Vec<(String, Span)>> = self
+            .globals
+            .iter()
+            .map(|(k, b)| (k.clone(), match b.slot { Slot::Pending(e) => names_in(e), _ => Vec::new() }))
+            .collect();
+        let mut state: HashMap<&str, u8> = HashMap::new();
+        let mut order = Vec::new();
+        for root in deps.keys() {
+            if state.contains_key(root.as_str()) {
+                continue;
+            }
+            state.insert(root, 1);
+            let mut stack: Vec<(&str, usize)> = vec![(root, 0)];
+            while let Some((name, i)) = stack.last_mut() {
+                let list = deps.get(*name).map_or(&[][..], |v| v.as_slice());
+                let Some((d, use_span)) = list.get(*i) else {
+                    state.insert(name, 2);
+                    order.push(name.to_string());
+                    stack.pop();
+                    continue;
+                };
+                *i += 1;
+                let Some((dname, _)) = deps.get_key_value(d.as_str()) else { continue };
+                match state.get(dname.as_str()) {
+                    None => {
+                        state.insert(dname, 1);
+                        stack.push((dname, 0));
+                    }
+                    Some(1) => {
+                        let def = self.globals.get(dname).map_or(Span::default(), |b| b.span);
+                        self.back_uses.insert(*use_span);
+                        self.diags.push(recursive(dname, *use_span, def));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        order
+    }
+
     fn force_global(&mut self, name: &str, at: Option<Span>) -> Value {
         let slot = match self.globals.get(name) {
             Some(b) => b.slot.clone(),
@@ -144,20 +194,25 @@ impl<'a> Checker<'a> {
             Slot::Done(v) => v,
             Slot::InProgress => {
                 let def = self.globals.get(name).map_or(Span::default(), |b| b.span);
+                self.err(recursive(name, at.unwrap_or(def), def))
+            }
+            Slot::Pending(_) if self.force_depth >= crate::limits::MAX_EXPR_DEPTH => {
+                let def = self.globals.get(name).map_or(Span::default(), |b| b.span);
                 self.err(
-                    Diagnostic::error(Code::RecursiveDef, at.unwrap_or(def), format!("`{name}` is defined in terms of itself"))
-                        .label("this use refers back to the definition being evaluated")
-                        .related(def, "defined here")
-                        .help("definitions cannot be recursive; break the cycle"),
+                    Diagnostic::error(Code::TooDeep, at.unwrap_or(def), format!("definitions nested more than {} deep", crate::limits::MAX_EXPR_DEPTH))
+                        .label("the limit is reached here")
+                        .help("see docs/limits.md"),
                 )
             }
             Slot::Pending(expr) => {
+                self.force_depth += 1;
                 if let Some(b) = self.globals.get_mut(name) {
                     b.slot = Slot::InProgress;
                 }
                 let saved_in_global = std::mem::replace(&mut self.in_global, true);
                 let v = self.eval(expr);
                 self.in_global = saved_in_global;
+                self.force_depth -= 1;
                 let v = tag_def(v, name);
                 if let Some(b) = self.globals.get_mut(name) {
                     b.slot = Slot::Done(v.clone());
@@ -173,7 +228,8 @@ impl<'a> Checker<'a> {
         for (k, v) in &opts.overrides {
             if !net.params.iter().any(|p| &p.name.name == k) {
                 let mut d = Diagnostic::error(Code::UnknownOverride, net.name.span, format!("`--set {k}=...`: network `{}` has no parameter `{k}`", net.name.name))
-                    .label("parameters are declared here");
+                    .label("parameters are declared here")
+                    .usage();
                 let names: Vec<&str> = net.params.iter().map(|p| p.name.name.as_str()).collect();
                 d = d.help(suggest(k, names.iter().copied()).unwrap_or_else(|| format!("its parameters are: {}", if names.is_empty() { "(none)".into() } else { names.join(", ") })));
                 self.diags.push(d);
@@ -200,7 +256,8 @@ impl<'a> Checker<'a> {
                     None => self.err(
                         Diagnostic::error(Code::BadOverride, p.name.span, format!("`--set {}={text}`: not a number", p.name.name))
                             .label(format!("parameter of type {ty}"))
-                            .help("override values are integer or decimal literals, e.g. --set C=154 or --set P=0.5"),
+                            .help("override values are integer or decimal literals, e.g. --set C=154 or --set P=0.5")
+                            .usage(),
                     ),
                 },
                 (None, Some(e)) => self.eval(e),
@@ -226,6 +283,13 @@ impl<'a> Checker<'a> {
             };
             params.push((p.name.name.clone(), value.clone()));
             self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value), span: p.name.span, used: p.name.name == "seed", kind: BindKind::Param });
+        }
+        if let (Some(s), false) = (opts.seed, net.params.iter().any(|p| p.name.name == "seed")) {
+            self.diags.push(
+                Diagnostic::error(Code::SeedIgnored, net.name.span, format!("--seed {s}: network `{}` has no `seed` parameter", net.name.name))
+                    .label("declared without `seed`")
+                    .help("the seed still seeds its generators and training; declare `seed: int = 0` to make it part of the spec"),
+            );
         }
         let seed = match self.locals.get("seed").map(|b| &b.slot) {
             Some(Slot::Done(Value::Int(s))) => *s as u64,
@@ -261,7 +325,7 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     let v = self.eval(value);
-                    let n = self.positive_u32(v, value.span, "the class count").unwrap_or(1);
+                    let n = self.positive_u32(v, value.span, "the class count", crate::limits::MAX_CHANNELS).unwrap_or(1);
                     classes = Some((n, *span));
                     self.locals.insert("classes".into(), Binding { slot: Slot::Done(Value::Int(n as i64)), span: *span, used: true, kind: BindKind::Let });
                 }
@@ -313,7 +377,8 @@ impl<'a> Checker<'a> {
             Value::List(items) if items.len() == 3 => {
                 let mut out = [0u32; 3];
                 for (i, (v, s)) in items.into_iter().enumerate() {
-                    out[i] = self.positive_u32(v, s, "an input dimension")?;
+                    let max = if i == 0 { crate::limits::MAX_CHANNELS } else { crate::limits::MAX_SPATIAL };
+                    out[i] = self.positive_u32(v, s, if i == 0 { "the input channel count" } else { "an input side" }, max)?;
                 }
                 Some(out)
             }
@@ -329,9 +394,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(crate) fn positive_u32(&mut self, v: Value, span: Span, what: &str) -> Option<u32> {
+    pub(crate) fn positive_u32(&mut self, v: Value, span: Span, what: &str, max: u64) -> Option<u32> {
         match v {
-            Value::Int(i) if i >= 1 && i <= u32::MAX as i64 => Some(i as u32),
+            Value::Int(i) if i >= 1 && i as u64 <= max => Some(i as u32),
+            Value::Int(i) if i >= 1 => {
+                self.diags.push(Diagnostic::error(Code::TooLarge, span, format!("{what} must be at most {max}, found {i}")).label(format!("evaluates to {i}")).help("see docs/limits.md"));
+                None
+            }
             Value::Int(i) => {
                 self.diags.push(Diagnostic::error(Code::Range, span, format!("{what} must be at least 1, found {i}")).label(format!("evaluates to {i}")).help("use a positive integer"));
                 None
@@ -356,6 +425,9 @@ impl<'a> Checker<'a> {
         if self.globals.contains_key(&id.name) {
             if let Some(b) = self.globals.get_mut(&id.name) {
                 b.used = true;
+            }
+            if self.back_uses.contains(&id.span) {
+                return Some(Value::Poison);
             }
             return Some(self.force_global(&id.name, Some(id.span)));
         }
@@ -384,10 +456,16 @@ impl<'a> Checker<'a> {
                 }
                 builtins::name(self, id)
             }
-            ExprKind::Binary { op, lhs, rhs } => {
-                let l = self.eval(lhs);
-                let r = self.eval(rhs);
-                self.binary(*op, l, lhs.span, r, rhs.span, e.span)
+            ExprKind::Chain { first, rest } => {
+                let mut acc = self.eval(first);
+                let mut acc_span = first.span;
+                for (op, _, rhs) in rest {
+                    let r = self.eval(rhs);
+                    let joined = acc_span.join(rhs.span);
+                    acc = self.binary(*op, acc, acc_span, r, rhs.span, joined);
+                    acc_span = joined;
+                }
+                acc
             }
             ExprKind::Call { callee, args } => builtins::call(self, callee, args, e.span),
         }
@@ -527,6 +605,34 @@ pub(crate) fn type_err(span: Span, expected: &str, found: &Value, what: &str) ->
         _ => d.help(format!("give {expected} here")),
     };
     d
+}
+
+fn recursive(name: &str, at: Span, def: Span) -> Diagnostic {
+    Diagnostic::error(Code::RecursiveDef, at, format!("`{name}` is defined in terms of itself"))
+        .label("this use refers back to the definition being evaluated")
+        .related(def, "defined here")
+        .help("definitions cannot be recursive; break the cycle")
+}
+
+/// Every name an expression refers to, in evaluation order (an explicit stack: no
+/// recursion over user structure).
+fn names_in(e: &Expr) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Name(id) => out.push((id.name.clone(), id.span)),
+            ExprKind::List(items) => stack.extend(items.iter().rev()),
+            ExprKind::Neg(x) => stack.push(x),
+            ExprKind::Chain { first, rest } => {
+                stack.extend(rest.iter().rev().map(|(_, _, x)| x));
+                stack.push(first);
+            }
+            ExprKind::Call { args, .. } => stack.extend(args.iter().rev().map(|a| &a.value)),
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Kernel(..) | ExprKind::Str(_) => {}
+        }
+    }
+    out
 }
 
 fn duplicate(id: &Ident, first: Span) -> Diagnostic {

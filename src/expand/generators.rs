@@ -117,6 +117,7 @@ fn barabasi_albert(n: usize, m: usize, rng: &mut ChaCha8Rng) -> Dag {
 /// networkx `watts_strogatz_graph`: ring lattice with k/2 neighbours per side, then each
 /// edge (u, u+j) for j = 1..k/2, u in ring order, is rewired with probability p to (u, w),
 /// w uniform among nodes other than u not already joined to u. Nodes keep ring order.
+/// Cost: about n*k/2 draws of O(k) each (bounded by the checker, docs/limits.md).
 fn watts_strogatz(n: usize, k: usize, p: f64, rng: &mut ChaCha8Rng) -> Dag {
     let mut adj: Vec<Vec<usize>> = vec![Vec::with_capacity(k + 2); n];
     let link = |adj: &mut Vec<Vec<usize>>, a: usize, b: usize| {
@@ -132,6 +133,24 @@ fn watts_strogatz(n: usize, k: usize, p: f64, rng: &mut ChaCha8Rng) -> Dag {
         for u in 0..n {
             let v = (u + j) % n;
             if rng.random::<f64>() < p {
+                // Nearly full rows (fewer than n/8 nodes still free to join u): pick uniformly
+                // from the explicit list of free nodes instead of rejection sampling, whose
+                // expected cost grows as n / free. Same distribution; other rows (all RandWire
+                // settings) keep the rejection stream.
+                let free = (n - 1).saturating_sub(adj[u].len());
+                if free > 0 && free * 8 < n {
+                    let mut joined = vec![false; n];
+                    joined[u] = true;
+                    for &x in &adj[u] {
+                        joined[x] = true;
+                    }
+                    let free: Vec<usize> = (0..n).filter(|&x| !joined[x]).collect();
+                    let w = free[rng.random_range(0..free.len())];
+                    remove(&mut adj[u], v);
+                    remove(&mut adj[v], u);
+                    link(&mut adj, u, w);
+                    continue;
+                }
                 let mut w = rng.random_range(0..n);
                 let mut skip = false;
                 while w == u || adj[u].contains(&w) {

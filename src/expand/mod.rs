@@ -12,7 +12,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 /// Expands the network. Returns the IR only if no error was found.
 pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
-    let mut x = Expander { g: DiGraph::new(), diags: Diagnostics::default(), input_shape: net.input };
+    let mut x = Expander { g: DiGraph::new(), diags: Diagnostics::default(), input_shape: net.input, params: 0 };
     let [c, h, w] = net.input;
     let input_shape = Shape::Map { c, h, w };
     let input = x.g.add_node(Node { op: Op::Input, shape: input_shape, stage: 0, span: net.input_span, name: "input".into(), def: None, origin: Origin::default() });
@@ -98,6 +98,8 @@ struct Expander {
     g: DiGraph<Node, Edge>,
     diags: Diagnostics,
     input_shape: [u32; 3],
+    /// Learnable parameters so far (bounded by `limits::MAX_PARAMS`).
+    params: u64,
 }
 
 type At = (NodeIndex, Shape);
@@ -107,6 +109,10 @@ impl Expander {
         let shapes: Vec<Shape> = inputs.iter().map(|&i| self.g[i].shape).collect();
         match ir::verify::infer(&op, &shapes, self.input_shape) {
             Ok(shape) => {
+                if let Some(d) = self.over_limit(&op, shape, span) {
+                    self.diags.push(d);
+                    return None;
+                }
                 let n = self.g.add_node(Node { op, shape, stage: ctx.stage, span, name, def, origin: ctx.origin });
                 for (port, &i) in inputs.iter().enumerate() {
                     self.g.add_edge(i, n, Edge { port: port as u32 });
@@ -118,6 +124,30 @@ impl Expander {
                 None
             }
         }
+    }
+
+    /// Every size is bounded before the node exists: nodes, tensor sides and elements,
+    /// channels, parameters (docs/limits.md).
+    fn over_limit(&mut self, op: &Op, shape: Shape, span: Span) -> Option<Diagnostic> {
+        use crate::limits::*;
+        let too_large = |msg: String| Some(Diagnostic::error(Code::TooLarge, span, msg).label("limit exceeded here").help("see docs/limits.md for nasc's size limits"));
+        if self.g.node_count() >= MAX_IR_NODES {
+            return too_large(format!("the network expands to more than {MAX_IR_NODES} IR nodes"));
+        }
+        if let Shape::Map { c, h, w } = shape {
+            if h as u64 > MAX_SPATIAL || w as u64 > MAX_SPATIAL || c as u64 > MAX_CHANNELS {
+                return too_large(format!("this op outputs a {shape} tensor; sides are limited to {MAX_SPATIAL} and channels to {MAX_CHANNELS}"));
+            }
+        }
+        if shape.numel() > MAX_TENSOR_ELEMENTS {
+            return too_large(format!("this op outputs {} elements per example ({} GiB in f32); the limit is {MAX_TENSOR_ELEMENTS}", shape.numel(), shape.numel() * 4 >> 30));
+        }
+        self.params = self.params.saturating_add(op.params());
+        if self.params > MAX_PARAMS {
+            self.params = 0; // report once
+            return too_large(format!("the network has more than {MAX_PARAMS} parameters at this op"));
+        }
+        None
     }
 
     fn need_map(&mut self, op: &OpInst, shape: Shape, name: &str) -> Option<(u32, u32, u32)> {

@@ -108,12 +108,13 @@ impl Op {
     pub fn params(&self) -> u64 {
         match *self {
             Op::Conv2d { in_channels, out_channels, kernel, groups, bias, .. } => {
-                let w = out_channels as u64 * (in_channels / groups) as u64 * kernel[0] as u64 * kernel[1] as u64;
-                w + if bias { out_channels as u64 } else { 0 }
+                let per_group = in_channels.checked_div(groups).unwrap_or(0) as u64;
+                let w = (out_channels as u64).saturating_mul(per_group).saturating_mul(kernel[0] as u64 * kernel[1] as u64);
+                w.saturating_add(if bias { out_channels as u64 } else { 0 })
             }
             Op::BatchNorm { channels } => 2 * channels as u64,
             Op::Linear { in_features, out_features, bias } => {
-                in_features as u64 * out_features as u64 + if bias { out_features as u64 } else { 0 }
+                (in_features as u64 * out_features as u64).saturating_add(if bias { out_features as u64 } else { 0 })
             }
             Op::WeightedSum { inputs } => inputs as u64,
             _ => 0,
@@ -124,7 +125,8 @@ impl Op {
     pub fn flops(&self, out: &Shape) -> u64 {
         match *self {
             Op::Conv2d { in_channels, kernel, groups, .. } => {
-                out.numel() * (in_channels / groups) as u64 * kernel[0] as u64 * kernel[1] as u64
+                let per_group = in_channels.checked_div(groups).unwrap_or(0) as u64;
+                out.numel().saturating_mul(per_group).saturating_mul(kernel[0] as u64 * kernel[1] as u64)
             }
             Op::Linear { in_features, out_features, .. } => in_features as u64 * out_features as u64,
             _ => 0,
@@ -177,9 +179,16 @@ pub struct Edge {
     pub port: u32,
 }
 
+/// Seeds are 64-bit; JSON readers that hold numbers as doubles (JavaScript among them) round
+/// integers past 2^53, so seeds are written as decimal strings.
+pub fn seed_as_string<S: serde::Serializer>(seed: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&seed.to_string())
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct GraphInfo {
     pub generator: crate::check::Generator,
+    #[serde(serialize_with = "seed_as_string")]
     pub seed: u64,
     /// Graph nodes (N, not counting the input and output nodes).
     pub nodes: usize,
@@ -217,6 +226,26 @@ impl Ir {
             self.graph.edges_directed(n, petgraph::Direction::Incoming).map(|e| (e.weight().port, e.source())).collect();
         v.sort_unstable();
         v.into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// A structural fingerprint (FNV-1a, 64 bits, hex) of the network: input shape, class
+    /// count, and every node's op with its attributes, shape and inputs in topological
+    /// order. Names, spans and comments do not enter it; any change of architecture does.
+    pub fn fingerprint(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |s: &str| {
+            for b in s.bytes().chain(std::iter::once(0xff)) {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        eat(&format!("{:?} {}", self.input_shape, self.classes));
+        for n in self.topo_order() {
+            let node = &self.graph[n];
+            let ins: Vec<usize> = self.inputs(n).iter().map(|i| i.index()).collect();
+            eat(&format!("{:?} {} {:?}", node.op, node.shape, ins));
+        }
+        format!("{h:016x}")
     }
 
     /// Nodes in a deterministic topological order (by node index among ready nodes).

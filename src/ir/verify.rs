@@ -81,7 +81,7 @@ pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, Str
     let one = || first.ok_or_else(|| "missing input".to_string());
     let spatial = |x: u32, k: u32, s: u32, p: u32, d: u32| -> Result<u32, String> {
         let num = x as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
-        if num < 0 || s == 0 {
+        if num < 0 || s == 0 || k == 0 || (x as i64 + 2 * p as i64) > u32::MAX as i64 {
             return Err(format!("{} output would be empty", op.name()));
         }
         Ok((num / s as i64 + 1) as u32)

@@ -95,6 +95,14 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// Binding strength: `->` 1, `+ -` 2, `* / %` 3 (unary minus binds tighter still).
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinOp::Then => 1,
+            BinOp::Add | BinOp::Sub => 2,
+            BinOp::Mul | BinOp::Div | BinOp::Rem => 3,
+        }
+    }
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Then => "->",
@@ -123,7 +131,10 @@ pub enum ExprKind {
     Name(Ident),
     List(Vec<Expr>),
     Neg(Box<Expr>),
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    /// `first op1 e1 op2 e2 ...`, left-associative, every op of one precedence level
+    /// (pipelines `a -> b -> c` and sums `1 + 2 - 3` are flat, however long: no deep tree
+    /// to recurse over). Each element carries its op and the op's span.
+    Chain { first: Box<Expr>, rest: Vec<(BinOp, Span, Expr)> },
     Call { callee: Ident, args: Vec<Arg> },
 }
 

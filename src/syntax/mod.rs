@@ -2,6 +2,7 @@
 //! This is the only module that sees pest types.
 
 pub mod ast;
+mod delims;
 mod parser;
 
 pub use ast::*;

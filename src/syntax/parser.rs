@@ -4,25 +4,27 @@ use super::ast::*;
 use crate::diag::{Code, Diagnostic};
 use pest::Parser as _;
 use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
-use std::sync::LazyLock;
+use crate::limits::{MAX_EXPR_DEPTH, MAX_PREFIX_RUN, MAX_SOURCE_BYTES};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/nas.pest"]
 struct NasParser;
 
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::arrow, Assoc::Left))
-        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
-        .op(Op::prefix(Rule::neg))
-});
-
 /// Parses a whole `.nas` source. On a syntax error returns one E001 diagnostic at the
 /// position where parsing stopped (a parser cannot reliably continue past it).
+///
+/// Limits are checked before pest runs, so no input can exhaust the stack: bracket nesting
+/// (E028), and while lowering, expression depth and unary-minus runs (E028).
 pub fn parse(source: &str) -> Result<File, Diagnostic> {
-    let mut pairs = NasParser::parse(Rule::file, source).map_err(|e| syntax_error(e, source))?;
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(Diagnostic::spanless(Code::TooLarge, format!("the file is {} bytes; nasc reads at most {MAX_SOURCE_BYTES} bytes", source.len()))
+            .help("split the spec, or generate graphs with generators instead of listing them"));
+    }
+    let delims = super::delims::scan(source);
+    if let Some(d) = delims.too_deep {
+        return Err(d);
+    }
+    let mut pairs = NasParser::parse(Rule::file, source).map_err(|e| delims.unbalanced.unwrap_or_else(|| syntax_error(e, source)))?;
     let file = pairs.next().ok_or_else(|| Diagnostic::spanless(Code::Syntax, "empty parse"))?;
     let mut items = Vec::new();
     for p in file.into_inner() {
@@ -120,33 +122,111 @@ fn let_def(p: Pair<Rule>) -> Result<LetDef, Diagnostic> {
     Ok(LetDef { name, span: kw.join(value.span), value })
 }
 
-fn expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
-    PRATT
-        .map_primary(primary)
-        .map_prefix(|op, rhs| {
-            let rhs = rhs?;
-            let s = span(&op).join(rhs.span);
-            Ok(Expr { kind: ExprKind::Neg(Box::new(rhs)), span: s })
-        })
-        .map_infix(|lhs, op, rhs| {
-            let (lhs, rhs) = (lhs?, rhs?);
-            let op = match op.as_rule() {
-                Rule::arrow => BinOp::Then,
-                Rule::add => BinOp::Add,
-                Rule::sub => BinOp::Sub,
-                Rule::mul => BinOp::Mul,
-                Rule::div => BinOp::Div,
-                _ => BinOp::Rem,
-            };
-            let s = lhs.span.join(rhs.span);
-            Ok(Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span: s })
-        })
-        .parse(p.into_inner())
+/// An expression and the depth of its tree.
+type Lowered = (Expr, usize);
+
+fn too_deep(span: Span, what: &str, limit: usize) -> Diagnostic {
+    Diagnostic::error(Code::TooDeep, span, format!("{what} nested more than {limit} deep"))
+        .label("the limit is reached here")
+        .help("nasc bounds nesting so that no spec can exhaust its stack; flatten the expression or use `let` definitions (see docs/limits.md)")
 }
 
-fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+fn expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    lower_expr(p).map(|(e, _)| e)
+}
+
+/// Lowers `prefix* primary (infix prefix* primary)*` without recursion over the operator
+/// sequence: operands first (with their unary minus), then one pass per precedence level,
+/// highest first, folding each maximal run of same-level operators into one flat chain.
+fn lower_expr(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
+    let whole = span(&p);
+    let mut operands: Vec<Lowered> = Vec::new();
+    let mut ops: Vec<(BinOp, Span)> = Vec::new();
+    let mut negs: Vec<Span> = Vec::new();
+    for q in p.into_inner() {
+        match q.as_rule() {
+            Rule::neg => {
+                if negs.len() >= MAX_PREFIX_RUN {
+                    return Err(too_deep(span(&q), "unary minus signs", MAX_PREFIX_RUN));
+                }
+                negs.push(span(&q));
+            }
+            Rule::arrow | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => {
+                let op = match q.as_rule() {
+                    Rule::arrow => BinOp::Then,
+                    Rule::add => BinOp::Add,
+                    Rule::sub => BinOp::Sub,
+                    Rule::mul => BinOp::Mul,
+                    Rule::div => BinOp::Div,
+                    _ => BinOp::Rem,
+                };
+                ops.push((op, span(&q)));
+            }
+            _ => {
+                let (mut e, mut d) = primary(q)?;
+                while let Some(ns) = negs.pop() {
+                    d += 1;
+                    let s = ns.join(e.span);
+                    e = Expr { kind: ExprKind::Neg(Box::new(e)), span: s };
+                }
+                if d > MAX_EXPR_DEPTH {
+                    return Err(too_deep(e.span, "expressions", MAX_EXPR_DEPTH));
+                }
+                operands.push((e, d));
+            }
+        }
+    }
+    if operands.len() != ops.len() + 1 {
+        return Err(Diagnostic::error(Code::Syntax, whole, "incomplete expression").label("here"));
+    }
+    for level in [3u8, 2, 1] {
+        let mut it = operands.into_iter();
+        let Some(first) = it.next() else {
+            return Err(Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"));
+        };
+        let mut out_operands: Vec<Lowered> = vec![first];
+        let mut out_ops: Vec<(BinOp, Span)> = Vec::new();
+        let mut run: Vec<(BinOp, Span, Expr)> = Vec::new();
+        let mut run_depth = 0usize;
+        for ((op, os), (e, d)) in ops.into_iter().zip(it) {
+            if op.precedence() == level {
+                run_depth = run_depth.max(d);
+                run.push((op, os, e));
+            } else {
+                close_run(&mut out_operands, &mut run, &mut run_depth)?;
+                out_ops.push((op, os));
+                out_operands.push((e, d));
+            }
+        }
+        close_run(&mut out_operands, &mut run, &mut run_depth)?;
+        operands = out_operands;
+        ops = out_ops;
+    }
+    operands.pop().ok_or_else(|| Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"))
+}
+
+/// Folds the last operand and a run of same-level operators into one chain.
+fn close_run(operands: &mut Vec<Lowered>, run: &mut Vec<(BinOp, Span, Expr)>, run_depth: &mut usize) -> Result<(), Diagnostic> {
+    if run.is_empty() {
+        return Ok(());
+    }
+    let Some((first, d0)) = operands.pop() else { return Ok(()) };
+    let rest = std::mem::take(run);
+    let end = rest.last().map_or(first.span, |(_, _, e)| e.span);
+    let s = first.span.join(end);
+    let d = d0.max(*run_depth) + 1;
+    *run_depth = 0;
+    if d > MAX_EXPR_DEPTH {
+        return Err(too_deep(s, "expressions", MAX_EXPR_DEPTH));
+    }
+    operands.push((Expr { kind: ExprKind::Chain { first: Box::new(first), rest }, span: s }, d));
+    Ok(())
+}
+
+fn primary(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
     let s = span(&p);
     let text = p.as_str();
+    let mut depth = 1usize;
     let kind = match p.as_rule() {
         Rule::int => ExprKind::Int(text.parse().map_err(|_| {
             Diagnostic::error(Code::Overflow, s, "integer literal too large")
@@ -170,9 +250,17 @@ fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
         Rule::ident => ExprKind::Name(ident(p)),
         Rule::paren => {
             let inner = p.into_inner().next().ok_or_else(|| Diagnostic::error(Code::Syntax, s, "empty parentheses"))?;
-            return expr(inner).map(|e| Expr { span: s, ..e });
+            return lower_expr(inner).map(|(e, d)| (Expr { span: s, ..e }, d));
         }
-        Rule::list => ExprKind::List(p.into_inner().map(expr).collect::<Result<_, _>>()?),
+        Rule::list => {
+            let mut items = Vec::new();
+            for q in p.into_inner() {
+                let (e, d) = lower_expr(q)?;
+                depth = depth.max(d + 1);
+                items.push(e);
+            }
+            ExprKind::List(items)
+        }
         Rule::call => {
             let mut it = p.into_inner();
             let callee = ident(next(&mut it, s)?);
@@ -182,18 +270,24 @@ fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
                 if a.as_rule() == Rule::kwarg {
                     let mut ai = a.into_inner();
                     let name = ident(next(&mut ai, aspan)?);
-                    let value = expr(next(&mut ai, aspan)?)?;
+                    let (value, d) = lower_expr(next(&mut ai, aspan)?)?;
+                    depth = depth.max(d + 1);
                     args.push(Arg { name: Some(name), value, span: aspan });
                 } else {
-                    args.push(Arg { name: None, value: expr(a)?, span: aspan });
+                    let (value, d) = lower_expr(a)?;
+                    depth = depth.max(d + 1);
+                    args.push(Arg { name: None, value, span: aspan });
                 }
             }
             ExprKind::Call { callee, args }
         }
-        Rule::expr => return expr(p),
+        Rule::expr => return lower_expr(p),
         _ => return Err(Diagnostic::error(Code::Syntax, s, "unexpected token").label("here")),
     };
-    Ok(Expr { kind, span: s })
+    if depth > MAX_EXPR_DEPTH {
+        return Err(too_deep(s, "expressions", MAX_EXPR_DEPTH));
+    }
+    Ok((Expr { kind, span: s }, depth))
 }
 
 fn rule_name(r: &Rule) -> Option<&'static str> {

@@ -557,7 +557,13 @@ pub fn generate(ir: &Ir, source_name: &str) -> Generated {
                 }
             }
             let n_nodes = preds.len();
-            let sinks: Vec<usize> = (0..n_nodes).filter(|&k| !preds.iter().any(|p| p.contains(&(k as u32)))).collect();
+            let mut has_succ = vec![false; n_nodes];
+            for &p in preds.iter().flatten() {
+                if let Some(x) = has_succ.get_mut(p as usize) {
+                    *x = true;
+                }
+            }
+            let sinks: Vec<usize> = (0..n_nodes).filter(|&k| !has_succ[k]).collect();
             let out_shape = out_mean.map(|n| ir.graph[n].shape).or_else(|| gnodes.last().and_then(|gn| gn.rest.last()).map(|&n| ir.graph[n].shape)).unwrap_or(shape_in);
             let graph_in = shape_in;
             let ti = tensor_ty(&graph_in);

@@ -1,6 +1,7 @@
 //! Burn back end: a runtime model built directly from the IR ([`runtime`]), Rust source
 //! generation ([`codegen`]), data sets ([`data`]) and training ([`train`]).
 
+pub mod checkpoint;
 pub mod codegen;
 pub mod data;
 pub mod device;

@@ -2,6 +2,7 @@
 //! per-epoch evaluation, metrics CSV, resumable checkpoints, and a final model record.
 
 use super::data::{DataKind, Dataset};
+use super::checkpoint::{self, CheckpointState, RunSettings};
 use super::device::Backend;
 use super::runtime::RuntimeModel;
 use crate::ir::Ir;
@@ -46,13 +47,39 @@ pub struct TrainConfig {
     pub schedule: Schedule,
     pub weight_decay: f32,
     pub backend: Backend,
-    pub out: PathBuf,
+    /// `--out`: the run directory; `None` makes a new numbered one under `runs_root`.
+    pub out: Option<PathBuf>,
+    /// Where numbered run directories and the `latest` link live (`runs`).
+    pub runs_root: PathBuf,
+    /// Continue from the newest checkpoint of the run directory.
     pub resume: bool,
+    /// Replace a run the directory already holds.
+    pub force: bool,
     pub seed: u64,
     pub limit_train: Option<usize>,
     pub limit_test: Option<usize>,
     /// Print progress (bar on a terminal, plain lines otherwise).
     pub progress: bool,
+    /// Stop after this many completed epochs, as if the process were killed right after
+    /// writing that checkpoint (for resume tests; `--halt-after-epoch`, hidden).
+    pub halt_after: Option<usize>,
+}
+
+impl TrainConfig {
+    /// Settings a resumed run must share with the run it continues.
+    pub fn settings(&self) -> RunSettings {
+        RunSettings {
+            data: format!("{:?}", self.data),
+            batch_size: self.batch_size,
+            lr: self.lr,
+            optimizer: self.optimizer,
+            schedule: self.schedule,
+            weight_decay: self.weight_decay,
+            seed: self.seed,
+            limit_train: self.limit_train,
+            epochs: self.epochs,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,6 +92,8 @@ pub struct Metrics {
     pub params: usize,
     pub backend: &'static str,
     pub wall_seconds: f64,
+    /// The run directory (metrics.csv, checkpoint/, model.bpk).
+    pub out_dir: PathBuf,
     /// Per-epoch history (also in metrics.csv).
     pub history: Vec<EpochMetrics>,
 }
@@ -96,15 +125,10 @@ pub enum TrainError {
     Write { path: String, msg: String },
     #[error("cannot resume from {path}: {msg}")]
     Resume { path: String, msg: String },
-}
-
-#[derive(Serialize, Deserialize)]
-struct CheckpointState {
-    /// Epochs completed.
-    epoch: usize,
-    network: String,
-    params: usize,
-    history: Vec<EpochMetrics>,
+    #[error("halted after epoch {0} (--halt-after-epoch); continue with --resume")]
+    Halted(usize),
+    #[error(transparent)]
+    RunDir(#[from] super::checkpoint::RunDirError),
 }
 
 /// Normalised float batch [B, C, H, W] for the given example indices, with optional
@@ -216,20 +240,31 @@ impl Progress {
     }
 }
 
-/// Trains the IR's network; returns final metrics. Writes `metrics.csv`, `checkpoint/` and
-/// `model.bpk` (inference-mode record) under `cfg.out`.
-pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
-    if cfg.epochs == 0 || cfg.batch_size == 0 {
-        return Err(TrainError::Config("--epochs and --batch-size must be at least 1".into()));
-    }
-    if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
-        return Err(TrainError::Config(format!("--lr must be a positive number, got {}", cfg.lr)));
-    }
+/// Seed of epoch `epoch`'s random streams (shuffling, augmentation, dropout): a pure
+/// function of the run seed and the epoch, so a resumed run draws exactly what the
+/// uninterrupted run would have.
+fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    crate::expand::generators::derive_seed(seed, 0x7261_696e, epoch)
+}
+
+/// Loads (or makes) the data sets, checks them against the spec, applies the limits.
+fn load_data(ir: &Ir, cfg: &TrainConfig) -> Result<(Dataset, Dataset), TrainError> {
     let data_name = format!("{:?}", cfg.data);
     let (mut train_set, mut test_set) = if cfg.data == DataKind::Synthetic {
         let shape = ir.input_shape.map(|x| x as usize);
         let k = ir.classes as usize;
-        (super::data::synthetic(cfg.limit_train.unwrap_or(1024), shape, k, cfg.seed), super::data::synthetic(cfg.limit_test.unwrap_or(256), shape, k, cfg.seed + 1))
+        let n_train = cfg.limit_train.unwrap_or(1024);
+        let n_test = cfg.limit_test.unwrap_or(256);
+        let len: usize = shape.iter().product();
+        for n in [n_train, n_test] {
+            if n > crate::limits::MAX_SYNTHETIC || n.checked_mul(len).is_none_or(|b| b > available_memory() / 2) {
+                return Err(TrainError::Config(format!(
+                    "--data synthetic: {n} images of {len} bytes is more than nasc makes (at most {} images, and half the available memory)",
+                    crate::limits::MAX_SYNTHETIC
+                )));
+            }
+        }
+        (super::data::synthetic(n_train, shape, k, cfg.seed), super::data::synthetic(n_test, shape, k, cfg.seed.wrapping_add(1)))
     } else {
         (super::data::load(cfg.data, cfg.data_dir.as_deref(), true)?, super::data::load(cfg.data, cfg.data_dir.as_deref(), false)?)
     };
@@ -249,7 +284,102 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
     if train_set.is_empty() {
         return Err(TrainError::Config("the training set is empty (check --limit-train)".into()));
     }
+    if test_set.is_empty() {
+        return Err(TrainError::Config("the test set is empty: nothing to evaluate".into()));
+    }
+    Ok((train_set, test_set))
+}
+
+/// Bytes of memory available to this process (Linux `MemAvailable`; unbounded elsewhere).
+pub fn available_memory() -> usize {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("MemAvailable:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<usize>().ok()))
+        .map_or(usize::MAX, |kib| kib.saturating_mul(1024))
+}
+
+/// A rough upper estimate of the memory one training step needs: parameters with their
+/// gradients and two optimizer moments, plus every node's output for the batch, kept for
+/// the backward pass and matched by its gradient.
+pub fn training_memory(ir: &Ir, batch: usize) -> u64 {
+    let st = crate::stats::stats(ir);
+    let acts: u64 = ir.graph.node_weights().map(|n| n.shape.numel()).fold(0u64, u64::saturating_add);
+    let params = st.params.saturating_mul(4 * 4);
+    params.saturating_add(acts.saturating_mul(batch as u64).saturating_mul(4 * 2))
+}
+
+/// Refuses, before any allocation, a run whose estimated memory exceeds what the machine
+/// has (CPU backends; GPU memory cannot be queried portably, so only absurd sizes there).
+fn check_memory(ir: &Ir, cfg: &TrainConfig) -> Result<(), TrainError> {
+    let need = training_memory(ir, cfg.batch_size);
+    let cpu = matches!(cfg.backend, Backend::Flex | Backend::Ndarray);
+    let have = if cpu { available_memory() as u64 } else { 1 << 40 };
+    if need > have {
+        let gib = |x: u64| x as f64 / (1u64 << 30) as f64;
+        return Err(TrainError::Config(format!(
+            "training {} with batch {} needs about {:.1} GiB, but {:.1} GiB {}; lower --batch-size or shrink the network",
+            ir.network,
+            cfg.batch_size,
+            gib(need),
+            gib(have),
+            if cpu { "of memory are available" } else { "is the most nasc will try on a GPU" }
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a verified checkpoint's state and checks that it belongs to this network and
+/// these settings (only `--epochs` may differ).
+fn resume_state(ir: &Ir, cfg: &TrainConfig, dir: &Path, params: usize) -> Result<CheckpointState, TrainError> {
+    let err = |msg: String| TrainError::Resume { path: dir.display().to_string(), msg };
+    let st = checkpoint::load_state(dir).map_err(err)?;
+    if st.network != ir.network || st.fingerprint != ir.fingerprint() || st.params != params {
+        return Err(err(format!(
+            "the checkpoint is of network `{}` ({} params, fingerprint {}), not of `{}` ({params} params, fingerprint {}): another spec or other --set values",
+            st.network,
+            st.params,
+            st.fingerprint,
+            ir.network,
+            ir.fingerprint()
+        )));
+    }
+    let mut want = cfg.settings();
+    want.epochs = st.settings.epochs;
+    if st.settings != want {
+        return Err(err(format!(
+            "the checkpoint was trained with other settings ({}); resume with the same flags",
+            serde_json::to_string(&st.settings).unwrap_or_default()
+        )));
+    }
+    if st.epoch > cfg.epochs {
+        return Err(err(format!("the checkpoint is after epoch {}, beyond --epochs {}", st.epoch, cfg.epochs)));
+    }
+    Ok(st)
+}
+
+/// Runs a Burn record loader, turning a panic inside Burn (a record it cannot read) into an
+/// error. Records were already verified by size and CRC; this is the second line.
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    match r {
+        Ok(r) => r,
+        Err(_) => Err(format!("{what} cannot be read (Burn rejected the record)")),
+    }
+}
+
+/// Trains the IR's network; returns final metrics. Writes `metrics.csv`, `checkpoint/` and
+/// `model.bpk` (inference-mode record) under `cfg.out`, each atomically.
+pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
+    validate(cfg)?;
+    check_memory(ir, cfg)?;
     let base = cfg.backend.device().map_err(TrainError::Backend)?;
+    let (train_set, test_set) = load_data(ir, cfg)?;
+    // Only now, with everything checked, is a run directory chosen or made.
+    let run = checkpoint::prepare(cfg.out.as_deref(), &cfg.runs_root, cfg.resume, cfg.force)?;
+    let out = run.dir.clone();
     base.seed(cfg.seed);
     let device = base.clone().autodiff();
     let mut model = RuntimeModel::new(ir, &device);
@@ -261,27 +391,20 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
             .with_weight_decay(Some(WeightDecayConfig::new(cfg.weight_decay)))
             .init(),
     };
-    std::fs::create_dir_all(&cfg.out).map_err(|e| write_err(&cfg.out, e))?;
-    let ckpt = cfg.out.join("checkpoint");
-    let state_path = ckpt.join("state.json");
     let mut start_epoch = 0;
     let mut history: Vec<EpochMetrics> = Vec::new();
-    if cfg.resume && state_path.is_file() {
-        let resume_err = |msg: String| TrainError::Resume { path: ckpt.display().to_string(), msg };
-        let text = std::fs::read_to_string(&state_path).map_err(|e| resume_err(e.to_string()))?;
-        let st: CheckpointState = serde_json::from_str(&text).map_err(|e| resume_err(e.to_string()))?;
-        if st.network != ir.network || st.params != params {
-            return Err(resume_err(format!("checkpoint is of network `{}` with {} params, not `{}` with {params}", st.network, st.params, ir.network)));
-        }
-        model = model.try_load_file(ckpt.join("model.bpk")).map_err(|e| resume_err(e.to_string()))?;
-        optim = optim.load(ckpt.join("optim.bpk")).map_err(|e| resume_err(e.to_string()))?;
+    if let Some(dir) = &run.resume_from {
+        let st = resume_state(ir, cfg, dir, params)?;
+        let rerr = |msg: String| TrainError::Resume { path: dir.display().to_string(), msg };
+        model = guarded("model.bpk", || model.try_load_file(dir.join("model.bpk")).map_err(|e| e.to_string())).map_err(rerr)?;
+        optim = guarded("optim.bpk", || optim.load(dir.join("optim.bpk")).map_err(|e| e.to_string())).map_err(rerr)?;
         start_epoch = st.epoch;
         history = st.history;
         if cfg.progress {
-            eprintln!("resuming after epoch {start_epoch}");
+            eprintln!("resuming {} after epoch {start_epoch}", out.display());
         }
     }
-    let csv_path = cfg.out.join("metrics.csv");
+    let csv_path = out.join("metrics.csv");
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let steps_per_epoch = train_set.len().div_ceil(cfg.batch_size);
     let total_steps = steps_per_epoch * cfg.epochs;
@@ -290,7 +413,9 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
     let mut trained_images = 0usize;
     let mut train_time = 0.0f64;
     for epoch in start_epoch..cfg.epochs {
-        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let seed = epoch_seed(cfg.seed, epoch);
+        base.seed(seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut order: Vec<usize> = (0..train_set.len()).collect();
         order.shuffle(&mut rng);
         let mut progress = Progress::new(cfg.progress, train_set.len() as u64, epoch + 1, cfg.epochs);
@@ -334,17 +459,31 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
             );
         }
         history.push(em);
-        // Checkpoint: inference-mode weights (running statistics settled), optimizer, state.
-        std::fs::create_dir_all(&ckpt).map_err(|e| write_err(&ckpt, e))?;
-        valid.save_file(ckpt.join("model.bpk")).map_err(|e| write_err(&ckpt.join("model.bpk"), e))?;
-        optim.save(ckpt.join("optim.bpk")).map_err(|e| write_err(&ckpt.join("optim.bpk"), e))?;
-        let st = CheckpointState { epoch: epoch + 1, network: ir.network.clone(), params, history: history.clone() };
-        let st_text = serde_json::to_string_pretty(&st).map_err(|e| write_err(&state_path, e))?;
-        std::fs::write(&state_path, st_text).map_err(|e| write_err(&state_path, e))?;
+        // Checkpoint: weights with running statistics, optimizer state, and the state file
+        // that ties them to this network and these settings.
+        let state = CheckpointState {
+            format: checkpoint::FORMAT.into(),
+            version: checkpoint::VERSION,
+            epoch: epoch + 1,
+            network: ir.network.clone(),
+            fingerprint: ir.fingerprint(),
+            params,
+            settings: cfg.settings(),
+            files: Default::default(),
+            history: history.clone(),
+        };
+        checkpoint::save(&out, state, |tmp| {
+            valid.clone().save_file(tmp.join("model.bpk")).map_err(|e| e.to_string())?;
+            optim.save(tmp.join("optim.bpk")).map_err(|e| e.to_string())
+        })
+        .map_err(|e| write_err(&out.join("checkpoint"), e))?;
         write_csv(&csv_path, &history)?;
+        if cfg.halt_after == Some(epoch + 1) && epoch + 1 < cfg.epochs {
+            return Err(TrainError::Halted(epoch + 1));
+        }
     }
-    let final_model = cfg.out.join("model.bpk");
-    model.valid().save_file(&final_model).map_err(|e| write_err(&final_model, e))?;
+    let valid = model.valid();
+    checkpoint::publish_file(&out, "model.bpk", |p| valid.save_file(p).map_err(|e| e.to_string())).map_err(|e| write_err(&out.join("model.bpk"), e))?;
     let last = history.last().cloned();
     Ok(Metrics {
         test_accuracy: last.as_ref().map_or(0.0, |e| e.test_accuracy),
@@ -355,8 +494,27 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
         params,
         backend: cfg.backend.name(),
         wall_seconds: t_all.elapsed().as_secs_f64(),
+        out_dir: out,
         history,
     })
+}
+
+/// Every numeric setting in range (the CLI checks these too, as usage errors).
+fn validate(cfg: &TrainConfig) -> Result<(), TrainError> {
+    use crate::limits::{MAX_BATCH, MAX_EPOCHS};
+    if !(1..=MAX_EPOCHS).contains(&cfg.epochs) || !(1..=MAX_BATCH).contains(&cfg.batch_size) {
+        return Err(TrainError::Config(format!("--epochs must be 1 to {MAX_EPOCHS} and --batch-size 1 to {MAX_BATCH}")));
+    }
+    if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
+        return Err(TrainError::Config(format!("--lr must be a positive number, got {}", cfg.lr)));
+    }
+    if !(cfg.weight_decay.is_finite() && cfg.weight_decay >= 0.0) {
+        return Err(TrainError::Config(format!("--weight-decay must be zero or positive, got {}", cfg.weight_decay)));
+    }
+    if cfg.limit_train == Some(0) || cfg.limit_test == Some(0) {
+        return Err(TrainError::Config("--limit-train and --limit-test must be at least 1".into()));
+    }
+    Ok(())
 }
 
 fn write_csv(path: &Path, history: &[EpochMetrics]) -> Result<(), TrainError> {
@@ -364,7 +522,7 @@ fn write_csv(path: &Path, history: &[EpochMetrics]) -> Result<(), TrainError> {
     for e in history {
         s += &format!("{},{:.6},{:.6},{:.6},{:.6e},{:.1},{:.2}\n", e.epoch, e.train_loss, e.train_accuracy, e.test_accuracy, e.lr, e.images_per_sec, e.seconds);
     }
-    std::fs::write(path, s).map_err(|e| write_err(path, e))
+    checkpoint::write_atomic(path, s.as_bytes()).map_err(|e| write_err(path, e))
 }
 
 /// Throughput and latency of one backend on one network (`nasc bench`).
@@ -389,8 +547,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Measures training throughput and inference latency on random data of the spec's shape.
 pub fn bench(ir: &Ir, backend: Backend, batch_size: usize, steps: usize, seed: u64) -> Result<BenchResult, TrainError> {
-    if batch_size == 0 || steps == 0 {
-        return Err(TrainError::Config("--batch-size and --steps must be at least 1".into()));
+    if !(1..=crate::limits::MAX_BATCH).contains(&batch_size) || !(1..=crate::limits::MAX_BENCH_STEPS).contains(&steps) {
+        return Err(TrainError::Config("--batch-size and --steps must be at least 1 (and within docs/limits.md)".into()));
+    }
+    let need = training_memory(ir, batch_size);
+    if matches!(backend, Backend::Flex | Backend::Ndarray) && need > available_memory() as u64 {
+        return Err(TrainError::Config(format!("benchmarking {} with batch {batch_size} needs about {:.1} GiB; lower --batch-size", ir.network, need as f64 / (1u64 << 30) as f64)));
     }
     let base = backend.device().map_err(TrainError::Backend)?;
     base.seed(seed);

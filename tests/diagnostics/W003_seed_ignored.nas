@@ -1,0 +1,6 @@
+// args: --seed 3
+network net(C: int = 16) {
+    input [3, 32, 32]
+    classes 10
+    stage s = conv(3x3, C) -> global_avg_pool -> linear(classes)
+}
