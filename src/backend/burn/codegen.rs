@@ -147,10 +147,14 @@ fn is_stride_slot(op: &Op, i: usize) -> bool {
 /// The constructor expression of one layer with its slots given as code.
 fn layer_init(op: &Op, s: &[String]) -> String {
     match *op {
-        Op::Conv2d { kernel, padding, dilation, bias, .. } => format!(
-            "conv2d(device, [{}, {}], [{}, {}], {}, [{}, {}], {}, {dilation}, {bias})",
-            s[0], s[1], kernel[0], kernel[1], s[2], padding[0], padding[1], s[3]
-        ),
+        Op::Conv2d { kernel, padding, dilation, bias, .. } => {
+            // Field init shorthand where a slot is a variable of the same name.
+            let field = |name: &str, v: &str| if v == name { name.to_string() } else { format!("{name}: {v}") };
+            format!(
+                "ConvSpec {{ channels: [{}, {}], kernel: [{}, {}], {}, padding: [{}, {}], {}, dilation: {dilation}, bias: {bias} }}.init(device)",
+                s[0], s[1], kernel[0], kernel[1], field("stride", &s[2]), padding[0], padding[1], field("groups", &s[3])
+            )
+        }
         Op::BatchNorm { .. } => format!("BatchNormConfig::new({}).init(device)", s[0]),
         Op::Linear { bias, .. } => format!("LinearConfig::new({}, {}).with_bias({bias}).init(device)", s[0], s[1]),
         Op::MaxPool2d { kernel, padding, .. } => format!("max_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
@@ -743,7 +747,7 @@ impl {e} {{
         g.out += WEIGHTED_HELPER;
     }
     if g.uses.conv {
-        g.out += "fn conv2d(\n    device: &Device,\n    channels: [usize; 2],\n    kernel: [usize; 2],\n    stride: usize,\n    padding: [usize; 2],\n    groups: usize,\n    dilation: usize,\n    bias: bool,\n) -> Conv2d {\n    Conv2dConfig::new(channels, kernel)\n        .with_stride([stride; 2])\n        .with_padding(padding2d(padding))\n        .with_groups(groups)\n        .with_dilation([dilation; 2])\n        .with_bias(bias)\n        .init(device)\n}\n\n";
+        g.out += "/// The attributes of one conv layer, as one value.\n#[derive(Clone, Copy)]\nstruct ConvSpec {\n    channels: [usize; 2],\n    kernel: [usize; 2],\n    stride: usize,\n    padding: [usize; 2],\n    groups: usize,\n    dilation: usize,\n    bias: bool,\n}\n\nimpl ConvSpec {\n    fn init(self, device: &Device) -> Conv2d {\n        Conv2dConfig::new(self.channels, self.kernel)\n            .with_stride([self.stride; 2])\n            .with_padding(padding2d(self.padding))\n            .with_groups(self.groups)\n            .with_dilation([self.dilation; 2])\n            .with_bias(self.bias)\n            .init(device)\n    }\n}\n\n";
     }
     if g.uses.maxpool {
         g.out += "fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {\n    MaxPool2dConfig::new(kernel)\n        .with_strides([stride; 2])\n        .with_padding(padding2d([padding; 2]))\n        .init()\n}\n\n";
@@ -757,7 +761,7 @@ impl {e} {{
     while g.out.ends_with("\n\n") {
         g.out.pop();
     }
-    Generated { source: g.out, model_type, weight_paths: g.weight_paths }
+    Generated { source: tail_expressions(&g.out), model_type, weight_paths: g.weight_paths }
 }
 
 /// Emitted once: runs a random graph (papers.md §1 node semantics).
@@ -808,6 +812,37 @@ fn weighted_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor<1>>
 
 ";
 
+/// Forward bodies are emitted as `let x = ...;` statements ending in `x`; the last
+/// statement becomes the tail expression (clippy's `let_and_return`).
+fn tail_expressions(src: &str) -> String {
+    let lines: Vec<&str> = src.lines().collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let l = lines[i];
+        let last_let = l.trim_start().strip_prefix("let x = ").and_then(|rest| {
+            let (code, comment) = rest.split_once("; //").map_or((rest.strip_suffix(';')?, None), |(c, m)| (c, Some(m)));
+            Some((code, comment))
+        });
+        if let (Some((code, comment)), Some(&"        x"), Some(&"    }")) = (last_let, lines.get(i + 1), lines.get(i + 2)) {
+            let indent = &l[..l.len() - l.trim_start().len()];
+            out.push(match comment {
+                Some(c) => format!("{indent}{code} //{c}"),
+                None => format!("{indent}{code}"),
+            });
+            i += 2;
+            continue;
+        }
+        out.push(l.to_string());
+        i += 1;
+    }
+    let mut s = out.join("\n");
+    if src.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
 /// Runtime-model record path prefix of IR node `i` (see `runtime::Layer`).
 fn runtime_prefix(op: &Op, i: usize) -> Option<String> {
     let variant = match op {
@@ -820,28 +855,72 @@ fn runtime_prefix(op: &Op, i: usize) -> Option<String> {
     Some(format!("layers.{i}.{variant}"))
 }
 
+/// Elements of the record tensor `suffix` (`.weight`, `.bias`, `.gamma`, ...) of an IR op.
+fn expected_numel(op: &Op, suffix: &str) -> Option<u64> {
+    Some(match (op, suffix) {
+        (Op::Conv2d { out_channels, .. }, ".bias") => *out_channels as u64,
+        (Op::Conv2d { .. }, ".weight") => op.params() - if matches!(op, Op::Conv2d { bias: true, .. }) { op_out(op) } else { 0 },
+        (Op::BatchNorm { channels }, _) => *channels as u64,
+        (Op::Linear { out_features, .. }, ".bias") => *out_features as u64,
+        (Op::Linear { in_features, out_features, .. }, ".weight") => *in_features as u64 * *out_features as u64,
+        (Op::WeightedSum { inputs }, _) => *inputs as u64,
+        _ => return None,
+    })
+}
+
+fn op_out(op: &Op) -> u64 {
+    match op {
+        Op::Conv2d { out_channels, .. } => *out_channels as u64,
+        _ => 0,
+    }
+}
+
 /// Rewrites a record saved from the runtime model (`nasc train` writes `model.bpk`) so that
-/// the generated model loads it (`Model::new(&device).load_file(out)`).
+/// the generated model loads it (`Model::new(&device).try_load_file(out)`). Every tensor
+/// must belong to this network and have the size its op needs (a record of the same spec
+/// at other `--set` values is refused), and every parameter must be present. The output
+/// appears atomically.
 pub fn remap_record(ir: &Ir, generated: &Generated, runtime_record: &std::path::Path, out: &std::path::Path) -> Result<usize, String> {
-    let map: BTreeMap<String, String> = generated
+    let map: BTreeMap<String, (String, usize)> = generated
         .weight_paths
         .iter()
-        .filter_map(|(i, p)| runtime_prefix(&ir.graph[NodeIndex::new(*i)].op, *i).map(|r| (r, p.clone())))
+        .filter_map(|(i, p)| runtime_prefix(&ir.graph[NodeIndex::new(*i)].op, *i).map(|r| (r, (p.clone(), *i))))
         .collect();
+    let mut seen = std::collections::BTreeSet::new();
     let reader = burn_pack::Reader::from_file(runtime_record).map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
     let tensors = reader.into_tensors().map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
     let mut renamed = Vec::with_capacity(tensors.len());
     for t in tensors {
         let (path, dtype, shape, id, bytes) = t.into_parts().map_err(|e| e.to_string())?;
         // "layers.12.Conv.weight" -> prefix "layers.12.Conv", suffix ".weight"
-        let (prefix, suffix) = match map.keys().find(|k| path == **k || path.starts_with(&format!("{k}."))) {
-            Some(k) => (k.clone(), path[k.len()..].to_string()),
-            None => return Err(format!("record tensor `{path}` does not belong to network `{}` (was it saved from another spec?)", ir.network)),
+        let Some((prefix, (target, node))) = path.split_once(|c| c == '.').and_then(|_| {
+            let mut parts = path.splitn(4, '.');
+            let key = format!("{}.{}.{}", parts.next()?, parts.next()?, parts.next()?);
+            map.get_key_value(&key)
+        }) else {
+            return Err(format!("record tensor `{path}` does not belong to network `{}` (was it saved from another spec?)", ir.network));
         };
-        renamed.push(burn_pack::Tensor::new(format!("{}{suffix}", map[&prefix]), dtype, shape, id, bytes));
+        let suffix = &path[prefix.len()..];
+        let numel: u64 = shape.iter().map(|&d| d as u64).product();
+        let op = &ir.graph[NodeIndex::new(*node)].op;
+        if expected_numel(op, suffix).is_some_and(|want| want != numel) {
+            return Err(format!(
+                "record tensor `{path}` has shape {shape:?}, but `{}` of network `{}` needs {} elements: the record was saved from another spec or other --set values",
+                ir.graph[NodeIndex::new(*node)].name,
+                ir.network,
+                expected_numel(op, suffix).unwrap_or(0)
+            ));
+        }
+        seen.insert(prefix.clone());
+        renamed.push(burn_pack::Tensor::new(format!("{target}{suffix}"), dtype, shape, id, bytes));
+    }
+    if let Some(missing) = map.keys().find(|k| !seen.contains(*k)) {
+        return Err(format!("the record has no tensors for `{missing}` of network `{}`: saved from another spec?", ir.network));
     }
     let n = renamed.len();
-    burn_pack::Writer::new(renamed).overwrite(true).write_to_file(out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let dir = out.parent().unwrap_or(std::path::Path::new("."));
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model.bpk");
+    super::checkpoint::publish_file(dir, name, |p| burn_pack::Writer::new(renamed).overwrite(true).write_to_file(p).map_err(|e| format!("cannot write {}: {e}", p.display())))?;
     Ok(n)
 }
 
@@ -862,7 +941,7 @@ pub fn write_crate(ir: &Ir, generated: &Generated, dir: &std::path::Path) -> Res
         (
             dir.join("README.md"),
             format!(
-                "<!-- @generated by nasc -->\n# {name}\n\nBurn model generated by nasc from network `{name}`.\n\n```rust\nuse burn::tensor::{{Device, Tensor}};\nlet device = Device::flex(); // or Device::wgpu(..) with burn's `wgpu` feature\nlet model = {crate_ident}::{ty}::new(&device);\nlet logits = model.forward(Tensor::zeros([1, {c}, {h}, {w}], &device));\n```\n\n`src/model.rs` can also be copied into your own crate (it needs `burn` 0.22). To load\nweights trained by `nasc train`, convert the record first:\n`nasc build SPEC --emit burn -o DIR --weights runs/latest/model.bpk` writes `DIR/model.bpk`,\nthen `model.load_file(\"DIR/model.bpk\")` (burn's `Module::load_file`).\n",
+                "<!-- @generated by nasc -->\n# {name}\n\nBurn model generated by nasc from network `{name}`.\n\n```rust\nuse burn::tensor::{{Device, Tensor}};\nlet device = Device::flex(); // or Device::wgpu(..) with burn's `wgpu` feature\nlet model = {crate_ident}::{ty}::new(&device);\nlet logits = model.forward(Tensor::zeros([1, {c}, {h}, {w}], &device));\n```\n\n`src/model.rs` can also be copied into your own crate (it needs `burn` 0.22). To load\nweights trained by `nasc train`, convert the record first:\n`nasc build SPEC --emit burn -o DIR --weights runs/latest/model.bpk` writes `DIR/model.bpk`,\nthen load it with the fallible `try_load_file`, which returns an error (never panics) on a\nmissing or mismatched file:\n\n```rust\nlet model = {crate_ident}::{ty}::new(&device).try_load_file(\"DIR/model.bpk\")?;\n```\n",
                 name = ir.network,
                 crate_ident = crate_name.replace('-', "_"),
                 ty = generated.model_type,

@@ -84,3 +84,22 @@ fn a_record_of_another_network_is_refused() {
     assert!(other.is_err(), "loading fmnist weights into randwire_ws must fail");
     std::fs::remove_dir_all(&tmp).ok();
 }
+
+#[test]
+fn conversion_refuses_a_record_of_the_same_spec_at_other_settings() {
+    let tmp = std::env::temp_dir().join(format!("nasc-eq-otherc-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    // A record of randwire_ws_fmnist at C = 24 converted for the default C = 32.
+    let src = std::fs::read_to_string(root().join("specs/randwire_ws_fmnist.nas")).unwrap();
+    let opts = nasc::check::Options { overrides: vec![("C".into(), "24".into())], ..Default::default() };
+    let small = nasc::compile(&src, &opts).unwrap().ir.expect("compiles at C=24");
+    let rec = tmp.join("small.bpk");
+    RuntimeModel::new(&small, &Device::flex()).save_file(&rec).unwrap();
+    let ir = nasc::compile(&src, &Default::default()).unwrap().ir.unwrap();
+    let generated = codegen::generate(&ir, "specs/randwire_ws_fmnist.nas");
+    let out = tmp.join("converted.bpk");
+    let e = codegen::remap_record(&ir, &generated, &rec, &out).unwrap_err();
+    assert!(e.contains("other --set values"), "{e}");
+    assert!(!out.exists(), "nothing written on error");
+    std::fs::remove_dir_all(&tmp).ok();
+}

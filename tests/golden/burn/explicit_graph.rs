@@ -33,8 +33,7 @@ impl Diamond {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = self.stem.forward(x);
         let x = self.block.forward(x);
-        let x = self.head.forward(x);
-        x
+        self.head.forward(x)
     }
 }
 
@@ -48,7 +47,7 @@ pub struct Stem {
 impl Stem {
     pub fn new(device: &Device) -> Self {
         Self {
-            conv0: conv2d(device, [3, 24], [3, 3], 1, [1, 1], 1, 1, false),
+            conv0: ConvSpec { channels: [3, 24], kernel: [3, 3], stride: 1, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn1: BatchNormConfig::new(24).init(device),
         }
     }
@@ -138,7 +137,7 @@ pub struct Node {
 impl Node {
     pub fn new(device: &Device, c_in: usize, c_out: usize, stride: usize) -> Self {
         Self {
-            conv1: conv2d(device, [c_in, c_out], [3, 3], stride, [1, 1], 1, 1, false),
+            conv1: ConvSpec { channels: [c_in, c_out], kernel: [3, 3], stride, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn2: BatchNormConfig::new(c_out).init(device),
         }
     }
@@ -146,8 +145,7 @@ impl Node {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(x);
         let x = self.conv1.forward(x);
-        let x = self.bn2.forward(x);
-        x
+        self.bn2.forward(x)
     }
 }
 
@@ -181,8 +179,9 @@ fn run_graph<N, const D: usize>(
     }
 }
 
-fn conv2d(
-    device: &Device,
+/// The attributes of one conv layer, as one value.
+#[derive(Clone, Copy)]
+struct ConvSpec {
     channels: [usize; 2],
     kernel: [usize; 2],
     stride: usize,
@@ -190,14 +189,18 @@ fn conv2d(
     groups: usize,
     dilation: usize,
     bias: bool,
-) -> Conv2d {
-    Conv2dConfig::new(channels, kernel)
-        .with_stride([stride; 2])
-        .with_padding(padding2d(padding))
-        .with_groups(groups)
-        .with_dilation([dilation; 2])
-        .with_bias(bias)
-        .init(device)
+}
+
+impl ConvSpec {
+    fn init(self, device: &Device) -> Conv2d {
+        Conv2dConfig::new(self.channels, self.kernel)
+            .with_stride([self.stride; 2])
+            .with_padding(padding2d(self.padding))
+            .with_groups(self.groups)
+            .with_dilation([self.dilation; 2])
+            .with_bias(self.bias)
+            .init(device)
+    }
 }
 
 fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {

@@ -37,8 +37,7 @@ impl PlainCnn {
         let x = self.s1.forward(x);
         let x = self.s2.forward(x);
         let x = self.s3.forward(x);
-        let x = self.head.forward(x);
-        x
+        self.head.forward(x)
     }
 }
 
@@ -55,9 +54,9 @@ pub struct S1 {
 impl S1 {
     pub fn new(device: &Device) -> Self {
         Self {
-            conv0: conv2d(device, [1, 32], [3, 3], 1, [1, 1], 1, 1, false),
+            conv0: ConvSpec { channels: [1, 32], kernel: [3, 3], stride: 1, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn1: BatchNormConfig::new(32).init(device),
-            conv3: conv2d(device, [32, 32], [3, 3], 1, [1, 1], 1, 1, false),
+            conv3: ConvSpec { channels: [32, 32], kernel: [3, 3], stride: 1, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn4: BatchNormConfig::new(32).init(device),
             max_pool6: max_pool2d([2, 2], 2, 0),
         }
@@ -88,9 +87,9 @@ pub struct S2 {
 impl S2 {
     pub fn new(device: &Device) -> Self {
         Self {
-            conv0: conv2d(device, [32, 64], [3, 3], 1, [1, 1], 1, 1, false),
+            conv0: ConvSpec { channels: [32, 64], kernel: [3, 3], stride: 1, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn1: BatchNormConfig::new(64).init(device),
-            conv3: conv2d(device, [64, 64], [3, 3], 1, [1, 1], 1, 1, false),
+            conv3: ConvSpec { channels: [64, 64], kernel: [3, 3], stride: 1, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn4: BatchNormConfig::new(64).init(device),
             avg_pool6: avg_pool2d([3, 3], 2, 1),
         }
@@ -119,8 +118,8 @@ pub struct S3 {
 impl S3 {
     pub fn new(device: &Device) -> Self {
         Self {
-            dw_conv0: conv2d(device, [64, 128], [3, 3], 1, [1, 1], 64, 1, false),
-            conv1: conv2d(device, [128, 64], [1, 1], 1, [0, 0], 1, 1, false),
+            dw_conv0: ConvSpec { channels: [64, 128], kernel: [3, 3], stride: 1, padding: [1, 1], groups: 64, dilation: 1, bias: false }.init(device),
+            conv1: ConvSpec { channels: [128, 64], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
             bn2: BatchNormConfig::new(64).init(device),
         }
     }
@@ -162,8 +161,9 @@ impl Head {
     }
 }
 
-fn conv2d(
-    device: &Device,
+/// The attributes of one conv layer, as one value.
+#[derive(Clone, Copy)]
+struct ConvSpec {
     channels: [usize; 2],
     kernel: [usize; 2],
     stride: usize,
@@ -171,14 +171,18 @@ fn conv2d(
     groups: usize,
     dilation: usize,
     bias: bool,
-) -> Conv2d {
-    Conv2dConfig::new(channels, kernel)
-        .with_stride([stride; 2])
-        .with_padding(padding2d(padding))
-        .with_groups(groups)
-        .with_dilation([dilation; 2])
-        .with_bias(bias)
-        .init(device)
+}
+
+impl ConvSpec {
+    fn init(self, device: &Device) -> Conv2d {
+        Conv2dConfig::new(self.channels, self.kernel)
+            .with_stride([self.stride; 2])
+            .with_padding(padding2d(self.padding))
+            .with_groups(self.groups)
+            .with_dilation([self.dilation; 2])
+            .with_bias(self.bias)
+            .init(device)
+    }
 }
 
 fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {

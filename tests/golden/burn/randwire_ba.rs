@@ -42,8 +42,7 @@ impl RandwireBa {
         let x = self.conv3.forward(x);
         let x = self.conv4.forward(x);
         let x = self.conv5.forward(x);
-        let x = self.classifier.forward(x);
-        x
+        self.classifier.forward(x)
     }
 }
 
@@ -57,7 +56,7 @@ pub struct Conv1 {
 impl Conv1 {
     pub fn new(device: &Device) -> Self {
         Self {
-            conv0: conv2d(device, [3, 39], [3, 3], 2, [1, 1], 1, 1, false),
+            conv0: ConvSpec { channels: [3, 39], kernel: [3, 3], stride: 2, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn1: BatchNormConfig::new(39).init(device),
         }
     }
@@ -79,7 +78,7 @@ pub struct Conv2 {
 impl Conv2 {
     pub fn new(device: &Device) -> Self {
         Self {
-            conv1: conv2d(device, [39, 78], [3, 3], 2, [1, 1], 1, 1, false),
+            conv1: ConvSpec { channels: [39, 78], kernel: [3, 3], stride: 2, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn2: BatchNormConfig::new(78).init(device),
         }
     }
@@ -490,7 +489,7 @@ pub struct Classifier {
 impl Classifier {
     pub fn new(device: &Device) -> Self {
         Self {
-            conv1: conv2d(device, [312, 1280], [1, 1], 1, [0, 0], 1, 1, false),
+            conv1: ConvSpec { channels: [312, 1280], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
             bn2: BatchNormConfig::new(1280).init(device),
             linear5: LinearConfig::new(1280, 1000).with_bias(true).init(device),
         }
@@ -522,8 +521,8 @@ pub struct RandwireNode {
 impl RandwireNode {
     pub fn new(device: &Device, c_in: usize, c_out: usize, stride: usize) -> Self {
         Self {
-            sep_conv1_dw: conv2d(device, [c_in, c_in], [3, 3], stride, [1, 1], c_in, 1, false),
-            sep_conv1_pw: conv2d(device, [c_in, c_out], [1, 1], 1, [0, 0], 1, 1, false),
+            sep_conv1_dw: ConvSpec { channels: [c_in, c_in], kernel: [3, 3], stride, padding: [1, 1], groups: c_in, dilation: 1, bias: false }.init(device),
+            sep_conv1_pw: ConvSpec { channels: [c_in, c_out], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
             bn2: BatchNormConfig::new(c_out).init(device),
         }
     }
@@ -532,8 +531,7 @@ impl RandwireNode {
         let x = relu(x);
         let x = self.sep_conv1_dw.forward(x);
         let x = self.sep_conv1_pw.forward(x);
-        let x = self.bn2.forward(x);
-        x
+        self.bn2.forward(x)
     }
 }
 
@@ -579,8 +577,9 @@ fn weighted_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor<1>>
         .reduce(|a, b| a + b)
 }
 
-fn conv2d(
-    device: &Device,
+/// The attributes of one conv layer, as one value.
+#[derive(Clone, Copy)]
+struct ConvSpec {
     channels: [usize; 2],
     kernel: [usize; 2],
     stride: usize,
@@ -588,14 +587,18 @@ fn conv2d(
     groups: usize,
     dilation: usize,
     bias: bool,
-) -> Conv2d {
-    Conv2dConfig::new(channels, kernel)
-        .with_stride([stride; 2])
-        .with_padding(padding2d(padding))
-        .with_groups(groups)
-        .with_dilation([dilation; 2])
-        .with_bias(bias)
-        .init(device)
+}
+
+impl ConvSpec {
+    fn init(self, device: &Device) -> Conv2d {
+        Conv2dConfig::new(self.channels, self.kernel)
+            .with_stride([self.stride; 2])
+            .with_padding(padding2d(self.padding))
+            .with_groups(self.groups)
+            .with_dilation([self.dilation; 2])
+            .with_bias(self.bias)
+            .init(device)
+    }
 }
 
 fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {

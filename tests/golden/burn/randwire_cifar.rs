@@ -39,8 +39,7 @@ impl RandwireCifar {
         let x = self.s1.forward(x);
         let x = self.s2.forward(x);
         let x = self.s3.forward(x);
-        let x = self.head.forward(x);
-        x
+        self.head.forward(x)
     }
 }
 
@@ -54,7 +53,7 @@ pub struct Stem {
 impl Stem {
     pub fn new(device: &Device) -> Self {
         Self {
-            conv0: conv2d(device, [3, 32], [3, 3], 1, [1, 1], 1, 1, false),
+            conv0: ConvSpec { channels: [3, 32], kernel: [3, 3], stride: 1, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn1: BatchNormConfig::new(32).init(device),
         }
     }
@@ -291,8 +290,8 @@ pub struct RandwireNode {
 impl RandwireNode {
     pub fn new(device: &Device, c_in: usize, c_out: usize, stride: usize) -> Self {
         Self {
-            sep_conv1_dw: conv2d(device, [c_in, c_in], [3, 3], stride, [1, 1], c_in, 1, false),
-            sep_conv1_pw: conv2d(device, [c_in, c_out], [1, 1], 1, [0, 0], 1, 1, false),
+            sep_conv1_dw: ConvSpec { channels: [c_in, c_in], kernel: [3, 3], stride, padding: [1, 1], groups: c_in, dilation: 1, bias: false }.init(device),
+            sep_conv1_pw: ConvSpec { channels: [c_in, c_out], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
             bn2: BatchNormConfig::new(c_out).init(device),
         }
     }
@@ -301,8 +300,7 @@ impl RandwireNode {
         let x = relu(x);
         let x = self.sep_conv1_dw.forward(x);
         let x = self.sep_conv1_pw.forward(x);
-        let x = self.bn2.forward(x);
-        x
+        self.bn2.forward(x)
     }
 }
 
@@ -320,8 +318,8 @@ pub struct CatNode {
 impl CatNode {
     pub fn new(device: &Device, c_in: usize, c_out: usize, stride: usize) -> Self {
         Self {
-            sep_conv1_dw: conv2d(device, [c_in, c_in], [3, 3], stride, [1, 1], c_in, 1, false),
-            sep_conv1_pw: conv2d(device, [c_in, c_out], [1, 1], 1, [0, 0], 1, 1, false),
+            sep_conv1_dw: ConvSpec { channels: [c_in, c_in], kernel: [3, 3], stride, padding: [1, 1], groups: c_in, dilation: 1, bias: false }.init(device),
+            sep_conv1_pw: ConvSpec { channels: [c_in, c_out], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
             bn2: BatchNormConfig::new(c_out).init(device),
         }
     }
@@ -330,8 +328,7 @@ impl CatNode {
         let x = relu(x);
         let x = self.sep_conv1_dw.forward(x);
         let x = self.sep_conv1_pw.forward(x);
-        let x = self.bn2.forward(x);
-        x
+        self.bn2.forward(x)
     }
 }
 
@@ -377,8 +374,9 @@ fn weighted_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor<1>>
         .reduce(|a, b| a + b)
 }
 
-fn conv2d(
-    device: &Device,
+/// The attributes of one conv layer, as one value.
+#[derive(Clone, Copy)]
+struct ConvSpec {
     channels: [usize; 2],
     kernel: [usize; 2],
     stride: usize,
@@ -386,14 +384,18 @@ fn conv2d(
     groups: usize,
     dilation: usize,
     bias: bool,
-) -> Conv2d {
-    Conv2dConfig::new(channels, kernel)
-        .with_stride([stride; 2])
-        .with_padding(padding2d(padding))
-        .with_groups(groups)
-        .with_dilation([dilation; 2])
-        .with_bias(bias)
-        .init(device)
+}
+
+impl ConvSpec {
+    fn init(self, device: &Device) -> Conv2d {
+        Conv2dConfig::new(self.channels, self.kernel)
+            .with_stride([self.stride; 2])
+            .with_padding(padding2d(self.padding))
+            .with_groups(self.groups)
+            .with_dilation([self.dilation; 2])
+            .with_bias(self.bias)
+            .init(device)
+    }
 }
 
 fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
