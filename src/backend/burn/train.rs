@@ -9,7 +9,7 @@ use crate::ir::Ir;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, GradientsParams, SgdConfig, decay::WeightDecayConfig};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig, decay::WeightDecayConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -370,61 +370,47 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, St
     }
 }
 
-/// Trains the IR's network; returns final metrics. Writes `metrics.csv`, `checkpoint/` and
-/// `model.bpk` (inference-mode record) under `cfg.out`, each atomically.
-pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
-    validate(cfg)?;
-    check_memory(ir, cfg)?;
-    let base = cfg.backend.device().map_err(TrainError::Backend)?;
-    let (train_set, test_set) = load_data(ir, cfg)?;
-    // Only now, with everything checked, is a run directory chosen or made.
-    let run = checkpoint::prepare(cfg.out.as_deref(), &cfg.runs_root, cfg.resume, cfg.force)?;
-    let out = run.dir.clone();
-    base.seed(cfg.seed);
-    let device = base.clone().autodiff();
-    let mut model = RuntimeModel::new(ir, &device);
-    let params = super::runtime::learnable_params(&model);
-    let mut optim = match cfg.optimizer {
-        Optimizer::Adam => AdamConfig::new().with_weight_decay(Some(WeightDecayConfig::new(cfg.weight_decay))).init(),
+fn make_optimizer(cfg: &TrainConfig) -> ModuleOptimizer {
+    let decay = Some(WeightDecayConfig::new(cfg.weight_decay));
+    match cfg.optimizer {
+        Optimizer::Adam => AdamConfig::new().with_weight_decay(decay).init(),
         Optimizer::Sgd => SgdConfig::new()
             .with_momentum(Some(MomentumConfig::new().with_momentum(0.9).with_dampening(0.0).with_nesterov(true)))
-            .with_weight_decay(Some(WeightDecayConfig::new(cfg.weight_decay)))
+            .with_weight_decay(decay)
             .init(),
-    };
-    let mut start_epoch = 0;
-    let mut history: Vec<EpochMetrics> = Vec::new();
-    if let Some(dir) = &run.resume_from {
-        let st = resume_state(ir, cfg, dir, params)?;
-        let rerr = |msg: String| TrainError::Resume { path: dir.display().to_string(), msg };
-        model = guarded("model.bpk", || model.try_load_file(dir.join("model.bpk")).map_err(|e| e.to_string())).map_err(rerr)?;
-        optim = guarded("optim.bpk", || optim.load(dir.join("optim.bpk")).map_err(|e| e.to_string())).map_err(rerr)?;
-        start_epoch = st.epoch;
-        history = st.history;
-        if cfg.progress {
-            eprintln!("resuming {} after epoch {start_epoch}", out.display());
-        }
     }
-    let csv_path = out.join("metrics.csv");
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
-    let steps_per_epoch = train_set.len().div_ceil(cfg.batch_size);
-    let total_steps = steps_per_epoch * cfg.epochs;
-    let augment = cfg.data == DataKind::Cifar10;
-    let t_all = Instant::now();
-    let mut trained_images = 0usize;
-    let mut train_time = 0.0f64;
-    for epoch in start_epoch..cfg.epochs {
+}
+
+/// What one training run works with.
+struct Run<'a> {
+    cfg: &'a TrainConfig,
+    train_set: Dataset,
+    test_set: Dataset,
+    base: Device,
+    device: Device,
+    steps_per_epoch: usize,
+}
+
+impl Run<'_> {
+    /// One epoch: seeded shuffle, augmentation and dropout streams, then the steps; returns
+    /// the trained model and the epoch's metrics (test accuracy in inference mode).
+    fn epoch(&self, mut model: RuntimeModel, optim: &mut ModuleOptimizer, epoch: usize) -> (RuntimeModel, EpochMetrics) {
+        let cfg = self.cfg;
         let seed = epoch_seed(cfg.seed, epoch);
-        base.seed(seed);
+        self.base.seed(seed);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut order: Vec<usize> = (0..train_set.len()).collect();
+        let mut order: Vec<usize> = (0..self.train_set.len()).collect();
         order.shuffle(&mut rng);
-        let mut progress = Progress::new(cfg.progress, train_set.len() as u64, epoch + 1, cfg.epochs);
+        let augment = cfg.data == DataKind::Cifar10;
+        let loss_fn = CrossEntropyLossConfig::new().init(&self.device);
+        let total = self.train_set.len() as u64;
+        let mut progress = Progress::new(cfg.progress, total, epoch + 1, cfg.epochs);
         let t0 = Instant::now();
         let (mut loss_sum, mut seen, mut ok) = (0.0f64, 0usize, 0i64);
         let mut lr = cfg.lr;
         for (s, chunk) in order.chunks(cfg.batch_size).enumerate() {
-            lr = lr_at(cfg, epoch * steps_per_epoch + s, total_steps, epoch);
-            let (x, y) = batch(&train_set, chunk, if augment { Some(&mut rng) } else { None }, &device);
+            lr = lr_at(cfg, epoch * self.steps_per_epoch + s, self.steps_per_epoch * cfg.epochs, epoch);
+            let (x, y) = batch(&self.train_set, chunk, if augment { Some(&mut rng) } else { None }, &self.device);
             let logits = model.forward(x);
             let loss = loss_fn.forward(logits.clone(), y.clone());
             ok += correct(logits.detach(), y);
@@ -435,19 +421,16 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
             seen += chunk.len();
             let ips = seen as f64 / t0.elapsed().as_secs_f64().max(1e-9);
             let msg = format!("loss {:.4} acc {:.2}% {:.0} img/s", loss_sum / seen as f64, 100.0 * ok as f64 / seen as f64, ips);
-            progress.update(seen as u64, train_set.len() as u64, &msg, epoch + 1, cfg.epochs);
+            progress.update(seen as u64, total, &msg, epoch + 1, cfg.epochs);
         }
         progress.finish();
         let secs = t0.elapsed().as_secs_f64();
-        trained_images += seen;
-        train_time += secs;
-        let valid = model.valid();
-        let test_acc = evaluate(&valid, &test_set, 256, &base);
+        let test_accuracy = evaluate(&model.valid(), &self.test_set, 256, &self.base);
         let em = EpochMetrics {
             epoch: epoch + 1,
-            train_loss: loss_sum / seen as f64,
-            train_accuracy: ok as f64 / seen as f64,
-            test_accuracy: test_acc,
+            train_loss: loss_sum / seen.max(1) as f64,
+            train_accuracy: ok as f64 / seen.max(1) as f64,
+            test_accuracy,
             lr,
             images_per_sec: seen as f64 / secs.max(1e-9),
             seconds: secs,
@@ -458,26 +441,69 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
                 em.epoch, cfg.epochs, em.train_loss, 100.0 * em.train_accuracy, 100.0 * em.test_accuracy, em.images_per_sec, em.seconds
             );
         }
+        (model, em)
+    }
+}
+
+/// Writes the checkpoint of a finished epoch: weights with running statistics, optimizer
+/// state, and the state file that ties them to this network and these settings.
+fn save_checkpoint(ir: &Ir, cfg: &TrainConfig, out: &Path, model: &RuntimeModel, optim: &ModuleOptimizer, params: usize, history: &[EpochMetrics]) -> Result<(), TrainError> {
+    let state = CheckpointState {
+        format: checkpoint::FORMAT.into(),
+        version: checkpoint::VERSION,
+        epoch: history.len(),
+        network: ir.network.clone(),
+        fingerprint: ir.fingerprint(),
+        params,
+        settings: cfg.settings(),
+        files: Default::default(),
+        history: history.to_vec(),
+    };
+    checkpoint::save(out, state, |tmp| {
+        model.valid().save_file(tmp.join("model.bpk")).map_err(|e| e.to_string())?;
+        optim.save(tmp.join("optim.bpk")).map_err(|e| e.to_string())
+    })
+    .map_err(|e| write_err(&out.join("checkpoint"), e))?;
+    write_csv(&out.join("metrics.csv"), history)
+}
+
+/// Trains the IR's network; returns final metrics. Writes `metrics.csv`, `checkpoint/` and
+/// `model.bpk` (inference-mode record) into the run directory, each atomically.
+pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
+    validate(cfg)?;
+    check_memory(ir, cfg)?;
+    let base = cfg.backend.device().map_err(TrainError::Backend)?;
+    let (train_set, test_set) = load_data(ir, cfg)?;
+    // Only now, with everything checked, is a run directory chosen or made.
+    let run_dir = checkpoint::prepare(cfg.out.as_deref(), &cfg.runs_root, cfg.resume, cfg.force)?;
+    let out = run_dir.dir.clone();
+    base.seed(cfg.seed);
+    let device = base.clone().autodiff();
+    let mut model = RuntimeModel::new(ir, &device);
+    let params = super::runtime::learnable_params(&model);
+    let mut optim = make_optimizer(cfg);
+    let mut history: Vec<EpochMetrics> = Vec::new();
+    if let Some(dir) = &run_dir.resume_from {
+        let st = resume_state(ir, cfg, dir, params)?;
+        let rerr = |msg: String| TrainError::Resume { path: dir.display().to_string(), msg };
+        model = guarded("model.bpk", || model.try_load_file(dir.join("model.bpk")).map_err(|e| e.to_string())).map_err(rerr)?;
+        optim = guarded("optim.bpk", || optim.load(dir.join("optim.bpk")).map_err(|e| e.to_string())).map_err(rerr)?;
+        history = st.history;
+        if cfg.progress {
+            eprintln!("resuming {} after epoch {}", out.display(), history.len());
+        }
+    }
+    let steps_per_epoch = train_set.len().div_ceil(cfg.batch_size);
+    let run = Run { cfg, train_set, test_set, base, device, steps_per_epoch };
+    let t_all = Instant::now();
+    let (mut trained_images, mut train_time) = (0usize, 0.0f64);
+    for epoch in history.len()..cfg.epochs {
+        let (m, em) = run.epoch(model, &mut optim, epoch);
+        model = m;
+        trained_images += run.train_set.len();
+        train_time += em.seconds;
         history.push(em);
-        // Checkpoint: weights with running statistics, optimizer state, and the state file
-        // that ties them to this network and these settings.
-        let state = CheckpointState {
-            format: checkpoint::FORMAT.into(),
-            version: checkpoint::VERSION,
-            epoch: epoch + 1,
-            network: ir.network.clone(),
-            fingerprint: ir.fingerprint(),
-            params,
-            settings: cfg.settings(),
-            files: Default::default(),
-            history: history.clone(),
-        };
-        checkpoint::save(&out, state, |tmp| {
-            valid.clone().save_file(tmp.join("model.bpk")).map_err(|e| e.to_string())?;
-            optim.save(tmp.join("optim.bpk")).map_err(|e| e.to_string())
-        })
-        .map_err(|e| write_err(&out.join("checkpoint"), e))?;
-        write_csv(&csv_path, &history)?;
+        save_checkpoint(ir, cfg, &out, &model, &optim, params, &history)?;
         if cfg.halt_after == Some(epoch + 1) && epoch + 1 < cfg.epochs {
             return Err(TrainError::Halted(epoch + 1));
         }
@@ -490,7 +516,7 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
         train_loss: last.as_ref().map_or(0.0, |e| e.train_loss),
         train_accuracy: last.as_ref().map_or(0.0, |e| e.train_accuracy),
         epochs: history.len(),
-        images_per_sec: if train_time > 0.0 { trained_images as f64 / train_time } else { history.iter().map(|e| e.images_per_sec).last().unwrap_or(0.0) },
+        images_per_sec: if train_time > 0.0 { trained_images as f64 / train_time } else { last.as_ref().map_or(0.0, |e| e.images_per_sec) },
         params,
         backend: cfg.backend.name(),
         wall_seconds: t_all.elapsed().as_secs_f64(),
