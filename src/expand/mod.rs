@@ -134,13 +134,13 @@ impl Expander {
         if self.g.node_count() >= MAX_IR_NODES {
             return too_large(format!("the network expands to more than {MAX_IR_NODES} IR nodes"));
         }
-        if let Shape::Map { c, h, w } = shape {
-            if h as u64 > MAX_SPATIAL || w as u64 > MAX_SPATIAL || c as u64 > MAX_CHANNELS {
-                return too_large(format!("this op outputs a {shape} tensor; sides are limited to {MAX_SPATIAL} and channels to {MAX_CHANNELS}"));
-            }
+        if let Shape::Map { c, h, w } = shape
+            && (h as u64 > MAX_SPATIAL || w as u64 > MAX_SPATIAL || c as u64 > MAX_CHANNELS)
+        {
+            return too_large(format!("this op outputs a {shape} tensor; sides are limited to {MAX_SPATIAL} and channels to {MAX_CHANNELS}"));
         }
         if shape.numel() > MAX_TENSOR_ELEMENTS {
-            return too_large(format!("this op outputs {} elements per example ({} GiB in f32); the limit is {MAX_TENSOR_ELEMENTS}", shape.numel(), shape.numel() * 4 >> 30));
+            return too_large(format!("this op outputs {} elements per example ({} GiB in f32); the limit is {MAX_TENSOR_ELEMENTS}", shape.numel(), (shape.numel() * 4) >> 30));
         }
         self.params = self.params.saturating_add(op.params());
         if self.params > MAX_PARAMS {

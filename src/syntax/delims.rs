@@ -89,10 +89,10 @@ pub fn scan(source: &str) -> Delims {
         }
         i += 1;
     }
-    if out.unbalanced.is_none() {
-        if let Some(&(open, at)) = stack.last() {
-            out.unbalanced = Some(unclosed(source, open, at, None));
-        }
+    if out.unbalanced.is_none()
+        && let Some(&(open, at)) = stack.last()
+    {
+        out.unbalanced = Some(unclosed(source, open, at, None));
     }
     out
 }

@@ -1,0 +1,115 @@
+//! Rust source generation: a backend-agnostic Burn model for an IR.
+//!
+//! Layout of the generated code (one codegen unit per op, see `layer_*` below):
+//! * one type per stage (`Stem`, `Rw1`, ...), chained by the model type;
+//! * one shared type per random-graph node op, named after its definition (`NodeOp`), taking
+//!   `(c_in, c_out, stride)`; every node of every stage that has the same op sequence and the
+//!   same channel/stride pattern shares it;
+//! * random-graph wiring as static tables (`PREDS`, `SINKS`) walked by one shared `run_graph`
+//!   helper emitted once, never
+//!   one flat forward function;
+//! * static shapes in doc comments, `// @generated` header.
+//!
+//! [`Generated::weight_paths`] maps every parameterised IR node to its path in the generated
+//! module tree, so a record saved from the runtime model can be remapped for it
+//! ([`remap_record`]).
+
+
+mod graph;
+mod helpers;
+mod names;
+mod node_types;
+mod ops;
+mod package;
+mod record;
+mod stages;
+
+pub use package::write_crate;
+pub use record::remap_record;
+
+use helpers::tail_expressions;
+use names::camel;
+use node_types::{Group, NodeType};
+use ops::Uses;
+use crate::ir::{Ir, Op, Shape};
+use petgraph::graph::NodeIndex;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub struct Generated {
+    /// The model source (`model.rs`).
+    pub source: String,
+    /// Name of the generated model type.
+    pub model_type: String,
+    /// (IR node index, path of its module in the generated model).
+    pub weight_paths: Vec<(usize, String)>,
+}
+
+/// Shared state of one generation: the op kinds used (for imports and helpers), node-op
+/// groups and types, type names taken, and where every parameterised node ends up.
+struct Gen<'a> {
+    ir: &'a Ir,
+    uses: Uses,
+    groups: Vec<Group>,
+    node_types: Vec<NodeType>,
+    type_names: BTreeSet<String>,
+    weight_paths: Vec<(usize, String)>,
+    st: crate::stats::Stats,
+}
+
+impl Gen<'_> {
+    /// A type name from `base` not used yet in this file.
+    fn fresh_type(&mut self, base: &str) -> String {
+        let mut name = camel(base);
+        let mut i = 2;
+        while self.type_names.contains(&name) || matches!(name.as_str(), "Tensor" | "Device" | "Param" | "Module") {
+            name = format!("{}{i}", camel(base));
+            i += 1;
+        }
+        self.type_names.insert(name.clone());
+        name
+    }
+}
+
+/// IR nodes by stage, then by op index within the stage (input and output left out).
+type ByStage = BTreeMap<usize, BTreeMap<u32, Vec<NodeIndex>>>;
+
+fn nodes_by_stage(ir: &Ir) -> ByStage {
+    let mut by_stage = ByStage::new();
+    for n in ir.topo_order() {
+        let node = &ir.graph[n];
+        if !matches!(node.op, Op::Input | Op::Output) {
+            by_stage.entry(node.stage).or_default().entry(node.origin.op).or_default().push(n);
+        }
+    }
+    by_stage
+}
+
+/// Generates the model source for `ir`. `source_name` is quoted in the header.
+pub fn generate(ir: &Ir, source_name: &str) -> Generated {
+    let mut g = Gen { ir, uses: Uses::default(), groups: Vec::new(), node_types: Vec::new(), type_names: BTreeSet::new(), weight_paths: Vec::new(), st: crate::stats::stats(ir) };
+    let model_type = g.fresh_type(&ir.network);
+    let by_stage = nodes_by_stage(ir);
+    // Pass 1: every random-graph node op instance, registered in its group; then types.
+    let graphs = g.collect_graphs(&by_stage);
+    g.resolve();
+    // Pass 2: stages in order, each with the graphs it contains.
+    let mut stage_code = String::new();
+    let mut model_fields: Vec<(String, String)> = Vec::new();
+    let mut shape = Shape::Map { c: ir.input_shape[0], h: ir.input_shape[1], w: ir.input_shape[2] };
+    for (si, ops) in &by_stage {
+        let (field, ty, code, out) = g.emit_stage(*si, ops, &graphs, shape);
+        stage_code += &code;
+        model_fields.push((field, ty));
+        shape = out;
+    }
+    let mut out = g.header(source_name, &model_type, &model_fields);
+    out += &stage_code;
+    for t in &g.node_types {
+        g.emit_node_type(t, &mut out);
+    }
+    out += &g.uses.helpers();
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    Generated { source: tail_expressions(&out), model_type, weight_paths: g.weight_paths }
+}

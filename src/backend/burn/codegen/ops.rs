@@ -1,0 +1,138 @@
+//! One codegen unit per IR op: its module type, constructor, forward statement, and the
+//! helpers emitted once per generated file for the ops it uses (as burn-import does).
+
+use crate::ir::Op;
+
+pub(super) fn has_module(op: &Op) -> bool {
+    matches!(op, Op::Conv2d { .. } | Op::BatchNorm { .. } | Op::Linear { .. } | Op::MaxPool2d { .. } | Op::AvgPool2d { .. } | Op::Dropout { .. })
+}
+
+pub(super) fn module_type(op: &Op) -> &'static str {
+    match op {
+        Op::Conv2d { .. } => "Conv2d",
+        Op::BatchNorm { .. } => "BatchNorm",
+        Op::Linear { .. } => "Linear",
+        Op::MaxPool2d { .. } => "MaxPool2d",
+        Op::AvgPool2d { .. } => "AvgPool2d",
+        _ => "Dropout",
+    }
+}
+
+/// Attribute slots of a layer that may be symbolic (channels, stride).
+pub(super) fn slots(op: &Op) -> Vec<u32> {
+    match *op {
+        Op::Conv2d { in_channels, out_channels, stride, groups, .. } => vec![in_channels, out_channels, stride, groups],
+        Op::BatchNorm { channels } => vec![channels],
+        Op::Linear { in_features, out_features, .. } => vec![in_features, out_features],
+        Op::MaxPool2d { stride, .. } | Op::AvgPool2d { stride, .. } => vec![stride],
+        _ => vec![],
+    }
+}
+
+pub(super) fn is_stride_slot(op: &Op, i: usize) -> bool {
+    matches!((op, i), (Op::Conv2d { .. }, 2) | (Op::MaxPool2d { .. } | Op::AvgPool2d { .. }, 0))
+}
+
+/// The constructor expression of one layer with its slots given as code.
+pub(super) fn layer_init(op: &Op, s: &[String]) -> String {
+    match *op {
+        Op::Conv2d { kernel, padding, dilation, bias, .. } => {
+            // Field init shorthand where a slot is a variable of the same name.
+            let field = |name: &str, v: &str| if v == name { name.to_string() } else { format!("{name}: {v}") };
+            format!(
+                "ConvSpec {{ channels: [{}, {}], kernel: [{}, {}], {}, padding: [{}, {}], {}, dilation: {dilation}, bias: {bias} }}.init(device)",
+                s[0], s[1], kernel[0], kernel[1], field("stride", &s[2]), padding[0], padding[1], field("groups", &s[3])
+            )
+        }
+        Op::BatchNorm { .. } => format!("BatchNormConfig::new({}).init(device)", s[0]),
+        Op::Linear { bias, .. } => format!("LinearConfig::new({}, {}).with_bias({bias}).init(device)", s[0], s[1]),
+        Op::MaxPool2d { kernel, padding, .. } => format!("max_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
+        Op::AvgPool2d { kernel, padding, .. } => format!("avg_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
+        Op::Dropout { p } => format!("DropoutConfig::new({p:?}).init()"),
+        _ => String::new(),
+    }
+}
+
+/// One statement of a forward body for a single-input op (codegen unit per op).
+pub(super) fn layer_forward(op: &Op, field: &str) -> String {
+    match op {
+        Op::Relu => "let x = relu(x);".into(),
+        Op::GlobalAvgPool => "let [b, c, _, _] = x.dims();\n        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]);".into(),
+        Op::Flatten => "let [b, c, h, w] = x.dims();\n        let x = x.reshape([b, c * h * w]);".into(),
+        Op::Identity | Op::Output | Op::Input => String::new(),
+        _ => format!("let x = self.{field}.forward(x);"),
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Uses {
+    pub(super) conv: bool,
+    pub(super) bn: bool,
+    pub(super) linear: bool,
+    pub(super) maxpool: bool,
+    pub(super) avgpool: bool,
+    pub(super) dropout: bool,
+    pub(super) relu: bool,
+    pub(super) sigmoid: bool,
+    pub(super) param: bool,
+    pub(super) graph_helper: bool,
+    pub(super) weighted_helper: bool,
+}
+
+impl Uses {
+    /// The helpers the used ops need, each emitted once: graph walking, RandWire's
+    /// aggregation, the conv constructor (`ConvSpec`), pools and padding.
+    pub(super) fn helpers(&self) -> String {
+        let mut out = String::new();
+        if self.graph_helper {
+            out += super::helpers::GRAPH_HELPER;
+        }
+        if self.weighted_helper {
+            out += super::helpers::WEIGHTED_HELPER;
+        }
+        if self.conv {
+            out += "/// The attributes of one conv layer, as one value.\n#[derive(Clone, Copy)]\nstruct ConvSpec {\n    channels: [usize; 2],\n    kernel: [usize; 2],\n    stride: usize,\n    padding: [usize; 2],\n    groups: usize,\n    dilation: usize,\n    bias: bool,\n}\n\nimpl ConvSpec {\n    fn init(self, device: &Device) -> Conv2d {\n        Conv2dConfig::new(self.channels, self.kernel)\n            .with_stride([self.stride; 2])\n            .with_padding(padding2d(self.padding))\n            .with_groups(self.groups)\n            .with_dilation([self.dilation; 2])\n            .with_bias(self.bias)\n            .init(device)\n    }\n}\n\n";
+        }
+        if self.maxpool {
+            out += "fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {\n    MaxPool2dConfig::new(kernel)\n        .with_strides([stride; 2])\n        .with_padding(padding2d([padding; 2]))\n        .init()\n}\n\n";
+        }
+        if self.avgpool {
+            out += "fn avg_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> AvgPool2d {\n    AvgPool2dConfig::new(kernel)\n        .with_strides([stride; 2])\n        .with_padding(padding2d([padding; 2]))\n        .init()\n}\n\n";
+        }
+        if self.conv || self.maxpool || self.avgpool {
+            out += "fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {\n    if h == 0 && w == 0 {\n        PaddingConfig2d::Valid\n    } else {\n        PaddingConfig2d::Explicit(h, w, h, w)\n    }\n}\n";
+        }
+        out
+    }
+
+    pub(super) fn note(&mut self, op: &Op) {
+        match op {
+            Op::Conv2d { .. } => self.conv = true,
+            Op::BatchNorm { .. } => self.bn = true,
+            Op::Linear { .. } => self.linear = true,
+            Op::MaxPool2d { .. } => self.maxpool = true,
+            Op::AvgPool2d { .. } => self.avgpool = true,
+            Op::Dropout { .. } => self.dropout = true,
+            Op::Relu => self.relu = true,
+            Op::WeightedSum { .. } => {
+                self.sigmoid = true;
+                self.param = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(super) fn same_kind(a: &Op, b: &Op) -> bool {
+    // Same op with the same non-symbolic attributes (kernel, padding, dilation, bias, p).
+    match (a, b) {
+        (Op::Conv2d { kernel: k1, padding: p1, dilation: d1, bias: b1, .. }, Op::Conv2d { kernel: k2, padding: p2, dilation: d2, bias: b2, .. }) => {
+            k1 == k2 && p1 == p2 && d1 == d2 && b1 == b2
+        }
+        (Op::MaxPool2d { kernel: k1, padding: p1, .. }, Op::MaxPool2d { kernel: k2, padding: p2, .. })
+        | (Op::AvgPool2d { kernel: k1, padding: p1, .. }, Op::AvgPool2d { kernel: k2, padding: p2, .. }) => k1 == k2 && p1 == p2,
+        (Op::Linear { bias: b1, .. }, Op::Linear { bias: b2, .. }) => b1 == b2,
+        (Op::Dropout { p: p1 }, Op::Dropout { p: p2 }) => p1 == p2,
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+    }
+}
