@@ -39,6 +39,14 @@ pub(super) struct GraphSite<'a> {
     pub(super) ginfo: Option<&'a crate::ir::GraphInfo>,
 }
 
+/// Wiring of one graph, ready to print.
+struct Wiring {
+    preds: Vec<Vec<u32>>,
+    inits: Vec<String>,
+    mix_inits: Vec<String>,
+    agg_op: Option<Op>,
+}
+
 /// What emitting one graph gives its stage.
 pub(super) struct EmittedGraph {
     pub(super) code: String,
@@ -92,53 +100,13 @@ impl Gen<'_> {
     /// split a group).
     pub(super) fn emit_graph(&mut self, site: &GraphSite, gnodes: &[GraphNode], out_mean: Option<NodeIndex>, shape_in: Shape) -> EmittedGraph {
         let ir = self.ir;
-        let GraphSite { si, oi, ref gtype, ref path_prefix, sole_graph, ginfo } = *site;
+        let GraphSite { si, ref gtype, sole_graph, ginfo, .. } = *site;
         let info = &ir.stages[si];
         let g = self;
         // Node types used in this graph; several only if resolution had to split a group.
         let types: BTreeSet<usize> = gnodes.iter().map(|gn| g.groups[gn.group.0].inst_type[gn.group.1]).collect();
         let enum_name = (types.len() > 1).then(|| g.fresh_type(&format!("{}_node", info.name)));
-        let mut preds: Vec<Vec<u32>> = Vec::new();
-        let mut inits: Vec<String> = Vec::new();
-        let mut mix_inits: Vec<String> = Vec::new();
-        let mut agg_op: Option<Op> = None;
-        for (slot, gn) in gnodes.iter().enumerate() {
-            let entry = gn.agg.unwrap_or(gn.rest[0]);
-            let p: Vec<u32> = ir
-                .inputs(entry)
-                .iter()
-                .filter(|&&i| ir.graph[i].stage == si && ir.graph[i].origin.op == oi)
-                .filter_map(|&i| ir.graph[i].origin.gnode)
-                .collect();
-            preds.push(p);
-            if let Some(a) = gn.agg {
-                g.uses.note(&ir.graph[a].op);
-                agg_op = Some(ir.graph[a].op.clone());
-                if let Op::WeightedSum { inputs } = ir.graph[a].op {
-                    g.weight_paths.push((a.index(), format!("{path_prefix}.mix.{}", mix_inits.len())));
-                    mix_inits.push(format!("Param::from_tensor(Tensor::zeros([{inputs}], device))"));
-                }
-            }
-            let t = g.groups[gn.group.0].inst_type[gn.group.1];
-            let tname = g.node_types[t].name.clone();
-            let ctor = format!("{tname}::new(device, {}, {}, {})", gn.inst.c_in, gn.inst.c_out, gn.inst.stride);
-            let variant = match &enum_name {
-                Some(e) => {
-                    inits.push(format!("{e}::{tname}({ctor})"));
-                    format!(".{tname}")
-                }
-                None => {
-                    inits.push(ctor);
-                    String::new()
-                }
-            };
-            for &n in &gn.rest {
-                if has_module(&ir.graph[n].op) {
-                    let f = field_name(&ir.graph[n], &gn.prefix);
-                    g.weight_paths.push((n.index(), format!("{path_prefix}.nodes.{slot}{variant}.{f}")));
-                }
-            }
-        }
+        let Wiring { preds, inits, mix_inits, agg_op } = g.wiring(site, gnodes, enum_name.as_deref());
         let n_nodes = preds.len();
         let mut has_succ = vec![false; n_nodes];
         for &p in preds.iter().flatten() {
@@ -158,24 +126,7 @@ impl Gen<'_> {
         };
         let mut gc = String::new();
         if let Some(e) = &enum_name {
-            let _ = writeln!(gc, "/// The node ops of `{}` (several shapes of the same definition).
-#[derive(Module, Debug)]
-pub enum {e} {{", info.name);
-            for &t in &types {
-                let _ = writeln!(gc, "    {0}({0}),", g.node_types[t].name);
-            }
-            let _ = writeln!(gc, "}}
-
-impl {e} {{
-pub fn forward(&self, x: {ti}) -> {to} {{
-    match self {{");
-            for &t in &types {
-                let _ = writeln!(gc, "            {e}::{}(m) => m.forward(x),", g.node_types[t].name);
-            }
-            let _ = writeln!(gc, "        }}
-}}
-}}
-");
+            gc += &g.node_enum(e, &types, &info.name, ti, to);
         }
         let desc = ginfo.map_or(String::from("explicit graph"), |gi| format!("{} (seed {}): {} nodes, {} edges, aggregation `{}`", gi.generator.describe(), gi.seed, gi.nodes, gi.edges, gi.aggregation.name()));
         let _ = writeln!(gc, "/// {} `{}`: {desc}.", if sole_graph { "Stage" } else { "Random graph of stage" }, info.name);
@@ -221,5 +172,70 @@ pub fn forward(&self, x: {ti}) -> {to} {{
         g.uses.graph_helper = true;
         let _ = writeln!(gc, "        run_graph(\n            x,\n            &self.nodes,\n            &Self::PREDS,\n            &Self::SINKS,\n            {combine},\n            |node, x| node.forward(x),\n        )\n    }}\n}}\n");
         EmittedGraph { code: gc, out_shape }
+    }
+
+    /// Per graph node: its predecessors (graph indices), its constructor, and the learnable
+    /// aggregation weights; records where every parameterised node lives.
+    fn wiring(&mut self, site: &GraphSite, gnodes: &[GraphNode], enum_name: Option<&str>) -> Wiring {
+        let ir = self.ir;
+        let (si, oi, path_prefix) = (site.si, site.oi, &site.path_prefix);
+        let g = self;
+        let mut preds: Vec<Vec<u32>> = Vec::new();
+        let mut inits: Vec<String> = Vec::new();
+        let mut mix_inits: Vec<String> = Vec::new();
+        let mut agg_op: Option<Op> = None;
+        for (slot, gn) in gnodes.iter().enumerate() {
+            let entry = gn.agg.unwrap_or(gn.rest[0]);
+            let p: Vec<u32> = ir
+                .inputs(entry)
+                .iter()
+                .filter(|&&i| ir.graph[i].stage == si && ir.graph[i].origin.op == oi)
+                .filter_map(|&i| ir.graph[i].origin.gnode)
+                .collect();
+            preds.push(p);
+            if let Some(a) = gn.agg {
+                g.uses.note(&ir.graph[a].op);
+                agg_op = Some(ir.graph[a].op.clone());
+                if let Op::WeightedSum { inputs } = ir.graph[a].op {
+                    g.weight_paths.push((a.index(), format!("{path_prefix}.mix.{}", mix_inits.len())));
+                    mix_inits.push(format!("Param::from_tensor(Tensor::zeros([{inputs}], device))"));
+                }
+            }
+            let t = g.groups[gn.group.0].inst_type[gn.group.1];
+            let tname = g.node_types[t].name.clone();
+            let ctor = format!("{tname}::new(device, {}, {}, {})", gn.inst.c_in, gn.inst.c_out, gn.inst.stride);
+            let variant = match enum_name {
+                Some(e) => {
+                    inits.push(format!("{e}::{tname}({ctor})"));
+                    format!(".{tname}")
+                }
+                None => {
+                    inits.push(ctor);
+                    String::new()
+                }
+            };
+            for &n in &gn.rest {
+                if has_module(&ir.graph[n].op) {
+                    let f = field_name(&ir.graph[n], &gn.prefix);
+                    g.weight_paths.push((n.index(), format!("{path_prefix}.nodes.{slot}{variant}.{f}")));
+                }
+            }
+        }
+        Wiring { preds, inits, mix_inits, agg_op }
+    }
+
+    /// The enum over several node types of one graph (when resolution split a group).
+    fn node_enum(&self, e: &str, types: &BTreeSet<usize>, stage: &str, ti: &str, to: &str) -> String {
+        let mut gc = String::new();
+        let _ = writeln!(gc, "/// The node ops of `{stage}` (several shapes of the same definition).\n#[derive(Module, Debug)]\npub enum {e} {{");
+        for &t in types {
+            let _ = writeln!(gc, "    {0}({0}),", self.node_types[t].name);
+        }
+        let _ = writeln!(gc, "}}\n\nimpl {e} {{\n    pub fn forward(&self, x: {ti}) -> {to} {{\n        match self {{");
+        for &t in types {
+            let _ = writeln!(gc, "            {e}::{}(m) => m.forward(x),", self.node_types[t].name);
+        }
+        let _ = writeln!(gc, "        }}\n    }}\n}}\n");
+        gc
     }
 }
