@@ -258,6 +258,11 @@ fn file_of(cmd: &Command) -> &Path {
 
 fn execute(cli: &Cli) -> Result<ExitCode, String> {
     let path = file_of(&cli.command);
+    // The size limit is checked before the file is read (docs/limits.md).
+    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
+    if size > nasc::limits::MAX_SOURCE_BYTES as u64 {
+        return Err(format!("{} is {size} bytes; nasc reads specs of at most {} bytes (docs/limits.md)", path.display(), nasc::limits::MAX_SOURCE_BYTES));
+    }
     let source = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };
     let compiled = match nasc::compile(&source, &opts) {

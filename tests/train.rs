@@ -217,6 +217,26 @@ fn mnist_format_dirs_and_shape_mismatches() {
     }
     let ir = compile("network n() { input [1, 28, 28] classes 5 stage s = conv(3x3, 8) -> global_avg_pool -> linear(classes) }");
     assert!(matches!(train(&ir, &cfg), Err(TrainError::Classes { .. })));
+    // A header declaring more than nasc reads is refused before the data is read, and a
+    // gzip stream longer than its header declares is read only as far as declared.
+    let huge = tmpdir("huge");
+    let mut img = vec![0, 0, 8, 3];
+    for d in [60_000u32, 65_535, 65_535] {
+        img.extend(d.to_be_bytes());
+    }
+    std::fs::write(huge.join("train-images-idx3-ubyte"), &img).unwrap();
+    write_idx(&huge, "t10k", 4, 28);
+    std::fs::copy(dir.join("train-labels-idx1-ubyte"), huge.join("train-labels-idx1-ubyte")).unwrap();
+    let e = data::load(DataKind::Mnist, Some(&huge), true).unwrap_err().to_string();
+    assert!(e.contains("declares"), "{e}");
+    let mut raw = std::fs::read(dir.join("train-images-idx3-ubyte")).unwrap();
+    raw.extend(std::iter::repeat_n(0u8, 50 << 20)); // 50 MiB of trailing zeros
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &raw).unwrap();
+    std::fs::remove_file(huge.join("train-images-idx3-ubyte")).unwrap();
+    std::fs::write(huge.join("train-images-idx3-ubyte.gz"), gz.finish().unwrap()).unwrap();
+    assert_eq!(data::load(DataKind::Mnist, Some(&huge), true).unwrap().len(), 64);
+    std::fs::remove_dir_all(&huge).ok();
     // Missing files name what is missing.
     let empty = tmpdir("empty");
     let e = data::load(DataKind::Mnist, Some(&empty), true).unwrap_err().to_string();

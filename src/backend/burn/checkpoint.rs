@@ -265,7 +265,12 @@ pub fn save(run: &Path, mut state: CheckpointState, write: impl FnOnce(&Path) ->
 /// Reads and verifies a checkpoint's state: format, every file's size and CRC-32. Nothing
 /// is handed to Burn before this passes.
 pub fn load_state(dir: &Path) -> Result<CheckpointState, String> {
-    let text = std::fs::read_to_string(dir.join("state.json")).map_err(|e| format!("state.json: {e}"))?;
+    let path = dir.join("state.json");
+    let size = std::fs::metadata(&path).map_err(|e| format!("state.json: {e}"))?.len();
+    if size > 64 << 20 {
+        return Err(format!("state.json is {size} bytes, not a nasc checkpoint state"));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("state.json: {e}"))?;
     let st: CheckpointState = serde_json::from_str(&text).map_err(|e| format!("state.json is not a nasc checkpoint state: {e}"))?;
     if st.format != FORMAT || st.version != VERSION {
         return Err(format!("state.json is format {} version {}, this nasc reads {FORMAT} version {VERSION}", st.format, st.version));

@@ -62,16 +62,52 @@ impl Dataset {
     }
 }
 
-fn read_all(path: &Path) -> Result<Vec<u8>, DataError> {
+/// Most bytes nasc reads from one data file, compressed or not: 8 GiB, or half the
+/// available memory if that is less.
+fn max_data_bytes() -> u64 {
+    (8u64 << 30).min(super::train::available_memory() as u64 / 2)
+}
+
+/// Reads at most `cap` bytes of a file, decompressing `.gz` on the fly: a gzip bomb or a
+/// huge file stops at the cap instead of in the allocator.
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, DataError> {
     let io = |e| DataError::Io { path: path.display().to_string(), source: e };
-    let raw = std::fs::read(path).map_err(io)?;
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut out = Vec::new();
     if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = Vec::new();
-        GzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(io)?;
-        Ok(out)
+        GzDecoder::new(std::io::BufReader::new(file)).take(cap).read_to_end(&mut out).map_err(io)?;
     } else {
-        Ok(raw)
+        file.take(cap).read_to_end(&mut out).map_err(io)?;
     }
+    Ok(out)
+}
+
+/// Reads a whole data file, refusing one larger than [`max_data_bytes`].
+fn read_all(path: &Path) -> Result<Vec<u8>, DataError> {
+    let limit = max_data_bytes();
+    let out = read_capped(path, limit + 1)?;
+    if out.len() as u64 > limit {
+        return Err(DataError::Format { path: path.display().to_string(), problem: format!("larger than {limit} bytes, more than nasc reads (half the available memory, at most 8 GiB)") });
+    }
+    Ok(out)
+}
+
+/// Reads an IDX file: the header first, then exactly the bytes it declares (checked against
+/// the limit before they are read), so the declared size bounds the allocation.
+fn read_idx(path: &Path) -> Result<Vec<u8>, DataError> {
+    let head = read_capped(path, 4 + 4 * 4)?;
+    let bad = |p: String| DataError::Format { path: path.display().to_string(), problem: p };
+    let nd = *head.get(3).ok_or_else(|| bad("truncated header".into()))? as usize;
+    let dims: Option<Vec<u64>> = (0..nd.min(4)).map(|i| be_u32(&head, 4 + 4 * i).map(|d| d as u64)).collect();
+    let declared = dims
+        .and_then(|d| d.iter().try_fold(1u64, |a, &x| a.checked_mul(x)))
+        .and_then(|n| n.checked_add(4 + 4 * nd as u64))
+        .ok_or_else(|| bad("truncated or overflowing header".into()))?;
+    let limit = max_data_bytes();
+    if declared > limit {
+        return Err(bad(format!("the header declares {declared} bytes, more than nasc reads ({limit})")));
+    }
+    read_capped(path, declared)
 }
 
 /// Finds `stem` or `stem.gz` in `dir` (also the `stem` with `-idx` written as `.idx`).
@@ -122,8 +158,8 @@ fn load_idx(dir: &Path, train: bool, kind: DataKind) -> Result<Dataset, DataErro
     };
     let ip = find(dir, &[&img_stem]).ok_or_else(|| missing(&img_stem))?;
     let lp = find(dir, &[&lbl_stem]).ok_or_else(|| missing(&lbl_stem))?;
-    let (idims, images) = parse_idx(&read_all(&ip)?, &ip.display().to_string(), 3)?;
-    let (ldims, labels) = parse_idx(&read_all(&lp)?, &lp.display().to_string(), 1)?;
+    let (idims, images) = parse_idx(&read_idx(&ip)?, &ip.display().to_string(), 3)?;
+    let (ldims, labels) = parse_idx(&read_idx(&lp)?, &lp.display().to_string(), 1)?;
     if idims[0] != ldims[0] {
         return Err(DataError::Format { path: lp.display().to_string(), problem: format!("{} labels for {} images", ldims[0], idims[0]) });
     }
