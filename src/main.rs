@@ -1,7 +1,16 @@
 use std::process::ExitCode;
 
+/// The compiler runs on a thread with a stack sized for its deepest walks: every walk over
+/// user structure is bounded (docs/limits.md), and 64 MiB leaves a wide margin even for
+/// unoptimised builds.
 fn main() -> ExitCode {
-    nasc_cli::run()
+    match std::thread::Builder::new().name("nasc".into()).stack_size(64 << 20).spawn(nasc_cli::run) {
+        Ok(h) => h.join().unwrap_or_else(|_| {
+            eprintln!("internal error: nasc panicked; this is a bug, please report it with the spec and command");
+            ExitCode::from(101)
+        }),
+        Err(_) => nasc_cli::run(),
+    }
 }
 
 #[path = "cli.rs"]
