@@ -168,6 +168,7 @@ fn every_flag_rejects_bad_values_as_usage_errors_before_any_work() {
     // The command line's mistakes about the spec are usage errors too (exit 2) ...
     assert_eq!(nasc(&["check", spec, "--set", "nope=3"]).code, Some(2));
     assert_eq!(nasc(&["check", spec, "--set", "C=abc"]).code, Some(2));
+    assert_eq!(nasc(&["check", spec, "--set", "C=1.5"]).code, Some(2), "an int parameter set to a float");
     assert_eq!(nasc(&["check", spec, "--set", "C"]).code, Some(2));
     assert_eq!(nasc(&["check", spec, "--network", "nope"]).code, Some(2));
     assert_eq!(nasc(&["check", spec, "--seed", "-1"]).code, Some(2));

@@ -250,7 +250,9 @@ impl<'a> Checker<'a> {
                 self.diags.push(d);
             }
             let from_cli = if p.name.name == "seed" { opts.seed.map(|s| s.to_string()) } else { None };
-            let value = match (overrides.get(p.name.name.as_str()).map(|s| s.to_string()).or(from_cli), &p.default) {
+            let given = overrides.get(p.name.name.as_str()).map(|s| s.to_string()).or(from_cli);
+            let from_flag = given.is_some();
+            let value = match (given, &p.default) {
                 (Some(text), _) => match parse_override(&text) {
                     Some(v) => v,
                     None => self.err(
@@ -269,11 +271,13 @@ impl<'a> Checker<'a> {
             };
             let value = match (ty, value) {
                 ("float", Value::Int(i)) => Value::Float(i as f64),
-                ("int", Value::Float(f)) => self.err(
-                    Diagnostic::error(Code::Type, p.span, format!("parameter `{}` is an int but its value {f} is not", p.name.name))
+                ("int", Value::Float(f)) => {
+                    let d = Diagnostic::error(Code::Type, p.span, format!("parameter `{}` is an int but its value {f} is not", p.name.name))
                         .label("declared int")
-                        .help("declare it `float`, or give an integer value"),
-                ),
+                        .help("declare it `float`, or give an integer value");
+                    // A `--set` of the wrong type is a mistake of the command line.
+                    self.err(if from_flag { d.usage() } else { d })
+                }
                 (_, v @ (Value::Int(_) | Value::Float(_) | Value::Poison)) => v,
                 (_, other) => self.err(
                     Diagnostic::error(Code::Type, p.default.as_ref().map_or(p.span, |e| e.span), format!("parameter `{}` must be a number, found {}", p.name.name, other.type_name()))
