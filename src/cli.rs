@@ -273,21 +273,8 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         }
     };
     let name = path.display().to_string();
-    let color = match cli.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let renderer = Renderer { color, width: 100 };
+    print_diagnostics(cli, &compiled.diags, &name, &source);
     let mut err = std::io::stderr().lock();
-    let text = match cli.message_format {
-        MessageFormat::Human => renderer.render_all(&compiled.diags, &name, &source),
-        MessageFormat::Json => {
-            let index = LineIndex::new(&source);
-            compiled.diags.iter().map(|d| to_json_line_indexed(d, &name, &index) + "\n").collect()
-        }
-    };
-    let _ = err.write_all(text.as_bytes());
     let Some(ir) = compiled.ir else {
         let errors: Vec<_> = compiled.diags.iter().filter(|d| d.is_error()).collect();
         if cli.message_format == MessageFormat::Human {
@@ -312,29 +299,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
                 );
             }
         }
-        Command::Build { emit, output, weights, .. } => {
-            let text = match emit {
-                Emit::Ir => nasc::backend::text::emit(&ir, &source),
-                Emit::Json => nasc::backend::json::emit(&ir),
-                Emit::Dot => nasc::backend::dot::emit(&ir),
-                Emit::Burn => {
-                    let Some(dir) = output else {
-                        return Err("--emit burn writes a crate: give its directory with -o DIR".into());
-                    };
-                    let generated = nasc::backend::burn::codegen::generate(&ir, &name);
-                    if let Some(w) = weights {
-                        // Convert first: a bad record must not leave a half-written crate.
-                        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                        let n = nasc::backend::burn::codegen::remap_record(&ir, &generated, w, &dir.join("model.bpk"))?;
-                        eprintln!("converted {n} tensors from {} into {}", w.display(), dir.join("model.bpk").display());
-                    }
-                    nasc::backend::burn::codegen::write_crate(&ir, &generated, dir)?;
-                    eprintln!("wrote crate {} (model type `{}`)", dir.display(), generated.model_type);
-                    return Ok(ExitCode::SUCCESS);
-                }
-            };
-            write_output(output.as_deref(), &text)?;
-        }
+        Command::Build { emit, output, weights, .. } => return build(&ir, &source, &name, *emit, output.as_deref(), weights.as_deref()),
         Command::Stats { format, .. } => {
             let st = nasc::stats::stats(&ir);
             let text = match format {
@@ -356,6 +321,50 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `nasc build`: one emitter, or a Burn crate (with a converted record).
+fn build(ir: &nasc::ir::Ir, source: &str, name: &str, emit: Emit, output: Option<&Path>, weights: Option<&Path>) -> Result<ExitCode, String> {
+    let text = match emit {
+        Emit::Ir => nasc::backend::text::emit(ir, source),
+        Emit::Json => nasc::backend::json::emit(ir),
+        Emit::Dot => nasc::backend::dot::emit(ir),
+        Emit::Burn => {
+            let Some(dir) = output else {
+                return Err("--emit burn writes a crate: give its directory with -o DIR".into());
+            };
+            let generated = nasc::backend::burn::codegen::generate(ir, name);
+            if let Some(w) = weights {
+                // Convert first: a bad record must not leave a half-written crate.
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                let n = nasc::backend::burn::codegen::remap_record(ir, &generated, w, &dir.join("model.bpk"))?;
+                eprintln!("converted {n} tensors from {} into {}", w.display(), dir.join("model.bpk").display());
+            }
+            nasc::backend::burn::codegen::write_crate(ir, &generated, dir)?;
+            eprintln!("wrote crate {} (model type `{}`)", dir.display(), generated.model_type);
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    write_output(output, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints every diagnostic for people (capped, see docs/limits.md) or as JSON lines.
+fn print_diagnostics(cli: &Cli, diags: &nasc::diag::Diagnostics, name: &str, source: &str) {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let renderer = Renderer { color, width: 100 };
+    let text: String = match cli.message_format {
+        MessageFormat::Human => renderer.render_all(diags, name, source),
+        MessageFormat::Json => {
+            let index = LineIndex::new(source);
+            diags.iter().map(|d| to_json_line_indexed(d, name, &index) + "\n").collect()
+        }
+    };
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Writes atomically: to a temporary file beside the target, then renamed over it.

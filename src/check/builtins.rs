@@ -184,7 +184,13 @@ fn bind(cx: &mut Checker, sig: &Sig, args: &[Arg], vals: Vec<Value>, call_span: 
         );
         ok = false;
     }
-    // Type of each argument.
+    ok &= convert_args(cx, sig, &mut out);
+    ok.then_some(out)
+}
+
+/// Checks (and converts, e.g. an int to a square kernel) the type of every bound argument.
+fn convert_args(cx: &mut Checker, sig: &Sig, out: &mut [Option<(Value, Span)>]) -> bool {
+    let mut ok = true;
     for (i, slot) in out.iter_mut().enumerate() {
         let Some((v, s)) = slot.take() else { continue };
         let (pname, ty, _) = sig.params[i];
@@ -224,8 +230,9 @@ fn bind(cx: &mut Checker, sig: &Sig, args: &[Arg], vals: Vec<Value>, call_span: 
         };
         *slot = conv.map(|v| (v, s));
     }
-    ok.then_some(out)
+    ok
 }
+
 
 struct Args(Vec<Option<(Value, Span)>>);
 
@@ -283,42 +290,65 @@ fn gen_err(span: Span, msg: String, label: &str, help: &str) -> Diagnostic {
     Diagnostic::error(Code::GeneratorParam, span, msg).label(label.to_string()).help(help.to_string())
 }
 
+const CH: &str = "channel counts are positive integers";
+const ST: &str = "strides are positive integers (1 keeps the resolution, 2 halves it)";
+
+/// `Some(v)` gives `v`; `None` (the problem was reported) makes the call `Poison`.
+macro_rules! need {
+    ($e:expr) => {
+        match $e {
+            Some(v) => v,
+            None => return Value::Poison,
+        }
+    };
+}
+
+fn op(kind: OpKind, span: Span) -> Value {
+    Value::Ops(vec![OpInst { kind, span, def: None }])
+}
+
 pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], span: Span) -> Value {
     let n = callee.name.as_str();
-    let Some(sig) = SIGS.iter().find(|s| s.name == n) else {
-        for a in args {
-            cx.eval(&a.value);
-        }
-        if PLANNED.contains(&n) {
-            return cx.err(
-                Diagnostic::error(Code::Planned, callee.span, format!("`{n}(...)` is planned but not available in this version of nasc"))
-                    .label("planned")
-                    .help("see \"Planned constructs\" in the language reference (README.md)"),
-            );
-        }
-        let known = cx.locals.contains_key(n) || cx.globals.contains_key(n);
-        let mut d = Diagnostic::error(Code::UnknownOp, callee.span, format!("unknown operation `{n}`")).label(if known { "a definition, not a function" } else { "not an op or function" });
-        d = d.help(if known {
-            format!("`{n}` is a definition: use it by name, without arguments")
-        } else {
-            alias_help(n).or_else(|| suggest(n, SIGS.iter().map(|s| s.name))).unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
-        });
-        return cx.err(d);
-    };
+    let Some(sig) = SIGS.iter().find(|s| s.name == n) else { return unknown_call(cx, callee, args) };
     let vals: Vec<Value> = args.iter().map(|a| cx.eval(&a.value)).collect();
     let Some(a) = bind(cx, sig, args, vals, span, callee) else { return Value::Poison };
     let a = Args(a);
-    let op = |kind: OpKind| Value::Ops(vec![OpInst { kind, span, def: None }]);
-    const CH: &str = "channel counts are positive integers";
-    const ST: &str = "strides are positive integers (1 keeps the resolution, 2 halves it)";
-    macro_rules! need {
-        ($e:expr) => {
-            match $e {
-                Some(v) => v,
-                None => return Value::Poison,
-            }
-        };
+    match n {
+        "conv" | "sep_conv" | "dw_conv" => conv_call(cx, n, &a, span),
+        "max_pool" | "avg_pool" => pool_call(cx, n, &a, span),
+        "random" => random_call(cx, &a, span),
+        "WS" | "ER" | "BA" => generator(cx, n, &a, span),
+        "graph" => explicit_graph(cx, &a, span),
+        "round" | "floor" | "ceil" | "min" | "max" => math_call(cx, n, &a),
+        _ => simple_call(cx, n, &a, span),
     }
+}
+
+/// A call of something that is not a builtin: planned, a definition, or unknown.
+fn unknown_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg]) -> Value {
+    let n = callee.name.as_str();
+    for a in args {
+        cx.eval(&a.value);
+    }
+    if PLANNED.contains(&n) {
+        return cx.err(
+            Diagnostic::error(Code::Planned, callee.span, format!("`{n}(...)` is planned but not available in this version of nasc"))
+                .label("planned")
+                .help("see \"Planned constructs\" in the language reference (README.md)"),
+        );
+    }
+    let known = cx.locals.contains_key(n) || cx.globals.contains_key(n);
+    let mut d = Diagnostic::error(Code::UnknownOp, callee.span, format!("unknown operation `{n}`")).label(if known { "a definition, not a function" } else { "not an op or function" });
+    d = d.help(if known {
+        format!("`{n}` is a definition: use it by name, without arguments")
+    } else {
+        alias_help(n).or_else(|| suggest(n, SIGS.iter().map(|s| s.name))).unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
+    });
+    return cx.err(d);
+}
+
+fn conv_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
+    let op = |kind| op(kind, span);
     match n {
         "conv" => {
             let (kh, kw, _) = need!(a.kernel(0));
@@ -339,28 +369,37 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
             let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 1));
             op(OpKind::SepConv { kh, kw, out, stride })
         }
-        "dw_conv" => {
+        _ => {
             let (kh, kw, _) = need!(a.kernel(0));
             let stride = need!(int_in(cx, a.int(1), 1, KMAX, "stride", ST, 1));
             let multiplier = need!(int_in(cx, a.int(2), 1, KMAX, "multiplier", "the depth multiplier is a positive integer", 1));
             op(OpKind::DwConv { kh, kw, stride, multiplier })
         }
+    }
+}
+
+fn pool_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
+    let op = |kind| op(kind, span);
+    let (kh, kw, _) = need!(a.kernel(0));
+    let stride = need!(opt_int_in(cx, a.int(1), 1, KMAX, "stride", ST).ok());
+    let padding = need!(int_in(cx, a.int(2), 0, KMAX, "padding", "padding is zero or more pixels", 0));
+    let max_pad = kh.min(kw) / 2;
+    if padding > max_pad {
+        let s = a.int(2).map_or(span, |x| x.1);
+        return cx.err(Diagnostic::error(Code::Range, s, format!("pooling padding must be at most half the kernel ({max_pad}), found {padding}")).label("too much padding").help("pad at most kernel/2 pixels"));
+    }
+    op(if n == "max_pool" { OpKind::MaxPool { kh, kw, stride, padding } } else { OpKind::AvgPool { kh, kw, stride, padding } })
+}
+
+/// Ops without structure: bn, relu, identity, global_avg_pool, flatten, linear, dropout.
+fn simple_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
+    let op = |kind| op(kind, span);
+    match n {
         "bn" => op(OpKind::BatchNorm),
         "relu" => op(OpKind::Relu),
         "identity" => op(OpKind::Identity),
         "global_avg_pool" => op(OpKind::GlobalAvgPool),
         "flatten" => op(OpKind::Flatten),
-        "max_pool" | "avg_pool" => {
-            let (kh, kw, _) = need!(a.kernel(0));
-            let stride = need!(opt_int_in(cx, a.int(1), 1, KMAX, "stride", ST).ok());
-            let padding = need!(int_in(cx, a.int(2), 0, KMAX, "padding", "padding is zero or more pixels", 0));
-            let max_pad = kh.min(kw) / 2;
-            if padding > max_pad {
-                let s = a.int(2).map_or(span, |x| x.1);
-                return cx.err(Diagnostic::error(Code::Range, s, format!("pooling padding must be at most half the kernel ({max_pad}), found {padding}")).label("too much padding").help("pad at most kernel/2 pixels"));
-            }
-            op(if n == "max_pool" { OpKind::MaxPool { kh, kw, stride, padding } } else { OpKind::AvgPool { kh, kw, stride, padding } })
-        }
         "linear" => {
             let out = need!(int_in(cx, a.int(0), 1, CHMAX, "output features", CH, 1));
             op(OpKind::Linear { out, bias: a.bool(1).unwrap_or(true) })
@@ -372,30 +411,36 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
             }
             op(OpKind::Dropout { p })
         }
-        "random" => {
-            let Some((Value::Gen(graph), _)) = a.get(0).cloned() else { return Value::Poison };
-            let channels = need!(int_in(cx, a.int(1), 1, CHMAX, "stage channels", CH, 1));
-            let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 2));
-            let node = match a.get(3) {
-                Some((Value::Ops(ops), s)) => {
-                    if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_))) {
-                        return cx.err(Diagnostic::error(Code::Type, *s, "a node op cannot itself contain a random graph").label("nested random graph").help("node ops are pipelines of primitive ops, e.g. relu -> sep_conv(3x3) -> bn"));
-                    }
-                    if stride > 1 && !ops.iter().any(|o| o.kind.takes_stride()) {
-                        return cx.err(Diagnostic::error(Code::Range, *s, format!("this node op cannot apply the stage's stride {stride}")).label("no conv or pool in the node op").help("include a conv, sep_conv, dw_conv or pool, or give the stage stride=1"));
-                    }
-                    ops.clone()
-                }
-                _ => default_node(span),
-            };
-            let agg = match a.get(4) {
-                Some((Value::Agg(g), _)) => *g,
-                _ => Agg::WeightedSum,
-            };
-            op(OpKind::Random(Box::new(RandomOp { graph, channels, stride, node, agg })))
+        _ => Value::Poison,
+    }
+}
+
+fn random_call(cx: &mut Checker, a: &Args, span: Span) -> Value {
+    let op = |kind| op(kind, span);
+    let Some((Value::Gen(graph), _)) = a.get(0).cloned() else { return Value::Poison };
+    let channels = need!(int_in(cx, a.int(1), 1, CHMAX, "stage channels", CH, 1));
+    let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 2));
+    let node = match a.get(3) {
+        Some((Value::Ops(ops), s)) => {
+            if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_))) {
+                return cx.err(Diagnostic::error(Code::Type, *s, "a node op cannot itself contain a random graph").label("nested random graph").help("node ops are pipelines of primitive ops, e.g. relu -> sep_conv(3x3) -> bn"));
+            }
+            if stride > 1 && !ops.iter().any(|o| o.kind.takes_stride()) {
+                return cx.err(Diagnostic::error(Code::Range, *s, format!("this node op cannot apply the stage's stride {stride}")).label("no conv or pool in the node op").help("include a conv, sep_conv, dw_conv or pool, or give the stage stride=1"));
+            }
+            ops.clone()
         }
-        "WS" | "ER" | "BA" => generator(cx, n, &a, span),
-        "graph" => explicit_graph(cx, &a, span),
+        _ => default_node(span),
+    };
+    let agg = match a.get(4) {
+        Some((Value::Agg(g), _)) => *g,
+        _ => Agg::WeightedSum,
+    };
+    op(OpKind::Random(Box::new(RandomOp { graph, channels, stride, node, agg })))
+}
+
+fn math_call(cx: &mut Checker, n: &str, a: &Args) -> Value {
+    match n {
         "round" | "floor" | "ceil" => {
             let (x, s) = need!(a.num(0));
             let r = match n {
@@ -408,7 +453,7 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
             }
             Value::Int(r as i64)
         }
-        "min" | "max" => {
+        _ => {
             let (Some((x, _)), Some((y, _))) = (a.get(0).cloned(), a.get(1).cloned()) else { return Value::Poison };
             let pick_first = if n == "min" { as_f64(&x) <= as_f64(&y) } else { as_f64(&x) >= as_f64(&y) };
             match (x, y) {
@@ -416,7 +461,6 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
                 (p, q) => Value::Float(if pick_first { as_f64(&p) } else { as_f64(&q) }),
             }
         }
-        _ => Value::Poison,
     }
 }
 

@@ -223,71 +223,8 @@ impl<'a> Checker<'a> {
     }
 
     fn network(&mut self, net: &'a syntax::Network, opts: &Options) -> Option<Network> {
-        // Parameters: defaults, then overrides.
-        let mut overrides: HashMap<&str, &str> = HashMap::new();
-        for (k, v) in &opts.overrides {
-            if !net.params.iter().any(|p| &p.name.name == k) {
-                let mut d = Diagnostic::error(Code::UnknownOverride, net.name.span, format!("`--set {k}=...`: network `{}` has no parameter `{k}`", net.name.name))
-                    .label("parameters are declared here")
-                    .usage();
-                let names: Vec<&str> = net.params.iter().map(|p| p.name.name.as_str()).collect();
-                d = d.help(suggest(k, names.iter().copied()).unwrap_or_else(|| format!("its parameters are: {}", if names.is_empty() { "(none)".into() } else { names.join(", ") })));
-                self.diags.push(d);
-            }
-            overrides.insert(k.as_str(), v.as_str());
-        }
-        let mut params = Vec::new();
-        for p in &net.params {
-            if let Some(b) = self.locals.get(&p.name.name) {
-                let first = b.span;
-                self.diags.push(duplicate(&p.name, first));
-                continue;
-            }
-            let ty = p.ty.name.as_str();
-            if !matches!(ty, "int" | "float") {
-                let mut d = Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`")).label("not a parameter type");
-                d = d.help(suggest(ty, ["int", "float"]).unwrap_or_else(|| "parameter types are `int` and `float`".into()));
-                self.diags.push(d);
-            }
-            let from_cli = if p.name.name == "seed" { opts.seed.map(|s| s.to_string()) } else { None };
-            let given = overrides.get(p.name.name.as_str()).map(|s| s.to_string()).or(from_cli);
-            let from_flag = given.is_some();
-            let value = match (given, &p.default) {
-                (Some(text), _) => match parse_override(&text) {
-                    Some(v) => v,
-                    None => self.err(
-                        Diagnostic::error(Code::BadOverride, p.name.span, format!("`--set {}={text}`: not a number", p.name.name))
-                            .label(format!("parameter of type {ty}"))
-                            .help("override values are integer or decimal literals, e.g. --set C=154 or --set P=0.5")
-                            .usage(),
-                    ),
-                },
-                (None, Some(e)) => self.eval(e),
-                (None, None) => self.err(
-                    Diagnostic::error(Code::MissingValue, p.name.span, format!("parameter `{}` has no value", p.name.name))
-                        .label("declared without a default")
-                        .help(format!("give it a default (`{}: {ty} = ...`) or pass --set {}=VALUE", p.name.name, p.name.name)),
-                ),
-            };
-            let value = match (ty, value) {
-                ("float", Value::Int(i)) => Value::Float(i as f64),
-                ("int", Value::Float(f)) => {
-                    let d = Diagnostic::error(Code::Type, p.span, format!("parameter `{}` is an int but its value {f} is not", p.name.name))
-                        .label("declared int")
-                        .help("declare it `float`, or give an integer value");
-                    // A `--set` of the wrong type is a mistake of the command line.
-                    self.err(if from_flag { d.usage() } else { d })
-                }
-                (_, v @ (Value::Int(_) | Value::Float(_) | Value::Poison)) => v,
-                (_, other) => self.err(
-                    Diagnostic::error(Code::Type, p.default.as_ref().map_or(p.span, |e| e.span), format!("parameter `{}` must be a number, found {}", p.name.name, other.type_name()))
-                        .label("not a number")
-                        .help("parameters are numbers; use `let` for reusable ops and generators"),
-                ),
-            };
-            params.push((p.name.name.clone(), value.clone()));
-            self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value), span: p.name.span, used: p.name.name == "seed", kind: BindKind::Param });
-        }
+        let overrides = self.overrides(net, opts);
+        let params: Vec<(String, Value)> = net.params.iter().filter_map(|p| self.param(p, &overrides, opts)).collect();
         if let (Some(s), false) = (opts.seed, net.params.iter().any(|p| p.name.name == "seed")) {
             self.diags.push(
                 Diagnostic::error(Code::SeedIgnored, net.name.span, format!("--seed {s}: network `{}` has no `seed` parameter", net.name.name))
@@ -300,6 +237,94 @@ impl<'a> Checker<'a> {
             _ => opts.seed.unwrap_or(0),
         };
 
+        let (input, classes, stages) = self.statements(net);
+        if input.is_none() {
+            self.diags.push(Diagnostic::error(Code::MissingInput, net.name.span, format!("network `{}` declares no input", net.name.name)).label("in this network").help("add `input [C, H, W]`, e.g. `input [3, 224, 224]`"));
+        }
+        if classes.is_none() {
+            self.diags.push(Diagnostic::error(Code::MissingInput, net.name.span, format!("network `{}` declares no class count", net.name.name)).label("in this network").help("add `classes N`, e.g. `classes 1000`"));
+        }
+        if stages.is_empty() && !self.diags.has_errors() {
+            self.diags.push(Diagnostic::error(Code::EmptyStage, net.name.span, format!("network `{}` has no stages", net.name.name)).label("nothing to compile").help("add `stage NAME = op -> op ...`"));
+        }
+        let (input, input_span) = input?;
+        let (classes, classes_span) = classes?;
+        Some(Network { name: net.name.name.clone(), span: net.span, input, input_span, classes, classes_span, seed, params, stages })
+    }
+
+    /// `--set` overrides by name; names the network lacks are usage errors.
+    fn overrides<'o>(&mut self, net: &syntax::Network, opts: &'o Options) -> HashMap<&'o str, &'o str> {
+        let mut overrides: HashMap<&str, &str> = HashMap::new();
+        for (k, v) in &opts.overrides {
+            if !net.params.iter().any(|p| &p.name.name == k) {
+                let mut d = Diagnostic::error(Code::UnknownOverride, net.name.span, format!("`--set {k}=...`: network `{}` has no parameter `{k}`", net.name.name))
+                    .label("parameters are declared here")
+                    .usage();
+                let names: Vec<&str> = net.params.iter().map(|p| p.name.name.as_str()).collect();
+                d = d.help(suggest(k, names.iter().copied()).unwrap_or_else(|| format!("its parameters are: {}", if names.is_empty() { "(none)".into() } else { names.join(", ") })));
+                self.diags.push(d);
+            }
+            overrides.insert(k.as_str(), v.as_str());
+        }
+        overrides
+    }
+
+    /// One parameter: its override, or its default, or an error; typed and bound.
+    fn param(&mut self, p: &'a syntax::Param, overrides: &HashMap<&str, &str>, opts: &Options) -> Option<(String, Value)> {
+        if let Some(b) = self.locals.get(&p.name.name) {
+            let first = b.span;
+            self.diags.push(duplicate(&p.name, first));
+            return None;
+        }
+        let ty = p.ty.name.as_str();
+        if !matches!(ty, "int" | "float") {
+            let mut d = Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`")).label("not a parameter type");
+            d = d.help(suggest(ty, ["int", "float"]).unwrap_or_else(|| "parameter types are `int` and `float`".into()));
+            self.diags.push(d);
+        }
+        let from_cli = if p.name.name == "seed" { opts.seed.map(|s| s.to_string()) } else { None };
+        let given = overrides.get(p.name.name.as_str()).map(|s| s.to_string()).or(from_cli);
+        let from_flag = given.is_some();
+        let value = match (given, &p.default) {
+            (Some(text), _) => match parse_override(&text) {
+                Some(v) => v,
+                None => self.err(
+                    Diagnostic::error(Code::BadOverride, p.name.span, format!("`--set {}={text}`: not a number", p.name.name))
+                        .label(format!("parameter of type {ty}"))
+                        .help("override values are integer or decimal literals, e.g. --set C=154 or --set P=0.5")
+                        .usage(),
+                ),
+            },
+            (None, Some(e)) => self.eval(e),
+            (None, None) => self.err(
+                Diagnostic::error(Code::MissingValue, p.name.span, format!("parameter `{}` has no value", p.name.name))
+                    .label("declared without a default")
+                    .help(format!("give it a default (`{}: {ty} = ...`) or pass --set {}=VALUE", p.name.name, p.name.name)),
+            ),
+        };
+        let value = match (ty, value) {
+            ("float", Value::Int(i)) => Value::Float(i as f64),
+            ("int", Value::Float(f)) => {
+                let d = Diagnostic::error(Code::Type, p.span, format!("parameter `{}` is an int but its value {f} is not", p.name.name))
+                    .label("declared int")
+                    .help("declare it `float`, or give an integer value");
+                // A `--set` of the wrong type is a mistake of the command line.
+                self.err(if from_flag { d.usage() } else { d })
+            }
+            (_, v @ (Value::Int(_) | Value::Float(_) | Value::Poison)) => v,
+            (_, other) => self.err(
+                Diagnostic::error(Code::Type, p.default.as_ref().map_or(p.span, |e| e.span), format!("parameter `{}` must be a number, found {}", p.name.name, other.type_name()))
+                    .label("not a number")
+                    .help("parameters are numbers; use `let` for reusable ops and generators"),
+            ),
+        };
+        self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value.clone()), span: p.name.span, used: p.name.name == "seed", kind: BindKind::Param });
+        Some((p.name.name.clone(), value))
+    }
+
+    /// The statements of a network in order: input, classes, lets and stages.
+    #[allow(clippy::type_complexity)]
+    fn statements(&mut self, net: &'a syntax::Network) -> (Option<([u32; 3], Span)>, Option<(u32, Span)>, Vec<Stage>) {
         for s in &net.stmts {
             if let Stmt::Let(l) = s {
                 self.later.entry(l.name.name.clone()).or_insert(l.name.span);
@@ -362,18 +387,7 @@ impl<'a> Checker<'a> {
                 Stmt::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
             }
         }
-        if input.is_none() {
-            self.diags.push(Diagnostic::error(Code::MissingInput, net.name.span, format!("network `{}` declares no input", net.name.name)).label("in this network").help("add `input [C, H, W]`, e.g. `input [3, 224, 224]`"));
-        }
-        if classes.is_none() {
-            self.diags.push(Diagnostic::error(Code::MissingInput, net.name.span, format!("network `{}` declares no class count", net.name.name)).label("in this network").help("add `classes N`, e.g. `classes 1000`"));
-        }
-        if stages.is_empty() && !self.diags.has_errors() {
-            self.diags.push(Diagnostic::error(Code::EmptyStage, net.name.span, format!("network `{}` has no stages", net.name.name)).label("nothing to compile").help("add `stage NAME = op -> op ...`"));
-        }
-        let (input, input_span) = input?;
-        let (classes, classes_span) = classes?;
-        Some(Network { name: net.name.name.clone(), span: net.span, input, input_span, classes, classes_span, seed, params, stages })
+        (input, classes, stages)
     }
 
     fn input_shape(&mut self, v: Value, span: Span) -> Option<[u32; 3]> {
