@@ -8,25 +8,11 @@
 //! `OUT/metrics.csv`, `OUT/model.bpk` (final, inference mode), and
 //! `OUT/checkpoint/epoch-NNNN/{model.bpk, optim.bpk, state.json}` (only the newest is kept).
 
-use super::train::{EpochMetrics, Optimizer, Schedule};
+use super::settings::{EpochMetrics, RunSettings};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// The settings a resumed run must share with the run it continues (bit-exact resume).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSettings {
-    pub data: String,
-    pub batch_size: usize,
-    pub lr: f64,
-    pub optimizer: Optimizer,
-    pub schedule: Schedule,
-    pub weight_decay: f32,
-    pub seed: u64,
-    pub limit_train: Option<usize>,
-    pub epochs: usize,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileSum {

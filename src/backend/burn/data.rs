@@ -65,7 +65,7 @@ impl Dataset {
 /// Most bytes nasc reads from one data file, compressed or not: 8 GiB, or half the
 /// available memory if that is less.
 fn max_data_bytes() -> u64 {
-    (8u64 << 30).min(super::train::available_memory() as u64 / 2)
+    (8u64 << 30).min(crate::limits::available_memory() as u64 / 2)
 }
 
 /// Reads at most `cap` bytes of a file, decompressing `.gz` on the fly: a gzip bomb or a

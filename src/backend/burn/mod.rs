@@ -6,4 +6,5 @@ pub mod codegen;
 pub mod data;
 pub mod device;
 pub mod runtime;
+pub mod settings;
 pub mod train;

@@ -2,7 +2,8 @@
 //! per-epoch evaluation, metrics CSV, resumable checkpoints, and a final model record.
 
 use super::data::{DataKind, Dataset};
-use super::checkpoint::{self, CheckpointState, RunSettings};
+use super::checkpoint::{self, CheckpointState};
+pub use super::settings::{EpochMetrics, Optimizer, RunSettings, Schedule};
 use super::device::Backend;
 use super::runtime::RuntimeModel;
 use crate::ir::Ir;
@@ -14,27 +15,9 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Optimizer {
-    Sgd,
-    Adam,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Schedule {
-    /// Cosine decay to zero over all steps
-    Cosine,
-    /// Divide by 10 at 50% and 75% of the epochs
-    Step,
-    /// Constant learning rate
-    Constant,
-}
 
 #[derive(Debug, Clone)]
 pub struct TrainConfig {
@@ -98,16 +81,6 @@ pub struct Metrics {
     pub history: Vec<EpochMetrics>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EpochMetrics {
-    pub epoch: usize,
-    pub train_loss: f64,
-    pub train_accuracy: f64,
-    pub test_accuracy: f64,
-    pub lr: f64,
-    pub images_per_sec: f64,
-    pub seconds: f64,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
@@ -290,13 +263,8 @@ fn load_data(ir: &Ir, cfg: &TrainConfig) -> Result<(Dataset, Dataset), TrainErro
     Ok((train_set, test_set))
 }
 
-/// Bytes of memory available to this process (Linux `MemAvailable`; unbounded elsewhere).
-pub fn available_memory() -> usize {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("MemAvailable:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<usize>().ok()))
-        .map_or(usize::MAX, |kib| kib.saturating_mul(1024))
-}
+pub use crate::limits::available_memory;
+
 
 /// A rough upper estimate of the memory one training step needs: parameters with their
 /// gradients and two optimizer moments, plus every node's output for the batch, kept for
