@@ -6,7 +6,8 @@ use petgraph::visit::EdgeRef;
 
 /// Runs the default pass pipeline, verifying after each pass.
 pub fn run_all(ir: &mut Ir) -> Result<(), ir::VerifyError> {
-    for pass in [remove_identities as fn(&mut Ir) -> usize] {
+    let passes: &[fn(&mut Ir) -> usize] = &[remove_identities];
+    for pass in passes {
         pass(ir);
         ir::verify(ir)?;
     }

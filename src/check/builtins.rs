@@ -344,7 +344,7 @@ fn unknown_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg]) -> Va
     } else {
         alias_help(n).or_else(|| suggest(n, SIGS.iter().map(|s| s.name))).unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
     });
-    return cx.err(d);
+    cx.err(d)
 }
 
 fn conv_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {

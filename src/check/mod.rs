@@ -432,12 +432,12 @@ impl<'a> Checker<'a> {
     }
 
     fn lookup(&mut self, id: &Ident) -> Option<Value> {
-        if !self.in_global {
-            if let Some(b) = self.locals.get_mut(&id.name) {
-                b.used = true;
-                if let Slot::Done(v) = &b.slot {
-                    return Some(v.clone());
-                }
+        if !self.in_global
+            && let Some(b) = self.locals.get_mut(&id.name)
+        {
+            b.used = true;
+            if let Slot::Done(v) = &b.slot {
+                return Some(v.clone());
             }
         }
         if self.globals.contains_key(&id.name) {
@@ -564,7 +564,7 @@ impl<'a> Checker<'a> {
                 found.push(
                     Diagnostic::error(code, b.span, format!("unused {what} `{name}`"))
                         .label("never used")
-                        .help(format!("remove it, or prefix the name with `_` to keep it quiet")),
+                        .help("remove it, or prefix the name with `_` to keep it quiet"),
                 );
             }
         }

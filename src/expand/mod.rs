@@ -104,6 +104,15 @@ struct Expander {
 
 type At = (NodeIndex, Shape);
 
+/// A sliding window: kernel (h, w), stride, padding (h, w), dilation.
+#[derive(Clone, Copy)]
+struct Window {
+    k: (u32, u32),
+    stride: u32,
+    pad: (u32, u32),
+    dil: u32,
+}
+
 impl Expander {
     fn node(&mut self, ctx: &Ctx, op: Op, inputs: &[NodeIndex], span: Span, name: String, def: Option<String>) -> Option<At> {
         let shapes: Vec<Shape> = inputs.iter().map(|&i| self.g[i].shape).collect();
@@ -164,7 +173,9 @@ impl Expander {
         }
     }
 
-    fn out_size(&mut self, op: &OpInst, name: &str, hw: (u32, u32), k: (u32, u32), stride: u32, pad: (u32, u32), dil: u32) -> Option<(u32, u32)> {
+    /// Output size of a sliding window (kernel `w.k`, stride, padding, dilation) over `hw`.
+    fn out_size(&mut self, op: &OpInst, name: &str, hw: (u32, u32), w: Window) -> Option<(u32, u32)> {
+        let Window { k, stride, pad, dil } = w;
         let f = |x: u32, k: u32, p: u32| (x as i64 + 2 * p as i64 - dil as i64 * (k as i64 - 1) - 1).div_euclid(stride as i64) + 1;
         let (h, w) = (f(hw.0, k.0, pad.0), f(hw.1, k.1, pad.1));
         if h < 1 || w < 1 {
@@ -179,7 +190,7 @@ impl Expander {
     }
 
     fn groups_ok(&mut self, op: &OpInst, cin: u32, cout: u32, groups: u32) -> bool {
-        if cin % groups != 0 || cout % groups != 0 {
+        if !cin.is_multiple_of(groups) || !cout.is_multiple_of(groups) {
             self.diags.push(
                 Diagnostic::error(Code::Channels, op.span, format!("groups = {groups} must divide both the input channels ({cin}) and the output channels ({cout})"))
                     .label("channels not divisible by groups")
@@ -201,7 +212,7 @@ impl Expander {
                 let (c, h, w) = self.need_map(op, shape, "conv")?;
                 let cout = out.or(ctx.channels).unwrap_or(c);
                 let pad = padding.map_or((dilation * (kh - 1) / 2, dilation * (kw - 1) / 2), |p| (p, p));
-                self.out_size(op, "conv", (h, w), (*kh, *kw), *stride, pad, *dilation)?;
+                self.out_size(op, "conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: *dilation })?;
                 if !self.groups_ok(op, c, cout, *groups) {
                     return None;
                 }
@@ -212,7 +223,7 @@ impl Expander {
                 let (c, h, w) = self.need_map(op, shape, "sep_conv")?;
                 let cout = out.or(ctx.channels).unwrap_or(c);
                 let pad = ((kh - 1) / 2, (kw - 1) / 2);
-                self.out_size(op, "sep_conv", (h, w), (*kh, *kw), *stride, pad, 1)?;
+                self.out_size(op, "sep_conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: 1 })?;
                 let dw = Op::Conv2d { in_channels: c, out_channels: c, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: c, dilation: 1, bias: false };
                 let a = self.node(ctx, dw, &[src], op.span, mk("sep_conv.dw"), def.clone())?;
                 let pw = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false };
@@ -221,7 +232,7 @@ impl Expander {
             OpKind::DwConv { kh, kw, stride, multiplier } => {
                 let (c, h, w) = self.need_map(op, shape, "dw_conv")?;
                 let pad = ((kh - 1) / 2, (kw - 1) / 2);
-                self.out_size(op, "dw_conv", (h, w), (*kh, *kw), *stride, pad, 1)?;
+                self.out_size(op, "dw_conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: 1 })?;
                 let Some(cout) = c.checked_mul(*multiplier) else {
                     self.diags.push(Diagnostic::error(Code::Overflow, op.span, "channel count overflows").label("too many channels").help("use a smaller multiplier"));
                     return None;
@@ -241,7 +252,7 @@ impl Expander {
                 let name = if is_max { "max_pool" } else { "avg_pool" };
                 let (_, h, w) = self.need_map(op, shape, name)?;
                 let s = stride.unwrap_or(*kh.max(kw));
-                self.out_size(op, name, (h, w), (*kh, *kw), s, (*padding, *padding), 1)?;
+                self.out_size(op, name, (h, w), Window { k: (*kh, *kw), stride: s, pad: (*padding, *padding), dil: 1 })?;
                 let ir = if is_max {
                     Op::MaxPool2d { kernel: [*kh, *kw], stride: s, padding: *padding }
                 } else {
@@ -290,10 +301,10 @@ impl Expander {
         let stride_at = r.node.iter().position(|o| o.kind.takes_stride());
         let mut outs: Vec<Option<At>> = Vec::with_capacity(dag.n);
         let mut expected: Option<Shape> = None;
-        for i in 0..dag.n {
+        for (i, node_preds) in preds.iter().enumerate() {
             let base = format!("{}.n{i}", ctx.prefix);
             // Aggregation over in-edges; nodes without predecessors read the stage input.
-            let (mut cur, fed_by_input) = match preds[i].as_slice() {
+            let (mut cur, fed_by_input) = match node_preds.as_slice() {
                 [] => ((src, shape), true),
                 [one] => (outs[*one]?, false),
                 many => {

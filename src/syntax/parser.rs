@@ -1,5 +1,9 @@
 //! pest parse tree -> typed AST.
 
+// A syntax error is one `Diagnostic`, built once on the failure path; boxing it would only
+// add noise to every function of the lowering.
+#![allow(clippy::result_large_err)]
+
 use super::ast::*;
 use crate::diag::{Code, Diagnostic};
 use pest::Parser as _;

@@ -38,6 +38,9 @@ pub(super) struct Instance {
     pub(super) stride: u32,
 }
 
+/// Per step of an instance, per attribute slot: the symbols that reproduce its value.
+pub(super) type Candidates = Vec<Vec<BTreeSet<Sym>>>;
+
 pub(super) struct NodeType {
     pub(super) name: String,
     /// (field, op, symbolic slots) per IR node of the instance; fields without a module are
@@ -62,7 +65,7 @@ pub(super) struct Group {
 
 impl Gen<'_> {
     /// Symbolic candidates for every slot of every step of an instance.
-    pub(super) fn candidates(&mut self, inst: &Instance, prefix: &str) -> (Vec<(String, Op)>, Vec<Vec<BTreeSet<Sym>>>) {
+    pub(super) fn candidates(&mut self, inst: &Instance, prefix: &str) -> (Vec<(String, Op)>, Candidates) {
         let ir = self.ir;
         let mut first_stride_seen = false;
         let mut steps = Vec::new();
