@@ -48,33 +48,24 @@ fn weighted_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor<1>>
 
 ";
 
-/// Forward bodies are emitted as `let x = ...;` statements ending in `x`; the last
-/// statement becomes the tail expression (clippy's `let_and_return`).
-pub(super) fn tail_expressions(src: &str) -> String {
-    let lines: Vec<&str> = src.lines().collect();
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
-    let mut i = 0;
-    while i < lines.len() {
-        let l = lines[i];
-        let last_let = l.trim_start().strip_prefix("let x = ").and_then(|rest| {
-            let (code, comment) = rest.split_once("; //").map_or((rest.strip_suffix(';')?, None), |(c, m)| (c, Some(m)));
-            Some((code, comment))
-        });
-        if let (Some((code, comment)), Some(&"        x"), Some(&"    }")) = (last_let, lines.get(i + 1), lines.get(i + 2)) {
-            let indent = &l[..l.len() - l.trim_start().len()];
-            out.push(match comment {
-                Some(c) => format!("{indent}{code} //{c}"),
-                None => format!("{indent}{code}"),
-            });
-            i += 2;
-            continue;
+/// Closes a forward body whose statements each rebind `x`: its last `let x = E;` becomes
+/// the tail expression `E` (clippy's `let_and_return`); otherwise `x` is returned. Then
+/// the `fn` and the `impl` are closed.
+pub(super) fn finish_forward(out: &mut String) {
+    let body_end = out.trim_end_matches('\n').len();
+    let line_start = out[..body_end].rfind('\n').map_or(0, |i| i + 1);
+    let last = &out[line_start..body_end];
+    let code = last.trim_start();
+    let indent = last[..last.len() - code.len()].to_string();
+    // A statement carrying a shape comment stays as it is (clippy accepts it, and the
+    // comment documents the returned shape).
+    let tail = code.strip_prefix("let x = ").and_then(|rest| rest.strip_suffix(';')).map(str::to_string);
+    match tail {
+        Some(t) => {
+            out.truncate(line_start);
+            out.push_str(&format!("{indent}{t}\n"));
         }
-        out.push(l.to_string());
-        i += 1;
+        None => out.push_str("        x\n"),
     }
-    let mut s = out.join("\n");
-    if src.ends_with('\n') {
-        s.push('\n');
-    }
-    s
+    out.push_str("    }\n}\n\n");
 }

@@ -27,7 +27,6 @@ mod stages;
 pub use package::write_crate;
 pub use record::remap_record;
 
-use helpers::tail_expressions;
 use names::camel;
 use node_types::{Group, NodeType};
 use ops::Uses;
@@ -111,5 +110,5 @@ pub fn generate(ir: &Ir, source_name: &str) -> Generated {
     while out.ends_with("\n\n") {
         out.pop();
     }
-    Generated { source: tail_expressions(&out), model_type, weight_paths: g.weight_paths }
+    Generated { source: out, model_type, weight_paths: g.weight_paths }
 }

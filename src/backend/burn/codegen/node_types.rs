@@ -212,6 +212,6 @@ impl Gen<'_> {
                 let _ = writeln!(out, "        {line}");
             }
         }
-        let _ = writeln!(out, "        x\n    }}\n}}\n");
+        super::helpers::finish_forward(out);
     }
 }

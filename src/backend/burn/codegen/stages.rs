@@ -60,7 +60,7 @@ impl Gen<'_> {
             for l in &body {
                 let _ = writeln!(stage_code, "        {l}");
             }
-            let _ = writeln!(stage_code, "        x\n    }}\n}}\n");
+            super::helpers::finish_forward(&mut stage_code);
         }
         stage_code += &graph_types;
         (sfield, stype, stage_code, shape_in)
@@ -155,7 +155,7 @@ impl Gen<'_> {
         for (f, _) in model_fields {
             let _ = writeln!(out, "        let x = self.{f}.forward(x);");
         }
-        let _ = writeln!(out, "        x\n    }}\n}}\n");
+        super::helpers::finish_forward(out);
         out.clone()
     }
 }
