@@ -367,21 +367,14 @@ fn print_diagnostics(cli: &Cli, diags: &nasc::diag::Diagnostics, name: &str, sou
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// Writes atomically: to a temporary file beside the target, then renamed over it.
+/// Writes to standard output, or atomically to a file (temporary file, fsync, rename).
 fn write_output(out: Option<&Path>, text: &str) -> Result<(), String> {
     match out {
         None => {
             let mut o = std::io::stdout().lock();
             o.write_all(text.as_bytes()).map_err(|e| format!("cannot write output: {e}"))
         }
-        Some(p) => {
-            let tmp = p.with_extension("nasc-tmp");
-            std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-            std::fs::rename(&tmp, p).map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                format!("cannot write {}: {e}", p.display())
-            })
-        }
+        Some(p) => nasc::backend::write_atomic(p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display())),
     }
 }
 

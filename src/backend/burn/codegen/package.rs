@@ -33,9 +33,7 @@ pub fn write_crate(ir: &Ir, generated: &Generated, dir: &std::path::Path) -> Res
         (src.join("model.rs"), generated.source.clone()),
     ];
     for (p, text) in files {
-        let tmp = p.with_extension("nasc-tmp");
-        std::fs::write(&tmp, text).map_err(|e| err(&tmp, e))?;
-        std::fs::rename(&tmp, &p).map_err(|e| err(&p, e))?;
+        crate::backend::write_atomic(&p, text.as_bytes()).map_err(|e| err(&p, e))?;
     }
     Ok(())
 }
