@@ -58,6 +58,13 @@ codes! {
     EmptyStage = "E027", "empty network or stage";
     TooDeep = "E028", "nesting deeper than nasc's limit";
     TooLarge = "E029", "size beyond nasc's limit";
+    MissingConvention = "E030", "cell stack without an index convention";
+    Genotype = "E031", "invalid genotype";
+    FutureState = "E032", "hidden state not available yet";
+    ShapeMismatch = "E033", "add or concat of mismatched shapes";
+    MotifLevel = "E034", "motif uses a level other than the one below";
+    Unreachable = "E035", "motif output unreachable";
+    BlockForm = "E036", "malformed block definition or use";
     UnusedDef = "W001", "unused definition";
     UnusedParam = "W002", "unused parameter";
     SeedIgnored = "W003", "--seed given for a network without a `seed` parameter";

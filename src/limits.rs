@@ -18,6 +18,13 @@ pub const MAX_RENDERED_DIAGNOSTICS: usize = 100;
 /// Most diagnostics collected in one run; past it, checking stops with a summary.
 pub const MAX_DIAGNOSTICS: usize = 1000;
 
+/// Deepest nesting of block instantiations (a block using a block ...) and of motif levels.
+pub const MAX_BLOCK_DEPTH: usize = 32;
+/// Most ops one `repeat(...)` or list repetition may produce.
+pub const MAX_REPEAT_OPS: usize = 100_000;
+/// Most nodes of one motif and most cells of one cell stack.
+pub const MAX_MOTIF_NODES: usize = 1_000;
+
 /// Most nodes of one random or explicit graph.
 pub const MAX_GRAPH_NODES: usize = 100_000;
 /// Most generation work for one random graph: WS n*k/2 rewirings at O(k) each (n*k*k/2),

@@ -56,9 +56,11 @@ fn attrs(op: &Op) -> String {
             s
         }
         Op::BatchNorm { channels } => format!(" c={channels}"),
-        Op::MaxPool2d { kernel, stride, padding } | Op::AvgPool2d { kernel, stride, padding } => {
-            format!(" k={}x{} s={stride} p={padding}", kernel[0], kernel[1])
+        Op::MaxPool2d { kernel, stride, padding } => format!(" k={}x{} s={stride} p={padding}", kernel[0], kernel[1]),
+        Op::AvgPool2d { kernel, stride, padding, count_include_pad } => {
+            format!(" k={}x{} s={stride} p={padding}{}", kernel[0], kernel[1], if *count_include_pad { "" } else { " exclude_pad" })
         }
+        Op::Zero { stride } if *stride != 1 => format!(" s={stride}"),
         Op::Linear { in_features, out_features, bias } => format!(" {in_features}->{out_features}{}", if *bias { " bias" } else { "" }),
         Op::Dropout { p } => format!(" p={p}"),
         _ => String::new(),

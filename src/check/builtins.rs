@@ -20,6 +20,8 @@ enum Ty {
     Gen,
     Agg,
     List,
+    Geno,
+    Conv,
 }
 
 impl Ty {
@@ -33,6 +35,8 @@ impl Ty {
             Ty::Gen => "a generator",
             Ty::Agg => "an aggregation",
             Ty::List => "a list",
+            Ty::Geno => "a genotype",
+            Ty::Conv => "a convention (darts or tf_slim)",
         }
     }
 }
@@ -49,14 +53,23 @@ struct Sig {
 const SIGS: &[Sig] = &[
     Sig { name: "conv", params: &[("kernel", Ty::Kernel, true), ("out", Ty::Int, false), ("stride", Ty::Int, false), ("padding", Ty::Int, false), ("groups", Ty::Int, false), ("dilation", Ty::Int, false), ("bias", Ty::Bool, false)], summary: "conv(kernel, out, stride=1, padding=same, groups=1, dilation=1, bias=false)" },
     Sig { name: "sep_conv", params: &[("kernel", Ty::Kernel, true), ("out", Ty::Int, false), ("stride", Ty::Int, false)], summary: "sep_conv(kernel, out, stride=1)" },
-    Sig { name: "dw_conv", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("multiplier", Ty::Int, false)], summary: "dw_conv(kernel, stride=1, multiplier=1)" },
+    Sig { name: "dw_conv", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("multiplier", Ty::Int, false), ("dilation", Ty::Int, false)], summary: "dw_conv(kernel, stride=1, multiplier=1, dilation=1)" },
     Sig { name: "bn", params: &[], summary: "bn" },
     Sig { name: "relu", params: &[], summary: "relu" },
     Sig { name: "identity", params: &[], summary: "identity" },
     Sig { name: "global_avg_pool", params: &[], summary: "global_avg_pool" },
     Sig { name: "flatten", params: &[], summary: "flatten" },
     Sig { name: "max_pool", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("padding", Ty::Int, false)], summary: "max_pool(kernel, stride=kernel, padding=0)" },
-    Sig { name: "avg_pool", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("padding", Ty::Int, false)], summary: "avg_pool(kernel, stride=kernel, padding=0)" },
+    Sig { name: "avg_pool", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("padding", Ty::Int, false), ("count_pad", Ty::Bool, false)], summary: "avg_pool(kernel, stride=kernel, padding=0, count_pad=true)" },
+    Sig { name: "zero", params: &[("stride", Ty::Int, false)], summary: "zero(stride=1)" },
+    Sig { name: "shift", params: &[], summary: "shift" },
+    Sig { name: "residual", params: &[("body", Ty::Ops, true), ("shortcut", Ty::Ops, false)], summary: "residual(body, shortcut=auto)" },
+    Sig { name: "repeat", params: &[("n", Ty::Int, true), ("body", Ty::Ops, true), ("first", Ty::Ops, false)], summary: "repeat(n, body, first=body)" },
+    Sig { name: "range", params: &[("start", Ty::Int, true), ("stop", Ty::Int, true)], summary: "range(start, stop)" },
+    Sig { name: "normal", params: &[("C", Ty::Int, true)], summary: "normal(C)" },
+    Sig { name: "reduce", params: &[("C", Ty::Int, true)], summary: "reduce(C)" },
+    Sig { name: "Genotype", params: &[("normal", Ty::List, true), ("normal_concat", Ty::List, false), ("reduce", Ty::List, true), ("reduce_concat", Ty::List, false)], summary: "Genotype(normal=[(op, index), ...], normal_concat=[...], reduce=[...], reduce_concat=[...])" },
+    Sig { name: "cells", params: &[("genotype", Ty::Geno, true), ("layout", Ty::List, true), ("convention", Ty::Conv, false)], summary: "cells(genotype, layout=[normal(C), ..., reduce(2 * C), ...], convention=darts|tf_slim)" },
     Sig { name: "linear", params: &[("out", Ty::Int, true), ("bias", Ty::Bool, false)], summary: "linear(out, bias=true)" },
     Sig { name: "dropout", params: &[("p", Ty::Num, true)], summary: "dropout(p)" },
     Sig { name: "random", params: &[("graph", Ty::Gen, true), ("channels", Ty::Int, true), ("stride", Ty::Int, false), ("node", Ty::Ops, false), ("agg", Ty::Agg, false)], summary: "random(graph, channels, stride=2, node=relu -> sep_conv(3x3) -> bn, agg=weighted_sum)" },
@@ -72,9 +85,17 @@ const SIGS: &[Sig] = &[
 ];
 
 /// Planned functions: recognised so the user gets "planned", not "unknown".
-const PLANNED: &[&str] = &["choice", "range", "anynet", "regnet", "cell", "motif", "dnw", "nasnet", "darts"];
+const PLANNED: &[&str] = &["choice", "anynet", "regnet", "dnw"];
 
-const CONSTANTS: &[&str] = &["true", "false"];
+const CONSTANTS: &[&str] = &["true", "false", "darts", "tf_slim"];
+
+/// Calls evaluated with access to their argument expressions (lazily, or keeping names).
+const SPECIAL: &[&str] = &["if", "concat", "motif"];
+
+/// Whether `name` is a built-in op, function or constant (blocks may not take such names).
+pub(super) fn is_builtin(name: &str) -> bool {
+    all_names().any(|n| n == name) || SPECIAL.contains(&name)
+}
 
 fn all_names() -> impl Iterator<Item = &'static str> {
     SIGS.iter().map(|s| s.name).chain(Agg::NAMES.iter().map(|(n, _)| *n)).chain(CONSTANTS.iter().copied())
@@ -103,6 +124,8 @@ pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
     match n {
         "true" => return Value::Bool(true),
         "false" => return Value::Bool(false),
+        "darts" => return Value::Convention(super::cells::Convention::Darts),
+        "tf_slim" => return Value::Convention(super::cells::Convention::TfSlim),
         _ => {}
     }
     if SIGS.iter().any(|s| s.name == n) {
@@ -222,6 +245,8 @@ fn convert_args(cx: &mut Checker, sig: &Sig, out: &mut [Option<(Value, Span)>]) 
             (Ty::Gen, v @ Value::Gen(_)) => Some(v),
             (Ty::Agg, v @ Value::Agg(_)) => Some(v),
             (Ty::List, v @ Value::List(_)) => Some(v),
+            (Ty::Geno, v @ Value::Genotype(_)) => Some(v),
+            (Ty::Conv, v @ Value::Convention(_)) => Some(v),
             (ty, v) => {
                 cx.diags.push(type_err(s, ty.name(), &v, &format!("argument `{pname}` of `{}`", sig.name)));
                 ok = false;
@@ -264,7 +289,7 @@ impl Args {
 }
 
 /// Range check of an integer argument: `lo <= v` (and `v <= hi` if given).
-fn int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Option<i64>, what: &str, help: &str, default: u32) -> Option<u32> {
+pub(super) fn int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Option<i64>, what: &str, help: &str, default: u32) -> Option<u32> {
     let Some((v, s)) = a else { return Some(default) };
     let hi = hi.unwrap_or(u32::MAX as i64);
     if v < lo || v > hi {
@@ -303,12 +328,21 @@ macro_rules! need {
     };
 }
 
-fn op(kind: OpKind, span: Span) -> Value {
+pub(super) fn op(kind: OpKind, span: Span) -> Value {
     Value::Ops(vec![OpInst { kind, span, def: None }])
 }
 
 pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], span: Span) -> Value {
     let n = callee.name.as_str();
+    if let Some(entry) = cx.block(n) {
+        return cx.instantiate(entry, callee, args, span);
+    }
+    match n {
+        "if" => return super::dataflow::if_call(cx, callee, args, span),
+        "concat" => return super::dataflow::concat_call(cx, args, span),
+        "motif" => return super::motifs::motif_call(cx, callee, args, span),
+        _ => {}
+    }
     let Some(sig) = SIGS.iter().find(|s| s.name == n) else { return unknown_call(cx, callee, args) };
     let vals: Vec<Value> = args.iter().map(|a| cx.eval(&a.value)).collect();
     let Some(a) = bind(cx, sig, args, vals, span, callee) else { return Value::Poison };
@@ -320,6 +354,8 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "WS" | "ER" | "BA" => generator(cx, n, &a, span),
         "graph" => explicit_graph(cx, &a, span),
         "round" | "floor" | "ceil" | "min" | "max" => math_call(cx, n, &a),
+        "residual" | "repeat" | "range" | "zero" | "shift" => super::dataflow::structure_call(cx, n, &a.0, span),
+        "normal" | "reduce" | "Genotype" | "cells" => super::cells::cells_call(cx, n, &a.0, span),
         _ => simple_call(cx, n, &a, span),
     }
 }
@@ -373,7 +409,8 @@ fn conv_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
             let (kh, kw, _) = need!(a.kernel(0));
             let stride = need!(int_in(cx, a.int(1), 1, KMAX, "stride", ST, 1));
             let multiplier = need!(int_in(cx, a.int(2), 1, KMAX, "multiplier", "the depth multiplier is a positive integer", 1));
-            op(OpKind::DwConv { kh, kw, stride, multiplier })
+            let dilation = need!(int_in(cx, a.int(3), 1, KMAX, "dilation", "dilation is a positive integer", 1));
+            op(OpKind::DwConv { kh, kw, stride, multiplier, dilation })
         }
     }
 }
@@ -388,7 +425,7 @@ fn pool_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
         let s = a.int(2).map_or(span, |x| x.1);
         return cx.err(Diagnostic::error(Code::Range, s, format!("pooling padding must be at most half the kernel ({max_pad}), found {padding}")).label("too much padding").help("pad at most kernel/2 pixels"));
     }
-    op(if n == "max_pool" { OpKind::MaxPool { kh, kw, stride, padding } } else { OpKind::AvgPool { kh, kw, stride, padding } })
+    op(if n == "max_pool" { OpKind::MaxPool { kh, kw, stride, padding } } else { OpKind::AvgPool { kh, kw, stride, padding, count_pad: a.bool(3).unwrap_or(true) } })
 }
 
 /// Ops without structure: bn, relu, identity, global_avg_pool, flatten, linear, dropout.

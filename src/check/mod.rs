@@ -2,8 +2,15 @@
 //! op and generator call. Produces an elaborated [`Network`] plus all diagnostics found.
 //! Shape checking happens during expansion, where shapes are known.
 
+mod blocks;
 mod builtins;
+mod dataflow;
+pub mod cells;
+pub mod motifs;
 pub mod value;
+
+pub(crate) use blocks::{STD_MODULES, std_modules};
+pub use motifs::print_motifs;
 
 pub use value::*;
 
@@ -67,6 +74,18 @@ struct Checker<'a> {
     back_uses: HashSet<Span>,
     /// Nesting of lazy top-level evaluations (bounded; see `force_global`).
     force_depth: usize,
+    /// Block definitions in scope (the file's and imported ones).
+    blocks: BTreeMap<String, blocks::BlockEntry<'a>>,
+    /// Blocks being instantiated, outermost first (recursion and depth checks).
+    block_stack: Vec<String>,
+    /// The dataflow of the block body being evaluated, if any.
+    flow: Option<Flow>,
+    /// Blocks whose bodies were checked for unused names already.
+    checked_blocks: HashSet<String>,
+    /// While a standard-library block is evaluated: the use in the user's file.
+    std_site: Option<Span>,
+    /// Standard-library modules imported so far.
+    imported: HashSet<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -98,6 +117,8 @@ impl<'a> Checker<'a> {
                     seen.insert(n.name.name.clone(), n.name.span);
                     networks.push(n);
                 }
+                Item::Block(b) => self.register_block(b, None),
+                Item::Import(m) => self.import(m),
                 Item::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
             }
         }
@@ -219,6 +240,24 @@ impl<'a> Checker<'a> {
                 }
                 v
             }
+        }
+    }
+
+    /// `import NAME`: the module's blocks become visible by their names.
+    fn import(&mut self, m: &Ident) {
+        let Some(defs) = blocks::std_module(&m.name) else {
+            let names = STD_MODULES.iter().map(|(n, _)| *n);
+            let h = suggest(&m.name, names.clone()).unwrap_or_else(|| format!("the standard library has: {}", names.collect::<Vec<_>>().join(", ")));
+            self.diags.push(Diagnostic::error(Code::UnknownName, m.span, format!("no standard-library module `{}`", m.name)).label("unknown module").help(h));
+            return;
+        };
+        let module = STD_MODULES.iter().find(|(n, _)| *n == m.name).map_or("", |(n, _)| *n);
+        self.imported.insert(m.name.clone());
+        for (_, def) in defs {
+            if self.blocks.get(&def.name.name).is_some_and(|e| e.module.is_none()) {
+                continue; // the file's own definition wins
+            }
+            self.register_block(def, Some(module));
         }
     }
 
@@ -374,15 +413,33 @@ impl<'a> Checker<'a> {
                     }
                     stage_names.insert(name.name.clone(), name.span);
                     let v = self.eval(value);
-                    match v {
-                        Value::Ops(ops) => stages.push(Stage { name: name.name.clone(), span: *span, ops }),
-                        Value::Poison => {}
-                        other => self.diags.push(
-                            Diagnostic::error(Code::Type, value.span, format!("a stage is a pipeline of ops, found {}", other.type_name()))
-                                .label("not an op pipeline")
-                                .help("e.g. `stage s = conv(3x3, 32) -> bn -> relu` or `stage s = random(WS(32, 4, 0.75), 64)`"),
-                        ),
+                    let (inputs, ops) = match v {
+                        Value::Ops(ops) => (Vec::new(), ops),
+                        Value::Piped { inputs, ops } => (inputs, ops),
+                        Value::Poison => continue,
+                        other => {
+                            self.diags.push(
+                                Diagnostic::error(Code::Type, value.span, format!("a stage is a pipeline of ops, found {}", other.type_name()))
+                                    .label("not an op pipeline")
+                                    .help("e.g. `stage s = conv(3x3, 32) -> bn -> relu`, `stage s = random(WS(32, 4, 0.75), 64)` or `stage s = [a, b] -> cells(...)`"),
+                            );
+                            continue;
+                        }
+                    };
+                    let fed = if inputs.is_empty() { 1 } else { inputs.len() };
+                    let want = pipeline_inputs(&ops);
+                    if fed != want && !(fed == 1 && want == 2 && matches!(ops.first().map(|o| &o.kind), Some(OpKind::Cells(_)))) {
+                        self.diags.push(
+                            Diagnostic::error(Code::BlockForm, value.span, format!("this pipeline starts with an op of {want} input{} but is fed {fed}", if want == 1 { "" } else { "s" }))
+                                .label("inputs do not match")
+                                .help("pipe a list of earlier stages into a multi-input op: `stage s = [a, b] -> op(...)`"),
+                        );
+                        continue;
                     }
+                    if !self.locals.contains_key(&name.name) {
+                        self.locals.insert(name.name.clone(), Binding { slot: Slot::Done(Value::StageOut(stages.len())), span: name.span, used: true, kind: BindKind::Let });
+                    }
+                    stages.push(Stage { name: name.name.clone(), span: *span, inputs, ops });
                 }
                 Stmt::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
             }
@@ -472,6 +529,9 @@ impl<'a> Checker<'a> {
                 if let Some(v) = self.lookup(id) {
                     return v;
                 }
+                if let Some(entry) = self.block(&id.name) {
+                    return self.instantiate(entry, id, &[], id.span);
+                }
                 builtins::name(self, id)
             }
             ExprKind::Chain { first, rest } => {
@@ -493,6 +553,29 @@ impl<'a> Checker<'a> {
         use Value::*;
         match (op, l, r) {
             (_, Poison, _) | (_, _, Poison) => Poison,
+            (BinOp::Then, l @ (Tensor(_) | StageOut(_) | Piped { .. } | List(_)), Ops(ops)) => self.pipe(l, ls, ops, span),
+            (BinOp::Add, Tensor(a), Tensor(b)) => self.flow_push(FlowNode::Add { inputs: vec![a, b], span }).unwrap_or(Poison),
+            (BinOp::Add, List(mut a), List(b)) => {
+                if a.len() + b.len() > crate::limits::MAX_REPEAT_OPS {
+                    return self.err(too_many(span));
+                }
+                a.extend(b);
+                List(a)
+            }
+            (BinOp::Mul, List(a), Int(n)) | (BinOp::Mul, Int(n), List(a)) => {
+                if n < 0 {
+                    return self.err(Diagnostic::error(Code::Range, span, format!("a list cannot be repeated {n} times")).label("negative count").help("repeat a list 0 or more times: `[x] * 4`"));
+                }
+                if (a.len() as u128) * (n as u128) > crate::limits::MAX_REPEAT_OPS as u128 {
+                    return self.err(too_many(span));
+                }
+                let mut out = Vec::with_capacity(a.len() * n as usize);
+                for _ in 0..n {
+                    out.extend(a.iter().cloned());
+                }
+                List(out)
+            }
+            (op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), l, r) => self.compare(op, l, ls, r, rs),
             (BinOp::Then, Ops(mut a), Ops(b)) => {
                 a.extend(b);
                 Ops(a)
@@ -518,7 +601,7 @@ impl<'a> Checker<'a> {
                     BinOp::Div | BinOp::Rem if b == 0 => return self.err(div_zero(rs)),
                     BinOp::Div => a.checked_div_euclid(b),
                     BinOp::Rem => a.checked_rem_euclid(b),
-                    BinOp::Then => None,
+                    _ => None,
                 };
                 match v {
                     Some(v) => Int(v),
@@ -545,6 +628,73 @@ impl<'a> Checker<'a> {
                     Diagnostic::error(Code::Type, bs, format!("`{}` needs numbers, found {}", op.symbol(), describe(&bad)))
                         .label(format!("{} here", bad.type_name()))
                         .help("arithmetic works on int and float values"),
+                )
+            }
+        }
+    }
+
+    /// `x -> ops` (inside a block), `stage -> ops` or `[a, b] -> ops` (between stages).
+    fn pipe(&mut self, l: Value, ls: Span, ops: Vec<OpInst>, span: Span) -> Value {
+        let items: Vec<(Value, Span)> = match l {
+            Value::Piped { inputs, ops: mut a } => {
+                a.extend(ops);
+                return Value::Piped { inputs, ops: a };
+            }
+            Value::List(items) => items,
+            other => vec![(other, ls)],
+        };
+        let stages: Option<Vec<usize>> = items.iter().map(|(v, _)| if let Value::StageOut(i) = v { Some(*i) } else { None }).collect();
+        if let Some(inputs) = stages.filter(|s| !s.is_empty()) {
+            return Value::Piped { inputs, ops };
+        }
+        let tensors: Option<Vec<TRef>> = items.iter().map(|(v, _)| if let Value::Tensor(t) = v { Some(*t) } else { None }).collect();
+        let Some(inputs) = tensors.filter(|t| !t.is_empty() && self.in_block()) else {
+            let bad = items.iter().find(|(v, _)| !matches!(v, Value::Tensor(_) | Value::StageOut(_))).map_or(ls, |x| x.1);
+            return self.err(
+                Diagnostic::error(Code::Type, bad, "only tensors (in a block) or stages (in a network) can be piped into ops")
+                    .label("not a tensor or stage")
+                    .help("e.g. `x -> conv(3x3, c)` in a block, or `[stem0, stem1] -> cells(...)` in a network"),
+            );
+        };
+        let want = pipeline_inputs(&ops);
+        if want != inputs.len() {
+            return self.err(
+                Diagnostic::error(Code::BlockForm, span, format!("`{}` takes {want} input{}, but {} {} piped into it", ops.first().and_then(|o| o.def.clone()).unwrap_or_else(|| "this op".into()), if want == 1 { "" } else { "s" }, inputs.len(), if inputs.len() == 1 { "is" } else { "are" }))
+                    .label("inputs do not match")
+                    .help(if want > 1 { "pipe a list of tensors: `[a, b] -> op(...)`" } else { "pipe one tensor; combine several first with `+` or `concat(...)`" }),
+            );
+        }
+        self.flow_push(FlowNode::Apply { inputs, ops }).unwrap_or(Value::Poison)
+    }
+
+    fn compare(&mut self, op: BinOp, l: Value, ls: Span, r: Value, rs: Span) -> Value {
+        use std::cmp::Ordering;
+        let ord = match (&l, &r) {
+            (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => as_f64(&l).partial_cmp(&as_f64(&r)),
+            _ => None,
+        };
+        let eq = match (&l, &r) {
+            (Value::Bool(a), Value::Bool(b)) => Some(a == b),
+            (Value::Str(a), Value::Str(b)) => Some(a == b),
+            _ => ord.map(|o| o == Ordering::Equal),
+        };
+        let res = match op {
+            BinOp::Eq => eq,
+            BinOp::Ne => eq.map(|e| !e),
+            BinOp::Lt => ord.map(|o| o == Ordering::Less),
+            BinOp::Le => ord.map(|o| o != Ordering::Greater),
+            BinOp::Gt => ord.map(|o| o == Ordering::Greater),
+            _ => ord.map(|o| o != Ordering::Less),
+        };
+        match res {
+            Some(b) => Value::Bool(b),
+            None => {
+                let (bad, bs) = if matches!(l, Value::Int(_) | Value::Float(_)) { (r, rs) } else { (l, ls) };
+                self.err(
+                    Diagnostic::error(Code::Type, bs, format!("`{}` compares numbers (or, for `==` and `!=`, bools and strings), found {}", op.symbol(), describe(&bad)))
+                        .label(format!("{} here", bad.type_name()))
+                        .help("compare values of one kind, e.g. `stride == 1`"),
                 )
             }
         }
@@ -653,17 +803,21 @@ fn names_in(e: &Expr) -> Vec<(String, Span)> {
     out
 }
 
-fn duplicate(id: &Ident, first: Span) -> Diagnostic {
+pub(super) fn duplicate(id: &Ident, first: Span) -> Diagnostic {
     Diagnostic::error(Code::Duplicate, id.span, format!("`{}` is defined more than once", id.name))
         .label("redefined here")
         .related(first, "first defined here")
         .help("rename one of them")
 }
 
-fn planned(what: &str, span: Span) -> Diagnostic {
+pub(super) fn planned(what: &str, span: Span) -> Diagnostic {
     Diagnostic::error(Code::Planned, span, format!("`{what}` is planned but not available in this version of nasc"))
         .label("planned construct")
         .help("see \"Planned constructs\" in the language reference (README.md)")
+}
+
+fn too_many(span: Span) -> Diagnostic {
+    Diagnostic::error(Code::TooLarge, span, format!("this makes more than {} items", crate::limits::MAX_REPEAT_OPS)).label("too many").help("see docs/limits.md")
 }
 
 fn overflow(span: Span) -> Diagnostic {

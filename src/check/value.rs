@@ -79,32 +79,95 @@ pub struct RandomOp {
 pub enum OpKind {
     Conv { kh: u32, kw: u32, out: Option<u32>, stride: u32, padding: Option<u32>, groups: u32, dilation: u32, bias: bool },
     SepConv { kh: u32, kw: u32, out: Option<u32>, stride: u32 },
-    DwConv { kh: u32, kw: u32, stride: u32, multiplier: u32 },
+    DwConv { kh: u32, kw: u32, stride: u32, multiplier: u32, dilation: u32 },
     BatchNorm,
     Relu,
     MaxPool { kh: u32, kw: u32, stride: Option<u32>, padding: u32 },
-    AvgPool { kh: u32, kw: u32, stride: Option<u32>, padding: u32 },
+    /// `count_pad`: whether padded pixels count in the average (PyTorch's
+    /// `count_include_pad`; DARTS and TF-slim exclude them).
+    AvgPool { kh: u32, kw: u32, stride: Option<u32>, padding: u32, count_pad: bool },
     GlobalAvgPool,
     Flatten,
     Linear { out: u32, bias: bool },
     Dropout { p: f64 },
     Identity,
+    /// Zeros of the input's shape, subsampled by `stride` (DARTS's `none` op).
+    Zero { stride: u32 },
+    /// Shifts a feature map up and left by one pixel, zero-filling the last row and column
+    /// (the second path of a factorised reduction).
+    Shift,
     Random(Box<RandomOp>),
+    /// An instance of a `block` definition: its evaluated dataflow body.
+    Block(std::sync::Arc<BlockInst>),
+    /// `residual(body, shortcut)`: body(x) + shortcut(x); `None` = automatic projection
+    /// (identity, or 1x1 conv + BN when the shape changes).
+    Residual { body: Vec<OpInst>, shortcut: Option<Vec<OpInst>> },
+    /// A stack of NASNet/DARTS cells (papers.md §2).
+    Cells(std::sync::Arc<super::cells::CellStack>),
+    /// A hierarchical motif (papers.md §3).
+    Motif(std::sync::Arc<super::motifs::Motif>),
 }
 
 impl OpKind {
     /// Whether a stage stride can be applied to this op (the first such op in a node takes it).
     pub fn takes_stride(&self) -> bool {
-        matches!(self, OpKind::Conv { .. } | OpKind::SepConv { .. } | OpKind::DwConv { .. } | OpKind::MaxPool { .. } | OpKind::AvgPool { .. })
+        matches!(self, OpKind::Conv { .. } | OpKind::SepConv { .. } | OpKind::DwConv { .. } | OpKind::MaxPool { .. } | OpKind::AvgPool { .. } | OpKind::Zero { .. })
     }
     pub fn with_stride(&self, s: u32) -> OpKind {
         let mut k = self.clone();
         match &mut k {
-            OpKind::Conv { stride, .. } | OpKind::SepConv { stride, .. } | OpKind::DwConv { stride, .. } => *stride = s,
+            OpKind::Conv { stride, .. } | OpKind::SepConv { stride, .. } | OpKind::DwConv { stride, .. } | OpKind::Zero { stride } => *stride = s,
             OpKind::MaxPool { stride, .. } | OpKind::AvgPool { stride, .. } => *stride = Some(s),
             _ => {}
         }
         k
+    }
+}
+
+/// A tensor of a dataflow body: inputs are `0..inputs`, flow node `k` is `inputs + k`.
+pub type TRef = u32;
+
+/// The evaluated body of a block: a small DAG over its tensor inputs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Flow {
+    pub inputs: usize,
+    pub nodes: Vec<FlowNode>,
+    pub output: TRef,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowNode {
+    /// A pipeline applied to its input(s): several inputs only when the first op is a
+    /// block or cell stack with that many inputs.
+    Apply { inputs: Vec<TRef>, ops: Vec<OpInst> },
+    /// Elementwise sum (`a + b`).
+    Add { inputs: Vec<TRef>, span: Span },
+    /// Channel concatenation (`concat(a, b, ...)`).
+    Concat { inputs: Vec<TRef>, span: Span },
+}
+
+/// One instantiation of a `block` definition with its arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockInst {
+    /// The definition's name (`module.name` for the standard library).
+    pub name: String,
+    /// The arguments as written back (`c=64, stride=2`), for IR names and codegen docs.
+    pub args: String,
+    pub flow: Flow,
+}
+
+impl BlockInst {
+    pub fn inputs(&self) -> usize {
+        self.flow.inputs
+    }
+}
+
+/// How many tensor inputs the first op of a pipeline takes.
+pub fn pipeline_inputs(ops: &[OpInst]) -> usize {
+    match ops.first().map(|o| &o.kind) {
+        Some(OpKind::Block(b)) => b.inputs(),
+        Some(OpKind::Cells(_)) => 2,
+        _ => 1,
     }
 }
 
@@ -130,6 +193,18 @@ pub enum Value {
     Path(Vec<(i64, Span)>),
     Gen(GenValue),
     Agg(Agg),
+    /// A tensor inside a block body.
+    Tensor(TRef),
+    /// The output of stage `i` of the network (a stage name used as a value).
+    StageOut(usize),
+    /// Stage outputs piped into a pipeline: `[stem0, stem1] -> cells(...)`.
+    Piped { inputs: Vec<usize>, ops: Vec<OpInst> },
+    /// A NASNet/DARTS genotype (normal and reduction cell).
+    Genotype(std::sync::Arc<super::cells::Genotype>),
+    /// `normal(C)` / `reduce(C)`: one position of a cell stack's layout.
+    CellSlot { reduction: bool, c: u32 },
+    /// A convention name (`darts`, `tf_slim`).
+    Convention(super::cells::Convention),
     /// The result of an expression that already produced a diagnostic.
     Poison,
 }
@@ -147,16 +222,24 @@ impl Value {
             Value::Path(_) => "path",
             Value::Gen(_) => "generator",
             Value::Agg(_) => "aggregation",
+            Value::Tensor(_) => "tensor",
+            Value::StageOut(_) => "stage output",
+            Value::Piped { .. } => "piped stage",
+            Value::Genotype(_) => "genotype",
+            Value::CellSlot { .. } => "cell slot",
+            Value::Convention(_) => "convention",
             Value::Poison => "<error>",
         }
     }
 }
 
-/// A named stage of the network: a pipeline of ops.
+/// A named stage of the network: a pipeline of ops applied to the outputs of earlier
+/// stages (`inputs`; empty = the previous stage, or the network input for the first).
 #[derive(Debug, Clone)]
 pub struct Stage {
     pub name: String,
     pub span: Span,
+    pub inputs: Vec<usize>,
     pub ops: Vec<OpInst>,
 }
 

@@ -1,47 +1,35 @@
-//! Expansion: the checked network (stages of ops, random-graph stages) becomes one DAG IR
-//! with an inferred shape and a source span on every node. Shape problems are reported
-//! here as diagnostics (rank, spatial size, channels, output size).
+//! Expansion: the checked network (stages of ops, random-graph stages, blocks, cells,
+//! motifs) becomes one DAG IR with an inferred shape, a source span and a scope on every
+//! node. Shape problems are reported here as diagnostics (rank, spatial size, channels,
+//! mismatched adds and concats, output size).
 
+mod cells;
+mod flow;
 pub mod generators;
+mod motifs;
+mod ops;
+mod random;
 
-use crate::check::{Agg, Network, OpInst, OpKind, RandomOp};
+use crate::check::{Network, OpInst, OpKind};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::{self, Edge, GraphInfo, Ir, Node, Op, Origin, Shape, StageInfo};
+use crate::ir::{self, Edge, Ir, Node, Op, Origin, Scope, ScopeKind, Shape, StageInfo};
 use crate::syntax::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 /// Expands the network. Returns the IR only if no error was found.
 pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
-    let mut x = Expander { g: DiGraph::new(), diags: Diagnostics::default(), input_shape: net.input, params: 0 };
+    let mut x = Expander { g: DiGraph::new(), diags: Diagnostics::default(), input_shape: net.input, params: 0, scopes: Vec::new() };
     let [c, h, w] = net.input;
     let input_shape = Shape::Map { c, h, w };
-    let input = x.g.add_node(Node { op: Op::Input, shape: input_shape, stage: 0, span: net.input_span, name: "input".into(), def: None, origin: Origin::default() });
+    let input = x.g.add_node(Node { op: Op::Input, shape: input_shape, stage: 0, span: net.input_span, name: "input".into(), def: None, origin: Origin::default(), scope: None });
+    let mut outs: Vec<Option<At>> = Vec::new();
     let mut cur = Some((input, input_shape));
     let mut stages = Vec::new();
     for (si, stage) in net.stages.iter().enumerate() {
-        let mut info = StageInfo { index: si, name: stage.name.clone(), span: stage.span, graphs: Vec::new() };
-        let mut ctx = Ctx { stage: si, prefix: stage.name.clone(), channels: None, origin: Origin::default() };
-        for (oi, op) in stage.ops.iter().enumerate() {
-            let Some(at) = cur else { break };
-            ctx.origin = Origin { op: oi as u32, gnode: None };
-            cur = match &op.kind {
-                OpKind::Random(r) => {
-                    let seed = r.graph.seed.unwrap_or_else(|| generators::derive_seed(net.seed, si, oi));
-                    ctx.prefix = if stage.ops.iter().filter(|o| matches!(o.kind, OpKind::Random(_))).count() > 1 {
-                        format!("{}.g{oi}", stage.name)
-                    } else {
-                        stage.name.clone()
-                    };
-                    let r = x.random(&ctx, r, op.span, seed, at, &mut info);
-                    ctx.prefix = stage.name.clone();
-                    r
-                }
-                _ => {
-                    ctx.prefix = format!("{}.{oi}", stage.name);
-                    x.apply(&ctx, op, at)
-                }
-            };
-        }
+        let mut info = StageInfo { index: si, name: stage.name.clone(), span: stage.span, inputs: stage.inputs.clone(), graphs: Vec::new() };
+        let fed: Option<Vec<At>> = if stage.inputs.is_empty() { cur.map(|c| vec![c]) } else { stage.inputs.iter().map(|&i| outs.get(i).copied().flatten()).collect() };
+        cur = fed.and_then(|fed| x.stage(net, si, stage, fed, &mut info));
+        outs.push(cur);
         stages.push(info);
     }
     let mut ir = None;
@@ -60,8 +48,9 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
                     .help(help),
             );
         } else if !x.diags.has_errors() {
-            let output = x.g.add_node(Node { op: Op::Output, shape, stage: net.stages.len().saturating_sub(1), span: net.classes_span, name: "output".into(), def: None, origin: Origin::default() });
+            let output = x.g.add_node(Node { op: Op::Output, shape, stage: net.stages.len().saturating_sub(1), span: net.classes_span, name: "output".into(), def: None, origin: Origin::default(), scope: None });
             x.g.add_edge(last, output, Edge { port: 0 });
+            let (graph, input, output) = prune(x.g, input, output);
             ir = Some(Ir {
                 network: net.name.clone(),
                 seed: net.seed,
@@ -69,13 +58,49 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
                 classes: net.classes,
                 params: net.params.iter().map(|(k, v)| (k.clone(), value_text(v))).collect(),
                 stages,
-                graph: x.g,
+                scopes: x.scopes,
+                graph,
                 input,
                 output,
             });
         }
     }
     (ir, x.diags)
+}
+
+/// Keeps the nodes that reach the output (a cell state or block value nothing reads is not
+/// built), preserving index order, which is topological.
+fn prune(g: DiGraph<Node, Edge>, input: NodeIndex, output: NodeIndex) -> (DiGraph<Node, Edge>, NodeIndex, NodeIndex) {
+    use petgraph::Direction;
+    let n = g.node_count();
+    let mut live = vec![false; n];
+    live[output.index()] = true;
+    live[input.index()] = true;
+    for i in (0..n).rev() {
+        if live[i] {
+            for p in g.neighbors_directed(NodeIndex::new(i), Direction::Incoming) {
+                live[p.index()] = true;
+            }
+        }
+    }
+    if live.iter().all(|&l| l) {
+        return (g, input, output);
+    }
+    let mut map = vec![None; n];
+    let mut out: DiGraph<Node, Edge> = DiGraph::with_capacity(n, g.edge_count());
+    let (nodes, edges) = g.into_nodes_edges();
+    for (i, node) in nodes.into_iter().enumerate() {
+        if live[i] {
+            map[i] = Some(out.add_node(node.weight));
+        }
+    }
+    for e in edges {
+        if let (Some(a), Some(b)) = (map[e.source().index()], map[e.target().index()]) {
+            out.add_edge(a, b, e.weight);
+        }
+    }
+    let remap = |x: NodeIndex| map[x.index()].unwrap_or(x);
+    (out, remap(input), remap(output))
 }
 
 fn value_text(v: &crate::check::Value) -> String {
@@ -86,12 +111,22 @@ fn value_text(v: &crate::check::Value) -> String {
     }
 }
 
+#[derive(Clone)]
 struct Ctx {
     stage: usize,
     prefix: String,
     /// Output channels for convs that do not name them (inside a random-graph node).
     channels: Option<u32>,
     origin: Origin,
+    /// The innermost block, cell or motif instance being expanded.
+    scope: Option<u32>,
+}
+
+impl Ctx {
+    /// The context of a part `name` of this one (same stage and scope).
+    fn sub(&self, name: impl std::fmt::Display) -> Ctx {
+        Ctx { prefix: format!("{}.{name}", self.prefix), ..self.clone() }
+    }
 }
 
 struct Expander {
@@ -100,6 +135,7 @@ struct Expander {
     input_shape: [u32; 3],
     /// Learnable parameters so far (bounded by `limits::MAX_PARAMS`).
     params: u64,
+    scopes: Vec<Scope>,
 }
 
 type At = (NodeIndex, Shape);
@@ -122,7 +158,7 @@ impl Expander {
                     self.diags.push(d);
                     return None;
                 }
-                let n = self.g.add_node(Node { op, shape, stage: ctx.stage, span, name, def, origin: ctx.origin });
+                let n = self.g.add_node(Node { op, shape, stage: ctx.stage, span, name, def, origin: ctx.origin, scope: ctx.scope });
                 for (port, &i) in inputs.iter().enumerate() {
                     self.g.add_edge(i, n, Edge { port: port as u32 });
                 }
@@ -159,202 +195,60 @@ impl Expander {
         None
     }
 
-    fn need_map(&mut self, op: &OpInst, shape: Shape, name: &str) -> Option<(u32, u32, u32)> {
-        match shape {
-            Shape::Map { c, h, w } => Some((c, h, w)),
-            Shape::Vec { .. } => {
-                self.diags.push(
-                    Diagnostic::error(Code::Rank, op.span, format!("`{name}` needs a feature map [C, H, W], but its input is a vector {shape}"))
-                        .label("applied to a flattened tensor")
-                        .help("spatial ops must come before global_avg_pool / flatten"),
-                );
-                None
-            }
-        }
+    /// Opens a scope (an instance of a block, cell, stack or motif) inside `ctx`'s.
+    fn open_scope(&mut self, ctx: &Ctx, kind: ScopeKind, def: &str, args: &str) -> Ctx {
+        self.scopes.push(Scope { kind, def: def.to_string(), name: ctx.prefix.clone(), args: args.to_string(), parent: ctx.scope, stage: ctx.stage });
+        Ctx { scope: Some(self.scopes.len() as u32 - 1), ..ctx.clone() }
     }
 
-    /// Output size of a sliding window (kernel `w.k`, stride, padding, dilation) over `hw`.
-    fn out_size(&mut self, op: &OpInst, name: &str, hw: (u32, u32), w: Window) -> Option<(u32, u32)> {
-        let Window { k, stride, pad, dil } = w;
-        let f = |x: u32, k: u32, p: u32| (x as i64 + 2 * p as i64 - dil as i64 * (k as i64 - 1) - 1).div_euclid(stride as i64) + 1;
-        let (h, w) = (f(hw.0, k.0, pad.0), f(hw.1, k.1, pad.1));
-        if h < 1 || w < 1 {
-            self.diags.push(
-                Diagnostic::error(Code::SpatialTooSmall, op.span, format!("`{name}` shrinks the {}x{} feature map below 1x1", hw.0, hw.1))
-                    .label(format!("kernel {}x{}, stride {stride} on a {}x{} input", k.0, k.1, hw.0, hw.1))
-                    .help("use fewer stride-2 stages, a smaller kernel, padding, or a larger input"),
-            );
-            return None;
-        }
-        Some((h as u32, w as u32))
-    }
-
-    fn groups_ok(&mut self, op: &OpInst, cin: u32, cout: u32, groups: u32) -> bool {
-        if !cin.is_multiple_of(groups) || !cout.is_multiple_of(groups) {
-            self.diags.push(
-                Diagnostic::error(Code::Channels, op.span, format!("groups = {groups} must divide both the input channels ({cin}) and the output channels ({cout})"))
-                    .label("channels not divisible by groups")
-                    .help("choose a group count that divides both channel counts"),
-            );
-            return false;
-        }
-        true
-    }
-
-    /// Applies one non-random op (some ops lower to two IR nodes).
-    fn apply(&mut self, ctx: &Ctx, op: &OpInst, at: At) -> Option<At> {
-        let (src, shape) = at;
-        let def = op.def.clone();
-        let p = &ctx.prefix;
-        let mk = |s: &str| format!("{p}.{s}");
-        match &op.kind {
-            OpKind::Conv { kh, kw, out, stride, padding, groups, dilation, bias } => {
-                let (c, h, w) = self.need_map(op, shape, "conv")?;
-                let cout = out.or(ctx.channels).unwrap_or(c);
-                let pad = padding.map_or((dilation * (kh - 1) / 2, dilation * (kw - 1) / 2), |p| (p, p));
-                self.out_size(op, "conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: *dilation })?;
-                if !self.groups_ok(op, c, cout, *groups) {
-                    return None;
+    /// One stage: its pipeline applied to the stage's input(s), random graphs included.
+    fn stage(&mut self, net: &Network, si: usize, stage: &crate::check::Stage, fed: Vec<At>, info: &mut StageInfo) -> Option<At> {
+        let mut ctx = Ctx { stage: si, prefix: stage.name.clone(), channels: None, origin: Origin::default(), scope: None };
+        let randoms = stage.ops.iter().filter(|o| matches!(o.kind, OpKind::Random(_))).count();
+        let mut cur = fed;
+        for (oi, op) in stage.ops.iter().enumerate() {
+            ctx.origin = Origin { op: oi as u32, gnode: None };
+            let at = match &op.kind {
+                OpKind::Random(r) => {
+                    let seed = r.graph.seed.unwrap_or_else(|| generators::derive_seed(net.seed, si, oi));
+                    ctx.prefix = if randoms > 1 { format!("{}.g{oi}", stage.name) } else { stage.name.clone() };
+                    let first = *cur.first()?;
+                    self.random(&ctx, r, op.span, seed, first, info)
                 }
-                let ir = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: *groups, dilation: *dilation, bias: *bias };
-                self.node(ctx, ir, &[src], op.span, mk("conv"), def)
-            }
-            OpKind::SepConv { kh, kw, out, stride } => {
-                let (c, h, w) = self.need_map(op, shape, "sep_conv")?;
-                let cout = out.or(ctx.channels).unwrap_or(c);
-                let pad = ((kh - 1) / 2, (kw - 1) / 2);
-                self.out_size(op, "sep_conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: 1 })?;
-                let dw = Op::Conv2d { in_channels: c, out_channels: c, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: c, dilation: 1, bias: false };
-                let a = self.node(ctx, dw, &[src], op.span, mk("sep_conv.dw"), def.clone())?;
-                let pw = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false };
-                self.node(ctx, pw, &[a.0], op.span, mk("sep_conv.pw"), def)
-            }
-            OpKind::DwConv { kh, kw, stride, multiplier } => {
-                let (c, h, w) = self.need_map(op, shape, "dw_conv")?;
-                let pad = ((kh - 1) / 2, (kw - 1) / 2);
-                self.out_size(op, "dw_conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: 1 })?;
-                let Some(cout) = c.checked_mul(*multiplier) else {
-                    self.diags.push(Diagnostic::error(Code::Overflow, op.span, "channel count overflows").label("too many channels").help("use a smaller multiplier"));
-                    return None;
-                };
-                let ir = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: c, dilation: 1, bias: false };
-                self.node(ctx, ir, &[src], op.span, mk("dw_conv"), def)
-            }
-            OpKind::BatchNorm => {
-                let (c, _, _) = self.need_map(op, shape, "bn")?;
-                self.node(ctx, Op::BatchNorm { channels: c }, &[src], op.span, mk("bn"), def)
-            }
-            OpKind::Relu => self.node(ctx, Op::Relu, &[src], op.span, mk("relu"), def),
-            OpKind::Identity => self.node(ctx, Op::Identity, &[src], op.span, mk("identity"), def),
-            OpKind::Dropout { p } => self.node(ctx, Op::Dropout { p: *p }, &[src], op.span, mk("dropout"), def),
-            OpKind::MaxPool { kh, kw, stride, padding } | OpKind::AvgPool { kh, kw, stride, padding } => {
-                let is_max = matches!(op.kind, OpKind::MaxPool { .. });
-                let name = if is_max { "max_pool" } else { "avg_pool" };
-                let (_, h, w) = self.need_map(op, shape, name)?;
-                let s = stride.unwrap_or(*kh.max(kw));
-                self.out_size(op, name, (h, w), Window { k: (*kh, *kw), stride: s, pad: (*padding, *padding), dil: 1 })?;
-                let ir = if is_max {
-                    Op::MaxPool2d { kernel: [*kh, *kw], stride: s, padding: *padding }
-                } else {
-                    Op::AvgPool2d { kernel: [*kh, *kw], stride: s, padding: *padding }
-                };
-                self.node(ctx, ir, &[src], op.span, mk(name), def)
-            }
-            OpKind::GlobalAvgPool => {
-                self.need_map(op, shape, "global_avg_pool")?;
-                self.node(ctx, Op::GlobalAvgPool, &[src], op.span, mk("global_avg_pool"), def)
-            }
-            OpKind::Flatten => self.node(ctx, Op::Flatten, &[src], op.span, mk("flatten"), def),
-            OpKind::Linear { out, bias } => match shape {
-                Shape::Vec { c } => self.node(ctx, Op::Linear { in_features: c, out_features: *out, bias: *bias }, &[src], op.span, mk("linear"), def),
-                Shape::Map { .. } => {
-                    self.diags.push(
-                        Diagnostic::error(Code::Rank, op.span, format!("`linear` needs a vector, but its input is a feature map {shape}"))
-                            .label("applied to a 4-D tensor (batch, C, H, W)")
-                            .help("insert `global_avg_pool` (or `flatten`) before `linear`"),
-                    );
-                    None
-                }
-            },
-            OpKind::Random(_) => {
-                self.diags.push(Diagnostic::error(Code::Type, op.span, "a random graph cannot appear here").label("nested random graph").help("random graphs are stage-level ops"));
-                None
-            }
-        }
-    }
-
-    fn random(&mut self, ctx: &Ctx, r: &RandomOp, span: Span, seed: u64, at: At, info: &mut StageInfo) -> Option<At> {
-        let (src, shape) = at;
-        if let Shape::Vec { .. } = shape {
-            self.diags.push(
-                Diagnostic::error(Code::Rank, span, format!("a random-graph stage needs a feature map, but its input is a vector {shape}"))
-                    .label("applied to a flattened tensor")
-                    .help("random-graph stages must come before global_avg_pool / flatten"),
-            );
-            return None;
-        }
-        let dag = generators::generate(&r.graph.generator, seed);
-        info.graphs.push(GraphInfo { generator: r.graph.generator.clone(), seed, nodes: dag.n, edges: dag.edges.len(), aggregation: r.agg });
-        let preds = dag.preds();
-        let outdeg = dag.out_degree();
-        let node_ctx = |g: Option<u32>| Ctx { stage: ctx.stage, prefix: String::new(), channels: Some(r.channels), origin: Origin { op: ctx.origin.op, gnode: g } };
-        let stride_at = r.node.iter().position(|o| o.kind.takes_stride());
-        let mut outs: Vec<Option<At>> = Vec::with_capacity(dag.n);
-        let mut expected: Option<Shape> = None;
-        for (i, node_preds) in preds.iter().enumerate() {
-            let base = format!("{}.n{i}", ctx.prefix);
-            // Aggregation over in-edges; nodes without predecessors read the stage input.
-            let (mut cur, fed_by_input) = match node_preds.as_slice() {
-                [] => ((src, shape), true),
-                [one] => (outs[*one]?, false),
-                many => {
-                    let ins: Vec<NodeIndex> = many.iter().map(|&p| outs[p].map(|x| x.0)).collect::<Option<_>>()?;
-                    let op = match r.agg {
-                        Agg::WeightedSum => Op::WeightedSum { inputs: ins.len() as u32 },
-                        Agg::Sum => Op::Add,
-                        Agg::Mean => Op::Mean,
-                        Agg::Concat => Op::Concat,
-                    };
-                    (self.node(&node_ctx(Some(i as u32)), op, &ins, span, format!("{base}.agg"), None)?, false)
+                _ => {
+                    ctx.prefix = format!("{}.{oi}", stage.name);
+                    self.apply_multi(&ctx, op, cur)
                 }
             };
-            for (k, op) in r.node.iter().enumerate() {
-                let stride = if fed_by_input && Some(k) == stride_at { r.stride } else { 1 };
-                let inst = if stride != 1 || op.kind.takes_stride() { OpInst { kind: op.kind.with_stride(stride), ..op.clone() } } else { op.clone() };
-                let c = Ctx { stage: ctx.stage, prefix: format!("{base}.{k}"), channels: Some(r.channels), origin: Origin { op: ctx.origin.op, gnode: Some(i as u32) } };
-                cur = self.apply(&c, &inst, cur)?;
-            }
-            match expected {
-                None => expected = Some(cur.1),
-                Some(e) if e != cur.1 => {
-                    let node_span = r.node.first().map_or(span, |o| o.span.join(r.node.last().map_or(o.span, |l| l.span)));
-                    self.diags.push(
-                        Diagnostic::error(Code::Channels, node_span, format!("graph node {i} outputs {} but earlier nodes output {e}", cur.1))
-                            .label("node op")
-                            .related(span, "in this random-graph stage")
-                            .help(format!("a node op must map its input to the stage's {} channels and keep the resolution (except for the stride on input nodes)", r.channels)),
-                    );
-                    return None;
-                }
-                Some(_) => {}
-            }
-            if cur.1.channels() != r.channels {
-                let node_span = r.node.first().map_or(span, |o| o.span.join(r.node.last().map_or(o.span, |l| l.span)));
-                self.diags.push(
-                    Diagnostic::error(Code::Channels, node_span, format!("the node op outputs {} channels, but the stage has {}", cur.1.channels(), r.channels))
-                        .label("node op")
-                        .related(span, "stage declared here")
-                        .help("include a conv or sep_conv in the node op: it maps the input to the stage's channel count"),
-                );
-                return None;
-            }
-            outs.push(Some(cur));
+            cur = vec![at?];
         }
-        // Output node: mean of all sinks (a single sink is used directly).
-        let sinks: Vec<NodeIndex> = (0..dag.n).filter(|&i| outdeg[i] == 0).filter_map(|i| outs[i].map(|x| x.0)).collect();
-        match sinks.as_slice() {
-            [one] => Some((*one, self.g[*one].shape)),
-            many => self.node(&node_ctx(None), Op::Mean, many, span, format!("{}.out", ctx.prefix), None),
+        cur.first().copied()
+    }
+
+    /// A pipeline applied to its inputs (several only for a multi-input first op); op `k`
+    /// gets the prefix `ctx.prefix.k`.
+    fn pipeline(&mut self, ctx: &Ctx, ops: &[OpInst], inputs: Vec<At>) -> Option<At> {
+        let mut cur = inputs;
+        for (k, op) in ops.iter().enumerate() {
+            let at = self.apply_multi(&ctx.sub(k), op, cur)?;
+            cur = vec![at];
+        }
+        cur.first().copied()
+    }
+
+    /// One op applied to one or more inputs.
+    fn apply_multi(&mut self, ctx: &Ctx, op: &OpInst, inputs: Vec<At>) -> Option<At> {
+        match &op.kind {
+            OpKind::Block(b) => self.block(ctx, b, op, inputs),
+            OpKind::Cells(c) => self.cells(ctx, c, op, inputs),
+            _ => {
+                let [at] = inputs.as_slice() else { return None };
+                match &op.kind {
+                    OpKind::Residual { body, shortcut } => self.residual(ctx, body, shortcut.as_deref(), op, *at),
+                    OpKind::Motif(m) => self.motif(ctx, m, op, *at),
+                    _ => self.apply(ctx, op, *at),
+                }
+            }
         }
     }
 }

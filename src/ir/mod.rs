@@ -66,12 +66,17 @@ pub enum Op {
     BatchNorm { channels: u32 },
     Relu,
     MaxPool2d { kernel: [u32; 2], stride: u32, padding: u32 },
-    AvgPool2d { kernel: [u32; 2], stride: u32, padding: u32 },
+    /// `count_include_pad`: whether padded pixels count in the average.
+    AvgPool2d { kernel: [u32; 2], stride: u32, padding: u32, count_include_pad: bool },
     GlobalAvgPool,
     Flatten,
     Linear { in_features: u32, out_features: u32, bias: bool },
     Dropout { p: f64 },
     Identity,
+    /// Zeros shaped like the input subsampled by `stride` (DARTS's `none`).
+    Zero { stride: u32 },
+    /// out[y][x] = in[y + 1][x + 1], zero past the edge (factorised reduction's second path).
+    Shift,
     /// Elementwise sum of all inputs.
     Add,
     /// Elementwise mean of all inputs (RandWire's output node).
@@ -97,6 +102,8 @@ impl Op {
             Op::Linear { .. } => "linear",
             Op::Dropout { .. } => "dropout",
             Op::Identity => "identity",
+            Op::Zero { .. } => "zero",
+            Op::Shift => "shift",
             Op::Add => "add",
             Op::Mean => "mean",
             Op::Concat => "concat",
@@ -163,6 +170,41 @@ pub struct Node {
     /// Where in its stage the node came from (used by code generation to group nodes).
     #[serde(skip)]
     pub origin: Origin,
+    /// The innermost block, cell or motif instance the node belongs to (index into
+    /// [`Ir::scopes`]); `None` directly in its stage.
+    pub scope: Option<u32>,
+}
+
+/// What kind of construct a scope is an instance of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    /// A `block` definition.
+    Block,
+    /// `residual(...)`.
+    Residual,
+    /// A stack of NASNet/DARTS cells.
+    Stack,
+    /// One cell of a stack.
+    Cell,
+    /// A hierarchical motif.
+    Motif,
+}
+
+/// One instance of a block, cell, stack or motif: nodes point at their innermost scope,
+/// scopes at their parent, so the IR keeps the spec's hierarchy (DOT clusters, per-cell
+/// statistics, one generated type per definition).
+#[derive(Debug, Clone, Serialize)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    /// The definition: block name, `normal`/`reduce` for cells, the motif's name.
+    pub def: String,
+    /// The instance's path-like name, e.g. `cells.c3`.
+    pub name: String,
+    /// Arguments of a block instance as written back (`C=36, stride=2`).
+    pub args: String,
+    pub parent: Option<u32>,
+    pub stage: usize,
 }
 
 /// Position of a node's source within its stage: the op of the stage's pipeline and, for
@@ -202,6 +244,8 @@ pub struct StageInfo {
     pub index: usize,
     pub name: String,
     pub span: Span,
+    /// Stages whose outputs feed this one (empty: the previous stage, or the input).
+    pub inputs: Vec<usize>,
     /// Random-graph stages (one per `random(...)` in the stage).
     pub graphs: Vec<GraphInfo>,
 }
@@ -214,6 +258,7 @@ pub struct Ir {
     pub classes: u32,
     pub params: Vec<(String, String)>,
     pub stages: Vec<StageInfo>,
+    pub scopes: Vec<Scope>,
     pub graph: DiGraph<Node, Edge>,
     pub input: NodeIndex,
     pub output: NodeIndex,

@@ -111,9 +111,20 @@ pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, Str
             }
             s
         }
-        Op::MaxPool2d { kernel, stride, padding } | Op::AvgPool2d { kernel, stride, padding } => {
+        Op::MaxPool2d { kernel, stride, padding } | Op::AvgPool2d { kernel, stride, padding, .. } => {
             let (c, h, w) = map(&one()?)?;
             Shape::Map { c, h: spatial(h, kernel[0], stride, padding, 1)?, w: spatial(w, kernel[1], stride, padding, 1)? }
+        }
+        Op::Zero { stride } => {
+            let (c, h, w) = map(&one()?)?;
+            if stride == 0 {
+                return Err("zero with stride 0".into());
+            }
+            Shape::Map { c, h: (h - 1) / stride + 1, w: (w - 1) / stride + 1 }
+        }
+        Op::Shift => {
+            map(&one()?)?;
+            one()?
         }
         Op::GlobalAvgPool => Shape::Vec { c: map(&one()?)?.0 },
         Op::Flatten => Shape::Vec { c: u32::try_from(one()?.numel()).map_err(|_| "flatten too large".to_string())? },

@@ -47,7 +47,27 @@ pub struct File {
 pub enum Item {
     Network(Network),
     Let(LetDef),
-    /// A planned construct (`cell`, `motif`, `search`, `import`): parsed, then reported.
+    Block(BlockDef),
+    /// `import NAME`: a standard-library module.
+    Import(Ident),
+    /// A planned construct (`search`): parsed, then reported.
+    Reserved { keyword: Ident, name: Ident, span: Span },
+}
+
+/// `block NAME(params) { input x, y  let z = ...  output expr }`.
+#[derive(Debug, Clone)]
+pub struct BlockDef {
+    pub name: Ident,
+    pub params: Vec<Param>,
+    pub stmts: Vec<BlockStmt>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum BlockStmt {
+    Input { names: Vec<Ident>, span: Span },
+    Let(LetDef),
+    Output { value: Expr, span: Span },
     Reserved { keyword: Ident, name: Ident, span: Span },
 }
 
@@ -87,6 +107,12 @@ pub enum Stmt {
 pub enum BinOp {
     /// `a -> b`: sequential composition (a pipeline, or a path in an explicit graph).
     Then,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
     Add,
     Sub,
     Mul,
@@ -95,17 +121,26 @@ pub enum BinOp {
 }
 
 impl BinOp {
-    /// Binding strength: `->` 1, `+ -` 2, `* / %` 3 (unary minus binds tighter still).
+    /// Binding strength: `->` 1, comparisons 2, `+ -` 3, `* / %` 4 (unary minus binds
+    /// tighter still).
     pub fn precedence(self) -> u8 {
         match self {
             BinOp::Then => 1,
-            BinOp::Add | BinOp::Sub => 2,
-            BinOp::Mul | BinOp::Div | BinOp::Rem => 3,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 2,
+            BinOp::Add | BinOp::Sub => 3,
+            BinOp::Mul | BinOp::Div | BinOp::Rem => 4,
         }
     }
+    pub const LEVELS: [u8; 4] = [4, 3, 2, 1];
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Then => "->",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
             BinOp::Add => "+",
             BinOp::Sub => "-",
             BinOp::Mul => "*",

@@ -35,6 +35,13 @@ pub fn parse(source: &str) -> Result<File, Diagnostic> {
         match p.as_rule() {
             Rule::network => items.push(Item::Network(network(p)?)),
             Rule::let_def => items.push(Item::Let(let_def(p)?)),
+            Rule::block_def => items.push(Item::Block(block_def(p)?)),
+            Rule::import_item => {
+                let s = span(&p);
+                let mut it = p.into_inner();
+                let _kw = next(&mut it, s)?;
+                items.push(Item::Import(ident(next(&mut it, s)?)));
+            }
             Rule::reserved_item => {
                 let (keyword, name, span) = reserved(p);
                 items.push(Item::Reserved { keyword, name, span })
@@ -67,16 +74,7 @@ fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
     let mut stmts = Vec::new();
     for q in it {
         match q.as_rule() {
-            Rule::param_list => {
-                for pp in q.into_inner() {
-                    let pspan = span(&pp);
-                    let mut pi = pp.into_inner();
-                    let name = ident(next(&mut pi, pspan)?);
-                    let ty = ident(next(&mut pi, pspan)?);
-                    let default = pi.next().map(expr).transpose()?;
-                    params.push(Param { name, ty, default, span: pspan });
-                }
-            }
+            Rule::param_list => params = param_list(q)?,
             Rule::input_stmt | Rule::classes_stmt => {
                 let s = span(&q);
                 let rule = q.as_rule();
@@ -107,6 +105,51 @@ fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
         }
     }
     Ok(Network { name, params, stmts, span: whole })
+}
+
+fn param_list(q: Pair<Rule>) -> Result<Vec<Param>, Diagnostic> {
+    let mut params = Vec::new();
+    for pp in q.into_inner() {
+        let pspan = span(&pp);
+        let mut pi = pp.into_inner();
+        let name = ident(next(&mut pi, pspan)?);
+        let ty = ident(next(&mut pi, pspan)?);
+        let default = pi.next().map(expr).transpose()?;
+        params.push(Param { name, ty, default, span: pspan });
+    }
+    Ok(params)
+}
+
+fn block_def(p: Pair<Rule>) -> Result<BlockDef, Diagnostic> {
+    let whole = span(&p);
+    let mut it = p.into_inner();
+    let _kw = next(&mut it, whole)?;
+    let name = ident(next(&mut it, whole)?);
+    let mut params = Vec::new();
+    let mut stmts = Vec::new();
+    for q in it {
+        let s = span(&q);
+        match q.as_rule() {
+            Rule::param_list => params = param_list(q)?,
+            Rule::block_input => {
+                let names = q.into_inner().filter(|x| x.as_rule() == Rule::ident).map(ident).collect();
+                stmts.push(BlockStmt::Input { names, span: s });
+            }
+            Rule::block_output => {
+                let mut qi = q.into_inner();
+                let kw = span(&next(&mut qi, s)?);
+                let value = expr(next(&mut qi, s)?)?;
+                stmts.push(BlockStmt::Output { span: kw.join(value.span), value });
+            }
+            Rule::let_def => stmts.push(BlockStmt::Let(let_def(q)?)),
+            Rule::reserved_item => {
+                let (keyword, name, span) = reserved(q);
+                stmts.push(BlockStmt::Reserved { keyword, name, span });
+            }
+            _ => {}
+        }
+    }
+    Ok(BlockDef { name, params, stmts, span: whole })
 }
 
 fn reserved(p: Pair<Rule>) -> (Ident, Ident, Span) {
@@ -155,9 +198,15 @@ fn lower_expr(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
                 }
                 negs.push(span(&q));
             }
-            Rule::arrow | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => {
+            Rule::arrow | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => {
                 let op = match q.as_rule() {
                     Rule::arrow => BinOp::Then,
+                    Rule::eq => BinOp::Eq,
+                    Rule::ne => BinOp::Ne,
+                    Rule::lt => BinOp::Lt,
+                    Rule::le => BinOp::Le,
+                    Rule::gt => BinOp::Gt,
+                    Rule::ge => BinOp::Ge,
                     Rule::add => BinOp::Add,
                     Rule::sub => BinOp::Sub,
                     Rule::mul => BinOp::Mul,
@@ -183,7 +232,7 @@ fn lower_expr(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
     if operands.len() != ops.len() + 1 {
         return Err(Diagnostic::error(Code::Syntax, whole, "incomplete expression").label("here"));
     }
-    for level in [3u8, 2, 1] {
+    for level in BinOp::LEVELS {
         let mut it = operands.into_iter();
         let Some(first) = it.next() else {
             return Err(Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"));
@@ -250,11 +299,25 @@ fn primary(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
             };
             ExprKind::Kernel(parse(h)?, parse(w)?)
         }
-        Rule::string => ExprKind::Str(text.trim_matches('"').to_string()),
+        Rule::string => ExprKind::Str(text.get(1..text.len().saturating_sub(1)).unwrap_or("").to_string()),
         Rule::ident => ExprKind::Name(ident(p)),
         Rule::paren => {
-            let inner = p.into_inner().next().ok_or_else(|| Diagnostic::error(Code::Syntax, s, "empty parentheses"))?;
-            return lower_expr(inner).map(|(e, d)| (Expr { span: s, ..e }, d));
+            let mut items = Vec::new();
+            let mut tuple = false;
+            for q in p.into_inner() {
+                if q.as_rule() == Rule::comma {
+                    tuple = true;
+                    continue;
+                }
+                let (e, d) = lower_expr(q)?;
+                depth = depth.max(d + 1);
+                items.push(e);
+            }
+            if !tuple && items.len() == 1 {
+                let e = items.pop().ok_or_else(|| Diagnostic::error(Code::Syntax, s, "empty parentheses"))?;
+                return Ok((Expr { span: s, ..e }, depth - 1));
+            }
+            ExprKind::List(items)
         }
         Rule::list => {
             let mut items = Vec::new();
@@ -306,7 +369,11 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::param_list => "a parameter list",
         Rule::param => "a parameter",
         Rule::expr | Rule::primary | Rule::neg => "an expression",
-        Rule::arrow | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
+        Rule::arrow | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
+        Rule::block_def | Rule::kw_block => "`block`",
+        Rule::import_item | Rule::kw_import => "`import`",
+        Rule::block_input => "`input`",
+        Rule::block_output | Rule::kw_output => "`output`",
         Rule::ident => "a name",
         Rule::int => "an integer",
         Rule::float => "a number",
@@ -361,7 +428,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> Diagnostic {
         format!("expected {}", join_or(&expected))
     };
     let mut d = Diagnostic::error(Code::Syntax, Span::new(start, end), what).label(label);
-    let reserved = ["network", "let", "stage", "cell", "motif", "search", "import"];
+    let reserved = ["network", "let", "stage", "block", "search", "import"];
     d = match found {
         Some(t) if reserved.contains(&t) => d.help(format!("`{t}` is a reserved word; choose another name")),
         _ => d.help("see the language reference in README.md"),

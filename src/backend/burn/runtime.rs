@@ -37,6 +37,9 @@ pub enum Kind {
     Mean,
     Concat,
     WeightedSum,
+    /// Zeros of the input's shape subsampled by the stride.
+    Zero(usize),
+    Shift,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +112,15 @@ impl Act {
     }
 }
 
+/// out[y][x] = in[y + 1][x + 1], zero past the bottom and right edges.
+pub fn shift(t: Tensor<4>) -> Tensor<4> {
+    let [b, c, h, w] = t.dims();
+    if h < 2 || w < 2 {
+        return Tensor::zeros([b, c, h, w], &t.device());
+    }
+    t.slice([0..b, 0..c, 1..h, 1..w]).pad((0, 1, 0, 1), burn::tensor::ops::PadMode::Constant(0.0))
+}
+
 fn pad(p: [u32; 2]) -> PaddingConfig2d {
     let (h, w) = (p[0] as usize, p[1] as usize);
     if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
@@ -147,8 +159,11 @@ impl RuntimeModel {
                     let c = MaxPool2dConfig::new([kernel[0] as usize, kernel[1] as usize]).with_strides([stride as usize; 2]).with_padding(pad([padding; 2]));
                     (Kind::Layer, Layer::MaxPool(c.init()))
                 }
-                Op::AvgPool2d { kernel, stride, padding } => {
-                    let c = AvgPool2dConfig::new([kernel[0] as usize, kernel[1] as usize]).with_strides([stride as usize; 2]).with_padding(pad([padding; 2]));
+                Op::AvgPool2d { kernel, stride, padding, count_include_pad } => {
+                    let c = AvgPool2dConfig::new([kernel[0] as usize, kernel[1] as usize])
+                        .with_strides([stride as usize; 2])
+                        .with_padding(pad([padding; 2]))
+                        .with_count_include_pad(count_include_pad);
                     (Kind::Layer, Layer::AvgPool(c.init()))
                 }
                 Op::Dropout { p } => (Kind::Layer, Layer::Drop(DropoutConfig::new(p).init())),
@@ -158,6 +173,8 @@ impl RuntimeModel {
                 Op::Add => (Kind::Add, Layer::Plain(burn::nn::Identity::new())),
                 Op::Mean => (Kind::Mean, Layer::Plain(burn::nn::Identity::new())),
                 Op::Concat => (Kind::Concat, Layer::Plain(burn::nn::Identity::new())),
+                Op::Zero { stride } => (Kind::Zero(stride as usize), Layer::Plain(burn::nn::Identity::new())),
+                Op::Shift => (Kind::Shift, Layer::Plain(burn::nn::Identity::new())),
                 Op::WeightedSum { inputs } => {
                     // w = 0 gives every input the weight sigmoid(0) = 0.5 at the start.
                     let w = Tensor::<1>::zeros([inputs as usize], device);
@@ -201,6 +218,13 @@ impl RuntimeModel {
                     Some(Act::Vec(t.mean_dim(3).mean_dim(2).reshape([b, c])))
                 }
                 (Kind::Flatten, Some(a)) => Some(Act::Vec(a.vec())),
+                (Kind::Zero(s), Some(a)) => {
+                    let t = a.map();
+                    let [b, c, h, w] = t.dims();
+                    let s = s.max(1);
+                    Some(Act::Map(Tensor::zeros([b, c, (h + s - 1) / s, (w + s - 1) / s], &t.device())))
+                }
+                (Kind::Shift, Some(a)) => Some(Act::Map(shift(a.map()))),
                 (Kind::Add, Some(a)) => Some(it.fold(a, Act::add)),
                 (Kind::Mean, Some(a)) => {
                     let k = step.inputs.len() as f64;

@@ -1,0 +1,325 @@
+//! NASNet/DARTS cells (papers.md §2): genotypes, the two index conventions, and cell
+//! stacks. A genotype lists, per block, two (op, hidden state) pairs; the op names are
+//! blocks (the user's, or the convention's standard-library module: `std/darts.nas`,
+//! `std/nasnet.nas`) taking (C, stride). Everything here is stored in one canonical state
+//! order — DARTS's: 0 = h(i-2), 1 = h(i-1), k + 2 = block k — whatever the spec wrote.
+
+use super::blocks::{BlockEntry, std_module};
+use super::value::*;
+use super::{Checker, describe};
+use crate::diag::{Code, Diagnostic, suggest};
+use crate::limits::MAX_MOTIF_NODES;
+use crate::syntax::{Ident, Span};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How a genotype numbers a cell's hidden states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Convention {
+    /// DARTS (`cnn/genotypes.py`): 0 = h(i-2), 1 = h(i-1).
+    Darts,
+    /// TF-slim NASNet (`nasnet_utils.py`): 0 = h(i-1) (the current input), 1 = h(i-2).
+    TfSlim,
+}
+
+impl Convention {
+    pub fn name(self) -> &'static str {
+        match self {
+            Convention::Darts => "darts",
+            Convention::TfSlim => "tf_slim",
+        }
+    }
+    /// The standard-library module its op names come from.
+    pub fn module(self) -> &'static str {
+        match self {
+            Convention::Darts => "darts",
+            Convention::TfSlim => "nasnet",
+        }
+    }
+    /// A state index as written in this convention -> the canonical (DARTS) index.
+    pub fn canonical(self, i: u32) -> u32 {
+        match (self, i) {
+            (Convention::TfSlim, 0) => 1,
+            (Convention::TfSlim, 1) => 0,
+            (_, i) => i,
+        }
+    }
+}
+
+/// One cell of a genotype as written: (op name, state index, span) pairs, two per block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellGeno {
+    pub ops: Vec<(String, u32, Span)>,
+    pub concat: Option<Vec<(u32, Span)>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Genotype {
+    pub normal: CellGeno,
+    pub reduce: CellGeno,
+}
+
+/// One cell of a stack, ready to expand (canonical state indices).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellInst {
+    pub reduction: bool,
+    /// The cell's filter count C (its output has C x concat.len() channels).
+    pub c: u32,
+    /// Per block: two (input state, op) pairs; the op carries its stride.
+    pub blocks: Vec<[(u32, Vec<OpInst>); 2]>,
+    pub concat: Vec<u32>,
+    /// Preprocessing of a cell input: a factorised reduction (when its resolution is twice
+    /// the cell's) and ReLU-1x1 conv-BN (when only its width differs, or always in DARTS).
+    pub reduce_pre: Vec<OpInst>,
+    pub conv_pre: Vec<OpInst>,
+}
+
+/// A stack of cells: `cells(genotype, layout, convention)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellStack {
+    pub convention: Convention,
+    pub cells: Vec<CellInst>,
+}
+
+type A = [Option<(Value, Span)>];
+
+fn arg(a: &A, i: usize) -> Option<&(Value, Span)> {
+    a.get(i).and_then(|x| x.as_ref())
+}
+
+/// `normal(C)`, `reduce(C)`, `Genotype(...)`, `cells(...)`.
+pub(super) fn cells_call<'a>(cx: &mut Checker<'a>, n: &str, a: &A, span: Span) -> Value {
+    match n {
+        "normal" | "reduce" => {
+            let c = match arg(a, 0) {
+                Some((Value::Int(c), s)) => super::builtins::int_in(cx, Some((*c, *s)), 1, Some(crate::limits::MAX_CHANNELS as i64), "a cell's filter count", "filter counts are positive integers", 1),
+                _ => None,
+            };
+            match c {
+                Some(c) => Value::CellSlot { reduction: n == "reduce", c },
+                None => Value::Poison,
+            }
+        }
+        "Genotype" => genotype(cx, a, span),
+        _ => stack(cx, a, span),
+    }
+}
+
+fn genotype(cx: &mut Checker, a: &A, span: Span) -> Value {
+    let normal = cell_geno(cx, arg(a, 0), arg(a, 1), "normal");
+    let reduce = cell_geno(cx, arg(a, 2), arg(a, 3), "reduce");
+    match (normal, reduce) {
+        (Some(normal), Some(reduce)) => Value::Genotype(Arc::new(Genotype { normal, reduce })),
+        _ => {
+            let _ = span;
+            Value::Poison
+        }
+    }
+}
+
+/// Validates one cell's op list (pairs of (name, index)) and concat list.
+fn cell_geno(cx: &mut Checker, ops: Option<&(Value, Span)>, concat: Option<&(Value, Span)>, which: &str) -> Option<CellGeno> {
+    let Some((Value::List(items), lspan)) = ops else { return None };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (item, s) in items {
+        match item {
+            Value::List(pair) if pair.len() == 2 => match (&pair[0], &pair[1]) {
+                ((Value::Str(name), _), (Value::Int(i), is)) => {
+                    if *i < 0 {
+                        cx.diags.push(Diagnostic::error(Code::Genotype, *is, format!("hidden-state index {i} is negative")).label("not a state").help("states are numbered from 0: the two cell inputs, then one per block"));
+                        ok = false;
+                    }
+                    out.push((name.clone(), (*i).max(0) as u32, *s));
+                }
+                _ => {
+                    cx.diags.push(pair_err(*s, item));
+                    ok = false;
+                }
+            },
+            Value::Poison => ok = false,
+            other => {
+                cx.diags.push(pair_err(*s, other));
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if out.len() % 2 != 0 {
+        cx.diags.push(
+            Diagnostic::error(Code::Genotype, *lspan, format!("the {which} cell lists {} ops, an odd number", out.len()))
+                .label("ops come in pairs")
+                .help("each block applies two ops (one to each of its two inputs) and adds them: list 2 ops per block"),
+        );
+        return None;
+    }
+    if out.is_empty() || out.len() / 2 > MAX_MOTIF_NODES {
+        cx.diags.push(Diagnostic::error(Code::Genotype, *lspan, format!("the {which} cell has {} blocks", out.len() / 2)).label("block count").help(format!("a cell has 1 to {MAX_MOTIF_NODES} blocks")));
+        return None;
+    }
+    let nb = out.len() / 2;
+    for (k, (name, i, s)) in out.iter().enumerate() {
+        let block = k / 2;
+        let avail = 2 + block as u32;
+        if *i >= avail {
+            let d = if *i < 2 + nb as u32 {
+                Diagnostic::error(Code::FutureState, *s, format!("block {block} of the {which} cell reads state {i}, which does not exist yet"))
+                    .label(format!("`{name}` reads state {i}"))
+                    .help(format!("block {block} can read states 0 to {} (the two cell inputs and the blocks before it); state {i} is block {}'s output", avail - 1, i - 2))
+            } else {
+                Diagnostic::error(Code::Genotype, *s, format!("state index {i} is out of range: the {which} cell has {} states", 2 + nb))
+                    .label("no such state")
+                    .help(format!("states are 0 to {}: the two cell inputs, then one per block", 1 + nb))
+            };
+            cx.diags.push(d);
+            ok = false;
+        }
+    }
+    let concat = match concat {
+        None => None,
+        Some((Value::List(items), _)) => {
+            let mut c = Vec::new();
+            for (v, s) in items {
+                match v {
+                    Value::Int(i) if *i >= 0 && (*i as usize) < 2 + nb => c.push((*i as u32, *s)),
+                    Value::Int(i) => {
+                        cx.diags.push(Diagnostic::error(Code::Genotype, *s, format!("concat index {i} is out of range: the {which} cell has {} states", 2 + nb)).label("no such state").help(format!("states are 0 to {}", 1 + nb)));
+                        ok = false;
+                    }
+                    other => {
+                        cx.diags.push(Diagnostic::error(Code::Type, *s, format!("concat lists state indices, found {}", describe(other))).label("not an index").help("e.g. normal_concat=[2, 3, 4, 5]"));
+                        ok = false;
+                    }
+                }
+            }
+            if c.is_empty() {
+                cx.diags.push(Diagnostic::error(Code::Genotype, items.first().map_or(*lspan, |x| x.1), format!("the {which} cell concatenates no state")).label("empty").help("list the states that form the cell's output"));
+                ok = false;
+            }
+            Some(c)
+        }
+        Some(_) => None,
+    };
+    ok.then_some(CellGeno { ops: out, concat, span: *lspan })
+}
+
+fn pair_err(s: Span, v: &Value) -> Diagnostic {
+    Diagnostic::error(Code::Genotype, s, format!("a genotype op is a pair (name, state index), found {}", describe(v)))
+        .label("not an (op, index) pair")
+        .help("write ('sep_conv_3x3', 0), as in DARTS's genotypes.py")
+}
+
+/// `cells(genotype, layout, convention)`: the stack, every op instantiated.
+fn stack<'a>(cx: &mut Checker<'a>, a: &A, span: Span) -> Value {
+    let Some((Value::Genotype(g), _)) = arg(a, 0).cloned() else { return Value::Poison };
+    let Some((Value::List(layout), lspan)) = arg(a, 1).cloned() else { return Value::Poison };
+    let convention = match arg(a, 2) {
+        Some((Value::Convention(c), _)) => *c,
+        _ => {
+            return cx.err(
+                Diagnostic::error(Code::MissingConvention, span, "this cell stack does not say which index convention its genotype uses")
+                    .label("no `convention=`")
+                    .help("add `convention=darts` (index 0 = h(i-2), 1 = h(i-1), as in DARTS's genotypes.py) or `convention=tf_slim` (0 = h(i-1), 1 = h(i-2), as in TF-slim's NASNet); mixing them up silently builds another network"),
+            );
+        }
+    };
+    if layout.is_empty() || layout.len() > MAX_MOTIF_NODES {
+        return cx.err(Diagnostic::error(Code::Range, lspan, format!("a cell stack has 1 to {MAX_MOTIF_NODES} cells, found {}", layout.len())).label("layout").help("e.g. layout=[normal(C)] * 6 + [reduce(2 * C)] + ..."));
+    }
+    let mut ops_cache: HashMap<(String, u32, u32), Option<Vec<OpInst>>> = HashMap::new();
+    let mut cells = Vec::new();
+    let mut ok = true;
+    for (slot, s) in &layout {
+        let (reduction, c) = match slot {
+            Value::CellSlot { reduction, c } => (*reduction, *c),
+            Value::Poison => {
+                ok = false;
+                continue;
+            }
+            other => {
+                cx.diags.push(Diagnostic::error(Code::Type, *s, format!("a layout lists cells, found {}", describe(other))).label("not a cell").help("use normal(C) and reduce(C), e.g. [normal(C)] * 4 + [reduce(2 * C)]"));
+                ok = false;
+                continue;
+            }
+        };
+        let geno = if reduction { &g.reduce } else { &g.normal };
+        let mut blocks = Vec::new();
+        for pair in geno.ops.chunks(2) {
+            let mut two: Vec<(u32, Vec<OpInst>)> = Vec::new();
+            for (name, i, os) in pair {
+                let state = convention.canonical(*i);
+                let stride = if reduction && state < 2 { 2 } else { 1 };
+                let key = (name.clone(), c, stride);
+                let ops = match ops_cache.get(&key) {
+                    Some(o) => o.clone(),
+                    None => {
+                        let o = op_block(cx, convention, name, c, stride, *os);
+                        ops_cache.insert(key, o.clone());
+                        o
+                    }
+                };
+                match ops {
+                    Some(o) => two.push((state, o)),
+                    None => ok = false,
+                }
+            }
+            if let (Some(y), Some(x)) = (two.pop(), two.pop()) {
+                blocks.push([x, y]);
+            }
+        }
+        let concat: Vec<u32> = match &geno.concat {
+            Some(c) => c.iter().map(|(i, _)| convention.canonical(*i)).collect(),
+            None => {
+                let used: Vec<u32> = geno.ops.iter().map(|(_, i, _)| convention.canonical(*i)).collect();
+                (0..2 + blocks.len() as u32).filter(|i| !used.contains(i)).collect()
+            }
+        };
+        let pre = |cx: &mut Checker<'a>, name: &str| op_block(cx, convention, name, c, 0, span);
+        let (Some(reduce_pre), Some(conv_pre)) = (pre(cx, "factorized_reduce"), pre(cx, "relu_conv_bn")) else {
+            ok = false;
+            continue;
+        };
+        cells.push(CellInst { reduction, c, blocks, concat, reduce_pre, conv_pre });
+    }
+    if !ok {
+        return Value::Poison;
+    }
+    super::builtins::op(OpKind::Cells(Arc::new(CellStack { convention, cells })), span)
+}
+
+/// Instantiates op `name` (a block taking `(C, stride)`; `stride` 0 = `(C)` only): the
+/// user's block of that name, else the convention's standard-library one.
+fn op_block<'a>(cx: &mut Checker<'a>, conv: Convention, name: &str, c: u32, stride: u32, span: Span) -> Option<Vec<OpInst>> {
+    let module = conv.module();
+    let entry = match cx.block(name) {
+        Some(e) => e,
+        None => {
+            let lib = std_module(module).unwrap_or_default();
+            match lib.get(name) {
+                Some(def) => BlockEntry { def, module: Some(module) },
+                None => {
+                    let mut names: Vec<&str> = lib.keys().copied().filter(|n| !matches!(*n, "factorized_reduce" | "relu_conv_bn")).collect();
+                    names.sort_unstable();
+                    let h = suggest(name, names.iter().copied()).map_or_else(|| format!("the {} ops are: {}", conv.name(), names.join(", ")), |h| format!("{h} (the {} ops are: {})", conv.name(), names.join(", ")));
+                    cx.diags.push(Diagnostic::error(Code::Genotype, span, format!("unknown op `{name}` for convention {}", conv.name())).label("no block of this name").help(h));
+                    return None;
+                }
+            }
+        }
+    };
+    let callee = Ident { name: name.to_string(), span };
+    let mut vals = vec![(Value::Int(c as i64), span)];
+    if stride > 0 {
+        vals.push((Value::Int(stride as i64), span));
+    }
+    let named = vec![None; vals.len()];
+    let spans = vec![span; vals.len()];
+    match cx.instantiate_values(entry, &callee, &vals, &named, &spans, span) {
+        Value::Ops(o) => Some(o),
+        _ => None,
+    }
+}
