@@ -166,6 +166,8 @@ enum Emit {
     Dot,
     /// A Rust crate with a Burn model (needs -o DIR)
     Burn,
+    /// The network's motifs as spec text (`let NAME = motif(...)`), to edit or search
+    Motifs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
@@ -299,6 +301,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
                 );
             }
         }
+        Command::Build { emit: Emit::Motifs, output, .. } => {
+            let text = if compiled.motifs.is_empty() { format!("// network {} uses no motifs\n", ir.network) } else { compiled.motifs.clone() };
+            write_output(output.as_deref(), &text)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Build { emit, output, weights, .. } => return build(&ir, &source, &name, *emit, output.as_deref(), weights.as_deref()),
         Command::Stats { format, .. } => {
             let st = nasc::stats::stats(&ir);
@@ -329,6 +336,7 @@ fn build(ir: &nasc::ir::Ir, source: &str, name: &str, emit: Emit, output: Option
         Emit::Ir => nasc::backend::text::emit(ir, source),
         Emit::Json => nasc::backend::json::emit(ir),
         Emit::Dot => nasc::backend::dot::emit(ir),
+        Emit::Motifs => String::new(),
         Emit::Burn => {
             let Some(dir) = output else {
                 return Err("--emit burn writes a crate: give its directory with -o DIR".into());

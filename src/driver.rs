@@ -10,6 +10,8 @@ pub struct Compiled {
     pub ir: Option<Ir>,
     /// Errors and warnings, sorted by position.
     pub diags: Diagnostics,
+    /// The network's motifs printed back as spec text (empty when it has none).
+    pub motifs: String,
 }
 
 /// Compiles a spec to verified IR, collecting every diagnostic it can.
@@ -19,13 +21,15 @@ pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError
         Ok(f) => f,
         Err(d) => {
             diags.push(d);
-            return Ok(Compiled { ir: None, diags });
+            return Ok(Compiled { ir: None, diags, motifs: String::new() });
         }
     };
     let (net, d) = check::check(&file, opts);
     diags.extend(d);
     let mut ir = None;
+    let mut motifs = String::new();
     if let Some(net) = net {
+        motifs = check::print_motifs(&net);
         let (x, d) = expand::expand(&net);
         diags.extend(d);
         if let Some(mut x) = x {
@@ -44,5 +48,5 @@ pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError
         diags.0.truncate(max);
         diags.push(Diagnostic::spanless(Code::TooLarge, format!("{total} diagnostics; only the first {max} are kept")).help("fix these and check again"));
     }
-    Ok(Compiled { ir, diags })
+    Ok(Compiled { ir, diags, motifs })
 }

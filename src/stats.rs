@@ -19,6 +19,31 @@ pub struct StageStats {
     pub nodes: usize,
     #[serde(flatten)]
     pub counts: Counts,
+    /// The cells of a cell stack in this stage, in order (empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<CellStats>,
+}
+
+/// One cell of a cell stack.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellStats {
+    /// The instance, e.g. `cells.0.c3`.
+    pub name: String,
+    /// `normal` or `reduce`.
+    pub kind: String,
+    /// The cell's filter count, e.g. `C=36`.
+    pub args: String,
+    pub nodes: usize,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+impl Counts {
+    fn add(&mut self, c: &Counts) {
+        self.params = self.params.saturating_add(c.params);
+        self.flops = self.flops.saturating_add(c.flops);
+        self.activations = self.activations.saturating_add(c.activations);
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -35,7 +60,20 @@ pub struct Stats {
 
 pub fn stats(ir: &Ir) -> Stats {
     let mut stages: Vec<StageStats> =
-        ir.stages.iter().map(|s| StageStats { name: s.name.clone(), nodes: 0, counts: Counts::default() }).collect();
+        ir.stages.iter().map(|s| StageStats { name: s.name.clone(), nodes: 0, counts: Counts::default(), cells: Vec::new() }).collect();
+    // The cell each scope lies in (scopes are created parents first).
+    let mut cell_of: Vec<Option<usize>> = Vec::with_capacity(ir.scopes.len());
+    let mut cell_row: Vec<Option<(usize, usize)>> = vec![None; ir.scopes.len()];
+    for (i, sc) in ir.scopes.iter().enumerate() {
+        let c = if sc.kind == crate::ir::ScopeKind::Cell { Some(i) } else { sc.parent.and_then(|p| cell_of.get(p as usize).copied().flatten()) };
+        cell_of.push(c);
+        if sc.kind == crate::ir::ScopeKind::Cell
+            && let Some(st) = stages.get_mut(sc.stage)
+        {
+            cell_row[i] = Some((sc.stage, st.cells.len()));
+            st.cells.push(CellStats { name: sc.name.clone(), kind: sc.def.clone(), args: sc.args.clone(), nodes: 0, counts: Counts::default() });
+        }
+    }
     let mut total = Counts::default();
     for n in ir.graph.node_weights() {
         let c = Counts {
@@ -51,9 +89,13 @@ pub fn stats(ir: &Ir) -> Stats {
         }
         if let Some(s) = stages.get_mut(n.stage) {
             s.nodes += 1;
-            s.counts.params = s.counts.params.saturating_add(c.params);
-            s.counts.flops = s.counts.flops.saturating_add(c.flops);
-            s.counts.activations = s.counts.activations.saturating_add(c.activations);
+            s.counts.add(&c);
+        }
+        if let Some((si, ci)) = n.scope.and_then(|s| cell_of.get(s as usize).copied().flatten()).and_then(|cell| cell_row[cell])
+            && let Some(row) = stages.get_mut(si).and_then(|s| s.cells.get_mut(ci))
+        {
+            row.nodes += 1;
+            row.counts.add(&c);
         }
     }
     Stats {
@@ -85,13 +127,20 @@ pub fn human(x: u64) -> String {
 pub fn table(s: &Stats) -> String {
     let [c, h, w] = s.input;
     let mut out = format!("network {}  (input [{c}, {h}, {w}], {} classes, seed {})\n", s.network, s.classes, s.seed);
-    let width = s.stages.iter().map(|x| x.name.len()).max().unwrap_or(5).max(5);
+    let cell_label = |c: &CellStats| format!("  {} {} {}", c.name.rsplit('.').next().unwrap_or(""), c.kind, c.args);
+    let width = s.stages.iter().map(|x| x.name.len()).chain(s.stages.iter().flat_map(|x| x.cells.iter().map(|c| cell_label(c).len()))).max().unwrap_or(5).max(5);
     out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "stage", "nodes", "params", "FLOPs (MACs)", "activations");
     for st in &s.stages {
         out += &format!(
             "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
             st.name, st.nodes, group(st.counts.params), group(st.counts.flops), group(st.counts.activations)
         );
+        for c in &st.cells {
+            out += &format!(
+                "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
+                cell_label(c), c.nodes, group(c.counts.params), group(c.counts.flops), group(c.counts.activations)
+            );
+        }
     }
     out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "total", "", group(s.params), group(s.flops), group(s.activations));
     out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "", "", human(s.params), human(s.flops), human(s.activations));

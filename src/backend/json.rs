@@ -1,4 +1,4 @@
-//! `--emit json`: the IR as JSON (schema documented in docs/ir-json.md, "nasc-ir" version 2).
+//! `--emit json`: the IR as JSON (schema documented in docs/ir-json.md, "nasc-ir" version 3).
 
 use crate::ir::{Ir, Node};
 use serde::Serialize;
@@ -14,6 +14,7 @@ struct JsonIr<'a> {
     classes: u32,
     params: serde_json::Map<String, serde_json::Value>,
     stages: &'a [crate::ir::StageInfo],
+    scopes: &'a [crate::ir::Scope],
     nodes: Vec<JsonNode<'a>>,
     edges: Vec<JsonEdge>,
 }
@@ -29,6 +30,8 @@ struct JsonNode<'a> {
     span: crate::syntax::Span,
     #[serde(skip_serializing_if = "Option::is_none")]
     def: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -43,8 +46,8 @@ pub fn emit(ir: &Ir) -> String {
         .topo_order()
         .into_iter()
         .map(|n| {
-            let Node { op, shape, stage, span, name, def, .. } = &ir.graph[n];
-            JsonNode { id: n.index(), name, op, stage: *stage, shape: *shape, span: *span, def: def.as_deref() }
+            let Node { op, shape, stage, span, name, def, scope, .. } = &ir.graph[n];
+            JsonNode { id: n.index(), name, op, stage: *stage, shape: *shape, span: *span, def: def.as_deref(), scope: *scope }
         })
         .collect();
     let mut edges: Vec<JsonEdge> = ir
@@ -69,13 +72,14 @@ pub fn emit(ir: &Ir) -> String {
         .collect();
     let j = JsonIr {
         format: "nasc-ir",
-        version: 2,
+        version: 3,
         network: &ir.network,
         seed: ir.seed,
         input: ir.input_shape,
         classes: ir.classes,
         params,
         stages: &ir.stages,
+        scopes: &ir.scopes,
         nodes,
         edges,
     };

@@ -387,7 +387,7 @@ pub(super) fn respan_ops(ops: &mut [OpInst], span: Span) {
 }
 
 /// Standard-library modules shipped with nasc (`std/*.nas`), parsed once.
-pub(crate) const STD_MODULES: &[(&str, &str)] = &[
+pub const STD_MODULES: &[(&str, &str)] = &[
     ("darts", include_str!("../../std/darts.nas")),
     ("nasnet", include_str!("../../std/nasnet.nas")),
     ("hier", include_str!("../../std/hier.nas")),
@@ -397,7 +397,7 @@ pub(crate) const STD_MODULES: &[(&str, &str)] = &[
 type Parsed = Vec<(&'static str, Result<crate::syntax::File, Diagnostic>)>;
 
 /// The parsed standard library (a module that fails to parse is a bug; tests parse each).
-pub(crate) fn std_modules() -> &'static Parsed {
+pub fn std_modules() -> &'static Parsed {
     static STD: std::sync::OnceLock<Parsed> = std::sync::OnceLock::new();
     STD.get_or_init(|| STD_MODULES.iter().map(|(n, src)| (*n, crate::syntax::parse(src))).collect())
 }

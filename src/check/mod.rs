@@ -9,7 +9,7 @@ pub mod cells;
 pub mod motifs;
 pub mod value;
 
-pub(crate) use blocks::{STD_MODULES, std_modules};
+pub use blocks::{STD_MODULES, std_modules};
 pub use motifs::print_motifs;
 
 pub use value::*;

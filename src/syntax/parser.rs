@@ -428,7 +428,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> Diagnostic {
         format!("expected {}", join_or(&expected))
     };
     let mut d = Diagnostic::error(Code::Syntax, Span::new(start, end), what).label(label);
-    let reserved = ["network", "let", "stage", "block", "search", "import"];
+    let reserved = ["network", "let", "stage", "search", "import"];
     d = match found {
         Some(t) if reserved.contains(&t) => d.help(format!("`{t}` is a reserved word; choose another name")),
         _ => d.help("see the language reference in README.md"),

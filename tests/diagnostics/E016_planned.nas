@@ -1,5 +1,5 @@
-cell normal {
-    b0 = sep_conv(5x5)(h0) + sep_conv(3x3)(h1)
+search evolution {
+    population = 100
 }
 
 network net(C: int = 16) {

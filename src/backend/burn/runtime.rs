@@ -222,7 +222,7 @@ impl RuntimeModel {
                     let t = a.map();
                     let [b, c, h, w] = t.dims();
                     let s = s.max(1);
-                    Some(Act::Map(Tensor::zeros([b, c, (h + s - 1) / s, (w + s - 1) / s], &t.device())))
+                    Some(Act::Map(Tensor::zeros([b, c, h.div_ceil(s), w.div_ceil(s)], &t.device())))
                 }
                 (Kind::Shift, Some(a)) => Some(Act::Map(shift(a.map()))),
                 (Kind::Add, Some(a)) => Some(it.fold(a, Act::add)),

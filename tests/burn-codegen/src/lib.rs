@@ -17,3 +17,13 @@ pub mod explicit_graph;
 pub mod plain_cnn;
 #[path = "../../golden/burn/randwire_cifar.rs"]
 pub mod randwire_cifar;
+#[path = "../../golden/burn/darts_v2_cifar.rs"]
+pub mod darts_v2_cifar;
+#[path = "../../golden/burn/darts_v2_imagenet.rs"]
+pub mod darts_v2_imagenet;
+#[path = "../../golden/burn/nasnet_a_mobile.rs"]
+pub mod nasnet_a_mobile;
+#[path = "../../golden/burn/hierarchical.rs"]
+pub mod hierarchical;
+#[path = "../../golden/burn/flat_motif.rs"]
+pub mod flat_motif;

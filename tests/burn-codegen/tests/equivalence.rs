@@ -74,6 +74,11 @@ equivalence!(randwire_regular, "specs/randwire_regular.nas", randwire_regular::R
 equivalence!(explicit_graph, "examples/explicit_graph.nas", explicit_graph::Diamond);
 equivalence!(randwire_cifar, "examples/randwire_cifar.nas", randwire_cifar::RandwireCifar);
 equivalence!(plain_cnn, "examples/plain_cnn.nas", plain_cnn::PlainCnn);
+equivalence!(darts_v2_cifar, "specs/darts_v2_cifar.nas", darts_v2_cifar::DartsV2Cifar);
+equivalence!(darts_v2_imagenet, "specs/darts_v2_imagenet.nas", darts_v2_imagenet::DartsV2Imagenet);
+equivalence!(nasnet_a_mobile, "specs/nasnet_a_mobile.nas", nasnet_a_mobile::NasnetAMobile);
+equivalence!(hierarchical, "specs/hierarchical.nas", hierarchical::Hierarchical);
+equivalence!(flat_motif, "specs/flat_motif.nas", flat_motif::FlatMotif);
 
 #[test]
 fn a_record_of_another_network_is_refused() {

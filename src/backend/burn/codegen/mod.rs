@@ -15,6 +15,7 @@
 //! ([`remap_record`]).
 
 
+mod dag;
 mod graph;
 mod helpers;
 mod names;
@@ -53,6 +54,8 @@ struct Gen<'a> {
     type_names: BTreeSet<String>,
     weight_paths: Vec<(usize, String)>,
     st: crate::stats::Stats,
+    /// For v2 stages: the stages their forward takes, in order (`None`: the network input).
+    stage_feeds: BTreeMap<usize, Vec<Option<usize>>>,
 }
 
 impl Gen<'_> {
@@ -83,9 +86,48 @@ fn nodes_by_stage(ir: &Ir) -> ByStage {
     by_stage
 }
 
+/// The model's forward when some stage reads stages other than the one before it: every
+/// stage output named (`s0`, `s1`, ...), cloned while later stages still read it. `None`
+/// when the stages simply chain.
+fn stage_wiring(ir: &Ir, by_stage: &ByStage, fields: &[(String, String, String)], feeds: &BTreeMap<usize, Vec<Option<usize>>>) -> Option<Vec<String>> {
+    let order: Vec<usize> = by_stage.keys().copied().collect();
+    if ir.stages.iter().all(|s| s.inputs.is_empty()) || order.len() != fields.len() {
+        return None;
+    }
+    let name = |f: &Option<usize>| f.map_or_else(|| "x".to_string(), |i| format!("s{i}"));
+    let ins: Vec<Vec<String>> = order
+        .iter()
+        .enumerate()
+        .map(|(k, &si)| match (feeds.get(&si), ir.stages[si].inputs.as_slice()) {
+            (Some(f), _) => f.iter().map(name).collect(),
+            (None, []) if k == 0 => vec!["x".to_string()],
+            (None, []) => vec![format!("s{}", order[k - 1])],
+            (None, list) => list.iter().map(|i| format!("s{i}")).collect(),
+        })
+        .collect();
+    let mut left: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for v in ins.iter().flatten() {
+        *left.entry(v.clone()).or_default() += 1;
+    }
+    let mut lines = Vec::new();
+    for (k, &si) in order.iter().enumerate() {
+        let args: Vec<String> = ins[k]
+            .iter()
+            .map(|v| {
+                let c = left.entry(v.clone()).or_default();
+                *c = c.saturating_sub(1);
+                if *c > 0 { format!("{v}.clone()") } else { v.clone() }
+            })
+            .collect();
+        let call = format!("self.{}.forward({})", fields[k].0, args.join(", "));
+        lines.push(if k + 1 == order.len() { call } else { format!("let s{si} = {call};") });
+    }
+    Some(lines)
+}
+
 /// Generates the model source for `ir`. `source_name` is quoted in the header.
 pub fn generate(ir: &Ir, source_name: &str) -> Generated {
-    let mut g = Gen { ir, uses: Uses::default(), groups: Vec::new(), node_types: Vec::new(), type_names: BTreeSet::new(), weight_paths: Vec::new(), st: crate::stats::stats(ir) };
+    let mut g = Gen { ir, uses: Uses::default(), groups: Vec::new(), node_types: Vec::new(), type_names: BTreeSet::new(), weight_paths: Vec::new(), st: crate::stats::stats(ir), stage_feeds: BTreeMap::new() };
     let model_type = g.fresh_type(&ir.network);
     let by_stage = nodes_by_stage(ir);
     // Pass 1: every random-graph node op instance, registered in its group; then types.
@@ -93,15 +135,33 @@ pub fn generate(ir: &Ir, source_name: &str) -> Generated {
     g.resolve();
     // Pass 2: stages in order, each with the graphs it contains.
     let mut stage_code = String::new();
-    let mut model_fields: Vec<(String, String)> = Vec::new();
+    let mut model_fields: Vec<(String, String, String)> = Vec::new();
     let mut shape = Shape::Map { c: ir.input_shape[0], h: ir.input_shape[1], w: ir.input_shape[2] };
+    // Stages built from blocks, cells and motifs: their types are shared across stages.
+    let dag_stages: Vec<(usize, Vec<NodeIndex>)> = by_stage
+        .iter()
+        .map(|(si, ops)| (*si, ops.values().flatten().copied().collect::<Vec<_>>()))
+        .filter(|(si, nodes)| dag::is_dag_stage(ir, *si, nodes))
+        .collect();
+    let units = g.dag_units(&dag_stages);
+    let mut shared = Some(g.emit_shared_types(&units));
     for (si, ops) in &by_stage {
+        let field = names::snake(&ir.stages[*si].name);
+        if let Some((ty, init, code)) = dag_stages.iter().any(|(s, _)| s == si).then(|| g.emit_dag_stage(&units, *si, &field)).flatten() {
+            stage_code += &shared.take().unwrap_or_default();
+            stage_code += &code;
+            model_fields.push((field, ty, init));
+            shape = ops.values().flatten().last().map_or(shape, |&n| ir.graph[n].shape);
+            continue;
+        }
         let (field, ty, code, out) = g.emit_stage(*si, ops, &graphs, shape);
         stage_code += &code;
-        model_fields.push((field, ty));
+        let init = format!("{ty}::new(device)");
+        model_fields.push((field, ty, init));
         shape = out;
     }
-    let mut out = g.header(source_name, &model_type, &model_fields);
+    let wiring = stage_wiring(ir, &by_stage, &model_fields, &g.stage_feeds);
+    let mut out = g.header(source_name, &model_type, &model_fields, wiring);
     out += &stage_code;
     for t in &g.node_types {
         g.emit_node_type(t, &mut out);

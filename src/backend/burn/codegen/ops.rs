@@ -47,7 +47,8 @@ pub(super) fn layer_init(op: &Op, s: &[String]) -> String {
         Op::BatchNorm { .. } => format!("BatchNormConfig::new({}).init(device)", s[0]),
         Op::Linear { bias, .. } => format!("LinearConfig::new({}, {}).with_bias({bias}).init(device)", s[0], s[1]),
         Op::MaxPool2d { kernel, padding, .. } => format!("max_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
-        Op::AvgPool2d { kernel, padding, .. } => format!("avg_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
+        Op::AvgPool2d { kernel, padding, count_include_pad: true, .. } => format!("avg_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
+        Op::AvgPool2d { kernel, padding, .. } => format!("avg_pool2d_exclude_pad([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
         Op::Dropout { p } => format!("DropoutConfig::new({p:?}).init()"),
         _ => String::new(),
     }
@@ -77,6 +78,13 @@ pub(super) struct Uses {
     pub(super) param: bool,
     pub(super) graph_helper: bool,
     pub(super) weighted_helper: bool,
+    /// Average pools that exclude padding from the average (DARTS, TF-slim).
+    pub(super) avgpool_excl: bool,
+    pub(super) avgpool_incl: bool,
+    pub(super) gap_helper: bool,
+    pub(super) flatten_helper: bool,
+    pub(super) zero_helper: bool,
+    pub(super) shift_helper: bool,
 }
 
 impl Uses {
@@ -96,7 +104,11 @@ impl Uses {
         if self.maxpool {
             out += "fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {\n    MaxPool2dConfig::new(kernel)\n        .with_strides([stride; 2])\n        .with_padding(padding2d([padding; 2]))\n        .init()\n}\n\n";
         }
-        if self.avgpool {
+        if self.avgpool_excl {
+            out += "/// Average pooling that leaves padded pixels out of the average.\nfn avg_pool2d_exclude_pad(kernel: [usize; 2], stride: usize, padding: usize) -> AvgPool2d {\n    AvgPool2dConfig::new(kernel)\n        .with_strides([stride; 2])\n        .with_padding(padding2d([padding; 2]))\n        .with_count_include_pad(false)\n        .init()\n}\n\n";
+        }
+        out += &super::dag::helpers(self);
+        if self.avgpool_incl {
             out += "fn avg_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> AvgPool2d {\n    AvgPool2dConfig::new(kernel)\n        .with_strides([stride; 2])\n        .with_padding(padding2d([padding; 2]))\n        .init()\n}\n\n";
         }
         if self.conv || self.maxpool || self.avgpool {
@@ -111,7 +123,14 @@ impl Uses {
             Op::BatchNorm { .. } => self.bn = true,
             Op::Linear { .. } => self.linear = true,
             Op::MaxPool2d { .. } => self.maxpool = true,
-            Op::AvgPool2d { .. } => self.avgpool = true,
+            Op::AvgPool2d { count_include_pad, .. } => {
+                self.avgpool = true;
+                if *count_include_pad {
+                    self.avgpool_incl = true;
+                } else {
+                    self.avgpool_excl = true;
+                }
+            }
             Op::Dropout { .. } => self.dropout = true,
             Op::Relu => self.relu = true,
             Op::WeightedSum { .. } => {

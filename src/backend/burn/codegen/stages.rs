@@ -90,7 +90,7 @@ impl Gen<'_> {
     }
 
     /// The file header, imports and the model type chaining the stages.
-    pub(super) fn header(&self, source_name: &str, model_type: &str, model_fields: &[(String, String)]) -> String {
+    pub(super) fn header(&self, source_name: &str, model_type: &str, model_fields: &[(String, String, String)], wiring: Option<Vec<String>>) -> String {
         let ir = self.ir;
         let st = &self.st;
         let mut out = String::new();
@@ -135,24 +135,34 @@ impl Gen<'_> {
             let list = if acts.len() == 1 { acts[0].to_string() } else { format!("{{{}}}", acts.join(", ")) };
             let _ = writeln!(out, "use burn::tensor::activation::{list};");
         }
+        if u.shift_helper {
+            let _ = writeln!(out, "use burn::tensor::ops::PadMode;");
+        }
         let _ = writeln!(out, "use burn::tensor::{{Device, Tensor}};\n");
         let [c, h, w] = ir.input_shape;
         let _ = writeln!(out, "/// Network `{}`: input [{c}, {h}, {w}] -> {} classes.", ir.network, ir.classes);
         let _ = writeln!(out, "///\n/// {} parameters, {} multiply-adds per image, seed {}.", crate::stats::group(st.params), crate::stats::group(st.flops), ir.seed);
         let _ = writeln!(out, "#[derive(Module, Debug)]\npub struct {model_type} {{");
-        for (f, t) in model_fields {
+        for (f, t, _) in model_fields {
             let _ = writeln!(out, "    pub {f}: {t},");
         }
         let _ = writeln!(out, "}}\n\nimpl {model_type} {{");
         let _ = writeln!(out, "    /// Number of parameters (as counted by `nasc stats`).\n    pub const PARAMS: usize = {};\n", group_digits(st.params));
         let _ = writeln!(out, "    pub fn new(device: &Device) -> Self {{\n        Self {{");
-        for (f, t) in model_fields {
-            let _ = writeln!(out, "            {f}: {t}::new(device),");
+        for (f, _, init) in model_fields {
+            let _ = writeln!(out, "            {f}: {init},");
         }
         let _ = writeln!(out, "        }}\n    }}\n");
         let _ = writeln!(out, "    /// Logits [batch, {}] for images [batch, {c}, {h}, {w}].", ir.classes);
         let _ = writeln!(out, "    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {{");
-        for (f, _) in model_fields {
+        if let Some(lines) = wiring {
+            for l in lines {
+                let _ = writeln!(out, "        {l}");
+            }
+            out.push_str("    }\n}\n\n");
+            return out.clone();
+        }
+        for (f, _, _) in model_fields {
             let _ = writeln!(out, "        let x = self.{f}.forward(x);");
         }
         super::helpers::finish_forward(out);
