@@ -23,6 +23,8 @@ fn all_ops() -> Vec<&'static str> {
             | Op::Linear { .. }
             | Op::Dropout { .. }
             | Op::Identity
+            | Op::Zero { .. }
+            | Op::Shift
             | Op::Add
             | Op::Mean
             | Op::Concat
@@ -30,10 +32,10 @@ fn all_ops() -> Vec<&'static str> {
         }
     };
     let conv = Op::Conv2d { in_channels: 1, out_channels: 1, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false };
-    let pool = |max: bool| if max { Op::MaxPool2d { kernel: [1, 1], stride: 1, padding: 0 } } else { Op::AvgPool2d { kernel: [1, 1], stride: 1, padding: 0 } };
+    let pool = |max: bool| if max { Op::MaxPool2d { kernel: [1, 1], stride: 1, padding: 0 } } else { Op::AvgPool2d { kernel: [1, 1], stride: 1, padding: 0, count_include_pad: true } };
     [
         Op::Input, Op::Output, conv, Op::BatchNorm { channels: 1 }, Op::Relu, pool(true), pool(false), Op::GlobalAvgPool, Op::Flatten,
-        Op::Linear { in_features: 1, out_features: 1, bias: true }, Op::Dropout { p: 0.0 }, Op::Identity, Op::Add, Op::Mean, Op::Concat,
+        Op::Linear { in_features: 1, out_features: 1, bias: true }, Op::Dropout { p: 0.0 }, Op::Identity, Op::Zero { stride: 1 }, Op::Shift, Op::Add, Op::Mean, Op::Concat,
         Op::WeightedSum { inputs: 2 },
     ]
     .iter()

@@ -27,3 +27,11 @@ pub mod nasnet_a_mobile;
 pub mod hierarchical;
 #[path = "../../golden/burn/flat_motif.rs"]
 pub mod flat_motif;
+#[path = "../../golden/burn/darts_fmnist.rs"]
+pub mod darts_fmnist;
+#[path = "../../golden/burn/hierarchical_fmnist.rs"]
+pub mod hierarchical_fmnist;
+#[path = "../../golden/burn/resnet_blocks.rs"]
+pub mod resnet_blocks;
+#[path = "../../golden/burn/custom_cell.rs"]
+pub mod custom_cell;

@@ -79,6 +79,10 @@ equivalence!(darts_v2_imagenet, "specs/darts_v2_imagenet.nas", darts_v2_imagenet
 equivalence!(nasnet_a_mobile, "specs/nasnet_a_mobile.nas", nasnet_a_mobile::NasnetAMobile);
 equivalence!(hierarchical, "specs/hierarchical.nas", hierarchical::Hierarchical);
 equivalence!(flat_motif, "specs/flat_motif.nas", flat_motif::FlatMotif);
+equivalence!(resnet_blocks, "examples/resnet_blocks.nas", resnet_blocks::ResnetBlocks);
+equivalence!(custom_cell, "examples/custom_cell.nas", custom_cell::CustomCell);
+equivalence!(darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist::DartsFmnist);
+equivalence!(hierarchical_fmnist, "examples/hierarchical_fmnist.nas", hierarchical_fmnist::HierarchicalFmnist);
 
 #[test]
 fn a_record_of_another_network_is_refused() {
