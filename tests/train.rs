@@ -298,3 +298,26 @@ fn backends_missing_from_the_build_say_how_to_get_them() {
     }
     assert!(Backend::Flex.device().is_ok());
 }
+
+/// `nasc train` runs every spec and example: a few steps on synthetic data of the spec's
+/// own shape (224x224 for the ImageNet specs), loss finite.
+#[test]
+fn every_spec_trains_on_synthetic_data() {
+    for dir in ["specs", "examples"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir)).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "nas")).collect();
+        files.sort();
+        for path in files {
+            let ir = compile(&std::fs::read_to_string(&path).unwrap());
+            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+            let out = tmpdir(&format!("every-{stem}"));
+            let mut cfg = config(&out, DataKind::Synthetic);
+            let big = ir.input_shape[1] > 64;
+            cfg.batch_size = if big { 2 } else { 8 };
+            cfg.limit_train = Some(if big { 2 } else { 16 });
+            cfg.limit_test = Some(if big { 2 } else { 8 });
+            let r = train(&ir, &cfg).unwrap_or_else(|e| panic!("{stem}: {e}"));
+            assert!(r.train_loss.is_finite(), "{stem}: loss {}", r.train_loss);
+            std::fs::remove_dir_all(&out).ok();
+        }
+    }
+}
