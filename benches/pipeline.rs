@@ -16,6 +16,16 @@ fn paper_spec(c: &mut Criterion) {
     c.bench_function("randwire_ws.nas (parse+check+expand+verify+stats)", |b| b.iter(|| full(black_box(&src))));
 }
 
+/// The language-v2 paper specs: cells (NASNet-A Mobile, DARTS_V2) and motifs (hierarchical).
+fn v2_specs(c: &mut Criterion) {
+    let mut g = c.benchmark_group("v2 paper specs (parse+check+expand+verify+stats)");
+    for name in ["nasnet_a_mobile", "darts_v2_cifar", "darts_v2_imagenet", "hierarchical", "flat_motif"] {
+        let src = std::fs::read_to_string(format!("{}/specs/{name}.nas", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        g.bench_with_input(BenchmarkId::from_parameter(name), &src, |b, s| b.iter(|| full(black_box(s))));
+    }
+    g.finish();
+}
+
 fn ws_stage(c: &mut Criterion) {
     let mut g = c.benchmark_group("one WS(n, 4, 0.75) stage");
     g.sample_size(10);
@@ -29,5 +39,5 @@ fn ws_stage(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, paper_spec, ws_stage);
+criterion_group!(benches, paper_spec, v2_specs, ws_stage);
 criterion_main!(benches);

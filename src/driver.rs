@@ -41,6 +41,9 @@ pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError
     if ir.is_none() && !diags.has_errors() {
         diags.push(Diagnostic::spanless(Code::EmptyStage, "nothing to compile"));
     }
+    // A block used many times reports a problem of its body once.
+    let mut seen = std::collections::HashSet::new();
+    diags.0.retain(|d| seen.insert((d.code.as_str(), d.span.map(|s| (s.start, s.end)), d.message.clone())));
     diags.sort();
     let max = crate::limits::MAX_DIAGNOSTICS;
     if diags.len() > max {

@@ -39,7 +39,7 @@ fn rejects_wrong_arity_and_dead_nodes() {
 
     let mut y = ir();
     let shape = y.graph[y.input].shape;
-    let dead = y.graph.add_node(nasc::ir::Node { op: Op::Relu, shape, stage: 0, span: Default::default(), name: "dead".into(), def: None, origin: Default::default() });
+    let dead = y.graph.add_node(nasc::ir::Node { op: Op::Relu, shape, stage: 0, span: Default::default(), name: "dead".into(), def: None, origin: Default::default(), scope: None });
     y.graph.add_edge(y.input, dead, Edge { port: 0 });
     assert!(verify(&y).unwrap_err().problem.contains("dead node"));
 }

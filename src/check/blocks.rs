@@ -204,29 +204,7 @@ impl<'a> Checker<'a> {
         let saved_flow = self.flow.replace(Flow::default());
         let saved_global = std::mem::replace(&mut self.in_global, false);
         let first_use = self.checked_blocks.insert(qual.to_string()) && warn;
-        for (p, given) in def.params.iter().zip(bound) {
-            let ty = p.ty.name.as_str();
-            if !BLOCK_TYPES.contains(&ty) {
-                if first_use {
-                    let h = suggest(ty, BLOCK_TYPES.iter().copied()).unwrap_or_else(|| format!("block parameter types are {}", BLOCK_TYPES.join(", ")));
-                    self.diags.push(Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`")).label("not a parameter type").help(h));
-                }
-                continue;
-            }
-            let value = match (given, &p.default) {
-                (Some((v, _)), _) => v,
-                (None, Some(e)) => {
-                    let v = self.eval(e);
-                    match param_value(ty, v) {
-                        Ok(v) => v,
-                        Err(Value::Poison) => Value::Poison,
-                        Err(found) => self.err(type_err(e.span, ty_desc(ty), &found, &format!("default of `{}`", p.name.name))),
-                    }
-                }
-                (None, None) => Value::Poison,
-            };
-            self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value), span: p.name.span, used: !first_use, kind: BindKind::Param });
-        }
+        self.bind_params(def, bound, first_use);
         let mut has_input = false;
         let mut output: Option<(TRef, Span)> = None;
         let mut ok = true;
@@ -299,6 +277,34 @@ impl<'a> Checker<'a> {
         let (out, _) = output?;
         flow.output = out;
         ok.then_some(flow)
+    }
+
+    /// Binds a block's parameters in its (fresh) scope: the given values, else defaults
+    /// evaluated there, typed.
+    fn bind_params(&mut self, def: &'a BlockDef, bound: Vec<Option<(Value, Span)>>, first_use: bool) {
+        for (p, given) in def.params.iter().zip(bound) {
+            let ty = p.ty.name.as_str();
+            if !BLOCK_TYPES.contains(&ty) {
+                if first_use {
+                    let h = suggest(ty, BLOCK_TYPES.iter().copied()).unwrap_or_else(|| format!("block parameter types are {}", BLOCK_TYPES.join(", ")));
+                    self.diags.push(Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`")).label("not a parameter type").help(h));
+                }
+                continue;
+            }
+            let value = match (given, &p.default) {
+                (Some((v, _)), _) => v,
+                (None, Some(e)) => {
+                    let v = self.eval(e);
+                    match param_value(ty, v) {
+                        Ok(v) => v,
+                        Err(Value::Poison) => Value::Poison,
+                        Err(found) => self.err(type_err(e.span, ty_desc(ty), &found, &format!("default of `{}`", p.name.name))),
+                    }
+                }
+                (None, None) => Value::Poison,
+            };
+            self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value), span: p.name.span, used: !first_use, kind: BindKind::Param });
+        }
     }
 
     fn warn_unused_in(&mut self, names: &[(String, Span, bool, BindKind)]) {

@@ -412,39 +412,46 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     stage_names.insert(name.name.clone(), name.span);
-                    let v = self.eval(value);
-                    let (inputs, ops) = match v {
-                        Value::Ops(ops) => (Vec::new(), ops),
-                        Value::Piped { inputs, ops } => (inputs, ops),
-                        Value::Poison => continue,
-                        other => {
-                            self.diags.push(
-                                Diagnostic::error(Code::Type, value.span, format!("a stage is a pipeline of ops, found {}", other.type_name()))
-                                    .label("not an op pipeline")
-                                    .help("e.g. `stage s = conv(3x3, 32) -> bn -> relu`, `stage s = random(WS(32, 4, 0.75), 64)` or `stage s = [a, b] -> cells(...)`"),
-                            );
-                            continue;
-                        }
-                    };
-                    let fed = if inputs.is_empty() { 1 } else { inputs.len() };
-                    let want = pipeline_inputs(&ops);
-                    if fed != want && !(fed == 1 && want == 2 && matches!(ops.first().map(|o| &o.kind), Some(OpKind::Cells(_)))) {
-                        self.diags.push(
-                            Diagnostic::error(Code::BlockForm, value.span, format!("this pipeline starts with an op of {want} input{} but is fed {fed}", if want == 1 { "" } else { "s" }))
-                                .label("inputs do not match")
-                                .help("pipe a list of earlier stages into a multi-input op: `stage s = [a, b] -> op(...)`"),
-                        );
-                        continue;
+                    if let Some(st) = self.stage(name, value, *span, stages.len()) {
+                        stages.push(st);
                     }
-                    if !self.locals.contains_key(&name.name) {
-                        self.locals.insert(name.name.clone(), Binding { slot: Slot::Done(Value::StageOut(stages.len())), span: name.span, used: true, kind: BindKind::Let });
-                    }
-                    stages.push(Stage { name: name.name.clone(), span: *span, inputs, ops });
                 }
                 Stmt::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
             }
         }
         (input, classes, stages)
+    }
+
+    /// One `stage` statement: its pipeline and the stages it reads; the name becomes a value.
+    fn stage(&mut self, name: &Ident, value: &'a Expr, span: Span, index: usize) -> Option<Stage> {
+        let v = self.eval(value);
+        let (inputs, ops) = match v {
+            Value::Ops(ops) => (Vec::new(), ops),
+            Value::Piped { inputs, ops } => (inputs, ops),
+            Value::Poison => return None,
+            other => {
+                self.diags.push(
+                    Diagnostic::error(Code::Type, value.span, format!("a stage is a pipeline of ops, found {}", other.type_name()))
+                        .label("not an op pipeline")
+                        .help("e.g. `stage s = conv(3x3, 32) -> bn -> relu`, `stage s = random(WS(32, 4, 0.75), 64)` or `stage s = [a, b] -> cells(...)`"),
+                );
+                return None;
+            }
+        };
+        let fed = if inputs.is_empty() { 1 } else { inputs.len() };
+        let want = pipeline_inputs(&ops);
+        if fed != want && !(fed == 1 && want == 2 && matches!(ops.first().map(|o| &o.kind), Some(OpKind::Cells(_)))) {
+            self.diags.push(
+                Diagnostic::error(Code::BlockForm, value.span, format!("this pipeline starts with an op of {want} input{} but is fed {fed}", if want == 1 { "" } else { "s" }))
+                    .label("inputs do not match")
+                    .help("pipe a list of earlier stages into a multi-input op: `stage s = [a, b] -> op(...)`"),
+            );
+            return None;
+        }
+        if !self.locals.contains_key(&name.name) {
+            self.locals.insert(name.name.clone(), Binding { slot: Slot::Done(Value::StageOut(index)), span: name.span, used: true, kind: BindKind::Let });
+        }
+        Some(Stage { name: name.name.clone(), span, inputs, ops })
     }
 
     fn input_shape(&mut self, v: Value, span: Span) -> Option<[u32; 3]> {
@@ -555,26 +562,8 @@ impl<'a> Checker<'a> {
             (_, Poison, _) | (_, _, Poison) => Poison,
             (BinOp::Then, l @ (Tensor(_) | StageOut(_) | Piped { .. } | List(_)), Ops(ops)) => self.pipe(l, ls, ops, span),
             (BinOp::Add, Tensor(a), Tensor(b)) => self.flow_push(FlowNode::Add { inputs: vec![a, b], span }).unwrap_or(Poison),
-            (BinOp::Add, List(mut a), List(b)) => {
-                if a.len() + b.len() > crate::limits::MAX_REPEAT_OPS {
-                    return self.err(too_many(span));
-                }
-                a.extend(b);
-                List(a)
-            }
-            (BinOp::Mul, List(a), Int(n)) | (BinOp::Mul, Int(n), List(a)) => {
-                if n < 0 {
-                    return self.err(Diagnostic::error(Code::Range, span, format!("a list cannot be repeated {n} times")).label("negative count").help("repeat a list 0 or more times: `[x] * 4`"));
-                }
-                if (a.len() as u128) * (n as u128) > crate::limits::MAX_REPEAT_OPS as u128 {
-                    return self.err(too_many(span));
-                }
-                let mut out = Vec::with_capacity(a.len() * n as usize);
-                for _ in 0..n {
-                    out.extend(a.iter().cloned());
-                }
-                List(out)
-            }
+            (BinOp::Add, List(a), List(b)) => self.list_concat(a, b, span),
+            (BinOp::Mul, List(a), Int(n)) | (BinOp::Mul, Int(n), List(a)) => self.list_repeat(a, n, span),
             (op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), l, r) => self.compare(op, l, ls, r, rs),
             (BinOp::Then, Ops(mut a), Ops(b)) => {
                 a.extend(b);
@@ -631,6 +620,28 @@ impl<'a> Checker<'a> {
                 )
             }
         }
+    }
+
+    fn list_concat(&mut self, mut a: Vec<(Value, Span)>, b: Vec<(Value, Span)>, span: Span) -> Value {
+        if a.len() + b.len() > crate::limits::MAX_REPEAT_OPS {
+            return self.err(too_many(span));
+        }
+        a.extend(b);
+        Value::List(a)
+    }
+
+    fn list_repeat(&mut self, a: Vec<(Value, Span)>, n: i64, span: Span) -> Value {
+        if n < 0 {
+            return self.err(Diagnostic::error(Code::Range, span, format!("a list cannot be repeated {n} times")).label("negative count").help("repeat a list 0 or more times: `[x] * 4`"));
+        }
+        if (a.len() as u128) * (n as u128) > crate::limits::MAX_REPEAT_OPS as u128 {
+            return self.err(too_many(span));
+        }
+        let mut out = Vec::with_capacity(a.len() * n as usize);
+        for _ in 0..n {
+            out.extend(a.iter().cloned());
+        }
+        Value::List(out)
     }
 
     /// `x -> ops` (inside a block), `stage -> ops` or `[a, b] -> ops` (between stages).

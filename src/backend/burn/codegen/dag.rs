@@ -50,6 +50,15 @@ struct TypeInfo {
     vars: usize,
 }
 
+/// A unit's fields (name, type, constructor), forward lines (variable, expression, comment)
+/// and tail expression.
+#[derive(Default)]
+struct UnitBody {
+    fields: Vec<(String, String, String)>,
+    lines: Vec<(String, String, String)>,
+    tail: String,
+}
+
 pub(super) struct Units {
     units: Vec<Unit>,
     types: Vec<TypeInfo>,
@@ -344,8 +353,68 @@ impl Gen<'_> {
         }
     }
 
-    /// One unit's type: fields, constructor, forward.
+    /// One unit's type: doc, fields, constructor, forward.
     fn emit_unit_type(&mut self, u: &Units, k: usize, stage: bool) -> String {
+        let ir = self.ir;
+        let unit = &u.units[k];
+        let t = &u.types[unit.ty];
+        let body = self.unit_body(u, k, stage);
+        let mut code = self.unit_doc(u, k, stage);
+        let _ = writeln!(code, "#[derive(Module, Debug)]\npub struct {} {{", t.name);
+        for (f, ty, _) in &body.fields {
+            let _ = writeln!(code, "    pub {f}: {ty},");
+        }
+        let _ = writeln!(code, "}}\n\nimpl {} {{", t.name);
+        let dev = if body.fields.iter().any(|f| f.2.contains("device")) { "device" } else { "_device" };
+        let dparams: String = (0..if stage { 0 } else { t.vars }).map(|i| format!(", d{i}: usize")).collect();
+        let _ = writeln!(code, "    pub fn new({dev}: &Device{dparams}) -> Self {{\n        Self {{");
+        for (f, _, init) in &body.fields {
+            let _ = writeln!(code, "            {f}: {init},");
+        }
+        let _ = writeln!(code, "        }}\n    }}\n");
+        let xs: Vec<String> = unit.inputs.iter().enumerate().map(|(i, &n)| format!("x{i}: {}", tensor_ty(&ir.graph[n].shape))).collect();
+        let _ = writeln!(code, "    pub fn forward(&self, {}) -> {} {{", xs.join(", "), tensor_ty(&ir.graph[unit.output].shape));
+        for (v, line, comment) in &body.lines {
+            let _ = writeln!(code, "        let {v} = {line};{comment}");
+        }
+        let _ = writeln!(code, "        {}\n    }}\n}}\n", body.tail);
+        code
+    }
+
+    /// The doc comment of a unit's type.
+    fn unit_doc(&self, u: &Units, k: usize, stage: bool) -> String {
+        let ir = self.ir;
+        let unit = &u.units[k];
+        let t = &u.types[unit.ty];
+        let mut code = String::new();
+        let params = crate::stats::group(self.unit_params(u, k));
+        let out_shape = ir.graph[unit.output].shape;
+        if stage {
+            let si = ir.graph[unit.output].stage;
+            let ins: Vec<String> = unit.inputs.iter().map(|&i| ir.graph[i].shape.to_string()).collect();
+            let _ = writeln!(code, "/// Stage `{}`: input {} -> output {out_shape}; {params} parameters.", ir.stages[si].name, ins.join(", "));
+            return code;
+        }
+        let sc = &ir.scopes[unit.scope.map_or(0, |s| s as usize)];
+        let what = match sc.kind {
+            crate::ir::ScopeKind::Block => "Block",
+            crate::ir::ScopeKind::Residual => "Residual connection",
+            crate::ir::ScopeKind::Stack => "Cell stack",
+            crate::ir::ScopeKind::Cell => "Cell",
+            crate::ir::ScopeKind::Motif => "Motif",
+        };
+        let args = if sc.args.is_empty() { String::new() } else { format!(" ({})", sc.args) };
+        let _ = writeln!(code, "/// {what} `{}`{args}: {} instance{} in this network; this one has {params} parameters.", sc.def, t.uses, if t.uses == 1 { "" } else { "s" });
+        if t.vars > 0 {
+            let ds: Vec<String> = unit.dims.iter().enumerate().map(|(i, d)| format!("d{i} = {d}")).collect();
+            let _ = writeln!(code, "/// Channel counts are arguments (`{}` here).", ds.join(", "));
+        }
+        code
+    }
+
+    /// Fields (name, type, constructor) and forward statements of a unit. Values used again
+    /// later are cloned; the last use moves.
+    fn unit_body(&mut self, u: &Units, k: usize, stage: bool) -> UnitBody {
         let ir = self.ir;
         let unit = &u.units[k];
         let t = &u.types[unit.ty];
@@ -360,29 +429,26 @@ impl Gen<'_> {
                 _ => v.to_string(),
             }
         };
-        // Uses of every local value (inputs of items and the output), to clone all but the last.
+        let name_of = |i: &NodeIndex| refs.get(i).cloned().unwrap_or_else(|| "x0".into());
+        let item_ins: Vec<Vec<String>> = unit
+            .items
+            .iter()
+            .map(|it| match *it {
+                Item::Node(n) => ir.inputs(n).iter().map(name_of).collect(),
+                Item::Child(c) => u.units[c].inputs.iter().map(name_of).collect(),
+            })
+            .collect();
+        let out_ref = name_of(&unit.output);
         let mut left: HashMap<String, usize> = HashMap::new();
-        let mut item_ins: Vec<Vec<String>> = Vec::new();
-        for it in &unit.items {
-            let ins: Vec<NodeIndex> = match *it {
-                Item::Node(n) => ir.inputs(n),
-                Item::Child(c) => u.units[c].inputs.clone(),
-            };
-            let names: Vec<String> = ins.iter().map(|i| refs.get(i).cloned().unwrap_or_else(|| "x0".into())).collect();
-            for nm in &names {
-                *left.entry(nm.clone()).or_default() += 1;
-            }
-            item_ins.push(names);
+        for nm in item_ins.iter().flatten().chain(std::iter::once(&out_ref)) {
+            *left.entry(nm.clone()).or_default() += 1;
         }
-        let out_ref = refs.get(&unit.output).cloned().unwrap_or_else(|| "x0".into());
-        *left.entry(out_ref.clone()).or_default() += 1;
         let mut take = |nm: &str| -> String {
             let c = left.entry(nm.to_string()).or_default();
             *c = c.saturating_sub(1);
             if *c > 0 { format!("{nm}.clone()") } else { nm.to_string() }
         };
-        let mut fields: Vec<(String, String, String)> = Vec::new();
-        let mut body: Vec<(String, String, String)> = Vec::new();
+        let mut b = UnitBody::default();
         for (j, it) in unit.items.iter().enumerate() {
             let args: Vec<String> = item_ins[j].iter().map(|a| take(a)).collect();
             let f = self.field_of(u, k, j);
@@ -392,72 +458,29 @@ impl Gen<'_> {
                     self.uses.note(op);
                     if has_module(op) {
                         let sl: Vec<String> = slots(op).iter().enumerate().map(|(i, &v)| if Self::literal_slot(op, i, v) { v.to_string() } else { dvar(v) }).collect();
-                        fields.push((f.clone(), module_type(op).into(), layer_init(op, &sl)));
+                        b.fields.push((f.clone(), module_type(op).into(), layer_init(op, &sl)));
                     }
                     (self.op_line(op, &f, &args), ir.graph[n].shape)
                 }
                 Item::Child(c) => {
                     let ct = &u.types[u.units[c].ty];
-                    let dargs: Vec<String> = u.units[c].dims.iter().map(|&d| dvar(d)).collect();
-                    let init = if dargs.is_empty() { format!("{}::new(device)", ct.name) } else { format!("{}::new(device, {})", ct.name, dargs.join(", ")) };
-                    fields.push((f.clone(), ct.name.clone(), init));
+                    let dargs: String = u.units[c].dims.iter().map(|&d| format!(", {}", dvar(d))).collect();
+                    b.fields.push((f.clone(), ct.name.clone(), format!("{}::new(device{dargs})", ct.name)));
                     (format!("self.{f}.forward({})", args.join(", ")), ir.graph[u.units[c].output].shape)
                 }
             };
-            body.push((format!("v{j}"), line, if stage { format!(" // {shape}") } else { String::new() }));
+            b.lines.push((format!("v{j}"), line, if stage { format!(" // {shape}") } else { String::new() }));
         }
         let out_expr = take(&out_ref);
         // The last value, when it is the result, is the tail expression.
-        let tail = match body.last() {
-            Some((v, line, comment)) if *v == out_expr => Some(format!("{line}{comment}")),
-            _ => None,
+        b.tail = match b.lines.last() {
+            Some((v, line, comment)) if *v == out_expr => format!("{line}{comment}"),
+            _ => out_expr.clone(),
         };
-        if tail.is_some() {
-            body.pop();
+        if b.lines.last().is_some_and(|(v, _, _)| *v == out_expr) {
+            b.lines.pop();
         }
-        let tail = tail.unwrap_or(out_expr);
-        let mut code = String::new();
-        let params = crate::stats::group(self.unit_params(u, k));
-        let out_shape = ir.graph[unit.output].shape;
-        if stage {
-            let si = ir.graph[unit.output].stage;
-            let ins: Vec<String> = unit.inputs.iter().map(|&i| ir.graph[i].shape.to_string()).collect();
-            let _ = writeln!(code, "/// Stage `{}`: input {} -> output {out_shape}; {params} parameters.", ir.stages[si].name, ins.join(", "));
-        } else {
-            let sc = &ir.scopes[unit.scope.map_or(0, |s| s as usize)];
-            let what = match sc.kind {
-                crate::ir::ScopeKind::Block => "Block",
-                crate::ir::ScopeKind::Residual => "Residual connection",
-                crate::ir::ScopeKind::Stack => "Cell stack",
-                crate::ir::ScopeKind::Cell => "Cell",
-                crate::ir::ScopeKind::Motif => "Motif",
-            };
-            let args = if sc.args.is_empty() { String::new() } else { format!(" ({})", sc.args) };
-            let _ = writeln!(code, "/// {what} `{}`{args}: {} instance{} in this network; this one has {params} parameters.", sc.def, t.uses, if t.uses == 1 { "" } else { "s" });
-            if t.vars > 0 {
-                let ds: Vec<String> = unit.dims.iter().enumerate().map(|(i, d)| format!("d{i} = {d}")).collect();
-                let _ = writeln!(code, "/// Channel counts are arguments (`{}` here).", ds.join(", "));
-            }
-        }
-        let _ = writeln!(code, "#[derive(Module, Debug)]\npub struct {} {{", t.name);
-        for (f, ty, _) in &fields {
-            let _ = writeln!(code, "    pub {f}: {ty},");
-        }
-        let _ = writeln!(code, "}}\n\nimpl {} {{", t.name);
-        let dev = if fields.iter().any(|f| f.2.contains("device")) { "device" } else { "_device" };
-        let dparams: String = (0..if stage { 0 } else { t.vars }).map(|i| format!(", d{i}: usize")).collect();
-        let _ = writeln!(code, "    pub fn new({dev}: &Device{dparams}) -> Self {{\n        Self {{");
-        for (f, _, init) in &fields {
-            let _ = writeln!(code, "            {f}: {init},");
-        }
-        let _ = writeln!(code, "        }}\n    }}\n");
-        let xs: Vec<String> = unit.inputs.iter().enumerate().map(|(i, &n)| format!("x{i}: {}", tensor_ty(&ir.graph[n].shape))).collect();
-        let _ = writeln!(code, "    pub fn forward(&self, {}) -> {} {{", xs.join(", "), tensor_ty(&out_shape));
-        for (v, line, comment) in &body {
-            let _ = writeln!(code, "        let {v} = {line};{comment}");
-        }
-        let _ = writeln!(code, "        {tail}\n    }}\n}}\n");
-        code
+        b
     }
 
     /// One forward expression of an op on its (already named) arguments.
