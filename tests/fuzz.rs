@@ -84,6 +84,9 @@ const TOKENS: &[&str] = &[
     "dropout", "flatten", "identity", "random", "WS", "ER", "BA", "graph", "linear", "global_avg_pool", "stage", "let",
     "network", "input", "cell", "motif", "import", "search", "//", "/*", "*/", "\"", "\n", "stride=", "padding=", "groups=",
     "dilation=", "agg=concat", "agg=mean", "node=", "seed=", "multiplier=", "round(", "min(", "max(", "float", "int", "é", "\u{1F600}",
+    "block", "output", "import hier", "import darts", "residual(", "repeat(", "zero", "shift", "concat(", "if(", "==", "<",
+    "motif(", "cells(", "Genotype(", "normal(", "reduce(", "convention=darts", "convention=tf_slim", "'sep_conv_3x3'",
+    "none", "'none'", "level=", "nodes=", "edges=", "first=", "shortcut=", "count_pad=false", "x +", "input x", "[x, x]",
 ];
 
 const OPS: &[&str] = &["relu", "bn", "identity", "relu", "bn", "dropout(0.1)", "flatten", "global_avg_pool"];
@@ -108,7 +111,12 @@ fn num_at(rng: &mut ChaCha8Rng, depth: u32) -> String {
 
 /// A random op expression (a generator of mostly valid structure with hostile values).
 fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
-    match rng.random_range(0..12) {
+    match rng.random_range(0..17) {
+        12 if depth < 2 => format!("residual({})", pipeline(rng, depth + 1)),
+        13 if depth < 2 => format!("repeat({}, {}, first={})", rng.random_range(-1..4), pipeline(rng, depth + 1), pipeline(rng, depth + 1)),
+        14 => ["zero", "zero(2)", "shift", "avg_pool(3x3, stride=1, padding=1, count_pad=false)"].choose(rng).unwrap().to_string(),
+        15 => format!("basic({}, stride={})", num_at(rng, depth), rng.random_range(0..3)),
+        16 => ["m", "twin(C)", "sep_conv_3x3", "dw_conv(3x3, dilation=2)"].choose(rng).unwrap().to_string(),
         0 => format!("conv({}x{}, {}, stride={}, padding={})", rng.random_range(0..6), rng.random_range(1..6), num_at(rng, depth), rng.random_range(1..3), rng.random_range(0..3)),
         1 => format!("sep_conv({}, {})", rng.random_range(1..8), num_at(rng, depth)),
         2 => {
@@ -152,11 +160,51 @@ fn pipeline(rng: &mut ChaCha8Rng, depth: u32) -> String {
     (0..n).map(|_| op(rng, depth)).collect::<Vec<_>>().join(" -> ")
 }
 
+/// Language v2 definitions every generated spec carries: a motif, a two-branch block and
+/// a genotype, with hostile values now and then.
+fn v2_defs(rng: &mut ChaCha8Rng) -> String {
+    let hostile = rng.random_bool(0.2);
+    let prims = ["conv_1x1", "dw_conv_3x3", "sep_conv_3x3", "max_pool_3x3", "avg_pool_3x3", "identity", "none", "m"];
+    let n: i32 = rng.random_range(2..7);
+    // A chain 0 -> 1 -> ... keeps the output reachable; extra edges go forward.
+    let mut edges: Vec<String> = (0..n - 1).map(|i| format!("({i}, {}, {})", i + 1, prims[rng.random_range(0..6)])).collect();
+    for _ in 0..rng.random_range(0..5) {
+        let (i, j) = if hostile { (rng.random_range(-1..n), rng.random_range(0..n + 1)) } else { let i = rng.random_range(0..n - 1); (i, rng.random_range(i + 1..n)) };
+        if hostile || !edges.iter().any(|e| e.starts_with(&format!("({i}, {j},"))) {
+            edges.push(format!("({i}, {j}, {})", prims[rng.random_range(0..if hostile { 8 } else { 7 })]));
+        }
+    }
+    let ops = ["sep_conv_3x3", "skip_connect", "none", "max_pool_3x3", "dil_conv_5x5", "conv_7x1_1x7", "avg_pool_3x3", "nope"];
+    let pairs = |rng: &mut ChaCha8Rng| -> String {
+        let k = 2 * rng.random_range(1..4) + if hostile { rng.random_range(0..2) } else { 0 };
+        (0..k)
+            .map(|e: i32| {
+                let idx = if hostile { rng.random_range(-1..e / 2 + 3) } else { rng.random_range(0..e / 2 + 2) };
+                format!("('{}', {idx})", ops[rng.random_range(0..if hostile { 8 } else { 7 })])
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "import hier\nimport blocks\nlet m = motif(level={}, nodes={n}, edges=[{}])\nblock twin(c: int) {{\n  input x\n  let a = x -> {}\n  output {}\n}}\nlet G = Genotype(normal=[{}], reduce=[{}])\n",
+        if hostile { rng.random_range(1..4) } else { 2 },
+        edges.join(", "),
+        pipeline(rng, 2),
+        ["a + x", "concat(a, x)", "a", "[a, x] -> twin(c)"].choose(rng).unwrap(),
+        pairs(rng),
+        pairs(rng)
+    )
+}
+
 fn generated(rng: &mut ChaCha8Rng) -> String {
     let side = [1, 8, 16, 28, 32, 65537][rng.random_range(0..6)];
-    let mut s = format!("let d = {}\nnetwork g(C: int = {}, seed: int = {}) {{\n  input [{}, {side}, {side}]\n  classes {}\n", pipeline(rng, 3), rng.random_range(1..33), rng.random_range(0..5), rng.random_range(1..4), num(rng));
+    let mut s = format!("{}let d = {}\nnetwork g(C: int = {}, seed: int = {}) {{\n  input [{}, {side}, {side}]\n  classes {}\n", v2_defs(rng), pipeline(rng, 3), rng.random_range(1..33), rng.random_range(0..5), rng.random_range(1..4), num(rng));
     for i in 0..rng.random_range(1..5) {
         s += &format!("  stage s{i} = {}\n", pipeline(rng, 0));
+    }
+    if rng.random_bool(0.3) {
+        let conv = ["darts", "tf_slim", "darts", "tf_slim", "nasnet"].choose(rng).unwrap();
+        s += &format!("  stage c = cells(G, convention={conv}, layout=[normal(C), reduce({}), normal(2 * C)])\n", num(rng));
     }
     s += "  stage head = global_avg_pool -> linear(classes)\n}\n";
     s
