@@ -31,14 +31,6 @@ impl<'a> Checker<'a> {
                 self.diags.push(super::duplicate(&def.name, first));
                 return;
             }
-            if super::builtins::is_builtin(name) {
-                self.diags.push(
-                    Diagnostic::error(Code::Duplicate, def.name.span, format!("`{name}` is a built-in op"))
-                        .label("block named like a built-in")
-                        .help("choose another name for the block"),
-                );
-                return;
-            }
         }
         self.blocks.insert(name.clone(), BlockEntry { def, module });
     }

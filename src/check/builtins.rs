@@ -1,6 +1,7 @@
 //! The built-in vocabulary: ops, generators, aggregations and math functions, with their
 //! signatures. Argument binding (positional, then keyword) and per-argument checks.
 
+use super::args::{int_in, op, opt_int_in};
 use super::{Checker, Value, as_f64, describe, type_err};
 use super::value::*;
 use crate::diag::{Code, Diagnostic, suggest};
@@ -288,29 +289,6 @@ impl Args {
     }
 }
 
-/// Range check of an integer argument: `lo <= v` (and `v <= hi` if given).
-pub(super) fn int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Option<i64>, what: &str, help: &str, default: u32) -> Option<u32> {
-    let Some((v, s)) = a else { return Some(default) };
-    let hi = hi.unwrap_or(u32::MAX as i64);
-    if v < lo || v > hi {
-        let d = if v < lo {
-            Diagnostic::error(Code::Range, s, format!("{what} must be at least {lo}, found {v}")).label(format!("{v} is out of range")).help(help.to_string())
-        } else {
-            Diagnostic::error(Code::TooLarge, s, format!("{what} must be at most {hi}, found {v}")).label(format!("{v} is beyond nasc's limit")).help("see docs/limits.md for nasc's size limits")
-        };
-        cx.diags.push(d);
-        return None;
-    }
-    Some(v as u32)
-}
-
-fn opt_int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Option<i64>, what: &str, help: &str) -> Result<Option<u32>, ()> {
-    match a {
-        None => Ok(None),
-        Some(_) => int_in(cx, a, lo, hi, what, help, 0).map(Some).ok_or(()),
-    }
-}
-
 fn gen_err(span: Span, msg: String, label: &str, help: &str) -> Diagnostic {
     Diagnostic::error(Code::GeneratorParam, span, msg).label(label.to_string()).help(help.to_string())
 }
@@ -326,10 +304,6 @@ macro_rules! need {
             None => return Value::Poison,
         }
     };
-}
-
-pub(super) fn op(kind: OpKind, span: Span) -> Value {
-    Value::Ops(vec![OpInst { kind, span, def: None }])
 }
 
 pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], span: Span) -> Value {

@@ -13,75 +13,7 @@ use crate::syntax::{Ident, Span};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// How a genotype numbers a cell's hidden states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Convention {
-    /// DARTS (`cnn/genotypes.py`): 0 = h(i-2), 1 = h(i-1).
-    Darts,
-    /// TF-slim NASNet (`nasnet_utils.py`): 0 = h(i-1) (the current input), 1 = h(i-2).
-    TfSlim,
-}
-
-impl Convention {
-    pub fn name(self) -> &'static str {
-        match self {
-            Convention::Darts => "darts",
-            Convention::TfSlim => "tf_slim",
-        }
-    }
-    /// The standard-library module its op names come from.
-    pub fn module(self) -> &'static str {
-        match self {
-            Convention::Darts => "darts",
-            Convention::TfSlim => "nasnet",
-        }
-    }
-    /// A state index as written in this convention -> the canonical (DARTS) index.
-    pub fn canonical(self, i: u32) -> u32 {
-        match (self, i) {
-            (Convention::TfSlim, 0) => 1,
-            (Convention::TfSlim, 1) => 0,
-            (_, i) => i,
-        }
-    }
-}
-
-/// One cell of a genotype as written: (op name, state index, span) pairs, two per block.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellGeno {
-    pub ops: Vec<(String, u32, Span)>,
-    pub concat: Option<Vec<(u32, Span)>>,
-    pub span: Span,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Genotype {
-    pub normal: CellGeno,
-    pub reduce: CellGeno,
-}
-
-/// One cell of a stack, ready to expand (canonical state indices).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellInst {
-    pub reduction: bool,
-    /// The cell's filter count C (its output has C x concat.len() channels).
-    pub c: u32,
-    /// Per block: two (input state, op) pairs; the op carries its stride.
-    pub blocks: Vec<[(u32, Vec<OpInst>); 2]>,
-    pub concat: Vec<u32>,
-    /// Preprocessing of a cell input: a factorised reduction (when its resolution is twice
-    /// the cell's) and ReLU-1x1 conv-BN (when only its width differs, or always in DARTS).
-    pub reduce_pre: Vec<OpInst>,
-    pub conv_pre: Vec<OpInst>,
-}
-
-/// A stack of cells: `cells(genotype, layout, convention)`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellStack {
-    pub convention: Convention,
-    pub cells: Vec<CellInst>,
-}
+pub use super::value::{CellGeno, CellInst, CellStack, Convention, Genotype};
 
 type A = [Option<(Value, Span)>];
 
@@ -94,7 +26,7 @@ pub(super) fn cells_call<'a>(cx: &mut Checker<'a>, n: &str, a: &A, span: Span) -
     match n {
         "normal" | "reduce" => {
             let c = match arg(a, 0) {
-                Some((Value::Int(c), s)) => super::builtins::int_in(cx, Some((*c, *s)), 1, Some(crate::limits::MAX_CHANNELS as i64), "a cell's filter count", "filter counts are positive integers", 1),
+                Some((Value::Int(c), s)) => super::args::int_in(cx, Some((*c, *s)), 1, Some(crate::limits::MAX_CHANNELS as i64), "a cell's filter count", "filter counts are positive integers", 1),
                 _ => None,
             };
             match c {
@@ -288,7 +220,7 @@ fn stack<'a>(cx: &mut Checker<'a>, a: &A, span: Span) -> Value {
     if !ok {
         return Value::Poison;
     }
-    super::builtins::op(OpKind::Cells(Arc::new(CellStack { convention, cells })), span)
+    super::args::op(OpKind::Cells(Arc::new(CellStack { convention, cells })), span)
 }
 
 /// Instantiates op `name` (a block taking `(C, stride)`; `stride` 0 = `(C)` only): the

@@ -1,7 +1,7 @@
 //! Structural built-ins of language v2: `if`, `concat` of tensors, `residual`, `repeat`,
 //! `range`, and the ops `zero` and `shift`.
 
-use super::builtins::{int_in, op};
+use super::args::{int_in, op};
 use super::value::*;
 use super::{Checker, describe};
 use crate::diag::{Code, Diagnostic};

@@ -2,6 +2,7 @@
 //! op and generator call. Produces an elaborated [`Network`] plus all diagnostics found.
 //! Shape checking happens during expansion, where shapes are known.
 
+mod args;
 mod blocks;
 mod builtins;
 mod dataflow;
@@ -117,6 +118,11 @@ impl<'a> Checker<'a> {
                     seen.insert(n.name.name.clone(), n.name.span);
                     networks.push(n);
                 }
+                Item::Block(b) if builtins::is_builtin(&b.name.name) => self.diags.push(
+                    Diagnostic::error(Code::Duplicate, b.name.span, format!("`{}` is a built-in op", b.name.name))
+                        .label("block named like a built-in")
+                        .help("choose another name for the block"),
+                ),
                 Item::Block(b) => self.register_block(b, None),
                 Item::Import(m) => self.import(m),
                 Item::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),

@@ -11,25 +11,7 @@ use crate::syntax::{Arg, ExprKind, Ident, Span};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct MotifEdge {
-    pub from: u32,
-    pub to: u32,
-    /// The op's name as written (a primitive, block or motif).
-    pub op: String,
-    pub ops: Vec<OpInst>,
-    pub span: Span,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Motif {
-    pub level: u32,
-    pub nodes: u32,
-    /// Edges without `none`, in the order written.
-    pub edges: Vec<MotifEdge>,
-    /// Nodes on a path from node 0 to the output node (the others are not built).
-    pub live: Vec<bool>,
-}
+pub use super::value::{Motif, MotifEdge};
 
 /// The level of an op used on a motif edge: a motif's own level, 1 for anything else.
 fn op_level(ops: &[OpInst]) -> u32 {
@@ -96,7 +78,7 @@ pub(super) fn motif_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Ar
                 .help("give the output node an input path: replace a `none` on some edge leading to it"),
         );
     }
-    super::builtins::op(OpKind::Motif(Arc::new(Motif { level, nodes, edges, live })), span)
+    super::args::op(OpKind::Motif(Arc::new(Motif { level, nodes, edges, live })), span)
 }
 
 /// One `(from, to, op)` triple; `Ok(None)` for a `none` edge.

@@ -103,9 +103,9 @@ pub enum OpKind {
     /// (identity, or 1x1 conv + BN when the shape changes).
     Residual { body: Vec<OpInst>, shortcut: Option<Vec<OpInst>> },
     /// A stack of NASNet/DARTS cells (papers.md §2).
-    Cells(std::sync::Arc<super::cells::CellStack>),
+    Cells(std::sync::Arc<CellStack>),
     /// A hierarchical motif (papers.md §3).
-    Motif(std::sync::Arc<super::motifs::Motif>),
+    Motif(std::sync::Arc<Motif>),
 }
 
 impl OpKind {
@@ -200,11 +200,11 @@ pub enum Value {
     /// Stage outputs piped into a pipeline: `[stem0, stem1] -> cells(...)`.
     Piped { inputs: Vec<usize>, ops: Vec<OpInst> },
     /// A NASNet/DARTS genotype (normal and reduction cell).
-    Genotype(std::sync::Arc<super::cells::Genotype>),
+    Genotype(std::sync::Arc<Genotype>),
     /// `normal(C)` / `reduce(C)`: one position of a cell stack's layout.
     CellSlot { reduction: bool, c: u32 },
     /// A convention name (`darts`, `tf_slim`).
-    Convention(super::cells::Convention),
+    Convention(Convention),
     /// The result of an expression that already produced a diagnostic.
     Poison,
 }
@@ -258,3 +258,99 @@ pub struct Network {
     pub params: Vec<(String, Value)>,
     pub stages: Vec<Stage>,
 }
+
+// Cells (papers.md §2); built by `cells.rs`.
+
+/// How a genotype numbers a cell's hidden states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Convention {
+    /// DARTS (`cnn/genotypes.py`): 0 = h(i-2), 1 = h(i-1).
+    Darts,
+    /// TF-slim NASNet (`nasnet_utils.py`): 0 = h(i-1) (the current input), 1 = h(i-2).
+    TfSlim,
+}
+
+impl Convention {
+    pub fn name(self) -> &'static str {
+        match self {
+            Convention::Darts => "darts",
+            Convention::TfSlim => "tf_slim",
+        }
+    }
+    /// The standard-library module its op names come from.
+    pub fn module(self) -> &'static str {
+        match self {
+            Convention::Darts => "darts",
+            Convention::TfSlim => "nasnet",
+        }
+    }
+    /// A state index as written in this convention -> the canonical (DARTS) index.
+    pub fn canonical(self, i: u32) -> u32 {
+        match (self, i) {
+            (Convention::TfSlim, 0) => 1,
+            (Convention::TfSlim, 1) => 0,
+            (_, i) => i,
+        }
+    }
+}
+
+/// One cell of a genotype as written: (op name, state index, span) pairs, two per block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellGeno {
+    pub ops: Vec<(String, u32, Span)>,
+    pub concat: Option<Vec<(u32, Span)>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Genotype {
+    pub normal: CellGeno,
+    pub reduce: CellGeno,
+}
+
+/// One cell of a stack, ready to expand (canonical state indices).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellInst {
+    pub reduction: bool,
+    /// The cell's filter count C (its output has C x concat.len() channels).
+    pub c: u32,
+    /// Per block: two (input state, op) pairs; the op carries its stride.
+    pub blocks: Vec<[(u32, Vec<OpInst>); 2]>,
+    pub concat: Vec<u32>,
+    /// Preprocessing of a cell input: a factorised reduction (when its resolution is twice
+    /// the cell's) and ReLU-1x1 conv-BN (when only its width differs, or always in DARTS).
+    pub reduce_pre: Vec<OpInst>,
+    pub conv_pre: Vec<OpInst>,
+}
+
+/// A stack of cells: `cells(genotype, layout, convention)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellStack {
+    pub convention: Convention,
+    pub cells: Vec<CellInst>,
+}
+
+
+// Hierarchical motifs (papers.md §3); built by `motifs.rs`.
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MotifEdge {
+    pub from: u32,
+    pub to: u32,
+    /// The op's name as written (a primitive, block or motif).
+    pub op: String,
+    pub ops: Vec<OpInst>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Motif {
+    pub level: u32,
+    pub nodes: u32,
+    /// Edges without `none`, in the order written.
+    pub edges: Vec<MotifEdge>,
+    /// Nodes on a path from node 0 to the output node (the others are not built).
+    pub live: Vec<bool>,
+}
+

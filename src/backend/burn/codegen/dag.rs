@@ -543,24 +543,6 @@ impl Gen<'_> {
     }
 }
 
-/// Helpers of the ops only v2 stages use, emitted once per file when used.
-pub(super) fn helpers(uses: &super::ops::Uses) -> String {
-    let mut out = String::new();
-    if uses.gap_helper {
-        out += "fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {\n    let [b, c, _, _] = x.dims();\n    x.mean_dim(3).mean_dim(2).reshape([b, c])\n}\n\n";
-    }
-    if uses.flatten_helper {
-        out += "fn flatten(x: Tensor<4>) -> Tensor<2> {\n    let [b, c, h, w] = x.dims();\n    x.reshape([b, c * h * w])\n}\n\n";
-    }
-    if uses.zero_helper {
-        out += "/// Zeros shaped like `x` subsampled by `stride` (DARTS's `none`).\nfn zeros_strided(x: Tensor<4>, stride: usize) -> Tensor<4> {\n    let [b, c, h, w] = x.dims();\n    Tensor::zeros([b, c, h.div_ceil(stride), w.div_ceil(stride)], &x.device())\n}\n\n";
-    }
-    if uses.shift_helper {
-        out += "/// out[y][x] = x[y + 1][x + 1], zero past the bottom and right edges.\nfn shift(x: Tensor<4>) -> Tensor<4> {\n    let [b, c, h, w] = x.dims();\n    if h < 2 || w < 2 {\n        return Tensor::zeros([b, c, h, w], &x.device());\n    }\n    x.slice([0..b, 0..c, 1..h, 1..w]).pad((0, 1, 0, 1), PadMode::Constant(0.0))\n}\n\n";
-    }
-    out
-}
-
 /// Literal attributes of an op that are part of its type (not channel counts).
 fn attr_key(op: &Op) -> String {
     match op {

@@ -107,7 +107,7 @@ impl Uses {
         if self.avgpool_excl {
             out += "/// Average pooling that leaves padded pixels out of the average.\nfn avg_pool2d_exclude_pad(kernel: [usize; 2], stride: usize, padding: usize) -> AvgPool2d {\n    AvgPool2dConfig::new(kernel)\n        .with_strides([stride; 2])\n        .with_padding(padding2d([padding; 2]))\n        .with_count_include_pad(false)\n        .init()\n}\n\n";
         }
-        out += &super::dag::helpers(self);
+        out += &v2_helpers(self);
         if self.avgpool_incl {
             out += "fn avg_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> AvgPool2d {\n    AvgPool2dConfig::new(kernel)\n        .with_strides([stride; 2])\n        .with_padding(padding2d([padding; 2]))\n        .init()\n}\n\n";
         }
@@ -154,4 +154,22 @@ pub(super) fn same_kind(a: &Op, b: &Op) -> bool {
         (Op::Dropout { p: p1 }, Op::Dropout { p: p2 }) => p1 == p2,
         _ => std::mem::discriminant(a) == std::mem::discriminant(b),
     }
+}
+
+/// Helpers of the ops only v2 stages use, emitted once per file when used.
+fn v2_helpers(uses: &Uses) -> String {
+    let mut out = String::new();
+    if uses.gap_helper {
+        out += "fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {\n    let [b, c, _, _] = x.dims();\n    x.mean_dim(3).mean_dim(2).reshape([b, c])\n}\n\n";
+    }
+    if uses.flatten_helper {
+        out += "fn flatten(x: Tensor<4>) -> Tensor<2> {\n    let [b, c, h, w] = x.dims();\n    x.reshape([b, c * h * w])\n}\n\n";
+    }
+    if uses.zero_helper {
+        out += "/// Zeros shaped like `x` subsampled by `stride` (DARTS's `none`).\nfn zeros_strided(x: Tensor<4>, stride: usize) -> Tensor<4> {\n    let [b, c, h, w] = x.dims();\n    Tensor::zeros([b, c, h.div_ceil(stride), w.div_ceil(stride)], &x.device())\n}\n\n";
+    }
+    if uses.shift_helper {
+        out += "/// out[y][x] = x[y + 1][x + 1], zero past the bottom and right edges.\nfn shift(x: Tensor<4>) -> Tensor<4> {\n    let [b, c, h, w] = x.dims();\n    if h < 2 || w < 2 {\n        return Tensor::zeros([b, c, h, w], &x.device());\n    }\n    x.slice([0..b, 0..c, 1..h, 1..w]).pad((0, 1, 0, 1), PadMode::Constant(0.0))\n}\n\n";
+    }
+    out
 }
