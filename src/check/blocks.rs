@@ -26,11 +26,11 @@ impl<'a> Checker<'a> {
     /// Registers a block definition (duplicates and clashes with built-ins are errors).
     pub(super) fn register_block(&mut self, def: &'a BlockDef, module: Option<&'static str>) {
         let name = &def.name.name;
-        if module.is_none() {
-            if let Some(first) = self.blocks.get(name).filter(|e| e.module.is_none()).map(|e| e.def.name.span) {
-                self.diags.push(super::duplicate(&def.name, first));
-                return;
-            }
+        if module.is_none()
+            && let Some(first) = self.blocks.get(name).filter(|e| e.module.is_none()).map(|e| e.def.name.span)
+        {
+            self.diags.push(super::duplicate(&def.name, first));
+            return;
         }
         self.blocks.insert(name.clone(), BlockEntry { def, module });
     }

@@ -35,3 +35,5 @@ pub mod hierarchical_fmnist;
 pub mod resnet_blocks;
 #[path = "../../golden/burn/custom_cell.rs"]
 pub mod custom_cell;
+#[path = "../../golden/burn/randwire_blocks.rs"]
+pub mod randwire_blocks;

@@ -81,6 +81,7 @@ equivalence!(hierarchical, "specs/hierarchical.nas", hierarchical::Hierarchical)
 equivalence!(flat_motif, "specs/flat_motif.nas", flat_motif::FlatMotif);
 equivalence!(resnet_blocks, "examples/resnet_blocks.nas", resnet_blocks::ResnetBlocks);
 equivalence!(custom_cell, "examples/custom_cell.nas", custom_cell::CustomCell);
+equivalence!(randwire_blocks, "examples/randwire_blocks.nas", randwire_blocks::RandwireBlocks);
 equivalence!(darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist::DartsFmnist);
 equivalence!(hierarchical_fmnist, "examples/hierarchical_fmnist.nas", hierarchical_fmnist::HierarchicalFmnist);
 

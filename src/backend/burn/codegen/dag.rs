@@ -460,7 +460,7 @@ impl Gen<'_> {
                         let sl: Vec<String> = slots(op).iter().enumerate().map(|(i, &v)| if Self::literal_slot(op, i, v) { v.to_string() } else { dvar(v) }).collect();
                         b.fields.push((f.clone(), module_type(op).into(), layer_init(op, &sl)));
                     }
-                    (self.op_line(op, &f, &args), ir.graph[n].shape)
+                    (self.uses.op_expr(op, &f, &args), ir.graph[n].shape)
                 }
                 Item::Child(c) => {
                     let ct = &u.types[u.units[c].ty];
@@ -481,35 +481,6 @@ impl Gen<'_> {
             b.lines.pop();
         }
         b
-    }
-
-    /// One forward expression of an op on its (already named) arguments.
-    fn op_line(&mut self, op: &Op, field: &str, args: &[String]) -> String {
-        let a = args.first().cloned().unwrap_or_else(|| "x0".into());
-        match op {
-            Op::Relu => format!("relu({a})"),
-            Op::GlobalAvgPool => {
-                self.uses.gap_helper = true;
-                format!("global_avg_pool({a})")
-            }
-            Op::Flatten => {
-                self.uses.flatten_helper = true;
-                format!("flatten({a})")
-            }
-            Op::Identity | Op::Output | Op::Input => a,
-            Op::Add | Op::WeightedSum { .. } => args.join(" + "),
-            Op::Mean => format!("({}) / {}.0", args.join(" + "), args.len()),
-            Op::Concat => format!("Tensor::cat(vec![{}], 1)", args.join(", ")),
-            Op::Zero { stride } => {
-                self.uses.zero_helper = true;
-                format!("zeros_strided({a}, {stride})")
-            }
-            Op::Shift => {
-                self.uses.shift_helper = true;
-                format!("shift({a})")
-            }
-            _ => format!("self.{field}.forward({a})"),
-        }
     }
 
     /// Parameters of one unit instance (its whole subtree).

@@ -214,9 +214,10 @@ impl Gen<'_> {
                     String::new()
                 }
             };
-            for &n in &gn.rest {
+            for (j, &n) in gn.rest.iter().enumerate() {
                 if has_module(&ir.graph[n].op) {
-                    let f = field_name(&ir.graph[n], &gn.prefix);
+                    // The field the node type gave this step (its IR name, or its position).
+                    let f = g.groups[gn.group.0].steps.get(j).map_or_else(|| field_name(&ir.graph[n], &gn.prefix), |s| s.0.clone());
                     g.weight_paths.push((n.index(), format!("{path_prefix}.nodes.{slot}{variant}.{f}")));
                 }
             }

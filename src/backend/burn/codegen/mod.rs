@@ -163,7 +163,8 @@ pub fn generate(ir: &Ir, source_name: &str) -> Generated {
     let wiring = stage_wiring(ir, &by_stage, &model_fields, &g.stage_feeds);
     let mut out = g.header(source_name, &model_type, &model_fields, wiring);
     out += &stage_code;
-    for t in &g.node_types {
+    let types = std::mem::take(&mut g.node_types);
+    for t in &types {
         g.emit_node_type(t, &mut out);
     }
     out += &g.uses.helpers();

@@ -49,6 +49,9 @@ pub(super) struct NodeType {
     pub(super) in_shape: Shape,
     pub(super) out_shape: Shape,
     pub(super) doc: String,
+    /// Inputs of every step (`-1`: the node op's input) when the steps are not a chain
+    /// (a node op with a branching block); `None` for a chain.
+    pub(super) wiring: Option<Vec<Vec<i32>>>,
 }
 
 /// Instances of one definition with the same op sequence, before types are chosen.
@@ -57,6 +60,7 @@ pub(super) struct Group {
     pub(super) steps: Vec<(String, Op)>,
     pub(super) in_shape: Shape,
     pub(super) out_shape: Shape,
+    pub(super) wiring: Option<Vec<Vec<i32>>>,
     /// Per instance: per step: per slot: the symbols that reproduce its value.
     pub(super) instances: Vec<Vec<Vec<BTreeSet<Sym>>>>,
     /// Per instance: index into `node_types` (after `resolve`).
@@ -101,12 +105,20 @@ impl Gen<'_> {
 
     /// Registers an instance in its group (same definition, same ops); returns (group, index).
     pub(super) fn add_instance(&mut self, inst: &Instance, def: &str, prefix: &str) -> (usize, usize) {
-        let (steps, cands) = self.candidates(inst, prefix);
+        let (mut steps, cands) = self.candidates(inst, prefix);
+        let wiring = self.wiring_of(inst);
+        if wiring.is_some() {
+            // Branching bodies name their fields by position (nested IR names are not fields).
+            for (j, s) in steps.iter_mut().enumerate() {
+                s.0 = format!("{}{j}", super::names::snake(s.1.name()));
+            }
+        }
         let in_shape = self.ir.graph[inst.nodes[0]].shape;
         let in_shape = self.ir.inputs(inst.nodes[0]).first().map_or(in_shape, |&i| self.ir.graph[i].shape);
         let out_shape = self.ir.graph[*inst.nodes.last().unwrap_or(&inst.nodes[0])].shape;
         let same = |g: &Group| {
             g.def == def
+                && g.wiring == wiring
                 && g.steps.len() == steps.len()
                 && g.steps.iter().zip(&steps).all(|(a, b)| a.0 == b.0 && same_kind(&a.1, &b.1))
                 && std::mem::discriminant(&g.out_shape) == std::mem::discriminant(&out_shape)
@@ -114,12 +126,20 @@ impl Gen<'_> {
         let gi = match self.groups.iter().position(same) {
             Some(i) => i,
             None => {
-                self.groups.push(Group { def: def.to_string(), steps, in_shape, out_shape, instances: Vec::new(), inst_type: Vec::new() });
+                self.groups.push(Group { def: def.to_string(), steps, in_shape, out_shape, wiring, instances: Vec::new(), inst_type: Vec::new() });
                 self.groups.len() - 1
             }
         };
         self.groups[gi].instances.push(cands);
         (gi, self.groups[gi].instances.len() - 1)
+    }
+
+    /// The inputs of every step of an instance, or `None` when they form a chain.
+    fn wiring_of(&self, inst: &Instance) -> Option<Vec<Vec<i32>>> {
+        let pos: std::collections::HashMap<NodeIndex, i32> = inst.nodes.iter().enumerate().map(|(j, &n)| (n, j as i32)).collect();
+        let w: Vec<Vec<i32>> = inst.nodes.iter().map(|&n| self.ir.inputs(n).iter().map(|i| pos.get(i).copied().unwrap_or(-1)).collect()).collect();
+        let chain = w.iter().enumerate().all(|(j, ins)| ins.as_slice() == [j as i32 - 1]);
+        (!chain).then_some(w)
     }
 
     /// Chooses symbols for every group so that as few types as possible cover all instances.
@@ -170,7 +190,7 @@ impl Gen<'_> {
                 let name = self.fresh_type(&def);
                 let g = &self.groups[gi];
                 let steps = g.steps.iter().zip(syms).map(|((f, op), s)| (f.clone(), op.clone(), s)).collect();
-                self.node_types.push(NodeType { name, steps, in_shape: g.in_shape, out_shape: g.out_shape, doc: doc.clone() });
+                self.node_types.push(NodeType { name, steps, in_shape: g.in_shape, out_shape: g.out_shape, doc: doc.clone(), wiring: g.wiring.clone() });
                 for m in members {
                     inst_type[m] = self.node_types.len() - 1;
                 }
@@ -179,7 +199,7 @@ impl Gen<'_> {
         }
     }
 
-    pub(super) fn emit_node_type(&self, t: &NodeType, out: &mut String) {
+    pub(super) fn emit_node_type(&mut self, t: &NodeType, out: &mut String) {
         let _ = writeln!(out, "/// {}\n///\n/// Built with `(c_in, c_out, stride)`: the channels it reads, the channels it", t.doc);
         let _ = writeln!(out, "/// writes, and the stride of its first strided op (2 where a random-graph stage starts).");
         let _ = writeln!(out, "#[derive(Module, Debug)]\npub struct {} {{", t.name);
@@ -206,6 +226,29 @@ impl Gen<'_> {
         }
         let _ = writeln!(out, "        }}\n    }}\n");
         let _ = writeln!(out, "    pub fn forward(&self, x: {}) -> {} {{", tensor_ty(&t.in_shape), tensor_ty(&t.out_shape));
+        if let Some(w) = &t.wiring {
+            // Named values; a value read again later is cloned, its last use moves.
+            let name = |i: i32| if i < 0 { "x".to_string() } else { format!("v{i}") };
+            let mut left: BTreeMap<String, usize> = BTreeMap::new();
+            for i in w.iter().flatten() {
+                *left.entry(name(*i)).or_default() += 1;
+            }
+            let last = t.steps.len().saturating_sub(1);
+            for (j, ((f, op, _), ins)) in t.steps.iter().zip(w).enumerate() {
+                let args: Vec<String> = ins
+                    .iter()
+                    .map(|&i| {
+                        let c = left.entry(name(i)).or_default();
+                        *c = c.saturating_sub(1);
+                        if *c > 0 { format!("{}.clone()", name(i)) } else { name(i) }
+                    })
+                    .collect();
+                let e = self.uses.op_expr(op, f, &args);
+                let _ = writeln!(out, "        {}", if j == last { e } else { format!("let v{j} = {e};") });
+            }
+            out.push_str("    }\n}\n\n");
+            return;
+        }
         for (f, op, _) in &t.steps {
             let line = layer_forward(op, f);
             if !line.is_empty() {

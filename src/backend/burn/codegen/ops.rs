@@ -61,6 +61,8 @@ pub(super) fn layer_forward(op: &Op, field: &str) -> String {
         Op::GlobalAvgPool => "let [b, c, _, _] = x.dims();\n        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]);".into(),
         Op::Flatten => "let [b, c, h, w] = x.dims();\n        let x = x.reshape([b, c * h * w]);".into(),
         Op::Identity | Op::Output | Op::Input => String::new(),
+        Op::Zero { stride } => format!("let x = zeros_strided(x, {stride});"),
+        Op::Shift => "let x = shift(x);".into(),
         _ => format!("let x = self.{field}.forward(x);"),
     }
 }
@@ -117,6 +119,36 @@ impl Uses {
         out
     }
 
+    /// One forward expression of an op on its (already named) arguments, for bodies with
+    /// named values (v2 stages and branching node ops); notes the helpers it needs.
+    pub(super) fn op_expr(&mut self, op: &Op, field: &str, args: &[String]) -> String {
+        let a = args.first().cloned().unwrap_or_else(|| "x0".into());
+        match op {
+            Op::Relu => format!("relu({a})"),
+            Op::GlobalAvgPool => {
+                self.gap_helper = true;
+                format!("global_avg_pool({a})")
+            }
+            Op::Flatten => {
+                self.flatten_helper = true;
+                format!("flatten({a})")
+            }
+            Op::Identity | Op::Output | Op::Input => a,
+            Op::Add | Op::WeightedSum { .. } => args.join(" + "),
+            Op::Mean => format!("({}) / {}.0", args.join(" + "), args.len()),
+            Op::Concat => format!("Tensor::cat(vec![{}], 1)", args.join(", ")),
+            Op::Zero { stride } => {
+                self.zero_helper = true;
+                format!("zeros_strided({a}, {stride})")
+            }
+            Op::Shift => {
+                self.shift_helper = true;
+                format!("shift({a})")
+            }
+            _ => format!("self.{field}.forward({a})"),
+        }
+    }
+
     pub(super) fn note(&mut self, op: &Op) {
         match op {
             Op::Conv2d { .. } => self.conv = true,
@@ -137,6 +169,8 @@ impl Uses {
                 self.sigmoid = true;
                 self.param = true;
             }
+            Op::Zero { .. } => self.zero_helper = true,
+            Op::Shift => self.shift_helper = true,
             _ => {}
         }
     }
