@@ -36,7 +36,8 @@ class IrNet(nn.Module):
             elif op == "max_pool2d":
                 self.mods[k] = nn.MaxPool2d(n["kernel"], n["stride"], n["padding"])
             elif op == "avg_pool2d":
-                self.mods[k] = nn.AvgPool2d(n["kernel"], n["stride"], n["padding"])
+                self.mods[k] = nn.AvgPool2d(n["kernel"], n["stride"], n["padding"],
+                                            count_include_pad=n.get("count_include_pad", True))
             elif op == "dropout":
                 self.mods[k] = nn.Dropout(n["p"])
             elif op == "weighted_sum":
@@ -74,6 +75,11 @@ class IrNet(nn.Module):
                 y = sum(ins) / len(ins)
             elif op == "concat":
                 y = torch.cat(ins, 1)
+            elif op == "zero":
+                s = n["stride"]
+                y = ins[0][:, :, ::s, ::s].mul(0.0)
+            elif op == "shift":
+                y = F.pad(ins[0][:, :, 1:, 1:], (0, 1, 0, 1))
             elif op == "weighted_sum":
                 w = torch.sigmoid(self.mix[k])
                 y = sum(w[t] * v for t, v in enumerate(ins))
