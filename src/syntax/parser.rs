@@ -65,11 +65,18 @@ fn next<'a>(it: &mut Pairs<'a, Rule>, whole: Span) -> Result<Pair<'a, Rule>, Dia
     it.next().ok_or_else(|| Diagnostic::error(Code::Syntax, whole, "incomplete construct"))
 }
 
-fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
+/// The span, the parts after the name, and the name of `KEYWORD NAME ...` (a network or a
+/// block).
+fn head(p: Pair<Rule>) -> Result<(Span, Pairs<Rule>, Ident), Diagnostic> {
     let whole = span(&p);
     let mut it = p.into_inner();
     let _kw = next(&mut it, whole)?;
     let name = ident(next(&mut it, whole)?);
+    Ok((whole, it, name))
+}
+
+fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
+    let (whole, it, name) = head(p)?;
     let mut params = Vec::new();
     let mut stmts = Vec::new();
     for q in it {
@@ -121,10 +128,7 @@ fn param_list(q: Pair<Rule>) -> Result<Vec<Param>, Diagnostic> {
 }
 
 fn block_def(p: Pair<Rule>) -> Result<BlockDef, Diagnostic> {
-    let whole = span(&p);
-    let mut it = p.into_inner();
-    let _kw = next(&mut it, whole)?;
-    let name = ident(next(&mut it, whole)?);
+    let (whole, it, name) = head(p)?;
     let mut params = Vec::new();
     let mut stmts = Vec::new();
     for q in it {
