@@ -41,12 +41,14 @@ fn every_spec_compiles_and_matches_golden() {
 
 #[test]
 fn json_and_dot_match_golden() {
-    let path = root().join("specs/randwire_ws_fmnist.nas");
-    let src = std::fs::read_to_string(&path).unwrap();
-    let ir = nasc::compile(&src, &Default::default()).unwrap().ir.unwrap();
+    // A RandWire spec, and a v2 one (scopes in JSON, nested clusters stage > cell > block in DOT).
     let mut failures = Vec::new();
-    failures.extend(check_golden(&root().join("tests/golden/specs/randwire_ws_fmnist.json"), &nasc::backend::json::emit(&ir)));
-    failures.extend(check_golden(&root().join("tests/golden/specs/randwire_ws_fmnist.dot"), &nasc::backend::dot::emit(&ir)));
+    for (dir, stem) in [("specs", "randwire_ws_fmnist"), ("examples", "custom_cell")] {
+        let src = std::fs::read_to_string(root().join(format!("{dir}/{stem}.nas"))).unwrap();
+        let ir = nasc::compile(&src, &Default::default()).unwrap().ir.unwrap();
+        failures.extend(check_golden(&root().join(format!("tests/golden/{dir}/{stem}.json")), &nasc::backend::json::emit(&ir)));
+        failures.extend(check_golden(&root().join(format!("tests/golden/{dir}/{stem}.dot")), &nasc::backend::dot::emit(&ir)));
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
