@@ -133,6 +133,16 @@ impl<'a> Checker<'a> {
         for n in self.global_order() {
             self.force_global(&n, None);
         }
+        // A block and a top-level `let` of one name would shadow each other.
+        let clashes: Vec<(Ident, Span)> = self
+            .blocks
+            .values()
+            .filter(|e| e.module.is_none())
+            .filter_map(|e| self.globals.get(&e.def.name.name).map(|g| (e.def.name.clone(), g.span)))
+            .collect();
+        for (id, first) in clashes {
+            self.diags.push(duplicate(&id, first));
+        }
         let net = match (&opts.network, networks.as_slice()) {
             (None, []) => {
                 self.diags.push(
