@@ -86,7 +86,7 @@ const SIGS: &[Sig] = &[
 ];
 
 /// Planned functions: recognised so the user gets "planned", not "unknown".
-const PLANNED: &[&str] = &["choice", "anynet", "regnet", "dnw"];
+const PLANNED: &[&str] = &["choice", "anynet", "regnet", "dnw", "learned"];
 
 const CONSTANTS: &[&str] = &["true", "false", "darts", "tf_slim"];
 
