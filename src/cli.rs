@@ -267,7 +267,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     }
     let source = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };
-    let compiled = match nasc::compile(&source, &opts) {
+    let mut compiled = match nasc::compile(&source, &opts) {
         Ok(c) => c,
         Err(internal) => {
             eprintln!("internal compiler error: {internal}\nthis is a bug in nasc; please report it with the spec that triggered it");
@@ -277,7 +277,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     let name = path.display().to_string();
     print_diagnostics(cli, &compiled.diags, &name, &source);
     let mut err = std::io::stderr().lock();
-    let Some(ir) = compiled.ir else {
+    let Some(ir) = compiled.ir.take() else {
         let errors: Vec<_> = compiled.diags.iter().filter(|d| d.is_error()).collect();
         if cli.message_format == MessageFormat::Human {
             let n = errors.len();
@@ -302,7 +302,8 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             }
         }
         Command::Build { emit: Emit::Motifs, output, .. } => {
-            let text = if compiled.motifs.is_empty() { format!("// network {} uses no motifs\n", ir.network) } else { compiled.motifs.clone() };
+            let motifs = compiled.motifs();
+            let text = if motifs.is_empty() { format!("// network {} uses no motifs\n", ir.network) } else { motifs };
             write_output(output.as_deref(), &text)?;
             return Ok(ExitCode::SUCCESS);
         }

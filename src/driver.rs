@@ -10,8 +10,16 @@ pub struct Compiled {
     pub ir: Option<Ir>,
     /// Errors and warnings, sorted by position.
     pub diags: Diagnostics,
+    /// The checked network (present when checking succeeded), for what reads the spec's
+    /// constructs rather than the IR.
+    pub network: Option<check::Network>,
+}
+
+impl Compiled {
     /// The network's motifs printed back as spec text (empty when it has none).
-    pub motifs: String,
+    pub fn motifs(&self) -> String {
+        self.network.as_ref().map(check::print_motifs).unwrap_or_default()
+    }
 }
 
 /// Compiles a spec to verified IR, collecting every diagnostic it can.
@@ -21,16 +29,14 @@ pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError
         Ok(f) => f,
         Err(d) => {
             diags.push(d);
-            return Ok(Compiled { ir: None, diags, motifs: String::new() });
+            return Ok(Compiled { ir: None, diags, network: None });
         }
     };
     let (net, d) = check::check(&file, opts);
     diags.extend(d);
     let mut ir = None;
-    let mut motifs = String::new();
-    if let Some(net) = net {
-        motifs = check::print_motifs(&net);
-        let (x, d) = expand::expand(&net);
+    if let Some(net) = &net {
+        let (x, d) = expand::expand(net);
         diags.extend(d);
         if let Some(mut x) = x {
             ir::verify(&x)?;
@@ -51,5 +57,5 @@ pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError
         diags.0.truncate(max);
         diags.push(Diagnostic::spanless(Code::TooLarge, format!("{total} diagnostics; only the first {max} are kept")).help("fix these and check again"));
     }
-    Ok(Compiled { ir, diags, motifs })
+    Ok(Compiled { ir, diags, network: net })
 }

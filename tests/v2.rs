@@ -73,8 +73,8 @@ fn motif_genotypes_print_back_to_the_same_network() {
     for name in ["specs/hierarchical.nas", "specs/flat_motif.nas", "examples/hierarchical_fmnist.nas"] {
         let src = std::fs::read_to_string(root().join(name)).unwrap();
         let compiled = nasc::compile(&src, &Default::default()).unwrap();
-        let ir = compiled.ir.unwrap();
-        assert!(!compiled.motifs.is_empty(), "{name}: no motifs printed");
+        let ir = compiled.ir.clone().unwrap();
+        assert!(!compiled.motifs().is_empty(), "{name}: no motifs printed");
         // Remove the file's motif definitions and put the printed ones in their place.
         let file = nasc::syntax::parse(&src).unwrap();
         let mut rest = src.clone();
@@ -90,11 +90,11 @@ fn motif_genotypes_print_back_to_the_same_network() {
         for (a, b) in spans.into_iter().rev() {
             rest.replace_range(a..b, "");
         }
-        let again = format!("{}\n{rest}", compiled.motifs);
+        let again = format!("{}\n{rest}", compiled.motifs());
         let ir2 = compile(&again);
         assert_eq!(ir.fingerprint(), ir2.fingerprint(), "{name}: printed motifs build another network:\n{again}");
         // And printing is stable.
-        assert_eq!(nasc::compile(&again, &Default::default()).unwrap().motifs, compiled.motifs);
+        assert_eq!(nasc::compile(&again, &Default::default()).unwrap().motifs(), compiled.motifs());
     }
 }
 

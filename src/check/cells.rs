@@ -34,20 +34,17 @@ pub(super) fn cells_call<'a>(cx: &mut Checker<'a>, n: &str, a: &A, span: Span) -
                 None => Value::Poison,
             }
         }
-        "Genotype" => genotype(cx, a, span),
+        "Genotype" => genotype(cx, a),
         _ => stack(cx, a, span),
     }
 }
 
-fn genotype(cx: &mut Checker, a: &A, span: Span) -> Value {
+fn genotype(cx: &mut Checker, a: &A) -> Value {
     let normal = cell_geno(cx, arg(a, 0), arg(a, 1), "normal");
     let reduce = cell_geno(cx, arg(a, 2), arg(a, 3), "reduce");
     match (normal, reduce) {
         (Some(normal), Some(reduce)) => Value::Genotype(Arc::new(Genotype { normal, reduce })),
-        _ => {
-            let _ = span;
-            Value::Poison
-        }
+        _ => Value::Poison,
     }
 }
 
