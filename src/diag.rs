@@ -65,6 +65,13 @@ codes! {
     MotifLevel = "E034", "motif uses a level other than the one below";
     Unreachable = "E035", "motif output unreachable";
     BlockForm = "E036", "malformed block definition or use";
+    GroupWidth = "E037", "width not divisible by the group width";
+    WidthRule = "E038", "invalid RegNet width-rule parameter";
+    Rounding = "E039", "unknown rounding mode";
+    Domain = "E040", "parameter value outside its domain";
+    BadDomain = "E041", "malformed parameter domain";
+    Constraint = "E042", "a `require` constraint does not hold";
+    Budget = "E043", "no sampled model meets the complexity budget";
     UnusedDef = "W001", "unused definition";
     UnusedParam = "W002", "unused parameter";
     SeedIgnored = "W003", "--seed given for a network without a `seed` parameter";

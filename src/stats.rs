@@ -19,7 +19,7 @@ pub struct StageStats {
     pub nodes: usize,
     #[serde(flatten)]
     pub counts: Counts,
-    /// The cells of a cell stack in this stage, in order (empty otherwise).
+    /// The cells of a cell stack, or the stages of an AnyNet body, in order (empty otherwise).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cells: Vec<CellStats>,
 }
@@ -65,13 +65,15 @@ pub fn stats(ir: &Ir) -> Stats {
     let mut cell_of: Vec<Option<usize>> = Vec::with_capacity(ir.scopes.len());
     let mut cell_row: Vec<Option<(usize, usize)>> = vec![None; ir.scopes.len()];
     for (i, sc) in ir.scopes.iter().enumerate() {
-        let c = if sc.kind == crate::ir::ScopeKind::Cell { Some(i) } else { sc.parent.and_then(|p| cell_of.get(p as usize).copied().flatten()) };
+        let row = matches!(sc.kind, crate::ir::ScopeKind::Cell | crate::ir::ScopeKind::Stage);
+        let c = if row { Some(i) } else { sc.parent.and_then(|p| cell_of.get(p as usize).copied().flatten()) };
         cell_of.push(c);
-        if sc.kind == crate::ir::ScopeKind::Cell
+        if row
             && let Some(st) = stages.get_mut(sc.stage)
         {
             cell_row[i] = Some((sc.stage, st.cells.len()));
-            st.cells.push(CellStats { name: sc.name.clone(), kind: sc.def.clone(), args: sc.args.clone(), nodes: 0, counts: Counts::default() });
+            let (kind, args) = if sc.kind == crate::ir::ScopeKind::Stage { ("stage".to_string(), stage_args(&sc.args)) } else { (sc.def.clone(), sc.args.clone()) };
+            st.cells.push(CellStats { name: sc.name.clone(), kind, args, nodes: 0, counts: Counts::default() });
         }
     }
     let mut total = Counts::default();
@@ -108,6 +110,24 @@ pub fn stats(ir: &Ir) -> Stats {
         activations: total.activations,
         stages,
     }
+}
+
+/// An AnyNet stage's arguments in the paper's letters: `d=7 w=160 b=1.0 g=16` (+ `se=0.25`).
+fn stage_args(args: &str) -> String {
+    let short = |k: &str| match k {
+        "depth" => Some("d"),
+        "w" => Some("w"),
+        "bottleneck" => Some("b"),
+        "group_width" => Some("g"),
+        "se_ratio" => Some("se"),
+        _ => None,
+    };
+    args.split(", ")
+        .filter_map(|kv| kv.split_once('='))
+        .filter(|(k, v)| !(*k == "se_ratio" && v.parse::<f64>().is_ok_and(|x| x == 0.0)))
+        .filter_map(|(k, v)| short(k).map(|s| format!("{s}={v}")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Human-readable magnitude: 5.62M, 583.1M, 1.20G.

@@ -16,9 +16,11 @@ fn all_ops() -> Vec<&'static str> {
             | Op::Conv2d { .. }
             | Op::BatchNorm { .. }
             | Op::Relu
+            | Op::Sigmoid
             | Op::MaxPool2d { .. }
             | Op::AvgPool2d { .. }
             | Op::GlobalAvgPool
+            | Op::GlobalAvgPool2d
             | Op::Flatten
             | Op::Linear { .. }
             | Op::Dropout { .. }
@@ -26,6 +28,7 @@ fn all_ops() -> Vec<&'static str> {
             | Op::Zero { .. }
             | Op::Shift
             | Op::Add
+            | Op::Mul
             | Op::Mean
             | Op::Concat
             | Op::WeightedSum { .. } => op.name(),
@@ -34,8 +37,8 @@ fn all_ops() -> Vec<&'static str> {
     let conv = Op::Conv2d { in_channels: 1, out_channels: 1, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false };
     let pool = |max: bool| if max { Op::MaxPool2d { kernel: [1, 1], stride: 1, padding: 0 } } else { Op::AvgPool2d { kernel: [1, 1], stride: 1, padding: 0, count_include_pad: true } };
     [
-        Op::Input, Op::Output, conv, Op::BatchNorm { channels: 1 }, Op::Relu, pool(true), pool(false), Op::GlobalAvgPool, Op::Flatten,
-        Op::Linear { in_features: 1, out_features: 1, bias: true }, Op::Dropout { p: 0.0 }, Op::Identity, Op::Zero { stride: 1 }, Op::Shift, Op::Add, Op::Mean, Op::Concat,
+        Op::Input, Op::Output, conv, Op::BatchNorm { channels: 1 }, Op::Relu, Op::Sigmoid, pool(true), pool(false), Op::GlobalAvgPool, Op::GlobalAvgPool2d, Op::Flatten,
+        Op::Linear { in_features: 1, out_features: 1, bias: true }, Op::Dropout { p: 0.0 }, Op::Identity, Op::Zero { stride: 1 }, Op::Shift, Op::Add, Op::Mul, Op::Mean, Op::Concat,
         Op::WeightedSum { inputs: 2 },
     ]
     .iter()

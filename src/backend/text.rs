@@ -61,6 +61,7 @@ fn scope_lines(ir: &Ir, scope: Option<u32>, open: &mut Vec<u32>, out: &mut Strin
                 crate::ir::ScopeKind::Stack => "cells",
                 crate::ir::ScopeKind::Cell => "cell",
                 crate::ir::ScopeKind::Motif => "motif",
+                crate::ir::ScopeKind::Stage => "stage",
             };
             let _ = writeln!(out, "  {}; {kind} {}({}) {}", "  ".repeat(depth), sc.def, sc.args, sc.name);
         }

@@ -36,7 +36,14 @@ impl<'a> Checker<'a> {
     }
 
     /// The block named `name` as the user's file sees it.
+    /// Inside a standard-library block, its own module's definitions come first (a library
+    /// block means its sibling, whatever the user's file imports or defines).
     pub(super) fn block(&self, name: &str) -> Option<BlockEntry<'a>> {
+        if let Some((module, _)) = self.block_stack.last().and_then(|q| q.split_once('.'))
+            && let Some(e) = std_block(module, name)
+        {
+            return Some(e);
+        }
         self.blocks.get(name).copied()
     }
 
@@ -101,7 +108,7 @@ impl<'a> Checker<'a> {
             respan_flow(&mut flow, span);
         }
         let args_text = self.args_text(def, vals, named);
-        let inst = BlockInst { name: qual.clone(), args: args_text, flow };
+        let inst = BlockInst { name: qual.clone(), args: args_text, flow, stage_row: false };
         Value::Ops(vec![OpInst { kind: OpKind::Block(Arc::new(inst)), span, def: Some(qual) }])
     }
 
@@ -276,6 +283,9 @@ impl<'a> Checker<'a> {
     fn bind_params(&mut self, def: &'a BlockDef, bound: Vec<Option<(Value, Span)>>, first_use: bool) {
         for (p, given) in def.params.iter().zip(bound) {
             let ty = p.ty.name.as_str();
+            if first_use && let Some(d) = &p.domain {
+                self.diags.push(Diagnostic::error(Code::BadDomain, d.span, "block parameters have no domains").label("a design-space domain").help("domains belong to network parameters: the space is sampled there and passed down"));
+            }
             if !BLOCK_TYPES.contains(&ty) {
                 if first_use {
                     let h = suggest(ty, BLOCK_TYPES.iter().copied()).unwrap_or_else(|| format!("block parameter types are {}", BLOCK_TYPES.join(", ")));
@@ -363,7 +373,7 @@ pub(super) fn respan_flow(flow: &mut Flow, span: Span) {
     for n in &mut flow.nodes {
         match n {
             FlowNode::Apply { ops, .. } => respan_ops(ops, span),
-            FlowNode::Add { span: s, .. } | FlowNode::Concat { span: s, .. } => *s = span,
+            FlowNode::Add { span: s, .. } | FlowNode::Mul { span: s, .. } | FlowNode::Concat { span: s, .. } => *s = span,
         }
     }
 }
@@ -390,6 +400,7 @@ pub const STD_MODULES: &[(&str, &str)] = &[
     ("nasnet", include_str!("../../std/nasnet.nas")),
     ("hier", include_str!("../../std/hier.nas")),
     ("blocks", include_str!("../../std/blocks.nas")),
+    ("regnet", include_str!("../../std/regnet.nas")),
 ];
 
 type Parsed = Vec<(&'static str, Result<crate::syntax::File, Diagnostic>)>;
@@ -398,6 +409,15 @@ type Parsed = Vec<(&'static str, Result<crate::syntax::File, Diagnostic>)>;
 pub fn std_modules() -> &'static Parsed {
     static STD: std::sync::OnceLock<Parsed> = std::sync::OnceLock::new();
     STD.get_or_init(|| STD_MODULES.iter().map(|(n, src)| (*n, crate::syntax::parse(src))).collect())
+}
+
+/// Block `name` of standard-library module `module`.
+fn std_block(module: &str, name: &str) -> Option<BlockEntry<'static>> {
+    let (m, file) = std_modules().iter().find(|(n, _)| *n == module)?;
+    file.as_ref().ok()?.items.iter().find_map(|i| match i {
+        crate::syntax::Item::Block(b) if b.name.name == name => Some(BlockEntry { def: b, module: Some(*m) }),
+        _ => None,
+    })
 }
 
 /// The block definitions of module `name`, if it exists.

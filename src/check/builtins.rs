@@ -23,6 +23,7 @@ enum Ty {
     List,
     Geno,
     Conv,
+    Str,
 }
 
 impl Ty {
@@ -38,6 +39,7 @@ impl Ty {
             Ty::List => "a list",
             Ty::Geno => "a genotype",
             Ty::Conv => "a convention (darts or tf_slim)",
+            Ty::Str => "a name",
         }
     }
 }
@@ -57,8 +59,9 @@ const SIGS: &[Sig] = &[
     Sig { name: "dw_conv", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("multiplier", Ty::Int, false), ("dilation", Ty::Int, false)], summary: "dw_conv(kernel, stride=1, multiplier=1, dilation=1)" },
     Sig { name: "bn", params: &[], summary: "bn" },
     Sig { name: "relu", params: &[], summary: "relu" },
+    Sig { name: "sigmoid", params: &[], summary: "sigmoid" },
     Sig { name: "identity", params: &[], summary: "identity" },
-    Sig { name: "global_avg_pool", params: &[], summary: "global_avg_pool" },
+    Sig { name: "global_avg_pool", params: &[("keepdim", Ty::Bool, false)], summary: "global_avg_pool(keepdim=false)" },
     Sig { name: "flatten", params: &[], summary: "flatten" },
     Sig { name: "max_pool", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("padding", Ty::Int, false)], summary: "max_pool(kernel, stride=kernel, padding=0)" },
     Sig { name: "avg_pool", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("padding", Ty::Int, false), ("count_pad", Ty::Bool, false)], summary: "avg_pool(kernel, stride=kernel, padding=0, count_pad=true)" },
@@ -71,6 +74,8 @@ const SIGS: &[Sig] = &[
     Sig { name: "reduce", params: &[("C", Ty::Int, true)], summary: "reduce(C)" },
     Sig { name: "Genotype", params: &[("normal", Ty::List, true), ("normal_concat", Ty::List, false), ("reduce", Ty::List, true), ("reduce_concat", Ty::List, false)], summary: "Genotype(normal=[(op, index), ...], normal_concat=[...], reduce=[...], reduce_concat=[...])" },
     Sig { name: "cells", params: &[("genotype", Ty::Geno, true), ("layout", Ty::List, true), ("convention", Ty::Conv, false)], summary: "cells(genotype, layout=[normal(C), ..., reduce(2 * C), ...], convention=darts|tf_slim)" },
+    Sig { name: "regnet", params: &[("depth", Ty::Int, true), ("w0", Ty::Int, true), ("wa", Ty::Num, true), ("wm", Ty::Num, true), ("group_width", Ty::Int, true), ("bottleneck", Ty::Num, false), ("rounding", Ty::Str, false)], summary: "regnet(depth, w0, wa, wm, group_width, bottleneck=1.0, rounding=half_even|half_up)" },
+    Sig { name: "anynet", params: &[("stages", Ty::List, true), ("w_in", Ty::Int, false), ("se_ratio", Ty::Num, false)], summary: "anynet([(depth, width, bottleneck, group_width), ...], w_in=32, se_ratio=0.0)" },
     Sig { name: "linear", params: &[("out", Ty::Int, true), ("bias", Ty::Bool, false)], summary: "linear(out, bias=true)" },
     Sig { name: "dropout", params: &[("p", Ty::Num, true)], summary: "dropout(p)" },
     Sig { name: "random", params: &[("graph", Ty::Gen, true), ("channels", Ty::Int, true), ("stride", Ty::Int, false), ("node", Ty::Ops, false), ("agg", Ty::Agg, false)], summary: "random(graph, channels, stride=2, node=relu -> sep_conv(3x3) -> bn, agg=weighted_sum)" },
@@ -86,9 +91,9 @@ const SIGS: &[Sig] = &[
 ];
 
 /// Planned functions: recognised so the user gets "planned", not "unknown".
-const PLANNED: &[&str] = &["choice", "anynet", "regnet", "dnw", "learned"];
+const PLANNED: &[&str] = &["choice", "dnw", "learned"];
 
-const CONSTANTS: &[&str] = &["true", "false", "darts", "tf_slim"];
+const CONSTANTS: &[&str] = &["true", "false", "darts", "tf_slim", "half_even", "half_up"];
 
 /// Calls evaluated with access to their argument expressions (lazily, or keeping names).
 const SPECIAL: &[&str] = &["if", "concat", "motif"];
@@ -108,7 +113,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("conv2d", "conv"), ("Conv2d", "conv"), ("separable_conv", "sep_conv"), ("sepconv", "sep_conv"),
     ("depthwise_conv", "dw_conv"), ("maxpool", "max_pool"), ("avgpool", "avg_pool"),
     ("gap", "global_avg_pool"), ("adaptive_avg_pool", "global_avg_pool"), ("fc", "linear"),
-    ("dense", "linear"), ("Linear", "linear"), ("ReLU", "relu"), ("skip", "identity"), ("none", "identity"),
+    ("dense", "linear"), ("Linear", "linear"), ("ReLU", "relu"), ("Sigmoid", "sigmoid"), ("skip", "identity"), ("none", "identity"),
 ];
 
 fn alias_help(n: &str) -> Option<String> {
@@ -127,6 +132,7 @@ pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
         "false" => return Value::Bool(false),
         "darts" => return Value::Convention(super::cells::Convention::Darts),
         "tf_slim" => return Value::Convention(super::cells::Convention::TfSlim),
+        "half_even" | "half_up" => return Value::Str(n.to_string()),
         _ => {}
     }
     if SIGS.iter().any(|s| s.name == n) {
@@ -248,6 +254,7 @@ fn convert_args(cx: &mut Checker, sig: &Sig, out: &mut [Option<(Value, Span)>]) 
             (Ty::List, v @ Value::List(_)) => Some(v),
             (Ty::Geno, v @ Value::Genotype(_)) => Some(v),
             (Ty::Conv, v @ Value::Convention(_)) => Some(v),
+            (Ty::Str, v @ Value::Str(_)) => Some(v),
             (ty, v) => {
                 cx.diags.push(type_err(s, ty.name(), &v, &format!("argument `{pname}` of `{}`", sig.name)));
                 ok = false;
@@ -330,6 +337,8 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "round" | "floor" | "ceil" | "min" | "max" => math_call(cx, n, &a),
         "residual" | "repeat" | "range" | "zero" | "shift" => super::dataflow::structure_call(cx, n, &a.0, span),
         "normal" | "reduce" | "Genotype" | "cells" => super::cells::cells_call(cx, n, &a.0, span),
+        "regnet" => super::regnet::regnet_call(cx, &a.0, span),
+        "anynet" => super::regnet::anynet_call(cx, &a.0, span),
         _ => simple_call(cx, n, &a, span),
     }
 }
@@ -408,7 +417,9 @@ fn simple_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
     match n {
         "bn" => op(OpKind::BatchNorm),
         "relu" => op(OpKind::Relu),
+        "sigmoid" => op(OpKind::Sigmoid),
         "identity" => op(OpKind::Identity),
+        "global_avg_pool" if a.bool(0) == Some(true) => op(OpKind::GlobalAvgPool2d),
         "global_avg_pool" => op(OpKind::GlobalAvgPool),
         "flatten" => op(OpKind::Flatten),
         "linear" => {

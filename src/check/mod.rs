@@ -8,6 +8,8 @@ mod builtins;
 mod dataflow;
 pub mod cells;
 pub mod motifs;
+pub mod regnet;
+mod params;
 pub mod value;
 
 pub use blocks::{STD_MODULES, std_modules};
@@ -279,7 +281,8 @@ impl<'a> Checker<'a> {
 
     fn network(&mut self, net: &'a syntax::Network, opts: &Options) -> Option<Network> {
         let overrides = self.overrides(net, opts);
-        let params: Vec<(String, Value)> = net.params.iter().filter_map(|p| self.param(p, &overrides, opts)).collect();
+        let mut space = Vec::new();
+        let params: Vec<(String, Value)> = net.params.iter().filter_map(|p| self.param(p, &overrides, opts, &mut space)).collect();
         if let (Some(s), false) = (opts.seed, net.params.iter().any(|p| p.name.name == "seed")) {
             self.diags.push(
                 Diagnostic::error(Code::SeedIgnored, net.name.span, format!("--seed {s}: network `{}` has no `seed` parameter", net.name.name))
@@ -304,77 +307,7 @@ impl<'a> Checker<'a> {
         }
         let (input, input_span) = input?;
         let (classes, classes_span) = classes?;
-        Some(Network { name: net.name.name.clone(), span: net.span, input, input_span, classes, classes_span, seed, params, stages })
-    }
-
-    /// `--set` overrides by name; names the network lacks are usage errors.
-    fn overrides<'o>(&mut self, net: &syntax::Network, opts: &'o Options) -> HashMap<&'o str, &'o str> {
-        let mut overrides: HashMap<&str, &str> = HashMap::new();
-        for (k, v) in &opts.overrides {
-            if !net.params.iter().any(|p| &p.name.name == k) {
-                let mut d = Diagnostic::error(Code::UnknownOverride, net.name.span, format!("`--set {k}=...`: network `{}` has no parameter `{k}`", net.name.name))
-                    .label("parameters are declared here")
-                    .usage();
-                let names: Vec<&str> = net.params.iter().map(|p| p.name.name.as_str()).collect();
-                d = d.help(suggest(k, names.iter().copied()).unwrap_or_else(|| format!("its parameters are: {}", if names.is_empty() { "(none)".into() } else { names.join(", ") })));
-                self.diags.push(d);
-            }
-            overrides.insert(k.as_str(), v.as_str());
-        }
-        overrides
-    }
-
-    /// One parameter: its override, or its default, or an error; typed and bound.
-    fn param(&mut self, p: &'a syntax::Param, overrides: &HashMap<&str, &str>, opts: &Options) -> Option<(String, Value)> {
-        if let Some(b) = self.locals.get(&p.name.name) {
-            let first = b.span;
-            self.diags.push(duplicate(&p.name, first));
-            return None;
-        }
-        let ty = p.ty.name.as_str();
-        if !matches!(ty, "int" | "float") {
-            let mut d = Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`")).label("not a parameter type");
-            d = d.help(suggest(ty, ["int", "float"]).unwrap_or_else(|| "parameter types are `int` and `float`".into()));
-            self.diags.push(d);
-        }
-        let from_cli = if p.name.name == "seed" { opts.seed.map(|s| s.to_string()) } else { None };
-        let given = overrides.get(p.name.name.as_str()).map(|s| s.to_string()).or(from_cli);
-        let from_flag = given.is_some();
-        let value = match (given, &p.default) {
-            (Some(text), _) => match parse_override(&text) {
-                Some(v) => v,
-                None => self.err(
-                    Diagnostic::error(Code::BadOverride, p.name.span, format!("`--set {}={text}`: not a number", p.name.name))
-                        .label(format!("parameter of type {ty}"))
-                        .help("override values are integer or decimal literals, e.g. --set C=154 or --set P=0.5")
-                        .usage(),
-                ),
-            },
-            (None, Some(e)) => self.eval(e),
-            (None, None) => self.err(
-                Diagnostic::error(Code::MissingValue, p.name.span, format!("parameter `{}` has no value", p.name.name))
-                    .label("declared without a default")
-                    .help(format!("give it a default (`{}: {ty} = ...`) or pass --set {}=VALUE", p.name.name, p.name.name)),
-            ),
-        };
-        let value = match (ty, value) {
-            ("float", Value::Int(i)) => Value::Float(i as f64),
-            ("int", Value::Float(f)) => {
-                let d = Diagnostic::error(Code::Type, p.span, format!("parameter `{}` is an int but its value {f} is not", p.name.name))
-                    .label("declared int")
-                    .help("declare it `float`, or give an integer value");
-                // A `--set` of the wrong type is a mistake of the command line.
-                self.err(if from_flag { d.usage() } else { d })
-            }
-            (_, v @ (Value::Int(_) | Value::Float(_) | Value::Poison)) => v,
-            (_, other) => self.err(
-                Diagnostic::error(Code::Type, p.default.as_ref().map_or(p.span, |e| e.span), format!("parameter `{}` must be a number, found {}", p.name.name, other.type_name()))
-                    .label("not a number")
-                    .help("parameters are numbers; use `let` for reusable ops and generators"),
-            ),
-        };
-        self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value.clone()), span: p.name.span, used: p.name.name == "seed", kind: BindKind::Param });
-        Some((p.name.name.clone(), value))
+        Some(Network { name: net.name.name.clone(), span: net.span, input, input_span, classes, classes_span, seed, params, space, stages })
     }
 
     /// The statements of a network in order: input, classes, lets and stages.
@@ -432,6 +365,7 @@ impl<'a> Checker<'a> {
                         stages.push(st);
                     }
                 }
+                Stmt::Require { cond, message, span } => self.require(cond, message.as_deref(), *span),
                 Stmt::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
             }
         }
@@ -578,6 +512,7 @@ impl<'a> Checker<'a> {
             (_, Poison, _) | (_, _, Poison) => Poison,
             (BinOp::Then, l @ (Tensor(_) | StageOut(_) | Piped { .. } | List(_)), Ops(ops)) => self.pipe(l, ls, ops, span),
             (BinOp::Add, Tensor(a), Tensor(b)) => self.flow_push(FlowNode::Add { inputs: vec![a, b], span }).unwrap_or(Poison),
+            (BinOp::Mul, Tensor(a), Tensor(b)) => self.flow_push(FlowNode::Mul { inputs: vec![a, b], span }).unwrap_or(Poison),
             (BinOp::Add, List(a), List(b)) => self.list_concat(a, b, span),
             (BinOp::Mul, List(a), Int(n)) | (BinOp::Mul, Int(n), List(a)) => self.list_repeat(a, n, span),
             (op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), l, r) => self.compare(op, l, ls, r, rs),

@@ -82,11 +82,14 @@ pub enum OpKind {
     DwConv { kh: u32, kw: u32, stride: u32, multiplier: u32, dilation: u32 },
     BatchNorm,
     Relu,
+    Sigmoid,
     MaxPool { kh: u32, kw: u32, stride: Option<u32>, padding: u32 },
     /// `count_pad`: whether padded pixels count in the average (PyTorch's
     /// `count_include_pad`; DARTS and TF-slim exclude them).
     AvgPool { kh: u32, kw: u32, stride: Option<u32>, padding: u32, count_pad: bool },
     GlobalAvgPool,
+    /// `global_avg_pool(keepdim=true)`: [C, H, W] -> [C, 1, 1].
+    GlobalAvgPool2d,
     Flatten,
     Linear { out: u32, bias: bool },
     Dropout { p: f64 },
@@ -142,6 +145,8 @@ pub enum FlowNode {
     Apply { inputs: Vec<TRef>, ops: Vec<OpInst> },
     /// Elementwise sum (`a + b`).
     Add { inputs: Vec<TRef>, span: Span },
+    /// `x * g`: a feature map times a gate of its shape or [C, 1, 1] (squeeze-excitation).
+    Mul { inputs: Vec<TRef>, span: Span },
     /// Channel concatenation (`concat(a, b, ...)`).
     Concat { inputs: Vec<TRef>, span: Span },
 }
@@ -154,6 +159,8 @@ pub struct BlockInst {
     /// The arguments as written back (`c=64, stride=2`), for IR names and codegen docs.
     pub args: String,
     pub flow: Flow,
+    /// One stage of an AnyNet body: its own scope kind, a row of `nasc stats`.
+    pub stage_row: bool,
 }
 
 impl BlockInst {
@@ -256,6 +263,8 @@ pub struct Network {
     pub seed: u64,
     /// Final parameter values (defaults with overrides applied), in declaration order.
     pub params: Vec<(String, Value)>,
+    /// The domains of the parameters that declare one: the network's design space.
+    pub space: Vec<ParamSpace>,
     pub stages: Vec<Stage>,
 }
 
@@ -354,3 +363,51 @@ pub struct Motif {
     pub live: Vec<bool>,
 }
 
+
+
+// Design spaces (papers.md §5).
+
+/// The values a network parameter may take.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ParamDomain {
+    Choice(Vec<f64>),
+    /// Inclusive; `log`: sampled log-uniformly; `step`: values are multiples of it.
+    Range { lo: f64, hi: f64, log: bool, step: Option<f64> },
+    Enum(Vec<String>),
+}
+
+impl ParamDomain {
+    /// Whether a number lies in the domain.
+    pub fn contains(&self, v: f64) -> bool {
+        let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+        match self {
+            ParamDomain::Choice(vs) => vs.iter().any(|c| near(*c, v)),
+            ParamDomain::Range { lo, hi, step, .. } => {
+                let on_step = step.is_none_or(|q| near((v / q).round() * q, v));
+                v >= *lo - 1e-12 && v <= *hi + 1e-12 && on_step
+            }
+            ParamDomain::Enum(_) => false,
+        }
+    }
+
+    /// As written in a spec: `{1, 2, 4}`, `log 8..256 step 8`, `{half_even, half_up}`.
+    pub fn describe(&self) -> String {
+        match self {
+            ParamDomain::Choice(vs) => format!("{{{}}}", vs.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")),
+            ParamDomain::Range { lo, hi, log, step } => {
+                format!("{}{lo}..{hi}{}", if *log { "log " } else { "" }, step.map_or(String::new(), |q| format!(" step {q}")))
+            }
+            ParamDomain::Enum(ns) => format!("{{{}}}", ns.join(", ")),
+        }
+    }
+}
+
+/// One parameter of a design space.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ParamSpace {
+    pub name: String,
+    /// An integer parameter (sampled values are rounded).
+    pub int: bool,
+    pub domain: ParamDomain,
+}

@@ -15,7 +15,7 @@ impl Expander {
             self.diags.push(Diagnostic::error(Code::BlockForm, op.span, format!("block `{}` takes {} inputs, given {}", b.name, flow.inputs, inputs.len())).label("here").help("pipe as many tensors as the block declares inputs"));
             return None;
         }
-        let inner = self.open_scope(ctx, ScopeKind::Block, &b.name, &b.args);
+        let inner = self.open_scope(ctx, if b.stage_row { ScopeKind::Stage } else { ScopeKind::Block }, &b.name, &b.args);
         // Flow nodes the output depends on (the body may name values it never uses).
         let total = flow.inputs + flow.nodes.len();
         let mut live = vec![false; total];
@@ -25,7 +25,7 @@ impl Expander {
         for k in (0..flow.nodes.len()).rev() {
             if live[flow.inputs + k] {
                 let ins = match &flow.nodes[k] {
-                    FlowNode::Apply { inputs, .. } | FlowNode::Add { inputs, .. } | FlowNode::Concat { inputs, .. } => inputs,
+                    FlowNode::Apply { inputs, .. } | FlowNode::Add { inputs, .. } | FlowNode::Mul { inputs, .. } | FlowNode::Concat { inputs, .. } => inputs,
                 };
                 for &i in ins {
                     if let Some(l) = live.get_mut(i as usize) {
@@ -46,6 +46,7 @@ impl Expander {
                 FlowNode::Apply { inputs, ops } => get(&vals, inputs).and_then(|ins| self.pipeline(&sub, ops, ins)),
                 FlowNode::Add { inputs, span } => get(&vals, inputs).and_then(|ins| self.merge(&sub, Op::Add, &ins, *span, "add")),
                 FlowNode::Concat { inputs, span } => get(&vals, inputs).and_then(|ins| self.merge(&sub, Op::Concat, &ins, *span, "concat")),
+                FlowNode::Mul { inputs, span } => get(&vals, inputs).and_then(|ins| self.gate(&sub, &ins, *span)),
             };
             vals.push(v);
         }
@@ -79,6 +80,24 @@ impl Expander {
         }
         let nodes: Vec<_> = ins.iter().map(|a| a.0).collect();
         self.node(ctx, op, &nodes, span, format!("{}.{name}", ctx.prefix), None)
+    }
+
+    /// `x * g`: a feature map times a gate of its shape or [C, 1, 1].
+    fn gate(&mut self, ctx: &Ctx, ins: &[At], span: Span) -> Option<At> {
+        let [x, g] = ins else { return None };
+        let ok = match (x.1, g.1) {
+            (Shape::Map { c, h, w }, Shape::Map { c: gc, h: gh, w: gw }) => gc == c && ((gh, gw) == (h, w) || (gh, gw) == (1, 1)),
+            _ => false,
+        };
+        if !ok {
+            self.diags.push(
+                Diagnostic::error(Code::ShapeMismatch, span, format!("`*` multiplies a feature map by a gate of its shape or [C, 1, 1], but the inputs are {} and {}", x.1, g.1))
+                    .label(format!("shapes {}, {}", x.1, g.1))
+                    .help("a channel gate is e.g. x -> global_avg_pool(keepdim=true) -> conv(1x1, C, bias=true) -> sigmoid"),
+            );
+            return None;
+        }
+        self.node(ctx, Op::Mul, &[x.0, g.0], span, format!("{}.mul", ctx.prefix), None)
     }
 
     /// `residual(body, shortcut)`: body(x) + shortcut(x); without a shortcut, x itself, or a

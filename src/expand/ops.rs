@@ -93,6 +93,11 @@ impl Expander {
                 self.node(ctx, Op::BatchNorm { channels: c }, &[src], op.span, mk("bn"), def)
             }
             OpKind::Relu => self.node(ctx, Op::Relu, &[src], op.span, mk("relu"), def),
+            OpKind::Sigmoid => self.node(ctx, Op::Sigmoid, &[src], op.span, mk("sigmoid"), def),
+            OpKind::GlobalAvgPool2d => {
+                self.need_map(op, shape, "global_avg_pool")?;
+                self.node(ctx, Op::GlobalAvgPool2d, &[src], op.span, mk("global_avg_pool"), def)
+            }
             OpKind::Identity => self.node(ctx, Op::Identity, &[src], op.span, mk("identity"), def),
             OpKind::Dropout { p } => self.node(ctx, Op::Dropout { p: *p }, &[src], op.span, mk("dropout"), def),
             OpKind::MaxPool { kh, kw, stride, padding } | OpKind::AvgPool { kh, kw, stride, padding, .. } => {

@@ -65,10 +65,14 @@ pub enum Op {
     Conv2d { in_channels: u32, out_channels: u32, kernel: [u32; 2], stride: u32, padding: [u32; 2], groups: u32, dilation: u32, bias: bool },
     BatchNorm { channels: u32 },
     Relu,
+    /// Elementwise logistic function.
+    Sigmoid,
     MaxPool2d { kernel: [u32; 2], stride: u32, padding: u32 },
     /// `count_include_pad`: whether padded pixels count in the average.
     AvgPool2d { kernel: [u32; 2], stride: u32, padding: u32, count_include_pad: bool },
     GlobalAvgPool,
+    /// Global average pool that keeps a 1x1 map: [C, H, W] -> [C, 1, 1] (squeeze-excitation).
+    GlobalAvgPool2d,
     Flatten,
     Linear { in_features: u32, out_features: u32, bias: bool },
     Dropout { p: f64 },
@@ -79,6 +83,9 @@ pub enum Op {
     Shift,
     /// Elementwise sum of all inputs.
     Add,
+    /// Product of a feature map [C, H, W] and a gate of the same shape or [C, 1, 1]
+    /// (broadcast over the positions: squeeze-excitation's channel-wise multiply).
+    Mul,
     /// Elementwise mean of all inputs (RandWire's output node).
     Mean,
     /// Channel concatenation in port order.
@@ -98,6 +105,9 @@ impl Op {
             Op::MaxPool2d { .. } => "max_pool2d",
             Op::AvgPool2d { .. } => "avg_pool2d",
             Op::GlobalAvgPool => "global_avg_pool",
+            Op::GlobalAvgPool2d => "global_avg_pool2d",
+            Op::Sigmoid => "sigmoid",
+            Op::Mul => "mul",
             Op::Flatten => "flatten",
             Op::Linear { .. } => "linear",
             Op::Dropout { .. } => "dropout",
@@ -150,6 +160,7 @@ impl Op {
         match self {
             Op::Input => (0, 0),
             Op::Add | Op::Mean | Op::Concat => (1, usize::MAX),
+            Op::Mul => (2, 2),
             Op::WeightedSum { inputs } => (*inputs as usize, *inputs as usize),
             _ => (1, 1),
         }
@@ -189,6 +200,8 @@ pub enum ScopeKind {
     Cell,
     /// A hierarchical motif.
     Motif,
+    /// One stage of an AnyNet/RegNet body (a row of `nasc stats`).
+    Stage,
 }
 
 /// One instance of a block, cell, stack or motif: nodes point at their innermost scope,

@@ -127,6 +127,16 @@ pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, Str
             one()?
         }
         Op::GlobalAvgPool => Shape::Vec { c: map(&one()?)?.0 },
+        Op::GlobalAvgPool2d => Shape::Map { c: map(&one()?)?.0, h: 1, w: 1 },
+        Op::Sigmoid => one()?,
+        Op::Mul => {
+            let (c, h, w) = map(&one()?)?;
+            match ins.get(1).map(map).transpose()? {
+                Some((gc, gh, gw)) if gc == c && ((gh, gw) == (h, w) || (gh, gw) == (1, 1)) => Shape::Map { c, h, w },
+                Some(g) => return Err(format!("mul of [{c}, {h}, {w}] by a gate [{}, {}, {}]: the gate must have the same shape or [{c}, 1, 1]", g.0, g.1, g.2)),
+                None => return Err("mul needs two inputs".into()),
+            }
+        }
         Op::Flatten => Shape::Vec { c: u32::try_from(one()?.numel()).map_err(|_| "flatten too large".to_string())? },
         Op::Linear { in_features, out_features, .. } => match one()? {
             Shape::Vec { c } if c == in_features => Shape::Vec { c: out_features },

@@ -82,9 +82,29 @@ pub struct Network {
 #[derive(Debug, Clone)]
 pub struct Param {
     pub name: Ident,
+    /// The type's name; `enum` (spanning the set) for an enumeration `{a, b}`.
     pub ty: Ident,
+    /// The names of an enumeration type.
+    pub variants: Vec<Ident>,
+    pub domain: Option<Domain>,
     pub default: Option<Expr>,
     pub span: Span,
+}
+
+/// The values a parameter may take in a design space.
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub kind: DomainKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum DomainKind {
+    /// `in {1, 2, 4}`.
+    Choice(Vec<Expr>),
+    /// `in [log] lo..hi [step q]`: inclusive; `log`: sampled log-uniformly; `step`: values are
+    /// multiples of q.
+    Range { lo: Box<Expr>, hi: Box<Expr>, log: bool, step: Option<Box<Expr>> },
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +120,8 @@ pub enum Stmt {
     Classes { value: Expr, span: Span },
     Let(LetDef),
     Stage { name: Ident, value: Expr, span: Span },
+    /// `require cond, "message"`.
+    Require { cond: Expr, message: Option<String>, span: Span },
     Reserved { keyword: Ident, name: Ident, span: Span },
 }
 

@@ -104,6 +104,17 @@ fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
                 let value = expr(next(&mut qi, s)?)?;
                 stmts.push(Stmt::Stage { name, span: kw.join(value.span), value });
             }
+            Rule::require_stmt => {
+                let s = span(&q);
+                let mut qi = q.into_inner();
+                let kw = span(&next(&mut qi, s)?);
+                let cond = expr(next(&mut qi, s)?)?;
+                let message = qi.next().map(|m| {
+                    let t = m.as_str();
+                    t.get(1..t.len().saturating_sub(1)).unwrap_or("").to_string()
+                });
+                stmts.push(Stmt::Require { span: kw.join(cond.span), cond, message });
+            }
             Rule::reserved_item => {
                 let (keyword, name, span) = reserved(q);
                 stmts.push(Stmt::Reserved { keyword, name, span });
@@ -120,11 +131,50 @@ fn param_list(q: Pair<Rule>) -> Result<Vec<Param>, Diagnostic> {
         let pspan = span(&pp);
         let mut pi = pp.into_inner();
         let name = ident(next(&mut pi, pspan)?);
-        let ty = ident(next(&mut pi, pspan)?);
-        let default = pi.next().map(expr).transpose()?;
-        params.push(Param { name, ty, default, span: pspan });
+        let tq = next(&mut pi, pspan)?;
+        let (ty, variants) = if tq.as_rule() == Rule::enum_set {
+            let ts = span(&tq);
+            (Ident { name: "enum".into(), span: ts }, tq.into_inner().map(ident).collect())
+        } else {
+            (ident(tq), Vec::new())
+        };
+        let mut domain = None;
+        let mut default = None;
+        for q in pi {
+            if q.as_rule() == Rule::domain {
+                domain = Some(param_domain(q)?);
+            } else {
+                default = Some(expr(q)?);
+            }
+        }
+        params.push(Param { name, ty, variants, domain, default, span: pspan });
     }
     Ok(params)
+}
+
+fn param_domain(q: Pair<Rule>) -> Result<Domain, Diagnostic> {
+    let s = span(&q);
+    let mut qi = q.into_inner();
+    let _kw = next(&mut qi, s)?;
+    let body = next(&mut qi, s)?;
+    let kind = if body.as_rule() == Rule::choice_set {
+        DomainKind::Choice(body.into_inner().map(expr).collect::<Result<_, _>>()?)
+    } else {
+        let (mut log, mut step, mut ends) = (false, None, Vec::new());
+        let mut after_step = false;
+        for r in body.into_inner() {
+            match r.as_rule() {
+                Rule::kw_log => log = true,
+                Rule::kw_step => after_step = true,
+                _ if after_step => step = Some(Box::new(expr(r)?)),
+                _ => ends.push(expr(r)?),
+            }
+        }
+        let mut it = ends.into_iter();
+        let (Some(lo), Some(hi)) = (it.next(), it.next()) else { return Err(Diagnostic::error(Code::Syntax, s, "a range needs two ends").label("here")) };
+        DomainKind::Range { lo: Box::new(lo), hi: Box::new(hi), log, step }
+    };
+    Ok(Domain { kind, span: s })
 }
 
 fn block_def(p: Pair<Rule>) -> Result<BlockDef, Diagnostic> {
@@ -372,6 +422,8 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::reserved_item | Rule::kw_reserved => return None,
         Rule::param_list => "a parameter list",
         Rule::param => "a parameter",
+        Rule::domain | Rule::kw_in => "a domain (`in ...`)",
+        Rule::require_stmt | Rule::kw_require => "`require`",
         Rule::expr | Rule::primary | Rule::neg => "an expression",
         Rule::arrow | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
         Rule::block_def | Rule::kw_block => "`block`",

@@ -30,10 +30,15 @@ pub enum Kind {
     Input,
     Layer,
     Relu,
+    Sigmoid,
     GlobalAvgPool,
+    /// Global average pool keeping a 1x1 map.
+    GlobalAvgPool2d,
     Flatten,
     Identity,
     Add,
+    /// Feature map times a gate of the same shape or [C, 1, 1].
+    Mul,
     Mean,
     Concat,
     WeightedSum,
@@ -168,7 +173,10 @@ impl RuntimeModel {
                 }
                 Op::Dropout { p } => (Kind::Layer, Layer::Drop(DropoutConfig::new(p).init())),
                 Op::Relu => (Kind::Relu, Layer::Plain(burn::nn::Identity::new())),
+                Op::Sigmoid => (Kind::Sigmoid, Layer::Plain(burn::nn::Identity::new())),
                 Op::GlobalAvgPool => (Kind::GlobalAvgPool, Layer::Plain(burn::nn::Identity::new())),
+                Op::GlobalAvgPool2d => (Kind::GlobalAvgPool2d, Layer::Plain(burn::nn::Identity::new())),
+                Op::Mul => (Kind::Mul, Layer::Plain(burn::nn::Identity::new())),
                 Op::Flatten => (Kind::Flatten, Layer::Plain(burn::nn::Identity::new())),
                 Op::Add => (Kind::Add, Layer::Plain(burn::nn::Identity::new())),
                 Op::Mean => (Kind::Mean, Layer::Plain(burn::nn::Identity::new())),
@@ -212,6 +220,14 @@ impl RuntimeModel {
                 (Kind::Identity, Some(a)) => Some(a),
                 (Kind::Relu, Some(Act::Map(t))) => Some(Act::Map(relu(t))),
                 (Kind::Relu, Some(Act::Vec(t))) => Some(Act::Vec(relu(t))),
+                (Kind::Sigmoid, Some(Act::Map(t))) => Some(Act::Map(sigmoid(t))),
+                (Kind::Sigmoid, Some(Act::Vec(t))) => Some(Act::Vec(sigmoid(t))),
+                (Kind::GlobalAvgPool2d, Some(a)) => Some(Act::Map(a.map().mean_dim(3).mean_dim(2))),
+                (Kind::Mul, Some(a)) => {
+                    // The gate broadcasts over positions when it is [B, C, 1, 1].
+                    let x = a.map();
+                    it.next().map(|g| Act::Map(x.mul(g.map())))
+                }
                 (Kind::GlobalAvgPool, Some(a)) => {
                     let t = a.map();
                     let [b, c, _, _] = t.dims();

@@ -402,6 +402,7 @@ impl Gen<'_> {
             crate::ir::ScopeKind::Stack => "Cell stack",
             crate::ir::ScopeKind::Cell => "Cell",
             crate::ir::ScopeKind::Motif => "Motif",
+            crate::ir::ScopeKind::Stage => "AnyNet stage",
         };
         let args = if sc.args.is_empty() { String::new() } else { format!(" ({})", sc.args) };
         let _ = writeln!(code, "/// {what} `{}`{args}: {} instance{} in this network; this one has {params} parameters.", sc.def, t.uses, if t.uses == 1 { "" } else { "s" });

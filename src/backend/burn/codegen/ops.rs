@@ -58,6 +58,8 @@ pub(super) fn layer_init(op: &Op, s: &[String]) -> String {
 pub(super) fn layer_forward(op: &Op, field: &str) -> String {
     match op {
         Op::Relu => "let x = relu(x);".into(),
+        Op::Sigmoid => "let x = sigmoid(x);".into(),
+        Op::GlobalAvgPool2d => "let x = x.mean_dim(3).mean_dim(2);".into(),
         Op::GlobalAvgPool => "let [b, c, _, _] = x.dims();\n        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]);".into(),
         Op::Flatten => "let [b, c, h, w] = x.dims();\n        let x = x.reshape([b, c * h * w]);".into(),
         Op::Identity | Op::Output | Op::Input => String::new(),
@@ -125,6 +127,10 @@ impl Uses {
         let a = args.first().cloned().unwrap_or_else(|| "x0".into());
         match op {
             Op::Relu => format!("relu({a})"),
+            Op::Sigmoid => format!("sigmoid({a})"),
+            Op::GlobalAvgPool2d => format!("{a}.mean_dim(3).mean_dim(2)"),
+            // The gate [B, C, 1, 1] broadcasts over the positions.
+            Op::Mul => args.join(" * "),
             Op::GlobalAvgPool => {
                 self.gap_helper = true;
                 format!("global_avg_pool({a})")
@@ -165,6 +171,7 @@ impl Uses {
             }
             Op::Dropout { .. } => self.dropout = true,
             Op::Relu => self.relu = true,
+            Op::Sigmoid => self.sigmoid = true,
             Op::WeightedSum { .. } => {
                 self.sigmoid = true;
                 self.param = true;
