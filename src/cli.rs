@@ -9,6 +9,7 @@ use nasc::diag::{LineIndex, Renderer, to_json_line_indexed};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use crate::space_cli;
 
 #[derive(Parser, Debug)]
 #[command(name = "nasc", version, about = "Compiler for neural-network architecture specs (.nas)", long_about = "nasc type-checks a .nas architecture spec with precise diagnostics, expands it \
@@ -16,29 +17,29 @@ use std::process::ExitCode;
 JSON, Graphviz DOT or a Burn model crate, and trains it with Burn on CPU (flex) or GPU (wgpu, cuda).\n\nExit codes: 0 success (warnings allowed); 1 the spec has errors, or training failed; 2 the command line is wrong \
 (an unknown flag, a flag value out of range, a malformed or unknown --set, an unknown --network, an unreadable file, \
 an output or run directory that cannot be used).")]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 
     /// Override a network parameter, e.g. --set C=154 (repeatable)
     #[arg(long = "set", value_name = "NAME=VALUE", global = true, value_parser = parse_kv, help_heading = "Global options")]
-    set: Vec<(String, String)>,
+    pub(crate) set: Vec<(String, String)>,
 
     /// Seed for the random generators (sets the network's `seed` parameter if it has one)
     #[arg(long, global = true, value_name = "S", help_heading = "Global options")]
-    seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
 
     /// Network to compile when the file defines several
     #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
-    network: Option<String>,
+    pub(crate) network: Option<String>,
 
     /// How to print diagnostics: for people, or one JSON object per line for editors
     #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human, help_heading = "Global options")]
-    message_format: MessageFormat,
+    pub(crate) message_format: MessageFormat,
 
     /// Colour in diagnostics (auto = only when stderr is a terminal and NO_COLOR is unset)
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto, help_heading = "Global options")]
-    color: Color,
+    pub(crate) color: Color,
 }
 
 #[derive(Subcommand, Debug)]
@@ -77,6 +78,14 @@ enum Command {
     Train(TrainArgs),
     /// Measure training throughput and inference latency on random data of the spec's shape
     #[command(allow_negative_numbers = true)]
+    /// Draw networks from a design space (a spec whose parameters have domains) under a
+    /// complexity budget; write each as a concrete spec plus a summary (CSV and JSON);
+    /// with --train, train each briefly and record its test error
+    #[command(allow_negative_numbers = true)]
+    Sample(space_cli::SampleArgs),
+    /// Error EDFs of trained sample sets: F(e) = fraction of models with error < e, as CSV
+    /// and an SVG plot
+    Edf(space_cli::EdfArgs),
     Bench {
         /// The .nas file
         file: PathBuf,
@@ -99,6 +108,13 @@ enum Command {
 struct TrainArgs {
     /// The .nas file
     file: PathBuf,
+    #[command(flatten)]
+    o: TrainOpts,
+}
+
+/// Training options, shared by `nasc train` and `nasc sample --train`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct TrainOpts {
     /// Data set (Fashion-MNIST is found in /usr/share/datasets/fashion-mnist by default)
     #[arg(long, value_enum, default_value_t = DataKind::FashionMnist)]
     data: DataKind,
@@ -130,15 +146,15 @@ struct TrainArgs {
     /// with runs/latest pointing at it). A directory holding a run is refused unless
     /// --resume or --force is given
     #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Continue the run in --out (default runs/latest) from its newest checkpoint; an error
     /// if there is none. The spec, --set values and training flags must be the same
     /// (--epochs may grow)
     #[arg(long, conflicts_with = "force")]
-    resume: bool,
+    pub(crate) resume: bool,
     /// Replace the run held by --out (its checkpoint, metrics and model are deleted)
     #[arg(long)]
-    force: bool,
+    pub(crate) force: bool,
     /// Train on the first N training images only
     #[arg(long, value_name = "N", value_parser = parse_limit)]
     limit_train: Option<usize>,
@@ -177,13 +193,13 @@ enum Format {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
-enum MessageFormat {
+pub(crate) enum MessageFormat {
     Human,
     Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
-enum Color {
+pub(crate) enum Color {
     Auto,
     Always,
     Never,
@@ -255,10 +271,17 @@ fn file_of(cmd: &Command) -> &Path {
         Command::Check { file } | Command::Build { file, .. } | Command::Stats { file, .. } => file,
         Command::Train(t) => &t.file,
         Command::Bench { file, .. } => file,
+        Command::Sample(s) => &s.file,
+        Command::Edf(_) => Path::new(""),
     }
 }
 
 fn execute(cli: &Cli) -> Result<ExitCode, String> {
+    match &cli.command {
+        Command::Sample(s) => return space_cli::sample(cli, s),
+        Command::Edf(e) => return space_cli::edf(e),
+        _ => {}
+    }
     let path = file_of(&cli.command);
     // The size limit is checked before the file is read (docs/limits.md).
     let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
@@ -316,7 +339,8 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             };
             print!("{text}");
         }
-        Command::Train(t) => return train(&ir, t, cli.seed.unwrap_or(ir.seed)),
+        Command::Train(t) => return train(&ir, &t.o, cli.seed.unwrap_or(ir.seed)),
+        Command::Sample(_) | Command::Edf(_) => {}
         Command::Bench { backend, batch_size, steps, format, .. } => {
             let r = nasc::backend::burn::train::bench(&ir, *backend, *batch_size, *steps, cli.seed.unwrap_or(ir.seed)).map_err(|e| e.to_string())?;
             match format {
@@ -359,7 +383,7 @@ fn build(ir: &nasc::ir::Ir, source: &str, name: &str, emit: Emit, output: Option
 }
 
 /// Prints every diagnostic for people (capped, see docs/limits.md) or as JSON lines.
-fn print_diagnostics(cli: &Cli, diags: &nasc::diag::Diagnostics, name: &str, source: &str) {
+pub(crate) fn print_diagnostics(cli: &Cli, diags: &nasc::diag::Diagnostics, name: &str, source: &str) {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
@@ -387,30 +411,8 @@ fn write_output(out: Option<&Path>, text: &str) -> Result<(), String> {
     }
 }
 
-fn train(ir: &nasc::ir::Ir, t: &TrainArgs, seed: u64) -> Result<ExitCode, String> {
-    let cfg = TrainConfig {
-        data: t.data,
-        data_dir: t.data_dir.clone(),
-        epochs: t.epochs,
-        batch_size: t.batch_size,
-        lr: t.lr.unwrap_or(match t.optimizer {
-            Optimizer::Sgd => 0.1,
-            Optimizer::Adam => 0.003,
-        }),
-        optimizer: t.optimizer,
-        schedule: t.schedule,
-        weight_decay: t.weight_decay,
-        backend: t.backend,
-        out: t.out.clone(),
-        runs_root: PathBuf::from("runs"),
-        resume: t.resume,
-        force: t.force,
-        seed,
-        limit_train: t.limit_train,
-        limit_test: t.limit_test,
-        progress: !t.quiet,
-        halt_after: t.halt_after_epoch,
-    };
+fn train(ir: &nasc::ir::Ir, t: &TrainOpts, seed: u64) -> Result<ExitCode, String> {
+    let cfg = train_config(t, seed);
     if !t.quiet {
         let st = nasc::stats::stats(ir);
         eprintln!(
@@ -456,5 +458,32 @@ fn train(ir: &nasc::ir::Ir, t: &TrainArgs, seed: u64) -> Result<ExitCode, String
             let usage = matches!(e, nasc::backend::burn::train::TrainError::RunDir(_));
             Ok(ExitCode::from(if usage { 2 } else { 1 }))
         }
+    }
+}
+
+/// The training configuration of `nasc train` options.
+pub(crate) fn train_config(t: &TrainOpts, seed: u64) -> TrainConfig {
+    TrainConfig {
+        data: t.data,
+        data_dir: t.data_dir.clone(),
+        epochs: t.epochs,
+        batch_size: t.batch_size,
+        lr: t.lr.unwrap_or(match t.optimizer {
+            Optimizer::Sgd => 0.1,
+            Optimizer::Adam => 0.003,
+        }),
+        optimizer: t.optimizer,
+        schedule: t.schedule,
+        weight_decay: t.weight_decay,
+        backend: t.backend,
+        out: t.out.clone(),
+        runs_root: PathBuf::from("runs"),
+        resume: t.resume,
+        force: t.force,
+        seed,
+        limit_train: t.limit_train,
+        limit_test: t.limit_test,
+        progress: !t.quiet,
+        halt_after: t.halt_after_epoch,
     }
 }

@@ -13,6 +13,7 @@ pub mod expand;
 pub mod ir;
 pub mod limits;
 pub mod passes;
+pub mod space;
 pub mod stats;
 pub mod syntax;
 

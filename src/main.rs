@@ -15,3 +15,5 @@ fn main() -> ExitCode {
 
 #[path = "cli.rs"]
 mod nasc_cli;
+#[path = "cli_space.rs"]
+mod space_cli;
