@@ -80,7 +80,9 @@ fn diagnostics_match_golden_and_cover_every_code() {
         seen.extend(codes);
         failures.extend(check_golden(&path.with_extension("stderr"), &text));
     }
-    for code in Code::ALL {
+    // E043 (a sample budget nothing meets) comes from `nasc sample`, not from compiling one
+    // file: tests/space.rs pins its rendering (tests/space/E043_budget.stderr).
+    for code in Code::ALL.iter().filter(|c| **c != Code::Budget) {
         if !seen.contains(code) {
             failures.push(format!("no test in tests/diagnostics produces {code}"));
         }

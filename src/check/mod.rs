@@ -35,11 +35,18 @@ pub struct Options {
 /// Checks a parsed file. Returns the network (if no error stopped its elaboration) and
 /// every diagnostic (errors and warnings) found along the way.
 pub fn check(file: &syntax::File, opts: &Options) -> (Option<Network>, Diagnostics) {
+    let (net, diags) = elaborate(file, opts);
+    let ok = !diags.has_errors();
+    (net.filter(|_| ok), diags)
+}
+
+/// Like `check`, but returns whatever network elaboration reached even with errors (a design
+/// space's domains are known when its defaults break a constraint).
+pub fn elaborate(file: &syntax::File, opts: &Options) -> (Option<Network>, Diagnostics) {
     let mut cx = Checker::default();
     let net = cx.file(file, opts);
     cx.warn_unused();
-    let ok = !cx.diags.has_errors();
-    (net.filter(|_| ok), cx.diags)
+    (net, cx.diags)
 }
 
 #[derive(Clone)]

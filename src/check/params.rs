@@ -142,7 +142,9 @@ impl<'a> Checker<'a> {
             .label(format!("{how} is not in the domain"))
             .related(d.span, "the domain")
             .help(format!("pick a value in {}", domain.describe()));
-        self.err(if from_flag { dg.usage() } else { dg })
+        // The value stays usable (no follow-on errors); the diagnostic fails the check.
+        self.diags.push(if from_flag { dg.usage() } else { dg });
+        value
     }
 
     /// Evaluates a domain; malformed ones are E041.
@@ -200,7 +202,9 @@ impl<'a> Checker<'a> {
         ps.sort_by_key(|(_, b)| b.span.start);
         ps.into_iter()
             .filter_map(|(n, b)| match &b.slot {
-                Slot::Done(v @ (Value::Int(_) | Value::Float(_) | Value::Str(_))) => Some(format!("{n} = {}", super::describe(v))),
+                Slot::Done(Value::Int(i)) => Some(format!("{n} = {i}")),
+                Slot::Done(Value::Float(f)) => Some(format!("{n} = {f}")),
+                Slot::Done(Value::Str(s)) => Some(format!("{n} = {s}")),
                 _ => None,
             })
             .collect()

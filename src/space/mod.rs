@@ -79,9 +79,12 @@ impl Report {
 
 /// The parameter domains of the spec's network (its design space).
 pub fn space(source: &str, base: &Options) -> Result<Vec<ParamSpace>, Diagnostics> {
-    let c = crate::compile(source, base).map_err(|e| one(Diagnostic::spanless(Code::TooLarge, e.to_string())))?;
+    let file = syntax::parse(source).map_err(one)?;
+    let (network, diags) = crate::check::elaborate(&file, base);
+    let c = crate::Compiled { ir: None, diags, network };
     match c.network {
-        Some(net) if !c.diags.has_errors() => {
+        // Defaults that break a `require` still define the space (draws are checked one by one).
+        Some(net) if c.diags.iter().filter(|d| d.is_error()).all(|d| d.code == Code::Constraint) => {
             if net.space.is_empty() {
                 return Err(one(
                     Diagnostic::error(Code::BadDomain, net.span, format!("network `{}` has no parameter with a domain: there is nothing to sample", net.name))

@@ -37,3 +37,17 @@ pub mod resnet_blocks;
 pub mod custom_cell;
 #[path = "../../golden/burn/randwire_blocks.rs"]
 pub mod randwire_blocks;
+#[path = "../../golden/burn/regnet.rs"]
+pub mod regnet;
+#[path = "../../golden/burn/regnetx_200mf.rs"]
+pub mod regnetx_200mf;
+#[path = "../../golden/burn/regnetx_400mf.rs"]
+pub mod regnetx_400mf;
+#[path = "../../golden/burn/regnety_400mf.rs"]
+pub mod regnety_400mf;
+#[path = "../../golden/burn/regnety_800mf.rs"]
+pub mod regnety_800mf;
+#[path = "../../golden/burn/anynetx_a_fmnist.rs"]
+pub mod anynetx_a_fmnist;
+#[path = "../../golden/burn/regnetx_fmnist.rs"]
+pub mod regnetx_fmnist;

@@ -84,6 +84,13 @@ equivalence!(custom_cell, "examples/custom_cell.nas", custom_cell::CustomCell);
 equivalence!(randwire_blocks, "examples/randwire_blocks.nas", randwire_blocks::RandwireBlocks);
 equivalence!(darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist::DartsFmnist);
 equivalence!(hierarchical_fmnist, "examples/hierarchical_fmnist.nas", hierarchical_fmnist::HierarchicalFmnist);
+equivalence!(regnet, "specs/regnet.nas", regnet::Regnet);
+equivalence!(regnetx_200mf, "specs/regnetx_200mf.nas", regnetx_200mf::Regnetx200mf);
+equivalence!(regnetx_400mf, "specs/regnetx_400mf.nas", regnetx_400mf::Regnetx400mf);
+equivalence!(regnety_400mf, "specs/regnety_400mf.nas", regnety_400mf::Regnety400mf);
+equivalence!(regnety_800mf, "specs/regnety_800mf.nas", regnety_800mf::Regnety800mf);
+equivalence!(anynetx_a_fmnist, "examples/anynetx_a_fmnist.nas", anynetx_a_fmnist::AnynetxAFmnist);
+equivalence!(regnetx_fmnist, "examples/regnetx_fmnist.nas", regnetx_fmnist::RegnetxFmnist);
 
 #[test]
 fn a_record_of_another_network_is_refused() {
