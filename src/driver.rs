@@ -32,7 +32,12 @@ pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError
             return Ok(Compiled { ir: None, diags, network: None });
         }
     };
-    let (net, d) = check::check(&file, opts);
+    compile_parsed(&file, diags, opts)
+}
+
+/// The pipeline after parsing (`nasc sample` parses a space once and compiles many draws).
+pub fn compile_parsed(file: &crate::syntax::File, mut diags: Diagnostics, opts: &Options) -> Result<Compiled, ir::VerifyError> {
+    let (net, d) = check::check(file, opts);
     diags.extend(d);
     let mut ir = None;
     if let Some(net) = &net {

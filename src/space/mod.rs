@@ -134,6 +134,7 @@ fn number(x: f64, int: bool) -> String {
 /// Draws `n` distinct valid networks within the budget (or as many as `max_draws` allow).
 pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics> {
     let space = space(source, &opts.base)?;
+    let file = syntax::parse(source).map_err(one)?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut seen = HashSet::new();
     let mut r = Report::default();
@@ -148,7 +149,7 @@ pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics>
         }
         let mut o = opts.base.clone();
         o.overrides.extend(values.iter().cloned());
-        let c = match crate::compile(source, &o) {
+        let c = match crate::driver::compile_parsed(&file, Diagnostics::default(), &o) {
             Ok(c) => c,
             Err(e) => {
                 *r.invalid.entry(format!("internal error: {e}")).or_default() += 1;
@@ -205,32 +206,52 @@ fn networks(file: &syntax::File) -> Vec<&syntax::Network> {
         .collect()
 }
 
-/// The spec with the drawn values as the parameters' defaults (domains kept, so the file is
-/// still a member of the space), under a header naming where it came from.
+/// Writes concrete specs: the spec with the drawn values as the parameters' defaults (domains
+/// kept, so the file is still a member of the space). Parses the spec once.
+pub struct SpecWriter {
+    source: String,
+    /// Per parameter: its name, the span of its default, and where a default would go.
+    params: Vec<(String, Option<Span>, usize)>,
+    fixed: Vec<(String, String)>,
+}
+
+impl SpecWriter {
+    pub fn new(source: &str, base: &Options) -> Option<SpecWriter> {
+        let file = syntax::parse(source).ok()?;
+        let nets = networks(&file);
+        let net = match &base.network {
+            Some(n) => nets.into_iter().find(|x| &x.name.name == n)?,
+            None => nets.into_iter().next()?,
+        };
+        let params = net.params.iter().map(|p| (p.name.name.clone(), p.default.as_ref().map(|e| e.span), p.span.end)).collect();
+        Some(SpecWriter { source: source.to_string(), params, fixed: base.overrides.clone() })
+    }
+
+    /// The concrete spec for `values` (plus the `--set` values) under `header`.
+    pub fn write(&self, values: &[(String, String)], header: &str) -> Option<String> {
+        let mut edits: Vec<(Span, String)> = Vec::new();
+        for (name, v) in values.iter().chain(self.fixed.iter()) {
+            let (_, default, end) = self.params.iter().find(|p| &p.0 == name)?;
+            match default {
+                Some(s) => edits.push((*s, v.clone())),
+                None => edits.push((Span { start: *end, end: *end }, format!(" = {v}"))),
+            }
+        }
+        // From the end, so earlier spans stay valid.
+        edits.sort_by_key(|(s, _)| std::cmp::Reverse(s.start));
+        let mut out = self.source.clone();
+        for (s, v) in edits {
+            if s.start <= s.end && s.end <= out.len() && out.is_char_boundary(s.start) && out.is_char_boundary(s.end) {
+                out.replace_range(s.start..s.end, &v);
+            }
+        }
+        Some(format!("{header}{out}"))
+    }
+}
+
+/// One concrete spec (see `SpecWriter`).
 pub fn concrete_spec(source: &str, base: &Options, values: &[(String, String)], header: &str) -> Option<String> {
-    let file = syntax::parse(source).ok()?;
-    let nets = networks(&file);
-    let net = match &base.network {
-        Some(n) => nets.into_iter().find(|x| &x.name.name == n)?,
-        None => nets.into_iter().next()?,
-    };
-    // Edits from the end, so earlier spans stay valid.
-    let mut edits: Vec<(Span, String)> = Vec::new();
-    for (name, v) in values.iter().chain(base.overrides.iter()) {
-        let p = net.params.iter().find(|p| &p.name.name == name)?;
-        match &p.default {
-            Some(e) => edits.push((e.span, v.clone())),
-            None => edits.push((Span { start: p.span.end, end: p.span.end }, format!(" = {v}"))),
-        }
-    }
-    edits.sort_by_key(|(s, _)| std::cmp::Reverse(s.start));
-    let mut out = source.to_string();
-    for (s, v) in edits {
-        if s.start <= s.end && s.end <= out.len() && out.is_char_boundary(s.start) && out.is_char_boundary(s.end) {
-            out.replace_range(s.start..s.end, &v);
-        }
-    }
-    Some(format!("{header}{out}"))
+    SpecWriter::new(source, base)?.write(values, header)
 }
 
 /// Parses `LO..HI` with optional K/M/G suffixes: `360M..440M`, `1e6..2e6`, `..5M`.
