@@ -63,8 +63,14 @@ class IrNet(nn.Module):
                 y = self.mods[k](ins[0])
             elif op == "relu":
                 y = F.relu(ins[0])
+            elif op == "sigmoid":
+                y = torch.sigmoid(ins[0])
             elif op == "global_avg_pool":
                 y = ins[0].mean(dim=(2, 3))
+            elif op == "global_avg_pool2d":
+                y = ins[0].mean(dim=(2, 3), keepdim=True)
+            elif op == "mul":
+                y = ins[0] * ins[1]
             elif op == "flatten":
                 y = ins[0].flatten(1)
             elif op in ("identity", "output"):

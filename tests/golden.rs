@@ -71,10 +71,10 @@ fn diagnostics_match_golden_and_cover_every_code() {
         let (text, codes) = render_all(&path);
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         // A file named after a code must produce that code.
-        if let Some(code) = stem.split('_').next().filter(|c| c.len() == 4 && (c.starts_with('E') || c.starts_with('W'))) {
-            if !codes.iter().any(|c| c.as_str() == code) {
-                failures.push(format!("{stem}: expected a diagnostic {code}, got {codes:?}"));
-            }
+        if let Some(code) = stem.split('_').next().filter(|c| c.len() == 4 && (c.starts_with('E') || c.starts_with('W')))
+            && !codes.iter().any(|c| c.as_str() == code)
+        {
+            failures.push(format!("{stem}: expected a diagnostic {code}, got {codes:?}"));
         }
         assert!(!codes.is_empty(), "{stem}: no diagnostics at all");
         seen.extend(codes);

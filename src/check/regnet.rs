@@ -224,7 +224,7 @@ pub(super) fn anynet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
     for (i, (st, ss)) in stages.iter().enumerate() {
         let Some(p) = stage_entry(cx, st, *ss) else { return Value::Poison };
         let wb = (p.width as f64 * p.bottleneck).round_ties_even();
-        if wb < 1.0 || (wb as u64) % p.group_width as u64 != 0 || p.group_width as f64 > wb {
+        if wb < 1.0 || !(wb as u64).is_multiple_of(p.group_width as u64) || p.group_width as f64 > wb {
             return cx.err(
                 Diagnostic::error(Code::GroupWidth, *ss, format!("stage {}: bottleneck width {wb} (width {} x bottleneck {}) is not divisible by the group width {}", i + 1, p.width, p.bottleneck, p.group_width))
                     .label("the 3x3 group conv needs width / group_width groups")
@@ -280,7 +280,7 @@ fn stage_entry(cx: &mut Checker, v: &Value, span: Span) -> Option<StagePlan> {
         return None;
     }
     let ch = 1..=MAX_CHANNELS as i64;
-    if !ch.contains(w) || !ch.contains(g) || !(b.is_finite() && b > 0.0 && b <= 64.0) {
+    if !ch.contains(w) || !ch.contains(g) || !b.is_finite() || b <= 0.0 || b > 64.0 {
         cx.diags.push(Diagnostic::error(Code::Range, span, format!("stage ({d}, {w}, {b}, {g}): widths must be positive and the bottleneck ratio in (0, 64]")).label("out of range").help("e.g. (2, 64, 1.0, 16)"));
         return None;
     }

@@ -275,7 +275,7 @@ fn magnitude(s: &str) -> Result<u64, String> {
     };
     let x: f64 = num.parse().map_err(|_| format!("`{s}` is not a number (e.g. 400M, 5.5e6)"))?;
     let v = x * mul;
-    if !(v.is_finite() && v >= 0.0 && v < 1.8e19) {
+    if !(v.is_finite() && (0.0..1.8e19).contains(&v)) {
         return Err(format!("`{s}` is out of range"));
     }
     Ok(v.round() as u64)
