@@ -19,10 +19,26 @@ fn paper_spec(c: &mut Criterion) {
 /// The language-v2 paper specs: cells (NASNet-A Mobile, DARTS_V2) and motifs (hierarchical).
 fn v2_specs(c: &mut Criterion) {
     let mut g = c.benchmark_group("v2 paper specs (parse+check+expand+verify+stats)");
-    for name in ["nasnet_a_mobile", "darts_v2_cifar", "darts_v2_imagenet", "hierarchical", "flat_motif"] {
+    for name in ["nasnet_a_mobile", "darts_v2_cifar", "darts_v2_imagenet", "hierarchical", "flat_motif", "regnetx_400mf", "regnety_400mf"] {
         let src = std::fs::read_to_string(format!("{}/specs/{name}.nas", env!("CARGO_MANIFEST_DIR"))).unwrap();
         g.bench_with_input(BenchmarkId::from_parameter(name), &src, |b, s| b.iter(|| full(black_box(s))));
     }
+    g.finish();
+}
+
+/// Design-space sampling (papers.md §5): draws from specs/regnet.nas, each checked, expanded,
+/// verified and measured statically (no model built). Throughput = draws per second.
+fn regnet_sampling(c: &mut Criterion) {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/regnet.nas")).unwrap();
+    let mut g = c.benchmark_group("nasc sample specs/regnet.nas");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("1000 draws", |b| {
+        b.iter(|| {
+            let o = nasc::space::SampleOptions { n: 1000, seed: 1, ..Default::default() };
+            nasc::space::sample(black_box(&src), &o).expect("a space").samples.len()
+        })
+    });
     g.finish();
 }
 
@@ -39,5 +55,5 @@ fn ws_stage(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, paper_spec, v2_specs, ws_stage);
+criterion_group!(benches, paper_spec, v2_specs, regnet_sampling, ws_stage);
 criterion_main!(benches);

@@ -5,7 +5,7 @@
 // stages fit 28x28. Draws whose bottleneck width is not a multiple of the group width are
 // rejected (E037) and counted.
 //
-//   nasc sample examples/anynetx_a_fmnist.nas -n 16 --flops 1M..4M -o runs/anynetx_a
+//   nasc sample examples/anynetx_a_fmnist.nas -n 16 --flops 0.5M..2M -o runs/anynetx_a
 
 network anynetx_a_fmnist(
     d1: int in 1..3 = 1, d2: int in 1..3 = 1, d3: int in 1..3 = 2, d4: int in 1..3 = 1,

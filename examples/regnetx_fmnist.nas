@@ -2,7 +2,7 @@
 // for Fashion-MNIST: five parameters (depth, w0, wa, wm, group width) instead of AnyNetX_A's
 // sixteen; the width rule sets every stage. The stem keeps the resolution (stride 1).
 //
-//   nasc sample examples/regnetx_fmnist.nas -n 16 --flops 1M..4M -o runs/regnetx
+//   nasc sample examples/regnetx_fmnist.nas -n 16 --flops 0.5M..2M -o runs/regnetx
 
 network regnetx_fmnist(
     depth: int in 4..12 = 6,

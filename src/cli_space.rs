@@ -20,7 +20,7 @@ pub(crate) struct SampleArgs {
     #[arg(long, value_name = "LO..HI", value_parser = space::parse_bound)]
     params: Option<Bound>,
     /// Give up after this many draws (default 100 n + 1000)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_draws)]
     max_draws: Option<usize>,
     /// Directory for the concrete specs and the summary (samples.csv, samples.json); refused
     /// when it holds files unless --force is given
@@ -35,8 +35,15 @@ pub(crate) struct SampleArgs {
 
 fn parse_count(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
-        Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
-        _ => Err(format!("`{s}`: expected a count between 1 and 1000000")),
+        Ok(n) if (1..=nasc::limits::MAX_SAMPLES).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}`: expected a count between 1 and {}", nasc::limits::MAX_SAMPLES)),
+    }
+}
+
+fn parse_draws(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=nasc::limits::MAX_DRAWS).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}`: expected a number of draws between 1 and {}", nasc::limits::MAX_DRAWS)),
     }
 }
 

@@ -24,6 +24,11 @@ pub const MAX_BLOCK_DEPTH: usize = 32;
 pub const MAX_REPEAT_OPS: usize = 100_000;
 /// Most nodes of one motif and most cells of one cell stack.
 pub const MAX_MOTIF_NODES: usize = 1_000;
+/// Most blocks of a RegNet (`regnet(depth, ...)`) and of one AnyNet stage.
+pub const MAX_REGNET_DEPTH: i64 = 1_000;
+/// Most networks `nasc sample -n` draws, and the most draws `--max-draws` allows.
+pub const MAX_SAMPLES: usize = 1_000_000;
+pub const MAX_DRAWS: usize = 100_000_000;
 
 /// Most nodes of one random or explicit graph.
 pub const MAX_GRAPH_NODES: usize = 100_000;

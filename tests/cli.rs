@@ -90,3 +90,58 @@ fn every_subcommand_has_help() {
         assert!(out.contains("Usage"), "{sub}");
     }
 }
+
+/// `nasc sample`: concrete specs and a summary; the same seed gives the same files; a budget
+/// nothing meets is E043 (exit 1) and writes nothing; a non-empty output is refused (exit 2);
+/// `--set` outside a domain is a usage error.
+#[test]
+fn sample_writes_specs_and_summaries() {
+    let dir = std::env::temp_dir().join(format!("nasc-cli-sample-{}", std::process::id()));
+    let d = dir.to_string_lossy().to_string();
+    let run = |seed: &str, out: &str, extra: &[&str]| {
+        let mut a = vec!["sample", "specs/regnet.nas", "-n", "3", "--flops", "300M..500M", "--seed", seed, "-o", out];
+        a.extend_from_slice(extra);
+        nasc(&a)
+    };
+    let (code, _, err) = run("5", &format!("{d}/a"), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("3 of ") && err.contains("outside the budget"), "{err}");
+    let csv = std::fs::read_to_string(dir.join("a/samples.csv")).unwrap();
+    assert!(csv.starts_with("name,file,params,flops,activations,depth,w0,wa,wm,group_width,bottleneck,se,rounding,accuracy,error,train_seconds\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 4);
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("a/samples.json")).unwrap()).unwrap();
+    assert_eq!(json["samples"].as_array().unwrap().len(), 3);
+    // Each concrete spec compiles on its own to the recorded FLOPs.
+    for s in json["samples"].as_array().unwrap() {
+        let f = dir.join("a").join(s["file"].as_str().unwrap());
+        let (code, out, err) = nasc(&["stats", f.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let st: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(st["flops"], s["flops"]);
+    }
+    assert_eq!(run("5", &format!("{d}/b"), &[]).0, 0);
+    assert_eq!(std::fs::read_to_string(dir.join("b/samples.csv")).unwrap(), csv, "same seed, same samples");
+    assert_eq!(run("5", &format!("{d}/a"), &[]).0, 2, "a non-empty output directory is refused");
+    assert_eq!(run("5", &format!("{d}/a"), &["--force"]).0, 0);
+    let (code, _, err) = nasc(&["sample", "specs/regnet.nas", "-n", "2", "--flops", "1..10", "--max-draws", "20", "-o", &format!("{d}/c")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("E043") && err.contains("after 20 draws"), "{err}");
+    assert!(!dir.join("c").exists(), "nothing written for an unmet budget");
+    assert_eq!(nasc(&["sample", "specs/regnet.nas", "-n", "2", "--set", "wm=9", "-o", &format!("{d}/e")]).0, 2);
+    assert_eq!(nasc(&["sample", "specs/regnetx_400mf.nas", "-n", "2", "-o", &format!("{d}/f")]).0, 1, "no domains, no space");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn edf_reads_summaries_and_plots() {
+    let dir = std::env::temp_dir().join(format!("nasc-cli-edf-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("s")).unwrap();
+    std::fs::write(dir.join("s/samples.csv"), "name,file,params,flops,activations,accuracy,error,train_seconds\na,a.nas,1,1,1,0.9,10.0,1\nb,b.nas,1,1,1,0.8,20.0,1\n").unwrap();
+    let svg = dir.join("edf.svg");
+    let (code, out, err) = nasc(&["edf", dir.join("s/samples.csv").to_str().unwrap(), "--plot", svg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "set,error,fraction\ns,10,0.500000\ns,20,1.000000\n");
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    assert_eq!(nasc(&["edf", "does/not/exist.csv"]).0, 2);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -56,7 +56,7 @@ pub struct RuleError {
 }
 
 /// The largest depth the rule accepts (a RegNet has tens of blocks).
-pub const MAX_DEPTH: i64 = 1000;
+pub const MAX_DEPTH: i64 = crate::limits::MAX_REGNET_DEPTH;
 
 /// The per-stage depths and widths of a RegNet: u_j = w0 + wa*j, s_j = round(log(u_j/w0) /
 /// log(wm)), w_j = w0 * wm^s_j rounded to a multiple of 8; equal consecutive widths form a

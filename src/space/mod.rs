@@ -138,7 +138,7 @@ pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics>
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut seen = HashSet::new();
     let mut r = Report::default();
-    let max = opts.max_draws.unwrap_or(opts.n.saturating_mul(100).saturating_add(1000));
+    let max = opts.max_draws.unwrap_or(opts.n.saturating_mul(100).saturating_add(1000)).min(crate::limits::MAX_DRAWS);
     let stem = network_name(source, &opts.base).unwrap_or_else(|| "sample".into());
     while r.samples.len() < opts.n && r.drawn < max {
         r.drawn += 1;
