@@ -76,8 +76,6 @@ enum Command {
     /// Train the network on a data set (Fashion-MNIST by default) and report test accuracy
     #[command(allow_negative_numbers = true)]
     Train(TrainArgs),
-    /// Measure training throughput and inference latency on random data of the spec's shape
-    #[command(allow_negative_numbers = true)]
     /// Draw networks from a design space (a spec whose parameters have domains) under a
     /// complexity budget; write each as a concrete spec plus a summary (CSV and JSON);
     /// with --train, train each briefly and record its test error
@@ -86,6 +84,8 @@ enum Command {
     /// Error EDFs of trained sample sets: F(e) = fraction of models with error < e, as CSV
     /// and an SVG plot
     Edf(space_cli::EdfArgs),
+    /// Measure training throughput and inference latency on random data of the spec's shape
+    #[command(allow_negative_numbers = true)]
     Bench {
         /// The .nas file
         file: PathBuf,
