@@ -87,6 +87,8 @@ const TOKENS: &[&str] = &[
     "block", "output", "import hier", "import darts", "residual(", "repeat(", "zero", "shift", "concat(", "if(", "==", "<",
     "motif(", "cells(", "Genotype(", "normal(", "reduce(", "convention=darts", "convention=tf_slim", "'sep_conv_3x3'",
     "none", "'none'", "level=", "nodes=", "edges=", "first=", "shortcut=", "count_pad=false", "x +", "input x", "[x, x]",
+    " in ", " in log ", "..", " step ", "{1, 2, 4}", "{a, b}", "require ", "anynet(", "regnet(", "half_up", "half_even",
+    "rounding=", "se_ratio=", "w_in=", "sigmoid", "keepdim=true", "x * ", "import regnet", "x_block(", "(1, 32, 1.0, 8)",
 ];
 
 const OPS: &[&str] = &["relu", "bn", "identity", "relu", "bn", "dropout(0.1)", "flatten", "global_avg_pool"];
@@ -111,12 +113,27 @@ fn num_at(rng: &mut ChaCha8Rng, depth: u32) -> String {
 
 /// A random op expression (a generator of mostly valid structure with hostile values).
 fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
-    match rng.random_range(0..17) {
+    match rng.random_range(0..19) {
         12 if depth < 2 => format!("residual({})", pipeline(rng, depth + 1)),
         13 if depth < 2 => format!("repeat({}, {}, first={})", rng.random_range(-1..4), pipeline(rng, depth + 1), pipeline(rng, depth + 1)),
         14 => ["zero", "zero(2)", "shift", "avg_pool(3x3, stride=1, padding=1, count_pad=false)"].choose(rng).unwrap().to_string(),
         15 => format!("basic({}, stride={})", num_at(rng, depth), rng.random_range(0..3)),
-        16 => ["m", "twin(C)", "sep_conv_3x3", "dw_conv(3x3, dilation=2)"].choose(rng).unwrap().to_string(),
+        16 => ["m", "twin(C)", "sep_conv_3x3", "dw_conv(3x3, dilation=2)", "sigmoid", "gate(C)"].choose(rng).unwrap().to_string(),
+        17 if depth < 1 => {
+            let stages: Vec<String> = (0..rng.random_range(0..4))
+                .map(|_| format!("({}, {}, {}, {})", rng.random_range(-1..3), num_at(rng, depth + 1), ["1.0", "0.5", "0.25", "0", "2"].choose(rng).unwrap(), [1, 2, 4, 8, 16, 0].choose(rng).unwrap()))
+                .collect();
+            format!("anynet([{}], w_in={}, se_ratio={})", stages.join(", "), num_at(rng, depth + 1), ["0", "0.25", "1.5"].choose(rng).unwrap())
+        }
+        18 if depth < 1 => format!(
+            "anynet(regnet({}, {}, {}, {}, {}, rounding={}), se_ratio=0.25)",
+            rng.random_range(-1..8),
+            [8, 16, 24, 12, 0].choose(rng).unwrap(),
+            ["4.5", "12", "0", "-1", "300.5"].choose(rng).unwrap(),
+            ["1.5", "2.5", "1.0", "0.5", "9"].choose(rng).unwrap(),
+            [1, 4, 8, 16, 0].choose(rng).unwrap(),
+            ["half_even", "half_up", "'down'"].choose(rng).unwrap()
+        ),
         0 => format!("conv({}x{}, {}, stride={}, padding={})", rng.random_range(0..6), rng.random_range(1..6), num_at(rng, depth), rng.random_range(1..3), rng.random_range(0..3)),
         1 => format!("sep_conv({}, {})", rng.random_range(1..8), num_at(rng, depth)),
         2 => {
@@ -186,7 +203,7 @@ fn v2_defs(rng: &mut ChaCha8Rng) -> String {
             .join(", ")
     };
     format!(
-        "import hier\nimport blocks\nlet m = motif(level={}, nodes={n}, edges=[{}])\nblock twin(c: int) {{\n  input x\n  let a = x -> {}\n  output {}\n}}\nlet G = Genotype(normal=[{}], reduce=[{}])\n",
+        "import hier\nimport blocks\nlet m = motif(level={}, nodes={n}, edges=[{}])\nblock twin(c: int) {{\n  input x\n  let a = x -> {}\n  output {}\n}}\nblock gate(c: int) {{\n  input x\n  output x * (x -> global_avg_pool(keepdim=true) -> conv(1x1, c, bias=true) -> sigmoid)\n}}\nlet G = Genotype(normal=[{}], reduce=[{}])\n",
         if hostile { rng.random_range(1..4) } else { 2 },
         edges.join(", "),
         pipeline(rng, 2),
@@ -198,7 +215,12 @@ fn v2_defs(rng: &mut ChaCha8Rng) -> String {
 
 fn generated(rng: &mut ChaCha8Rng) -> String {
     let side = [1, 8, 16, 28, 32, 65537][rng.random_range(0..6)];
-    let mut s = format!("{}let d = {}\nnetwork g(C: int = {}, seed: int = {}) {{\n  input [{}, {side}, {side}]\n  classes {}\n", v2_defs(rng), pipeline(rng, 3), rng.random_range(1..33), rng.random_range(0..5), rng.random_range(1..4), num(rng));
+    // Sometimes a design space: domains (now and then malformed or missed by the default).
+    let domain = ["", " in 1..64", " in {8, 16, 32}", " in log 4..64 step 4", " in 8..4", " in log 0..8", " in {1.5}"].choose(rng).unwrap();
+    let mut s = format!("{}let d = {}\nnetwork g(C: int{domain} = {}, seed: int = {}, k: {{a, b}} = {}) {{\n  input [{}, {side}, {side}]\n  classes {}\n", v2_defs(rng), pipeline(rng, 3), rng.random_range(1..33), rng.random_range(0..5), ["a", "b", "c"].choose(rng).unwrap(), rng.random_range(1..4), num(rng));
+    if rng.random_bool(0.3) {
+        s += &format!("  require {} <= C, \"C is large enough\"\n", rng.random_range(0..20));
+    }
     for i in 0..rng.random_range(1..5) {
         s += &format!("  stage s{i} = {}\n", pipeline(rng, 0));
     }
