@@ -183,8 +183,10 @@ fn write_summary(r: &Report, rows: &[Row], dir: &Path) -> Result<(), String> {
         }));
     }
     let csv = w.into_inner().map_err(|e| e.to_string())?;
+    // The command line that made these samples (seed, budget, training options).
+    let command: Vec<String> = std::env::args().skip(1).collect();
     let summary = serde_json::json!({
-        "samples": json, "drawn": r.drawn, "duplicates": r.duplicates, "over_budget": r.over_budget, "invalid": r.invalid,
+        "command": command, "samples": json, "drawn": r.drawn, "duplicates": r.duplicates, "over_budget": r.over_budget, "invalid": r.invalid,
     });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())? + "\n";
     nasc::backend::write_atomic(&dir.join("samples.csv"), &csv).map_err(|e| format!("cannot write samples.csv: {e}"))?;
