@@ -95,7 +95,7 @@ pub(crate) fn sample(cli: &Cli, a: &SampleArgs) -> Result<ExitCode, String> {
         }
         return Ok(ExitCode::from(1));
     }
-    eprintln!("{name}: {} in {secs:.2} s", report.summary());
+    eprintln!("{name} ({secs:.2} s): {}", report.summary());
     let mut rows = write_specs(&source, &base, &report, a, &name, opts.seed)?;
     if a.train {
         train_all(&report, a, &mut rows)?;

@@ -51,3 +51,5 @@ pub mod regnety_800mf;
 pub mod anynetx_a_fmnist;
 #[path = "../../golden/burn/regnetx_fmnist.rs"]
 pub mod regnetx_fmnist;
+#[path = "../../golden/burn/anynetx_e_fmnist.rs"]
+pub mod anynetx_e_fmnist;

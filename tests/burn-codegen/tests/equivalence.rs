@@ -91,6 +91,7 @@ equivalence!(regnety_400mf, "specs/regnety_400mf.nas", regnety_400mf::Regnety400
 equivalence!(regnety_800mf, "specs/regnety_800mf.nas", regnety_800mf::Regnety800mf);
 equivalence!(anynetx_a_fmnist, "examples/anynetx_a_fmnist.nas", anynetx_a_fmnist::AnynetxAFmnist);
 equivalence!(regnetx_fmnist, "examples/regnetx_fmnist.nas", regnetx_fmnist::RegnetxFmnist);
+equivalence!(anynetx_e_fmnist, "examples/anynetx_e_fmnist.nas", anynetx_e_fmnist::AnynetxEFmnist);
 
 #[test]
 fn a_record_of_another_network_is_refused() {
