@@ -119,14 +119,15 @@ fn write_specs(source: &str, base: &Options, r: &Report, a: &SampleArgs, name: &
     std::fs::create_dir_all(&a.output).map_err(|e| format!("cannot create {}: {e}", a.output.display()))?;
     let mut rows = Vec::new();
     let writer = space::SpecWriter::new(source, base).ok_or("cannot rewrite the spec's parameters")?;
+    let mut files = Vec::with_capacity(r.samples.len());
     for (i, s) in r.samples.iter().enumerate() {
         let header = format!("// Sample {i} of {} drawn by `nasc sample` from {name} (seed {seed}): {}\n", r.samples.len(), s.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "));
         let text = writer.write(&s.values, &header).ok_or("cannot rewrite the spec's parameters")?;
         let file = format!("{}.nas", s.name);
-        let p = a.output.join(&file);
-        nasc::backend::write_atomic(&p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+        files.push((file.clone(), text));
         rows.push(Row { file, ..Row::default() });
     }
+    nasc::backend::write_many(&a.output, &files).map_err(|e| format!("cannot write into {}: {e}", a.output.display()))?;
     Ok(rows)
 }
 

@@ -9,6 +9,24 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename, fsync
 /// of the directory.
+/// Writes many small files into `dir`, each through a temporary file and a rename (so none is
+/// ever seen half-written), with one directory fsync at the end instead of two per file
+/// (`nasc sample` writes thousands of specs).
+pub fn write_many(dir: &Path, files: &[(String, String)]) -> std::io::Result<()> {
+    for (name, text) in files {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let res = std::fs::write(&tmp, text.as_bytes()).and_then(|_| std::fs::rename(&tmp, dir.join(name)));
+        if res.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+            return res;
+        }
+    }
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
