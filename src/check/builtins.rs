@@ -350,11 +350,12 @@ fn unknown_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg]) -> Va
         cx.eval(&a.value);
     }
     if PLANNED.contains(&n) {
-        return cx.err(
-            Diagnostic::error(Code::Planned, callee.span, format!("`{n}(...)` is planned but not available in this version of nasc"))
-                .label("planned")
-                .help("see \"Planned constructs\" in the language reference (README.md)"),
-        );
+        let help = if n == "choice" {
+            "a choice is a network parameter's domain: `C: int in {16, 32} = 16`, then `nasc sample` draws from it"
+        } else {
+            "see \"Planned constructs\" in the language reference (README.md)"
+        };
+        return cx.err(Diagnostic::error(Code::Planned, callee.span, format!("`{n}(...)` is planned but not available in this version of nasc")).label("planned").help(help));
     }
     let known = cx.locals.contains_key(n) || cx.globals.contains_key(n);
     let mut d = Diagnostic::error(Code::UnknownOp, callee.span, format!("unknown operation `{n}`")).label(if known { "a definition, not a function" } else { "not an op or function" });
