@@ -57,7 +57,7 @@ fn ops_at(a: &A, i: usize) -> Option<Vec<OpInst>> {
     }
 }
 
-fn int_at(a: &A, i: usize) -> Option<(i64, Span)> {
+pub(super) fn int_at(a: &A, i: usize) -> Option<(i64, Span)> {
     match a.get(i).and_then(|x| x.as_ref()) {
         Some((Value::Int(v), s)) => Some((*v, *s)),
         _ => None,

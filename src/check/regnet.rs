@@ -3,6 +3,7 @@
 //! standard library's `regnet.anynet_stage` block (`anynet(...)`).
 
 use super::blocks::{BlockEntry, std_module};
+use super::dataflow::int_at;
 use super::value::*;
 use super::{Checker, describe};
 use crate::diag::{Code, Diagnostic, suggest};
@@ -167,16 +168,9 @@ fn num(a: &A, i: usize) -> Option<(f64, Span)> {
     }
 }
 
-fn int(a: &A, i: usize) -> Option<(i64, Span)> {
-    match a.get(i).and_then(|x| x.as_ref()) {
-        Some((Value::Int(v), s)) => Some((*v, *s)),
-        _ => None,
-    }
-}
-
 /// `regnet(depth, w0, wa, wm, group_width, bottleneck=1.0, rounding=half_even)`.
 pub(super) fn regnet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
-    let (Some((depth, _)), Some((w0, _)), Some((wa, _)), Some((wm, _)), Some((g, _))) = (int(a, 0), int(a, 1), num(a, 2), num(a, 3), int(a, 4)) else {
+    let (Some((depth, _)), Some((w0, _)), Some((wa, _)), Some((wm, _)), Some((g, _))) = (int_at(a, 0), int_at(a, 1), num(a, 2), num(a, 3), int_at(a, 4)) else {
         return Value::Poison;
     };
     let bottleneck = num(a, 5).map_or(1.0, |x| x.0);
@@ -210,7 +204,7 @@ pub(super) fn rounding_err(s: &str, span: Span) -> Diagnostic {
 /// bottleneck, group_width) entry; the first block of each stage has stride 2.
 pub(super) fn anynet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
     let Some((Value::List(stages), ls)) = a.first().and_then(|x| x.clone()) else { return Value::Poison };
-    let mut w_in = int(a, 1).map_or(32, |x| x.0);
+    let mut w_in = int_at(a, 1).map_or(32, |x| x.0);
     let se = num(a, 2).map_or(0.0, |x| x.0);
     if !(0.0..=1.0).contains(&se) {
         let s = a.get(2).and_then(|x| x.as_ref()).map_or(span, |x| x.1);

@@ -80,11 +80,15 @@ impl Report {
 /// The parameter domains of the spec's network (its design space).
 pub fn space(source: &str, base: &Options) -> Result<Vec<ParamSpace>, Diagnostics> {
     let file = syntax::parse(source).map_err(one)?;
-    let (network, diags) = crate::check::elaborate(&file, base);
-    let c = crate::Compiled { ir: None, diags, network };
-    match c.network {
+    space_of(&file, base).map(|(space, _)| space)
+}
+
+/// The design space of a parsed spec and the name of its network.
+fn space_of(file: &syntax::File, base: &Options) -> Result<(Vec<ParamSpace>, String), Diagnostics> {
+    let (network, diags) = crate::check::elaborate(file, base);
+    match network {
         // Defaults that break a `require` still define the space (draws are checked one by one).
-        Some(net) if c.diags.iter().filter(|d| d.is_error()).all(|d| d.code == Code::Constraint) => {
+        Some(net) if diags.iter().filter(|d| d.is_error()).all(|d| d.code == Code::Constraint) => {
             if net.space.is_empty() {
                 return Err(one(
                     Diagnostic::error(Code::BadDomain, net.span, format!("network `{}` has no parameter with a domain: there is nothing to sample", net.name))
@@ -92,9 +96,9 @@ pub fn space(source: &str, base: &Options) -> Result<Vec<ParamSpace>, Diagnostic
                         .help("give parameters domains, e.g. `depth: int in 1..16 = 4` or `g: int in {1, 2, 4} = 1`"),
                 ));
             }
-            Ok(net.space)
+            Ok((net.space, net.name))
         }
-        _ => Err(c.diags),
+        _ => Err(diags),
     }
 }
 
@@ -133,13 +137,12 @@ fn number(x: f64, int: bool) -> String {
 
 /// Draws `n` distinct valid networks within the budget (or as many as `max_draws` allow).
 pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics> {
-    let space = space(source, &opts.base)?;
     let file = syntax::parse(source).map_err(one)?;
+    let (space, stem) = space_of(&file, &opts.base)?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut seen = HashSet::new();
     let mut r = Report::default();
     let max = opts.max_draws.unwrap_or(opts.n.saturating_mul(100).saturating_add(1000)).min(crate::limits::MAX_DRAWS);
-    let stem = network_name(source, &opts.base).unwrap_or_else(|| "sample".into());
     while r.samples.len() < opts.n && r.drawn < max {
         r.drawn += 1;
         let values: Vec<(String, String)> = space.iter().map(|p| (p.name.clone(), draw(p, &mut rng))).collect();
@@ -183,17 +186,6 @@ fn widen(b: &mut Option<Bound>, x: u64) {
         None => Bound { lo: x, hi: x },
         Some(Bound { lo, hi }) => Bound { lo: lo.min(x), hi: hi.max(x) },
     });
-}
-
-/// The name of the network `sample` draws from.
-fn network_name(source: &str, base: &Options) -> Option<String> {
-    let file = syntax::parse(source).ok()?;
-    let nets = networks(&file);
-    let net = match &base.network {
-        Some(n) => nets.into_iter().find(|x| &x.name.name == n)?,
-        None => nets.into_iter().next()?,
-    };
-    Some(net.name.name.clone())
 }
 
 fn networks(file: &syntax::File) -> Vec<&syntax::Network> {
