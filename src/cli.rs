@@ -84,6 +84,9 @@ enum Command {
     /// Error EDFs of trained sample sets: F(e) = fraction of models with error < e, as CSV
     /// and an SVG plot
     Edf(space_cli::EdfArgs),
+    /// Freeze a trained learned-wiring model: write its chosen edges out as an explicit-graph
+    /// spec (`wired(...)`) plus the converted record
+    Freeze(crate::freeze_cli::FreezeArgs),
     /// Measure training throughput and inference latency on random data of the spec's shape
     #[command(allow_negative_numbers = true)]
     Bench {
@@ -272,6 +275,7 @@ fn file_of(cmd: &Command) -> &Path {
         Command::Train(t) => &t.file,
         Command::Bench { file, .. } => file,
         Command::Sample(s) => &s.file,
+        Command::Freeze(f) => &f.file,
         Command::Edf(_) => Path::new(""),
     }
 }
@@ -289,6 +293,9 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         return Err(format!("{} is {size} bytes; nasc reads specs of at most {} bytes (docs/limits.md)", path.display(), nasc::limits::MAX_SOURCE_BYTES));
     }
     let source = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if let Command::Freeze(f) = &cli.command {
+        return crate::freeze_cli::freeze(cli, f, &source);
+    }
     let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };
     let mut compiled = match nasc::compile(&source, &opts) {
         Ok(c) => c,
@@ -340,7 +347,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             print!("{text}");
         }
         Command::Train(t) => return train(&ir, &t.o, cli.seed.unwrap_or(ir.seed)),
-        Command::Sample(_) | Command::Edf(_) => {}
+        Command::Sample(_) | Command::Edf(_) | Command::Freeze(_) => {}
         Command::Bench { backend, batch_size, steps, format, .. } => {
             let r = nasc::backend::burn::train::bench(&ir, *backend, *batch_size, *steps, cli.seed.unwrap_or(ir.seed)).map_err(|e| e.to_string())?;
             match format {

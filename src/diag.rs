@@ -72,6 +72,8 @@ codes! {
     BadDomain = "E041", "malformed parameter domain";
     Constraint = "E042", "a `require` constraint does not hold";
     Budget = "E043", "no sampled model meets the complexity budget";
+    Wiring = "E044", "invalid learned-wiring stage";
+    Record = "E045", "model record does not fit the network";
     UnusedDef = "W001", "unused definition";
     UnusedParam = "W002", "unused parameter";
     SeedIgnored = "W003", "--seed given for a network without a `seed` parameter";

@@ -10,6 +10,7 @@ pub mod check;
 pub mod diag;
 pub mod driver;
 pub mod expand;
+pub mod freeze;
 pub mod ir;
 pub mod limits;
 pub mod passes;

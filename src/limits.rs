@@ -67,3 +67,6 @@ pub fn available_memory() -> usize {
         .and_then(|t| t.lines().find(|l| l.starts_with("MemAvailable:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<usize>().ok()))
         .map_or(usize::MAX, |kib| kib.saturating_mul(1024))
 }
+
+/// Nodes of one learned-wiring stage: it trains over all (N + 1)(N + 2) / 2 forward edges.
+pub const MAX_LEARNED_NODES: u32 = 256;

@@ -17,3 +17,5 @@ fn main() -> ExitCode {
 mod nasc_cli;
 #[path = "cli_space.rs"]
 mod space_cli;
+#[path = "cli_freeze.rs"]
+mod freeze_cli;

@@ -1,6 +1,8 @@
 //! Complexity: parameters, FLOPs (multiply-adds of conv and linear layers, the papers'
 //! convention) and activations (total size of all conv outputs, RegNet's definition),
-//! per stage and in total, for one input example.
+//! per stage and in total, for one input example. A learned wiring counts its chosen graph
+//! (K edges: a weight and one multiply-add per element each), and the dense superset it
+//! trains over is reported beside it.
 
 use crate::ir::Ir;
 use serde::Serialize;
@@ -56,6 +58,27 @@ pub struct Stats {
     pub flops: u64,
     pub activations: u64,
     pub stages: Vec<StageStats>,
+    /// Learned-wiring and wired stages (params and FLOPs above count the chosen graph: the K
+    /// edges a learned wiring uses in its forward pass).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wirings: Vec<WiringStats>,
+    /// The dense superset a learned wiring trains over (all its edges), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dense: Option<Counts>,
+}
+
+/// One learned-wiring or wired stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct WiringStats {
+    /// The stage it is in, and its instance name.
+    pub stage: String,
+    pub name: String,
+    pub mode: &'static str,
+    pub select: crate::check::Select,
+    pub nodes: u32,
+    /// Edges the forward pass uses, and edges trained over.
+    pub edges: u32,
+    pub dense_edges: u32,
 }
 
 pub fn stats(ir: &Ir) -> Stats {
@@ -100,6 +123,27 @@ pub fn stats(ir: &Ir) -> Stats {
             row.counts.add(&c);
         }
     }
+    // Learned wirings: the rows above count every edge (the dense superset); the chosen
+    // graph has only the K kept ones.
+    let dense = ir.wirings.iter().any(|w| w.unchosen_params > 0 || w.unchosen_flops > 0).then(|| total.clone());
+    let mut wirings = Vec::new();
+    for w in &ir.wirings {
+        if let Some(st) = stages.get_mut(w.stage) {
+            st.counts.params = st.counts.params.saturating_sub(w.unchosen_params);
+            st.counts.flops = st.counts.flops.saturating_sub(w.unchosen_flops);
+        }
+        total.params = total.params.saturating_sub(w.unchosen_params);
+        total.flops = total.flops.saturating_sub(w.unchosen_flops);
+        wirings.push(WiringStats {
+            stage: ir.stages.get(w.stage).map_or(String::new(), |s| s.name.clone()),
+            name: ir.scopes.get(w.scope as usize).map_or(String::new(), |s| s.name.clone()),
+            mode: w.mode,
+            select: w.select,
+            nodes: w.nodes,
+            edges: w.edges,
+            dense_edges: w.dense_edges,
+        });
+    }
     Stats {
         network: ir.network.clone(),
         seed: ir.seed,
@@ -109,6 +153,8 @@ pub fn stats(ir: &Ir) -> Stats {
         flops: total.flops,
         activations: total.activations,
         stages,
+        wirings,
+        dense,
     }
 }
 
@@ -164,6 +210,21 @@ pub fn table(s: &Stats) -> String {
     }
     out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "total", "", group(s.params), group(s.flops), group(s.activations));
     out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "", "", human(s.params), human(s.flops), human(s.activations));
+    if let Some(d) = &s.dense {
+        out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "dense", "", group(d.params), group(d.flops), group(d.activations));
+    }
+    for w in &s.wirings {
+        let how = match (w.mode, w.select) {
+            ("learned", crate::check::Select::Global) => format!("{} of {} edges learned (top-K over the stage)", w.edges, w.dense_edges),
+            ("learned", _) => format!("{} of {} edges learned (top-K per node)", w.edges, w.dense_edges),
+            ("random", _) => format!("{} random edges, fixed", w.edges),
+            _ => format!("{} edges, fixed", w.edges),
+        };
+        out += &format!("wiring {}: {} nodes, {how}\n", w.name, w.nodes);
+    }
+    if s.dense.is_some() {
+        out += "(params and FLOPs count the chosen edges; `dense` counts every edge the wiring trains over)\n";
+    }
     out
 }
 

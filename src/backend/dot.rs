@@ -65,7 +65,8 @@ fn node_lines(ir: &Ir, nodes: &[usize], pad: &str, out: &mut String) {
         let node = &ir.graph[petgraph::graph::NodeIndex::new(i)];
         let color = match node.op {
             Op::Conv2d { .. } => "lightblue",
-            Op::WeightedSum { .. } | Op::Add | Op::Mean | Op::Concat | Op::Mul => "khaki",
+            Op::WeightedSum { .. } | Op::Add | Op::Mean | Op::Concat | Op::Mul | Op::WiredSum { .. } | Op::ScaledSum { .. } => "khaki",
+            Op::EdgeWeights { .. } => "orange",
             _ => "white",
         };
         let _ = writeln!(out, "{pad}n{i} [label=\"{}\\n{}\", tooltip=\"{}\", fillcolor={color}];", node.op.name(), node.shape, escape(&node.name));

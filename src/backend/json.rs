@@ -1,4 +1,4 @@
-//! `--emit json`: the IR as JSON (schema documented in docs/ir-json.md, "nasc-ir" version 3).
+//! `--emit json`: the IR as JSON (schema documented in docs/ir-json.md, "nasc-ir" version 4).
 
 use crate::ir::{Ir, Node};
 use serde::Serialize;
@@ -15,6 +15,7 @@ struct JsonIr<'a> {
     params: serde_json::Map<String, serde_json::Value>,
     stages: &'a [crate::ir::StageInfo],
     scopes: &'a [crate::ir::Scope],
+    wirings: &'a [crate::ir::WiringInfo],
     nodes: Vec<JsonNode<'a>>,
     edges: Vec<JsonEdge>,
 }
@@ -72,7 +73,7 @@ pub fn emit(ir: &Ir) -> String {
         .collect();
     let j = JsonIr {
         format: "nasc-ir",
-        version: 3,
+        version: 4,
         network: &ir.network,
         seed: ir.seed,
         input: ir.input_shape,
@@ -80,6 +81,7 @@ pub fn emit(ir: &Ir) -> String {
         params,
         stages: &ir.stages,
         scopes: &ir.scopes,
+        wirings: &ir.wirings,
         nodes,
         edges,
     };

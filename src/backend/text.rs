@@ -62,6 +62,7 @@ fn scope_lines(ir: &Ir, scope: Option<u32>, open: &mut Vec<u32>, out: &mut Strin
                 crate::ir::ScopeKind::Cell => "cell",
                 crate::ir::ScopeKind::Motif => "motif",
                 crate::ir::ScopeKind::Stage => "stage",
+                crate::ir::ScopeKind::Wiring => "wiring",
             };
             let _ = writeln!(out, "  {}; {kind} {}({}) {}", "  ".repeat(depth), sc.def, sc.args, sc.name);
         }
@@ -92,6 +93,8 @@ fn attrs(op: &Op) -> String {
         Op::Zero { stride } if *stride != 1 => format!(" s={stride}"),
         Op::Linear { in_features, out_features, bias } => format!(" {in_features}->{out_features}{}", if *bias { " bias" } else { "" }),
         Op::Dropout { p } => format!(" p={p}"),
+        Op::EdgeWeights { edges, keep, select } => format!(" edges={edges} keep={keep} select={}", select.name()),
+        Op::WiredSum { first, inputs } => format!(" edges={first}..{}", first + inputs),
         _ => String::new(),
     }
 }

@@ -79,6 +79,8 @@ const SIGS: &[Sig] = &[
     Sig { name: "linear", params: &[("out", Ty::Int, true), ("bias", Ty::Bool, false)], summary: "linear(out, bias=true)" },
     Sig { name: "dropout", params: &[("p", Ty::Num, true)], summary: "dropout(p)" },
     Sig { name: "random", params: &[("graph", Ty::Gen, true), ("channels", Ty::Int, true), ("stride", Ty::Int, false), ("node", Ty::Ops, false), ("agg", Ty::Agg, false)], summary: "random(graph, channels, stride=2, node=relu -> sep_conv(3x3) -> bn, agg=weighted_sum)" },
+    Sig { name: "learned", params: &[("nodes", Ty::Int, true), ("edges", Ty::Int, true), ("node", Ty::Ops, false), ("select", Ty::Str, false), ("wiring", Ty::Str, false), ("seed", Ty::Int, false)], summary: "learned(nodes, edges, node=relu -> sep_conv(3x3) -> bn, select=global|per_node, wiring=\"learned\"|\"random\", seed=derived)" },
+    Sig { name: "wired", params: &[("nodes", Ty::Int, true), ("edges", Ty::List, true), ("node", Ty::Ops, false)], summary: "wired(nodes, edges=[0 -> 1, 1 -> 3, ...], node=relu -> sep_conv(3x3) -> bn)" },
     Sig { name: "WS", params: &[("n", Ty::Int, true), ("k", Ty::Int, true), ("p", Ty::Num, true), ("seed", Ty::Int, false)], summary: "WS(n, k, p, seed=derived)" },
     Sig { name: "ER", params: &[("n", Ty::Int, true), ("p", Ty::Num, true), ("seed", Ty::Int, false)], summary: "ER(n, p, seed=derived)" },
     Sig { name: "BA", params: &[("n", Ty::Int, true), ("m", Ty::Int, true), ("seed", Ty::Int, false)], summary: "BA(n, m, seed=derived)" },
@@ -91,9 +93,9 @@ const SIGS: &[Sig] = &[
 ];
 
 /// Planned functions: recognised so the user gets "planned", not "unknown".
-const PLANNED: &[&str] = &["choice", "dnw", "learned"];
+const PLANNED: &[&str] = &["choice"];
 
-const CONSTANTS: &[&str] = &["true", "false", "darts", "tf_slim", "half_even", "half_up"];
+const CONSTANTS: &[&str] = &["true", "false", "darts", "tf_slim", "half_even", "half_up", "global", "per_node"];
 
 /// Calls evaluated with access to their argument expressions (lazily, or keeping names).
 const SPECIAL: &[&str] = &["if", "concat", "motif"];
@@ -114,6 +116,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("depthwise_conv", "dw_conv"), ("maxpool", "max_pool"), ("avgpool", "avg_pool"),
     ("gap", "global_avg_pool"), ("adaptive_avg_pool", "global_avg_pool"), ("fc", "linear"),
     ("dense", "linear"), ("Linear", "linear"), ("ReLU", "relu"), ("Sigmoid", "sigmoid"), ("skip", "identity"), ("none", "identity"),
+    ("dnw", "learned"), ("DNW", "learned"),
 ];
 
 fn alias_help(n: &str) -> Option<String> {
@@ -132,7 +135,7 @@ pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
         "false" => return Value::Bool(false),
         "darts" => return Value::Convention(super::cells::Convention::Darts),
         "tf_slim" => return Value::Convention(super::cells::Convention::TfSlim),
-        "half_even" | "half_up" => return Value::Str(n.to_string()),
+        "half_even" | "half_up" | "global" | "per_node" => return Value::Str(n.to_string()),
         _ => {}
     }
     if SIGS.iter().any(|s| s.name == n) {
@@ -339,6 +342,8 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "normal" | "reduce" | "Genotype" | "cells" => super::cells::cells_call(cx, n, &a.0, span),
         "regnet" => super::regnet::regnet_call(cx, &a.0, span),
         "anynet" => super::regnet::anynet_call(cx, &a.0, span),
+        "learned" => super::learned::learned_call(cx, &a.0, span),
+        "wired" => super::learned::wired_call(cx, &a.0, span),
         _ => simple_call(cx, n, &a, span),
     }
 }
@@ -445,7 +450,7 @@ fn random_call(cx: &mut Checker, a: &Args, span: Span) -> Value {
     let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 2));
     let node = match a.get(3) {
         Some((Value::Ops(ops), s)) => {
-            if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_))) {
+            if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_) | OpKind::Learned(_))) {
                 return cx.err(Diagnostic::error(Code::Type, *s, "a node op cannot itself contain a random graph").label("nested random graph").help("node ops are pipelines of primitive ops, e.g. relu -> sep_conv(3x3) -> bn"));
             }
             if stride > 1 && !ops.iter().any(|o| o.kind.takes_stride()) {
@@ -488,7 +493,7 @@ fn math_call(cx: &mut Checker, n: &str, a: &Args) -> Value {
 }
 
 /// The RandWire node op of papers.md §1: ReLU -> 3x3 separable conv -> BN.
-fn default_node(span: Span) -> Vec<OpInst> {
+pub(super) fn default_node(span: Span) -> Vec<OpInst> {
     let mk = |kind| OpInst { kind, span, def: Some("randwire_node".into()) };
     vec![mk(OpKind::Relu), mk(OpKind::SepConv { kh: 3, kw: 3, out: None, stride: 1 }), mk(OpKind::BatchNorm)]
 }

@@ -6,6 +6,7 @@ mod args;
 mod blocks;
 mod builtins;
 mod dataflow;
+pub mod learned;
 pub mod cells;
 pub mod motifs;
 pub mod regnet;

@@ -74,6 +74,50 @@ pub struct RandomOp {
     pub agg: Agg,
 }
 
+/// How a learned-wiring stage picks its edges from the edge weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Select {
+    /// The K edges of largest |w| over the whole stage (the paper's global top-k).
+    Global,
+    /// Every node (and the output) keeps its K in-edges of largest |w| (all if it has fewer).
+    PerNode,
+}
+
+impl Select {
+    pub fn name(self) -> &'static str {
+        match self {
+            Select::Global => "global",
+            Select::PerNode => "per_node",
+        }
+    }
+}
+
+/// The wiring of a learned-wiring stage (papers.md §4).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Wiring {
+    /// Learned: `edges` chosen by |w| among all forward edges, re-chosen at every step.
+    Learned { edges: u32, select: Select },
+    /// Fixed explicit edges (u, v) over vertices 0 = stage input, 1..=N nodes, N+1 = output:
+    /// `wired(...)`, `nasc freeze`'s output, or `learned(..., wiring="random")` drawn at expansion.
+    Fixed { edges: Vec<(u32, u32)> },
+    /// `learned(..., wiring="random")`: K edges drawn uniformly at random once (seeded) and kept
+    /// (DNW's random-graph baseline with the same nodes, ops and edge count).
+    Random { edges: u32, seed: Option<u64> },
+}
+
+/// A learned-wiring stage `learned(nodes, edges, node, select, fixed, seed)` or an explicit
+/// one `wired(nodes, edges=[u -> v, ...], node)`: N nodes in a fixed order over a stage
+/// input (vertex 0) and output (vertex N + 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearnedOp {
+    pub nodes: u32,
+    pub wiring: Wiring,
+    pub node: Vec<OpInst>,
+    /// The `node=` argument as written (freeze writes it back), if given.
+    pub node_src: Option<Span>,
+}
+
 /// One primitive (or random-graph) op in a pipeline, with its arguments resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpKind {
@@ -100,6 +144,8 @@ pub enum OpKind {
     /// (the second path of a factorised reduction).
     Shift,
     Random(Box<RandomOp>),
+    /// A learned-wiring (or explicitly wired) stage of N nodes (papers.md §4).
+    Learned(std::sync::Arc<LearnedOp>),
     /// An instance of a `block` definition: its evaluated dataflow body.
     Block(std::sync::Arc<BlockInst>),
     /// `residual(body, shortcut)`: body(x) + shortcut(x); `None` = automatic projection

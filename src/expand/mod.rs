@@ -6,6 +6,7 @@
 mod cells;
 mod flow;
 pub mod generators;
+pub mod learned;
 mod motifs;
 mod ops;
 mod random;
@@ -18,7 +19,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 /// Expands the network. Returns the IR only if no error was found.
 pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
-    let mut x = Expander { g: DiGraph::new(), diags: Diagnostics::default(), input_shape: net.input, params: 0, scopes: Vec::new() };
+    let mut x = Expander { g: DiGraph::new(), diags: Diagnostics::default(), input_shape: net.input, params: 0, scopes: Vec::new(), wirings: Vec::new(), seed: net.seed };
     let [c, h, w] = net.input;
     let input_shape = Shape::Map { c, h, w };
     let input = x.g.add_node(Node { op: Op::Input, shape: input_shape, stage: 0, span: net.input_span, name: "input".into(), def: None, origin: Origin::default(), scope: None });
@@ -59,6 +60,7 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
                 params: net.params.iter().map(|(k, v)| (k.clone(), value_text(v))).collect(),
                 stages,
                 scopes: x.scopes,
+                wirings: x.wirings,
                 graph,
                 input,
                 output,
@@ -136,6 +138,9 @@ struct Expander {
     /// Learnable parameters so far (bounded by `limits::MAX_PARAMS`).
     params: u64,
     scopes: Vec<Scope>,
+    wirings: Vec<ir::WiringInfo>,
+    /// The network seed (random fixed wirings derive theirs from it).
+    seed: u64,
 }
 
 type At = (NodeIndex, Shape);
@@ -246,6 +251,7 @@ impl Expander {
                 match &op.kind {
                     OpKind::Residual { body, shortcut } => self.residual(ctx, body, shortcut.as_deref(), op, *at),
                     OpKind::Motif(m) => self.motif(ctx, m, op, *at),
+                    OpKind::Learned(l) => self.learned(ctx, l, op, *at),
                     _ => self.apply(ctx, op, *at),
                 }
             }

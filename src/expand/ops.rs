@@ -137,7 +137,7 @@ impl Expander {
                 self.need_map(op, shape, "shift")?;
                 self.node(ctx, Op::Shift, &[src], op.span, mk("shift"), def)
             }
-            OpKind::Block(_) | OpKind::Cells(_) | OpKind::Residual { .. } | OpKind::Motif(_) => self.apply_multi(ctx, op, vec![at]),
+            OpKind::Block(_) | OpKind::Cells(_) | OpKind::Residual { .. } | OpKind::Motif(_) | OpKind::Learned(_) => self.apply_multi(ctx, op, vec![at]),
             OpKind::Random(_) => {
                 self.diags.push(Diagnostic::error(Code::Type, op.span, "a random graph cannot appear here").label("nested random graph").help("random graphs are stage-level ops"));
                 None

@@ -92,6 +92,17 @@ pub enum Op {
     Concat,
     /// sum_i sigmoid(w_i) * x_i, one learnable scalar w_i per input (RandWire aggregation).
     WeightedSum { inputs: u32 },
+    /// The edge weights of a learned-wiring stage (papers.md §4): one learnable scalar per
+    /// forward edge (`edges` of them, ordered by target then source), output with all but
+    /// the `keep` edges of largest |w| set to zero (`select`: over the stage, or `keep` per
+    /// target). No inputs; the gradient reaches every edge (straight-through).
+    EdgeWeights { edges: u32, keep: u32, select: crate::check::Select },
+    /// A learned-wiring node's input: sum_i m_i w_i x_i over its `inputs` possible in-edges,
+    /// whose weights are entries `first..first + inputs` of the stage's edge weights (port 0;
+    /// the feature maps are ports 1..). Unchosen edges have m_i w_i = 0 in the forward pass.
+    WiredSum { first: u32, inputs: u32 },
+    /// sum_i w_i x_i with one learnable scalar per input (a frozen learned wiring).
+    ScaledSum { inputs: u32 },
 }
 
 impl Op {
@@ -118,6 +129,9 @@ impl Op {
             Op::Mean => "mean",
             Op::Concat => "concat",
             Op::WeightedSum { .. } => "weighted_sum",
+            Op::EdgeWeights { .. } => "edge_weights",
+            Op::WiredSum { .. } => "wired_sum",
+            Op::ScaledSum { .. } => "scaled_sum",
         }
     }
 
@@ -133,7 +147,8 @@ impl Op {
             Op::Linear { in_features, out_features, bias } => {
                 (in_features as u64 * out_features as u64).saturating_add(if bias { out_features as u64 } else { 0 })
             }
-            Op::WeightedSum { inputs } => inputs as u64,
+            Op::WeightedSum { inputs } | Op::ScaledSum { inputs } => inputs as u64,
+            Op::EdgeWeights { edges, .. } => edges as u64,
             _ => 0,
         }
     }
@@ -146,6 +161,9 @@ impl Op {
                 out.numel().saturating_mul(per_group).saturating_mul(kernel[0] as u64 * kernel[1] as u64)
             }
             Op::Linear { in_features, out_features, .. } => in_features as u64 * out_features as u64,
+            // DNW counts its edges: one multiply-add per element per (possible) in-edge. The
+            // chosen-graph figure of a learned stage counts only the kept edges (`stats`).
+            Op::WiredSum { inputs, .. } | Op::ScaledSum { inputs } => out.numel().saturating_mul(inputs as u64),
             _ => 0,
         }
     }
@@ -158,7 +176,9 @@ impl Op {
     /// Allowed number of inputs (min, max).
     pub fn arity(&self) -> (usize, usize) {
         match self {
-            Op::Input => (0, 0),
+            Op::Input | Op::EdgeWeights { .. } => (0, 0),
+            Op::WiredSum { inputs, .. } => (*inputs as usize + 1, *inputs as usize + 1),
+            Op::ScaledSum { inputs } => (*inputs as usize, *inputs as usize),
             Op::Add | Op::Mean | Op::Concat => (1, usize::MAX),
             Op::Mul => (2, 2),
             Op::WeightedSum { inputs } => (*inputs as usize, *inputs as usize),
@@ -202,6 +222,8 @@ pub enum ScopeKind {
     Motif,
     /// One stage of an AnyNet/RegNet body (a row of `nasc stats`).
     Stage,
+    /// A learned-wiring (or wired) stage: its edge weights, node ops and aggregations.
+    Wiring,
 }
 
 /// One instance of a block, cell, stack or motif: nodes point at their innermost scope,
@@ -263,6 +285,34 @@ pub struct StageInfo {
     pub graphs: Vec<GraphInfo>,
 }
 
+/// A learned-wiring (`learned`) or fixed-wiring (`wired`, frozen) stage: N nodes over
+/// vertex 0 (the stage input) and N + 1 (the output).
+#[derive(Debug, Clone, Serialize)]
+pub struct WiringInfo {
+    /// The stage it is in, and its scope (its IR nodes carry it).
+    pub stage: usize,
+    pub scope: u32,
+    pub nodes: u32,
+    /// Edges the forward pass uses: K of a learned wiring (per-node selection: the sum over
+    /// targets of min(K, in-degree)), the listed edges of a fixed one.
+    pub edges: u32,
+    /// Edges trained over: (N + 1)(N + 2) / 2 for a learned wiring, `edges` when fixed.
+    pub dense_edges: u32,
+    /// `learned`, `random` (fixed random K, DNW's baseline) or `fixed`.
+    pub mode: &'static str,
+    pub select: crate::check::Select,
+    /// Parameters and FLOPs that the unchosen edges add to the dense superset.
+    pub unchosen_params: u64,
+    pub unchosen_flops: u64,
+    /// Source span of the `learned(...)` / `wired(...)` call, and of its `node=` argument.
+    pub span: Span,
+    #[serde(skip)]
+    pub node_src: Option<Span>,
+    /// The fixed edges (u, v), for fixed and random wirings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<(u32, u32)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Ir {
     pub network: String,
@@ -272,6 +322,8 @@ pub struct Ir {
     pub params: Vec<(String, String)>,
     pub stages: Vec<StageInfo>,
     pub scopes: Vec<Scope>,
+    /// Learned-wiring and wired stages, in expansion order.
+    pub wirings: Vec<WiringInfo>,
     pub graph: DiGraph<Node, Edge>,
     pub input: NodeIndex,
     pub output: NodeIndex,

@@ -56,7 +56,8 @@ pub fn verify(ir: &Ir) -> Result<(), VerifyError> {
             return Err(fail(n, "dead node: its output is never used".into()));
         }
         // With acyclicity, "no sinks but the output" (above) and "no sources but the input"
-        // (arity >= 1 for every other op) mean every node lies on an input-output path.
+        // (arity >= 1 for every other op but a learned wiring's edge weights, whose values are
+        // parameters) mean every node lies on a path to the output.
         in_shapes.clear();
         in_shapes.extend(ins.iter().map(|&(_, i)| g[i].shape));
         let expected = infer(&node.op, &in_shapes, ir.input_shape).map_err(|p| fail(n, p))?;
@@ -142,7 +143,25 @@ pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, Str
             Shape::Vec { c } if c == in_features => Shape::Vec { c: out_features },
             s => return Err(format!("linear with {in_features} inputs applied to {s}")),
         },
-        Op::Add | Op::Mean | Op::WeightedSum { .. } => {
+        Op::EdgeWeights { edges, keep, .. } => {
+            if keep == 0 || keep > edges {
+                return Err(format!("edge_weights keeps {keep} of {edges} edges"));
+            }
+            Shape::Vec { c: edges }
+        }
+        Op::WiredSum { first, inputs } => {
+            let Some(Shape::Vec { c: edges }) = first_vec(ins) else { return Err("wired_sum needs the edge weights as input 0".into()) };
+            if first as u64 + inputs as u64 > edges as u64 {
+                return Err(format!("wired_sum reads edges {first}..{} of {edges}", first as u64 + inputs as u64));
+            }
+            let s = *ins.get(1).ok_or("wired_sum without feature inputs")?;
+            map(&s)?;
+            if ins[1..].iter().any(|x| *x != s) {
+                return Err("wired_sum inputs differ in shape".into());
+            }
+            s
+        }
+        Op::Add | Op::Mean | Op::WeightedSum { .. } | Op::ScaledSum { .. } => {
             let s = one()?;
             if ins.iter().any(|x| *x != s) {
                 return Err(format!("{} inputs differ in shape", op.name()));
@@ -162,4 +181,8 @@ pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, Str
             Shape::Map { c, h, w }
         }
     })
+}
+
+fn first_vec(ins: &[Shape]) -> Option<Shape> {
+    ins.first().copied().filter(|s| matches!(s, Shape::Vec { .. }))
 }

@@ -188,7 +188,7 @@ fn widen(b: &mut Option<Bound>, x: u64) {
     });
 }
 
-fn networks(file: &syntax::File) -> Vec<&syntax::Network> {
+pub fn networks(file: &syntax::File) -> Vec<&syntax::Network> {
     file.items
         .iter()
         .filter_map(|i| match i {

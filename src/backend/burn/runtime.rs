@@ -18,7 +18,8 @@ pub enum Layer {
     MaxPool(MaxPool2d),
     AvgPool(AvgPool2d),
     Drop(Dropout),
-    /// RandWire aggregation: one learnable scalar per input, applied through a sigmoid.
+    /// RandWire aggregation: one learnable scalar per input, applied through a sigmoid; also
+    /// a learned wiring's edge weights and a frozen wiring's per-edge scalars.
     Mix(Param<Tensor<1>>),
     /// An op without state (relu, pooling to a vector, sums, input/output).
     Plain(burn::nn::Identity),
@@ -42,6 +43,12 @@ pub enum Kind {
     Mean,
     Concat,
     WeightedSum,
+    /// A learned wiring's edge weights, top-`keep` in the forward pass (straight-through).
+    EdgeWeights { nodes: u32, keep: u32, select: crate::check::Select },
+    /// sum_i w[first + i] * x_i with `w` the (masked) edge weights read at port 0.
+    WiredSum(usize),
+    /// sum_i w_i * x_i with the layer's own scalars.
+    ScaledSum,
     /// Zeros of the input's shape subsampled by the stride.
     Zero(usize),
     Shift,
@@ -76,6 +83,8 @@ pub struct RuntimeModel {
 enum Act {
     Map(Tensor<4>),
     Vec(Tensor<2>),
+    /// A learned wiring's masked edge weights (no batch dimension).
+    Edges(Tensor<1>),
 }
 
 impl Act {
@@ -86,6 +95,10 @@ impl Act {
                 let [b, c] = t.dims();
                 t.reshape([b, c, 1, 1])
             }
+            Act::Edges(t) => {
+                let [c] = t.dims();
+                t.reshape([1, c, 1, 1])
+            }
         }
     }
     fn vec(self) -> Tensor<2> {
@@ -95,24 +108,31 @@ impl Act {
                 let [b, c, h, w] = t.dims();
                 t.reshape([b, c * h * w])
             }
+            Act::Edges(t) => {
+                let [c] = t.dims();
+                t.reshape([1, c])
+            }
         }
     }
     fn scale(self, s: Tensor<1>) -> Act {
         match self {
             Act::Map(t) => Act::Map(t * s.reshape([1, 1, 1, 1])),
             Act::Vec(t) => Act::Vec(t * s.reshape([1, 1])),
+            Act::Edges(t) => Act::Edges(t * s),
         }
     }
     fn add(self, o: Act) -> Act {
         match self {
             Act::Map(t) => Act::Map(t + o.map()),
             Act::Vec(t) => Act::Vec(t + o.vec()),
+            Act::Edges(t) => Act::Edges(t + o.vec().reshape([-1])),
         }
     }
     fn div(self, d: f64) -> Act {
         match self {
             Act::Map(t) => Act::Map(t / d),
             Act::Vec(t) => Act::Vec(t / d),
+            Act::Edges(t) => Act::Edges(t / d),
         }
     }
 }
@@ -183,6 +203,13 @@ impl RuntimeModel {
                 Op::Concat => (Kind::Concat, Layer::Plain(burn::nn::Identity::new())),
                 Op::Zero { stride } => (Kind::Zero(stride as usize), Layer::Plain(burn::nn::Identity::new())),
                 Op::Shift => (Kind::Shift, Layer::Plain(burn::nn::Identity::new())),
+                Op::EdgeWeights { edges, keep, select } => {
+                    let w = edge_init(edges as usize, device);
+                    let nodes = crate::expand::learned::edge_at(edges.saturating_sub(1)).1.saturating_sub(1);
+                    (Kind::EdgeWeights { nodes, keep, select }, Layer::Mix(Param::from_tensor(w)))
+                }
+                Op::WiredSum { first, .. } => (Kind::WiredSum(first as usize), Layer::Plain(burn::nn::Identity::new())),
+                Op::ScaledSum { inputs } => (Kind::ScaledSum, Layer::Mix(Param::from_tensor(edge_init(inputs as usize, device)))),
                 Op::WeightedSum { inputs } => {
                     // w = 0 gives every input the weight sigmoid(0) = 0.5 at the start.
                     let w = Tensor::<1>::zeros([inputs as usize], device);
@@ -216,12 +243,18 @@ impl RuntimeModel {
             let first = it.next();
             let out = match (step.kind, first) {
                 (Kind::Input, _) => input.take(),
+                (Kind::EdgeWeights { nodes, keep, select }, _) => match layer {
+                    Layer::Mix(w) => Some(Act::Edges(masked_edges(w.val(), nodes, keep, select))),
+                    _ => None,
+                },
                 (_, None) => None,
                 (Kind::Identity, Some(a)) => Some(a),
                 (Kind::Relu, Some(Act::Map(t))) => Some(Act::Map(relu(t))),
                 (Kind::Relu, Some(Act::Vec(t))) => Some(Act::Vec(relu(t))),
                 (Kind::Sigmoid, Some(Act::Map(t))) => Some(Act::Map(sigmoid(t))),
                 (Kind::Sigmoid, Some(Act::Vec(t))) => Some(Act::Vec(sigmoid(t))),
+                // Edge weights feed only wired sums (the verifier's typing); keep it total.
+                (Kind::Relu | Kind::Sigmoid, Some(Act::Edges(_))) => None,
                 (Kind::GlobalAvgPool2d, Some(a)) => Some(Act::Map(a.map().mean_dim(3).mean_dim(2))),
                 (Kind::Mul, Some(a)) => {
                     // The gate broadcasts over positions when it is [B, C, 1, 1].
@@ -250,6 +283,29 @@ impl RuntimeModel {
                     let maps: Vec<Tensor<4>> = std::iter::once(a).chain(it).map(Act::map).collect();
                     Some(Act::Map(Tensor::cat(maps, 1)))
                 }
+                (Kind::WiredSum(first), Some(Act::Edges(w))) => {
+                    let mut acc: Option<Act> = None;
+                    for (k, x) in it.enumerate() {
+                        let term = x.scale(w.clone().slice(first + k..first + k + 1));
+                        acc = Some(match acc {
+                            None => term,
+                            Some(a) => a.add(term),
+                        });
+                    }
+                    acc
+                }
+                (Kind::WiredSum(_), Some(_)) => None,
+                (Kind::ScaledSum, Some(a)) => match layer {
+                    Layer::Mix(w) => {
+                        let w = w.val();
+                        let mut acc = a.scale(w.clone().slice(0..1));
+                        for (k, x) in it.enumerate() {
+                            acc = acc.add(x.scale(w.clone().slice(k + 1..k + 2)));
+                        }
+                        Some(acc)
+                    }
+                    _ => Some(it.fold(a, Act::add)),
+                },
                 (Kind::WeightedSum, Some(a)) => match layer {
                     Layer::Mix(w) => {
                         let w = sigmoid(w.val());
@@ -270,6 +326,7 @@ impl RuntimeModel {
                     Layer::Drop(m) => match a {
                         Act::Map(t) => Act::Map(m.forward(t)),
                         Act::Vec(t) => Act::Vec(m.forward(t)),
+                        Act::Edges(t) => Act::Edges(t),
                     },
                     Layer::Mix(_) | Layer::Plain(_) => a,
                 }),
@@ -283,9 +340,39 @@ impl RuntimeModel {
         }
     }
 
+    /// For every learned wiring (in IR order): the edges chosen by the current weights.
+    pub fn wiring_masks(&self) -> Vec<Vec<bool>> {
+        let mut out = Vec::new();
+        for (step, layer) in self.plan.steps.iter().zip(&self.layers) {
+            if let (Kind::EdgeWeights { nodes, keep, select }, Layer::Mix(w)) = (step.kind, layer) {
+                let host: Vec<f32> = w.val().into_data().try_to_vec::<f32>().unwrap_or_default();
+                out.push(crate::expand::learned::choose(&host, nodes, keep, select));
+            }
+        }
+        out
+    }
+
     fn devices_or_default(&self) -> Device {
         self.devices().into_iter().next().unwrap_or_default()
     }
+}
+
+/// Initial edge weights of a learned or frozen wiring: uniform in [-1, 1], so that the
+/// initial top-K of a learned wiring is a uniformly random K-subset of the edges.
+fn edge_init(n: usize, device: &Device) -> Tensor<1> {
+    Tensor::random([n.max(1)], burn::tensor::Distribution::Uniform(-1.0, 1.0), device)
+}
+
+/// The forward value of a learned wiring's edge weights: `w` on the chosen edges, zero on
+/// the others, with the gradient of `w` itself for every edge (straight-through, as DNW's
+/// `ChooseTopEdges`): w - sg(w) * (1 - mask).
+pub fn masked_edges(w: Tensor<1>, nodes: u32, keep: u32, select: crate::check::Select) -> Tensor<1> {
+    let host: Vec<f32> = w.clone().into_data().try_to_vec::<f32>().unwrap_or_default();
+    let mask = crate::expand::learned::choose(&host, nodes, keep, select);
+    let drop: Vec<f32> = mask.iter().map(|&m| if m { 0.0 } else { 1.0 }).collect();
+    let n = drop.len();
+    let drop = Tensor::<1>::from_data(burn::tensor::TensorData::new(drop, [n]), &w.device());
+    w.clone() - w.detach() * drop
 }
 
 /// Learnable parameters of a module: like Burn's `num_params`, but without batch-norm running

@@ -44,4 +44,9 @@ pub struct EpochMetrics {
     pub lr: f64,
     pub images_per_sec: f64,
     pub seconds: f64,
+    /// Learned wirings: edges that entered the chosen set during the epoch, summed over the
+    /// optimizer steps and the wirings (each entering edge displaces one). `None` without a
+    /// learned wiring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edge_swaps: Option<u64>,
 }

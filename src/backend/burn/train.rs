@@ -327,7 +327,7 @@ fn resume_state(ir: &Ir, cfg: &TrainConfig, dir: &Path, params: usize) -> Result
 
 /// Runs a Burn record loader, turning a panic inside Burn (a record it cannot read) into an
 /// error. Records were already verified by size and CRC; this is the second line.
-fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+pub fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
@@ -376,6 +376,9 @@ impl Run<'_> {
         let t0 = Instant::now();
         let (mut loss_sum, mut seen, mut ok) = (0.0f64, 0usize, 0i64);
         let mut lr = cfg.lr;
+        // Learned wirings: the chosen edges before each step, to count swaps.
+        let mut masks = model.wiring_masks();
+        let mut swaps = 0u64;
         for (s, chunk) in order.chunks(cfg.batch_size).enumerate() {
             lr = lr_at(cfg, epoch * self.steps_per_epoch + s, self.steps_per_epoch * cfg.epochs, epoch);
             let (x, y) = batch(&self.train_set, chunk, if augment { Some(&mut rng) } else { None }, &self.device);
@@ -385,6 +388,11 @@ impl Run<'_> {
             let l = loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(lr, model, grads);
+            if !masks.is_empty() {
+                let now = model.wiring_masks();
+                swaps += entered(&masks, &now);
+                masks = now;
+            }
             loss_sum += l * chunk.len() as f64;
             seen += chunk.len();
             let ips = seen as f64 / t0.elapsed().as_secs_f64().max(1e-9);
@@ -402,15 +410,22 @@ impl Run<'_> {
             lr,
             images_per_sec: seen as f64 / secs.max(1e-9),
             seconds: secs,
+            edge_swaps: (!masks.is_empty()).then_some(swaps),
         };
         if cfg.progress {
+            let sw = em.edge_swaps.map_or(String::new(), |s| format!(", {s} edge swaps"));
             eprintln!(
-                "epoch {}/{}: train loss {:.4}, train acc {:.2}%, test acc {:.2}%, {:.0} img/s, {:.1}s",
+                "epoch {}/{}: train loss {:.4}, train acc {:.2}%, test acc {:.2}%, {:.0} img/s, {:.1}s{sw}",
                 em.epoch, cfg.epochs, em.train_loss, 100.0 * em.train_accuracy, 100.0 * em.test_accuracy, em.images_per_sec, em.seconds
             );
         }
         (model, em)
     }
+}
+
+/// Edges chosen in `now` but not in `before`, over all learned wirings.
+fn entered(before: &[Vec<bool>], now: &[Vec<bool>]) -> u64 {
+    before.iter().zip(now).map(|(a, b)| a.iter().zip(b).filter(|(x, y)| !**x && **y).count() as u64).sum()
 }
 
 /// Writes the checkpoint of a finished epoch: weights with running statistics, optimizer
@@ -512,9 +527,10 @@ fn validate(cfg: &TrainConfig) -> Result<(), TrainError> {
 }
 
 fn write_csv(path: &Path, history: &[EpochMetrics]) -> Result<(), TrainError> {
-    let mut s = String::from("epoch,train_loss,train_accuracy,test_accuracy,lr,images_per_sec,seconds\n");
+    let mut s = String::from("epoch,train_loss,train_accuracy,test_accuracy,lr,images_per_sec,seconds,edge_swaps\n");
     for e in history {
-        s += &format!("{},{:.6},{:.6},{:.6},{:.6e},{:.1},{:.2}\n", e.epoch, e.train_loss, e.train_accuracy, e.test_accuracy, e.lr, e.images_per_sec, e.seconds);
+        let sw = e.edge_swaps.map_or(String::new(), |s| s.to_string());
+        s += &format!("{},{:.6},{:.6},{:.6},{:.6e},{:.1},{:.2},{sw}\n", e.epoch, e.train_loss, e.train_accuracy, e.test_accuracy, e.lr, e.images_per_sec, e.seconds);
     }
     checkpoint::write_atomic(path, s.as_bytes()).map_err(|e| write_err(path, e))
 }

@@ -403,6 +403,7 @@ impl Gen<'_> {
             crate::ir::ScopeKind::Cell => "Cell",
             crate::ir::ScopeKind::Motif => "Motif",
             crate::ir::ScopeKind::Stage => "AnyNet stage",
+            crate::ir::ScopeKind::Wiring => "Wiring stage",
         };
         let args = if sc.args.is_empty() { String::new() } else { format!(" ({})", sc.args) };
         let _ = writeln!(code, "/// {what} `{}`{args}: {} instance{} in this network; this one has {params} parameters.", sc.def, t.uses, if t.uses == 1 { "" } else { "s" });

@@ -11,7 +11,7 @@ fn runtime_prefix(op: &Op, i: usize) -> Option<String> {
         Op::Conv2d { .. } => "Conv",
         Op::BatchNorm { .. } => "Norm",
         Op::Linear { .. } => "Dense",
-        Op::WeightedSum { .. } => "Mix",
+        Op::WeightedSum { .. } | Op::EdgeWeights { .. } | Op::ScaledSum { .. } => "Mix",
         _ => return None,
     };
     Some(format!("layers.{i}.{variant}"))
@@ -25,7 +25,8 @@ fn expected_numel(op: &Op, suffix: &str) -> Option<u64> {
         (Op::BatchNorm { channels }, _) => *channels as u64,
         (Op::Linear { out_features, .. }, ".bias") => *out_features as u64,
         (Op::Linear { in_features, out_features, .. }, ".weight") => *in_features as u64 * *out_features as u64,
-        (Op::WeightedSum { inputs }, _) => *inputs as u64,
+        (Op::WeightedSum { inputs } | Op::ScaledSum { inputs }, _) => *inputs as u64,
+        (Op::EdgeWeights { edges, .. }, _) => *edges as u64,
         _ => return None,
     })
 }
@@ -35,6 +36,40 @@ fn op_out(op: &Op) -> u64 {
         Op::Conv2d { out_channels, .. } => *out_channels as u64,
         _ => 0,
     }
+}
+
+/// Checks a record saved from the runtime model against `ir` before Burn reads it: every
+/// tensor belongs to a parameterised node of this network and has the size its op needs,
+/// and every such node has its tensors (a record of another spec, other `--set` values, or
+/// a truncated file is refused with the reason).
+pub fn check_runtime_record(ir: &Ir, runtime_record: &std::path::Path) -> Result<(), String> {
+    let map: BTreeMap<String, usize> = ir.graph.node_indices().filter_map(|n| runtime_prefix(&ir.graph[n].op, n.index()).map(|p| (p, n.index()))).collect();
+    let reader = burn_pack::Reader::from_file(runtime_record).map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
+    let tensors = reader.into_tensors().map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
+    let mut seen = std::collections::BTreeSet::new();
+    for t in tensors {
+        let (path, _, shape, _, _) = t.into_parts().map_err(|e| e.to_string())?;
+        let key: Vec<&str> = path.splitn(4, '.').take(3).collect();
+        let Some((prefix, node)) = map.get_key_value(&key.join(".")) else {
+            return Err(format!("record tensor `{path}` does not belong to network `{}` (was it saved from another spec?)", ir.network));
+        };
+        let op = &ir.graph[NodeIndex::new(*node)].op;
+        let numel: u64 = shape.iter().map(|&d| d as u64).product();
+        if let Some(want) = expected_numel(op, &path[prefix.len()..])
+            && want != numel
+        {
+            return Err(format!(
+                "record tensor `{path}` has {numel} elements, but `{}` of network `{}` needs {want}: the record was saved from another spec or other --set values",
+                ir.graph[NodeIndex::new(*node)].name,
+                ir.network
+            ));
+        }
+        seen.insert(prefix.clone());
+    }
+    if let Some(missing) = map.keys().find(|k| !seen.contains(*k)) {
+        return Err(format!("the record has no tensors for `{missing}` of network `{}`: saved from another spec?", ir.network));
+    }
+    Ok(())
 }
 
 /// Rewrites a record saved from the runtime model (`nasc train` writes `model.bpk`) so that
