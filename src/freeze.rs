@@ -14,6 +14,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 use petgraph::graph::NodeIndex;
 use std::collections::HashMap;
 
+/// Learned weights of the chosen edges of one wiring, by (u, v).
+type EdgeMap = HashMap<(u32, u32), f32>;
+
 /// What `freeze` produced: the frozen spec's text, its IR and its model with the converted
 /// weights, and the edges of every frozen wiring.
 pub struct Frozen {
@@ -81,7 +84,11 @@ fn frozen_text(source: &str, opts: &Options, ir: &Ir, chosen: &[Option<Vec<(u32,
         text.replace_range(span.start..span.end, new);
     }
     let text = crate::space::concrete_spec(&text, opts, &[], header).ok_or_else(|| record_err("cannot write the frozen spec's parameters".into()))?;
-    Ok(drop_unused_params(&text, opts))
+    let mut text = drop_unused_params(&text, opts);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
 }
 
 fn wired_call(source: &str, w: &WiringInfo, edges: &[(u32, u32)]) -> String {
@@ -165,7 +172,7 @@ fn convert(ir: &Ir, model: &RuntimeModel, fir: &Ir, fmodel: &mut RuntimeModel, c
         }
         weights.insert(scope.name.clone(), map);
     }
-    let wiring_of = |name: &str| -> Option<(&String, &HashMap<(u32, u32), f32>)> { weights.iter().find(|(s, _)| name.strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('.'))) };
+    let wiring_of = |name: &str| -> Option<(&String, &EdgeMap)> { weights.iter().find(|(s, _)| name.strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('.'))) };
     for n in fir.graph.node_indices() {
         let node = &fir.graph[n];
         let i = n.index();

@@ -145,3 +145,42 @@ fn edf_reads_summaries_and_plots() {
     assert_eq!(nasc(&["edf", "does/not/exist.csv"]).0, 2);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn freeze_writes_a_spec_and_record_that_check_build_and_match() {
+    let dir = std::env::temp_dir().join(format!("nasc-cli-freeze-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = dir.join("run");
+    let (code, _, err) = nasc(&["train", "specs/dnw_fmnist.nas", "--data", "synthetic", "--epochs", "1", "--limit-train", "64", "--limit-test", "32", "--batch-size", "32", "--quiet", "--out", run.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    assert!(metrics.starts_with("epoch,") && metrics.lines().next().unwrap().ends_with(",edge_swaps"), "{metrics}");
+    let out = dir.join("frozen.nas");
+    let (code, _, err) = nasc(&["freeze", "specs/dnw_fmnist.nas", "--weights", run.join("model.bpk").to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("froze 2 wirings (24 + 24 edges)"), "{err}");
+    // The CLI compares the two models on random inputs and prints the difference.
+    let diff: f64 = err.rsplit("max |difference| ").next().unwrap().trim().parse().unwrap();
+    assert!(diff < 1e-4, "{err}");
+    let (code, _, err) = nasc(&["check", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    assert!(dir.join("frozen.bpk").exists());
+    let gen_dir = dir.join("gen");
+    let (code, _, err) = nasc(&["build", out.to_str().unwrap(), "--emit", "burn", "-o", gen_dir.to_str().unwrap(), "--weights", dir.join("frozen.bpk").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // Bad input: another network's record, a truncated record: E045, exit 1, nothing written.
+    let bad = dir.join("bad.nas");
+    let (code, _, err) = nasc(&["freeze", "specs/dnw_fmnist.nas", "--set", "C=8", "--weights", run.join("model.bpk").to_str().unwrap(), "-o", bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("E045") && err.contains("another spec"), "{err}");
+    let bytes = std::fs::read(run.join("model.bpk")).unwrap();
+    std::fs::write(dir.join("cut.bpk"), &bytes[..bytes.len() / 3]).unwrap();
+    let (code, _, err) = nasc(&["freeze", "specs/dnw_fmnist.nas", "--weights", dir.join("cut.bpk").to_str().unwrap(), "-o", bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("E045"), "{err}");
+    let (code, _, err) = nasc(&["freeze", "specs/randwire_ws_fmnist.nas", "--weights", run.join("model.bpk").to_str().unwrap(), "-o", bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!bad.exists() && !dir.join("bad.bpk").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -31,7 +31,10 @@ fn all_ops() -> Vec<&'static str> {
             | Op::Mul
             | Op::Mean
             | Op::Concat
-            | Op::WeightedSum { .. } => op.name(),
+            | Op::WeightedSum { .. }
+            | Op::EdgeWeights { .. }
+            | Op::WiredSum { .. }
+            | Op::ScaledSum { .. } => op.name(),
         }
     };
     let conv = Op::Conv2d { in_channels: 1, out_channels: 1, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false };
@@ -40,6 +43,9 @@ fn all_ops() -> Vec<&'static str> {
         Op::Input, Op::Output, conv, Op::BatchNorm { channels: 1 }, Op::Relu, Op::Sigmoid, pool(true), pool(false), Op::GlobalAvgPool, Op::GlobalAvgPool2d, Op::Flatten,
         Op::Linear { in_features: 1, out_features: 1, bias: true }, Op::Dropout { p: 0.0 }, Op::Identity, Op::Zero { stride: 1 }, Op::Shift, Op::Add, Op::Mul, Op::Mean, Op::Concat,
         Op::WeightedSum { inputs: 2 },
+        Op::EdgeWeights { edges: 3, keep: 1, select: nasc::check::Select::Global },
+        Op::WiredSum { first: 0, inputs: 1 },
+        Op::ScaledSum { inputs: 1 },
     ]
     .iter()
     .map(probe)

@@ -284,7 +284,13 @@ fn runtime_parameters_equal_stats_for_every_spec() {
             let ir = compile(&std::fs::read_to_string(e.path()).unwrap());
             let m = nasc::backend::burn::runtime::RuntimeModel::new(&ir, &burn::tensor::Device::flex());
             let n = nasc::backend::burn::runtime::learnable_params(&m) as u64;
-            assert_eq!(n, nasc::stats::stats(&ir).params, "{}", e.path().display());
+            // A learned wiring holds a weight for every edge it trains over (the dense count).
+            let st = nasc::stats::stats(&ir);
+            assert_eq!(n, st.dense.as_ref().map_or(st.params, |d| d.params), "{}", e.path().display());
+            if let Some(d) = &st.dense {
+                let unchosen: u64 = ir.wirings.iter().map(|w| w.unchosen_params).sum();
+                assert!(unchosen > 0 && d.params == st.params + unchosen, "{}", e.path().display());
+            }
         }
     }
 }

@@ -78,7 +78,7 @@ pub(super) fn learned_call(cx: &mut Checker, a: &A, span: Span) -> Value {
                 other => describe(other),
             };
             let h = match v {
-                Value::Str(x) => suggest(x, ["global", "per_node"].into_iter()),
+                Value::Str(x) => suggest(x, ["global", "per_node"]),
                 _ => None,
             };
             cx.diags.push(err(*s, format!("unknown edge selection {shown}"), "expected global or per_node", h.unwrap_or_else(|| "global keeps the K edges of largest |w| in the whole stage (the paper); per_node keeps K per node".into())));

@@ -81,6 +81,10 @@ pub fn choose(w: &[f32], nodes: u32, keep: u32, select: Select) -> Vec<bool> {
     chosen
 }
 
+/// Where a vertex's inputs come from: a learned wiring's edge-weights node, or a fixed
+/// wiring's edge list.
+type Sources<'a> = (Option<NodeIndex>, Option<&'a [(u32, u32)]>);
+
 impl Expander {
     pub(super) fn learned(&mut self, ctx: &Ctx, l: &LearnedOp, op: &OpInst, at: At) -> Option<At> {
         let (c, h, w) = self.need_map(op, at.1, "learned")?;
@@ -118,7 +122,7 @@ impl Expander {
         };
         let mut z: Vec<NodeIndex> = vec![at.0];
         for v in 1..=n + 1 {
-            let agg = self.aggregate(&ctx, op, v, &z, weights, fixed.as_deref(), v == n + 1)?;
+            let agg = self.aggregate(&ctx, op, v, &z, (weights, fixed.as_deref()), v == n + 1)?;
             if v == n + 1 {
                 z.push(agg.0);
                 break;
@@ -169,7 +173,7 @@ impl Expander {
 
     /// The input of vertex `v`: a wired sum over all earlier vertices (learned), a scaled sum
     /// over its listed in-edges (fixed), or zeros when a fixed wiring lists none.
-    fn aggregate(&mut self, ctx: &Ctx, op: &OpInst, v: u32, z: &[NodeIndex], weights: Option<NodeIndex>, fixed: Option<&[(u32, u32)]>, out: bool) -> Option<At> {
+    fn aggregate(&mut self, ctx: &Ctx, op: &OpInst, v: u32, z: &[NodeIndex], (weights, fixed): Sources, out: bool) -> Option<At> {
         let nm = if out { format!("{}.out", ctx.prefix) } else { format!("{}.n{v}.agg", ctx.prefix) };
         match (weights, fixed) {
             (Some(wn), _) => {

@@ -53,3 +53,7 @@ pub mod anynetx_a_fmnist;
 pub mod regnetx_fmnist;
 #[path = "../../golden/burn/anynetx_e_fmnist.rs"]
 pub mod anynetx_e_fmnist;
+#[path = "../../golden/burn/dnw_fmnist.rs"]
+pub mod dnw_fmnist;
+#[path = "../../golden/burn/dnw_frozen_fmnist.rs"]
+pub mod dnw_frozen_fmnist;

@@ -30,7 +30,7 @@ fn runtime_record(spec: &str, tmp: &Path) -> (nasc::ir::Ir, RuntimeModel, PathBu
     let _ = rt.forward(Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &dev));
     let rt = rt.valid();
     let st = nasc::stats::stats(&ir);
-    assert_eq!(nasc::backend::burn::runtime::learnable_params(&rt) as u64, st.params, "{spec}: runtime params vs nasc stats");
+    assert_eq!(nasc::backend::burn::runtime::learnable_params(&rt) as u64, trained_params(&ir), "{spec}: runtime params vs nasc stats");
     let rec = tmp.join("runtime.bpk");
     rt.clone().save_file(&rec).unwrap();
     // The golden source compiled into this crate must be what nasc generates now.
@@ -43,6 +43,13 @@ fn runtime_record(spec: &str, tmp: &Path) -> (nasc::ir::Ir, RuntimeModel, PathBu
     (ir, rt, out)
 }
 
+/// Parameters a model holds: `nasc stats`'s count, or for a learned wiring the dense
+/// superset it trains over (every edge has a weight).
+fn trained_params(ir: &nasc::ir::Ir) -> u64 {
+    let st = nasc::stats::stats(ir);
+    st.dense.map_or(st.params, |d| d.params)
+}
+
 macro_rules! equivalence {
     ($test:ident, $spec:literal, $module:ident :: $ty:ident) => {
         #[test]
@@ -52,8 +59,8 @@ macro_rules! equivalence {
             let (ir, rt, rec) = runtime_record($spec, &tmp);
             let device = Device::flex();
             let generated = nasc_codegen_check::$module::$ty::new(&device).try_load_file(&rec).expect("generated model loads the remapped record");
-            assert_eq!(nasc::backend::burn::runtime::learnable_params(&generated) as u64, nasc::stats::stats(&ir).params);
-            assert_eq!(nasc_codegen_check::$module::$ty::PARAMS as u64, nasc::stats::stats(&ir).params);
+            assert_eq!(nasc::backend::burn::runtime::learnable_params(&generated) as u64, trained_params(&ir));
+            assert_eq!(nasc_codegen_check::$module::$ty::PARAMS as u64, trained_params(&ir));
             let [c, h, w] = ir.input_shape.map(|x| x as usize);
             let x = Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &device);
             let a = rt.forward(x.clone());
@@ -92,6 +99,8 @@ equivalence!(regnety_800mf, "specs/regnety_800mf.nas", regnety_800mf::Regnety800
 equivalence!(anynetx_a_fmnist, "examples/anynetx_a_fmnist.nas", anynetx_a_fmnist::AnynetxAFmnist);
 equivalence!(regnetx_fmnist, "examples/regnetx_fmnist.nas", regnetx_fmnist::RegnetxFmnist);
 equivalence!(anynetx_e_fmnist, "examples/anynetx_e_fmnist.nas", anynetx_e_fmnist::AnynetxEFmnist);
+equivalence!(dnw_fmnist, "specs/dnw_fmnist.nas", dnw_fmnist::DnwFmnist);
+equivalence!(dnw_frozen_fmnist, "examples/dnw_frozen_fmnist.nas", dnw_frozen_fmnist::DnwFmnist);
 
 #[test]
 fn a_record_of_another_network_is_refused() {

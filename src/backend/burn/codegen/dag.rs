@@ -524,6 +524,9 @@ fn attr_key(op: &Op) -> String {
         Op::AvgPool2d { kernel, padding, count_include_pad, .. } => format!("{kernel:?}p{padding}{count_include_pad}"),
         Op::Dropout { p } => format!("{p:?}"),
         Op::Zero { stride } => format!("s{stride}"),
+        Op::EdgeWeights { edges, keep, select } => format!("e{edges}k{keep}{select:?}"),
+        Op::WiredSum { first, inputs } => format!("f{first}i{inputs}"),
+        Op::ScaledSum { inputs } => format!("i{inputs}"),
         _ => String::new(),
     }
 }

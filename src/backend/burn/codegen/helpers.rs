@@ -48,6 +48,60 @@ fn weighted_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor<1>>
 
 ";
 
+/// Emitted once when a network has a learned or frozen wiring (papers.md §4).
+pub(super) const EDGE_INIT_HELPER: &str = "/// Edge weights of a wiring, uniform in [-1, 1] (so the initial top-K is a random K-subset).
+fn edge_weights(n: usize, device: &Device) -> Param<Tensor<1>> {
+    Param::from_tensor(Tensor::random([n], Distribution::Uniform(-1.0, 1.0), device))
+}
+
+";
+
+/// Emitted once when a network has a learned wiring.
+pub(super) const LEARNED_HELPER: &str = "/// A learned wiring's edge weights in the forward pass: w on the `keep` edges of largest |w|
+/// (over the stage, or per target node), zero elsewhere, ties to the lower edge index; the
+/// gradient reaches every edge (straight-through: w - sg(w) * (1 - mask)).
+fn top_k_edges(w: &Param<Tensor<1>>, nodes: usize, keep: usize, per_node: bool) -> Tensor<1> {
+    let w = w.val();
+    let host: Vec<f32> = w.clone().into_data().try_to_vec::<f32>().unwrap_or_default();
+    let key = |e: usize| if host[e].is_nan() { f32::NEG_INFINITY } else { host[e].abs() };
+    let ranges: Vec<(usize, usize)> = if per_node {
+        (1..=nodes + 1).map(|v| (v * (v - 1) / 2, (v * (v + 1) / 2).min(host.len()))).collect()
+    } else {
+        vec![(0, host.len())]
+    };
+    let mut drop = vec![1.0f32; host.len()];
+    for (a, b) in ranges {
+        let mut idx: Vec<usize> = (a..b).collect();
+        idx.sort_by(|&x, &y| key(y).total_cmp(&key(x)).then(x.cmp(&y)));
+        for &e in idx.iter().take(keep) {
+            drop[e] = 0.0;
+        }
+    }
+    let n = drop.len();
+    let drop = Tensor::<1>::from_data(TensorData::new(drop, [n]), &w.device());
+    w.clone() - w.detach() * drop
+}
+
+/// A learned-wiring node's input: sum_i w[first + i] * x_i over its possible in-edges.
+fn wired_sum(w: Tensor<1>, first: usize, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
+    let scale = |i: usize| w.clone().slice(first + i..first + i + 1).reshape([1, 1, 1, 1]);
+    let start = x0 * scale(0);
+    xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
+}
+
+";
+
+/// Emitted once when a network has a frozen (fixed) wiring.
+pub(super) const SCALED_HELPER: &str = "/// A frozen wiring's aggregation: sum_i w_i * x_i with one learnable scalar per edge.
+fn scaled_sum(w: &Param<Tensor<1>>, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
+    let w = w.val();
+    let scale = |i: usize| w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]);
+    let start = x0 * scale(0);
+    xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
+}
+
+";
+
 /// Closes a forward body whose statements each rebind `x`: its last `let x = E;` becomes
 /// the tail expression `E` (clippy's `let_and_return`); otherwise `x` is returned. Then
 /// the `fn` and the `impl` are closed.

@@ -4,7 +4,7 @@
 use crate::ir::Op;
 
 pub(super) fn has_module(op: &Op) -> bool {
-    matches!(op, Op::Conv2d { .. } | Op::BatchNorm { .. } | Op::Linear { .. } | Op::MaxPool2d { .. } | Op::AvgPool2d { .. } | Op::Dropout { .. })
+    matches!(op, Op::Conv2d { .. } | Op::BatchNorm { .. } | Op::Linear { .. } | Op::MaxPool2d { .. } | Op::AvgPool2d { .. } | Op::Dropout { .. } | Op::EdgeWeights { .. } | Op::ScaledSum { .. })
 }
 
 pub(super) fn module_type(op: &Op) -> &'static str {
@@ -14,6 +14,7 @@ pub(super) fn module_type(op: &Op) -> &'static str {
         Op::Linear { .. } => "Linear",
         Op::MaxPool2d { .. } => "MaxPool2d",
         Op::AvgPool2d { .. } => "AvgPool2d",
+        Op::EdgeWeights { .. } | Op::ScaledSum { .. } => "Param<Tensor<1>>",
         _ => "Dropout",
     }
 }
@@ -50,6 +51,8 @@ pub(super) fn layer_init(op: &Op, s: &[String]) -> String {
         Op::AvgPool2d { kernel, padding, count_include_pad: true, .. } => format!("avg_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
         Op::AvgPool2d { kernel, padding, .. } => format!("avg_pool2d_exclude_pad([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
         Op::Dropout { p } => format!("DropoutConfig::new({p:?}).init()"),
+        Op::EdgeWeights { edges, .. } => format!("edge_weights({edges}, device)"),
+        Op::ScaledSum { inputs } => format!("edge_weights({inputs}, device)"),
         _ => String::new(),
     }
 }
@@ -89,6 +92,10 @@ pub(super) struct Uses {
     pub(super) flatten_helper: bool,
     pub(super) zero_helper: bool,
     pub(super) shift_helper: bool,
+    /// Learned and frozen wirings: edge-weight init; top-K and wired sums; scaled sums.
+    pub(super) wiring_helper: bool,
+    pub(super) learned_helper: bool,
+    pub(super) scaled_helper: bool,
 }
 
 impl Uses {
@@ -151,6 +158,23 @@ impl Uses {
                 self.shift_helper = true;
                 format!("shift({a})")
             }
+            Op::EdgeWeights { edges, keep, select } => {
+                self.wiring_helper = true;
+                self.learned_helper = true;
+                let nodes = crate::expand::learned::edge_at(edges.saturating_sub(1)).1.saturating_sub(1);
+                format!("top_k_edges(&self.{field}, {nodes}, {keep}, {})", *select == crate::check::Select::PerNode)
+            }
+            Op::WiredSum { first, .. } => {
+                self.learned_helper = true;
+                let rest: Vec<String> = args.iter().skip(2).cloned().collect();
+                format!("wired_sum({a}, {first}, {}, vec![{}])", args.get(1).cloned().unwrap_or_default(), rest.join(", "))
+            }
+            Op::ScaledSum { .. } => {
+                self.wiring_helper = true;
+                self.scaled_helper = true;
+                let rest: Vec<String> = args.iter().skip(1).cloned().collect();
+                format!("scaled_sum(&self.{field}, {a}, vec![{}])", rest.join(", "))
+            }
             _ => format!("self.{field}.forward({a})"),
         }
     }
@@ -178,6 +202,17 @@ impl Uses {
             }
             Op::Zero { .. } => self.zero_helper = true,
             Op::Shift => self.shift_helper = true,
+            Op::EdgeWeights { .. } => {
+                self.wiring_helper = true;
+                self.learned_helper = true;
+                self.param = true;
+            }
+            Op::WiredSum { .. } => self.learned_helper = true,
+            Op::ScaledSum { .. } => {
+                self.wiring_helper = true;
+                self.scaled_helper = true;
+                self.param = true;
+            }
             _ => {}
         }
     }
@@ -208,6 +243,15 @@ fn v2_helpers(uses: &Uses) -> String {
     }
     if uses.zero_helper {
         out += "/// Zeros shaped like `x` subsampled by `stride` (DARTS's `none`).\nfn zeros_strided(x: Tensor<4>, stride: usize) -> Tensor<4> {\n    let [b, c, h, w] = x.dims();\n    Tensor::zeros([b, c, h.div_ceil(stride), w.div_ceil(stride)], &x.device())\n}\n\n";
+    }
+    if uses.wiring_helper {
+        out += super::helpers::EDGE_INIT_HELPER;
+    }
+    if uses.learned_helper {
+        out += super::helpers::LEARNED_HELPER;
+    }
+    if uses.scaled_helper {
+        out += super::helpers::SCALED_HELPER;
     }
     if uses.shift_helper {
         out += "/// out[y][x] = x[y + 1][x + 1], zero past the bottom and right edges.\nfn shift(x: Tensor<4>) -> Tensor<4> {\n    let [b, c, h, w] = x.dims();\n    if h < 2 || w < 2 {\n        return Tensor::zeros([b, c, h, w], &x.device());\n    }\n    x.slice([0..b, 0..c, 1..h, 1..w]).pad((0, 1, 0, 1), PadMode::Constant(0.0))\n}\n\n";

@@ -138,16 +138,25 @@ impl Gen<'_> {
         if u.shift_helper {
             let _ = writeln!(out, "use burn::tensor::ops::PadMode;");
         }
-        let _ = writeln!(out, "use burn::tensor::{{Device, Tensor}};\n");
+        if u.learned_helper {
+            let _ = writeln!(out, "use burn::tensor::{{Device, Distribution, Tensor, TensorData}};\n");
+        } else if u.wiring_helper {
+            let _ = writeln!(out, "use burn::tensor::{{Device, Distribution, Tensor}};\n");
+        } else {
+            let _ = writeln!(out, "use burn::tensor::{{Device, Tensor}};\n");
+        }
         let [c, h, w] = ir.input_shape;
         let _ = writeln!(out, "/// Network `{}`: input [{c}, {h}, {w}] -> {} classes.", ir.network, ir.classes);
         let _ = writeln!(out, "///\n/// {} parameters, {} multiply-adds per image, seed {}.", crate::stats::group(st.params), crate::stats::group(st.flops), ir.seed);
+        if let Some(d) = &st.dense {
+            let _ = writeln!(out, "/// Learned wiring: the counts above are the chosen edges'; it trains over {} parameters ({} multiply-adds).", crate::stats::group(d.params), crate::stats::group(d.flops));
+        }
         let _ = writeln!(out, "#[derive(Module, Debug)]\npub struct {model_type} {{");
         for (f, t, _) in model_fields {
             let _ = writeln!(out, "    pub {f}: {t},");
         }
         let _ = writeln!(out, "}}\n\nimpl {model_type} {{");
-        let _ = writeln!(out, "    /// Number of parameters (as counted by `nasc stats`).\n    pub const PARAMS: usize = {};\n", group_digits(st.params));
+        let _ = writeln!(out, "    /// Number of parameters (as counted by `nasc stats`).\n    pub const PARAMS: usize = {};\n", group_digits(st.dense.as_ref().map_or(st.params, |d| d.params)));
         let _ = writeln!(out, "    pub fn new(device: &Device) -> Self {{\n        Self {{");
         for (f, _, init) in model_fields {
             let _ = writeln!(out, "            {f}: {init},");
