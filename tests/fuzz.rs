@@ -113,7 +113,7 @@ fn num_at(rng: &mut ChaCha8Rng, depth: u32) -> String {
 
 /// A random op expression (a generator of mostly valid structure with hostile values).
 fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
-    match rng.random_range(0..19) {
+    match rng.random_range(0..21) {
         12 if depth < 2 => format!("residual({})", pipeline(rng, depth + 1)),
         13 if depth < 2 => format!("repeat({}, {}, first={})", rng.random_range(-1..4), pipeline(rng, depth + 1), pipeline(rng, depth + 1)),
         14 => ["zero", "zero(2)", "shift", "avg_pool(3x3, stride=1, padding=1, count_pad=false)"].choose(rng).unwrap().to_string(),
@@ -134,6 +134,20 @@ fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
             [1, 4, 8, 16, 0].choose(rng).unwrap(),
             ["half_even", "half_up", "'down'"].choose(rng).unwrap()
         ),
+        19 => format!(
+            "learned(nodes={}, edges={}{}{})",
+            rng.random_range(-1..9),
+            rng.random_range(-1..50),
+            ["", ", select=per_node", ", select=global", ", select=3"].choose(rng).unwrap(),
+            ["", ", wiring=\"random\"", ", wiring=\"learned\"", ", node=relu -> conv(3x3) -> bn", ", node=conv(3x3, stride=2)"].choose(rng).unwrap()
+        ),
+        20 => {
+            let n = rng.random_range(-1..7);
+            let edges: Vec<String> = (0..rng.random_range(0..8))
+                .map(|_| format!("{} -> {}", rng.random_range(-1..n.max(0) + 2), rng.random_range(-1..n.max(0) + 3)))
+                .collect();
+            format!("wired(nodes={n}, edges=[{}])", edges.join(", "))
+        }
         0 => format!("conv({}x{}, {}, stride={}, padding={})", rng.random_range(0..6), rng.random_range(1..6), num_at(rng, depth), rng.random_range(1..3), rng.random_range(0..3)),
         1 => format!("sep_conv({}, {})", rng.random_range(1..8), num_at(rng, depth)),
         2 => {

@@ -211,8 +211,19 @@ fn train_args<'a>(out: &'a str, epochs: &'a str) -> Vec<&'a str> {
 
 #[test]
 fn a_killed_and_resumed_run_is_bit_identical_to_an_uninterrupted_one() {
-    let dir = tmpdir("exact");
-    std::fs::write(dir.join("tiny.nas"), TINY).unwrap();
+    resume_is_exact("exact", TINY);
+}
+
+/// A learned wiring (papers.md §4): the checkpoint keeps the edge weights, so the resumed run
+/// chooses the same edges and ends with the same weights.
+#[test]
+fn a_resumed_learned_wiring_run_is_bit_identical_too() {
+    resume_is_exact("exact-dnw", &TINY.replace("random(WS(6, 2, 0.5), C)", "learned(nodes=5, edges=7)"));
+}
+
+fn resume_is_exact(name: &str, spec: &str) {
+    let dir = tmpdir(name);
+    std::fs::write(dir.join("tiny.nas"), spec).unwrap();
     let limit = Duration::from_secs(120);
     assert_eq!(nasc_in(&dir, &train_args("a", "3"), limit).code, Some(0));
     let mut halted = train_args("b", "3");

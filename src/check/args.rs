@@ -1,5 +1,5 @@
-//! Small helpers shared by the built-in calls: building a one-op pipeline value and
-//! range-checking integer arguments.
+//! Small helpers shared by the built-in calls: building a one-op pipeline value,
+//! range-checking integer arguments, and the default graph-node op.
 
 use super::Checker;
 use super::value::{OpInst, OpKind, Value};
@@ -31,4 +31,10 @@ pub(super) fn opt_int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: 
         None => Ok(None),
         Some(_) => int_in(cx, a, lo, hi, what, help, 0).map(Some).ok_or(()),
     }
+}
+
+/// The RandWire node op of papers.md §1: ReLU -> 3x3 separable conv -> BN.
+pub(super) fn default_node(span: Span) -> Vec<OpInst> {
+    let mk = |kind| OpInst { kind, span, def: Some("randwire_node".into()) };
+    vec![mk(OpKind::Relu), mk(OpKind::SepConv { kh: 3, kw: 3, out: None, stride: 1 }), mk(OpKind::BatchNorm)]
 }

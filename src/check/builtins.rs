@@ -1,7 +1,7 @@
 //! The built-in vocabulary: ops, generators, aggregations and math functions, with their
 //! signatures. Argument binding (positional, then keyword) and per-argument checks.
 
-use super::args::{int_in, op, opt_int_in};
+use super::args::{default_node, int_in, op, opt_int_in};
 use super::{Checker, Value, as_f64, describe, type_err};
 use super::value::*;
 use crate::diag::{Code, Diagnostic, suggest};
@@ -490,12 +490,6 @@ fn math_call(cx: &mut Checker, n: &str, a: &Args) -> Value {
             }
         }
     }
-}
-
-/// The RandWire node op of papers.md §1: ReLU -> 3x3 separable conv -> BN.
-pub(super) fn default_node(span: Span) -> Vec<OpInst> {
-    let mk = |kind| OpInst { kind, span, def: Some("randwire_node".into()) };
-    vec![mk(OpKind::Relu), mk(OpKind::SepConv { kh: 3, kw: 3, out: None, stride: 1 }), mk(OpKind::BatchNorm)]
 }
 
 fn seed_arg(cx: &mut Checker, a: &Args, i: usize) -> Result<Option<u64>, ()> {

@@ -5,7 +5,7 @@
 //! (what `nasc freeze` writes). Vertex 0 is the stage input, 1..=N the nodes, N + 1 the
 //! stage output.
 
-use super::args::op;
+use super::args::{default_node, op};
 use super::dataflow::int_at;
 use super::value::*;
 use super::{Checker, describe};
@@ -52,7 +52,7 @@ fn node_span(a: &A) -> Option<Span> {
 /// The node op: a pipeline of primitive ops (no nested graphs); RandWire's by default.
 fn node_op(cx: &mut Checker, a: &A, i: usize, span: Span) -> Option<Vec<OpInst>> {
     match a.get(i).and_then(|x| x.as_ref()) {
-        None => Some(super::builtins::default_node(span)),
+        None => Some(default_node(span)),
         Some((Value::Ops(ops), s)) => {
             if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_) | OpKind::Learned(_))) {
                 cx.diags.push(Diagnostic::error(Code::Type, *s, "a node op cannot itself contain a random or learned graph").label("nested graph").help("node ops are pipelines of primitive ops, e.g. relu -> sep_conv(3x3) -> bn"));

@@ -81,6 +81,34 @@ pub fn choose(w: &[f32], nodes: u32, keep: u32, select: Select) -> Vec<bool> {
     chosen
 }
 
+/// The record of one expanded wiring: `at` = (stage, scope, mode); `numel` of a node's map.
+fn wiring_info(l: &LearnedOp, fixed: Option<Vec<(u32, u32)>>, at: (usize, u32, &'static str), op: &OpInst, numel: u64) -> WiringInfo {
+    let n = l.nodes;
+    let dense = dense_edges(n) as u32;
+    let (kept, unchosen, select) = match (&l.wiring, &fixed) {
+        (Wiring::Learned { edges, select }, _) => {
+            let k = kept_edges(n, *edges, *select);
+            (k, dense - k, *select)
+        }
+        (_, Some(f)) => (f.len() as u32, 0, Select::Global),
+        _ => (0, 0, Select::Global),
+    };
+    WiringInfo {
+        stage: at.0,
+        scope: at.1,
+        nodes: n,
+        edges: kept,
+        dense_edges: if fixed.is_some() { kept } else { dense },
+        mode: at.2,
+        select,
+        unchosen_params: unchosen as u64,
+        unchosen_flops: unchosen as u64 * numel,
+        span: op.span,
+        node_src: l.node_src,
+        fixed: fixed.unwrap_or_default(),
+    }
+}
+
 /// Where a vertex's inputs come from: a learned wiring's edge-weights node, or a fixed
 /// wiring's edge list.
 type Sources<'a> = (Option<NodeIndex>, Option<&'a [(u32, u32)]>);
@@ -140,33 +168,8 @@ impl Expander {
             }
             z.push(out.0);
         }
-        let (kept, unchosen) = match (&l.wiring, &fixed) {
-            (Wiring::Learned { edges, select }, _) => {
-                let k = kept_edges(n, *edges, *select);
-                (k, dense as u32 - k)
-            }
-            (_, Some(f)) => (f.len() as u32, 0),
-            _ => (0, 0),
-        };
-        let numel = (c as u64) * (h as u64) * (w as u64);
-        let select = match l.wiring {
-            Wiring::Learned { select, .. } => select,
-            _ => Select::Global,
-        };
-        self.wirings.push(WiringInfo {
-            stage: ctx.stage,
-            scope,
-            nodes: n,
-            edges: kept,
-            dense_edges: if fixed.is_some() { kept } else { dense as u32 },
-            mode,
-            select,
-            unchosen_params: unchosen as u64,
-            unchosen_flops: unchosen as u64 * numel,
-            span: op.span,
-            node_src: l.node_src,
-            fixed: fixed.unwrap_or_default(),
-        });
+        let info = wiring_info(l, fixed, (ctx.stage, scope, mode), op, c as u64 * h as u64 * w as u64);
+        self.wirings.push(info);
         let last = *z.last()?;
         Some((last, self.g[last].shape))
     }

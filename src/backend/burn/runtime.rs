@@ -274,49 +274,7 @@ impl RuntimeModel {
                     Some(Act::Map(Tensor::zeros([b, c, h.div_ceil(s), w.div_ceil(s)], &t.device())))
                 }
                 (Kind::Shift, Some(a)) => Some(Act::Map(shift(a.map()))),
-                (Kind::Add, Some(a)) => Some(it.fold(a, Act::add)),
-                (Kind::Mean, Some(a)) => {
-                    let k = step.inputs.len() as f64;
-                    Some(it.fold(a, Act::add).div(k))
-                }
-                (Kind::Concat, Some(a)) => {
-                    let maps: Vec<Tensor<4>> = std::iter::once(a).chain(it).map(Act::map).collect();
-                    Some(Act::Map(Tensor::cat(maps, 1)))
-                }
-                (Kind::WiredSum(first), Some(Act::Edges(w))) => {
-                    let mut acc: Option<Act> = None;
-                    for (k, x) in it.enumerate() {
-                        let term = x.scale(w.clone().slice(first + k..first + k + 1));
-                        acc = Some(match acc {
-                            None => term,
-                            Some(a) => a.add(term),
-                        });
-                    }
-                    acc
-                }
-                (Kind::WiredSum(_), Some(_)) => None,
-                (Kind::ScaledSum, Some(a)) => match layer {
-                    Layer::Mix(w) => {
-                        let w = w.val();
-                        let mut acc = a.scale(w.clone().slice(0..1));
-                        for (k, x) in it.enumerate() {
-                            acc = acc.add(x.scale(w.clone().slice(k + 1..k + 2)));
-                        }
-                        Some(acc)
-                    }
-                    _ => Some(it.fold(a, Act::add)),
-                },
-                (Kind::WeightedSum, Some(a)) => match layer {
-                    Layer::Mix(w) => {
-                        let w = sigmoid(w.val());
-                        let mut acc = a.scale(w.clone().slice(0..1));
-                        for (k, x) in it.enumerate() {
-                            acc = acc.add(x.scale(w.clone().slice(k + 1..k + 2)));
-                        }
-                        Some(acc)
-                    }
-                    _ => Some(it.fold(a, Act::add)),
-                },
+                (Kind::Add | Kind::Mean | Kind::Concat | Kind::WiredSum(_) | Kind::ScaledSum | Kind::WeightedSum, Some(a)) => aggregate(step.kind, layer, a, it, step.inputs.len()),
                 (Kind::Layer, Some(a)) => Some(match layer {
                     Layer::Conv(m) => Act::Map(m.forward(a.map())),
                     Layer::Norm(m) => Act::Map(m.forward(a.map())),
@@ -354,6 +312,39 @@ impl RuntimeModel {
 
     fn devices_or_default(&self) -> Device {
         self.devices().into_iter().next().unwrap_or_default()
+    }
+}
+
+/// The aggregations: sums (plain, mean, RandWire's sigmoid-weighted, a learned wiring's
+/// masked edge weights at port 0, a frozen wiring's scalars) and channel concatenation.
+fn aggregate(kind: Kind, layer: &Layer, a: Act, it: std::vec::IntoIter<Act>, n: usize) -> Option<Act> {
+    // sum_i w[first + i] * x_i over `a` and the rest.
+    let scaled = |a: Act, it: std::vec::IntoIter<Act>, w: Tensor<1>, first: usize| {
+        let head = a.scale(w.clone().slice(first..first + 1));
+        it.enumerate().fold(head, |acc, (k, x)| acc.add(x.scale(w.clone().slice(first + k + 1..first + k + 2))))
+    };
+    match (kind, a) {
+        (Kind::Add, a) => Some(it.fold(a, Act::add)),
+        (Kind::Mean, a) => Some(it.fold(a, Act::add).div(n as f64)),
+        (Kind::Concat, a) => {
+            let maps: Vec<Tensor<4>> = std::iter::once(a).chain(it).map(Act::map).collect();
+            Some(Act::Map(Tensor::cat(maps, 1)))
+        }
+        // Port 0 is the masked edge weights; the feature maps follow.
+        (Kind::WiredSum(first), Act::Edges(w)) => {
+            let mut it = it;
+            let x0 = it.next()?;
+            Some(scaled(x0, it, w, first))
+        }
+        (Kind::ScaledSum, a) => match layer {
+            Layer::Mix(w) => Some(scaled(a, it, w.val(), 0)),
+            _ => Some(it.fold(a, Act::add)),
+        },
+        (Kind::WeightedSum, a) => match layer {
+            Layer::Mix(w) => Some(scaled(a, it, sigmoid(w.val()), 0)),
+            _ => Some(it.fold(a, Act::add)),
+        },
+        _ => None,
     }
 }
 

@@ -130,3 +130,36 @@ fn conversion_refuses_a_record_of_the_same_spec_at_other_settings() {
     assert!(!out.exists(), "nothing written on error");
     std::fs::remove_dir_all(&tmp).ok();
 }
+
+/// The generated learned-wiring model trains: its edge weights are parameters, the forward
+/// uses the top-K, and the backward reaches every edge (straight-through).
+#[test]
+fn generated_learned_wiring_trains_with_straight_through_edges() {
+    use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+    let dev = Device::flex().autodiff();
+    let mut model = nasc_codegen_check::dnw_fmnist::DnwFmnist::new(&dev);
+    // A known wiring: the chain 0 -> 1 -> ... -> 12 and every 0 -> v weigh 1 (23 edges), the
+    // rest 0.01 (the 24th pick is the lowest-index one), so every node is live.
+    let idx = |u: usize, v: usize| v * (v - 1) / 2 + u;
+    let mut w = vec![0.01f32; 78];
+    for v in 1..=12 {
+        w[idx(v - 1, v)] = 1.0;
+        w[idx(0, v)] = 1.0;
+    }
+    model.graph1.edge_weights0 = burn::module::Param::from_tensor(Tensor::<1>::from_data(burn::tensor::TensorData::new(w, [78]), &dev));
+    let x = Tensor::<4>::random([8, 1, 28, 28], Distribution::Normal(0.0, 1.0), &dev);
+    let before: Vec<f32> = model.graph1.edge_weights0.val().into_data().try_to_vec::<f32>().unwrap();
+    let loss = model.forward(x.clone()).powi_scalar(2).mean();
+    let grads = loss.backward();
+    let g: Vec<f32> = model.graph1.edge_weights0.val().grad(&grads).expect("edge weights are trained").into_data().try_to_vec::<f32>().unwrap();
+    // 24 of 78 edges are used in the forward pass; the unused ones get gradients too.
+    assert_eq!(g.len(), 78);
+    let extra = (0..78).find(|&e| before[e] < 0.5).unwrap(); // the 24th chosen edge
+    let unused_with_grad = (0..78).filter(|&e| before[e] < 0.5 && e != extra && g[e].abs() > 0.0).count();
+    assert!(unused_with_grad > 40, "{g:?}");
+    let mut optim = AdamConfig::new().init();
+    let grads = GradientsParams::from_grads(grads, &model);
+    model = optim.step(1e-2, model, grads);
+    let after: Vec<f32> = model.graph1.edge_weights0.val().into_data().try_to_vec::<f32>().unwrap();
+    assert!(before.iter().zip(&after).filter(|(a, b)| a != b).count() > 24);
+}
