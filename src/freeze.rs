@@ -6,7 +6,7 @@
 use crate::backend::burn::runtime::{Layer, RuntimeModel};
 use crate::check::Options;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::expand::learned::{choose, edge_at};
+use crate::expand::learned::{edge_at, edge_index};
 use crate::ir::{Ir, Op, WiringInfo};
 use crate::syntax::Span;
 use burn::module::{Module, Param};
@@ -31,10 +31,6 @@ pub struct Frozen {
 pub enum FreezeError {
     Spec(Diagnostics),
     Record(String),
-}
-
-fn record_err(msg: String) -> FreezeError {
-    FreezeError::Record(msg)
 }
 
 /// The chosen edges of every learned or random wiring of `ir` under `model`'s weights.
@@ -83,7 +79,7 @@ fn frozen_text(source: &str, opts: &Options, ir: &Ir, chosen: &[Option<Vec<(u32,
     for (span, new) in &edits {
         text.replace_range(span.start..span.end, new);
     }
-    let text = crate::space::concrete_spec(&text, opts, &[], header).ok_or_else(|| record_err("cannot write the frozen spec's parameters".into()))?;
+    let text = crate::space::concrete_spec(&text, opts, &[], header).ok_or_else(|| FreezeError::Record("cannot write the frozen spec's parameters".into()))?;
     let mut text = drop_unused_params(&text, opts);
     if !text.ends_with('\n') {
         text.push('\n');
@@ -123,9 +119,9 @@ fn drop_unused_params(text: &str, opts: &Options) -> String {
 /// Validates `record` against `ir` (every tensor belongs to a parameterised node of the
 /// right size, none is missing) and loads it into a fresh runtime model.
 pub fn load_model(ir: &Ir, record: &std::path::Path, device: &Device) -> Result<RuntimeModel, FreezeError> {
-    crate::backend::burn::codegen::check_runtime_record(ir, record).map_err(record_err)?;
+    crate::backend::burn::codegen::check_runtime_record(ir, record).map_err(FreezeError::Record)?;
     let model = RuntimeModel::new(ir, device);
-    crate::backend::burn::train::guarded("the record", || model.try_load_file(record).map_err(|e| e.to_string())).map_err(record_err)
+    crate::backend::burn::train::guarded("the record", || model.try_load_file(record).map_err(|e| e.to_string())).map_err(FreezeError::Record)
 }
 
 /// Freezes the learned wirings of `ir` (compiled from `source` with `opts`) under the
@@ -140,7 +136,7 @@ pub fn freeze(source: &str, opts: &Options, ir: &Ir, model: &RuntimeModel, heade
     let chosen = chosen_edges(ir, model);
     let text = frozen_text(source, opts, ir, &chosen, header)?;
     let base = Options { overrides: Vec::new(), ..opts.clone() };
-    let compiled = crate::compile(&text, &base).map_err(|e| record_err(format!("internal error on the frozen spec: {e}")))?;
+    let compiled = crate::compile(&text, &base).map_err(|e| FreezeError::Record(format!("internal error on the frozen spec: {e}")))?;
     let Some(fir) = compiled.ir else { return Err(FreezeError::Spec(compiled.diags)) };
     let mut fmodel = RuntimeModel::new(&fir, device);
     convert(ir, model, &fir, &mut fmodel, &chosen, device)?;
@@ -155,19 +151,14 @@ fn convert(ir: &Ir, model: &RuntimeModel, fir: &Ir, fmodel: &mut RuntimeModel, c
     // Learned edge weights by (wiring scope name, u, v).
     let mut weights: HashMap<String, HashMap<(u32, u32), f32>> = HashMap::new();
     for (w, edges) in ir.wirings.iter().zip(chosen) {
-        let (Some(_), Some(scope)) = (edges, ir.scopes.get(w.scope as usize)) else { continue };
-        let node = ir.graph.node_indices().find(|&n| ir.graph[n].scope == Some(w.scope) && matches!(ir.graph[n].op, Op::EdgeWeights { .. } | Op::ScaledSum { .. }));
+        let (Some(edges), Some(scope)) = (edges, ir.scopes.get(w.scope as usize)) else { continue };
         let mut map = HashMap::new();
-        if w.mode == "learned" {
-            let Some(n) = node else { continue };
-            if let Some(Layer::Mix(p)) = model.layers.get(n.index()) {
-                let host: Vec<f32> = p.val().into_data().try_to_vec::<f32>().unwrap_or_default();
-                let mask = choose(&host, w.nodes, kept(&ir.graph[n].op), select(&ir.graph[n].op));
-                for (e, (&x, &m)) in host.iter().zip(&mask).enumerate() {
-                    if m {
-                        map.insert(edge_at(e as u32), x);
-                    }
-                }
+        // A random wiring's scalars are its own layers (copied by name below).
+        let node = ir.graph.node_indices().find(|&n| ir.graph[n].scope == Some(w.scope) && matches!(ir.graph[n].op, Op::EdgeWeights { .. }));
+        if let Some(Layer::Mix(p)) = node.and_then(|n| model.layers.get(n.index())) {
+            let host: Vec<f32> = p.val().into_data().try_to_vec::<f32>().unwrap_or_default();
+            for &(u, v) in edges {
+                map.insert((u, v), host.get(edge_index(u, v) as usize).copied().unwrap_or(0.0));
             }
         }
         weights.insert(scope.name.clone(), map);
@@ -178,7 +169,7 @@ fn convert(ir: &Ir, model: &RuntimeModel, fir: &Ir, fmodel: &mut RuntimeModel, c
         let i = n.index();
         match (&node.op, wiring_of(&node.name)) {
             (Op::ScaledSum { .. }, Some((scope, map))) if !map.is_empty() => {
-                let v = target_of(&node.name, scope, fir, n).ok_or_else(|| record_err(format!("cannot place node `{}`", node.name)))?;
+                let v = target_of(&node.name, scope, fir).ok_or_else(|| FreezeError::Record(format!("cannot place node `{}`", node.name)))?;
                 let srcs = sources(fir, n, scope);
                 let vals: Vec<f32> = srcs.iter().map(|&u| map.get(&(u, v)).copied().unwrap_or(0.0)).collect();
                 let k = vals.len();
@@ -197,26 +188,11 @@ fn convert(ir: &Ir, model: &RuntimeModel, fir: &Ir, fmodel: &mut RuntimeModel, c
     Ok(())
 }
 
-fn kept(op: &Op) -> u32 {
-    match op {
-        Op::EdgeWeights { keep, .. } => *keep,
-        _ => 0,
-    }
-}
-
-fn select(op: &Op) -> crate::check::Select {
-    match op {
-        Op::EdgeWeights { select, .. } => *select,
-        _ => crate::check::Select::Global,
-    }
-}
-
 /// Vertex of an aggregation node `SCOPE.nV.agg` (or `SCOPE.out`: the last vertex).
-fn target_of(name: &str, scope: &str, fir: &Ir, n: NodeIndex) -> Option<u32> {
+fn target_of(name: &str, scope: &str, fir: &Ir) -> Option<u32> {
     let rest = name.strip_prefix(scope)?.strip_prefix('.')?;
     if rest == "out" {
         let w = fir.wirings.iter().find(|w| fir.scopes.get(w.scope as usize).is_some_and(|s| s.name == scope))?;
-        let _ = n;
         return Some(w.nodes + 1);
     }
     rest.strip_prefix('n')?.strip_suffix(".agg")?.parse().ok()

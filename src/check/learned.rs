@@ -27,7 +27,7 @@ fn err(span: Span, msg: String, label: &str, help: String) -> Diagnostic {
     Diagnostic::error(Code::Wiring, span, msg).label(label.to_string()).help(help)
 }
 
-fn node_count(cx: &mut Checker, a: &A, span: Span) -> Option<u32> {
+fn node_count(cx: &mut Checker, a: &A) -> Option<u32> {
     let (n, s) = int_at(a, 0)?;
     if n < 2 {
         cx.diags.push(err(s, format!("a learned-wiring stage needs at least 2 nodes, found {n}"), "too few nodes", "DNW's tiny networks use tens of nodes; try nodes=8".into()));
@@ -41,7 +41,6 @@ fn node_count(cx: &mut Checker, a: &A, span: Span) -> Option<u32> {
         );
         return None;
     }
-    let _ = span;
     Some(n as u32)
 }
 
@@ -66,7 +65,7 @@ fn node_op(cx: &mut Checker, a: &A, i: usize, span: Span) -> Option<Vec<OpInst>>
 
 /// `learned(nodes, edges, node=relu -> sep_conv(3x3) -> bn, select=global, wiring="learned", seed)`.
 pub(super) fn learned_call(cx: &mut Checker, a: &A, span: Span) -> Value {
-    let nodes = node_count(cx, a, span);
+    let nodes = node_count(cx, a);
     let node = node_op(cx, a, 2, span);
     let select = match a.get(3).and_then(|x| x.as_ref()) {
         None => Some(Select::Global),
@@ -133,7 +132,7 @@ pub(super) fn learned_call(cx: &mut Checker, a: &A, span: Span) -> Value {
 /// `wired(nodes, edges=[u -> v, ...], node=...)`: a learned-wiring stage frozen to the
 /// listed edges (forward edges only: u < v; 0 = stage input, N + 1 = output).
 pub(super) fn wired_call(cx: &mut Checker, a: &A, span: Span) -> Value {
-    let nodes = node_count(cx, a, span);
+    let nodes = node_count(cx, a);
     let node = node_op(cx, a, 2, span);
     let (Some(n), Some(node)) = (nodes, node) else { return Value::Poison };
     let Some((Value::List(items), ls)) = a.get(1).and_then(|x| x.clone()) else { return Value::Poison };

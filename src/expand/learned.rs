@@ -27,6 +27,11 @@ pub fn edge_at(e: u32) -> (u32, u32) {
     (e - edge_index(0, v), v)
 }
 
+/// N of a learned wiring with `edges` = (N + 1)(N + 2) / 2 forward edges.
+pub fn nodes_of(edges: u32) -> u32 {
+    edge_at(edges.saturating_sub(1)).1.saturating_sub(1)
+}
+
 /// Edges the forward pass uses: K, or per node min(K, in-degree) summed over targets.
 pub fn kept_edges(nodes: u32, keep: u32, select: Select) -> u32 {
     match select {

@@ -205,7 +205,7 @@ impl RuntimeModel {
                 Op::Shift => (Kind::Shift, Layer::Plain(burn::nn::Identity::new())),
                 Op::EdgeWeights { edges, keep, select } => {
                     let w = edge_init(edges as usize, device);
-                    let nodes = crate::expand::learned::edge_at(edges.saturating_sub(1)).1.saturating_sub(1);
+                    let nodes = crate::expand::learned::nodes_of(edges);
                     (Kind::EdgeWeights { nodes, keep, select }, Layer::Mix(Param::from_tensor(w)))
                 }
                 Op::WiredSum { first, .. } => (Kind::WiredSum(first as usize), Layer::Plain(burn::nn::Identity::new())),

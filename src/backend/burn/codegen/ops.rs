@@ -161,7 +161,7 @@ impl Uses {
             Op::EdgeWeights { edges, keep, select } => {
                 self.wiring_helper = true;
                 self.learned_helper = true;
-                let nodes = crate::expand::learned::edge_at(edges.saturating_sub(1)).1.saturating_sub(1);
+                let nodes = crate::expand::learned::nodes_of(*edges);
                 format!("top_k_edges(&self.{field}, {nodes}, {keep}, {})", *select == crate::check::Select::PerNode)
             }
             Op::WiredSum { first, .. } => {
