@@ -1,4 +1,4 @@
-//! Compiler throughput: parse + check + expand + verify + stats.
+//! Compiler throughput: parse + check + expand + verify + stats, and the optimiser.
 //!   cargo bench --bench pipeline
 //! Figures are recorded in BENCHMARKS.md.
 
@@ -55,5 +55,23 @@ fn ws_stage(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, paper_spec, v2_specs, regnet_sampling, ws_stage);
+/// The optimiser alone (-O2: every pass, verifier after each) on the paper spec and on a
+/// ~100,000-node IR (one WS(21,800, 4, 0.75) stage), from the -O0 IR.
+fn optimiser(c: &mut Criterion) {
+    let mut g = c.benchmark_group("passes -O2 (all passes + verifier after each)");
+    g.sample_size(10);
+    let ws = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/randwire_ws.nas")).unwrap();
+    let big = "network big {\n  input [3, 32, 32]\n  classes 10\n  stage s = random(WS(21800, 4, 0.75), 16)\n  stage head = global_avg_pool -> linear(classes)\n}\n".to_string();
+    for (name, src) in [("randwire_ws.nas", ws), ("100k-node WS stage", big)] {
+        let ir0 = nasc::compile_with(&src, &Default::default(), &[]).expect("verifier").ir.expect("compiles");
+        let label = format!("{name} ({} nodes)", ir0.graph.node_count());
+        g.throughput(Throughput::Elements(ir0.graph.node_count() as u64));
+        g.bench_function(label, |b| {
+            b.iter_batched(|| ir0.clone(), |mut ir| nasc::passes::run(&mut ir, &nasc::passes::level(2)).expect("verifies").runs.len(), criterion::BatchSize::LargeInput)
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, paper_spec, v2_specs, regnet_sampling, ws_stage, optimiser);
 criterion_main!(benches);

@@ -40,7 +40,7 @@ class IrNet(nn.Module):
                                             count_include_pad=n.get("count_include_pad", True))
             elif op == "dropout":
                 self.mods[k] = nn.Dropout(n["p"])
-            elif op == "weighted_sum":
+            elif op in ("weighted_sum", "scaled_sum"):
                 self.mix[k] = nn.Parameter(torch.zeros(n["inputs"]))
         self.uses = {n["id"]: 0 for n in self.nodes}
         for ins in self.inputs.values():
@@ -88,6 +88,9 @@ class IrNet(nn.Module):
                 y = F.pad(ins[0][:, :, 1:, 1:], (0, 1, 0, 1))
             elif op == "weighted_sum":
                 w = torch.sigmoid(self.mix[k])
+                y = sum(w[t] * v for t, v in enumerate(ins))
+            elif op == "scaled_sum":
+                w = self.mix[k]
                 y = sum(w[t] * v for t, v in enumerate(ins))
             else:
                 sys.exit(f"unsupported op {op}")

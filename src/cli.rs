@@ -40,6 +40,25 @@ pub(crate) struct Cli {
     /// Colour in diagnostics (auto = only when stderr is a terminal and NO_COLOR is unset)
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto, help_heading = "Global options")]
     pub(crate) color: Color,
+
+    /// Optimisation level: 0 = the IR as expanded, 1 = training-safe passes (the default),
+    /// 2 = also inference-only passes (batch-norm folding, dropout removal)
+    #[arg(short = 'O', long, global = true, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=2), help_heading = "Global options")]
+    pub(crate) opt_level: Option<u8>,
+
+    /// Run exactly these passes, in this order (comma-separated; see `nasc passes`)
+    #[arg(long, global = true, value_name = "A,B,...", conflicts_with = "opt_level", help_heading = "Global options")]
+    pub(crate) passes: Option<String>,
+}
+
+impl Cli {
+    /// The pass pipeline the flags ask for (default `-O1`).
+    pub(crate) fn pipeline(&self) -> Result<Vec<&'static nasc::passes::Pass>, String> {
+        match (&self.passes, self.opt_level) {
+            (Some(list), _) => nasc::passes::by_names(list),
+            (None, level) => Ok(nasc::passes::level(level.unwrap_or(nasc::passes::DEFAULT_LEVEL))),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -64,7 +83,16 @@ enum Command {
         /// into OUT/model.bpk for the generated model
         #[arg(long, value_name = "FILE", requires = "output")]
         weights: Option<PathBuf>,
+        /// Print, per pass, nodes, edges, parameters and FLOPs before and after, and its time
+        /// (on stderr)
+        #[arg(long)]
+        opt_report: bool,
+        /// Emit the IR as it is right after this pass (the pipeline stops there)
+        #[arg(long, value_name = "PASS")]
+        dump_after: Option<String>,
     },
+    /// List the optimisation passes: name, level, what each does
+    Passes,
     /// Print parameters, FLOPs (multiply-adds) and activations per stage and in total
     Stats {
         /// The .nas file
@@ -98,7 +126,10 @@ enum Command {
         /// Batch size for training and batched inference
         #[arg(long, default_value_t = 128, value_parser = parse_batch)]
         batch_size: usize,
-        /// Timed training steps (after 2 warm-up steps)
+        /// Measure inference only (no training steps)
+        #[arg(long)]
+        infer_only: bool,
+        /// Timed training steps (after 2 warm-up steps; inference: as many timed passes)
         #[arg(long, default_value_t = 10, value_parser = parse_steps)]
         steps: usize,
         /// Output format
@@ -276,7 +307,7 @@ fn file_of(cmd: &Command) -> &Path {
         Command::Bench { file, .. } => file,
         Command::Sample(s) => &s.file,
         Command::Freeze(f) => &f.file,
-        Command::Edf(_) => Path::new(""),
+        Command::Edf(_) | Command::Passes => Path::new(""),
     }
 }
 
@@ -284,6 +315,10 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
         Command::Sample(s) => return space_cli::sample(cli, s),
         Command::Edf(e) => return space_cli::edf(e),
+        Command::Passes => {
+            print!("{}", passes_table());
+            return Ok(ExitCode::SUCCESS);
+        }
         _ => {}
     }
     let path = file_of(&cli.command);
@@ -297,7 +332,8 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         return crate::freeze_cli::freeze(cli, f, &source);
     }
     let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };
-    let mut compiled = match nasc::compile(&source, &opts) {
+    let pipeline = pipeline_for(cli)?;
+    let mut compiled = match nasc::compile_with(&source, &opts, &pipeline) {
         Ok(c) => c,
         Err(internal) => {
             eprintln!("internal compiler error: {internal}\nthis is a bug in nasc; please report it with the spec that triggered it");
@@ -318,6 +354,9 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(if usage { 2 } else { 1 }));
     };
     drop(err);
+    if let (Command::Build { opt_report: true, .. }, Some(report)) = (&cli.command, &compiled.report) {
+        eprint!("{}", report.table());
+    }
     match &cli.command {
         Command::Check { .. } => {
             if cli.message_format == MessageFormat::Human {
@@ -347,19 +386,59 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             print!("{text}");
         }
         Command::Train(t) => return train(&ir, &t.o, cli.seed.unwrap_or(ir.seed)),
-        Command::Sample(_) | Command::Edf(_) | Command::Freeze(_) => {}
-        Command::Bench { backend, batch_size, steps, format, .. } => {
-            let r = nasc::backend::burn::train::bench(&ir, *backend, *batch_size, *steps, cli.seed.unwrap_or(ir.seed)).map_err(|e| e.to_string())?;
+        Command::Sample(_) | Command::Edf(_) | Command::Freeze(_) | Command::Passes => {}
+        Command::Bench { backend, batch_size, steps, format, infer_only, .. } => {
+            let what = nasc::backend::burn::bench::Bench { backend: *backend, batch_size: *batch_size, steps: *steps, seed: cli.seed.unwrap_or(ir.seed), train: !infer_only };
+            let r = nasc::backend::burn::bench::bench(&ir, &what).map_err(|e| e.to_string())?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?),
-                Format::Table => println!(
-                    "{} on {}: training {:.1} img/s (batch {}), inference {:.2} ms/batch, {:.2} ms/image (batch 1)",
-                    r.network, r.backend, r.train_images_per_sec, r.batch_size, r.infer_batch_ms, r.infer_single_ms
-                ),
+                Format::Table => print!("{}", r.table()),
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The passes to compile with: the flags' pipeline, cut after `--dump-after PASS`; `train`
+/// refuses inference-only passes, `bench` compiles at -O0 and optimises itself.
+fn pipeline_for(cli: &Cli) -> Result<Vec<&'static nasc::passes::Pass>, String> {
+    let mut pipeline = cli.pipeline()?;
+    match &cli.command {
+        Command::Build { dump_after: Some(pass), .. } => {
+            let Some(at) = pipeline.iter().position(|p| p.name == pass) else {
+                let run: Vec<&str> = pipeline.iter().map(|p| p.name).collect();
+                return Err(format!("--dump-after {pass}: that pass is not in the pipeline ({})", if run.is_empty() { "none at -O0".to_string() } else { run.join(", ") }));
+            };
+            pipeline.truncate(at + 1);
+        }
+        Command::Train(_) => {
+            if let Some(p) = pipeline.iter().find(|p| p.safety == nasc::passes::Safety::Inference) {
+                return Err(format!("pass `{}` is inference-only and cannot be used for training: train at -O1 (the default) or -O0", p.name));
+            }
+        }
+        Command::Bench { .. } => return Ok(Vec::new()),
+        Command::Build { emit: Emit::Burn, .. } => {
+            let names = |v: &[&nasc::passes::Pass]| v.iter().map(|p| p.name).collect::<Vec<_>>();
+            if names(&pipeline) != names(&nasc::passes::level(nasc::passes::DEFAULT_LEVEL)) {
+                return Err("--emit burn generates code from the -O1 IR (the layout `nasc train` records use); drop --opt-level/--passes".into());
+            }
+        }
+        _ => {}
+    }
+    Ok(pipeline)
+}
+
+/// `nasc passes`: every pass with its level and what it does.
+fn passes_table() -> String {
+    let mut s = String::from("pass          level  safety     what it does\n");
+    for p in nasc::passes::PASSES {
+        let safety = match p.safety {
+            nasc::passes::Safety::Training => "training",
+            nasc::passes::Safety::Inference => "inference",
+        };
+        s += &format!("{:<13} -O{:<4} {safety:<10} {}\n", p.name, p.level, p.about);
+    }
+    s
 }
 
 /// `nasc build`: one emitter, or a Burn crate (with a converted record).

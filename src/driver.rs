@@ -13,6 +13,8 @@ pub struct Compiled {
     /// The checked network (present when checking succeeded), for what reads the spec's
     /// constructs rather than the IR.
     pub network: Option<check::Network>,
+    /// What each optimisation pass did (present with the IR).
+    pub report: Option<passes::Report>,
 }
 
 impl Compiled {
@@ -22,30 +24,41 @@ impl Compiled {
     }
 }
 
-/// Compiles a spec to verified IR, collecting every diagnostic it can.
+/// Compiles a spec to verified IR at the default optimisation level (`-O1`, training-safe
+/// passes), collecting every diagnostic it can.
 pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError> {
+    compile_with(source, opts, &passes::level(passes::DEFAULT_LEVEL))
+}
+
+/// Compiles a spec running the given passes (`passes::level(n)`, `passes::by_names`).
+pub fn compile_with(source: &str, opts: &Options, pipeline: &[&'static passes::Pass]) -> Result<Compiled, ir::VerifyError> {
     let mut diags = Diagnostics::default();
     let file = match crate::syntax::parse(source) {
         Ok(f) => f,
         Err(d) => {
             diags.push(d);
-            return Ok(Compiled { ir: None, diags, network: None });
+            return Ok(Compiled { ir: None, diags, network: None, report: None });
         }
     };
-    compile_parsed(&file, diags, opts)
+    compile_parsed_with(&file, diags, opts, pipeline)
 }
 
 /// The pipeline after parsing (`nasc sample` parses a space once and compiles many draws).
-pub fn compile_parsed(file: &crate::syntax::File, mut diags: Diagnostics, opts: &Options) -> Result<Compiled, ir::VerifyError> {
+pub fn compile_parsed(file: &crate::syntax::File, diags: Diagnostics, opts: &Options) -> Result<Compiled, ir::VerifyError> {
+    compile_parsed_with(file, diags, opts, &passes::level(passes::DEFAULT_LEVEL))
+}
+
+/// [`compile_parsed`] with the given passes.
+pub fn compile_parsed_with(file: &crate::syntax::File, mut diags: Diagnostics, opts: &Options, pipeline: &[&'static passes::Pass]) -> Result<Compiled, ir::VerifyError> {
     let (net, d) = check::check(file, opts);
     diags.extend(d);
     let mut ir = None;
+    let mut report = None;
     if let Some(net) = &net {
         let (x, d) = expand::expand(net);
         diags.extend(d);
         if let Some(mut x) = x {
-            ir::verify(&x)?;
-            passes::run_all(&mut x)?;
+            report = Some(passes::run(&mut x, pipeline)?);
             ir = Some(x);
         }
     }
@@ -62,5 +75,5 @@ pub fn compile_parsed(file: &crate::syntax::File, mut diags: Diagnostics, opts: 
         diags.0.truncate(max);
         diags.push(Diagnostic::spanless(Code::TooLarge, format!("{total} diagnostics; only the first {max} are kept")).help("fix these and check again"));
     }
-    Ok(Compiled { ir, diags, network: net })
+    Ok(Compiled { ir, diags, network: net, report })
 }

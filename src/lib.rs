@@ -18,4 +18,4 @@ pub mod space;
 pub mod stats;
 pub mod syntax;
 
-pub use driver::{Compiled, compile};
+pub use driver::{Compiled, compile, compile_with};

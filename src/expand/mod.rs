@@ -51,7 +51,8 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
         } else if !x.diags.has_errors() {
             let output = x.g.add_node(Node { op: Op::Output, shape, stage: net.stages.len().saturating_sub(1), span: net.classes_span, name: "output".into(), def: None, origin: Origin::default(), scope: None });
             x.g.add_edge(last, output, Edge { port: 0 });
-            let (graph, input, output) = prune(x.g, input, output);
+            // Dead nodes (a cell state or block value nothing reads) are left to the `dce` pass.
+            let graph = x.g;
             ir = Some(Ir {
                 network: net.name.clone(),
                 seed: net.seed,
@@ -64,45 +65,11 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
                 graph,
                 input,
                 output,
+                folded: Vec::new(),
             });
         }
     }
     (ir, x.diags)
-}
-
-/// Keeps the nodes that reach the output (a cell state or block value nothing reads is not
-/// built), preserving index order, which is topological.
-fn prune(g: DiGraph<Node, Edge>, input: NodeIndex, output: NodeIndex) -> (DiGraph<Node, Edge>, NodeIndex, NodeIndex) {
-    use petgraph::Direction;
-    let n = g.node_count();
-    let mut live = vec![false; n];
-    live[output.index()] = true;
-    live[input.index()] = true;
-    for i in (0..n).rev() {
-        if live[i] {
-            for p in g.neighbors_directed(NodeIndex::new(i), Direction::Incoming) {
-                live[p.index()] = true;
-            }
-        }
-    }
-    if live.iter().all(|&l| l) {
-        return (g, input, output);
-    }
-    let mut map = vec![None; n];
-    let mut out: DiGraph<Node, Edge> = DiGraph::with_capacity(n, g.edge_count());
-    let (nodes, edges) = g.into_nodes_edges();
-    for (i, node) in nodes.into_iter().enumerate() {
-        if live[i] {
-            map[i] = Some(out.add_node(node.weight));
-        }
-    }
-    for e in edges {
-        if let (Some(a), Some(b)) = (map[e.source().index()], map[e.target().index()]) {
-            out.add_edge(a, b, e.weight);
-        }
-    }
-    let remap = |x: NodeIndex| map[x.index()].unwrap_or(x);
-    (out, remap(input), remap(output))
 }
 
 fn value_text(v: &crate::check::Value) -> String {

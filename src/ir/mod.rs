@@ -327,6 +327,9 @@ pub struct Ir {
     pub graph: DiGraph<Node, Edge>,
     pub input: NodeIndex,
     pub output: NodeIndex,
+    /// Batch norms folded into convs by the optimiser, by node name: (conv, batch norm).
+    /// The folded conv keeps its name; its weights absorb the norm's (`transfer`).
+    pub folded: Vec<(String, String)>,
 }
 
 impl Ir {

@@ -1,6 +1,7 @@
 //! Burn back end: a runtime model built directly from the IR ([`runtime`]), Rust source
 //! generation ([`codegen`]), data sets ([`data`]) and training ([`train`]).
 
+pub mod bench;
 pub mod checkpoint;
 pub mod codegen;
 pub mod data;
@@ -8,3 +9,4 @@ pub mod device;
 pub mod runtime;
 pub mod settings;
 pub mod train;
+pub mod transfer;

@@ -106,7 +106,7 @@ pub enum TrainError {
 
 /// Normalised float batch [B, C, H, W] for the given example indices, with optional
 /// CIFAR-style augmentation (random 4-pixel-padded crop and horizontal flip).
-fn batch(ds: &Dataset, idx: &[usize], augment: Option<&mut ChaCha8Rng>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+pub(crate) fn batch(ds: &Dataset, idx: &[usize], augment: Option<&mut ChaCha8Rng>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
     let [c, h, w] = ds.shape;
     let len = ds.image_len();
     let mut buf = vec![0f32; idx.len() * len];
@@ -533,75 +533,4 @@ fn write_csv(path: &Path, history: &[EpochMetrics]) -> Result<(), TrainError> {
         s += &format!("{},{:.6},{:.6},{:.6},{:.6e},{:.1},{:.2},{sw}\n", e.epoch, e.train_loss, e.train_accuracy, e.test_accuracy, e.lr, e.images_per_sec, e.seconds);
     }
     checkpoint::write_atomic(path, s.as_bytes()).map_err(|e| write_err(path, e))
-}
-
-/// Throughput and latency of one backend on one network (`nasc bench`).
-#[derive(Debug, Clone, Serialize)]
-pub struct BenchResult {
-    pub network: String,
-    pub backend: &'static str,
-    pub batch_size: usize,
-    /// Training images per second (forward + backward + optimizer step), after warm-up.
-    pub train_images_per_sec: f64,
-    /// Inference latency of one batch of `batch_size` (median, milliseconds).
-    pub infer_batch_ms: f64,
-    /// Inference latency of a single image (median, milliseconds).
-    pub infer_single_ms: f64,
-    pub steps: usize,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
-}
-
-/// Measures training throughput and inference latency on random data of the spec's shape.
-pub fn bench(ir: &Ir, backend: Backend, batch_size: usize, steps: usize, seed: u64) -> Result<BenchResult, TrainError> {
-    if !(1..=crate::limits::MAX_BATCH).contains(&batch_size) || !(1..=crate::limits::MAX_BENCH_STEPS).contains(&steps) {
-        return Err(TrainError::Config("--batch-size and --steps must be at least 1 (and within docs/limits.md)".into()));
-    }
-    let need = training_memory(ir, batch_size);
-    if matches!(backend, Backend::Flex | Backend::Ndarray) && need > available_memory() as u64 {
-        return Err(TrainError::Config(format!("benchmarking {} with batch {batch_size} needs about {:.1} GiB; lower --batch-size", ir.network, need as f64 / (1u64 << 30) as f64)));
-    }
-    let base = backend.device().map_err(TrainError::Backend)?;
-    base.seed(seed);
-    let device = base.clone().autodiff();
-    let shape = ir.input_shape.map(|x| x as usize);
-    let ds = super::data::synthetic(batch_size, shape, ir.classes as usize, seed);
-    let idx: Vec<usize> = (0..batch_size).collect();
-    let mut model = RuntimeModel::new(ir, &device);
-    let mut optim = AdamConfig::new().init();
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
-    let mut step = |model: RuntimeModel| {
-        let (x, y) = batch(&ds, &idx, None, &device);
-        let loss = loss_fn.forward(model.forward(x), y);
-        let _ = loss.clone().into_scalar::<f32>(); // synchronise
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        optim.step(1e-3, model, grads)
-    };
-    let warmup = 2.min(steps);
-    for _ in 0..warmup {
-        model = step(model);
-    }
-    let t = Instant::now();
-    for _ in 0..steps {
-        model = step(model);
-    }
-    let train_ips = (steps * batch_size) as f64 / t.elapsed().as_secs_f64().max(1e-9);
-    let valid = model.valid();
-    let time_infer = |b: usize| {
-        let (x, _) = batch(&ds, &idx[..b], None, &base);
-        let _ = valid.forward(x.clone()).into_data(); // warm-up
-        let mut v = Vec::new();
-        for _ in 0..steps.max(3) {
-            let t = Instant::now();
-            let _ = valid.forward(x.clone()).into_data();
-            v.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        median(v)
-    };
-    let infer_batch_ms = time_infer(batch_size);
-    let infer_single_ms = time_infer(1);
-    Ok(BenchResult { network: ir.network.clone(), backend: backend.name(), batch_size, train_images_per_sec: train_ips, infer_batch_ms, infer_single_ms, steps })
 }
