@@ -184,3 +184,63 @@ fn freeze_writes_a_spec_and_record_that_check_build_and_match() {
     assert!(!bad.exists() && !dir.join("bad.bpk").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn optimisation_flags() {
+    // -O2 folds batch norms: fewer nodes than -O1, which has fewer than -O0 (identities).
+    let nodes = |args: &[&str]| -> usize {
+        let (code, out, err) = nasc(&[args, &["build", "specs/darts_v2_cifar.nas", "--emit", "json"]].concat());
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["nodes"].as_array().unwrap().len()
+    };
+    let (o0, o1, o2) = (nodes(&["-O0"]), nodes(&[]), nodes(&["--opt-level", "2"]));
+    assert!(o0 > o1 && o1 > o2, "{o0} {o1} {o2}");
+    assert_eq!(nodes(&["--passes", "identity"]), o1, "dce finds nothing to remove in this spec");
+    // The report: one row per pass, with nodes before -> after.
+    let (code, _, err) = nasc(&["-O2", "build", "specs/darts_v2_cifar.nas", "--opt-report", "-o", "/dev/null"]);
+    assert_eq!(code, 0);
+    for pass in ["dce", "identity", "single_input", "cse", "dropout", "agg_fold", "bn_fold"] {
+        assert!(err.lines().any(|l| l.starts_with(pass) && l.contains("->")), "{pass} missing from:\n{err}");
+    }
+    // --dump-after stops the pipeline there: identities are gone, batch norms still there.
+    let (code, out, _) = nasc(&["-O2", "build", "specs/darts_v2_cifar.nas", "--dump-after", "identity"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains("= identity(") && out.contains("= batch_norm("));
+    // Usage errors: a pass that is not run, an unknown pass, inference-only passes in training,
+    // a level out of range, code generation from anything but -O1.
+    assert_eq!(nasc(&["-O1", "build", "specs/darts_v2_cifar.nas", "--dump-after", "bn_fold"]).0, 2);
+    assert_eq!(nasc(&["--passes", "cse,nope", "check", "specs/darts_v2_cifar.nas"]).0, 2);
+    let (code, _, err) = nasc(&["-O2", "train", "examples/plain_cnn.nas", "--data", "synthetic", "--epochs", "1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("inference-only"), "{err}");
+    assert_eq!(nasc(&["-O3", "check", "specs/darts_v2_cifar.nas"]).0, 2);
+    assert_eq!(nasc(&["-O2", "build", "examples/plain_cnn.nas", "--emit", "burn", "-o", "/tmp/nasc-never-written"]).0, 2);
+    assert!(!std::path::Path::new("/tmp/nasc-never-written").exists());
+    // `nasc passes` lists every pass with its level.
+    let (code, out, _) = nasc(&["passes"]);
+    assert_eq!(code, 0);
+    for p in nasc::passes::PASSES {
+        assert!(out.lines().any(|l| l.starts_with(p.name) && l.contains(&format!("-O{}", p.level))), "{}", p.name);
+    }
+}
+
+/// `nasc bench`: -O0 next to -O1 (training) and -O2 (inference), phases on stderr.
+#[test]
+fn bench_reports_levels_side_by_side() {
+    let (code, out, err) = nasc(&["bench", "examples/plain_cnn.nas", "--batch-size", "2", "--steps", "1", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let levels = v["levels"].as_array().unwrap();
+    let level = |n: u64| levels.iter().find(|l| l["opt_level"] == n).unwrap();
+    assert!(level(0)["train_images_per_sec"].as_f64().unwrap() > 0.0 && level(0)["infer_batch_ms"].as_f64().is_some());
+    assert!(level(1)["train_images_per_sec"].as_f64().is_some() && level(1)["infer_batch_ms"].is_null());
+    assert!(level(2)["infer_single_ms"].as_f64().is_some() && level(2)["train_images_per_sec"].is_null());
+    assert!(level(2)["nodes"].as_u64() < level(0)["nodes"].as_u64(), "-O2 folds the batch norms");
+    for phase in ["bench: device flex", "-O0 training warm-up", "-O1 training, 1 timed steps", "-O2 inference"] {
+        assert!(err.contains(phase), "{phase} missing from:\n{err}");
+    }
+    let (code, out, _) = nasc(&["bench", "examples/plain_cnn.nas", "--batch-size", "2", "--steps", "1", "--infer-only", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["train_images_per_sec"].is_null() && v["levels"].as_array().unwrap().iter().all(|l| l["train_images_per_sec"].is_null()), "{out}");
+}

@@ -90,9 +90,15 @@ pub struct Size {
 }
 
 impl Size {
+    /// One sweep over the nodes. Parameters and FLOPs count every node (a learned wiring's
+    /// dense superset; `nasc stats` reports its chosen graph).
     pub fn of(ir: &Ir) -> Size {
-        let st = crate::stats::stats(ir);
-        Size { nodes: ir.graph.node_count(), edges: ir.graph.edge_count(), params: st.params, flops: st.flops }
+        let (mut params, mut flops) = (0u64, 0u64);
+        for n in ir.graph.node_weights() {
+            params = params.saturating_add(n.op.params());
+            flops = flops.saturating_add(n.op.flops(&n.shape));
+        }
+        Size { nodes: ir.graph.node_count(), edges: ir.graph.edge_count(), params, flops }
     }
 }
 

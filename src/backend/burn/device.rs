@@ -44,6 +44,7 @@ impl Backend {
             Backend::Wgpu => {
                 #[cfg(feature = "wgpu")]
                 {
+                    eprintln!("{}", wgpu_adapter()?);
                     return Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice));
                 }
                 #[allow(unreachable_code)]
@@ -58,5 +59,38 @@ impl Backend {
                 missing("cuda")
             }
         }
+    }
+}
+
+/// The graphics API and adapters wgpu will run on, found the way Burn's wgpu runtime picks
+/// them (the first API of Vulkan, DX12, OpenGL — Metal on macOS — with a GPU adapter, else the
+/// first with any adapter), as a line for stderr; a loud warning when only a software (CPU)
+/// adapter exists (lavapipe, llvmpipe), and an error when there is none.
+#[cfg(feature = "wgpu")]
+pub fn wgpu_adapter() -> Result<String, String> {
+    let chain: &[wgpu::Backend] = if cfg!(target_os = "macos") { &[wgpu::Backend::Metal] } else { &[wgpu::Backend::Vulkan, wgpu::Backend::Dx12, wgpu::Backend::Gl] };
+    let mut software: Option<(wgpu::Backend, Vec<wgpu::AdapterInfo>)> = None;
+    for &api in chain {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor { backends: api.into(), ..wgpu::InstanceDescriptor::new_without_display_handle() });
+        let adapters: Vec<wgpu::AdapterInfo> = futures_lite::future::block_on(instance.enumerate_adapters(api.into())).iter().map(wgpu::Adapter::get_info).collect();
+        let describe = |a: &wgpu::AdapterInfo| format!("`{}` ({:?}, driver {} {})", a.name, a.device_type, a.driver, a.driver_info);
+        if adapters.iter().any(|a| a.device_type != wgpu::DeviceType::Cpu) {
+            let list: Vec<String> = adapters.iter().filter(|a| a.device_type != wgpu::DeviceType::Cpu).map(describe).collect();
+            return Ok(format!("wgpu: {api:?} with {}", list.join(", ")));
+        }
+        if software.is_none() && !adapters.is_empty() {
+            software = Some((api, adapters));
+        }
+    }
+    match software {
+        Some((api, adapters)) => {
+            let list: Vec<String> = adapters.iter().map(|a| format!("`{}` ({:?})", a.name, a.device_type)).collect();
+            Ok(format!(
+                "warning: wgpu found no GPU, only a software (CPU) adapter: {api:?} with {}. Shaders run on the CPU, far slower than \
+                 `--backend flex`; install the GPU's driver (and its Vulkan ICD) to use it",
+                list.join(", ")
+            ))
+        }
+        None => Err("wgpu found no adapter at all (no Vulkan, DX12 or OpenGL driver): install a GPU driver, or mesa-vulkan-drivers for a CPU Vulkan device, or use --backend flex".into()),
     }
 }
