@@ -2,7 +2,7 @@
 //! model is called with even if nothing reads it). One reverse sweep in index order, which
 //! is topological, so whatever only dead nodes feed is dead too.
 
-use super::{Fate, rebuild};
+use super::{Fate, all_inputs, rebuild};
 use crate::ir::Ir;
 
 pub fn run(ir: &mut Ir) -> usize {
@@ -10,14 +10,11 @@ pub fn run(ir: &mut Ir) -> usize {
     let mut live = vec![false; n];
     live[ir.output.index()] = true;
     live[ir.input.index()] = true;
-    let mut feeds: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for e in ir.graph.raw_edges() {
-        feeds[e.target().index()].push(e.source().index());
-    }
+    let feeds = all_inputs(ir);
     for i in (0..n).rev() {
         if live[i] {
-            for &p in &feeds[i] {
-                live[p] = true;
+            for p in &feeds[i] {
+                live[p.index()] = true;
             }
         }
     }

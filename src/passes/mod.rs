@@ -171,11 +171,6 @@ pub fn run(ir: &mut Ir, passes: &[&'static Pass]) -> Result<Report, ir::VerifyEr
     Ok(report)
 }
 
-/// Runs the default pipeline (`-O1`), verifying after each pass.
-pub fn run_all(ir: &mut Ir) -> Result<(), ir::VerifyError> {
-    run(ir, &level(DEFAULT_LEVEL)).map(|_| ())
-}
-
 /// What becomes of a node when the graph is rebuilt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fate {
