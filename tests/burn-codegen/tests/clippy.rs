@@ -23,6 +23,9 @@ fn clippy(package: &str, targets: &[&str]) {
         .arg(&target)
         .args(["--", "-D", "warnings"])
         .current_dir(&root)
+        // Cargo probes rustc with `rustc -`: an inherited stdin (a CI runner's pipe) would be
+        // read as source.
+        .stdin(std::process::Stdio::null())
         .output()
         .expect("run cargo clippy");
     let stderr = String::from_utf8_lossy(&out.stderr);
