@@ -61,6 +61,8 @@ class IrNet(nn.Module):
                 y = x
             elif k in self.mods:
                 y = self.mods[k](ins[0])
+                if n.get("relu"):  # a conv with a fused ReLU (the conv_relu pass, -O2)
+                    y = F.relu(y)
             elif op == "relu":
                 y = F.relu(ins[0])
             elif op == "sigmoid":

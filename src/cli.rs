@@ -376,7 +376,14 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             write_output(output.as_deref(), &text)?;
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Build { emit, output, weights, .. } => return build(&ir, &source, &name, *emit, output.as_deref(), weights.as_deref()),
+        Command::Build { emit, output, weights, .. } => {
+            // An -O2 export converts a record of the -O1 model (what `nasc train` saved).
+            let trained = match (emit, weights) {
+                (Emit::Burn, Some(_)) if pipeline.len() != nasc::passes::level(1).len() => nasc::compile(&source, &opts).ok().and_then(|c| c.ir),
+                _ => None,
+            };
+            return build(cli, &ir, trained.as_ref(), &source, &name, *emit, output.as_deref(), weights.as_deref());
+        }
         Command::Stats { format, .. } => {
             let st = nasc::stats::stats(&ir);
             let text = match format {
@@ -419,8 +426,8 @@ fn pipeline_for(cli: &Cli) -> Result<Vec<&'static nasc::passes::Pass>, String> {
         Command::Bench { .. } => return Ok(Vec::new()),
         Command::Build { emit: Emit::Burn, .. } => {
             let names = |v: &[&nasc::passes::Pass]| v.iter().map(|p| p.name).collect::<Vec<_>>();
-            if names(&pipeline) != names(&nasc::passes::level(nasc::passes::DEFAULT_LEVEL)) {
-                return Err("--emit burn generates code from the -O1 IR (the layout `nasc train` records use); drop --opt-level/--passes".into());
+            if names(&pipeline) != names(&nasc::passes::level(1)) && names(&pipeline) != names(&nasc::passes::level(2)) {
+                return Err("--emit burn generates code at -O1 (the default: the layout `nasc train` records use, for training) or -O2 (an inference export); drop --passes".into());
             }
         }
         _ => {}
@@ -442,7 +449,9 @@ fn passes_table() -> String {
 }
 
 /// `nasc build`: one emitter, or a Burn crate (with a converted record).
-fn build(ir: &nasc::ir::Ir, source: &str, name: &str, emit: Emit, output: Option<&Path>, weights: Option<&Path>) -> Result<ExitCode, String> {
+/// `trained`: the -O1 IR whose record `weights` holds, when `ir` is optimised further (-O2).
+#[allow(clippy::too_many_arguments)]
+fn build(cli: &Cli, ir: &nasc::ir::Ir, trained: Option<&nasc::ir::Ir>, source: &str, name: &str, emit: Emit, output: Option<&Path>, weights: Option<&Path>) -> Result<ExitCode, String> {
     let text = match emit {
         Emit::Ir => nasc::backend::text::emit(ir, source),
         Emit::Json => nasc::backend::json::emit(ir),
@@ -456,7 +465,16 @@ fn build(ir: &nasc::ir::Ir, source: &str, name: &str, emit: Emit, output: Option
             if let Some(w) = weights {
                 // Convert first: a bad record must not leave a half-written crate.
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                let n = nasc::backend::burn::codegen::remap_record(ir, &generated, w, &dir.join("model.bpk"))?;
+                let out = dir.join("model.bpk");
+                let converted = match trained {
+                    Some(src) => nasc::backend::burn::codegen::export_record(src, ir, &generated, w, &out),
+                    None => nasc::backend::burn::codegen::remap_record(ir, &generated, w, &out),
+                };
+                // A record that does not fit the spec is bad input: E045, exit 1.
+                let n = match converted {
+                    Ok(n) => n,
+                    Err(msg) => return Ok(crate::freeze_cli::record_error(cli, name, source, msg)),
+                };
                 eprintln!("converted {n} tensors from {} into {}", w.display(), dir.join("model.bpk").display());
             }
             nasc::backend::burn::codegen::write_crate(ir, &generated, dir)?;

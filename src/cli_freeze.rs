@@ -24,9 +24,9 @@ pub(crate) struct FreezeArgs {
     weights_out: Option<PathBuf>,
 }
 
-fn record_error(cli: &Cli, name: &str, source: &str, msg: String) -> ExitCode {
+pub(crate) fn record_error(cli: &Cli, name: &str, source: &str, msg: String) -> ExitCode {
     let mut d = Diagnostics::default();
-    d.push(Diagnostic::spanless(Code::Record, msg).help("freeze the record `nasc train` wrote for this spec, with the same --set values (runs/NAME/model.bpk)"));
+    d.push(Diagnostic::spanless(Code::Record, msg).help("use the record `nasc train` wrote for this spec, with the same --set values (runs/NAME/model.bpk)"));
     print_diagnostics(cli, &d, name, source);
     ExitCode::from(1)
 }

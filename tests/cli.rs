@@ -146,6 +146,30 @@ fn edf_reads_summaries_and_plots() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The inference export: `-O2 build --emit burn --weights` converts a record of the trained
+/// (-O1) model for the -O2 code (batch norms folded, ReLUs fused); a record of another
+/// network is refused with nothing written. (tests/burn-codegen checks the outputs match.)
+#[test]
+fn inference_export_converts_a_trained_record() {
+    let dir = std::env::temp_dir().join(format!("nasc-cli-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = dir.join("run");
+    let (code, _, err) = nasc(&["train", "examples/regnetx_fmnist.nas", "--data", "synthetic", "--epochs", "1", "--limit-train", "32", "--limit-test", "16", "--batch-size", "16", "--quiet", "--out", run.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let krate = dir.join("crate");
+    let (code, _, err) = nasc(&["-O2", "build", "examples/regnetx_fmnist.nas", "--emit", "burn", "-o", krate.to_str().unwrap(), "--weights", run.join("model.bpk").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let src = std::fs::read_to_string(krate.join("src/model.rs")).unwrap();
+    assert!(src.contains("relu(self.") && !src.contains("BatchNorm"), "-O2 code: fused convs, no batch norms");
+    assert!(krate.join("model.bpk").is_file());
+    let other = dir.join("other");
+    let (code, _, err) = nasc(&["-O2", "build", "examples/plain_cnn.nas", "--emit", "burn", "-o", other.to_str().unwrap(), "--weights", run.join("model.bpk").to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("E045") && err.contains("needs"), "{err}");
+    assert!(!other.join("model.bpk").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn freeze_writes_a_spec_and_record_that_check_build_and_match() {
     let dir = std::env::temp_dir().join(format!("nasc-cli-freeze-{}", std::process::id()));
@@ -199,7 +223,7 @@ fn optimisation_flags() {
     // The report: one row per pass, with nodes before -> after.
     let (code, _, err) = nasc(&["-O2", "build", "specs/darts_v2_cifar.nas", "--opt-report", "-o", "/dev/null"]);
     assert_eq!(code, 0);
-    for pass in ["dce", "identity", "single_input", "cse", "dropout", "agg_fold", "bn_fold"] {
+    for pass in ["dce", "identity", "single_input", "cse", "dropout", "agg_fold", "bn_fold", "conv_relu"] {
         assert!(err.lines().any(|l| l.starts_with(pass) && l.contains("->")), "{pass} missing from:\n{err}");
     }
     // Writing to a device writes into it (never renames a file over /dev/null).
@@ -210,14 +234,14 @@ fn optimisation_flags() {
     assert_eq!(code, 0);
     assert!(!out.contains("= identity(") && out.contains("= batch_norm("));
     // Usage errors: a pass that is not run, an unknown pass, inference-only passes in training,
-    // a level out of range, code generation from anything but -O1.
+    // a level out of range, code generation from anything but -O1 or -O2.
     assert_eq!(nasc(&["-O1", "build", "specs/darts_v2_cifar.nas", "--dump-after", "bn_fold"]).0, 2);
     assert_eq!(nasc(&["--passes", "cse,nope", "check", "specs/darts_v2_cifar.nas"]).0, 2);
     let (code, _, err) = nasc(&["-O2", "train", "examples/plain_cnn.nas", "--data", "synthetic", "--epochs", "1"]);
     assert_eq!(code, 2);
     assert!(err.contains("inference-only"), "{err}");
     assert_eq!(nasc(&["-O3", "check", "specs/darts_v2_cifar.nas"]).0, 2);
-    assert_eq!(nasc(&["-O2", "build", "examples/plain_cnn.nas", "--emit", "burn", "-o", "/tmp/nasc-never-written"]).0, 2);
+    assert_eq!(nasc(&["--passes", "dce,cse", "build", "examples/plain_cnn.nas", "--emit", "burn", "-o", "/tmp/nasc-never-written"]).0, 2);
     assert!(!std::path::Path::new("/tmp/nasc-never-written").exists());
     // `nasc passes` lists every pass with its level.
     let (code, out, _) = nasc(&["passes"]);

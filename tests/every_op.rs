@@ -37,7 +37,7 @@ fn all_ops() -> Vec<&'static str> {
             | Op::ScaledSum { .. } => op.name(),
         }
     };
-    let conv = Op::Conv2d { in_channels: 1, out_channels: 1, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false };
+    let conv = Op::Conv2d { in_channels: 1, out_channels: 1, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false, relu: false };
     let pool = |max: bool| if max { Op::MaxPool2d { kernel: [1, 1], stride: 1, padding: 0 } } else { Op::AvgPool2d { kernel: [1, 1], stride: 1, padding: 0, count_include_pad: true } };
     [
         Op::Input, Op::Output, conv, Op::BatchNorm { channels: 1 }, Op::Relu, Op::Sigmoid, pool(true), pool(false), Op::GlobalAvgPool, Op::GlobalAvgPool2d, Op::Flatten,
@@ -88,4 +88,31 @@ fn every_op_reaches_every_backend() {
     seen.insert("identity");
     let missing: Vec<&str> = all_ops().into_iter().filter(|o| !seen.contains(o)).collect();
     assert!(missing.is_empty(), "IR ops no spec or example exercises through every backend: {missing:?}");
+}
+
+/// Op forms only the optimiser makes (a conv with a fused ReLU, a random graph summing with
+/// constant weights) reach every backend too: through the -O2 code of the exported specs,
+/// which tests/burn-codegen compiles and checks against the runtime model, and the emitters.
+#[test]
+fn optimised_op_forms_reach_every_backend() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let codegen_checked = std::fs::read_to_string(root.join("tests/burn-codegen/src/lib.rs")).unwrap();
+    let (mut fused, mut baked) = (false, false);
+    for stem in ["randwire_ws_fmnist", "regnetx_fmnist", "regnety_400mf"] {
+        assert!(codegen_checked.contains(&format!("pub mod {stem}_o2;")), "{stem}: -O2 code not compiled by tests/burn-codegen");
+        let path = ["specs", "examples"].iter().map(|d| root.join(d).join(format!("{stem}.nas"))).find(|p| p.exists()).unwrap();
+        let src = std::fs::read_to_string(&path).unwrap();
+        let ir = nasc::compile_with(&src, &Default::default(), &nasc::passes::level(2)).unwrap().ir.unwrap();
+        let (text, json, dot) = (nasc::backend::text::emit(&ir, &src), nasc::backend::json::emit(&ir), nasc::backend::dot::emit(&ir));
+        let code = nasc::backend::burn::codegen::generate(&ir, "x").source;
+        if ir.graph.node_weights().any(|n| matches!(n.op, Op::Conv2d { relu: true, .. })) {
+            fused = true;
+            assert!(text.contains("+relu") && json.contains("\"relu\": true") && dot.contains("conv2d+relu") && code.contains("relu(self."), "{stem}: fused conv missing from a backend");
+        }
+        if ir.graph.node_weights().any(|n| matches!(n.op, Op::ScaledSum { .. })) && ir.graph.node_weights().any(|n| n.origin.gnode.is_some()) {
+            baked = true;
+            assert!(code.contains("scaled_graph_sum("), "{stem}: constant-weight graph sums missing from the generated code");
+        }
+    }
+    assert!(fused && baked, "the exported specs no longer exercise fused convs ({fused}) or baked graph sums ({baked})");
 }

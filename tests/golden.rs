@@ -39,6 +39,29 @@ fn every_spec_compiles_and_matches_golden() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Specs whose -O2 code (the inference export) is pinned and compiled by tests/burn-codegen,
+/// chosen to cover every -O2 rewrite: folded batch norms and fused ReLUs (ResNet, RegNet X/Y,
+/// plain CNN), baked RandWire aggregation weights, merged duplicates and dropped dropout
+/// (DARTS, hierarchical), frozen wirings.
+pub const EXPORTED: &[&str] = &["specs/randwire_ws_fmnist.nas", "examples/regnetx_fmnist.nas", "examples/resnet_blocks.nas", "examples/plain_cnn.nas", "examples/darts_fmnist.nas", "examples/hierarchical_fmnist.nas", "examples/dnw_frozen_fmnist.nas", "specs/regnety_400mf.nas"];
+
+#[test]
+fn inference_export_code_matches_golden() {
+    let mut failures = Vec::new();
+    let lib = std::fs::read_to_string(root().join("tests/burn-codegen/src/lib.rs")).unwrap_or_default();
+    for rel in EXPORTED {
+        let src = std::fs::read_to_string(root().join(rel)).unwrap();
+        let ir = nasc::compile_with(&src, &spec_options(&src), &nasc::passes::level(2)).unwrap().ir.unwrap();
+        let stem = std::path::Path::new(rel).file_stem().unwrap().to_string_lossy().to_string();
+        let generated = nasc::backend::burn::codegen::generate(&ir, rel);
+        failures.extend(check_golden(&root().join("tests/golden/burn").join(format!("{stem}_o2.rs")), &generated.source));
+        if !lib.contains(&format!("pub mod {stem}_o2;")) {
+            failures.push(format!("tests/burn-codegen/src/lib.rs does not compile the -O2 code of {rel}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn json_and_dot_match_golden() {
     // A RandWire spec, and a v2 one (scopes in JSON, nested clusters stage > cell > block in DOT).

@@ -17,6 +17,14 @@ const TOL: f32 = 1e-4;
 /// that a seeded sequence of draws (dropout masks) is not interleaved with another test's.
 static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Convs read only by a ReLU, no batch norms: what `conv_relu` fuses without `bn_fold`.
+const CONV_RELU: &str = "network conv_relu_chain {
+    input [1, 8, 8]
+    classes 4
+    stage s = conv(3x3, 8) -> relu -> conv(3x3, 8, stride=2) -> relu -> global_avg_pool -> linear(classes)
+}
+";
+
 fn at(ir0: &Ir, level: u8) -> Ir {
     let mut ir = ir0.clone();
     passes::run(&mut ir, &passes::level(level)).expect("verifier");
@@ -87,8 +95,12 @@ fn training_safe_passes_train_identically() {
     use burn::nn::loss::CrossEntropyLossConfig;
     use burn::optim::{AdamConfig, GradientsParams};
     let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
-    for stem in ["darts_fmnist", "dnw_fmnist", "custom_cell", "randwire_ws_fmnist", "plain_cnn"] {
-        let (_, ir0) = specs().into_iter().find(|(s, _)| s == stem).unwrap();
+    // A conv -> relu chain without batch norms: `conv_relu` fuses it in training too.
+    let chain = nasc::compile_with(CONV_RELU, &Default::default(), &[]).unwrap().ir.unwrap();
+    let mut all = specs();
+    all.push(("conv_relu_chain".into(), chain));
+    for stem in ["darts_fmnist", "dnw_fmnist", "custom_cell", "randwire_ws_fmnist", "plain_cnn", "conv_relu_chain"] {
+        let (_, ir0) = all.iter().find(|(s, _)| s == stem).unwrap().clone();
         let mut ir0 = ir0;
         passes::run(&mut ir0, &passes::by_names("dce").unwrap()).unwrap();
         // Every training-safe pass, `cse` (-O2) included.
@@ -113,6 +125,9 @@ fn training_safe_passes_train_identically() {
         // The device's first random draw does not follow `seed` (Burn 0.22's lazy generator):
         // one step first, so that both compared steps draw the same dropout masks.
         let _ = step(m0.clone());
+        if stem == "conv_relu_chain" {
+            assert!(ir1.graph.node_weights().filter(|n| matches!(n.op, nasc::ir::Op::Conv2d { relu: true, .. })).count() == 2, "both convs fused");
+        }
         let (l0, a) = step(m0);
         let (l1, b) = step(m1);
         assert!((l0 - l1).abs() < TOL, "{stem}: loss {l0} vs {l1}");

@@ -32,7 +32,7 @@ impl G {
 }
 
 fn conv(cin: u32, k: u32, bias: bool) -> Op {
-    Op::Conv2d { in_channels: cin, out_channels: C, kernel: [k, k], stride: 1, padding: [k / 2, k / 2], groups: 1, dilation: 1, bias }
+    Op::Conv2d { in_channels: cin, out_channels: C, kernel: [k, k], stride: 1, padding: [k / 2, k / 2], groups: 1, dilation: 1, bias, relu: false }
 }
 
 /// A random graph of 4..30 ops over [C, HW, HW] maps, ending in pool -> linear -> output.
@@ -50,9 +50,15 @@ fn random_ir(seed: u64) -> Ir {
         let v = match r.random_range(0..11) {
             0 => g.add(Op::Relu, &[x], map),
             1 => g.add(conv(C, if r.random_bool(0.5) { 1 } else { 3 }, r.random_bool(0.3)), &[x], map),
-            2 | 3 => {
+            2 => {
                 let c = g.add(conv(C, 3, r.random_bool(0.3)), &[x], map);
                 g.add(Op::BatchNorm { channels: C }, &[c], map)
+            }
+            3 => {
+                // conv -> bn -> relu: one fused conv at -O2 (bn_fold, then conv_relu).
+                let c = g.add(conv(C, 3, r.random_bool(0.3)), &[x], map);
+                let bn = g.add(Op::BatchNorm { channels: C }, &[c], map);
+                g.add(Op::Relu, &[bn], map)
             }
             4 => g.add(Op::BatchNorm { channels: C }, &[x], map),
             5 => g.add(Op::Identity, &[x], map),

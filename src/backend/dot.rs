@@ -69,7 +69,8 @@ fn node_lines(ir: &Ir, nodes: &[usize], pad: &str, out: &mut String) {
             Op::EdgeWeights { .. } => "orange",
             _ => "white",
         };
-        let _ = writeln!(out, "{pad}n{i} [label=\"{}\\n{}\", tooltip=\"{}\", fillcolor={color}];", node.op.name(), node.shape, escape(&node.name));
+        let fused = if matches!(node.op, Op::Conv2d { relu: true, .. }) { "+relu" } else { "" };
+        let _ = writeln!(out, "{pad}n{i} [label=\"{}{fused}\\n{}\", tooltip=\"{}\", fillcolor={color}];", node.op.name(), node.shape, escape(&node.name));
     }
 }
 

@@ -72,7 +72,7 @@ fn scope_lines(ir: &Ir, scope: Option<u32>, open: &mut Vec<u32>, out: &mut Strin
 
 fn attrs(op: &Op) -> String {
     match op {
-        Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, bias } => {
+        Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, bias, relu } => {
             let mut s = format!(" {}->{} k={}x{} s={stride} p={}x{}", in_channels, out_channels, kernel[0], kernel[1], padding[0], padding[1]);
             if *groups != 1 {
                 s += &format!(" g={groups}");
@@ -82,6 +82,9 @@ fn attrs(op: &Op) -> String {
             }
             if *bias {
                 s += " bias";
+            }
+            if *relu {
+                s += " +relu";
             }
             s
         }

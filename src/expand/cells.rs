@@ -67,7 +67,7 @@ impl Expander {
                 if conv == Convention::TfSlim && h.1.channels() != cell.c
                     && let Shape::Map { c, .. } = h.1
                 {
-                    let w = Op::Conv2d { in_channels: c, out_channels: cell.c, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false };
+                    let w = Op::Conv2d { in_channels: c, out_channels: cell.c, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false, relu: false };
                     let a = self.node(&sub, w, &[h.0], op.span, format!("{}.adapt.conv", sub.prefix), None)?;
                     h = self.node(&sub, Op::BatchNorm { channels: cell.c }, &[a.0], op.span, format!("{}.adapt.bn", sub.prefix), None)?;
                 }

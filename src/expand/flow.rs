@@ -128,7 +128,7 @@ impl Expander {
             );
             return None;
         };
-        let conv = Op::Conv2d { in_channels: c, out_channels: c2, kernel: [1, 1], stride, padding: [0, 0], groups: 1, dilation: 1, bias: false };
+        let conv = Op::Conv2d { in_channels: c, out_channels: c2, kernel: [1, 1], stride, padding: [0, 0], groups: 1, dilation: 1, bias: false, relu: false };
         let a = self.node(ctx, conv, &[at.0], span, format!("{}.conv", ctx.prefix), None)?;
         self.node(ctx, Op::BatchNorm { channels: c2 }, &[a.0], span, format!("{}.bn", ctx.prefix), None)
     }

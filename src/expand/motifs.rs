@@ -44,7 +44,7 @@ impl Expander {
                 [one] => Some(*one),
                 many => {
                     let cat = self.merge(&node, Op::Concat, many, op.span, "concat")?;
-                    let conv = Op::Conv2d { in_channels: cat.1.channels(), out_channels: c, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false };
+                    let conv = Op::Conv2d { in_channels: cat.1.channels(), out_channels: c, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false, relu: false };
                     let a = self.node(&node, conv, &[cat.0], op.span, format!("{}.conv", node.prefix), None)?;
                     let b = self.node(&node, Op::BatchNorm { channels: c }, &[a.0], op.span, format!("{}.bn", node.prefix), None)?;
                     self.node(&node, Op::Relu, &[b.0], op.span, format!("{}.relu", node.prefix), None)

@@ -64,7 +64,7 @@ impl Expander {
                 if !self.groups_ok(op, c, cout, *groups) {
                     return None;
                 }
-                let ir = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: *groups, dilation: *dilation, bias: *bias };
+                let ir = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: *groups, dilation: *dilation, bias: *bias, relu: false };
                 self.node(ctx, ir, &[src], op.span, mk("conv"), def)
             }
             OpKind::SepConv { kh, kw, out, stride } => {
@@ -72,9 +72,9 @@ impl Expander {
                 let cout = out.or(ctx.channels).unwrap_or(c);
                 let pad = ((kh - 1) / 2, (kw - 1) / 2);
                 self.out_size(op, "sep_conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: 1 })?;
-                let dw = Op::Conv2d { in_channels: c, out_channels: c, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: c, dilation: 1, bias: false };
+                let dw = Op::Conv2d { in_channels: c, out_channels: c, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: c, dilation: 1, bias: false, relu: false };
                 let a = self.node(ctx, dw, &[src], op.span, mk("sep_conv.dw"), def.clone())?;
-                let pw = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false };
+                let pw = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false, relu: false };
                 self.node(ctx, pw, &[a.0], op.span, mk("sep_conv.pw"), def)
             }
             OpKind::DwConv { kh, kw, stride, multiplier, dilation } => {
@@ -85,7 +85,7 @@ impl Expander {
                     self.diags.push(Diagnostic::error(Code::Overflow, op.span, "channel count overflows").label("too many channels").help("use a smaller multiplier"));
                     return None;
                 };
-                let ir = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: c, dilation: *dilation, bias: false };
+                let ir = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: c, dilation: *dilation, bias: false, relu: false };
                 self.node(ctx, ir, &[src], op.span, mk("dw_conv"), def)
             }
             OpKind::BatchNorm => {

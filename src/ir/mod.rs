@@ -62,7 +62,20 @@ pub enum Op {
     Input,
     /// The network output (identity on its single input).
     Output,
-    Conv2d { in_channels: u32, out_channels: u32, kernel: [u32; 2], stride: u32, padding: [u32; 2], groups: u32, dilation: u32, bias: bool },
+    /// `relu`: a ReLU applied to the conv's output inside the op (set only by the `conv_relu`
+    /// pass, which fuses a conv, its folded batch norm and the ReLU after them into one op).
+    Conv2d {
+        in_channels: u32,
+        out_channels: u32,
+        kernel: [u32; 2],
+        stride: u32,
+        padding: [u32; 2],
+        groups: u32,
+        dilation: u32,
+        bias: bool,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        relu: bool,
+    },
     BatchNorm { channels: u32 },
     Relu,
     /// Elementwise logistic function.

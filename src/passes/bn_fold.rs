@@ -18,7 +18,8 @@ pub fn run(ir: &mut Ir) -> usize {
         if outs[conv.index()] != 1 {
             continue;
         }
-        if let Op::Conv2d { out_channels, ref mut bias, .. } = ir.graph[conv].op
+        // A conv with a fused ReLU applies it before the norm: not foldable.
+        if let Op::Conv2d { out_channels, ref mut bias, relu: false, .. } = ir.graph[conv].op
             && out_channels == channels
         {
             *bias = true;

@@ -7,13 +7,15 @@
 //! Levels: `-O0` runs nothing (the IR as expanded), `-O1` the training-safe passes that keep
 //! the structure code generation follows (what every command uses by default), `-O2` all:
 //! also `cse` (training-safe, but it merges nodes across blocks and graph nodes, which the
-//! generated code's one-type-per-definition layout cannot express) and the inference-only
-//! ones. Weights of an optimised model come from the unoptimised one by node name
+//! generated code's one-type-per-definition layout cannot express), the inference-only
+//! ones, and `conv_relu` last (training-safe; after `bn_fold` it makes conv + BN + ReLU one
+//! op). Weights of an optimised model come from the unoptimised one by node name
 //! (`backend::burn::transfer`). Every pass is O(nodes + edges).
 
 mod bn_fold;
 mod cse;
 mod dce;
+mod fuse;
 mod simplify;
 
 use crate::ir::{self, Ir};
@@ -55,6 +57,7 @@ pub static PASSES: &[Pass] = &[
     Pass { name: "dropout", safety: Safety::Inference, level: 2, about: "removes dropout (the identity in inference mode)", run: simplify::dropout },
     Pass { name: "agg_fold", safety: Safety::Inference, level: 2, about: "turns RandWire's sigmoid-weighted sums into sums with constant weights sigmoid(w)", run: simplify::agg_fold },
     Pass { name: "bn_fold", safety: Safety::Inference, level: 2, about: "folds a batch norm into the conv before it (the conv gains a bias)", run: bn_fold::run },
+    Pass { name: "conv_relu", safety: Safety::Training, level: 2, about: "fuses a ReLU into the conv before it (after bn_fold: conv + BN + ReLU as one op)", run: fuse::run },
 ];
 
 /// The passes of an optimisation level (0, 1 or 2).

@@ -111,11 +111,15 @@ pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             optim.step(1e-3, model, grads)
         };
+        // Each warm-up step is reported as it ends: on a GPU the first one compiles every
+        // kernel and autotunes (30-85 s for RandWire on an H200, BENCHMARKS.md); a stall shows.
         let t = Instant::now();
-        for _ in 0..2.min(steps) {
+        for k in 1..=2.min(steps) {
+            let ts = Instant::now();
             model = step(model);
+            eprintln!("bench: -O{level} training warm-up step {k} {:.2}s (includes kernel compilation and autotuning on GPUs)", ts.elapsed().as_secs_f64());
         }
-        eprintln!("bench: -O{level} training warm-up (2 steps, includes compilation/autotuning on GPUs) {:.2}s", t.elapsed().as_secs_f64());
+        eprintln!("bench: -O{level} training warm-up {:.2}s", t.elapsed().as_secs_f64());
         let t = Instant::now();
         for _ in 0..steps {
             model = step(model);

@@ -30,6 +30,8 @@ pub enum Layer {
 pub enum Kind {
     Input,
     Layer,
+    /// The layer, then a ReLU (a conv with a fused activation).
+    LayerRelu,
     Relu,
     Sigmoid,
     GlobalAvgPool,
@@ -167,14 +169,14 @@ impl RuntimeModel {
             let (kind, layer) = match node.op {
                 Op::Input => (Kind::Input, Layer::Plain(burn::nn::Identity::new())),
                 Op::Output | Op::Identity => (Kind::Identity, Layer::Plain(burn::nn::Identity::new())),
-                Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, bias } => {
+                Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, bias, relu } => {
                     let c = Conv2dConfig::new([in_channels as usize, out_channels as usize], [kernel[0] as usize, kernel[1] as usize])
                         .with_stride([stride as usize; 2])
                         .with_padding(pad(padding))
                         .with_groups(groups as usize)
                         .with_dilation([dilation as usize; 2])
                         .with_bias(bias);
-                    (Kind::Layer, Layer::Conv(c.init(device)))
+                    (if relu { Kind::LayerRelu } else { Kind::Layer }, Layer::Conv(c.init(device)))
                 }
                 Op::BatchNorm { channels } => (Kind::Layer, Layer::Norm(BatchNormConfig::new(channels as usize).init(device))),
                 Op::Linear { in_features, out_features, bias } => {
@@ -275,6 +277,10 @@ impl RuntimeModel {
                 }
                 (Kind::Shift, Some(a)) => Some(Act::Map(shift(a.map()))),
                 (Kind::Add | Kind::Mean | Kind::Concat | Kind::WiredSum(_) | Kind::ScaledSum | Kind::WeightedSum, Some(a)) => aggregate(step.kind, layer, a, it, step.inputs.len()),
+                (Kind::LayerRelu, Some(a)) => Some(match layer {
+                    Layer::Conv(m) => Act::Map(relu(m.forward(a.map()))),
+                    _ => a,
+                }),
                 (Kind::Layer, Some(a)) => Some(match layer {
                     Layer::Conv(m) => Act::Map(m.forward(a.map())),
                     Layer::Norm(m) => Act::Map(m.forward(a.map())),

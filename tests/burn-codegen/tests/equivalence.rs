@@ -29,7 +29,6 @@ fn runtime_record(spec: &str, tmp: &Path) -> (nasc::ir::Ir, RuntimeModel, PathBu
     let [c, h, w] = ir.input_shape.map(|x| x as usize);
     let _ = rt.forward(Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &dev));
     let rt = rt.valid();
-    let st = nasc::stats::stats(&ir);
     assert_eq!(nasc::backend::burn::runtime::learnable_params(&rt) as u64, trained_params(&ir), "{spec}: runtime params vs nasc stats");
     let rec = tmp.join("runtime.bpk");
     rt.clone().save_file(&rec).unwrap();
@@ -102,6 +101,48 @@ equivalence!(anynetx_e_fmnist, "examples/anynetx_e_fmnist.nas", anynetx_e_fmnist
 equivalence!(dnw_fmnist, "specs/dnw_fmnist.nas", dnw_fmnist::DnwFmnist);
 equivalence!(dnw_frozen_fmnist, "examples/dnw_frozen_fmnist.nas", dnw_frozen_fmnist::DnwFmnist);
 
+/// The inference export: the -O2 code (golden `{stem}_o2.rs`) loaded with the record
+/// `export_record` converts from the -O1 runtime model's (batch norms folded, aggregation
+/// weights baked) gives the -O1 model's outputs, and holds the -O2 IR's parameter count.
+macro_rules! export_equivalence {
+    ($test:ident, $spec:literal, $module:ident :: $ty:ident) => {
+        #[test]
+        fn $test() {
+            let tmp = std::env::temp_dir().join(format!("nasc-eq-{}-{}", stringify!($test), std::process::id()));
+            std::fs::create_dir_all(&tmp).unwrap();
+            // The -O1 model and its record (runtime.bpk; the -O1 conversion is not used here).
+            let (ir1, rt, _) = runtime_record($spec, &tmp);
+            let runtime_rec = tmp.join("runtime.bpk");
+            let src = std::fs::read_to_string(root().join($spec)).unwrap();
+            let ir2 = nasc::compile_with(&src, &Default::default(), &nasc::passes::level(2)).unwrap().ir.unwrap();
+            let generated = codegen::generate(&ir2, $spec);
+            let stem = Path::new($spec).file_stem().unwrap().to_string_lossy().to_string();
+            let golden = std::fs::read_to_string(root().join("tests/golden/burn").join(format!("{stem}_o2.rs"))).unwrap();
+            assert!(golden == generated.source, "{}: tests/golden/burn/{stem}_o2.rs is stale (NASC_BLESS=1 cargo test --release --test golden)", $spec);
+            let out = tmp.join("exported.bpk");
+            codegen::export_record(&ir1, &ir2, &generated, &runtime_rec, &out).unwrap();
+            let device = Device::flex();
+            let exported = nasc_codegen_check::$module::$ty::new(&device).try_load_file(&out).expect("the -O2 model loads the exported record");
+            assert_eq!(nasc::backend::burn::runtime::learnable_params(&exported) as u64, trained_params(&ir2));
+            assert_eq!(nasc_codegen_check::$module::$ty::PARAMS as u64, trained_params(&ir2));
+            let [c, h, w] = ir1.input_shape.map(|x| x as usize);
+            let x = Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &device);
+            let d = max_abs_diff(rt.forward(x.clone()), exported.forward(x));
+            assert!(d < 1e-4, "{} -O2: max abs difference {d}", $spec);
+            std::fs::remove_dir_all(&tmp).ok();
+        }
+    };
+}
+
+export_equivalence!(export_randwire_ws_fmnist, "specs/randwire_ws_fmnist.nas", randwire_ws_fmnist_o2::RandwireWsFmnist);
+export_equivalence!(export_regnetx_fmnist, "examples/regnetx_fmnist.nas", regnetx_fmnist_o2::RegnetxFmnist);
+export_equivalence!(export_resnet_blocks, "examples/resnet_blocks.nas", resnet_blocks_o2::ResnetBlocks);
+export_equivalence!(export_plain_cnn, "examples/plain_cnn.nas", plain_cnn_o2::PlainCnn);
+export_equivalence!(export_darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist_o2::DartsFmnist);
+export_equivalence!(export_hierarchical_fmnist, "examples/hierarchical_fmnist.nas", hierarchical_fmnist_o2::HierarchicalFmnist);
+export_equivalence!(export_dnw_frozen_fmnist, "examples/dnw_frozen_fmnist.nas", dnw_frozen_fmnist_o2::DnwFmnist);
+export_equivalence!(export_regnety_400mf, "specs/regnety_400mf.nas", regnety_400mf_o2::Regnety400mf);
+
 #[test]
 fn a_record_of_another_network_is_refused() {
     let tmp = std::env::temp_dir().join(format!("nasc-eq-mismatch-{}", std::process::id()));
@@ -135,7 +176,7 @@ fn conversion_refuses_a_record_of_the_same_spec_at_other_settings() {
 /// uses the top-K, and the backward reaches every edge (straight-through).
 #[test]
 fn generated_learned_wiring_trains_with_straight_through_edges() {
-    use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+    use burn::optim::{AdamConfig, GradientsParams};
     let dev = Device::flex().autodiff();
     let mut model = nasc_codegen_check::dnw_fmnist::DnwFmnist::new(&dev);
     // A known wiring: the chain 0 -> 1 -> ... -> 12 and every 0 -> v weigh 1 (23 edges), the

@@ -519,7 +519,7 @@ impl Gen<'_> {
 /// Literal attributes of an op that are part of its type (not channel counts).
 fn attr_key(op: &Op) -> String {
     match op {
-        Op::Conv2d { kernel, padding, dilation, bias, .. } => format!("{kernel:?}{padding:?}d{dilation}{bias}"),
+        Op::Conv2d { kernel, padding, dilation, bias, relu, .. } => format!("{kernel:?}{padding:?}d{dilation}{bias}{}", if *relu { "r" } else { "" }),
         Op::MaxPool2d { kernel, padding, .. } => format!("{kernel:?}p{padding}"),
         Op::AvgPool2d { kernel, padding, count_include_pad, .. } => format!("{kernel:?}p{padding}{count_include_pad}"),
         Op::Dropout { p } => format!("{p:?}"),

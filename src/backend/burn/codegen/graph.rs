@@ -165,6 +165,12 @@ impl Gen<'_> {
                 let _ = writeln!(gc, "        let mut mix = self.mix.iter();");
                 "|ins| weighted_sum(ins, mix.next())"
             }
+            Some(Op::ScaledSum { .. }) => {
+                g.uses.scaled_graph_helper = true;
+                g.uses.param = true;
+                let _ = writeln!(gc, "        let mut mix = self.mix.iter();");
+                "|ins| scaled_graph_sum(ins, mix.next())"
+            }
             Some(Op::Mean) => "|ins| {\n                let n = ins.len() as f64;\n                ins.into_iter().reduce(|a, b| a + b).map(|s| s / n)\n            }",
             Some(Op::Concat) => "|ins| Some(Tensor::cat(ins, 1))",
             _ => "|ins| ins.into_iter().reduce(|a, b| a + b)",
@@ -194,9 +200,12 @@ impl Gen<'_> {
                 .collect();
             preds.push(p);
             if let Some(a) = gn.agg {
-                g.uses.note(&ir.graph[a].op);
+                // A graph's constant-weight sums (RandWire at -O2) use the graph helper below.
+                if !matches!(ir.graph[a].op, Op::ScaledSum { .. }) {
+                    g.uses.note(&ir.graph[a].op);
+                }
                 agg_op = Some(ir.graph[a].op.clone());
-                if let Op::WeightedSum { inputs } = ir.graph[a].op {
+                if let Op::WeightedSum { inputs } | Op::ScaledSum { inputs } = ir.graph[a].op {
                     g.weight_paths.push((a.index(), format!("{path_prefix}.mix.{}", mix_inits.len())));
                     mix_inits.push(format!("Param::from_tensor(Tensor::zeros([{inputs}], device))"));
                 }

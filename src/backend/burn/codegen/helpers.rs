@@ -48,6 +48,21 @@ fn weighted_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor<1>>
 
 ";
 
+pub(super) const SCALED_GRAPH_HELPER: &str = "/// A random graph's aggregation with constant weights (RandWire's sigmoid(w) folded in by
+/// `agg_fold`, -O2): sum of w_i * x_i.
+fn scaled_graph_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor<1>>>) -> Option<Tensor<D>> {
+    let w = w.map(|w| w.val());
+    ins.into_iter()
+        .enumerate()
+        .map(|(i, x)| match &w {
+            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
+            None => x,
+        })
+        .reduce(|a, b| a + b)
+}
+
+";
+
 /// Emitted once when a network has a learned or frozen wiring (papers.md §4).
 pub(super) const EDGE_INIT_HELPER: &str = "/// Edge weights of a wiring, uniform in [-1, 1] (so the initial top-K is a random K-subset).
 fn edge_weights(n: usize, device: &Device) -> Param<Tensor<1>> {

@@ -26,7 +26,7 @@ mod record;
 mod stages;
 
 pub use package::write_crate;
-pub use record::{check_runtime_record, remap_record};
+pub use record::{check_runtime_record, export_record, remap_record};
 
 use names::camel;
 use node_types::{Group, NodeType};

@@ -68,6 +68,7 @@ pub(super) fn layer_forward(op: &Op, field: &str) -> String {
         Op::Identity | Op::Output | Op::Input => String::new(),
         Op::Zero { stride } => format!("let x = zeros_strided(x, {stride});"),
         Op::Shift => "let x = shift(x);".into(),
+        Op::Conv2d { relu: true, .. } => format!("let x = relu(self.{field}.forward(x));"),
         _ => format!("let x = self.{field}.forward(x);"),
     }
 }
@@ -85,6 +86,7 @@ pub(super) struct Uses {
     pub(super) param: bool,
     pub(super) graph_helper: bool,
     pub(super) weighted_helper: bool,
+    pub(super) scaled_graph_helper: bool,
     /// Average pools that exclude padding from the average (DARTS, TF-slim).
     pub(super) avgpool_excl: bool,
     pub(super) avgpool_incl: bool,
@@ -108,6 +110,9 @@ impl Uses {
         }
         if self.weighted_helper {
             out += super::helpers::WEIGHTED_HELPER;
+        }
+        if self.scaled_graph_helper {
+            out += super::helpers::SCALED_GRAPH_HELPER;
         }
         if self.conv {
             out += "/// The attributes of one conv layer, as one value.\n#[derive(Clone, Copy)]\nstruct ConvSpec {\n    channels: [usize; 2],\n    kernel: [usize; 2],\n    stride: usize,\n    padding: [usize; 2],\n    groups: usize,\n    dilation: usize,\n    bias: bool,\n}\n\nimpl ConvSpec {\n    fn init(self, device: &Device) -> Conv2d {\n        Conv2dConfig::new(self.channels, self.kernel)\n            .with_stride([self.stride; 2])\n            .with_padding(padding2d(self.padding))\n            .with_groups(self.groups)\n            .with_dilation([self.dilation; 2])\n            .with_bias(self.bias)\n            .init(device)\n    }\n}\n\n";
@@ -175,13 +180,17 @@ impl Uses {
                 let rest: Vec<String> = args.iter().skip(1).cloned().collect();
                 format!("scaled_sum(&self.{field}, {a}, vec![{}])", rest.join(", "))
             }
+            Op::Conv2d { relu: true, .. } => format!("relu(self.{field}.forward({a}))"),
             _ => format!("self.{field}.forward({a})"),
         }
     }
 
     pub(super) fn note(&mut self, op: &Op) {
         match op {
-            Op::Conv2d { .. } => self.conv = true,
+            Op::Conv2d { relu, .. } => {
+                self.conv = true;
+                self.relu |= *relu;
+            }
             Op::BatchNorm { .. } => self.bn = true,
             Op::Linear { .. } => self.linear = true,
             Op::MaxPool2d { .. } => self.maxpool = true,
@@ -221,8 +230,8 @@ impl Uses {
 pub(super) fn same_kind(a: &Op, b: &Op) -> bool {
     // Same op with the same non-symbolic attributes (kernel, padding, dilation, bias, p).
     match (a, b) {
-        (Op::Conv2d { kernel: k1, padding: p1, dilation: d1, bias: b1, .. }, Op::Conv2d { kernel: k2, padding: p2, dilation: d2, bias: b2, .. }) => {
-            k1 == k2 && p1 == p2 && d1 == d2 && b1 == b2
+        (Op::Conv2d { kernel: k1, padding: p1, dilation: d1, bias: b1, relu: r1, .. }, Op::Conv2d { kernel: k2, padding: p2, dilation: d2, bias: b2, relu: r2, .. }) => {
+            k1 == k2 && p1 == p2 && d1 == d2 && b1 == b2 && r1 == r2
         }
         (Op::MaxPool2d { kernel: k1, padding: p1, .. }, Op::MaxPool2d { kernel: k2, padding: p2, .. })
         | (Op::AvgPool2d { kernel: k1, padding: p1, .. }, Op::AvgPool2d { kernel: k2, padding: p2, .. }) => k1 == k2 && p1 == p2,

@@ -118,3 +118,25 @@ pub fn remap_record(ir: &Ir, generated: &Generated, runtime_record: &std::path::
     crate::backend::burn::checkpoint::publish_file(dir, name, |p| burn_pack::Writer::new(renamed).overwrite(true).write_to_file(p).map_err(|e| format!("cannot write {}: {e}", p.display())))?;
     Ok(n)
 }
+
+/// Converts a record of the `-O1` runtime model (what `nasc train` writes) for the code
+/// generated from the optimised IR `dst` of the same spec (`-O2`, the inference export):
+/// the record is checked against `src` and loaded, its weights are moved across by node name
+/// (batch norms folded into convs, RandWire aggregation weights baked,
+/// [`crate::backend::burn::transfer`]), then remapped for `generated`. The output appears
+/// atomically; nothing is written when any step fails.
+pub fn export_record(src: &Ir, dst: &Ir, generated: &Generated, runtime_record: &std::path::Path, out: &std::path::Path) -> Result<usize, String> {
+    use burn::module::Module;
+    let device = burn::tensor::Device::default();
+    let model = crate::freeze::load_model(src, runtime_record, &device).map_err(|e| match e {
+        crate::freeze::FreezeError::Record(m) => m,
+        crate::freeze::FreezeError::Spec(_) => "the record does not fit the spec".to_string(),
+    })?;
+    let optimised = crate::backend::burn::transfer::transfer(src, &model, dst, &device)?;
+    let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(".nasc-export-{}.bpk", std::process::id()));
+    let saved = optimised.save_file(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()));
+    let result = saved.and_then(|()| remap_record(dst, generated, &tmp, out));
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
