@@ -115,6 +115,14 @@ enum Command {
     /// Freeze a trained learned-wiring model: write its chosen edges out as an explicit-graph
     /// spec (`wired(...)`) plus the converted record
     Freeze(crate::freeze_cli::FreezeArgs),
+    /// Architecture search over a spec's design space: random search or (aging) evolution,
+    /// candidates checked and measured before training, evaluated by workers sharing a store
+    /// (`nasc search SPACE --store sqlite:search.db`; `nasc search status|plot|best --store`)
+    #[command(allow_negative_numbers = true)]
+    Search(crate::search_cli::SearchArgs),
+    /// Evaluate jobs of a search (`nasc search` starts local ones; run more anywhere the
+    /// store is reachable)
+    Worker(crate::search_cli::WorkerArgs),
     /// Measure training throughput and inference latency on random data of the spec's shape
     #[command(allow_negative_numbers = true)]
     Bench {
@@ -195,6 +203,10 @@ pub(crate) struct TrainOpts {
     /// Evaluate on the first N test images only
     #[arg(long, value_name = "N", value_parser = parse_limit)]
     limit_test: Option<usize>,
+    /// Hold out the last N training images as a validation set and report accuracy on it
+    /// (the test set is then never read; what `nasc search` uses as fitness)
+    #[arg(long, value_name = "N", value_parser = parse_limit)]
+    holdout: Option<usize>,
     /// Stop after this epoch's checkpoint as if killed (for resume tests)
     #[arg(long, value_name = "N", hide = true)]
     halt_after_epoch: Option<usize>,
@@ -307,13 +319,15 @@ fn file_of(cmd: &Command) -> &Path {
         Command::Bench { file, .. } => file,
         Command::Sample(s) => &s.file,
         Command::Freeze(f) => &f.file,
-        Command::Edf(_) | Command::Passes => Path::new(""),
+        Command::Edf(_) | Command::Passes | Command::Search(_) | Command::Worker(_) => Path::new(""),
     }
 }
 
 fn execute(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
         Command::Sample(s) => return space_cli::sample(cli, s),
+        Command::Search(s) => return crate::search_cli::search(cli, s),
+        Command::Worker(w) => return crate::search_cli::worker(w),
         Command::Edf(e) => return space_cli::edf(e),
         Command::Passes => {
             print!("{}", passes_table());
@@ -393,7 +407,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             print!("{text}");
         }
         Command::Train(t) => return train(&ir, &t.o, cli.seed.unwrap_or(ir.seed)),
-        Command::Sample(_) | Command::Edf(_) | Command::Freeze(_) | Command::Passes => {}
+        Command::Sample(_) | Command::Edf(_) | Command::Freeze(_) | Command::Passes | Command::Search(_) | Command::Worker(_) => {}
         Command::Bench { backend, batch_size, steps, format, infer_only, .. } => {
             let what = nasc::backend::burn::bench::Bench { backend: *backend, batch_size: *batch_size, steps: *steps, seed: cli.seed.unwrap_or(ir.seed), train: !infer_only };
             let r = nasc::backend::burn::bench::bench(&ir, &what).map_err(|e| e.to_string())?;
@@ -587,6 +601,7 @@ pub(crate) fn train_config(t: &TrainOpts, seed: u64) -> TrainConfig {
         seed,
         limit_train: t.limit_train,
         limit_test: t.limit_test,
+        holdout: t.holdout,
         progress: !t.quiet,
         halt_after: t.halt_after_epoch,
     }

@@ -14,6 +14,7 @@ pub mod freeze;
 pub mod ir;
 pub mod limits;
 pub mod passes;
+pub mod search;
 pub mod space;
 pub mod stats;
 pub mod syntax;

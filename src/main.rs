@@ -19,3 +19,5 @@ mod nasc_cli;
 mod space_cli;
 #[path = "cli_freeze.rs"]
 mod freeze_cli;
+#[path = "cli_search.rs"]
+mod search_cli;

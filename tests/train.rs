@@ -38,6 +38,7 @@ fn config(out: &Path, data: DataKind) -> TrainConfig {
         seed: 0,
         limit_train: None,
         limit_test: None,
+        holdout: None,
         progress: false,
         halt_after: None,
     }

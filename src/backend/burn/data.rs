@@ -60,6 +60,15 @@ impl Dataset {
         self.labels.truncate(n);
         self.images.truncate(n * self.image_len());
     }
+
+    /// Splits off the last `n` examples (at most all) as a second set with the same
+    /// normalisation: a validation split held out of the training set.
+    pub fn split_off_last(&mut self, n: usize) -> Dataset {
+        let keep = self.len() - n.min(self.len());
+        let labels = self.labels.split_off(keep);
+        let images = self.images.split_off(keep * self.image_len());
+        Dataset { images, labels, shape: self.shape, classes: self.classes, mean: self.mean.clone(), std: self.std.clone() }
+    }
 }
 
 /// Most bytes nasc reads from one data file, compressed or not: 8 GiB, or half the

@@ -41,6 +41,9 @@ pub struct TrainConfig {
     pub seed: u64,
     pub limit_train: Option<usize>,
     pub limit_test: Option<usize>,
+    /// Hold out the last N training images and report accuracy on them instead of the test
+    /// set, which is then never read (architecture search's fitness).
+    pub holdout: Option<usize>,
     /// Print progress (bar on a terminal, plain lines otherwise).
     pub progress: bool,
     /// Stop after this many completed epochs, as if the process were killed right after
@@ -247,6 +250,12 @@ fn load_data(ir: &Ir, cfg: &TrainConfig) -> Result<(Dataset, Dataset), TrainErro
     }
     if ir.classes as usize != train_set.classes {
         return Err(TrainError::Classes { spec: ir.classes as usize, data: data_name, data_classes: train_set.classes });
+    }
+    if let Some(n) = cfg.holdout {
+        if n == 0 || n >= train_set.len() {
+            return Err(TrainError::Config(format!("a hold-out of {n} images needs a training set of more than {n} (it has {})", train_set.len())));
+        }
+        test_set = train_set.split_off_last(n);
     }
     if let Some(n) = cfg.limit_train {
         train_set.truncate(n);
