@@ -272,18 +272,31 @@ fn run(cli: &Cli, r: &RunArgs) -> Result<ExitCode, String> {
 /// The controller loop: keeps the queue fed (checked candidates only) until the budget of
 /// evaluations has finished.
 fn control(store: &Store, file: &nasc::syntax::File, cfg: &SearchConfig, space: &[nasc::check::ParamSpace], r: &RunArgs, say: &dyn Fn(String)) -> Result<(), StoreError> {
-    let ahead = (r.workers.max(1) as usize) * 2;
     let started = Instant::now();
     let mut last_report = Instant::now();
     let mut fruitless = 0usize;
+    // The strategies' view, read incrementally: only results finished since the last look.
+    let mut done: Vec<search::Evaluated> = Vec::new();
+    let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut since = f64::NEG_INFINITY;
     loop {
         let c = store.counts()?;
         if c.finished() >= cfg.evaluations {
             return Ok(());
         }
+        // Two jobs ahead per worker (local ones, and any that asked for work within a lease).
+        let ahead = 2 * (r.workers as usize).max(store.active_workers(r.lease.max(5.0))?).max(1);
         let mut queued = c.queued;
         let mut total = c.total();
-        let done = if cfg.strategy == Strategy::Random { Vec::new() } else { store.evaluated()? };
+        let before = total;
+        if cfg.strategy != Strategy::Random {
+            for (e, t) in store.evaluated_since(since)? {
+                since = since.max(t);
+                if seen.insert(e.id) {
+                    done.push(e);
+                }
+            }
+        }
         while total < cfg.evaluations && queued < ahead {
             let n = store.counter("proposals")?;
             store.bump("proposals")?;
@@ -313,7 +326,9 @@ fn control(store: &Store, file: &nasc::syntax::File, cfg: &SearchConfig, space: 
             last_report = Instant::now();
             say(format!("search: {}/{} evaluated ({} failed), {} running, {:.0}s", c.done, cfg.evaluations, c.failed, c.running, started.elapsed().as_secs_f64()));
         }
-        std::thread::sleep(Duration::from_millis(50));
+        if total == before {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

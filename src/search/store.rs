@@ -144,7 +144,9 @@ impl Store {
                     created REAL NOT NULL,
                     started REAL,
                     finished REAL);
-                 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);",
+                 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);
+                 CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished);
+                 CREATE TABLE IF NOT EXISTS workers (name TEXT PRIMARY KEY, last_seen REAL NOT NULL);",
             )
             .map_err(db)?;
         let cfg_json = serde_json::to_string(cfg).map_err(|e| StoreError::Unreachable(e.to_string()))?;
@@ -247,6 +249,8 @@ impl Store {
     pub fn claim(&self, worker: &str, lease: f64) -> Result<Option<Claim>, StoreError> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(db)?;
         let t = now();
+        // Workers announce themselves on every claim: the controller sizes the queue by them.
+        tx.execute("INSERT INTO workers (name, last_seen) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen", params![worker, t]).map_err(db)?;
         tx.execute(
             "UPDATE jobs SET state = 'failed', error = 'its worker was lost ' || attempt || ' times (killed, or out of memory?)', finished = ?1
              WHERE state = 'running' AND lease_until < ?1 AND attempt >= ?2",
@@ -297,15 +301,27 @@ impl Store {
 
     /// Evaluated genotypes in the order they finished (the strategies' view).
     pub fn evaluated(&self) -> Result<Vec<super::Evaluated>, StoreError> {
-        let mut st = self.conn.prepare("SELECT id, genotype, fitness FROM jobs WHERE state = 'done' ORDER BY finished, id").map_err(db)?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, f64>(2)?))).map_err(db)?;
+        Ok(self.evaluated_since(f64::NEG_INFINITY)?.into_iter().map(|(e, _)| e).collect())
+    }
+
+    /// Genotypes evaluated at or after `t` (seconds), in finishing order, with their finishing
+    /// times: the controller reads only what is new since its last look.
+    pub fn evaluated_since(&self, t: f64) -> Result<Vec<(super::Evaluated, f64)>, StoreError> {
+        let mut st = self.conn.prepare("SELECT id, genotype, fitness, finished FROM jobs WHERE state = 'done' AND finished >= ?1 ORDER BY finished, id").map_err(db)?;
+        let rows = st.query_map([t], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, f64>(2)?, r.get::<_, f64>(3)?))).map_err(db)?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, json, fitness) = row.map_err(db)?;
+            let (id, json, fitness, finished) = row.map_err(db)?;
             let genotype: Genotype = serde_json::from_str(&json).map_err(|e| StoreError::Mismatch(format!("job {id}: {e}")))?;
-            out.push(super::Evaluated { id, genotype, fitness });
+            out.push((super::Evaluated { id, genotype, fitness }, finished));
         }
         Ok(out)
+    }
+
+    /// Workers that claimed or asked for a job in the last `secs` seconds.
+    pub fn active_workers(&self, secs: f64) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM workers WHERE last_seen >= ?1", [now() - secs], |r| r.get(0)).map_err(db)?;
+        Ok(n.max(0) as usize)
     }
 
     /// Every job, by id.
