@@ -8,6 +8,7 @@
 //! leaves open is searchable, everything else is fixed. Its canonical form (`key`) is the
 //! values in the spec's parameter order, so equal genotypes are trained once.
 
+mod db;
 pub mod store;
 pub mod worker;
 

@@ -1,17 +1,17 @@
 //! The store a search's controller and workers share: one `jobs` table that is both the
 //! queue Q (state `queued`) and the result table M (`done` with a fitness), plus `meta` (the
-//! schema version, the spec's source, the search configuration, counters). SQLite, bundled,
-//! in WAL mode with a busy timeout, so that many local worker processes write to one file
-//! without "database is locked" failures.
+//! schema version, the spec's source, the search configuration, counters) and `workers`.
+//! One schema and the same SQL for both databases (`db`): SQLite, bundled, in WAL mode with
+//! a busy timeout, so that many local worker processes write to one file without "database
+//! is locked" failures; or PostgreSQL for workers on many machines, where a job is claimed
+//! with `SELECT ... FOR UPDATE SKIP LOCKED`.
 //!
 //! Leases: a worker claims a job for `lease` seconds and renews it (heartbeats) while it
 //! works; a job whose lease ran out (its worker was killed) is claimed again, and only the
 //! holder of the current attempt can complete it — an evaluation counts exactly once.
 
+use super::db::{Conn, V};
 use super::{Genotype, SearchConfig};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use std::path::PathBuf;
-use std::time::Duration;
 
 /// The schema this nasc reads and writes; a store of another version is refused.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -37,23 +37,6 @@ impl std::fmt::Display for StoreError {
     }
 }
 
-fn db(e: rusqlite::Error) -> StoreError {
-    StoreError::Unreachable(format!("store error: {e}"))
-}
-
-/// Where a store lives, from `--store URL`.
-pub fn parse_url(url: &str) -> Result<PathBuf, StoreError> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        if path.is_empty() {
-            return Err(StoreError::Url("--store sqlite:PATH needs a file path, e.g. sqlite:search.db".into()));
-        }
-        return Ok(PathBuf::from(path));
-    }
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Url("PostgreSQL stores are not supported by this build of nasc yet; use --store sqlite:PATH (one machine, many worker processes)".into()));
-    }
-    Err(StoreError::Url(format!("`{url}` is not a store URL: use sqlite:PATH (e.g. --store sqlite:search.db)")))
-}
 
 pub fn now() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
@@ -104,17 +87,71 @@ pub struct Job {
 }
 
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
+}
+
+/// The schema, for both databases (`REAL` and `INTEGER` are spelled for each by `Conn`).
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS jobs (
+        id {ID},
+        key TEXT NOT NULL UNIQUE,
+        genotype TEXT NOT NULL,
+        parent BIGINT,
+        params BIGINT NOT NULL,
+        flops BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        worker TEXT,
+        attempt BIGINT NOT NULL DEFAULT 0,
+        lease_until {REAL},
+        fitness {REAL},
+        error TEXT,
+        created {REAL} NOT NULL,
+        started {REAL},
+        finished {REAL})",
+    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id)",
+    "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished)",
+    "CREATE TABLE IF NOT EXISTS workers (name TEXT PRIMARY KEY, last_seen {REAL} NOT NULL)",
+];
+
+fn text(v: &V) -> Option<String> {
+    match v {
+        V::Text(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn int(v: &V) -> i64 {
+    match v {
+        V::Int(i) => *i,
+        V::Real(x) => *x as i64,
+        _ => 0,
+    }
+}
+
+fn real(v: &V) -> Option<f64> {
+    match v {
+        V::Real(x) => Some(*x),
+        V::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+fn opt_int(v: &V) -> Option<i64> {
+    match v {
+        V::Int(i) => Some(*i),
+        _ => None,
+    }
+}
+
+fn genotype(id: i64, json: &V) -> Result<Genotype, StoreError> {
+    serde_json::from_str(&text(json).unwrap_or_default()).map_err(|e| StoreError::Mismatch(format!("job {id} has an unreadable genotype: {e}")))
 }
 
 impl Store {
     /// Opens an existing store (workers, status): refused if missing or of another schema.
     pub fn open(url: &str) -> Result<Store, StoreError> {
-        let path = parse_url(url)?;
-        if !path.is_file() {
-            return Err(StoreError::Unreachable(format!("no search store at {} (start one with `nasc search SPACE --store {url}`)", path.display())));
-        }
-        let s = Store::connect(&path)?;
+        let s = Store { conn: Conn::open(url, false)? };
         s.check_version()?;
         Ok(s)
     }
@@ -122,61 +159,26 @@ impl Store {
     /// Opens or creates the store of a search (the controller). A new store records the spec
     /// and configuration; an existing one must hold the same, and the search continues.
     pub fn create_or_resume(url: &str, source: &str, cfg: &SearchConfig) -> Result<(Store, bool), StoreError> {
-        let path = parse_url(url)?;
-        let existed = path.is_file();
-        let s = Store::connect(&path)?;
-        s.conn
-            .execute_batch(
-                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                 CREATE TABLE IF NOT EXISTS jobs (
-                    id INTEGER PRIMARY KEY,
-                    key TEXT NOT NULL UNIQUE,
-                    genotype TEXT NOT NULL,
-                    parent INTEGER,
-                    params INTEGER NOT NULL,
-                    flops INTEGER NOT NULL,
-                    state TEXT NOT NULL,
-                    worker TEXT,
-                    attempt INTEGER NOT NULL DEFAULT 0,
-                    lease_until REAL,
-                    fitness REAL,
-                    error TEXT,
-                    created REAL NOT NULL,
-                    started REAL,
-                    finished REAL);
-                 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);
-                 CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished);
-                 CREATE TABLE IF NOT EXISTS workers (name TEXT PRIMARY KEY, last_seen REAL NOT NULL);",
-            )
-            .map_err(db)?;
+        let s = Store { conn: Conn::open(url, true)? };
+        for sql in SCHEMA {
+            s.conn.exec(sql, &[])?;
+        }
         let cfg_json = serde_json::to_string(cfg).map_err(|e| StoreError::Unreachable(e.to_string()))?;
-        if existed && s.meta("schema_version")?.is_some() {
+        if s.meta("schema_version")?.is_some() {
             s.check_version()?;
             let (old_src, old_cfg) = (s.meta("spec")?.unwrap_or_default(), s.meta("config")?.unwrap_or_default());
             if old_src != source || old_cfg != cfg_json {
-                return Err(StoreError::Mismatch(format!(
-                    "{} holds another search (a different spec or settings); continue it with the same command, or use a new --store",
-                    path.display()
-                )));
+                return Err(StoreError::Mismatch(format!("{} holds another search (a different spec or settings); continue it with the same command, or use a new --store", s.conn.describe())));
             }
             return Ok((s, true));
         }
-        let tx = s.conn.unchecked_transaction().map_err(db)?;
-        for (k, v) in [("schema_version", SCHEMA_VERSION.to_string()), ("spec", source.to_string()), ("config", cfg_json), ("proposals", "0".into()), ("invalid", "0".into()), ("over_budget", "0".into()), ("duplicates", "0".into()), ("finished", "0".into())] {
-            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![k, v]).map_err(db)?;
-        }
-        tx.commit().map_err(db)?;
+        s.conn.transaction(false, |c| {
+            for (k, v) in [("schema_version", SCHEMA_VERSION.to_string()), ("spec", source.to_string()), ("config", cfg_json.clone()), ("proposals", "0".into()), ("invalid", "0".into()), ("over_budget", "0".into()), ("duplicates", "0".into()), ("finished", "0".into())] {
+                c.exec("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", &[V::Text(k.into()), V::Text(v)])?;
+            }
+            Ok(())
+        })?;
         Ok((s, false))
-    }
-
-    fn connect(path: &std::path::Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|e| StoreError::Unreachable(format!("cannot open the store {}: {e}", path.display())))?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(db)?;
-        // WAL: readers never block the writer; NORMAL sync is safe with WAL (a power cut can
-        // lose the last commits, never corrupt the file).
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
-        Ok(Store { conn })
     }
 
     fn check_version(&self) -> Result<(), StoreError> {
@@ -189,7 +191,7 @@ impl Store {
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(db)
+        Ok(self.conn.query("SELECT value FROM meta WHERE key = $1", &[V::Text(key.into())])?.first().and_then(|r| text(&r[0])))
     }
 
     pub fn counter(&self, key: &str) -> Result<u64, StoreError> {
@@ -197,12 +199,12 @@ impl Store {
     }
 
     pub fn bump(&self, key: &str) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = ?1", [key]).map_err(db)?;
+        self.conn.exec("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = $1", &[V::Text(key.into())])?;
         Ok(())
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value]).map_err(db)?;
+        self.conn.exec("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", &[V::Text(key.into()), V::Text(value.into())])?;
         Ok(())
     }
 
@@ -217,27 +219,21 @@ impl Store {
     /// Queues a candidate; `false` when the same genotype is already in the store.
     pub fn enqueue(&self, g: &Genotype, parent: Option<i64>, params: u64, flops: u64) -> Result<bool, StoreError> {
         let json = serde_json::to_string(g).map_err(|e| StoreError::Unreachable(e.to_string()))?;
-        let n = self
-            .conn
-            .execute(
-                "INSERT OR IGNORE INTO jobs (key, genotype, parent, params, flops, state, created) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)",
-                params![super::key(g), json, parent, params as i64, flops as i64, now()],
-            )
-            .map_err(db)?;
+        let n = self.conn.exec(
+            "INSERT INTO jobs (key, genotype, parent, params, flops, state, created) VALUES ($1, $2, $3, $4, $5, 'queued', $6) ON CONFLICT (key) DO NOTHING",
+            &[V::Text(super::key(g)), V::Text(json), parent.map_or(V::NullInt, V::Int), V::Int(params.min(i64::MAX as u64) as i64), V::Int(flops.min(i64::MAX as u64) as i64), V::Real(now())],
+        )?;
         Ok(n == 1)
     }
 
     pub fn counts(&self) -> Result<Counts, StoreError> {
         let mut c = Counts::default();
-        let mut st = self.conn.prepare("SELECT state, COUNT(*) FROM jobs GROUP BY state").map_err(db)?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(db)?;
-        for row in rows {
-            let (state, n) = row.map_err(db)?;
-            let n = n as usize;
-            match state.as_str() {
-                "queued" => c.queued = n,
-                "running" => c.running = n,
-                "done" => c.done = n,
+        for row in self.conn.query("SELECT state, COUNT(*) FROM jobs GROUP BY state", &[])? {
+            let n = int(&row[1]).max(0) as usize;
+            match text(&row[0]).as_deref() {
+                Some("queued") => c.queued = n,
+                Some("running") => c.running = n,
+                Some("done") => c.done = n,
                 _ => c.failed += n,
             }
         }
@@ -247,38 +243,32 @@ impl Store {
     /// Claims the oldest queued job, or one whose lease ran out (its worker died), for
     /// `lease` seconds. A job already lost `MAX_ATTEMPTS` times is marked failed instead.
     pub fn claim(&self, worker: &str, lease: f64) -> Result<Option<Claim>, StoreError> {
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(db)?;
         let t = now();
-        // Workers announce themselves on every claim: the controller sizes the queue by them.
-        tx.execute("INSERT INTO workers (name, last_seen) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen", params![worker, t]).map_err(db)?;
-        tx.execute(
-            "UPDATE jobs SET state = 'failed', error = 'its worker was lost ' || attempt || ' times (killed, or out of memory?)', finished = ?1
-             WHERE state = 'running' AND lease_until < ?1 AND attempt >= ?2",
-            params![t, MAX_ATTEMPTS],
-        )
-        .map_err(db)?;
-        let row = tx
-            .query_row(
-                "SELECT id, attempt, genotype, params FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < ?1) ORDER BY id LIMIT 1",
-                [t],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
-            )
-            .optional()
-            .map_err(db)?;
-        let Some((id, attempt, json, params)) = row else {
-            tx.commit().map_err(db)?;
-            return Ok(None);
-        };
-        tx.execute("UPDATE jobs SET state = 'running', worker = ?1, attempt = ?2, lease_until = ?3, started = ?4 WHERE id = ?5", params![worker, attempt + 1, t + lease, t, id])
-            .map_err(db)?;
-        tx.commit().map_err(db)?;
-        let genotype: Genotype = serde_json::from_str(&json).map_err(|e| StoreError::Mismatch(format!("job {id} has an unreadable genotype: {e}")))?;
-        Ok(Some(Claim { id, attempt: attempt + 1, genotype, params: params.max(0) as u64 }))
+        let row = self.conn.transaction(true, |c| {
+            // Workers announce themselves on every claim: the controller sizes the queue by them.
+            c.exec("INSERT INTO workers (name, last_seen) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen", &[V::Text(worker.into()), V::Real(t)])?;
+            c.exec(
+                "UPDATE jobs SET state = 'failed', error = 'its worker was lost ' || attempt || ' times (killed, or out of memory?)', finished = $1
+                 WHERE state = 'running' AND lease_until < $1 AND attempt >= $2",
+                &[V::Real(t), V::Int(MAX_ATTEMPTS)],
+            )?;
+            let sql = format!(
+                "SELECT id, attempt, genotype, params FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $1) ORDER BY id LIMIT 1{}",
+                if c.is_postgres() { " FOR UPDATE SKIP LOCKED" } else { "" }
+            );
+            let Some(row) = c.query(&sql, &[V::Real(t)])?.into_iter().next() else { return Ok(None) };
+            let (id, attempt) = (int(&row[0]), int(&row[1]));
+            c.exec("UPDATE jobs SET state = 'running', worker = $1, attempt = $2, lease_until = $3, started = $4 WHERE id = $5", &[V::Text(worker.into()), V::Int(attempt + 1), V::Real(t + lease), V::Real(t), V::Int(id)])?;
+            Ok(Some(row))
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let id = int(&row[0]);
+        Ok(Some(Claim { id, attempt: int(&row[1]) + 1, genotype: genotype(id, &row[2])?, params: int(&row[3]).max(0) as u64 }))
     }
 
     /// Renews a lease; `false` when the job is no longer this attempt's.
     pub fn heartbeat(&self, c: &Claim, lease: f64) -> Result<bool, StoreError> {
-        let n = self.conn.execute("UPDATE jobs SET lease_until = ?1 WHERE id = ?2 AND attempt = ?3 AND state = 'running'", params![now() + lease, c.id, c.attempt]).map_err(db)?;
+        let n = self.conn.exec("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND attempt = $3 AND state = 'running'", &[V::Real(now() + lease), V::Int(c.id), V::Int(c.attempt)])?;
         Ok(n == 1)
     }
 
@@ -286,75 +276,60 @@ impl Store {
     /// lease was lost meanwhile and another attempt owns the job (the result is dropped).
     pub fn complete(&self, c: &Claim, result: Result<f64, String>) -> Result<bool, StoreError> {
         let (state, fitness, error) = match result {
-            Ok(f) => ("done", Some(f), None),
-            Err(e) => ("failed", None, Some(e)),
+            Ok(f) => ("done", V::Real(f), V::NullText),
+            Err(e) => ("failed", V::NullReal, V::Text(e)),
         };
-        let n = self
-            .conn
-            .execute(
-                "UPDATE jobs SET state = ?1, fitness = ?2, error = ?3, finished = ?4, lease_until = NULL WHERE id = ?5 AND attempt = ?6 AND state = 'running'",
-                params![state, fitness, error, now(), c.id, c.attempt],
-            )
-            .map_err(db)?;
+        let n = self.conn.exec(
+            "UPDATE jobs SET state = $1, fitness = $2, error = $3, finished = $4, lease_until = NULL WHERE id = $5 AND attempt = $6 AND state = 'running'",
+            &[V::Text(state.into()), fitness, error, V::Real(now()), V::Int(c.id), V::Int(c.attempt)],
+        )?;
         Ok(n == 1)
     }
 
     /// Evaluated genotypes in the order they finished (the strategies' view).
     pub fn evaluated(&self) -> Result<Vec<super::Evaluated>, StoreError> {
-        Ok(self.evaluated_since(f64::NEG_INFINITY)?.into_iter().map(|(e, _)| e).collect())
+        Ok(self.evaluated_since(f64::MIN)?.into_iter().map(|(e, _)| e).collect())
     }
 
     /// Genotypes evaluated at or after `t` (seconds), in finishing order, with their finishing
     /// times: the controller reads only what is new since its last look.
     pub fn evaluated_since(&self, t: f64) -> Result<Vec<(super::Evaluated, f64)>, StoreError> {
-        let mut st = self.conn.prepare("SELECT id, genotype, fitness, finished FROM jobs WHERE state = 'done' AND finished >= ?1 ORDER BY finished, id").map_err(db)?;
-        let rows = st.query_map([t], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, f64>(2)?, r.get::<_, f64>(3)?))).map_err(db)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, json, fitness, finished) = row.map_err(db)?;
-            let genotype: Genotype = serde_json::from_str(&json).map_err(|e| StoreError::Mismatch(format!("job {id}: {e}")))?;
-            out.push((super::Evaluated { id, genotype, fitness }, finished));
-        }
-        Ok(out)
+        let rows = self.conn.query("SELECT id, genotype, fitness, finished FROM jobs WHERE state = 'done' AND finished >= $1 ORDER BY finished, id", &[V::Real(t)])?;
+        rows.iter()
+            .map(|r| {
+                let id = int(&r[0]);
+                Ok((super::Evaluated { id, genotype: genotype(id, &r[1])?, fitness: real(&r[2]).unwrap_or(0.0) }, real(&r[3]).unwrap_or(0.0)))
+            })
+            .collect()
     }
 
     /// Workers that claimed or asked for a job in the last `secs` seconds.
     pub fn active_workers(&self, secs: f64) -> Result<usize, StoreError> {
-        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM workers WHERE last_seen >= ?1", [now() - secs], |r| r.get(0)).map_err(db)?;
-        Ok(n.max(0) as usize)
+        let rows = self.conn.query("SELECT COUNT(*) FROM workers WHERE last_seen >= $1", &[V::Real(now() - secs)])?;
+        Ok(rows.first().map_or(0, |r| int(&r[0]).max(0) as usize))
     }
 
     /// Every job, by id.
     pub fn jobs(&self) -> Result<Vec<Job>, StoreError> {
-        let mut st = self.conn.prepare("SELECT id, genotype, parent, params, flops, state, worker, attempt, fitness, error, started, finished FROM jobs ORDER BY id").map_err(db)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    Job {
-                        id: r.get(0)?,
-                        genotype: Vec::new(),
-                        parent: r.get(2)?,
-                        params: r.get::<_, i64>(3)?.max(0) as u64,
-                        flops: r.get::<_, i64>(4)?.max(0) as u64,
-                        state: r.get(5)?,
-                        worker: r.get(6)?,
-                        attempt: r.get(7)?,
-                        fitness: r.get(8)?,
-                        error: r.get(9)?,
-                        started: r.get(10)?,
-                        finished: r.get(11)?,
-                    },
-                ))
+        let rows = self.conn.query("SELECT id, genotype, parent, params, flops, state, worker, attempt, fitness, error, started, finished FROM jobs ORDER BY id", &[])?;
+        rows.iter()
+            .map(|r| {
+                let id = int(&r[0]);
+                Ok(Job {
+                    id,
+                    genotype: genotype(id, &r[1])?,
+                    parent: opt_int(&r[2]),
+                    params: int(&r[3]).max(0) as u64,
+                    flops: int(&r[4]).max(0) as u64,
+                    state: text(&r[5]).unwrap_or_default(),
+                    worker: text(&r[6]),
+                    attempt: int(&r[7]),
+                    fitness: real(&r[8]),
+                    error: text(&r[9]),
+                    started: real(&r[10]),
+                    finished: real(&r[11]),
+                })
             })
-            .map_err(db)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, json, mut job) = row.map_err(db)?;
-            job.genotype = serde_json::from_str(&json).map_err(|e| StoreError::Mismatch(format!("job {id}: {e}")))?;
-            out.push(job);
-        }
-        Ok(out)
+            .collect()
     }
 }
