@@ -275,13 +275,27 @@ fn control(store: &Store, file: &nasc::syntax::File, cfg: &SearchConfig, space: 
     let started = Instant::now();
     let mut last_report = Instant::now();
     let mut fruitless = 0usize;
+    // A bar on a terminal; plain lines every 10 s otherwise.
+    let bar = (!r.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+        let b = indicatif::ProgressBar::new(cfg.evaluations as u64);
+        b.set_style(indicatif::ProgressStyle::with_template("search [{bar:30.cyan/blue}] {pos}/{len} evaluations {msg} eta {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        b
+    });
     // The strategies' view, read incrementally: only results finished since the last look.
     let mut done: Vec<search::Evaluated> = Vec::new();
     let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
     let mut since = f64::NEG_INFINITY;
     loop {
         let c = store.counts()?;
+        if let Some(b) = &bar {
+            b.set_position(c.finished() as u64);
+            let best = done.iter().map(|e| e.fitness).fold(f64::NAN, f64::max);
+            b.set_message(format!("({} running, {} failed{})", c.running, c.failed, if best.is_nan() { String::new() } else { format!(", best {best:.4}") }));
+        }
         if c.finished() >= cfg.evaluations {
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
             return Ok(());
         }
         // Two jobs ahead per worker (local ones, and any that asked for work within a lease).
@@ -322,7 +336,7 @@ fn control(store: &Store, file: &nasc::syntax::File, cfg: &SearchConfig, space: 
                 )));
             }
         }
-        if last_report.elapsed() > Duration::from_secs(10) {
+        if bar.is_none() && last_report.elapsed() > Duration::from_secs(10) {
             last_report = Instant::now();
             say(format!("search: {}/{} evaluated ({} failed), {} running, {:.0}s", c.done, cfg.evaluations, c.failed, c.running, started.elapsed().as_secs_f64()));
         }
