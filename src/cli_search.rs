@@ -302,7 +302,6 @@ fn control(store: &Store, file: &nasc::syntax::File, cfg: &SearchConfig, space: 
         let ahead = 2 * (r.workers as usize).max(store.active_workers(r.lease.max(5.0))?).max(1);
         let mut queued = c.queued;
         let mut total = c.total();
-        let before = total;
         if cfg.strategy != Strategy::Random {
             for (e, t) in store.evaluated_since(since)? {
                 since = since.max(t);
@@ -311,36 +310,45 @@ fn control(store: &Store, file: &nasc::syntax::File, cfg: &SearchConfig, space: 
                 }
             }
         }
-        while total < cfg.evaluations && queued < ahead {
-            let n = store.counter("proposals")?;
-            store.bump("proposals")?;
-            let mut rng = search::rng_for(cfg.seed, n);
-            let (g, parent) = search::propose(cfg, space, &done, total, &mut rng);
-            match search::check(file, cfg, &g) {
-                Ok(ch) => {
-                    if store.enqueue(&g, parent, ch.params, ch.flops)? {
-                        queued += 1;
-                        total += 1;
-                        fruitless = 0;
-                        continue;
+        // One transaction per batch of proposals (one commit, not several per candidate).
+        let fed = store.batch(|store| {
+            let mut fed = 0usize;
+            while total < cfg.evaluations && queued < ahead {
+                let n = store.counter("proposals")?;
+                store.bump("proposals")?;
+                let mut rng = search::rng_for(cfg.seed, n);
+                let (g, parent) = search::propose(cfg, space, &done, total, &mut rng);
+                match search::check(file, cfg, &g) {
+                    Ok(ch) => {
+                        if store.enqueue(&g, parent, ch.params, ch.flops)? {
+                            queued += 1;
+                            total += 1;
+                            fed += 1;
+                            fruitless = 0;
+                            continue;
+                        }
+                        store.bump("duplicates")?;
                     }
-                    store.bump("duplicates")?;
+                    Err(search::Rejection::Invalid(_)) => store.bump("invalid")?,
+                    Err(search::Rejection::Budget) => store.bump("over_budget")?,
                 }
-                Err(search::Rejection::Invalid(_)) => store.bump("invalid")?,
-                Err(search::Rejection::Budget) => store.bump("over_budget")?,
+                fruitless += 1;
+                if fruitless > nasc::limits::MAX_DRAWS.min(100_000) {
+                    return Err(StoreError::Mismatch(format!(
+                        "{fruitless} proposals in a row were invalid, over budget or already evaluated: the space has no new candidates under these settings ({total} queued or evaluated)"
+                    )));
+                }
+                if fed + fruitless >= 256 {
+                    break; // keep each transaction short; the next loop continues
+                }
             }
-            fruitless += 1;
-            if fruitless > nasc::limits::MAX_DRAWS.min(100_000) {
-                return Err(StoreError::Mismatch(format!(
-                    "{fruitless} proposals in a row were invalid, over budget or already evaluated: the space has no new candidates under these settings ({total} queued or evaluated)"
-                )));
-            }
-        }
+            Ok(fed)
+        })?;
         if bar.is_none() && last_report.elapsed() > Duration::from_secs(10) {
             last_report = Instant::now();
             say(format!("search: {}/{} evaluated ({} failed), {} running, {:.0}s", c.done, cfg.evaluations, c.failed, c.running, started.elapsed().as_secs_f64()));
         }
-        if total == before {
+        if fed == 0 {
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -172,13 +172,21 @@ impl Store {
             }
             return Ok((s, true));
         }
-        s.conn.transaction(false, |c| {
+        s.conn.transaction(true, |c| {
             for (k, v) in [("schema_version", SCHEMA_VERSION.to_string()), ("spec", source.to_string()), ("config", cfg_json.clone()), ("proposals", "0".into()), ("invalid", "0".into()), ("over_budget", "0".into()), ("duplicates", "0".into()), ("finished", "0".into())] {
                 c.exec("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", &[V::Text(k.into()), V::Text(v)])?;
             }
             Ok(())
         })?;
         Ok((s, false))
+    }
+
+    /// Runs `f` as one transaction: the controller queues a batch of candidates with one
+    /// commit (one disk flush) instead of several per candidate.
+    pub fn batch<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        // Immediate: a deferred SQLite transaction that reads first cannot wait for the write
+        // lock a worker holds ("database is locked"); taking it at BEGIN can.
+        self.conn.transaction(true, |_| f(self))
     }
 
     fn check_version(&self) -> Result<(), StoreError> {
@@ -252,11 +260,15 @@ impl Store {
                  WHERE state = 'running' AND lease_until < $1 AND attempt >= $2",
                 &[V::Real(t), V::Int(MAX_ATTEMPTS)],
             )?;
-            let sql = format!(
-                "SELECT id, attempt, genotype, params FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $1) ORDER BY id LIMIT 1{}",
-                if c.is_postgres() { " FOR UPDATE SKIP LOCKED" } else { "" }
-            );
-            let Some(row) = c.query(&sql, &[V::Real(t)])?.into_iter().next() else { return Ok(None) };
+            // Jobs whose worker died first (they are older), then the queue; each query an
+            // index range of `jobs_state`, never a scan of the whole table.
+            let lock = if c.is_postgres() { " FOR UPDATE SKIP LOCKED" } else { "" };
+            let expired = format!("SELECT id, attempt, genotype, params FROM jobs WHERE state = 'running' AND lease_until < $1 ORDER BY id LIMIT 1{lock}");
+            let mut row = c.query(&expired, &[V::Real(t)])?.into_iter().next();
+            if row.is_none() {
+                row = c.query(&format!("SELECT id, attempt, genotype, params FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1{lock}"), &[])?.into_iter().next();
+            }
+            let Some(row) = row else { return Ok(None) };
             let (id, attempt) = (int(&row[0]), int(&row[1]));
             c.exec("UPDATE jobs SET state = 'running', worker = $1, attempt = $2, lease_until = $3, started = $4 WHERE id = $5", &[V::Text(worker.into()), V::Int(attempt + 1), V::Real(t + lease), V::Real(t), V::Int(id)])?;
             Ok(Some(row))
