@@ -3,9 +3,26 @@
 //! parameters numbered in order of first appearance), `{ID}` and `{REAL}` for the two column
 //! types the databases spell differently, and values pass as `V`.
 
-use super::store::StoreError;
 use std::cell::RefCell;
 use std::time::Duration;
+
+#[derive(Debug)]
+pub enum StoreError {
+    /// The URL is not one nasc knows (usage error).
+    Url(String),
+    /// The store cannot be opened or used.
+    Unreachable(String),
+    /// The store holds another schema version, or another search.
+    Mismatch(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Url(m) | StoreError::Unreachable(m) | StoreError::Mismatch(m) => f.write_str(m),
+        }
+    }
+}
 
 /// A value passed to or read from a statement. Nulls are typed: PostgreSQL checks a
 /// parameter's type against its column even when it is null.

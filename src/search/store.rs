@@ -10,6 +10,7 @@
 //! works; a job whose lease ran out (its worker was killed) is claimed again, and only the
 //! holder of the current attempt can complete it — an evaluation counts exactly once.
 
+pub use super::db::StoreError;
 use super::db::{Conn, V};
 use super::{Genotype, SearchConfig};
 
@@ -18,25 +19,6 @@ pub const SCHEMA_VERSION: i64 = 1;
 
 /// A job lost with its worker this many times is marked failed instead of retried.
 pub const MAX_ATTEMPTS: i64 = 3;
-
-#[derive(Debug)]
-pub enum StoreError {
-    /// The URL is not one nasc knows (usage error).
-    Url(String),
-    /// The store cannot be opened or used.
-    Unreachable(String),
-    /// The store holds another schema version, or another search.
-    Mismatch(String),
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Url(m) | StoreError::Unreachable(m) | StoreError::Mismatch(m) => f.write_str(m),
-        }
-    }
-}
-
 
 pub fn now() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
