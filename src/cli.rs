@@ -312,6 +312,15 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Reads a spec, checking the size limit before the file is read (docs/limits.md).
+pub(crate) fn read_spec(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
+    if size > nasc::limits::MAX_SOURCE_BYTES as u64 {
+        return Err(format!("{} is {size} bytes; nasc reads specs of at most {} bytes (docs/limits.md)", path.display(), nasc::limits::MAX_SOURCE_BYTES));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 fn file_of(cmd: &Command) -> &Path {
     match cmd {
         Command::Check { file } | Command::Build { file, .. } | Command::Stats { file, .. } => file,
@@ -336,12 +345,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         _ => {}
     }
     let path = file_of(&cli.command);
-    // The size limit is checked before the file is read (docs/limits.md).
-    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
-    if size > nasc::limits::MAX_SOURCE_BYTES as u64 {
-        return Err(format!("{} is {size} bytes; nasc reads specs of at most {} bytes (docs/limits.md)", path.display(), nasc::limits::MAX_SOURCE_BYTES));
-    }
-    let source = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let source = read_spec(path)?;
     if let Command::Freeze(f) = &cli.command {
         return crate::freeze_cli::freeze(cli, f, &source);
     }

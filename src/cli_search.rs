@@ -213,11 +213,7 @@ fn spawn_workers(url: &str, n: u32, lease: f64) -> Result<Vec<Child>, String> {
 
 fn run(cli: &Cli, r: &RunArgs) -> Result<ExitCode, String> {
     let (Some(path), Some(url)) = (&r.file, &r.store) else { return Err("nasc search needs a spec and --store URL".into()) };
-    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
-    if size > nasc::limits::MAX_SOURCE_BYTES as u64 {
-        return Err(format!("{} is {size} bytes; nasc reads specs of at most {} bytes (docs/limits.md)", path.display(), nasc::limits::MAX_SOURCE_BYTES));
-    }
-    let source = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let source = crate::nasc_cli::read_spec(path)?;
     let name = path.display().to_string();
     let cfg = config(cli, r)?;
     let space = match search::space(&source, &cfg) {

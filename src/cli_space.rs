@@ -65,11 +65,7 @@ pub(crate) struct EdfArgs {
 
 pub(crate) fn sample(cli: &Cli, a: &SampleArgs) -> Result<ExitCode, String> {
     let path = &a.file;
-    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
-    if size > nasc::limits::MAX_SOURCE_BYTES as u64 {
-        return Err(format!("{} is {size} bytes; nasc reads specs of at most {} bytes (docs/limits.md)", path.display(), nasc::limits::MAX_SOURCE_BYTES));
-    }
-    let source = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let source = crate::nasc_cli::read_spec(path)?;
     let name = path.display().to_string();
     if a.output.exists() && std::fs::read_dir(&a.output).map_err(|e| format!("cannot use {}: {e}", a.output.display()))?.next().is_some() && !a.t.force {
         return Err(format!("{} is not empty; give another -o DIR or --force to replace its samples", a.output.display()));

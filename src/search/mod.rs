@@ -13,7 +13,7 @@ pub mod store;
 pub mod worker;
 
 use crate::check::{Options, ParamDomain, ParamSpace};
-use crate::diag::{Code, Diagnostics};
+use crate::diag::Diagnostics;
 use crate::space::Bound;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -185,11 +185,7 @@ pub fn check(file: &crate::syntax::File, cfg: &SearchConfig, g: &Genotype) -> Re
     o.overrides.extend(g.iter().cloned());
     let c = crate::driver::compile_parsed(file, Diagnostics::default(), &o).map_err(|e| Rejection::Invalid(format!("internal error: {e}")))?;
     let Some(ir) = c.ir else {
-        let why = c.diags.iter().find(|d| d.is_error()).map_or_else(
-            || "no network".to_string(),
-            |d| if d.code == Code::Constraint { format!("{}: {}", d.code.as_str(), d.message) } else { format!("{}: {}", d.code.as_str(), d.code.title()) },
-        );
-        return Err(Rejection::Invalid(why));
+        return Err(Rejection::Invalid(crate::space::rejection(&c.diags)));
     };
     let st = crate::stats::stats(&ir);
     if cfg.max_params.is_some_and(|m| st.params > m) || cfg.max_flops.is_some_and(|m| st.flops > m) {

@@ -160,12 +160,7 @@ pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics>
             }
         };
         let Some(ir) = c.ir else {
-            // By kind (a `require` by its message), so the counts say which rule rejects most.
-            let why = c.diags.iter().find(|d| d.is_error()).map_or_else(
-                || "no network".to_string(),
-                |d| if d.code == Code::Constraint { format!("{}: {}", d.code.as_str(), d.message) } else { format!("{}: {}", d.code.as_str(), d.code.title()) },
-            );
-            *r.invalid.entry(why).or_default() += 1;
+            *r.invalid.entry(rejection(&c.diags)).or_default() += 1;
             continue;
         };
         let st = crate::stats::stats(&ir);
@@ -179,6 +174,15 @@ pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics>
         r.samples.push(Sample { name, values, params: st.params, flops: st.flops, activations: st.activations });
     }
     Ok(r)
+}
+
+/// Why the spec rejects a draw, by kind (a `require` by its message), so that counts of
+/// rejections say which rule rejects most.
+pub fn rejection(diags: &Diagnostics) -> String {
+    diags.iter().find(|d| d.is_error()).map_or_else(
+        || "no network".to_string(),
+        |d| if d.code == Code::Constraint { format!("{}: {}", d.code.as_str(), d.message) } else { format!("{}: {}", d.code.as_str(), d.code.title()) },
+    )
 }
 
 fn widen(b: &mut Option<Bound>, x: u64) {
