@@ -5,11 +5,19 @@
 //   nasc train examples/hierarchical_fmnist.nas --epochs 3
 //   nasc build examples/hierarchical_fmnist.nas --emit motifs
 
+//
+// It is also a search space (papers.md §3): `ops=` makes every edge of a motif a search site
+// (one of the listed ops, or `none`), and the edges written are the default genotype.
+//
+//   nasc search examples/hierarchical_fmnist.nas --store sqlite:hier.db --evaluations 64
+
 import hier
 
-let a = motif(level=2, nodes=3, edges=[(0, 1, sep_conv_3x3), (0, 2, conv_1x1), (1, 2, max_pool_3x3)])
-let b = motif(level=2, nodes=3, edges=[(0, 1, dw_conv_3x3), (1, 2, conv_1x1), (0, 2, identity)])
-let cell = motif(level=3, nodes=4, edges=[(0, 1, a), (0, 2, b), (1, 2, b), (2, 3, a), (1, 3, none)])
+let a = motif(level=2, nodes=3, edges=[(0, 1, sep_conv_3x3), (0, 2, conv_1x1), (1, 2, max_pool_3x3)],
+              ops=[conv_1x1, dw_conv_3x3, sep_conv_3x3, max_pool_3x3, avg_pool_3x3, identity])
+let b = motif(level=2, nodes=3, edges=[(0, 1, dw_conv_3x3), (1, 2, conv_1x1), (0, 2, identity)],
+              ops=[conv_1x1, dw_conv_3x3, sep_conv_3x3, max_pool_3x3, avg_pool_3x3, identity])
+let cell = motif(level=3, nodes=4, edges=[(0, 1, a), (0, 2, b), (1, 2, b), (2, 3, a), (1, 3, none)], ops=[a, b])
 
 network hierarchical_fmnist(C: int = 16) {
     input [1, 28, 28]

@@ -1,8 +1,9 @@
 // A small randomly wired network of the RandWire family for Fashion-MNIST (28x28x1,
 // 10 classes), sized to train on a 2-core CPU: a conv stem, then three WS(K=4, P=0.75)
-// random stages that halve the resolution (14x14, 7x7, 4x4) and double the width.
+// random stages that halve the resolution (14x14, 7x7, 4x4) and double the width. K and P
+// carry the grid of the paper's WS study (k even, below N), so `nasc search` can search it.
 
-network randwire_ws_fmnist(C: int = 32, N: int = 8, K: int = 4, P: float = 0.75, seed: int = 0) {
+network randwire_ws_fmnist(C: int = 32, N: int = 8, K: int in {2, 4, 6} = 4, P: float in {0.0, 0.25, 0.5, 0.75, 1.0} = 0.75, seed: int = 0) {
     input [1, 28, 28]
     classes 10
 

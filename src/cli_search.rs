@@ -238,7 +238,9 @@ fn run(cli: &Cli, r: &RunArgs) -> Result<ExitCode, String> {
         say(format!("search: continuing {url}: {} evaluated, {} failed, {} queued, {} running", c.done, c.failed, c.queued, c.running));
         store.set_meta("finished", "0").map_err(|e| e.to_string())?;
     }
-    say(format!("search: {} over {} open parameters, {} evaluations, {} local workers", format!("{:?}", cfg.strategy).to_lowercase(), space.len(), cfg.evaluations, r.workers));
+    let sites = space.iter().filter(|p| p.site.is_some()).count();
+    let what = if sites == 0 { format!("{} open parameters", space.len()) } else { format!("{} open parameters and {sites} genotype sites", space.len() - sites) };
+    say(format!("search: {} over {what}, {} evaluations, {} local workers", format!("{:?}", cfg.strategy).to_lowercase(), cfg.evaluations, r.workers));
     let mut children = spawn_workers(url, r.workers, r.lease)?;
     let result = control(&store, &file, &cfg, &space, r, &say);
     let _ = store.set_meta("finished", "1");

@@ -72,7 +72,7 @@ const SIGS: &[Sig] = &[
     Sig { name: "range", params: &[("start", Ty::Int, true), ("stop", Ty::Int, true)], summary: "range(start, stop)" },
     Sig { name: "normal", params: &[("C", Ty::Int, true)], summary: "normal(C)" },
     Sig { name: "reduce", params: &[("C", Ty::Int, true)], summary: "reduce(C)" },
-    Sig { name: "Genotype", params: &[("normal", Ty::List, true), ("normal_concat", Ty::List, false), ("reduce", Ty::List, true), ("reduce_concat", Ty::List, false)], summary: "Genotype(normal=[(op, index), ...], normal_concat=[...], reduce=[...], reduce_concat=[...])" },
+    Sig { name: "Genotype", params: &[("normal", Ty::List, false), ("normal_concat", Ty::List, false), ("reduce", Ty::List, false), ("reduce_concat", Ty::List, false), ("ops", Ty::List, false), ("blocks", Ty::Int, false)], summary: "Genotype(normal=[(op, index), ...], normal_concat=[...], reduce=[...], reduce_concat=[...], ops=[op, ...], blocks=4)" },
     Sig { name: "cells", params: &[("genotype", Ty::Geno, true), ("layout", Ty::List, true), ("convention", Ty::Conv, false)], summary: "cells(genotype, layout=[normal(C), ..., reduce(2 * C), ...], convention=darts|tf_slim)" },
     Sig { name: "regnet", params: &[("depth", Ty::Int, true), ("w0", Ty::Int, true), ("wa", Ty::Num, true), ("wm", Ty::Num, true), ("group_width", Ty::Int, true), ("bottleneck", Ty::Num, false), ("rounding", Ty::Str, false)], summary: "regnet(depth, w0, wa, wm, group_width, bottleneck=1.0, rounding=half_even|half_up)" },
     Sig { name: "anynet", params: &[("stages", Ty::List, true), ("w_in", Ty::Int, false), ("se_ratio", Ty::Num, false)], summary: "anynet([(depth, width, bottleneck, group_width), ...], w_in=32, se_ratio=0.0)" },

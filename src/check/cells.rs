@@ -34,16 +34,89 @@ pub(super) fn cells_call<'a>(cx: &mut Checker<'a>, n: &str, a: &A, span: Span) -
                 None => Value::Poison,
             }
         }
-        "Genotype" => genotype(cx, a),
+        "Genotype" => genotype(cx, a, span),
         _ => stack(cx, a, span),
     }
 }
 
-fn genotype(cx: &mut Checker, a: &A) -> Value {
+fn genotype(cx: &mut Checker, a: &A, span: Span) -> Value {
+    if arg(a, 4).is_some() {
+        return open_genotype(cx, a, span);
+    }
+    let missing: Vec<&str> = [(0, "`normal`"), (2, "`reduce`")].into_iter().filter(|(i, _)| arg(a, *i).is_none()).map(|(_, n)| n).collect();
+    if !missing.is_empty() {
+        return cx.err(
+            Diagnostic::error(Code::Arity, span, format!("`Genotype` is missing argument{} {}", if missing.len() == 1 { "" } else { "s" }, missing.join(", ")))
+                .label("called here")
+                .help("signature: Genotype(normal=[(op, index), ...], normal_concat=[...], reduce=[...], reduce_concat=[...]); with ops=[...] the cells are searchable and both may be omitted"),
+        );
+    }
     let normal = cell_geno(cx, arg(a, 0), arg(a, 1), "normal");
     let reduce = cell_geno(cx, arg(a, 2), arg(a, 3), "reduce");
     match (normal, reduce) {
         (Some(normal), Some(reduce)) => Value::Genotype(Arc::new(Genotype { normal, reduce })),
+        _ => Value::Poison,
+    }
+}
+
+/// A searchable genotype (`ops=[...]`): the op and the input state of every block input of
+/// both cells are sites; `normal=` / `reduce=` give the default genotype, `blocks=` the block
+/// count (default: the written cells', else 4 as in DARTS).
+fn open_genotype(cx: &mut Checker, a: &A, span: Span) -> Value {
+    let Some(owner) = cx.site_owner(span, "Genotype") else { return Value::Poison };
+    let Some((Value::List(items), ospan)) = arg(a, 4) else { return Value::Poison };
+    let mut names: Vec<String> = Vec::new();
+    for (v, s) in items {
+        match v {
+            Value::Str(n) if !names.contains(n) => names.push(n.clone()),
+            Value::Str(_) => {}
+            other => return cx.err(Diagnostic::error(Code::Type, *s, format!("a genotype's `ops` lists op names, found {}", describe(other))).label("not a name").help("write the names as in DARTS: ops=['sep_conv_3x3', 'max_pool_3x3', 'skip_connect', 'none']")),
+        }
+    }
+    if names.is_empty() {
+        return cx.err(Diagnostic::error(Code::BadDomain, *ospan, "a searchable genotype needs at least one op").label("empty").help("e.g. ops=['sep_conv_3x3', 'max_pool_3x3', 'skip_connect']"));
+    }
+    let written = |i: usize| match arg(a, i) {
+        Some((Value::List(l), _)) => Some(l.len() / 2),
+        _ => None,
+    };
+    let blocks = match arg(a, 5) {
+        Some((Value::Int(b), s)) => match super::args::int_in(cx, Some((*b, *s)), 1, Some(MAX_MOTIF_NODES as i64), "a cell's block count", "a cell has at least one block", 4) {
+            Some(b) => b as usize,
+            None => return Value::Poison,
+        },
+        _ => written(0).or(written(2)).unwrap_or(4).max(1),
+    };
+    let mut cells = Vec::new();
+    for (which, i) in [("normal", 0), ("reduce", 2)] {
+        let defaults = match arg(a, i) {
+            Some(_) => match cell_geno(cx, arg(a, i), None, which) {
+                Some(g) if g.ops.len() == 2 * blocks => g.ops.iter().map(|(n, s, _)| (n.clone(), *s)).collect(),
+                Some(g) => return cx.err(Diagnostic::error(Code::Genotype, g.span, format!("the {which} cell lists {} blocks, but `blocks` is {blocks}", g.ops.len() / 2)).label("default genotype").help("give every block two (op, index) pairs, or change `blocks`")),
+                None => return Value::Poison,
+            },
+            None => {
+                let mut rng = cx.site_rng(&format!("{owner}.{which}"), 0);
+                (0..2 * blocks).map(|k| (names[super::sites::pick(&mut rng, names.len())].clone(), super::sites::pick(&mut rng, 2 + k / 2) as u32)).collect::<Vec<(String, u32)>>()
+            }
+        };
+        let group = SiteGroup { level: 1, owner: format!("{owner}.{which}") };
+        let mut list = Vec::new();
+        for (k, (op, input)) in defaults.into_iter().enumerate() {
+            if !names.contains(&op) {
+                return cx.err(Diagnostic::error(Code::Domain, span, format!("the {which} cell's default uses `{op}`, which is not one of the genotype's `ops`")).label("outside the search space").help(format!("the ops are: {}", names.join(", "))));
+            }
+            let op_site = ParamSpace { name: format!("{owner}.{which}.{k}.op"), int: false, domain: ParamDomain::Enum(names.clone()), site: Some(group.clone()) };
+            let in_site = ParamSpace { name: format!("{owner}.{which}.{k}.in"), int: true, domain: ParamDomain::Choice((0..2 + k / 2).map(|i| i as f64).collect()), site: Some(group.clone()) };
+            let (Some(op), Some(input)) = (cx.site(op_site, op, span), cx.site(in_site, input.to_string(), span)) else { return Value::Poison };
+            let Ok(input) = input.parse::<i64>() else { return Value::Poison };
+            list.push((Value::List(vec![(Value::Str(op), span), (Value::Int(input), span)]), span));
+        }
+        let Some(g) = cell_geno(cx, Some(&(Value::List(list), span)), arg(a, i + 1), which) else { return Value::Poison };
+        cells.push(g);
+    }
+    match (cells.pop(), cells.pop()) {
+        (Some(reduce), Some(normal)) => Value::Genotype(Arc::new(Genotype { normal, reduce })),
         _ => Value::Poison,
     }
 }

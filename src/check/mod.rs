@@ -11,6 +11,7 @@ pub mod cells;
 pub mod motifs;
 pub mod regnet;
 mod params;
+mod sites;
 pub mod value;
 
 pub use blocks::{STD_MODULES, std_modules};
@@ -97,6 +98,13 @@ struct Checker<'a> {
     std_site: Option<Span>,
     /// Standard-library modules imported so far.
     imported: HashSet<String>,
+    /// The `let` being evaluated: its name and the span of its value (owner of genotype sites).
+    current_let: Option<(String, Span)>,
+    /// `--set` values of genotype sites (names with a dot), and the seed of default draws.
+    site_values: HashMap<String, String>,
+    site_seed: u64,
+    /// Genotype sites met so far, in evaluation order.
+    sites: Vec<ParamSpace>,
 }
 
 impl<'a> Checker<'a> {
@@ -106,6 +114,8 @@ impl<'a> Checker<'a> {
     }
 
     fn file(&mut self, file: &'a syntax::File, opts: &Options) -> Option<Network> {
+        self.site_values = opts.overrides.iter().filter(|(k, _)| k.contains('.')).cloned().collect();
+        self.site_seed = opts.seed.unwrap_or(0);
         let mut networks: Vec<&syntax::Network> = Vec::new();
         let mut seen: HashMap<String, Span> = HashMap::new();
         for item in &file.items {
@@ -257,7 +267,9 @@ impl<'a> Checker<'a> {
                     b.slot = Slot::InProgress;
                 }
                 let saved_in_global = std::mem::replace(&mut self.in_global, true);
+                let saved_let = self.current_let.replace((name.to_string(), expr.span));
                 let v = self.eval(expr);
+                self.current_let = saved_let;
                 self.in_global = saved_in_global;
                 self.force_depth -= 1;
                 let v = tag_def(v, name);
@@ -313,6 +325,8 @@ impl<'a> Checker<'a> {
         if stages.is_empty() && !self.diags.has_errors() {
             self.diags.push(Diagnostic::error(Code::EmptyStage, net.name.span, format!("network `{}` has no stages", net.name.name)).label("nothing to compile").help("add `stage NAME = op -> op ...`"));
         }
+        self.unknown_sites(net.name.span);
+        space.append(&mut self.sites);
         let (input, input_span) = input?;
         let (classes, classes_span) = classes?;
         Some(Network { name: net.name.name.clone(), span: net.span, input, input_span, classes, classes_span, seed, params, space, stages })
@@ -360,7 +374,9 @@ impl<'a> Checker<'a> {
                         self.diags.push(duplicate(&l.name, first));
                         continue;
                     }
+                    let saved_let = self.current_let.replace((l.name.name.clone(), l.value.span));
                     let v = tag_def(self.eval(&l.value), &l.name.name);
+                    self.current_let = saved_let;
                     self.locals.insert(l.name.name.clone(), Binding { slot: Slot::Done(v), span: l.name.span, used: false, kind: BindKind::Let });
                 }
                 Stmt::Stage { name, value, span } => {

@@ -12,6 +12,9 @@ impl<'a> Checker<'a> {
     pub(super) fn overrides<'o>(&mut self, net: &syntax::Network, opts: &'o Options) -> HashMap<&'o str, &'o str> {
         let mut overrides: HashMap<&str, &str> = HashMap::new();
         for (k, v) in &opts.overrides {
+            if k.contains('.') {
+                continue; // a genotype site (`a.0_1`), checked once the sites are known
+            }
             if !net.params.iter().any(|p| &p.name.name == k) {
                 let mut d = Diagnostic::error(Code::UnknownOverride, net.name.span, format!("`--set {k}=...`: network `{}` has no parameter `{k}`", net.name.name))
                     .label("parameters are declared here")
@@ -114,7 +117,7 @@ impl<'a> Checker<'a> {
                 self.err(if from_flag { d.usage() } else { d })
             }
         };
-        space.push(ParamSpace { name: p.name.name.clone(), int: false, domain: ParamDomain::Enum(names) });
+        space.push(ParamSpace { name: p.name.name.clone(), int: false, domain: ParamDomain::Enum(names), site: None });
         self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value.clone()), span: p.name.span, used: false, kind: BindKind::Param });
         Some((p.name.name.clone(), value))
     }
@@ -127,7 +130,7 @@ impl<'a> Checker<'a> {
             Value::Int(_) | Value::Float(_) => domain.contains(super::as_f64(&value)),
             _ => true,
         };
-        space.push(ParamSpace { name: p.name.name.clone(), int, domain: domain.clone() });
+        space.push(ParamSpace { name: p.name.name.clone(), int, domain: domain.clone(), site: None });
         if ok {
             return value;
         }

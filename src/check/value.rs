@@ -456,4 +456,16 @@ pub struct ParamSpace {
     /// An integer parameter (sampled values are rounded).
     pub int: bool,
     pub domain: ParamDomain,
+    /// For a genotype site (an edge of a searchable motif, an op or input of a searchable
+    /// cell): where it sits, for mutations that pick a level, then an owner, then a site.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<SiteGroup>,
+}
+
+/// The owner of a genotype site: a motif (its level, >= 2) or a cell of a genotype (level 1).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct SiteGroup {
+    pub level: u32,
+    /// `a` for motif `a`'s edges, `G.normal` for genotype `G`'s normal cell.
+    pub owner: String,
 }

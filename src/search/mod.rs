@@ -4,8 +4,10 @@
 //! `jobs` table), resumable and fault-tolerant.
 //!
 //! A genotype here is one value for every parameter of the spec that has a domain (widths,
-//! depths, group widths, a random-graph generator's k and p, its seed, ...): what the spec
-//! leaves open is searchable, everything else is fixed. Its canonical form (`key`) is the
+//! depths, group widths, a random-graph generator's k and p, its seed, ...) and for every
+//! genotype site (the op on each edge of a motif with `ops=`, the op and input state of each
+//! block input of a `Genotype` with `ops=`): what the spec leaves open is searchable,
+//! everything else is fixed. Its canonical form (`key`) is the
 //! values in the spec's parameter order, so equal genotypes are trained once.
 
 mod db;
@@ -121,16 +123,36 @@ fn open(p: &ParamSpace) -> bool {
     }
 }
 
-/// One mutation: a parameter picked uniformly gets a different value from its domain
-/// (redrawn; a domain that keeps giving the same value leaves the genotype unchanged, which
-/// the store then counts as a duplicate).
+/// One mutation (papers.md §3). The units are the open plain parameters and the levels of
+/// genotype sites; one is picked uniformly. A parameter gets a different value from its
+/// domain; for a level, an owner of it is picked (a motif, or a cell of a genotype), then one
+/// of its sites (an edge i < j, or a block input's op or state) gets a new value. Values are
+/// redrawn until they differ (a domain that keeps giving the same value leaves the genotype
+/// unchanged, which the store then counts as a duplicate).
 pub fn mutate(space: &[ParamSpace], parent: &Genotype, rng: &mut ChaCha8Rng) -> Genotype {
     let mut child = parent.clone();
-    let sites: Vec<usize> = (0..space.len()).filter(|&i| open(&space[i])).collect();
-    if sites.is_empty() {
+    let open_sites: Vec<usize> = (0..space.len()).filter(|&i| open(&space[i])).collect();
+    let plain: Vec<usize> = open_sites.iter().copied().filter(|&i| space[i].site.is_none()).collect();
+    let mut levels: Vec<u32> = open_sites.iter().filter_map(|&i| space[i].site.as_ref().map(|s| s.level)).collect();
+    levels.sort_unstable();
+    levels.dedup();
+    let units = plain.len() + levels.len();
+    if units == 0 {
         return child;
     }
-    let i = sites[rng.random_range(0..sites.len())];
+    let pick = rng.random_range(0..units);
+    let i = match plain.get(pick) {
+        Some(&i) => i,
+        None => {
+            let level = levels[pick - plain.len()];
+            let mut owners: Vec<&str> = open_sites.iter().filter_map(|&i| space[i].site.as_ref().filter(|s| s.level == level).map(|s| s.owner.as_str())).collect();
+            owners.sort_unstable();
+            owners.dedup();
+            let owner = owners[rng.random_range(0..owners.len())];
+            let sites: Vec<usize> = open_sites.iter().copied().filter(|&i| space[i].site.as_ref().is_some_and(|s| s.owner == owner)).collect();
+            sites[rng.random_range(0..sites.len())]
+        }
+    };
     for _ in 0..32 {
         let v = crate::space::draw(&space[i], rng);
         if Some(&v) != parent.get(i).map(|(_, v)| v) {

@@ -3,6 +3,7 @@
 //! as a concrete spec; the error EDF of trained samples lives in `edf`.
 
 pub mod edf;
+mod sites;
 
 use crate::check::{Options, ParamDomain, ParamSpace};
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -208,6 +209,8 @@ pub struct SpecWriter {
     source: String,
     /// Per parameter: its name, the span of its default, and where a default would go.
     params: Vec<(String, Option<Span>, usize)>,
+    /// Searchable motifs and genotypes, by name (their sites are `NAME.KEY`).
+    owners: std::collections::BTreeMap<String, sites::Owner>,
     fixed: Vec<(String, String)>,
 }
 
@@ -220,13 +223,16 @@ impl SpecWriter {
             None => nets.into_iter().next()?,
         };
         let params = net.params.iter().map(|p| (p.name.name.clone(), p.default.as_ref().map(|e| e.span), p.span.end)).collect();
-        Some(SpecWriter { source: source.to_string(), params, fixed: base.overrides.clone() })
+        let owners = sites::owners(&file, source, &net.name.name);
+        Some(SpecWriter { source: source.to_string(), params, owners, fixed: base.overrides.clone() })
     }
 
     /// The concrete spec for `values` (plus the `--set` values) under `header`.
     pub fn write(&self, values: &[(String, String)], header: &str) -> Option<String> {
         let mut edits: Vec<(Span, String)> = Vec::new();
-        for (name, v) in values.iter().chain(self.fixed.iter()) {
+        let (site_values, values): (Vec<_>, Vec<_>) = values.iter().chain(self.fixed.iter()).map(|(k, v)| (k, v)).partition(|(k, _)| k.contains('.'));
+        edits.extend(sites::edits(&self.owners, &site_values)?);
+        for (name, v) in values {
             let (_, default, end) = self.params.iter().find(|p| &p.0 == name)?;
             match default {
                 Some(s) => edits.push((*s, v.clone())),
@@ -234,9 +240,11 @@ impl SpecWriter {
             }
         }
         // From the end, so earlier spans stay valid.
-        edits.sort_by_key(|(s, _)| std::cmp::Reverse(s.start));
+        // (Insertions at one place are applied last-first, so they appear in order.)
+        let mut edits: Vec<(usize, (Span, String))> = edits.into_iter().enumerate().collect();
+        edits.sort_by_key(|(i, (s, _))| (std::cmp::Reverse(s.start), std::cmp::Reverse(*i)));
         let mut out = self.source.clone();
-        for (s, v) in edits {
+        for (_, (s, v)) in edits {
             if s.start <= s.end && s.end <= out.len() && out.is_char_boundary(s.start) && out.is_char_boundary(s.end) {
                 out.replace_range(s.start..s.end, &v);
             }
