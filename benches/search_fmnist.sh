@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The search experiments of BENCHMARKS.md ("Searching genotypes"), on Fashion-MNIST on the CPU:
+#  1. hierarchical motifs (examples/hierarchical_fmnist.nas: 12 edge sites over two levels),
+#     evolution against random search with the same budget (population 16, 64 evaluations,
+#     one epoch on 2,000 training images, fitness = accuracy on 2,000 other training images);
+#  2. RandWire WS(N=8, K, P) over the paper's grid (specs/randwire_ws_fmnist.nas: K in {2,4,6},
+#     P in {0, 0.25, 0.5, 0.75, 1}, 15 points), random search with 15 evaluations.
+# Then the best of each retrained (2 epochs on 20,000 images) and tested on the test set.
+#   usage: benches/search_fmnist.sh NASC DATA_DIR OUT [WORKERS_PER_SEARCH]
+# SEARCH_LIMIT=S stops each search after S seconds (the best so far is then read from its store).
+set -u
+N=$1 D=$2 O=$3 W=${4:-2}
+mkdir -p "$O"
+export RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-1}
+short=(--fitness train --data fmnist --data-dir "$D" --epochs 1 --limit-train 2000 --holdout 2000 --batch-size 64 --workers "$W")
+run() { # name spec strategy evaluations
+  local t0=$(date +%s)
+  timeout -k 10 "${SEARCH_LIMIT:-1000000}" "$N" search "$2" --store "sqlite:$O/$1.db" --strategy "$3" --population 16 --evaluations "$4" "${short[@]}" -o "$O/best_$1.nas" >"$O/$1.log" 2>&1
+  echo "$1: search exit $? after $(( $(date +%s) - t0 )) s" >>"$O/$1.log"
+}
+run hier_evolution examples/hierarchical_fmnist.nas evolution 64 &
+run hier_random examples/hierarchical_fmnist.nas random 64 &
+run ws_grid specs/randwire_ws_fmnist.nas random 15 &
+wait
+for s in hier_evolution hier_random ws_grid; do
+  [ -f "$O/best_$s.nas" ] || "$N" search best --store "sqlite:$O/$s.db" -o "$O/best_$s.nas" >>"$O/$s.log" 2>&1
+  "$N" search status --store "sqlite:$O/$s.db" >>"$O/$s.log" 2>&1
+  "$N" search plot --store "sqlite:$O/$s.db" -o "$O/$s.svg" >>"$O/$s.log" 2>&1
+  "$N" search status --store "sqlite:$O/$s.db" --json >"$O/$s.status.json" 2>/dev/null
+done
+export RAYON_NUM_THREADS=${RETRAIN_THREADS:-4}
+for s in hier_evolution hier_random ws_grid; do
+  [ -f "$O/best_$s.nas" ] || continue
+  ( t0=$(date +%s); "$N" train "$O/best_$s.nas" --data fmnist --data-dir "$D" --epochs 2 --limit-train 20000 \
+      --out "$O/train_$s" --format json --quiet >"$O/retrain_$s.json" 2>"$O/retrain_$s.err"
+    echo "{\"wall_s\": $(( $(date +%s) - t0 ))}" >>"$O/retrain_$s.json" ) &
+done
+wait
