@@ -7,12 +7,13 @@
 #     P in {0, 0.25, 0.5, 0.75, 1}, 15 points), random search with 15 evaluations.
 # Then the best of each retrained (2 epochs on 20,000 images) and tested on the test set.
 #   usage: benches/search_fmnist.sh NASC DATA_DIR OUT [WORKERS_PER_SEARCH]
-# SEARCH_LIMIT=S stops each search after S seconds (the best so far is then read from its store).
+# SEARCH_LIMIT=S stops each search after S seconds (the best so far is then read from its store);
+# RETRAIN="..." replaces the retraining options.
 set -u
 N=$1 D=$2 O=$3 W=${4:-2}
 mkdir -p "$O"
 export RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-1}
-short=(--fitness train --data fmnist --data-dir "$D" --epochs 1 --limit-train 2000 --holdout 2000 --batch-size 64 --workers "$W")
+short=(--fitness train --data fashion-mnist --data-dir "$D" --epochs 1 --limit-train 2000 --holdout 2000 --batch-size 64 --workers "$W")
 run() { # name spec strategy evaluations
   local t0=$(date +%s)
   timeout -k 10 "${SEARCH_LIMIT:-1000000}" "$N" search "$2" --store "sqlite:$O/$1.db" --strategy "$3" --population 16 --evaluations "$4" "${short[@]}" -o "$O/best_$1.nas" >"$O/$1.log" 2>&1
@@ -31,7 +32,7 @@ done
 export RAYON_NUM_THREADS=${RETRAIN_THREADS:-4}
 for s in hier_evolution hier_random ws_grid; do
   [ -f "$O/best_$s.nas" ] || continue
-  ( t0=$(date +%s); "$N" train "$O/best_$s.nas" --data fmnist --data-dir "$D" --epochs 2 --limit-train 20000 \
+  ( t0=$(date +%s); "$N" train "$O/best_$s.nas" --data fashion-mnist --data-dir "$D" ${RETRAIN:---epochs 2 --limit-train 20000} \
       --out "$O/train_$s" --format json --quiet >"$O/retrain_$s.json" 2>"$O/retrain_$s.err"
     echo "{\"wall_s\": $(( $(date +%s) - t0 ))}" >>"$O/retrain_$s.json" ) &
 done

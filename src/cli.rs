@@ -207,6 +207,10 @@ pub(crate) struct TrainOpts {
     /// (the test set is then never read; what `nasc search` uses as fitness)
     #[arg(long, value_name = "N", value_parser = parse_limit)]
     holdout: Option<usize>,
+    /// Precise BN: before each evaluation, recompute batch-norm statistics over this many
+    /// training images with the trained weights (0: keep training's running averages)
+    #[arg(long, value_name = "N", default_value_t = 2048)]
+    precise_bn: usize,
     /// Stop after this epoch's checkpoint as if killed (for resume tests)
     #[arg(long, value_name = "N", hide = true)]
     halt_after_epoch: Option<usize>,
@@ -606,6 +610,7 @@ pub(crate) fn train_config(t: &TrainOpts, seed: u64) -> TrainConfig {
         limit_train: t.limit_train,
         limit_test: t.limit_test,
         holdout: t.holdout,
+        precise_bn: t.precise_bn,
         progress: !t.quiet,
         halt_after: t.halt_after_epoch,
     }

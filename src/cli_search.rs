@@ -82,8 +82,8 @@ pub(crate) struct RunArgs {
     /// Write the best genotype as a concrete spec here when the search ends
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Training fitness: data set (as `nasc train --data`)
-    #[arg(long, default_value = "fashion-mnist")]
+    /// Training fitness: data set (as `nasc train --data`: fashion-mnist, mnist, cifar10, synthetic)
+    #[arg(long, default_value = "fashion-mnist", value_parser = data_name)]
     data: String,
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -99,6 +99,9 @@ pub(crate) struct RunArgs {
     /// never used)
     #[arg(long, value_name = "N", default_value_t = 5000)]
     holdout: usize,
+    /// Training fitness: precise-BN images before the hold-out is evaluated (as `nasc train --precise-bn`)
+    #[arg(long, value_name = "N", default_value_t = 2048)]
+    precise_bn: usize,
     /// Synthetic fitness: milliseconds each evaluation takes
     #[arg(long, default_value_t = 0, hide = true)]
     synthetic_ms: u64,
@@ -126,6 +129,12 @@ pub(crate) struct WorkerArgs {
 }
 
 /// Store errors: a bad URL is a usage error (2); an unreachable or foreign store is 1.
+/// A `--data` value `nasc train` accepts (checked here, not first by every worker).
+fn data_name(s: &str) -> Result<String, String> {
+    use clap::ValueEnum;
+    nasc::backend::burn::data::DataKind::from_str(s, true).map(|_| s.to_string()).map_err(|_| format!("`{s}` is not a data set: fashion-mnist, mnist, cifar10 or synthetic"))
+}
+
 fn store_exit(e: &StoreError) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(match e {
@@ -192,6 +201,7 @@ fn config(cli: &Cli, r: &RunArgs) -> Result<SearchConfig, String> {
             batch_size: r.batch_size,
             limit_train: r.limit_train,
             holdout: r.holdout,
+            precise_bn: r.precise_bn,
             synthetic_ms: r.synthetic_ms,
         },
     })

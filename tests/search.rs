@@ -206,6 +206,11 @@ fn foreign_missing_and_unsupported_stores_are_refused() {
     let (code, _, err) = nasc(&["worker", "--store", "mysql://x"]);
     assert_eq!(code, 2);
     assert!(err.contains("not a store URL"), "{err}");
+    // A data set no worker could load is a usage error before anything is queued.
+    let (code, _, err) = nasc(&["search", "specs/regnet.nas", "--store", &url(&dir), "--data", "fmnist"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`fmnist` is not a data set"), "{err}");
+    assert!(!dir.join("s.db").exists(), "no store created");
     // A store of another schema version.
     let conn = rusqlite::Connection::open(dir.join("s.db")).unwrap();
     conn.execute_batch("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99');").unwrap();

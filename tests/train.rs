@@ -39,6 +39,7 @@ fn config(out: &Path, data: DataKind) -> TrainConfig {
         limit_train: None,
         limit_test: None,
         holdout: None,
+        precise_bn: 0,
         progress: false,
         halt_after: None,
     }
@@ -327,4 +328,59 @@ fn every_spec_trains_on_synthetic_data() {
             std::fs::remove_dir_all(&out).ok();
         }
     }
+}
+
+/// Precise BN: with every image in one batch, the running statistics become that batch's, so
+/// inference mode computes what training mode does on the same batch; the momentum training
+/// uses is restored.
+#[test]
+fn precise_bn_sets_running_statistics_to_the_batch_statistics() {
+    use burn::module::Module;
+    use nasc::backend::burn::runtime::{Layer, RuntimeModel};
+    use nasc::backend::burn::train::{batch, precise_bn};
+    let ir = compile(TINY);
+    let base = Backend::Flex.device().unwrap();
+    let ad = base.clone().autodiff();
+    let mut model = RuntimeModel::new(&ir, &ad);
+    let ds = data::synthetic(64, [1, 8, 8], 3, 1);
+    let all: Vec<usize> = (0..64).collect();
+    let (x, _) = batch(&ds, &all, None, &ad);
+    let trained: Vec<f32> = model.forward(x).into_data().try_to_vec::<f32>().unwrap();
+    let (xb, _) = batch(&ds, &all, None, &base);
+    let before: Vec<f32> = model.valid().forward(xb.clone()).into_data().try_to_vec::<f32>().unwrap();
+    precise_bn(&mut model, &ds, &all, 64, &ad);
+    let after: Vec<f32> = model.valid().forward(xb).into_data().try_to_vec::<f32>().unwrap();
+    let diff = |a: &[f32]| a.iter().zip(&trained).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+    let scale = trained.iter().map(|v| v.abs()).fold(0.0f32, f32::max);
+    assert!(diff(&after) < 1e-2 * scale.max(1.0), "precise BN: {} vs scale {scale}", diff(&after));
+    assert!(diff(&before) > 10.0 * diff(&after), "running averages differ from batch statistics: {} vs {}", diff(&before), diff(&after));
+    for l in &model.layers {
+        if let Layer::Norm(bn) = l {
+            assert_eq!(bn.momentum, 0.1);
+        }
+    }
+}
+
+/// After one short epoch, the hold-out accuracy with precise BN is far above chance; with the
+/// running averages training leaves it is near chance (the reason search uses it).
+#[test]
+fn precise_bn_makes_a_short_run_evaluable() {
+    if !Path::new(data::FASHION_MNIST_DIR).is_dir() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install dataset-fashion-mnist");
+        return;
+    }
+    let ir = compile(&std::fs::read_to_string(root().join("examples/plain_cnn.nas")).unwrap());
+    let mut acc = Vec::new();
+    for pb in [0, 1024] {
+        let out = tmpdir(&format!("pbn{pb}"));
+        let mut cfg = config(&out, DataKind::FashionMnist);
+        cfg.epochs = 1;
+        cfg.batch_size = 64;
+        cfg.limit_train = Some(1024);
+        cfg.holdout = Some(1000);
+        cfg.precise_bn = pb;
+        acc.push(train(&ir, &cfg).unwrap().test_accuracy);
+        std::fs::remove_dir_all(&out).ok();
+    }
+    assert!(acc[1] > 0.5 && acc[1] > acc[0] + 0.1, "hold-out accuracy without / with precise BN: {acc:?}");
 }

@@ -81,8 +81,15 @@ pub struct TrainSettings {
     pub batch_size: usize,
     pub limit_train: Option<usize>,
     pub holdout: usize,
+    /// Images of precise BN before the hold-out is evaluated (`nasc train --precise-bn`).
+    #[serde(default = "precise_bn_default")]
+    pub precise_bn: usize,
     /// Synthetic fitness only: milliseconds each evaluation takes (to exercise leases).
     pub synthetic_ms: u64,
+}
+
+fn precise_bn_default() -> usize {
+    2048
 }
 
 /// Why a proposed candidate was not queued.

@@ -133,6 +133,7 @@ fn train(file: &crate::syntax::File, cfg: &SearchConfig, claim: &Claim) -> Resul
         limit_train: cfg.train.limit_train,
         limit_test: None,
         holdout: Some(cfg.train.holdout),
+        precise_bn: cfg.train.precise_bn,
         progress: false,
         halt_after: None,
     };

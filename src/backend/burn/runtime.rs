@@ -80,6 +80,17 @@ pub struct RuntimeModel {
     pub plan: Plan,
 }
 
+impl RuntimeModel {
+    /// Sets the running-statistics momentum of every batch norm (precise BN).
+    pub fn set_bn_momentum(&mut self, momentum: f64) {
+        for l in &mut self.layers {
+            if let Layer::Norm(bn) = l {
+                bn.momentum = momentum;
+            }
+        }
+    }
+}
+
 /// An activation: a feature map [B, C, H, W] or a vector [B, C].
 #[derive(Clone)]
 enum Act {

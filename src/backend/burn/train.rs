@@ -44,6 +44,10 @@ pub struct TrainConfig {
     /// Hold out the last N training images and report accuracy on them instead of the test
     /// set, which is then never read (architecture search's fitness).
     pub holdout: Option<usize>,
+    /// Precise BN: before each evaluation, recompute the batch-norm running statistics as the
+    /// average batch statistics of the trained weights over this many training images (0: keep
+    /// the running averages training left, which lag the weights after short runs).
+    pub precise_bn: usize,
     /// Print progress (bar on a terminal, plain lines otherwise).
     pub progress: bool,
     /// Stop after this many completed epochs, as if the process were killed right after
@@ -109,7 +113,7 @@ pub enum TrainError {
 
 /// Normalised float batch [B, C, H, W] for the given example indices, with optional
 /// CIFAR-style augmentation (random 4-pixel-padded crop and horizontal flip).
-pub(crate) fn batch(ds: &Dataset, idx: &[usize], augment: Option<&mut ChaCha8Rng>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+pub fn batch(ds: &Dataset, idx: &[usize], augment: Option<&mut ChaCha8Rng>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
     let [c, h, w] = ds.shape;
     let len = ds.image_len();
     let mut buf = vec![0f32; idx.len() * len];
@@ -410,6 +414,7 @@ impl Run<'_> {
         }
         progress.finish();
         let secs = t0.elapsed().as_secs_f64();
+        precise_bn(&mut model, &self.train_set, &order[..cfg.precise_bn.min(order.len())], cfg.batch_size, &self.device);
         let test_accuracy = evaluate(&model.valid(), &self.test_set, 256, &self.base);
         let em = EpochMetrics {
             epoch: epoch + 1,
@@ -430,6 +435,27 @@ impl Run<'_> {
         }
         (model, em)
     }
+}
+
+/// Precise BN (as pycls computes it): the batch-norm running statistics become the mean over
+/// `images` (in batches) of each batch's statistics under the current weights, by training-mode
+/// forward passes (no backward) with momentum 1/(i + 1) for batch i; the momentum is restored.
+/// Without it, a model evaluated after a few hundred steps uses running averages of statistics
+/// of weights long gone (near-chance accuracy after one short epoch, which a search's fitness
+/// cannot use).
+pub fn precise_bn(model: &mut RuntimeModel, ds: &Dataset, images: &[usize], batch_size: usize, device: &Device) {
+    let Some(momentum) = model.layers.iter().find_map(|l| match l {
+        super::runtime::Layer::Norm(bn) => Some(bn.momentum),
+        _ => None,
+    }) else {
+        return;
+    };
+    for (i, chunk) in images.chunks(batch_size.max(1)).enumerate() {
+        model.set_bn_momentum(1.0 / (i + 1) as f64);
+        let (x, _) = batch(ds, chunk, None, device);
+        let _ = model.forward(x);
+    }
+    model.set_bn_momentum(momentum);
 }
 
 /// Edges chosen in `now` but not in `before`, over all learned wirings.
