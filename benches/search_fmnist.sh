@@ -9,7 +9,8 @@
 #   usage: benches/search_fmnist.sh NASC DATA_DIR OUT [WORKERS_PER_SEARCH]
 # SEARCH_LIMIT=S stops each search after S seconds (the best so far is then read from its store);
 # RETRAIN="..." replaces the retraining options; HOLDOUT, PRECISE_BN and WS_WORKERS change those
-# settings (defaults 2000, 2048, WORKERS_PER_SEARCH).
+# settings (defaults 2000, 2048, WORKERS_PER_SEARCH), EVALS and POP the hierarchical searches'
+# budget and population (64, 16).
 set -u
 N=$1 D=$2 O=$3 W=${4:-2}
 mkdir -p "$O"
@@ -18,11 +19,11 @@ short=(--fitness train --data fashion-mnist --data-dir "$D" --epochs 1 --limit-t
        --precise-bn "${PRECISE_BN:-2048}" --batch-size 64)
 run() { # name spec strategy evaluations workers
   local t0=$(date +%s)
-  timeout -k 10 "${SEARCH_LIMIT:-1000000}" "$N" search "$2" --store "sqlite:$O/$1.db" --strategy "$3" --population 16 --evaluations "$4" "${short[@]}" --workers "$5" -o "$O/best_$1.nas" >"$O/$1.log" 2>&1
+  timeout -k 10 "${SEARCH_LIMIT:-1000000}" "$N" search "$2" --store "sqlite:$O/$1.db" --strategy "$3" --population "${POP:-16}" --evaluations "$4" "${short[@]}" --workers "$5" -o "$O/best_$1.nas" >"$O/$1.log" 2>&1
   echo "$1: search exit $? after $(( $(date +%s) - t0 )) s" >>"$O/$1.log"
 }
-run hier_evolution examples/hierarchical_fmnist.nas evolution 64 "$W" &
-run hier_random examples/hierarchical_fmnist.nas random 64 "$W" &
+run hier_evolution examples/hierarchical_fmnist.nas evolution "${EVALS:-64}" "$W" &
+run hier_random examples/hierarchical_fmnist.nas random "${EVALS:-64}" "$W" &
 run ws_grid specs/randwire_ws_fmnist.nas random 15 "${WS_WORKERS:-$W}" &
 wait
 for s in hier_evolution hier_random ws_grid; do

@@ -11,10 +11,10 @@ block identity_or_pool(_C: int, stride: int = 1) {   // cell ops take (C, stride
 
 let G = Genotype(
     normal=[('sep_conv_3x3', 0), ('identity_or_pool', 1), ('dil_conv_5x5', 1), ('none', 0),
-            ('conv_7x1_1x7', 2), ('sep_conv_5x5', 3)],
+        ('conv_7x1_1x7', 2), ('sep_conv_5x5', 3)],
     normal_concat=[2, 3, 4],
     reduce=[('max_pool_3x3', 0), ('identity_or_pool', 1), ('sep_conv_7x7', 2), ('avg_pool_3x3', 1),
-            ('skip_connect', 3), ('none', 2)],
+        ('skip_connect', 3), ('none', 2)],
     reduce_concat=[2, 3, 4])
 
 network custom_cell(C: int = 8) {

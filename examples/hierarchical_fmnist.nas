@@ -14,9 +14,9 @@
 import hier
 
 let a = motif(level=2, nodes=3, edges=[(0, 1, sep_conv_3x3), (0, 2, conv_1x1), (1, 2, max_pool_3x3)],
-              ops=[conv_1x1, dw_conv_3x3, sep_conv_3x3, max_pool_3x3, avg_pool_3x3, identity])
+    ops=[conv_1x1, dw_conv_3x3, sep_conv_3x3, max_pool_3x3, avg_pool_3x3, identity])
 let b = motif(level=2, nodes=3, edges=[(0, 1, dw_conv_3x3), (1, 2, conv_1x1), (0, 2, identity)],
-              ops=[conv_1x1, dw_conv_3x3, sep_conv_3x3, max_pool_3x3, avg_pool_3x3, identity])
+    ops=[conv_1x1, dw_conv_3x3, sep_conv_3x3, max_pool_3x3, avg_pool_3x3, identity])
 let cell = motif(level=3, nodes=4, edges=[(0, 1, a), (0, 2, b), (1, 2, b), (2, 3, a), (1, 3, none)], ops=[a, b])
 
 network hierarchical_fmnist(C: int = 16) {

@@ -13,12 +13,12 @@
 // states 1 to 6 (TF-slim's used_hiddenstates), the reduction cell's states 3 to 6.
 let NASNET_A = Genotype(
     normal=[('separable_5x5_2', 0), ('separable_3x3_2', 1), ('separable_5x5_2', 1), ('separable_3x3_2', 1),
-            ('avg_pool_3x3', 0), ('none', 1), ('avg_pool_3x3', 1), ('avg_pool_3x3', 1),
-            ('separable_3x3_2', 0), ('none', 0)],
+        ('avg_pool_3x3', 0), ('none', 1), ('avg_pool_3x3', 1), ('avg_pool_3x3', 1),
+        ('separable_3x3_2', 0), ('none', 0)],
     normal_concat=[1, 2, 3, 4, 5, 6],
     reduce=[('separable_5x5_2', 0), ('separable_7x7_2', 1), ('max_pool_3x3', 0), ('separable_7x7_2', 1),
-            ('avg_pool_3x3', 0), ('separable_5x5_2', 1), ('none', 3), ('avg_pool_3x3', 2),
-            ('separable_3x3_2', 2), ('max_pool_3x3', 0)],
+        ('avg_pool_3x3', 0), ('separable_5x5_2', 1), ('none', 3), ('avg_pool_3x3', 2),
+        ('separable_3x3_2', 2), ('max_pool_3x3', 0)],
     reduce_concat=[3, 4, 5, 6])
 
 network nasnet_a_mobile(C: int = 44, N: int = 4) {

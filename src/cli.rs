@@ -123,6 +123,11 @@ enum Command {
     /// Evaluate jobs of a search (`nasc search` starts local ones; run more anywhere the
     /// store is reachable)
     Worker(crate::search_cli::WorkerArgs),
+    /// Rewrite .nas files in the canonical layout (comments kept; only whitespace changes);
+    /// `--check` lists the files that are not formatted
+    Fmt(crate::fmt_cli::FmtArgs),
+    /// Run the language server (LSP over standard input and output) for editors
+    Lsp,
     /// Measure training throughput and inference latency on random data of the spec's shape
     #[command(allow_negative_numbers = true)]
     Bench {
@@ -332,7 +337,7 @@ fn file_of(cmd: &Command) -> &Path {
         Command::Bench { file, .. } => file,
         Command::Sample(s) => &s.file,
         Command::Freeze(f) => &f.file,
-        Command::Edf(_) | Command::Passes | Command::Search(_) | Command::Worker(_) => Path::new(""),
+        Command::Edf(_) | Command::Passes | Command::Search(_) | Command::Worker(_) | Command::Fmt(_) | Command::Lsp => Path::new(""),
     }
 }
 
@@ -342,6 +347,8 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         Command::Search(s) => return crate::search_cli::search(cli, s),
         Command::Worker(w) => return crate::search_cli::worker(w),
         Command::Edf(e) => return space_cli::edf(e),
+        Command::Fmt(f) => return crate::fmt_cli::fmt(cli, f),
+        Command::Lsp => return nasc::lsp::run().map(|_| ExitCode::SUCCESS),
         Command::Passes => {
             print!("{}", passes_table());
             return Ok(ExitCode::SUCCESS);
@@ -415,7 +422,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             print!("{text}");
         }
         Command::Train(t) => return train(&ir, &t.o, cli.seed.unwrap_or(ir.seed)),
-        Command::Sample(_) | Command::Edf(_) | Command::Freeze(_) | Command::Passes | Command::Search(_) | Command::Worker(_) => {}
+        Command::Sample(_) | Command::Edf(_) | Command::Freeze(_) | Command::Passes | Command::Search(_) | Command::Worker(_) | Command::Fmt(_) | Command::Lsp => {}
         Command::Bench { backend, batch_size, steps, format, infer_only, .. } => {
             let what = nasc::backend::burn::bench::Bench { backend: *backend, batch_size: *batch_size, steps: *steps, seed: cli.seed.unwrap_or(ir.seed), train: !infer_only };
             let r = nasc::backend::burn::bench::bench(&ir, &what).map_err(|e| e.to_string())?;

@@ -21,3 +21,5 @@ mod space_cli;
 mod freeze_cli;
 #[path = "cli_search.rs"]
 mod search_cli;
+#[path = "cli_fmt.rs"]
+mod fmt_cli;

@@ -295,9 +295,36 @@ fn mutate(rng: &mut ChaCha8Rng, corpus: &[String]) -> String {
     s
 }
 
+/// `nasc fmt` on an input that parses: idempotent, only whitespace changed, and the same
+/// diagnostics (by code) and the same network as the original.
+fn formatted_the_same(src: &str, c: &nasc::driver::Compiled) -> Result<(), String> {
+    if nasc::syntax::parse(src).is_err() {
+        return Ok(());
+    }
+    let f = nasc::fmt::format(src);
+    if nasc::fmt::format(&f) != f {
+        return Err("fmt is not idempotent".into());
+    }
+    if nasc::fmt::tokens(&f) != nasc::fmt::tokens(src) {
+        return Err("fmt changed a token".into());
+    }
+    let g = nasc::compile(&f, &Default::default()).map_err(|e| format!("formatted: {e}"))?;
+    let codes = |c: &nasc::driver::Compiled| c.diags.iter().map(|d| d.code.as_str()).collect::<Vec<_>>();
+    if codes(c) != codes(&g) {
+        return Err(format!("fmt changed the diagnostics: {:?} -> {:?}", codes(c), codes(&g)));
+    }
+    let json = |c: &nasc::driver::Compiled, s: &str| c.ir.as_ref().map(|ir| nasc::backend::text::emit(ir, s).lines().map(|l| l.split(" @").next().unwrap_or(l).to_string()).collect::<Vec<_>>());
+    if json(c, src) != json(&g, &f) {
+        return Err("fmt changed the network".into());
+    }
+    Ok(())
+}
+
 fn exercise(src: &str) -> Result<bool, String> {
     let opts = nasc::check::Options::default();
     let c = nasc::compile(src, &opts).map_err(|e| format!("IR verifier rejected a checked spec: {e}"))?;
+    formatted_the_same(src, &c)?;
+    nasc::lsp::exercise(src);
     let r = nasc::diag::Renderer { color: false, width: 100 };
     let _ = r.render_all(&c.diags, "fuzz.nas", src);
     let index = nasc::diag::LineIndex::new(src);

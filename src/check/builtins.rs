@@ -101,6 +101,12 @@ const CONSTANTS: &[&str] = &["true", "false", "darts", "tf_slim", "half_even", "
 const SPECIAL: &[&str] = &["if", "concat", "motif"];
 
 /// Whether `name` is a built-in op, function or constant (blocks may not take such names).
+/// Every built-in op and function: its name and signature (`conv(kernel, out, stride=1, ...)`),
+/// and its keyword parameters with their types (for editors: completion and hover).
+pub fn signatures() -> impl Iterator<Item = (&'static str, &'static str, Vec<(&'static str, &'static str)>)> {
+    SIGS.iter().map(|s| (s.name, s.summary, s.params.iter().map(|p| (p.0, p.1.name())).collect()))
+}
+
 pub(super) fn is_builtin(name: &str) -> bool {
     all_names().any(|n| n == name) || SPECIAL.contains(&name)
 }

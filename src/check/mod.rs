@@ -5,6 +5,7 @@
 mod args;
 mod blocks;
 mod builtins;
+pub use builtins::signatures;
 mod dataflow;
 pub mod learned;
 pub mod cells;
