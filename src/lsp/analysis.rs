@@ -52,11 +52,16 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Parses once and compiles without optimisation passes (diagnostics do not depend on
+    /// them, and hover then sees one IR node per op written).
     pub fn new(text: String) -> Analysis {
-        let file = syntax::parse(&text).ok();
-        let (compiled, internal) = match crate::compile(&text, &Default::default()) {
-            Ok(c) => (c, None),
-            Err(e) => (Compiled { ir: None, diags: Default::default(), network: None, report: None }, Some(format!("internal compiler error (a bug in nasc): {e}"))),
+        let empty = |diags| Compiled { ir: None, diags, network: None, report: None };
+        let (file, compiled, internal) = match syntax::parse(&text) {
+            Err(d) => (None, empty(crate::diag::Diagnostics(vec![d])), None),
+            Ok(f) => match crate::driver::compile_parsed_with(&f, Default::default(), &Default::default(), &[]) {
+                Ok(c) => (Some(f), c, None),
+                Err(e) => (Some(f), empty(Default::default()), Some(format!("internal compiler error (a bug in nasc): {e}"))),
+            },
         };
         let mut a = Analysis { scopes: vec![Span { start: 0, end: text.len() }], text, file: None, compiled, internal, defs: Vec::new(), uses: Vec::new() };
         if let Some(f) = &file {
@@ -156,10 +161,18 @@ impl Analysis {
         own.or_else(|| if scope != 0 { self.defs.iter().position(|d| d.name == name && d.scope == 0 && d.kind != DefKind::Network) } else { None })
     }
 
+    /// Resolves every use through a (scope, name) table (the first definition wins, as in
+    /// `lookup`): linear in the file, not uses x definitions.
     fn resolve(&mut self) {
-        for i in 0..self.uses.len() {
-            let u = &self.uses[i];
-            self.uses[i].def = self.lookup(&u.name, u.scope);
+        let mut table: std::collections::HashMap<(usize, &str), usize> = std::collections::HashMap::with_capacity(self.defs.len());
+        for (i, d) in self.defs.iter().enumerate() {
+            if d.kind != DefKind::Network {
+                table.entry((d.scope, d.name.as_str())).or_insert(i);
+            }
+        }
+        let found: Vec<Option<usize>> = self.uses.iter().map(|u| table.get(&(u.scope, u.name.as_str())).or_else(|| if u.scope != 0 { table.get(&(0, u.name.as_str())) } else { None }).copied()).collect();
+        for (u, d) in self.uses.iter_mut().zip(found) {
+            u.def = d;
         }
     }
 

@@ -66,6 +66,15 @@ pub fn exercise(text: &str) {
     let _ = features::formatting(&a);
 }
 
+/// What the server does after an edit: analyse the text and convert its diagnostics; returns
+/// their number (the editor benchmark, `cargo bench --bench lsp`).
+#[doc(hidden)]
+pub fn recheck(text: &str) -> usize {
+    let a = Analysis::new(text.to_string());
+    let uri: Uri = "file:///bench.nas".parse().expect("a valid URI");
+    features::diagnostics(&a, &uri).len()
+}
+
 /// Runs the server until the client says `exit`.
 pub fn run() -> Result<(), String> {
     let (conn, io) = Connection::stdio();
