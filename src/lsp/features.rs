@@ -72,6 +72,34 @@ fn ir_summary(a: &Analysis, inside: impl Fn(Span) -> bool) -> Option<String> {
     (n > 0).then(|| format!("{n} IR node{}, output {}, {} params, {} multiply-adds", if n == 1 { "" } else { "s" }, last.unwrap_or_default(), crate::stats::group(params), crate::stats::group(flops)))
 }
 
+/// The instances of a block or motif `name` in the IR: how many, and the first one's output
+/// shape, parameters and multiply-adds.
+fn instances(a: &Analysis, name: &str) -> Option<String> {
+    let ir = a.compiled.ir.as_ref()?;
+    // For each node, the outermost enclosing scope that is an instance of `name`.
+    let mut per: std::collections::BTreeMap<u32, (u64, u64, String)> = std::collections::BTreeMap::new();
+    for n in ir.graph.node_weights() {
+        let (mut sc, mut found) = (n.scope, None);
+        while let Some(i) = sc {
+            let Some(scope) = ir.scopes.get(i as usize) else { break };
+            if scope.def == name {
+                found = Some(i);
+            }
+            sc = scope.parent;
+        }
+        if let Some(i) = found {
+            let e = per.entry(i).or_insert((0, 0, String::new()));
+            e.0 += n.op.params();
+            e.1 += n.op.flops(&n.shape);
+            e.2 = n.shape.to_string();
+        }
+    }
+    let (first, (p, f, shape)) = per.iter().next()?;
+    let scope = &ir.scopes[*first as usize];
+    let args = if scope.args.is_empty() { String::new() } else { format!("({})", scope.args) };
+    Some(format!("\n\n{} instance{} in the network; `{}`{args}: output {shape}, {} params, {} multiply-adds", per.len(), if per.len() == 1 { "" } else { "s" }, scope.name, crate::stats::group(*p), crate::stats::group(*f)))
+}
+
 /// Hover: a name's definition and value (a parameter's type, default, domain and value; a
 /// stage's shape, parameters and multiply-adds; a definition's text and what it expands to; a
 /// built-in's signature); elsewhere, what the IR nodes of the innermost construct compute.
@@ -100,13 +128,14 @@ pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
                 let total = a.compiled.ir.as_ref().map(crate::stats::stats).map(|s| format!("\n\n{} params, {} multiply-adds, {} stages", crate::stats::group(s.params), crate::stats::group(s.flops), s.stages.len()));
                 format!("**network** `{}`{}", head(text), total.unwrap_or_default())
             }
-            DefKind::Block => format!("**block** `{}`", head(text)),
+            DefKind::Block => format!("**block** `{}`{}", head(text), instances(a, &def.name).unwrap_or_default()),
             DefKind::Input => format!("**block input** `{}`", def.name),
             DefKind::Let => {
                 let shown: String = text.chars().take(400).collect();
                 let nodes = ir_summary(a, |s| def.full.start <= s.start && s.end <= def.full.end)
                     .or_else(|| a.compiled.ir.as_ref().map(|ir| ir.graph.node_weights().filter(|n| n.def.as_deref() == Some(def.name.as_str())).count()).filter(|&n| n > 0).map(|n| format!("used by {n} IR nodes")));
-                format!("**definition**\n```nas\n{shown}\n```{}", nodes.map(|n| format!("\n\n{n}")).unwrap_or_default())
+                let nodes = instances(a, &def.name).or(nodes.map(|n| format!("\n\n{n}")));
+                format!("**definition**\n```nas\n{shown}\n```{}", nodes.unwrap_or_default())
             }
         };
         return Some(md(value));
@@ -117,7 +146,7 @@ pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
             return Some(md(format!("**built-in** `{sig}`{graphs}")));
         }
         if crate::check::std_modules().iter().any(|(_, m)| m.as_ref().is_ok_and(|f| f.items.iter().any(|i| matches!(i, crate::syntax::Item::Block(b) if b.name.name == name)))) {
-            return Some(md(format!("**standard-library block** `{name}` (std/*.nas)")));
+            return Some(md(format!("**standard-library block** `{name}` (std/*.nas){}", instances(a, name).unwrap_or_default())));
         }
     }
     // The innermost span of IR nodes around the cursor.
