@@ -169,6 +169,15 @@ fn an_editor_session() {
     let e = c.request("textDocument/formatting", json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}));
     assert_eq!(e["result"][0]["newText"], GOOD, "{e}");
 
+    // A motif: its instances in the network, with their cost.
+    let hier = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hierarchical_fmnist.nas")).unwrap();
+    let line = hier.lines().position(|l| l.starts_with("let a = motif")).unwrap() as u32;
+    let huri = "file:///tmp/hier.nas";
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": huri, "languageId": "nas", "version": 1, "text": hier}}));
+    let h = c.at("textDocument/hover", huri, line, 4);
+    let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
+    assert!(text.contains("4 instances in the network") && text.contains("multiply-adds"), "{text}");
+
     // A request the server cannot answer: an error response, and the server is still there.
     let bad = c.request("textDocument/hover", json!({"textDocument": {"uri": "file:///not/open.nas"}, "position": {"line": 0, "character": 0}}));
     assert!(bad["error"]["message"].as_str().unwrap().contains("not open"), "{bad}");

@@ -1,6 +1,6 @@
 //! A real editor against `nasc lsp`: headless Neovim (Debian's `neovim`, which .ci/run
 //! installs) with its built-in LSP client receives the diagnostics of a broken spec, a hover,
-//! and the cleared diagnostics after the buffer is fixed (tests/editors/nvim_e2e.lua).
+//! and the cleared diagnostics after the buffer is fixed (tests/editor/nvim_e2e.lua).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -21,7 +21,7 @@ fn neovim_receives_diagnostics_and_hover() {
     let out = dir.join("result.txt");
     let mut child = Command::new("nvim")
         .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
-        .arg(format!("luafile {}", root.join("tests/editors/nvim_e2e.lua").display()))
+        .arg(format!("luafile {}", root.join("tests/editor/nvim_e2e.lua").display()))
         .env("NASC_BIN", env!("CARGO_BIN_EXE_nasc"))
         .env("NASC_FILE", &spec)
         .env("NASC_OUT", &out)

@@ -1,7 +1,7 @@
 -- End-to-end check of `nasc lsp` with Neovim's built-in LSP client (0.7 or later), run
--- headless by tests/editors.rs:
+-- headless by tests/editor/nvim.rs:
 --   NASC_BIN=... NASC_FILE=broken.nas NASC_OUT=result.txt nvim --headless -u NONE -i NONE -n \
---     -c "luafile tests/editors/nvim_e2e.lua"
+--     -c "luafile tests/editor/nvim_e2e.lua"
 -- It opens the broken spec, attaches a client that starts `nasc lsp`, waits for the
 -- diagnostics, asks for a hover, fixes the error by editing the buffer, waits for the
 -- diagnostics to clear, and writes what it saw to NASC_OUT.
