@@ -414,7 +414,7 @@ impl Run<'_> {
         }
         progress.finish();
         let secs = t0.elapsed().as_secs_f64();
-        precise_bn(&mut model, &self.train_set, &order[..cfg.precise_bn.min(order.len())], cfg.batch_size, &self.device);
+        let model = precise_bn(model, &self.train_set, &order[..cfg.precise_bn.min(order.len())], cfg.batch_size, &self.device);
         let test_accuracy = evaluate(&model.valid(), &self.test_set, 256, &self.base);
         let em = EpochMetrics {
             epoch: epoch + 1,
@@ -443,19 +443,26 @@ impl Run<'_> {
 /// Without it, a model evaluated after a few hundred steps uses running averages of statistics
 /// of weights long gone (near-chance accuracy after one short epoch, which a search's fitness
 /// cannot use).
-pub fn precise_bn(model: &mut RuntimeModel, ds: &Dataset, images: &[usize], batch_size: usize, device: &Device) {
+pub fn precise_bn(model: RuntimeModel, ds: &Dataset, images: &[usize], batch_size: usize, device: &Device) -> RuntimeModel {
     let Some(momentum) = model.layers.iter().find_map(|l| match l {
         super::runtime::Layer::Norm(bn) => Some(bn.momentum),
         _ => None,
     }) else {
-        return;
+        return model;
     };
+    if images.is_empty() {
+        return model;
+    }
+    // Without gradients (no autodiff graph is kept for passes never differentiated), batch
+    // norms still in training mode, so they update their running statistics.
+    let mut model = model.no_grad();
     for (i, chunk) in images.chunks(batch_size.max(1)).enumerate() {
         model.set_bn_momentum(1.0 / (i + 1) as f64);
         let (x, _) = batch(ds, chunk, None, device);
         let _ = model.forward(x);
     }
     model.set_bn_momentum(momentum);
+    model.set_require_grad(true)
 }
 
 /// Edges chosen in `now` but not in `before`, over all learned wirings.
