@@ -155,14 +155,8 @@ impl Analysis {
         }
     }
 
-    /// A name in a scope: its own definitions first, then the top level.
-    pub fn lookup(&self, name: &str, scope: usize) -> Option<usize> {
-        let own = self.defs.iter().position(|d| d.name == name && d.scope == scope && d.kind != DefKind::Network);
-        own.or_else(|| if scope != 0 { self.defs.iter().position(|d| d.name == name && d.scope == 0 && d.kind != DefKind::Network) } else { None })
-    }
-
-    /// Resolves every use through a (scope, name) table (the first definition wins, as in
-    /// `lookup`): linear in the file, not uses x definitions.
+    /// Resolves every use through a (scope, name) table: a name in a scope means its own first
+    /// definition there, else the first top-level one; linear in the file.
     fn resolve(&mut self) {
         let mut table: std::collections::HashMap<(usize, &str), usize> = std::collections::HashMap::with_capacity(self.defs.len());
         for (i, d) in self.defs.iter().enumerate() {
