@@ -9,7 +9,9 @@ use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
+};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
@@ -38,7 +40,12 @@ struct PlainCnn {
 
 impl PlainCnn {
     fn new(w: usize, device: &Device) -> Self {
-        let conv = |i: usize, o: usize| Conv2dConfig::new([i, o], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).with_bias(false).init(device);
+        let conv = |i: usize, o: usize| {
+            Conv2dConfig::new([i, o], [3, 3])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .with_bias(false)
+                .init(device)
+        };
         let bn = |c: usize| BatchNormConfig::new(c).init(device);
         PlainCnn {
             c1: conv(1, w),
@@ -50,8 +57,15 @@ impl PlainCnn {
             b3: bn(2 * w),
             c4: conv(2 * w, 2 * w),
             b4: bn(2 * w),
-            p2: AvgPool2dConfig::new([3, 3]).with_strides([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(),
-            dw: Conv2dConfig::new([2 * w, 4 * w], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).with_groups(2 * w).with_bias(false).init(device),
+            p2: AvgPool2dConfig::new([3, 3])
+                .with_strides([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(),
+            dw: Conv2dConfig::new([2 * w, 4 * w], [3, 3])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .with_groups(2 * w)
+                .with_bias(false)
+                .init(device),
             pw: Conv2dConfig::new([4 * w, 2 * w], [1, 1]).with_bias(false).init(device),
             b5: bn(2 * w),
             drop: DropoutConfig::new(0.25).init(),
@@ -73,7 +87,13 @@ impl PlainCnn {
 }
 
 /// Images per second over `steps` Adam steps after 2 warm-up steps.
-fn time_steps<M: Module>(mut model: M, forward: impl Fn(&M, Tensor<4>) -> Tensor<2>, x: &Tensor<4>, y: &Tensor<1, Int>, steps: usize) -> f64 {
+fn time_steps<M: Module>(
+    mut model: M,
+    forward: impl Fn(&M, Tensor<4>) -> Tensor<2>,
+    x: &Tensor<4>,
+    y: &Tensor<1, Int>,
+    steps: usize,
+) -> f64 {
     let device = x.device();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let mut optim = AdamConfig::new().init();
@@ -95,7 +115,9 @@ fn time_steps<M: Module>(mut model: M, forward: impl Fn(&M, Tensor<4>) -> Tensor
 
 fn main() {
     let (batch, steps, rounds) = (128, 10, 3);
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/plain_cnn.nas")).expect("examples/plain_cnn.nas");
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/plain_cnn.nas"))
+            .expect("examples/plain_cnn.nas");
     let ir = nasc::compile(&src, &Default::default()).expect("verifier").ir.expect("compiles");
     let device = Device::flex().autodiff();
     device.seed(0);
@@ -104,10 +126,17 @@ fn main() {
     let y = Tensor::<1, Int>::from_data(TensorData::new(labels, [batch]), &device);
     let hand = PlainCnn::new(32, &device);
     let nasc_model = RuntimeModel::new(&ir, &device);
-    assert_eq!(nasc::backend::burn::runtime::learnable_params(&hand), nasc::backend::burn::runtime::learnable_params(&nasc_model), "the two models differ");
+    assert_eq!(
+        nasc::backend::burn::runtime::learnable_params(&hand),
+        nasc::backend::burn::runtime::learnable_params(&nasc_model),
+        "the two models differ"
+    );
     for round in 0..rounds {
         let a = time_steps(hand.clone(), |m, x| m.forward(x), &x, &y, steps);
         let b = time_steps(nasc_model.clone(), |m, x| m.forward(x), &x, &y, steps);
-        println!("{{\"round\": {round}, \"network\": \"plain_cnn\", \"batch_size\": {batch}, \"handwritten_burn_images_per_sec\": {a:.1}, \"nasc_runtime_images_per_sec\": {b:.1}, \"ratio\": {:.3}}}", b / a);
+        println!(
+            "{{\"round\": {round}, \"network\": \"plain_cnn\", \"batch_size\": {batch}, \"handwritten_burn_images_per_sec\": {a:.1}, \"nasc_runtime_images_per_sec\": {b:.1}, \"ratio\": {:.3}}}",
+            b / a
+        );
     }
 }

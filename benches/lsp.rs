@@ -11,7 +11,9 @@ use std::hint::black_box;
 fn big_spec() -> String {
     let mut s = String::from("// A generated 2,000-line spec for the editor benchmark.\n");
     for b in 0..60 {
-        s += &format!("block unit{b}(C: int, k: int = 3) {{\n    input x\n    // a residual unit\n    let y = x -> conv(k, C) -> bn -> relu\n    let z = y -> conv(k, C) -> bn\n    let w = z -> relu\n    let v = w -> identity\n    output v + x\n\n}}\n");
+        s += &format!(
+            "block unit{b}(C: int, k: int = 3) {{\n    input x\n    // a residual unit\n    let y = x -> conv(k, C) -> bn -> relu\n    let z = y -> conv(k, C) -> bn\n    let w = z -> relu\n    let v = w -> identity\n    output v + x\n\n}}\n"
+        );
     }
     for d in 0..600 {
         s += &format!("let pipe{d} = relu -> conv(1x1, {}) -> bn\n", 8 + (d % 4) * 8);
@@ -31,10 +33,16 @@ fn big_spec() -> String {
 fn recheck(c: &mut Criterion) {
     let src = big_spec();
     assert_eq!(src.lines().count(), 2000);
-    assert_eq!(nasc::lsp::recheck(&src), 600, "each of the 600 unused definitions is a warning, nothing else");
+    assert_eq!(
+        nasc::lsp::recheck(&src),
+        600,
+        "each of the 600 unused definitions is a warning, nothing else"
+    );
     let mut g = c.benchmark_group("editor, 2,000-line spec");
     g.sample_size(20);
-    g.bench_function("re-check after an edit (nasc lsp)", |b| b.iter(|| nasc::lsp::recheck(black_box(&src))));
+    g.bench_function("re-check after an edit (nasc lsp)", |b| {
+        b.iter(|| nasc::lsp::recheck(black_box(&src)))
+    });
     g.bench_function("nasc fmt", |b| b.iter(|| nasc::fmt::format(black_box(&src)).len()));
     g.finish();
 }

@@ -1,5 +1,6 @@
 //! Command-line interface: `nasc check | build | stats` (and `train`).
 
+use crate::space_cli;
 use clap::{Parser, Subcommand, ValueEnum};
 use nasc::backend::burn::data::DataKind;
 use nasc::backend::burn::device::Backend;
@@ -9,14 +10,18 @@ use nasc::diag::{LineIndex, Renderer, to_json_line_indexed};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use crate::space_cli;
 
 #[derive(Parser, Debug)]
-#[command(name = "nasc", version, about = "Compiler for neural-network architecture specs (.nas)", long_about = "nasc type-checks a .nas architecture spec with precise diagnostics, expands it \
+#[command(
+    name = "nasc",
+    version,
+    about = "Compiler for neural-network architecture specs (.nas)",
+    long_about = "nasc type-checks a .nas architecture spec with precise diagnostics, expands it \
 (random-graph generators, stages) into a verified DAG IR, reports its complexity, emits it as text IR, \
 JSON, Graphviz DOT or a Burn model crate, and trains it with Burn on CPU (flex) or GPU (wgpu, cuda).\n\nExit codes: 0 success (warnings allowed); 1 the spec has errors, or training failed; 2 the command line is wrong \
 (an unknown flag, a flag value out of range, a malformed or unknown --set, an unknown --network, an unreadable file, \
-an output or run directory that cannot be used).")]
+an output or run directory that cannot be used)."
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,7 +52,13 @@ pub(crate) struct Cli {
     pub(crate) opt_level: Option<u8>,
 
     /// Run exactly these passes, in this order (comma-separated; see `nasc passes`)
-    #[arg(long, global = true, value_name = "A,B,...", conflicts_with = "opt_level", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "A,B,...",
+        conflicts_with = "opt_level",
+        help_heading = "Global options"
+    )]
     pub(crate) passes: Option<String>,
 }
 
@@ -282,7 +293,10 @@ fn parse_limit(s: &str) -> Result<usize, String> {
 fn parse_float(s: &str, zero_ok: bool, what: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0)) => Ok(v),
-        Ok(v) => Err(format!("{what} must be a finite number {}, got {v}", if zero_ok { ">= 0" } else { "> 0" })),
+        Ok(v) => Err(format!(
+            "{what} must be a finite number {}, got {v}",
+            if zero_ok { ">= 0" } else { "> 0" }
+        )),
         Err(_) => Err(format!("{what} must be a number, got `{s}`")),
     }
 }
@@ -323,9 +337,14 @@ pub fn run() -> ExitCode {
 
 /// Reads a spec, checking the size limit before the file is read (docs/limits.md).
 pub(crate) fn read_spec(path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
+    let size =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
     if size > nasc::limits::MAX_SOURCE_BYTES as u64 {
-        return Err(format!("{} is {size} bytes; nasc reads specs of at most {} bytes (docs/limits.md)", path.display(), nasc::limits::MAX_SOURCE_BYTES));
+        return Err(format!(
+            "{} is {size} bytes; nasc reads specs of at most {} bytes (docs/limits.md)",
+            path.display(),
+            nasc::limits::MAX_SOURCE_BYTES
+        ));
     }
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
@@ -337,7 +356,12 @@ fn file_of(cmd: &Command) -> &Path {
         Command::Bench { file, .. } => file,
         Command::Sample(s) => &s.file,
         Command::Freeze(f) => &f.file,
-        Command::Edf(_) | Command::Passes | Command::Search(_) | Command::Worker(_) | Command::Fmt(_) | Command::Lsp => Path::new(""),
+        Command::Edf(_)
+        | Command::Passes
+        | Command::Search(_)
+        | Command::Worker(_)
+        | Command::Fmt(_)
+        | Command::Lsp => Path::new(""),
     }
 }
 
@@ -365,7 +389,9 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     let mut compiled = match nasc::compile_with(&source, &opts, &pipeline) {
         Ok(c) => c,
         Err(internal) => {
-            eprintln!("internal compiler error: {internal}\nthis is a bug in nasc; please report it with the spec that triggered it");
+            eprintln!(
+                "internal compiler error: {internal}\nthis is a bug in nasc; please report it with the spec that triggered it"
+            );
             return Ok(ExitCode::from(1));
         }
     };
@@ -376,14 +402,17 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         let errors: Vec<_> = compiled.diags.iter().filter(|d| d.is_error()).collect();
         if cli.message_format == MessageFormat::Human {
             let n = errors.len();
-            let _ = writeln!(err, "error: {name}: {n} error{} found", if n == 1 { "" } else { "s" });
+            let _ =
+                writeln!(err, "error: {name}: {n} error{} found", if n == 1 { "" } else { "s" });
         }
         // The command line's own mistakes (a --set, --network) are usage errors.
         let usage = !errors.is_empty() && errors.iter().all(|d| d.usage);
         return Ok(ExitCode::from(if usage { 2 } else { 1 }));
     };
     drop(err);
-    if let (Command::Build { opt_report: true, .. }, Some(report)) = (&cli.command, &compiled.report) {
+    if let (Command::Build { opt_report: true, .. }, Some(report)) =
+        (&cli.command, &compiled.report)
+    {
         eprint!("{}", report.table());
     }
     match &cli.command {
@@ -401,33 +430,65 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         }
         Command::Build { emit: Emit::Motifs, output, .. } => {
             let motifs = compiled.motifs();
-            let text = if motifs.is_empty() { format!("// network {} uses no motifs\n", ir.network) } else { motifs };
+            let text = if motifs.is_empty() {
+                format!("// network {} uses no motifs\n", ir.network)
+            } else {
+                motifs
+            };
             write_output(output.as_deref(), &text)?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Build { emit, output, weights, .. } => {
             // An -O2 export converts a record of the -O1 model (what `nasc train` saved).
             let trained = match (emit, weights) {
-                (Emit::Burn, Some(_)) if pipeline.len() != nasc::passes::level(1).len() => nasc::compile(&source, &opts).ok().and_then(|c| c.ir),
+                (Emit::Burn, Some(_)) if pipeline.len() != nasc::passes::level(1).len() => {
+                    nasc::compile(&source, &opts).ok().and_then(|c| c.ir)
+                }
                 _ => None,
             };
-            return build(cli, &ir, trained.as_ref(), &source, &name, *emit, output.as_deref(), weights.as_deref());
+            return build(
+                cli,
+                &ir,
+                trained.as_ref(),
+                &source,
+                &name,
+                *emit,
+                output.as_deref(),
+                weights.as_deref(),
+            );
         }
         Command::Stats { format, .. } => {
             let st = nasc::stats::stats(&ir);
             let text = match format {
                 Format::Table => nasc::stats::table(&st),
-                Format::Json => serde_json::to_string_pretty(&st).map_err(|e| e.to_string())? + "\n",
+                Format::Json => {
+                    serde_json::to_string_pretty(&st).map_err(|e| e.to_string())? + "\n"
+                }
             };
             print!("{text}");
         }
         Command::Train(t) => return train(&ir, &t.o, cli.seed.unwrap_or(ir.seed)),
-        Command::Sample(_) | Command::Edf(_) | Command::Freeze(_) | Command::Passes | Command::Search(_) | Command::Worker(_) | Command::Fmt(_) | Command::Lsp => {}
+        Command::Sample(_)
+        | Command::Edf(_)
+        | Command::Freeze(_)
+        | Command::Passes
+        | Command::Search(_)
+        | Command::Worker(_)
+        | Command::Fmt(_)
+        | Command::Lsp => {}
         Command::Bench { backend, batch_size, steps, format, infer_only, .. } => {
-            let what = nasc::backend::burn::bench::Bench { backend: *backend, batch_size: *batch_size, steps: *steps, seed: cli.seed.unwrap_or(ir.seed), train: !infer_only };
+            let what = nasc::backend::burn::bench::Bench {
+                backend: *backend,
+                batch_size: *batch_size,
+                steps: *steps,
+                seed: cli.seed.unwrap_or(ir.seed),
+                train: !infer_only,
+            };
             let r = nasc::backend::burn::bench::bench(&ir, &what).map_err(|e| e.to_string())?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?),
+                Format::Json => {
+                    println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?)
+                }
                 Format::Table => print!("{}", r.table()),
             }
         }
@@ -443,19 +504,27 @@ fn pipeline_for(cli: &Cli) -> Result<Vec<&'static nasc::passes::Pass>, String> {
         Command::Build { dump_after: Some(pass), .. } => {
             let Some(at) = pipeline.iter().position(|p| p.name == pass) else {
                 let run: Vec<&str> = pipeline.iter().map(|p| p.name).collect();
-                return Err(format!("--dump-after {pass}: that pass is not in the pipeline ({})", if run.is_empty() { "none at -O0".to_string() } else { run.join(", ") }));
+                return Err(format!(
+                    "--dump-after {pass}: that pass is not in the pipeline ({})",
+                    if run.is_empty() { "none at -O0".to_string() } else { run.join(", ") }
+                ));
             };
             pipeline.truncate(at + 1);
         }
         Command::Train(_) => {
             if let Some(p) = pipeline.iter().find(|p| p.safety == nasc::passes::Safety::Inference) {
-                return Err(format!("pass `{}` is inference-only and cannot be used for training: train at -O1 (the default) or -O0", p.name));
+                return Err(format!(
+                    "pass `{}` is inference-only and cannot be used for training: train at -O1 (the default) or -O0",
+                    p.name
+                ));
             }
         }
         Command::Bench { .. } => return Ok(Vec::new()),
         Command::Build { emit: Emit::Burn, .. } => {
             let names = |v: &[&nasc::passes::Pass]| v.iter().map(|p| p.name).collect::<Vec<_>>();
-            if names(&pipeline) != names(&nasc::passes::level(1)) && names(&pipeline) != names(&nasc::passes::level(2)) {
+            if names(&pipeline) != names(&nasc::passes::level(1))
+                && names(&pipeline) != names(&nasc::passes::level(2))
+            {
                 return Err("--emit burn generates code at -O1 (the default: the layout `nasc train` records use, for training) or -O2 (an inference export); drop --passes".into());
             }
         }
@@ -480,7 +549,16 @@ fn passes_table() -> String {
 /// `nasc build`: one emitter, or a Burn crate (with a converted record).
 /// `trained`: the -O1 IR whose record `weights` holds, when `ir` is optimised further (-O2).
 #[allow(clippy::too_many_arguments)]
-fn build(cli: &Cli, ir: &nasc::ir::Ir, trained: Option<&nasc::ir::Ir>, source: &str, name: &str, emit: Emit, output: Option<&Path>, weights: Option<&Path>) -> Result<ExitCode, String> {
+fn build(
+    cli: &Cli,
+    ir: &nasc::ir::Ir,
+    trained: Option<&nasc::ir::Ir>,
+    source: &str,
+    name: &str,
+    emit: Emit,
+    output: Option<&Path>,
+    weights: Option<&Path>,
+) -> Result<ExitCode, String> {
     let text = match emit {
         Emit::Ir => nasc::backend::text::emit(ir, source),
         Emit::Json => nasc::backend::json::emit(ir),
@@ -493,10 +571,13 @@ fn build(cli: &Cli, ir: &nasc::ir::Ir, trained: Option<&nasc::ir::Ir>, source: &
             let generated = nasc::backend::burn::codegen::generate(ir, name);
             if let Some(w) = weights {
                 // Convert first: a bad record must not leave a half-written crate.
-                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
                 let out = dir.join("model.bpk");
                 let converted = match trained {
-                    Some(src) => nasc::backend::burn::codegen::export_record(src, ir, &generated, w, &out),
+                    Some(src) => {
+                        nasc::backend::burn::codegen::export_record(src, ir, &generated, w, &out)
+                    }
                     None => nasc::backend::burn::codegen::remap_record(ir, &generated, w, &out),
                 };
                 // A record that does not fit the spec is bad input: E045, exit 1.
@@ -504,7 +585,11 @@ fn build(cli: &Cli, ir: &nasc::ir::Ir, trained: Option<&nasc::ir::Ir>, source: &
                     Ok(n) => n,
                     Err(msg) => return Ok(crate::freeze_cli::record_error(cli, name, source, msg)),
                 };
-                eprintln!("converted {n} tensors from {} into {}", w.display(), dir.join("model.bpk").display());
+                eprintln!(
+                    "converted {n} tensors from {} into {}",
+                    w.display(),
+                    dir.join("model.bpk").display()
+                );
             }
             nasc::backend::burn::codegen::write_crate(ir, &generated, dir)?;
             eprintln!("wrote crate {} (model type `{}`)", dir.display(), generated.model_type);
@@ -516,7 +601,12 @@ fn build(cli: &Cli, ir: &nasc::ir::Ir, trained: Option<&nasc::ir::Ir>, source: &
 }
 
 /// Prints every diagnostic for people (capped, see docs/limits.md) or as JSON lines.
-pub(crate) fn print_diagnostics(cli: &Cli, diags: &nasc::diag::Diagnostics, name: &str, source: &str) {
+pub(crate) fn print_diagnostics(
+    cli: &Cli,
+    diags: &nasc::diag::Diagnostics,
+    name: &str,
+    source: &str,
+) {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
@@ -540,7 +630,8 @@ fn write_output(out: Option<&Path>, text: &str) -> Result<(), String> {
             let mut o = std::io::stdout().lock();
             o.write_all(text.as_bytes()).map_err(|e| format!("cannot write output: {e}"))
         }
-        Some(p) => nasc::backend::write_atomic(p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display())),
+        Some(p) => nasc::backend::write_atomic(p, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", p.display())),
     }
 }
 

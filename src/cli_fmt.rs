@@ -24,7 +24,10 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         if p.is_dir() {
             let mut stack = vec![p.clone()];
             while let Some(d) = stack.pop() {
-                let mut entries: Vec<PathBuf> = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)
+                    .map_err(|e| format!("cannot read {}: {e}", d.display()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .collect();
                 entries.sort();
                 for e in entries {
                     if e.is_dir() {
@@ -44,7 +47,10 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 pub fn fmt(cli: &Cli, a: &FmtArgs) -> Result<ExitCode, String> {
     if a.files.len() == 1 && a.files[0].as_os_str() == "-" {
         let mut src = String::new();
-        std::io::stdin().take(nasc::limits::MAX_SOURCE_BYTES as u64 + 1).read_to_string(&mut src).map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .take(nasc::limits::MAX_SOURCE_BYTES as u64 + 1)
+            .read_to_string(&mut src)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
         if let Err(d) = nasc::syntax::parse(&src) {
             print_diagnostics(cli, &nasc::diag::Diagnostics(vec![d]), "<stdin>", &src);
             return Ok(ExitCode::from(1));
@@ -71,12 +77,22 @@ pub fn fmt(cli: &Cli, a: &FmtArgs) -> Result<ExitCode, String> {
         }
         unformatted += 1;
         if a.check {
-            let line = src.lines().zip(out.lines()).position(|(x, y)| x != y).map_or(src.lines().count().min(out.lines().count()), |n| n) + 1;
+            let line = src
+                .lines()
+                .zip(out.lines())
+                .position(|(x, y)| x != y)
+                .map_or(src.lines().count().min(out.lines().count()), |n| n)
+                + 1;
             println!("{name}: not formatted (first difference at line {line})");
         } else {
-            nasc::backend::write_atomic(&path, out.as_bytes()).map_err(|e| format!("cannot write {name}: {e}"))?;
+            nasc::backend::write_atomic(&path, out.as_bytes())
+                .map_err(|e| format!("cannot write {name}: {e}"))?;
             println!("formatted {name}");
         }
     }
-    Ok(if broken > 0 || (a.check && unformatted > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if broken > 0 || (a.check && unformatted > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -34,7 +34,8 @@ pub(crate) fn record_error(cli: &Cli, name: &str, source: &str, msg: String) -> 
 pub(crate) fn freeze(cli: &Cli, a: &FreezeArgs, source: &str) -> Result<ExitCode, String> {
     let name = a.file.display().to_string();
     let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };
-    let compiled = nasc::compile(source, &opts).map_err(|e| format!("internal compiler error: {e}"))?;
+    let compiled =
+        nasc::compile(source, &opts).map_err(|e| format!("internal compiler error: {e}"))?;
     print_diagnostics(cli, &compiled.diags, &name, source);
     let Some(ir) = compiled.ir else { return Ok(ExitCode::from(1)) };
     let device = Device::default();
@@ -46,7 +47,10 @@ pub(crate) fn freeze(cli: &Cli, a: &FreezeArgs, source: &str) -> Result<ExitCode
             return Ok(ExitCode::from(1));
         }
     };
-    let header = format!("// Frozen by `nasc freeze {name} --weights {}`: the learned wiring's chosen edges.\n", a.weights.display());
+    let header = format!(
+        "// Frozen by `nasc freeze {name} --weights {}`: the learned wiring's chosen edges.\n",
+        a.weights.display()
+    );
     let frozen = match nasc::freeze::freeze(source, &opts, &ir, &model, &header, &device) {
         Ok(f) => f,
         Err(FreezeError::Record(msg)) => return Ok(record_error(cli, &name, source, msg)),
@@ -57,7 +61,11 @@ pub(crate) fn freeze(cli: &Cli, a: &FreezeArgs, source: &str) -> Result<ExitCode
     };
     // The frozen model must compute the learned model's function (inference mode).
     let [c, h, w] = ir.input_shape;
-    let x = Tensor::<4>::random([4, c as usize, h as usize, w as usize], Distribution::Normal(0.0, 1.0), &device);
+    let x = Tensor::<4>::random(
+        [4, c as usize, h as usize, w as usize],
+        Distribution::Normal(0.0, 1.0),
+        &device,
+    );
     use burn::module::Module;
     let (m1, m2) = (model.valid(), frozen.model.valid());
     let diff: f32 = (m1.forward(x.clone()) - m2.forward(x)).abs().max().into_scalar();
@@ -76,12 +84,20 @@ pub(crate) fn freeze(cli: &Cli, a: &FreezeArgs, source: &str) -> Result<ExitCode
 }
 
 /// The record first, then the spec; a failure removes what was written.
-fn write_outputs(spec: &Path, text: &str, record: &Path, model: &nasc::backend::burn::runtime::RuntimeModel) -> Result<(), String> {
+fn write_outputs(
+    spec: &Path,
+    text: &str,
+    record: &Path,
+    model: &nasc::backend::burn::runtime::RuntimeModel,
+) -> Result<(), String> {
     use burn::module::Module;
     let dir = record.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let rname = record.file_name().and_then(|n| n.to_str()).unwrap_or("frozen.bpk");
     let m = model.valid();
-    nasc::backend::burn::checkpoint::publish_file(dir, rname, |p| m.clone().save_file(p).map_err(|e| e.to_string())).map_err(|e| format!("cannot write {}: {e}", record.display()))?;
+    nasc::backend::burn::checkpoint::publish_file(dir, rname, |p| {
+        m.clone().save_file(p).map_err(|e| e.to_string())
+    })
+    .map_err(|e| format!("cannot write {}: {e}", record.display()))?;
     if let Err(e) = nasc::backend::write_atomic(spec, text.as_bytes()) {
         let _ = std::fs::remove_file(record);
         return Err(format!("cannot write {}: {e}", spec.display()));

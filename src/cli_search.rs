@@ -132,7 +132,9 @@ pub(crate) struct WorkerArgs {
 /// A `--data` value `nasc train` accepts (checked here, not first by every worker).
 fn data_name(s: &str) -> Result<String, String> {
     use clap::ValueEnum;
-    nasc::backend::burn::data::DataKind::from_str(s, true).map(|_| s.to_string()).map_err(|_| format!("`{s}` is not a data set: fashion-mnist, mnist, cifar10 or synthetic"))
+    nasc::backend::burn::data::DataKind::from_str(s, true)
+        .map(|_| s.to_string())
+        .map_err(|_| format!("`{s}` is not a data set: fashion-mnist, mnist, cifar10 or synthetic"))
 }
 
 fn store_exit(e: &StoreError) -> ExitCode {
@@ -147,13 +149,24 @@ pub(crate) fn worker(a: &WorkerArgs) -> Result<ExitCode, String> {
     if !(a.lease > 0.0 && a.lease.is_finite()) {
         return Err("--lease must be a positive number of seconds".into());
     }
-    let host = std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "localhost".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
     let name = a.name.clone().unwrap_or_else(|| format!("{host}:{}", std::process::id()));
-    let o = search::worker::WorkerOptions { store: a.store.clone(), name, lease: a.lease, idle_exit: a.idle_exit, quiet: a.quiet };
+    let o = search::worker::WorkerOptions {
+        store: a.store.clone(),
+        name,
+        lease: a.lease,
+        idle_exit: a.idle_exit,
+        quiet: a.quiet,
+    };
     match search::worker::run(&o) {
         Ok(r) => {
             if !a.quiet {
-                eprintln!("worker {}: {} evaluated, {} failed, {} lost to an expired lease", o.name, r.done, r.failed, r.lost);
+                eprintln!(
+                    "worker {}: {} evaluated, {} failed, {} lost to an expired lease",
+                    o.name, r.done, r.failed, r.lost
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -208,7 +221,8 @@ fn config(cli: &Cli, r: &RunArgs) -> Result<SearchConfig, String> {
 }
 
 fn spawn_workers(url: &str, n: u32, lease: f64) -> Result<Vec<Child>, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find nasc's own executable to start workers: {e}"))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find nasc's own executable to start workers: {e}"))?;
     (0..n)
         .map(|_| {
             std::process::Command::new(&exe)
@@ -222,7 +236,9 @@ fn spawn_workers(url: &str, n: u32, lease: f64) -> Result<Vec<Child>, String> {
 }
 
 fn run(cli: &Cli, r: &RunArgs) -> Result<ExitCode, String> {
-    let (Some(path), Some(url)) = (&r.file, &r.store) else { return Err("nasc search needs a spec and --store URL".into()) };
+    let (Some(path), Some(url)) = (&r.file, &r.store) else {
+        return Err("nasc search needs a spec and --store URL".into());
+    };
     let source = crate::nasc_cli::read_spec(path)?;
     let name = path.display().to_string();
     let cfg = config(cli, r)?;
@@ -245,12 +261,24 @@ fn run(cli: &Cli, r: &RunArgs) -> Result<ExitCode, String> {
     };
     if resumed {
         let c = store.counts().map_err(|e| e.to_string())?;
-        say(format!("search: continuing {url}: {} evaluated, {} failed, {} queued, {} running", c.done, c.failed, c.queued, c.running));
+        say(format!(
+            "search: continuing {url}: {} evaluated, {} failed, {} queued, {} running",
+            c.done, c.failed, c.queued, c.running
+        ));
         store.set_meta("finished", "0").map_err(|e| e.to_string())?;
     }
     let sites = space.iter().filter(|p| p.site.is_some()).count();
-    let what = if sites == 0 { format!("{} open parameters", space.len()) } else { format!("{} open parameters and {sites} genotype sites", space.len() - sites) };
-    say(format!("search: {} over {what}, {} evaluations, {} local workers", format!("{:?}", cfg.strategy).to_lowercase(), cfg.evaluations, r.workers));
+    let what = if sites == 0 {
+        format!("{} open parameters", space.len())
+    } else {
+        format!("{} open parameters and {sites} genotype sites", space.len() - sites)
+    };
+    say(format!(
+        "search: {} over {what}, {} evaluations, {} local workers",
+        format!("{:?}", cfg.strategy).to_lowercase(),
+        cfg.evaluations,
+        r.workers
+    ));
     let mut children = spawn_workers(url, r.workers, r.lease)?;
     let result = control(&store, &file, &cfg, &space, r, &say);
     let _ = store.set_meta("finished", "1");
@@ -261,13 +289,32 @@ fn run(cli: &Cli, r: &RunArgs) -> Result<ExitCode, String> {
         return Ok(store_exit(&e));
     }
     let c = store.counts().map_err(|e| e.to_string())?;
-    let (inv, over, dup) = (store.counter("invalid").unwrap_or(0), store.counter("over_budget").unwrap_or(0), store.counter("duplicates").unwrap_or(0));
-    say(format!("search: {} evaluated, {} failed; candidates rejected before training: {inv} invalid, {over} over budget, {dup} duplicates", c.done, c.failed));
-    let Some(top) = store.evaluated().map_err(|e| e.to_string())?.into_iter().max_by(|a, b| a.fitness.total_cmp(&b.fitness)) else {
-        eprintln!("error: no evaluation succeeded (see `nasc search status --store {url}` for the failures)");
+    let (inv, over, dup) = (
+        store.counter("invalid").unwrap_or(0),
+        store.counter("over_budget").unwrap_or(0),
+        store.counter("duplicates").unwrap_or(0),
+    );
+    say(format!(
+        "search: {} evaluated, {} failed; candidates rejected before training: {inv} invalid, {over} over budget, {dup} duplicates",
+        c.done, c.failed
+    ));
+    let Some(top) = store
+        .evaluated()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .max_by(|a, b| a.fitness.total_cmp(&b.fitness))
+    else {
+        eprintln!(
+            "error: no evaluation succeeded (see `nasc search status --store {url}` for the failures)"
+        );
         return Ok(ExitCode::from(1));
     };
-    say(format!("search: best fitness {:.4} (job {}): {}", top.fitness, top.id, search::key(&top.genotype)));
+    say(format!(
+        "search: best fitness {:.4} (job {}): {}",
+        top.fitness,
+        top.id,
+        search::key(&top.genotype)
+    ));
     if let Some(out) = &r.output {
         match best(url, out)? {
             Ok(()) => say(format!("search: wrote {}", out.display())),
@@ -279,14 +326,26 @@ fn run(cli: &Cli, r: &RunArgs) -> Result<ExitCode, String> {
 
 /// The controller loop: keeps the queue fed (checked candidates only) until the budget of
 /// evaluations has finished.
-fn control(store: &Store, file: &nasc::syntax::File, cfg: &SearchConfig, space: &[nasc::check::ParamSpace], r: &RunArgs, say: &dyn Fn(String)) -> Result<(), StoreError> {
+fn control(
+    store: &Store,
+    file: &nasc::syntax::File,
+    cfg: &SearchConfig,
+    space: &[nasc::check::ParamSpace],
+    r: &RunArgs,
+    say: &dyn Fn(String),
+) -> Result<(), StoreError> {
     let started = Instant::now();
     let mut last_report = Instant::now();
     let mut fruitless = 0usize;
     // A bar on a terminal; plain lines every 10 s otherwise.
     let bar = (!r.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
         let b = indicatif::ProgressBar::new(cfg.evaluations as u64);
-        b.set_style(indicatif::ProgressStyle::with_template("search [{bar:30.cyan/blue}] {pos}/{len} evaluations {msg} eta {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "search [{bar:30.cyan/blue}] {pos}/{len} evaluations {msg} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
         b
     });
     // The strategies' view, read incrementally: only results finished since the last look.
@@ -298,7 +357,12 @@ fn control(store: &Store, file: &nasc::syntax::File, cfg: &SearchConfig, space: 
         if let Some(b) = &bar {
             b.set_position(c.finished() as u64);
             let best = done.iter().map(|e| e.fitness).fold(f64::NAN, f64::max);
-            b.set_message(format!("({} running, {} failed{})", c.running, c.failed, if best.is_nan() { String::new() } else { format!(", best {best:.4}") }));
+            b.set_message(format!(
+                "({} running, {} failed{})",
+                c.running,
+                c.failed,
+                if best.is_nan() { String::new() } else { format!(", best {best:.4}") }
+            ));
         }
         if c.finished() >= cfg.evaluations {
             if let Some(b) = &bar {
@@ -354,7 +418,14 @@ fn control(store: &Store, file: &nasc::syntax::File, cfg: &SearchConfig, space: 
         })?;
         if bar.is_none() && last_report.elapsed() > Duration::from_secs(10) {
             last_report = Instant::now();
-            say(format!("search: {}/{} evaluated ({} failed), {} running, {:.0}s", c.done, cfg.evaluations, c.failed, c.running, started.elapsed().as_secs_f64()));
+            say(format!(
+                "search: {}/{} evaluated ({} failed), {} running, {:.0}s",
+                c.done,
+                cfg.evaluations,
+                c.failed,
+                c.running,
+                started.elapsed().as_secs_f64()
+            ));
         }
         if fed == 0 {
             std::thread::sleep(Duration::from_millis(20));
@@ -371,10 +442,14 @@ fn status(url: &str, json: bool) -> Result<ExitCode, String> {
         let (_, cfg) = store.search()?;
         let c = store.counts()?;
         let jobs = store.jobs()?;
-        let best = jobs.iter().filter(|j| j.state == "done").max_by(|a, b| a.fitness.unwrap_or(0.0).total_cmp(&b.fitness.unwrap_or(0.0)));
+        let best = jobs
+            .iter()
+            .filter(|j| j.state == "done")
+            .max_by(|a, b| a.fitness.unwrap_or(0.0).total_cmp(&b.fitness.unwrap_or(0.0)));
         let first = jobs.iter().filter_map(|j| j.started).fold(f64::INFINITY, f64::min);
         let last = jobs.iter().filter_map(|j| j.finished).fold(0.0, f64::max);
-        let per_hour = if last > first && c.done > 0 { c.done as f64 / (last - first) * 3600.0 } else { 0.0 };
+        let per_hour =
+            if last > first && c.done > 0 { c.done as f64 / (last - first) * 3600.0 } else { 0.0 };
         Ok(serde_json::json!({
             "strategy": cfg.strategy,
             "fitness": cfg.fitness,
@@ -397,15 +472,40 @@ fn status(url: &str, json: bool) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     let c = &v["counts"];
-    println!("search {} ({} fitness), {} of {} evaluations finished{}", v["strategy"].as_str().unwrap_or("?"), v["fitness"].as_str().unwrap_or("?"), c["done"].as_u64().unwrap_or(0) + c["failed"].as_u64().unwrap_or(0), v["evaluations"], if v["finished"] == true { " (stopped)" } else { "" });
-    println!("  evaluated {}, failed {}, running {}, queued {}", c["done"], c["failed"], c["running"], c["queued"]);
-    println!("  rejected before training: {} invalid, {} over budget, {} duplicates", v["rejected"]["invalid"], v["rejected"]["over_budget"], v["rejected"]["duplicates"]);
+    println!(
+        "search {} ({} fitness), {} of {} evaluations finished{}",
+        v["strategy"].as_str().unwrap_or("?"),
+        v["fitness"].as_str().unwrap_or("?"),
+        c["done"].as_u64().unwrap_or(0) + c["failed"].as_u64().unwrap_or(0),
+        v["evaluations"],
+        if v["finished"] == true { " (stopped)" } else { "" }
+    );
+    println!(
+        "  evaluated {}, failed {}, running {}, queued {}",
+        c["done"], c["failed"], c["running"], c["queued"]
+    );
+    println!(
+        "  rejected before training: {} invalid, {} over budget, {} duplicates",
+        v["rejected"]["invalid"], v["rejected"]["over_budget"], v["rejected"]["duplicates"]
+    );
     println!("  evaluations per hour: {:.1}", v["evaluations_per_hour"].as_f64().unwrap_or(0.0));
     if let Some(b) = v["best"].as_object() {
-        println!("  best: job {} fitness {:.4} ({} params, {} FLOPs): {}", b["id"], b["fitness"].as_f64().unwrap_or(0.0), b["params"], b["flops"], b["genotype"].as_str().unwrap_or(""));
+        println!(
+            "  best: job {} fitness {:.4} ({} params, {} FLOPs): {}",
+            b["id"],
+            b["fitness"].as_f64().unwrap_or(0.0),
+            b["params"],
+            b["flops"],
+            b["genotype"].as_str().unwrap_or("")
+        );
     }
     for j in v["running"].as_array().into_iter().flatten() {
-        println!("  running: job {} on {} (attempt {})", j["id"], j["worker"].as_str().unwrap_or("?"), j["attempt"]);
+        println!(
+            "  running: job {} on {} (attempt {})",
+            j["id"],
+            j["worker"].as_str().unwrap_or("?"),
+            j["attempt"]
+        );
     }
     for j in v["failures"].as_array().into_iter().flatten() {
         println!("  failed: job {}: {}", j["id"], j["error"].as_str().unwrap_or(""));
@@ -421,11 +521,25 @@ fn best(url: &str, out: &std::path::Path) -> Result<Result<(), StoreError>, Stri
     };
     let inner = || -> Result<(), StoreError> {
         let (source, cfg) = store.search()?;
-        let top = store.evaluated()?.into_iter().max_by(|a, b| a.fitness.total_cmp(&b.fitness)).ok_or_else(|| StoreError::Mismatch("no genotype has been evaluated yet".into()))?;
-        let base = nasc::check::Options { overrides: cfg.fixed.clone(), seed: None, network: cfg.network.clone() };
-        let header = format!("// The best genotype of a `nasc search` ({:?}, job {}, fitness {:.4}).\n", cfg.strategy, top.id, top.fitness);
-        let text = nasc::space::concrete_spec(&source, &base, &top.genotype, &header).ok_or_else(|| StoreError::Mismatch("cannot write the best genotype as a spec".into()))?;
-        nasc::backend::write_atomic(out, text.as_bytes()).map_err(|e| StoreError::Unreachable(format!("cannot write {}: {e}", out.display())))
+        let top = store
+            .evaluated()?
+            .into_iter()
+            .max_by(|a, b| a.fitness.total_cmp(&b.fitness))
+            .ok_or_else(|| StoreError::Mismatch("no genotype has been evaluated yet".into()))?;
+        let base = nasc::check::Options {
+            overrides: cfg.fixed.clone(),
+            seed: None,
+            network: cfg.network.clone(),
+        };
+        let header = format!(
+            "// The best genotype of a `nasc search` ({:?}, job {}, fitness {:.4}).\n",
+            cfg.strategy, top.id, top.fitness
+        );
+        let text = nasc::space::concrete_spec(&source, &base, &top.genotype, &header).ok_or_else(
+            || StoreError::Mismatch("cannot write the best genotype as a spec".into()),
+        )?;
+        nasc::backend::write_atomic(out, text.as_bytes())
+            .map_err(|e| StoreError::Unreachable(format!("cannot write {}: {e}", out.display())))
     };
     Ok(inner())
 }
@@ -444,13 +558,18 @@ fn plot(url: &str, out: &std::path::Path) -> Result<ExitCode, String> {
         eprintln!("error: nothing evaluated yet");
         return Ok(ExitCode::from(1));
     }
-    let pts: Vec<(f64, f64)> = done.iter().enumerate().map(|(i, e)| ((i + 1) as f64, e.fitness)).collect();
+    let pts: Vec<(f64, f64)> =
+        done.iter().enumerate().map(|(i, e)| ((i + 1) as f64, e.fitness)).collect();
     let mut best = f64::NEG_INFINITY;
-    let best_line: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| {
-        best = best.max(y);
-        (x, best)
-    }).collect();
-    let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| (l.min(p.1), h.max(p.1)));
+    let best_line: Vec<(f64, f64)> = pts
+        .iter()
+        .map(|&(x, y)| {
+            best = best.max(y);
+            (x, best)
+        })
+        .collect();
+    let (lo, hi) =
+        pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| (l.min(p.1), h.max(p.1)));
     let pad = ((hi - lo) * 0.05).max(1e-3);
     let mut svg = String::new();
     let drawn = (|| -> Result<(), String> {
@@ -463,14 +582,34 @@ fn plot(url: &str, out: &std::path::Path) -> Result<ExitCode, String> {
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..(pts.len() as f64 + 1.0), (lo - pad)..(hi + pad))
             .map_err(|e| e.to_string())?;
-        chart.configure_mesh().x_desc("evaluation").y_desc("fitness").draw().map_err(|e| e.to_string())?;
-        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, BLUE.mix(0.5).filled()))).map_err(|e| e.to_string())?.label("each evaluation").legend(|(x, y)| Circle::new((x + 10, y), 3, BLUE.filled()));
-        chart.draw_series(LineSeries::new(best_line, RED.stroke_width(2))).map_err(|e| e.to_string())?.label("best so far").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
-        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).position(SeriesLabelPosition::LowerRight).draw().map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("evaluation")
+            .y_desc("fitness")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 3, BLUE.mix(0.5).filled())))
+            .map_err(|e| e.to_string())?
+            .label("each evaluation")
+            .legend(|(x, y)| Circle::new((x + 10, y), 3, BLUE.filled()));
+        chart
+            .draw_series(LineSeries::new(best_line, RED.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label("best so far")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())
     })();
     drawn?;
-    nasc::backend::write_atomic(out, svg.as_bytes()).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    nasc::backend::write_atomic(out, svg.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     eprintln!("wrote {} ({} evaluations)", out.display(), pts.len());
     Ok(ExitCode::SUCCESS)
 }

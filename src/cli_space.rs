@@ -43,7 +43,10 @@ fn parse_count(s: &str) -> Result<usize, String> {
 fn parse_draws(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if (1..=nasc::limits::MAX_DRAWS).contains(&n) => Ok(n),
-        _ => Err(format!("`{s}`: expected a number of draws between 1 and {}", nasc::limits::MAX_DRAWS)),
+        _ => Err(format!(
+            "`{s}`: expected a number of draws between 1 and {}",
+            nasc::limits::MAX_DRAWS
+        )),
     }
 }
 
@@ -67,17 +70,34 @@ pub(crate) fn sample(cli: &Cli, a: &SampleArgs) -> Result<ExitCode, String> {
     let path = &a.file;
     let source = crate::nasc_cli::read_spec(path)?;
     let name = path.display().to_string();
-    if a.output.exists() && std::fs::read_dir(&a.output).map_err(|e| format!("cannot use {}: {e}", a.output.display()))?.next().is_some() && !a.t.force {
-        return Err(format!("{} is not empty; give another -o DIR or --force to replace its samples", a.output.display()));
+    if a.output.exists()
+        && std::fs::read_dir(&a.output)
+            .map_err(|e| format!("cannot use {}: {e}", a.output.display()))?
+            .next()
+            .is_some()
+        && !a.t.force
+    {
+        return Err(format!(
+            "{} is not empty; give another -o DIR or --force to replace its samples",
+            a.output.display()
+        ));
     }
     let base = Options { overrides: cli.set.clone(), seed: None, network: cli.network.clone() };
-    let opts = SampleOptions { n: a.n, seed: cli.seed.unwrap_or(0), flops: a.flops, params: a.params, max_draws: a.max_draws, base: base.clone() };
+    let opts = SampleOptions {
+        n: a.n,
+        seed: cli.seed.unwrap_or(0),
+        flops: a.flops,
+        params: a.params,
+        max_draws: a.max_draws,
+        base: base.clone(),
+    };
     let started = std::time::Instant::now();
     let report = match space::sample(&source, &opts) {
         Ok(r) => r,
         Err(diags) => {
             print_diagnostics(cli, &diags, &name, &source);
-            let usage = diags.iter().filter(|d| d.is_error()).all(|d| d.usage) && diags.has_errors();
+            let usage =
+                diags.iter().filter(|d| d.is_error()).all(|d| d.usage) && diags.has_errors();
             return Ok(ExitCode::from(if usage { 2 } else { 1 }));
         }
     };
@@ -97,7 +117,11 @@ pub(crate) fn sample(cli: &Cli, a: &SampleArgs) -> Result<ExitCode, String> {
         train_all(&report, a, &mut rows)?;
     }
     write_summary(&report, &rows, &a.output)?;
-    eprintln!("wrote {} specs and {}", report.samples.len(), a.output.join("samples.csv").display());
+    eprintln!(
+        "wrote {} specs and {}",
+        report.samples.len(),
+        a.output.join("samples.csv").display()
+    );
     let trained = rows.iter().filter(|r| r.error.is_some()).count();
     Ok(if a.train && trained == 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -111,19 +135,34 @@ struct Row {
     seconds: Option<f64>,
 }
 
-fn write_specs(source: &str, base: &Options, r: &Report, a: &SampleArgs, name: &str, seed: u64) -> Result<Vec<Row>, String> {
-    std::fs::create_dir_all(&a.output).map_err(|e| format!("cannot create {}: {e}", a.output.display()))?;
+fn write_specs(
+    source: &str,
+    base: &Options,
+    r: &Report,
+    a: &SampleArgs,
+    name: &str,
+    seed: u64,
+) -> Result<Vec<Row>, String> {
+    std::fs::create_dir_all(&a.output)
+        .map_err(|e| format!("cannot create {}: {e}", a.output.display()))?;
     let mut rows = Vec::new();
-    let writer = space::SpecWriter::new(source, base).ok_or("cannot rewrite the spec's parameters")?;
+    let writer =
+        space::SpecWriter::new(source, base).ok_or("cannot rewrite the spec's parameters")?;
     let mut files = Vec::with_capacity(r.samples.len());
     for (i, s) in r.samples.iter().enumerate() {
-        let header = format!("// Sample {i} of {} drawn by `nasc sample` from {name} (seed {seed}): {}\n", r.samples.len(), s.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "));
-        let text = writer.write(&s.values, &header).ok_or("cannot rewrite the spec's parameters")?;
+        let header = format!(
+            "// Sample {i} of {} drawn by `nasc sample` from {name} (seed {seed}): {}\n",
+            r.samples.len(),
+            s.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+        );
+        let text =
+            writer.write(&s.values, &header).ok_or("cannot rewrite the spec's parameters")?;
         let file = format!("{}.nas", s.name);
         files.push((file.clone(), text));
         rows.push(Row { file, ..Row::default() });
     }
-    nasc::backend::write_many(&a.output, &files).map_err(|e| format!("cannot write into {}: {e}", a.output.display()))?;
+    nasc::backend::write_many(&a.output, &files)
+        .map_err(|e| format!("cannot write into {}: {e}", a.output.display()))?;
     Ok(rows)
 }
 
@@ -133,7 +172,8 @@ fn train_all(r: &Report, a: &SampleArgs, rows: &mut [Row]) -> Result<(), String>
     let n = r.samples.len();
     for (i, (s, row)) in r.samples.iter().zip(rows.iter_mut()).enumerate() {
         let p = a.output.join(&row.file);
-        let src = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let src =
+            std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         let c = nasc::compile(&src, &Options::default()).map_err(|e| e.to_string())?;
         let Some(ir) = c.ir else {
             eprintln!("[{}/{n}] {}: does not compile, skipped", i + 1, s.name);
@@ -148,7 +188,14 @@ fn train_all(r: &Report, a: &SampleArgs, rows: &mut [Row]) -> Result<(), String>
         match nasc::backend::burn::train::train(&ir, &cfg) {
             Ok(m) => {
                 let err = 100.0 * (1.0 - m.test_accuracy);
-                eprintln!("[{}/{n}] {}: test error {err:.2}% ({} params, {} FLOPs, {:.0} s)", i + 1, s.name, nasc::stats::human(s.params), nasc::stats::human(s.flops), m.wall_seconds);
+                eprintln!(
+                    "[{}/{n}] {}: test error {err:.2}% ({} params, {} FLOPs, {:.0} s)",
+                    i + 1,
+                    s.name,
+                    nasc::stats::human(s.params),
+                    nasc::stats::human(s.flops),
+                    m.wall_seconds
+                );
                 row.accuracy = Some(m.test_accuracy);
                 row.error = Some(err);
                 row.seconds = Some(started.elapsed().as_secs_f64());
@@ -160,7 +207,11 @@ fn train_all(r: &Report, a: &SampleArgs, rows: &mut [Row]) -> Result<(), String>
 }
 
 fn write_summary(r: &Report, rows: &[Row], dir: &Path) -> Result<(), String> {
-    let names: Vec<&str> = r.samples.first().map(|s| s.values.iter().map(|(k, _)| k.as_str()).collect()).unwrap_or_default();
+    let names: Vec<&str> = r
+        .samples
+        .first()
+        .map(|s| s.values.iter().map(|(k, _)| k.as_str()).collect())
+        .unwrap_or_default();
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut head = vec!["name", "file", "params", "flops", "activations"];
     head.extend(names.iter().copied());
@@ -169,11 +220,21 @@ fn write_summary(r: &Report, rows: &[Row], dir: &Path) -> Result<(), String> {
     let mut json = Vec::new();
     for (s, row) in r.samples.iter().zip(rows) {
         let opt = |x: Option<f64>, d: usize| x.map_or(String::new(), |v| format!("{v:.d$}"));
-        let mut rec = vec![s.name.clone(), row.file.clone(), s.params.to_string(), s.flops.to_string(), s.activations.to_string()];
+        let mut rec = vec![
+            s.name.clone(),
+            row.file.clone(),
+            s.params.to_string(),
+            s.flops.to_string(),
+            s.activations.to_string(),
+        ];
         rec.extend(s.values.iter().map(|(_, v)| v.clone()));
         rec.extend([opt(row.accuracy, 4), opt(row.error, 2), opt(row.seconds, 1)]);
         w.write_record(&rec).map_err(|e| e.to_string())?;
-        let values: serde_json::Map<String, serde_json::Value> = s.values.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+        let values: serde_json::Map<String, serde_json::Value> = s
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
         json.push(serde_json::json!({
             "name": s.name, "file": row.file, "params": s.params, "flops": s.flops, "activations": s.activations,
             "values": values, "accuracy": row.accuracy, "error": row.error, "train_seconds": row.seconds,
@@ -186,13 +247,16 @@ fn write_summary(r: &Report, rows: &[Row], dir: &Path) -> Result<(), String> {
         "command": command, "samples": json, "drawn": r.drawn, "duplicates": r.duplicates, "over_budget": r.over_budget, "invalid": r.invalid,
     });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())? + "\n";
-    nasc::backend::write_atomic(&dir.join("samples.csv"), &csv).map_err(|e| format!("cannot write samples.csv: {e}"))?;
-    nasc::backend::write_atomic(&dir.join("samples.json"), text.as_bytes()).map_err(|e| format!("cannot write samples.json: {e}"))?;
+    nasc::backend::write_atomic(&dir.join("samples.csv"), &csv)
+        .map_err(|e| format!("cannot write samples.csv: {e}"))?;
+    nasc::backend::write_atomic(&dir.join("samples.json"), text.as_bytes())
+        .map_err(|e| format!("cannot write samples.json: {e}"))?;
     Ok(())
 }
 
 pub(crate) fn edf(a: &EdfArgs) -> Result<ExitCode, String> {
-    let sets: Vec<space::edf::Set> = a.results.iter().map(|p| space::edf::read_set(p)).collect::<Result<_, _>>()?;
+    let sets: Vec<space::edf::Set> =
+        a.results.iter().map(|p| space::edf::read_set(p)).collect::<Result<_, _>>()?;
     let csv = space::edf::csv_text(&sets);
     // Plot first: a failure leaves nothing written.
     let svg = match &a.plot {
@@ -200,17 +264,26 @@ pub(crate) fn edf(a: &EdfArgs) -> Result<ExitCode, String> {
         None => None,
     };
     if let (Some(p), Some(svg)) = (&a.plot, svg) {
-        nasc::backend::write_atomic(p, svg.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+        nasc::backend::write_atomic(p, svg.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
     }
     match &a.output {
-        Some(p) => nasc::backend::write_atomic(p, csv.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+        Some(p) => nasc::backend::write_atomic(p, csv.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
         None => print!("{csv}"),
     }
     for s in &sets {
         let mut e = s.errors.clone();
         e.sort_by(f64::total_cmp);
         let med = e[e.len() / 2];
-        eprintln!("{}: {} models, error min {:.2}% median {:.2}% max {:.2}%", s.label, e.len(), e[0], med, e[e.len() - 1]);
+        eprintln!(
+            "{}: {} models, error min {:.2}% median {:.2}% max {:.2}%",
+            s.label,
+            e.len(),
+            e[0],
+            med,
+            e[e.len() - 1]
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

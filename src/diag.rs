@@ -106,7 +106,11 @@ impl Diagnostic {
     pub fn error(code: Code, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
-            severity: if code.as_str().starts_with('W') { Severity::Warning } else { Severity::Error },
+            severity: if code.as_str().starts_with('W') {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
             message: message.into(),
             span: Some(span),
             label: String::new(),
@@ -175,7 +179,6 @@ struct Bound<'a> {
     src: &'a NamedSource<String>,
 }
 
-
 impl fmt::Debug for Bound<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.diag, f)
@@ -208,7 +211,8 @@ impl miette::Diagnostic for Bound<'_> {
         let span = self.diag.span?;
         let label = (!self.diag.label.is_empty()).then(|| self.diag.label.clone());
         let primary = LabeledSpan::new_primary_with_span(label, span);
-        let rest = self.diag.related.iter().map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), *s));
+        let rest =
+            self.diag.related.iter().map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), *s));
         Some(Box::new(std::iter::once(primary).chain(rest)))
     }
 }
@@ -232,7 +236,8 @@ impl Renderer {
     pub fn render_all(&self, diags: &Diagnostics, file: &str, source: &str) -> String {
         let src = NamedSource::new(file, source.to_string());
         let max = crate::limits::MAX_RENDERED_DIAGNOSTICS;
-        let mut out: String = diags.iter().take(max).map(|d| self.render_with(d, &src, file, source)).collect();
+        let mut out: String =
+            diags.iter().take(max).map(|d| self.render_with(d, &src, file, source)).collect();
         if diags.len() > max {
             let rest = &diags.0[max..];
             let errors = rest.iter().filter(|d| d.is_error()).count();
@@ -245,20 +250,31 @@ impl Renderer {
         out
     }
 
-    fn render_with(&self, diag: &Diagnostic, src: &NamedSource<String>, file: &str, source: &str) -> String {
+    fn render_with(
+        &self,
+        diag: &Diagnostic,
+        src: &NamedSource<String>,
+        file: &str,
+        source: &str,
+    ) -> String {
         // miette lays out whole source lines; on very long lines that is slow (and it panics
         // past column 65535), so such diagnostics get a compact rendering with positions.
         let long = |sp: Span| {
             let (_, col) = line_col(source, sp.start);
-            let line_len = source.get(sp.start..).and_then(|r| r.find('\n')).unwrap_or(source.len() - sp.start.min(source.len()));
+            let line_len = source
+                .get(sp.start..)
+                .and_then(|r| r.find('\n'))
+                .unwrap_or(source.len() - sp.start.min(source.len()));
             col + line_len > LONG_LINE
         };
         let spans = diag.span.into_iter().chain(diag.related.iter().map(|r| r.0));
         if spans.clone().any(long) {
             return compact(diag, file, source);
         }
-        let theme = if self.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(self.width).with_links(false);
+        let theme =
+            if self.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let handler =
+            GraphicalReportHandler::new_themed(theme).with_width(self.width).with_links(false);
         let mut out = String::new();
         let bound = Bound { diag, src };
         if handler.render_report(&mut out, &bound).is_err() {
@@ -273,10 +289,16 @@ const LONG_LINE: usize = 2000;
 
 /// A plain rendering: code, message, `file:line:col` of each label, help.
 fn compact(diag: &Diagnostic, file: &str, source: &str) -> String {
-    let mut out = format!("nasc::{}\n\n  {} {}\n", diag.code, if diag.is_error() { "×" } else { "⚠" }, diag.message);
+    let mut out = format!(
+        "nasc::{}\n\n  {} {}\n",
+        diag.code,
+        if diag.is_error() { "×" } else { "⚠" },
+        diag.message
+    );
     let mut at = |sp: Span, label: &str| {
         let (l, c) = line_col(source, sp.start);
-        out += &format!("   at {file}:{l}:{c}{}{label}\n", if label.is_empty() { "" } else { ": " });
+        out +=
+            &format!("   at {file}:{l}:{c}{}{label}\n", if label.is_empty() { "" } else { ": " });
     };
     if let Some(sp) = diag.span {
         at(sp, &diag.label);
@@ -289,7 +311,6 @@ fn compact(diag: &Diagnostic, file: &str, source: &str) -> String {
     }
     out
 }
-
 
 /// Line and column (both 1-based; column counted in characters) of a byte offset.
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
@@ -306,11 +327,14 @@ pub struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub fn new(source: &'a str) -> Self {
-        let starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let starts: Vec<usize> =
+            std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
         let ascii = starts
             .iter()
             .enumerate()
-            .map(|(k, &a)| source.as_bytes()[a..starts.get(k + 1).copied().unwrap_or(source.len())].is_ascii())
+            .map(|(k, &a)| {
+                source.as_bytes()[a..starts.get(k + 1).copied().unwrap_or(source.len())].is_ascii()
+            })
             .collect();
         LineIndex { source, starts, ascii }
     }
@@ -322,7 +346,11 @@ impl<'a> LineIndex<'a> {
         }
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let col = if self.ascii[line - 1] { offset - start } else { self.source.get(start..offset).map_or(0, |t| t.chars().count()) } + 1;
+        let col = if self.ascii[line - 1] {
+            offset - start
+        } else {
+            self.source.get(start..offset).map_or(0, |t| t.chars().count())
+        } + 1;
         (line, col)
     }
 }
@@ -370,7 +398,10 @@ pub fn to_json_line_indexed(diag: &Diagnostic, file: &str, index: &LineIndex) ->
 }
 
 /// "did you mean" help: the closest candidate by edit distance, if close enough.
-pub fn suggest<S: AsRef<str>>(name: &str, candidates: impl IntoIterator<Item = S>) -> Option<String> {
+pub fn suggest<S: AsRef<str>>(
+    name: &str,
+    candidates: impl IntoIterator<Item = S>,
+) -> Option<String> {
     let mut best: Option<(f64, String)> = None;
     for c in candidates {
         let c = c.as_ref();

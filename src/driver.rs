@@ -31,7 +31,11 @@ pub fn compile(source: &str, opts: &Options) -> Result<Compiled, ir::VerifyError
 }
 
 /// Compiles a spec running the given passes (`passes::level(n)`, `passes::by_names`).
-pub fn compile_with(source: &str, opts: &Options, pipeline: &[&'static passes::Pass]) -> Result<Compiled, ir::VerifyError> {
+pub fn compile_with(
+    source: &str,
+    opts: &Options,
+    pipeline: &[&'static passes::Pass],
+) -> Result<Compiled, ir::VerifyError> {
     let mut diags = Diagnostics::default();
     let file = match crate::syntax::parse(source) {
         Ok(f) => f,
@@ -44,12 +48,21 @@ pub fn compile_with(source: &str, opts: &Options, pipeline: &[&'static passes::P
 }
 
 /// The pipeline after parsing (`nasc sample` parses a space once and compiles many draws).
-pub fn compile_parsed(file: &crate::syntax::File, diags: Diagnostics, opts: &Options) -> Result<Compiled, ir::VerifyError> {
+pub fn compile_parsed(
+    file: &crate::syntax::File,
+    diags: Diagnostics,
+    opts: &Options,
+) -> Result<Compiled, ir::VerifyError> {
     compile_parsed_with(file, diags, opts, &passes::level(passes::DEFAULT_LEVEL))
 }
 
 /// [`compile_parsed`] with the given passes.
-pub fn compile_parsed_with(file: &crate::syntax::File, mut diags: Diagnostics, opts: &Options, pipeline: &[&'static passes::Pass]) -> Result<Compiled, ir::VerifyError> {
+pub fn compile_parsed_with(
+    file: &crate::syntax::File,
+    mut diags: Diagnostics,
+    opts: &Options,
+    pipeline: &[&'static passes::Pass],
+) -> Result<Compiled, ir::VerifyError> {
     let (net, d) = check::check(file, opts);
     diags.extend(d);
     let mut ir = None;
@@ -67,13 +80,21 @@ pub fn compile_parsed_with(file: &crate::syntax::File, mut diags: Diagnostics, o
     }
     // A block used many times reports a problem of its body once.
     let mut seen = std::collections::HashSet::new();
-    diags.0.retain(|d| seen.insert((d.code.as_str(), d.span.map(|s| (s.start, s.end)), d.message.clone())));
+    diags.0.retain(|d| {
+        seen.insert((d.code.as_str(), d.span.map(|s| (s.start, s.end)), d.message.clone()))
+    });
     diags.sort();
     let max = crate::limits::MAX_DIAGNOSTICS;
     if diags.len() > max {
         let total = diags.len();
         diags.0.truncate(max);
-        diags.push(Diagnostic::spanless(Code::TooLarge, format!("{total} diagnostics; only the first {max} are kept")).help("fix these and check again"));
+        diags.push(
+            Diagnostic::spanless(
+                Code::TooLarge,
+                format!("{total} diagnostics; only the first {max} are kept"),
+            )
+            .help("fix these and check again"),
+        );
     }
     Ok(Compiled { ir, diags, network: net, report })
 }

@@ -69,7 +69,11 @@ fn lex(src: &str) -> Vec<Tok<'_>> {
             }
             Kind::Word
         } else {
-            i += if PUNCT2.iter().any(|p| src[i..].starts_with(p)) { 2 } else { src[i..].chars().next().map_or(1, char::len_utf8) };
+            i += if PUNCT2.iter().any(|p| src[i..].starts_with(p)) {
+                2
+            } else {
+                src[i..].chars().next().map_or(1, char::len_utf8)
+            };
             Kind::Punct
         };
         let col = src[line_start..start].chars().count();
@@ -99,7 +103,8 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
         i = digits(b, i + 1);
     }
     if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        let j = if i + 1 < b.len() && (b[i + 1] == b'+' || b[i + 1] == b'-') { i + 2 } else { i + 1 };
+        let j =
+            if i + 1 < b.len() && (b[i + 1] == b'+' || b[i + 1] == b'-') { i + 2 } else { i + 1 };
         if j < b.len() && b[j].is_ascii_digit() {
             i = digits(b, j);
         }
@@ -108,7 +113,10 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Words after which an opening bracket is not a call's (`input [1, 28, 28]`).
-const KEYWORDS: [&str; 12] = ["network", "block", "let", "stage", "input", "output", "classes", "import", "require", "in", "log", "step"];
+const KEYWORDS: [&str; 12] = [
+    "network", "block", "let", "stage", "input", "output", "classes", "import", "require", "in",
+    "log", "step",
+];
 
 fn is_open(t: &Tok) -> bool {
     t.kind == Kind::Punct && matches!(t.text, "(" | "[" | "{")
@@ -119,12 +127,17 @@ fn is_close(t: &Tok) -> bool {
 }
 
 fn is_binary(t: &Tok) -> bool {
-    t.kind == Kind::Punct && matches!(t.text, "->" | "==" | "!=" | "<=" | ">=" | "<" | ">" | "+" | "-" | "*" | "/" | "%")
+    t.kind == Kind::Punct
+        && matches!(
+            t.text,
+            "->" | "==" | "!=" | "<=" | ">=" | "<" | ">" | "+" | "-" | "*" | "/" | "%"
+        )
 }
 
 /// Whether a token ends an operand (so a following `-` is binary).
 fn ends_operand(t: &Tok) -> bool {
-    matches!(t.kind, Kind::Word | Kind::Num | Kind::Str) && !KEYWORDS.contains(&t.text) || (t.kind == Kind::Punct && matches!(t.text, ")" | "]" | "}"))
+    matches!(t.kind, Kind::Word | Kind::Num | Kind::Str) && !KEYWORDS.contains(&t.text)
+        || (t.kind == Kind::Punct && matches!(t.text, ")" | "]" | "}"))
 }
 
 /// One open bracket: the indentation level of the line it was opened on, and whether it is a
@@ -155,14 +168,17 @@ pub fn format(src: &str) -> String {
             };
             // A line that starts with an operator, or follows one that ended with one,
             // continues an expression.
-            let continues = is_binary(t) && t.text != "-" || prev.is_some_and(|p| is_binary(p) || p.text == "=");
+            let continues = is_binary(t) && t.text != "-"
+                || prev.is_some_and(|p| is_binary(p) || p.text == "=");
             level = base + usize::from(continues && !is_close(t));
             let indent = "    ".repeat(level);
             out.push_str(&indent);
             line_len = indent.len();
         } else if let Some(p) = prev {
             let sp = space_between(p, t, stack.last(), i.checked_sub(2).map(|j| &toks[j]));
-            let sp = if t.kind == Kind::LineComment || (t.kind == Kind::BlockComment && !t.text.contains('\n')) {
+            let sp = if t.kind == Kind::LineComment
+                || (t.kind == Kind::BlockComment && !t.text.contains('\n'))
+            {
                 // A trailing comment keeps its column when there is room, else two spaces.
                 if t.col > line_len + 1 { " ".repeat(t.col - line_len) } else { "  ".to_string() }
             } else {
@@ -177,7 +193,9 @@ pub fn format(src: &str) -> String {
             None => line_len + t.text.chars().count(),
         };
         if is_open(t) {
-            let call = t.text == "(" && prev.is_some_and(|p| p.kind == Kind::Word && !KEYWORDS.contains(&p.text)) && !i.checked_sub(2).is_some_and(|j| matches!(toks[j].text, "network" | "block"));
+            let call = t.text == "("
+                && prev.is_some_and(|p| p.kind == Kind::Word && !KEYWORDS.contains(&p.text))
+                && !i.checked_sub(2).is_some_and(|j| matches!(toks[j].text, "network" | "block"));
             stack.push(Open { level, call });
         } else if is_close(t) {
             stack.pop();
@@ -198,10 +216,30 @@ fn space_between(a: &Tok, b: &Tok, open: Option<&Open>, before_a: Option<&Tok>) 
     if b.kind == Kind::Punct {
         match b.text {
             "," | ";" | ")" | "]" | ":" | ".." => return "",
-            "}" => return if is_open(a) { "" } else if a.text == "," { " " } else { "" },
+            "}" => {
+                return if is_open(a) {
+                    ""
+                } else if a.text == "," {
+                    " "
+                } else {
+                    ""
+                };
+            }
             "=" => return if kw_arg { "" } else { " " },
-            "(" => return if is_open(a) || (a.kind == Kind::Word && !KEYWORDS.contains(&a.text)) { "" } else { " " },
-            "[" | "{" => return if is_open(a) || a.text == "-" && !before_a.is_some_and(ends_operand) { "" } else { " " },
+            "(" => {
+                return if is_open(a) || (a.kind == Kind::Word && !KEYWORDS.contains(&a.text)) {
+                    ""
+                } else {
+                    " "
+                };
+            }
+            "[" | "{" => {
+                return if is_open(a) || a.text == "-" && !before_a.is_some_and(ends_operand) {
+                    ""
+                } else {
+                    " "
+                };
+            }
             _ => {}
         }
     }

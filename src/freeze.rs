@@ -40,7 +40,9 @@ fn chosen_edges(ir: &Ir, model: &RuntimeModel) -> Vec<Option<Vec<(u32, u32)>>> {
     ir.wirings
         .iter()
         .map(|w| match w.mode {
-            "learned" => masks.next().map(|m| m.iter().enumerate().filter(|(_, c)| **c).map(|(e, _)| edge_at(e as u32)).collect()),
+            "learned" => masks.next().map(|m| {
+                m.iter().enumerate().filter(|(_, c)| **c).map(|(e, _)| edge_at(e as u32)).collect()
+            }),
             "random" => Some(w.fixed.clone()),
             _ => None,
         })
@@ -49,7 +51,13 @@ fn chosen_edges(ir: &Ir, model: &RuntimeModel) -> Vec<Option<Vec<(u32, u32)>>> {
 
 /// The frozen spec: each learned call replaced by `wired(...)` with its chosen edges, the
 /// `--set` values written in as defaults, parameters the wiring no longer uses removed.
-fn frozen_text(source: &str, opts: &Options, ir: &Ir, chosen: &[Option<Vec<(u32, u32)>>], header: &str) -> Result<String, FreezeError> {
+fn frozen_text(
+    source: &str,
+    opts: &Options,
+    ir: &Ir,
+    chosen: &[Option<Vec<(u32, u32)>>],
+    header: &str,
+) -> Result<String, FreezeError> {
     // One instance per call: a call expanded several times (a block used twice) cannot be
     // written back as one edge list.
     let mut count: HashMap<(usize, usize), usize> = HashMap::new();
@@ -79,7 +87,8 @@ fn frozen_text(source: &str, opts: &Options, ir: &Ir, chosen: &[Option<Vec<(u32,
     for (span, new) in &edits {
         text.replace_range(span.start..span.end, new);
     }
-    let text = crate::space::concrete_spec(&text, opts, &[], header).ok_or_else(|| FreezeError::Record("cannot write the frozen spec's parameters".into()))?;
+    let text = crate::space::concrete_spec(&text, opts, &[], header)
+        .ok_or_else(|| FreezeError::Record("cannot write the frozen spec's parameters".into()))?;
     let mut text = drop_unused_params(&text, opts);
     if !text.ends_with('\n') {
         text.push('\n');
@@ -89,7 +98,10 @@ fn frozen_text(source: &str, opts: &Options, ir: &Ir, chosen: &[Option<Vec<(u32,
 
 fn wired_call(source: &str, w: &WiringInfo, edges: &[(u32, u32)]) -> String {
     let list: Vec<String> = edges.iter().map(|(u, v)| format!("{u} -> {v}")).collect();
-    let node = w.node_src.and_then(|s| source.get(s.start..s.end)).map_or(String::new(), |t| format!(", node={t}"));
+    let node = w
+        .node_src
+        .and_then(|s| source.get(s.start..s.end))
+        .map_or(String::new(), |t| format!(", node={t}"));
     format!("wired(nodes={}, edges=[{}]{node})", w.nodes, list.join(", "))
 }
 
@@ -98,14 +110,22 @@ fn wired_call(source: &str, w: &WiringInfo, edges: &[(u32, u32)]) -> String {
 fn drop_unused_params(text: &str, opts: &Options) -> String {
     let base = Options { overrides: Vec::new(), ..opts.clone() };
     let Ok(c) = crate::compile(text, &base) else { return text.to_string() };
-    let unused: Vec<Span> = c.diags.iter().filter(|d| d.code == Code::UnusedParam).filter_map(|d| d.span).collect();
+    let unused: Vec<Span> =
+        c.diags.iter().filter(|d| d.code == Code::UnusedParam).filter_map(|d| d.span).collect();
     if unused.is_empty() {
         return text.to_string();
     }
     let Ok(file) = crate::syntax::parse(text) else { return text.to_string() };
-    let Some(net) = crate::space::networks(&file).into_iter().find(|n| opts.network.as_ref().is_none_or(|x| *x == n.name.name)) else { return text.to_string() };
+    let Some(net) = crate::space::networks(&file)
+        .into_iter()
+        .find(|n| opts.network.as_ref().is_none_or(|x| *x == n.name.name))
+    else {
+        return text.to_string();
+    };
     let params = &net.params;
-    let (Some(first), Some(last)) = (params.first(), params.last()) else { return text.to_string() };
+    let (Some(first), Some(last)) = (params.first(), params.last()) else {
+        return text.to_string();
+    };
     let keep: Vec<&str> = params
         .iter()
         .filter(|p| !unused.iter().any(|u| p.span.start <= u.start && u.end <= p.span.end))
@@ -118,25 +138,48 @@ fn drop_unused_params(text: &str, opts: &Options) -> String {
 
 /// Validates `record` against `ir` (every tensor belongs to a parameterised node of the
 /// right size, none is missing) and loads it into a fresh runtime model.
-pub fn load_model(ir: &Ir, record: &std::path::Path, device: &Device) -> Result<RuntimeModel, FreezeError> {
+pub fn load_model(
+    ir: &Ir,
+    record: &std::path::Path,
+    device: &Device,
+) -> Result<RuntimeModel, FreezeError> {
     crate::backend::burn::codegen::check_runtime_record(ir, record).map_err(FreezeError::Record)?;
     let model = RuntimeModel::new(ir, device);
-    crate::backend::burn::train::guarded("the record", || model.try_load_file(record).map_err(|e| e.to_string())).map_err(FreezeError::Record)
+    crate::backend::burn::train::guarded("the record", || {
+        model.try_load_file(record).map_err(|e| e.to_string())
+    })
+    .map_err(FreezeError::Record)
 }
 
 /// Freezes the learned wirings of `ir` (compiled from `source` with `opts`) under the
 /// weights in `model`: the frozen spec and its model with converted weights.
-pub fn freeze(source: &str, opts: &Options, ir: &Ir, model: &RuntimeModel, header: &str, device: &Device) -> Result<Frozen, FreezeError> {
+pub fn freeze(
+    source: &str,
+    opts: &Options,
+    ir: &Ir,
+    model: &RuntimeModel,
+    header: &str,
+    device: &Device,
+) -> Result<Frozen, FreezeError> {
     if !ir.wirings.iter().any(|w| w.mode != "fixed") {
         let span = ir.stages.first().map_or(Span { start: 0, end: 0 }, |s| s.span);
         let mut d = Diagnostics::default();
-        d.push(Diagnostic::error(Code::Wiring, span, format!("network `{}` has no learned wiring to freeze", ir.network)).label("no learned(...) stage").help("freeze applies to specs with learned(nodes, edges, ...) stages"));
+        d.push(
+            Diagnostic::error(
+                Code::Wiring,
+                span,
+                format!("network `{}` has no learned wiring to freeze", ir.network),
+            )
+            .label("no learned(...) stage")
+            .help("freeze applies to specs with learned(nodes, edges, ...) stages"),
+        );
         return Err(FreezeError::Spec(d));
     }
     let chosen = chosen_edges(ir, model);
     let text = frozen_text(source, opts, ir, &chosen, header)?;
     let base = Options { overrides: Vec::new(), ..opts.clone() };
-    let compiled = crate::compile(&text, &base).map_err(|e| FreezeError::Record(format!("internal error on the frozen spec: {e}")))?;
+    let compiled = crate::compile(&text, &base)
+        .map_err(|e| FreezeError::Record(format!("internal error on the frozen spec: {e}")))?;
     let Some(fir) = compiled.ir else { return Err(FreezeError::Spec(compiled.diags)) };
     let mut fmodel = RuntimeModel::new(&fir, device);
     convert(ir, model, &fir, &mut fmodel, &chosen, device)?;
@@ -146,15 +189,25 @@ pub fn freeze(source: &str, opts: &Options, ir: &Ir, model: &RuntimeModel, heade
 
 /// Copies every layer by node name; a frozen wiring's per-edge scalars are the learned
 /// weights of its chosen edges.
-fn convert(ir: &Ir, model: &RuntimeModel, fir: &Ir, fmodel: &mut RuntimeModel, chosen: &[Option<Vec<(u32, u32)>>], device: &Device) -> Result<(), FreezeError> {
-    let by_name: HashMap<&str, usize> = ir.graph.node_indices().map(|n| (ir.graph[n].name.as_str(), n.index())).collect();
+fn convert(
+    ir: &Ir,
+    model: &RuntimeModel,
+    fir: &Ir,
+    fmodel: &mut RuntimeModel,
+    chosen: &[Option<Vec<(u32, u32)>>],
+    device: &Device,
+) -> Result<(), FreezeError> {
+    let by_name: HashMap<&str, usize> =
+        ir.graph.node_indices().map(|n| (ir.graph[n].name.as_str(), n.index())).collect();
     // Learned edge weights by (wiring scope name, u, v).
     let mut weights: HashMap<String, HashMap<(u32, u32), f32>> = HashMap::new();
     for (w, edges) in ir.wirings.iter().zip(chosen) {
         let (Some(edges), Some(scope)) = (edges, ir.scopes.get(w.scope as usize)) else { continue };
         let mut map = HashMap::new();
         // A random wiring's scalars are its own layers (copied by name below).
-        let node = ir.graph.node_indices().find(|&n| ir.graph[n].scope == Some(w.scope) && matches!(ir.graph[n].op, Op::EdgeWeights { .. }));
+        let node = ir.graph.node_indices().find(|&n| {
+            ir.graph[n].scope == Some(w.scope) && matches!(ir.graph[n].op, Op::EdgeWeights { .. })
+        });
         if let Some(Layer::Mix(p)) = node.and_then(|n| model.layers.get(n.index())) {
             let host: Vec<f32> = p.val().into_data().try_to_vec::<f32>().unwrap_or_default();
             for &(u, v) in edges {
@@ -163,21 +216,32 @@ fn convert(ir: &Ir, model: &RuntimeModel, fir: &Ir, fmodel: &mut RuntimeModel, c
         }
         weights.insert(scope.name.clone(), map);
     }
-    let wiring_of = |name: &str| -> Option<(&String, &EdgeMap)> { weights.iter().find(|(s, _)| name.strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('.'))) };
+    let wiring_of = |name: &str| -> Option<(&String, &EdgeMap)> {
+        weights
+            .iter()
+            .find(|(s, _)| name.strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('.')))
+    };
     for n in fir.graph.node_indices() {
         let node = &fir.graph[n];
         let i = n.index();
         match (&node.op, wiring_of(&node.name)) {
             (Op::ScaledSum { .. }, Some((scope, map))) if !map.is_empty() => {
-                let v = target_of(&node.name, scope, fir).ok_or_else(|| FreezeError::Record(format!("cannot place node `{}`", node.name)))?;
+                let v = target_of(&node.name, scope, fir).ok_or_else(|| {
+                    FreezeError::Record(format!("cannot place node `{}`", node.name))
+                })?;
                 let srcs = sources(fir, n, scope);
-                let vals: Vec<f32> = srcs.iter().map(|&u| map.get(&(u, v)).copied().unwrap_or(0.0)).collect();
+                let vals: Vec<f32> =
+                    srcs.iter().map(|&u| map.get(&(u, v)).copied().unwrap_or(0.0)).collect();
                 let k = vals.len();
-                fmodel.layers[i] = Layer::Mix(Param::from_tensor(Tensor::<1>::from_data(TensorData::new(vals, [k]), device)));
+                fmodel.layers[i] = Layer::Mix(Param::from_tensor(Tensor::<1>::from_data(
+                    TensorData::new(vals, [k]),
+                    device,
+                )));
             }
             _ => {
                 if let Some(&j) = by_name.get(node.name.as_str())
-                    && std::mem::discriminant(&ir.graph[NodeIndex::new(j)].op) == std::mem::discriminant(&node.op)
+                    && std::mem::discriminant(&ir.graph[NodeIndex::new(j)].op)
+                        == std::mem::discriminant(&node.op)
                     && let Some(l) = model.layers.get(j)
                 {
                     fmodel.layers[i] = l.clone();
@@ -192,7 +256,10 @@ fn convert(ir: &Ir, model: &RuntimeModel, fir: &Ir, fmodel: &mut RuntimeModel, c
 fn target_of(name: &str, scope: &str, fir: &Ir) -> Option<u32> {
     let rest = name.strip_prefix(scope)?.strip_prefix('.')?;
     if rest == "out" {
-        let w = fir.wirings.iter().find(|w| fir.scopes.get(w.scope as usize).is_some_and(|s| s.name == scope))?;
+        let w = fir
+            .wirings
+            .iter()
+            .find(|w| fir.scopes.get(w.scope as usize).is_some_and(|s| s.name == scope))?;
         return Some(w.nodes + 1);
     }
     rest.strip_prefix('n')?.strip_suffix(".agg")?.parse().ok()

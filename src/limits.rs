@@ -64,7 +64,12 @@ pub const MAX_SYNTHETIC: usize = 1 << 22;
 pub fn available_memory() -> usize {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("MemAvailable:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<usize>().ok()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<usize>().ok())
+        })
         .map_or(usize::MAX, |kib| kib.saturating_mul(1024))
 }
 

@@ -13,13 +13,13 @@ fn main() -> ExitCode {
     }
 }
 
-#[path = "cli.rs"]
-mod nasc_cli;
-#[path = "cli_space.rs"]
-mod space_cli;
-#[path = "cli_freeze.rs"]
-mod freeze_cli;
-#[path = "cli_search.rs"]
-mod search_cli;
 #[path = "cli_fmt.rs"]
 mod fmt_cli;
+#[path = "cli_freeze.rs"]
+mod freeze_cli;
+#[path = "cli.rs"]
+mod nasc_cli;
+#[path = "cli_search.rs"]
+mod search_cli;
+#[path = "cli_space.rs"]
+mod space_cli;

@@ -82,21 +82,41 @@ pub struct WiringStats {
 }
 
 pub fn stats(ir: &Ir) -> Stats {
-    let mut stages: Vec<StageStats> =
-        ir.stages.iter().map(|s| StageStats { name: s.name.clone(), nodes: 0, counts: Counts::default(), cells: Vec::new() }).collect();
+    let mut stages: Vec<StageStats> = ir
+        .stages
+        .iter()
+        .map(|s| StageStats {
+            name: s.name.clone(),
+            nodes: 0,
+            counts: Counts::default(),
+            cells: Vec::new(),
+        })
+        .collect();
     // The cell each scope lies in (scopes are created parents first).
     let mut cell_of: Vec<Option<usize>> = Vec::with_capacity(ir.scopes.len());
     let mut cell_row: Vec<Option<(usize, usize)>> = vec![None; ir.scopes.len()];
     for (i, sc) in ir.scopes.iter().enumerate() {
         let row = matches!(sc.kind, crate::ir::ScopeKind::Cell | crate::ir::ScopeKind::Stage);
-        let c = if row { Some(i) } else { sc.parent.and_then(|p| cell_of.get(p as usize).copied().flatten()) };
+        let c = if row {
+            Some(i)
+        } else {
+            sc.parent.and_then(|p| cell_of.get(p as usize).copied().flatten())
+        };
         cell_of.push(c);
-        if row
-            && let Some(st) = stages.get_mut(sc.stage)
-        {
+        if row && let Some(st) = stages.get_mut(sc.stage) {
             cell_row[i] = Some((sc.stage, st.cells.len()));
-            let (kind, args) = if sc.kind == crate::ir::ScopeKind::Stage { ("stage".to_string(), stage_args(&sc.args)) } else { (sc.def.clone(), sc.args.clone()) };
-            st.cells.push(CellStats { name: sc.name.clone(), kind, args, nodes: 0, counts: Counts::default() });
+            let (kind, args) = if sc.kind == crate::ir::ScopeKind::Stage {
+                ("stage".to_string(), stage_args(&sc.args))
+            } else {
+                (sc.def.clone(), sc.args.clone())
+            };
+            st.cells.push(CellStats {
+                name: sc.name.clone(),
+                kind,
+                args,
+                nodes: 0,
+                counts: Counts::default(),
+            });
         }
     }
     let mut total = Counts::default();
@@ -116,7 +136,10 @@ pub fn stats(ir: &Ir) -> Stats {
             s.nodes += 1;
             s.counts.add(&c);
         }
-        if let Some((si, ci)) = n.scope.and_then(|s| cell_of.get(s as usize).copied().flatten()).and_then(|cell| cell_row[cell])
+        if let Some((si, ci)) = n
+            .scope
+            .and_then(|s| cell_of.get(s as usize).copied().flatten())
+            .and_then(|cell| cell_row[cell])
             && let Some(row) = stages.get_mut(si).and_then(|s| s.cells.get_mut(ci))
         {
             row.nodes += 1;
@@ -125,7 +148,11 @@ pub fn stats(ir: &Ir) -> Stats {
     }
     // Learned wirings: the rows above count every edge (the dense superset); the chosen
     // graph has only the K kept ones.
-    let dense = ir.wirings.iter().any(|w| w.unchosen_params > 0 || w.unchosen_flops > 0).then(|| total.clone());
+    let dense = ir
+        .wirings
+        .iter()
+        .any(|w| w.unchosen_params > 0 || w.unchosen_flops > 0)
+        .then(|| total.clone());
     let mut wirings = Vec::new();
     for w in &ir.wirings {
         if let Some(st) = stages.get_mut(w.stage) {
@@ -192,31 +219,79 @@ pub fn human(x: u64) -> String {
 
 pub fn table(s: &Stats) -> String {
     let [c, h, w] = s.input;
-    let mut out = format!("network {}  (input [{c}, {h}, {w}], {} classes, seed {})\n", s.network, s.classes, s.seed);
-    let cell_label = |c: &CellStats| format!("  {} {} {}", c.name.rsplit('.').next().unwrap_or(""), c.kind, c.args);
-    let width = s.stages.iter().map(|x| x.name.len()).chain(s.stages.iter().flat_map(|x| x.cells.iter().map(|c| cell_label(c).len()))).max().unwrap_or(5).max(5);
-    out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "stage", "nodes", "params", "FLOPs (MACs)", "activations");
+    let mut out = format!(
+        "network {}  (input [{c}, {h}, {w}], {} classes, seed {})\n",
+        s.network, s.classes, s.seed
+    );
+    let cell_label = |c: &CellStats| {
+        format!("  {} {} {}", c.name.rsplit('.').next().unwrap_or(""), c.kind, c.args)
+    };
+    let width = s
+        .stages
+        .iter()
+        .map(|x| x.name.len())
+        .chain(s.stages.iter().flat_map(|x| x.cells.iter().map(|c| cell_label(c).len())))
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    out += &format!(
+        "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
+        "stage", "nodes", "params", "FLOPs (MACs)", "activations"
+    );
     for st in &s.stages {
         out += &format!(
             "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
-            st.name, st.nodes, group(st.counts.params), group(st.counts.flops), group(st.counts.activations)
+            st.name,
+            st.nodes,
+            group(st.counts.params),
+            group(st.counts.flops),
+            group(st.counts.activations)
         );
         for c in &st.cells {
             out += &format!(
                 "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
-                cell_label(c), c.nodes, group(c.counts.params), group(c.counts.flops), group(c.counts.activations)
+                cell_label(c),
+                c.nodes,
+                group(c.counts.params),
+                group(c.counts.flops),
+                group(c.counts.activations)
             );
         }
     }
-    out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "total", "", group(s.params), group(s.flops), group(s.activations));
-    out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "", "", human(s.params), human(s.flops), human(s.activations));
+    out += &format!(
+        "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
+        "total",
+        "",
+        group(s.params),
+        group(s.flops),
+        group(s.activations)
+    );
+    out += &format!(
+        "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
+        "",
+        "",
+        human(s.params),
+        human(s.flops),
+        human(s.activations)
+    );
     if let Some(d) = &s.dense {
-        out += &format!("{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n", "dense", "", group(d.params), group(d.flops), group(d.activations));
+        out += &format!(
+            "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
+            "dense",
+            "",
+            group(d.params),
+            group(d.flops),
+            group(d.activations)
+        );
     }
     for w in &s.wirings {
         let how = match (w.mode, w.select) {
-            ("learned", crate::check::Select::Global) => format!("{} of {} edges learned (top-K over the stage)", w.edges, w.dense_edges),
-            ("learned", _) => format!("{} of {} edges learned (top-K per node)", w.edges, w.dense_edges),
+            ("learned", crate::check::Select::Global) => {
+                format!("{} of {} edges learned (top-K over the stage)", w.edges, w.dense_edges)
+            }
+            ("learned", _) => {
+                format!("{} of {} edges learned (top-K per node)", w.edges, w.dense_edges)
+            }
             ("random", _) => format!("{} random edges, fixed", w.edges),
             _ => format!("{} edges, fixed", w.edges),
         };

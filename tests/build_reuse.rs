@@ -23,7 +23,10 @@ fn features(args: &[&str]) -> Option<BTreeMap<String, String>> {
         text.lines()
             .filter_map(|l| {
                 let (name, rest) = l.split_once(" [")?;
-                Some((name.replace(" (*)", ""), rest.trim_end_matches(" (*)").trim_end_matches(']').to_string()))
+                Some((
+                    name.replace(" (*)", ""),
+                    rest.trim_end_matches(" (*)").trim_end_matches(']').to_string(),
+                ))
             })
             .collect(),
     )
@@ -31,14 +34,23 @@ fn features(args: &[&str]) -> Option<BTreeMap<String, String>> {
 
 #[test]
 fn tests_reuse_the_release_build() {
-    let (Some(build), Some(test)) = (features(&["-p", "nasc", "-e", "normal,build"]), features(&["--workspace", "-e", "normal,build,dev"])) else {
+    let (Some(build), Some(test)) = (
+        features(&["-p", "nasc", "-e", "normal,build"]),
+        features(&["--workspace", "-e", "normal,build,dev"]),
+    ) else {
         eprintln!("skipped: `cargo tree --offline` is unavailable here");
         return;
     };
     let drift: Vec<String> = build
         .iter()
-        .filter_map(|(k, f)| test.get(k).filter(|g| *g != f).map(|g| format!("{k}: build [{f}] vs tests [{g}]")))
+        .filter_map(|(k, f)| {
+            test.get(k).filter(|g| *g != f).map(|g| format!("{k}: build [{f}] vs tests [{g}]"))
+        })
         .collect();
     assert!(build.len() > 100, "cargo tree listed only {} crates", build.len());
-    assert!(drift.is_empty(), "features differ between `cargo build --release` and `cargo test --release --workspace`; add them to nasc's unification list in Cargo.toml:\n{}", drift.join("\n"));
+    assert!(
+        drift.is_empty(),
+        "features differ between `cargo build --release` and `cargo test --release --workspace`; add them to nasc's unification list in Cargo.toml:\n{}",
+        drift.join("\n")
+    );
 }

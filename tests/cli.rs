@@ -9,14 +9,22 @@ fn nasc(args: &[&str]) -> (i32, String, String) {
         .env("NO_COLOR", "1")
         .output()
         .expect("run nasc");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
 fn exit_codes() {
     assert_eq!(nasc(&["check", "specs/randwire_ws.nas"]).0, 0);
     assert_eq!(nasc(&["check", "tests/diagnostics/E017_rank.nas"]).0, 1);
-    assert_eq!(nasc(&["check", "tests/diagnostics/W001_unused_def.nas"]).0, 0, "warnings alone succeed");
+    assert_eq!(
+        nasc(&["check", "tests/diagnostics/W001_unused_def.nas"]).0,
+        0,
+        "warnings alone succeed"
+    );
     assert_eq!(nasc(&["check", "does/not/exist.nas"]).0, 2);
     assert_eq!(nasc(&["frobnicate"]).0, 2);
     assert_eq!(nasc(&["build", "specs/randwire_ws.nas", "--emit", "nonsense"]).0, 2);
@@ -41,9 +49,16 @@ fn stats_json_has_top_level_totals() {
 fn set_and_seed_change_the_network() {
     let base = nasc(&["stats", "specs/randwire_ws.nas", "--format", "json"]).1;
     let wide = nasc(&["--set", "C=154", "stats", "specs/randwire_ws.nas", "--format", "json"]).1;
-    let p = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap()["params"].as_u64().unwrap();
+    let p =
+        |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap()["params"].as_u64().unwrap();
     assert!(p(&wide) > 3 * p(&base));
-    for spec in ["specs/randwire_ws.nas", "specs/randwire_er.nas", "specs/randwire_ba.nas", "specs/randwire_regular.nas", "specs/randwire_ws_fmnist.nas"] {
+    for spec in [
+        "specs/randwire_ws.nas",
+        "specs/randwire_er.nas",
+        "specs/randwire_ba.nas",
+        "specs/randwire_regular.nas",
+        "specs/randwire_ws_fmnist.nas",
+    ] {
         let a = nasc(&["build", spec, "--emit", "json"]).1;
         let b = nasc(&["build", spec, "--emit", "json", "--seed", "1"]).1;
         let c = nasc(&["build", spec, "--emit", "json", "--seed", "1"]).1;
@@ -56,7 +71,8 @@ fn set_and_seed_change_the_network() {
 
 #[test]
 fn json_messages_are_one_object_per_line() {
-    let (code, _, err) = nasc(&["check", "tests/diagnostics/multi_errors.nas", "--message-format", "json"]);
+    let (code, _, err) =
+        nasc(&["check", "tests/diagnostics/multi_errors.nas", "--message-format", "json"]);
     assert_eq!(code, 1);
     let lines: Vec<&str> = err.lines().collect();
     assert!(lines.len() >= 4);
@@ -73,10 +89,24 @@ fn nothing_is_written_on_error() {
     let dir = std::env::temp_dir().join(format!("nasc-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("out.json");
-    let (code, _, _) = nasc(&["build", "tests/diagnostics/E019_channels.nas", "--emit", "json", "-o", out.to_str().unwrap()]);
+    let (code, _, _) = nasc(&[
+        "build",
+        "tests/diagnostics/E019_channels.nas",
+        "--emit",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
     assert!(!out.exists());
-    let (code, _, _) = nasc(&["build", "specs/randwire_ws_fmnist.nas", "--emit", "dot", "-o", out.to_str().unwrap()]);
+    let (code, _, _) = nasc(&[
+        "build",
+        "specs/randwire_ws_fmnist.nas",
+        "--emit",
+        "dot",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0);
     assert!(std::fs::read_to_string(&out).unwrap().starts_with("// @generated"));
     std::fs::remove_dir_all(&dir).ok();
@@ -99,7 +129,18 @@ fn sample_writes_specs_and_summaries() {
     let dir = std::env::temp_dir().join(format!("nasc-cli-sample-{}", std::process::id()));
     let d = dir.to_string_lossy().to_string();
     let run = |seed: &str, out: &str, extra: &[&str]| {
-        let mut a = vec!["sample", "specs/regnet.nas", "-n", "3", "--flops", "300M..500M", "--seed", seed, "-o", out];
+        let mut a = vec![
+            "sample",
+            "specs/regnet.nas",
+            "-n",
+            "3",
+            "--flops",
+            "300M..500M",
+            "--seed",
+            seed,
+            "-o",
+            out,
+        ];
         a.extend_from_slice(extra);
         nasc(&a)
     };
@@ -109,7 +150,9 @@ fn sample_writes_specs_and_summaries() {
     let csv = std::fs::read_to_string(dir.join("a/samples.csv")).unwrap();
     assert!(csv.starts_with("name,file,params,flops,activations,depth,w0,wa,wm,group_width,bottleneck,se,rounding,accuracy,error,train_seconds\n"), "{csv}");
     assert_eq!(csv.lines().count(), 4);
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("a/samples.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("a/samples.json")).unwrap())
+            .unwrap();
     assert_eq!(json["samples"].as_array().unwrap().len(), 3);
     // Each concrete spec compiles on its own to the recorded FLOPs.
     for s in json["samples"].as_array().unwrap() {
@@ -120,15 +163,38 @@ fn sample_writes_specs_and_summaries() {
         assert_eq!(st["flops"], s["flops"]);
     }
     assert_eq!(run("5", &format!("{d}/b"), &[]).0, 0);
-    assert_eq!(std::fs::read_to_string(dir.join("b/samples.csv")).unwrap(), csv, "same seed, same samples");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("b/samples.csv")).unwrap(),
+        csv,
+        "same seed, same samples"
+    );
     assert_eq!(run("5", &format!("{d}/a"), &[]).0, 2, "a non-empty output directory is refused");
     assert_eq!(run("5", &format!("{d}/a"), &["--force"]).0, 0);
-    let (code, _, err) = nasc(&["sample", "specs/regnet.nas", "-n", "2", "--flops", "1..10", "--max-draws", "20", "-o", &format!("{d}/c")]);
+    let (code, _, err) = nasc(&[
+        "sample",
+        "specs/regnet.nas",
+        "-n",
+        "2",
+        "--flops",
+        "1..10",
+        "--max-draws",
+        "20",
+        "-o",
+        &format!("{d}/c"),
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("E043") && err.contains("after 20 draws"), "{err}");
     assert!(!dir.join("c").exists(), "nothing written for an unmet budget");
-    assert_eq!(nasc(&["sample", "specs/regnet.nas", "-n", "2", "--set", "wm=9", "-o", &format!("{d}/e")]).0, 2);
-    assert_eq!(nasc(&["sample", "specs/regnetx_400mf.nas", "-n", "2", "-o", &format!("{d}/f")]).0, 1, "no domains, no space");
+    assert_eq!(
+        nasc(&["sample", "specs/regnet.nas", "-n", "2", "--set", "wm=9", "-o", &format!("{d}/e")])
+            .0,
+        2
+    );
+    assert_eq!(
+        nasc(&["sample", "specs/regnetx_400mf.nas", "-n", "2", "-o", &format!("{d}/f")]).0,
+        1,
+        "no domains, no space"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -138,7 +204,12 @@ fn edf_reads_summaries_and_plots() {
     std::fs::create_dir_all(dir.join("s")).unwrap();
     std::fs::write(dir.join("s/samples.csv"), "name,file,params,flops,activations,accuracy,error,train_seconds\na,a.nas,1,1,1,0.9,10.0,1\nb,b.nas,1,1,1,0.8,20.0,1\n").unwrap();
     let svg = dir.join("edf.svg");
-    let (code, out, err) = nasc(&["edf", dir.join("s/samples.csv").to_str().unwrap(), "--plot", svg.to_str().unwrap()]);
+    let (code, out, err) = nasc(&[
+        "edf",
+        dir.join("s/samples.csv").to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "set,error,fraction\ns,10,0.500000\ns,20,1.000000\n");
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
@@ -154,16 +225,55 @@ fn inference_export_converts_a_trained_record() {
     let dir = std::env::temp_dir().join(format!("nasc-cli-export-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = dir.join("run");
-    let (code, _, err) = nasc(&["train", "examples/regnetx_fmnist.nas", "--data", "synthetic", "--epochs", "1", "--limit-train", "32", "--limit-test", "16", "--batch-size", "16", "--quiet", "--out", run.to_str().unwrap()]);
+    let (code, _, err) = nasc(&[
+        "train",
+        "examples/regnetx_fmnist.nas",
+        "--data",
+        "synthetic",
+        "--epochs",
+        "1",
+        "--limit-train",
+        "32",
+        "--limit-test",
+        "16",
+        "--batch-size",
+        "16",
+        "--quiet",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let krate = dir.join("crate");
-    let (code, _, err) = nasc(&["-O2", "build", "examples/regnetx_fmnist.nas", "--emit", "burn", "-o", krate.to_str().unwrap(), "--weights", run.join("model.bpk").to_str().unwrap()]);
+    let (code, _, err) = nasc(&[
+        "-O2",
+        "build",
+        "examples/regnetx_fmnist.nas",
+        "--emit",
+        "burn",
+        "-o",
+        krate.to_str().unwrap(),
+        "--weights",
+        run.join("model.bpk").to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let src = std::fs::read_to_string(krate.join("src/model.rs")).unwrap();
-    assert!(src.contains("relu(self.") && !src.contains("BatchNorm"), "-O2 code: fused convs, no batch norms");
+    assert!(
+        src.contains("relu(self.") && !src.contains("BatchNorm"),
+        "-O2 code: fused convs, no batch norms"
+    );
     assert!(krate.join("model.bpk").is_file());
     let other = dir.join("other");
-    let (code, _, err) = nasc(&["-O2", "build", "examples/plain_cnn.nas", "--emit", "burn", "-o", other.to_str().unwrap(), "--weights", run.join("model.bpk").to_str().unwrap()]);
+    let (code, _, err) = nasc(&[
+        "-O2",
+        "build",
+        "examples/plain_cnn.nas",
+        "--emit",
+        "burn",
+        "-o",
+        other.to_str().unwrap(),
+        "--weights",
+        run.join("model.bpk").to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("E045") && err.contains("needs"), "{err}");
     assert!(!other.join("model.bpk").exists());
@@ -175,12 +285,38 @@ fn freeze_writes_a_spec_and_record_that_check_build_and_match() {
     let dir = std::env::temp_dir().join(format!("nasc-cli-freeze-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = dir.join("run");
-    let (code, _, err) = nasc(&["train", "specs/dnw_fmnist.nas", "--data", "synthetic", "--epochs", "1", "--limit-train", "64", "--limit-test", "32", "--batch-size", "32", "--quiet", "--out", run.to_str().unwrap()]);
+    let (code, _, err) = nasc(&[
+        "train",
+        "specs/dnw_fmnist.nas",
+        "--data",
+        "synthetic",
+        "--epochs",
+        "1",
+        "--limit-train",
+        "64",
+        "--limit-test",
+        "32",
+        "--batch-size",
+        "32",
+        "--quiet",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    assert!(metrics.starts_with("epoch,") && metrics.lines().next().unwrap().ends_with(",edge_swaps"), "{metrics}");
+    assert!(
+        metrics.starts_with("epoch,") && metrics.lines().next().unwrap().ends_with(",edge_swaps"),
+        "{metrics}"
+    );
     let out = dir.join("frozen.nas");
-    let (code, _, err) = nasc(&["freeze", "specs/dnw_fmnist.nas", "--weights", run.join("model.bpk").to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let (code, _, err) = nasc(&[
+        "freeze",
+        "specs/dnw_fmnist.nas",
+        "--weights",
+        run.join("model.bpk").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("froze 2 wirings (24 + 24 edges)"), "{err}");
     // The CLI compares the two models on random inputs and prints the difference.
@@ -191,19 +327,51 @@ fn freeze_writes_a_spec_and_record_that_check_build_and_match() {
     assert!(!err.contains("warning"), "{err}");
     assert!(dir.join("frozen.bpk").exists());
     let gen_dir = dir.join("gen");
-    let (code, _, err) = nasc(&["build", out.to_str().unwrap(), "--emit", "burn", "-o", gen_dir.to_str().unwrap(), "--weights", dir.join("frozen.bpk").to_str().unwrap()]);
+    let (code, _, err) = nasc(&[
+        "build",
+        out.to_str().unwrap(),
+        "--emit",
+        "burn",
+        "-o",
+        gen_dir.to_str().unwrap(),
+        "--weights",
+        dir.join("frozen.bpk").to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     // Bad input: another network's record, a truncated record: E045, exit 1, nothing written.
     let bad = dir.join("bad.nas");
-    let (code, _, err) = nasc(&["freeze", "specs/dnw_fmnist.nas", "--set", "C=8", "--weights", run.join("model.bpk").to_str().unwrap(), "-o", bad.to_str().unwrap()]);
+    let (code, _, err) = nasc(&[
+        "freeze",
+        "specs/dnw_fmnist.nas",
+        "--set",
+        "C=8",
+        "--weights",
+        run.join("model.bpk").to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("E045") && err.contains("another spec"), "{err}");
     let bytes = std::fs::read(run.join("model.bpk")).unwrap();
     std::fs::write(dir.join("cut.bpk"), &bytes[..bytes.len() / 3]).unwrap();
-    let (code, _, err) = nasc(&["freeze", "specs/dnw_fmnist.nas", "--weights", dir.join("cut.bpk").to_str().unwrap(), "-o", bad.to_str().unwrap()]);
+    let (code, _, err) = nasc(&[
+        "freeze",
+        "specs/dnw_fmnist.nas",
+        "--weights",
+        dir.join("cut.bpk").to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("E045"), "{err}");
-    let (code, _, err) = nasc(&["freeze", "specs/randwire_ws_fmnist.nas", "--weights", run.join("model.bpk").to_str().unwrap(), "-o", bad.to_str().unwrap()]);
+    let (code, _, err) = nasc(&[
+        "freeze",
+        "specs/randwire_ws_fmnist.nas",
+        "--weights",
+        run.join("model.bpk").to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{err}");
     assert!(!bad.exists() && !dir.join("bad.bpk").exists());
     std::fs::remove_dir_all(&dir).ok();
@@ -213,7 +381,8 @@ fn freeze_writes_a_spec_and_record_that_check_build_and_match() {
 fn optimisation_flags() {
     // -O2 folds batch norms: fewer nodes than -O1, which has fewer than -O0 (identities).
     let nodes = |args: &[&str]| -> usize {
-        let (code, out, err) = nasc(&[args, &["build", "specs/darts_v2_cifar.nas", "--emit", "json"]].concat());
+        let (code, out, err) =
+            nasc(&[args, &["build", "specs/darts_v2_cifar.nas", "--emit", "json"]].concat());
         assert_eq!(code, 0, "{err}");
         serde_json::from_str::<serde_json::Value>(&out).unwrap()["nodes"].as_array().unwrap().len()
     };
@@ -221,53 +390,117 @@ fn optimisation_flags() {
     assert!(o0 > o1 && o1 > o2, "{o0} {o1} {o2}");
     assert_eq!(nodes(&["--passes", "identity"]), o1, "dce finds nothing to remove in this spec");
     // The report: one row per pass, with nodes before -> after.
-    let (code, _, err) = nasc(&["-O2", "build", "specs/darts_v2_cifar.nas", "--opt-report", "-o", "/dev/null"]);
+    let (code, _, err) =
+        nasc(&["-O2", "build", "specs/darts_v2_cifar.nas", "--opt-report", "-o", "/dev/null"]);
     assert_eq!(code, 0);
-    for pass in ["dce", "identity", "single_input", "cse", "dropout", "agg_fold", "bn_fold", "conv_relu"] {
-        assert!(err.lines().any(|l| l.starts_with(pass) && l.contains("->")), "{pass} missing from:\n{err}");
+    for pass in
+        ["dce", "identity", "single_input", "cse", "dropout", "agg_fold", "bn_fold", "conv_relu"]
+    {
+        assert!(
+            err.lines().any(|l| l.starts_with(pass) && l.contains("->")),
+            "{pass} missing from:\n{err}"
+        );
     }
     // Writing to a device writes into it (never renames a file over /dev/null).
     use std::os::unix::fs::FileTypeExt;
-    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device(), "/dev/null was replaced by a file");
+    assert!(
+        std::fs::metadata("/dev/null").unwrap().file_type().is_char_device(),
+        "/dev/null was replaced by a file"
+    );
     // --dump-after stops the pipeline there: identities are gone, batch norms still there.
-    let (code, out, _) = nasc(&["-O2", "build", "specs/darts_v2_cifar.nas", "--dump-after", "identity"]);
+    let (code, out, _) =
+        nasc(&["-O2", "build", "specs/darts_v2_cifar.nas", "--dump-after", "identity"]);
     assert_eq!(code, 0);
     assert!(!out.contains("= identity(") && out.contains("= batch_norm("));
     // Usage errors: a pass that is not run, an unknown pass, inference-only passes in training,
     // a level out of range, code generation from anything but -O1 or -O2.
     assert_eq!(nasc(&["-O1", "build", "specs/darts_v2_cifar.nas", "--dump-after", "bn_fold"]).0, 2);
     assert_eq!(nasc(&["--passes", "cse,nope", "check", "specs/darts_v2_cifar.nas"]).0, 2);
-    let (code, _, err) = nasc(&["-O2", "train", "examples/plain_cnn.nas", "--data", "synthetic", "--epochs", "1"]);
+    let (code, _, err) =
+        nasc(&["-O2", "train", "examples/plain_cnn.nas", "--data", "synthetic", "--epochs", "1"]);
     assert_eq!(code, 2);
     assert!(err.contains("inference-only"), "{err}");
     assert_eq!(nasc(&["-O3", "check", "specs/darts_v2_cifar.nas"]).0, 2);
-    assert_eq!(nasc(&["--passes", "dce,cse", "build", "examples/plain_cnn.nas", "--emit", "burn", "-o", "/tmp/nasc-never-written"]).0, 2);
+    assert_eq!(
+        nasc(&[
+            "--passes",
+            "dce,cse",
+            "build",
+            "examples/plain_cnn.nas",
+            "--emit",
+            "burn",
+            "-o",
+            "/tmp/nasc-never-written"
+        ])
+        .0,
+        2
+    );
     assert!(!std::path::Path::new("/tmp/nasc-never-written").exists());
     // `nasc passes` lists every pass with its level.
     let (code, out, _) = nasc(&["passes"]);
     assert_eq!(code, 0);
     for p in nasc::passes::PASSES {
-        assert!(out.lines().any(|l| l.starts_with(p.name) && l.contains(&format!("-O{}", p.level))), "{}", p.name);
+        assert!(
+            out.lines().any(|l| l.starts_with(p.name) && l.contains(&format!("-O{}", p.level))),
+            "{}",
+            p.name
+        );
     }
 }
 
 /// `nasc bench`: -O0 next to -O1 (training) and -O2 (inference), phases on stderr.
 #[test]
 fn bench_reports_levels_side_by_side() {
-    let (code, out, err) = nasc(&["bench", "examples/plain_cnn.nas", "--batch-size", "2", "--steps", "1", "--format", "json"]);
+    let (code, out, err) = nasc(&[
+        "bench",
+        "examples/plain_cnn.nas",
+        "--batch-size",
+        "2",
+        "--steps",
+        "1",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let levels = v["levels"].as_array().unwrap();
     let level = |n: u64| levels.iter().find(|l| l["opt_level"] == n).unwrap();
-    assert!(level(0)["train_images_per_sec"].as_f64().unwrap() > 0.0 && level(0)["infer_batch_ms"].as_f64().is_some());
-    assert!(level(1)["train_images_per_sec"].as_f64().is_some() && level(1)["infer_batch_ms"].is_null());
-    assert!(level(2)["infer_single_ms"].as_f64().is_some() && level(2)["train_images_per_sec"].is_null());
+    assert!(
+        level(0)["train_images_per_sec"].as_f64().unwrap() > 0.0
+            && level(0)["infer_batch_ms"].as_f64().is_some()
+    );
+    assert!(
+        level(1)["train_images_per_sec"].as_f64().is_some() && level(1)["infer_batch_ms"].is_null()
+    );
+    assert!(
+        level(2)["infer_single_ms"].as_f64().is_some()
+            && level(2)["train_images_per_sec"].is_null()
+    );
     assert!(level(2)["nodes"].as_u64() < level(0)["nodes"].as_u64(), "-O2 folds the batch norms");
-    for phase in ["bench: device flex", "-O0 training warm-up", "-O1 training, 1 timed steps", "-O2 inference"] {
+    for phase in [
+        "bench: device flex",
+        "-O0 training warm-up",
+        "-O1 training, 1 timed steps",
+        "-O2 inference",
+    ] {
         assert!(err.contains(phase), "{phase} missing from:\n{err}");
     }
-    let (code, out, _) = nasc(&["bench", "examples/plain_cnn.nas", "--batch-size", "2", "--steps", "1", "--infer-only", "--format", "json"]);
+    let (code, out, _) = nasc(&[
+        "bench",
+        "examples/plain_cnn.nas",
+        "--batch-size",
+        "2",
+        "--steps",
+        "1",
+        "--infer-only",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(v["train_images_per_sec"].is_null() && v["levels"].as_array().unwrap().iter().all(|l| l["train_images_per_sec"].is_null()), "{out}");
+    assert!(
+        v["train_images_per_sec"].is_null()
+            && v["levels"].as_array().unwrap().iter().all(|l| l["train_images_per_sec"].is_null()),
+        "{out}"
+    );
 }

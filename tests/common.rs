@@ -21,12 +21,21 @@ pub fn check_golden(path: &Path, actual: &str) -> Option<String> {
     }
     let expected = match std::fs::read_to_string(path) {
         Ok(e) => e,
-        Err(_) => return Some(format!("{}: missing golden file (run with NASC_BLESS=1 and review)", path.display())),
+        Err(_) => {
+            return Some(format!(
+                "{}: missing golden file (run with NASC_BLESS=1 and review)",
+                path.display()
+            ));
+        }
     };
     if expected == actual {
         return None;
     }
-    let first = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(expected.lines().count().min(actual.lines().count()));
+    let first = expected
+        .lines()
+        .zip(actual.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.lines().count().min(actual.lines().count()));
     Some(format!(
         "{}: output differs from golden file at line {}\n  expected: {:?}\n  actual:   {:?}",
         path.display(),
@@ -39,7 +48,11 @@ pub fn check_golden(path: &Path, actual: &str) -> Option<String> {
 /// All `.nas` files under a directory, sorted.
 pub fn nas_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "nas")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "nas"))
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -48,7 +61,9 @@ pub fn nas_files(dir: &Path) -> Vec<PathBuf> {
 /// Options given in a spec's first line as `// args: --set A=1 --seed 3 --network n`.
 pub fn spec_options(source: &str) -> nasc::check::Options {
     let mut o = nasc::check::Options::default();
-    let Some(args) = source.lines().next().and_then(|l| l.strip_prefix("// args:")) else { return o };
+    let Some(args) = source.lines().next().and_then(|l| l.strip_prefix("// args:")) else {
+        return o;
+    };
     let words: Vec<&str> = args.split_whitespace().collect();
     let mut i = 0;
     while i + 1 < words.len() {

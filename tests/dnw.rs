@@ -43,7 +43,9 @@ fn stats_report_the_chosen_graph_and_the_dense_superset() {
 fn forward_uses_only_the_top_k_edges_and_gradients_reach_every_edge() {
     // No ReLU after the stage: even a stage whose output vertex has no chosen edge (output
     // zero) passes a gradient back to the edges into it.
-    let ir = compile(&SMALL.replace("stage head = relu -> global_avg_pool", "stage head = global_avg_pool"));
+    let ir = compile(
+        &SMALL.replace("stage head = relu -> global_avg_pool", "stage head = global_avg_pool"),
+    );
     let base = Device::flex();
     base.seed(11);
     let dev = base.autodiff();
@@ -60,9 +62,19 @@ fn forward_uses_only_the_top_k_edges_and_gradients_reach_every_edge() {
         if let nasc::backend::burn::runtime::Layer::Mix(p) = layer
             && p.val().dims() == [15]
         {
-            let g: Vec<f32> = p.val().grad(&grads).expect("edge weights get a gradient").into_data().try_to_vec::<f32>().unwrap();
-            let unchosen_with_grad = g.iter().zip(&masks[0]).filter(|(g, m)| !**m && g.abs() > 0.0).count();
-            assert!(unchosen_with_grad > 0, "straight-through: unchosen edges get gradients too: {g:?}");
+            let g: Vec<f32> = p
+                .val()
+                .grad(&grads)
+                .expect("edge weights get a gradient")
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            let unchosen_with_grad =
+                g.iter().zip(&masks[0]).filter(|(g, m)| !**m && g.abs() > 0.0).count();
+            assert!(
+                unchosen_with_grad > 0,
+                "straight-through: unchosen edges get gradients too: {g:?}"
+            );
             // The stage input (vertex 0) is never zero, and the output vertex (5) always
             // reaches the loss: edge 0 -> 5 (index 10) has a gradient, chosen or not.
             assert!(g[10].abs() > 0.0, "{g:?} {:?}", masks[0]);
@@ -91,12 +103,19 @@ fn nodes_without_a_chosen_input_read_zero_never_nan() {
     // One edge only: every node but at most one reads zero.
     let ir = compile(&SMALL.replace("K: int = 5", "K: int = 1"));
     let model = RuntimeModel::new(&ir, &Device::flex());
-    let y = model.forward(Tensor::<4>::random([2, 1, 8, 8], Distribution::Normal(0.0, 1.0), &Device::flex()));
+    let y = model.forward(Tensor::<4>::random(
+        [2, 1, 8, 8],
+        Distribution::Normal(0.0, 1.0),
+        &Device::flex(),
+    ));
     let v: Vec<f32> = y.into_data().try_to_vec::<f32>().unwrap();
     assert!(v.iter().all(|x| x.is_finite()), "{v:?}");
 }
 
-fn trained_record(src: &str, dir: &std::path::Path) -> (nasc::ir::Ir, RuntimeModel, std::path::PathBuf) {
+fn trained_record(
+    src: &str,
+    dir: &std::path::Path,
+) -> (nasc::ir::Ir, RuntimeModel, std::path::PathBuf) {
     let ir = compile(src);
     let dev = Device::flex();
     let model = RuntimeModel::new(&ir, &dev);
@@ -112,7 +131,9 @@ fn freeze_writes_an_ordinary_spec_with_k_edges_and_the_same_function() {
     let (ir, _, rec) = trained_record(SMALL, &dir);
     let dev = Device::flex();
     let model = nasc::freeze::load_model(&ir, &rec, &dev).ok().expect("record loads");
-    let frozen = nasc::freeze::freeze(SMALL, &Options::default(), &ir, &model, "// frozen\n", &dev).ok().expect("freezes");
+    let frozen = nasc::freeze::freeze(SMALL, &Options::default(), &ir, &model, "// frozen\n", &dev)
+        .ok()
+        .expect("freezes");
     assert_eq!(frozen.edges, vec![frozen.edges[0].clone()]);
     assert_eq!(frozen.edges[0].len(), 5, "exactly K edges");
     assert!(frozen.source.contains("wired(nodes=4, edges=["), "{}", frozen.source);
@@ -135,13 +156,20 @@ fn freezing_a_record_of_another_network_or_a_truncated_one_is_refused() {
     let dir = std::env::temp_dir().join(format!("nasc-dnw-bad-{}", std::process::id()));
     let (_, _, rec) = trained_record(SMALL, &dir);
     let other = compile(&SMALL.replace("C: int = 4", "C: int = 8"));
-    let Err(nasc::freeze::FreezeError::Record(msg)) = nasc::freeze::load_model(&other, &rec, &Device::flex()) else { panic!("accepted another network's record") };
+    let Err(nasc::freeze::FreezeError::Record(msg)) =
+        nasc::freeze::load_model(&other, &rec, &Device::flex())
+    else {
+        panic!("accepted another network's record")
+    };
     assert!(msg.contains("another spec"), "{msg}");
     let bytes = std::fs::read(&rec).unwrap();
     let cut = dir.join("cut.bpk");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let ir = compile(SMALL);
-    assert!(matches!(nasc::freeze::load_model(&ir, &cut, &Device::flex()), Err(nasc::freeze::FreezeError::Record(_))));
+    assert!(matches!(
+        nasc::freeze::load_model(&ir, &cut, &Device::flex()),
+        Err(nasc::freeze::FreezeError::Record(_))
+    ));
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -149,13 +177,29 @@ fn freezing_a_record_of_another_network_or_a_truncated_one_is_refused() {
 fn the_random_baseline_has_the_same_nodes_ops_and_edge_count() {
     let src = std::fs::read_to_string(root().join("specs/dnw_fmnist.nas")).unwrap();
     let learned = compile(&src);
-    let random = nasc::compile(&src, &Options { overrides: vec![("wiring".into(), "random".into())], ..Default::default() }).unwrap().ir.unwrap();
+    let random = nasc::compile(
+        &src,
+        &Options { overrides: vec![("wiring".into(), "random".into())], ..Default::default() },
+    )
+    .unwrap()
+    .ir
+    .unwrap();
     for (a, b) in learned.wirings.iter().zip(&random.wirings) {
         assert_eq!((a.nodes, a.edges), (b.nodes, b.edges));
         assert_eq!((a.mode, b.mode), ("learned", "random"));
         assert_eq!(b.fixed.len(), a.edges as usize);
     }
     // Another seed draws other edges.
-    let other = nasc::compile(&src, &Options { overrides: vec![("wiring".into(), "random".into())], seed: Some(5), ..Default::default() }).unwrap().ir.unwrap();
+    let other = nasc::compile(
+        &src,
+        &Options {
+            overrides: vec![("wiring".into(), "random".into())],
+            seed: Some(5),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .ir
+    .unwrap();
     assert_ne!(random.wirings[0].fixed, other.wirings[0].fixed);
 }

@@ -53,7 +53,9 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        if new > l.size() && LIVE.fetch_add(new - l.size(), Ordering::Relaxed) + (new - l.size()) > MEMORY_CAP {
+        if new > l.size()
+            && LIVE.fetch_add(new - l.size(), Ordering::Relaxed) + (new - l.size()) > MEMORY_CAP
+        {
             report_and_abort("more than 4 GiB live");
         }
         if new < l.size() {
@@ -70,7 +72,12 @@ fn corpus() -> Vec<String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut v = Vec::new();
     for dir in ["specs", "examples", "tests/diagnostics"] {
-        let mut files: Vec<_> = std::fs::read_dir(root.join(dir)).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "nas")).collect();
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "nas"))
+            .collect();
         files.sort();
         v.extend(files.iter().map(|p| std::fs::read_to_string(p).unwrap()));
     }
@@ -78,20 +85,145 @@ fn corpus() -> Vec<String> {
 }
 
 const TOKENS: &[&str] = &[
-    "->", "(", ")", "[", "]", "{", "}", ",", "=", ":", ";", "0", "1", "2", "-1", "-", "+", "*", "/", "%", "3x3", "0x0", "0x3",
-    "1x1024", "1025x1", "7x7", "99999999999999999999", "2147483647", "4294967296", "9223372036854775807", "0.5", "1e400",
-    "-0.0", "nan", "C", "N", "seed", "classes", "relu", "bn", "conv", "sep_conv", "dw_conv", "max_pool", "avg_pool",
-    "dropout", "flatten", "identity", "random", "WS", "ER", "BA", "graph", "linear", "global_avg_pool", "stage", "let",
-    "network", "input", "cell", "motif", "import", "search", "//", "/*", "*/", "\"", "\n", "stride=", "padding=", "groups=",
-    "dilation=", "agg=concat", "agg=mean", "node=", "seed=", "multiplier=", "round(", "min(", "max(", "float", "int", "é", "\u{1F600}",
-    "block", "output", "import hier", "import darts", "residual(", "repeat(", "zero", "shift", "concat(", "if(", "==", "<",
-    "motif(", "cells(", "Genotype(", "normal(", "reduce(", "convention=darts", "convention=tf_slim", "'sep_conv_3x3'",
-    "none", "'none'", "level=", "nodes=", "edges=", "first=", "shortcut=", "count_pad=false", "x +", "input x", "[x, x]",
-    " in ", " in log ", "..", " step ", "{1, 2, 4}", "{a, b}", "require ", "anynet(", "regnet(", "half_up", "half_even",
-    "rounding=", "se_ratio=", "w_in=", "sigmoid", "keepdim=true", "x * ", "import regnet", "x_block(", "(1, 32, 1.0, 8)",
+    "->",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "=",
+    ":",
+    ";",
+    "0",
+    "1",
+    "2",
+    "-1",
+    "-",
+    "+",
+    "*",
+    "/",
+    "%",
+    "3x3",
+    "0x0",
+    "0x3",
+    "1x1024",
+    "1025x1",
+    "7x7",
+    "99999999999999999999",
+    "2147483647",
+    "4294967296",
+    "9223372036854775807",
+    "0.5",
+    "1e400",
+    "-0.0",
+    "nan",
+    "C",
+    "N",
+    "seed",
+    "classes",
+    "relu",
+    "bn",
+    "conv",
+    "sep_conv",
+    "dw_conv",
+    "max_pool",
+    "avg_pool",
+    "dropout",
+    "flatten",
+    "identity",
+    "random",
+    "WS",
+    "ER",
+    "BA",
+    "graph",
+    "linear",
+    "global_avg_pool",
+    "stage",
+    "let",
+    "network",
+    "input",
+    "cell",
+    "motif",
+    "import",
+    "search",
+    "//",
+    "/*",
+    "*/",
+    "\"",
+    "\n",
+    "stride=",
+    "padding=",
+    "groups=",
+    "dilation=",
+    "agg=concat",
+    "agg=mean",
+    "node=",
+    "seed=",
+    "multiplier=",
+    "round(",
+    "min(",
+    "max(",
+    "float",
+    "int",
+    "é",
+    "\u{1F600}",
+    "block",
+    "output",
+    "import hier",
+    "import darts",
+    "residual(",
+    "repeat(",
+    "zero",
+    "shift",
+    "concat(",
+    "if(",
+    "==",
+    "<",
+    "motif(",
+    "cells(",
+    "Genotype(",
+    "normal(",
+    "reduce(",
+    "convention=darts",
+    "convention=tf_slim",
+    "'sep_conv_3x3'",
+    "none",
+    "'none'",
+    "level=",
+    "nodes=",
+    "edges=",
+    "first=",
+    "shortcut=",
+    "count_pad=false",
+    "x +",
+    "input x",
+    "[x, x]",
+    " in ",
+    " in log ",
+    "..",
+    " step ",
+    "{1, 2, 4}",
+    "{a, b}",
+    "require ",
+    "anynet(",
+    "regnet(",
+    "half_up",
+    "half_even",
+    "rounding=",
+    "se_ratio=",
+    "w_in=",
+    "sigmoid",
+    "keepdim=true",
+    "x * ",
+    "import regnet",
+    "x_block(",
+    "(1, 32, 1.0, 8)",
 ];
 
-const OPS: &[&str] = &["relu", "bn", "identity", "relu", "bn", "dropout(0.1)", "flatten", "global_avg_pool"];
+const OPS: &[&str] =
+    &["relu", "bn", "identity", "relu", "bn", "dropout(0.1)", "flatten", "global_avg_pool"];
 
 fn num(rng: &mut ChaCha8Rng) -> String {
     num_at(rng, 0)
@@ -104,7 +236,10 @@ fn num_at(rng: &mut ChaCha8Rng, depth: u32) -> String {
     match rng.random_range(0..40) {
         0 => "0".into(),
         1 => "-1".into(),
-        2 => ["1024", "1025", "65536", "1048577", "2147483647", "9223372036854775807"].choose(rng).unwrap().to_string(),
+        2 => ["1024", "1025", "65536", "1048577", "2147483647", "9223372036854775807"]
+            .choose(rng)
+            .unwrap()
+            .to_string(),
         3..12 => "C".into(),
         12..16 => format!("C * {}", rng.random_range(1..4)),
         _ => rng.random_range(1..33).to_string(),
@@ -115,15 +250,39 @@ fn num_at(rng: &mut ChaCha8Rng, depth: u32) -> String {
 fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
     match rng.random_range(0..21) {
         12 if depth < 2 => format!("residual({})", pipeline(rng, depth + 1)),
-        13 if depth < 2 => format!("repeat({}, {}, first={})", rng.random_range(-1..4), pipeline(rng, depth + 1), pipeline(rng, depth + 1)),
-        14 => ["zero", "zero(2)", "shift", "avg_pool(3x3, stride=1, padding=1, count_pad=false)"].choose(rng).unwrap().to_string(),
+        13 if depth < 2 => format!(
+            "repeat({}, {}, first={})",
+            rng.random_range(-1..4),
+            pipeline(rng, depth + 1),
+            pipeline(rng, depth + 1)
+        ),
+        14 => ["zero", "zero(2)", "shift", "avg_pool(3x3, stride=1, padding=1, count_pad=false)"]
+            .choose(rng)
+            .unwrap()
+            .to_string(),
         15 => format!("basic({}, stride={})", num_at(rng, depth), rng.random_range(0..3)),
-        16 => ["m", "twin(C)", "sep_conv_3x3", "dw_conv(3x3, dilation=2)", "sigmoid", "gate(C)"].choose(rng).unwrap().to_string(),
+        16 => ["m", "twin(C)", "sep_conv_3x3", "dw_conv(3x3, dilation=2)", "sigmoid", "gate(C)"]
+            .choose(rng)
+            .unwrap()
+            .to_string(),
         17 if depth < 1 => {
             let stages: Vec<String> = (0..rng.random_range(0..4))
-                .map(|_| format!("({}, {}, {}, {})", rng.random_range(-1..3), num_at(rng, depth + 1), ["1.0", "0.5", "0.25", "0", "2"].choose(rng).unwrap(), [1, 2, 4, 8, 16, 0].choose(rng).unwrap()))
+                .map(|_| {
+                    format!(
+                        "({}, {}, {}, {})",
+                        rng.random_range(-1..3),
+                        num_at(rng, depth + 1),
+                        ["1.0", "0.5", "0.25", "0", "2"].choose(rng).unwrap(),
+                        [1, 2, 4, 8, 16, 0].choose(rng).unwrap()
+                    )
+                })
                 .collect();
-            format!("anynet([{}], w_in={}, se_ratio={})", stages.join(", "), num_at(rng, depth + 1), ["0", "0.25", "1.5"].choose(rng).unwrap())
+            format!(
+                "anynet([{}], w_in={}, se_ratio={})",
+                stages.join(", "),
+                num_at(rng, depth + 1),
+                ["0", "0.25", "1.5"].choose(rng).unwrap()
+            )
         }
         18 if depth < 1 => format!(
             "anynet(regnet({}, {}, {}, {}, {}, rounding={}), se_ratio=0.25)",
@@ -139,26 +298,57 @@ fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
             rng.random_range(-1..9),
             rng.random_range(-1..50),
             ["", ", select=per_node", ", select=global", ", select=3"].choose(rng).unwrap(),
-            ["", ", wiring=\"random\"", ", wiring=\"learned\"", ", node=relu -> conv(3x3) -> bn", ", node=conv(3x3, stride=2)"].choose(rng).unwrap()
+            [
+                "",
+                ", wiring=\"random\"",
+                ", wiring=\"learned\"",
+                ", node=relu -> conv(3x3) -> bn",
+                ", node=conv(3x3, stride=2)"
+            ]
+            .choose(rng)
+            .unwrap()
         ),
         20 => {
             let n = rng.random_range(-1..7);
             let edges: Vec<String> = (0..rng.random_range(0..8))
-                .map(|_| format!("{} -> {}", rng.random_range(-1..n.max(0) + 2), rng.random_range(-1..n.max(0) + 3)))
+                .map(|_| {
+                    format!(
+                        "{} -> {}",
+                        rng.random_range(-1..n.max(0) + 2),
+                        rng.random_range(-1..n.max(0) + 3)
+                    )
+                })
                 .collect();
             format!("wired(nodes={n}, edges=[{}])", edges.join(", "))
         }
-        0 => format!("conv({}x{}, {}, stride={}, padding={})", rng.random_range(0..6), rng.random_range(1..6), num_at(rng, depth), rng.random_range(1..3), rng.random_range(0..3)),
+        0 => format!(
+            "conv({}x{}, {}, stride={}, padding={})",
+            rng.random_range(0..6),
+            rng.random_range(1..6),
+            num_at(rng, depth),
+            rng.random_range(1..3),
+            rng.random_range(0..3)
+        ),
         1 => format!("sep_conv({}, {})", rng.random_range(1..8), num_at(rng, depth)),
         2 => {
             let lo = if rng.random_bool(0.1) { 0 } else { 1 };
             format!("dw_conv({}, multiplier={})", rng.random_range(1..6), rng.random_range(lo..3))
         }
         3 => format!("max_pool({}, stride={})", rng.random_range(1..4), rng.random_range(1..3)),
-        4 => format!("avg_pool({}x{}, padding={})", rng.random_range(2..5), rng.random_range(2..5), rng.random_range(0..2)),
+        4 => format!(
+            "avg_pool({}x{}, padding={})",
+            rng.random_range(2..5),
+            rng.random_range(2..5),
+            rng.random_range(0..2)
+        ),
         5 if depth < 1 => {
             let generator = match rng.random_range(0..4) {
-                0 => format!("WS({}, {}, 0.{})", rng.random_range(3..40), 2 * rng.random_range(1..4), rng.random_range(0..10)),
+                0 => format!(
+                    "WS({}, {}, 0.{})",
+                    rng.random_range(3..40),
+                    2 * rng.random_range(1..4),
+                    rng.random_range(0..10)
+                ),
                 1 => format!("ER({}, 0.{})", rng.random_range(2..40), rng.random_range(0..10)),
                 2 => format!("BA({}, {})", rng.random_range(2..40), rng.random_range(1..4)),
                 _ => {
@@ -173,9 +363,17 @@ fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
                     format!("graph({n}, [{}])", edges.join(", "))
                 }
             };
-            let node = if rng.random_bool(0.3) { format!(", node=relu -> conv(3x3) -> {}", pipeline(rng, depth + 1)) } else { String::new() };
+            let node = if rng.random_bool(0.3) {
+                format!(", node=relu -> conv(3x3) -> {}", pipeline(rng, depth + 1))
+            } else {
+                String::new()
+            };
             let agg = ["", ", agg=concat", ", agg=mean", ", agg=sum"].choose(rng).unwrap();
-            format!("random({generator}, {}{node}{agg}, stride={})", num(rng), rng.random_range(1..3))
+            format!(
+                "random({generator}, {}{node}{agg}, stride={})",
+                num(rng),
+                rng.random_range(1..3)
+            )
         }
         6 => "relu".into(),
         7 if depth == 0 => "d".into(),
@@ -195,22 +393,54 @@ fn pipeline(rng: &mut ChaCha8Rng, depth: u32) -> String {
 /// a genotype, with hostile values now and then.
 fn v2_defs(rng: &mut ChaCha8Rng) -> String {
     let hostile = rng.random_bool(0.2);
-    let prims = ["conv_1x1", "dw_conv_3x3", "sep_conv_3x3", "max_pool_3x3", "avg_pool_3x3", "identity", "none", "m"];
+    let prims = [
+        "conv_1x1",
+        "dw_conv_3x3",
+        "sep_conv_3x3",
+        "max_pool_3x3",
+        "avg_pool_3x3",
+        "identity",
+        "none",
+        "m",
+    ];
     let n: i32 = rng.random_range(2..7);
     // A chain 0 -> 1 -> ... keeps the output reachable; extra edges go forward.
-    let mut edges: Vec<String> = (0..n - 1).map(|i| format!("({i}, {}, {})", i + 1, prims[rng.random_range(0..6)])).collect();
+    let mut edges: Vec<String> = (0..n - 1)
+        .map(|i| format!("({i}, {}, {})", i + 1, prims[rng.random_range(0..6)]))
+        .collect();
     for _ in 0..rng.random_range(0..5) {
-        let (i, j) = if hostile { (rng.random_range(-1..n), rng.random_range(0..n + 1)) } else { let i = rng.random_range(0..n - 1); (i, rng.random_range(i + 1..n)) };
+        let (i, j) = if hostile {
+            (rng.random_range(-1..n), rng.random_range(0..n + 1))
+        } else {
+            let i = rng.random_range(0..n - 1);
+            (i, rng.random_range(i + 1..n))
+        };
         if hostile || !edges.iter().any(|e| e.starts_with(&format!("({i}, {j},"))) {
-            edges.push(format!("({i}, {j}, {})", prims[rng.random_range(0..if hostile { 8 } else { 7 })]));
+            edges.push(format!(
+                "({i}, {j}, {})",
+                prims[rng.random_range(0..if hostile { 8 } else { 7 })]
+            ));
         }
     }
-    let ops = ["sep_conv_3x3", "skip_connect", "none", "max_pool_3x3", "dil_conv_5x5", "conv_7x1_1x7", "avg_pool_3x3", "nope"];
+    let ops = [
+        "sep_conv_3x3",
+        "skip_connect",
+        "none",
+        "max_pool_3x3",
+        "dil_conv_5x5",
+        "conv_7x1_1x7",
+        "avg_pool_3x3",
+        "nope",
+    ];
     let pairs = |rng: &mut ChaCha8Rng| -> String {
         let k = 2 * rng.random_range(1..4) + if hostile { rng.random_range(0..2) } else { 0 };
         (0..k)
             .map(|e: i32| {
-                let idx = if hostile { rng.random_range(-1..e / 2 + 3) } else { rng.random_range(0..e / 2 + 2) };
+                let idx = if hostile {
+                    rng.random_range(-1..e / 2 + 3)
+                } else {
+                    rng.random_range(0..e / 2 + 2)
+                };
                 format!("('{}', {idx})", ops[rng.random_range(0..if hostile { 8 } else { 7 })])
             })
             .collect::<Vec<_>>()
@@ -230,8 +460,27 @@ fn v2_defs(rng: &mut ChaCha8Rng) -> String {
 fn generated(rng: &mut ChaCha8Rng) -> String {
     let side = [1, 8, 16, 28, 32, 65537][rng.random_range(0..6)];
     // Sometimes a design space: domains (now and then malformed or missed by the default).
-    let domain = ["", " in 1..64", " in {8, 16, 32}", " in log 4..64 step 4", " in 8..4", " in log 0..8", " in {1.5}"].choose(rng).unwrap();
-    let mut s = format!("{}let d = {}\nnetwork g(C: int{domain} = {}, seed: int = {}, k: {{a, b}} = {}) {{\n  input [{}, {side}, {side}]\n  classes {}\n", v2_defs(rng), pipeline(rng, 3), rng.random_range(1..33), rng.random_range(0..5), ["a", "b", "c"].choose(rng).unwrap(), rng.random_range(1..4), num(rng));
+    let domain = [
+        "",
+        " in 1..64",
+        " in {8, 16, 32}",
+        " in log 4..64 step 4",
+        " in 8..4",
+        " in log 0..8",
+        " in {1.5}",
+    ]
+    .choose(rng)
+    .unwrap();
+    let mut s = format!(
+        "{}let d = {}\nnetwork g(C: int{domain} = {}, seed: int = {}, k: {{a, b}} = {}) {{\n  input [{}, {side}, {side}]\n  classes {}\n",
+        v2_defs(rng),
+        pipeline(rng, 3),
+        rng.random_range(1..33),
+        rng.random_range(0..5),
+        ["a", "b", "c"].choose(rng).unwrap(),
+        rng.random_range(1..4),
+        num(rng)
+    );
     if rng.random_bool(0.3) {
         s += &format!("  require {} <= C, \"C is large enough\"\n", rng.random_range(0..20));
     }
@@ -240,7 +489,10 @@ fn generated(rng: &mut ChaCha8Rng) -> String {
     }
     if rng.random_bool(0.3) {
         let conv = ["darts", "tf_slim", "darts", "tf_slim", "nasnet"].choose(rng).unwrap();
-        s += &format!("  stage c = cells(G, convention={conv}, layout=[normal(C), reduce({}), normal(2 * C)])\n", num(rng));
+        s += &format!(
+            "  stage c = cells(G, convention={conv}, layout=[normal(C), reduce({}), normal(2 * C)])\n",
+            num(rng)
+        );
     }
     s += "  stage head = global_avg_pool -> linear(classes)\n}\n";
     s
@@ -283,8 +535,22 @@ fn mutate(rng: &mut ChaCha8Rng, corpus: &[String]) -> String {
                 match s[a..].find(|c: char| c.is_ascii_digit()) {
                     Some(off) => {
                         let st = a + off;
-                        let en = st + s[st..].find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len() - st);
-                        let v = ["0", "1", "1023", "1024", "1025", "65535", "65536", "2147483647", "4294967295", "18446744073709551615"].choose(rng).unwrap();
+                        let en = st
+                            + s[st..].find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len() - st);
+                        let v = [
+                            "0",
+                            "1",
+                            "1023",
+                            "1024",
+                            "1025",
+                            "65535",
+                            "65536",
+                            "2147483647",
+                            "4294967295",
+                            "18446744073709551615",
+                        ]
+                        .choose(rng)
+                        .unwrap();
                         format!("{}{v}{}", &s[..st], &s[en..])
                     }
                     None => s,
@@ -309,11 +575,19 @@ fn formatted_the_same(src: &str, c: &nasc::driver::Compiled) -> Result<(), Strin
         return Err("fmt changed a token".into());
     }
     let g = nasc::compile(&f, &Default::default()).map_err(|e| format!("formatted: {e}"))?;
-    let codes = |c: &nasc::driver::Compiled| c.diags.iter().map(|d| d.code.as_str()).collect::<Vec<_>>();
+    let codes =
+        |c: &nasc::driver::Compiled| c.diags.iter().map(|d| d.code.as_str()).collect::<Vec<_>>();
     if codes(c) != codes(&g) {
         return Err(format!("fmt changed the diagnostics: {:?} -> {:?}", codes(c), codes(&g)));
     }
-    let json = |c: &nasc::driver::Compiled, s: &str| c.ir.as_ref().map(|ir| nasc::backend::text::emit(ir, s).lines().map(|l| l.split(" @").next().unwrap_or(l).to_string()).collect::<Vec<_>>());
+    let json = |c: &nasc::driver::Compiled, s: &str| {
+        c.ir.as_ref().map(|ir| {
+            nasc::backend::text::emit(ir, s)
+                .lines()
+                .map(|l| l.split(" @").next().unwrap_or(l).to_string())
+                .collect::<Vec<_>>()
+        })
+    };
     if json(c, src) != json(&g, &f) {
         return Err("fmt changed the network".into());
     }
@@ -322,7 +596,8 @@ fn formatted_the_same(src: &str, c: &nasc::driver::Compiled) -> Result<(), Strin
 
 fn exercise(src: &str) -> Result<bool, String> {
     let opts = nasc::check::Options::default();
-    let c = nasc::compile(src, &opts).map_err(|e| format!("IR verifier rejected a checked spec: {e}"))?;
+    let c = nasc::compile(src, &opts)
+        .map_err(|e| format!("IR verifier rejected a checked spec: {e}"))?;
     formatted_the_same(src, &c)?;
     nasc::lsp::exercise(src);
     let r = nasc::diag::Renderer { color: false, width: 100 };
@@ -346,15 +621,19 @@ fn exercise(src: &str) -> Result<bool, String> {
 
 #[test]
 fn fuzz_compile_render_and_emit() {
-    let iters: u64 = std::env::var("NASC_FUZZ_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
-    let seed: u64 = std::env::var("NASC_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x6e617363);
+    let iters: u64 =
+        std::env::var("NASC_FUZZ_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let seed: u64 =
+        std::env::var("NASC_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x6e617363);
     let corpus = corpus();
     let t0 = Instant::now();
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(Duration::from_millis(200));
             let start = CASE_START.load(Ordering::SeqCst);
-            if start != u64::MAX && t0.elapsed().as_millis() as u64 > start + TIME_CAP.as_millis() as u64 {
+            if start != u64::MAX
+                && t0.elapsed().as_millis() as u64 > start + TIME_CAP.as_millis() as u64
+            {
                 report_and_abort("an input ran for more than 10 s");
             }
         }

@@ -31,8 +31,14 @@ fn assert_single_source_sink_dag(d: &Dag) {
         }
     }
     assert!(!petgraph::algo::is_cyclic_directed(&g));
-    let sources: Vec<_> = g.node_indices().filter(|&x| g.neighbors_directed(x, petgraph::Direction::Incoming).next().is_none()).collect();
-    let sinks: Vec<_> = g.node_indices().filter(|&x| g.neighbors_directed(x, petgraph::Direction::Outgoing).next().is_none()).collect();
+    let sources: Vec<_> = g
+        .node_indices()
+        .filter(|&x| g.neighbors_directed(x, petgraph::Direction::Incoming).next().is_none())
+        .collect();
+    let sinks: Vec<_> = g
+        .node_indices()
+        .filter(|&x| g.neighbors_directed(x, petgraph::Direction::Outgoing).next().is_none())
+        .collect();
     assert_eq!(sources, vec![idx[input]]);
     assert_eq!(sinks, vec![idx[output]]);
 }
@@ -80,7 +86,8 @@ fn ba_has_exactly_m_times_n_minus_m_edges() {
 fn er_mean_edge_count_is_close_to_p_n_choose_2() {
     for &(n, p) in &[(32usize, 0.2f64), (20, 0.5), (12, 0.05)] {
         let seeds = 2000u64;
-        let total: usize = (0..seeds).map(|s| generate(&Generator::ER { n, p }, s).edges.len()).sum();
+        let total: usize =
+            (0..seeds).map(|s| generate(&Generator::ER { n, p }, s).edges.len()).sum();
         let mean = total as f64 / seeds as f64;
         let pairs = (n * (n - 1) / 2) as f64;
         let expect = p * pairs;
@@ -104,7 +111,8 @@ fn er_relabels_nodes_with_a_permutation() {
     for seed in 0..50 {
         let d = generate(&Generator::ER { n: 16, p: 0.3 }, seed);
         let preds = d.preds();
-        let srcs: Vec<usize> = (0..16).filter(|&i| preds[i].is_empty() && d.out_degree()[i] > 0).collect();
+        let srcs: Vec<usize> =
+            (0..16).filter(|&i| preds[i].is_empty() && d.out_degree()[i] > 0).collect();
         first_sources.insert(srcs);
     }
     assert!(first_sources.len() > 10);
@@ -112,7 +120,11 @@ fn er_relabels_nodes_with_a_permutation() {
 
 #[test]
 fn generators_are_deterministic_and_seed_sensitive() {
-    for g in [Generator::WS { n: 32, k: 4, p: 0.75 }, Generator::ER { n: 32, p: 0.2 }, Generator::BA { n: 32, m: 5 }] {
+    for g in [
+        Generator::WS { n: 32, k: 4, p: 0.75 },
+        Generator::ER { n: 32, p: 0.2 },
+        Generator::BA { n: 32, m: 5 },
+    ] {
         assert_eq!(generate(&g, 42), generate(&g, 42));
         assert_ne!(generate(&g, 42), generate(&g, 43), "{g:?}");
     }
@@ -127,7 +139,9 @@ fn pinned_graph_is_the_same_on_every_machine() {
 }
 
 fn insta_like(name: &str, actual: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/generators").join(format!("{name}.txt"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/generators")
+        .join(format!("{name}.txt"));
     if std::env::var_os("NASC_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, format!("{actual}\n")).unwrap();

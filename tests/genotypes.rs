@@ -25,7 +25,12 @@ fn ir_text(src: &str, set: &[(String, String)]) -> Option<String> {
     let c = nasc::compile(src, &Options { overrides: set.to_vec(), ..Options::default() }).unwrap();
     let ir = c.ir?;
     let text = nasc::backend::text::emit(&ir, src);
-    Some(text.lines().map(|l| l.split(" @").next().unwrap_or(l).to_string()).collect::<Vec<_>>().join("\n"))
+    Some(
+        text.lines()
+            .map(|l| l.split(" @").next().unwrap_or(l).to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 const DARTS_SPACE: &str = "
@@ -46,23 +51,41 @@ fn the_sites_of_motifs_and_cells_form_the_space() {
     let space = nasc::search::space(&hier, &cfg()).unwrap();
     let names: Vec<&str> = space.iter().map(|p| p.name.as_str()).collect();
     // Two level-2 motifs of 3 nodes (3 edges each), one level-3 motif of 4 nodes (6 edges).
-    assert_eq!(names, ["a.0_1", "a.0_2", "a.1_2", "b.0_1", "b.0_2", "b.1_2", "cell.0_1", "cell.0_2", "cell.0_3", "cell.1_2", "cell.1_3", "cell.2_3"]);
+    assert_eq!(
+        names,
+        [
+            "a.0_1", "a.0_2", "a.1_2", "b.0_1", "b.0_2", "b.1_2", "cell.0_1", "cell.0_2",
+            "cell.0_3", "cell.1_2", "cell.1_3", "cell.2_3"
+        ]
+    );
     let levels: BTreeSet<u32> = space.iter().map(|p| p.site.as_ref().unwrap().level).collect();
     assert_eq!(levels, BTreeSet::from([2, 3]));
     let darts = nasc::search::space(DARTS_SPACE, &cfg()).unwrap();
     // C, then 3 blocks x 2 inputs x (op, input) per cell.
     assert_eq!(darts.len(), 1 + 2 * 12);
     let input_2 = darts.iter().find(|p| p.name == "G.normal.5.in").unwrap();
-    assert_eq!(input_2.domain, nasc::check::ParamDomain::Choice(vec![0.0, 1.0, 2.0, 3.0]), "block 2 reads states 0 to 3");
+    assert_eq!(
+        input_2.domain,
+        nasc::check::ParamDomain::Choice(vec![0.0, 1.0, 2.0, 3.0]),
+        "block 2 reads states 0 to 3"
+    );
 }
 
 #[test]
 fn written_edges_are_the_default_genotype() {
     let hier = std::fs::read_to_string(root().join("examples/hierarchical_fmnist.nas")).unwrap();
-    let fixed: String = hier.lines().filter(|l| !l.trim_start().starts_with("ops=")).collect::<Vec<_>>().join("\n");
-    let fixed = fixed.replace("max_pool_3x3)],\n", "max_pool_3x3)])\n").replace("identity)],\n", "identity)])\n").replace(", ops=[a, b])", ")");
+    let fixed: String =
+        hier.lines().filter(|l| !l.trim_start().starts_with("ops=")).collect::<Vec<_>>().join("\n");
+    let fixed = fixed
+        .replace("max_pool_3x3)],\n", "max_pool_3x3)])\n")
+        .replace("identity)],\n", "identity)])\n")
+        .replace(", ops=[a, b])", ")");
     assert!(!fixed.contains("ops=["), "{fixed}");
-    assert_eq!(ir_text(&hier, &[]), ir_text(&fixed, &[]), "adding ops= must not change the network");
+    assert_eq!(
+        ir_text(&hier, &[]),
+        ir_text(&fixed, &[]),
+        "adding ops= must not change the network"
+    );
 }
 
 #[test]
@@ -75,7 +98,8 @@ fn every_genotype_round_trips_through_a_concrete_spec() {
         for _ in 0..40 {
             let g = nasc::search::sample(&space, &mut rng);
             let Some(want) = ir_text(src, &g) else { continue }; // e.g. a motif whose output is cut off
-            let spec = nasc::space::concrete_spec(src, &Options::default(), &g, "// concrete\n").unwrap();
+            let spec =
+                nasc::space::concrete_spec(src, &Options::default(), &g, "// concrete\n").unwrap();
             assert_eq!(ir_text(&spec, &[]).as_deref(), Some(want.as_str()), "{g:?}\n{spec}");
             // The concrete spec is still a member of the space: its defaults are the genotype.
             let again = nasc::search::space(&spec, &cfg()).unwrap();
@@ -122,8 +146,13 @@ fn mutation_picks_a_level_then_a_motif_then_an_edge() {
 fn an_open_genotype_without_a_default_is_drawn_from_the_seed() {
     let a = ir_text(DARTS_SPACE, &[]).unwrap();
     assert_eq!(Some(a.clone()), ir_text(DARTS_SPACE, &[]), "the default draw is reproducible");
-    let other_seed = nasc::compile(DARTS_SPACE, &Options { seed: Some(9), ..Options::default() }).unwrap();
+    let other_seed =
+        nasc::compile(DARTS_SPACE, &Options { seed: Some(9), ..Options::default() }).unwrap();
     let b = nasc::backend::text::emit(&other_seed.ir.unwrap(), DARTS_SPACE);
-    let b: String = b.lines().map(|l| l.split(" @").next().unwrap_or(l).to_string()).collect::<Vec<_>>().join("\n");
+    let b: String = b
+        .lines()
+        .map(|l| l.split(" @").next().unwrap_or(l).to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
     assert_ne!(a, b, "--seed draws another member");
 }

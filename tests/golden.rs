@@ -16,22 +16,35 @@ fn every_spec_compiles_and_matches_golden() {
             let src = std::fs::read_to_string(&path).unwrap();
             let c = nasc::compile(&src, &spec_options(&src)).expect("verifier");
             let Some(ir) = c.ir else {
-                failures.push(format!("{} does not compile: {:?}", path.display(), c.diags.iter().map(|d| &d.message).collect::<Vec<_>>()));
+                failures.push(format!(
+                    "{} does not compile: {:?}",
+                    path.display(),
+                    c.diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+                ));
                 continue;
             };
             assert!(c.diags.is_empty(), "{}: unexpected warnings {:?}", path.display(), c.diags);
             let stem = path.file_stem().unwrap().to_string_lossy().to_string();
             let golden = root().join("tests/golden").join(dir);
-            failures.extend(check_golden(&golden.join(format!("{stem}.ir")), &nasc::backend::text::emit(&ir, &src)));
+            failures.extend(check_golden(
+                &golden.join(format!("{stem}.ir")),
+                &nasc::backend::text::emit(&ir, &src),
+            ));
             let stats = nasc::stats::table(&nasc::stats::stats(&ir));
             failures.extend(check_golden(&golden.join(format!("{stem}.stats")), &stats));
             // Generated Burn code (compiled and checked by tests/burn-codegen).
             let rel = format!("{dir}/{stem}.nas");
             let generated = nasc::backend::burn::codegen::generate(&ir, &rel);
-            failures.extend(check_golden(&root().join("tests/golden/burn").join(format!("{stem}.rs")), &generated.source));
-            let lib = std::fs::read_to_string(root().join("tests/burn-codegen/src/lib.rs")).unwrap_or_default();
+            failures.extend(check_golden(
+                &root().join("tests/golden/burn").join(format!("{stem}.rs")),
+                &generated.source,
+            ));
+            let lib = std::fs::read_to_string(root().join("tests/burn-codegen/src/lib.rs"))
+                .unwrap_or_default();
             if !lib.contains(&format!("pub mod {stem};")) {
-                failures.push(format!("tests/burn-codegen/src/lib.rs does not compile the generated code of {rel}"));
+                failures.push(format!(
+                    "tests/burn-codegen/src/lib.rs does not compile the generated code of {rel}"
+                ));
             }
         }
     }
@@ -43,20 +56,38 @@ fn every_spec_compiles_and_matches_golden() {
 /// chosen to cover every -O2 rewrite: folded batch norms and fused ReLUs (ResNet, RegNet X/Y,
 /// plain CNN), baked RandWire aggregation weights, merged duplicates and dropped dropout
 /// (DARTS, hierarchical), frozen wirings.
-pub const EXPORTED: &[&str] = &["specs/randwire_ws_fmnist.nas", "examples/regnetx_fmnist.nas", "examples/resnet_blocks.nas", "examples/plain_cnn.nas", "examples/darts_fmnist.nas", "examples/hierarchical_fmnist.nas", "examples/dnw_frozen_fmnist.nas", "specs/regnety_400mf.nas"];
+pub const EXPORTED: &[&str] = &[
+    "specs/randwire_ws_fmnist.nas",
+    "examples/regnetx_fmnist.nas",
+    "examples/resnet_blocks.nas",
+    "examples/plain_cnn.nas",
+    "examples/darts_fmnist.nas",
+    "examples/hierarchical_fmnist.nas",
+    "examples/dnw_frozen_fmnist.nas",
+    "specs/regnety_400mf.nas",
+];
 
 #[test]
 fn inference_export_code_matches_golden() {
     let mut failures = Vec::new();
-    let lib = std::fs::read_to_string(root().join("tests/burn-codegen/src/lib.rs")).unwrap_or_default();
+    let lib =
+        std::fs::read_to_string(root().join("tests/burn-codegen/src/lib.rs")).unwrap_or_default();
     for rel in EXPORTED {
         let src = std::fs::read_to_string(root().join(rel)).unwrap();
-        let ir = nasc::compile_with(&src, &spec_options(&src), &nasc::passes::level(2)).unwrap().ir.unwrap();
+        let ir = nasc::compile_with(&src, &spec_options(&src), &nasc::passes::level(2))
+            .unwrap()
+            .ir
+            .unwrap();
         let stem = std::path::Path::new(rel).file_stem().unwrap().to_string_lossy().to_string();
         let generated = nasc::backend::burn::codegen::generate(&ir, rel);
-        failures.extend(check_golden(&root().join("tests/golden/burn").join(format!("{stem}_o2.rs")), &generated.source));
+        failures.extend(check_golden(
+            &root().join("tests/golden/burn").join(format!("{stem}_o2.rs")),
+            &generated.source,
+        ));
         if !lib.contains(&format!("pub mod {stem}_o2;")) {
-            failures.push(format!("tests/burn-codegen/src/lib.rs does not compile the -O2 code of {rel}"));
+            failures.push(format!(
+                "tests/burn-codegen/src/lib.rs does not compile the -O2 code of {rel}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -66,11 +97,19 @@ fn inference_export_code_matches_golden() {
 fn json_and_dot_match_golden() {
     // A RandWire spec, and a v2 one (scopes in JSON, nested clusters stage > cell > block in DOT).
     let mut failures = Vec::new();
-    for (dir, stem) in [("specs", "randwire_ws_fmnist"), ("examples", "custom_cell"), ("specs", "dnw_fmnist")] {
+    for (dir, stem) in
+        [("specs", "randwire_ws_fmnist"), ("examples", "custom_cell"), ("specs", "dnw_fmnist")]
+    {
         let src = std::fs::read_to_string(root().join(format!("{dir}/{stem}.nas"))).unwrap();
         let ir = nasc::compile(&src, &Default::default()).unwrap().ir.unwrap();
-        failures.extend(check_golden(&root().join(format!("tests/golden/{dir}/{stem}.json")), &nasc::backend::json::emit(&ir)));
-        failures.extend(check_golden(&root().join(format!("tests/golden/{dir}/{stem}.dot")), &nasc::backend::dot::emit(&ir)));
+        failures.extend(check_golden(
+            &root().join(format!("tests/golden/{dir}/{stem}.json")),
+            &nasc::backend::json::emit(&ir),
+        ));
+        failures.extend(check_golden(
+            &root().join(format!("tests/golden/{dir}/{stem}.dot")),
+            &nasc::backend::dot::emit(&ir),
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -94,7 +133,10 @@ fn diagnostics_match_golden_and_cover_every_code() {
         let (text, codes) = render_all(&path);
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         // A file named after a code must produce that code.
-        if let Some(code) = stem.split('_').next().filter(|c| c.len() == 4 && (c.starts_with('E') || c.starts_with('W')))
+        if let Some(code) = stem
+            .split('_')
+            .next()
+            .filter(|c| c.len() == 4 && (c.starts_with('E') || c.starts_with('W')))
             && !codes.iter().any(|c| c.as_str() == code)
         {
             failures.push(format!("{stem}: expected a diagnostic {code}, got {codes:?}"));
@@ -116,9 +158,13 @@ fn diagnostics_match_golden_and_cover_every_code() {
 
 #[test]
 fn diagnostic_catalogue_documents_every_code() {
-    let doc = std::fs::read_to_string(root().join("docs/diagnostics.md")).expect("docs/diagnostics.md");
+    let doc =
+        std::fs::read_to_string(root().join("docs/diagnostics.md")).expect("docs/diagnostics.md");
     for code in Code::ALL {
-        assert!(doc.contains(&format!("## {}", code.as_str())), "docs/diagnostics.md lacks a section `## {code}`");
+        assert!(
+            doc.contains(&format!("## {}", code.as_str())),
+            "docs/diagnostics.md lacks a section `## {code}`"
+        );
     }
 }
 
@@ -133,7 +179,11 @@ fn all_errors_in_a_file_are_reported() {
 fn limits_table_documents_every_limit() {
     let doc = std::fs::read_to_string(root().join("docs/limits.md")).expect("docs/limits.md");
     let src = std::fs::read_to_string(root().join("src/limits.rs")).unwrap();
-    let names: Vec<&str> = src.lines().filter_map(|l| l.strip_prefix("pub const ")).filter_map(|l| l.split(':').next()).collect();
+    let names: Vec<&str> = src
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub const "))
+        .filter_map(|l| l.split(':').next())
+        .collect();
     assert!(names.len() >= 15, "{names:?}");
     for n in names {
         assert!(doc.contains(&format!("`{n}`")), "docs/limits.md does not document {n}");

@@ -4,12 +4,12 @@
 //! keep the parameter count and train identically (one optimiser step compared).
 
 mod common;
+use burn::tensor::{Device, Distribution, Tensor};
 use common::{check_golden, nas_files, root, spec_options};
 use nasc::backend::burn::runtime::RuntimeModel;
 use nasc::backend::burn::transfer::{randomise_norms, transfer};
 use nasc::ir::Ir;
 use nasc::passes::{self, Safety};
-use burn::tensor::{Device, Distribution, Tensor};
 
 const TOL: f32 = 1e-4;
 
@@ -46,7 +46,10 @@ fn specs() -> Vec<(String, Ir)> {
         for path in nas_files(&root().join(dir)) {
             let src = std::fs::read_to_string(&path).unwrap();
             let c = nasc::compile_with(&src, &spec_options(&src), &[]).unwrap();
-            out.push((path.file_stem().unwrap().to_string_lossy().to_string(), c.ir.expect("compiles")));
+            out.push((
+                path.file_stem().unwrap().to_string_lossy().to_string(),
+                c.ir.expect("compiles"),
+            ));
         }
     }
     out
@@ -65,7 +68,8 @@ fn optimised_models_match_unoptimised_on_every_spec() {
         let y0 = m0.forward(x.clone());
         for level in [1, 2] {
             let ir = at(&ir0, level);
-            let m = transfer(&ir0, &m0, &ir, &device).unwrap_or_else(|e| panic!("{stem} -O{level}: {e}"));
+            let m = transfer(&ir0, &m0, &ir, &device)
+                .unwrap_or_else(|e| panic!("{stem} -O{level}: {e}"));
             let d = max_diff(y0.clone(), m.forward(x.clone()));
             assert!(d < TOL, "{stem} -O{level}: outputs differ by {d}");
         }
@@ -99,7 +103,14 @@ fn training_safe_passes_train_identically() {
     let chain = nasc::compile_with(CONV_RELU, &Default::default(), &[]).unwrap().ir.unwrap();
     let mut all = specs();
     all.push(("conv_relu_chain".into(), chain));
-    for stem in ["darts_fmnist", "dnw_fmnist", "custom_cell", "randwire_ws_fmnist", "plain_cnn", "conv_relu_chain"] {
+    for stem in [
+        "darts_fmnist",
+        "dnw_fmnist",
+        "custom_cell",
+        "randwire_ws_fmnist",
+        "plain_cnn",
+        "conv_relu_chain",
+    ] {
         let (_, ir0) = all.iter().find(|(s, _)| s == stem).unwrap().clone();
         let mut ir0 = ir0;
         passes::run(&mut ir0, &passes::by_names("dce").unwrap()).unwrap();
@@ -112,7 +123,10 @@ fn training_safe_passes_train_identically() {
         let m0 = RuntimeModel::new(&ir0, &device);
         let m1 = transfer(&ir0, &m0, &ir1, &device).unwrap();
         let x = input(&ir0, 4, &device);
-        let y = Tensor::<1, burn::tensor::Int>::from_data(burn::tensor::TensorData::new(vec![0i64, 1, 2, 3], [4]), &device);
+        let y = Tensor::<1, burn::tensor::Int>::from_data(
+            burn::tensor::TensorData::new(vec![0i64, 1, 2, 3], [4]),
+            &device,
+        );
         let loss_fn = CrossEntropyLossConfig::new().init(&device);
         let step = |m: RuntimeModel| {
             device.seed(11);
@@ -126,7 +140,14 @@ fn training_safe_passes_train_identically() {
         // one step first, so that both compared steps draw the same dropout masks.
         let _ = step(m0.clone());
         if stem == "conv_relu_chain" {
-            assert!(ir1.graph.node_weights().filter(|n| matches!(n.op, nasc::ir::Op::Conv2d { relu: true, .. })).count() == 2, "both convs fused");
+            assert!(
+                ir1.graph
+                    .node_weights()
+                    .filter(|n| matches!(n.op, nasc::ir::Op::Conv2d { relu: true, .. }))
+                    .count()
+                    == 2,
+                "both convs fused"
+            );
         }
         let (l0, a) = step(m0);
         let (l1, b) = step(m1);
@@ -152,11 +173,18 @@ fn levels_hold_the_passes_they_say() {
 fn ir_dumps_before_and_after_match_golden() {
     let mut failures = Vec::new();
     for stem in ["randwire_ws_fmnist", "darts_fmnist", "resnet_blocks"] {
-        let dir = if root().join(format!("specs/{stem}.nas")).exists() { "specs" } else { "examples" };
+        let dir =
+            if root().join(format!("specs/{stem}.nas")).exists() { "specs" } else { "examples" };
         let src = std::fs::read_to_string(root().join(format!("{dir}/{stem}.nas"))).unwrap();
         for level in [0u8, 2] {
-            let ir = nasc::compile_with(&src, &spec_options(&src), &passes::level(level)).unwrap().ir.unwrap();
-            failures.extend(check_golden(&root().join(format!("tests/golden/passes/{stem}.O{level}.ir")), &nasc::backend::text::emit(&ir, &src)));
+            let ir = nasc::compile_with(&src, &spec_options(&src), &passes::level(level))
+                .unwrap()
+                .ir
+                .unwrap();
+            failures.extend(check_golden(
+                &root().join(format!("tests/golden/passes/{stem}.O{level}.ir")),
+                &nasc::backend::text::emit(&ir, &src),
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -23,7 +23,16 @@ struct G {
 impl G {
     fn add(&mut self, op: Op, ins: &[NodeIndex], shape: Shape) -> NodeIndex {
         let i = self.g.node_count();
-        let n = self.g.add_node(Node { op, shape, stage: 0, span: Default::default(), name: format!("n{i}"), def: None, origin: Origin::default(), scope: None });
+        let n = self.g.add_node(Node {
+            op,
+            shape,
+            stage: 0,
+            span: Default::default(),
+            name: format!("n{i}"),
+            def: None,
+            origin: Origin::default(),
+            scope: None,
+        });
         for (port, &s) in ins.iter().enumerate() {
             self.g.add_edge(s, n, Edge { port: port as u32 });
         }
@@ -32,7 +41,17 @@ impl G {
 }
 
 fn conv(cin: u32, k: u32, bias: bool) -> Op {
-    Op::Conv2d { in_channels: cin, out_channels: C, kernel: [k, k], stride: 1, padding: [k / 2, k / 2], groups: 1, dilation: 1, bias, relu: false }
+    Op::Conv2d {
+        in_channels: cin,
+        out_channels: C,
+        kernel: [k, k],
+        stride: 1,
+        padding: [k / 2, k / 2],
+        groups: 1,
+        dilation: 1,
+        bias,
+        relu: false,
+    }
 }
 
 /// A random graph of 4..30 ops over [C, HW, HW] maps, ending in pool -> linear -> output.
@@ -45,11 +64,17 @@ fn random_ir(seed: u64) -> Ir {
     let steps = r.random_range(4..30);
     for _ in 0..steps {
         // Favour recent values and re-reading the same one (duplicates for CSE).
-        let pick = |r: &mut ChaCha8Rng, vals: &[NodeIndex]| vals[vals.len() - 1 - r.random_range(0..vals.len().min(4))];
+        let pick = |r: &mut ChaCha8Rng, vals: &[NodeIndex]| {
+            vals[vals.len() - 1 - r.random_range(0..vals.len().min(4))]
+        };
         let x = pick(&mut r, &vals);
         let v = match r.random_range(0..11) {
             0 => g.add(Op::Relu, &[x], map),
-            1 => g.add(conv(C, if r.random_bool(0.5) { 1 } else { 3 }, r.random_bool(0.3)), &[x], map),
+            1 => g.add(
+                conv(C, if r.random_bool(0.5) { 1 } else { 3 }, r.random_bool(0.3)),
+                &[x],
+                map,
+            ),
             2 => {
                 let c = g.add(conv(C, 3, r.random_bool(0.3)), &[x], map);
                 g.add(Op::BatchNorm { channels: C }, &[c], map)
@@ -71,7 +96,8 @@ fn random_ir(seed: u64) -> Ir {
                     1 => Op::Mean,
                     2 => Op::WeightedSum { inputs: k as u32 },
                     _ => {
-                        let cat = g.add(Op::Concat, &ins, Shape::Map { c: C * k as u32, h: HW, w: HW });
+                        let cat =
+                            g.add(Op::Concat, &ins, Shape::Map { c: C * k as u32, h: HW, w: HW });
                         vals.push(g.add(conv(C * k as u32, 1, false), &[cat], map));
                         continue;
                     }
@@ -90,9 +116,26 @@ fn random_ir(seed: u64) -> Ir {
     }
     let last = *vals.last().unwrap_or(&input);
     let pool = g.add(Op::GlobalAvgPool, &[last], Shape::Vec { c: C });
-    let fc = g.add(Op::Linear { in_features: C, out_features: 3, bias: true }, &[pool], Shape::Vec { c: 3 });
+    let fc = g.add(
+        Op::Linear { in_features: C, out_features: 3, bias: true },
+        &[pool],
+        Shape::Vec { c: 3 },
+    );
     let output = g.add(Op::Output, &[fc], Shape::Vec { c: 3 });
-    Ir { network: "random".into(), seed, input_shape: [3, HW, HW], classes: 3, params: Vec::new(), stages: Vec::new(), scopes: Vec::new(), wirings: Vec::new(), graph: g.g, input, output, folded: Vec::new() }
+    Ir {
+        network: "random".into(),
+        seed,
+        input_shape: [3, HW, HW],
+        classes: 3,
+        params: Vec::new(),
+        stages: Vec::new(),
+        scopes: Vec::new(),
+        wirings: Vec::new(),
+        graph: g.g,
+        input,
+        output,
+        folded: Vec::new(),
+    }
 }
 
 proptest! {
@@ -140,7 +183,24 @@ pub fn random_chain(n: usize) -> Ir {
         x = g.add(Op::BatchNorm { channels: C }, &[c], map);
     }
     let pool = g.add(Op::GlobalAvgPool, &[x], Shape::Vec { c: C });
-    let fc = g.add(Op::Linear { in_features: C, out_features: 3, bias: true }, &[pool], Shape::Vec { c: 3 });
+    let fc = g.add(
+        Op::Linear { in_features: C, out_features: 3, bias: true },
+        &[pool],
+        Shape::Vec { c: 3 },
+    );
     let output = g.add(Op::Output, &[fc], Shape::Vec { c: 3 });
-    Ir { network: "chain".into(), seed: 0, input_shape: [3, HW, HW], classes: 3, params: Vec::new(), stages: Vec::new(), scopes: Vec::new(), wirings: Vec::new(), graph: g.g, input, output, folded: Vec::new() }
+    Ir {
+        network: "chain".into(),
+        seed: 0,
+        input_shape: [3, HW, HW],
+        classes: 3,
+        params: Vec::new(),
+        stages: Vec::new(),
+        scopes: Vec::new(),
+        wirings: Vec::new(),
+        graph: g.g,
+        input,
+        output,
+        folded: Vec::new(),
+    }
 }

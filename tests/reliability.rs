@@ -96,8 +96,12 @@ fn extremes() -> Vec<(&'static str, String)> {
     chain += &format!("let a50000 = relu\n{}", net(&format!("a0{tail}")));
     v.push(("let chain", chain.clone()));
     v.push(("let cycle", chain.replace("let a50000 = relu", "let a50000 = a0")));
-    let edges: Vec<String> = (0..100_000).map(|i| format!("{} -> {}", i % 999, i % 999 + 1)).collect();
-    v.push(("explicit graph, many edges", net(&format!("random(graph(1000, [{}]), 8){tail}", edges.join(", ")))));
+    let edges: Vec<String> =
+        (0..100_000).map(|i| format!("{} -> {}", i % 999, i % 999 + 1)).collect();
+    v.push((
+        "explicit graph, many edges",
+        net(&format!("random(graph(1000, [{}]), 8){tail}", edges.join(", "))),
+    ));
     v
 }
 
@@ -109,8 +113,17 @@ fn structural_extremes_never_crash_or_hang() {
         std::fs::write(&path, &src).unwrap();
         for args in [&["check", "x.nas"][..], &["check", "x.nas", "--message-format", "json"][..]] {
             let r = nasc_in(&dir, args, Duration::from_secs(60));
-            assert!(matches!(r.code, Some(0 | 1)), "{name}: exit {:?}\n{}", r.code, &r.stderr[..r.stderr.len().min(2000)]);
-            assert!(!r.stderr.contains("panicked") && !r.stderr.contains("internal compiler error"), "{name}: {}", &r.stderr[..r.stderr.len().min(2000)]);
+            assert!(
+                matches!(r.code, Some(0 | 1)),
+                "{name}: exit {:?}\n{}",
+                r.code,
+                &r.stderr[..r.stderr.len().min(2000)]
+            );
+            assert!(
+                !r.stderr.contains("panicked") && !r.stderr.contains("internal compiler error"),
+                "{name}: {}",
+                &r.stderr[..r.stderr.len().min(2000)]
+            );
         }
     }
     std::fs::remove_dir_all(&dir).ok();
@@ -120,12 +133,24 @@ fn structural_extremes_never_crash_or_hang() {
 fn large_graphs_emit_every_backend() {
     // --emit burn used to be quadratic in graph size; every emitter must finish.
     let dir = tmpdir("emit");
-    std::fs::write(dir.join("big.nas"), net("random(WS(40000, 4, 0.5), 4) -> global_avg_pool -> linear(classes)")).unwrap();
+    std::fs::write(
+        dir.join("big.nas"),
+        net("random(WS(40000, 4, 0.5), 4) -> global_avg_pool -> linear(classes)"),
+    )
+    .unwrap();
     for emit in ["ir", "json", "dot"] {
-        let r = nasc_in(&dir, &["build", "big.nas", "--emit", emit, "-o", &format!("big.{emit}")], Duration::from_secs(120));
+        let r = nasc_in(
+            &dir,
+            &["build", "big.nas", "--emit", emit, "-o", &format!("big.{emit}")],
+            Duration::from_secs(120),
+        );
         assert_eq!(r.code, Some(0), "{emit}: {}", r.stderr);
     }
-    let r = nasc_in(&dir, &["build", "big.nas", "--emit", "burn", "-o", "crate"], Duration::from_secs(120));
+    let r = nasc_in(
+        &dir,
+        &["build", "big.nas", "--emit", "burn", "-o", "crate"],
+        Duration::from_secs(120),
+    );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -155,10 +180,16 @@ fn every_flag_rejects_bad_values_as_usage_errors_before_any_work() {
         let r = nasc(&args);
         assert_eq!(r.code, Some(2), "{flags:?}: {}", r.stderr);
         assert!(r.stderr.contains(word), "{flags:?} should name `{word}`: {}", r.stderr);
-        assert!(!r.stderr.contains("training "), "{flags:?}: work started before validation: {}", r.stderr);
+        assert!(
+            !r.stderr.contains("training "),
+            "{flags:?}: work started before validation: {}",
+            r.stderr
+        );
         assert!(!r.stderr.contains("to pass '-"), "{flags:?}: clap's misleading tip: {}", r.stderr);
     }
-    for (flags, word) in [(&["--steps", "0"][..], "steps"), (&["--batch-size", "-1"][..], "batch size")] {
+    for (flags, word) in
+        [(&["--steps", "0"][..], "steps"), (&["--batch-size", "-1"][..], "batch size")]
+    {
         let mut args = vec!["bench", spec];
         args.extend_from_slice(flags);
         let r = nasc(&args);
@@ -168,7 +199,11 @@ fn every_flag_rejects_bad_values_as_usage_errors_before_any_work() {
     // The command line's mistakes about the spec are usage errors too (exit 2) ...
     assert_eq!(nasc(&["check", spec, "--set", "nope=3"]).code, Some(2));
     assert_eq!(nasc(&["check", spec, "--set", "C=abc"]).code, Some(2));
-    assert_eq!(nasc(&["check", spec, "--set", "C=1.5"]).code, Some(2), "an int parameter set to a float");
+    assert_eq!(
+        nasc(&["check", spec, "--set", "C=1.5"]).code,
+        Some(2),
+        "an int parameter set to a float"
+    );
     assert_eq!(nasc(&["check", spec, "--set", "C"]).code, Some(2));
     assert_eq!(nasc(&["check", spec, "--network", "nope"]).code, Some(2));
     assert_eq!(nasc(&["check", spec, "--seed", "-1"]).code, Some(2));
@@ -180,7 +215,20 @@ fn every_flag_rejects_bad_values_as_usage_errors_before_any_work() {
     assert!(help.contains("Global options") && help.contains("--set"), "{help}");
     // A huge limit is clamped to the data, never a capacity overflow.
     let dir = tmpdir("limit");
-    let r = nasc_in(&dir, &["train", &format!("{}/{spec}", env!("CARGO_MANIFEST_DIR")), "--data", "synthetic", "--limit-train", "18446744073709551615", "--epochs", "1"], Duration::from_secs(60));
+    let r = nasc_in(
+        &dir,
+        &[
+            "train",
+            &format!("{}/{spec}", env!("CARGO_MANIFEST_DIR")),
+            "--data",
+            "synthetic",
+            "--limit-train",
+            "18446744073709551615",
+            "--epochs",
+            "1",
+        ],
+        Duration::from_secs(60),
+    );
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert!(r.stderr.contains("synthetic") && !r.stderr.contains("panicked"), "{}", r.stderr);
     std::fs::remove_dir_all(&dir).ok();
@@ -195,18 +243,42 @@ fn seed_without_a_seed_parameter_warns() {
 
 #[test]
 fn json_ir_seeds_survive_53_bit_readers() {
-    let r = nasc(&["build", "specs/randwire_ws.nas", "--seed", "9007199254740993", "--emit", "json"]);
+    let r =
+        nasc(&["build", "specs/randwire_ws.nas", "--seed", "9007199254740993", "--emit", "json"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["seed"], "9007199254740993");
-    assert!(v["stages"].as_array().unwrap().iter().flat_map(|s| s["graphs"].as_array().unwrap()).all(|g| g["seed"].is_string()));
+    assert!(
+        v["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["graphs"].as_array().unwrap())
+            .all(|g| g["seed"].is_string())
+    );
     assert_eq!(v["params"]["seed"], "9007199254740993", "int parameters beyond 2^53 are strings");
 }
 
 const TINY: &str = "network tiny(C: int = 8, seed: int = 0) {\n  input [1, 8, 8]\n  classes 3\n  stage a = conv(3x3, C) -> bn\n  stage g = random(WS(6, 2, 0.5), C)\n  stage h = relu -> global_avg_pool -> dropout(0.3) -> linear(classes)\n}\n";
 
 fn train_args<'a>(out: &'a str, epochs: &'a str) -> Vec<&'a str> {
-    vec!["train", "tiny.nas", "--data", "synthetic", "--limit-train", "96", "--limit-test", "32", "--batch-size", "16", "--epochs", epochs, "--out", out, "--quiet"]
+    vec![
+        "train",
+        "tiny.nas",
+        "--data",
+        "synthetic",
+        "--limit-train",
+        "96",
+        "--limit-test",
+        "32",
+        "--batch-size",
+        "16",
+        "--epochs",
+        epochs,
+        "--out",
+        out,
+        "--quiet",
+    ]
 }
 
 #[test]
@@ -218,7 +290,10 @@ fn a_killed_and_resumed_run_is_bit_identical_to_an_uninterrupted_one() {
 /// chooses the same edges and ends with the same weights.
 #[test]
 fn a_resumed_learned_wiring_run_is_bit_identical_too() {
-    resume_is_exact("exact-dnw", &TINY.replace("random(WS(6, 2, 0.5), C)", "learned(nodes=5, edges=7)"));
+    resume_is_exact(
+        "exact-dnw",
+        &TINY.replace("random(WS(6, 2, 0.5), C)", "learned(nodes=5, edges=7)"),
+    );
 }
 
 fn resume_is_exact(name: &str, spec: &str) {
@@ -245,7 +320,13 @@ fn resume_is_exact(name: &str, spec: &str) {
     let (a, b) = (tensors(dir.join("a/model.bpk")), tensors(dir.join("b/model.bpk")));
     assert!(a.len() > 1000 && a == b, "final weights differ after resume");
     // metrics.csv without its two timing columns (images/s, seconds) and edge_swaps.
-    let strip = |p: PathBuf| std::fs::read_to_string(p).unwrap().lines().map(|l| l.rsplitn(4, ',').nth(3).unwrap_or("").to_string()).collect::<Vec<_>>();
+    let strip = |p: PathBuf| {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| l.rsplitn(4, ',').nth(3).unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(strip(dir.join("a/metrics.csv")), strip(dir.join("b/metrics.csv")));
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -267,14 +348,23 @@ fn runs_killed_at_random_moments_always_resume() {
         } else {
             args.push("--force");
         }
-        let mut child = Command::new(bin).args(&args).current_dir(&dir).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = Command::new(bin)
+            .args(&args)
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         std::thread::sleep(delay);
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL: no chance to clean up
         }
         let out = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!err.contains("cannot resume") && !err.contains("panicked"), "round {round}: {err}");
+        assert!(
+            !err.contains("cannot resume") && !err.contains("panicked"),
+            "round {round}: {err}"
+        );
         if args.contains(&"--resume") {
             resumed += 1;
         }

@@ -52,7 +52,8 @@ fn smoke_training_on_fashion_mnist() {
         eprintln!("skipped: apt-get install dataset-fashion-mnist to run this test");
         return;
     }
-    let ir = compile(&std::fs::read_to_string(root().join("specs/randwire_ws_fmnist.nas")).unwrap());
+    let ir =
+        compile(&std::fs::read_to_string(root().join("specs/randwire_ws_fmnist.nas")).unwrap());
     let out = tmpdir("smoke");
     let mut cfg = config(&out, DataKind::FashionMnist);
     cfg.epochs = 2;
@@ -61,7 +62,12 @@ fn smoke_training_on_fashion_mnist() {
     let m = train(&ir, &cfg).expect("training runs");
     assert_eq!(m.epochs, 2);
     let (e1, e2) = (&m.history[0], &m.history[1]);
-    assert!(e2.train_loss < e1.train_loss, "loss must fall: {} -> {}", e1.train_loss, e2.train_loss);
+    assert!(
+        e2.train_loss < e1.train_loss,
+        "loss must fall: {} -> {}",
+        e1.train_loss,
+        e2.train_loss
+    );
     assert!(e2.train_accuracy > 0.3, "accuracy must beat chance (0.1): {}", e2.train_accuracy);
     assert!((0.0..=1.0).contains(&m.test_accuracy));
     assert!(m.images_per_sec > 0.0);
@@ -69,7 +75,11 @@ fn smoke_training_on_fashion_mnist() {
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "header + one line per epoch");
     let ckpt = nasc::backend::burn::checkpoint::latest_checkpoint(&out).expect("a checkpoint");
-    assert!(out.join("model.bpk").is_file() && ckpt.join("state.json").is_file() && ckpt.ends_with("epoch-0002"));
+    assert!(
+        out.join("model.bpk").is_file()
+            && ckpt.join("state.json").is_file()
+            && ckpt.ends_with("epoch-0002")
+    );
     std::fs::remove_dir_all(&out).ok();
 }
 
@@ -88,7 +98,10 @@ fn resume_continues_from_the_checkpoint() {
     cfg.resume = true;
     let resumed = train(&ir, &cfg).unwrap();
     assert_eq!(resumed.epochs, 3);
-    assert_eq!(resumed.history[0].train_loss, first.history[0].train_loss, "epoch 1 comes from the checkpoint");
+    assert_eq!(
+        resumed.history[0].train_loss, first.history[0].train_loss,
+        "epoch 1 comes from the checkpoint"
+    );
     // A checkpoint of another network is refused with a clear error.
     let other = compile(&TINY.replace("C: int = 8", "C: int = 16"));
     match train(&other, &cfg) {
@@ -116,7 +129,10 @@ fn runs_are_never_overwritten_or_mixed() {
     cfg.epochs = 1;
     // --resume with nothing to resume is an error, not a fresh start.
     cfg.resume = true;
-    assert!(matches!(train(&ir, &cfg), Err(TrainError::RunDir(RunDirError::NothingToResume { .. }))));
+    assert!(matches!(
+        train(&ir, &cfg),
+        Err(TrainError::RunDir(RunDirError::NothingToResume { .. }))
+    ));
     cfg.resume = false;
     train(&ir, &cfg).unwrap();
     // A second run into the same directory is refused, naming --resume and --force.
@@ -142,11 +158,14 @@ fn runs_are_never_overwritten_or_mixed() {
     let optim = std::fs::read(ckpt.join("optim.bpk")).unwrap();
     std::fs::copy(ckpt.join("model.bpk"), ckpt.join("optim.bpk")).unwrap();
     match train(&ir, &cfg) {
-        Err(TrainError::Resume { msg, .. }) => assert!(msg.contains("optim.bpk") && msg.contains("CRC"), "{msg}"),
+        Err(TrainError::Resume { msg, .. }) => {
+            assert!(msg.contains("optim.bpk") && msg.contains("CRC"), "{msg}")
+        }
         other => panic!("expected a swapped record to be refused, got {other:?}"),
     }
     // Garbage whose sum was forged into state.json reaches Burn, which must not crash us.
-    let garbage: Vec<u8> = optim.iter().enumerate().map(|(i, b)| if i > 16 { b ^ 0x5a } else { *b }).collect();
+    let garbage: Vec<u8> =
+        optim.iter().enumerate().map(|(i, b)| if i > 16 { b ^ 0x5a } else { *b }).collect();
     std::fs::write(ckpt.join("optim.bpk"), &garbage).unwrap();
     let state = std::fs::read_to_string(ckpt.join("state.json")).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&state).unwrap();
@@ -166,7 +185,12 @@ fn runs_without_out_get_numbered_directories_and_latest() {
     cfg.epochs = 1;
     let a = train(&ir, &cfg).unwrap();
     let b = train(&ir, &cfg).unwrap();
-    assert!(a.out_dir.ends_with("run-0001") && b.out_dir.ends_with("run-0002"), "{:?} {:?}", a.out_dir, b.out_dir);
+    assert!(
+        a.out_dir.ends_with("run-0001") && b.out_dir.ends_with("run-0002"),
+        "{:?} {:?}",
+        a.out_dir,
+        b.out_dir
+    );
     let latest = std::fs::read_link(root.join("runs/latest")).unwrap();
     assert_eq!(latest, PathBuf::from("run-0002"));
     cfg.resume = true;
@@ -210,14 +234,20 @@ fn mnist_format_dirs_and_shape_mismatches() {
     let train_set = data::load(DataKind::Mnist, Some(&dir), true).unwrap();
     assert_eq!((train_set.len(), train_set.shape), (64, [1, 28, 28]));
     // A spec whose input differs from the data is refused before any training.
-    let ir = compile("network n() { input [3, 32, 32] classes 10 stage s = conv(3x3, 8) -> global_avg_pool -> linear(classes) }");
+    let ir = compile(
+        "network n() { input [3, 32, 32] classes 10 stage s = conv(3x3, 8) -> global_avg_pool -> linear(classes) }",
+    );
     let mut cfg = config(&dir.join("out"), DataKind::Mnist);
     cfg.data_dir = Some(dir.clone());
     match train(&ir, &cfg) {
-        Err(e @ TrainError::InputShape { .. }) => assert!(e.to_string().contains("[3, 32, 32]"), "{e}"),
+        Err(e @ TrainError::InputShape { .. }) => {
+            assert!(e.to_string().contains("[3, 32, 32]"), "{e}")
+        }
         other => panic!("expected an input-shape error, got {other:?}"),
     }
-    let ir = compile("network n() { input [1, 28, 28] classes 5 stage s = conv(3x3, 8) -> global_avg_pool -> linear(classes) }");
+    let ir = compile(
+        "network n() { input [1, 28, 28] classes 5 stage s = conv(3x3, 8) -> global_avg_pool -> linear(classes) }",
+    );
     assert!(matches!(train(&ir, &cfg), Err(TrainError::Classes { .. })));
     // A header declaring more than nasc reads is refused before the data is read, and a
     // gzip stream longer than its header declares is read only as far as declared.
@@ -228,7 +258,8 @@ fn mnist_format_dirs_and_shape_mismatches() {
     }
     std::fs::write(huge.join("train-images-idx3-ubyte"), &img).unwrap();
     write_idx(&huge, "t10k", 4, 28);
-    std::fs::copy(dir.join("train-labels-idx1-ubyte"), huge.join("train-labels-idx1-ubyte")).unwrap();
+    std::fs::copy(dir.join("train-labels-idx1-ubyte"), huge.join("train-labels-idx1-ubyte"))
+        .unwrap();
     let e = data::load(DataKind::Mnist, Some(&huge), true).unwrap_err().to_string();
     assert!(e.contains("declares"), "{e}");
     let mut raw = std::fs::read(dir.join("train-images-idx3-ubyte")).unwrap();
@@ -243,7 +274,9 @@ fn mnist_format_dirs_and_shape_mismatches() {
     let empty = tmpdir("empty");
     let e = data::load(DataKind::Mnist, Some(&empty), true).unwrap_err().to_string();
     assert!(e.contains("train-images-idx3-ubyte"), "{e}");
-    let e = data::load(DataKind::FashionMnist, Some(Path::new(data::FASHION_MNIST_DIR)), true).map(|_| ()).err();
+    let e = data::load(DataKind::FashionMnist, Some(Path::new(data::FASHION_MNIST_DIR)), true)
+        .map(|_| ())
+        .err();
     if let Some(e) = e {
         assert!(e.to_string().contains("apt-get install dataset-fashion-mnist"), "{e}");
     }
@@ -254,7 +287,14 @@ fn mnist_format_dirs_and_shape_mismatches() {
 #[test]
 fn cifar10_binary_format() {
     let dir = tmpdir("cifar");
-    for (name, n) in [("data_batch_1.bin", 3), ("data_batch_2.bin", 2), ("data_batch_3.bin", 1), ("data_batch_4.bin", 1), ("data_batch_5.bin", 1), ("test_batch.bin", 2)] {
+    for (name, n) in [
+        ("data_batch_1.bin", 3),
+        ("data_batch_2.bin", 2),
+        ("data_batch_3.bin", 1),
+        ("data_batch_4.bin", 1),
+        ("data_batch_5.bin", 1),
+        ("test_batch.bin", 2),
+    ] {
         let mut b = Vec::new();
         for i in 0..n {
             b.push((i % 10) as u8);
@@ -269,7 +309,9 @@ fn cifar10_binary_format() {
     assert!(data::load(DataKind::Cifar10, Some(&dir), false).is_err(), "truncated record");
     // Training with augmentation runs end to end on it.
     std::fs::write(dir.join("test_batch.bin"), [vec![3u8], vec![9u8; 3072]].concat()).unwrap();
-    let ir = compile("network c() { input [3, 32, 32] classes 10 stage s = conv(3x3, 8, stride=2) -> bn -> relu -> global_avg_pool -> linear(classes) }");
+    let ir = compile(
+        "network c() { input [3, 32, 32] classes 10 stage s = conv(3x3, 8, stride=2) -> bn -> relu -> global_avg_pool -> linear(classes) }",
+    );
     let mut cfg = config(&dir.join("out"), DataKind::Cifar10);
     cfg.data_dir = Some(dir.clone());
     cfg.batch_size = 4;
@@ -284,11 +326,17 @@ fn runtime_parameters_equal_stats_for_every_spec() {
         let Ok(rd) = std::fs::read_dir(root().join(dir)) else { continue };
         for e in rd.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "nas")) {
             let ir = compile(&std::fs::read_to_string(e.path()).unwrap());
-            let m = nasc::backend::burn::runtime::RuntimeModel::new(&ir, &burn::tensor::Device::flex());
+            let m =
+                nasc::backend::burn::runtime::RuntimeModel::new(&ir, &burn::tensor::Device::flex());
             let n = nasc::backend::burn::runtime::learnable_params(&m) as u64;
             // A learned wiring holds a weight for every edge it trains over (the dense count).
             let st = nasc::stats::stats(&ir);
-            assert_eq!(n, st.dense.as_ref().map_or(st.params, |d| d.params), "{}", e.path().display());
+            assert_eq!(
+                n,
+                st.dense.as_ref().map_or(st.params, |d| d.params),
+                "{}",
+                e.path().display()
+            );
             if let Some(d) = &st.dense {
                 let unchosen: u64 = ir.wirings.iter().map(|w| w.unchosen_params).sum();
                 assert!(unchosen > 0 && d.params == st.params + unchosen, "{}", e.path().display());
@@ -312,7 +360,12 @@ fn backends_missing_from_the_build_say_how_to_get_them() {
 #[test]
 fn every_spec_trains_on_synthetic_data() {
     for dir in ["specs", "examples"] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir)).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "nas")).collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "nas"))
+            .collect();
         files.sort();
         for path in files {
             let ir = compile(&std::fs::read_to_string(&path).unwrap());
@@ -347,13 +400,20 @@ fn precise_bn_sets_running_statistics_to_the_batch_statistics() {
     let (x, _) = batch(&ds, &all, None, &ad);
     let trained: Vec<f32> = model.forward(x).into_data().try_to_vec::<f32>().unwrap();
     let (xb, _) = batch(&ds, &all, None, &base);
-    let before: Vec<f32> = model.valid().forward(xb.clone()).into_data().try_to_vec::<f32>().unwrap();
+    let before: Vec<f32> =
+        model.valid().forward(xb.clone()).into_data().try_to_vec::<f32>().unwrap();
     let model = precise_bn(model, &ds, &all, 64, &ad);
     let after: Vec<f32> = model.valid().forward(xb).into_data().try_to_vec::<f32>().unwrap();
-    let diff = |a: &[f32]| a.iter().zip(&trained).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+    let diff =
+        |a: &[f32]| a.iter().zip(&trained).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
     let scale = trained.iter().map(|v| v.abs()).fold(0.0f32, f32::max);
     assert!(diff(&after) < 1e-2 * scale.max(1.0), "precise BN: {} vs scale {scale}", diff(&after));
-    assert!(diff(&before) > 10.0 * diff(&after), "running averages differ from batch statistics: {} vs {}", diff(&before), diff(&after));
+    assert!(
+        diff(&before) > 10.0 * diff(&after),
+        "running averages differ from batch statistics: {} vs {}",
+        diff(&before),
+        diff(&after)
+    );
     for l in &model.layers {
         if let Layer::Norm(bn) = l {
             assert_eq!(bn.momentum, 0.1);
@@ -371,7 +431,10 @@ fn precise_bn_makes_a_short_run_evaluable() {
         return;
     }
     let src = std::fs::read_to_string(root().join("specs/randwire_ws_fmnist.nas")).unwrap();
-    let opts = nasc::check::Options { overrides: vec![("K".into(), "2".into()), ("P".into(), "0.5".into())], ..Default::default() };
+    let opts = nasc::check::Options {
+        overrides: vec![("K".into(), "2".into()), ("P".into(), "0.5".into())],
+        ..Default::default()
+    };
     let ir = nasc::compile(&src, &opts).unwrap().ir.unwrap();
     let mut acc = Vec::new();
     for pb in [0, 1024] {

@@ -9,7 +9,8 @@ fn root() -> PathBuf {
 
 fn compile(src: &str) -> nasc::ir::Ir {
     let c = nasc::compile(src, &Default::default()).unwrap();
-    let errors: Vec<String> = c.diags.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+    let errors: Vec<String> =
+        c.diags.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
     c.ir.unwrap_or_else(|| panic!("does not compile: {errors:?}"))
 }
 
@@ -27,7 +28,11 @@ fn nasnet_a_mobile_matches_the_paper() {
     // Zoph et al. 2018, Table 2: 5.3M parameters, 564M multiply-adds (within 3%).
     assert!(within(s.params, 5.3e6, 0.03), "params {}", s.params);
     assert!(within(s.flops, 564e6, 0.03), "mult-adds {}", s.flops);
-    assert_eq!((s.params, s.flops), (5_289_978, 563_638_816), "the count changed: review the spec and the cell expansion");
+    assert_eq!(
+        (s.params, s.flops),
+        (5_289_978, 563_638_816),
+        "the count changed: review the spec and the cell expansion"
+    );
 }
 
 #[test]
@@ -43,34 +48,48 @@ fn darts_v2_matches_the_paper() {
     // Per-cell rows: 20 cells, the two reductions at L/3 and 2L/3, filters doubled there.
     let cells = &c.stages.iter().find(|s| s.name == "cells").unwrap().cells;
     assert_eq!(cells.len(), 20);
-    let reduce: Vec<usize> = cells.iter().enumerate().filter(|(_, x)| x.kind == "reduce").map(|(i, _)| i).collect();
+    let reduce: Vec<usize> =
+        cells.iter().enumerate().filter(|(_, x)| x.kind == "reduce").map(|(i, _)| i).collect();
     assert_eq!(reduce, [6, 13]);
     assert_eq!(cells[6].args, "C=72");
-    assert_eq!(cells.iter().map(|x| x.counts.params).sum::<u64>(), c.stages.iter().find(|s| s.name == "cells").unwrap().counts.params);
+    assert_eq!(
+        cells.iter().map(|x| x.counts.params).sum::<u64>(),
+        c.stages.iter().find(|s| s.name == "cells").unwrap().counts.params
+    );
 }
 
 #[test]
 fn every_standard_library_block_instantiates() {
     for (name, file) in nasc::check::std_modules() {
-        let file = file.as_ref().unwrap_or_else(|d| panic!("std/{name}.nas does not parse: {}", d.message));
+        let file = file
+            .as_ref()
+            .unwrap_or_else(|d| panic!("std/{name}.nas does not parse: {}", d.message));
         for item in &file.items {
             let nasc::syntax::Item::Block(b) = item else { continue };
             // Required parameters get C = 16 (and stride 1).
-            let args: Vec<String> = b.params.iter().filter(|p| p.default.is_none()).map(|_| "16".to_string()).collect();
+            let args: Vec<String> =
+                b.params.iter().filter(|p| p.default.is_none()).map(|_| "16".to_string()).collect();
             let src = format!(
                 "import {name}\nnetwork n() {{ input [16, 16, 16] classes 10 stage s = {}({}) -> global_avg_pool -> linear(classes) }}",
                 b.name.name,
                 args.join(", ")
             );
             let c = nasc::compile(&src, &Default::default()).unwrap();
-            assert!(c.ir.is_some(), "std/{name}.nas: `{}` does not instantiate: {:?}", b.name.name, c.diags.iter().map(|d| &d.message).collect::<Vec<_>>());
+            assert!(
+                c.ir.is_some(),
+                "std/{name}.nas: `{}` does not instantiate: {:?}",
+                b.name.name,
+                c.diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+            );
         }
     }
 }
 
 #[test]
 fn motif_genotypes_print_back_to_the_same_network() {
-    for name in ["specs/hierarchical.nas", "specs/flat_motif.nas", "examples/hierarchical_fmnist.nas"] {
+    for name in
+        ["specs/hierarchical.nas", "specs/flat_motif.nas", "examples/hierarchical_fmnist.nas"]
+    {
         let src = std::fs::read_to_string(root().join(name)).unwrap();
         let compiled = nasc::compile(&src, &Default::default()).unwrap();
         let ir = compiled.ir.clone().unwrap();
@@ -92,7 +111,11 @@ fn motif_genotypes_print_back_to_the_same_network() {
         }
         let again = format!("{}\n{rest}", compiled.motifs());
         let ir2 = compile(&again);
-        assert_eq!(ir.fingerprint(), ir2.fingerprint(), "{name}: printed motifs build another network:\n{again}");
+        assert_eq!(
+            ir.fingerprint(),
+            ir2.fingerprint(),
+            "{name}: printed motifs build another network:\n{again}"
+        );
         // And printing is stable.
         assert_eq!(nasc::compile(&again, &Default::default()).unwrap().motifs(), compiled.motifs());
     }
@@ -101,7 +124,11 @@ fn motif_genotypes_print_back_to_the_same_network() {
 #[test]
 fn a_mutated_genotype_is_another_network() {
     let src = std::fs::read_to_string(root().join("specs/hierarchical.nas")).unwrap();
-    let mutated = src.replacen("(0, 1, conv_1x1), (0, 2, sep_conv_3x3)", "(0, 1, avg_pool_3x3), (0, 2, sep_conv_3x3)", 1);
+    let mutated = src.replacen(
+        "(0, 1, conv_1x1), (0, 2, sep_conv_3x3)",
+        "(0, 1, avg_pool_3x3), (0, 2, sep_conv_3x3)",
+        1,
+    );
     assert_ne!(src, mutated);
     assert_ne!(compile(&src).fingerprint(), compile(&mutated).fingerprint());
 }
@@ -114,19 +141,30 @@ fn with_body(defs: &str, body: &str) -> nasc::ir::Ir {
 
 #[test]
 fn residual_projects_only_when_the_shape_changes() {
-    let count = |ir: &nasc::ir::Ir| ir.graph.node_weights().filter(|n| n.name.contains(".proj.")).count();
+    let count =
+        |ir: &nasc::ir::Ir| ir.graph.node_weights().filter(|n| n.name.contains(".proj.")).count();
     assert_eq!(count(&with_body("", "residual(conv(3x3) -> bn)")), 0);
     let ir = with_body("", "residual(conv(3x3, 2 * C, stride=2) -> bn)");
     assert_eq!(count(&ir), 2, "1x1 conv + BN");
-    assert!(ir.graph.node_weights().any(|n| matches!(n.op, nasc::ir::Op::Conv2d { kernel: [1, 1], stride: 2, in_channels: 8, out_channels: 16, .. })));
+    assert!(ir.graph.node_weights().any(|n| matches!(
+        n.op,
+        nasc::ir::Op::Conv2d { kernel: [1, 1], stride: 2, in_channels: 8, out_channels: 16, .. }
+    )));
     // An explicit shortcut replaces the projection.
-    assert_eq!(count(&with_body("", "residual(conv(3x3, 2 * C, stride=2) -> bn, shortcut=avg_pool(2x2) -> conv(1x1, 2 * C))")), 0);
+    assert_eq!(
+        count(&with_body(
+            "",
+            "residual(conv(3x3, 2 * C, stride=2) -> bn, shortcut=avg_pool(2x2) -> conv(1x1, 2 * C))"
+        )),
+        0
+    );
 }
 
 #[test]
 fn repeat_with_a_different_first_repetition() {
     let ir = with_body("import blocks", "repeat(3, basic(2 * C), first=basic(2 * C, stride=2))");
-    let blocks: Vec<&nasc::ir::Scope> = ir.scopes.iter().filter(|s| s.def == "blocks.basic").collect();
+    let blocks: Vec<&nasc::ir::Scope> =
+        ir.scopes.iter().filter(|s| s.def == "blocks.basic").collect();
     assert_eq!(blocks.len(), 3);
     assert_eq!(blocks[0].args, "C=16, stride=2");
     assert_eq!(blocks[1].args, "C=16");
@@ -144,9 +182,15 @@ fn multi_input_blocks_take_a_list_of_tensors() {
 
 #[test]
 fn conditions_and_lists() {
-    let ir = with_body("block pick(C: int, stride: int = 1) { input x  output x -> if(stride > 1, identity, conv(1x1, C)) }", "pick(C)");
+    let ir = with_body(
+        "block pick(C: int, stride: int = 1) { input x  output x -> if(stride > 1, identity, conv(1x1, C)) }",
+        "pick(C)",
+    );
     let _ = ir;
-    let ir = with_body("block pick(C: int, stride: int = 1) { input x  output x -> if(stride != 1, max_pool(2x2), conv(1x1, C)) }", "pick(C, stride=2)");
+    let ir = with_body(
+        "block pick(C: int, stride: int = 1) { input x  output x -> if(stride != 1, max_pool(2x2), conv(1x1, C)) }",
+        "pick(C, stride=2)",
+    );
     assert!(ir.graph.node_weights().any(|n| matches!(n.op, nasc::ir::Op::MaxPool2d { .. })));
 }
 
@@ -156,9 +200,16 @@ fn cells_in_both_conventions_swap_state_indices() {
     let defs = "block opa(C: int, stride: int = 1) { input x  output x -> conv(3x3, C, stride=stride) }\nblock opb(C: int, stride: int = 1) { input x  output x -> max_pool(3x3, stride=stride, padding=1) -> conv(1x1, C) }";
     let darts = "Genotype(normal=[('opa', 0), ('opb', 1), ('opa', 2), ('opb', 0)], reduce=[('opa', 1), ('opb', 1), ('opb', 2), ('opa', 0)])";
     let tf = "Genotype(normal=[('opa', 1), ('opb', 0), ('opa', 2), ('opb', 1)], reduce=[('opa', 0), ('opb', 0), ('opb', 2), ('opa', 1)])";
-    let body = |g: &str, conv: &str| format!("[stem, stem] -> cells({g}, convention={conv}, layout=[normal(C), reduce(2 * C)])");
+    let body = |g: &str, conv: &str| {
+        format!("[stem, stem] -> cells({g}, convention={conv}, layout=[normal(C), reduce(2 * C)])")
+    };
     let ops = |ir: &nasc::ir::Ir| {
-        let mut v: Vec<String> = ir.scopes.iter().filter(|s| s.def == "opa" || s.def == "opb").map(|s| format!("{} {}", s.def, s.args)).collect();
+        let mut v: Vec<String> = ir
+            .scopes
+            .iter()
+            .filter(|s| s.def == "opa" || s.def == "opb")
+            .map(|s| format!("{} {}", s.def, s.args))
+            .collect();
         v.sort();
         v
     };

@@ -4,7 +4,11 @@ use nasc::ir::{Edge, Op, Shape, verify};
 use petgraph::graph::NodeIndex;
 
 fn ir() -> nasc::ir::Ir {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/randwire_ws_fmnist.nas")).unwrap();
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/specs/randwire_ws_fmnist.nas"
+    ))
+    .unwrap();
     nasc::compile(&src, &Default::default()).unwrap().ir.unwrap()
 }
 
@@ -33,13 +37,23 @@ fn rejects_a_wrong_shape() {
 #[test]
 fn rejects_wrong_arity_and_dead_nodes() {
     let mut x = ir();
-    let first_conv = x.graph.node_indices().find(|&n| matches!(x.graph[n].op, Op::Conv2d { .. })).unwrap();
+    let first_conv =
+        x.graph.node_indices().find(|&n| matches!(x.graph[n].op, Op::Conv2d { .. })).unwrap();
     x.graph.add_edge(x.input, first_conv, Edge { port: 1 });
     assert!(verify(&x).unwrap_err().problem.contains("inputs"));
 
     let mut y = ir();
     let shape = y.graph[y.input].shape;
-    let dead = y.graph.add_node(nasc::ir::Node { op: Op::Relu, shape, stage: 0, span: Default::default(), name: "dead".into(), def: None, origin: Default::default(), scope: None });
+    let dead = y.graph.add_node(nasc::ir::Node {
+        op: Op::Relu,
+        shape,
+        stage: 0,
+        span: Default::default(),
+        name: "dead".into(),
+        def: None,
+        origin: Default::default(),
+        scope: None,
+    });
     y.graph.add_edge(y.input, dead, Edge { port: 0 });
     assert!(verify(&y).unwrap_err().problem.contains("dead node"));
 }

@@ -11,7 +11,11 @@ use nasc::backend::burn::device::Backend;
 use nasc::backend::burn::runtime::RuntimeModel;
 
 fn ir() -> nasc::ir::Ir {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/randwire_ws_fmnist.nas")).unwrap();
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/specs/randwire_ws_fmnist.nas"
+    ))
+    .unwrap();
     nasc::compile(&src, &Default::default()).unwrap().ir.unwrap()
 }
 
@@ -19,7 +23,9 @@ fn ir() -> nasc::ir::Ir {
 fn wgpu_matches_flex_and_trains() {
     let ir = ir();
     let cpu = Device::flex();
-    let gpu = Backend::Wgpu.device().expect("wgpu device (install mesa-vulkan-drivers on a machine without a GPU)");
+    let gpu = Backend::Wgpu
+        .device()
+        .expect("wgpu device (install mesa-vulkan-drivers on a machine without a GPU)");
     // Same weights on both devices.
     let flex_model = RuntimeModel::new(&ir, &cpu);
     let path = std::env::temp_dir().join(format!("nasc-wgpu-{}.bpk", std::process::id()));
@@ -39,7 +45,10 @@ fn wgpu_matches_flex_and_trains() {
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&dev);
     let x = Tensor::<4>::random([16, 1, 28, 28], Distribution::Normal(0.0, 1.0), &dev);
-    let y = Tensor::<1, Int>::from_data(TensorData::new((0..16).map(|i| (i % 10) as i64).collect::<Vec<_>>(), [16]), &dev);
+    let y = Tensor::<1, Int>::from_data(
+        TensorData::new((0..16).map(|i| (i % 10) as i64).collect::<Vec<_>>(), [16]),
+        &dev,
+    );
     let mut losses = Vec::new();
     for _ in 0..5 {
         let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
@@ -54,15 +63,22 @@ fn wgpu_matches_flex_and_trains() {
 /// same weights, and training steps move the edge weights (straight-through top-K).
 #[test]
 fn learned_wiring_matches_flex_and_trains_on_wgpu() {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/dnw_fmnist.nas")).unwrap();
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/dnw_fmnist.nas"))
+        .unwrap();
     let ir = nasc::compile(&src, &Default::default()).unwrap().ir.unwrap();
     let cpu = Device::flex();
-    let gpu = Backend::Wgpu.device().expect("wgpu device (install mesa-vulkan-drivers on a machine without a GPU)");
+    let gpu = Backend::Wgpu
+        .device()
+        .expect("wgpu device (install mesa-vulkan-drivers on a machine without a GPU)");
     let flex_model = RuntimeModel::new(&ir, &cpu);
     let path = std::env::temp_dir().join(format!("nasc-wgpu-dnw-{}.bpk", std::process::id()));
     flex_model.clone().save_file(&path).unwrap();
     let gpu_model = RuntimeModel::new(&ir, &gpu).try_load_file(&path).unwrap();
-    assert_eq!(flex_model.wiring_masks(), gpu_model.wiring_masks(), "same weights, same chosen edges");
+    assert_eq!(
+        flex_model.wiring_masks(),
+        gpu_model.wiring_masks(),
+        "same weights, same chosen edges"
+    );
     let x = Tensor::<4>::random([4, 1, 28, 28], Distribution::Normal(0.0, 1.0), &cpu);
     let a = flex_model.forward(x.clone());
     let b = gpu_model.forward(Tensor::<4>::from_data(x.into_data(), &gpu));
@@ -76,7 +92,10 @@ fn learned_wiring_matches_flex_and_trains_on_wgpu() {
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&dev);
     let x = Tensor::<4>::random([16, 1, 28, 28], Distribution::Normal(0.0, 1.0), &dev);
-    let y = Tensor::<1, Int>::from_data(TensorData::new((0..16).map(|i| (i % 10) as i64).collect::<Vec<_>>(), [16]), &dev);
+    let y = Tensor::<1, Int>::from_data(
+        TensorData::new((0..16).map(|i| (i % 10) as i64).collect::<Vec<_>>(), [16]),
+        &dev,
+    );
     let mut losses = Vec::new();
     for _ in 0..5 {
         let loss = loss_fn.forward(model.forward(x.clone()), y.clone());

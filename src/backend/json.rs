@@ -48,7 +48,16 @@ pub fn emit(ir: &Ir) -> String {
         .into_iter()
         .map(|n| {
             let Node { op, shape, stage, span, name, def, scope, .. } = &ir.graph[n];
-            JsonNode { id: n.index(), name, op, stage: *stage, shape: *shape, span: *span, def: def.as_deref(), scope: *scope }
+            JsonNode {
+                id: n.index(),
+                name,
+                op,
+                stage: *stage,
+                shape: *shape,
+                span: *span,
+                def: def.as_deref(),
+                scope: *scope,
+            }
         })
         .collect();
     let mut edges: Vec<JsonEdge> = ir
@@ -64,7 +73,12 @@ pub fn emit(ir: &Ir) -> String {
         .map(|(k, v)| {
             // Integers beyond 2^53 would be rounded by double-based readers: strings.
             let val = match serde_json::from_str::<serde_json::Value>(v) {
-                Ok(serde_json::Value::Number(n)) if n.as_i64().is_some_and(|i| i.unsigned_abs() > 1 << 53) || n.as_u64().is_some_and(|u| u > 1 << 53) => serde_json::Value::String(v.clone()),
+                Ok(serde_json::Value::Number(n))
+                    if n.as_i64().is_some_and(|i| i.unsigned_abs() > 1 << 53)
+                        || n.as_u64().is_some_and(|u| u > 1 << 53) =>
+                {
+                    serde_json::Value::String(v.clone())
+                }
                 Ok(val) => val,
                 Err(_) => serde_json::Value::String(v.clone()),
             };

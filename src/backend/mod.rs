@@ -15,7 +15,8 @@ use std::path::Path;
 pub fn write_many(dir: &Path, files: &[(String, String)]) -> std::io::Result<()> {
     for (name, text) in files {
         let tmp = dir.join(format!(".{name}.tmp"));
-        let res = std::fs::write(&tmp, text.as_bytes()).and_then(|_| std::fs::rename(&tmp, dir.join(name)));
+        let res = std::fs::write(&tmp, text.as_bytes())
+            .and_then(|_| std::fs::rename(&tmp, dir.join(name)));
         if res.is_err() {
             let _ = std::fs::remove_file(&tmp);
             return res;

@@ -8,8 +8,18 @@ pub fn emit(ir: &Ir, source: &str) -> String {
     let [c, h, w] = ir.input_shape;
     let _ = writeln!(out, "; nasc IR v1 — network {} (seed {})", ir.network, ir.seed);
     let params: Vec<String> = ir.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let _ = writeln!(out, "; params: {}", if params.is_empty() { "(none)".into() } else { params.join(", ") });
-    let _ = writeln!(out, "; input [{c}, {h}, {w}] -> {} classes; {} nodes, {} edges", ir.classes, ir.graph.node_count(), ir.graph.edge_count());
+    let _ = writeln!(
+        out,
+        "; params: {}",
+        if params.is_empty() { "(none)".into() } else { params.join(", ") }
+    );
+    let _ = writeln!(
+        out,
+        "; input [{c}, {h}, {w}] -> {} classes; {} nodes, {} edges",
+        ir.classes,
+        ir.graph.node_count(),
+        ir.graph.edge_count()
+    );
     let mut stage = usize::MAX;
     let mut open: Vec<u32> = Vec::new();
     for n in ir.topo_order() {
@@ -20,7 +30,15 @@ pub fn emit(ir: &Ir, source: &str) -> String {
                 let _ = writeln!(out, "\nstage {} {}", s.index, s.name);
                 open.clear();
                 for g in &s.graphs {
-                    let _ = writeln!(out, "  ; graph {} seed {} -> {} nodes, {} edges, aggregation {}", g.generator.describe(), g.seed, g.nodes, g.edges, g.aggregation.name());
+                    let _ = writeln!(
+                        out,
+                        "  ; graph {} seed {} -> {} nodes, {} edges, aggregation {}",
+                        g.generator.describe(),
+                        g.seed,
+                        g.nodes,
+                        g.edges,
+                        g.aggregation.name()
+                    );
                 }
             }
         }
@@ -64,7 +82,14 @@ fn scope_lines(ir: &Ir, scope: Option<u32>, open: &mut Vec<u32>, out: &mut Strin
                 crate::ir::ScopeKind::Stage => "stage",
                 crate::ir::ScopeKind::Wiring => "wiring",
             };
-            let _ = writeln!(out, "  {}; {kind} {}({}) {}", "  ".repeat(depth), sc.def, sc.args, sc.name);
+            let _ = writeln!(
+                out,
+                "  {}; {kind} {}({}) {}",
+                "  ".repeat(depth),
+                sc.def,
+                sc.args,
+                sc.name
+            );
         }
     }
     *open = chain;
@@ -72,8 +97,21 @@ fn scope_lines(ir: &Ir, scope: Option<u32>, open: &mut Vec<u32>, out: &mut Strin
 
 fn attrs(op: &Op) -> String {
     match op {
-        Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, bias, relu } => {
-            let mut s = format!(" {}->{} k={}x{} s={stride} p={}x{}", in_channels, out_channels, kernel[0], kernel[1], padding[0], padding[1]);
+        Op::Conv2d {
+            in_channels,
+            out_channels,
+            kernel,
+            stride,
+            padding,
+            groups,
+            dilation,
+            bias,
+            relu,
+        } => {
+            let mut s = format!(
+                " {}->{} k={}x{} s={stride} p={}x{}",
+                in_channels, out_channels, kernel[0], kernel[1], padding[0], padding[1]
+            );
             if *groups != 1 {
                 s += &format!(" g={groups}");
             }
@@ -89,14 +127,25 @@ fn attrs(op: &Op) -> String {
             s
         }
         Op::BatchNorm { channels } => format!(" c={channels}"),
-        Op::MaxPool2d { kernel, stride, padding } => format!(" k={}x{} s={stride} p={padding}", kernel[0], kernel[1]),
+        Op::MaxPool2d { kernel, stride, padding } => {
+            format!(" k={}x{} s={stride} p={padding}", kernel[0], kernel[1])
+        }
         Op::AvgPool2d { kernel, stride, padding, count_include_pad } => {
-            format!(" k={}x{} s={stride} p={padding}{}", kernel[0], kernel[1], if *count_include_pad { "" } else { " exclude_pad" })
+            format!(
+                " k={}x{} s={stride} p={padding}{}",
+                kernel[0],
+                kernel[1],
+                if *count_include_pad { "" } else { " exclude_pad" }
+            )
         }
         Op::Zero { stride } if *stride != 1 => format!(" s={stride}"),
-        Op::Linear { in_features, out_features, bias } => format!(" {in_features}->{out_features}{}", if *bias { " bias" } else { "" }),
+        Op::Linear { in_features, out_features, bias } => {
+            format!(" {in_features}->{out_features}{}", if *bias { " bias" } else { "" })
+        }
         Op::Dropout { p } => format!(" p={p}"),
-        Op::EdgeWeights { edges, keep, select } => format!(" edges={edges} keep={keep} select={}", select.name()),
+        Op::EdgeWeights { edges, keep, select } => {
+            format!(" edges={edges} keep={keep} select={}", select.name())
+        }
         Op::WiredSum { first, inputs } => format!(" edges={first}..{}", first + inputs),
         _ => String::new(),
     }

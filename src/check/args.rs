@@ -11,14 +11,26 @@ pub(super) fn op(kind: OpKind, span: Span) -> Value {
 }
 
 /// Range check of an integer argument: `lo <= v` (and `v <= hi` if given).
-pub(super) fn int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Option<i64>, what: &str, help: &str, default: u32) -> Option<u32> {
+pub(super) fn int_in(
+    cx: &mut Checker,
+    a: Option<(i64, Span)>,
+    lo: i64,
+    hi: Option<i64>,
+    what: &str,
+    help: &str,
+    default: u32,
+) -> Option<u32> {
     let Some((v, s)) = a else { return Some(default) };
     let hi = hi.unwrap_or(u32::MAX as i64);
     if v < lo || v > hi {
         let d = if v < lo {
-            Diagnostic::error(Code::Range, s, format!("{what} must be at least {lo}, found {v}")).label(format!("{v} is out of range")).help(help.to_string())
+            Diagnostic::error(Code::Range, s, format!("{what} must be at least {lo}, found {v}"))
+                .label(format!("{v} is out of range"))
+                .help(help.to_string())
         } else {
-            Diagnostic::error(Code::TooLarge, s, format!("{what} must be at most {hi}, found {v}")).label(format!("{v} is beyond nasc's limit")).help("see docs/limits.md for nasc's size limits")
+            Diagnostic::error(Code::TooLarge, s, format!("{what} must be at most {hi}, found {v}"))
+                .label(format!("{v} is beyond nasc's limit"))
+                .help("see docs/limits.md for nasc's size limits")
         };
         cx.diags.push(d);
         return None;
@@ -26,7 +38,14 @@ pub(super) fn int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Opti
     Some(v as u32)
 }
 
-pub(super) fn opt_int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: Option<i64>, what: &str, help: &str) -> Result<Option<u32>, ()> {
+pub(super) fn opt_int_in(
+    cx: &mut Checker,
+    a: Option<(i64, Span)>,
+    lo: i64,
+    hi: Option<i64>,
+    what: &str,
+    help: &str,
+) -> Result<Option<u32>, ()> {
     match a {
         None => Ok(None),
         Some(_) => int_in(cx, a, lo, hi, what, help, 0).map(Some).ok_or(()),
@@ -36,5 +55,9 @@ pub(super) fn opt_int_in(cx: &mut Checker, a: Option<(i64, Span)>, lo: i64, hi: 
 /// The RandWire node op of papers.md §1: ReLU -> 3x3 separable conv -> BN.
 pub(super) fn default_node(span: Span) -> Vec<OpInst> {
     let mk = |kind| OpInst { kind, span, def: Some("randwire_node".into()) };
-    vec![mk(OpKind::Relu), mk(OpKind::SepConv { kh: 3, kw: 3, out: None, stride: 1 }), mk(OpKind::BatchNorm)]
+    vec![
+        mk(OpKind::Relu),
+        mk(OpKind::SepConv { kh: 3, kw: 3, out: None, stride: 1 }),
+        mk(OpKind::BatchNorm),
+    ]
 }

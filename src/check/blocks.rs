@@ -27,7 +27,8 @@ impl<'a> Checker<'a> {
     pub(super) fn register_block(&mut self, def: &'a BlockDef, module: Option<&'static str>) {
         let name = &def.name.name;
         if module.is_none()
-            && let Some(first) = self.blocks.get(name).filter(|e| e.module.is_none()).map(|e| e.def.name.span)
+            && let Some(first) =
+                self.blocks.get(name).filter(|e| e.module.is_none()).map(|e| e.def.name.span)
         {
             self.diags.push(super::duplicate(&def.name, first));
             return;
@@ -49,15 +50,32 @@ impl<'a> Checker<'a> {
 
     /// Instantiates a block: binds `args` (evaluated here, in the caller's scope), then
     /// evaluates the body in a scope of its own. Returns a one-op pipeline.
-    pub(super) fn instantiate(&mut self, entry: BlockEntry<'a>, callee: &Ident, args: &'a [Arg], span: Span) -> Value {
-        let vals: Vec<(Value, Span)> = args.iter().map(|a| (self.eval(&a.value), a.value.span)).collect();
-        let named: Vec<Option<&str>> = args.iter().map(|a| a.name.as_ref().map(|n| n.name.as_str())).collect();
-        let kw_spans: Vec<Span> = args.iter().map(|a| a.name.as_ref().map_or(a.span, |n| n.span)).collect();
+    pub(super) fn instantiate(
+        &mut self,
+        entry: BlockEntry<'a>,
+        callee: &Ident,
+        args: &'a [Arg],
+        span: Span,
+    ) -> Value {
+        let vals: Vec<(Value, Span)> =
+            args.iter().map(|a| (self.eval(&a.value), a.value.span)).collect();
+        let named: Vec<Option<&str>> =
+            args.iter().map(|a| a.name.as_ref().map(|n| n.name.as_str())).collect();
+        let kw_spans: Vec<Span> =
+            args.iter().map(|a| a.name.as_ref().map_or(a.span, |n| n.span)).collect();
         self.instantiate_values(entry, callee, &vals, &named, &kw_spans, span)
     }
 
     /// Instantiation with argument values already evaluated (`named[i]`: keyword or not).
-    pub(super) fn instantiate_values(&mut self, entry: BlockEntry<'a>, callee: &Ident, vals: &[(Value, Span)], named: &[Option<&str>], kw_spans: &[Span], span: Span) -> Value {
+    pub(super) fn instantiate_values(
+        &mut self,
+        entry: BlockEntry<'a>,
+        callee: &Ident,
+        vals: &[(Value, Span)],
+        named: &[Option<&str>],
+        kw_spans: &[Span],
+        span: Span,
+    ) -> Value {
         let def = entry.def;
         let qual = match entry.module {
             Some(m) => format!("{m}.{}", def.name.name),
@@ -67,20 +85,30 @@ impl<'a> Checker<'a> {
             let mut path: Vec<&str> = self.block_stack[pos..].iter().map(String::as_str).collect();
             path.push(&qual);
             return self.err(
-                Diagnostic::error(Code::RecursiveDef, callee.span, format!("block `{qual}` uses itself ({})", path.join(" -> ")))
-                    .label("this use closes the cycle")
-                    .related(def.name.span, "defined here")
-                    .help("blocks cannot be recursive; repeat a block with `repeat(n, block)` instead"),
+                Diagnostic::error(
+                    Code::RecursiveDef,
+                    callee.span,
+                    format!("block `{qual}` uses itself ({})", path.join(" -> ")),
+                )
+                .label("this use closes the cycle")
+                .related(def.name.span, "defined here")
+                .help("blocks cannot be recursive; repeat a block with `repeat(n, block)` instead"),
             );
         }
         if self.block_stack.len() >= MAX_BLOCK_DEPTH {
             return self.err(
-                Diagnostic::error(Code::TooDeep, callee.span, format!("blocks nested more than {MAX_BLOCK_DEPTH} deep"))
-                    .label("the limit is reached here")
-                    .help("see docs/limits.md"),
+                Diagnostic::error(
+                    Code::TooDeep,
+                    callee.span,
+                    format!("blocks nested more than {MAX_BLOCK_DEPTH} deep"),
+                )
+                .label("the limit is reached here")
+                .help("see docs/limits.md"),
             );
         }
-        let Some(bound) = self.bind_block(def, &qual, vals, named, kw_spans, span) else { return Value::Poison };
+        let Some(bound) = self.bind_block(def, &qual, vals, named, kw_spans, span) else {
+            return Value::Poison;
+        };
         // From the user's file into the standard library: problems inside the library's
         // text are reported at this use, and the ops it makes point here.
         let std_entry = entry.module.is_some() && self.std_site.is_none();
@@ -96,7 +124,10 @@ impl<'a> Checker<'a> {
             for d in self.diags.0.iter_mut().skip(first_diag) {
                 d.span = Some(span);
                 d.related.clear();
-                let note = format!("(in standard-library block `{qual}`, std/{}.nas)", entry.module.unwrap_or(""));
+                let note = format!(
+                    "(in standard-library block `{qual}`, std/{}.nas)",
+                    entry.module.unwrap_or("")
+                );
                 d.help = Some(match d.help.take() {
                     Some(h) => format!("{h} {note}"),
                     None => note,
@@ -139,7 +170,15 @@ impl<'a> Checker<'a> {
     /// Binds call arguments to the block's parameters (positional first, then keywords);
     /// missing ones take their defaults later, in the block's scope.
     #[allow(clippy::type_complexity)]
-    fn bind_block(&mut self, def: &BlockDef, qual: &str, vals: &[(Value, Span)], named: &[Option<&str>], kw_spans: &[Span], span: Span) -> Option<Vec<Option<(Value, Span)>>> {
+    fn bind_block(
+        &mut self,
+        def: &BlockDef,
+        qual: &str,
+        vals: &[(Value, Span)],
+        named: &[Option<&str>],
+        kw_spans: &[Span],
+        span: Span,
+    ) -> Option<Vec<Option<(Value, Span)>>> {
         let sig = signature(def);
         let mut out: Vec<Option<(Value, Span)>> = vec![None; def.params.len()];
         let mut ok = true;
@@ -149,7 +188,19 @@ impl<'a> Checker<'a> {
                 None => {
                     pos += 1;
                     if pos > def.params.len() {
-                        self.diags.push(Diagnostic::error(Code::Arity, *s, format!("block `{qual}` takes at most {} argument{}, found more", def.params.len(), if def.params.len() == 1 { "" } else { "s" })).label("extra argument").help(format!("signature: {sig}")));
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::Arity,
+                                *s,
+                                format!(
+                                    "block `{qual}` takes at most {} argument{}, found more",
+                                    def.params.len(),
+                                    if def.params.len() == 1 { "" } else { "s" }
+                                ),
+                            )
+                            .label("extra argument")
+                            .help(format!("signature: {sig}")),
+                        );
                         ok = false;
                         continue;
                     }
@@ -160,12 +211,16 @@ impl<'a> Checker<'a> {
                     None => {
                         let h = suggest(k, def.params.iter().map(|p| p.name.name.as_str()));
                         self.diags.push(
-                            Diagnostic::error(Code::UnknownKwarg, kw_spans.get(i).copied().unwrap_or(*s), format!("block `{qual}` has no parameter `{k}`"))
-                                .label("unknown keyword")
-                                .help(match h {
-                                    Some(h) => format!("{h} (signature: {sig})"),
-                                    None => format!("signature: {sig}"),
-                                }),
+                            Diagnostic::error(
+                                Code::UnknownKwarg,
+                                kw_spans.get(i).copied().unwrap_or(*s),
+                                format!("block `{qual}` has no parameter `{k}`"),
+                            )
+                            .label("unknown keyword")
+                            .help(match h {
+                                Some(h) => format!("{h} (signature: {sig})"),
+                                None => format!("signature: {sig}"),
+                            }),
                         );
                         ok = false;
                         continue;
@@ -173,7 +228,16 @@ impl<'a> Checker<'a> {
                 },
             };
             if let Some((_, first)) = &out[idx] {
-                self.diags.push(Diagnostic::error(Code::DuplicateArg, *s, format!("argument `{}` of `{qual}` given twice", def.params[idx].name.name)).label("second value").related(*first, "first value").help(format!("signature: {sig}")));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateArg,
+                        *s,
+                        format!("argument `{}` of `{qual}` given twice", def.params[idx].name.name),
+                    )
+                    .label("second value")
+                    .related(*first, "first value")
+                    .help(format!("signature: {sig}")),
+                );
                 ok = false;
                 continue;
             }
@@ -182,14 +246,37 @@ impl<'a> Checker<'a> {
                 Ok(v) => out[idx] = Some((v, *s)),
                 Err(Value::Poison) => ok = false,
                 Err(found) => {
-                    self.diags.push(type_err(*s, ty_desc(&p.ty.name), &found, &format!("argument `{}` of block `{qual}`", p.name.name)));
+                    self.diags.push(type_err(
+                        *s,
+                        ty_desc(&p.ty.name),
+                        &found,
+                        &format!("argument `{}` of block `{qual}`", p.name.name),
+                    ));
                     ok = false;
                 }
             }
         }
-        let missing: Vec<String> = def.params.iter().zip(&out).filter(|(p, v)| p.default.is_none() && v.is_none()).map(|(p, _)| format!("`{}`", p.name.name)).collect();
+        let missing: Vec<String> = def
+            .params
+            .iter()
+            .zip(&out)
+            .filter(|(p, v)| p.default.is_none() && v.is_none())
+            .map(|(p, _)| format!("`{}`", p.name.name))
+            .collect();
         if !missing.is_empty() {
-            self.diags.push(Diagnostic::error(Code::Arity, span, format!("block `{qual}` is missing argument{} {}", if missing.len() == 1 { "" } else { "s" }, missing.join(", "))).label("used here").help(format!("signature: {sig}")));
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Arity,
+                    span,
+                    format!(
+                        "block `{qual}` is missing argument{} {}",
+                        if missing.len() == 1 { "" } else { "s" },
+                        missing.join(", ")
+                    ),
+                )
+                .label("used here")
+                .help(format!("signature: {sig}")),
+            );
             ok = false;
         }
         ok.then_some(out)
@@ -197,7 +284,13 @@ impl<'a> Checker<'a> {
 
     /// Evaluates a block's body in a fresh scope: parameters (given or default), inputs,
     /// `let`s, and the `output`. Returns its flow.
-    fn block_body(&mut self, def: &'a BlockDef, bound: Vec<Option<(Value, Span)>>, qual: &str, warn: bool) -> Option<Flow> {
+    fn block_body(
+        &mut self,
+        def: &'a BlockDef,
+        bound: Vec<Option<(Value, Span)>>,
+        qual: &str,
+        warn: bool,
+    ) -> Option<Flow> {
         let saved_locals = std::mem::take(&mut self.locals);
         let saved_later = std::mem::take(&mut self.later);
         let saved_flow = self.flow.replace(Flow::default());
@@ -211,7 +304,15 @@ impl<'a> Checker<'a> {
             match st {
                 BlockStmt::Input { names, span } => {
                     if has_input {
-                        self.diags.push(Diagnostic::error(Code::BlockForm, *span, "a block declares its inputs once").label("second `input`").help("list all inputs in one statement: `input a, b`"));
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::BlockForm,
+                                *span,
+                                "a block declares its inputs once",
+                            )
+                            .label("second `input`")
+                            .help("list all inputs in one statement: `input a, b`"),
+                        );
                         continue;
                     }
                     has_input = true;
@@ -220,7 +321,15 @@ impl<'a> Checker<'a> {
                             self.diags.push(super::duplicate(n, first));
                             ok = false;
                         }
-                        self.locals.insert(n.name.clone(), Binding { slot: Slot::Done(Value::Tensor(i as TRef)), span: n.span, used: !first_use, kind: BindKind::Let });
+                        self.locals.insert(
+                            n.name.clone(),
+                            Binding {
+                                slot: Slot::Done(Value::Tensor(i as TRef)),
+                                span: n.span,
+                                used: !first_use,
+                                kind: BindKind::Let,
+                            },
+                        );
                     }
                     if let Some(f) = self.flow.as_mut() {
                         f.inputs = names.len();
@@ -232,7 +341,15 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     let v = self.eval(&l.value);
-                    self.locals.insert(l.name.name.clone(), Binding { slot: Slot::Done(v), span: l.name.span, used: !first_use, kind: BindKind::Let });
+                    self.locals.insert(
+                        l.name.name.clone(),
+                        Binding {
+                            slot: Slot::Done(v),
+                            span: l.name.span,
+                            used: !first_use,
+                            kind: BindKind::Let,
+                        },
+                    );
                 }
                 BlockStmt::Output { value, span } => {
                     if let Some((_, first)) = output {
@@ -245,9 +362,16 @@ impl<'a> Checker<'a> {
                         Value::Poison => ok = false,
                         other => {
                             self.diags.push(
-                                Diagnostic::error(Code::Type, value.span, format!("a block's output is a tensor, found {}", describe(&other)))
-                                    .label("not a tensor")
-                                    .help("apply ops to an input: `output x -> conv(3x3, c) -> bn`"),
+                                Diagnostic::error(
+                                    Code::Type,
+                                    value.span,
+                                    format!(
+                                        "a block's output is a tensor, found {}",
+                                        describe(&other)
+                                    ),
+                                )
+                                .label("not a tensor")
+                                .help("apply ops to an input: `output x -> conv(3x3, c) -> bn`"),
                             );
                             ok = false;
                         }
@@ -260,14 +384,36 @@ impl<'a> Checker<'a> {
             }
         }
         if !has_input {
-            self.diags.push(Diagnostic::error(Code::BlockForm, def.name.span, format!("block `{qual}` declares no input")).label("no `input` statement").help("name its tensor inputs: `input x` (or `input a, b`)"));
+            self.diags.push(
+                Diagnostic::error(
+                    Code::BlockForm,
+                    def.name.span,
+                    format!("block `{qual}` declares no input"),
+                )
+                .label("no `input` statement")
+                .help("name its tensor inputs: `input x` (or `input a, b`)"),
+            );
             ok = false;
         } else if output.is_none() && ok {
-            self.diags.push(Diagnostic::error(Code::BlockForm, def.name.span, format!("block `{qual}` has no output")).label("no `output` statement").help("end the block with `output EXPR`, e.g. `output x -> conv(3x3, c) -> bn`"));
+            self.diags.push(
+                Diagnostic::error(
+                    Code::BlockForm,
+                    def.name.span,
+                    format!("block `{qual}` has no output"),
+                )
+                .label("no `output` statement")
+                .help("end the block with `output EXPR`, e.g. `output x -> conv(3x3, c) -> bn`"),
+            );
             ok = false;
         }
         if first_use {
-            self.warn_unused_in(&self.locals.iter().map(|(k, b)| (k.clone(), b.span, b.used, b.kind)).collect::<Vec<_>>());
+            self.warn_unused_in(
+                &self
+                    .locals
+                    .iter()
+                    .map(|(k, b)| (k.clone(), b.span, b.used, b.kind))
+                    .collect::<Vec<_>>(),
+            );
         }
         let mut flow = std::mem::replace(&mut self.flow, saved_flow).unwrap_or_default();
         self.locals = saved_locals;
@@ -280,7 +426,12 @@ impl<'a> Checker<'a> {
 
     /// Binds a block's parameters in its (fresh) scope: the given values, else defaults
     /// evaluated there, typed.
-    fn bind_params(&mut self, def: &'a BlockDef, bound: Vec<Option<(Value, Span)>>, first_use: bool) {
+    fn bind_params(
+        &mut self,
+        def: &'a BlockDef,
+        bound: Vec<Option<(Value, Span)>>,
+        first_use: bool,
+    ) {
         for (p, given) in def.params.iter().zip(bound) {
             let ty = p.ty.name.as_str();
             if first_use && let Some(d) = &p.domain {
@@ -288,8 +439,18 @@ impl<'a> Checker<'a> {
             }
             if !BLOCK_TYPES.contains(&ty) {
                 if first_use {
-                    let h = suggest(ty, BLOCK_TYPES.iter().copied()).unwrap_or_else(|| format!("block parameter types are {}", BLOCK_TYPES.join(", ")));
-                    self.diags.push(Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`")).label("not a parameter type").help(h));
+                    let h = suggest(ty, BLOCK_TYPES.iter().copied()).unwrap_or_else(|| {
+                        format!("block parameter types are {}", BLOCK_TYPES.join(", "))
+                    });
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::UnknownType,
+                            p.ty.span,
+                            format!("unknown type `{ty}`"),
+                        )
+                        .label("not a parameter type")
+                        .help(h),
+                    );
                 }
                 continue;
             }
@@ -300,12 +461,25 @@ impl<'a> Checker<'a> {
                     match param_value(ty, v) {
                         Ok(v) => v,
                         Err(Value::Poison) => Value::Poison,
-                        Err(found) => self.err(type_err(e.span, ty_desc(ty), &found, &format!("default of `{}`", p.name.name))),
+                        Err(found) => self.err(type_err(
+                            e.span,
+                            ty_desc(ty),
+                            &found,
+                            &format!("default of `{}`", p.name.name),
+                        )),
                     }
                 }
                 (None, None) => Value::Poison,
             };
-            self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value), span: p.name.span, used: !first_use, kind: BindKind::Param });
+            self.locals.insert(
+                p.name.name.clone(),
+                Binding {
+                    slot: Slot::Done(value),
+                    span: p.name.span,
+                    used: !first_use,
+                    kind: BindKind::Param,
+                },
+            );
         }
     }
 
@@ -318,7 +492,11 @@ impl<'a> Checker<'a> {
                 BindKind::Param => (Code::UnusedParam, "parameter"),
                 BindKind::Let => (Code::UnusedDef, "definition"),
             };
-            self.diags.push(Diagnostic::error(code, *span, format!("unused {what} `{name}`")).label("never used").help("remove it, or prefix the name with `_` to keep it quiet"));
+            self.diags.push(
+                Diagnostic::error(code, *span, format!("unused {what} `{name}`"))
+                    .label("never used")
+                    .help("remove it, or prefix the name with `_` to keep it quiet"),
+            );
         }
     }
 
@@ -337,7 +515,17 @@ impl<'a> Checker<'a> {
 
 /// `block name(c: int, k: kernel = 3x3)`, for help texts.
 fn signature(def: &BlockDef) -> String {
-    let ps: Vec<String> = def.params.iter().map(|p| if p.default.is_some() { format!("{}: {} = ...", p.name.name, p.ty.name) } else { format!("{}: {}", p.name.name, p.ty.name) }).collect();
+    let ps: Vec<String> = def
+        .params
+        .iter()
+        .map(|p| {
+            if p.default.is_some() {
+                format!("{}: {} = ...", p.name.name, p.ty.name)
+            } else {
+                format!("{}: {}", p.name.name, p.ty.name)
+            }
+        })
+        .collect();
     format!("{}({})", def.name.name, ps.join(", "))
 }
 
@@ -359,7 +547,9 @@ fn param_value(ty: &str, v: Value) -> Result<Value, Value> {
         ("int", v @ Value::Int(_)) => Ok(v),
         ("float", Value::Int(i)) => Ok(Value::Float(i as f64)),
         ("float", v @ Value::Float(_)) => Ok(v),
-        ("kernel", Value::Int(k)) if k >= 1 && k <= crate::limits::MAX_KERNEL as i64 => Ok(Value::Kernel(k as u32, k as u32)),
+        ("kernel", Value::Int(k)) if k >= 1 && k <= crate::limits::MAX_KERNEL as i64 => {
+            Ok(Value::Kernel(k as u32, k as u32))
+        }
         ("kernel", v @ Value::Kernel(..)) => Ok(v),
         ("bool", v @ Value::Bool(_)) => Ok(v),
         ("ops", v @ Value::Ops(_)) => Ok(v),
@@ -373,7 +563,9 @@ pub(super) fn respan_flow(flow: &mut Flow, span: Span) {
     for n in &mut flow.nodes {
         match n {
             FlowNode::Apply { ops, .. } => respan_ops(ops, span),
-            FlowNode::Add { span: s, .. } | FlowNode::Mul { span: s, .. } | FlowNode::Concat { span: s, .. } => *s = span,
+            FlowNode::Add { span: s, .. }
+            | FlowNode::Mul { span: s, .. }
+            | FlowNode::Concat { span: s, .. } => *s = span,
         }
     }
 }
@@ -415,7 +607,9 @@ pub fn std_modules() -> &'static Parsed {
 fn std_block(module: &str, name: &str) -> Option<BlockEntry<'static>> {
     let (m, file) = std_modules().iter().find(|(n, _)| *n == module)?;
     file.as_ref().ok()?.items.iter().find_map(|i| match i {
-        crate::syntax::Item::Block(b) if b.name.name == name => Some(BlockEntry { def: b, module: Some(*m) }),
+        crate::syntax::Item::Block(b) if b.name.name == name => {
+            Some(BlockEntry { def: b, module: Some(*m) })
+        }
         _ => None,
     })
 }

@@ -2,10 +2,12 @@
 //! signatures. Argument binding (positional, then keyword) and per-argument checks.
 
 use super::args::{default_node, int_in, op, opt_int_in};
-use super::{Checker, Value, as_f64, describe, type_err};
 use super::value::*;
+use super::{Checker, Value, as_f64, describe, type_err};
 use crate::diag::{Code, Diagnostic, suggest};
-use crate::limits::{MAX_CHANNELS, MAX_GRAPH_EDGES, MAX_GRAPH_KEPT_EDGES, MAX_GRAPH_NODES, MAX_KERNEL};
+use crate::limits::{
+    MAX_CHANNELS, MAX_GRAPH_EDGES, MAX_GRAPH_KEPT_EDGES, MAX_GRAPH_NODES, MAX_KERNEL,
+};
 use crate::syntax::{Arg, Ident, Span};
 
 const CHMAX: Option<i64> = Some(MAX_CHANNELS as i64);
@@ -54,48 +56,208 @@ struct Sig {
 }
 
 const SIGS: &[Sig] = &[
-    Sig { name: "conv", params: &[("kernel", Ty::Kernel, true), ("out", Ty::Int, false), ("stride", Ty::Int, false), ("padding", Ty::Int, false), ("groups", Ty::Int, false), ("dilation", Ty::Int, false), ("bias", Ty::Bool, false)], summary: "conv(kernel, out, stride=1, padding=same, groups=1, dilation=1, bias=false)" },
-    Sig { name: "sep_conv", params: &[("kernel", Ty::Kernel, true), ("out", Ty::Int, false), ("stride", Ty::Int, false)], summary: "sep_conv(kernel, out, stride=1)" },
-    Sig { name: "dw_conv", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("multiplier", Ty::Int, false), ("dilation", Ty::Int, false)], summary: "dw_conv(kernel, stride=1, multiplier=1, dilation=1)" },
+    Sig {
+        name: "conv",
+        params: &[
+            ("kernel", Ty::Kernel, true),
+            ("out", Ty::Int, false),
+            ("stride", Ty::Int, false),
+            ("padding", Ty::Int, false),
+            ("groups", Ty::Int, false),
+            ("dilation", Ty::Int, false),
+            ("bias", Ty::Bool, false),
+        ],
+        summary: "conv(kernel, out, stride=1, padding=same, groups=1, dilation=1, bias=false)",
+    },
+    Sig {
+        name: "sep_conv",
+        params: &[
+            ("kernel", Ty::Kernel, true),
+            ("out", Ty::Int, false),
+            ("stride", Ty::Int, false),
+        ],
+        summary: "sep_conv(kernel, out, stride=1)",
+    },
+    Sig {
+        name: "dw_conv",
+        params: &[
+            ("kernel", Ty::Kernel, true),
+            ("stride", Ty::Int, false),
+            ("multiplier", Ty::Int, false),
+            ("dilation", Ty::Int, false),
+        ],
+        summary: "dw_conv(kernel, stride=1, multiplier=1, dilation=1)",
+    },
     Sig { name: "bn", params: &[], summary: "bn" },
     Sig { name: "relu", params: &[], summary: "relu" },
     Sig { name: "sigmoid", params: &[], summary: "sigmoid" },
     Sig { name: "identity", params: &[], summary: "identity" },
-    Sig { name: "global_avg_pool", params: &[("keepdim", Ty::Bool, false)], summary: "global_avg_pool(keepdim=false)" },
+    Sig {
+        name: "global_avg_pool",
+        params: &[("keepdim", Ty::Bool, false)],
+        summary: "global_avg_pool(keepdim=false)",
+    },
     Sig { name: "flatten", params: &[], summary: "flatten" },
-    Sig { name: "max_pool", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("padding", Ty::Int, false)], summary: "max_pool(kernel, stride=kernel, padding=0)" },
-    Sig { name: "avg_pool", params: &[("kernel", Ty::Kernel, true), ("stride", Ty::Int, false), ("padding", Ty::Int, false), ("count_pad", Ty::Bool, false)], summary: "avg_pool(kernel, stride=kernel, padding=0, count_pad=true)" },
+    Sig {
+        name: "max_pool",
+        params: &[
+            ("kernel", Ty::Kernel, true),
+            ("stride", Ty::Int, false),
+            ("padding", Ty::Int, false),
+        ],
+        summary: "max_pool(kernel, stride=kernel, padding=0)",
+    },
+    Sig {
+        name: "avg_pool",
+        params: &[
+            ("kernel", Ty::Kernel, true),
+            ("stride", Ty::Int, false),
+            ("padding", Ty::Int, false),
+            ("count_pad", Ty::Bool, false),
+        ],
+        summary: "avg_pool(kernel, stride=kernel, padding=0, count_pad=true)",
+    },
     Sig { name: "zero", params: &[("stride", Ty::Int, false)], summary: "zero(stride=1)" },
     Sig { name: "shift", params: &[], summary: "shift" },
-    Sig { name: "residual", params: &[("body", Ty::Ops, true), ("shortcut", Ty::Ops, false)], summary: "residual(body, shortcut=auto)" },
-    Sig { name: "repeat", params: &[("n", Ty::Int, true), ("body", Ty::Ops, true), ("first", Ty::Ops, false)], summary: "repeat(n, body, first=body)" },
-    Sig { name: "range", params: &[("start", Ty::Int, true), ("stop", Ty::Int, true)], summary: "range(start, stop)" },
+    Sig {
+        name: "residual",
+        params: &[("body", Ty::Ops, true), ("shortcut", Ty::Ops, false)],
+        summary: "residual(body, shortcut=auto)",
+    },
+    Sig {
+        name: "repeat",
+        params: &[("n", Ty::Int, true), ("body", Ty::Ops, true), ("first", Ty::Ops, false)],
+        summary: "repeat(n, body, first=body)",
+    },
+    Sig {
+        name: "range",
+        params: &[("start", Ty::Int, true), ("stop", Ty::Int, true)],
+        summary: "range(start, stop)",
+    },
     Sig { name: "normal", params: &[("C", Ty::Int, true)], summary: "normal(C)" },
     Sig { name: "reduce", params: &[("C", Ty::Int, true)], summary: "reduce(C)" },
-    Sig { name: "Genotype", params: &[("normal", Ty::List, false), ("normal_concat", Ty::List, false), ("reduce", Ty::List, false), ("reduce_concat", Ty::List, false), ("ops", Ty::List, false), ("blocks", Ty::Int, false)], summary: "Genotype(normal=[(op, index), ...], normal_concat=[...], reduce=[...], reduce_concat=[...], ops=[op, ...], blocks=4)" },
-    Sig { name: "cells", params: &[("genotype", Ty::Geno, true), ("layout", Ty::List, true), ("convention", Ty::Conv, false)], summary: "cells(genotype, layout=[normal(C), ..., reduce(2 * C), ...], convention=darts|tf_slim)" },
-    Sig { name: "regnet", params: &[("depth", Ty::Int, true), ("w0", Ty::Int, true), ("wa", Ty::Num, true), ("wm", Ty::Num, true), ("group_width", Ty::Int, true), ("bottleneck", Ty::Num, false), ("rounding", Ty::Str, false)], summary: "regnet(depth, w0, wa, wm, group_width, bottleneck=1.0, rounding=half_even|half_up)" },
-    Sig { name: "anynet", params: &[("stages", Ty::List, true), ("w_in", Ty::Int, false), ("se_ratio", Ty::Num, false)], summary: "anynet([(depth, width, bottleneck, group_width), ...], w_in=32, se_ratio=0.0)" },
-    Sig { name: "linear", params: &[("out", Ty::Int, true), ("bias", Ty::Bool, false)], summary: "linear(out, bias=true)" },
+    Sig {
+        name: "Genotype",
+        params: &[
+            ("normal", Ty::List, false),
+            ("normal_concat", Ty::List, false),
+            ("reduce", Ty::List, false),
+            ("reduce_concat", Ty::List, false),
+            ("ops", Ty::List, false),
+            ("blocks", Ty::Int, false),
+        ],
+        summary: "Genotype(normal=[(op, index), ...], normal_concat=[...], reduce=[...], reduce_concat=[...], ops=[op, ...], blocks=4)",
+    },
+    Sig {
+        name: "cells",
+        params: &[
+            ("genotype", Ty::Geno, true),
+            ("layout", Ty::List, true),
+            ("convention", Ty::Conv, false),
+        ],
+        summary: "cells(genotype, layout=[normal(C), ..., reduce(2 * C), ...], convention=darts|tf_slim)",
+    },
+    Sig {
+        name: "regnet",
+        params: &[
+            ("depth", Ty::Int, true),
+            ("w0", Ty::Int, true),
+            ("wa", Ty::Num, true),
+            ("wm", Ty::Num, true),
+            ("group_width", Ty::Int, true),
+            ("bottleneck", Ty::Num, false),
+            ("rounding", Ty::Str, false),
+        ],
+        summary: "regnet(depth, w0, wa, wm, group_width, bottleneck=1.0, rounding=half_even|half_up)",
+    },
+    Sig {
+        name: "anynet",
+        params: &[
+            ("stages", Ty::List, true),
+            ("w_in", Ty::Int, false),
+            ("se_ratio", Ty::Num, false),
+        ],
+        summary: "anynet([(depth, width, bottleneck, group_width), ...], w_in=32, se_ratio=0.0)",
+    },
+    Sig {
+        name: "linear",
+        params: &[("out", Ty::Int, true), ("bias", Ty::Bool, false)],
+        summary: "linear(out, bias=true)",
+    },
     Sig { name: "dropout", params: &[("p", Ty::Num, true)], summary: "dropout(p)" },
-    Sig { name: "random", params: &[("graph", Ty::Gen, true), ("channels", Ty::Int, true), ("stride", Ty::Int, false), ("node", Ty::Ops, false), ("agg", Ty::Agg, false)], summary: "random(graph, channels, stride=2, node=relu -> sep_conv(3x3) -> bn, agg=weighted_sum)" },
-    Sig { name: "learned", params: &[("nodes", Ty::Int, true), ("edges", Ty::Int, true), ("node", Ty::Ops, false), ("select", Ty::Str, false), ("wiring", Ty::Str, false), ("seed", Ty::Int, false)], summary: "learned(nodes, edges, node=relu -> sep_conv(3x3) -> bn, select=global|per_node, wiring=\"learned\"|\"random\", seed=derived)" },
-    Sig { name: "wired", params: &[("nodes", Ty::Int, true), ("edges", Ty::List, true), ("node", Ty::Ops, false)], summary: "wired(nodes, edges=[0 -> 1, 1 -> 3, ...], node=relu -> sep_conv(3x3) -> bn)" },
-    Sig { name: "WS", params: &[("n", Ty::Int, true), ("k", Ty::Int, true), ("p", Ty::Num, true), ("seed", Ty::Int, false)], summary: "WS(n, k, p, seed=derived)" },
-    Sig { name: "ER", params: &[("n", Ty::Int, true), ("p", Ty::Num, true), ("seed", Ty::Int, false)], summary: "ER(n, p, seed=derived)" },
-    Sig { name: "BA", params: &[("n", Ty::Int, true), ("m", Ty::Int, true), ("seed", Ty::Int, false)], summary: "BA(n, m, seed=derived)" },
-    Sig { name: "graph", params: &[("n", Ty::Int, true), ("edges", Ty::List, true)], summary: "graph(n, [0 -> 1 -> 2, ...])" },
+    Sig {
+        name: "random",
+        params: &[
+            ("graph", Ty::Gen, true),
+            ("channels", Ty::Int, true),
+            ("stride", Ty::Int, false),
+            ("node", Ty::Ops, false),
+            ("agg", Ty::Agg, false),
+        ],
+        summary: "random(graph, channels, stride=2, node=relu -> sep_conv(3x3) -> bn, agg=weighted_sum)",
+    },
+    Sig {
+        name: "learned",
+        params: &[
+            ("nodes", Ty::Int, true),
+            ("edges", Ty::Int, true),
+            ("node", Ty::Ops, false),
+            ("select", Ty::Str, false),
+            ("wiring", Ty::Str, false),
+            ("seed", Ty::Int, false),
+        ],
+        summary: "learned(nodes, edges, node=relu -> sep_conv(3x3) -> bn, select=global|per_node, wiring=\"learned\"|\"random\", seed=derived)",
+    },
+    Sig {
+        name: "wired",
+        params: &[("nodes", Ty::Int, true), ("edges", Ty::List, true), ("node", Ty::Ops, false)],
+        summary: "wired(nodes, edges=[0 -> 1, 1 -> 3, ...], node=relu -> sep_conv(3x3) -> bn)",
+    },
+    Sig {
+        name: "WS",
+        params: &[
+            ("n", Ty::Int, true),
+            ("k", Ty::Int, true),
+            ("p", Ty::Num, true),
+            ("seed", Ty::Int, false),
+        ],
+        summary: "WS(n, k, p, seed=derived)",
+    },
+    Sig {
+        name: "ER",
+        params: &[("n", Ty::Int, true), ("p", Ty::Num, true), ("seed", Ty::Int, false)],
+        summary: "ER(n, p, seed=derived)",
+    },
+    Sig {
+        name: "BA",
+        params: &[("n", Ty::Int, true), ("m", Ty::Int, true), ("seed", Ty::Int, false)],
+        summary: "BA(n, m, seed=derived)",
+    },
+    Sig {
+        name: "graph",
+        params: &[("n", Ty::Int, true), ("edges", Ty::List, true)],
+        summary: "graph(n, [0 -> 1 -> 2, ...])",
+    },
     Sig { name: "round", params: &[("x", Ty::Num, true)], summary: "round(x)" },
     Sig { name: "floor", params: &[("x", Ty::Num, true)], summary: "floor(x)" },
     Sig { name: "ceil", params: &[("x", Ty::Num, true)], summary: "ceil(x)" },
-    Sig { name: "min", params: &[("a", Ty::Num, true), ("b", Ty::Num, true)], summary: "min(a, b)" },
-    Sig { name: "max", params: &[("a", Ty::Num, true), ("b", Ty::Num, true)], summary: "max(a, b)" },
+    Sig {
+        name: "min",
+        params: &[("a", Ty::Num, true), ("b", Ty::Num, true)],
+        summary: "min(a, b)",
+    },
+    Sig {
+        name: "max",
+        params: &[("a", Ty::Num, true), ("b", Ty::Num, true)],
+        summary: "max(a, b)",
+    },
 ];
 
 /// Planned functions: recognised so the user gets "planned", not "unknown".
 const PLANNED: &[&str] = &["choice"];
 
-const CONSTANTS: &[&str] = &["true", "false", "darts", "tf_slim", "half_even", "half_up", "global", "per_node"];
+const CONSTANTS: &[&str] =
+    &["true", "false", "darts", "tf_slim", "half_even", "half_up", "global", "per_node"];
 
 /// Calls evaluated with access to their argument expressions (lazily, or keeping names).
 const SPECIAL: &[&str] = &["if", "concat", "motif"];
@@ -103,7 +265,8 @@ const SPECIAL: &[&str] = &["if", "concat", "motif"];
 /// Whether `name` is a built-in op, function or constant (blocks may not take such names).
 /// Every built-in op and function: its name and signature (`conv(kernel, out, stride=1, ...)`),
 /// and its keyword parameters with their types (for editors: completion and hover).
-pub fn signatures() -> impl Iterator<Item = (&'static str, &'static str, Vec<(&'static str, &'static str)>)> {
+pub fn signatures()
+-> impl Iterator<Item = (&'static str, &'static str, Vec<(&'static str, &'static str)>)> {
     SIGS.iter().map(|s| (s.name, s.summary, s.params.iter().map(|p| (p.0, p.1.name())).collect()))
 }
 
@@ -112,17 +275,36 @@ pub(super) fn is_builtin(name: &str) -> bool {
 }
 
 fn all_names() -> impl Iterator<Item = &'static str> {
-    SIGS.iter().map(|s| s.name).chain(Agg::NAMES.iter().map(|(n, _)| *n)).chain(CONSTANTS.iter().copied())
+    SIGS.iter()
+        .map(|s| s.name)
+        .chain(Agg::NAMES.iter().map(|(n, _)| *n))
+        .chain(CONSTANTS.iter().copied())
 }
 
 /// Names users bring from other frameworks, and the nasc op they mean.
 const ALIASES: &[(&str, &str)] = &[
-    ("batchnorm", "bn"), ("batch_norm", "bn"), ("BatchNorm", "bn"), ("BatchNorm2d", "bn"),
-    ("conv2d", "conv"), ("Conv2d", "conv"), ("separable_conv", "sep_conv"), ("sepconv", "sep_conv"),
-    ("depthwise_conv", "dw_conv"), ("maxpool", "max_pool"), ("avgpool", "avg_pool"),
-    ("gap", "global_avg_pool"), ("adaptive_avg_pool", "global_avg_pool"), ("fc", "linear"),
-    ("dense", "linear"), ("Linear", "linear"), ("ReLU", "relu"), ("Sigmoid", "sigmoid"), ("skip", "identity"), ("none", "identity"),
-    ("dnw", "learned"), ("DNW", "learned"),
+    ("batchnorm", "bn"),
+    ("batch_norm", "bn"),
+    ("BatchNorm", "bn"),
+    ("BatchNorm2d", "bn"),
+    ("conv2d", "conv"),
+    ("Conv2d", "conv"),
+    ("separable_conv", "sep_conv"),
+    ("sepconv", "sep_conv"),
+    ("depthwise_conv", "dw_conv"),
+    ("maxpool", "max_pool"),
+    ("avgpool", "avg_pool"),
+    ("gap", "global_avg_pool"),
+    ("adaptive_avg_pool", "global_avg_pool"),
+    ("fc", "linear"),
+    ("dense", "linear"),
+    ("Linear", "linear"),
+    ("ReLU", "relu"),
+    ("Sigmoid", "sigmoid"),
+    ("skip", "identity"),
+    ("none", "identity"),
+    ("dnw", "learned"),
+    ("DNW", "learned"),
 ];
 
 fn alias_help(n: &str) -> Option<String> {
@@ -148,12 +330,17 @@ pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
         return call(cx, id, &[], id.span);
     }
     let mut d = if let Some(later) = cx.later.get(n) {
-        Diagnostic::error(Code::UnknownName, id.span, format!("`{n}` is used before its definition"))
-            .label("used here")
-            .related(*later, "defined later here")
-            .help("move the definition above its first use")
+        Diagnostic::error(
+            Code::UnknownName,
+            id.span,
+            format!("`{n}` is used before its definition"),
+        )
+        .label("used here")
+        .related(*later, "defined later here")
+        .help("move the definition above its first use")
     } else {
-        Diagnostic::error(Code::UnknownName, id.span, format!("unknown name `{n}`")).label("not defined")
+        Diagnostic::error(Code::UnknownName, id.span, format!("unknown name `{n}`"))
+            .label("not defined")
     };
     if d.help.is_none() {
         d.help = alias_help(n);
@@ -168,7 +355,14 @@ pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
 }
 
 /// Binds the arguments of a call to the signature's parameters.
-fn bind(cx: &mut Checker, sig: &Sig, args: &[Arg], vals: Vec<Value>, call_span: Span, callee: &Ident) -> Option<Vec<Option<(Value, Span)>>> {
+fn bind(
+    cx: &mut Checker,
+    sig: &Sig,
+    args: &[Arg],
+    vals: Vec<Value>,
+    call_span: Span,
+    callee: &Ident,
+) -> Option<Vec<Option<(Value, Span)>>> {
     let mut out: Vec<Option<(Value, Span)>> = vec![None; sig.params.len()];
     let mut ok = true;
     let mut pos = 0usize;
@@ -179,9 +373,18 @@ fn bind(cx: &mut Checker, sig: &Sig, args: &[Arg], vals: Vec<Value>, call_span: 
                 pos += 1;
                 if i >= sig.params.len() {
                     cx.diags.push(
-                        Diagnostic::error(Code::Arity, a.span, format!("`{}` takes at most {} argument{}, found more", sig.name, sig.params.len(), if sig.params.len() == 1 { "" } else { "s" }))
-                            .label("extra argument")
-                            .help(format!("signature: {}", sig.summary)),
+                        Diagnostic::error(
+                            Code::Arity,
+                            a.span,
+                            format!(
+                                "`{}` takes at most {} argument{}, found more",
+                                sig.name,
+                                sig.params.len(),
+                                if sig.params.len() == 1 { "" } else { "s" }
+                            ),
+                        )
+                        .label("extra argument")
+                        .help(format!("signature: {}", sig.summary)),
                     );
                     ok = false;
                     continue;
@@ -191,7 +394,12 @@ fn bind(cx: &mut Checker, sig: &Sig, args: &[Arg], vals: Vec<Value>, call_span: 
             Some(k) => match sig.params.iter().position(|p| p.0 == k.name) {
                 Some(i) => i,
                 None => {
-                    let mut d = Diagnostic::error(Code::UnknownKwarg, k.span, format!("`{}` has no parameter `{}`", sig.name, k.name)).label("unknown keyword");
+                    let mut d = Diagnostic::error(
+                        Code::UnknownKwarg,
+                        k.span,
+                        format!("`{}` has no parameter `{}`", sig.name, k.name),
+                    )
+                    .label("unknown keyword");
                     d = d.help(match suggest(&k.name, sig.params.iter().map(|p| p.0)) {
                         Some(h) => format!("{h} (signature: {})", sig.summary),
                         None => format!("signature: {}", sig.summary),
@@ -204,22 +412,36 @@ fn bind(cx: &mut Checker, sig: &Sig, args: &[Arg], vals: Vec<Value>, call_span: 
         };
         if let Some((_, first)) = &out[idx] {
             cx.diags.push(
-                Diagnostic::error(Code::DuplicateArg, a.span, format!("argument `{}` of `{}` given twice", sig.params[idx].0, sig.name))
-                    .label("second value")
-                    .related(*first, "first value")
-                    .help(format!("signature: {}", sig.summary)),
+                Diagnostic::error(
+                    Code::DuplicateArg,
+                    a.span,
+                    format!("argument `{}` of `{}` given twice", sig.params[idx].0, sig.name),
+                )
+                .label("second value")
+                .related(*first, "first value")
+                .help(format!("signature: {}", sig.summary)),
             );
             ok = false;
             continue;
         }
         out[idx] = Some((v, a.value.span));
     }
-    let missing: Vec<&str> = sig.params.iter().zip(&out).filter(|(p, v)| p.2 && v.is_none()).map(|(p, _)| p.0).collect();
+    let missing: Vec<&str> =
+        sig.params.iter().zip(&out).filter(|(p, v)| p.2 && v.is_none()).map(|(p, _)| p.0).collect();
     if !missing.is_empty() {
         cx.diags.push(
-            Diagnostic::error(Code::Arity, if args.is_empty() { callee.span } else { call_span }, format!("`{}` is missing argument{} {}", sig.name, if missing.len() == 1 { "" } else { "s" }, missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")))
-                .label("called here")
-                .help(format!("signature: {}", sig.summary)),
+            Diagnostic::error(
+                Code::Arity,
+                if args.is_empty() { callee.span } else { call_span },
+                format!(
+                    "`{}` is missing argument{} {}",
+                    sig.name,
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .label("called here")
+            .help(format!("signature: {}", sig.summary)),
         );
         ok = false;
     }
@@ -240,8 +462,15 @@ fn convert_args(cx: &mut Checker, sig: &Sig, out: &mut [Option<(Value, Span)>]) 
             }
             (Ty::Int, v @ Value::Int(_)) => Some(v),
             (Ty::Num, v @ (Value::Int(_) | Value::Float(_))) => Some(v),
-            (Ty::Kernel, Value::Kernel(h, w)) if (1..=MAX_KERNEL).contains(&(h as u64)) && (1..=MAX_KERNEL).contains(&(w as u64)) => Some(Value::Kernel(h, w)),
-            (Ty::Kernel, Value::Int(k)) if k >= 1 && k <= MAX_KERNEL as i64 => Some(Value::Kernel(k as u32, k as u32)),
+            (Ty::Kernel, Value::Kernel(h, w))
+                if (1..=MAX_KERNEL).contains(&(h as u64))
+                    && (1..=MAX_KERNEL).contains(&(w as u64)) =>
+            {
+                Some(Value::Kernel(h, w))
+            }
+            (Ty::Kernel, Value::Int(k)) if k >= 1 && k <= MAX_KERNEL as i64 => {
+                Some(Value::Kernel(k as u32, k as u32))
+            }
             (Ty::Kernel, v @ (Value::Kernel(..) | Value::Int(_))) => {
                 let shown = match v {
                     Value::Kernel(h, w) => format!("{h}x{w}"),
@@ -249,9 +478,15 @@ fn convert_args(cx: &mut Checker, sig: &Sig, out: &mut [Option<(Value, Span)>]) 
                     other => describe(&other),
                 };
                 cx.diags.push(
-                    Diagnostic::error(Code::Range, s, format!("kernel sides must be between 1 and {MAX_KERNEL}, found {shown}"))
-                        .label("not a usable kernel")
-                        .help(format!("a kernel is height x width, each side 1 to {MAX_KERNEL}, e.g. 3x3 or 1x7")),
+                    Diagnostic::error(
+                        Code::Range,
+                        s,
+                        format!("kernel sides must be between 1 and {MAX_KERNEL}, found {shown}"),
+                    )
+                    .label("not a usable kernel")
+                    .help(format!(
+                        "a kernel is height x width, each side 1 to {MAX_KERNEL}, e.g. 3x3 or 1x7"
+                    )),
                 );
                 ok = false;
                 None
@@ -265,7 +500,12 @@ fn convert_args(cx: &mut Checker, sig: &Sig, out: &mut [Option<(Value, Span)>]) 
             (Ty::Conv, v @ Value::Convention(_)) => Some(v),
             (Ty::Str, v @ Value::Str(_)) => Some(v),
             (ty, v) => {
-                cx.diags.push(type_err(s, ty.name(), &v, &format!("argument `{pname}` of `{}`", sig.name)));
+                cx.diags.push(type_err(
+                    s,
+                    ty.name(),
+                    &v,
+                    &format!("argument `{pname}` of `{}`", sig.name),
+                ));
                 ok = false;
                 None
             }
@@ -274,7 +514,6 @@ fn convert_args(cx: &mut Checker, sig: &Sig, out: &mut [Option<(Value, Span)>]) 
     }
     ok
 }
-
 
 struct Args(Vec<Option<(Value, Span)>>);
 
@@ -306,7 +545,9 @@ impl Args {
 }
 
 fn gen_err(span: Span, msg: String, label: &str, help: &str) -> Diagnostic {
-    Diagnostic::error(Code::GeneratorParam, span, msg).label(label.to_string()).help(help.to_string())
+    Diagnostic::error(Code::GeneratorParam, span, msg)
+        .label(label.to_string())
+        .help(help.to_string())
 }
 
 const CH: &str = "channel counts are positive integers";
@@ -333,7 +574,9 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "motif" => return super::motifs::motif_call(cx, callee, args, span),
         _ => {}
     }
-    let Some(sig) = SIGS.iter().find(|s| s.name == n) else { return unknown_call(cx, callee, args) };
+    let Some(sig) = SIGS.iter().find(|s| s.name == n) else {
+        return unknown_call(cx, callee, args);
+    };
     let vals: Vec<Value> = args.iter().map(|a| cx.eval(&a.value)).collect();
     let Some(a) = bind(cx, sig, args, vals, span, callee) else { return Value::Poison };
     let a = Args(a);
@@ -344,7 +587,9 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "WS" | "ER" | "BA" => generator(cx, n, &a, span),
         "graph" => explicit_graph(cx, &a, span),
         "round" | "floor" | "ceil" | "min" | "max" => math_call(cx, n, &a),
-        "residual" | "repeat" | "range" | "zero" | "shift" => super::dataflow::structure_call(cx, n, &a.0, span),
+        "residual" | "repeat" | "range" | "zero" | "shift" => {
+            super::dataflow::structure_call(cx, n, &a.0, span)
+        }
         "normal" | "reduce" | "Genotype" | "cells" => super::cells::cells_call(cx, n, &a.0, span),
         "regnet" => super::regnet::regnet_call(cx, &a.0, span),
         "anynet" => super::regnet::anynet_call(cx, &a.0, span),
@@ -366,14 +611,25 @@ fn unknown_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg]) -> Va
         } else {
             "see \"Planned constructs\" in the language reference (README.md)"
         };
-        return cx.err(Diagnostic::error(Code::Planned, callee.span, format!("`{n}(...)` is planned but not available in this version of nasc")).label("planned").help(help));
+        return cx.err(
+            Diagnostic::error(
+                Code::Planned,
+                callee.span,
+                format!("`{n}(...)` is planned but not available in this version of nasc"),
+            )
+            .label("planned")
+            .help(help),
+        );
     }
     let known = cx.locals.contains_key(n) || cx.globals.contains_key(n);
-    let mut d = Diagnostic::error(Code::UnknownOp, callee.span, format!("unknown operation `{n}`")).label(if known { "a definition, not a function" } else { "not an op or function" });
+    let mut d = Diagnostic::error(Code::UnknownOp, callee.span, format!("unknown operation `{n}`"))
+        .label(if known { "a definition, not a function" } else { "not an op or function" });
     d = d.help(if known {
         format!("`{n}` is a definition: use it by name, without arguments")
     } else {
-        alias_help(n).or_else(|| suggest(n, SIGS.iter().map(|s| s.name))).unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
+        alias_help(n)
+            .or_else(|| suggest(n, SIGS.iter().map(|s| s.name)))
+            .unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
     });
     cx.err(d)
 }
@@ -387,10 +643,34 @@ fn conv_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
             let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 1));
             let padding = match a.int(3) {
                 None => None,
-                Some(p) => Some(need!(int_in(cx, Some(p), 0, KMAX, "padding", "padding is zero or more pixels", 0))),
+                Some(p) => Some(need!(int_in(
+                    cx,
+                    Some(p),
+                    0,
+                    KMAX,
+                    "padding",
+                    "padding is zero or more pixels",
+                    0
+                ))),
             };
-            let groups = need!(int_in(cx, a.int(4), 1, CHMAX, "groups", "groups is a positive divisor of the channel counts", 1));
-            let dilation = need!(int_in(cx, a.int(5), 1, KMAX, "dilation", "dilation is a positive integer", 1));
+            let groups = need!(int_in(
+                cx,
+                a.int(4),
+                1,
+                CHMAX,
+                "groups",
+                "groups is a positive divisor of the channel counts",
+                1
+            ));
+            let dilation = need!(int_in(
+                cx,
+                a.int(5),
+                1,
+                KMAX,
+                "dilation",
+                "dilation is a positive integer",
+                1
+            ));
             let bias = a.bool(6).unwrap_or(false);
             op(OpKind::Conv { kh, kw, out, stride, padding, groups, dilation, bias })
         }
@@ -403,8 +683,24 @@ fn conv_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
         _ => {
             let (kh, kw, _) = need!(a.kernel(0));
             let stride = need!(int_in(cx, a.int(1), 1, KMAX, "stride", ST, 1));
-            let multiplier = need!(int_in(cx, a.int(2), 1, KMAX, "multiplier", "the depth multiplier is a positive integer", 1));
-            let dilation = need!(int_in(cx, a.int(3), 1, KMAX, "dilation", "dilation is a positive integer", 1));
+            let multiplier = need!(int_in(
+                cx,
+                a.int(2),
+                1,
+                KMAX,
+                "multiplier",
+                "the depth multiplier is a positive integer",
+                1
+            ));
+            let dilation = need!(int_in(
+                cx,
+                a.int(3),
+                1,
+                KMAX,
+                "dilation",
+                "dilation is a positive integer",
+                1
+            ));
             op(OpKind::DwConv { kh, kw, stride, multiplier, dilation })
         }
     }
@@ -414,13 +710,28 @@ fn pool_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
     let op = |kind| op(kind, span);
     let (kh, kw, _) = need!(a.kernel(0));
     let stride = need!(opt_int_in(cx, a.int(1), 1, KMAX, "stride", ST).ok());
-    let padding = need!(int_in(cx, a.int(2), 0, KMAX, "padding", "padding is zero or more pixels", 0));
+    let padding =
+        need!(int_in(cx, a.int(2), 0, KMAX, "padding", "padding is zero or more pixels", 0));
     let max_pad = kh.min(kw) / 2;
     if padding > max_pad {
         let s = a.int(2).map_or(span, |x| x.1);
-        return cx.err(Diagnostic::error(Code::Range, s, format!("pooling padding must be at most half the kernel ({max_pad}), found {padding}")).label("too much padding").help("pad at most kernel/2 pixels"));
+        return cx.err(
+            Diagnostic::error(
+                Code::Range,
+                s,
+                format!(
+                    "pooling padding must be at most half the kernel ({max_pad}), found {padding}"
+                ),
+            )
+            .label("too much padding")
+            .help("pad at most kernel/2 pixels"),
+        );
     }
-    op(if n == "max_pool" { OpKind::MaxPool { kh, kw, stride, padding } } else { OpKind::AvgPool { kh, kw, stride, padding, count_pad: a.bool(3).unwrap_or(true) } })
+    op(if n == "max_pool" {
+        OpKind::MaxPool { kh, kw, stride, padding }
+    } else {
+        OpKind::AvgPool { kh, kw, stride, padding, count_pad: a.bool(3).unwrap_or(true) }
+    })
 }
 
 /// Ops without structure: bn, relu, identity, global_avg_pool, flatten, linear, dropout.
@@ -441,7 +752,15 @@ fn simple_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
         "dropout" => {
             let (p, s) = need!(a.num(0));
             if !(0.0..1.0).contains(&p) {
-                return cx.err(Diagnostic::error(Code::Range, s, format!("dropout probability must be in [0, 1), found {p}")).label("out of range").help("the probability of zeroing an activation, e.g. dropout(0.2)"));
+                return cx.err(
+                    Diagnostic::error(
+                        Code::Range,
+                        s,
+                        format!("dropout probability must be in [0, 1), found {p}"),
+                    )
+                    .label("out of range")
+                    .help("the probability of zeroing an activation, e.g. dropout(0.2)"),
+                );
             }
             op(OpKind::Dropout { p })
         }
@@ -457,10 +776,28 @@ fn random_call(cx: &mut Checker, a: &Args, span: Span) -> Value {
     let node = match a.get(3) {
         Some((Value::Ops(ops), s)) => {
             if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_) | OpKind::Learned(_))) {
-                return cx.err(Diagnostic::error(Code::Type, *s, "a node op cannot itself contain a random graph").label("nested random graph").help("node ops are pipelines of primitive ops, e.g. relu -> sep_conv(3x3) -> bn"));
+                return cx.err(
+                    Diagnostic::error(
+                        Code::Type,
+                        *s,
+                        "a node op cannot itself contain a random graph",
+                    )
+                    .label("nested random graph")
+                    .help(
+                        "node ops are pipelines of primitive ops, e.g. relu -> sep_conv(3x3) -> bn",
+                    ),
+                );
             }
             if stride > 1 && !ops.iter().any(|o| o.kind.takes_stride()) {
-                return cx.err(Diagnostic::error(Code::Range, *s, format!("this node op cannot apply the stage's stride {stride}")).label("no conv or pool in the node op").help("include a conv, sep_conv, dw_conv or pool, or give the stage stride=1"));
+                return cx.err(
+                    Diagnostic::error(
+                        Code::Range,
+                        *s,
+                        format!("this node op cannot apply the stage's stride {stride}"),
+                    )
+                    .label("no conv or pool in the node op")
+                    .help("include a conv, sep_conv, dw_conv or pool, or give the stage stride=1"),
+                );
             }
             ops.clone()
         }
@@ -483,13 +820,20 @@ fn math_call(cx: &mut Checker, n: &str, a: &Args) -> Value {
                 _ => x.ceil(),
             };
             if r.abs() > 9.0e18 {
-                return cx.err(Diagnostic::error(Code::Overflow, s, "value too large to round to an integer").label("too large").help("use smaller values"));
+                return cx.err(
+                    Diagnostic::error(Code::Overflow, s, "value too large to round to an integer")
+                        .label("too large")
+                        .help("use smaller values"),
+                );
             }
             Value::Int(r as i64)
         }
         _ => {
-            let (Some((x, _)), Some((y, _))) = (a.get(0).cloned(), a.get(1).cloned()) else { return Value::Poison };
-            let pick_first = if n == "min" { as_f64(&x) <= as_f64(&y) } else { as_f64(&x) >= as_f64(&y) };
+            let (Some((x, _)), Some((y, _))) = (a.get(0).cloned(), a.get(1).cloned()) else {
+                return Value::Poison;
+            };
+            let pick_first =
+                if n == "min" { as_f64(&x) <= as_f64(&y) } else { as_f64(&x) >= as_f64(&y) };
             match (x, y) {
                 (Value::Int(p), Value::Int(q)) => Value::Int(if pick_first { p } else { q }),
                 (p, q) => Value::Float(if pick_first { as_f64(&p) } else { as_f64(&q) }),
@@ -503,7 +847,12 @@ fn seed_arg(cx: &mut Checker, a: &Args, i: usize) -> Result<Option<u64>, ()> {
         None => Ok(None),
         Some((s, _)) if s >= 0 => Ok(Some(s as u64)),
         Some((s, span)) => {
-            cx.diags.push(gen_err(span, format!("seed must be non-negative, found {s}"), "negative seed", "seeds are integers >= 0"));
+            cx.diags.push(gen_err(
+                span,
+                format!("seed must be non-negative, found {s}"),
+                "negative seed",
+                "seeds are integers >= 0",
+            ));
             Err(())
         }
     }
@@ -512,7 +861,12 @@ fn seed_arg(cx: &mut Checker, a: &Args, i: usize) -> Result<Option<u64>, ()> {
 fn prob(cx: &mut Checker, a: &Args, i: usize, gname: &str) -> Option<f64> {
     let (p, s) = a.num(i)?;
     if !(0.0..=1.0).contains(&p) || p.is_nan() {
-        cx.diags.push(gen_err(s, format!("{gname}: probability p must be in [0, 1], found {p}"), "not a probability", "p is a probability between 0 and 1, e.g. 0.75"));
+        cx.diags.push(gen_err(
+            s,
+            format!("{gname}: probability p must be in [0, 1], found {p}"),
+            "not a probability",
+            "p is a probability between 0 and 1, e.g. 0.75",
+        ));
         return None;
     }
     Some(p)
@@ -521,14 +875,23 @@ fn prob(cx: &mut Checker, a: &Args, i: usize, gname: &str) -> Option<f64> {
 fn nodes(cx: &mut Checker, a: &Args, gname: &str) -> Option<usize> {
     let (n, s) = a.int(0)?;
     if n < 2 {
-        cx.diags.push(gen_err(s, format!("{gname}: a graph needs at least 2 nodes, found n = {n}"), "too few nodes", "RandWire stages use n = 16 or 32 nodes"));
+        cx.diags.push(gen_err(
+            s,
+            format!("{gname}: a graph needs at least 2 nodes, found n = {n}"),
+            "too few nodes",
+            "RandWire stages use n = 16 or 32 nodes",
+        ));
         return None;
     }
     if n > MAX_GRAPH_NODES as i64 {
         cx.diags.push(
-            Diagnostic::error(Code::TooLarge, s, format!("{gname}: n = {n} exceeds the limit of {MAX_GRAPH_NODES} nodes per graph"))
-                .label("too many nodes")
-                .help("use fewer nodes (see docs/limits.md)"),
+            Diagnostic::error(
+                Code::TooLarge,
+                s,
+                format!("{gname}: n = {n} exceeds the limit of {MAX_GRAPH_NODES} nodes per graph"),
+            )
+            .label("too many nodes")
+            .help("use fewer nodes (see docs/limits.md)"),
         );
         return None;
     }
@@ -570,7 +933,15 @@ fn generator(cx: &mut Checker, g: &str, a: &Args, span: Span) -> Value {
         _ => {
             let m = a.int(1).and_then(|(m, s)| {
                 if m < 1 || n.is_some_and(|n| m as usize >= n) {
-                    cx.diags.push(gen_err(s, format!("BA: m must satisfy 1 <= m < n{}, found {m}", n.map_or(String::new(), |n| format!(" = {n}"))), "invalid m", "m is the number of edges each new node attaches, e.g. BA(32, 5)"));
+                    cx.diags.push(gen_err(
+                        s,
+                        format!(
+                            "BA: m must satisfy 1 <= m < n{}, found {m}",
+                            n.map_or(String::new(), |n| format!(" = {n}"))
+                        ),
+                        "invalid m",
+                        "m is the number of edges each new node attaches, e.g. BA(32, 5)",
+                    ));
                     None
                 } else {
                     Some(m as usize)
@@ -601,11 +972,19 @@ fn generator(cx: &mut Checker, g: &str, a: &Args, span: Span) -> Value {
         _ => work as f64,
     };
     if work > MAX_GRAPH_EDGES || kept > MAX_GRAPH_KEPT_EDGES as f64 {
-        let what = if work > MAX_GRAPH_EDGES { format!("{work} steps of generation work (limit {MAX_GRAPH_EDGES})") } else { format!("about {kept:.0} edges (limit {MAX_GRAPH_KEPT_EDGES})") };
+        let what = if work > MAX_GRAPH_EDGES {
+            format!("{work} steps of generation work (limit {MAX_GRAPH_EDGES})")
+        } else {
+            format!("about {kept:.0} edges (limit {MAX_GRAPH_KEPT_EDGES})")
+        };
         return cx.err(
-            Diagnostic::error(Code::TooLarge, span, format!("{}: this graph would have {what}", generator.describe()))
-                .label("graph too large")
-                .help("use fewer nodes or a sparser graph (see docs/limits.md)"),
+            Diagnostic::error(
+                Code::TooLarge,
+                span,
+                format!("{}: this graph would have {what}", generator.describe()),
+            )
+            .label("graph too large")
+            .help("use fewer nodes or a sparser graph (see docs/limits.md)"),
         );
     }
     Value::Gen(GenValue { generator, seed, span })
@@ -625,28 +1004,61 @@ fn explicit_graph(cx: &mut Checker, a: &Args, span: Span) -> Value {
                 continue;
             }
             other => {
-                cx.diags.push(Diagnostic::error(Code::Type, ispan, format!("graph edges are paths like `0 -> 1 -> 2`, found {}", describe(&other))).label("not a path").help("list edges as paths of node indices: graph(4, [0 -> 1 -> 3, 0 -> 2 -> 3])"));
+                cx.diags.push(
+                    Diagnostic::error(
+                        Code::Type,
+                        ispan,
+                        format!(
+                            "graph edges are paths like `0 -> 1 -> 2`, found {}",
+                            describe(&other)
+                        ),
+                    )
+                    .label("not a path")
+                    .help(
+                        "list edges as paths of node indices: graph(4, [0 -> 1 -> 3, 0 -> 2 -> 3])",
+                    ),
+                );
                 ok = false;
                 continue;
             }
         };
         for (idx, s) in &path {
             if *idx < 0 || *idx as usize >= n {
-                cx.diags.push(Diagnostic::error(Code::NodeIndex, *s, format!("node {idx} does not exist in a graph of {n} nodes")).label("out of range").help(format!("nodes are numbered 0 to {}", n - 1)));
+                cx.diags.push(
+                    Diagnostic::error(
+                        Code::NodeIndex,
+                        *s,
+                        format!("node {idx} does not exist in a graph of {n} nodes"),
+                    )
+                    .label("out of range")
+                    .help(format!("nodes are numbered 0 to {}", n - 1)),
+                );
                 ok = false;
             }
         }
         if edges.len() as u64 + path.len() as u64 > MAX_GRAPH_KEPT_EDGES {
             return cx.err(
-                Diagnostic::error(Code::TooLarge, ispan, format!("this graph lists more than {MAX_GRAPH_KEPT_EDGES} edges"))
-                    .label("limit reached here")
-                    .help("use fewer edges (see docs/limits.md)"),
+                Diagnostic::error(
+                    Code::TooLarge,
+                    ispan,
+                    format!("this graph lists more than {MAX_GRAPH_KEPT_EDGES} edges"),
+                )
+                .label("limit reached here")
+                .help("use fewer edges (see docs/limits.md)"),
             );
         }
         for w in path.windows(2) {
             let ((u, us), (v, vs)) = (w[0], w[1]);
             if u == v {
-                cx.diags.push(Diagnostic::error(Code::Cycle, us.join(vs), format!("edge {u} -> {u} is a self-loop")).label("self-loop").help("an architecture graph must be acyclic"));
+                cx.diags.push(
+                    Diagnostic::error(
+                        Code::Cycle,
+                        us.join(vs),
+                        format!("edge {u} -> {u} is a self-loop"),
+                    )
+                    .label("self-loop")
+                    .help("an architecture graph must be acyclic"),
+                );
                 ok = false;
             }
             edges.push((u.max(0) as usize, v.max(0) as usize));

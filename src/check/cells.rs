@@ -26,7 +26,15 @@ pub(super) fn cells_call<'a>(cx: &mut Checker<'a>, n: &str, a: &A, span: Span) -
     match n {
         "normal" | "reduce" => {
             let c = match arg(a, 0) {
-                Some((Value::Int(c), s)) => super::args::int_in(cx, Some((*c, *s)), 1, Some(crate::limits::MAX_CHANNELS as i64), "a cell's filter count", "filter counts are positive integers", 1),
+                Some((Value::Int(c), s)) => super::args::int_in(
+                    cx,
+                    Some((*c, *s)),
+                    1,
+                    Some(crate::limits::MAX_CHANNELS as i64),
+                    "a cell's filter count",
+                    "filter counts are positive integers",
+                    1,
+                ),
                 _ => None,
             };
             match c {
@@ -43,7 +51,11 @@ fn genotype(cx: &mut Checker, a: &A, span: Span) -> Value {
     if arg(a, 4).is_some() {
         return open_genotype(cx, a, span);
     }
-    let missing: Vec<&str> = [(0, "`normal`"), (2, "`reduce`")].into_iter().filter(|(i, _)| arg(a, *i).is_none()).map(|(_, n)| n).collect();
+    let missing: Vec<&str> = [(0, "`normal`"), (2, "`reduce`")]
+        .into_iter()
+        .filter(|(i, _)| arg(a, *i).is_none())
+        .map(|(_, n)| n)
+        .collect();
     if !missing.is_empty() {
         return cx.err(
             Diagnostic::error(Code::Arity, span, format!("`Genotype` is missing argument{} {}", if missing.len() == 1 { "" } else { "s" }, missing.join(", ")))
@@ -74,14 +86,30 @@ fn open_genotype(cx: &mut Checker, a: &A, span: Span) -> Value {
         }
     }
     if names.is_empty() {
-        return cx.err(Diagnostic::error(Code::BadDomain, *ospan, "a searchable genotype needs at least one op").label("empty").help("e.g. ops=['sep_conv_3x3', 'max_pool_3x3', 'skip_connect']"));
+        return cx.err(
+            Diagnostic::error(
+                Code::BadDomain,
+                *ospan,
+                "a searchable genotype needs at least one op",
+            )
+            .label("empty")
+            .help("e.g. ops=['sep_conv_3x3', 'max_pool_3x3', 'skip_connect']"),
+        );
     }
     let written = |i: usize| match arg(a, i) {
         Some((Value::List(l), _)) => Some(l.len() / 2),
         _ => None,
     };
     let blocks = match arg(a, 5) {
-        Some((Value::Int(b), s)) => match super::args::int_in(cx, Some((*b, *s)), 1, Some(MAX_MOTIF_NODES as i64), "a cell's block count", "a cell has at least one block", 4) {
+        Some((Value::Int(b), s)) => match super::args::int_in(
+            cx,
+            Some((*b, *s)),
+            1,
+            Some(MAX_MOTIF_NODES as i64),
+            "a cell's block count",
+            "a cell has at least one block",
+            4,
+        ) {
             Some(b) => b as usize,
             None => return Value::Poison,
         },
@@ -91,13 +119,35 @@ fn open_genotype(cx: &mut Checker, a: &A, span: Span) -> Value {
     for (which, i) in [("normal", 0), ("reduce", 2)] {
         let defaults = match arg(a, i) {
             Some(_) => match cell_geno(cx, arg(a, i), None, which) {
-                Some(g) if g.ops.len() == 2 * blocks => g.ops.iter().map(|(n, s, _)| (n.clone(), *s)).collect(),
-                Some(g) => return cx.err(Diagnostic::error(Code::Genotype, g.span, format!("the {which} cell lists {} blocks, but `blocks` is {blocks}", g.ops.len() / 2)).label("default genotype").help("give every block two (op, index) pairs, or change `blocks`")),
+                Some(g) if g.ops.len() == 2 * blocks => {
+                    g.ops.iter().map(|(n, s, _)| (n.clone(), *s)).collect()
+                }
+                Some(g) => {
+                    return cx.err(
+                        Diagnostic::error(
+                            Code::Genotype,
+                            g.span,
+                            format!(
+                                "the {which} cell lists {} blocks, but `blocks` is {blocks}",
+                                g.ops.len() / 2
+                            ),
+                        )
+                        .label("default genotype")
+                        .help("give every block two (op, index) pairs, or change `blocks`"),
+                    );
+                }
                 None => return Value::Poison,
             },
             None => {
                 let mut rng = cx.site_rng(&format!("{owner}.{which}"), 0);
-                (0..2 * blocks).map(|k| (names[super::sites::pick(&mut rng, names.len())].clone(), super::sites::pick(&mut rng, 2 + k / 2) as u32)).collect::<Vec<(String, u32)>>()
+                (0..2 * blocks)
+                    .map(|k| {
+                        (
+                            names[super::sites::pick(&mut rng, names.len())].clone(),
+                            super::sites::pick(&mut rng, 2 + k / 2) as u32,
+                        )
+                    })
+                    .collect::<Vec<(String, u32)>>()
             }
         };
         let group = SiteGroup { level: 1, owner: format!("{owner}.{which}") };
@@ -106,13 +156,29 @@ fn open_genotype(cx: &mut Checker, a: &A, span: Span) -> Value {
             if !names.contains(&op) {
                 return cx.err(Diagnostic::error(Code::Domain, span, format!("the {which} cell's default uses `{op}`, which is not one of the genotype's `ops`")).label("outside the search space").help(format!("the ops are: {}", names.join(", "))));
             }
-            let op_site = ParamSpace { name: format!("{owner}.{which}.{k}.op"), int: false, domain: ParamDomain::Enum(names.clone()), site: Some(group.clone()) };
-            let in_site = ParamSpace { name: format!("{owner}.{which}.{k}.in"), int: true, domain: ParamDomain::Choice((0..2 + k / 2).map(|i| i as f64).collect()), site: Some(group.clone()) };
-            let (Some(op), Some(input)) = (cx.site(op_site, op, span), cx.site(in_site, input.to_string(), span)) else { return Value::Poison };
+            let op_site = ParamSpace {
+                name: format!("{owner}.{which}.{k}.op"),
+                int: false,
+                domain: ParamDomain::Enum(names.clone()),
+                site: Some(group.clone()),
+            };
+            let in_site = ParamSpace {
+                name: format!("{owner}.{which}.{k}.in"),
+                int: true,
+                domain: ParamDomain::Choice((0..2 + k / 2).map(|i| i as f64).collect()),
+                site: Some(group.clone()),
+            };
+            let (Some(op), Some(input)) =
+                (cx.site(op_site, op, span), cx.site(in_site, input.to_string(), span))
+            else {
+                return Value::Poison;
+            };
             let Ok(input) = input.parse::<i64>() else { return Value::Poison };
             list.push((Value::List(vec![(Value::Str(op), span), (Value::Int(input), span)]), span));
         }
-        let Some(g) = cell_geno(cx, Some(&(Value::List(list), span)), arg(a, i + 1), which) else { return Value::Poison };
+        let Some(g) = cell_geno(cx, Some(&(Value::List(list), span)), arg(a, i + 1), which) else {
+            return Value::Poison;
+        };
         cells.push(g);
     }
     match (cells.pop(), cells.pop()) {
@@ -122,7 +188,12 @@ fn open_genotype(cx: &mut Checker, a: &A, span: Span) -> Value {
 }
 
 /// Validates one cell's op list (pairs of (name, index)) and concat list.
-fn cell_geno(cx: &mut Checker, ops: Option<&(Value, Span)>, concat: Option<&(Value, Span)>, which: &str) -> Option<CellGeno> {
+fn cell_geno(
+    cx: &mut Checker,
+    ops: Option<&(Value, Span)>,
+    concat: Option<&(Value, Span)>,
+    which: &str,
+) -> Option<CellGeno> {
     let Some((Value::List(items), lspan)) = ops else { return None };
     let mut out = Vec::new();
     let mut ok = true;
@@ -160,7 +231,15 @@ fn cell_geno(cx: &mut Checker, ops: Option<&(Value, Span)>, concat: Option<&(Val
         return None;
     }
     if out.is_empty() || out.len() / 2 > MAX_MOTIF_NODES {
-        cx.diags.push(Diagnostic::error(Code::Genotype, *lspan, format!("the {which} cell has {} blocks", out.len() / 2)).label("block count").help(format!("a cell has 1 to {MAX_MOTIF_NODES} blocks")));
+        cx.diags.push(
+            Diagnostic::error(
+                Code::Genotype,
+                *lspan,
+                format!("the {which} cell has {} blocks", out.len() / 2),
+            )
+            .label("block count")
+            .help(format!("a cell has 1 to {MAX_MOTIF_NODES} blocks")),
+        );
         return None;
     }
     let nb = out.len() / 2;
@@ -173,9 +252,19 @@ fn cell_geno(cx: &mut Checker, ops: Option<&(Value, Span)>, concat: Option<&(Val
                     .label(format!("`{name}` reads state {i}"))
                     .help(format!("block {block} can read states 0 to {} (the two cell inputs and the blocks before it); state {i} is block {}'s output", avail - 1, i - 2))
             } else {
-                Diagnostic::error(Code::Genotype, *s, format!("state index {i} is out of range: the {which} cell has {} states", 2 + nb))
-                    .label("no such state")
-                    .help(format!("states are 0 to {}: the two cell inputs, then one per block", 1 + nb))
+                Diagnostic::error(
+                    Code::Genotype,
+                    *s,
+                    format!(
+                        "state index {i} is out of range: the {which} cell has {} states",
+                        2 + nb
+                    ),
+                )
+                .label("no such state")
+                .help(format!(
+                    "states are 0 to {}: the two cell inputs, then one per block",
+                    1 + nb
+                ))
             };
             cx.diags.push(d);
             ok = false;
@@ -193,13 +282,29 @@ fn cell_geno(cx: &mut Checker, ops: Option<&(Value, Span)>, concat: Option<&(Val
                         ok = false;
                     }
                     other => {
-                        cx.diags.push(Diagnostic::error(Code::Type, *s, format!("concat lists state indices, found {}", describe(other))).label("not an index").help("e.g. normal_concat=[2, 3, 4, 5]"));
+                        cx.diags.push(
+                            Diagnostic::error(
+                                Code::Type,
+                                *s,
+                                format!("concat lists state indices, found {}", describe(other)),
+                            )
+                            .label("not an index")
+                            .help("e.g. normal_concat=[2, 3, 4, 5]"),
+                        );
                         ok = false;
                     }
                 }
             }
             if c.is_empty() {
-                cx.diags.push(Diagnostic::error(Code::Genotype, items.first().map_or(*lspan, |x| x.1), format!("the {which} cell concatenates no state")).label("empty").help("list the states that form the cell's output"));
+                cx.diags.push(
+                    Diagnostic::error(
+                        Code::Genotype,
+                        items.first().map_or(*lspan, |x| x.1),
+                        format!("the {which} cell concatenates no state"),
+                    )
+                    .label("empty")
+                    .help("list the states that form the cell's output"),
+                );
                 ok = false;
             }
             Some(c)
@@ -210,9 +315,13 @@ fn cell_geno(cx: &mut Checker, ops: Option<&(Value, Span)>, concat: Option<&(Val
 }
 
 fn pair_err(s: Span, v: &Value) -> Diagnostic {
-    Diagnostic::error(Code::Genotype, s, format!("a genotype op is a pair (name, state index), found {}", describe(v)))
-        .label("not an (op, index) pair")
-        .help("write ('sep_conv_3x3', 0), as in DARTS's genotypes.py")
+    Diagnostic::error(
+        Code::Genotype,
+        s,
+        format!("a genotype op is a pair (name, state index), found {}", describe(v)),
+    )
+    .label("not an (op, index) pair")
+    .help("write ('sep_conv_3x3', 0), as in DARTS's genotypes.py")
 }
 
 /// `cells(genotype, layout, convention)`: the stack, every op instantiated.
@@ -230,7 +339,15 @@ fn stack<'a>(cx: &mut Checker<'a>, a: &A, span: Span) -> Value {
         }
     };
     if layout.is_empty() || layout.len() > MAX_MOTIF_NODES {
-        return cx.err(Diagnostic::error(Code::Range, lspan, format!("a cell stack has 1 to {MAX_MOTIF_NODES} cells, found {}", layout.len())).label("layout").help("e.g. layout=[normal(C)] * 6 + [reduce(2 * C)] + ..."));
+        return cx.err(
+            Diagnostic::error(
+                Code::Range,
+                lspan,
+                format!("a cell stack has 1 to {MAX_MOTIF_NODES} cells, found {}", layout.len()),
+            )
+            .label("layout")
+            .help("e.g. layout=[normal(C)] * 6 + [reduce(2 * C)] + ..."),
+        );
     }
     let mut ops_cache: HashMap<(String, u32, u32), Option<Vec<OpInst>>> = HashMap::new();
     let mut cells = Vec::new();
@@ -243,7 +360,15 @@ fn stack<'a>(cx: &mut Checker<'a>, a: &A, span: Span) -> Value {
                 continue;
             }
             other => {
-                cx.diags.push(Diagnostic::error(Code::Type, *s, format!("a layout lists cells, found {}", describe(other))).label("not a cell").help("use normal(C) and reduce(C), e.g. [normal(C)] * 4 + [reduce(2 * C)]"));
+                cx.diags.push(
+                    Diagnostic::error(
+                        Code::Type,
+                        *s,
+                        format!("a layout lists cells, found {}", describe(other)),
+                    )
+                    .label("not a cell")
+                    .help("use normal(C) and reduce(C), e.g. [normal(C)] * 4 + [reduce(2 * C)]"),
+                );
                 ok = false;
                 continue;
             }
@@ -276,12 +401,15 @@ fn stack<'a>(cx: &mut Checker<'a>, a: &A, span: Span) -> Value {
         let concat: Vec<u32> = match &geno.concat {
             Some(c) => c.iter().map(|(i, _)| convention.canonical(*i)).collect(),
             None => {
-                let used: Vec<u32> = geno.ops.iter().map(|(_, i, _)| convention.canonical(*i)).collect();
+                let used: Vec<u32> =
+                    geno.ops.iter().map(|(_, i, _)| convention.canonical(*i)).collect();
                 (0..2 + blocks.len() as u32).filter(|i| !used.contains(i)).collect()
             }
         };
         let pre = |cx: &mut Checker<'a>, name: &str| op_block(cx, convention, name, c, 0, span);
-        let (Some(reduce_pre), Some(conv_pre)) = (pre(cx, "factorized_reduce"), pre(cx, "relu_conv_bn")) else {
+        let (Some(reduce_pre), Some(conv_pre)) =
+            (pre(cx, "factorized_reduce"), pre(cx, "relu_conv_bn"))
+        else {
             ok = false;
             continue;
         };
@@ -295,7 +423,14 @@ fn stack<'a>(cx: &mut Checker<'a>, a: &A, span: Span) -> Value {
 
 /// Instantiates op `name` (a block taking `(C, stride)`; `stride` 0 = `(C)` only): the
 /// user's block of that name, else the convention's standard-library one.
-fn op_block<'a>(cx: &mut Checker<'a>, conv: Convention, name: &str, c: u32, stride: u32, span: Span) -> Option<Vec<OpInst>> {
+fn op_block<'a>(
+    cx: &mut Checker<'a>,
+    conv: Convention,
+    name: &str,
+    c: u32,
+    stride: u32,
+    span: Span,
+) -> Option<Vec<OpInst>> {
     let module = conv.module();
     let entry = match cx.block(name) {
         Some(e) => e,
@@ -304,10 +439,25 @@ fn op_block<'a>(cx: &mut Checker<'a>, conv: Convention, name: &str, c: u32, stri
             match lib.get(name) {
                 Some(def) => BlockEntry { def, module: Some(module) },
                 None => {
-                    let mut names: Vec<&str> = lib.keys().copied().filter(|n| !matches!(*n, "factorized_reduce" | "relu_conv_bn")).collect();
+                    let mut names: Vec<&str> = lib
+                        .keys()
+                        .copied()
+                        .filter(|n| !matches!(*n, "factorized_reduce" | "relu_conv_bn"))
+                        .collect();
                     names.sort_unstable();
-                    let h = suggest(name, names.iter().copied()).map_or_else(|| format!("the {} ops are: {}", conv.name(), names.join(", ")), |h| format!("{h} (the {} ops are: {})", conv.name(), names.join(", ")));
-                    cx.diags.push(Diagnostic::error(Code::Genotype, span, format!("unknown op `{name}` for convention {}", conv.name())).label("no block of this name").help(h));
+                    let h = suggest(name, names.iter().copied()).map_or_else(
+                        || format!("the {} ops are: {}", conv.name(), names.join(", ")),
+                        |h| format!("{h} (the {} ops are: {})", conv.name(), names.join(", ")),
+                    );
+                    cx.diags.push(
+                        Diagnostic::error(
+                            Code::Genotype,
+                            span,
+                            format!("unknown op `{name}` for convention {}", conv.name()),
+                        )
+                        .label("no block of this name")
+                        .help(h),
+                    );
                     return None;
                 }
             }

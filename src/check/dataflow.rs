@@ -9,7 +9,12 @@ use crate::limits::{MAX_KERNEL, MAX_REPEAT_OPS};
 use crate::syntax::{Arg, Ident, Span};
 
 /// `if(cond, a, b)`: evaluates only the branch taken.
-pub(super) fn if_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], span: Span) -> Value {
+pub(super) fn if_call<'a>(
+    cx: &mut Checker<'a>,
+    callee: &Ident,
+    args: &'a [Arg],
+    span: Span,
+) -> Value {
     if args.len() != 3 || args.iter().any(|a| a.name.is_some()) {
         return cx.err(Diagnostic::error(Code::Arity, if args.is_empty() { callee.span } else { span }, format!("`if` takes three positional arguments, found {}", args.len())).label("here").help("signature: if(condition, then, else), e.g. if(stride == 1, identity, factorized_reduce(C))"));
     }
@@ -17,7 +22,9 @@ pub(super) fn if_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg],
         Value::Bool(true) => cx.eval(&args[1].value),
         Value::Bool(false) => cx.eval(&args[2].value),
         Value::Poison => Value::Poison,
-        other => cx.err(super::type_err(args[0].value.span, "bool", &other, "the condition of `if`")),
+        other => {
+            cx.err(super::type_err(args[0].value.span, "bool", &other, "the condition of `if`"))
+        }
     }
 }
 
@@ -43,7 +50,11 @@ pub(super) fn concat_call<'a>(cx: &mut Checker<'a>, args: &'a [Arg], span: Span)
         return Value::Poison;
     }
     if inputs.len() < 2 {
-        return cx.err(Diagnostic::error(Code::Arity, span, "`concat` needs at least two tensors").label("too few inputs").help("e.g. `concat(a, b)`"));
+        return cx.err(
+            Diagnostic::error(Code::Arity, span, "`concat` needs at least two tensors")
+                .label("too few inputs")
+                .help("e.g. `concat(a, b)`"),
+        );
     }
     cx.flow_push(FlowNode::Concat { inputs, span }).unwrap_or(Value::Poison)
 }
@@ -70,7 +81,11 @@ pub(super) fn structure_call(cx: &mut Checker, n: &str, a: &A, span: Span) -> Va
         "residual" => {
             let Some(body) = ops_at(a, 0) else { return Value::Poison };
             if body.iter().any(|o| pipeline_inputs(std::slice::from_ref(o)) != 1) {
-                return cx.err(Diagnostic::error(Code::BlockForm, span, "a residual body must take one input").label("multi-input op in the body").help("use a block with one input"));
+                return cx.err(
+                    Diagnostic::error(Code::BlockForm, span, "a residual body must take one input")
+                        .label("multi-input op in the body")
+                        .help("use a block with one input"),
+                );
             }
             op(OpKind::Residual { body, shortcut: ops_at(a, 1) }, span)
         }
@@ -85,12 +100,25 @@ pub(super) fn structure_call(cx: &mut Checker, n: &str, a: &A, span: Span) -> Va
                         .help("repeat(n, body) applies body n >= 1 times; leave the op out to apply it zero times"),
                 );
             }
-            let total = (first.len() as u128).saturating_add((body.len() as u128).saturating_mul(count as u128 - 1));
+            let total = (first.len() as u128)
+                .saturating_add((body.len() as u128).saturating_mul(count as u128 - 1));
             if total > MAX_REPEAT_OPS as u128 {
-                return cx.err(Diagnostic::error(Code::TooLarge, cs, format!("this repeat makes {total} ops; the limit is {MAX_REPEAT_OPS}")).label("too many repetitions").help("see docs/limits.md"));
+                return cx.err(
+                    Diagnostic::error(
+                        Code::TooLarge,
+                        cs,
+                        format!("this repeat makes {total} ops; the limit is {MAX_REPEAT_OPS}"),
+                    )
+                    .label("too many repetitions")
+                    .help("see docs/limits.md"),
+                );
             }
             if pipeline_inputs(&first) != 1 || pipeline_inputs(&body) != 1 {
-                return cx.err(Diagnostic::error(Code::BlockForm, span, "`repeat` chains one-input pipelines").label("multi-input op").help("repeat blocks with one input"));
+                return cx.err(
+                    Diagnostic::error(Code::BlockForm, span, "`repeat` chains one-input pipelines")
+                        .label("multi-input op")
+                        .help("repeat blocks with one input"),
+                );
             }
             let mut out = first;
             for _ in 1..count {
@@ -99,14 +127,34 @@ pub(super) fn structure_call(cx: &mut Checker, n: &str, a: &A, span: Span) -> Va
             Value::Ops(out)
         }
         "range" => {
-            let (Some((lo, _)), Some((hi, hs))) = (int_at(a, 0), int_at(a, 1)) else { return Value::Poison };
+            let (Some((lo, _)), Some((hi, hs))) = (int_at(a, 0), int_at(a, 1)) else {
+                return Value::Poison;
+            };
             if hi.saturating_sub(lo) > MAX_REPEAT_OPS as i64 {
-                return cx.err(Diagnostic::error(Code::TooLarge, hs, format!("range({lo}, {hi}) has more than {MAX_REPEAT_OPS} items")).label("too long").help("see docs/limits.md"));
+                return cx.err(
+                    Diagnostic::error(
+                        Code::TooLarge,
+                        hs,
+                        format!("range({lo}, {hi}) has more than {MAX_REPEAT_OPS} items"),
+                    )
+                    .label("too long")
+                    .help("see docs/limits.md"),
+                );
             }
             Value::List((lo..hi).map(|i| (Value::Int(i), span)).collect())
         }
         "zero" => {
-            let Some(stride) = int_in(cx, int_at(a, 0), 1, Some(MAX_KERNEL as i64), "stride", "strides are positive integers", 1) else { return Value::Poison };
+            let Some(stride) = int_in(
+                cx,
+                int_at(a, 0),
+                1,
+                Some(MAX_KERNEL as i64),
+                "stride",
+                "strides are positive integers",
+                1,
+            ) else {
+                return Value::Poison;
+            };
             op(OpKind::Zero { stride }, span)
         }
         _ => op(OpKind::Shift, span),

@@ -30,14 +30,23 @@ fn err(span: Span, msg: String, label: &str, help: String) -> Diagnostic {
 fn node_count(cx: &mut Checker, a: &A) -> Option<u32> {
     let (n, s) = int_at(a, 0)?;
     if n < 2 {
-        cx.diags.push(err(s, format!("a learned-wiring stage needs at least 2 nodes, found {n}"), "too few nodes", "DNW's tiny networks use tens of nodes; try nodes=8".into()));
+        cx.diags.push(err(
+            s,
+            format!("a learned-wiring stage needs at least 2 nodes, found {n}"),
+            "too few nodes",
+            "DNW's tiny networks use tens of nodes; try nodes=8".into(),
+        ));
         return None;
     }
     if n > MAX_LEARNED_NODES as i64 {
         cx.diags.push(
-            Diagnostic::error(Code::TooLarge, s, format!("a learned-wiring stage has at most {MAX_LEARNED_NODES} nodes, found {n}"))
-                .label("beyond nasc's limit")
-                .help("see docs/limits.md for nasc's size limits"),
+            Diagnostic::error(
+                Code::TooLarge,
+                s,
+                format!("a learned-wiring stage has at most {MAX_LEARNED_NODES} nodes, found {n}"),
+            )
+            .label("beyond nasc's limit")
+            .help("see docs/limits.md for nasc's size limits"),
         );
         return None;
     }
@@ -54,7 +63,17 @@ fn node_op(cx: &mut Checker, a: &A, i: usize, span: Span) -> Option<Vec<OpInst>>
         None => Some(default_node(span)),
         Some((Value::Ops(ops), s)) => {
             if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_) | OpKind::Learned(_))) {
-                cx.diags.push(Diagnostic::error(Code::Type, *s, "a node op cannot itself contain a random or learned graph").label("nested graph").help("node ops are pipelines of primitive ops, e.g. relu -> sep_conv(3x3) -> bn"));
+                cx.diags.push(
+                    Diagnostic::error(
+                        Code::Type,
+                        *s,
+                        "a node op cannot itself contain a random or learned graph",
+                    )
+                    .label("nested graph")
+                    .help(
+                        "node ops are pipelines of primitive ops, e.g. relu -> sep_conv(3x3) -> bn",
+                    ),
+                );
                 return None;
             }
             Some(ops.clone())
@@ -99,7 +118,12 @@ pub(super) fn learned_call(cx: &mut Checker, a: &A, span: Span) -> Value {
     let seed = match int_at(a, 5) {
         Some((s, _)) if s >= 0 => Some(s as u64),
         Some((s, ss)) => {
-            cx.diags.push(err(ss, format!("seed must be non-negative, found {s}"), "negative seed", "seeds are integers >= 0".into()));
+            cx.diags.push(err(
+                ss,
+                format!("seed must be non-negative, found {s}"),
+                "negative seed",
+                "seeds are integers >= 0".into(),
+            ));
             return Value::Poison;
         }
         None => None,
@@ -112,21 +136,38 @@ pub(super) fn learned_call(cx: &mut Checker, a: &A, span: Span) -> Value {
     };
     if k < 1 || k as u64 > max {
         let (msg, label) = if k < 1 {
-            (format!("a learned-wiring stage must keep at least one edge, found edges = {k}"), "too few edges")
+            (
+                format!("a learned-wiring stage must keep at least one edge, found edges = {k}"),
+                "too few edges",
+            )
         } else {
-            (format!("edges = {k}, but {n} nodes have only {max} possible edges {per}"), "more edges than exist")
+            (
+                format!("edges = {k}, but {n} nodes have only {max} possible edges {per}"),
+                "more edges than exist",
+            )
         };
         let help = match select {
-            Select::Global => format!("{n} nodes with the stage input and output have (N + 1)(N + 2) / 2 = {max} forward edges; keep between 1 and {max}"),
-            Select::PerNode => format!("with select=per_node, edges is the number kept per node, at most N + 1 = {max}"),
+            Select::Global => format!(
+                "{n} nodes with the stage input and output have (N + 1)(N + 2) / 2 = {max} forward edges; keep between 1 and {max}"
+            ),
+            Select::PerNode => format!(
+                "with select=per_node, edges is the number kept per node, at most N + 1 = {max}"
+            ),
         };
         return cx.err(err(ks, msg, label, help));
     }
     if fixed && select == Select::PerNode {
         return cx.err(err(span, "wiring=\"random\" draws K edges over the whole stage; it does not combine with select=per_node".into(), "random wiring", "drop select=per_node, or wiring=\"random\"".into()));
     }
-    let wiring = if fixed { Wiring::Random { edges: k as u32, seed } } else { Wiring::Learned { edges: k as u32, select } };
-    op(OpKind::Learned(Arc::new(LearnedOp { nodes: n, wiring, node, node_src: node_span(a) })), span)
+    let wiring = if fixed {
+        Wiring::Random { edges: k as u32, seed }
+    } else {
+        Wiring::Learned { edges: k as u32, select }
+    };
+    op(
+        OpKind::Learned(Arc::new(LearnedOp { nodes: n, wiring, node, node_src: node_span(a) })),
+        span,
+    )
 }
 
 /// `wired(nodes, edges=[u -> v, ...], node=...)`: a learned-wiring stage frozen to the
@@ -135,7 +176,9 @@ pub(super) fn wired_call(cx: &mut Checker, a: &A, span: Span) -> Value {
     let nodes = node_count(cx, a);
     let node = node_op(cx, a, 2, span);
     let (Some(n), Some(node)) = (nodes, node) else { return Value::Poison };
-    let Some((Value::List(items), ls)) = a.get(1).and_then(|x| x.clone()) else { return Value::Poison };
+    let Some((Value::List(items), ls)) = a.get(1).and_then(|x| x.clone()) else {
+        return Value::Poison;
+    };
     let last = n as i64 + 1;
     let mut edges: Vec<(u32, u32)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -155,7 +198,15 @@ pub(super) fn wired_call(cx: &mut Checker, a: &A, span: Span) -> Value {
         };
         for (idx, s) in &path {
             if *idx < 0 || *idx > last {
-                cx.diags.push(Diagnostic::error(Code::NodeIndex, *s, format!("vertex {idx} does not exist in a stage of {n} nodes")).label("out of range").help(format!("0 is the stage input, 1..{n} the nodes, {last} the output")));
+                cx.diags.push(
+                    Diagnostic::error(
+                        Code::NodeIndex,
+                        *s,
+                        format!("vertex {idx} does not exist in a stage of {n} nodes"),
+                    )
+                    .label("out of range")
+                    .help(format!("0 is the stage input, 1..{n} the nodes, {last} the output")),
+                );
                 ok = false;
             }
         }
@@ -165,10 +216,21 @@ pub(super) fn wired_call(cx: &mut Checker, a: &A, span: Span) -> Value {
                 break;
             }
             if u >= v {
-                cx.diags.push(err(us.join(vs), format!("edge {u} -> {v} does not go forward"), "backward edge", "nodes run in a fixed order: every edge goes from a lower to a higher vertex".into()));
+                cx.diags.push(err(
+                    us.join(vs),
+                    format!("edge {u} -> {v} does not go forward"),
+                    "backward edge",
+                    "nodes run in a fixed order: every edge goes from a lower to a higher vertex"
+                        .into(),
+                ));
                 ok = false;
             } else if !seen.insert((u, v)) {
-                cx.diags.push(err(us.join(vs), format!("edge {u} -> {v} is listed twice"), "duplicate edge", "list every edge once".into()));
+                cx.diags.push(err(
+                    us.join(vs),
+                    format!("edge {u} -> {v} is listed twice"),
+                    "duplicate edge",
+                    "list every edge once".into(),
+                ));
                 ok = false;
             } else {
                 edges.push((u as u32, v as u32));
@@ -179,7 +241,20 @@ pub(super) fn wired_call(cx: &mut Checker, a: &A, span: Span) -> Value {
         return Value::Poison;
     }
     if edges.is_empty() {
-        return cx.err(err(ls, "a wired stage needs at least one edge".into(), "no edges", format!("e.g. edges=[0 -> 1 -> {last}]")));
+        return cx.err(err(
+            ls,
+            "a wired stage needs at least one edge".into(),
+            "no edges",
+            format!("e.g. edges=[0 -> 1 -> {last}]"),
+        ));
     }
-    op(OpKind::Learned(Arc::new(LearnedOp { nodes: n, wiring: Wiring::Fixed { edges }, node, node_src: node_span(a) })), span)
+    op(
+        OpKind::Learned(Arc::new(LearnedOp {
+            nodes: n,
+            wiring: Wiring::Fixed { edges },
+            node,
+            node_src: node_span(a),
+        })),
+        span,
+    )
 }

@@ -6,12 +6,12 @@ mod args;
 mod blocks;
 mod builtins;
 pub use builtins::signatures;
+pub mod cells;
 mod dataflow;
 pub mod learned;
-pub mod cells;
 pub mod motifs;
-pub mod regnet;
 mod params;
+pub mod regnet;
 mod sites;
 pub mod value;
 
@@ -115,7 +115,8 @@ impl<'a> Checker<'a> {
     }
 
     fn file(&mut self, file: &'a syntax::File, opts: &Options) -> Option<Network> {
-        self.site_values = opts.overrides.iter().filter(|(k, _)| k.contains('.')).cloned().collect();
+        self.site_values =
+            opts.overrides.iter().filter(|(k, _)| k.contains('.')).cloned().collect();
         self.site_seed = opts.seed.unwrap_or(0);
         let mut networks: Vec<&syntax::Network> = Vec::new();
         let mut seen: HashMap<String, Span> = HashMap::new();
@@ -128,7 +129,12 @@ impl<'a> Checker<'a> {
                     }
                     self.globals.insert(
                         l.name.name.clone(),
-                        Binding { slot: Slot::Pending(&l.value), span: l.name.span, used: false, kind: BindKind::Let },
+                        Binding {
+                            slot: Slot::Pending(&l.value),
+                            span: l.name.span,
+                            used: false,
+                            kind: BindKind::Let,
+                        },
                     );
                 }
                 Item::Network(n) => {
@@ -140,13 +146,19 @@ impl<'a> Checker<'a> {
                     networks.push(n);
                 }
                 Item::Block(b) if builtins::is_builtin(&b.name.name) => self.diags.push(
-                    Diagnostic::error(Code::Duplicate, b.name.span, format!("`{}` is a built-in op", b.name.name))
-                        .label("block named like a built-in")
-                        .help("choose another name for the block"),
+                    Diagnostic::error(
+                        Code::Duplicate,
+                        b.name.span,
+                        format!("`{}` is a built-in op", b.name.name),
+                    )
+                    .label("block named like a built-in")
+                    .help("choose another name for the block"),
                 ),
                 Item::Block(b) => self.register_block(b, None),
                 Item::Import(m) => self.import(m),
-                Item::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
+                Item::Reserved { keyword, span, .. } => {
+                    self.diags.push(planned(&keyword.name, *span))
+                }
             }
         }
         // Evaluate every top-level definition once, so errors in unused ones are reported
@@ -159,7 +171,9 @@ impl<'a> Checker<'a> {
             .blocks
             .values()
             .filter(|e| e.module.is_none())
-            .filter_map(|e| self.globals.get(&e.def.name.name).map(|g| (e.def.name.clone(), g.span)))
+            .filter_map(|e| {
+                self.globals.get(&e.def.name.name).map(|g| (e.def.name.clone(), g.span))
+            })
             .collect();
         for (id, first) in clashes {
             self.diags.push(duplicate(&id, first));
@@ -167,8 +181,9 @@ impl<'a> Checker<'a> {
         let net = match (&opts.network, networks.as_slice()) {
             (None, []) => {
                 self.diags.push(
-                    Diagnostic::spanless(Code::NoNetwork, "this file defines no network")
-                        .help("add `network NAME(...) { input [3, 32, 32]  classes 10  stage ... }`"),
+                    Diagnostic::spanless(Code::NoNetwork, "this file defines no network").help(
+                        "add `network NAME(...) { input [3, 32, 32]  classes 10  stage ... }`",
+                    ),
                 );
                 return None;
             }
@@ -176,17 +191,25 @@ impl<'a> Checker<'a> {
             (None, many) => {
                 let names: Vec<&str> = many.iter().map(|n| n.name.name.as_str()).collect();
                 self.diags.push(
-                    Diagnostic::error(Code::NoNetwork, many[1].name.span, "this file defines several networks")
-                        .label("second network")
-                        .related(many[0].name.span, "first network")
-                        .help(format!("choose one with --network ({})", names.join(", "))),
+                    Diagnostic::error(
+                        Code::NoNetwork,
+                        many[1].name.span,
+                        "this file defines several networks",
+                    )
+                    .label("second network")
+                    .related(many[0].name.span, "first network")
+                    .help(format!("choose one with --network ({})", names.join(", "))),
                 );
                 return None;
             }
             (Some(want), nets) => match nets.iter().find(|n| &n.name.name == want) {
                 Some(n) => *n,
                 None => {
-                    let mut d = Diagnostic::spanless(Code::NoNetwork, format!("no network named `{want}` in this file")).usage();
+                    let mut d = Diagnostic::spanless(
+                        Code::NoNetwork,
+                        format!("no network named `{want}` in this file"),
+                    )
+                    .usage();
                     if let Some(h) = suggest(want, nets.iter().map(|n| n.name.name.as_str())) {
                         d = d.help(h);
                     }
@@ -206,7 +229,15 @@ impl<'a> Checker<'a> {
         let deps: BTreeMap<String, Vec<(String, Span)>> = self
             .globals
             .iter()
-            .map(|(k, b)| (k.clone(), match b.slot { Slot::Pending(e) => names_in(e), _ => Vec::new() }))
+            .map(|(k, b)| {
+                (
+                    k.clone(),
+                    match b.slot {
+                        Slot::Pending(e) => names_in(e),
+                        _ => Vec::new(),
+                    },
+                )
+            })
             .collect();
         let mut state: HashMap<&str, u8> = HashMap::new();
         let mut order = Vec::new();
@@ -257,9 +288,16 @@ impl<'a> Checker<'a> {
             Slot::Pending(_) if self.force_depth >= crate::limits::MAX_EXPR_DEPTH => {
                 let def = self.globals.get(name).map_or(Span::default(), |b| b.span);
                 self.err(
-                    Diagnostic::error(Code::TooDeep, at.unwrap_or(def), format!("definitions nested more than {} deep", crate::limits::MAX_EXPR_DEPTH))
-                        .label("the limit is reached here")
-                        .help("see docs/limits.md"),
+                    Diagnostic::error(
+                        Code::TooDeep,
+                        at.unwrap_or(def),
+                        format!(
+                            "definitions nested more than {} deep",
+                            crate::limits::MAX_EXPR_DEPTH
+                        ),
+                    )
+                    .label("the limit is reached here")
+                    .help("see docs/limits.md"),
                 )
             }
             Slot::Pending(expr) => {
@@ -286,8 +324,18 @@ impl<'a> Checker<'a> {
     fn import(&mut self, m: &Ident) {
         let Some(defs) = blocks::std_module(&m.name) else {
             let names = STD_MODULES.iter().map(|(n, _)| *n);
-            let h = suggest(&m.name, names.clone()).unwrap_or_else(|| format!("the standard library has: {}", names.collect::<Vec<_>>().join(", ")));
-            self.diags.push(Diagnostic::error(Code::UnknownName, m.span, format!("no standard-library module `{}`", m.name)).label("unknown module").help(h));
+            let h = suggest(&m.name, names.clone()).unwrap_or_else(|| {
+                format!("the standard library has: {}", names.collect::<Vec<_>>().join(", "))
+            });
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UnknownName,
+                    m.span,
+                    format!("no standard-library module `{}`", m.name),
+                )
+                .label("unknown module")
+                .help(h),
+            );
             return;
         };
         let module = STD_MODULES.iter().find(|(n, _)| *n == m.name).map_or("", |(n, _)| *n);
@@ -303,7 +351,8 @@ impl<'a> Checker<'a> {
     fn network(&mut self, net: &'a syntax::Network, opts: &Options) -> Option<Network> {
         let overrides = self.overrides(net, opts);
         let mut space = Vec::new();
-        let params: Vec<(String, Value)> = net.params.iter().filter_map(|p| self.param(p, &overrides, opts, &mut space)).collect();
+        let params: Vec<(String, Value)> =
+            net.params.iter().filter_map(|p| self.param(p, &overrides, opts, &mut space)).collect();
         if let (Some(s), false) = (opts.seed, net.params.iter().any(|p| p.name.name == "seed")) {
             self.diags.push(
                 Diagnostic::error(Code::SeedIgnored, net.name.span, format!("--seed {s}: network `{}` has no `seed` parameter", net.name.name))
@@ -318,24 +367,62 @@ impl<'a> Checker<'a> {
 
         let (input, classes, stages) = self.statements(net);
         if input.is_none() {
-            self.diags.push(Diagnostic::error(Code::MissingInput, net.name.span, format!("network `{}` declares no input", net.name.name)).label("in this network").help("add `input [C, H, W]`, e.g. `input [3, 224, 224]`"));
+            self.diags.push(
+                Diagnostic::error(
+                    Code::MissingInput,
+                    net.name.span,
+                    format!("network `{}` declares no input", net.name.name),
+                )
+                .label("in this network")
+                .help("add `input [C, H, W]`, e.g. `input [3, 224, 224]`"),
+            );
         }
         if classes.is_none() {
-            self.diags.push(Diagnostic::error(Code::MissingInput, net.name.span, format!("network `{}` declares no class count", net.name.name)).label("in this network").help("add `classes N`, e.g. `classes 1000`"));
+            self.diags.push(
+                Diagnostic::error(
+                    Code::MissingInput,
+                    net.name.span,
+                    format!("network `{}` declares no class count", net.name.name),
+                )
+                .label("in this network")
+                .help("add `classes N`, e.g. `classes 1000`"),
+            );
         }
         if stages.is_empty() && !self.diags.has_errors() {
-            self.diags.push(Diagnostic::error(Code::EmptyStage, net.name.span, format!("network `{}` has no stages", net.name.name)).label("nothing to compile").help("add `stage NAME = op -> op ...`"));
+            self.diags.push(
+                Diagnostic::error(
+                    Code::EmptyStage,
+                    net.name.span,
+                    format!("network `{}` has no stages", net.name.name),
+                )
+                .label("nothing to compile")
+                .help("add `stage NAME = op -> op ...`"),
+            );
         }
         self.unknown_sites(net.name.span);
         space.append(&mut self.sites);
         let (input, input_span) = input?;
         let (classes, classes_span) = classes?;
-        Some(Network { name: net.name.name.clone(), span: net.span, input, input_span, classes, classes_span, seed, params, space, stages })
+        Some(Network {
+            name: net.name.name.clone(),
+            span: net.span,
+            input,
+            input_span,
+            classes,
+            classes_span,
+            seed,
+            params,
+            space,
+            stages,
+        })
     }
 
     /// The statements of a network in order: input, classes, lets and stages.
     #[allow(clippy::type_complexity)]
-    fn statements(&mut self, net: &'a syntax::Network) -> (Option<([u32; 3], Span)>, Option<(u32, Span)>, Vec<Stage>) {
+    fn statements(
+        &mut self,
+        net: &'a syntax::Network,
+    ) -> (Option<([u32; 3], Span)>, Option<(u32, Span)>, Vec<Stage>) {
         for s in &net.stmts {
             if let Stmt::Let(l) = s {
                 self.later.entry(l.name.name.clone()).or_insert(l.name.span);
@@ -349,7 +436,12 @@ impl<'a> Checker<'a> {
             match s {
                 Stmt::Input { value, span } => {
                     if let Some((_, first)) = input {
-                        self.diags.push(Diagnostic::error(Code::MissingInput, *span, "input declared twice").label("second declaration").related(first, "first declaration").help("a network has one input"));
+                        self.diags.push(
+                            Diagnostic::error(Code::MissingInput, *span, "input declared twice")
+                                .label("second declaration")
+                                .related(first, "first declaration")
+                                .help("a network has one input"),
+                        );
                         continue;
                     }
                     let v = self.eval(value);
@@ -361,13 +453,28 @@ impl<'a> Checker<'a> {
                 }
                 Stmt::Classes { value, span } => {
                     if let Some((_, first)) = classes {
-                        self.diags.push(Diagnostic::error(Code::MissingInput, *span, "classes declared twice").label("second declaration").related(first, "first declaration").help("a network has one class count"));
+                        self.diags.push(
+                            Diagnostic::error(Code::MissingInput, *span, "classes declared twice")
+                                .label("second declaration")
+                                .related(first, "first declaration")
+                                .help("a network has one class count"),
+                        );
                         continue;
                     }
                     let v = self.eval(value);
-                    let n = self.positive_u32(v, value.span, "the class count", crate::limits::MAX_CHANNELS).unwrap_or(1);
+                    let n = self
+                        .positive_u32(v, value.span, "the class count", crate::limits::MAX_CHANNELS)
+                        .unwrap_or(1);
                     classes = Some((n, *span));
-                    self.locals.insert("classes".into(), Binding { slot: Slot::Done(Value::Int(n as i64)), span: *span, used: true, kind: BindKind::Let });
+                    self.locals.insert(
+                        "classes".into(),
+                        Binding {
+                            slot: Slot::Done(Value::Int(n as i64)),
+                            span: *span,
+                            used: true,
+                            kind: BindKind::Let,
+                        },
+                    );
                 }
                 Stmt::Let(l) => {
                     self.later.remove(&l.name.name);
@@ -378,7 +485,15 @@ impl<'a> Checker<'a> {
                     let saved_let = self.current_let.replace((l.name.name.clone(), l.value.span));
                     let v = tag_def(self.eval(&l.value), &l.name.name);
                     self.current_let = saved_let;
-                    self.locals.insert(l.name.name.clone(), Binding { slot: Slot::Done(v), span: l.name.span, used: false, kind: BindKind::Let });
+                    self.locals.insert(
+                        l.name.name.clone(),
+                        Binding {
+                            slot: Slot::Done(v),
+                            span: l.name.span,
+                            used: false,
+                            kind: BindKind::Let,
+                        },
+                    );
                 }
                 Stmt::Stage { name, value, span } => {
                     if let Some(first) = stage_names.get(&name.name) {
@@ -390,8 +505,12 @@ impl<'a> Checker<'a> {
                         stages.push(st);
                     }
                 }
-                Stmt::Require { cond, message, span } => self.require(cond, message.as_deref(), *span),
-                Stmt::Reserved { keyword, span, .. } => self.diags.push(planned(&keyword.name, *span)),
+                Stmt::Require { cond, message, span } => {
+                    self.require(cond, message.as_deref(), *span)
+                }
+                Stmt::Reserved { keyword, span, .. } => {
+                    self.diags.push(planned(&keyword.name, *span))
+                }
             }
         }
         (input, classes, stages)
@@ -415,7 +534,11 @@ impl<'a> Checker<'a> {
         };
         let fed = if inputs.is_empty() { 1 } else { inputs.len() };
         let want = pipeline_inputs(&ops);
-        if fed != want && !(fed == 1 && want == 2 && matches!(ops.first().map(|o| &o.kind), Some(OpKind::Cells(_)))) {
+        if fed != want
+            && !(fed == 1
+                && want == 2
+                && matches!(ops.first().map(|o| &o.kind), Some(OpKind::Cells(_))))
+        {
             self.diags.push(
                 Diagnostic::error(Code::BlockForm, value.span, format!("this pipeline starts with an op of {want} input{} but is fed {fed}", if want == 1 { "" } else { "s" }))
                     .label("inputs do not match")
@@ -424,7 +547,15 @@ impl<'a> Checker<'a> {
             return None;
         }
         if !self.locals.contains_key(&name.name) {
-            self.locals.insert(name.name.clone(), Binding { slot: Slot::Done(Value::StageOut(index)), span: name.span, used: true, kind: BindKind::Let });
+            self.locals.insert(
+                name.name.clone(),
+                Binding {
+                    slot: Slot::Done(Value::StageOut(index)),
+                    span: name.span,
+                    used: true,
+                    kind: BindKind::Let,
+                },
+            );
         }
         Some(Stage { name: name.name.clone(), span, inputs, ops })
     }
@@ -434,32 +565,70 @@ impl<'a> Checker<'a> {
             Value::List(items) if items.len() == 3 => {
                 let mut out = [0u32; 3];
                 for (i, (v, s)) in items.into_iter().enumerate() {
-                    let max = if i == 0 { crate::limits::MAX_CHANNELS } else { crate::limits::MAX_SPATIAL };
-                    out[i] = self.positive_u32(v, s, if i == 0 { "the input channel count" } else { "an input side" }, max)?;
+                    let max = if i == 0 {
+                        crate::limits::MAX_CHANNELS
+                    } else {
+                        crate::limits::MAX_SPATIAL
+                    };
+                    out[i] = self.positive_u32(
+                        v,
+                        s,
+                        if i == 0 { "the input channel count" } else { "an input side" },
+                        max,
+                    )?;
                 }
                 Some(out)
             }
             Value::Poison => None,
             other => {
                 self.diags.push(
-                    Diagnostic::error(Code::Type, span, format!("input must be a list of three dimensions, found {}", describe(&other)))
-                        .label("expected [channels, height, width]")
-                        .help("e.g. `input [3, 224, 224]` (channels first)"),
+                    Diagnostic::error(
+                        Code::Type,
+                        span,
+                        format!(
+                            "input must be a list of three dimensions, found {}",
+                            describe(&other)
+                        ),
+                    )
+                    .label("expected [channels, height, width]")
+                    .help("e.g. `input [3, 224, 224]` (channels first)"),
                 );
                 None
             }
         }
     }
 
-    pub(crate) fn positive_u32(&mut self, v: Value, span: Span, what: &str, max: u64) -> Option<u32> {
+    pub(crate) fn positive_u32(
+        &mut self,
+        v: Value,
+        span: Span,
+        what: &str,
+        max: u64,
+    ) -> Option<u32> {
         match v {
             Value::Int(i) if i >= 1 && i as u64 <= max => Some(i as u32),
             Value::Int(i) if i >= 1 => {
-                self.diags.push(Diagnostic::error(Code::TooLarge, span, format!("{what} must be at most {max}, found {i}")).label(format!("evaluates to {i}")).help("see docs/limits.md"));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::TooLarge,
+                        span,
+                        format!("{what} must be at most {max}, found {i}"),
+                    )
+                    .label(format!("evaluates to {i}"))
+                    .help("see docs/limits.md"),
+                );
                 None
             }
             Value::Int(i) => {
-                self.diags.push(Diagnostic::error(Code::Range, span, format!("{what} must be at least 1, found {i}")).label(format!("evaluates to {i}")).help("use a positive integer"));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::Range,
+                        span,
+                        format!("{what} must be at least 1, found {i}"),
+                    )
+                    .label(format!("evaluates to {i}"))
+                    .help("use a positive integer"),
+                );
                 None
             }
             Value::Poison => None,
@@ -497,7 +666,9 @@ impl<'a> Checker<'a> {
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Kernel(h, w) => Value::Kernel(*h, *w),
             ExprKind::Str(s) => Value::Str(s.clone()),
-            ExprKind::List(items) => Value::List(items.iter().map(|x| (self.eval(x), x.span)).collect()),
+            ExprKind::List(items) => {
+                Value::List(items.iter().map(|x| (self.eval(x), x.span)).collect())
+            }
             ExprKind::Neg(x) => match self.eval(x) {
                 Value::Int(i) => match i.checked_neg() {
                     Some(v) => Value::Int(v),
@@ -535,12 +706,24 @@ impl<'a> Checker<'a> {
         use Value::*;
         match (op, l, r) {
             (_, Poison, _) | (_, _, Poison) => Poison,
-            (BinOp::Then, l @ (Tensor(_) | StageOut(_) | Piped { .. } | List(_)), Ops(ops)) => self.pipe(l, ls, ops, span),
-            (BinOp::Add, Tensor(a), Tensor(b)) => self.flow_push(FlowNode::Add { inputs: vec![a, b], span }).unwrap_or(Poison),
-            (BinOp::Mul, Tensor(a), Tensor(b)) => self.flow_push(FlowNode::Mul { inputs: vec![a, b], span }).unwrap_or(Poison),
+            (BinOp::Then, l @ (Tensor(_) | StageOut(_) | Piped { .. } | List(_)), Ops(ops)) => {
+                self.pipe(l, ls, ops, span)
+            }
+            (BinOp::Add, Tensor(a), Tensor(b)) => {
+                self.flow_push(FlowNode::Add { inputs: vec![a, b], span }).unwrap_or(Poison)
+            }
+            (BinOp::Mul, Tensor(a), Tensor(b)) => {
+                self.flow_push(FlowNode::Mul { inputs: vec![a, b], span }).unwrap_or(Poison)
+            }
             (BinOp::Add, List(a), List(b)) => self.list_concat(a, b, span),
-            (BinOp::Mul, List(a), Int(n)) | (BinOp::Mul, Int(n), List(a)) => self.list_repeat(a, n, span),
-            (op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), l, r) => self.compare(op, l, ls, r, rs),
+            (BinOp::Mul, List(a), Int(n)) | (BinOp::Mul, Int(n), List(a)) => {
+                self.list_repeat(a, n, span)
+            }
+            (
+                op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge),
+                l,
+                r,
+            ) => self.compare(op, l, ls, r, rs),
             (BinOp::Then, Ops(mut a), Ops(b)) => {
                 a.extend(b);
                 Ops(a)
@@ -551,11 +734,19 @@ impl<'a> Checker<'a> {
                 Path(a)
             }
             (BinOp::Then, a, b) => {
-                let (bad, bs) = if matches!(a, Ops(_) | Int(_) | Path(_)) { (b, rs) } else { (a, ls) };
+                let (bad, bs) =
+                    if matches!(a, Ops(_) | Int(_) | Path(_)) { (b, rs) } else { (a, ls) };
                 self.err(
-                    Diagnostic::error(Code::Type, bs, format!("`->` joins ops (or node indices in a graph), found {}", describe(&bad)))
-                        .label("cannot be part of a pipeline")
-                        .help("a pipeline looks like `relu -> sep_conv(3x3) -> bn`"),
+                    Diagnostic::error(
+                        Code::Type,
+                        bs,
+                        format!(
+                            "`->` joins ops (or node indices in a graph), found {}",
+                            describe(&bad)
+                        ),
+                    )
+                    .label("cannot be part of a pipeline")
+                    .help("a pipeline looks like `relu -> sep_conv(3x3) -> bn`"),
                 )
             }
             (op, Int(a), Int(b)) => {
@@ -590,15 +781,24 @@ impl<'a> Checker<'a> {
             (op, a, b) => {
                 let (bad, bs) = if matches!(a, Int(_) | Float(_)) { (b, rs) } else { (a, ls) };
                 self.err(
-                    Diagnostic::error(Code::Type, bs, format!("`{}` needs numbers, found {}", op.symbol(), describe(&bad)))
-                        .label(format!("{} here", bad.type_name()))
-                        .help("arithmetic works on int and float values"),
+                    Diagnostic::error(
+                        Code::Type,
+                        bs,
+                        format!("`{}` needs numbers, found {}", op.symbol(), describe(&bad)),
+                    )
+                    .label(format!("{} here", bad.type_name()))
+                    .help("arithmetic works on int and float values"),
                 )
             }
         }
     }
 
-    fn list_concat(&mut self, mut a: Vec<(Value, Span)>, b: Vec<(Value, Span)>, span: Span) -> Value {
+    fn list_concat(
+        &mut self,
+        mut a: Vec<(Value, Span)>,
+        b: Vec<(Value, Span)>,
+        span: Span,
+    ) -> Value {
         if a.len() + b.len() > crate::limits::MAX_REPEAT_OPS {
             return self.err(too_many(span));
         }
@@ -608,7 +808,15 @@ impl<'a> Checker<'a> {
 
     fn list_repeat(&mut self, a: Vec<(Value, Span)>, n: i64, span: Span) -> Value {
         if n < 0 {
-            return self.err(Diagnostic::error(Code::Range, span, format!("a list cannot be repeated {n} times")).label("negative count").help("repeat a list 0 or more times: `[x] * 4`"));
+            return self.err(
+                Diagnostic::error(
+                    Code::Range,
+                    span,
+                    format!("a list cannot be repeated {n} times"),
+                )
+                .label("negative count")
+                .help("repeat a list 0 or more times: `[x] * 4`"),
+            );
         }
         if (a.len() as u128) * (n as u128) > crate::limits::MAX_REPEAT_OPS as u128 {
             return self.err(too_many(span));
@@ -630,13 +838,22 @@ impl<'a> Checker<'a> {
             Value::List(items) => items,
             other => vec![(other, ls)],
         };
-        let stages: Option<Vec<usize>> = items.iter().map(|(v, _)| if let Value::StageOut(i) = v { Some(*i) } else { None }).collect();
+        let stages: Option<Vec<usize>> = items
+            .iter()
+            .map(|(v, _)| if let Value::StageOut(i) = v { Some(*i) } else { None })
+            .collect();
         if let Some(inputs) = stages.filter(|s| !s.is_empty()) {
             return Value::Piped { inputs, ops };
         }
-        let tensors: Option<Vec<TRef>> = items.iter().map(|(v, _)| if let Value::Tensor(t) = v { Some(*t) } else { None }).collect();
+        let tensors: Option<Vec<TRef>> = items
+            .iter()
+            .map(|(v, _)| if let Value::Tensor(t) = v { Some(*t) } else { None })
+            .collect();
         let Some(inputs) = tensors.filter(|t| !t.is_empty() && self.in_block()) else {
-            let bad = items.iter().find(|(v, _)| !matches!(v, Value::Tensor(_) | Value::StageOut(_))).map_or(ls, |x| x.1);
+            let bad = items
+                .iter()
+                .find(|(v, _)| !matches!(v, Value::Tensor(_) | Value::StageOut(_)))
+                .map_or(ls, |x| x.1);
             return self.err(
                 Diagnostic::error(Code::Type, bad, "only tensors (in a block) or stages (in a network) can be piped into ops")
                     .label("not a tensor or stage")
@@ -646,9 +863,23 @@ impl<'a> Checker<'a> {
         let want = pipeline_inputs(&ops);
         if want != inputs.len() {
             return self.err(
-                Diagnostic::error(Code::BlockForm, span, format!("`{}` takes {want} input{}, but {} {} piped into it", ops.first().and_then(|o| o.def.clone()).unwrap_or_else(|| "this op".into()), if want == 1 { "" } else { "s" }, inputs.len(), if inputs.len() == 1 { "is" } else { "are" }))
-                    .label("inputs do not match")
-                    .help(if want > 1 { "pipe a list of tensors: `[a, b] -> op(...)`" } else { "pipe one tensor; combine several first with `+` or `concat(...)`" }),
+                Diagnostic::error(
+                    Code::BlockForm,
+                    span,
+                    format!(
+                        "`{}` takes {want} input{}, but {} {} piped into it",
+                        ops.first().and_then(|o| o.def.clone()).unwrap_or_else(|| "this op".into()),
+                        if want == 1 { "" } else { "s" },
+                        inputs.len(),
+                        if inputs.len() == 1 { "is" } else { "are" }
+                    ),
+                )
+                .label("inputs do not match")
+                .help(if want > 1 {
+                    "pipe a list of tensors: `[a, b] -> op(...)`"
+                } else {
+                    "pipe one tensor; combine several first with `+` or `concat(...)`"
+                }),
             );
         }
         self.flow_push(FlowNode::Apply { inputs, ops }).unwrap_or(Value::Poison)
@@ -658,7 +889,9 @@ impl<'a> Checker<'a> {
         use std::cmp::Ordering;
         let ord = match (&l, &r) {
             (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
-            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => as_f64(&l).partial_cmp(&as_f64(&r)),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                as_f64(&l).partial_cmp(&as_f64(&r))
+            }
             _ => None,
         };
         let eq = match (&l, &r) {
@@ -677,7 +910,8 @@ impl<'a> Checker<'a> {
         match res {
             Some(b) => Value::Bool(b),
             None => {
-                let (bad, bs) = if matches!(l, Value::Int(_) | Value::Float(_)) { (r, rs) } else { (l, ls) };
+                let (bad, bs) =
+                    if matches!(l, Value::Int(_) | Value::Float(_)) { (r, rs) } else { (l, ls) };
                 self.err(
                     Diagnostic::error(Code::Type, bs, format!("`{}` compares numbers (or, for `==` and `!=`, bools and strings), found {}", op.symbol(), describe(&bad)))
                         .label(format!("{} here", bad.type_name()))
@@ -752,11 +986,17 @@ pub(crate) fn describe(v: &Value) -> String {
 }
 
 pub(crate) fn type_err(span: Span, expected: &str, found: &Value, what: &str) -> Diagnostic {
-    let mut d = Diagnostic::error(Code::Type, span, format!("{what} must be {expected}, found {}", describe(found)))
-        .label(format!("expected {expected}"));
+    let mut d = Diagnostic::error(
+        Code::Type,
+        span,
+        format!("{what} must be {expected}, found {}", describe(found)),
+    )
+    .label(format!("expected {expected}"));
     d = match (expected, found) {
         ("int", Value::Float(_)) => d.help("round it explicitly: round(x), floor(x) or ceil(x)"),
-        ("kernel", _) => d.help("write a kernel as 3x3 (height x width) or a single integer for a square kernel"),
+        ("kernel", _) => {
+            d.help("write a kernel as 3x3 (height x width) or a single integer for a square kernel")
+        }
         _ => d.help(format!("give {expected} here")),
     };
     d
@@ -798,19 +1038,33 @@ pub(super) fn duplicate(id: &Ident, first: Span) -> Diagnostic {
 }
 
 pub(super) fn planned(what: &str, span: Span) -> Diagnostic {
-    Diagnostic::error(Code::Planned, span, format!("`{what}` is planned but not available in this version of nasc"))
-        .label("planned construct")
-        .help("see \"Planned constructs\" in the language reference (README.md)")
+    Diagnostic::error(
+        Code::Planned,
+        span,
+        format!("`{what}` is planned but not available in this version of nasc"),
+    )
+    .label("planned construct")
+    .help("see \"Planned constructs\" in the language reference (README.md)")
 }
 
 fn too_many(span: Span) -> Diagnostic {
-    Diagnostic::error(Code::TooLarge, span, format!("this makes more than {} items", crate::limits::MAX_REPEAT_OPS)).label("too many").help("see docs/limits.md")
+    Diagnostic::error(
+        Code::TooLarge,
+        span,
+        format!("this makes more than {} items", crate::limits::MAX_REPEAT_OPS),
+    )
+    .label("too many")
+    .help("see docs/limits.md")
 }
 
 fn overflow(span: Span) -> Diagnostic {
-    Diagnostic::error(Code::Overflow, span, "arithmetic overflow").label("result does not fit").help("use smaller values")
+    Diagnostic::error(Code::Overflow, span, "arithmetic overflow")
+        .label("result does not fit")
+        .help("use smaller values")
 }
 
 fn div_zero(span: Span) -> Diagnostic {
-    Diagnostic::error(Code::DivByZero, span, "division by zero").label("this is zero").help("the divisor must not be zero")
+    Diagnostic::error(Code::DivByZero, span, "division by zero")
+        .label("this is zero")
+        .help("the divisor must not be zero")
 }

@@ -25,7 +25,12 @@ const SIG: &str = "signature: motif(level, nodes, edges=[(from, to, op), ...], o
 
 /// `motif(level=L, nodes=N, edges=[(i, j, op), ...])`, or with `ops=[...]` a searchable motif
 /// (every edge a genotype site; `edges` then gives the default genotype and may be omitted).
-pub(super) fn motif_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], span: Span) -> Value {
+pub(super) fn motif_call<'a>(
+    cx: &mut Checker<'a>,
+    callee: &Ident,
+    args: &'a [Arg],
+    span: Span,
+) -> Value {
     const PARAMS: [&str; 4] = ["level", "nodes", "edges", "ops"];
     let mut slots: [Option<&'a Arg>; 4] = [None; 4];
     let mut pos = 0;
@@ -40,29 +45,82 @@ pub(super) fn motif_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Ar
         match idx {
             Some(i) if slots[i].is_none() => slots[i] = Some(a),
             _ => {
-                return cx.err(Diagnostic::error(Code::Arity, a.span, "unexpected argument of `motif`").label("here").help(SIG));
+                return cx.err(
+                    Diagnostic::error(Code::Arity, a.span, "unexpected argument of `motif`")
+                        .label("here")
+                        .help(SIG),
+                );
             }
         }
     }
     let [Some(level_a), Some(nodes_a), edges_a, ops_a] = slots else {
-        return cx.err(Diagnostic::error(Code::Arity, if args.is_empty() { callee.span } else { span }, "`motif` needs `level`, `nodes` and `edges` (or `ops`)").label("called here").help(SIG));
+        return cx.err(
+            Diagnostic::error(
+                Code::Arity,
+                if args.is_empty() { callee.span } else { span },
+                "`motif` needs `level`, `nodes` and `edges` (or `ops`)",
+            )
+            .label("called here")
+            .help(SIG),
+        );
     };
     let level = match cx.eval(&level_a.value) {
         Value::Int(l) if (2..=MAX_BLOCK_DEPTH as i64).contains(&l) => l as u32,
         Value::Poison => return Value::Poison,
-        other => return cx.err(Diagnostic::error(Code::Range, level_a.value.span, format!("a motif's level is an int from 2 to {MAX_BLOCK_DEPTH}, found {}", describe(&other))).label("invalid level").help("level 1 holds the primitives; a level-2 motif is built from them")),
+        other => {
+            return cx.err(
+                Diagnostic::error(
+                    Code::Range,
+                    level_a.value.span,
+                    format!(
+                        "a motif's level is an int from 2 to {MAX_BLOCK_DEPTH}, found {}",
+                        describe(&other)
+                    ),
+                )
+                .label("invalid level")
+                .help("level 1 holds the primitives; a level-2 motif is built from them"),
+            );
+        }
     };
     let nodes = match cx.eval(&nodes_a.value) {
         Value::Int(n) if (2..=MAX_MOTIF_NODES as i64).contains(&n) => n as u32,
         Value::Poison => return Value::Poison,
-        other => return cx.err(Diagnostic::error(Code::Range, nodes_a.value.span, format!("a motif has 2 to {MAX_MOTIF_NODES} nodes, found {}", describe(&other))).label("invalid node count").help("node 0 is the input, the last node the output")),
+        other => {
+            return cx.err(
+                Diagnostic::error(
+                    Code::Range,
+                    nodes_a.value.span,
+                    format!("a motif has 2 to {MAX_MOTIF_NODES} nodes, found {}", describe(&other)),
+                )
+                .label("invalid node count")
+                .help("node 0 is the input, the last node the output"),
+            );
+        }
     };
     let written = match edges_a {
         None if ops_a.is_some() => None,
-        None => return cx.err(Diagnostic::error(Code::Arity, span, "`motif` needs `edges` (or `ops`, to make it searchable)").label("called here").help(SIG)),
+        None => {
+            return cx.err(
+                Diagnostic::error(
+                    Code::Arity,
+                    span,
+                    "`motif` needs `edges` (or `ops`, to make it searchable)",
+                )
+                .label("called here")
+                .help(SIG),
+            );
+        }
         Some(edges_a) => {
             let ExprKind::List(items) = &edges_a.value.kind else {
-                return cx.err(Diagnostic::error(Code::Type, edges_a.value.span, "a motif's edges are a list of (from, to, op) triples").label("not a list").help("e.g. edges=[(0, 1, conv_1x1), (1, 2, identity)]"));
+                return cx.err(
+                    Diagnostic::error(
+                        Code::Type,
+                        edges_a.value.span,
+                        "a motif's edges are a list of (from, to, op) triples",
+                    )
+                    .label("not a list")
+                    .help("e.g. edges=[(0, 1, conv_1x1), (1, 2, identity)]"),
+                );
             };
             let mut edges = Vec::new();
             let mut seen: BTreeMap<(u32, u32), Span> = BTreeMap::new();
@@ -91,9 +149,18 @@ pub(super) fn motif_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Ar
     let live = live_nodes(nodes, &edges);
     if !live[nodes as usize - 1] {
         return cx.err(
-            Diagnostic::error(Code::Unreachable, at, format!("the motif's output (node {}) cannot be reached from its input (node 0)", nodes - 1))
-                .label("no path of non-`none` edges from node 0 to the output")
-                .help("give the output node an input path: replace a `none` on some edge leading to it"),
+            Diagnostic::error(
+                Code::Unreachable,
+                at,
+                format!(
+                    "the motif's output (node {}) cannot be reached from its input (node 0)",
+                    nodes - 1
+                ),
+            )
+            .label("no path of non-`none` edges from node 0 to the output")
+            .help(
+                "give the output node an input path: replace a `none` on some edge leading to it",
+            ),
         );
     }
     super::args::op(OpKind::Motif(Arc::new(Motif { level, nodes, edges, live })), span)
@@ -102,7 +169,14 @@ pub(super) fn motif_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Ar
 /// A searchable motif: the op on every edge i < j is a site with domain `ops` + `none`. Its
 /// value comes from `--set`, else the written edge (unlisted pairs: `none`), else a seeded draw
 /// (redrawn, up to 64 times, until the output is reachable).
-fn open_motif<'a>(cx: &mut Checker<'a>, ops_a: &'a Arg, level: u32, nodes: u32, written: Option<(Vec<MotifEdge>, Span)>, span: Span) -> Option<(Vec<MotifEdge>, Span)> {
+fn open_motif<'a>(
+    cx: &mut Checker<'a>,
+    ops_a: &'a Arg,
+    level: u32,
+    nodes: u32,
+    written: Option<(Vec<MotifEdge>, Span)>,
+    span: Span,
+) -> Option<(Vec<MotifEdge>, Span)> {
     let owner = cx.site_owner(span, "motif")?;
     let ExprKind::List(items) = &ops_a.value.kind else {
         cx.diags.push(Diagnostic::error(Code::Type, ops_a.value.span, "a motif's `ops` is a list of op names").label("not a list").help("e.g. ops=[conv_1x1, sep_conv_3x3, max_pool_3x3, identity]; `none` is always allowed"));
@@ -127,27 +201,63 @@ fn open_motif<'a>(cx: &mut Checker<'a>, ops_a: &'a Arg, level: u32, nodes: u32, 
     names.push("none".into());
     if let Some((edges, _)) = &written {
         for e in edges.iter().filter(|e| !insts.contains_key(&e.op)) {
-            cx.diags.push(Diagnostic::error(Code::Domain, e.span, format!("edge {} -> {} uses `{}`, which is not one of the motif's `ops`", e.from, e.to, e.op)).label("outside the search space").help(format!("the motif's edges take one of: {}", names.join(", "))));
+            cx.diags.push(
+                Diagnostic::error(
+                    Code::Domain,
+                    e.span,
+                    format!(
+                        "edge {} -> {} uses `{}`, which is not one of the motif's `ops`",
+                        e.from, e.to, e.op
+                    ),
+                )
+                .label("outside the search space")
+                .help(format!("the motif's edges take one of: {}", names.join(", "))),
+            );
             ok = false;
         }
     }
     if !ok {
         return None;
     }
-    let pairs: Vec<(u32, u32)> = (0..nodes).flat_map(|i| (i + 1..nodes).map(move |j| (i, j))).collect();
+    let pairs: Vec<(u32, u32)> =
+        (0..nodes).flat_map(|i| (i + 1..nodes).map(move |j| (i, j))).collect();
     let defaults: Vec<String> = match &written {
-        Some((edges, _)) => pairs.iter().map(|&(i, j)| edges.iter().find(|e| (e.from, e.to) == (i, j)).map_or_else(|| "none".to_string(), |e| e.op.clone())).collect(),
+        Some((edges, _)) => pairs
+            .iter()
+            .map(|&(i, j)| {
+                edges
+                    .iter()
+                    .find(|e| (e.from, e.to) == (i, j))
+                    .map_or_else(|| "none".to_string(), |e| e.op.clone())
+            })
+            .collect(),
         None => default_draw(cx, &owner, nodes, &pairs, &names),
     };
     // Edges in the order written (the same IR as without `ops=`), then the other pairs.
-    let rank = |i: u32, j: u32| written.as_ref().and_then(|(w, _)| w.iter().position(|e| (e.from, e.to) == (i, j))).unwrap_or(usize::MAX);
+    let rank = |i: u32, j: u32| {
+        written
+            .as_ref()
+            .and_then(|(w, _)| w.iter().position(|e| (e.from, e.to) == (i, j)))
+            .unwrap_or(usize::MAX)
+    };
     let mut edges = Vec::new();
     for (&(i, j), d) in pairs.iter().zip(defaults) {
-        let p = ParamSpace { name: format!("{owner}.{i}_{j}"), int: false, domain: ParamDomain::Enum(names.clone()), site: Some(SiteGroup { level, owner: owner.clone() }) };
+        let p = ParamSpace {
+            name: format!("{owner}.{i}_{j}"),
+            int: false,
+            domain: ParamDomain::Enum(names.clone()),
+            site: Some(SiteGroup { level, owner: owner.clone() }),
+        };
         let v = cx.site(p, d, span)?;
         if let Some(o) = insts.get(&v) {
-            let at = written.as_ref().and_then(|(w, _)| w.iter().find(|e| (e.from, e.to) == (i, j))).map_or(span, |e| e.span);
-            edges.push((rank(i, j), MotifEdge { from: i, to: j, op: v.clone(), ops: o.clone(), span: at }));
+            let at = written
+                .as_ref()
+                .and_then(|(w, _)| w.iter().find(|e| (e.from, e.to) == (i, j)))
+                .map_or(span, |e| e.span);
+            edges.push((
+                rank(i, j),
+                MotifEdge { from: i, to: j, op: v.clone(), ops: o.clone(), span: at },
+            ));
         }
     }
     edges.sort_by_key(|(r, _)| *r);
@@ -157,12 +267,32 @@ fn open_motif<'a>(cx: &mut Checker<'a>, ops_a: &'a Arg, level: u32, nodes: u32, 
 
 /// The default genotype of a searchable motif the spec gives no edges: a draw seeded by
 /// `--seed` and the motif's name, redrawn until its output is reachable.
-fn default_draw(cx: &Checker, owner: &str, nodes: u32, pairs: &[(u32, u32)], names: &[String]) -> Vec<String> {
+fn default_draw(
+    cx: &Checker,
+    owner: &str,
+    nodes: u32,
+    pairs: &[(u32, u32)],
+    names: &[String],
+) -> Vec<String> {
     let mut last = Vec::new();
     for attempt in 0..64 {
         let mut rng = cx.site_rng(owner, attempt);
-        last = pairs.iter().map(|_| names[super::sites::pick(&mut rng, names.len())].clone()).collect();
-        let present: Vec<MotifEdge> = pairs.iter().zip(&last).filter(|(_, n)| *n != "none").map(|(&(from, to), _)| MotifEdge { from, to, op: String::new(), ops: Vec::new(), span: Span::default() }).collect();
+        last = pairs
+            .iter()
+            .map(|_| names[super::sites::pick(&mut rng, names.len())].clone())
+            .collect();
+        let present: Vec<MotifEdge> = pairs
+            .iter()
+            .zip(&last)
+            .filter(|(_, n)| *n != "none")
+            .map(|(&(from, to), _)| MotifEdge {
+                from,
+                to,
+                op: String::new(),
+                ops: Vec::new(),
+                span: Span::default(),
+            })
+            .collect();
         if live_nodes(nodes, &present)[nodes as usize - 1] {
             break;
         }
@@ -171,17 +301,39 @@ fn default_draw(cx: &Checker, owner: &str, nodes: u32, pairs: &[(u32, u32)], nam
 }
 
 /// One `(from, to, op)` triple; `Ok(None)` for a `none` edge.
-fn edge<'a>(cx: &mut Checker<'a>, item: &'a crate::syntax::Expr, level: u32, nodes: u32, seen: &mut BTreeMap<(u32, u32), Span>) -> Result<Option<MotifEdge>, ()> {
+fn edge<'a>(
+    cx: &mut Checker<'a>,
+    item: &'a crate::syntax::Expr,
+    level: u32,
+    nodes: u32,
+    seen: &mut BTreeMap<(u32, u32), Span>,
+) -> Result<Option<MotifEdge>, ()> {
     let bad = |cx: &mut Checker, s: Span, msg: String| {
-        cx.diags.push(Diagnostic::error(Code::Type, s, msg).label("not a (from, to, op) triple").help("e.g. (0, 1, conv_1x1); ops are written by name"));
+        cx.diags.push(
+            Diagnostic::error(Code::Type, s, msg)
+                .label("not a (from, to, op) triple")
+                .help("e.g. (0, 1, conv_1x1); ops are written by name"),
+        );
         Err(())
     };
-    let ExprKind::List(t) = &item.kind else { return bad(cx, item.span, "a motif edge is a (from, to, op) triple".into()) };
-    let [fe, te, oe] = t.as_slice() else { return bad(cx, item.span, format!("a motif edge has 3 parts, found {}", t.len())) };
+    let ExprKind::List(t) = &item.kind else {
+        return bad(cx, item.span, "a motif edge is a (from, to, op) triple".into());
+    };
+    let [fe, te, oe] = t.as_slice() else {
+        return bad(cx, item.span, format!("a motif edge has 3 parts, found {}", t.len()));
+    };
     let index = |cx: &mut Checker<'a>, e: &'a crate::syntax::Expr| match cx.eval(e) {
         Value::Int(i) if i >= 0 && (i as u64) < nodes as u64 => Ok(i as u32),
         Value::Int(i) => {
-            cx.diags.push(Diagnostic::error(Code::NodeIndex, e.span, format!("node {i} does not exist in a motif of {nodes} nodes")).label("out of range").help(format!("nodes are numbered 0 to {}", nodes - 1)));
+            cx.diags.push(
+                Diagnostic::error(
+                    Code::NodeIndex,
+                    e.span,
+                    format!("node {i} does not exist in a motif of {nodes} nodes"),
+                )
+                .label("out of range")
+                .help(format!("nodes are numbered 0 to {}", nodes - 1)),
+            );
             Err(())
         }
         Value::Poison => Err(()),
@@ -192,11 +344,28 @@ fn edge<'a>(cx: &mut Checker<'a>, item: &'a crate::syntax::Expr, level: u32, nod
     };
     let (from, to) = (index(cx, fe)?, index(cx, te)?);
     if from >= to {
-        cx.diags.push(Diagnostic::error(Code::Cycle, item.span, format!("edge {from} -> {to} does not go forward")).label("edges go from a lower to a higher node").help("number the nodes in topological order: every edge is (i, j) with i < j"));
+        cx.diags.push(
+            Diagnostic::error(
+                Code::Cycle,
+                item.span,
+                format!("edge {from} -> {to} does not go forward"),
+            )
+            .label("edges go from a lower to a higher node")
+            .help("number the nodes in topological order: every edge is (i, j) with i < j"),
+        );
         return Err(());
     }
     if let Some(first) = seen.insert((from, to), item.span) {
-        cx.diags.push(Diagnostic::error(Code::Duplicate, item.span, format!("edge {from} -> {to} is listed twice")).label("second listing").related(first, "first listing").help("a motif has at most one op per pair of nodes"));
+        cx.diags.push(
+            Diagnostic::error(
+                Code::Duplicate,
+                item.span,
+                format!("edge {from} -> {to} is listed twice"),
+            )
+            .label("second listing")
+            .related(first, "first listing")
+            .help("a motif has at most one op per pair of nodes"),
+        );
         return Err(());
     }
     Ok(edge_op(cx, oe, level)?.map(|(op, ops)| MotifEdge { from, to, op, ops, span: item.span }))
@@ -204,7 +373,11 @@ fn edge<'a>(cx: &mut Checker<'a>, item: &'a crate::syntax::Expr, level: u32, nod
 
 /// The op of a motif edge, written by name: `Ok(None)` for `none`; one input, and of the
 /// level below the motif's.
-fn edge_op<'a>(cx: &mut Checker<'a>, oe: &'a crate::syntax::Expr, level: u32) -> Result<Option<(String, Vec<OpInst>)>, ()> {
+fn edge_op<'a>(
+    cx: &mut Checker<'a>,
+    oe: &'a crate::syntax::Expr,
+    level: u32,
+) -> Result<Option<(String, Vec<OpInst>)>, ()> {
     let ExprKind::Name(id) = &oe.kind else {
         cx.diags.push(Diagnostic::error(Code::Type, oe.span, "a motif edge's op is written by name").label("not a name").help("name a primitive (conv_1x1, sep_conv_3x3, ...), a block, a motif, or `none`; genotypes stay plain data so that search can rewrite them"));
         return Err(());
@@ -221,17 +394,30 @@ fn edge_op<'a>(cx: &mut Checker<'a>, oe: &'a crate::syntax::Expr, level: u32) ->
         }
     };
     if pipeline_inputs(&ops) != 1 {
-        cx.diags.push(Diagnostic::error(Code::BlockForm, oe.span, "a motif edge op takes one input").label("multi-input op").help("use a one-input block or motif"));
+        cx.diags.push(
+            Diagnostic::error(Code::BlockForm, oe.span, "a motif edge op takes one input")
+                .label("multi-input op")
+                .help("use a one-input block or motif"),
+        );
         return Err(());
     }
     let l = op_level(&ops);
     if l + 1 != level {
-        let what = if l == 1 { "a level-1 primitive".to_string() } else { format!("a level-{l} motif") };
-        let want = if level == 2 { "level-1 primitives (ops and blocks)".to_string() } else { format!("level-{} motifs", level - 1) };
+        let what =
+            if l == 1 { "a level-1 primitive".to_string() } else { format!("a level-{l} motif") };
+        let want = if level == 2 {
+            "level-1 primitives (ops and blocks)".to_string()
+        } else {
+            format!("level-{} motifs", level - 1)
+        };
         cx.diags.push(
-            Diagnostic::error(Code::MotifLevel, oe.span, format!("a level-{level} motif uses `{}`, {what}", id.name))
-                .label(format!("level {l}"))
-                .help(format!("a level-{level} motif may only use {want}, the level below")),
+            Diagnostic::error(
+                Code::MotifLevel,
+                oe.span,
+                format!("a level-{level} motif uses `{}`, {what}", id.name),
+            )
+            .label(format!("level {l}"))
+            .help(format!("a level-{level} motif may only use {want}, the level below")),
         );
         return Err(());
     }

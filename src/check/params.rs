@@ -9,18 +9,31 @@ use std::collections::HashMap;
 
 impl<'a> Checker<'a> {
     /// `--set` overrides by name; names the network lacks are usage errors.
-    pub(super) fn overrides<'o>(&mut self, net: &syntax::Network, opts: &'o Options) -> HashMap<&'o str, &'o str> {
+    pub(super) fn overrides<'o>(
+        &mut self,
+        net: &syntax::Network,
+        opts: &'o Options,
+    ) -> HashMap<&'o str, &'o str> {
         let mut overrides: HashMap<&str, &str> = HashMap::new();
         for (k, v) in &opts.overrides {
             if k.contains('.') {
                 continue; // a genotype site (`a.0_1`), checked once the sites are known
             }
             if !net.params.iter().any(|p| &p.name.name == k) {
-                let mut d = Diagnostic::error(Code::UnknownOverride, net.name.span, format!("`--set {k}=...`: network `{}` has no parameter `{k}`", net.name.name))
-                    .label("parameters are declared here")
-                    .usage();
+                let mut d = Diagnostic::error(
+                    Code::UnknownOverride,
+                    net.name.span,
+                    format!("`--set {k}=...`: network `{}` has no parameter `{k}`", net.name.name),
+                )
+                .label("parameters are declared here")
+                .usage();
                 let names: Vec<&str> = net.params.iter().map(|p| p.name.name.as_str()).collect();
-                d = d.help(suggest(k, names.iter().copied()).unwrap_or_else(|| format!("its parameters are: {}", if names.is_empty() { "(none)".into() } else { names.join(", ") })));
+                d = d.help(suggest(k, names.iter().copied()).unwrap_or_else(|| {
+                    format!(
+                        "its parameters are: {}",
+                        if names.is_empty() { "(none)".into() } else { names.join(", ") }
+                    )
+                }));
                 self.diags.push(d);
             }
             overrides.insert(k.as_str(), v.as_str());
@@ -29,7 +42,13 @@ impl<'a> Checker<'a> {
     }
 
     /// One parameter: its override, or its default, or an error; typed and bound.
-    pub(super) fn param(&mut self, p: &'a syntax::Param, overrides: &HashMap<&str, &str>, opts: &Options, space: &mut Vec<ParamSpace>) -> Option<(String, Value)> {
+    pub(super) fn param(
+        &mut self,
+        p: &'a syntax::Param,
+        overrides: &HashMap<&str, &str>,
+        opts: &Options,
+        space: &mut Vec<ParamSpace>,
+    ) -> Option<(String, Value)> {
         if let Some(b) = self.locals.get(&p.name.name) {
             let first = b.span;
             self.diags.push(duplicate(&p.name, first));
@@ -40,8 +59,12 @@ impl<'a> Checker<'a> {
             return self.enum_param(p, overrides, space);
         }
         if !matches!(ty, "int" | "float") {
-            let mut d = Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`")).label("not a parameter type");
-            d = d.help(suggest(ty, ["int", "float"]).unwrap_or_else(|| "parameter types are `int`, `float` and enumerations `{a, b}`".into()));
+            let mut d =
+                Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`"))
+                    .label("not a parameter type");
+            d = d.help(suggest(ty, ["int", "float"]).unwrap_or_else(|| {
+                "parameter types are `int`, `float` and enumerations `{a, b}`".into()
+            }));
             self.diags.push(d);
         }
         let from_cli = if p.name.name == "seed" { opts.seed.map(|s| s.to_string()) } else { None };
@@ -67,33 +90,65 @@ impl<'a> Checker<'a> {
         let value = match (ty, value) {
             ("float", Value::Int(i)) => Value::Float(i as f64),
             ("int", Value::Float(f)) => {
-                let d = Diagnostic::error(Code::Type, p.span, format!("parameter `{}` is an int but its value {f} is not", p.name.name))
-                    .label("declared int")
-                    .help("declare it `float`, or give an integer value");
+                let d = Diagnostic::error(
+                    Code::Type,
+                    p.span,
+                    format!("parameter `{}` is an int but its value {f} is not", p.name.name),
+                )
+                .label("declared int")
+                .help("declare it `float`, or give an integer value");
                 // A `--set` of the wrong type is a mistake of the command line.
                 self.err(if from_flag { d.usage() } else { d })
             }
             (_, v @ (Value::Int(_) | Value::Float(_) | Value::Poison)) => v,
             (_, other) => self.err(
-                Diagnostic::error(Code::Type, p.default.as_ref().map_or(p.span, |e| e.span), format!("parameter `{}` must be a number, found {}", p.name.name, other.type_name()))
-                    .label("not a number")
-                    .help("parameters are numbers; use `let` for reusable ops and generators"),
+                Diagnostic::error(
+                    Code::Type,
+                    p.default.as_ref().map_or(p.span, |e| e.span),
+                    format!(
+                        "parameter `{}` must be a number, found {}",
+                        p.name.name,
+                        other.type_name()
+                    ),
+                )
+                .label("not a number")
+                .help("parameters are numbers; use `let` for reusable ops and generators"),
             ),
         };
         let value = match &p.domain {
             Some(d) => self.in_domain(p, d, value, from_flag, space),
             None => value,
         };
-        self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value.clone()), span: p.name.span, used: p.name.name == "seed", kind: BindKind::Param });
+        self.locals.insert(
+            p.name.name.clone(),
+            Binding {
+                slot: Slot::Done(value.clone()),
+                span: p.name.span,
+                used: p.name.name == "seed",
+                kind: BindKind::Param,
+            },
+        );
         Some((p.name.name.clone(), value))
     }
 
-
     /// An enumeration parameter `kind: {a, b} = a`: its value is one of the names.
-    fn enum_param(&mut self, p: &'a syntax::Param, overrides: &HashMap<&str, &str>, space: &mut Vec<ParamSpace>) -> Option<(String, Value)> {
+    fn enum_param(
+        &mut self,
+        p: &'a syntax::Param,
+        overrides: &HashMap<&str, &str>,
+        space: &mut Vec<ParamSpace>,
+    ) -> Option<(String, Value)> {
         let names: Vec<String> = p.variants.iter().map(|v| v.name.clone()).collect();
         if let Some(d) = &p.domain {
-            self.diags.push(Diagnostic::error(Code::BadDomain, d.span, "an enumeration is its own domain").label("remove this").help(format!("`{}: {{{}}}` already lists the values", p.name.name, names.join(", "))));
+            self.diags.push(
+                Diagnostic::error(Code::BadDomain, d.span, "an enumeration is its own domain")
+                    .label("remove this")
+                    .help(format!(
+                        "`{}: {{{}}}` already lists the values",
+                        p.name.name,
+                        names.join(", ")
+                    )),
+            );
         }
         for (i, v) in p.variants.iter().enumerate() {
             if let Some(first) = p.variants[..i].iter().find(|w| w.name == v.name) {
@@ -113,38 +168,78 @@ impl<'a> Checker<'a> {
                 if let Some(h) = suggest(&shown, names.iter().map(String::as_str)) {
                     help = format!("{h} {help}");
                 }
-                let d = Diagnostic::error(Code::Domain, span, format!("`{}` = {shown} is not one of its values", p.name.name)).label("outside the enumeration").help(help);
+                let d = Diagnostic::error(
+                    Code::Domain,
+                    span,
+                    format!("`{}` = {shown} is not one of its values", p.name.name),
+                )
+                .label("outside the enumeration")
+                .help(help);
                 self.err(if from_flag { d.usage() } else { d })
             }
         };
-        space.push(ParamSpace { name: p.name.name.clone(), int: false, domain: ParamDomain::Enum(names), site: None });
-        self.locals.insert(p.name.name.clone(), Binding { slot: Slot::Done(value.clone()), span: p.name.span, used: false, kind: BindKind::Param });
+        space.push(ParamSpace {
+            name: p.name.name.clone(),
+            int: false,
+            domain: ParamDomain::Enum(names),
+            site: None,
+        });
+        self.locals.insert(
+            p.name.name.clone(),
+            Binding {
+                slot: Slot::Done(value.clone()),
+                span: p.name.span,
+                used: false,
+                kind: BindKind::Param,
+            },
+        );
         Some((p.name.name.clone(), value))
     }
 
     /// Checks a parameter's value against its domain and records the domain.
-    fn in_domain(&mut self, p: &'a syntax::Param, d: &'a Domain, value: Value, from_flag: bool, space: &mut Vec<ParamSpace>) -> Value {
+    fn in_domain(
+        &mut self,
+        p: &'a syntax::Param,
+        d: &'a Domain,
+        value: Value,
+        from_flag: bool,
+        space: &mut Vec<ParamSpace>,
+    ) -> Value {
         let int = p.ty.name == "int";
         let Some(domain) = self.domain(d, int) else { return value };
         let ok = match &value {
             Value::Int(_) | Value::Float(_) => domain.contains(super::as_f64(&value)),
             _ => true,
         };
-        space.push(ParamSpace { name: p.name.name.clone(), int, domain: domain.clone(), site: None });
+        space.push(ParamSpace {
+            name: p.name.name.clone(),
+            int,
+            domain: domain.clone(),
+            site: None,
+        });
         if ok {
             return value;
         }
-        let span = if from_flag { p.name.span } else { p.default.as_ref().map_or(p.span, |e| e.span) };
+        let span =
+            if from_flag { p.name.span } else { p.default.as_ref().map_or(p.span, |e| e.span) };
         let shown = match &value {
             Value::Int(i) => i.to_string(),
             Value::Float(f) => f.to_string(),
             _ => String::new(),
         };
-        let how = if from_flag { format!("--set {}={shown}", p.name.name) } else { format!("default {shown}") };
-        let dg = Diagnostic::error(Code::Domain, span, format!("`{}` = {shown} is outside its domain {}", p.name.name, domain.describe()))
-            .label(format!("{how} is not in the domain"))
-            .related(d.span, "the domain")
-            .help(format!("pick a value in {}", domain.describe()));
+        let how = if from_flag {
+            format!("--set {}={shown}", p.name.name)
+        } else {
+            format!("default {shown}")
+        };
+        let dg = Diagnostic::error(
+            Code::Domain,
+            span,
+            format!("`{}` = {shown} is outside its domain {}", p.name.name, domain.describe()),
+        )
+        .label(format!("{how} is not in the domain"))
+        .related(d.span, "the domain")
+        .help(format!("pick a value in {}", domain.describe()));
         // The value stays usable (no follow-on errors); the diagnostic fails the check.
         self.diags.push(if from_flag { dg.usage() } else { dg });
         value
@@ -159,13 +254,29 @@ impl<'a> Checker<'a> {
                 Value::Poison => None,
                 v => {
                     let want = if int { "an integer" } else { "a number" };
-                    cx.diags.push(Diagnostic::error(Code::BadDomain, e.span, format!("a domain of an {} parameter holds {want}s, found {}", if int { "int" } else { "float" }, super::describe(&v))).label("wrong kind of value").help("e.g. `in {1, 2, 4}` or `in 1..16`"));
+                    cx.diags.push(
+                        Diagnostic::error(
+                            Code::BadDomain,
+                            e.span,
+                            format!(
+                                "a domain of an {} parameter holds {want}s, found {}",
+                                if int { "int" } else { "float" },
+                                super::describe(&v)
+                            ),
+                        )
+                        .label("wrong kind of value")
+                        .help("e.g. `in {1, 2, 4}` or `in 1..16`"),
+                    );
                     None
                 }
             }
         };
         let bad = |cx: &mut Self, msg: String, help: &str| {
-            cx.diags.push(Diagnostic::error(Code::BadDomain, d.span, msg).label("malformed domain").help(help.to_string()));
+            cx.diags.push(
+                Diagnostic::error(Code::BadDomain, d.span, msg)
+                    .label("malformed domain")
+                    .help(help.to_string()),
+            );
             None
         };
         match &d.kind {
@@ -181,17 +292,33 @@ impl<'a> Checker<'a> {
                     None => None,
                 };
                 if lo > hi {
-                    return bad(self, format!("the range {lo}..{hi} is empty"), "write the smaller end first, e.g. 1..16");
+                    return bad(
+                        self,
+                        format!("the range {lo}..{hi} is empty"),
+                        "write the smaller end first, e.g. 1..16",
+                    );
                 }
                 if *log && lo <= 0.0 {
-                    return bad(self, format!("a log-uniform range needs positive ends, found {lo}..{hi}"), "e.g. `in log 8..256`");
+                    return bad(
+                        self,
+                        format!("a log-uniform range needs positive ends, found {lo}..{hi}"),
+                        "e.g. `in log 8..256`",
+                    );
                 }
                 if let Some(q) = step {
                     if q <= 0.0 {
-                        return bad(self, format!("a step must be positive, found {q}"), "e.g. `in 8..1024 step 8`");
+                        return bad(
+                            self,
+                            format!("a step must be positive, found {q}"),
+                            "e.g. `in 8..1024 step 8`",
+                        );
                     }
                     if (lo / q).ceil() * q > hi {
-                        return bad(self, format!("no multiple of {q} lies in {lo}..{hi}"), "widen the range or use a smaller step");
+                        return bad(
+                            self,
+                            format!("no multiple of {q} lies in {lo}..{hi}"),
+                            "widen the range or use a smaller step",
+                        );
                     }
                 }
                 Some(ParamDomain::Range { lo, hi, log: *log, step })
@@ -201,7 +328,8 @@ impl<'a> Checker<'a> {
 
     /// `name = value` of the network's parameters, in declaration order.
     fn param_values(&self) -> Vec<String> {
-        let mut ps: Vec<(&String, &Binding)> = self.locals.iter().filter(|(_, b)| b.kind == BindKind::Param).collect();
+        let mut ps: Vec<(&String, &Binding)> =
+            self.locals.iter().filter(|(_, b)| b.kind == BindKind::Param).collect();
         ps.sort_by_key(|(_, b)| b.span.start);
         ps.into_iter()
             .filter_map(|(n, b)| match &b.slot {
@@ -219,9 +347,19 @@ impl<'a> Checker<'a> {
             Value::Bool(true) | Value::Poison => {}
             Value::Bool(false) => {
                 let params: Vec<String> = self.param_values();
-                let mut d = Diagnostic::error(Code::Constraint, cond.span, message.map_or_else(|| "this constraint does not hold".to_string(), |m| format!("constraint does not hold: {m}")))
-                    .label("false")
-                    .help(format!("with {}; change the parameters (a sampler rejects such draws)", if params.is_empty() { "no parameters".into() } else { params.join(", ") }));
+                let mut d = Diagnostic::error(
+                    Code::Constraint,
+                    cond.span,
+                    message.map_or_else(
+                        || "this constraint does not hold".to_string(),
+                        |m| format!("constraint does not hold: {m}"),
+                    ),
+                )
+                .label("false")
+                .help(format!(
+                    "with {}; change the parameters (a sampler rejects such draws)",
+                    if params.is_empty() { "no parameters".into() } else { params.join(", ") }
+                ));
                 d = d.related(span, "required here");
                 self.diags.push(d);
             }

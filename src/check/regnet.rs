@@ -21,7 +21,8 @@ pub enum Rounding {
 }
 
 impl Rounding {
-    pub const NAMES: &'static [(&'static str, Rounding)] = &[("half_even", Rounding::HalfEven), ("half_up", Rounding::HalfUp)];
+    pub const NAMES: &'static [(&'static str, Rounding)] =
+        &[("half_even", Rounding::HalfEven), ("half_up", Rounding::HalfUp)];
     pub fn parse(s: &str) -> Option<Rounding> {
         Rounding::NAMES.iter().find(|(n, _)| *n == s).map(|(_, r)| *r)
     }
@@ -65,22 +66,46 @@ pub const MAX_DEPTH: i64 = crate::limits::MAX_REGNET_DEPTH;
 pub fn regnet_widths(p: &RegNetParams) -> Result<Vec<StagePlan>, RuleError> {
     let err = |arg, message: String, help| Err(RuleError { arg, message, help });
     if !(1..=MAX_DEPTH).contains(&p.depth) {
-        return err(0, format!("depth must be between 1 and {MAX_DEPTH}, found {}", p.depth), "the total number of blocks, e.g. 22 for RegNetX-400MF");
+        return err(
+            0,
+            format!("depth must be between 1 and {MAX_DEPTH}, found {}", p.depth),
+            "the total number of blocks, e.g. 22 for RegNetX-400MF",
+        );
     }
     if p.w0 < 8 || p.w0 % 8 != 0 || p.w0 > MAX_CHANNELS as i64 {
-        return err(1, format!("w0 must be a positive multiple of 8, found {}", p.w0), "the initial width, quantized like every width to a multiple of 8 (e.g. 24)");
+        return err(
+            1,
+            format!("w0 must be a positive multiple of 8, found {}", p.w0),
+            "the initial width, quantized like every width to a multiple of 8 (e.g. 24)",
+        );
     }
     if !(p.wa.is_finite() && p.wa >= 0.0) {
-        return err(2, format!("wa must be at least 0, found {}", p.wa), "the slope of the linear widths u_j = w0 + wa * j (e.g. 24.48)");
+        return err(
+            2,
+            format!("wa must be at least 0, found {}", p.wa),
+            "the slope of the linear widths u_j = w0 + wa * j (e.g. 24.48)",
+        );
     }
     if !(p.wm.is_finite() && p.wm > 1.0) {
-        return err(3, format!("wm must be greater than 1, found {}", p.wm), "the width multiplier between stages (the paper finds about 2.5 works well)");
+        return err(
+            3,
+            format!("wm must be greater than 1, found {}", p.wm),
+            "the width multiplier between stages (the paper finds about 2.5 works well)",
+        );
     }
     if p.group_width < 1 || p.group_width > MAX_CHANNELS as i64 {
-        return err(4, format!("group_width must be a positive width, found {}", p.group_width), "channels per group of the 3x3 conv, e.g. 16");
+        return err(
+            4,
+            format!("group_width must be a positive width, found {}", p.group_width),
+            "channels per group of the 3x3 conv, e.g. 16",
+        );
     }
     if !(p.bottleneck.is_finite() && p.bottleneck > 0.0 && p.bottleneck <= 64.0) {
-        return err(5, format!("bottleneck must be in (0, 64], found {}", p.bottleneck), "the ratio of a block's width to its bottleneck width; 1.0 in RegNet");
+        return err(
+            5,
+            format!("bottleneck must be in (0, 64], found {}", p.bottleneck),
+            "the ratio of a block's width to its bottleneck width; 1.0 in RegNet",
+        );
     }
     let widths: Vec<i64> = match p.rounding {
         Rounding::HalfEven => (0..p.depth)
@@ -110,7 +135,11 @@ pub fn regnet_widths(p: &RegNetParams) -> Result<Vec<StagePlan>, RuleError> {
     let mut out = Vec::with_capacity(stages.len());
     for (w, d) in stages {
         if w < 1 || w > MAX_CHANNELS as i64 {
-            return err(2, format!("the rule gives a stage of width {w}, outside 1..={MAX_CHANNELS}"), "use smaller w0, wa or wm");
+            return err(
+                2,
+                format!("the rule gives a stage of width {w}, outside 1..={MAX_CHANNELS}"),
+                "use smaller w0, wa or wm",
+            );
         }
         let (width, g) = compatible(w as f64, p.bottleneck, p.group_width as f64, p.rounding);
         out.push(StagePlan { depth: d, width, bottleneck: p.bottleneck, group_width: g });
@@ -153,7 +182,17 @@ fn lcm(a: u64, b: u64) -> u64 {
 pub fn plan_value(plan: &[StagePlan], span: Span) -> Value {
     Value::List(
         plan.iter()
-            .map(|s| (Value::List(vec![(Value::Int(s.depth as i64), span), (Value::Int(s.width as i64), span), (Value::Float(s.bottleneck), span), (Value::Int(s.group_width as i64), span)]), span))
+            .map(|s| {
+                (
+                    Value::List(vec![
+                        (Value::Int(s.depth as i64), span),
+                        (Value::Int(s.width as i64), span),
+                        (Value::Float(s.bottleneck), span),
+                        (Value::Int(s.group_width as i64), span),
+                    ]),
+                    span,
+                )
+            })
             .collect(),
     )
 }
@@ -170,7 +209,9 @@ fn num(a: &A, i: usize) -> Option<(f64, Span)> {
 
 /// `regnet(depth, w0, wa, wm, group_width, bottleneck=1.0, rounding=half_even)`.
 pub(super) fn regnet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
-    let (Some((depth, _)), Some((w0, _)), Some((wa, _)), Some((wm, _)), Some((g, _))) = (int_at(a, 0), int_at(a, 1), num(a, 2), num(a, 3), int_at(a, 4)) else {
+    let (Some((depth, _)), Some((w0, _)), Some((wa, _)), Some((wm, _)), Some((g, _))) =
+        (int_at(a, 0), int_at(a, 1), num(a, 2), num(a, 3), int_at(a, 4))
+    else {
         return Value::Poison;
     };
     let bottleneck = num(a, 5).map_or(1.0, |x| x.0);
@@ -180,30 +221,47 @@ pub(super) fn regnet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
             Some(r) => r,
             None => return cx.err(rounding_err(s, *rs)),
         },
-        Some((v, rs)) => return cx.err(super::type_err(*rs, "a rounding mode (half_even or half_up)", v, "argument `rounding` of `regnet`")),
+        Some((v, rs)) => {
+            return cx.err(super::type_err(
+                *rs,
+                "a rounding mode (half_even or half_up)",
+                v,
+                "argument `rounding` of `regnet`",
+            ));
+        }
     };
     match regnet_widths(&RegNetParams { depth, w0, wa, wm, group_width: g, bottleneck, rounding }) {
         Ok(plan) => plan_value(&plan, span),
         Err(e) => {
             let at = a.get(e.arg).and_then(|x| x.as_ref()).map_or(span, |x| x.1);
-            cx.err(Diagnostic::error(Code::WidthRule, at, e.message).label("invalid for the RegNet width rule").help(e.help))
+            cx.err(
+                Diagnostic::error(Code::WidthRule, at, e.message)
+                    .label("invalid for the RegNet width rule")
+                    .help(e.help),
+            )
         }
     }
 }
 
 pub(super) fn rounding_err(s: &str, span: Span) -> Diagnostic {
     let names: Vec<&str> = Rounding::NAMES.iter().map(|x| x.0).collect();
-    let mut help = "half_even rounds ties to even as pycls does; half_up rounds them up as torchvision does".to_string();
+    let mut help =
+        "half_even rounds ties to even as pycls does; half_up rounds them up as torchvision does"
+            .to_string();
     if let Some(h) = suggest(s, names.iter().copied()) {
         help = format!("{h} {help}");
     }
-    Diagnostic::error(Code::Rounding, span, format!("unknown rounding mode `{s}`")).label(format!("expected one of {}", names.join(", "))).help(help)
+    Diagnostic::error(Code::Rounding, span, format!("unknown rounding mode `{s}`"))
+        .label(format!("expected one of {}", names.join(", ")))
+        .help(help)
 }
 
 /// `anynet(stages, w_in=32, se_ratio=0.0)`: one `regnet.anynet_stage` block per (depth, width,
 /// bottleneck, group_width) entry; the first block of each stage has stride 2.
 pub(super) fn anynet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
-    let Some((Value::List(stages), ls)) = a.first().and_then(|x| x.clone()) else { return Value::Poison };
+    let Some((Value::List(stages), ls)) = a.first().and_then(|x| x.clone()) else {
+        return Value::Poison;
+    };
     let mut w_in = int_at(a, 1).map_or(32, |x| x.0);
     let se = num(a, 2).map_or(0.0, |x| x.0);
     if !(0.0..=1.0).contains(&se) {
@@ -211,14 +269,23 @@ pub(super) fn anynet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
         return cx.err(Diagnostic::error(Code::Range, s, format!("se_ratio must be in [0, 1], found {se}")).label("out of range").help("the squeeze-excitation width as a fraction of the block's input width: 0 (X blocks) or 0.25 (Y blocks)"));
     }
     if stages.is_empty() {
-        return cx.err(Diagnostic::error(Code::Range, ls, "an AnyNet body needs at least one stage").label("no stages").help("anynet([(depth, width, bottleneck, group_width), ...])"));
+        return cx.err(
+            Diagnostic::error(Code::Range, ls, "an AnyNet body needs at least one stage")
+                .label("no stages")
+                .help("anynet([(depth, width, bottleneck, group_width), ...])"),
+        );
     }
-    let Some(def) = std_module("regnet").and_then(|m| m.get("anynet_stage").copied()) else { return Value::Poison };
+    let Some(def) = std_module("regnet").and_then(|m| m.get("anynet_stage").copied()) else {
+        return Value::Poison;
+    };
     let mut out = Vec::new();
     for (i, (st, ss)) in stages.iter().enumerate() {
         let Some(p) = stage_entry(cx, st, *ss) else { return Value::Poison };
         let wb = (p.width as f64 * p.bottleneck).round_ties_even();
-        if wb < 1.0 || !(wb as u64).is_multiple_of(p.group_width as u64) || p.group_width as f64 > wb {
+        if wb < 1.0
+            || !(wb as u64).is_multiple_of(p.group_width as u64)
+            || p.group_width as f64 > wb
+        {
             return cx.err(
                 Diagnostic::error(Code::GroupWidth, *ss, format!("stage {}: bottleneck width {wb} (width {} x bottleneck {}) is not divisible by the group width {}", i + 1, p.width, p.bottleneck, p.group_width))
                     .label("the 3x3 group conv needs width / group_width groups")
@@ -235,7 +302,14 @@ pub(super) fn anynet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
             (Value::Float(se), *ss),
         ];
         let named = [None; 6];
-        match cx.instantiate_values(BlockEntry { def, module: Some("regnet") }, &callee, &vals, &named, &[*ss; 6], *ss) {
+        match cx.instantiate_values(
+            BlockEntry { def, module: Some("regnet") },
+            &callee,
+            &vals,
+            &named,
+            &[*ss; 6],
+            *ss,
+        ) {
             Value::Ops(mut ops) => {
                 for o in &mut ops {
                     if let OpKind::Block(b) = &mut o.kind {
@@ -254,14 +328,34 @@ pub(super) fn anynet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
 /// One `(depth, width, bottleneck, group_width)` entry of an AnyNet stage list.
 fn stage_entry(cx: &mut Checker, v: &Value, span: Span) -> Option<StagePlan> {
     let bad = |cx: &mut Checker, what: String| {
-        cx.diags.push(Diagnostic::error(Code::Type, span, what).label("not a stage").help("a stage is (depth, width, bottleneck, group_width), e.g. (2, 64, 1.0, 16)"));
+        cx.diags.push(
+            Diagnostic::error(Code::Type, span, what)
+                .label("not a stage")
+                .help("a stage is (depth, width, bottleneck, group_width), e.g. (2, 64, 1.0, 16)"),
+        );
         None
     };
-    let Value::List(items) = v else { return bad(cx, format!("an AnyNet stage is a tuple (depth, width, bottleneck, group_width), found {}", describe(v))) };
+    let Value::List(items) = v else {
+        return bad(
+            cx,
+            format!(
+                "an AnyNet stage is a tuple (depth, width, bottleneck, group_width), found {}",
+                describe(v)
+            ),
+        );
+    };
     if items.len() != 4 {
-        return bad(cx, format!("an AnyNet stage has 4 entries (depth, width, bottleneck, group_width), found {}", items.len()));
+        return bad(
+            cx,
+            format!(
+                "an AnyNet stage has 4 entries (depth, width, bottleneck, group_width), found {}",
+                items.len()
+            ),
+        );
     }
-    let (Value::Int(d), Value::Int(w), b, Value::Int(g)) = (&items[0].0, &items[1].0, &items[2].0, &items[3].0) else {
+    let (Value::Int(d), Value::Int(w), b, Value::Int(g)) =
+        (&items[0].0, &items[1].0, &items[2].0, &items[3].0)
+    else {
         return bad(cx, "depth, width and group width are integers".into());
     };
     let b = match b {
@@ -270,7 +364,15 @@ fn stage_entry(cx: &mut Checker, v: &Value, span: Span) -> Option<StagePlan> {
         _ => return bad(cx, "the bottleneck ratio is a number".into()),
     };
     if *d < 1 || *d > MAX_DEPTH {
-        cx.diags.push(Diagnostic::error(Code::WidthRule, items[0].1, format!("a stage's depth must be between 1 and {MAX_DEPTH}, found {d}")).label("depth").help("each AnyNet stage has at least one block"));
+        cx.diags.push(
+            Diagnostic::error(
+                Code::WidthRule,
+                items[0].1,
+                format!("a stage's depth must be between 1 and {MAX_DEPTH}, found {d}"),
+            )
+            .label("depth")
+            .help("each AnyNet stage has at least one block"),
+        );
         return None;
     }
     let ch = 1..=MAX_CHANNELS as i64;

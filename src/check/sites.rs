@@ -45,13 +45,23 @@ impl<'a> Checker<'a> {
                 let ok = match &p.domain {
                     ParamDomain::Enum(names) => names.contains(&v),
                     ParamDomain::Choice(vs) => v.parse::<f64>().is_ok_and(|x| vs.contains(&x)),
-                    ParamDomain::Range { lo, hi, .. } => v.parse::<f64>().is_ok_and(|x| (*lo..=*hi).contains(&x)),
+                    ParamDomain::Range { lo, hi, .. } => {
+                        v.parse::<f64>().is_ok_and(|x| (*lo..=*hi).contains(&x))
+                    }
                 };
                 if !ok {
                     self.diags.push(
-                        Diagnostic::error(Code::Domain, span, format!("`--set {}={v}` is not one of the site's values", p.name))
-                            .label("the site belongs to this genotype")
-                            .help(format!("`{}` takes one of {}", p.name, p.domain.describe())),
+                        Diagnostic::error(
+                            Code::Domain,
+                            span,
+                            format!("`--set {}={v}` is not one of the site's values", p.name),
+                        )
+                        .label("the site belongs to this genotype")
+                        .help(format!(
+                            "`{}` takes one of {}",
+                            p.name,
+                            p.domain.describe()
+                        )),
                     );
                     return None;
                 }
@@ -65,13 +75,19 @@ impl<'a> Checker<'a> {
     /// spec): seeded by `--seed` and the owner's name, so every site of one owner is drawn from
     /// one stream and redraws (`attempt`) are reproducible.
     pub(super) fn site_rng(&self, owner: &str, attempt: u32) -> ChaCha8Rng {
-        let h = owner.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
-        ChaCha8Rng::seed_from_u64(h ^ self.site_seed.wrapping_mul(0x9e3779b97f4a7c15) ^ (attempt as u64).wrapping_mul(0xbf58476d1ce4e5b9))
+        let h = owner
+            .bytes()
+            .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+        ChaCha8Rng::seed_from_u64(
+            h ^ self.site_seed.wrapping_mul(0x9e3779b97f4a7c15)
+                ^ (attempt as u64).wrapping_mul(0xbf58476d1ce4e5b9),
+        )
     }
 
     /// After the network: every `--set` of a site name must have met a site.
     pub(super) fn unknown_sites(&mut self, net_span: Span) {
-        let mut unknown: Vec<&String> = self.site_values.keys().filter(|k| !self.sites.iter().any(|s| &s.name == *k)).collect();
+        let mut unknown: Vec<&String> =
+            self.site_values.keys().filter(|k| !self.sites.iter().any(|s| &s.name == *k)).collect();
         unknown.sort();
         let mut found = Vec::new();
         for k in unknown {
@@ -82,7 +98,16 @@ impl<'a> Checker<'a> {
                     format!("its sites are named like `{}`", self.sites[0].name)
                 }
             });
-            found.push(Diagnostic::error(Code::UnknownOverride, net_span, format!("`--set {k}=...`: no genotype site `{k}`")).label("in this network").help(help).usage());
+            found.push(
+                Diagnostic::error(
+                    Code::UnknownOverride,
+                    net_span,
+                    format!("`--set {k}=...`: no genotype site `{k}`"),
+                )
+                .label("in this network")
+                .help(help)
+                .usage(),
+            );
         }
         for d in found {
             self.diags.push(d);

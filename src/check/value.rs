@@ -16,8 +16,12 @@ pub enum Agg {
 }
 
 impl Agg {
-    pub const NAMES: &'static [(&'static str, Agg)] =
-        &[("weighted_sum", Agg::WeightedSum), ("sum", Agg::Sum), ("mean", Agg::Mean), ("concat", Agg::Concat)];
+    pub const NAMES: &'static [(&'static str, Agg)] = &[
+        ("weighted_sum", Agg::WeightedSum),
+        ("sum", Agg::Sum),
+        ("mean", Agg::Mean),
+        ("concat", Agg::Concat),
+    ];
     pub fn name(self) -> &'static str {
         Agg::NAMES.iter().find(|(_, a)| *a == self).map_or("?", |(n, _)| n)
     }
@@ -27,9 +31,19 @@ impl Agg {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "kind")]
 pub enum Generator {
-    WS { n: usize, k: usize, p: f64 },
-    ER { n: usize, p: f64 },
-    BA { n: usize, m: usize },
+    WS {
+        n: usize,
+        k: usize,
+        p: f64,
+    },
+    ER {
+        n: usize,
+        p: f64,
+    },
+    BA {
+        n: usize,
+        m: usize,
+    },
     /// An explicit DAG: `graph(n, [0 -> 1 -> 2, ...])`; nodes are numbered 0..n.
     #[serde(rename = "graph")]
     Explicit {
@@ -43,7 +57,10 @@ pub enum Generator {
 impl Generator {
     pub fn nodes(&self) -> usize {
         match self {
-            Generator::WS { n, .. } | Generator::ER { n, .. } | Generator::BA { n, .. } | Generator::Explicit { n, .. } => *n,
+            Generator::WS { n, .. }
+            | Generator::ER { n, .. }
+            | Generator::BA { n, .. }
+            | Generator::Explicit { n, .. } => *n,
         }
     }
     pub fn describe(&self) -> String {
@@ -121,25 +138,63 @@ pub struct LearnedOp {
 /// One primitive (or random-graph) op in a pipeline, with its arguments resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpKind {
-    Conv { kh: u32, kw: u32, out: Option<u32>, stride: u32, padding: Option<u32>, groups: u32, dilation: u32, bias: bool },
-    SepConv { kh: u32, kw: u32, out: Option<u32>, stride: u32 },
-    DwConv { kh: u32, kw: u32, stride: u32, multiplier: u32, dilation: u32 },
+    Conv {
+        kh: u32,
+        kw: u32,
+        out: Option<u32>,
+        stride: u32,
+        padding: Option<u32>,
+        groups: u32,
+        dilation: u32,
+        bias: bool,
+    },
+    SepConv {
+        kh: u32,
+        kw: u32,
+        out: Option<u32>,
+        stride: u32,
+    },
+    DwConv {
+        kh: u32,
+        kw: u32,
+        stride: u32,
+        multiplier: u32,
+        dilation: u32,
+    },
     BatchNorm,
     Relu,
     Sigmoid,
-    MaxPool { kh: u32, kw: u32, stride: Option<u32>, padding: u32 },
+    MaxPool {
+        kh: u32,
+        kw: u32,
+        stride: Option<u32>,
+        padding: u32,
+    },
     /// `count_pad`: whether padded pixels count in the average (PyTorch's
     /// `count_include_pad`; DARTS and TF-slim exclude them).
-    AvgPool { kh: u32, kw: u32, stride: Option<u32>, padding: u32, count_pad: bool },
+    AvgPool {
+        kh: u32,
+        kw: u32,
+        stride: Option<u32>,
+        padding: u32,
+        count_pad: bool,
+    },
     GlobalAvgPool,
     /// `global_avg_pool(keepdim=true)`: [C, H, W] -> [C, 1, 1].
     GlobalAvgPool2d,
     Flatten,
-    Linear { out: u32, bias: bool },
-    Dropout { p: f64 },
+    Linear {
+        out: u32,
+        bias: bool,
+    },
+    Dropout {
+        p: f64,
+    },
     Identity,
     /// Zeros of the input's shape, subsampled by `stride` (DARTS's `none` op).
-    Zero { stride: u32 },
+    Zero {
+        stride: u32,
+    },
     /// Shifts a feature map up and left by one pixel, zero-filling the last row and column
     /// (the second path of a factorised reduction).
     Shift,
@@ -150,7 +205,10 @@ pub enum OpKind {
     Block(std::sync::Arc<BlockInst>),
     /// `residual(body, shortcut)`: body(x) + shortcut(x); `None` = automatic projection
     /// (identity, or 1x1 conv + BN when the shape changes).
-    Residual { body: Vec<OpInst>, shortcut: Option<Vec<OpInst>> },
+    Residual {
+        body: Vec<OpInst>,
+        shortcut: Option<Vec<OpInst>>,
+    },
     /// A stack of NASNet/DARTS cells (papers.md §2).
     Cells(std::sync::Arc<CellStack>),
     /// A hierarchical motif (papers.md §3).
@@ -160,12 +218,23 @@ pub enum OpKind {
 impl OpKind {
     /// Whether a stage stride can be applied to this op (the first such op in a node takes it).
     pub fn takes_stride(&self) -> bool {
-        matches!(self, OpKind::Conv { .. } | OpKind::SepConv { .. } | OpKind::DwConv { .. } | OpKind::MaxPool { .. } | OpKind::AvgPool { .. } | OpKind::Zero { .. })
+        matches!(
+            self,
+            OpKind::Conv { .. }
+                | OpKind::SepConv { .. }
+                | OpKind::DwConv { .. }
+                | OpKind::MaxPool { .. }
+                | OpKind::AvgPool { .. }
+                | OpKind::Zero { .. }
+        )
     }
     pub fn with_stride(&self, s: u32) -> OpKind {
         let mut k = self.clone();
         match &mut k {
-            OpKind::Conv { stride, .. } | OpKind::SepConv { stride, .. } | OpKind::DwConv { stride, .. } | OpKind::Zero { stride } => *stride = s,
+            OpKind::Conv { stride, .. }
+            | OpKind::SepConv { stride, .. }
+            | OpKind::DwConv { stride, .. }
+            | OpKind::Zero { stride } => *stride = s,
             OpKind::MaxPool { stride, .. } | OpKind::AvgPool { stride, .. } => *stride = Some(s),
             _ => {}
         }
@@ -251,11 +320,17 @@ pub enum Value {
     /// The output of stage `i` of the network (a stage name used as a value).
     StageOut(usize),
     /// Stage outputs piped into a pipeline: `[stem0, stem1] -> cells(...)`.
-    Piped { inputs: Vec<usize>, ops: Vec<OpInst> },
+    Piped {
+        inputs: Vec<usize>,
+        ops: Vec<OpInst>,
+    },
     /// A NASNet/DARTS genotype (normal and reduction cell).
     Genotype(std::sync::Arc<Genotype>),
     /// `normal(C)` / `reduce(C)`: one position of a cell stack's layout.
-    CellSlot { reduction: bool, c: u32 },
+    CellSlot {
+        reduction: bool,
+        c: u32,
+    },
     /// A convention name (`darts`, `tf_slim`).
     Convention(Convention),
     /// The result of an expression that already produced a diagnostic.
@@ -386,7 +461,6 @@ pub struct CellStack {
     pub cells: Vec<CellInst>,
 }
 
-
 // Hierarchical motifs (papers.md §3); built by `motifs.rs`.
 
 #[derive(Debug, Clone, PartialEq)]
@@ -409,8 +483,6 @@ pub struct Motif {
     pub live: Vec<bool>,
 }
 
-
-
 // Design spaces (papers.md §5).
 
 /// The values a network parameter may take.
@@ -419,7 +491,12 @@ pub struct Motif {
 pub enum ParamDomain {
     Choice(Vec<f64>),
     /// Inclusive; `log`: sampled log-uniformly; `step`: values are multiples of it.
-    Range { lo: f64, hi: f64, log: bool, step: Option<f64> },
+    Range {
+        lo: f64,
+        hi: f64,
+        log: bool,
+        step: Option<f64>,
+    },
     Enum(Vec<String>),
 }
 
@@ -440,9 +517,15 @@ impl ParamDomain {
     /// As written in a spec: `{1, 2, 4}`, `log 8..256 step 8`, `{half_even, half_up}`.
     pub fn describe(&self) -> String {
         match self {
-            ParamDomain::Choice(vs) => format!("{{{}}}", vs.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")),
+            ParamDomain::Choice(vs) => {
+                format!("{{{}}}", vs.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))
+            }
             ParamDomain::Range { lo, hi, log, step } => {
-                format!("{}{lo}..{hi}{}", if *log { "log " } else { "" }, step.map_or(String::new(), |q| format!(" step {q}")))
+                format!(
+                    "{}{lo}..{hi}{}",
+                    if *log { "log " } else { "" },
+                    step.map_or(String::new(), |q| format!(" step {q}"))
+                )
             }
             ParamDomain::Enum(ns) => format!("{{{}}}", ns.join(", ")),
         }

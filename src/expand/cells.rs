@@ -3,8 +3,8 @@
 //! states it picks and adds them, and the cell's output concatenates the listed states.
 
 use super::{At, Ctx, Expander};
-use crate::check::cells::{CellInst, CellStack, Convention};
 use crate::check::OpInst;
+use crate::check::cells::{CellInst, CellStack, Convention};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::{Op, ScopeKind, Shape};
 
@@ -16,7 +16,13 @@ fn height(s: Shape) -> u32 {
 }
 
 impl Expander {
-    pub(super) fn cells(&mut self, ctx: &Ctx, stack: &CellStack, op: &OpInst, inputs: Vec<At>) -> Option<At> {
+    pub(super) fn cells(
+        &mut self,
+        ctx: &Ctx,
+        stack: &CellStack,
+        op: &OpInst,
+        inputs: Vec<At>,
+    ) -> Option<At> {
         let (mut s0, mut s1) = match inputs.as_slice() {
             [a, b] => (Some(*a), *b),
             [a] => (None, *a),
@@ -24,14 +30,27 @@ impl Expander {
         };
         for &(_, s) in &inputs {
             if let Shape::Vec { .. } = s {
-                self.diags.push(Diagnostic::error(Code::Rank, op.span, format!("cells need feature maps, but an input is a vector {s}")).label("applied to a flattened tensor").help("cell stacks must come before global_avg_pool / flatten"));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::Rank,
+                        op.span,
+                        format!("cells need feature maps, but an input is a vector {s}"),
+                    )
+                    .label("applied to a flattened tensor")
+                    .help("cell stacks must come before global_avg_pool / flatten"),
+                );
                 return None;
             }
         }
         let outer = self.open_scope(ctx, ScopeKind::Stack, "cells", stack.convention.name());
         for (i, cell) in stack.cells.iter().enumerate() {
             let kind = if cell.reduction { "reduce" } else { "normal" };
-            let cx = self.open_scope(&outer.sub(format!("c{i}")), ScopeKind::Cell, kind, &format!("C={}", cell.c));
+            let cx = self.open_scope(
+                &outer.sub(format!("c{i}")),
+                ScopeKind::Cell,
+                kind,
+                &format!("C={}", cell.c),
+            );
             let out = self.cell(&cx, stack.convention, cell, op, s0, s1, i)?;
             s0 = Some(s1);
             s1 = out;
@@ -40,13 +59,24 @@ impl Expander {
     }
 
     /// The two preprocessed cell inputs, in canonical order (h(i-2), h(i-1)).
-    fn preprocess(&mut self, ctx: &Ctx, conv: Convention, cell: &CellInst, s0: Option<At>, s1: At) -> Option<(At, At)> {
+    fn preprocess(
+        &mut self,
+        ctx: &Ctx,
+        conv: Convention,
+        cell: &CellInst,
+        s0: Option<At>,
+        s1: At,
+    ) -> Option<(At, At)> {
         let p1 = self.pipeline(&ctx.sub("pre1"), &cell.conv_pre, vec![s1])?;
         let p0 = match (conv, s0) {
             // TF-slim's first cell has no previous layer: h(i-2) is the raw input.
             (Convention::TfSlim, None) => s1,
-            (Convention::Darts, None) => self.pipeline(&ctx.sub("pre0"), &cell.conv_pre, vec![s1])?,
-            (_, Some(s0)) if height(s0.1) != height(s1.1) => self.pipeline(&ctx.sub("pre0"), &cell.reduce_pre, vec![s0])?,
+            (Convention::Darts, None) => {
+                self.pipeline(&ctx.sub("pre0"), &cell.conv_pre, vec![s1])?
+            }
+            (_, Some(s0)) if height(s0.1) != height(s1.1) => {
+                self.pipeline(&ctx.sub("pre0"), &cell.reduce_pre, vec![s0])?
+            }
             (Convention::TfSlim, Some(s0)) if s0.1.channels() == cell.c => s0,
             (_, Some(s0)) => self.pipeline(&ctx.sub("pre0"), &cell.conv_pre, vec![s0])?,
         };
@@ -54,7 +84,16 @@ impl Expander {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn cell(&mut self, ctx: &Ctx, conv: Convention, cell: &CellInst, op: &OpInst, s0: Option<At>, s1: At, index: usize) -> Option<At> {
+    fn cell(
+        &mut self,
+        ctx: &Ctx,
+        conv: Convention,
+        cell: &CellInst,
+        op: &OpInst,
+        s0: Option<At>,
+        s1: At,
+        index: usize,
+    ) -> Option<At> {
         let (p0, p1) = self.preprocess(ctx, conv, cell, s0, s1)?;
         let mut states = vec![p0, p1];
         for (b, pair) in cell.blocks.iter().enumerate() {
@@ -64,17 +103,50 @@ impl Expander {
                 let sub = ctx.sub(format!("b{b}.{e}"));
                 let mut h = self.pipeline(&sub, ops, vec![input])?;
                 // TF-slim: an op whose output width differs from the cell's gets a 1x1 conv.
-                if conv == Convention::TfSlim && h.1.channels() != cell.c
+                if conv == Convention::TfSlim
+                    && h.1.channels() != cell.c
                     && let Shape::Map { c, .. } = h.1
                 {
-                    let w = Op::Conv2d { in_channels: c, out_channels: cell.c, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false, relu: false };
-                    let a = self.node(&sub, w, &[h.0], op.span, format!("{}.adapt.conv", sub.prefix), None)?;
-                    h = self.node(&sub, Op::BatchNorm { channels: cell.c }, &[a.0], op.span, format!("{}.adapt.bn", sub.prefix), None)?;
+                    let w = Op::Conv2d {
+                        in_channels: c,
+                        out_channels: cell.c,
+                        kernel: [1, 1],
+                        stride: 1,
+                        padding: [0, 0],
+                        groups: 1,
+                        dilation: 1,
+                        bias: false,
+                        relu: false,
+                    };
+                    let a = self.node(
+                        &sub,
+                        w,
+                        &[h.0],
+                        op.span,
+                        format!("{}.adapt.conv", sub.prefix),
+                        None,
+                    )?;
+                    h = self.node(
+                        &sub,
+                        Op::BatchNorm { channels: cell.c },
+                        &[a.0],
+                        op.span,
+                        format!("{}.adapt.bn", sub.prefix),
+                        None,
+                    )?;
                 }
                 hs.push(h);
             }
             if hs.len() == 2 && hs[0].1 != hs[1].1 {
-                let names: Vec<String> = pair.iter().map(|(s, o)| format!("`{}` on state {s}", o.first().and_then(|x| x.def.clone()).unwrap_or_default())).collect();
+                let names: Vec<String> = pair
+                    .iter()
+                    .map(|(s, o)| {
+                        format!(
+                            "`{}` on state {s}",
+                            o.first().and_then(|x| x.def.clone()).unwrap_or_default()
+                        )
+                    })
+                    .collect();
                 self.diags.push(
                     Diagnostic::error(Code::ShapeMismatch, op.span, format!("cell {index}, block {b}: {} gives {} but {} gives {}", names[0], hs[0].1, names[1], hs[1].1))
                         .label("the two ops of a block must give one shape")
@@ -85,7 +157,8 @@ impl Expander {
             let sum = self.merge(&ctx.sub(format!("b{b}")), Op::Add, &hs, op.span, "add")?;
             states.push(sum);
         }
-        let picked: Vec<At> = cell.concat.iter().filter_map(|&i| states.get(i as usize).copied()).collect();
+        let picked: Vec<At> =
+            cell.concat.iter().filter_map(|&i| states.get(i as usize).copied()).collect();
         self.merge(&ctx.sub("out"), Op::Concat, &picked, op.span, "concat")
     }
 }

@@ -15,7 +15,11 @@ pub struct Dag {
 }
 
 impl Dag {
-    fn from_undirected(n: usize, edges: impl IntoIterator<Item = (usize, usize)>, label: impl Fn(usize) -> usize) -> Dag {
+    fn from_undirected(
+        n: usize,
+        edges: impl IntoIterator<Item = (usize, usize)>,
+        label: impl Fn(usize) -> usize,
+    ) -> Dag {
         let mut e: Vec<(usize, usize)> = edges
             .into_iter()
             .map(|(a, b)| {
@@ -62,7 +66,9 @@ pub fn generate(g: &Generator, seed: u64) -> Dag {
         Generator::ER { n, p } => erdos_renyi(n, p, &mut rng),
         Generator::BA { n, m } => barabasi_albert(n, m, &mut rng),
         Generator::WS { n, k, p } => watts_strogatz(n, k, p, &mut rng),
-        Generator::Explicit { n, ref edges, .. } => Dag::from_undirected(n, edges.iter().copied(), |x| x),
+        Generator::Explicit { n, ref edges, .. } => {
+            Dag::from_undirected(n, edges.iter().copied(), |x| x)
+        }
     }
 }
 
@@ -168,7 +174,10 @@ fn watts_strogatz(n: usize, k: usize, p: f64, rng: &mut ChaCha8Rng) -> Dag {
             }
         }
     }
-    let edges = adj.iter().enumerate().flat_map(|(u, ns)| ns.iter().filter(move |&&v| u < v).map(move |&v| (u, v)));
+    let edges = adj
+        .iter()
+        .enumerate()
+        .flat_map(|(u, ns)| ns.iter().filter(move |&&v| u < v).map(move |&v| (u, v)));
     Dag::from_undirected(n, edges.collect::<Vec<_>>(), |x| x)
 }
 

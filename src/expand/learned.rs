@@ -87,7 +87,13 @@ pub fn choose(w: &[f32], nodes: u32, keep: u32, select: Select) -> Vec<bool> {
 }
 
 /// The record of one expanded wiring: `at` = (stage, scope, mode); `numel` of a node's map.
-fn wiring_info(l: &LearnedOp, fixed: Option<Vec<(u32, u32)>>, at: (usize, u32, &'static str), op: &OpInst, numel: u64) -> WiringInfo {
+fn wiring_info(
+    l: &LearnedOp,
+    fixed: Option<Vec<(u32, u32)>>,
+    at: (usize, u32, &'static str),
+    op: &OpInst,
+    numel: u64,
+) -> WiringInfo {
     let n = l.nodes;
     let dense = dense_edges(n) as u32;
     let (kept, unchosen, select) = match (&l.wiring, &fixed) {
@@ -128,8 +134,12 @@ impl Expander {
             Wiring::Fixed { .. } => ("fixed", "wired"),
         };
         let args = match &l.wiring {
-            Wiring::Learned { edges, select: Select::Global } => format!("nodes={n}, edges={edges}"),
-            Wiring::Learned { edges, select: Select::PerNode } => format!("nodes={n}, edges={edges}, select=per_node"),
+            Wiring::Learned { edges, select: Select::Global } => {
+                format!("nodes={n}, edges={edges}")
+            }
+            Wiring::Learned { edges, select: Select::PerNode } => {
+                format!("nodes={n}, edges={edges}, select=per_node")
+            }
             Wiring::Random { edges, .. } => format!("nodes={n}, edges={edges}, wiring=\"random\""),
             Wiring::Fixed { edges } => format!("nodes={n}, edges={}", edges.len()),
         };
@@ -142,14 +152,30 @@ impl Expander {
             Wiring::Learned { .. } => None,
             Wiring::Fixed { edges } => Some(edges.clone()),
             Wiring::Random { edges, seed } => {
-                let s = seed.unwrap_or_else(|| super::generators::derive_seed(self.seed, ctx.stage, 0x5749_0000 + self.wirings.len()));
+                let s = seed.unwrap_or_else(|| {
+                    super::generators::derive_seed(
+                        self.seed,
+                        ctx.stage,
+                        0x5749_0000 + self.wirings.len(),
+                    )
+                });
                 Some(random_edges(n, *edges, s))
             }
         };
         let weights = match &l.wiring {
             Wiring::Learned { edges, select } => {
                 let e = u32::try_from(dense).ok()?;
-                Some(self.node(&ctx, Op::EdgeWeights { edges: e, keep: *edges, select: *select }, &[], op.span, format!("{}.edges", ctx.prefix), None)?.0)
+                Some(
+                    self.node(
+                        &ctx,
+                        Op::EdgeWeights { edges: e, keep: *edges, select: *select },
+                        &[],
+                        op.span,
+                        format!("{}.edges", ctx.prefix),
+                        None,
+                    )?
+                    .0,
+                )
             }
             _ => None,
         };
@@ -162,7 +188,10 @@ impl Expander {
             }
             let out = self.pipeline(&ctx.sub(format!("n{v}")), &l.node, vec![agg])?;
             if out.1 != at.1 {
-                let node_span = l.node.first().map_or(op.span, |o| o.span.join(l.node.last().map_or(o.span, |x| x.span)));
+                let node_span = l
+                    .node
+                    .first()
+                    .map_or(op.span, |o| o.span.join(l.node.last().map_or(o.span, |x| x.span)));
                 self.diags.push(
                     Diagnostic::error(Code::Channels, node_span, format!("the node op maps {} to {}, but a learned-wiring node must keep its input's shape", at.1, out.1))
                         .label("node op")
@@ -173,7 +202,8 @@ impl Expander {
             }
             z.push(out.0);
         }
-        let info = wiring_info(l, fixed, (ctx.stage, scope, mode), op, c as u64 * h as u64 * w as u64);
+        let info =
+            wiring_info(l, fixed, (ctx.stage, scope, mode), op, c as u64 * h as u64 * w as u64);
         self.wirings.push(info);
         let last = *z.last()?;
         Some((last, self.g[last].shape))
@@ -181,21 +211,45 @@ impl Expander {
 
     /// The input of vertex `v`: a wired sum over all earlier vertices (learned), a scaled sum
     /// over its listed in-edges (fixed), or zeros when a fixed wiring lists none.
-    fn aggregate(&mut self, ctx: &Ctx, op: &OpInst, v: u32, z: &[NodeIndex], (weights, fixed): Sources, out: bool) -> Option<At> {
-        let nm = if out { format!("{}.out", ctx.prefix) } else { format!("{}.n{v}.agg", ctx.prefix) };
+    fn aggregate(
+        &mut self,
+        ctx: &Ctx,
+        op: &OpInst,
+        v: u32,
+        z: &[NodeIndex],
+        (weights, fixed): Sources,
+        out: bool,
+    ) -> Option<At> {
+        let nm =
+            if out { format!("{}.out", ctx.prefix) } else { format!("{}.n{v}.agg", ctx.prefix) };
         match (weights, fixed) {
             (Some(wn), _) => {
                 let mut ins = Vec::with_capacity(v as usize + 1);
                 ins.push(wn);
                 ins.extend_from_slice(&z[..v as usize]);
-                self.node(ctx, Op::WiredSum { first: edge_index(0, v), inputs: v }, &ins, op.span, nm, None)
+                self.node(
+                    ctx,
+                    Op::WiredSum { first: edge_index(0, v), inputs: v },
+                    &ins,
+                    op.span,
+                    nm,
+                    None,
+                )
             }
             (None, Some(edges)) => {
-                let preds: Vec<NodeIndex> = edges.iter().filter(|e| e.1 == v).map(|e| z[e.0 as usize]).collect();
+                let preds: Vec<NodeIndex> =
+                    edges.iter().filter(|e| e.1 == v).map(|e| z[e.0 as usize]).collect();
                 if preds.is_empty() {
                     self.node(ctx, Op::Zero { stride: 1 }, &[z[0]], op.span, nm, None)
                 } else {
-                    self.node(ctx, Op::ScaledSum { inputs: preds.len() as u32 }, &preds, op.span, nm, None)
+                    self.node(
+                        ctx,
+                        Op::ScaledSum { inputs: preds.len() as u32 },
+                        &preds,
+                        op.span,
+                        nm,
+                        None,
+                    )
                 }
             }
             (None, None) => None,

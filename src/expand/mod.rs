@@ -19,16 +19,43 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 /// Expands the network. Returns the IR only if no error was found.
 pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
-    let mut x = Expander { g: DiGraph::new(), diags: Diagnostics::default(), input_shape: net.input, params: 0, scopes: Vec::new(), wirings: Vec::new(), seed: net.seed };
+    let mut x = Expander {
+        g: DiGraph::new(),
+        diags: Diagnostics::default(),
+        input_shape: net.input,
+        params: 0,
+        scopes: Vec::new(),
+        wirings: Vec::new(),
+        seed: net.seed,
+    };
     let [c, h, w] = net.input;
     let input_shape = Shape::Map { c, h, w };
-    let input = x.g.add_node(Node { op: Op::Input, shape: input_shape, stage: 0, span: net.input_span, name: "input".into(), def: None, origin: Origin::default(), scope: None });
+    let input = x.g.add_node(Node {
+        op: Op::Input,
+        shape: input_shape,
+        stage: 0,
+        span: net.input_span,
+        name: "input".into(),
+        def: None,
+        origin: Origin::default(),
+        scope: None,
+    });
     let mut outs: Vec<Option<At>> = Vec::new();
     let mut cur = Some((input, input_shape));
     let mut stages = Vec::new();
     for (si, stage) in net.stages.iter().enumerate() {
-        let mut info = StageInfo { index: si, name: stage.name.clone(), span: stage.span, inputs: stage.inputs.clone(), graphs: Vec::new() };
-        let fed: Option<Vec<At>> = if stage.inputs.is_empty() { cur.map(|c| vec![c]) } else { stage.inputs.iter().map(|&i| outs.get(i).copied().flatten()).collect() };
+        let mut info = StageInfo {
+            index: si,
+            name: stage.name.clone(),
+            span: stage.span,
+            inputs: stage.inputs.clone(),
+            graphs: Vec::new(),
+        };
+        let fed: Option<Vec<At>> = if stage.inputs.is_empty() {
+            cur.map(|c| vec![c])
+        } else {
+            stage.inputs.iter().map(|&i| outs.get(i).copied().flatten()).collect()
+        };
         cur = fed.and_then(|fed| x.stage(net, si, stage, fed, &mut info));
         outs.push(cur);
         stages.push(info);
@@ -39,17 +66,34 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
         if shape != want {
             let span = net.stages.last().and_then(|s| s.ops.last()).map_or(net.span, |o| o.span);
             let help = match shape {
-                Shape::Map { .. } => format!("end the network with `global_avg_pool -> linear({})`", net.classes),
-                Shape::Vec { .. } => format!("end the network with `linear({})` (or `linear(classes)`)", net.classes),
+                Shape::Map { .. } => {
+                    format!("end the network with `global_avg_pool -> linear({})`", net.classes)
+                }
+                Shape::Vec { .. } => {
+                    format!("end the network with `linear({})` (or `linear(classes)`)", net.classes)
+                }
             };
             x.diags.push(
-                Diagnostic::error(Code::OutputShape, span, format!("the network outputs {shape}, but it declares {} classes", net.classes))
-                    .label(format!("final output {shape}"))
-                    .related(net.classes_span, "class count declared here")
-                    .help(help),
+                Diagnostic::error(
+                    Code::OutputShape,
+                    span,
+                    format!("the network outputs {shape}, but it declares {} classes", net.classes),
+                )
+                .label(format!("final output {shape}"))
+                .related(net.classes_span, "class count declared here")
+                .help(help),
             );
         } else if !x.diags.has_errors() {
-            let output = x.g.add_node(Node { op: Op::Output, shape, stage: net.stages.len().saturating_sub(1), span: net.classes_span, name: "output".into(), def: None, origin: Origin::default(), scope: None });
+            let output = x.g.add_node(Node {
+                op: Op::Output,
+                shape,
+                stage: net.stages.len().saturating_sub(1),
+                span: net.classes_span,
+                name: "output".into(),
+                def: None,
+                origin: Origin::default(),
+                scope: None,
+            });
             x.g.add_edge(last, output, Edge { port: 0 });
             // Dead nodes (a cell state or block value nothing reads) are left to the `dce` pass.
             let graph = x.g;
@@ -122,7 +166,15 @@ struct Window {
 }
 
 impl Expander {
-    fn node(&mut self, ctx: &Ctx, op: Op, inputs: &[NodeIndex], span: Span, name: String, def: Option<String>) -> Option<At> {
+    fn node(
+        &mut self,
+        ctx: &Ctx,
+        op: Op,
+        inputs: &[NodeIndex],
+        span: Span,
+        name: String,
+        def: Option<String>,
+    ) -> Option<At> {
         let shapes: Vec<Shape> = inputs.iter().map(|&i| self.g[i].shape).collect();
         match ir::verify::infer(&op, &shapes, self.input_shape) {
             Ok(shape) => {
@@ -130,14 +182,31 @@ impl Expander {
                     self.diags.push(d);
                     return None;
                 }
-                let n = self.g.add_node(Node { op, shape, stage: ctx.stage, span, name, def, origin: ctx.origin, scope: ctx.scope });
+                let n = self.g.add_node(Node {
+                    op,
+                    shape,
+                    stage: ctx.stage,
+                    span,
+                    name,
+                    def,
+                    origin: ctx.origin,
+                    scope: ctx.scope,
+                });
                 for (port, &i) in inputs.iter().enumerate() {
                     self.g.add_edge(i, n, Edge { port: port as u32 });
                 }
                 Some((n, shape))
             }
             Err(problem) => {
-                self.diags.push(Diagnostic::error(Code::Channels, span, format!("shapes do not fit: {problem}")).label("here").help("check the channel counts and resolutions flowing into this op"));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::Channels,
+                        span,
+                        format!("shapes do not fit: {problem}"),
+                    )
+                    .label("here")
+                    .help("check the channel counts and resolutions flowing into this op"),
+                );
                 None
             }
         }
@@ -147,43 +216,82 @@ impl Expander {
     /// channels, parameters (docs/limits.md).
     fn over_limit(&mut self, op: &Op, shape: Shape, span: Span) -> Option<Diagnostic> {
         use crate::limits::*;
-        let too_large = |msg: String| Some(Diagnostic::error(Code::TooLarge, span, msg).label("limit exceeded here").help("see docs/limits.md for nasc's size limits"));
+        let too_large = |msg: String| {
+            Some(
+                Diagnostic::error(Code::TooLarge, span, msg)
+                    .label("limit exceeded here")
+                    .help("see docs/limits.md for nasc's size limits"),
+            )
+        };
         if self.g.node_count() >= MAX_IR_NODES {
             return too_large(format!("the network expands to more than {MAX_IR_NODES} IR nodes"));
         }
         if let Shape::Map { c, h, w } = shape
             && (h as u64 > MAX_SPATIAL || w as u64 > MAX_SPATIAL || c as u64 > MAX_CHANNELS)
         {
-            return too_large(format!("this op outputs a {shape} tensor; sides are limited to {MAX_SPATIAL} and channels to {MAX_CHANNELS}"));
+            return too_large(format!(
+                "this op outputs a {shape} tensor; sides are limited to {MAX_SPATIAL} and channels to {MAX_CHANNELS}"
+            ));
         }
         if shape.numel() > MAX_TENSOR_ELEMENTS {
-            return too_large(format!("this op outputs {} elements per example ({} GiB in f32); the limit is {MAX_TENSOR_ELEMENTS}", shape.numel(), (shape.numel() * 4) >> 30));
+            return too_large(format!(
+                "this op outputs {} elements per example ({} GiB in f32); the limit is {MAX_TENSOR_ELEMENTS}",
+                shape.numel(),
+                (shape.numel() * 4) >> 30
+            ));
         }
         self.params = self.params.saturating_add(op.params());
         if self.params > MAX_PARAMS {
             self.params = 0; // report once
-            return too_large(format!("the network has more than {MAX_PARAMS} parameters at this op"));
+            return too_large(format!(
+                "the network has more than {MAX_PARAMS} parameters at this op"
+            ));
         }
         None
     }
 
     /// Opens a scope (an instance of a block, cell, stack or motif) inside `ctx`'s.
     fn open_scope(&mut self, ctx: &Ctx, kind: ScopeKind, def: &str, args: &str) -> Ctx {
-        self.scopes.push(Scope { kind, def: def.to_string(), name: ctx.prefix.clone(), args: args.to_string(), parent: ctx.scope, stage: ctx.stage });
+        self.scopes.push(Scope {
+            kind,
+            def: def.to_string(),
+            name: ctx.prefix.clone(),
+            args: args.to_string(),
+            parent: ctx.scope,
+            stage: ctx.stage,
+        });
         Ctx { scope: Some(self.scopes.len() as u32 - 1), ..ctx.clone() }
     }
 
     /// One stage: its pipeline applied to the stage's input(s), random graphs included.
-    fn stage(&mut self, net: &Network, si: usize, stage: &crate::check::Stage, fed: Vec<At>, info: &mut StageInfo) -> Option<At> {
-        let mut ctx = Ctx { stage: si, prefix: stage.name.clone(), channels: None, origin: Origin::default(), scope: None };
+    fn stage(
+        &mut self,
+        net: &Network,
+        si: usize,
+        stage: &crate::check::Stage,
+        fed: Vec<At>,
+        info: &mut StageInfo,
+    ) -> Option<At> {
+        let mut ctx = Ctx {
+            stage: si,
+            prefix: stage.name.clone(),
+            channels: None,
+            origin: Origin::default(),
+            scope: None,
+        };
         let randoms = stage.ops.iter().filter(|o| matches!(o.kind, OpKind::Random(_))).count();
         let mut cur = fed;
         for (oi, op) in stage.ops.iter().enumerate() {
             ctx.origin = Origin { op: oi as u32, gnode: None };
             let at = match &op.kind {
                 OpKind::Random(r) => {
-                    let seed = r.graph.seed.unwrap_or_else(|| generators::derive_seed(net.seed, si, oi));
-                    ctx.prefix = if randoms > 1 { format!("{}.g{oi}", stage.name) } else { stage.name.clone() };
+                    let seed =
+                        r.graph.seed.unwrap_or_else(|| generators::derive_seed(net.seed, si, oi));
+                    ctx.prefix = if randoms > 1 {
+                        format!("{}.g{oi}", stage.name)
+                    } else {
+                        stage.name.clone()
+                    };
                     let first = *cur.first()?;
                     self.random(&ctx, r, op.span, seed, first, info)
                 }
@@ -216,7 +324,9 @@ impl Expander {
             _ => {
                 let [at] = inputs.as_slice() else { return None };
                 match &op.kind {
-                    OpKind::Residual { body, shortcut } => self.residual(ctx, body, shortcut.as_deref(), op, *at),
+                    OpKind::Residual { body, shortcut } => {
+                        self.residual(ctx, body, shortcut.as_deref(), op, *at)
+                    }
                     OpKind::Motif(m) => self.motif(ctx, m, op, *at),
                     OpKind::Learned(l) => self.learned(ctx, l, op, *at),
                     _ => self.apply(ctx, op, *at),

@@ -12,7 +12,15 @@ use crate::ir::{Op, ScopeKind, Shape};
 impl Expander {
     pub(super) fn motif(&mut self, ctx: &Ctx, m: &Motif, op: &OpInst, at: At) -> Option<At> {
         let Shape::Map { c, .. } = at.1 else {
-            self.diags.push(Diagnostic::error(Code::Rank, op.span, format!("a motif needs a feature map, but its input is a vector {}", at.1)).label("applied to a flattened tensor").help("motifs must come before global_avg_pool / flatten"));
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Rank,
+                    op.span,
+                    format!("a motif needs a feature map, but its input is a vector {}", at.1),
+                )
+                .label("applied to a flattened tensor")
+                .help("motifs must come before global_avg_pool / flatten"),
+            );
             return None;
         };
         let name = op.def.clone().unwrap_or_else(|| "motif".into());
@@ -25,14 +33,26 @@ impl Expander {
                 continue;
             }
             let mut ins = Vec::new();
-            for (k, e) in m.edges.iter().enumerate().filter(|(_, e)| e.to as usize == j && m.live[e.from as usize]) {
+            for (k, e) in m
+                .edges
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.to as usize == j && m.live[e.from as usize])
+            {
                 let src = vals[e.from as usize]?;
                 let h = self.pipeline(&inner.sub(format!("e{k}")), &e.ops, vec![src])?;
                 if h.1 != at.1 {
                     self.diags.push(
-                        Diagnostic::error(Code::ShapeMismatch, e.span, format!("edge {} -> {} (`{}`) turns {} into {}", e.from, e.to, e.op, at.1, h.1))
-                            .label("motif edges keep the shape")
-                            .help("motif ops are stride 1 and keep the width C (papers.md §3)"),
+                        Diagnostic::error(
+                            Code::ShapeMismatch,
+                            e.span,
+                            format!(
+                                "edge {} -> {} (`{}`) turns {} into {}",
+                                e.from, e.to, e.op, at.1, h.1
+                            ),
+                        )
+                        .label("motif edges keep the shape")
+                        .help("motif ops are stride 1 and keep the width C (papers.md §3)"),
                     );
                     return None;
                 }
@@ -44,10 +64,41 @@ impl Expander {
                 [one] => Some(*one),
                 many => {
                     let cat = self.merge(&node, Op::Concat, many, op.span, "concat")?;
-                    let conv = Op::Conv2d { in_channels: cat.1.channels(), out_channels: c, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false, relu: false };
-                    let a = self.node(&node, conv, &[cat.0], op.span, format!("{}.conv", node.prefix), None)?;
-                    let b = self.node(&node, Op::BatchNorm { channels: c }, &[a.0], op.span, format!("{}.bn", node.prefix), None)?;
-                    self.node(&node, Op::Relu, &[b.0], op.span, format!("{}.relu", node.prefix), None)
+                    let conv = Op::Conv2d {
+                        in_channels: cat.1.channels(),
+                        out_channels: c,
+                        kernel: [1, 1],
+                        stride: 1,
+                        padding: [0, 0],
+                        groups: 1,
+                        dilation: 1,
+                        bias: false,
+                        relu: false,
+                    };
+                    let a = self.node(
+                        &node,
+                        conv,
+                        &[cat.0],
+                        op.span,
+                        format!("{}.conv", node.prefix),
+                        None,
+                    )?;
+                    let b = self.node(
+                        &node,
+                        Op::BatchNorm { channels: c },
+                        &[a.0],
+                        op.span,
+                        format!("{}.bn", node.prefix),
+                        None,
+                    )?;
+                    self.node(
+                        &node,
+                        Op::Relu,
+                        &[b.0],
+                        op.span,
+                        format!("{}.relu", node.prefix),
+                        None,
+                    )
                 }
             };
         }

@@ -7,7 +7,12 @@ use crate::diag::{Code, Diagnostic};
 use crate::ir::{Op, Shape};
 
 impl Expander {
-    pub(super) fn need_map(&mut self, op: &OpInst, shape: Shape, name: &str) -> Option<(u32, u32, u32)> {
+    pub(super) fn need_map(
+        &mut self,
+        op: &OpInst,
+        shape: Shape,
+        name: &str,
+    ) -> Option<(u32, u32, u32)> {
         match shape {
             Shape::Map { c, h, w } => Some((c, h, w)),
             Shape::Vec { .. } => {
@@ -22,15 +27,31 @@ impl Expander {
     }
 
     /// Output size of a sliding window (kernel `w.k`, stride, padding, dilation) over `hw`.
-    fn out_size(&mut self, op: &OpInst, name: &str, hw: (u32, u32), w: Window) -> Option<(u32, u32)> {
+    fn out_size(
+        &mut self,
+        op: &OpInst,
+        name: &str,
+        hw: (u32, u32),
+        w: Window,
+    ) -> Option<(u32, u32)> {
         let Window { k, stride, pad, dil } = w;
-        let f = |x: u32, k: u32, p: u32| (x as i64 + 2 * p as i64 - dil as i64 * (k as i64 - 1) - 1).div_euclid(stride as i64) + 1;
+        let f = |x: u32, k: u32, p: u32| {
+            (x as i64 + 2 * p as i64 - dil as i64 * (k as i64 - 1) - 1).div_euclid(stride as i64)
+                + 1
+        };
         let (h, w) = (f(hw.0, k.0, pad.0), f(hw.1, k.1, pad.1));
         if h < 1 || w < 1 {
             self.diags.push(
-                Diagnostic::error(Code::SpatialTooSmall, op.span, format!("`{name}` shrinks the {}x{} feature map below 1x1", hw.0, hw.1))
-                    .label(format!("kernel {}x{}, stride {stride} on a {}x{} input", k.0, k.1, hw.0, hw.1))
-                    .help("use fewer stride-2 stages, a smaller kernel, padding, or a larger input"),
+                Diagnostic::error(
+                    Code::SpatialTooSmall,
+                    op.span,
+                    format!("`{name}` shrinks the {}x{} feature map below 1x1", hw.0, hw.1),
+                )
+                .label(format!(
+                    "kernel {}x{}, stride {stride} on a {}x{} input",
+                    k.0, k.1, hw.0, hw.1
+                ))
+                .help("use fewer stride-2 stages, a smaller kernel, padding, or a larger input"),
             );
             return None;
         }
@@ -59,33 +80,93 @@ impl Expander {
             OpKind::Conv { kh, kw, out, stride, padding, groups, dilation, bias } => {
                 let (c, h, w) = self.need_map(op, shape, "conv")?;
                 let cout = out.or(ctx.channels).unwrap_or(c);
-                let pad = padding.map_or((dilation * (kh - 1) / 2, dilation * (kw - 1) / 2), |p| (p, p));
-                self.out_size(op, "conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: *dilation })?;
+                let pad =
+                    padding.map_or((dilation * (kh - 1) / 2, dilation * (kw - 1) / 2), |p| (p, p));
+                self.out_size(
+                    op,
+                    "conv",
+                    (h, w),
+                    Window { k: (*kh, *kw), stride: *stride, pad, dil: *dilation },
+                )?;
                 if !self.groups_ok(op, c, cout, *groups) {
                     return None;
                 }
-                let ir = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: *groups, dilation: *dilation, bias: *bias, relu: false };
+                let ir = Op::Conv2d {
+                    in_channels: c,
+                    out_channels: cout,
+                    kernel: [*kh, *kw],
+                    stride: *stride,
+                    padding: [pad.0, pad.1],
+                    groups: *groups,
+                    dilation: *dilation,
+                    bias: *bias,
+                    relu: false,
+                };
                 self.node(ctx, ir, &[src], op.span, mk("conv"), def)
             }
             OpKind::SepConv { kh, kw, out, stride } => {
                 let (c, h, w) = self.need_map(op, shape, "sep_conv")?;
                 let cout = out.or(ctx.channels).unwrap_or(c);
                 let pad = ((kh - 1) / 2, (kw - 1) / 2);
-                self.out_size(op, "sep_conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: 1 })?;
-                let dw = Op::Conv2d { in_channels: c, out_channels: c, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: c, dilation: 1, bias: false, relu: false };
+                self.out_size(
+                    op,
+                    "sep_conv",
+                    (h, w),
+                    Window { k: (*kh, *kw), stride: *stride, pad, dil: 1 },
+                )?;
+                let dw = Op::Conv2d {
+                    in_channels: c,
+                    out_channels: c,
+                    kernel: [*kh, *kw],
+                    stride: *stride,
+                    padding: [pad.0, pad.1],
+                    groups: c,
+                    dilation: 1,
+                    bias: false,
+                    relu: false,
+                };
                 let a = self.node(ctx, dw, &[src], op.span, mk("sep_conv.dw"), def.clone())?;
-                let pw = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false, relu: false };
+                let pw = Op::Conv2d {
+                    in_channels: c,
+                    out_channels: cout,
+                    kernel: [1, 1],
+                    stride: 1,
+                    padding: [0, 0],
+                    groups: 1,
+                    dilation: 1,
+                    bias: false,
+                    relu: false,
+                };
                 self.node(ctx, pw, &[a.0], op.span, mk("sep_conv.pw"), def)
             }
             OpKind::DwConv { kh, kw, stride, multiplier, dilation } => {
                 let (c, h, w) = self.need_map(op, shape, "dw_conv")?;
                 let pad = (dilation * (kh - 1) / 2, dilation * (kw - 1) / 2);
-                self.out_size(op, "dw_conv", (h, w), Window { k: (*kh, *kw), stride: *stride, pad, dil: *dilation })?;
+                self.out_size(
+                    op,
+                    "dw_conv",
+                    (h, w),
+                    Window { k: (*kh, *kw), stride: *stride, pad, dil: *dilation },
+                )?;
                 let Some(cout) = c.checked_mul(*multiplier) else {
-                    self.diags.push(Diagnostic::error(Code::Overflow, op.span, "channel count overflows").label("too many channels").help("use a smaller multiplier"));
+                    self.diags.push(
+                        Diagnostic::error(Code::Overflow, op.span, "channel count overflows")
+                            .label("too many channels")
+                            .help("use a smaller multiplier"),
+                    );
                     return None;
                 };
-                let ir = Op::Conv2d { in_channels: c, out_channels: cout, kernel: [*kh, *kw], stride: *stride, padding: [pad.0, pad.1], groups: c, dilation: *dilation, bias: false, relu: false };
+                let ir = Op::Conv2d {
+                    in_channels: c,
+                    out_channels: cout,
+                    kernel: [*kh, *kw],
+                    stride: *stride,
+                    padding: [pad.0, pad.1],
+                    groups: c,
+                    dilation: *dilation,
+                    bias: false,
+                    relu: false,
+                };
                 self.node(ctx, ir, &[src], op.span, mk("dw_conv"), def)
             }
             OpKind::BatchNorm => {
@@ -99,17 +180,33 @@ impl Expander {
                 self.node(ctx, Op::GlobalAvgPool2d, &[src], op.span, mk("global_avg_pool"), def)
             }
             OpKind::Identity => self.node(ctx, Op::Identity, &[src], op.span, mk("identity"), def),
-            OpKind::Dropout { p } => self.node(ctx, Op::Dropout { p: *p }, &[src], op.span, mk("dropout"), def),
-            OpKind::MaxPool { kh, kw, stride, padding } | OpKind::AvgPool { kh, kw, stride, padding, .. } => {
+            OpKind::Dropout { p } => {
+                self.node(ctx, Op::Dropout { p: *p }, &[src], op.span, mk("dropout"), def)
+            }
+            OpKind::MaxPool { kh, kw, stride, padding }
+            | OpKind::AvgPool { kh, kw, stride, padding, .. } => {
                 let is_max = matches!(op.kind, OpKind::MaxPool { .. });
                 let name = if is_max { "max_pool" } else { "avg_pool" };
                 let (_, h, w) = self.need_map(op, shape, name)?;
                 let s = stride.unwrap_or(*kh.max(kw));
-                self.out_size(op, name, (h, w), Window { k: (*kh, *kw), stride: s, pad: (*padding, *padding), dil: 1 })?;
+                self.out_size(
+                    op,
+                    name,
+                    (h, w),
+                    Window { k: (*kh, *kw), stride: s, pad: (*padding, *padding), dil: 1 },
+                )?;
                 let ir = if is_max {
                     Op::MaxPool2d { kernel: [*kh, *kw], stride: s, padding: *padding }
                 } else {
-                    Op::AvgPool2d { kernel: [*kh, *kw], stride: s, padding: *padding, count_include_pad: !matches!(op.kind, OpKind::AvgPool { count_pad: false, .. }) }
+                    Op::AvgPool2d {
+                        kernel: [*kh, *kw],
+                        stride: s,
+                        padding: *padding,
+                        count_include_pad: !matches!(
+                            op.kind,
+                            OpKind::AvgPool { count_pad: false, .. }
+                        ),
+                    }
                 };
                 self.node(ctx, ir, &[src], op.span, mk(name), def)
             }
@@ -118,17 +215,26 @@ impl Expander {
                 self.node(ctx, Op::GlobalAvgPool, &[src], op.span, mk("global_avg_pool"), def)
             }
             OpKind::Flatten => self.node(ctx, Op::Flatten, &[src], op.span, mk("flatten"), def),
-            OpKind::Linear { out, bias } => match shape {
-                Shape::Vec { c } => self.node(ctx, Op::Linear { in_features: c, out_features: *out, bias: *bias }, &[src], op.span, mk("linear"), def),
-                Shape::Map { .. } => {
-                    self.diags.push(
+            OpKind::Linear { out, bias } => {
+                match shape {
+                    Shape::Vec { c } => self.node(
+                        ctx,
+                        Op::Linear { in_features: c, out_features: *out, bias: *bias },
+                        &[src],
+                        op.span,
+                        mk("linear"),
+                        def,
+                    ),
+                    Shape::Map { .. } => {
+                        self.diags.push(
                         Diagnostic::error(Code::Rank, op.span, format!("`linear` needs a vector, but its input is a feature map {shape}"))
                             .label("applied to a 4-D tensor (batch, C, H, W)")
                             .help("insert `global_avg_pool` (or `flatten`) before `linear`"),
                     );
-                    None
+                        None
+                    }
                 }
-            },
+            }
             OpKind::Zero { stride } => {
                 self.need_map(op, shape, "zero")?;
                 self.node(ctx, Op::Zero { stride: *stride }, &[src], op.span, mk("zero"), def)
@@ -137,12 +243,19 @@ impl Expander {
                 self.need_map(op, shape, "shift")?;
                 self.node(ctx, Op::Shift, &[src], op.span, mk("shift"), def)
             }
-            OpKind::Block(_) | OpKind::Cells(_) | OpKind::Residual { .. } | OpKind::Motif(_) | OpKind::Learned(_) => self.apply_multi(ctx, op, vec![at]),
+            OpKind::Block(_)
+            | OpKind::Cells(_)
+            | OpKind::Residual { .. }
+            | OpKind::Motif(_)
+            | OpKind::Learned(_) => self.apply_multi(ctx, op, vec![at]),
             OpKind::Random(_) => {
-                self.diags.push(Diagnostic::error(Code::Type, op.span, "a random graph cannot appear here").label("nested random graph").help("random graphs are stage-level ops"));
+                self.diags.push(
+                    Diagnostic::error(Code::Type, op.span, "a random graph cannot appear here")
+                        .label("nested random graph")
+                        .help("random graphs are stage-level ops"),
+                );
                 None
             }
         }
     }
-
 }

@@ -76,22 +76,41 @@ pub enum Op {
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         relu: bool,
     },
-    BatchNorm { channels: u32 },
+    BatchNorm {
+        channels: u32,
+    },
     Relu,
     /// Elementwise logistic function.
     Sigmoid,
-    MaxPool2d { kernel: [u32; 2], stride: u32, padding: u32 },
+    MaxPool2d {
+        kernel: [u32; 2],
+        stride: u32,
+        padding: u32,
+    },
     /// `count_include_pad`: whether padded pixels count in the average.
-    AvgPool2d { kernel: [u32; 2], stride: u32, padding: u32, count_include_pad: bool },
+    AvgPool2d {
+        kernel: [u32; 2],
+        stride: u32,
+        padding: u32,
+        count_include_pad: bool,
+    },
     GlobalAvgPool,
     /// Global average pool that keeps a 1x1 map: [C, H, W] -> [C, 1, 1] (squeeze-excitation).
     GlobalAvgPool2d,
     Flatten,
-    Linear { in_features: u32, out_features: u32, bias: bool },
-    Dropout { p: f64 },
+    Linear {
+        in_features: u32,
+        out_features: u32,
+        bias: bool,
+    },
+    Dropout {
+        p: f64,
+    },
     Identity,
     /// Zeros shaped like the input subsampled by `stride` (DARTS's `none`).
-    Zero { stride: u32 },
+    Zero {
+        stride: u32,
+    },
     /// out[y][x] = in[y + 1][x + 1], zero past the edge (factorised reduction's second path).
     Shift,
     /// Elementwise sum of all inputs.
@@ -104,18 +123,29 @@ pub enum Op {
     /// Channel concatenation in port order.
     Concat,
     /// sum_i sigmoid(w_i) * x_i, one learnable scalar w_i per input (RandWire aggregation).
-    WeightedSum { inputs: u32 },
+    WeightedSum {
+        inputs: u32,
+    },
     /// The edge weights of a learned-wiring stage (papers.md §4): one learnable scalar per
     /// forward edge (`edges` of them, ordered by target then source), output with all but
     /// the `keep` edges of largest |w| set to zero (`select`: over the stage, or `keep` per
     /// target). No inputs; the gradient reaches every edge (straight-through).
-    EdgeWeights { edges: u32, keep: u32, select: crate::check::Select },
+    EdgeWeights {
+        edges: u32,
+        keep: u32,
+        select: crate::check::Select,
+    },
     /// A learned-wiring node's input: sum_i m_i w_i x_i over its `inputs` possible in-edges,
     /// whose weights are entries `first..first + inputs` of the stage's edge weights (port 0;
     /// the feature maps are ports 1..). Unchosen edges have m_i w_i = 0 in the forward pass.
-    WiredSum { first: u32, inputs: u32 },
+    WiredSum {
+        first: u32,
+        inputs: u32,
+    },
     /// sum_i w_i x_i with one learnable scalar per input (a frozen learned wiring).
-    ScaledSum { inputs: u32 },
+    ScaledSum {
+        inputs: u32,
+    },
 }
 
 impl Op {
@@ -153,13 +183,15 @@ impl Op {
         match *self {
             Op::Conv2d { in_channels, out_channels, kernel, groups, bias, .. } => {
                 let per_group = in_channels.checked_div(groups).unwrap_or(0) as u64;
-                let w = (out_channels as u64).saturating_mul(per_group).saturating_mul(kernel[0] as u64 * kernel[1] as u64);
+                let w = (out_channels as u64)
+                    .saturating_mul(per_group)
+                    .saturating_mul(kernel[0] as u64 * kernel[1] as u64);
                 w.saturating_add(if bias { out_channels as u64 } else { 0 })
             }
             Op::BatchNorm { channels } => 2 * channels as u64,
-            Op::Linear { in_features, out_features, bias } => {
-                (in_features as u64 * out_features as u64).saturating_add(if bias { out_features as u64 } else { 0 })
-            }
+            Op::Linear { in_features, out_features, bias } => (in_features as u64
+                * out_features as u64)
+                .saturating_add(if bias { out_features as u64 } else { 0 }),
             Op::WeightedSum { inputs } | Op::ScaledSum { inputs } => inputs as u64,
             Op::EdgeWeights { edges, .. } => edges as u64,
             _ => 0,
@@ -171,12 +203,18 @@ impl Op {
         match *self {
             Op::Conv2d { in_channels, kernel, groups, .. } => {
                 let per_group = in_channels.checked_div(groups).unwrap_or(0) as u64;
-                out.numel().saturating_mul(per_group).saturating_mul(kernel[0] as u64 * kernel[1] as u64)
+                out.numel()
+                    .saturating_mul(per_group)
+                    .saturating_mul(kernel[0] as u64 * kernel[1] as u64)
             }
-            Op::Linear { in_features, out_features, .. } => in_features as u64 * out_features as u64,
+            Op::Linear { in_features, out_features, .. } => {
+                in_features as u64 * out_features as u64
+            }
             // DNW counts its edges: one multiply-add per element per (possible) in-edge. The
             // chosen-graph figure of a learned stage counts only the kept edges (`stats`).
-            Op::WiredSum { inputs, .. } | Op::ScaledSum { inputs } => out.numel().saturating_mul(inputs as u64),
+            Op::WiredSum { inputs, .. } | Op::ScaledSum { inputs } => {
+                out.numel().saturating_mul(inputs as u64)
+            }
             _ => 0,
         }
     }
@@ -348,8 +386,11 @@ pub struct Ir {
 impl Ir {
     /// Predecessors of `n` in port order.
     pub fn inputs(&self, n: NodeIndex) -> Vec<NodeIndex> {
-        let mut v: Vec<(u32, NodeIndex)> =
-            self.graph.edges_directed(n, petgraph::Direction::Incoming).map(|e| (e.weight().port, e.source())).collect();
+        let mut v: Vec<(u32, NodeIndex)> = self
+            .graph
+            .edges_directed(n, petgraph::Direction::Incoming)
+            .map(|e| (e.weight().port, e.source()))
+            .collect();
         v.sort_unstable();
         v.into_iter().map(|(_, s)| s).collect()
     }

@@ -31,10 +31,16 @@ pub fn verify_with(ir: &Ir, strict: bool) -> Result<(), VerifyError> {
     let inputs: Vec<_> = g.node_indices().filter(|&n| matches!(g[n].op, Op::Input)).collect();
     let outputs: Vec<_> = g.node_indices().filter(|&n| matches!(g[n].op, Op::Output)).collect();
     if inputs != [ir.input] {
-        return Err(fail(ir.input, format!("expected exactly one input node, found {}", inputs.len())));
+        return Err(fail(
+            ir.input,
+            format!("expected exactly one input node, found {}", inputs.len()),
+        ));
     }
     if outputs != [ir.output] {
-        return Err(fail(ir.output, format!("expected exactly one output node, found {}", outputs.len())));
+        return Err(fail(
+            ir.output,
+            format!("expected exactly one output node, found {}", outputs.len()),
+        ));
     }
     // Acyclicity: every edge must go from a lower to a higher node index (checked per node
     // below). That makes index order a topological order, which backends rely on, and rules
@@ -53,7 +59,10 @@ pub fn verify_with(ir: &Ir, strict: bool) -> Result<(), VerifyError> {
         }
         let (lo, hi) = node.op.arity();
         if ins.len() < lo || ins.len() > hi {
-            return Err(fail(n, format!("{} has {} inputs, expects {lo}..={hi}", node.op.name(), ins.len())));
+            return Err(fail(
+                n,
+                format!("{} has {} inputs, expects {lo}..={hi}", node.op.name(), ins.len()),
+            ));
         }
         if ins.iter().enumerate().any(|(i, &(p, _))| p as usize != i) {
             let ports: Vec<u32> = ins.iter().map(|x| x.0).collect();
@@ -69,12 +78,18 @@ pub fn verify_with(ir: &Ir, strict: bool) -> Result<(), VerifyError> {
         in_shapes.extend(ins.iter().map(|&(_, i)| g[i].shape));
         let expected = infer(&node.op, &in_shapes, ir.input_shape).map_err(|p| fail(n, p))?;
         if expected != node.shape {
-            return Err(fail(n, format!("recorded shape {} but inputs give {}", node.shape, expected)));
+            return Err(fail(
+                n,
+                format!("recorded shape {} but inputs give {}", node.shape, expected),
+            ));
         }
     }
     let out = g[ir.output].shape;
     if out != (Shape::Vec { c: ir.classes }) {
-        return Err(fail(ir.output, format!("output shape {out} does not match {} classes", ir.classes)));
+        return Err(fail(
+            ir.output,
+            format!("output shape {out} does not match {} classes", ir.classes),
+        ));
     }
     Ok(())
 }
@@ -100,10 +115,18 @@ pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, Str
             Shape::Map { c, h, w }
         }
         Op::Output | Op::Relu | Op::Identity | Op::Dropout { .. } => one()?,
-        Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, .. } => {
+        Op::Conv2d {
+            in_channels, out_channels, kernel, stride, padding, groups, dilation, ..
+        } => {
             let (c, h, w) = map(&one()?)?;
-            if c != in_channels || groups == 0 || in_channels % groups != 0 || out_channels % groups != 0 {
-                return Err(format!("conv2d channels {c} vs in={in_channels} out={out_channels} groups={groups}"));
+            if c != in_channels
+                || groups == 0
+                || in_channels % groups != 0
+                || out_channels % groups != 0
+            {
+                return Err(format!(
+                    "conv2d channels {c} vs in={in_channels} out={out_channels} groups={groups}"
+                ));
             }
             Shape::Map {
                 c: out_channels,
@@ -115,13 +138,21 @@ pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, Str
             let s = one()?;
             map(&s)?;
             if s.channels() != channels {
-                return Err(format!("batch_norm over {channels} channels, input has {}", s.channels()));
+                return Err(format!(
+                    "batch_norm over {channels} channels, input has {}",
+                    s.channels()
+                ));
             }
             s
         }
-        Op::MaxPool2d { kernel, stride, padding } | Op::AvgPool2d { kernel, stride, padding, .. } => {
+        Op::MaxPool2d { kernel, stride, padding }
+        | Op::AvgPool2d { kernel, stride, padding, .. } => {
             let (c, h, w) = map(&one()?)?;
-            Shape::Map { c, h: spatial(h, kernel[0], stride, padding, 1)?, w: spatial(w, kernel[1], stride, padding, 1)? }
+            Shape::Map {
+                c,
+                h: spatial(h, kernel[0], stride, padding, 1)?,
+                w: spatial(w, kernel[1], stride, padding, 1)?,
+            }
         }
         Op::Zero { stride } => {
             let (c, h, w) = map(&one()?)?;
@@ -140,12 +171,21 @@ pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, Str
         Op::Mul => {
             let (c, h, w) = map(&one()?)?;
             match ins.get(1).map(map).transpose()? {
-                Some((gc, gh, gw)) if gc == c && ((gh, gw) == (h, w) || (gh, gw) == (1, 1)) => Shape::Map { c, h, w },
-                Some(g) => return Err(format!("mul of [{c}, {h}, {w}] by a gate [{}, {}, {}]: the gate must have the same shape or [{c}, 1, 1]", g.0, g.1, g.2)),
+                Some((gc, gh, gw)) if gc == c && ((gh, gw) == (h, w) || (gh, gw) == (1, 1)) => {
+                    Shape::Map { c, h, w }
+                }
+                Some(g) => {
+                    return Err(format!(
+                        "mul of [{c}, {h}, {w}] by a gate [{}, {}, {}]: the gate must have the same shape or [{c}, 1, 1]",
+                        g.0, g.1, g.2
+                    ));
+                }
                 None => return Err("mul needs two inputs".into()),
             }
         }
-        Op::Flatten => Shape::Vec { c: u32::try_from(one()?.numel()).map_err(|_| "flatten too large".to_string())? },
+        Op::Flatten => Shape::Vec {
+            c: u32::try_from(one()?.numel()).map_err(|_| "flatten too large".to_string())?,
+        },
         Op::Linear { in_features, out_features, .. } => match one()? {
             Shape::Vec { c } if c == in_features => Shape::Vec { c: out_features },
             s => return Err(format!("linear with {in_features} inputs applied to {s}")),
@@ -157,9 +197,14 @@ pub fn infer(op: &Op, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, Str
             Shape::Vec { c: edges }
         }
         Op::WiredSum { first, inputs } => {
-            let Some(Shape::Vec { c: edges }) = first_vec(ins) else { return Err("wired_sum needs the edge weights as input 0".into()) };
+            let Some(Shape::Vec { c: edges }) = first_vec(ins) else {
+                return Err("wired_sum needs the edge weights as input 0".into());
+            };
             if first as u64 + inputs as u64 > edges as u64 {
-                return Err(format!("wired_sum reads edges {first}..{} of {edges}", first as u64 + inputs as u64));
+                return Err(format!(
+                    "wired_sum reads edges {first}..{} of {edges}",
+                    first as u64 + inputs as u64
+                ));
             }
             let s = *ins.get(1).ok_or("wired_sum without feature inputs")?;
             map(&s)?;

@@ -58,12 +58,29 @@ impl Analysis {
         let empty = |diags| Compiled { ir: None, diags, network: None, report: None };
         let (file, compiled, internal) = match syntax::parse(&text) {
             Err(d) => (None, empty(crate::diag::Diagnostics(vec![d])), None),
-            Ok(f) => match crate::driver::compile_parsed_with(&f, Default::default(), &Default::default(), &[]) {
+            Ok(f) => match crate::driver::compile_parsed_with(
+                &f,
+                Default::default(),
+                &Default::default(),
+                &[],
+            ) {
                 Ok(c) => (Some(f), c, None),
-                Err(e) => (Some(f), empty(Default::default()), Some(format!("internal compiler error (a bug in nasc): {e}"))),
+                Err(e) => (
+                    Some(f),
+                    empty(Default::default()),
+                    Some(format!("internal compiler error (a bug in nasc): {e}")),
+                ),
             },
         };
-        let mut a = Analysis { scopes: vec![Span { start: 0, end: text.len() }], text, file: None, compiled, internal, defs: Vec::new(), uses: Vec::new() };
+        let mut a = Analysis {
+            scopes: vec![Span { start: 0, end: text.len() }],
+            text,
+            file: None,
+            compiled,
+            internal,
+            defs: Vec::new(),
+            uses: Vec::new(),
+        };
         if let Some(f) = &file {
             a.collect(f);
         }
@@ -90,7 +107,9 @@ impl Analysis {
                     self.params(&n.params, s);
                     for st in &n.stmts {
                         match st {
-                            Stmt::Input { value, .. } | Stmt::Classes { value, .. } | Stmt::Require { cond: value, .. } => self.exprs(value, s),
+                            Stmt::Input { value, .. }
+                            | Stmt::Classes { value, .. }
+                            | Stmt::Require { cond: value, .. } => self.exprs(value, s),
                             Stmt::Let(l) => {
                                 self.def(&l.name, DefKind::Let, l.span, s);
                                 self.exprs(&l.value, s);
@@ -110,7 +129,9 @@ impl Analysis {
                     self.params(&b.params, s);
                     for st in &b.stmts {
                         match st {
-                            BlockStmt::Input { names, span } => names.iter().for_each(|n| self.def(n, DefKind::Input, *span, s)),
+                            BlockStmt::Input { names, span } => {
+                                names.iter().for_each(|n| self.def(n, DefKind::Input, *span, s))
+                            }
                             BlockStmt::Let(l) => {
                                 self.def(&l.name, DefKind::Let, l.span, s);
                                 self.exprs(&l.value, s);
@@ -139,9 +160,16 @@ impl Analysis {
         let mut stack = vec![e];
         while let Some(e) = stack.pop() {
             match &e.kind {
-                ExprKind::Name(id) => self.uses.push(Use { name: id.name.clone(), span: id.span, scope, def: None }),
+                ExprKind::Name(id) => {
+                    self.uses.push(Use { name: id.name.clone(), span: id.span, scope, def: None })
+                }
                 ExprKind::Call { callee, args } => {
-                    self.uses.push(Use { name: callee.name.clone(), span: callee.span, scope, def: None });
+                    self.uses.push(Use {
+                        name: callee.name.clone(),
+                        span: callee.span,
+                        scope,
+                        def: None,
+                    });
                     stack.extend(args.iter().rev().map(|a| &a.value));
                 }
                 ExprKind::List(items) => stack.extend(items.iter().rev()),
@@ -150,7 +178,8 @@ impl Analysis {
                     stack.extend(rest.iter().rev().map(|(_, _, x)| x));
                     stack.push(first);
                 }
-                ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Kernel(..) | ExprKind::Str(_) => {}
+                ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Kernel(..) | ExprKind::Str(_) => {
+                }
             }
         }
     }
@@ -158,13 +187,23 @@ impl Analysis {
     /// Resolves every use through a (scope, name) table: a name in a scope means its own first
     /// definition there, else the first top-level one; linear in the file.
     fn resolve(&mut self) {
-        let mut table: std::collections::HashMap<(usize, &str), usize> = std::collections::HashMap::with_capacity(self.defs.len());
+        let mut table: std::collections::HashMap<(usize, &str), usize> =
+            std::collections::HashMap::with_capacity(self.defs.len());
         for (i, d) in self.defs.iter().enumerate() {
             if d.kind != DefKind::Network {
                 table.entry((d.scope, d.name.as_str())).or_insert(i);
             }
         }
-        let found: Vec<Option<usize>> = self.uses.iter().map(|u| table.get(&(u.scope, u.name.as_str())).or_else(|| if u.scope != 0 { table.get(&(0, u.name.as_str())) } else { None }).copied()).collect();
+        let found: Vec<Option<usize>> = self
+            .uses
+            .iter()
+            .map(|u| {
+                table
+                    .get(&(u.scope, u.name.as_str()))
+                    .or_else(|| if u.scope != 0 { table.get(&(0, u.name.as_str())) } else { None })
+                    .copied()
+            })
+            .collect();
         for (u, d) in self.uses.iter_mut().zip(found) {
             u.def = d;
         }
@@ -172,19 +211,28 @@ impl Analysis {
 
     /// The innermost scope (network or block) containing `offset`.
     pub fn scope_at(&self, offset: usize) -> usize {
-        (1..self.scopes.len()).rev().find(|&s| self.scopes[s].start <= offset && offset <= self.scopes[s].end).unwrap_or(0)
+        (1..self.scopes.len())
+            .rev()
+            .find(|&s| self.scopes[s].start <= offset && offset <= self.scopes[s].end)
+            .unwrap_or(0)
     }
 
     /// The definition a name at `offset` refers to or defines.
     pub fn def_at(&self, offset: usize) -> Option<usize> {
         let inside = |s: &Span| s.start <= offset && offset <= s.end;
-        self.uses.iter().find(|u| inside(&u.span)).and_then(|u| u.def).or_else(|| self.defs.iter().position(|d| inside(&d.span)))
+        self.uses
+            .iter()
+            .find(|u| inside(&u.span))
+            .and_then(|u| u.def)
+            .or_else(|| self.defs.iter().position(|d| inside(&d.span)))
     }
 
     /// The name (used or defined) at `offset`.
     pub fn name_at(&self, offset: usize) -> Option<(&str, Span)> {
         let inside = |s: &Span| s.start <= offset && offset <= s.end;
-        self.uses.iter().find(|u| inside(&u.span)).map(|u| (u.name.as_str(), u.span)).or_else(|| self.defs.iter().find(|d| inside(&d.span)).map(|d| (d.name.as_str(), d.span)))
+        self.uses.iter().find(|u| inside(&u.span)).map(|u| (u.name.as_str(), u.span)).or_else(
+            || self.defs.iter().find(|d| inside(&d.span)).map(|d| (d.name.as_str(), d.span)),
+        )
     }
 
     /// Every use of definition `d`.

@@ -24,11 +24,21 @@ pub fn diagnostics(a: &Analysis, uri: &Uri) -> Vec<Diagnostic> {
             if let Some(h) = &d.help {
                 message += &format!("\nhelp: {h}");
             }
-            let related: Vec<DiagnosticRelatedInformation> =
-                d.related.iter().map(|(s, l)| DiagnosticRelatedInformation { location: Location { uri: uri.clone(), range: lines.range(s.start, s.end) }, message: l.clone() }).collect();
+            let related: Vec<DiagnosticRelatedInformation> = d
+                .related
+                .iter()
+                .map(|(s, l)| DiagnosticRelatedInformation {
+                    location: Location { uri: uri.clone(), range: lines.range(s.start, s.end) },
+                    message: l.clone(),
+                })
+                .collect();
             Diagnostic {
                 range,
-                severity: Some(if d.severity == Severity::Warning { DiagnosticSeverity::WARNING } else { DiagnosticSeverity::ERROR }),
+                severity: Some(if d.severity == Severity::Warning {
+                    DiagnosticSeverity::WARNING
+                } else {
+                    DiagnosticSeverity::ERROR
+                }),
                 code: Some(NumberOrString::String(d.code.as_str().to_string())),
                 source: Some("nasc".into()),
                 message,
@@ -38,7 +48,13 @@ pub fn diagnostics(a: &Analysis, uri: &Uri) -> Vec<Diagnostic> {
         })
         .collect();
     if let Some(e) = &a.internal {
-        out.push(Diagnostic { range: Range::default(), severity: Some(DiagnosticSeverity::ERROR), source: Some("nasc".into()), message: e.clone(), ..Default::default() });
+        out.push(Diagnostic {
+            range: Range::default(),
+            severity: Some(DiagnosticSeverity::ERROR),
+            source: Some("nasc".into()),
+            message: e.clone(),
+            ..Default::default()
+        });
     }
     out
 }
@@ -56,7 +72,10 @@ fn shown(v: &crate::check::Value) -> String {
 }
 
 fn md(value: String) -> Hover {
-    Hover { contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }), range: None }
+    Hover {
+        contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
+        range: None,
+    }
 }
 
 /// Parameters and multiply-adds of the IR nodes that came from `span` (and their shape).
@@ -69,7 +88,15 @@ fn ir_summary(a: &Analysis, inside: impl Fn(Span) -> bool) -> Option<String> {
         flops += node.op.flops(&node.shape);
         last = Some(node.shape.to_string());
     }
-    (n > 0).then(|| format!("{n} IR node{}, output {}, {} params, {} multiply-adds", if n == 1 { "" } else { "s" }, last.unwrap_or_default(), crate::stats::group(params), crate::stats::group(flops)))
+    (n > 0).then(|| {
+        format!(
+            "{n} IR node{}, output {}, {} params, {} multiply-adds",
+            if n == 1 { "" } else { "s" },
+            last.unwrap_or_default(),
+            crate::stats::group(params),
+            crate::stats::group(flops)
+        )
+    })
 }
 
 /// The instances of a block or motif `name` in the IR: how many, and the first one's output
@@ -77,7 +104,8 @@ fn ir_summary(a: &Analysis, inside: impl Fn(Span) -> bool) -> Option<String> {
 fn instances(a: &Analysis, name: &str) -> Option<String> {
     let ir = a.compiled.ir.as_ref()?;
     // For each node, the outermost enclosing scope that is an instance of `name`.
-    let mut per: std::collections::BTreeMap<u32, (u64, u64, String)> = std::collections::BTreeMap::new();
+    let mut per: std::collections::BTreeMap<u32, (u64, u64, String)> =
+        std::collections::BTreeMap::new();
     for n in ir.graph.node_weights() {
         let (mut sc, mut found) = (n.scope, None);
         while let Some(i) = sc {
@@ -97,7 +125,14 @@ fn instances(a: &Analysis, name: &str) -> Option<String> {
     let (first, (p, f, shape)) = per.iter().next()?;
     let scope = &ir.scopes[*first as usize];
     let args = if scope.args.is_empty() { String::new() } else { format!("({})", scope.args) };
-    Some(format!("\n\n{} instance{} in the network; `{}`{args}: output {shape}, {} params, {} multiply-adds", per.len(), if per.len() == 1 { "" } else { "s" }, scope.name, crate::stats::group(*p), crate::stats::group(*f)))
+    Some(format!(
+        "\n\n{} instance{} in the network; `{}`{args}: output {shape}, {} params, {} multiply-adds",
+        per.len(),
+        if per.len() == 1 { "" } else { "s" },
+        scope.name,
+        crate::stats::group(*p),
+        crate::stats::group(*f)
+    ))
 }
 
 /// Hover: a name's definition and value (a parameter's type, default, domain and value; a
@@ -110,30 +145,81 @@ pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
         let head = |t: &str| t.split('{').next().unwrap_or(t).trim().to_string();
         let value = match def.kind {
             DefKind::Param => {
-                let v = a.compiled.network.as_ref().and_then(|n| n.params.iter().find(|(k, _)| *k == def.name)).map(|(_, v)| format!("\n\nvalue: `{}`", shown(v)));
-                let space = a.compiled.network.as_ref().and_then(|n| n.space.iter().find(|p| p.name == def.name)).map(|p| format!("\n\ndomain: `{}` (searchable)", p.domain.describe()));
-                format!("**parameter** `{text}`{}{}", v.unwrap_or_default(), space.unwrap_or_default())
+                let v = a
+                    .compiled
+                    .network
+                    .as_ref()
+                    .and_then(|n| n.params.iter().find(|(k, _)| *k == def.name))
+                    .map(|(_, v)| format!("\n\nvalue: `{}`", shown(v)));
+                let space = a
+                    .compiled
+                    .network
+                    .as_ref()
+                    .and_then(|n| n.space.iter().find(|p| p.name == def.name))
+                    .map(|p| format!("\n\ndomain: `{}` (searchable)", p.domain.describe()));
+                format!(
+                    "**parameter** `{text}`{}{}",
+                    v.unwrap_or_default(),
+                    space.unwrap_or_default()
+                )
             }
             DefKind::Stage => {
                 let stats = a.compiled.ir.as_ref().map(crate::stats::stats);
                 let st = stats.as_ref().and_then(|s| s.stages.iter().find(|x| x.name == def.name));
                 let shape = a.compiled.ir.as_ref().and_then(|ir| {
                     let idx = ir.stages.iter().position(|s| s.name == def.name)?;
-                    ir.graph.node_weights().filter(|n| n.stage == idx).last().map(|n| n.shape.to_string())
+                    ir.graph
+                        .node_weights()
+                        .filter(|n| n.stage == idx)
+                        .last()
+                        .map(|n| n.shape.to_string())
                 });
-                let info = st.map(|s| format!("\n\noutput {}, {} params, {} multiply-adds, {} IR nodes", shape.unwrap_or_default(), crate::stats::group(s.counts.params), crate::stats::group(s.counts.flops), s.nodes));
-                format!("**stage** `{}`{}", def.name, info.unwrap_or_else(|| "\n\n(not compiled: fix the errors first)".into()))
+                let info = st.map(|s| {
+                    format!(
+                        "\n\noutput {}, {} params, {} multiply-adds, {} IR nodes",
+                        shape.unwrap_or_default(),
+                        crate::stats::group(s.counts.params),
+                        crate::stats::group(s.counts.flops),
+                        s.nodes
+                    )
+                });
+                format!(
+                    "**stage** `{}`{}",
+                    def.name,
+                    info.unwrap_or_else(|| "\n\n(not compiled: fix the errors first)".into())
+                )
             }
             DefKind::Network => {
-                let total = a.compiled.ir.as_ref().map(crate::stats::stats).map(|s| format!("\n\n{} params, {} multiply-adds, {} stages", crate::stats::group(s.params), crate::stats::group(s.flops), s.stages.len()));
+                let total = a.compiled.ir.as_ref().map(crate::stats::stats).map(|s| {
+                    format!(
+                        "\n\n{} params, {} multiply-adds, {} stages",
+                        crate::stats::group(s.params),
+                        crate::stats::group(s.flops),
+                        s.stages.len()
+                    )
+                });
                 format!("**network** `{}`{}", head(text), total.unwrap_or_default())
             }
-            DefKind::Block => format!("**block** `{}`{}", head(text), instances(a, &def.name).unwrap_or_default()),
+            DefKind::Block => {
+                format!("**block** `{}`{}", head(text), instances(a, &def.name).unwrap_or_default())
+            }
             DefKind::Input => format!("**block input** `{}`", def.name),
             DefKind::Let => {
                 let shown: String = text.chars().take(400).collect();
                 let nodes = ir_summary(a, |s| def.full.start <= s.start && s.end <= def.full.end)
-                    .or_else(|| a.compiled.ir.as_ref().map(|ir| ir.graph.node_weights().filter(|n| n.def.as_deref() == Some(def.name.as_str())).count()).filter(|&n| n > 0).map(|n| format!("used by {n} IR nodes")));
+                    .or_else(|| {
+                        a.compiled
+                            .ir
+                            .as_ref()
+                            .map(|ir| {
+                                ir.graph
+                                    .node_weights()
+                                    .filter(|n| n.def.as_deref() == Some(def.name.as_str()))
+                                    .count()
+                            })
+                            .filter(|&n| n > 0)
+                            .map(|n| format!("used by {n} IR nodes"))
+                    });
                 let nodes = instances(a, &def.name).or(nodes.map(|n| format!("\n\n{n}")));
                 format!("**definition**\n```nas\n{shown}\n```{}", nodes.unwrap_or_default())
             }
@@ -142,18 +228,40 @@ pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
     }
     if let Some((name, _)) = a.name_at(offset) {
         if let Some((_, sig, _)) = crate::check::signatures().find(|(n, _, _)| *n == name) {
-            let graphs = if matches!(name, "WS" | "ER" | "BA" | "graph" | "random") { graphs_at(a, offset) } else { String::new() };
+            let graphs = if matches!(name, "WS" | "ER" | "BA" | "graph" | "random") {
+                graphs_at(a, offset)
+            } else {
+                String::new()
+            };
             return Some(md(format!("**built-in** `{sig}`{graphs}")));
         }
-        if crate::check::std_modules().iter().any(|(_, m)| m.as_ref().is_ok_and(|f| f.items.iter().any(|i| matches!(i, crate::syntax::Item::Block(b) if b.name.name == name)))) {
-            return Some(md(format!("**standard-library block** `{name}` (std/*.nas){}", instances(a, name).unwrap_or_default())));
+        if crate::check::std_modules().iter().any(|(_, m)| {
+            m.as_ref().is_ok_and(|f| {
+                f.items
+                    .iter()
+                    .any(|i| matches!(i, crate::syntax::Item::Block(b) if b.name.name == name))
+            })
+        }) {
+            return Some(md(format!(
+                "**standard-library block** `{name}` (std/*.nas){}",
+                instances(a, name).unwrap_or_default()
+            )));
         }
     }
     // The innermost span of IR nodes around the cursor.
     let ir = a.compiled.ir.as_ref()?;
-    let best = ir.graph.node_weights().filter(|n| n.span.start <= offset && offset <= n.span.end && n.span.end > n.span.start).map(|n| n.span).min_by_key(|s| s.end - s.start)?;
+    let best = ir
+        .graph
+        .node_weights()
+        .filter(|n| n.span.start <= offset && offset <= n.span.end && n.span.end > n.span.start)
+        .map(|n| n.span)
+        .min_by_key(|s| s.end - s.start)?;
     let summary = ir_summary(a, |s| s == best)?;
-    Some(md(format!("`{}`\n\n{summary}{}", a.source(best).chars().take(120).collect::<String>(), graphs_at(a, best.start))))
+    Some(md(format!(
+        "`{}`\n\n{summary}{}",
+        a.source(best).chars().take(120).collect::<String>(),
+        graphs_at(a, best.start)
+    )))
 }
 
 /// The random graphs drawn for the stage around `offset`: nodes, edges, seed.
@@ -163,7 +271,9 @@ fn graphs_at(a: &Analysis, offset: usize) -> String {
         .iter()
         .filter(|s| s.span.start <= offset && offset <= s.span.end)
         .flat_map(|s| s.graphs.iter())
-        .map(|g| format!("\n\nrandom graph: {} nodes, {} edges (seed {})", g.nodes, g.edges, g.seed))
+        .map(|g| {
+            format!("\n\nrandom graph: {} nodes, {} edges (seed {})", g.nodes, g.edges, g.seed)
+        })
         .collect()
 }
 
@@ -178,7 +288,10 @@ pub fn references(a: &Analysis, offset: usize, declaration: bool) -> Vec<Span> {
     out
 }
 
-const KEYWORDS: [&str; 13] = ["network", "block", "let", "stage", "input", "output", "classes", "import", "require", "in", "log", "step", "none"];
+const KEYWORDS: [&str; 13] = [
+    "network", "block", "let", "stage", "input", "output", "classes", "import", "require", "in",
+    "log", "step", "none",
+];
 
 /// Completion: inside a built-in's argument list its keyword arguments first; then the names
 /// in scope, the built-in ops and functions (with signatures), the standard-library blocks
@@ -189,7 +302,13 @@ pub fn completion(a: &Analysis, offset: usize) -> Vec<CompletionItem> {
         && let Some((_, sig, params)) = crate::check::signatures().find(|(n, _, _)| *n == callee)
     {
         for (p, ty) in params {
-            items.push(CompletionItem { label: format!("{p}="), kind: Some(CompletionItemKind::FIELD), detail: Some(format!("{ty} — {sig}")), sort_text: Some(format!("0{p}")), ..Default::default() });
+            items.push(CompletionItem {
+                label: format!("{p}="),
+                kind: Some(CompletionItemKind::FIELD),
+                detail: Some(format!("{ty} — {sig}")),
+                sort_text: Some(format!("0{p}")),
+                ..Default::default()
+            });
         }
     }
     let scope = a.scope_at(offset);
@@ -204,20 +323,43 @@ pub fn completion(a: &Analysis, offset: usize) -> Vec<CompletionItem> {
             _ => CompletionItemKind::CONSTANT,
         };
         let detail = a.source(d.full).lines().next().unwrap_or("").chars().take(80).collect();
-        items.push(CompletionItem { label: d.name.clone(), kind: Some(kind), detail: Some(detail), sort_text: Some(format!("1{}", d.name)), ..Default::default() });
+        items.push(CompletionItem {
+            label: d.name.clone(),
+            kind: Some(kind),
+            detail: Some(detail),
+            sort_text: Some(format!("1{}", d.name)),
+            ..Default::default()
+        });
     }
     for (name, sig, _) in crate::check::signatures() {
-        items.push(CompletionItem { label: name.to_string(), kind: Some(CompletionItemKind::FUNCTION), detail: Some(sig.to_string()), sort_text: Some(format!("2{name}")), ..Default::default() });
+        items.push(CompletionItem {
+            label: name.to_string(),
+            kind: Some(CompletionItemKind::FUNCTION),
+            detail: Some(sig.to_string()),
+            sort_text: Some(format!("2{name}")),
+            ..Default::default()
+        });
     }
     for (module, parsed) in crate::check::std_modules().iter() {
         for item in parsed.as_ref().map(|f| f.items.as_slice()).unwrap_or_default() {
             if let crate::syntax::Item::Block(b) = item {
-                items.push(CompletionItem { label: b.name.name.clone(), kind: Some(CompletionItemKind::FUNCTION), detail: Some(format!("block of `import {module}`")), sort_text: Some(format!("3{}", b.name.name)), ..Default::default() });
+                items.push(CompletionItem {
+                    label: b.name.name.clone(),
+                    kind: Some(CompletionItemKind::FUNCTION),
+                    detail: Some(format!("block of `import {module}`")),
+                    sort_text: Some(format!("3{}", b.name.name)),
+                    ..Default::default()
+                });
             }
         }
     }
     for k in KEYWORDS {
-        items.push(CompletionItem { label: k.to_string(), kind: Some(CompletionItemKind::KEYWORD), sort_text: Some(format!("4{k}")), ..Default::default() });
+        items.push(CompletionItem {
+            label: k.to_string(),
+            kind: Some(CompletionItemKind::KEYWORD),
+            sort_text: Some(format!("4{k}")),
+            ..Default::default()
+        });
     }
     items
 }
@@ -233,7 +375,11 @@ fn enclosing_call(text: &str, offset: usize) -> Option<&str> {
             '(' if depth > 0 => depth -= 1,
             '(' => {
                 let before = upto[..i].trim_end();
-                let start = before.char_indices().rev().find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_')).map_or(0, |(p, c)| p + c.len_utf8());
+                let start = before
+                    .char_indices()
+                    .rev()
+                    .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+                    .map_or(0, |(p, c)| p + c.len_utf8());
                 return Some(&before[start..]).filter(|n| !n.is_empty());
             }
             '[' | '{' | '}' | '\n' if depth == 0 && c != '\n' => return None,
@@ -247,7 +393,9 @@ fn enclosing_call(text: &str, offset: usize) -> Option<&str> {
 #[allow(deprecated)] // `DocumentSymbol::deprecated` must be written out
 pub fn symbols(a: &Analysis) -> Vec<DocumentSymbol> {
     let lines = Lines::new(&a.text);
-    let sym = |d: &super::analysis::Def, kind: SymbolKind, children: Option<Vec<DocumentSymbol>>| DocumentSymbol {
+    let sym = |d: &super::analysis::Def,
+               kind: SymbolKind,
+               children: Option<Vec<DocumentSymbol>>| DocumentSymbol {
         name: d.name.clone(),
         detail: None,
         kind,
@@ -269,7 +417,13 @@ pub fn symbols(a: &Analysis) -> Vec<DocumentSymbol> {
     for d in a.defs.iter().filter(|d| d.scope == 0) {
         let children = if matches!(d.kind, DefKind::Network | DefKind::Block) {
             let s = a.scopes.iter().position(|s| *s == d.full);
-            Some(a.defs.iter().filter(|c| s.is_some_and(|s| s != 0 && c.scope == s)).map(|c| sym(c, kind_of(c.kind), None)).collect())
+            Some(
+                a.defs
+                    .iter()
+                    .filter(|c| s.is_some_and(|s| s != 0 && c.scope == s))
+                    .map(|c| sym(c, kind_of(c.kind), None))
+                    .collect(),
+            )
         } else {
             None
         };

@@ -11,8 +11,14 @@ mod position;
 pub use analysis::Analysis;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
-use lsp_types::notification::{DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _, PublishDiagnostics};
-use lsp_types::request::{Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting, GotoDefinition, HoverRequest, References, Request as _};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
+    PublishDiagnostics,
+};
+use lsp_types::request::{
+    Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting, GotoDefinition,
+    HoverRequest, References, Request as _,
+};
 use lsp_types::*;
 use position::Lines;
 use std::collections::HashMap;
@@ -39,7 +45,10 @@ fn capabilities() -> ServerCapabilities {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
-        completion_provider: Some(CompletionOptions { trigger_characters: Some(vec!["(".into(), ",".into(), " ".into()]), ..Default::default() }),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into(), " ".into()]),
+            ..Default::default()
+        }),
         document_symbol_provider: Some(OneOf::Left(true)),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
@@ -138,7 +147,10 @@ fn notify(docs: &mut Docs, n: Notification) -> Option<String> {
         DidOpenTextDocument::METHOD => {
             let p: DidOpenTextDocumentParams = serde_json::from_value(n.params).ok()?;
             let key = p.text_document.uri.as_str().to_string();
-            docs.insert(key.clone(), Doc { uri: p.text_document.uri, text: p.text_document.text, analysis: None });
+            docs.insert(
+                key.clone(),
+                Doc { uri: p.text_document.uri, text: p.text_document.text, analysis: None },
+            );
             Some(key)
         }
         DidChangeTextDocument::METHOD => {
@@ -185,18 +197,25 @@ fn respond(docs: &mut Docs, req: Request) -> Response {
     match guard(|| answer(docs, req)) {
         Some(Ok(v)) => Response::new_ok(id, v),
         Some(Err((code, msg))) => error(id, code, msg),
-        None => error(id, ErrorCode::InternalError, format!("nasc: internal error while answering {method} (a bug; the server goes on)")),
+        None => error(
+            id,
+            ErrorCode::InternalError,
+            format!("nasc: internal error while answering {method} (a bug; the server goes on)"),
+        ),
     }
 }
 
 type Answer = Result<serde_json::Value, (ErrorCode, String)>;
 
 fn params<P: serde::de::DeserializeOwned>(req: Request) -> Result<P, (ErrorCode, String)> {
-    serde_json::from_value(req.params).map_err(|e| (ErrorCode::InvalidParams, format!("invalid parameters of {}: {e}", req.method)))
+    serde_json::from_value(req.params).map_err(|e| {
+        (ErrorCode::InvalidParams, format!("invalid parameters of {}: {e}", req.method))
+    })
 }
 
 fn doc<'d>(docs: &'d mut Docs, uri: &Uri) -> Result<&'d mut Doc, (ErrorCode, String)> {
-    docs.get_mut(uri.as_str()).ok_or_else(|| (ErrorCode::InvalidParams, format!("document {} is not open", uri.as_str())))
+    docs.get_mut(uri.as_str())
+        .ok_or_else(|| (ErrorCode::InvalidParams, format!("document {} is not open", uri.as_str())))
 }
 
 fn json<T: serde::Serialize>(v: T) -> Answer {
@@ -217,7 +236,12 @@ fn answer(docs: &mut Docs, req: Request) -> Answer {
             let a = doc(docs, &uri)?.analysis();
             let lines = Lines::new(&a.text);
             let off = lines.offset(p.text_document_position_params.position);
-            json(features::definition(a, off).map(|s| GotoDefinitionResponse::Scalar(Location { uri: uri.clone(), range: lines.range(s.start, s.end) })))
+            json(features::definition(a, off).map(|s| {
+                GotoDefinitionResponse::Scalar(Location {
+                    uri: uri.clone(),
+                    range: lines.range(s.start, s.end),
+                })
+            }))
         }
         References::METHOD => {
             let p: ReferenceParams = params(req)?;
@@ -225,7 +249,10 @@ fn answer(docs: &mut Docs, req: Request) -> Answer {
             let a = doc(docs, &uri)?.analysis();
             let lines = Lines::new(&a.text);
             let off = lines.offset(p.text_document_position.position);
-            let locs: Vec<Location> = features::references(a, off, p.context.include_declaration).into_iter().map(|s| Location { uri: uri.clone(), range: lines.range(s.start, s.end) }).collect();
+            let locs: Vec<Location> = features::references(a, off, p.context.include_declaration)
+                .into_iter()
+                .map(|s| Location { uri: uri.clone(), range: lines.range(s.start, s.end) })
+                .collect();
             json(locs)
         }
         Completion::METHOD => {
@@ -236,7 +263,9 @@ fn answer(docs: &mut Docs, req: Request) -> Answer {
         }
         DocumentSymbolRequest::METHOD => {
             let p: DocumentSymbolParams = params(req)?;
-            json(DocumentSymbolResponse::Nested(features::symbols(doc(docs, &p.text_document.uri)?.analysis())))
+            json(DocumentSymbolResponse::Nested(features::symbols(
+                doc(docs, &p.text_document.uri)?.analysis(),
+            )))
         }
         FoldingRangeRequest::METHOD => {
             let p: FoldingRangeParams = params(req)?;
@@ -246,9 +275,14 @@ fn answer(docs: &mut Docs, req: Request) -> Answer {
             let p: DocumentFormattingParams = params(req)?;
             match features::formatting(doc(docs, &p.text_document.uri)?.analysis()) {
                 Some(edits) => json(edits),
-                None => Err((ErrorCode::RequestFailed, "the document does not parse: fix the syntax errors first".into())),
+                None => Err((
+                    ErrorCode::RequestFailed,
+                    "the document does not parse: fix the syntax errors first".into(),
+                )),
             }
         }
-        _ => Err((ErrorCode::MethodNotFound, format!("nasc lsp does not implement {}", req.method))),
+        _ => {
+            Err((ErrorCode::MethodNotFound, format!("nasc lsp does not implement {}", req.method)))
+        }
     }
 }

@@ -10,14 +10,20 @@ pub struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a str) -> Self {
-        Lines { text, starts: std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect() }
+        Lines {
+            text,
+            starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        }
     }
 
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1) - 1;
         let start = self.starts[line];
-        let col: usize = self.text.get(start..offset).map_or(0, |t| t.chars().map(char::len_utf16).sum());
+        let col: usize =
+            self.text.get(start..offset).map_or(0, |t| t.chars().map(char::len_utf16).sum());
         Position { line: line as u32, character: col as u32 }
     }
 

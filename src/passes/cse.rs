@@ -16,7 +16,8 @@ use std::collections::HashMap;
 type Key = (String, Vec<usize>, Option<(usize, u32, u32)>);
 
 fn mergeable(op: &Op) -> bool {
-    op.params() == 0 && !matches!(op, Op::Input | Op::Output | Op::Dropout { .. } | Op::EdgeWeights { .. })
+    op.params() == 0
+        && !matches!(op, Op::Input | Op::Output | Op::Dropout { .. } | Op::EdgeWeights { .. })
 }
 
 pub fn run(ir: &mut Ir) -> usize {
@@ -33,7 +34,8 @@ pub fn run(ir: &mut Ir) -> usize {
         }
         let nd = &ir.graph[node];
         let gnode = nd.origin.gnode.map(|g| (nd.stage, nd.origin.op, g));
-        let key = (format!("{op:?}"), ins[i].iter().map(|s| rep[s.index()]).collect::<Vec<_>>(), gnode);
+        let key =
+            (format!("{op:?}"), ins[i].iter().map(|s| rep[s.index()]).collect::<Vec<_>>(), gnode);
         match seen.get(&key) {
             Some(&first) => {
                 rep[i] = first;

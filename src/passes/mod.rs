@@ -50,14 +50,62 @@ impl std::fmt::Debug for Pass {
 
 /// Every pass, in the order the optimisation levels run them.
 pub static PASSES: &[Pass] = &[
-    Pass { name: "dce", safety: Safety::Training, level: 1, about: "dead-node removal: drops nodes with no path to the output (and what only they feed)", run: dce::run },
-    Pass { name: "identity", safety: Safety::Training, level: 1, about: "removes identity ops, wiring their consumers to their input", run: simplify::identities },
-    Pass { name: "single_input", safety: Safety::Training, level: 1, about: "removes add, mean and concat nodes of a single input (they pass it through)", run: simplify::single_input },
-    Pass { name: "cse", safety: Safety::Training, level: 2, about: "common subexpression elimination: merges parameter-free nodes with the same op and the same inputs", run: cse::run },
-    Pass { name: "dropout", safety: Safety::Inference, level: 2, about: "removes dropout (the identity in inference mode)", run: simplify::dropout },
-    Pass { name: "agg_fold", safety: Safety::Inference, level: 2, about: "turns RandWire's sigmoid-weighted sums into sums with constant weights sigmoid(w)", run: simplify::agg_fold },
-    Pass { name: "bn_fold", safety: Safety::Inference, level: 2, about: "folds a batch norm into the conv before it (the conv gains a bias)", run: bn_fold::run },
-    Pass { name: "conv_relu", safety: Safety::Training, level: 2, about: "fuses a ReLU into the conv before it (after bn_fold: conv + BN + ReLU as one op)", run: fuse::run },
+    Pass {
+        name: "dce",
+        safety: Safety::Training,
+        level: 1,
+        about: "dead-node removal: drops nodes with no path to the output (and what only they feed)",
+        run: dce::run,
+    },
+    Pass {
+        name: "identity",
+        safety: Safety::Training,
+        level: 1,
+        about: "removes identity ops, wiring their consumers to their input",
+        run: simplify::identities,
+    },
+    Pass {
+        name: "single_input",
+        safety: Safety::Training,
+        level: 1,
+        about: "removes add, mean and concat nodes of a single input (they pass it through)",
+        run: simplify::single_input,
+    },
+    Pass {
+        name: "cse",
+        safety: Safety::Training,
+        level: 2,
+        about: "common subexpression elimination: merges parameter-free nodes with the same op and the same inputs",
+        run: cse::run,
+    },
+    Pass {
+        name: "dropout",
+        safety: Safety::Inference,
+        level: 2,
+        about: "removes dropout (the identity in inference mode)",
+        run: simplify::dropout,
+    },
+    Pass {
+        name: "agg_fold",
+        safety: Safety::Inference,
+        level: 2,
+        about: "turns RandWire's sigmoid-weighted sums into sums with constant weights sigmoid(w)",
+        run: simplify::agg_fold,
+    },
+    Pass {
+        name: "bn_fold",
+        safety: Safety::Inference,
+        level: 2,
+        about: "folds a batch norm into the conv before it (the conv gains a bias)",
+        run: bn_fold::run,
+    },
+    Pass {
+        name: "conv_relu",
+        safety: Safety::Training,
+        level: 2,
+        about: "fuses a ReLU into the conv before it (after bn_fold: conv + BN + ReLU as one op)",
+        run: fuse::run,
+    },
 ];
 
 /// The passes of an optimisation level (0, 1 or 2).
@@ -127,7 +175,10 @@ impl Report {
     /// One line per pass: nodes, edges, params and FLOPs before -> after, and the time.
     pub fn table(&self) -> String {
         use std::fmt::Write;
-        let mut s = format!("{:<13} {:<9} {:>7} {:>17} {:>17} {:>21} {:>25} {:>9}\n", "pass", "safety", "changed", "nodes", "edges", "params", "FLOPs", "time");
+        let mut s = format!(
+            "{:<13} {:<9} {:>7} {:>17} {:>17} {:>21} {:>25} {:>9}\n",
+            "pass", "safety", "changed", "nodes", "edges", "params", "FLOPs", "time"
+        );
         for r in &self.runs {
             let arrow = |a: u64, b: u64| format!("{a} -> {b}");
             let safety = match r.safety {
@@ -168,7 +219,14 @@ pub fn run(ir: &mut Ir, passes: &[&'static Pass]) -> Result<Report, ir::VerifyEr
         strict |= pass.name == "dce";
         ir::verify::verify_with(ir, strict)?;
         let after = Size::of(ir);
-        report.runs.push(PassRun { pass: pass.name, safety: pass.safety, changed, before: size, after, micros });
+        report.runs.push(PassRun {
+            pass: pass.name,
+            safety: pass.safety,
+            changed,
+            before: size,
+            after,
+            micros,
+        });
         size = after;
     }
     Ok(report)

@@ -10,7 +10,11 @@ fn bypass(ir: &mut Ir, passes_through: impl Fn(&Op, usize) -> bool) -> usize {
         .graph
         .node_indices()
         .map(|n| match ins[n.index()].first() {
-            Some(&first) if n != ir.output && passes_through(&ir.graph[n].op, ins[n.index()].len()) => Fate::Into(first),
+            Some(&first)
+                if n != ir.output && passes_through(&ir.graph[n].op, ins[n.index()].len()) =>
+            {
+                Fate::Into(first)
+            }
             _ => Fate::Keep,
         })
         .collect();

@@ -113,7 +113,10 @@ pub struct Checked {
 pub fn space(source: &str, cfg: &SearchConfig) -> Result<Vec<ParamSpace>, Diagnostics> {
     let base = Options { overrides: cfg.fixed.clone(), seed: None, network: cfg.network.clone() };
     let fixed: Vec<&str> = cfg.fixed.iter().map(|(k, _)| k.as_str()).collect();
-    Ok(crate::space::space(source, &base)?.into_iter().filter(|p| !fixed.contains(&p.name.as_str())).collect())
+    Ok(crate::space::space(source, &base)?
+        .into_iter()
+        .filter(|p| !fixed.contains(&p.name.as_str()))
+        .collect())
 }
 
 /// A uniform draw from the space.
@@ -139,8 +142,10 @@ fn open(p: &ParamSpace) -> bool {
 pub fn mutate(space: &[ParamSpace], parent: &Genotype, rng: &mut ChaCha8Rng) -> Genotype {
     let mut child = parent.clone();
     let open_sites: Vec<usize> = (0..space.len()).filter(|&i| open(&space[i])).collect();
-    let plain: Vec<usize> = open_sites.iter().copied().filter(|&i| space[i].site.is_none()).collect();
-    let mut levels: Vec<u32> = open_sites.iter().filter_map(|&i| space[i].site.as_ref().map(|s| s.level)).collect();
+    let plain: Vec<usize> =
+        open_sites.iter().copied().filter(|&i| space[i].site.is_none()).collect();
+    let mut levels: Vec<u32> =
+        open_sites.iter().filter_map(|&i| space[i].site.as_ref().map(|s| s.level)).collect();
     levels.sort_unstable();
     levels.dedup();
     let units = plain.len() + levels.len();
@@ -152,11 +157,20 @@ pub fn mutate(space: &[ParamSpace], parent: &Genotype, rng: &mut ChaCha8Rng) -> 
         Some(&i) => i,
         None => {
             let level = levels[pick - plain.len()];
-            let mut owners: Vec<&str> = open_sites.iter().filter_map(|&i| space[i].site.as_ref().filter(|s| s.level == level).map(|s| s.owner.as_str())).collect();
+            let mut owners: Vec<&str> = open_sites
+                .iter()
+                .filter_map(|&i| {
+                    space[i].site.as_ref().filter(|s| s.level == level).map(|s| s.owner.as_str())
+                })
+                .collect();
             owners.sort_unstable();
             owners.dedup();
             let owner = owners[rng.random_range(0..owners.len())];
-            let sites: Vec<usize> = open_sites.iter().copied().filter(|&i| space[i].site.as_ref().is_some_and(|s| s.owner == owner)).collect();
+            let sites: Vec<usize> = open_sites
+                .iter()
+                .copied()
+                .filter(|&i| space[i].site.as_ref().is_some_and(|s| s.owner == owner))
+                .collect();
             sites[rng.random_range(0..sites.len())]
         }
     };
@@ -185,7 +199,13 @@ pub struct Evaluated {
 /// The next candidate: random until `population` genotypes exist, then a tournament winner
 /// mutated (`Evolution`: among all evaluated; `Aging`: among the `population` latest).
 /// `done` is in evaluation order. Returns the genotype and its parent's id.
-pub fn propose(cfg: &SearchConfig, space: &[ParamSpace], done: &[Evaluated], proposed: usize, rng: &mut ChaCha8Rng) -> (Genotype, Option<i64>) {
+pub fn propose(
+    cfg: &SearchConfig,
+    space: &[ParamSpace],
+    done: &[Evaluated],
+    proposed: usize,
+    rng: &mut ChaCha8Rng,
+) -> (Genotype, Option<i64>) {
     if cfg.strategy == Strategy::Random || proposed < cfg.population || done.is_empty() {
         return (sample(space, rng), None);
     }
@@ -209,15 +229,21 @@ pub fn propose(cfg: &SearchConfig, space: &[ParamSpace], done: &[Evaluated], pro
 
 /// Checks a candidate (diagnostics, expansion, verifier) and measures it, without building a
 /// model: invalid or over-budget candidates are never queued.
-pub fn check(file: &crate::syntax::File, cfg: &SearchConfig, g: &Genotype) -> Result<Checked, Rejection> {
+pub fn check(
+    file: &crate::syntax::File,
+    cfg: &SearchConfig,
+    g: &Genotype,
+) -> Result<Checked, Rejection> {
     let mut o = Options { overrides: cfg.fixed.clone(), seed: None, network: cfg.network.clone() };
     o.overrides.extend(g.iter().cloned());
-    let c = crate::driver::compile_parsed(file, Diagnostics::default(), &o).map_err(|e| Rejection::Invalid(format!("internal error: {e}")))?;
+    let c = crate::driver::compile_parsed(file, Diagnostics::default(), &o)
+        .map_err(|e| Rejection::Invalid(format!("internal error: {e}")))?;
     let Some(ir) = c.ir else {
         return Err(Rejection::Invalid(crate::space::rejection(&c.diags)));
     };
     let st = crate::stats::stats(&ir);
-    if cfg.max_params.is_some_and(|m| st.params > m) || cfg.max_flops.is_some_and(|m| st.flops > m) {
+    if cfg.max_params.is_some_and(|m| st.params > m) || cfg.max_flops.is_some_and(|m| st.flops > m)
+    {
         return Err(Rejection::Budget);
     }
     Ok(Checked { params: st.params, flops: st.flops })
@@ -227,7 +253,9 @@ pub fn check(file: &crate::syntax::File, cfg: &SearchConfig, g: &Genotype) -> Re
 /// preference for more parameters (up to a point) plus a hash-based term, so that a search
 /// has a landscape to climb without training anything.
 pub fn synthetic_fitness(g: &Genotype, params: u64) -> f64 {
-    let h = key(g).bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let h = key(g)
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
     let noise = (h >> 11) as f64 / (1u64 << 53) as f64;
     let size = (params.max(1) as f64).ln();
     let smooth = (-(size - 11.0).powi(2) / 8.0).exp();

@@ -21,7 +21,9 @@ pub const SCHEMA_VERSION: i64 = 1;
 pub const MAX_ATTEMPTS: i64 = 3;
 
 pub fn now() -> f64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Counts of jobs by state.
@@ -127,7 +129,8 @@ fn opt_int(v: &V) -> Option<i64> {
 }
 
 fn genotype(id: i64, json: &V) -> Result<Genotype, StoreError> {
-    serde_json::from_str(&text(json).unwrap_or_default()).map_err(|e| StoreError::Mismatch(format!("job {id} has an unreadable genotype: {e}")))
+    serde_json::from_str(&text(json).unwrap_or_default())
+        .map_err(|e| StoreError::Mismatch(format!("job {id} has an unreadable genotype: {e}")))
 }
 
 impl Store {
@@ -140,17 +143,26 @@ impl Store {
 
     /// Opens or creates the store of a search (the controller). A new store records the spec
     /// and configuration; an existing one must hold the same, and the search continues.
-    pub fn create_or_resume(url: &str, source: &str, cfg: &SearchConfig) -> Result<(Store, bool), StoreError> {
+    pub fn create_or_resume(
+        url: &str,
+        source: &str,
+        cfg: &SearchConfig,
+    ) -> Result<(Store, bool), StoreError> {
         let s = Store { conn: Conn::open(url, true)? };
         for sql in SCHEMA {
             s.conn.exec(sql, &[])?;
         }
-        let cfg_json = serde_json::to_string(cfg).map_err(|e| StoreError::Unreachable(e.to_string()))?;
+        let cfg_json =
+            serde_json::to_string(cfg).map_err(|e| StoreError::Unreachable(e.to_string()))?;
         if s.meta("schema_version")?.is_some() {
             s.check_version()?;
-            let (old_src, old_cfg) = (s.meta("spec")?.unwrap_or_default(), s.meta("config")?.unwrap_or_default());
+            let (old_src, old_cfg) =
+                (s.meta("spec")?.unwrap_or_default(), s.meta("config")?.unwrap_or_default());
             if old_src != source || old_cfg != cfg_json {
-                return Err(StoreError::Mismatch(format!("{} holds another search (a different spec or settings); continue it with the same command, or use a new --store", s.conn.describe())));
+                return Err(StoreError::Mismatch(format!(
+                    "{} holds another search (a different spec or settings); continue it with the same command, or use a new --store",
+                    s.conn.describe()
+                )));
             }
             return Ok((s, true));
         }
@@ -165,23 +177,36 @@ impl Store {
 
     /// Runs `f` as one transaction: the controller queues a batch of candidates with one
     /// commit (one disk flush) instead of several per candidate.
-    pub fn batch<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn batch<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         // Immediate: a deferred SQLite transaction that reads first cannot wait for the write
         // lock a worker holds ("database is locked"); taking it at BEGIN can.
         self.conn.transaction(true, |_| f(self))
     }
 
     fn check_version(&self) -> Result<(), StoreError> {
-        let v = self.meta("schema_version").map_err(|_| StoreError::Mismatch("the store is not a nasc search store (no schema version)".into()))?;
+        let v = self.meta("schema_version").map_err(|_| {
+            StoreError::Mismatch("the store is not a nasc search store (no schema version)".into())
+        })?;
         match v.and_then(|v| v.parse::<i64>().ok()) {
             Some(SCHEMA_VERSION) => Ok(()),
-            Some(other) => Err(StoreError::Mismatch(format!("the store has schema version {other}; this nasc reads version {SCHEMA_VERSION}"))),
-            None => Err(StoreError::Mismatch("the store is not a nasc search store (no schema version)".into())),
+            Some(other) => Err(StoreError::Mismatch(format!(
+                "the store has schema version {other}; this nasc reads version {SCHEMA_VERSION}"
+            ))),
+            None => Err(StoreError::Mismatch(
+                "the store is not a nasc search store (no schema version)".into(),
+            )),
         }
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.conn.query("SELECT value FROM meta WHERE key = $1", &[V::Text(key.into())])?.first().and_then(|r| text(&r[0])))
+        Ok(self
+            .conn
+            .query("SELECT value FROM meta WHERE key = $1", &[V::Text(key.into())])?
+            .first()
+            .and_then(|r| text(&r[0])))
     }
 
     pub fn counter(&self, key: &str) -> Result<u64, StoreError> {
@@ -189,7 +214,10 @@ impl Store {
     }
 
     pub fn bump(&self, key: &str) -> Result<(), StoreError> {
-        self.conn.exec("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = $1", &[V::Text(key.into())])?;
+        self.conn.exec(
+            "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = $1",
+            &[V::Text(key.into())],
+        )?;
         Ok(())
     }
 
@@ -200,14 +228,26 @@ impl Store {
 
     /// The spec and configuration the search was started with.
     pub fn search(&self) -> Result<(String, SearchConfig), StoreError> {
-        let src = self.meta("spec")?.ok_or_else(|| StoreError::Mismatch("the store has no spec".into()))?;
-        let cfg = self.meta("config")?.ok_or_else(|| StoreError::Mismatch("the store has no configuration".into()))?;
-        let cfg: SearchConfig = serde_json::from_str(&cfg).map_err(|e| StoreError::Mismatch(format!("the store's configuration is unreadable: {e}")))?;
+        let src = self
+            .meta("spec")?
+            .ok_or_else(|| StoreError::Mismatch("the store has no spec".into()))?;
+        let cfg = self
+            .meta("config")?
+            .ok_or_else(|| StoreError::Mismatch("the store has no configuration".into()))?;
+        let cfg: SearchConfig = serde_json::from_str(&cfg).map_err(|e| {
+            StoreError::Mismatch(format!("the store's configuration is unreadable: {e}"))
+        })?;
         Ok((src, cfg))
     }
 
     /// Queues a candidate; `false` when the same genotype is already in the store.
-    pub fn enqueue(&self, g: &Genotype, parent: Option<i64>, params: u64, flops: u64) -> Result<bool, StoreError> {
+    pub fn enqueue(
+        &self,
+        g: &Genotype,
+        parent: Option<i64>,
+        params: u64,
+        flops: u64,
+    ) -> Result<bool, StoreError> {
         let json = serde_json::to_string(g).map_err(|e| StoreError::Unreachable(e.to_string()))?;
         let n = self.conn.exec(
             "INSERT INTO jobs (key, genotype, parent, params, flops, state, created) VALUES ($1, $2, $3, $4, $5, 'queued', $6) ON CONFLICT (key) DO NOTHING",
@@ -257,12 +297,20 @@ impl Store {
         })?;
         let Some(row) = row else { return Ok(None) };
         let id = int(&row[0]);
-        Ok(Some(Claim { id, attempt: int(&row[1]) + 1, genotype: genotype(id, &row[2])?, params: int(&row[3]).max(0) as u64 }))
+        Ok(Some(Claim {
+            id,
+            attempt: int(&row[1]) + 1,
+            genotype: genotype(id, &row[2])?,
+            params: int(&row[3]).max(0) as u64,
+        }))
     }
 
     /// Renews a lease; `false` when the job is no longer this attempt's.
     pub fn heartbeat(&self, c: &Claim, lease: f64) -> Result<bool, StoreError> {
-        let n = self.conn.exec("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND attempt = $3 AND state = 'running'", &[V::Real(now() + lease), V::Int(c.id), V::Int(c.attempt)])?;
+        let n = self.conn.exec(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND attempt = $3 AND state = 'running'",
+            &[V::Real(now() + lease), V::Int(c.id), V::Int(c.attempt)],
+        )?;
         Ok(n == 1)
     }
 
@@ -292,14 +340,24 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let id = int(&r[0]);
-                Ok((super::Evaluated { id, genotype: genotype(id, &r[1])?, fitness: real(&r[2]).unwrap_or(0.0) }, real(&r[3]).unwrap_or(0.0)))
+                Ok((
+                    super::Evaluated {
+                        id,
+                        genotype: genotype(id, &r[1])?,
+                        fitness: real(&r[2]).unwrap_or(0.0),
+                    },
+                    real(&r[3]).unwrap_or(0.0),
+                ))
             })
             .collect()
     }
 
     /// Workers that claimed or asked for a job in the last `secs` seconds.
     pub fn active_workers(&self, secs: f64) -> Result<usize, StoreError> {
-        let rows = self.conn.query("SELECT COUNT(*) FROM workers WHERE last_seen >= $1", &[V::Real(now() - secs)])?;
+        let rows = self.conn.query(
+            "SELECT COUNT(*) FROM workers WHERE last_seen >= $1",
+            &[V::Real(now() - secs)],
+        )?;
         Ok(rows.first().map_or(0, |r| int(&r[0]).max(0) as usize))
     }
 

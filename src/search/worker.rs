@@ -30,7 +30,9 @@ pub struct WorkerReport {
 pub fn run(o: &WorkerOptions) -> Result<WorkerReport, StoreError> {
     let store = Store::open(&o.store)?;
     let (source, cfg) = store.search()?;
-    let file = crate::syntax::parse(&source).map_err(|d| StoreError::Mismatch(format!("the store's spec does not parse: {}", d.message)))?;
+    let file = crate::syntax::parse(&source).map_err(|d| {
+        StoreError::Mismatch(format!("the store's spec does not parse: {}", d.message))
+    })?;
     let mut report = WorkerReport::default();
     let mut idle_since = Instant::now();
     loop {
@@ -46,7 +48,13 @@ pub fn run(o: &WorkerOptions) -> Result<WorkerReport, StoreError> {
             continue;
         };
         if !o.quiet {
-            eprintln!("worker {}: job {} (attempt {}): {}", o.name, claim.id, claim.attempt, super::key(&claim.genotype));
+            eprintln!(
+                "worker {}: job {} (attempt {}): {}",
+                o.name,
+                claim.id,
+                claim.attempt,
+                super::key(&claim.genotype)
+            );
         }
         let result = with_heartbeat(&o.store, &claim, o.lease, || evaluate(&file, &cfg, &claim));
         let ok = result.is_ok();
@@ -95,7 +103,11 @@ fn with_heartbeat<T>(url: &str, claim: &Claim, lease: f64, f: impl FnOnce() -> T
 
 /// The fitness of one genotype: synthetic, or validation accuracy after a short training run
 /// on a hold-out of the training set (the test set is never read).
-pub fn evaluate(file: &crate::syntax::File, cfg: &SearchConfig, claim: &Claim) -> Result<f64, String> {
+pub fn evaluate(
+    file: &crate::syntax::File,
+    cfg: &SearchConfig,
+    claim: &Claim,
+) -> Result<f64, String> {
     match cfg.fitness {
         FitnessKind::Synthetic => {
             std::thread::sleep(Duration::from_millis(cfg.train.synthetic_ms));
@@ -109,12 +121,27 @@ fn train(file: &crate::syntax::File, cfg: &SearchConfig, claim: &Claim) -> Resul
     use crate::backend::burn::settings::{Optimizer, Schedule};
     use crate::backend::burn::train::TrainConfig;
     use clap::ValueEnum;
-    let mut o = crate::check::Options { overrides: cfg.fixed.clone(), seed: None, network: cfg.network.clone() };
+    let mut o = crate::check::Options {
+        overrides: cfg.fixed.clone(),
+        seed: None,
+        network: cfg.network.clone(),
+    };
     o.overrides.extend(claim.genotype.iter().cloned());
-    let c = crate::driver::compile_parsed(file, crate::diag::Diagnostics::default(), &o).map_err(|e| format!("internal compiler error: {e}"))?;
-    let ir = c.ir.ok_or_else(|| c.diags.iter().find(|d| d.is_error()).map_or("the genotype does not compile".into(), |d| format!("{}: {}", d.code.as_str(), d.message)))?;
-    let data = crate::backend::burn::data::DataKind::from_str(&cfg.train.data, true).map_err(|e| format!("data set `{}`: {e}", cfg.train.data))?;
-    let out = std::env::temp_dir().join(format!("nasc-search-{}-job{}-{}", std::process::id(), claim.id, claim.attempt));
+    let c = crate::driver::compile_parsed(file, crate::diag::Diagnostics::default(), &o)
+        .map_err(|e| format!("internal compiler error: {e}"))?;
+    let ir = c.ir.ok_or_else(|| {
+        c.diags.iter().find(|d| d.is_error()).map_or("the genotype does not compile".into(), |d| {
+            format!("{}: {}", d.code.as_str(), d.message)
+        })
+    })?;
+    let data = crate::backend::burn::data::DataKind::from_str(&cfg.train.data, true)
+        .map_err(|e| format!("data set `{}`: {e}", cfg.train.data))?;
+    let out = std::env::temp_dir().join(format!(
+        "nasc-search-{}-job{}-{}",
+        std::process::id(),
+        claim.id,
+        claim.attempt
+    ));
     let tc = TrainConfig {
         data,
         data_dir: cfg.train.data_dir.as_ref().map(std::path::PathBuf::from),

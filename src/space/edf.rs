@@ -13,9 +13,15 @@ pub struct Set {
 
 /// Reads the `error` column of a `nasc sample --train` summary (CSV).
 pub fn read_set(path: &Path) -> Result<Set, String> {
-    let mut rd = csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut rd =
+        csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let headers = rd.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
-    let col = headers.iter().position(|h| h == "error").ok_or_else(|| format!("{}: no `error` column (train the samples with `nasc sample ... --train`)", path.display()))?;
+    let col = headers.iter().position(|h| h == "error").ok_or_else(|| {
+        format!(
+            "{}: no `error` column (train the samples with `nasc sample ... --train`)",
+            path.display()
+        )
+    })?;
     let mut errors = Vec::new();
     for (i, rec) in rd.records().enumerate() {
         let rec = rec.map_err(|e| format!("{}: row {}: {e}", path.display(), i + 2))?;
@@ -23,9 +29,15 @@ pub fn read_set(path: &Path) -> Result<Set, String> {
         if v.is_empty() {
             continue; // not trained (failed or skipped)
         }
-        let e: f64 = v.parse().map_err(|_| format!("{}: row {}: error `{v}` is not a number", path.display(), i + 2))?;
+        let e: f64 = v.parse().map_err(|_| {
+            format!("{}: row {}: error `{v}` is not a number", path.display(), i + 2)
+        })?;
         if !(0.0..=100.0).contains(&e) {
-            return Err(format!("{}: row {}: error {e} is not a percentage", path.display(), i + 2));
+            return Err(format!(
+                "{}: row {}: error {e} is not a percentage",
+                path.display(),
+                i + 2
+            ));
         }
         errors.push(e);
     }
@@ -33,7 +45,11 @@ pub fn read_set(path: &Path) -> Result<Set, String> {
         return Err(format!("{}: no trained samples", path.display()));
     }
     // The set's name: the directory that holds the summary (runs/regnet/samples.csv -> regnet).
-    let label = path.parent().and_then(|p| p.file_name()).or_else(|| path.file_stem()).map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
+    let label = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .or_else(|| path.file_stem())
+        .map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
     Ok(Set { label, errors })
 }
 
@@ -86,7 +102,12 @@ pub fn plot_svg(sets: &[Set], title: &str) -> Result<String, String> {
             .y_label_area_size(50)
             .build_cartesian_2d(x0..x1, 0.0..1.0)
             .map_err(|e| e.to_string())?;
-        chart.configure_mesh().x_desc("error (%)").y_desc("cumulative prob.").draw().map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("error (%)")
+            .y_desc("cumulative prob.")
+            .draw()
+            .map_err(|e| e.to_string())?;
         for (i, set) in sets.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             // A step function: flat until each error, then up.
@@ -103,9 +124,17 @@ pub fn plot_svg(sets: &[Set], title: &str) -> Result<String, String> {
                 .draw_series(LineSeries::new(pts, color.stroke_width(2)))
                 .map_err(|e| e.to_string())?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
         }
-        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).position(SeriesLabelPosition::LowerRight).draw().map_err(|e| e.to_string())?;
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)

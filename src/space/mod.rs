@@ -68,7 +68,13 @@ pub struct Report {
 impl Report {
     /// A one-paragraph account: accepted, duplicates, rejections by reason.
     pub fn summary(&self) -> String {
-        let mut s = format!("{} of {} draws accepted ({} duplicates, {} outside the budget", self.samples.len(), self.drawn, self.duplicates, self.over_budget);
+        let mut s = format!(
+            "{} of {} draws accepted ({} duplicates, {} outside the budget",
+            self.samples.len(),
+            self.drawn,
+            self.duplicates,
+            self.over_budget
+        );
         let invalid: usize = self.invalid.values().sum();
         s += &format!(", {invalid} rejected by the spec)");
         for (why, n) in &self.invalid {
@@ -116,7 +122,8 @@ pub fn draw(p: &ParamSpace, rng: &mut ChaCha8Rng) -> String {
         ParamDomain::Choice(vs) => number(vs[rng.random_range(0..vs.len())], p.int),
         ParamDomain::Range { lo, hi, log, step } => {
             let u: f64 = rng.random();
-            let mut x = if *log { (lo.ln() + u * (hi.ln() - lo.ln())).exp() } else { lo + u * (hi - lo) };
+            let mut x =
+                if *log { (lo.ln() + u * (hi.ln() - lo.ln())).exp() } else { lo + u * (hi - lo) };
             if let Some(q) = step {
                 let (first, last) = ((lo / q).ceil() * q, (hi / q).floor() * q);
                 x = ((x / q).round() * q).clamp(first, last);
@@ -143,10 +150,14 @@ pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics>
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut seen = HashSet::new();
     let mut r = Report::default();
-    let max = opts.max_draws.unwrap_or(opts.n.saturating_mul(100).saturating_add(1000)).min(crate::limits::MAX_DRAWS);
+    let max = opts
+        .max_draws
+        .unwrap_or(opts.n.saturating_mul(100).saturating_add(1000))
+        .min(crate::limits::MAX_DRAWS);
     while r.samples.len() < opts.n && r.drawn < max {
         r.drawn += 1;
-        let values: Vec<(String, String)> = space.iter().map(|p| (p.name.clone(), draw(p, &mut rng))).collect();
+        let values: Vec<(String, String)> =
+            space.iter().map(|p| (p.name.clone(), draw(p, &mut rng))).collect();
         if !seen.insert(values.clone()) {
             r.duplicates += 1;
             continue;
@@ -167,12 +178,20 @@ pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics>
         let st = crate::stats::stats(&ir);
         widen(&mut r.seen_flops, st.flops);
         widen(&mut r.seen_params, st.params);
-        if opts.flops.is_some_and(|b| !b.contains(st.flops)) || opts.params.is_some_and(|b| !b.contains(st.params)) {
+        if opts.flops.is_some_and(|b| !b.contains(st.flops))
+            || opts.params.is_some_and(|b| !b.contains(st.params))
+        {
             r.over_budget += 1;
             continue;
         }
         let name = format!("{stem}_{:04}", r.samples.len());
-        r.samples.push(Sample { name, values, params: st.params, flops: st.flops, activations: st.activations });
+        r.samples.push(Sample {
+            name,
+            values,
+            params: st.params,
+            flops: st.flops,
+            activations: st.activations,
+        });
     }
     Ok(r)
 }
@@ -182,7 +201,13 @@ pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics>
 pub fn rejection(diags: &Diagnostics) -> String {
     diags.iter().find(|d| d.is_error()).map_or_else(
         || "no network".to_string(),
-        |d| if d.code == Code::Constraint { format!("{}: {}", d.code.as_str(), d.message) } else { format!("{}: {}", d.code.as_str(), d.code.title()) },
+        |d| {
+            if d.code == Code::Constraint {
+                format!("{}: {}", d.code.as_str(), d.message)
+            } else {
+                format!("{}: {}", d.code.as_str(), d.code.title())
+            }
+        },
     )
 }
 
@@ -222,15 +247,28 @@ impl SpecWriter {
             Some(n) => nets.into_iter().find(|x| &x.name.name == n)?,
             None => nets.into_iter().next()?,
         };
-        let params = net.params.iter().map(|p| (p.name.name.clone(), p.default.as_ref().map(|e| e.span), p.span.end)).collect();
+        let params = net
+            .params
+            .iter()
+            .map(|p| (p.name.name.clone(), p.default.as_ref().map(|e| e.span), p.span.end))
+            .collect();
         let owners = sites::owners(&file, source, &net.name.name);
-        Some(SpecWriter { source: source.to_string(), params, owners, fixed: base.overrides.clone() })
+        Some(SpecWriter {
+            source: source.to_string(),
+            params,
+            owners,
+            fixed: base.overrides.clone(),
+        })
     }
 
     /// The concrete spec for `values` (plus the `--set` values) under `header`.
     pub fn write(&self, values: &[(String, String)], header: &str) -> Option<String> {
         let mut edits: Vec<(Span, String)> = Vec::new();
-        let (site_values, values): (Vec<_>, Vec<_>) = values.iter().chain(self.fixed.iter()).map(|(k, v)| (k, v)).partition(|(k, _)| k.contains('.'));
+        let (site_values, values): (Vec<_>, Vec<_>) = values
+            .iter()
+            .chain(self.fixed.iter())
+            .map(|(k, v)| (k, v))
+            .partition(|(k, _)| k.contains('.'));
         edits.extend(sites::edits(&self.owners, &site_values)?);
         for (name, v) in values {
             let (_, default, end) = self.params.iter().find(|p| &p.0 == name)?;
@@ -245,7 +283,11 @@ impl SpecWriter {
         edits.sort_by_key(|(i, (s, _))| (std::cmp::Reverse(s.start), std::cmp::Reverse(*i)));
         let mut out = self.source.clone();
         for (_, (s, v)) in edits {
-            if s.start <= s.end && s.end <= out.len() && out.is_char_boundary(s.start) && out.is_char_boundary(s.end) {
+            if s.start <= s.end
+                && s.end <= out.len()
+                && out.is_char_boundary(s.start)
+                && out.is_char_boundary(s.end)
+            {
                 out.replace_range(s.start..s.end, &v);
             }
         }
@@ -254,13 +296,19 @@ impl SpecWriter {
 }
 
 /// One concrete spec (see `SpecWriter`).
-pub fn concrete_spec(source: &str, base: &Options, values: &[(String, String)], header: &str) -> Option<String> {
+pub fn concrete_spec(
+    source: &str,
+    base: &Options,
+    values: &[(String, String)],
+    header: &str,
+) -> Option<String> {
     SpecWriter::new(source, base)?.write(values, header)
 }
 
 /// Parses `LO..HI` with optional K/M/G suffixes: `360M..440M`, `1e6..2e6`, `..5M`.
 pub fn parse_bound(s: &str) -> Result<Bound, String> {
-    let (a, b) = s.split_once("..").ok_or_else(|| format!("`{s}`: expected LO..HI, e.g. 360M..440M"))?;
+    let (a, b) =
+        s.split_once("..").ok_or_else(|| format!("`{s}`: expected LO..HI, e.g. 360M..440M"))?;
     let lo = if a.trim().is_empty() { 0 } else { magnitude(a)? };
     let hi = if b.trim().is_empty() { u64::MAX } else { magnitude(b)? };
     if lo > hi {
@@ -287,8 +335,20 @@ fn magnitude(s: &str) -> Result<u64, String> {
 
 /// The budget-not-met diagnostic: how many draws, and the complexity seen.
 pub fn budget_error(r: &Report, opts: &SampleOptions) -> Diagnostic {
-    let range = |b: Option<Bound>| b.map_or("no valid draw".to_string(), |b| format!("{}..{}", crate::stats::human(b.lo), crate::stats::human(b.hi)));
-    let want = |b: Option<Bound>| b.map_or("any".to_string(), |b| format!("{}..{}", crate::stats::human(b.lo), if b.hi == u64::MAX { String::new() } else { crate::stats::human(b.hi) }));
+    let range = |b: Option<Bound>| {
+        b.map_or("no valid draw".to_string(), |b| {
+            format!("{}..{}", crate::stats::human(b.lo), crate::stats::human(b.hi))
+        })
+    };
+    let want = |b: Option<Bound>| {
+        b.map_or("any".to_string(), |b| {
+            format!(
+                "{}..{}",
+                crate::stats::human(b.lo),
+                if b.hi == u64::MAX { String::new() } else { crate::stats::human(b.hi) }
+            )
+        })
+    };
     Diagnostic::spanless(
         Code::Budget,
         format!(

@@ -21,7 +21,11 @@ pub(super) struct Owner {
 }
 
 /// Every searchable owner of the file (top-level `let`s and those of network `network`).
-pub(super) fn owners(file: &crate::syntax::File, source: &str, network: &str) -> BTreeMap<String, Owner> {
+pub(super) fn owners(
+    file: &crate::syntax::File,
+    source: &str,
+    network: &str,
+) -> BTreeMap<String, Owner> {
     let mut lets: Vec<(&str, &Expr)> = Vec::new();
     for item in &file.items {
         match item {
@@ -47,7 +51,11 @@ pub(super) fn owners(file: &crate::syntax::File, source: &str, network: &str) ->
         if !args.iter().any(|a| a.name.as_ref().is_some_and(|k| k.name == "ops")) {
             continue;
         }
-        let positional: &[&str] = if motif { &["level", "nodes", "edges"] } else { &["normal", "normal_concat", "reduce", "reduce_concat"] };
+        let positional: &[&str] = if motif {
+            &["level", "nodes", "edges"]
+        } else {
+            &["normal", "normal_concat", "reduce", "reduce_concat"]
+        };
         let mut spans = BTreeMap::new();
         let mut pos = 0;
         for a in args {
@@ -60,17 +68,36 @@ pub(super) fn owners(file: &crate::syntax::File, source: &str, network: &str) ->
             };
             spans.insert(key, a.value.span);
         }
-        let edges_arg = args.iter().find(|a| a.name.as_ref().is_some_and(|k| k.name == "edges")).or_else(|| args.iter().filter(|a| a.name.is_none()).nth(2));
-        let written = if motif { edges_arg.map(|a| written_pairs(&a.value)).unwrap_or_default() } else { Vec::new() };
+        let edges_arg = args
+            .iter()
+            .find(|a| a.name.as_ref().is_some_and(|k| k.name == "edges"))
+            .or_else(|| args.iter().filter(|a| a.name.is_none()).nth(2));
+        let written = if motif {
+            edges_arg.map(|a| written_pairs(&a.value)).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let close = value.span.end.saturating_sub(1);
         let before = source.get(..close).unwrap_or("").trim_end();
-        out.insert(name.to_string(), Owner { motif, args: spans, insert_at: close, needs_comma: !before.ends_with(',') && !before.ends_with('('), written });
+        out.insert(
+            name.to_string(),
+            Owner {
+                motif,
+                args: spans,
+                insert_at: close,
+                needs_comma: !before.ends_with(',') && !before.ends_with('('),
+                written,
+            },
+        );
     }
     out
 }
 
 /// The edits that write `values`' genotype sites into their owners' calls.
-pub(super) fn edits(owners: &BTreeMap<String, Owner>, values: &[(&String, &String)]) -> Option<Vec<(Span, String)>> {
+pub(super) fn edits(
+    owners: &BTreeMap<String, Owner>,
+    values: &[(&String, &String)],
+) -> Option<Vec<(Span, String)>> {
     let mut by_owner: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
     for (k, v) in values {
         let (owner, key) = k.split_once('.')?;
@@ -79,11 +106,18 @@ pub(super) fn edits(owners: &BTreeMap<String, Owner>, values: &[(&String, &Strin
     let mut out = Vec::new();
     for (owner, sites) in by_owner {
         let o = owners.get(owner)?;
-        let lists: Vec<(&str, String)> = if o.motif { vec![("edges", motif_edges(&sites, &o.written)?)] } else { vec![("normal", cell_ops(&sites, "normal")?), ("reduce", cell_ops(&sites, "reduce")?)] };
+        let lists: Vec<(&str, String)> = if o.motif {
+            vec![("edges", motif_edges(&sites, &o.written)?)]
+        } else {
+            vec![("normal", cell_ops(&sites, "normal")?), ("reduce", cell_ops(&sites, "reduce")?)]
+        };
         for (arg, text) in lists {
             match o.args.get(arg) {
                 Some(s) => out.push((*s, text)),
-                None => out.push((Span { start: o.insert_at, end: o.insert_at }, format!("{}{arg}={text}", if o.needs_comma { ", " } else { "" }))),
+                None => out.push((
+                    Span { start: o.insert_at, end: o.insert_at },
+                    format!("{}{arg}={text}", if o.needs_comma { ", " } else { "" }),
+                )),
             }
         }
     }
@@ -98,7 +132,9 @@ fn written_pairs(e: &Expr) -> Vec<(u32, u32)> {
         .filter_map(|t| match &t.kind {
             ExprKind::List(p) => match p.as_slice() {
                 [_, _, Expr { kind: ExprKind::Name(n), .. }] if n.name == "none" => None, // not an edge
-                [Expr { kind: ExprKind::Int(i), .. }, Expr { kind: ExprKind::Int(j), .. }, _] => Some((u32::try_from(*i).ok()?, u32::try_from(*j).ok()?)),
+                [Expr { kind: ExprKind::Int(i), .. }, Expr { kind: ExprKind::Int(j), .. }, _] => {
+                    Some((u32::try_from(*i).ok()?, u32::try_from(*j).ok()?))
+                }
                 _ => None,
             },
             _ => None,
@@ -118,14 +154,19 @@ fn motif_edges(sites: &[(&str, &str)], written: &[(u32, u32)]) -> Option<String>
         }
     }
     edges.sort_by_key(|(p, _)| (written.iter().position(|w| w == p).unwrap_or(usize::MAX), *p));
-    Some(format!("[{}]", edges.iter().map(|((i, j), op)| format!("({i}, {j}, {op})")).collect::<Vec<_>>().join(", ")))
+    Some(format!(
+        "[{}]",
+        edges.iter().map(|((i, j), op)| format!("({i}, {j}, {op})")).collect::<Vec<_>>().join(", ")
+    ))
 }
 
 /// `[('op', index), ...]` from sites `WHICH.K.op` / `WHICH.K.in`.
 fn cell_ops(sites: &[(&str, &str)], which: &str) -> Option<String> {
     let mut entries: BTreeMap<usize, (Option<&str>, Option<&str>)> = BTreeMap::new();
     for (key, v) in sites {
-        let Some(rest) = key.strip_prefix(which).and_then(|r| r.strip_prefix('.')) else { continue };
+        let Some(rest) = key.strip_prefix(which).and_then(|r| r.strip_prefix('.')) else {
+            continue;
+        };
         let (k, field) = rest.split_once('.')?;
         let e = entries.entry(k.parse().ok()?).or_default();
         match field {
@@ -134,6 +175,7 @@ fn cell_ops(sites: &[(&str, &str)], which: &str) -> Option<String> {
             _ => return None,
         }
     }
-    let items: Option<Vec<String>> = entries.values().map(|&(op, i)| Some(format!("('{}', {})", op?, i?))).collect();
+    let items: Option<Vec<String>> =
+        entries.values().map(|&(op, i)| Some(format!("('{}', {})", op?, i?))).collect();
     Some(format!("[{}]", items?.join(", ")))
 }

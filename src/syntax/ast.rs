@@ -51,7 +51,11 @@ pub enum Item {
     /// `import NAME`: a standard-library module.
     Import(Ident),
     /// A planned construct (`search`): parsed, then reported.
-    Reserved { keyword: Ident, name: Ident, span: Span },
+    Reserved {
+        keyword: Ident,
+        name: Ident,
+        span: Span,
+    },
 }
 
 /// `block NAME(params) { input x, y  let z = ...  output expr }`.
@@ -116,13 +120,31 @@ pub struct LetDef {
 
 #[derive(Debug, Clone)]
 pub enum Stmt {
-    Input { value: Expr, span: Span },
-    Classes { value: Expr, span: Span },
+    Input {
+        value: Expr,
+        span: Span,
+    },
+    Classes {
+        value: Expr,
+        span: Span,
+    },
     Let(LetDef),
-    Stage { name: Ident, value: Expr, span: Span },
+    Stage {
+        name: Ident,
+        value: Expr,
+        span: Span,
+    },
     /// `require cond, "message"`.
-    Require { cond: Expr, message: Option<String>, span: Span },
-    Reserved { keyword: Ident, name: Ident, span: Span },
+    Require {
+        cond: Expr,
+        message: Option<String>,
+        span: Span,
+    },
+    Reserved {
+        keyword: Ident,
+        name: Ident,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,8 +213,14 @@ pub enum ExprKind {
     /// `first op1 e1 op2 e2 ...`, left-associative, every op of one precedence level
     /// (pipelines `a -> b -> c` and sums `1 + 2 - 3` are flat, however long: no deep tree
     /// to recurse over). Each element carries its op and the op's span.
-    Chain { first: Box<Expr>, rest: Vec<(BinOp, Span, Expr)> },
-    Call { callee: Ident, args: Vec<Arg> },
+    Chain {
+        first: Box<Expr>,
+        rest: Vec<(BinOp, Span, Expr)>,
+    },
+    Call {
+        callee: Ident,
+        args: Vec<Arg>,
+    },
 }
 
 #[derive(Debug, Clone)]

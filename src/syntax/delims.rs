@@ -78,9 +78,15 @@ pub fn scan(source: &str) -> Delims {
                     if out.unbalanced.is_none() {
                         let ch = c as char;
                         out.unbalanced = Some(
-                            Diagnostic::error(Code::Syntax, Span::new(i, i + 1), format!("unexpected closing `{ch}`"))
-                                .label("nothing is open here")
-                                .help(format!("remove this `{ch}`, or add the opening bracket it closes")),
+                            Diagnostic::error(
+                                Code::Syntax,
+                                Span::new(i, i + 1),
+                                format!("unexpected closing `{ch}`"),
+                            )
+                            .label("nothing is open here")
+                            .help(format!(
+                                "remove this `{ch}`, or add the opening bracket it closes"
+                            )),
                         );
                     }
                 }
@@ -104,10 +110,14 @@ fn unclosed(source: &str, open: u8, at: usize, found: Option<usize>) -> Diagnost
     match found {
         Some(f) => {
             let got = source.as_bytes().get(f).map_or('?', |&x| x as char);
-            Diagnostic::error(Code::Syntax, Span::new(f, f + 1), format!("unclosed `{o}`: found `{got}` before its `{c}`"))
-                .label(format!("expected `{c}` before this"))
-                .related(opener, format!("this `{o}` is never closed"))
-                .help(format!("add `{c}` to close the `{o}` opened on line {line}"))
+            Diagnostic::error(
+                Code::Syntax,
+                Span::new(f, f + 1),
+                format!("unclosed `{o}`: found `{got}` before its `{c}`"),
+            )
+            .label(format!("expected `{c}` before this"))
+            .related(opener, format!("this `{o}` is never closed"))
+            .help(format!("add `{c}` to close the `{o}` opened on line {line}"))
         }
         None => Diagnostic::error(Code::Syntax, opener, format!("unclosed `{o}`"))
             .label(format!("this `{o}` is never closed"))

@@ -6,9 +6,9 @@
 
 use super::ast::*;
 use crate::diag::{Code, Diagnostic};
+use crate::limits::{MAX_EXPR_DEPTH, MAX_PREFIX_RUN, MAX_SOURCE_BYTES};
 use pest::Parser as _;
 use pest::iterators::{Pair, Pairs};
-use crate::limits::{MAX_EXPR_DEPTH, MAX_PREFIX_RUN, MAX_SOURCE_BYTES};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/nas.pest"]
@@ -21,14 +21,21 @@ struct NasParser;
 /// (E028), and while lowering, expression depth and unary-minus runs (E028).
 pub fn parse(source: &str) -> Result<File, Diagnostic> {
     if source.len() > MAX_SOURCE_BYTES {
-        return Err(Diagnostic::spanless(Code::TooLarge, format!("the file is {} bytes; nasc reads at most {MAX_SOURCE_BYTES} bytes", source.len()))
-            .help("split the spec, or generate graphs with generators instead of listing them"));
+        return Err(Diagnostic::spanless(
+            Code::TooLarge,
+            format!(
+                "the file is {} bytes; nasc reads at most {MAX_SOURCE_BYTES} bytes",
+                source.len()
+            ),
+        )
+        .help("split the spec, or generate graphs with generators instead of listing them"));
     }
     let delims = super::delims::scan(source);
     if let Some(d) = delims.too_deep {
         return Err(d);
     }
-    let mut pairs = NasParser::parse(Rule::file, source).map_err(|e| delims.unbalanced.unwrap_or_else(|| syntax_error(e, source)))?;
+    let mut pairs = NasParser::parse(Rule::file, source)
+        .map_err(|e| delims.unbalanced.unwrap_or_else(|| syntax_error(e, source)))?;
     let file = pairs.next().ok_or_else(|| Diagnostic::spanless(Code::Syntax, "empty parse"))?;
     let mut items = Vec::new();
     for p in file.into_inner() {
@@ -171,7 +178,9 @@ fn param_domain(q: Pair<Rule>) -> Result<Domain, Diagnostic> {
             }
         }
         let mut it = ends.into_iter();
-        let (Some(lo), Some(hi)) = (it.next(), it.next()) else { return Err(Diagnostic::error(Code::Syntax, s, "a range needs two ends").label("here")) };
+        let (Some(lo), Some(hi)) = (it.next(), it.next()) else {
+            return Err(Diagnostic::error(Code::Syntax, s, "a range needs two ends").label("here"));
+        };
         DomainKind::Range { lo: Box::new(lo), hi: Box::new(hi), log, step }
     };
     Ok(Domain { kind, span: s })
@@ -186,7 +195,8 @@ fn block_def(p: Pair<Rule>) -> Result<BlockDef, Diagnostic> {
         match q.as_rule() {
             Rule::param_list => params = param_list(q)?,
             Rule::block_input => {
-                let names = q.into_inner().filter(|x| x.as_rule() == Rule::ident).map(ident).collect();
+                let names =
+                    q.into_inner().filter(|x| x.as_rule() == Rule::ident).map(ident).collect();
                 stmts.push(BlockStmt::Input { names, span: s });
             }
             Rule::block_output => {
@@ -252,7 +262,18 @@ fn lower_expr(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
                 }
                 negs.push(span(&q));
             }
-            Rule::arrow | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => {
+            Rule::arrow
+            | Rule::eq
+            | Rule::ne
+            | Rule::lt
+            | Rule::le
+            | Rule::gt
+            | Rule::ge
+            | Rule::add
+            | Rule::sub
+            | Rule::mul
+            | Rule::div
+            | Rule::rem => {
                 let op = match q.as_rule() {
                     Rule::arrow => BinOp::Then,
                     Rule::eq => BinOp::Eq,
@@ -309,11 +330,17 @@ fn lower_expr(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
         operands = out_operands;
         ops = out_ops;
     }
-    operands.pop().ok_or_else(|| Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"))
+    operands
+        .pop()
+        .ok_or_else(|| Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"))
 }
 
 /// Folds the last operand and a run of same-level operators into one chain.
-fn close_run(operands: &mut Vec<Lowered>, run: &mut Vec<(BinOp, Span, Expr)>, run_depth: &mut usize) -> Result<(), Diagnostic> {
+fn close_run(
+    operands: &mut Vec<Lowered>,
+    run: &mut Vec<(BinOp, Span, Expr)>,
+    run_depth: &mut usize,
+) -> Result<(), Diagnostic> {
     if run.is_empty() {
         return Ok(());
     }
@@ -334,77 +361,82 @@ fn primary(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
     let s = span(&p);
     let text = p.as_str();
     let mut depth = 1usize;
-    let kind = match p.as_rule() {
-        Rule::int => ExprKind::Int(text.parse().map_err(|_| {
-            Diagnostic::error(Code::Overflow, s, "integer literal too large")
-                .label("does not fit in 64 bits")
-                .help("integers range from -9223372036854775808 to 9223372036854775807")
-        })?),
-        Rule::float => ExprKind::Float(
-            text.parse()
-                .map_err(|_| Diagnostic::error(Code::Syntax, s, "malformed number").label("here"))?,
-        ),
-        Rule::kernel => {
-            let (h, w) = text.split_once('x').unwrap_or((text, text));
-            let parse = |t: &str| {
-                t.parse::<u32>().map_err(|_| {
-                    Diagnostic::error(Code::Overflow, s, "kernel size too large").label("does not fit in 32 bits")
-                })
-            };
-            ExprKind::Kernel(parse(h)?, parse(w)?)
-        }
-        Rule::string => ExprKind::Str(text.get(1..text.len().saturating_sub(1)).unwrap_or("").to_string()),
-        Rule::ident => ExprKind::Name(ident(p)),
-        Rule::paren => {
-            let mut items = Vec::new();
-            let mut tuple = false;
-            for q in p.into_inner() {
-                if q.as_rule() == Rule::comma {
-                    tuple = true;
-                    continue;
-                }
-                let (e, d) = lower_expr(q)?;
-                depth = depth.max(d + 1);
-                items.push(e);
+    let kind =
+        match p.as_rule() {
+            Rule::int => ExprKind::Int(text.parse().map_err(|_| {
+                Diagnostic::error(Code::Overflow, s, "integer literal too large")
+                    .label("does not fit in 64 bits")
+                    .help("integers range from -9223372036854775808 to 9223372036854775807")
+            })?),
+            Rule::float => ExprKind::Float(text.parse().map_err(|_| {
+                Diagnostic::error(Code::Syntax, s, "malformed number").label("here")
+            })?),
+            Rule::kernel => {
+                let (h, w) = text.split_once('x').unwrap_or((text, text));
+                let parse = |t: &str| {
+                    t.parse::<u32>().map_err(|_| {
+                        Diagnostic::error(Code::Overflow, s, "kernel size too large")
+                            .label("does not fit in 32 bits")
+                    })
+                };
+                ExprKind::Kernel(parse(h)?, parse(w)?)
             }
-            if !tuple && items.len() == 1 {
-                let e = items.pop().ok_or_else(|| Diagnostic::error(Code::Syntax, s, "empty parentheses"))?;
-                return Ok((Expr { span: s, ..e }, depth - 1));
+            Rule::string => {
+                ExprKind::Str(text.get(1..text.len().saturating_sub(1)).unwrap_or("").to_string())
             }
-            ExprKind::List(items)
-        }
-        Rule::list => {
-            let mut items = Vec::new();
-            for q in p.into_inner() {
-                let (e, d) = lower_expr(q)?;
-                depth = depth.max(d + 1);
-                items.push(e);
-            }
-            ExprKind::List(items)
-        }
-        Rule::call => {
-            let mut it = p.into_inner();
-            let callee = ident(next(&mut it, s)?);
-            let mut args = Vec::new();
-            for a in it {
-                let aspan = span(&a);
-                if a.as_rule() == Rule::kwarg {
-                    let mut ai = a.into_inner();
-                    let name = ident(next(&mut ai, aspan)?);
-                    let (value, d) = lower_expr(next(&mut ai, aspan)?)?;
+            Rule::ident => ExprKind::Name(ident(p)),
+            Rule::paren => {
+                let mut items = Vec::new();
+                let mut tuple = false;
+                for q in p.into_inner() {
+                    if q.as_rule() == Rule::comma {
+                        tuple = true;
+                        continue;
+                    }
+                    let (e, d) = lower_expr(q)?;
                     depth = depth.max(d + 1);
-                    args.push(Arg { name: Some(name), value, span: aspan });
-                } else {
-                    let (value, d) = lower_expr(a)?;
-                    depth = depth.max(d + 1);
-                    args.push(Arg { name: None, value, span: aspan });
+                    items.push(e);
                 }
+                if !tuple && items.len() == 1 {
+                    let e = items
+                        .pop()
+                        .ok_or_else(|| Diagnostic::error(Code::Syntax, s, "empty parentheses"))?;
+                    return Ok((Expr { span: s, ..e }, depth - 1));
+                }
+                ExprKind::List(items)
             }
-            ExprKind::Call { callee, args }
-        }
-        Rule::expr => return lower_expr(p),
-        _ => return Err(Diagnostic::error(Code::Syntax, s, "unexpected token").label("here")),
-    };
+            Rule::list => {
+                let mut items = Vec::new();
+                for q in p.into_inner() {
+                    let (e, d) = lower_expr(q)?;
+                    depth = depth.max(d + 1);
+                    items.push(e);
+                }
+                ExprKind::List(items)
+            }
+            Rule::call => {
+                let mut it = p.into_inner();
+                let callee = ident(next(&mut it, s)?);
+                let mut args = Vec::new();
+                for a in it {
+                    let aspan = span(&a);
+                    if a.as_rule() == Rule::kwarg {
+                        let mut ai = a.into_inner();
+                        let name = ident(next(&mut ai, aspan)?);
+                        let (value, d) = lower_expr(next(&mut ai, aspan)?)?;
+                        depth = depth.max(d + 1);
+                        args.push(Arg { name: Some(name), value, span: aspan });
+                    } else {
+                        let (value, d) = lower_expr(a)?;
+                        depth = depth.max(d + 1);
+                        args.push(Arg { name: None, value, span: aspan });
+                    }
+                }
+                ExprKind::Call { callee, args }
+            }
+            Rule::expr => return lower_expr(p),
+            _ => return Err(Diagnostic::error(Code::Syntax, s, "unexpected token").label("here")),
+        };
     if depth > MAX_EXPR_DEPTH {
         return Err(too_deep(s, "expressions", MAX_EXPR_DEPTH));
     }
@@ -425,7 +457,18 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::domain | Rule::kw_in => "a domain (`in ...`)",
         Rule::require_stmt | Rule::kw_require => "`require`",
         Rule::expr | Rule::primary | Rule::neg => "an expression",
-        Rule::arrow | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
+        Rule::arrow
+        | Rule::eq
+        | Rule::ne
+        | Rule::lt
+        | Rule::le
+        | Rule::gt
+        | Rule::ge
+        | Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div
+        | Rule::rem => "an operator",
         Rule::block_def | Rule::kw_block => "`block`",
         Rule::import_item | Rule::kw_import => "`import`",
         Rule::block_input => "`input`",
@@ -463,7 +506,16 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> Diagnostic {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
             // Any operand-like rule means "an expression": say that once.
-            let operand = ["`(`", "a kernel size like 3x3", "a list", "a name", "a number", "a string", "an integer", "a call"];
+            let operand = [
+                "`(`",
+                "a kernel size like 3x3",
+                "a list",
+                "a name",
+                "a number",
+                "a string",
+                "an integer",
+                "a call",
+            ];
             if names.iter().any(|n| operand.contains(n)) {
                 names.retain(|n| !operand.contains(n));
                 names.push("an expression");
@@ -486,7 +538,9 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> Diagnostic {
     let mut d = Diagnostic::error(Code::Syntax, Span::new(start, end), what).label(label);
     let reserved = ["network", "let", "stage", "search", "import"];
     d = match found {
-        Some(t) if reserved.contains(&t) => d.help(format!("`{t}` is a reserved word; choose another name")),
+        Some(t) if reserved.contains(&t) => {
+            d.help(format!("`{t}` is a reserved word; choose another name"))
+        }
         _ => d.help("see the language reference in README.md"),
     };
     d

@@ -10,7 +10,12 @@ fn root() -> PathBuf {
 }
 
 fn nas_files(dir: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join(dir)).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "nas")).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "nas"))
+        .collect();
     v.sort();
     v
 }
@@ -18,7 +23,12 @@ fn nas_files(dir: &str) -> Vec<PathBuf> {
 fn ir_text(src: &str) -> (Vec<String>, Option<Vec<String>>) {
     let c = nasc::compile(src, &Default::default()).unwrap();
     let codes = c.diags.iter().map(|d| format!("{} {}", d.code.as_str(), d.message)).collect();
-    let ir = c.ir.map(|ir| nasc::backend::text::emit(&ir, src).lines().map(|l| l.split(" @").next().unwrap_or(l).to_string()).collect());
+    let ir = c.ir.map(|ir| {
+        nasc::backend::text::emit(&ir, src)
+            .lines()
+            .map(|l| l.split(" @").next().unwrap_or(l).to_string())
+            .collect()
+    });
     (codes, ir)
 }
 
@@ -33,7 +43,12 @@ fn formatting_is_idempotent_and_changes_nothing_but_layout() {
             }
             let f = nasc::fmt::format(&src);
             assert_eq!(nasc::fmt::format(&f), f, "{}: not idempotent", p.display());
-            assert_eq!(nasc::fmt::tokens(&f), nasc::fmt::tokens(&src), "{}: a token changed", p.display());
+            assert_eq!(
+                nasc::fmt::tokens(&f),
+                nasc::fmt::tokens(&src),
+                "{}: a token changed",
+                p.display()
+            );
             assert_eq!(ir_text(&f), ir_text(&src), "{}: the compiled result changed", p.display());
             n += 1;
         }
@@ -46,20 +61,34 @@ fn the_repository_is_formatted() {
     for dir in ["specs", "examples", "std"] {
         for p in nas_files(dir) {
             let src = std::fs::read_to_string(&p).unwrap();
-            assert!(nasc::fmt::format(&src) == src, "{} is not formatted: run `nasc fmt {dir}`", p.display());
+            assert!(
+                nasc::fmt::format(&src) == src,
+                "{} is not formatted: run `nasc fmt {dir}`",
+                p.display()
+            );
         }
     }
 }
 
 fn nasc(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     use std::io::Write;
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nasc")).args(args).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nasc"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     if let Some(s) = stdin {
         c.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
     }
     drop(c.stdin.take());
     let o = c.wait_with_output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -77,7 +106,11 @@ fn the_cli_checks_rewrites_and_filters() {
     let (code, _, _) = nasc(&["fmt", dir.to_str().unwrap()], None);
     assert_eq!(code, 0);
     let pretty = std::fs::read_to_string(&file).unwrap();
-    assert!(pretty.contains("    stage s = conv(3x3, C) -> bn -> relu\n") && pretty.contains("classes 10  // ten classes"), "{pretty}");
+    assert!(
+        pretty.contains("    stage s = conv(3x3, C) -> bn -> relu\n")
+            && pretty.contains("classes 10  // ten classes"),
+        "{pretty}"
+    );
     assert_eq!(nasc(&["fmt", "--check", f], None).0, 0);
     let (code, out, _) = nasc(&["fmt", "-"], Some(ugly));
     assert_eq!((code, out.as_str()), (0, pretty.as_str()));

@@ -44,13 +44,20 @@ fn reader(stdout: ChildStdout, tx: std::sync::mpsc::Sender<Value>) {
 
 impl Client {
     fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nasc")).arg("lsp").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nasc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, out) = std::sync::mpsc::channel();
         std::thread::spawn(move || reader(stdout, tx));
         let mut c = Client { child, stdin, out, next: 1 };
-        let r = c.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+        let r = c
+            .request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
         assert_eq!(r["result"]["serverInfo"]["name"], "nasc");
         assert_eq!(r["result"]["capabilities"]["hoverProvider"], true);
         c.notify("initialized", json!({}));
@@ -109,18 +116,27 @@ const GOOD: &str = "// é𝔸 non-ASCII before the code\nlet body = conv(3x3, 8)
 fn an_editor_session() {
     let mut c = Client::start();
     let uri = "file:///tmp/session.nas";
-    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "nas", "version": 1, "text": BROKEN}}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "nas", "version": 1, "text": BROKEN}}),
+    );
     let d = c.diagnostics(uri);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(d[0]["code"], "E002");
     assert_eq!(d[0]["severity"], 1);
     // `bnn` on line 3, columns 30..33.
-    assert_eq!(d[0]["range"], json!({"start": {"line": 3, "character": 30}, "end": {"line": 3, "character": 33}}));
+    assert_eq!(
+        d[0]["range"],
+        json!({"start": {"line": 3, "character": 30}, "end": {"line": 3, "character": 33}})
+    );
     assert!(d[0]["message"].as_str().unwrap().contains("help:"), "{d:?}");
 
     // Several quick edits: only the settled text is checked (debounced), and it is clean.
     for (v, text) in [(2, BROKEN.replace("bnn", "bn ->")), (3, GOOD.to_string())] {
-        c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": v}, "contentChanges": [{"text": text}]}));
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": v}, "contentChanges": [{"text": text}]}),
+        );
     }
     assert_eq!(c.diagnostics(uri), Vec::<Value>::new());
 
@@ -128,10 +144,20 @@ fn an_editor_session() {
     // generator (the graph drawn); a built-in (its signature).
     let h = c.at("textDocument/hover", uri, 3, 11);
     let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
-    assert!(text.contains("C: int in {8, 16} = 8") && text.contains("value: `8`") && text.contains("searchable"), "{text}");
+    assert!(
+        text.contains("C: int in {8, 16} = 8")
+            && text.contains("value: `8`")
+            && text.contains("searchable"),
+        "{text}"
+    );
     let h = c.at("textDocument/hover", uri, 6, 11);
     let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
-    assert!(text.contains("**stage** `s`") && text.contains("[8, 28, 28]") && text.contains("multiply-adds"), "{text}");
+    assert!(
+        text.contains("**stage** `s`")
+            && text.contains("[8, 28, 28]")
+            && text.contains("multiply-adds"),
+        "{text}"
+    );
     let h = c.at("textDocument/hover", uri, 7, 22);
     let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
     assert!(text.contains("random graph: 6 nodes"), "{text}");
@@ -142,7 +168,10 @@ fn an_editor_session() {
     // Definition and references: `body` used on line 8, defined on line 1 (after non-ASCII
     // text on line 0, which must not shift columns).
     let d = c.at("textDocument/definition", uri, 8, 15);
-    assert_eq!(d["result"]["range"], json!({"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 8}}));
+    assert_eq!(
+        d["result"]["range"],
+        json!({"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 8}})
+    );
     let r = c.at("textDocument/references", uri, 1, 5);
     assert_eq!(r["result"].as_array().unwrap().len(), 2, "{r}");
     let r = c.at("textDocument/references", uri, 3, 10);
@@ -151,32 +180,59 @@ fn an_editor_session() {
     // Completion inside `conv(`: its keyword arguments first; ops and names in scope.
     let cmp = c.at("textDocument/completion", uri, 6, 19);
     assert!(cmp["result"].is_array(), "{cmp}");
-    let labels: Vec<String> = cmp["result"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap().to_string()).collect();
+    let labels: Vec<String> = cmp["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect();
     for want in ["stride=", "groups=", "sep_conv", "body", "C", "network"] {
         assert!(labels.iter().any(|l| l == want), "{want} missing from {labels:?}");
     }
 
     // Symbols, folding, formatting.
     let s = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
-    let names: Vec<&str> = s["result"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        s["result"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["body", "n"]);
-    let children: Vec<&str> = s["result"][1]["children"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    let children: Vec<&str> = s["result"][1]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
     assert_eq!(children, ["C", "s", "g", "b", "head"]);
     let f = c.request("textDocument/foldingRange", json!({"textDocument": {"uri": uri}}));
     assert!(f["result"].as_array().unwrap().iter().any(|r| r["startLine"] == 3), "{f}");
     let ugly = GOOD.replace("stage s = conv(3x3, C)", "stage s=conv( 3x3,C )");
-    c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": ugly}]}));
-    let e = c.request("textDocument/formatting", json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": ugly}]}),
+    );
+    let e = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
     assert_eq!(e["result"][0]["newText"], GOOD, "{e}");
 
     // A motif: its instances in the network, with their cost.
-    let hier = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hierarchical_fmnist.nas")).unwrap();
+    let hier = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/hierarchical_fmnist.nas"
+    ))
+    .unwrap();
     let line = hier.lines().position(|l| l.starts_with("let a = motif")).unwrap() as u32;
     let huri = "file:///tmp/hier.nas";
-    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": huri, "languageId": "nas", "version": 1, "text": hier}}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": huri, "languageId": "nas", "version": 1, "text": hier}}),
+    );
     let h = c.at("textDocument/hover", huri, line, 4);
     let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
-    assert!(text.contains("4 instances in the network") && text.contains("multiply-adds"), "{text}");
+    assert!(
+        text.contains("4 instances in the network") && text.contains("multiply-adds"),
+        "{text}"
+    );
 
     // A request the server cannot answer: an error response, and the server is still there.
     let bad = c.request("textDocument/hover", json!({"textDocument": {"uri": "file:///not/open.nas"}, "position": {"line": 0, "character": 0}}));

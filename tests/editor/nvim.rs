@@ -54,7 +54,10 @@ fn neovim_receives_diagnostics_and_hover() {
 #[test]
 fn the_vscode_extension_is_consistent() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("editors/vscode");
-    let read = |p: &str| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(root.join(p)).unwrap()).unwrap_or_else(|e| panic!("{p}: {e}")) };
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(p)).unwrap())
+            .unwrap_or_else(|e| panic!("{p}: {e}"))
+    };
     let pkg = read("package.json");
     let grammar_path = pkg["contributes"]["grammars"][0]["path"].as_str().unwrap();
     let grammar = read(grammar_path);
@@ -63,6 +66,11 @@ fn the_vscode_extension_is_consistent() {
     assert!(root.join(pkg["main"].as_str().unwrap()).is_file());
     let text = std::fs::read_to_string(root.join(grammar_path)).unwrap();
     for (name, _, _) in nasc::check::signatures() {
-        assert!(text.contains(&format!("|{name}|")) || text.contains(&format!("({name}|")) || text.contains(&format!("|{name})")), "the grammar does not highlight `{name}`");
+        assert!(
+            text.contains(&format!("|{name}|"))
+                || text.contains(&format!("({name}|"))
+                || text.contains(&format!("|{name})")),
+            "the grammar does not highlight `{name}`"
+        );
     }
 }

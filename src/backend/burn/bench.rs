@@ -47,10 +47,23 @@ impl BenchResult {
     /// The table `nasc bench` prints.
     pub fn table(&self) -> String {
         let f = |v: Option<f64>, d: usize| v.map_or("-".to_string(), |x| format!("{x:.d$}"));
-        let mut s = format!("{} on {} (batch {}, {} timed steps)\n", self.network, self.backend, self.batch_size, self.steps);
-        s += &format!("{:<6} {:>7} {:>18} {:>20} {:>20}\n", "level", "nodes", "training img/s", "inference ms/batch", "inference ms/image");
+        let mut s = format!(
+            "{} on {} (batch {}, {} timed steps)\n",
+            self.network, self.backend, self.batch_size, self.steps
+        );
+        s += &format!(
+            "{:<6} {:>7} {:>18} {:>20} {:>20}\n",
+            "level", "nodes", "training img/s", "inference ms/batch", "inference ms/image"
+        );
         for l in &self.levels {
-            s += &format!("-O{:<4} {:>7} {:>18} {:>20} {:>20}\n", l.opt_level, l.nodes, f(l.train_images_per_sec, 1), f(l.infer_batch_ms, 2), f(l.infer_single_ms, 2));
+            s += &format!(
+                "-O{:<4} {:>7} {:>18} {:>20} {:>20}\n",
+                l.opt_level,
+                l.nodes,
+                f(l.train_images_per_sec, 1),
+                f(l.infer_batch_ms, 2),
+                f(l.infer_single_ms, 2)
+            );
         }
         s
     }
@@ -63,7 +76,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn optimised(ir0: &Ir, level: u8) -> Result<Ir, TrainError> {
     let mut ir = ir0.clone();
-    passes::run(&mut ir, &passes::level(level)).map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
+    passes::run(&mut ir, &passes::level(level))
+        .map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
     Ok(ir)
 }
 
@@ -81,16 +95,31 @@ pub struct Bench {
 /// Measures `ir0` (the IR as expanded, `-O0`) against its optimised forms.
 pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
     let Bench { backend, batch_size, steps, seed, .. } = *what;
-    if !(1..=crate::limits::MAX_BATCH).contains(&batch_size) || !(1..=crate::limits::MAX_BENCH_STEPS).contains(&steps) {
-        return Err(TrainError::Config("--batch-size and --steps must be at least 1 (and within docs/limits.md)".into()));
+    if !(1..=crate::limits::MAX_BATCH).contains(&batch_size)
+        || !(1..=crate::limits::MAX_BENCH_STEPS).contains(&steps)
+    {
+        return Err(TrainError::Config(
+            "--batch-size and --steps must be at least 1 (and within docs/limits.md)".into(),
+        ));
     }
     let need = if what.train { training_memory(ir0, batch_size) } else { 0 };
-    if matches!(backend, Backend::Flex | Backend::Ndarray) && need > crate::limits::available_memory() as u64 {
-        return Err(TrainError::Config(format!("benchmarking {} with batch {batch_size} needs about {:.1} GiB; lower --batch-size", ir0.network, need as f64 / (1u64 << 30) as f64)));
+    if matches!(backend, Backend::Flex | Backend::Ndarray)
+        && need > crate::limits::available_memory() as u64
+    {
+        return Err(TrainError::Config(format!(
+            "benchmarking {} with batch {batch_size} needs about {:.1} GiB; lower --batch-size",
+            ir0.network,
+            need as f64 / (1u64 << 30) as f64
+        )));
     }
     let t = Instant::now();
     let base = backend.device().map_err(TrainError::Backend)?;
-    eprintln!("bench: device {} ({:?}), ready in {:.2}s", backend.name(), base, t.elapsed().as_secs_f64());
+    eprintln!(
+        "bench: device {} ({:?}), ready in {:.2}s",
+        backend.name(),
+        base,
+        t.elapsed().as_secs_f64()
+    );
     base.seed(seed);
     let (ir1, ir2) = (optimised(ir0, 1)?, optimised(ir0, 2)?);
     let shape = ir0.input_shape.map(|x| x as usize);
@@ -117,7 +146,10 @@ pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
         for k in 1..=2.min(steps) {
             let ts = Instant::now();
             model = step(model);
-            eprintln!("bench: -O{level} training warm-up step {k} {:.2}s (includes kernel compilation and autotuning on GPUs)", ts.elapsed().as_secs_f64());
+            eprintln!(
+                "bench: -O{level} training warm-up step {k} {:.2}s (includes kernel compilation and autotuning on GPUs)",
+                ts.elapsed().as_secs_f64()
+            );
         }
         eprintln!("bench: -O{level} training warm-up {:.2}s", t.elapsed().as_secs_f64());
         let t = Instant::now();
@@ -142,7 +174,8 @@ pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
         median(v)
     };
     let m0 = RuntimeModel::new(ir0, &base);
-    let m2 = super::transfer::transfer(ir0, &m0, &ir2, &base).map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
+    let m2 = super::transfer::transfer(ir0, &m0, &ir2, &base)
+        .map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
     let infer = |m: &RuntimeModel, level: u8| {
         let r = (time_infer(m, batch_size), time_infer(m, 1));
         eprintln!("bench: -O{level} inference {:.2} ms/batch, {:.2} ms/image", r.0, r.1);
@@ -151,9 +184,36 @@ pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
     let (b0, s0) = infer(&m0, 0);
     let (b2, s2) = infer(&m2.valid(), 2);
     let levels = vec![
-        LevelResult { opt_level: 0, nodes: ir0.graph.node_count(), train_images_per_sec: train0, infer_batch_ms: Some(b0), infer_single_ms: Some(s0) },
-        LevelResult { opt_level: 1, nodes: ir1.graph.node_count(), train_images_per_sec: train1, infer_batch_ms: None, infer_single_ms: None },
-        LevelResult { opt_level: 2, nodes: ir2.graph.node_count(), train_images_per_sec: None, infer_batch_ms: Some(b2), infer_single_ms: Some(s2) },
+        LevelResult {
+            opt_level: 0,
+            nodes: ir0.graph.node_count(),
+            train_images_per_sec: train0,
+            infer_batch_ms: Some(b0),
+            infer_single_ms: Some(s0),
+        },
+        LevelResult {
+            opt_level: 1,
+            nodes: ir1.graph.node_count(),
+            train_images_per_sec: train1,
+            infer_batch_ms: None,
+            infer_single_ms: None,
+        },
+        LevelResult {
+            opt_level: 2,
+            nodes: ir2.graph.node_count(),
+            train_images_per_sec: None,
+            infer_batch_ms: Some(b2),
+            infer_single_ms: Some(s2),
+        },
     ];
-    Ok(BenchResult { network: ir0.network.clone(), backend: backend.name(), batch_size, steps, train_images_per_sec: train1, infer_batch_ms: b2, infer_single_ms: s2, levels })
+    Ok(BenchResult {
+        network: ir0.network.clone(),
+        backend: backend.name(),
+        batch_size,
+        steps,
+        train_images_per_sec: train1,
+        infer_batch_ms: b2,
+        infer_single_ms: s2,
+        levels,
+    })
 }

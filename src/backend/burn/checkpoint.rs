@@ -9,9 +9,9 @@
 //! `OUT/checkpoint/epoch-NNNN/{model.bpk, optim.bpk, state.json}` (only the newest is kept).
 
 use super::settings::{EpochMetrics, RunSettings};
+pub use crate::backend::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-pub use crate::backend::write_atomic;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,7 +50,9 @@ pub struct RunDir {
 /// Why a run directory cannot be used: these are usage errors (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum RunDirError {
-    #[error("{dir} already holds a training run ({what}); pass --resume to continue it, --force to replace it, or --out for another directory")]
+    #[error(
+        "{dir} already holds a training run ({what}); pass --resume to continue it, --force to replace it, or --out for another directory"
+    )]
     Occupied { dir: String, what: String },
     #[error("--resume: there is no checkpoint to resume in {dir}")]
     NothingToResume { dir: String },
@@ -64,7 +66,10 @@ fn io_err(p: &Path, e: impl std::fmt::Display) -> RunDirError {
 
 /// What of a previous run a directory holds, if anything.
 fn occupant(dir: &Path) -> Option<String> {
-    let found: Vec<&str> = ["metrics.csv", "model.bpk", "checkpoint"].into_iter().filter(|f| dir.join(f).exists()).collect();
+    let found: Vec<&str> = ["metrics.csv", "model.bpk", "checkpoint"]
+        .into_iter()
+        .filter(|f| dir.join(f).exists())
+        .collect();
     (!found.is_empty()).then(|| found.join(", "))
 }
 
@@ -72,7 +77,12 @@ fn occupant(dir: &Path) -> Option<String> {
 /// made and `runs/latest` (a symbolic link) points at it; `--resume` without `--out`
 /// continues `runs/latest`. An `--out` that holds a run is refused unless `--resume` or
 /// `--force` says what to do with it.
-pub fn prepare(out: Option<&Path>, runs_root: &Path, resume: bool, force: bool) -> Result<RunDir, RunDirError> {
+pub fn prepare(
+    out: Option<&Path>,
+    runs_root: &Path,
+    resume: bool,
+    force: bool,
+) -> Result<RunDir, RunDirError> {
     let dir = match (out, resume) {
         (Some(d), _) => d.to_path_buf(),
         (None, true) => runs_root.join("latest"),
@@ -108,7 +118,12 @@ fn new_numbered(root: &Path) -> Result<RunDir, RunDirError> {
     let next = std::fs::read_dir(root)
         .map_err(|e| io_err(root, e))?
         .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_prefix("run-")).and_then(|n| n.parse::<u32>().ok()))
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_prefix("run-"))
+                .and_then(|n| n.parse::<u32>().ok())
+        })
         .max()
         .map_or(1, |m| m.saturating_add(1));
     for n in next..next.saturating_add(1000) {
@@ -138,7 +153,8 @@ fn point_latest(root: &Path, name: &str) {
     {
         let tmp = root.join(".latest.tmp");
         let _ = std::fs::remove_file(&tmp);
-        if std::os::unix::fs::symlink(name, &tmp).is_ok() && std::fs::rename(&tmp, &latest).is_err() {
+        if std::os::unix::fs::symlink(name, &tmp).is_ok() && std::fs::rename(&tmp, &latest).is_err()
+        {
             let _ = std::fs::remove_file(&tmp);
         }
     }
@@ -175,16 +191,20 @@ fn sync_dir(path: &Path) {
     }
 }
 
-
 /// Lets `write` put files into a fresh temporary directory, then moves `name` from it to
 /// `dir/name` atomically (for files that Burn writes itself).
-pub fn publish_file(dir: &Path, name: &str, write: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
+pub fn publish_file(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), String> {
     let tmp = dir.join(format!(".tmp-{name}"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     let res = write(&tmp.join(name)).and_then(|()| {
         sync_file(&tmp.join(name)).map_err(|e| e.to_string())?;
-        std::fs::rename(tmp.join(name), dir.join(name)).map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
+        std::fs::rename(tmp.join(name), dir.join(name))
+            .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
     });
     let _ = std::fs::remove_dir_all(&tmp);
     sync_dir(dir);
@@ -194,7 +214,11 @@ pub fn publish_file(dir: &Path, name: &str, write: impl FnOnce(&Path) -> Result<
 /// Writes checkpoint `epoch` into `run/checkpoint/epoch-NNNN`: `write` saves the model and
 /// optimizer records into a temporary directory; their sums go into `state.json`; then the
 /// directory is renamed into place and older checkpoints are removed.
-pub fn save(run: &Path, mut state: CheckpointState, write: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
+pub fn save(
+    run: &Path,
+    mut state: CheckpointState,
+    write: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), String> {
     let root = run.join("checkpoint");
     std::fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
     let tmp = root.join(format!(".tmp-epoch-{:04}", state.epoch));
@@ -210,14 +234,18 @@ pub fn save(run: &Path, mut state: CheckpointState, write: impl FnOnce(&Path) ->
     for n in names {
         let p = tmp.join(&n);
         sync_file(&p).map_err(|e| format!("cannot sync {}: {e}", p.display()))?;
-        state.files.insert(n, file_sum(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?);
+        state
+            .files
+            .insert(n, file_sum(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?);
     }
     let text = serde_json::to_string_pretty(&state).map_err(|e| e.to_string())?;
-    write_atomic(&tmp.join("state.json"), text.as_bytes()).map_err(|e| format!("cannot write state.json: {e}"))?;
+    write_atomic(&tmp.join("state.json"), text.as_bytes())
+        .map_err(|e| format!("cannot write state.json: {e}"))?;
     sync_dir(&tmp);
     let final_dir = root.join(format!("epoch-{:04}", state.epoch));
     let _ = std::fs::remove_dir_all(&final_dir);
-    std::fs::rename(&tmp, &final_dir).map_err(|e| format!("cannot move the checkpoint into {}: {e}", final_dir.display()))?;
+    std::fs::rename(&tmp, &final_dir)
+        .map_err(|e| format!("cannot move the checkpoint into {}: {e}", final_dir.display()))?;
     sync_dir(&root);
     // Older checkpoints (and leftovers of interrupted writes) go only after the new one is in place.
     if let Ok(rd) = std::fs::read_dir(&root) {
@@ -239,9 +267,13 @@ pub fn load_state(dir: &Path) -> Result<CheckpointState, String> {
         return Err(format!("state.json is {size} bytes, not a nasc checkpoint state"));
     }
     let text = std::fs::read_to_string(&path).map_err(|e| format!("state.json: {e}"))?;
-    let st: CheckpointState = serde_json::from_str(&text).map_err(|e| format!("state.json is not a nasc checkpoint state: {e}"))?;
+    let st: CheckpointState = serde_json::from_str(&text)
+        .map_err(|e| format!("state.json is not a nasc checkpoint state: {e}"))?;
     if st.format != FORMAT || st.version != VERSION {
-        return Err(format!("state.json is format {} version {}, this nasc reads {FORMAT} version {VERSION}", st.format, st.version));
+        return Err(format!(
+            "state.json is format {} version {}, this nasc reads {FORMAT} version {VERSION}",
+            st.format, st.version
+        ));
     }
     for name in ["model.bpk", "optim.bpk"] {
         let want = st.files.get(name).ok_or_else(|| format!("state.json does not list {name}"))?;

@@ -21,7 +21,9 @@ pub enum DataKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("Fashion-MNIST not found in {dir}: install it with `apt-get install dataset-fashion-mnist`, or pass --data-dir DIR with the four *-ubyte(.gz) IDX files")]
+    #[error(
+        "Fashion-MNIST not found in {dir}: install it with `apt-get install dataset-fashion-mnist`, or pass --data-dir DIR with the four *-ubyte(.gz) IDX files"
+    )]
     NoFashionMnist { dir: String },
     #[error("{what} not found in {dir} (looked for {looked})")]
     Missing { what: String, dir: String, looked: String },
@@ -67,7 +69,14 @@ impl Dataset {
         let keep = self.len() - n.min(self.len());
         let labels = self.labels.split_off(keep);
         let images = self.images.split_off(keep * self.image_len());
-        Dataset { images, labels, shape: self.shape, classes: self.classes, mean: self.mean.clone(), std: self.std.clone() }
+        Dataset {
+            images,
+            labels,
+            shape: self.shape,
+            classes: self.classes,
+            mean: self.mean.clone(),
+            std: self.std.clone(),
+        }
     }
 }
 
@@ -84,7 +93,10 @@ fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, DataError> {
     let file = std::fs::File::open(path).map_err(io)?;
     let mut out = Vec::new();
     if path.extension().is_some_and(|e| e == "gz") {
-        GzDecoder::new(std::io::BufReader::new(file)).take(cap).read_to_end(&mut out).map_err(io)?;
+        GzDecoder::new(std::io::BufReader::new(file))
+            .take(cap)
+            .read_to_end(&mut out)
+            .map_err(io)?;
     } else {
         file.take(cap).read_to_end(&mut out).map_err(io)?;
     }
@@ -96,7 +108,12 @@ fn read_all(path: &Path) -> Result<Vec<u8>, DataError> {
     let limit = max_data_bytes();
     let out = read_capped(path, limit + 1)?;
     if out.len() as u64 > limit {
-        return Err(DataError::Format { path: path.display().to_string(), problem: format!("larger than {limit} bytes, more than nasc reads (half the available memory, at most 8 GiB)") });
+        return Err(DataError::Format {
+            path: path.display().to_string(),
+            problem: format!(
+                "larger than {limit} bytes, more than nasc reads (half the available memory, at most 8 GiB)"
+            ),
+        });
     }
     Ok(out)
 }
@@ -107,14 +124,17 @@ fn read_idx(path: &Path) -> Result<Vec<u8>, DataError> {
     let head = read_capped(path, 4 + 4 * 4)?;
     let bad = |p: String| DataError::Format { path: path.display().to_string(), problem: p };
     let nd = *head.get(3).ok_or_else(|| bad("truncated header".into()))? as usize;
-    let dims: Option<Vec<u64>> = (0..nd.min(4)).map(|i| be_u32(&head, 4 + 4 * i).map(|d| d as u64)).collect();
+    let dims: Option<Vec<u64>> =
+        (0..nd.min(4)).map(|i| be_u32(&head, 4 + 4 * i).map(|d| d as u64)).collect();
     let declared = dims
         .and_then(|d| d.iter().try_fold(1u64, |a, &x| a.checked_mul(x)))
         .and_then(|n| n.checked_add(4 + 4 * nd as u64))
         .ok_or_else(|| bad("truncated or overflowing header".into()))?;
     let limit = max_data_bytes();
     if declared > limit {
-        return Err(bad(format!("the header declares {declared} bytes, more than nasc reads ({limit})")));
+        return Err(bad(format!(
+            "the header declares {declared} bytes, more than nasc reads ({limit})"
+        )));
     }
     read_capped(path, declared)
 }
@@ -122,7 +142,12 @@ fn read_idx(path: &Path) -> Result<Vec<u8>, DataError> {
 /// Finds `stem` or `stem.gz` in `dir` (also the `stem` with `-idx` written as `.idx`).
 fn find(dir: &Path, stems: &[&str]) -> Option<PathBuf> {
     for s in stems {
-        for cand in [s.to_string(), format!("{s}.gz"), s.replace("-idx", ".idx"), format!("{}.gz", s.replace("-idx", ".idx"))] {
+        for cand in [
+            s.to_string(),
+            format!("{s}.gz"),
+            s.replace("-idx", ".idx"),
+            format!("{}.gz", s.replace("-idx", ".idx")),
+        ] {
             let p = dir.join(&cand);
             if p.is_file() {
                 return Some(p);
@@ -137,7 +162,11 @@ fn be_u32(b: &[u8], at: usize) -> Option<usize> {
 }
 
 /// Parses an IDX file: magic 0x00000800 + ndims, then big-endian u32 dims, then u8 data.
-pub fn parse_idx(bytes: &[u8], path: &str, want_dims: usize) -> Result<(Vec<usize>, Vec<u8>), DataError> {
+pub fn parse_idx(
+    bytes: &[u8],
+    path: &str,
+    want_dims: usize,
+) -> Result<(Vec<usize>, Vec<u8>), DataError> {
     let bad = |p: &str| DataError::Format { path: path.to_string(), problem: p.to_string() };
     if bytes.len() < 4 || bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08 {
         return Err(bad("not an IDX file of unsigned bytes (bad magic number)"));
@@ -146,10 +175,18 @@ pub fn parse_idx(bytes: &[u8], path: &str, want_dims: usize) -> Result<(Vec<usiz
     if nd != want_dims {
         return Err(bad(&format!("expected {want_dims} dimensions, found {nd}")));
     }
-    let dims: Vec<usize> = (0..nd).map(|i| be_u32(bytes, 4 + 4 * i)).collect::<Option<_>>().ok_or_else(|| bad("truncated header"))?;
+    let dims: Vec<usize> = (0..nd)
+        .map(|i| be_u32(bytes, 4 + 4 * i))
+        .collect::<Option<_>>()
+        .ok_or_else(|| bad("truncated header"))?;
     let start = 4 + 4 * nd;
-    let n = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(|| bad("dimensions overflow"))?;
-    let data = bytes.get(start..start + n).ok_or_else(|| bad(&format!("truncated: header promises {n} bytes of data")))?;
+    let n = dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| bad("dimensions overflow"))?;
+    let data = bytes
+        .get(start..start + n)
+        .ok_or_else(|| bad(&format!("truncated: header promises {n} bytes of data")))?;
     Ok((dims, data.to_vec()))
 }
 
@@ -162,7 +199,11 @@ fn load_idx(dir: &Path, train: bool, kind: DataKind) -> Result<Dataset, DataErro
         if kind == DataKind::FashionMnist && dir == Path::new(FASHION_MNIST_DIR) {
             DataError::NoFashionMnist { dir: dir.display().to_string() }
         } else {
-            DataError::Missing { what: format!("{what} {split} set"), dir: dir.display().to_string(), looked: format!("{stem}[.gz]") }
+            DataError::Missing {
+                what: format!("{what} {split} set"),
+                dir: dir.display().to_string(),
+                looked: format!("{stem}[.gz]"),
+            }
         }
     };
     let ip = find(dir, &[&img_stem]).ok_or_else(|| missing(&img_stem))?;
@@ -170,39 +211,78 @@ fn load_idx(dir: &Path, train: bool, kind: DataKind) -> Result<Dataset, DataErro
     let (idims, images) = parse_idx(&read_idx(&ip)?, &ip.display().to_string(), 3)?;
     let (ldims, labels) = parse_idx(&read_idx(&lp)?, &lp.display().to_string(), 1)?;
     if idims[0] != ldims[0] {
-        return Err(DataError::Format { path: lp.display().to_string(), problem: format!("{} labels for {} images", ldims[0], idims[0]) });
+        return Err(DataError::Format {
+            path: lp.display().to_string(),
+            problem: format!("{} labels for {} images", ldims[0], idims[0]),
+        });
     }
     if let Some(l) = labels.iter().find(|&&l| l >= 10) {
-        return Err(DataError::Format { path: lp.display().to_string(), problem: format!("label {l} outside 0..9") });
+        return Err(DataError::Format {
+            path: lp.display().to_string(),
+            problem: format!("label {l} outside 0..9"),
+        });
     }
-    let (mean, std) = if kind == DataKind::FashionMnist { (0.2860, 0.3530) } else { (0.1307, 0.3081) };
-    Ok(Dataset { images, labels, shape: [1, idims[1], idims[2]], classes: 10, mean: vec![mean], std: vec![std] })
+    let (mean, std) =
+        if kind == DataKind::FashionMnist { (0.2860, 0.3530) } else { (0.1307, 0.3081) };
+    Ok(Dataset {
+        images,
+        labels,
+        shape: [1, idims[1], idims[2]],
+        classes: 10,
+        mean: vec![mean],
+        std: vec![std],
+    })
 }
 
 /// CIFAR-10 binary version: records of 1 label byte + 3072 image bytes (R, G, B planes 32x32).
 fn load_cifar(dir: &Path, train: bool) -> Result<Dataset, DataError> {
-    let files: Vec<String> = if train { (1..=5).map(|i| format!("data_batch_{i}.bin")).collect() } else { vec!["test_batch.bin".into()] };
-    let base = if dir.join("cifar-10-batches-bin").is_dir() { dir.join("cifar-10-batches-bin") } else { dir.to_path_buf() };
+    let files: Vec<String> = if train {
+        (1..=5).map(|i| format!("data_batch_{i}.bin")).collect()
+    } else {
+        vec!["test_batch.bin".into()]
+    };
+    let base = if dir.join("cifar-10-batches-bin").is_dir() {
+        dir.join("cifar-10-batches-bin")
+    } else {
+        dir.to_path_buf()
+    };
     let mut images = Vec::new();
     let mut labels = Vec::new();
     for f in &files {
         let p = base.join(f);
         if !p.is_file() {
-            return Err(DataError::Missing { what: "CIFAR-10 (binary version)".into(), dir: base.display().to_string(), looked: files.join(", ") });
+            return Err(DataError::Missing {
+                what: "CIFAR-10 (binary version)".into(),
+                dir: base.display().to_string(),
+                looked: files.join(", "),
+            });
         }
         let bytes = read_all(&p)?;
         if bytes.len() % 3073 != 0 {
-            return Err(DataError::Format { path: p.display().to_string(), problem: "size is not a multiple of 3073-byte records".into() });
+            return Err(DataError::Format {
+                path: p.display().to_string(),
+                problem: "size is not a multiple of 3073-byte records".into(),
+            });
         }
         for rec in bytes.chunks_exact(3073) {
             if rec[0] >= 10 {
-                return Err(DataError::Format { path: p.display().to_string(), problem: format!("label {} outside 0..9", rec[0]) });
+                return Err(DataError::Format {
+                    path: p.display().to_string(),
+                    problem: format!("label {} outside 0..9", rec[0]),
+                });
             }
             labels.push(rec[0]);
             images.extend_from_slice(&rec[1..]);
         }
     }
-    Ok(Dataset { images, labels, shape: [3, 32, 32], classes: 10, mean: vec![0.4914, 0.4822, 0.4465], std: vec![0.2470, 0.2435, 0.2616] })
+    Ok(Dataset {
+        images,
+        labels,
+        shape: [3, 32, 32],
+        classes: 10,
+        mean: vec![0.4914, 0.4822, 0.4465],
+        std: vec![0.2470, 0.2435, 0.2616],
+    })
 }
 
 /// `n` random images of `shape` with labels in `0..classes`, reproducible from `seed`.
@@ -220,13 +300,23 @@ pub fn synthetic(n: usize, shape: [usize; 3], classes: usize, seed: u64) -> Data
 pub fn load(kind: DataKind, dir: Option<&Path>, train: bool) -> Result<Dataset, DataError> {
     match kind {
         DataKind::Synthetic => Ok(synthetic(0, [1, 1, 1], 1, 0)),
-        DataKind::FashionMnist => load_idx(dir.unwrap_or(Path::new(FASHION_MNIST_DIR)), train, kind),
+        DataKind::FashionMnist => {
+            load_idx(dir.unwrap_or(Path::new(FASHION_MNIST_DIR)), train, kind)
+        }
         DataKind::Mnist => {
-            let d = dir.ok_or_else(|| DataError::Missing { what: "MNIST".into(), dir: "(none given)".into(), looked: "--data-dir DIR with the four *-ubyte(.gz) IDX files".into() })?;
+            let d = dir.ok_or_else(|| DataError::Missing {
+                what: "MNIST".into(),
+                dir: "(none given)".into(),
+                looked: "--data-dir DIR with the four *-ubyte(.gz) IDX files".into(),
+            })?;
             load_idx(d, train, kind)
         }
         DataKind::Cifar10 => {
-            let d = dir.ok_or_else(|| DataError::Missing { what: "CIFAR-10".into(), dir: "(none given)".into(), looked: "--data-dir DIR with data_batch_1..5.bin and test_batch.bin".into() })?;
+            let d = dir.ok_or_else(|| DataError::Missing {
+                what: "CIFAR-10".into(),
+                dir: "(none given)".into(),
+                looked: "--data-dir DIR with data_batch_1..5.bin and test_batch.bin".into(),
+            })?;
             load_cifar(d, train)
         }
     }

@@ -28,7 +28,9 @@ impl Backend {
     /// The device for this backend, or why it is unavailable in this build.
     pub fn device(self) -> Result<Device, String> {
         let missing = |f: &str| {
-            Err(format!("this nasc was built without the `{f}` backend; rebuild with `cargo build --release --features {f}`"))
+            Err(format!(
+                "this nasc was built without the `{f}` backend; rebuild with `cargo build --release --features {f}`"
+            ))
         };
         match self {
             Backend::Flex => Ok(Device::flex()),
@@ -68,14 +70,31 @@ impl Backend {
 /// adapter exists (lavapipe, llvmpipe), and an error when there is none.
 #[cfg(feature = "wgpu")]
 pub fn wgpu_adapter() -> Result<String, String> {
-    let chain: &[wgpu::Backend] = if cfg!(target_os = "macos") { &[wgpu::Backend::Metal] } else { &[wgpu::Backend::Vulkan, wgpu::Backend::Dx12, wgpu::Backend::Gl] };
+    let chain: &[wgpu::Backend] = if cfg!(target_os = "macos") {
+        &[wgpu::Backend::Metal]
+    } else {
+        &[wgpu::Backend::Vulkan, wgpu::Backend::Dx12, wgpu::Backend::Gl]
+    };
     let mut software: Option<(wgpu::Backend, Vec<wgpu::AdapterInfo>)> = None;
     for &api in chain {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor { backends: api.into(), ..wgpu::InstanceDescriptor::new_without_display_handle() });
-        let adapters: Vec<wgpu::AdapterInfo> = futures_lite::future::block_on(instance.enumerate_adapters(api.into())).iter().map(wgpu::Adapter::get_info).collect();
-        let describe = |a: &wgpu::AdapterInfo| format!("`{}` ({:?}, driver {} {})", a.name, a.device_type, a.driver, a.driver_info);
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+            backends: api.into(),
+            ..wgpu::InstanceDescriptor::new_without_display_handle()
+        });
+        let adapters: Vec<wgpu::AdapterInfo> =
+            futures_lite::future::block_on(instance.enumerate_adapters(api.into()))
+                .iter()
+                .map(wgpu::Adapter::get_info)
+                .collect();
+        let describe = |a: &wgpu::AdapterInfo| {
+            format!("`{}` ({:?}, driver {} {})", a.name, a.device_type, a.driver, a.driver_info)
+        };
         if adapters.iter().any(|a| a.device_type != wgpu::DeviceType::Cpu) {
-            let list: Vec<String> = adapters.iter().filter(|a| a.device_type != wgpu::DeviceType::Cpu).map(describe).collect();
+            let list: Vec<String> = adapters
+                .iter()
+                .filter(|a| a.device_type != wgpu::DeviceType::Cpu)
+                .map(describe)
+                .collect();
             return Ok(format!("wgpu: {api:?} with {}", list.join(", ")));
         }
         if software.is_none() && !adapters.is_empty() {

@@ -5,7 +5,9 @@ use crate::ir::{Ir, Op};
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
+};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
 
@@ -46,7 +48,11 @@ pub enum Kind {
     Concat,
     WeightedSum,
     /// A learned wiring's edge weights, top-`keep` in the forward pass (straight-through).
-    EdgeWeights { nodes: u32, keep: u32, select: crate::check::Select },
+    EdgeWeights {
+        nodes: u32,
+        keep: u32,
+        select: crate::check::Select,
+    },
     /// sum_i w[first + i] * x_i with `w` the (masked) edge weights read at port 0.
     WiredSum(usize),
     /// sum_i w_i * x_i with the layer's own scalars.
@@ -179,22 +185,46 @@ impl RuntimeModel {
             }
             let (kind, layer) = match node.op {
                 Op::Input => (Kind::Input, Layer::Plain(burn::nn::Identity::new())),
-                Op::Output | Op::Identity => (Kind::Identity, Layer::Plain(burn::nn::Identity::new())),
-                Op::Conv2d { in_channels, out_channels, kernel, stride, padding, groups, dilation, bias, relu } => {
-                    let c = Conv2dConfig::new([in_channels as usize, out_channels as usize], [kernel[0] as usize, kernel[1] as usize])
-                        .with_stride([stride as usize; 2])
-                        .with_padding(pad(padding))
-                        .with_groups(groups as usize)
-                        .with_dilation([dilation as usize; 2])
-                        .with_bias(bias);
+                Op::Output | Op::Identity => {
+                    (Kind::Identity, Layer::Plain(burn::nn::Identity::new()))
+                }
+                Op::Conv2d {
+                    in_channels,
+                    out_channels,
+                    kernel,
+                    stride,
+                    padding,
+                    groups,
+                    dilation,
+                    bias,
+                    relu,
+                } => {
+                    let c = Conv2dConfig::new(
+                        [in_channels as usize, out_channels as usize],
+                        [kernel[0] as usize, kernel[1] as usize],
+                    )
+                    .with_stride([stride as usize; 2])
+                    .with_padding(pad(padding))
+                    .with_groups(groups as usize)
+                    .with_dilation([dilation as usize; 2])
+                    .with_bias(bias);
                     (if relu { Kind::LayerRelu } else { Kind::Layer }, Layer::Conv(c.init(device)))
                 }
-                Op::BatchNorm { channels } => (Kind::Layer, Layer::Norm(BatchNormConfig::new(channels as usize).init(device))),
-                Op::Linear { in_features, out_features, bias } => {
-                    (Kind::Layer, Layer::Dense(LinearConfig::new(in_features as usize, out_features as usize).with_bias(bias).init(device)))
+                Op::BatchNorm { channels } => {
+                    (Kind::Layer, Layer::Norm(BatchNormConfig::new(channels as usize).init(device)))
                 }
+                Op::Linear { in_features, out_features, bias } => (
+                    Kind::Layer,
+                    Layer::Dense(
+                        LinearConfig::new(in_features as usize, out_features as usize)
+                            .with_bias(bias)
+                            .init(device),
+                    ),
+                ),
                 Op::MaxPool2d { kernel, stride, padding } => {
-                    let c = MaxPool2dConfig::new([kernel[0] as usize, kernel[1] as usize]).with_strides([stride as usize; 2]).with_padding(pad([padding; 2]));
+                    let c = MaxPool2dConfig::new([kernel[0] as usize, kernel[1] as usize])
+                        .with_strides([stride as usize; 2])
+                        .with_padding(pad([padding; 2]));
                     (Kind::Layer, Layer::MaxPool(c.init()))
                 }
                 Op::AvgPool2d { kernel, stride, padding, count_include_pad } => {
@@ -208,21 +238,30 @@ impl RuntimeModel {
                 Op::Relu => (Kind::Relu, Layer::Plain(burn::nn::Identity::new())),
                 Op::Sigmoid => (Kind::Sigmoid, Layer::Plain(burn::nn::Identity::new())),
                 Op::GlobalAvgPool => (Kind::GlobalAvgPool, Layer::Plain(burn::nn::Identity::new())),
-                Op::GlobalAvgPool2d => (Kind::GlobalAvgPool2d, Layer::Plain(burn::nn::Identity::new())),
+                Op::GlobalAvgPool2d => {
+                    (Kind::GlobalAvgPool2d, Layer::Plain(burn::nn::Identity::new()))
+                }
                 Op::Mul => (Kind::Mul, Layer::Plain(burn::nn::Identity::new())),
                 Op::Flatten => (Kind::Flatten, Layer::Plain(burn::nn::Identity::new())),
                 Op::Add => (Kind::Add, Layer::Plain(burn::nn::Identity::new())),
                 Op::Mean => (Kind::Mean, Layer::Plain(burn::nn::Identity::new())),
                 Op::Concat => (Kind::Concat, Layer::Plain(burn::nn::Identity::new())),
-                Op::Zero { stride } => (Kind::Zero(stride as usize), Layer::Plain(burn::nn::Identity::new())),
+                Op::Zero { stride } => {
+                    (Kind::Zero(stride as usize), Layer::Plain(burn::nn::Identity::new()))
+                }
                 Op::Shift => (Kind::Shift, Layer::Plain(burn::nn::Identity::new())),
                 Op::EdgeWeights { edges, keep, select } => {
                     let w = edge_init(edges as usize, device);
                     let nodes = crate::expand::learned::nodes_of(edges);
                     (Kind::EdgeWeights { nodes, keep, select }, Layer::Mix(Param::from_tensor(w)))
                 }
-                Op::WiredSum { first, .. } => (Kind::WiredSum(first as usize), Layer::Plain(burn::nn::Identity::new())),
-                Op::ScaledSum { inputs } => (Kind::ScaledSum, Layer::Mix(Param::from_tensor(edge_init(inputs as usize, device)))),
+                Op::WiredSum { first, .. } => {
+                    (Kind::WiredSum(first as usize), Layer::Plain(burn::nn::Identity::new()))
+                }
+                Op::ScaledSum { inputs } => (
+                    Kind::ScaledSum,
+                    Layer::Mix(Param::from_tensor(edge_init(inputs as usize, device))),
+                ),
                 Op::WeightedSum { inputs } => {
                     // w = 0 gives every input the weight sigmoid(0) = 0.5 at the start.
                     let w = Tensor::<1>::zeros([inputs as usize], device);
@@ -233,7 +272,13 @@ impl RuntimeModel {
             steps.push(Step { kind, inputs });
         }
         let [c, h, w] = ir.input_shape;
-        let plan = Plan { steps, uses, output: ir.output.index(), input_shape: [c as usize, h as usize, w as usize], classes: ir.classes as usize };
+        let plan = Plan {
+            steps,
+            uses,
+            output: ir.output.index(),
+            input_shape: [c as usize, h as usize, w as usize],
+            classes: ir.classes as usize,
+        };
         RuntimeModel { layers, plan }
     }
 
@@ -287,7 +332,15 @@ impl RuntimeModel {
                     Some(Act::Map(Tensor::zeros([b, c, h.div_ceil(s), w.div_ceil(s)], &t.device())))
                 }
                 (Kind::Shift, Some(a)) => Some(Act::Map(shift(a.map()))),
-                (Kind::Add | Kind::Mean | Kind::Concat | Kind::WiredSum(_) | Kind::ScaledSum | Kind::WeightedSum, Some(a)) => aggregate(step.kind, layer, a, it, step.inputs.len()),
+                (
+                    Kind::Add
+                    | Kind::Mean
+                    | Kind::Concat
+                    | Kind::WiredSum(_)
+                    | Kind::ScaledSum
+                    | Kind::WeightedSum,
+                    Some(a),
+                ) => aggregate(step.kind, layer, a, it, step.inputs.len()),
                 (Kind::LayerRelu, Some(a)) => Some(match layer {
                     Layer::Conv(m) => Act::Map(relu(m.forward(a.map()))),
                     _ => a,
@@ -334,11 +387,19 @@ impl RuntimeModel {
 
 /// The aggregations: sums (plain, mean, RandWire's sigmoid-weighted, a learned wiring's
 /// masked edge weights at port 0, a frozen wiring's scalars) and channel concatenation.
-fn aggregate(kind: Kind, layer: &Layer, a: Act, it: std::vec::IntoIter<Act>, n: usize) -> Option<Act> {
+fn aggregate(
+    kind: Kind,
+    layer: &Layer,
+    a: Act,
+    it: std::vec::IntoIter<Act>,
+    n: usize,
+) -> Option<Act> {
     // sum_i w[first + i] * x_i over `a` and the rest.
     let scaled = |a: Act, it: std::vec::IntoIter<Act>, w: Tensor<1>, first: usize| {
         let head = a.scale(w.clone().slice(first..first + 1));
-        it.enumerate().fold(head, |acc, (k, x)| acc.add(x.scale(w.clone().slice(first + k + 1..first + k + 2))))
+        it.enumerate().fold(head, |acc, (k, x)| {
+            acc.add(x.scale(w.clone().slice(first + k + 1..first + k + 2)))
+        })
     };
     match (kind, a) {
         (Kind::Add, a) => Some(it.fold(a, Act::add)),
@@ -374,7 +435,12 @@ fn edge_init(n: usize, device: &Device) -> Tensor<1> {
 /// The forward value of a learned wiring's edge weights: `w` on the chosen edges, zero on
 /// the others, with the gradient of `w` itself for every edge (straight-through, as DNW's
 /// `ChooseTopEdges`): w - sg(w) * (1 - mask).
-pub fn masked_edges(w: Tensor<1>, nodes: u32, keep: u32, select: crate::check::Select) -> Tensor<1> {
+pub fn masked_edges(
+    w: Tensor<1>,
+    nodes: u32,
+    keep: u32,
+    select: crate::check::Select,
+) -> Tensor<1> {
     let host: Vec<f32> = w.clone().into_data().try_to_vec::<f32>().unwrap_or_default();
     let mask = crate::expand::learned::choose(&host, nodes, keep, select);
     let drop: Vec<f32> = mask.iter().map(|&m| if m { 0.0 } else { 1.0 }).collect();

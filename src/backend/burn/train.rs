@@ -1,16 +1,18 @@
 //! Training loop over the runtime model: seeded shuffling, SGD or Adam, cosine or step LR,
 //! per-epoch evaluation, metrics CSV, resumable checkpoints, and a final model record.
 
-use super::data::{DataKind, Dataset};
 use super::checkpoint::{self, CheckpointState};
-pub use super::settings::{EpochMetrics, Optimizer, RunSettings, Schedule};
+use super::data::{DataKind, Dataset};
 use super::device::Backend;
 use super::runtime::RuntimeModel;
+pub use super::settings::{EpochMetrics, Optimizer, RunSettings, Schedule};
 use crate::ir::Ir;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig, decay::WeightDecayConfig};
+use burn::optim::{
+    AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig, decay::WeightDecayConfig,
+};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -88,14 +90,15 @@ pub struct Metrics {
     pub history: Vec<EpochMetrics>,
 }
 
-
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
     #[error(transparent)]
     Data(#[from] super::data::DataError),
     #[error("{0}")]
     Backend(String),
-    #[error("the spec's input is {spec:?} (C, H, W) but the {data} images are {data_shape:?}; change `input` in the spec or pick another data set")]
+    #[error(
+        "the spec's input is {spec:?} (C, H, W) but the {data} images are {data_shape:?}; change `input` in the spec or pick another data set"
+    )]
     InputShape { spec: [usize; 3], data: String, data_shape: [usize; 3] },
     #[error("the spec declares {spec} classes but {data} has {data_classes}")]
     Classes { spec: usize, data: String, data_classes: usize },
@@ -113,7 +116,12 @@ pub enum TrainError {
 
 /// Normalised float batch [B, C, H, W] for the given example indices, with optional
 /// CIFAR-style augmentation (random 4-pixel-padded crop and horizontal flip).
-pub fn batch(ds: &Dataset, idx: &[usize], augment: Option<&mut ChaCha8Rng>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+pub fn batch(
+    ds: &Dataset,
+    idx: &[usize],
+    augment: Option<&mut ChaCha8Rng>,
+    device: &Device,
+) -> (Tensor<4>, Tensor<1, Int>) {
     let [c, h, w] = ds.shape;
     let len = ds.image_len();
     let mut buf = vec![0f32; idx.len() * len];
@@ -121,7 +129,11 @@ pub fn batch(ds: &Dataset, idx: &[usize], augment: Option<&mut ChaCha8Rng>, devi
     for (b, &i) in idx.iter().enumerate() {
         let img = &ds.images[i * len..(i + 1) * len];
         let (dy, dx, flip) = match rng.as_deref_mut() {
-            Some(r) => (r.random_range(0..9) as isize - 4, r.random_range(0..9) as isize - 4, r.random_bool(0.5)),
+            Some(r) => (
+                r.random_range(0..9) as isize - 4,
+                r.random_range(0..9) as isize - 4,
+                r.random_bool(0.5),
+            ),
             None => (0, 0, false),
         };
         for ch in 0..c {
@@ -167,10 +179,19 @@ pub fn evaluate(model: &RuntimeModel, ds: &Dataset, batch_size: usize, device: &
 fn lr_at(cfg: &TrainConfig, step: usize, total: usize, epoch: usize) -> f64 {
     match cfg.schedule {
         Schedule::Constant => cfg.lr,
-        Schedule::Cosine => 0.5 * cfg.lr * (1.0 + (std::f64::consts::PI * step as f64 / total.max(1) as f64).cos()),
+        Schedule::Cosine => {
+            0.5 * cfg.lr * (1.0 + (std::f64::consts::PI * step as f64 / total.max(1) as f64).cos())
+        }
         Schedule::Step => {
             let f = epoch as f64 / cfg.epochs.max(1) as f64;
-            cfg.lr * if f >= 0.75 { 0.01 } else if f >= 0.5 { 0.1 } else { 1.0 }
+            cfg.lr
+                * if f >= 0.75 {
+                    0.01
+                } else if f >= 0.5 {
+                    0.1
+                } else {
+                    1.0
+                }
         }
     }
 }
@@ -194,9 +215,11 @@ impl Progress {
         }
         if std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::new(len);
-            let style = indicatif::ProgressStyle::with_template("epoch {prefix} [{bar:30.cyan/blue}] {pos}/{len} img {msg} eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> ");
+            let style = indicatif::ProgressStyle::with_template(
+                "epoch {prefix} [{bar:30.cyan/blue}] {pos}/{len} img {msg} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> ");
             bar.set_style(style);
             bar.set_prefix(format!("{epoch}/{epochs}"));
             Progress { bar: Some(bar), plain: false, last_plain: Instant::now() }
@@ -237,27 +260,46 @@ fn load_data(ir: &Ir, cfg: &TrainConfig) -> Result<(Dataset, Dataset), TrainErro
         let n_test = cfg.limit_test.unwrap_or(256);
         let len: usize = shape.iter().product();
         for n in [n_train, n_test] {
-            if n > crate::limits::MAX_SYNTHETIC || n.checked_mul(len).is_none_or(|b| b > available_memory() / 2) {
+            if n > crate::limits::MAX_SYNTHETIC
+                || n.checked_mul(len).is_none_or(|b| b > available_memory() / 2)
+            {
                 return Err(TrainError::Config(format!(
                     "--data synthetic: {n} images of {len} bytes is more than nasc makes (at most {} images, and half the available memory)",
                     crate::limits::MAX_SYNTHETIC
                 )));
             }
         }
-        (super::data::synthetic(n_train, shape, k, cfg.seed), super::data::synthetic(n_test, shape, k, cfg.seed.wrapping_add(1)))
+        (
+            super::data::synthetic(n_train, shape, k, cfg.seed),
+            super::data::synthetic(n_test, shape, k, cfg.seed.wrapping_add(1)),
+        )
     } else {
-        (super::data::load(cfg.data, cfg.data_dir.as_deref(), true)?, super::data::load(cfg.data, cfg.data_dir.as_deref(), false)?)
+        (
+            super::data::load(cfg.data, cfg.data_dir.as_deref(), true)?,
+            super::data::load(cfg.data, cfg.data_dir.as_deref(), false)?,
+        )
     };
     let spec_shape = ir.input_shape.map(|x| x as usize);
     if spec_shape != train_set.shape {
-        return Err(TrainError::InputShape { spec: spec_shape, data: data_name, data_shape: train_set.shape });
+        return Err(TrainError::InputShape {
+            spec: spec_shape,
+            data: data_name,
+            data_shape: train_set.shape,
+        });
     }
     if ir.classes as usize != train_set.classes {
-        return Err(TrainError::Classes { spec: ir.classes as usize, data: data_name, data_classes: train_set.classes });
+        return Err(TrainError::Classes {
+            spec: ir.classes as usize,
+            data: data_name,
+            data_classes: train_set.classes,
+        });
     }
     if let Some(n) = cfg.holdout {
         if n == 0 || n >= train_set.len() {
-            return Err(TrainError::Config(format!("a hold-out of {n} images needs a training set of more than {n} (it has {})", train_set.len())));
+            return Err(TrainError::Config(format!(
+                "a hold-out of {n} images needs a training set of more than {n} (it has {})",
+                train_set.len()
+            )));
         }
         test_set = train_set.split_off_last(n);
     }
@@ -278,13 +320,13 @@ fn load_data(ir: &Ir, cfg: &TrainConfig) -> Result<(Dataset, Dataset), TrainErro
 
 pub use crate::limits::available_memory;
 
-
 /// A rough upper estimate of the memory one training step needs: parameters with their
 /// gradients and two optimizer moments, plus every node's output for the batch, kept for
 /// the backward pass and matched by its gradient.
 pub fn training_memory(ir: &Ir, batch: usize) -> u64 {
     let st = crate::stats::stats(ir);
-    let acts: u64 = ir.graph.node_weights().map(|n| n.shape.numel()).fold(0u64, u64::saturating_add);
+    let acts: u64 =
+        ir.graph.node_weights().map(|n| n.shape.numel()).fold(0u64, u64::saturating_add);
     let params = st.params.saturating_mul(4 * 4);
     params.saturating_add(acts.saturating_mul(batch as u64).saturating_mul(4 * 2))
 }
@@ -311,7 +353,12 @@ fn check_memory(ir: &Ir, cfg: &TrainConfig) -> Result<(), TrainError> {
 
 /// Reads a verified checkpoint's state and checks that it belongs to this network and
 /// these settings (only `--epochs` may differ).
-fn resume_state(ir: &Ir, cfg: &TrainConfig, dir: &Path, params: usize) -> Result<CheckpointState, TrainError> {
+fn resume_state(
+    ir: &Ir,
+    cfg: &TrainConfig,
+    dir: &Path,
+    params: usize,
+) -> Result<CheckpointState, TrainError> {
     let err = |msg: String| TrainError::Resume { path: dir.display().to_string(), msg };
     let st = checkpoint::load_state(dir).map_err(err)?;
     if st.network != ir.network || st.fingerprint != ir.fingerprint() || st.params != params {
@@ -333,7 +380,10 @@ fn resume_state(ir: &Ir, cfg: &TrainConfig, dir: &Path, params: usize) -> Result
         )));
     }
     if st.epoch > cfg.epochs {
-        return Err(err(format!("the checkpoint is after epoch {}, beyond --epochs {}", st.epoch, cfg.epochs)));
+        return Err(err(format!(
+            "the checkpoint is after epoch {}, beyond --epochs {}",
+            st.epoch, cfg.epochs
+        )));
     }
     Ok(st)
 }
@@ -356,7 +406,9 @@ fn make_optimizer(cfg: &TrainConfig) -> ModuleOptimizer {
     match cfg.optimizer {
         Optimizer::Adam => AdamConfig::new().with_weight_decay(decay).init(),
         Optimizer::Sgd => SgdConfig::new()
-            .with_momentum(Some(MomentumConfig::new().with_momentum(0.9).with_dampening(0.0).with_nesterov(true)))
+            .with_momentum(Some(
+                MomentumConfig::new().with_momentum(0.9).with_dampening(0.0).with_nesterov(true),
+            ))
             .with_weight_decay(decay)
             .init(),
     }
@@ -375,7 +427,12 @@ struct Run<'a> {
 impl Run<'_> {
     /// One epoch: seeded shuffle, augmentation and dropout streams, then the steps; returns
     /// the trained model and the epoch's metrics (test accuracy in inference mode).
-    fn epoch(&self, mut model: RuntimeModel, optim: &mut ModuleOptimizer, epoch: usize) -> (RuntimeModel, EpochMetrics) {
+    fn epoch(
+        &self,
+        mut model: RuntimeModel,
+        optim: &mut ModuleOptimizer,
+        epoch: usize,
+    ) -> (RuntimeModel, EpochMetrics) {
         let cfg = self.cfg;
         let seed = epoch_seed(cfg.seed, epoch);
         self.base.seed(seed);
@@ -393,8 +450,18 @@ impl Run<'_> {
         let mut masks = model.wiring_masks();
         let mut swaps = 0u64;
         for (s, chunk) in order.chunks(cfg.batch_size).enumerate() {
-            lr = lr_at(cfg, epoch * self.steps_per_epoch + s, self.steps_per_epoch * cfg.epochs, epoch);
-            let (x, y) = batch(&self.train_set, chunk, if augment { Some(&mut rng) } else { None }, &self.device);
+            lr = lr_at(
+                cfg,
+                epoch * self.steps_per_epoch + s,
+                self.steps_per_epoch * cfg.epochs,
+                epoch,
+            );
+            let (x, y) = batch(
+                &self.train_set,
+                chunk,
+                if augment { Some(&mut rng) } else { None },
+                &self.device,
+            );
             let logits = model.forward(x);
             let loss = loss_fn.forward(logits.clone(), y.clone());
             ok += correct(logits.detach(), y);
@@ -409,12 +476,23 @@ impl Run<'_> {
             loss_sum += l * chunk.len() as f64;
             seen += chunk.len();
             let ips = seen as f64 / t0.elapsed().as_secs_f64().max(1e-9);
-            let msg = format!("loss {:.4} acc {:.2}% {:.0} img/s", loss_sum / seen as f64, 100.0 * ok as f64 / seen as f64, ips);
+            let msg = format!(
+                "loss {:.4} acc {:.2}% {:.0} img/s",
+                loss_sum / seen as f64,
+                100.0 * ok as f64 / seen as f64,
+                ips
+            );
             progress.update(seen as u64, total, &msg, epoch + 1, cfg.epochs);
         }
         progress.finish();
         let secs = t0.elapsed().as_secs_f64();
-        let model = precise_bn(model, &self.train_set, &order[..cfg.precise_bn.min(order.len())], cfg.batch_size, &self.device);
+        let model = precise_bn(
+            model,
+            &self.train_set,
+            &order[..cfg.precise_bn.min(order.len())],
+            cfg.batch_size,
+            &self.device,
+        );
         let test_accuracy = evaluate(&model.valid(), &self.test_set, 256, &self.base);
         let em = EpochMetrics {
             epoch: epoch + 1,
@@ -430,7 +508,13 @@ impl Run<'_> {
             let sw = em.edge_swaps.map_or(String::new(), |s| format!(", {s} edge swaps"));
             eprintln!(
                 "epoch {}/{}: train loss {:.4}, train acc {:.2}%, test acc {:.2}%, {:.0} img/s, {:.1}s{sw}",
-                em.epoch, cfg.epochs, em.train_loss, 100.0 * em.train_accuracy, 100.0 * em.test_accuracy, em.images_per_sec, em.seconds
+                em.epoch,
+                cfg.epochs,
+                em.train_loss,
+                100.0 * em.train_accuracy,
+                100.0 * em.test_accuracy,
+                em.images_per_sec,
+                em.seconds
             );
         }
         (model, em)
@@ -443,7 +527,13 @@ impl Run<'_> {
 /// Without it, a model evaluated after a few hundred steps uses running averages of statistics
 /// of weights long gone (near-chance accuracy after one short epoch, which a search's fitness
 /// cannot use).
-pub fn precise_bn(model: RuntimeModel, ds: &Dataset, images: &[usize], batch_size: usize, device: &Device) -> RuntimeModel {
+pub fn precise_bn(
+    model: RuntimeModel,
+    ds: &Dataset,
+    images: &[usize],
+    batch_size: usize,
+    device: &Device,
+) -> RuntimeModel {
     let Some(momentum) = model.layers.iter().find_map(|l| match l {
         super::runtime::Layer::Norm(bn) => Some(bn.momentum),
         _ => None,
@@ -467,12 +557,24 @@ pub fn precise_bn(model: RuntimeModel, ds: &Dataset, images: &[usize], batch_siz
 
 /// Edges chosen in `now` but not in `before`, over all learned wirings.
 fn entered(before: &[Vec<bool>], now: &[Vec<bool>]) -> u64 {
-    before.iter().zip(now).map(|(a, b)| a.iter().zip(b).filter(|(x, y)| !**x && **y).count() as u64).sum()
+    before
+        .iter()
+        .zip(now)
+        .map(|(a, b)| a.iter().zip(b).filter(|(x, y)| !**x && **y).count() as u64)
+        .sum()
 }
 
 /// Writes the checkpoint of a finished epoch: weights with running statistics, optimizer
 /// state, and the state file that ties them to this network and these settings.
-fn save_checkpoint(ir: &Ir, cfg: &TrainConfig, out: &Path, model: &RuntimeModel, optim: &ModuleOptimizer, params: usize, history: &[EpochMetrics]) -> Result<(), TrainError> {
+fn save_checkpoint(
+    ir: &Ir,
+    cfg: &TrainConfig,
+    out: &Path,
+    model: &RuntimeModel,
+    optim: &ModuleOptimizer,
+    params: usize,
+    history: &[EpochMetrics],
+) -> Result<(), TrainError> {
     let state = CheckpointState {
         format: checkpoint::FORMAT.into(),
         version: checkpoint::VERSION,
@@ -511,8 +613,13 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
     if let Some(dir) = &run_dir.resume_from {
         let st = resume_state(ir, cfg, dir, params)?;
         let rerr = |msg: String| TrainError::Resume { path: dir.display().to_string(), msg };
-        model = guarded("model.bpk", || model.try_load_file(dir.join("model.bpk")).map_err(|e| e.to_string())).map_err(rerr)?;
-        optim = guarded("optim.bpk", || optim.load(dir.join("optim.bpk")).map_err(|e| e.to_string())).map_err(rerr)?;
+        model = guarded("model.bpk", || {
+            model.try_load_file(dir.join("model.bpk")).map_err(|e| e.to_string())
+        })
+        .map_err(rerr)?;
+        optim =
+            guarded("optim.bpk", || optim.load(dir.join("optim.bpk")).map_err(|e| e.to_string()))
+                .map_err(rerr)?;
         history = st.history;
         if cfg.progress {
             eprintln!("resuming {} after epoch {}", out.display(), history.len());
@@ -534,14 +641,19 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
         }
     }
     let valid = model.valid();
-    checkpoint::publish_file(&out, "model.bpk", |p| valid.save_file(p).map_err(|e| e.to_string())).map_err(|e| write_err(&out.join("model.bpk"), e))?;
+    checkpoint::publish_file(&out, "model.bpk", |p| valid.save_file(p).map_err(|e| e.to_string()))
+        .map_err(|e| write_err(&out.join("model.bpk"), e))?;
     let last = history.last().cloned();
     Ok(Metrics {
         test_accuracy: last.as_ref().map_or(0.0, |e| e.test_accuracy),
         train_loss: last.as_ref().map_or(0.0, |e| e.train_loss),
         train_accuracy: last.as_ref().map_or(0.0, |e| e.train_accuracy),
         epochs: history.len(),
-        images_per_sec: if train_time > 0.0 { trained_images as f64 / train_time } else { last.as_ref().map_or(0.0, |e| e.images_per_sec) },
+        images_per_sec: if train_time > 0.0 {
+            trained_images as f64 / train_time
+        } else {
+            last.as_ref().map_or(0.0, |e| e.images_per_sec)
+        },
         params,
         backend: cfg.backend.name(),
         wall_seconds: t_all.elapsed().as_secs_f64(),
@@ -554,13 +666,18 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
 fn validate(cfg: &TrainConfig) -> Result<(), TrainError> {
     use crate::limits::{MAX_BATCH, MAX_EPOCHS};
     if !(1..=MAX_EPOCHS).contains(&cfg.epochs) || !(1..=MAX_BATCH).contains(&cfg.batch_size) {
-        return Err(TrainError::Config(format!("--epochs must be 1 to {MAX_EPOCHS} and --batch-size 1 to {MAX_BATCH}")));
+        return Err(TrainError::Config(format!(
+            "--epochs must be 1 to {MAX_EPOCHS} and --batch-size 1 to {MAX_BATCH}"
+        )));
     }
     if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
         return Err(TrainError::Config(format!("--lr must be a positive number, got {}", cfg.lr)));
     }
     if !(cfg.weight_decay.is_finite() && cfg.weight_decay >= 0.0) {
-        return Err(TrainError::Config(format!("--weight-decay must be zero or positive, got {}", cfg.weight_decay)));
+        return Err(TrainError::Config(format!(
+            "--weight-decay must be zero or positive, got {}",
+            cfg.weight_decay
+        )));
     }
     if cfg.limit_train == Some(0) || cfg.limit_test == Some(0) {
         return Err(TrainError::Config("--limit-train and --limit-test must be at least 1".into()));
@@ -569,10 +686,21 @@ fn validate(cfg: &TrainConfig) -> Result<(), TrainError> {
 }
 
 fn write_csv(path: &Path, history: &[EpochMetrics]) -> Result<(), TrainError> {
-    let mut s = String::from("epoch,train_loss,train_accuracy,test_accuracy,lr,images_per_sec,seconds,edge_swaps\n");
+    let mut s = String::from(
+        "epoch,train_loss,train_accuracy,test_accuracy,lr,images_per_sec,seconds,edge_swaps\n",
+    );
     for e in history {
         let sw = e.edge_swaps.map_or(String::new(), |s| s.to_string());
-        s += &format!("{},{:.6},{:.6},{:.6},{:.6e},{:.1},{:.2},{sw}\n", e.epoch, e.train_loss, e.train_accuracy, e.test_accuracy, e.lr, e.images_per_sec, e.seconds);
+        s += &format!(
+            "{},{:.6},{:.6},{:.6},{:.6e},{:.1},{:.2},{sw}\n",
+            e.epoch,
+            e.train_loss,
+            e.train_accuracy,
+            e.test_accuracy,
+            e.lr,
+            e.images_per_sec,
+            e.seconds
+        );
     }
     checkpoint::write_atomic(path, s.as_bytes()).map_err(|e| write_err(path, e))
 }

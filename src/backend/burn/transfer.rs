@@ -16,9 +16,16 @@ use std::collections::HashMap;
 
 /// Builds the model of `dst` (an IR the passes derived from `src`'s) with `model`'s weights.
 /// Fails, naming the node, when a parameterised node has no source it can be derived from.
-pub fn transfer(src: &Ir, model: &RuntimeModel, dst: &Ir, device: &Device) -> Result<RuntimeModel, String> {
-    let by_name: HashMap<&str, NodeIndex> = src.graph.node_indices().map(|n| (src.graph[n].name.as_str(), n)).collect();
-    let folded: HashMap<&str, &str> = dst.folded.iter().map(|(c, b)| (c.as_str(), b.as_str())).collect();
+pub fn transfer(
+    src: &Ir,
+    model: &RuntimeModel,
+    dst: &Ir,
+    device: &Device,
+) -> Result<RuntimeModel, String> {
+    let by_name: HashMap<&str, NodeIndex> =
+        src.graph.node_indices().map(|n| (src.graph[n].name.as_str(), n)).collect();
+    let folded: HashMap<&str, &str> =
+        dst.folded.iter().map(|(c, b)| (c.as_str(), b.as_str())).collect();
     let mut out = RuntimeModel::new(dst, device);
     for n in dst.graph.node_indices() {
         let node = &dst.graph[n];
@@ -26,20 +33,45 @@ pub fn transfer(src: &Ir, model: &RuntimeModel, dst: &Ir, device: &Device) -> Re
             continue;
         }
         let Some(&s) = by_name.get(node.name.as_str()) else {
-            return Err(format!("node `{}` has no counterpart in the unoptimised network", node.name));
+            return Err(format!(
+                "node `{}` has no counterpart in the unoptimised network",
+                node.name
+            ));
         };
         let (sop, layer) = (&src.graph[s].op, model.layers.get(s.index()));
         let new = match (sop, &node.op, layer) {
-            (Op::Conv2d { bias: b0, .. }, Op::Conv2d { bias: true, .. }, Some(Layer::Conv(conv))) if folded.contains_key(node.name.as_str()) => {
-                let norm = folded.get(node.name.as_str()).and_then(|b| by_name.get(b)).and_then(|t| model.layers.get(t.index()));
+            (
+                Op::Conv2d { bias: b0, .. },
+                Op::Conv2d { bias: true, .. },
+                Some(Layer::Conv(conv)),
+            ) if folded.contains_key(node.name.as_str()) => {
+                let norm = folded
+                    .get(node.name.as_str())
+                    .and_then(|b| by_name.get(b))
+                    .and_then(|t| model.layers.get(t.index()));
                 match norm {
                     Some(Layer::Norm(norm)) => Layer::Conv(fold(conv, norm, *b0)),
-                    _ => return Err(format!("conv `{}`: the batch norm folded into it has no weights in the unoptimised model", node.name)),
+                    _ => {
+                        return Err(format!(
+                            "conv `{}`: the batch norm folded into it has no weights in the unoptimised model",
+                            node.name
+                        ));
+                    }
                 }
             }
-            (Op::WeightedSum { .. }, Op::ScaledSum { .. }, Some(Layer::Mix(w))) => Layer::Mix(Param::from_tensor(sigmoid(w.val()))),
+            (Op::WeightedSum { .. }, Op::ScaledSum { .. }, Some(Layer::Mix(w))) => {
+                Layer::Mix(Param::from_tensor(sigmoid(w.val())))
+            }
             (a, b, Some(l)) if std::mem::discriminant(a) == std::mem::discriminant(b) => l.clone(),
-            _ => return Err(format!("node `{}` ({}) cannot take the weights of `{}` ({})", node.name, node.op.name(), src.graph[s].name, sop.name())),
+            _ => {
+                return Err(format!(
+                    "node `{}` ({}) cannot take the weights of `{}` ({})",
+                    node.name,
+                    node.op.name(),
+                    src.graph[s].name,
+                    sop.name()
+                ));
+            }
         };
         if let Some(slot) = out.layers.get_mut(n.index()) {
             *slot = new;

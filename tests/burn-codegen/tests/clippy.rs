@@ -9,9 +9,15 @@ use std::process::Command;
 fn clippy(package: &str, targets: &[&str]) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let has_clippy = Command::new(&cargo).args(["clippy", "--version"]).output().is_ok_and(|o| o.status.success());
+    let has_clippy = Command::new(&cargo)
+        .args(["clippy", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !has_clippy {
-        assert!(std::env::var_os("CI").is_none(), "CI must have clippy (rustup component add clippy)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have clippy (rustup component add clippy)"
+        );
         eprintln!("skipped: clippy is not installed");
         return;
     }

@@ -29,14 +29,23 @@ fn runtime_record(spec: &str, tmp: &Path) -> (nasc::ir::Ir, RuntimeModel, PathBu
     let [c, h, w] = ir.input_shape.map(|x| x as usize);
     let _ = rt.forward(Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &dev));
     let rt = rt.valid();
-    assert_eq!(nasc::backend::burn::runtime::learnable_params(&rt) as u64, trained_params(&ir), "{spec}: runtime params vs nasc stats");
+    assert_eq!(
+        nasc::backend::burn::runtime::learnable_params(&rt) as u64,
+        trained_params(&ir),
+        "{spec}: runtime params vs nasc stats"
+    );
     let rec = tmp.join("runtime.bpk");
     rt.clone().save_file(&rec).unwrap();
     // The golden source compiled into this crate must be what nasc generates now.
     let generated = codegen::generate(&ir, spec);
     let stem = Path::new(spec).file_stem().unwrap().to_string_lossy().to_string();
-    let golden = std::fs::read_to_string(root().join("tests/golden/burn").join(format!("{stem}.rs"))).unwrap();
-    assert!(golden == generated.source, "{spec}: tests/golden/burn/{stem}.rs is stale (NASC_BLESS=1 cargo test --release --test golden)");
+    let golden =
+        std::fs::read_to_string(root().join("tests/golden/burn").join(format!("{stem}.rs")))
+            .unwrap();
+    assert!(
+        golden == generated.source,
+        "{spec}: tests/golden/burn/{stem}.rs is stale (NASC_BLESS=1 cargo test --release --test golden)"
+    );
     let out = tmp.join("generated.bpk");
     codegen::remap_record(&ir, &generated, &rec, &out).unwrap();
     (ir, rt, out)
@@ -53,12 +62,21 @@ macro_rules! equivalence {
     ($test:ident, $spec:literal, $module:ident :: $ty:ident) => {
         #[test]
         fn $test() {
-            let tmp = std::env::temp_dir().join(format!("nasc-eq-{}-{}", stringify!($test), std::process::id()));
+            let tmp = std::env::temp_dir().join(format!(
+                "nasc-eq-{}-{}",
+                stringify!($test),
+                std::process::id()
+            ));
             std::fs::create_dir_all(&tmp).unwrap();
             let (ir, rt, rec) = runtime_record($spec, &tmp);
             let device = Device::flex();
-            let generated = nasc_codegen_check::$module::$ty::new(&device).try_load_file(&rec).expect("generated model loads the remapped record");
-            assert_eq!(nasc::backend::burn::runtime::learnable_params(&generated) as u64, trained_params(&ir));
+            let generated = nasc_codegen_check::$module::$ty::new(&device)
+                .try_load_file(&rec)
+                .expect("generated model loads the remapped record");
+            assert_eq!(
+                nasc::backend::burn::runtime::learnable_params(&generated) as u64,
+                trained_params(&ir)
+            );
             assert_eq!(nasc_codegen_check::$module::$ty::PARAMS as u64, trained_params(&ir));
             let [c, h, w] = ir.input_shape.map(|x| x as usize);
             let x = Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &device);
@@ -72,7 +90,11 @@ macro_rules! equivalence {
     };
 }
 
-equivalence!(randwire_ws_fmnist, "specs/randwire_ws_fmnist.nas", randwire_ws_fmnist::RandwireWsFmnist);
+equivalence!(
+    randwire_ws_fmnist,
+    "specs/randwire_ws_fmnist.nas",
+    randwire_ws_fmnist::RandwireWsFmnist
+);
 equivalence!(randwire_ws, "specs/randwire_ws.nas", randwire_ws::RandwireWs);
 equivalence!(randwire_er, "specs/randwire_er.nas", randwire_er::RandwireEr);
 equivalence!(randwire_ba, "specs/randwire_ba.nas", randwire_ba::RandwireBa);
@@ -89,7 +111,11 @@ equivalence!(resnet_blocks, "examples/resnet_blocks.nas", resnet_blocks::ResnetB
 equivalence!(custom_cell, "examples/custom_cell.nas", custom_cell::CustomCell);
 equivalence!(randwire_blocks, "examples/randwire_blocks.nas", randwire_blocks::RandwireBlocks);
 equivalence!(darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist::DartsFmnist);
-equivalence!(hierarchical_fmnist, "examples/hierarchical_fmnist.nas", hierarchical_fmnist::HierarchicalFmnist);
+equivalence!(
+    hierarchical_fmnist,
+    "examples/hierarchical_fmnist.nas",
+    hierarchical_fmnist::HierarchicalFmnist
+);
 equivalence!(regnet, "specs/regnet.nas", regnet::Regnet);
 equivalence!(regnetx_200mf, "specs/regnetx_200mf.nas", regnetx_200mf::Regnetx200mf);
 equivalence!(regnetx_400mf, "specs/regnetx_400mf.nas", regnetx_400mf::Regnetx400mf);
@@ -134,21 +160,46 @@ macro_rules! export_equivalence {
     };
 }
 
-export_equivalence!(export_randwire_ws_fmnist, "specs/randwire_ws_fmnist.nas", randwire_ws_fmnist_o2::RandwireWsFmnist);
-export_equivalence!(export_regnetx_fmnist, "examples/regnetx_fmnist.nas", regnetx_fmnist_o2::RegnetxFmnist);
-export_equivalence!(export_resnet_blocks, "examples/resnet_blocks.nas", resnet_blocks_o2::ResnetBlocks);
+export_equivalence!(
+    export_randwire_ws_fmnist,
+    "specs/randwire_ws_fmnist.nas",
+    randwire_ws_fmnist_o2::RandwireWsFmnist
+);
+export_equivalence!(
+    export_regnetx_fmnist,
+    "examples/regnetx_fmnist.nas",
+    regnetx_fmnist_o2::RegnetxFmnist
+);
+export_equivalence!(
+    export_resnet_blocks,
+    "examples/resnet_blocks.nas",
+    resnet_blocks_o2::ResnetBlocks
+);
 export_equivalence!(export_plain_cnn, "examples/plain_cnn.nas", plain_cnn_o2::PlainCnn);
 export_equivalence!(export_darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist_o2::DartsFmnist);
-export_equivalence!(export_hierarchical_fmnist, "examples/hierarchical_fmnist.nas", hierarchical_fmnist_o2::HierarchicalFmnist);
-export_equivalence!(export_dnw_frozen_fmnist, "examples/dnw_frozen_fmnist.nas", dnw_frozen_fmnist_o2::DnwFmnist);
-export_equivalence!(export_regnety_400mf, "specs/regnety_400mf.nas", regnety_400mf_o2::Regnety400mf);
+export_equivalence!(
+    export_hierarchical_fmnist,
+    "examples/hierarchical_fmnist.nas",
+    hierarchical_fmnist_o2::HierarchicalFmnist
+);
+export_equivalence!(
+    export_dnw_frozen_fmnist,
+    "examples/dnw_frozen_fmnist.nas",
+    dnw_frozen_fmnist_o2::DnwFmnist
+);
+export_equivalence!(
+    export_regnety_400mf,
+    "specs/regnety_400mf.nas",
+    regnety_400mf_o2::Regnety400mf
+);
 
 #[test]
 fn a_record_of_another_network_is_refused() {
     let tmp = std::env::temp_dir().join(format!("nasc-eq-mismatch-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let (_, _, rec) = runtime_record("specs/randwire_ws_fmnist.nas", &tmp);
-    let other = nasc_codegen_check::randwire_ws::RandwireWs::new(&Device::flex()).try_load_file(&rec);
+    let other =
+        nasc_codegen_check::randwire_ws::RandwireWs::new(&Device::flex()).try_load_file(&rec);
     assert!(other.is_err(), "loading fmnist weights into randwire_ws must fail");
     std::fs::remove_dir_all(&tmp).ok();
 }
@@ -159,7 +210,8 @@ fn conversion_refuses_a_record_of_the_same_spec_at_other_settings() {
     std::fs::create_dir_all(&tmp).unwrap();
     // A record of randwire_ws_fmnist at C = 24 converted for the default C = 32.
     let src = std::fs::read_to_string(root().join("specs/randwire_ws_fmnist.nas")).unwrap();
-    let opts = nasc::check::Options { overrides: vec![("C".into(), "24".into())], ..Default::default() };
+    let opts =
+        nasc::check::Options { overrides: vec![("C".into(), "24".into())], ..Default::default() };
     let small = nasc::compile(&src, &opts).unwrap().ir.expect("compiles at C=24");
     let rec = tmp.join("small.bpk");
     RuntimeModel::new(&small, &Device::flex()).save_file(&rec).unwrap();
@@ -187,19 +239,35 @@ fn generated_learned_wiring_trains_with_straight_through_edges() {
         w[idx(v - 1, v)] = 1.0;
         w[idx(0, v)] = 1.0;
     }
-    model.graph1.edge_weights0 = burn::module::Param::from_tensor(Tensor::<1>::from_data(burn::tensor::TensorData::new(w.clone(), [78]), &dev));
+    model.graph1.edge_weights0 = burn::module::Param::from_tensor(Tensor::<1>::from_data(
+        burn::tensor::TensorData::new(w.clone(), [78]),
+        &dev,
+    ));
     // graph2 too: a random top-K there may leave its output without a path from its input (an
     // all-zero stage output, hence all-zero gradients upstream: a flaky test, ~1 run in 5).
-    model.graph2.edge_weights0 = burn::module::Param::from_tensor(Tensor::<1>::from_data(burn::tensor::TensorData::new(w, [78]), &dev));
+    model.graph2.edge_weights0 = burn::module::Param::from_tensor(Tensor::<1>::from_data(
+        burn::tensor::TensorData::new(w, [78]),
+        &dev,
+    ));
     let x = Tensor::<4>::random([8, 1, 28, 28], Distribution::Normal(0.0, 1.0), &dev);
-    let before: Vec<f32> = model.graph1.edge_weights0.val().into_data().try_to_vec::<f32>().unwrap();
+    let before: Vec<f32> =
+        model.graph1.edge_weights0.val().into_data().try_to_vec::<f32>().unwrap();
     let loss = model.forward(x.clone()).powi_scalar(2).mean();
     let grads = loss.backward();
-    let g: Vec<f32> = model.graph1.edge_weights0.val().grad(&grads).expect("edge weights are trained").into_data().try_to_vec::<f32>().unwrap();
+    let g: Vec<f32> = model
+        .graph1
+        .edge_weights0
+        .val()
+        .grad(&grads)
+        .expect("edge weights are trained")
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     // 24 of 78 edges are used in the forward pass; the unused ones get gradients too.
     assert_eq!(g.len(), 78);
     let extra = (0..78).find(|&e| before[e] < 0.5).unwrap(); // the 24th chosen edge
-    let unused_with_grad = (0..78).filter(|&e| before[e] < 0.5 && e != extra && g[e].abs() > 0.0).count();
+    let unused_with_grad =
+        (0..78).filter(|&e| before[e] < 0.5 && e != extra && g[e].abs() > 0.0).count();
     assert!(unused_with_grad > 40, "{g:?}");
     let mut optim = AdamConfig::new().init();
     let grads = GradientsParams::from_grads(grads, &model);

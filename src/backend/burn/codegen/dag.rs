@@ -96,11 +96,20 @@ impl Gen<'_> {
 
     /// The stage `si`'s type: (type name, constructor, code). A stage that is one instance
     /// of a shared type (a motif used as a whole stage) is that type.
-    pub(super) fn emit_dag_stage(&mut self, u: &Units, si: usize, sfield: &str) -> Option<(String, String, String)> {
+    pub(super) fn emit_dag_stage(
+        &mut self,
+        u: &Units,
+        si: usize,
+        sfield: &str,
+    ) -> Option<(String, String, String)> {
         let root = u.units.iter().position(|x| x.scope.is_none() && x.stage == si)?;
         let r = &u.units[root];
         // The stages feeding this one, in the order its forward takes them.
-        let feeds: Vec<Option<usize>> = r.inputs.iter().map(|&n| (!matches!(self.ir.graph[n].op, Op::Input)).then_some(self.ir.graph[n].stage)).collect();
+        let feeds: Vec<Option<usize>> = r
+            .inputs
+            .iter()
+            .map(|&n| (!matches!(self.ir.graph[n].op, Op::Input)).then_some(self.ir.graph[n].stage))
+            .collect();
         self.stage_feeds.insert(si, feeds);
         if let [Item::Child(c)] = r.items.as_slice()
             && u.units[*c].inputs == r.inputs
@@ -137,7 +146,10 @@ impl Gen<'_> {
         // Parents are created before children: visit in reverse so children come first.
         for s in (0..ns).rev() {
             // A cell stack is its stage: its cells are the stage type's fields.
-            if members[s].is_empty() || ir.scopes[s].stage != si || ir.scopes[s].kind == crate::ir::ScopeKind::Stack {
+            if members[s].is_empty()
+                || ir.scopes[s].stage != si
+                || ir.scopes[s].kind == crate::ir::ScopeKind::Stack
+            {
                 continue;
             }
             for &n in &members[s] {
@@ -149,7 +161,15 @@ impl Gen<'_> {
             }
             if let [output] = outputs.as_slice() {
                 unit_of[s] = Some(units.len());
-                units.push(Unit { scope: Some(s as u32), stage: si, items: Vec::new(), inputs, output: *output, ty: 0, dims: Vec::new() });
+                units.push(Unit {
+                    scope: Some(s as u32),
+                    stage: si,
+                    items: Vec::new(),
+                    inputs,
+                    output: *output,
+                    ty: 0,
+                    dims: Vec::new(),
+                });
             }
         }
         // The nearest scope with a unit (or the stage root) of every node and unit.
@@ -184,7 +204,15 @@ impl Gen<'_> {
             b
         };
         let last = *nodes.last().unwrap_or(&NodeIndex::new(0));
-        units.push(Unit { scope: None, stage: si, items: Vec::new(), inputs: stage_inputs, output: last, ty: 0, dims: Vec::new() });
+        units.push(Unit {
+            scope: None,
+            stage: si,
+            items: Vec::new(),
+            inputs: stage_inputs,
+            output: last,
+            ty: 0,
+            dims: Vec::new(),
+        });
         for (o, _, it) in placed {
             let it = match it {
                 Item::Child(c) => Item::Child(c + base),
@@ -206,7 +234,10 @@ impl Gen<'_> {
                     inputs.push(i);
                 }
             }
-            let used_outside = ir.graph.neighbors_directed(n, petgraph::Direction::Outgoing).any(|m| !inside[m.index()]);
+            let used_outside = ir
+                .graph
+                .neighbors_directed(n, petgraph::Direction::Outgoing)
+                .any(|m| !inside[m.index()]);
             if used_outside {
                 outputs.push(n);
             }
@@ -221,7 +252,12 @@ impl Gen<'_> {
         let n = u.units.len();
         let mut height = vec![0usize; n];
         for k in 0..n {
-            height[k] = u.units[k].items.iter().filter_map(|it| if let Item::Child(c) = it { Some(height[*c] + 1) } else { None }).max().unwrap_or(0);
+            height[k] = u.units[k]
+                .items
+                .iter()
+                .filter_map(|it| if let Item::Child(c) = it { Some(height[*c] + 1) } else { None })
+                .max()
+                .unwrap_or(0);
         }
         let max_h = height.iter().copied().max().unwrap_or(0);
         for h in 0..=max_h {
@@ -230,7 +266,11 @@ impl Gen<'_> {
             for k in (0..n).filter(|&k| height[k] == h) {
                 let (key, vals) = self.key(u, k);
                 let def = self.def_of(u, k);
-                let full = if u.units[k].scope.is_none() { format!("stage{k}|{def}") } else { format!("{def}|{key}") };
+                let full = if u.units[k].scope.is_none() {
+                    format!("stage{k}|{def}")
+                } else {
+                    format!("{def}|{key}")
+                };
                 groups.entry(full).or_default().push(k);
                 slot_vals.insert(k, vals);
             }
@@ -259,14 +299,29 @@ impl Gen<'_> {
                     self.fresh_type(&base)
                 } else {
                     let taken = u.types.iter().filter(|t| t.base == base).count();
-                    self.fresh_type(&if taken == 0 { base.clone() } else { format!("{base}_v{}", taken + 1) })
+                    self.fresh_type(&if taken == 0 {
+                        base.clone()
+                    } else {
+                        format!("{base}_v{}", taken + 1)
+                    })
                 };
                 let rep = members.last().copied().unwrap_or(k0);
-                u.types.push(TypeInfo { name, base, rep, uses: members.len(), vars: if is_root { 0 } else { reps.len() }, slot_class });
+                u.types.push(TypeInfo {
+                    name,
+                    base,
+                    rep,
+                    uses: members.len(),
+                    vars: if is_root { 0 } else { reps.len() },
+                    slot_class,
+                });
                 let t = u.types.len() - 1;
                 for (&m, v) in members.iter().zip(&vals) {
                     u.units[m].ty = t;
-                    u.units[m].dims = if is_root { Vec::new() } else { reps.iter().map(|&j| v.get(j).copied().unwrap_or(0)).collect() };
+                    u.units[m].dims = if is_root {
+                        Vec::new()
+                    } else {
+                        reps.iter().map(|&j| v.get(j).copied().unwrap_or(0)).collect()
+                    };
                 }
             }
         }
@@ -309,13 +364,28 @@ impl Gen<'_> {
                             }
                         })
                         .collect();
-                    let ins: Vec<String> = ir.inputs(n).iter().map(|i| refs.get(i).cloned().unwrap_or_default()).collect();
-                    let _ = write!(key, "{}{}<{}>({});", node.op.name(), attr_key(&node.op), sym.join(","), ins.join(","));
+                    let ins: Vec<String> = ir
+                        .inputs(n)
+                        .iter()
+                        .map(|i| refs.get(i).cloned().unwrap_or_default())
+                        .collect();
+                    let _ = write!(
+                        key,
+                        "{}{}<{}>({});",
+                        node.op.name(),
+                        attr_key(&node.op),
+                        sym.join(","),
+                        ins.join(",")
+                    );
                 }
                 Item::Child(c) => {
                     let child = &u.units[c];
                     vals.extend(child.dims.iter().copied());
-                    let ins: Vec<String> = child.inputs.iter().map(|i| refs.get(i).cloned().unwrap_or_default()).collect();
+                    let ins: Vec<String> = child
+                        .inputs
+                        .iter()
+                        .map(|i| refs.get(i).cloned().unwrap_or_default())
+                        .collect();
                     let _ = write!(key, "T{}<{}>({});", child.ty, child.dims.len(), ins.join(","));
                 }
             }
@@ -365,15 +435,28 @@ impl Gen<'_> {
             let _ = writeln!(code, "    pub {f}: {ty},");
         }
         let _ = writeln!(code, "}}\n\nimpl {} {{", t.name);
-        let dev = if body.fields.iter().any(|f| f.2.contains("device")) { "device" } else { "_device" };
-        let dparams: String = (0..if stage { 0 } else { t.vars }).map(|i| format!(", d{i}: usize")).collect();
-        let _ = writeln!(code, "    pub fn new({dev}: &Device{dparams}) -> Self {{\n        Self {{");
+        let dev =
+            if body.fields.iter().any(|f| f.2.contains("device")) { "device" } else { "_device" };
+        let dparams: String =
+            (0..if stage { 0 } else { t.vars }).map(|i| format!(", d{i}: usize")).collect();
+        let _ =
+            writeln!(code, "    pub fn new({dev}: &Device{dparams}) -> Self {{\n        Self {{");
         for (f, _, init) in &body.fields {
             let _ = writeln!(code, "            {f}: {init},");
         }
         let _ = writeln!(code, "        }}\n    }}\n");
-        let xs: Vec<String> = unit.inputs.iter().enumerate().map(|(i, &n)| format!("x{i}: {}", tensor_ty(&ir.graph[n].shape))).collect();
-        let _ = writeln!(code, "    pub fn forward(&self, {}) -> {} {{", xs.join(", "), tensor_ty(&ir.graph[unit.output].shape));
+        let xs: Vec<String> = unit
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| format!("x{i}: {}", tensor_ty(&ir.graph[n].shape)))
+            .collect();
+        let _ = writeln!(
+            code,
+            "    pub fn forward(&self, {}) -> {} {{",
+            xs.join(", "),
+            tensor_ty(&ir.graph[unit.output].shape)
+        );
         for (v, line, comment) in &body.lines {
             let _ = writeln!(code, "        let {v} = {line};{comment}");
         }
@@ -391,8 +474,14 @@ impl Gen<'_> {
         let out_shape = ir.graph[unit.output].shape;
         if stage {
             let si = ir.graph[unit.output].stage;
-            let ins: Vec<String> = unit.inputs.iter().map(|&i| ir.graph[i].shape.to_string()).collect();
-            let _ = writeln!(code, "/// Stage `{}`: input {} -> output {out_shape}; {params} parameters.", ir.stages[si].name, ins.join(", "));
+            let ins: Vec<String> =
+                unit.inputs.iter().map(|&i| ir.graph[i].shape.to_string()).collect();
+            let _ = writeln!(
+                code,
+                "/// Stage `{}`: input {} -> output {out_shape}; {params} parameters.",
+                ir.stages[si].name,
+                ins.join(", ")
+            );
             return code;
         }
         let sc = &ir.scopes[unit.scope.map_or(0, |s| s as usize)];
@@ -406,9 +495,16 @@ impl Gen<'_> {
             crate::ir::ScopeKind::Wiring => "Wiring stage",
         };
         let args = if sc.args.is_empty() { String::new() } else { format!(" ({})", sc.args) };
-        let _ = writeln!(code, "/// {what} `{}`{args}: {} instance{} in this network; this one has {params} parameters.", sc.def, t.uses, if t.uses == 1 { "" } else { "s" });
+        let _ = writeln!(
+            code,
+            "/// {what} `{}`{args}: {} instance{} in this network; this one has {params} parameters.",
+            sc.def,
+            t.uses,
+            if t.uses == 1 { "" } else { "s" }
+        );
         if t.vars > 0 {
-            let ds: Vec<String> = unit.dims.iter().enumerate().map(|(i, d)| format!("d{i} = {d}")).collect();
+            let ds: Vec<String> =
+                unit.dims.iter().enumerate().map(|(i, d)| format!("d{i} = {d}")).collect();
             let _ = writeln!(code, "/// Channel counts are arguments (`{}` here).", ds.join(", "));
         }
         code
@@ -459,19 +555,42 @@ impl Gen<'_> {
                     let op = &ir.graph[n].op;
                     self.uses.note(op);
                     if has_module(op) {
-                        let sl: Vec<String> = slots(op).iter().enumerate().map(|(i, &v)| if Self::literal_slot(op, i, v) { v.to_string() } else { dvar(v) }).collect();
+                        let sl: Vec<String> =
+                            slots(op)
+                                .iter()
+                                .enumerate()
+                                .map(|(i, &v)| {
+                                    if Self::literal_slot(op, i, v) {
+                                        v.to_string()
+                                    } else {
+                                        dvar(v)
+                                    }
+                                })
+                                .collect();
                         b.fields.push((f.clone(), module_type(op).into(), layer_init(op, &sl)));
                     }
                     (self.uses.op_expr(op, &f, &args), ir.graph[n].shape)
                 }
                 Item::Child(c) => {
                     let ct = &u.types[u.units[c].ty];
-                    let dargs: String = u.units[c].dims.iter().map(|&d| format!(", {}", dvar(d))).collect();
-                    b.fields.push((f.clone(), ct.name.clone(), format!("{}::new(device{dargs})", ct.name)));
-                    (format!("self.{f}.forward({})", args.join(", ")), ir.graph[u.units[c].output].shape)
+                    let dargs: String =
+                        u.units[c].dims.iter().map(|&d| format!(", {}", dvar(d))).collect();
+                    b.fields.push((
+                        f.clone(),
+                        ct.name.clone(),
+                        format!("{}::new(device{dargs})", ct.name),
+                    ));
+                    (
+                        format!("self.{f}.forward({})", args.join(", ")),
+                        ir.graph[u.units[c].output].shape,
+                    )
                 }
             };
-            b.lines.push((format!("v{j}"), line, if stage { format!(" // {shape}") } else { String::new() }));
+            b.lines.push((
+                format!("v{j}"),
+                line,
+                if stage { format!(" // {shape}") } else { String::new() },
+            ));
         }
         let out_expr = take(&out_ref);
         // The last value, when it is the result, is the tail expression.
@@ -507,7 +626,9 @@ impl Gen<'_> {
             for (j, it) in u.units[x].items.iter().enumerate() {
                 let f = self.field_of(u, x, j);
                 match *it {
-                    Item::Node(n) if has_module(&self.ir.graph[n].op) => self.weight_paths.push((n.index(), format!("{p}.{f}"))),
+                    Item::Node(n) if has_module(&self.ir.graph[n].op) => {
+                        self.weight_paths.push((n.index(), format!("{p}.{f}")))
+                    }
                     Item::Node(_) => {}
                     Item::Child(c) => stack.push((c, format!("{p}.{f}"))),
                 }
@@ -519,9 +640,13 @@ impl Gen<'_> {
 /// Literal attributes of an op that are part of its type (not channel counts).
 fn attr_key(op: &Op) -> String {
     match op {
-        Op::Conv2d { kernel, padding, dilation, bias, relu, .. } => format!("{kernel:?}{padding:?}d{dilation}{bias}{}", if *relu { "r" } else { "" }),
+        Op::Conv2d { kernel, padding, dilation, bias, relu, .. } => {
+            format!("{kernel:?}{padding:?}d{dilation}{bias}{}", if *relu { "r" } else { "" })
+        }
         Op::MaxPool2d { kernel, padding, .. } => format!("{kernel:?}p{padding}"),
-        Op::AvgPool2d { kernel, padding, count_include_pad, .. } => format!("{kernel:?}p{padding}{count_include_pad}"),
+        Op::AvgPool2d { kernel, padding, count_include_pad, .. } => {
+            format!("{kernel:?}p{padding}{count_include_pad}")
+        }
         Op::Dropout { p } => format!("{p:?}"),
         Op::Zero { stride } => format!("s{stride}"),
         Op::EdgeWeights { edges, keep, select } => format!("e{edges}k{keep}{select:?}"),

@@ -73,20 +73,36 @@ impl Gen<'_> {
                 }
                 let mut list = Vec::new();
                 for (k, ns) in per_node {
-                    let (agg, rest): (Vec<NodeIndex>, Vec<NodeIndex>) = ns.iter().partition(|&&n| ir.graph[n].name.ends_with(".agg"));
+                    let (agg, rest): (Vec<NodeIndex>, Vec<NodeIndex>) =
+                        ns.iter().partition(|&&n| ir.graph[n].name.ends_with(".agg"));
                     let Some(&first) = rest.first() else { continue };
                     let fname = &ir.graph[first].name;
                     // "<stage>.n<k>.<op>.<...>": the instance prefix ends at ".n<k>".
                     let marker = format!(".n{k}.");
-                    let prefix = fname.find(&marker).map_or(fname.clone(), |i| fname[..i + marker.len() - 1].to_string());
-                    let input_shape = ir.inputs(first).first().map_or(ir.graph[first].shape, |&i| ir.graph[i].shape);
+                    let prefix = fname
+                        .find(&marker)
+                        .map_or(fname.clone(), |i| fname[..i + marker.len() - 1].to_string());
+                    let input_shape = ir
+                        .inputs(first)
+                        .first()
+                        .map_or(ir.graph[first].shape, |&i| ir.graph[i].shape);
                     let stride = rest.iter().find_map(|&n| match ir.graph[n].op {
-                        Op::Conv2d { stride, .. } | Op::MaxPool2d { stride, .. } | Op::AvgPool2d { stride, .. } => Some(stride),
+                        Op::Conv2d { stride, .. }
+                        | Op::MaxPool2d { stride, .. }
+                        | Op::AvgPool2d { stride, .. } => Some(stride),
                         _ => None,
                     });
                     let last = rest[rest.len() - 1];
-                    let inst = Instance { nodes: rest.clone(), c_in: input_shape.channels(), c_out: ir.graph[last].shape.channels(), stride: stride.unwrap_or(1) };
-                    let def = ir.graph[first].def.clone().unwrap_or_else(|| format!("{}_node", info.name));
+                    let inst = Instance {
+                        nodes: rest.clone(),
+                        c_in: input_shape.channels(),
+                        c_out: ir.graph[last].shape.channels(),
+                        stride: stride.unwrap_or(1),
+                    };
+                    let def = ir.graph[first]
+                        .def
+                        .clone()
+                        .unwrap_or_else(|| format!("{}_node", info.name));
                     let group = g.add_instance(&inst, &def, &prefix);
                     list.push(GraphNode { prefix, agg: agg.first().copied(), rest, inst, group });
                 }
@@ -98,15 +114,23 @@ impl Gen<'_> {
 
     /// Pass 2 for one graph: its type (and the enum of its node types when resolution had to
     /// split a group).
-    pub(super) fn emit_graph(&mut self, site: &GraphSite, gnodes: &[GraphNode], out_mean: Option<NodeIndex>, shape_in: Shape) -> EmittedGraph {
+    pub(super) fn emit_graph(
+        &mut self,
+        site: &GraphSite,
+        gnodes: &[GraphNode],
+        out_mean: Option<NodeIndex>,
+        shape_in: Shape,
+    ) -> EmittedGraph {
         let ir = self.ir;
         let GraphSite { si, ref gtype, sole_graph, ginfo, .. } = *site;
         let info = &ir.stages[si];
         let g = self;
         // Node types used in this graph; several only if resolution had to split a group.
-        let types: BTreeSet<usize> = gnodes.iter().map(|gn| g.groups[gn.group.0].inst_type[gn.group.1]).collect();
+        let types: BTreeSet<usize> =
+            gnodes.iter().map(|gn| g.groups[gn.group.0].inst_type[gn.group.1]).collect();
         let enum_name = (types.len() > 1).then(|| g.fresh_type(&format!("{}_node", info.name)));
-        let Wiring { preds, inits, mix_inits, agg_op } = g.wiring(site, gnodes, enum_name.as_deref());
+        let Wiring { preds, inits, mix_inits, agg_op } =
+            g.wiring(site, gnodes, enum_name.as_deref());
         let n_nodes = preds.len();
         let mut has_succ = vec![false; n_nodes];
         for &p in preds.iter().flatten() {
@@ -115,7 +139,10 @@ impl Gen<'_> {
             }
         }
         let sinks: Vec<usize> = (0..n_nodes).filter(|&k| !has_succ[k]).collect();
-        let out_shape = out_mean.map(|n| ir.graph[n].shape).or_else(|| gnodes.last().and_then(|gn| gn.rest.last()).map(|&n| ir.graph[n].shape)).unwrap_or(shape_in);
+        let out_shape = out_mean
+            .map(|n| ir.graph[n].shape)
+            .or_else(|| gnodes.last().and_then(|gn| gn.rest.last()).map(|&n| ir.graph[n].shape))
+            .unwrap_or(shape_in);
         let graph_in = shape_in;
         let ti = tensor_ty(&graph_in);
         let to = tensor_ty(&out_shape);
@@ -128,15 +155,42 @@ impl Gen<'_> {
         if let Some(e) = &enum_name {
             gc += &g.node_enum(e, &types, &info.name, ti, to);
         }
-        let desc = ginfo.map_or(String::from("explicit graph"), |gi| format!("{} (seed {}): {} nodes, {} edges, aggregation `{}`", gi.generator.describe(), gi.seed, gi.nodes, gi.edges, gi.aggregation.name()));
-        let _ = writeln!(gc, "/// {} `{}`: {desc}.", if sole_graph { "Stage" } else { "Random graph of stage" }, info.name);
-        let _ = writeln!(gc, "/// Input {graph_in} -> output {out_shape}; {} parameters.", crate::stats::group(g.st.stages[si].counts.params));
-        let _ = writeln!(gc, "#[derive(Module, Debug)]\npub struct {gtype} {{\n    pub nodes: Vec<{node_ty}>,");
+        let desc = ginfo.map_or(String::from("explicit graph"), |gi| {
+            format!(
+                "{} (seed {}): {} nodes, {} edges, aggregation `{}`",
+                gi.generator.describe(),
+                gi.seed,
+                gi.nodes,
+                gi.edges,
+                gi.aggregation.name()
+            )
+        });
+        let _ = writeln!(
+            gc,
+            "/// {} `{}`: {desc}.",
+            if sole_graph { "Stage" } else { "Random graph of stage" },
+            info.name
+        );
+        let _ = writeln!(
+            gc,
+            "/// Input {graph_in} -> output {out_shape}; {} parameters.",
+            crate::stats::group(g.st.stages[si].counts.params)
+        );
+        let _ = writeln!(
+            gc,
+            "#[derive(Module, Debug)]\npub struct {gtype} {{\n    pub nodes: Vec<{node_ty}>,"
+        );
         if !mix_inits.is_empty() {
-            let _ = writeln!(gc, "    /// One learnable scalar per in-edge of every node with several inputs.\n    pub mix: Vec<Param<Tensor<1>>>,");
+            let _ = writeln!(
+                gc,
+                "    /// One learnable scalar per in-edge of every node with several inputs.\n    pub mix: Vec<Param<Tensor<1>>>,"
+            );
         }
         let _ = writeln!(gc, "}}\n\nimpl {gtype} {{");
-        let _ = writeln!(gc, "    /// Predecessors of every graph node; an empty list means the stage input.");
+        let _ = writeln!(
+            gc,
+            "    /// Predecessors of every graph node; an empty list means the stage input."
+        );
         let _ = writeln!(gc, "    const PREDS: [&'static [usize]; {n_nodes}] = [");
         for p in &preds {
             let items: Vec<String> = p.iter().map(|x| x.to_string()).collect();
@@ -144,8 +198,16 @@ impl Gen<'_> {
         }
         let _ = writeln!(gc, "    ];");
         let sink_items: Vec<String> = sinks.iter().map(|x| x.to_string()).collect();
-        let _ = writeln!(gc, "    /// Nodes of out-degree 0, averaged by the output node.\n    const SINKS: [usize; {}] = [{}];\n", sinks.len(), sink_items.join(", "));
-        let _ = writeln!(gc, "    pub fn new(device: &Device) -> Self {{\n        Self {{\n            nodes: vec![");
+        let _ = writeln!(
+            gc,
+            "    /// Nodes of out-degree 0, averaged by the output node.\n    const SINKS: [usize; {}] = [{}];\n",
+            sinks.len(),
+            sink_items.join(", ")
+        );
+        let _ = writeln!(
+            gc,
+            "    pub fn new(device: &Device) -> Self {{\n        Self {{\n            nodes: vec!["
+        );
         for i in &inits {
             let _ = writeln!(gc, "                {i},");
         }
@@ -171,18 +233,28 @@ impl Gen<'_> {
                 let _ = writeln!(gc, "        let mut mix = self.mix.iter();");
                 "|ins| scaled_graph_sum(ins, mix.next())"
             }
-            Some(Op::Mean) => "|ins| {\n                let n = ins.len() as f64;\n                ins.into_iter().reduce(|a, b| a + b).map(|s| s / n)\n            }",
+            Some(Op::Mean) => {
+                "|ins| {\n                let n = ins.len() as f64;\n                ins.into_iter().reduce(|a, b| a + b).map(|s| s / n)\n            }"
+            }
             Some(Op::Concat) => "|ins| Some(Tensor::cat(ins, 1))",
             _ => "|ins| ins.into_iter().reduce(|a, b| a + b)",
         };
         g.uses.graph_helper = true;
-        let _ = writeln!(gc, "        run_graph(\n            x,\n            &self.nodes,\n            &Self::PREDS,\n            &Self::SINKS,\n            {combine},\n            |node, x| node.forward(x),\n        )\n    }}\n}}\n");
+        let _ = writeln!(
+            gc,
+            "        run_graph(\n            x,\n            &self.nodes,\n            &Self::PREDS,\n            &Self::SINKS,\n            {combine},\n            |node, x| node.forward(x),\n        )\n    }}\n}}\n"
+        );
         EmittedGraph { code: gc, out_shape }
     }
 
     /// Per graph node: its predecessors (graph indices), its constructor, and the learnable
     /// aggregation weights; records where every parameterised node lives.
-    fn wiring(&mut self, site: &GraphSite, gnodes: &[GraphNode], enum_name: Option<&str>) -> Wiring {
+    fn wiring(
+        &mut self,
+        site: &GraphSite,
+        gnodes: &[GraphNode],
+        enum_name: Option<&str>,
+    ) -> Wiring {
         let ir = self.ir;
         let (si, oi, path_prefix) = (site.si, site.oi, &site.path_prefix);
         let g = self;
@@ -206,13 +278,18 @@ impl Gen<'_> {
                 }
                 agg_op = Some(ir.graph[a].op.clone());
                 if let Op::WeightedSum { inputs } | Op::ScaledSum { inputs } = ir.graph[a].op {
-                    g.weight_paths.push((a.index(), format!("{path_prefix}.mix.{}", mix_inits.len())));
-                    mix_inits.push(format!("Param::from_tensor(Tensor::zeros([{inputs}], device))"));
+                    g.weight_paths
+                        .push((a.index(), format!("{path_prefix}.mix.{}", mix_inits.len())));
+                    mix_inits
+                        .push(format!("Param::from_tensor(Tensor::zeros([{inputs}], device))"));
                 }
             }
             let t = g.groups[gn.group.0].inst_type[gn.group.1];
             let tname = g.node_types[t].name.clone();
-            let ctor = format!("{tname}::new(device, {}, {}, {})", gn.inst.c_in, gn.inst.c_out, gn.inst.stride);
+            let ctor = format!(
+                "{tname}::new(device, {}, {}, {})",
+                gn.inst.c_in, gn.inst.c_out, gn.inst.stride
+            );
             let variant = match enum_name {
                 Some(e) => {
                     inits.push(format!("{e}::{tname}({ctor})"));
@@ -226,8 +303,12 @@ impl Gen<'_> {
             for (j, &n) in gn.rest.iter().enumerate() {
                 if has_module(&ir.graph[n].op) {
                     // The field the node type gave this step (its IR name, or its position).
-                    let f = g.groups[gn.group.0].steps.get(j).map_or_else(|| field_name(&ir.graph[n], &gn.prefix), |s| s.0.clone());
-                    g.weight_paths.push((n.index(), format!("{path_prefix}.nodes.{slot}{variant}.{f}")));
+                    let f = g.groups[gn.group.0]
+                        .steps
+                        .get(j)
+                        .map_or_else(|| field_name(&ir.graph[n], &gn.prefix), |s| s.0.clone());
+                    g.weight_paths
+                        .push((n.index(), format!("{path_prefix}.nodes.{slot}{variant}.{f}")));
                 }
             }
         }
@@ -235,15 +316,29 @@ impl Gen<'_> {
     }
 
     /// The enum over several node types of one graph (when resolution split a group).
-    fn node_enum(&self, e: &str, types: &BTreeSet<usize>, stage: &str, ti: &str, to: &str) -> String {
+    fn node_enum(
+        &self,
+        e: &str,
+        types: &BTreeSet<usize>,
+        stage: &str,
+        ti: &str,
+        to: &str,
+    ) -> String {
         let mut gc = String::new();
-        let _ = writeln!(gc, "/// The node ops of `{stage}` (several shapes of the same definition).\n#[derive(Module, Debug)]\npub enum {e} {{");
+        let _ = writeln!(
+            gc,
+            "/// The node ops of `{stage}` (several shapes of the same definition).\n#[derive(Module, Debug)]\npub enum {e} {{"
+        );
         for &t in types {
             let _ = writeln!(gc, "    {0}({0}),", self.node_types[t].name);
         }
-        let _ = writeln!(gc, "}}\n\nimpl {e} {{\n    pub fn forward(&self, x: {ti}) -> {to} {{\n        match self {{");
+        let _ = writeln!(
+            gc,
+            "}}\n\nimpl {e} {{\n    pub fn forward(&self, x: {ti}) -> {to} {{\n        match self {{"
+        );
         for &t in types {
-            let _ = writeln!(gc, "            {e}::{}(m) => m.forward(x),", self.node_types[t].name);
+            let _ =
+                writeln!(gc, "            {e}::{}(m) => m.forward(x),", self.node_types[t].name);
         }
         let _ = writeln!(gc, "        }}\n    }}\n}}\n");
         gc

@@ -64,7 +64,8 @@ fn scaled_graph_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Option<&Param<Tensor
 ";
 
 /// Emitted once when a network has a learned or frozen wiring (papers.md §4).
-pub(super) const EDGE_INIT_HELPER: &str = "/// Edge weights of a wiring, uniform in [-1, 1] (so the initial top-K is a random K-subset).
+pub(super) const EDGE_INIT_HELPER: &str =
+    "/// Edge weights of a wiring, uniform in [-1, 1] (so the initial top-K is a random K-subset).
 fn edge_weights(n: usize, device: &Device) -> Param<Tensor<1>> {
     Param::from_tensor(Tensor::random([n], Distribution::Uniform(-1.0, 1.0), device))
 }
@@ -72,7 +73,8 @@ fn edge_weights(n: usize, device: &Device) -> Param<Tensor<1>> {
 ";
 
 /// Emitted once when a network has a learned wiring.
-pub(super) const LEARNED_HELPER: &str = "/// A learned wiring's edge weights in the forward pass: w on the `keep` edges of largest |w|
+pub(super) const LEARNED_HELPER: &str =
+    "/// A learned wiring's edge weights in the forward pass: w on the `keep` edges of largest |w|
 /// (over the stage, or per target node), zero elsewhere, ties to the lower edge index; the
 /// gradient reaches every edge (straight-through: w - sg(w) * (1 - mask)).
 fn top_k_edges(w: &Param<Tensor<1>>, nodes: usize, keep: usize, per_node: bool) -> Tensor<1> {
@@ -107,7 +109,8 @@ fn wired_sum(w: Tensor<1>, first: usize, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> T
 ";
 
 /// Emitted once when a network has a frozen (fixed) wiring.
-pub(super) const SCALED_HELPER: &str = "/// A frozen wiring's aggregation: sum_i w_i * x_i with one learnable scalar per edge.
+pub(super) const SCALED_HELPER: &str =
+    "/// A frozen wiring's aggregation: sum_i w_i * x_i with one learnable scalar per edge.
 fn scaled_sum(w: &Param<Tensor<1>>, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
     let w = w.val();
     let scale = |i: usize| w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]);
@@ -128,7 +131,8 @@ pub(super) fn finish_forward(out: &mut String) {
     let indent = last[..last.len() - code.len()].to_string();
     // A statement carrying a shape comment stays as it is (clippy accepts it, and the
     // comment documents the returned shape).
-    let tail = code.strip_prefix("let x = ").and_then(|rest| rest.strip_suffix(';')).map(str::to_string);
+    let tail =
+        code.strip_prefix("let x = ").and_then(|rest| rest.strip_suffix(';')).map(str::to_string);
     match tail {
         Some(t) => {
             out.truncate(line_start);

@@ -14,7 +14,6 @@
 //! module tree, so a record saved from the runtime model can be remapped for it
 //! ([`remap_record`]).
 
-
 mod dag;
 mod graph;
 mod helpers;
@@ -28,10 +27,10 @@ mod stages;
 pub use package::write_crate;
 pub use record::{check_runtime_record, export_record, remap_record};
 
+use crate::ir::{Ir, Op, Shape};
 use names::camel;
 use node_types::{Group, NodeType};
 use ops::Uses;
-use crate::ir::{Ir, Op, Shape};
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -63,7 +62,9 @@ impl Gen<'_> {
     fn fresh_type(&mut self, base: &str) -> String {
         let mut name = camel(base);
         let mut i = 2;
-        while self.type_names.contains(&name) || matches!(name.as_str(), "Tensor" | "Device" | "Param" | "Module") {
+        while self.type_names.contains(&name)
+            || matches!(name.as_str(), "Tensor" | "Device" | "Param" | "Module")
+        {
             name = format!("{}{i}", camel(base));
             i += 1;
         }
@@ -89,7 +90,12 @@ fn nodes_by_stage(ir: &Ir) -> ByStage {
 /// The model's forward when some stage reads stages other than the one before it: every
 /// stage output named (`s0`, `s1`, ...), cloned while later stages still read it. `None`
 /// when the stages simply chain.
-fn stage_wiring(ir: &Ir, by_stage: &ByStage, fields: &[(String, String, String)], feeds: &BTreeMap<usize, Vec<Option<usize>>>) -> Option<Vec<String>> {
+fn stage_wiring(
+    ir: &Ir,
+    by_stage: &ByStage,
+    fields: &[(String, String, String)],
+    feeds: &BTreeMap<usize, Vec<Option<usize>>>,
+) -> Option<Vec<String>> {
     let order: Vec<usize> = by_stage.keys().copied().collect();
     if ir.stages.iter().all(|s| s.inputs.is_empty()) || order.len() != fields.len() {
         return None;
@@ -127,7 +133,16 @@ fn stage_wiring(ir: &Ir, by_stage: &ByStage, fields: &[(String, String, String)]
 
 /// Generates the model source for `ir`. `source_name` is quoted in the header.
 pub fn generate(ir: &Ir, source_name: &str) -> Generated {
-    let mut g = Gen { ir, uses: Uses::default(), groups: Vec::new(), node_types: Vec::new(), type_names: BTreeSet::new(), weight_paths: Vec::new(), st: crate::stats::stats(ir), stage_feeds: BTreeMap::new() };
+    let mut g = Gen {
+        ir,
+        uses: Uses::default(),
+        groups: Vec::new(),
+        node_types: Vec::new(),
+        type_names: BTreeSet::new(),
+        weight_paths: Vec::new(),
+        st: crate::stats::stats(ir),
+        stage_feeds: BTreeMap::new(),
+    };
     let model_type = g.fresh_type(&ir.network);
     let by_stage = nodes_by_stage(ir);
     // Pass 1: every random-graph node op instance, registered in its group; then types.
@@ -147,7 +162,12 @@ pub fn generate(ir: &Ir, source_name: &str) -> Generated {
     let mut shared = Some(g.emit_shared_types(&units));
     for (si, ops) in &by_stage {
         let field = names::snake(&ir.stages[*si].name);
-        if let Some((ty, init, code)) = dag_stages.iter().any(|(s, _)| s == si).then(|| g.emit_dag_stage(&units, *si, &field)).flatten() {
+        if let Some((ty, init, code)) = dag_stages
+            .iter()
+            .any(|(s, _)| s == si)
+            .then(|| g.emit_dag_stage(&units, *si, &field))
+            .flatten()
+        {
             stage_code += &shared.take().unwrap_or_default();
             stage_code += &code;
             model_fields.push((field, ty, init));

@@ -3,15 +3,20 @@
 use crate::ir::{Node, Shape};
 
 pub(super) const RUST_KEYWORDS: &[&str] = &[
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in",
-    "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
-    "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box",
-    "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
 pub(super) fn snake(name: &str) -> String {
     let s = name.to_ascii_lowercase();
-    if RUST_KEYWORDS.contains(&s.as_str()) || s.starts_with(|c: char| c.is_ascii_digit()) { format!("{s}_") } else { s }
+    if RUST_KEYWORDS.contains(&s.as_str()) || s.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("{s}_")
+    } else {
+        s
+    }
 }
 
 pub(super) fn camel(name: &str) -> String {

@@ -2,9 +2,11 @@
 //! (same definition, same ops), and symbols (`c_in`, `c_out`, `stride`) are chosen so that as
 //! few Rust types as possible cover all instances.
 
-use super::names::{field_name, tensor_ty};
-use super::ops::{has_module, is_stride_slot, layer_forward, layer_init, module_type, same_kind, slots};
 use super::Gen;
+use super::names::{field_name, tensor_ty};
+use super::ops::{
+    has_module, is_stride_slot, layer_forward, layer_init, module_type, same_kind, slots,
+};
 use crate::ir::{Op, Shape};
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,7 +71,11 @@ pub(super) struct Group {
 
 impl Gen<'_> {
     /// Symbolic candidates for every slot of every step of an instance.
-    pub(super) fn candidates(&mut self, inst: &Instance, prefix: &str) -> (Vec<(String, Op)>, Candidates) {
+    pub(super) fn candidates(
+        &mut self,
+        inst: &Instance,
+        prefix: &str,
+    ) -> (Vec<(String, Op)>, Candidates) {
         let ir = self.ir;
         let mut first_stride_seen = false;
         let mut steps = Vec::new();
@@ -104,7 +110,12 @@ impl Gen<'_> {
     }
 
     /// Registers an instance in its group (same definition, same ops); returns (group, index).
-    pub(super) fn add_instance(&mut self, inst: &Instance, def: &str, prefix: &str) -> (usize, usize) {
+    pub(super) fn add_instance(
+        &mut self,
+        inst: &Instance,
+        def: &str,
+        prefix: &str,
+    ) -> (usize, usize) {
         let (mut steps, cands) = self.candidates(inst, prefix);
         let wiring = self.wiring_of(inst);
         if wiring.is_some() {
@@ -114,7 +125,8 @@ impl Gen<'_> {
             }
         }
         let in_shape = self.ir.graph[inst.nodes[0]].shape;
-        let in_shape = self.ir.inputs(inst.nodes[0]).first().map_or(in_shape, |&i| self.ir.graph[i].shape);
+        let in_shape =
+            self.ir.inputs(inst.nodes[0]).first().map_or(in_shape, |&i| self.ir.graph[i].shape);
         let out_shape = self.ir.graph[*inst.nodes.last().unwrap_or(&inst.nodes[0])].shape;
         let same = |g: &Group| {
             g.def == def
@@ -126,7 +138,15 @@ impl Gen<'_> {
         let gi = match self.groups.iter().position(same) {
             Some(i) => i,
             None => {
-                self.groups.push(Group { def: def.to_string(), steps, in_shape, out_shape, wiring, instances: Vec::new(), inst_type: Vec::new() });
+                self.groups.push(Group {
+                    def: def.to_string(),
+                    steps,
+                    in_shape,
+                    out_shape,
+                    wiring,
+                    instances: Vec::new(),
+                    inst_type: Vec::new(),
+                });
                 self.groups.len() - 1
             }
         };
@@ -136,8 +156,13 @@ impl Gen<'_> {
 
     /// The inputs of every step of an instance, or `None` when they form a chain.
     fn wiring_of(&self, inst: &Instance) -> Option<Vec<Vec<i32>>> {
-        let pos: std::collections::HashMap<NodeIndex, i32> = inst.nodes.iter().enumerate().map(|(j, &n)| (n, j as i32)).collect();
-        let w: Vec<Vec<i32>> = inst.nodes.iter().map(|&n| self.ir.inputs(n).iter().map(|i| pos.get(i).copied().unwrap_or(-1)).collect()).collect();
+        let pos: std::collections::HashMap<NodeIndex, i32> =
+            inst.nodes.iter().enumerate().map(|(j, &n)| (n, j as i32)).collect();
+        let w: Vec<Vec<i32>> = inst
+            .nodes
+            .iter()
+            .map(|&n| self.ir.inputs(n).iter().map(|i| pos.get(i).copied().unwrap_or(-1)).collect())
+            .collect();
         let chain = w.iter().enumerate().all(|(j, ins)| ins.as_slice() == [j as i32 - 1]);
         (!chain).then_some(w)
     }
@@ -145,7 +170,10 @@ impl Gen<'_> {
     /// Chooses symbols for every group so that as few types as possible cover all instances.
     pub(super) fn resolve(&mut self) {
         let prefer = |c: &BTreeSet<Sym>| -> Sym {
-            [Sym::Stride, Sym::COut, Sym::CIn].into_iter().find(|s| c.contains(s)).unwrap_or_else(|| c.iter().next().cloned().unwrap_or(Sym::Lit(0)))
+            [Sym::Stride, Sym::COut, Sym::CIn]
+                .into_iter()
+                .find(|s| c.contains(s))
+                .unwrap_or_else(|| c.iter().next().cloned().unwrap_or(Sym::Lit(0)))
         };
         for gi in 0..self.groups.len() {
             let g = &self.groups[gi];
@@ -176,7 +204,10 @@ impl Gen<'_> {
                 None => {
                     let mut by_sig: BTreeMap<Vec<Vec<Sym>>, Vec<usize>> = BTreeMap::new();
                     for i in 0..n_inst {
-                        let sig: Vec<Vec<Sym>> = g.instances[i].iter().map(|st| st.iter().map(prefer).collect()).collect();
+                        let sig: Vec<Vec<Sym>> = g.instances[i]
+                            .iter()
+                            .map(|st| st.iter().map(prefer).collect())
+                            .collect();
                         by_sig.entry(sig).or_default().push(i);
                     }
                     by_sig.into_iter().map(|(sig, m)| (m, sig)).collect()
@@ -189,8 +220,20 @@ impl Gen<'_> {
             for (members, syms) in parts {
                 let name = self.fresh_type(&def);
                 let g = &self.groups[gi];
-                let steps = g.steps.iter().zip(syms).map(|((f, op), s)| (f.clone(), op.clone(), s)).collect();
-                self.node_types.push(NodeType { name, steps, in_shape: g.in_shape, out_shape: g.out_shape, doc: doc.clone(), wiring: g.wiring.clone() });
+                let steps = g
+                    .steps
+                    .iter()
+                    .zip(syms)
+                    .map(|((f, op), s)| (f.clone(), op.clone(), s))
+                    .collect();
+                self.node_types.push(NodeType {
+                    name,
+                    steps,
+                    in_shape: g.in_shape,
+                    out_shape: g.out_shape,
+                    doc: doc.clone(),
+                    wiring: g.wiring.clone(),
+                });
                 for m in members {
                     inst_type[m] = self.node_types.len() - 1;
                 }
@@ -200,8 +243,15 @@ impl Gen<'_> {
     }
 
     pub(super) fn emit_node_type(&mut self, t: &NodeType, out: &mut String) {
-        let _ = writeln!(out, "/// {}\n///\n/// Built with `(c_in, c_out, stride)`: the channels it reads, the channels it", t.doc);
-        let _ = writeln!(out, "/// writes, and the stride of its first strided op (2 where a random-graph stage starts).");
+        let _ = writeln!(
+            out,
+            "/// {}\n///\n/// Built with `(c_in, c_out, stride)`: the channels it reads, the channels it",
+            t.doc
+        );
+        let _ = writeln!(
+            out,
+            "/// writes, and the stride of its first strided op (2 where a random-graph stage starts)."
+        );
         let _ = writeln!(out, "#[derive(Module, Debug)]\npub struct {} {{", t.name);
         for (f, op, _) in &t.steps {
             if has_module(op) {
@@ -225,7 +275,12 @@ impl Gen<'_> {
             }
         }
         let _ = writeln!(out, "        }}\n    }}\n");
-        let _ = writeln!(out, "    pub fn forward(&self, x: {}) -> {} {{", tensor_ty(&t.in_shape), tensor_ty(&t.out_shape));
+        let _ = writeln!(
+            out,
+            "    pub fn forward(&self, x: {}) -> {} {{",
+            tensor_ty(&t.in_shape),
+            tensor_ty(&t.out_shape)
+        );
         if let Some(w) = &t.wiring {
             // Named values; a value read again later is cloned, its last use moves.
             let name = |i: i32| if i < 0 { "x".to_string() } else { format!("v{i}") };
@@ -244,7 +299,11 @@ impl Gen<'_> {
                     })
                     .collect();
                 let e = self.uses.op_expr(op, f, &args);
-                let _ = writeln!(out, "        {}", if j == last { e } else { format!("let v{j} = {e};") });
+                let _ = writeln!(
+                    out,
+                    "        {}",
+                    if j == last { e } else { format!("let v{j} = {e};") }
+                );
             }
             out.push_str("    }\n}\n\n");
             return;

@@ -4,7 +4,17 @@
 use crate::ir::Op;
 
 pub(super) fn has_module(op: &Op) -> bool {
-    matches!(op, Op::Conv2d { .. } | Op::BatchNorm { .. } | Op::Linear { .. } | Op::MaxPool2d { .. } | Op::AvgPool2d { .. } | Op::Dropout { .. } | Op::EdgeWeights { .. } | Op::ScaledSum { .. })
+    matches!(
+        op,
+        Op::Conv2d { .. }
+            | Op::BatchNorm { .. }
+            | Op::Linear { .. }
+            | Op::MaxPool2d { .. }
+            | Op::AvgPool2d { .. }
+            | Op::Dropout { .. }
+            | Op::EdgeWeights { .. }
+            | Op::ScaledSum { .. }
+    )
 }
 
 pub(super) fn module_type(op: &Op) -> &'static str {
@@ -22,7 +32,9 @@ pub(super) fn module_type(op: &Op) -> &'static str {
 /// Attribute slots of a layer that may be symbolic (channels, stride).
 pub(super) fn slots(op: &Op) -> Vec<u32> {
     match *op {
-        Op::Conv2d { in_channels, out_channels, stride, groups, .. } => vec![in_channels, out_channels, stride, groups],
+        Op::Conv2d { in_channels, out_channels, stride, groups, .. } => {
+            vec![in_channels, out_channels, stride, groups]
+        }
         Op::BatchNorm { channels } => vec![channels],
         Op::Linear { in_features, out_features, .. } => vec![in_features, out_features],
         Op::MaxPool2d { stride, .. } | Op::AvgPool2d { stride, .. } => vec![stride],
@@ -39,17 +51,34 @@ pub(super) fn layer_init(op: &Op, s: &[String]) -> String {
     match *op {
         Op::Conv2d { kernel, padding, dilation, bias, .. } => {
             // Field init shorthand where a slot is a variable of the same name.
-            let field = |name: &str, v: &str| if v == name { name.to_string() } else { format!("{name}: {v}") };
+            let field = |name: &str, v: &str| {
+                if v == name { name.to_string() } else { format!("{name}: {v}") }
+            };
             format!(
                 "ConvSpec {{ channels: [{}, {}], kernel: [{}, {}], {}, padding: [{}, {}], {}, dilation: {dilation}, bias: {bias} }}.init(device)",
-                s[0], s[1], kernel[0], kernel[1], field("stride", &s[2]), padding[0], padding[1], field("groups", &s[3])
+                s[0],
+                s[1],
+                kernel[0],
+                kernel[1],
+                field("stride", &s[2]),
+                padding[0],
+                padding[1],
+                field("groups", &s[3])
             )
         }
         Op::BatchNorm { .. } => format!("BatchNormConfig::new({}).init(device)", s[0]),
-        Op::Linear { bias, .. } => format!("LinearConfig::new({}, {}).with_bias({bias}).init(device)", s[0], s[1]),
-        Op::MaxPool2d { kernel, padding, .. } => format!("max_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
-        Op::AvgPool2d { kernel, padding, count_include_pad: true, .. } => format!("avg_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
-        Op::AvgPool2d { kernel, padding, .. } => format!("avg_pool2d_exclude_pad([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0]),
+        Op::Linear { bias, .. } => {
+            format!("LinearConfig::new({}, {}).with_bias({bias}).init(device)", s[0], s[1])
+        }
+        Op::MaxPool2d { kernel, padding, .. } => {
+            format!("max_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0])
+        }
+        Op::AvgPool2d { kernel, padding, count_include_pad: true, .. } => {
+            format!("avg_pool2d([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0])
+        }
+        Op::AvgPool2d { kernel, padding, .. } => {
+            format!("avg_pool2d_exclude_pad([{}, {}], {}, {padding})", kernel[0], kernel[1], s[0])
+        }
         Op::Dropout { p } => format!("DropoutConfig::new({p:?}).init()"),
         Op::EdgeWeights { edges, .. } => format!("edge_weights({edges}, device)"),
         Op::ScaledSum { inputs } => format!("edge_weights({inputs}, device)"),
@@ -167,12 +196,19 @@ impl Uses {
                 self.wiring_helper = true;
                 self.learned_helper = true;
                 let nodes = crate::expand::learned::nodes_of(*edges);
-                format!("top_k_edges(&self.{field}, {nodes}, {keep}, {})", *select == crate::check::Select::PerNode)
+                format!(
+                    "top_k_edges(&self.{field}, {nodes}, {keep}, {})",
+                    *select == crate::check::Select::PerNode
+                )
             }
             Op::WiredSum { first, .. } => {
                 self.learned_helper = true;
                 let rest: Vec<String> = args.iter().skip(2).cloned().collect();
-                format!("wired_sum({a}, {first}, {}, vec![{}])", args.get(1).cloned().unwrap_or_default(), rest.join(", "))
+                format!(
+                    "wired_sum({a}, {first}, {}, vec![{}])",
+                    args.get(1).cloned().unwrap_or_default(),
+                    rest.join(", ")
+                )
             }
             Op::ScaledSum { .. } => {
                 self.wiring_helper = true;
@@ -230,11 +266,18 @@ impl Uses {
 pub(super) fn same_kind(a: &Op, b: &Op) -> bool {
     // Same op with the same non-symbolic attributes (kernel, padding, dilation, bias, p).
     match (a, b) {
-        (Op::Conv2d { kernel: k1, padding: p1, dilation: d1, bias: b1, relu: r1, .. }, Op::Conv2d { kernel: k2, padding: p2, dilation: d2, bias: b2, relu: r2, .. }) => {
-            k1 == k2 && p1 == p2 && d1 == d2 && b1 == b2 && r1 == r2
-        }
-        (Op::MaxPool2d { kernel: k1, padding: p1, .. }, Op::MaxPool2d { kernel: k2, padding: p2, .. })
-        | (Op::AvgPool2d { kernel: k1, padding: p1, .. }, Op::AvgPool2d { kernel: k2, padding: p2, .. }) => k1 == k2 && p1 == p2,
+        (
+            Op::Conv2d { kernel: k1, padding: p1, dilation: d1, bias: b1, relu: r1, .. },
+            Op::Conv2d { kernel: k2, padding: p2, dilation: d2, bias: b2, relu: r2, .. },
+        ) => k1 == k2 && p1 == p2 && d1 == d2 && b1 == b2 && r1 == r2,
+        (
+            Op::MaxPool2d { kernel: k1, padding: p1, .. },
+            Op::MaxPool2d { kernel: k2, padding: p2, .. },
+        )
+        | (
+            Op::AvgPool2d { kernel: k1, padding: p1, .. },
+            Op::AvgPool2d { kernel: k2, padding: p2, .. },
+        ) => k1 == k2 && p1 == p2,
         (Op::Linear { bias: b1, .. }, Op::Linear { bias: b2, .. }) => b1 == b2,
         (Op::Dropout { p: p1 }, Op::Dropout { p: p2 }) => p1 == p2,
         _ => std::mem::discriminant(a) == std::mem::discriminant(b),
