@@ -4,8 +4,8 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
-use nasc::backend::burn::codegen;
-use nasc::backend::burn::runtime::RuntimeModel;
+use nasc_burn::codegen;
+use nasc_burn::runtime::RuntimeModel;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -18,10 +18,10 @@ fn max_abs_diff(a: Tensor<2>, b: Tensor<2>) -> f32 {
 
 /// Trains nothing, but runs the runtime model in training mode once so batch-norm running
 /// statistics are not the trivial 0/1, then returns (ir, inference model, record path).
-fn runtime_record(spec: &str, tmp: &Path) -> (nasc::ir::Ir, RuntimeModel, PathBuf) {
+fn runtime_record(spec: &str, tmp: &Path) -> (nasc_core::ir::Ir, RuntimeModel, PathBuf) {
     let path = root().join(spec);
     let src = std::fs::read_to_string(&path).unwrap();
-    let ir = nasc::compile(&src, &Default::default()).unwrap().ir.expect("spec compiles");
+    let ir = nasc_core::compile(&src, &Default::default()).unwrap().ir.expect("spec compiles");
     let base = Device::flex();
     base.seed(7);
     let dev = base.clone().autodiff();
@@ -30,7 +30,7 @@ fn runtime_record(spec: &str, tmp: &Path) -> (nasc::ir::Ir, RuntimeModel, PathBu
     let _ = rt.forward(Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &dev));
     let rt = rt.valid();
     assert_eq!(
-        nasc::backend::burn::runtime::learnable_params(&rt) as u64,
+        nasc_burn::runtime::learnable_params(&rt) as u64,
         trained_params(&ir),
         "{spec}: runtime params vs nasc stats"
     );
@@ -53,8 +53,8 @@ fn runtime_record(spec: &str, tmp: &Path) -> (nasc::ir::Ir, RuntimeModel, PathBu
 
 /// Parameters a model holds: `nasc stats`'s count, or for a learned wiring the dense
 /// superset it trains over (every edge has a weight).
-fn trained_params(ir: &nasc::ir::Ir) -> u64 {
-    let st = nasc::stats::stats(ir);
+fn trained_params(ir: &nasc_core::ir::Ir) -> u64 {
+    let st = nasc_core::stats::stats(ir);
     st.dense.map_or(st.params, |d| d.params)
 }
 
@@ -74,7 +74,7 @@ macro_rules! equivalence {
                 .try_load_file(&rec)
                 .expect("generated model loads the remapped record");
             assert_eq!(
-                nasc::backend::burn::runtime::learnable_params(&generated) as u64,
+                nasc_burn::runtime::learnable_params(&generated) as u64,
                 trained_params(&ir)
             );
             assert_eq!(nasc_codegen_check::$module::$ty::PARAMS as u64, trained_params(&ir));
@@ -140,7 +140,7 @@ macro_rules! export_equivalence {
             let (ir1, rt, _) = runtime_record($spec, &tmp);
             let runtime_rec = tmp.join("runtime.bpk");
             let src = std::fs::read_to_string(root().join($spec)).unwrap();
-            let ir2 = nasc::compile_with(&src, &Default::default(), &nasc::passes::level(2)).unwrap().ir.unwrap();
+            let ir2 = nasc_core::compile_with(&src, &Default::default(), &nasc_core::passes::level(2)).unwrap().ir.unwrap();
             let generated = codegen::generate(&ir2, $spec);
             let stem = Path::new($spec).file_stem().unwrap().to_string_lossy().to_string();
             let golden = std::fs::read_to_string(root().join("tests/golden/burn").join(format!("{stem}_o2.rs"))).unwrap();
@@ -149,7 +149,7 @@ macro_rules! export_equivalence {
             codegen::export_record(&ir1, &ir2, &generated, &runtime_rec, &out).unwrap();
             let device = Device::flex();
             let exported = nasc_codegen_check::$module::$ty::new(&device).try_load_file(&out).expect("the -O2 model loads the exported record");
-            assert_eq!(nasc::backend::burn::runtime::learnable_params(&exported) as u64, trained_params(&ir2));
+            assert_eq!(nasc_burn::runtime::learnable_params(&exported) as u64, trained_params(&ir2));
             assert_eq!(nasc_codegen_check::$module::$ty::PARAMS as u64, trained_params(&ir2));
             let [c, h, w] = ir1.input_shape.map(|x| x as usize);
             let x = Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &device);
@@ -210,12 +210,14 @@ fn conversion_refuses_a_record_of_the_same_spec_at_other_settings() {
     std::fs::create_dir_all(&tmp).unwrap();
     // A record of randwire_ws_fmnist at C = 24 converted for the default C = 32.
     let src = std::fs::read_to_string(root().join("specs/randwire_ws_fmnist.nas")).unwrap();
-    let opts =
-        nasc::check::Options { overrides: vec![("C".into(), "24".into())], ..Default::default() };
-    let small = nasc::compile(&src, &opts).unwrap().ir.expect("compiles at C=24");
+    let opts = nasc_core::check::Options {
+        overrides: vec![("C".into(), "24".into())],
+        ..Default::default()
+    };
+    let small = nasc_core::compile(&src, &opts).unwrap().ir.expect("compiles at C=24");
     let rec = tmp.join("small.bpk");
     RuntimeModel::new(&small, &Device::flex()).save_file(&rec).unwrap();
-    let ir = nasc::compile(&src, &Default::default()).unwrap().ir.unwrap();
+    let ir = nasc_core::compile(&src, &Default::default()).unwrap().ir.unwrap();
     let generated = codegen::generate(&ir, "specs/randwire_ws_fmnist.nas");
     let out = tmp.join("converted.bpk");
     let e = codegen::remap_record(&ir, &generated, &rec, &out).unwrap_err();

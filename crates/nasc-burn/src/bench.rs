@@ -1,0 +1,219 @@
+//! `nasc bench`: training throughput and inference latency on random data of the spec's
+//! shape, unoptimised (`-O0`) and optimised side by side — training at `-O1` (the passes
+//! `nasc train` uses), inference at `-O2` with the weights transferred from the `-O0` model.
+//! Phases are reported on stderr as they happen (device, warm-up, timed steps).
+
+use super::device::Backend;
+use super::runtime::RuntimeModel;
+use super::train::{TrainError, batch, training_memory};
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use nasc_core::ir::Ir;
+use nasc_core::passes;
+use serde::Serialize;
+use std::time::Instant;
+
+/// One optimisation level's figures (`None`: not measured at that level).
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelResult {
+    pub opt_level: u8,
+    pub nodes: usize,
+    /// Training images per second (forward + backward + Adam step), after warm-up.
+    pub train_images_per_sec: Option<f64>,
+    /// Inference latency of one batch of `batch_size` (median, milliseconds).
+    pub infer_batch_ms: Option<f64>,
+    /// Inference latency of a single image (median, milliseconds).
+    pub infer_single_ms: Option<f64>,
+}
+
+/// Throughput and latency of one backend on one network.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchResult {
+    pub network: String,
+    pub backend: &'static str,
+    pub batch_size: usize,
+    pub steps: usize,
+    /// The default levels' figures: training at -O1 (absent with --infer-only), inference
+    /// at -O2.
+    pub train_images_per_sec: Option<f64>,
+    pub infer_batch_ms: f64,
+    pub infer_single_ms: f64,
+    /// -O0, -O1 (training) and -O2 (inference).
+    pub levels: Vec<LevelResult>,
+}
+
+impl BenchResult {
+    /// The table `nasc bench` prints.
+    pub fn table(&self) -> String {
+        let f = |v: Option<f64>, d: usize| v.map_or("-".to_string(), |x| format!("{x:.d$}"));
+        let mut s = format!(
+            "{} on {} (batch {}, {} timed steps)\n",
+            self.network, self.backend, self.batch_size, self.steps
+        );
+        s += &format!(
+            "{:<6} {:>7} {:>18} {:>20} {:>20}\n",
+            "level", "nodes", "training img/s", "inference ms/batch", "inference ms/image"
+        );
+        for l in &self.levels {
+            s += &format!(
+                "-O{:<4} {:>7} {:>18} {:>20} {:>20}\n",
+                l.opt_level,
+                l.nodes,
+                f(l.train_images_per_sec, 1),
+                f(l.infer_batch_ms, 2),
+                f(l.infer_single_ms, 2)
+            );
+        }
+        s
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn optimised(ir0: &Ir, level: u8) -> Result<Ir, TrainError> {
+    let mut ir = ir0.clone();
+    passes::run(&mut ir, &passes::level(level))
+        .map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
+    Ok(ir)
+}
+
+/// What `nasc bench` measures.
+#[derive(Debug, Clone)]
+pub struct Bench {
+    pub backend: Backend,
+    pub batch_size: usize,
+    pub steps: usize,
+    pub seed: u64,
+    /// Also time training steps (else inference only).
+    pub train: bool,
+}
+
+/// Measures `ir0` (the IR as expanded, `-O0`) against its optimised forms.
+pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
+    let Bench { backend, batch_size, steps, seed, .. } = *what;
+    if !(1..=nasc_core::limits::MAX_BATCH).contains(&batch_size)
+        || !(1..=nasc_core::limits::MAX_BENCH_STEPS).contains(&steps)
+    {
+        return Err(TrainError::Config(
+            "--batch-size and --steps must be at least 1 (and within docs/limits.md)".into(),
+        ));
+    }
+    let need = if what.train { training_memory(ir0, batch_size) } else { 0 };
+    if matches!(backend, Backend::Flex | Backend::Ndarray)
+        && need > nasc_core::limits::available_memory() as u64
+    {
+        return Err(TrainError::Config(format!(
+            "benchmarking {} with batch {batch_size} needs about {:.1} GiB; lower --batch-size",
+            ir0.network,
+            need as f64 / (1u64 << 30) as f64
+        )));
+    }
+    let t = Instant::now();
+    let base = backend.device().map_err(TrainError::Backend)?;
+    eprintln!(
+        "bench: device {} ({:?}), ready in {:.2}s",
+        backend.name(),
+        base,
+        t.elapsed().as_secs_f64()
+    );
+    base.seed(seed);
+    let (ir1, ir2) = (optimised(ir0, 1)?, optimised(ir0, 2)?);
+    let shape = ir0.input_shape.map(|x| x as usize);
+    let ds = super::data::synthetic(batch_size, shape, ir0.classes as usize, seed);
+    let idx: Vec<usize> = (0..batch_size).collect();
+    let train = |ir: &Ir, level: u8| -> Option<f64> {
+        if !what.train {
+            return None;
+        }
+        let device = base.clone().autodiff();
+        let mut model = RuntimeModel::new(ir, &device);
+        let mut optim = AdamConfig::new().init();
+        let loss_fn = CrossEntropyLossConfig::new().init(&device);
+        let mut step = |model: RuntimeModel| {
+            let (x, y) = batch(&ds, &idx, None, &device);
+            let loss = loss_fn.forward(model.forward(x), y);
+            let _ = loss.clone().into_scalar::<f32>(); // synchronise
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            optim.step(1e-3, model, grads)
+        };
+        // Each warm-up step is reported as it ends: on a GPU the first one compiles every
+        // kernel and autotunes (30-85 s for RandWire on an H200, BENCHMARKS.md); a stall shows.
+        let t = Instant::now();
+        for k in 1..=2.min(steps) {
+            let ts = Instant::now();
+            model = step(model);
+            eprintln!(
+                "bench: -O{level} training warm-up step {k} {:.2}s (includes kernel compilation and autotuning on GPUs)",
+                ts.elapsed().as_secs_f64()
+            );
+        }
+        eprintln!("bench: -O{level} training warm-up {:.2}s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        for _ in 0..steps {
+            model = step(model);
+        }
+        let secs = t.elapsed().as_secs_f64().max(1e-9);
+        eprintln!("bench: -O{level} training, {steps} timed steps {secs:.2}s");
+        Some((steps * batch_size) as f64 / secs)
+    };
+    let train0 = train(ir0, 0);
+    let train1 = train(&ir1, 1);
+    let time_infer = |model: &RuntimeModel, b: usize| {
+        let (x, _) = batch(&ds, &idx[..b], None, &base);
+        let _ = model.forward(x.clone()).into_data(); // warm-up
+        let mut v = Vec::new();
+        for _ in 0..steps.max(3) {
+            let t = Instant::now();
+            let _ = model.forward(x.clone()).into_data();
+            v.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        median(v)
+    };
+    let m0 = RuntimeModel::new(ir0, &base);
+    let m2 = super::transfer::transfer(ir0, &m0, &ir2, &base)
+        .map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
+    let infer = |m: &RuntimeModel, level: u8| {
+        let r = (time_infer(m, batch_size), time_infer(m, 1));
+        eprintln!("bench: -O{level} inference {:.2} ms/batch, {:.2} ms/image", r.0, r.1);
+        r
+    };
+    let (b0, s0) = infer(&m0, 0);
+    let (b2, s2) = infer(&m2.valid(), 2);
+    let levels = vec![
+        LevelResult {
+            opt_level: 0,
+            nodes: ir0.graph.node_count(),
+            train_images_per_sec: train0,
+            infer_batch_ms: Some(b0),
+            infer_single_ms: Some(s0),
+        },
+        LevelResult {
+            opt_level: 1,
+            nodes: ir1.graph.node_count(),
+            train_images_per_sec: train1,
+            infer_batch_ms: None,
+            infer_single_ms: None,
+        },
+        LevelResult {
+            opt_level: 2,
+            nodes: ir2.graph.node_count(),
+            train_images_per_sec: None,
+            infer_batch_ms: Some(b2),
+            infer_single_ms: Some(s2),
+        },
+    ];
+    Ok(BenchResult {
+        network: ir0.network.clone(),
+        backend: backend.name(),
+        batch_size,
+        steps,
+        train_images_per_sec: train1,
+        infer_batch_ms: b2,
+        infer_single_ms: s2,
+        levels,
+    })
+}

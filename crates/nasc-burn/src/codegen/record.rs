@@ -1,0 +1,188 @@
+//! Conversion of a runtime-model record for the generated model.
+
+use super::Generated;
+use nasc_core::ir::{Ir, Op};
+use petgraph::graph::NodeIndex;
+use std::collections::BTreeMap;
+
+/// Runtime-model record path prefix of IR node `i` (see `runtime::Layer`).
+fn runtime_prefix(op: &Op, i: usize) -> Option<String> {
+    let variant = match op {
+        Op::Conv2d { .. } => "Conv",
+        Op::BatchNorm { .. } => "Norm",
+        Op::Linear { .. } => "Dense",
+        Op::WeightedSum { .. } | Op::EdgeWeights { .. } | Op::ScaledSum { .. } => "Mix",
+        _ => return None,
+    };
+    Some(format!("layers.{i}.{variant}"))
+}
+
+/// Elements of the record tensor `suffix` (`.weight`, `.bias`, `.gamma`, ...) of an IR op.
+fn expected_numel(op: &Op, suffix: &str) -> Option<u64> {
+    Some(match (op, suffix) {
+        (Op::Conv2d { out_channels, .. }, ".bias") => *out_channels as u64,
+        (Op::Conv2d { .. }, ".weight") => {
+            op.params() - if matches!(op, Op::Conv2d { bias: true, .. }) { op_out(op) } else { 0 }
+        }
+        (Op::BatchNorm { channels }, _) => *channels as u64,
+        (Op::Linear { out_features, .. }, ".bias") => *out_features as u64,
+        (Op::Linear { in_features, out_features, .. }, ".weight") => {
+            *in_features as u64 * *out_features as u64
+        }
+        (Op::WeightedSum { inputs } | Op::ScaledSum { inputs }, _) => *inputs as u64,
+        (Op::EdgeWeights { edges, .. }, _) => *edges as u64,
+        _ => return None,
+    })
+}
+
+fn op_out(op: &Op) -> u64 {
+    match op {
+        Op::Conv2d { out_channels, .. } => *out_channels as u64,
+        _ => 0,
+    }
+}
+
+/// Checks a record saved from the runtime model against `ir` before Burn reads it: every
+/// tensor belongs to a parameterised node of this network and has the size its op needs,
+/// and every such node has its tensors (a record of another spec, other `--set` values, or
+/// a truncated file is refused with the reason).
+pub fn check_runtime_record(ir: &Ir, runtime_record: &std::path::Path) -> Result<(), String> {
+    let map: BTreeMap<String, usize> = ir
+        .graph
+        .node_indices()
+        .filter_map(|n| runtime_prefix(&ir.graph[n].op, n.index()).map(|p| (p, n.index())))
+        .collect();
+    let reader = burn_pack::Reader::from_file(runtime_record)
+        .map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
+    let tensors = reader
+        .into_tensors()
+        .map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
+    let mut seen = std::collections::BTreeSet::new();
+    for t in tensors {
+        let (path, _, shape, _, _) = t.into_parts().map_err(|e| e.to_string())?;
+        let key: Vec<&str> = path.splitn(4, '.').take(3).collect();
+        let Some((prefix, node)) = map.get_key_value(&key.join(".")) else {
+            return Err(format!(
+                "record tensor `{path}` does not belong to network `{}` (was it saved from another spec?)",
+                ir.network
+            ));
+        };
+        let op = &ir.graph[NodeIndex::new(*node)].op;
+        let numel: u64 = shape.iter().map(|&d| d as u64).product();
+        if let Some(want) = expected_numel(op, &path[prefix.len()..])
+            && want != numel
+        {
+            return Err(format!(
+                "record tensor `{path}` has {numel} elements, but `{}` of network `{}` needs {want}: the record was saved from another spec or other --set values",
+                ir.graph[NodeIndex::new(*node)].name,
+                ir.network
+            ));
+        }
+        seen.insert(prefix.clone());
+    }
+    if let Some(missing) = map.keys().find(|k| !seen.contains(*k)) {
+        return Err(format!(
+            "the record has no tensors for `{missing}` of network `{}`: saved from another spec?",
+            ir.network
+        ));
+    }
+    Ok(())
+}
+
+/// Rewrites a record saved from the runtime model (`nasc train` writes `model.bpk`) so that
+/// the generated model loads it (`Model::new(&device).try_load_file(out)`). Every tensor
+/// must belong to this network and have the size its op needs (a record of the same spec
+/// at other `--set` values is refused), and every parameter must be present. The output
+/// appears atomically.
+pub fn remap_record(
+    ir: &Ir,
+    generated: &Generated,
+    runtime_record: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<usize, String> {
+    let map: BTreeMap<String, (String, usize)> = generated
+        .weight_paths
+        .iter()
+        .filter_map(|(i, p)| {
+            runtime_prefix(&ir.graph[NodeIndex::new(*i)].op, *i).map(|r| (r, (p.clone(), *i)))
+        })
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let reader = burn_pack::Reader::from_file(runtime_record)
+        .map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
+    let tensors = reader
+        .into_tensors()
+        .map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
+    let mut renamed = Vec::with_capacity(tensors.len());
+    for t in tensors {
+        let (path, dtype, shape, id, bytes) = t.into_parts().map_err(|e| e.to_string())?;
+        // "layers.12.Conv.weight" -> prefix "layers.12.Conv", suffix ".weight"
+        // "layers.12.Conv.weight": the node's prefix is the first three components.
+        let key: Vec<&str> = path.splitn(4, '.').take(3).collect();
+        let Some((prefix, (target, node))) = map.get_key_value(&key.join(".")) else {
+            return Err(format!(
+                "record tensor `{path}` does not belong to network `{}` (was it saved from another spec?)",
+                ir.network
+            ));
+        };
+        let suffix = &path[prefix.len()..];
+        let numel: u64 = shape.iter().map(|&d| d as u64).product();
+        let op = &ir.graph[NodeIndex::new(*node)].op;
+        if expected_numel(op, suffix).is_some_and(|want| want != numel) {
+            return Err(format!(
+                "record tensor `{path}` has shape {shape:?}, but `{}` of network `{}` needs {} elements: the record was saved from another spec or other --set values",
+                ir.graph[NodeIndex::new(*node)].name,
+                ir.network,
+                expected_numel(op, suffix).unwrap_or(0)
+            ));
+        }
+        seen.insert(prefix.clone());
+        renamed.push(burn_pack::Tensor::new(format!("{target}{suffix}"), dtype, shape, id, bytes));
+    }
+    if let Some(missing) = map.keys().find(|k| !seen.contains(*k)) {
+        return Err(format!(
+            "the record has no tensors for `{missing}` of network `{}`: saved from another spec?",
+            ir.network
+        ));
+    }
+    let n = renamed.len();
+    let dir = out.parent().unwrap_or(std::path::Path::new("."));
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model.bpk");
+    crate::checkpoint::publish_file(dir, name, |p| {
+        burn_pack::Writer::new(renamed)
+            .overwrite(true)
+            .write_to_file(p)
+            .map_err(|e| format!("cannot write {}: {e}", p.display()))
+    })?;
+    Ok(n)
+}
+
+/// Converts a record of the `-O1` runtime model (what `nasc train` writes) for the code
+/// generated from the optimised IR `dst` of the same spec (`-O2`, the inference export):
+/// the record is checked against `src` and loaded, its weights are moved across by node name
+/// (batch norms folded into convs, RandWire aggregation weights baked,
+/// [`crate::transfer`]), then remapped for `generated`. The output appears
+/// atomically; nothing is written when any step fails.
+pub fn export_record(
+    src: &Ir,
+    dst: &Ir,
+    generated: &Generated,
+    runtime_record: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<usize, String> {
+    use burn::module::Module;
+    let device = burn::tensor::Device::default();
+    let model = crate::freeze::load_model(src, runtime_record, &device).map_err(|e| match e {
+        crate::freeze::FreezeError::Record(m) => m,
+        crate::freeze::FreezeError::Spec(_) => "the record does not fit the spec".to_string(),
+    })?;
+    let optimised = crate::transfer::transfer(src, &model, dst, &device)?;
+    let dir =
+        out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(".nasc-export-{}.bpk", std::process::id()));
+    let saved =
+        optimised.save_file(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()));
+    let result = saved.and_then(|()| remap_record(dst, generated, &tmp, out));
+    let _ = std::fs::remove_file(&tmp);
+    result
+}

@@ -1,0 +1,165 @@
+//! A search worker: claims a job, evaluates it while a second connection renews the lease,
+//! records the result (or the failure) and goes on, until the controller marks the search
+//! finished. Workers need only the store: the spec and settings are in it.
+
+use super::store::{Claim, Store, StoreError};
+use super::{FitnessKind, SearchConfig, TrainSettings};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How a worker trains a candidate for `train` fitness: the search knows nothing of the back
+/// end; the `nasc` program passes nasc-burn's trainer.
+pub trait Trainer {
+    /// Hold-out accuracy of `ir` after a short training run with `settings` (seeded with
+    /// `seed`, its run directory `out`, which the worker removes afterwards). A training run
+    /// that diverges is an error.
+    fn holdout_accuracy(
+        &self,
+        ir: &nasc_core::ir::Ir,
+        settings: &TrainSettings,
+        seed: u64,
+        out: &std::path::Path,
+    ) -> Result<f64, String>;
+}
+
+pub struct WorkerOptions {
+    pub store: String,
+    pub name: String,
+    /// Seconds a claim lasts without a heartbeat.
+    pub lease: f64,
+    /// Stop after this many seconds with nothing to claim (`None`: wait for the search's end).
+    pub idle_exit: Option<f64>,
+    pub quiet: bool,
+}
+
+/// What a worker did.
+#[derive(Debug, Default)]
+pub struct WorkerReport {
+    pub done: usize,
+    pub failed: usize,
+    /// Results dropped because the lease had been lost meanwhile.
+    pub lost: usize,
+}
+
+pub fn run(o: &WorkerOptions, trainer: &dyn Trainer) -> Result<WorkerReport, StoreError> {
+    let store = Store::open(&o.store)?;
+    let (source, cfg) = store.search()?;
+    let file = nasc_core::syntax::parse(&source).map_err(|d| {
+        StoreError::Mismatch(format!("the store's spec does not parse: {}", d.message))
+    })?;
+    let mut report = WorkerReport::default();
+    let mut idle_since = Instant::now();
+    loop {
+        let Some(claim) = store.claim(&o.name, o.lease)? else {
+            let c = store.counts()?;
+            if store.meta("finished")?.as_deref() == Some("1") && c.queued == 0 && c.running == 0 {
+                return Ok(report);
+            }
+            if o.idle_exit.is_some_and(|s| idle_since.elapsed().as_secs_f64() > s) {
+                return Ok(report);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        };
+        if !o.quiet {
+            eprintln!(
+                "worker {}: job {} (attempt {}): {}",
+                o.name,
+                claim.id,
+                claim.attempt,
+                super::key(&claim.genotype)
+            );
+        }
+        let result =
+            with_heartbeat(&o.store, &claim, o.lease, || evaluate(&file, &cfg, &claim, trainer));
+        let ok = result.is_ok();
+        if !o.quiet {
+            match &result {
+                Ok(f) => eprintln!("worker {}: job {} fitness {f:.4}", o.name, claim.id),
+                Err(e) => eprintln!("worker {}: job {} failed: {e}", o.name, claim.id),
+            }
+        }
+        if store.complete(&claim, result)? {
+            if ok {
+                report.done += 1;
+            } else {
+                report.failed += 1;
+            }
+        } else {
+            report.lost += 1;
+        }
+        idle_since = Instant::now();
+    }
+}
+
+/// Runs `f` while a thread renews the claim's lease every third of it.
+fn with_heartbeat<T>(url: &str, claim: &Claim, lease: f64, f: impl FnOnce() -> T) -> T {
+    let stop = Arc::new(AtomicBool::new(false));
+    let beat = {
+        let (stop, url, claim) = (stop.clone(), url.to_string(), claim.clone());
+        std::thread::spawn(move || {
+            let Ok(store) = Store::open(&url) else { return };
+            let period = Duration::from_secs_f64((lease / 3.0).max(0.05));
+            let mut last = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(20));
+                if last.elapsed() >= period {
+                    let _ = store.heartbeat(&claim, lease);
+                    last = Instant::now();
+                }
+            }
+        })
+    };
+    let out = f();
+    stop.store(true, Ordering::Relaxed);
+    let _ = beat.join();
+    out
+}
+
+/// The fitness of one genotype: synthetic, or validation accuracy after a short training run
+/// on a hold-out of the training set (the test set is never read).
+pub fn evaluate(
+    file: &nasc_core::syntax::File,
+    cfg: &SearchConfig,
+    claim: &Claim,
+    trainer: &dyn Trainer,
+) -> Result<f64, String> {
+    match cfg.fitness {
+        FitnessKind::Synthetic => {
+            std::thread::sleep(Duration::from_millis(cfg.train.synthetic_ms));
+            Ok(super::synthetic_fitness(&claim.genotype, claim.params))
+        }
+        FitnessKind::Train => train(file, cfg, claim, trainer),
+    }
+}
+
+fn train(
+    file: &nasc_core::syntax::File,
+    cfg: &SearchConfig,
+    claim: &Claim,
+    trainer: &dyn Trainer,
+) -> Result<f64, String> {
+    let mut o = nasc_core::check::Options {
+        overrides: cfg.fixed.clone(),
+        seed: None,
+        network: cfg.network.clone(),
+    };
+    o.overrides.extend(claim.genotype.iter().cloned());
+    let c = nasc_core::driver::compile_parsed(file, nasc_core::diag::Diagnostics::default(), &o)
+        .map_err(|e| format!("internal compiler error: {e}"))?;
+    let ir = c.ir.ok_or_else(|| {
+        c.diags.iter().find(|d| d.is_error()).map_or("the genotype does not compile".into(), |d| {
+            format!("{}: {}", d.code.as_str(), d.message)
+        })
+    })?;
+    let out = std::env::temp_dir().join(format!(
+        "nasc-search-{}-job{}-{}",
+        std::process::id(),
+        claim.id,
+        claim.attempt
+    ));
+    let accuracy = trainer.holdout_accuracy(&ir, &cfg.train, cfg.seed ^ claim.id as u64, &out);
+    let _ = std::fs::remove_dir_all(&out);
+    accuracy
+}

@@ -1,0 +1,3 @@
+//! nasc-search's test suite (no Burn): genotype sites, sampling, mutation and concrete specs.
+
+mod genotypes;

@@ -1,0 +1,106 @@
+//! `nasc freeze`: write a trained learned-wiring model out as an explicit-graph spec plus a
+//! converted record (papers.md §4).
+
+use crate::cli::{Cli, print_diagnostics};
+use burn::tensor::{Device, Distribution, Tensor};
+use nasc_burn::freeze::FreezeError;
+use nasc_core::check::Options;
+use nasc_core::diag::{Code, Diagnostic, Diagnostics};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct FreezeArgs {
+    /// The spec the model was trained from (with the same --set values)
+    pub(crate) file: PathBuf,
+    /// The trained model's record (`nasc train` writes OUT/model.bpk)
+    #[arg(long, value_name = "FILE")]
+    weights: PathBuf,
+    /// The frozen spec to write; its record goes beside it (same name, .bpk)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: PathBuf,
+    /// Where to write the converted record (default: OUTPUT with the extension .bpk)
+    #[arg(long, value_name = "FILE")]
+    weights_out: Option<PathBuf>,
+}
+
+pub(crate) fn record_error(cli: &Cli, name: &str, source: &str, msg: String) -> ExitCode {
+    let mut d = Diagnostics::default();
+    d.push(Diagnostic::spanless(Code::Record, msg).help("use the record `nasc train` wrote for this spec, with the same --set values (runs/NAME/model.bpk)"));
+    print_diagnostics(cli, &d, name, source);
+    ExitCode::from(1)
+}
+
+pub(crate) fn freeze(cli: &Cli, a: &FreezeArgs, source: &str) -> Result<ExitCode, String> {
+    let name = a.file.display().to_string();
+    let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };
+    let compiled =
+        nasc_core::compile(source, &opts).map_err(|e| format!("internal compiler error: {e}"))?;
+    print_diagnostics(cli, &compiled.diags, &name, source);
+    let Some(ir) = compiled.ir else { return Ok(ExitCode::from(1)) };
+    let device = Device::default();
+    let model = match nasc_burn::freeze::load_model(&ir, &a.weights, &device) {
+        Ok(m) => m,
+        Err(FreezeError::Record(msg)) => return Ok(record_error(cli, &name, source, msg)),
+        Err(FreezeError::Spec(d)) => {
+            print_diagnostics(cli, &d, &name, source);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let header = format!(
+        "// Frozen by `nasc freeze {name} --weights {}`: the learned wiring's chosen edges.\n",
+        a.weights.display()
+    );
+    let frozen = match nasc_burn::freeze::freeze(source, &opts, &ir, &model, &header, &device) {
+        Ok(f) => f,
+        Err(FreezeError::Record(msg)) => return Ok(record_error(cli, &name, source, msg)),
+        Err(FreezeError::Spec(d)) => {
+            print_diagnostics(cli, &d, &name, source);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    // The frozen model must compute the learned model's function (inference mode).
+    let [c, h, w] = ir.input_shape;
+    let x = Tensor::<4>::random(
+        [4, c as usize, h as usize, w as usize],
+        Distribution::Normal(0.0, 1.0),
+        &device,
+    );
+    use burn::module::Module;
+    let (m1, m2) = (model.valid(), frozen.model.valid());
+    let diff: f32 = (m1.forward(x.clone()) - m2.forward(x)).abs().max().into_scalar();
+    let weights_out = a.weights_out.clone().unwrap_or_else(|| a.output.with_extension("bpk"));
+    write_outputs(&a.output, &frozen.source, &weights_out, &frozen.model)?;
+    let kept: Vec<String> = frozen.edges.iter().map(|e| e.len().to_string()).collect();
+    eprintln!(
+        "froze {} wiring{} ({} edges) into {} and {}; frozen vs learned model on 4 random inputs: max |difference| {diff:.2e}",
+        frozen.edges.len(),
+        if frozen.edges.len() == 1 { "" } else { "s" },
+        kept.join(" + "),
+        a.output.display(),
+        weights_out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The record first, then the spec; a failure removes what was written.
+fn write_outputs(
+    spec: &Path,
+    text: &str,
+    record: &Path,
+    model: &nasc_burn::runtime::RuntimeModel,
+) -> Result<(), String> {
+    use burn::module::Module;
+    let dir = record.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let rname = record.file_name().and_then(|n| n.to_str()).unwrap_or("frozen.bpk");
+    let m = model.valid();
+    nasc_burn::checkpoint::publish_file(dir, rname, |p| {
+        m.clone().save_file(p).map_err(|e| e.to_string())
+    })
+    .map_err(|e| format!("cannot write {}: {e}", record.display()))?;
+    if let Err(e) = nasc_core::fsutil::write_atomic(spec, text.as_bytes()) {
+        let _ = std::fs::remove_file(record);
+        return Err(format!("cannot write {}: {e}", spec.display()));
+    }
+    Ok(())
+}
