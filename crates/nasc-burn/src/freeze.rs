@@ -204,7 +204,7 @@ fn convert(
         let mut map = HashMap::new();
         // A random wiring's scalars are its own layers (copied by name below).
         let node = ir.graph.node_indices().find(|&n| {
-            ir.graph[n].scope == Some(w.scope) && matches!(ir.graph[n].op, Op::EdgeWeights { .. })
+            ir.graph[n].scope == Some(w.scope) && matches!(ir.graph[n].op, Op::EdgeWeights(_))
         });
         if let Some(Layer::Mix(p)) = node.and_then(|n| model.layers.get(n.index())) {
             let host: Vec<f32> = p.val().into_data().try_to_vec::<f32>().unwrap_or_default();
@@ -223,7 +223,7 @@ fn convert(
         let node = &fir.graph[n];
         let i = n.index();
         match (&node.op, wiring_of(&node.name)) {
-            (Op::ScaledSum { .. }, Some((scope, map))) if !map.is_empty() => {
+            (Op::ScaledSum(_), Some((scope, map))) if !map.is_empty() => {
                 let v = target_of(&node.name, scope, fir).ok_or_else(|| {
                     FreezeError::Record(format!("cannot place node `{}`", node.name))
                 })?;

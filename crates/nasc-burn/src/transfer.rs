@@ -10,7 +10,7 @@ use burn::nn::BatchNorm;
 use burn::nn::conv::Conv2d;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
-use nasc_core::ir::{Ir, Op};
+use nasc_core::ir::{Ir, Op, ops};
 use petgraph::graph::NodeIndex;
 use std::collections::HashMap;
 
@@ -41,8 +41,8 @@ pub fn transfer(
         let (sop, layer) = (&src.graph[s].op, model.layers.get(s.index()));
         let new = match (sop, &node.op, layer) {
             (
-                Op::Conv2d { bias: b0, .. },
-                Op::Conv2d { bias: true, .. },
+                Op::Conv2d(ops::Conv2d { bias: b0, .. }),
+                Op::Conv2d(ops::Conv2d { bias: true, .. }),
                 Some(Layer::Conv(conv)),
             ) if folded.contains_key(node.name.as_str()) => {
                 let norm = folded
@@ -59,7 +59,7 @@ pub fn transfer(
                     }
                 }
             }
-            (Op::WeightedSum { .. }, Op::ScaledSum { .. }, Some(Layer::Mix(w))) => {
+            (Op::WeightedSum(_), Op::ScaledSum(_), Some(Layer::Mix(w))) => {
                 Layer::Mix(Param::from_tensor(sigmoid(w.val())))
             }
             (a, b, Some(l)) if std::mem::discriminant(a) == std::mem::discriminant(b) => l.clone(),

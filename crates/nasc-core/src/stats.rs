@@ -129,7 +129,7 @@ pub fn stats(ir: &Ir) -> Stats {
         total.params = total.params.saturating_add(c.params);
         total.flops = total.flops.saturating_add(c.flops);
         total.activations = total.activations.saturating_add(c.activations);
-        if matches!(n.op, crate::ir::Op::Input | crate::ir::Op::Output) {
+        if matches!(n.op, crate::ir::Op::Input(_) | crate::ir::Op::Output(_)) {
             continue;
         }
         if let Some(s) = stages.get_mut(n.stage) {

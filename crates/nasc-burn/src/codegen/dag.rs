@@ -9,7 +9,8 @@
 
 use super::Gen;
 use super::names::{snake, tensor_ty};
-use super::ops::{has_module, layer_init, module_type, slots};
+use super::{module_type, slots};
+use crate::ops::{BurnOp, Slot};
 use nasc_core::ir::Op;
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, HashMap};
@@ -108,7 +109,9 @@ impl Gen<'_> {
         let feeds: Vec<Option<usize>> = r
             .inputs
             .iter()
-            .map(|&n| (!matches!(self.ir.graph[n].op, Op::Input)).then_some(self.ir.graph[n].stage))
+            .map(|&n| {
+                (!matches!(self.ir.graph[n].op, Op::Input(_))).then_some(self.ir.graph[n].stage)
+            })
             .collect();
         self.stage_feeds.insert(si, feeds);
         if let [Item::Child(c)] = r.items.as_slice()
@@ -336,8 +339,8 @@ impl Gen<'_> {
 
     /// Whether slot `i` of `op` is written as a literal (strides, and groups = 1) rather than
     /// a channel variable.
-    fn literal_slot(op: &Op, i: usize, v: u32) -> bool {
-        super::ops::is_stride_slot(op, i) || (matches!(op, Op::Conv2d { .. }) && i == 3 && v == 1)
+    fn literal_slot(slot: Slot) -> bool {
+        matches!(slot, Slot::Stride(_) | Slot::Groups(1))
     }
 
     /// A unit's structure with its channel slots left open, and the slots' values in order:
@@ -353,13 +356,12 @@ impl Gen<'_> {
                 Item::Node(n) => {
                     let node = &ir.graph[n];
                     let sym: Vec<String> = slots(&node.op)
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &v)| {
-                            if Self::literal_slot(&node.op, i, v) {
-                                v.to_string()
+                        .into_iter()
+                        .map(|slot| {
+                            if Self::literal_slot(slot) {
+                                slot.value().to_string()
                             } else {
-                                vals.push(v);
+                                vals.push(slot.value());
                                 "$".into()
                             }
                         })
@@ -373,7 +375,7 @@ impl Gen<'_> {
                         key,
                         "{}{}<{}>({});",
                         node.op.name(),
-                        attr_key(&node.op),
+                        node.op.code_key(),
                         sym.join(","),
                         ins.join(",")
                     );
@@ -553,23 +555,21 @@ impl Gen<'_> {
             let (line, shape) = match *it {
                 Item::Node(n) => {
                     let op = &ir.graph[n].op;
-                    self.uses.note(op);
-                    if has_module(op) {
-                        let sl: Vec<String> =
-                            slots(op)
-                                .iter()
-                                .enumerate()
-                                .map(|(i, &v)| {
-                                    if Self::literal_slot(op, i, v) {
-                                        v.to_string()
-                                    } else {
-                                        dvar(v)
-                                    }
-                                })
-                                .collect();
-                        b.fields.push((f.clone(), module_type(op).into(), layer_init(op, &sl)));
+                    op.needs(&mut self.needs);
+                    if let Some(ty) = module_type(op) {
+                        let sl: Vec<String> = slots(op)
+                            .into_iter()
+                            .map(|slot| {
+                                if Self::literal_slot(slot) {
+                                    slot.value().to_string()
+                                } else {
+                                    dvar(slot.value())
+                                }
+                            })
+                            .collect();
+                        b.fields.push((f.clone(), ty.into(), op.init(&sl)));
                     }
-                    (self.uses.op_expr(op, &f, &args), ir.graph[n].shape)
+                    (op.expr(&f, &args), ir.graph[n].shape)
                 }
                 Item::Child(c) => {
                     let ct = &u.types[u.units[c].ty];
@@ -626,7 +626,7 @@ impl Gen<'_> {
             for (j, it) in u.units[x].items.iter().enumerate() {
                 let f = self.field_of(u, x, j);
                 match *it {
-                    Item::Node(n) if has_module(&self.ir.graph[n].op) => {
+                    Item::Node(n) if self.ir.graph[n].op.field().is_some() => {
                         self.weight_paths.push((n.index(), format!("{p}.{f}")))
                     }
                     Item::Node(_) => {}
@@ -634,24 +634,5 @@ impl Gen<'_> {
                 }
             }
         }
-    }
-}
-
-/// Literal attributes of an op that are part of its type (not channel counts).
-fn attr_key(op: &Op) -> String {
-    match op {
-        Op::Conv2d { kernel, padding, dilation, bias, relu, .. } => {
-            format!("{kernel:?}{padding:?}d{dilation}{bias}{}", if *relu { "r" } else { "" })
-        }
-        Op::MaxPool2d { kernel, padding, .. } => format!("{kernel:?}p{padding}"),
-        Op::AvgPool2d { kernel, padding, count_include_pad, .. } => {
-            format!("{kernel:?}p{padding}{count_include_pad}")
-        }
-        Op::Dropout { p } => format!("{p:?}"),
-        Op::Zero { stride } => format!("s{stride}"),
-        Op::EdgeWeights { edges, keep, select } => format!("e{edges}k{keep}{select:?}"),
-        Op::WiredSum { first, inputs } => format!("f{first}i{inputs}"),
-        Op::ScaledSum { inputs } => format!("i{inputs}"),
-        _ => String::new(),
     }
 }

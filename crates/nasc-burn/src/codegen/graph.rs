@@ -4,9 +4,9 @@
 
 use super::names::{field_name, tensor_ty};
 use super::node_types::Instance;
-use super::ops::has_module;
 use super::{ByStage, Gen};
-use nasc_core::ir::{Op, Shape};
+use crate::ops::BurnOp;
+use nasc_core::ir::{Op, Shape, ops};
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -87,9 +87,9 @@ impl Gen<'_> {
                         .first()
                         .map_or(ir.graph[first].shape, |&i| ir.graph[i].shape);
                     let stride = rest.iter().find_map(|&n| match ir.graph[n].op {
-                        Op::Conv2d { stride, .. }
-                        | Op::MaxPool2d { stride, .. }
-                        | Op::AvgPool2d { stride, .. } => Some(stride),
+                        Op::Conv2d(ops::Conv2d { stride, .. })
+                        | Op::MaxPool2d(ops::MaxPool2d { stride, .. })
+                        | Op::AvgPool2d(ops::AvgPool2d { stride, .. }) => Some(stride),
                         _ => None,
                     });
                     let last = rest[rest.len() - 1];
@@ -222,24 +222,23 @@ impl Gen<'_> {
         let _ = writeln!(gc, "        }}\n    }}\n");
         let _ = writeln!(gc, "    pub fn forward(&self, x: {ti}) -> {to} {{");
         let combine = match agg_op {
-            Some(Op::WeightedSum { .. }) => {
-                g.uses.weighted_helper = true;
+            Some(Op::WeightedSum(_)) => {
+                g.needs.helper("weighted_sum");
                 let _ = writeln!(gc, "        let mut mix = self.mix.iter();");
                 "|ins| weighted_sum(ins, mix.next())"
             }
-            Some(Op::ScaledSum { .. }) => {
-                g.uses.scaled_graph_helper = true;
-                g.uses.param = true;
+            Some(Op::ScaledSum(_)) => {
+                g.needs.helper("scaled_graph_sum");
                 let _ = writeln!(gc, "        let mut mix = self.mix.iter();");
                 "|ins| scaled_graph_sum(ins, mix.next())"
             }
-            Some(Op::Mean) => {
+            Some(Op::Mean(_)) => {
                 "|ins| {\n                let n = ins.len() as f64;\n                ins.into_iter().reduce(|a, b| a + b).map(|s| s / n)\n            }"
             }
-            Some(Op::Concat) => "|ins| Some(Tensor::cat(ins, 1))",
+            Some(Op::Concat(_)) => "|ins| Some(Tensor::cat(ins, 1))",
             _ => "|ins| ins.into_iter().reduce(|a, b| a + b)",
         };
-        g.uses.graph_helper = true;
+        g.needs.helper("run_graph");
         let _ = writeln!(
             gc,
             "        run_graph(\n            x,\n            &self.nodes,\n            &Self::PREDS,\n            &Self::SINKS,\n            {combine},\n            |node, x| node.forward(x),\n        )\n    }}\n}}\n"
@@ -273,11 +272,13 @@ impl Gen<'_> {
             preds.push(p);
             if let Some(a) = gn.agg {
                 // A graph's constant-weight sums (RandWire at -O2) use the graph helper below.
-                if !matches!(ir.graph[a].op, Op::ScaledSum { .. }) {
-                    g.uses.note(&ir.graph[a].op);
+                if !matches!(ir.graph[a].op, Op::ScaledSum(_)) {
+                    ir.graph[a].op.needs(&mut g.needs);
                 }
                 agg_op = Some(ir.graph[a].op.clone());
-                if let Op::WeightedSum { inputs } | Op::ScaledSum { inputs } = ir.graph[a].op {
+                if let Op::WeightedSum(ops::WeightedSum { inputs })
+                | Op::ScaledSum(ops::ScaledSum { inputs }) = ir.graph[a].op
+                {
                     g.weight_paths
                         .push((a.index(), format!("{path_prefix}.mix.{}", mix_inits.len())));
                     mix_inits
@@ -301,7 +302,7 @@ impl Gen<'_> {
                 }
             };
             for (j, &n) in gn.rest.iter().enumerate() {
-                if has_module(&ir.graph[n].op) {
+                if ir.graph[n].op.field().is_some() {
                     // The field the node type gave this step (its IR name, or its position).
                     let f = g.groups[gn.group.0]
                         .steps

@@ -19,7 +19,6 @@ mod graph;
 mod helpers;
 mod names;
 mod node_types;
-mod ops;
 mod package;
 mod record;
 mod stages;
@@ -27,10 +26,10 @@ mod stages;
 pub use package::write_crate;
 pub use record::{check_runtime_record, export_record, remap_record};
 
+use crate::ops::{BurnOp, Needs, Slot};
 use names::camel;
 use nasc_core::ir::{Ir, Op, Shape};
 use node_types::{Group, NodeType};
-use ops::Uses;
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,7 +46,7 @@ pub struct Generated {
 /// groups and types, type names taken, and where every parameterised node ends up.
 struct Gen<'a> {
     ir: &'a Ir,
-    uses: Uses,
+    needs: Needs,
     groups: Vec<Group>,
     node_types: Vec<NodeType>,
     type_names: BTreeSet<String>,
@@ -80,7 +79,7 @@ fn nodes_by_stage(ir: &Ir) -> ByStage {
     let mut by_stage = ByStage::new();
     for n in ir.topo_order() {
         let node = &ir.graph[n];
-        if !matches!(node.op, Op::Input | Op::Output) {
+        if !matches!(node.op, Op::Input(_) | Op::Output(_)) {
             by_stage.entry(node.stage).or_default().entry(node.origin.op).or_default().push(n);
         }
     }
@@ -135,7 +134,7 @@ fn stage_wiring(
 pub fn generate(ir: &Ir, source_name: &str) -> Generated {
     let mut g = Gen {
         ir,
-        uses: Uses::default(),
+        needs: Needs::file(),
         groups: Vec::new(),
         node_types: Vec::new(),
         type_names: BTreeSet::new(),
@@ -187,9 +186,26 @@ pub fn generate(ir: &Ir, source_name: &str) -> Generated {
     for t in &types {
         g.emit_node_type(t, &mut out);
     }
-    out += &g.uses.helpers();
+    out += &g.needs.helpers_code();
     while out.ends_with("\n\n") {
         out.pop();
     }
     Generated { source: out, model_type, weight_paths: g.weight_paths }
+}
+
+/// The type of an op's module field, if it has one.
+fn module_type(op: &Op) -> Option<&'static str> {
+    op.field().map(|f| f.ty)
+}
+
+/// The values of an op's attribute slots (channels, strides), in order.
+fn slots(op: &Op) -> Vec<Slot> {
+    op.field().map(|f| f.slots).unwrap_or_default()
+}
+
+/// The forward statement of a one-input op in a straight-line body that rebinds `x`; empty
+/// for an op whose value is its input (identity, the input and output nodes).
+fn statement(op: &Op, field: &str) -> String {
+    let e = op.expr(field, &["x".to_string()]);
+    if e == "x" { String::new() } else { format!("let x = {e};") }
 }

@@ -4,9 +4,8 @@
 
 use super::Gen;
 use super::names::{field_name, tensor_ty};
-use super::ops::{
-    has_module, is_stride_slot, layer_forward, layer_init, module_type, same_kind, slots,
-};
+use super::{module_type, slots, statement};
+use crate::ops::{BurnOp, Slot};
 use nasc_core::ir::{Op, Shape};
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,11 +81,12 @@ impl Gen<'_> {
         let mut cands = Vec::new();
         for &n in &inst.nodes {
             let node = &ir.graph[n];
-            self.uses.note(&node.op);
+            node.op.needs(&mut self.needs);
             let mut per_slot = Vec::new();
-            for (i, v) in slots(&node.op).iter().enumerate() {
+            for slot in slots(&node.op) {
+                let v = &slot.value();
                 let mut c = BTreeSet::from([Sym::Lit(*v)]);
-                if is_stride_slot(&node.op, i) {
+                if let Slot::Stride(_) = slot {
                     if !first_stride_seen {
                         first_stride_seen = true;
                         if *v == inst.stride {
@@ -132,7 +132,10 @@ impl Gen<'_> {
             g.def == def
                 && g.wiring == wiring
                 && g.steps.len() == steps.len()
-                && g.steps.iter().zip(&steps).all(|(a, b)| a.0 == b.0 && same_kind(&a.1, &b.1))
+                && g.steps
+                    .iter()
+                    .zip(&steps)
+                    .all(|(a, b)| a.0 == b.0 && crate::ops::same_code(&a.1, &b.1))
                 && std::mem::discriminant(&g.out_shape) == std::mem::discriminant(&out_shape)
         };
         let gi = match self.groups.iter().position(same) {
@@ -254,8 +257,8 @@ impl Gen<'_> {
         );
         let _ = writeln!(out, "#[derive(Module, Debug)]\npub struct {} {{", t.name);
         for (f, op, _) in &t.steps {
-            if has_module(op) {
-                let _ = writeln!(out, "    pub {f}: {},", module_type(op));
+            if let Some(ty) = module_type(op) {
+                let _ = writeln!(out, "    pub {f}: {ty},");
             }
         }
         let _ = writeln!(out, "}}\n\nimpl {} {{", t.name);
@@ -269,9 +272,9 @@ impl Gen<'_> {
             arg(Sym::Stride, "stride")
         );
         for (f, op, syms) in &t.steps {
-            if has_module(op) {
+            if module_type(op).is_some() {
                 let s: Vec<String> = syms.iter().map(Sym::code).collect();
-                let _ = writeln!(out, "            {f}: {},", layer_init(op, &s));
+                let _ = writeln!(out, "            {f}: {},", op.init(&s));
             }
         }
         let _ = writeln!(out, "        }}\n    }}\n");
@@ -298,7 +301,7 @@ impl Gen<'_> {
                         if *c > 0 { format!("{}.clone()", name(i)) } else { name(i) }
                     })
                     .collect();
-                let e = self.uses.op_expr(op, f, &args);
+                let e = op.expr(f, &args);
                 let _ = writeln!(
                     out,
                     "        {}",
@@ -309,7 +312,7 @@ impl Gen<'_> {
             return;
         }
         for (f, op, _) in &t.steps {
-            let line = layer_forward(op, f);
+            let line = statement(op, f);
             if !line.is_empty() {
                 let _ = writeln!(out, "        {line}");
             }

@@ -1,45 +1,20 @@
 //! Conversion of a runtime-model record for the generated model.
 
 use super::Generated;
+use crate::ops::BurnOp;
 use nasc_core::ir::{Ir, Op};
 use petgraph::graph::NodeIndex;
 use std::collections::BTreeMap;
 
-/// Runtime-model record path prefix of IR node `i` (see `runtime::Layer`).
+/// Runtime-model record path prefix of IR node `i` (`layers.<i>.<Layer variant>`), for ops
+/// whose layer holds tensors.
 fn runtime_prefix(op: &Op, i: usize) -> Option<String> {
-    let variant = match op {
-        Op::Conv2d { .. } => "Conv",
-        Op::BatchNorm { .. } => "Norm",
-        Op::Linear { .. } => "Dense",
-        Op::WeightedSum { .. } | Op::EdgeWeights { .. } | Op::ScaledSum { .. } => "Mix",
-        _ => return None,
-    };
-    Some(format!("layers.{i}.{variant}"))
+    op.record("").map(|(variant, _)| format!("layers.{i}.{variant}"))
 }
 
 /// Elements of the record tensor `suffix` (`.weight`, `.bias`, `.gamma`, ...) of an IR op.
 fn expected_numel(op: &Op, suffix: &str) -> Option<u64> {
-    Some(match (op, suffix) {
-        (Op::Conv2d { out_channels, .. }, ".bias") => *out_channels as u64,
-        (Op::Conv2d { .. }, ".weight") => {
-            op.params() - if matches!(op, Op::Conv2d { bias: true, .. }) { op_out(op) } else { 0 }
-        }
-        (Op::BatchNorm { channels }, _) => *channels as u64,
-        (Op::Linear { out_features, .. }, ".bias") => *out_features as u64,
-        (Op::Linear { in_features, out_features, .. }, ".weight") => {
-            *in_features as u64 * *out_features as u64
-        }
-        (Op::WeightedSum { inputs } | Op::ScaledSum { inputs }, _) => *inputs as u64,
-        (Op::EdgeWeights { edges, .. }, _) => *edges as u64,
-        _ => return None,
-    })
-}
-
-fn op_out(op: &Op) -> u64 {
-    match op {
-        Op::Conv2d { out_channels, .. } => *out_channels as u64,
-        _ => 0,
-    }
+    op.record(suffix).and_then(|(_, n)| n)
 }
 
 /// Checks a record saved from the runtime model against `ir` before Burn reads it: every

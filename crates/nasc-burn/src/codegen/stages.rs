@@ -4,7 +4,8 @@
 use super::Gen;
 use super::graph::{GraphSite, Graphs, is_graph};
 use super::names::{field_name, group_digits, snake, tensor_ty};
-use super::ops::{has_module, layer_forward, layer_init, module_type, slots};
+use super::{module_type, slots, statement};
+use crate::ops::BurnOp;
 use nasc_core::ir::Shape;
 use petgraph::graph::NodeIndex;
 use std::collections::BTreeMap;
@@ -111,14 +112,15 @@ impl Gen<'_> {
         let mut shape = None;
         for &n in nodes {
             let node = &ir.graph[n];
-            self.uses.note(&node.op);
+            node.op.needs(&mut self.needs);
             let f = field_name(node, sname);
-            if has_module(&node.op) {
-                let s: Vec<String> = slots(&node.op).iter().map(u32::to_string).collect();
-                fields.push((f.clone(), module_type(&node.op).into(), layer_init(&node.op, &s)));
+            if let Some(ty) = module_type(&node.op) {
+                let s: Vec<String> =
+                    slots(&node.op).iter().map(|s| s.value().to_string()).collect();
+                fields.push((f.clone(), ty.into(), node.op.init(&s)));
                 self.weight_paths.push((n.index(), format!("{sfield}.{f}")));
             }
-            let line = layer_forward(&node.op, &f);
+            let line = statement(&node.op, &f);
             if !line.is_empty() {
                 body.push(format!("{line} // {}", node.shape));
             }
@@ -151,65 +153,8 @@ impl Gen<'_> {
             if params.is_empty() { String::new() } else { format!(" ({})", params.join(", ")) }
         );
         let _ = writeln!(out);
-        let mut nn: Vec<&str> = Vec::new();
-        let u = &self.uses;
-        if u.bn {
-            nn.extend(["BatchNorm", "BatchNormConfig"]);
-        }
-        if u.dropout {
-            nn.extend(["Dropout", "DropoutConfig"]);
-        }
-        if u.linear {
-            nn.extend(["Linear", "LinearConfig"]);
-        }
-        if u.conv || u.maxpool || u.avgpool {
-            nn.push("PaddingConfig2d");
-        }
-        let _ = writeln!(
-            out,
-            "use burn::module::{};",
-            if u.param { "{Module, Param}" } else { "Module" }
-        );
-        if u.conv {
-            let _ = writeln!(out, "use burn::nn::conv::{{Conv2d, Conv2dConfig}};");
-        }
-        let mut pools = Vec::new();
-        if u.avgpool {
-            pools.extend(["AvgPool2d", "AvgPool2dConfig"]);
-        }
-        if u.maxpool {
-            pools.extend(["MaxPool2d", "MaxPool2dConfig"]);
-        }
-        if !pools.is_empty() {
-            let _ = writeln!(out, "use burn::nn::pool::{{{}}};", pools.join(", "));
-        }
-        if !nn.is_empty() {
-            let _ = writeln!(out, "use burn::nn::{{{}}};", nn.join(", "));
-        }
-        let acts: Vec<&str> = [("relu", u.relu), ("sigmoid", u.sigmoid)]
-            .iter()
-            .filter(|x| x.1)
-            .map(|x| x.0)
-            .collect();
-        if !acts.is_empty() {
-            let list = if acts.len() == 1 {
-                acts[0].to_string()
-            } else {
-                format!("{{{}}}", acts.join(", "))
-            };
-            let _ = writeln!(out, "use burn::tensor::activation::{list};");
-        }
-        if u.shift_helper {
-            let _ = writeln!(out, "use burn::tensor::ops::PadMode;");
-        }
-        if u.learned_helper {
-            let _ =
-                writeln!(out, "use burn::tensor::{{Device, Distribution, Tensor, TensorData}};\n");
-        } else if u.wiring_helper {
-            let _ = writeln!(out, "use burn::tensor::{{Device, Distribution, Tensor}};\n");
-        } else {
-            let _ = writeln!(out, "use burn::tensor::{{Device, Tensor}};\n");
-        }
+        out.push_str(&self.needs.imports_code());
+        out.push('\n');
         let [c, h, w] = ir.input_shape;
         let _ = writeln!(
             out,

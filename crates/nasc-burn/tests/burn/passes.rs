@@ -143,7 +143,10 @@ fn training_safe_passes_train_identically() {
             assert!(
                 ir1.graph
                     .node_weights()
-                    .filter(|n| matches!(n.op, nasc_core::ir::Op::Conv2d { relu: true, .. }))
+                    .filter(|n| matches!(
+                        n.op,
+                        nasc_core::ir::Op::Conv2d(nasc_core::ir::ops::Conv2d { relu: true, .. })
+                    ))
                     .count()
                     == 2,
                 "both convs fused"

@@ -6,6 +6,7 @@
 use burn::tensor::{Device, Distribution, Tensor};
 use nasc_burn::runtime::RuntimeModel;
 use nasc_burn::transfer::{randomise_norms, transfer};
+use nasc_core::ir::ops::*;
 use nasc_core::ir::{Edge, Ir, Node, Op, Origin, Shape};
 use nasc_core::passes;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -41,7 +42,7 @@ impl G {
 }
 
 fn conv(cin: u32, k: u32, bias: bool) -> Op {
-    Op::Conv2d {
+    Op::Conv2d(Conv2d {
         in_channels: cin,
         out_channels: C,
         kernel: [k, k],
@@ -51,7 +52,7 @@ fn conv(cin: u32, k: u32, bias: bool) -> Op {
         dilation: 1,
         bias,
         relu: false,
-    }
+    })
 }
 
 /// A random graph of 4..30 ops over [C, HW, HW] maps, ending in pool -> linear -> output.
@@ -59,7 +60,7 @@ fn random_ir(seed: u64) -> Ir {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     let map = Shape::Map { c: C, h: HW, w: HW };
     let mut g = G { g: DiGraph::new() };
-    let input = g.add(Op::Input, &[], Shape::Map { c: 3, h: HW, w: HW });
+    let input = g.add(Op::Input(Input), &[], Shape::Map { c: 3, h: HW, w: HW });
     let mut vals = vec![g.add(conv(3, 3, false), &[input], map)];
     let steps = r.random_range(4..30);
     for _ in 0..steps {
@@ -69,7 +70,7 @@ fn random_ir(seed: u64) -> Ir {
         };
         let x = pick(&mut r, &vals);
         let v = match r.random_range(0..11) {
-            0 => g.add(Op::Relu, &[x], map),
+            0 => g.add(Op::RELU, &[x], map),
             1 => g.add(
                 conv(C, if r.random_bool(0.5) { 1 } else { 3 }, r.random_bool(0.3)),
                 &[x],
@@ -77,51 +78,54 @@ fn random_ir(seed: u64) -> Ir {
             ),
             2 => {
                 let c = g.add(conv(C, 3, r.random_bool(0.3)), &[x], map);
-                g.add(Op::BatchNorm { channels: C }, &[c], map)
+                g.add(Op::BatchNorm(BatchNorm { channels: C }), &[c], map)
             }
             3 => {
                 // conv -> bn -> relu: one fused conv at -O2 (bn_fold, then conv_relu).
                 let c = g.add(conv(C, 3, r.random_bool(0.3)), &[x], map);
-                let bn = g.add(Op::BatchNorm { channels: C }, &[c], map);
-                g.add(Op::Relu, &[bn], map)
+                let bn = g.add(Op::BatchNorm(BatchNorm { channels: C }), &[c], map);
+                g.add(Op::RELU, &[bn], map)
             }
-            4 => g.add(Op::BatchNorm { channels: C }, &[x], map),
-            5 => g.add(Op::Identity, &[x], map),
-            6 => g.add(Op::Dropout { p: 0.2 }, &[x], map),
+            4 => g.add(Op::BatchNorm(BatchNorm { channels: C }), &[x], map),
+            5 => g.add(Op::Identity(Identity), &[x], map),
+            6 => g.add(Op::Dropout(Dropout { p: 0.2 }), &[x], map),
             7 | 8 => {
                 let k = r.random_range(1..4);
                 let ins: Vec<NodeIndex> = (0..k).map(|_| pick(&mut r, &vals)).collect();
                 let op = match r.random_range(0..4) {
-                    0 => Op::Add,
-                    1 => Op::Mean,
-                    2 => Op::WeightedSum { inputs: k as u32 },
+                    0 => Op::Add(Add),
+                    1 => Op::Mean(Mean),
+                    2 => Op::WeightedSum(WeightedSum { inputs: k as u32 }),
                     _ => {
-                        let cat =
-                            g.add(Op::Concat, &ins, Shape::Map { c: C * k as u32, h: HW, w: HW });
+                        let cat = g.add(
+                            Op::Concat(Concat),
+                            &ins,
+                            Shape::Map { c: C * k as u32, h: HW, w: HW },
+                        );
                         vals.push(g.add(conv(C * k as u32, 1, false), &[cat], map));
                         continue;
                     }
                 };
                 g.add(op, &ins, map)
             }
-            9 => g.add(Op::Relu, &[vals[r.random_range(0..vals.len())]], map),
+            9 => g.add(Op::RELU, &[vals[r.random_range(0..vals.len())]], map),
             _ => {
                 // A conv read twice: its batch norm must stay.
                 let c = g.add(conv(C, 1, false), &[x], map);
-                let bn = g.add(Op::BatchNorm { channels: C }, &[c], map);
-                g.add(Op::Add, &[bn, c], map)
+                let bn = g.add(Op::BatchNorm(BatchNorm { channels: C }), &[c], map);
+                g.add(Op::Add(Add), &[bn, c], map)
             }
         };
         vals.push(v);
     }
     let last = *vals.last().unwrap_or(&input);
-    let pool = g.add(Op::GlobalAvgPool, &[last], Shape::Vec { c: C });
+    let pool = g.add(Op::GlobalAvgPool(GlobalAvgPool), &[last], Shape::Vec { c: C });
     let fc = g.add(
-        Op::Linear { in_features: C, out_features: 3, bias: true },
+        Op::Linear(Linear { in_features: C, out_features: 3, bias: true }),
         &[pool],
         Shape::Vec { c: 3 },
     );
-    let output = g.add(Op::Output, &[fc], Shape::Vec { c: 3 });
+    let output = g.add(Op::Output(Output), &[fc], Shape::Vec { c: 3 });
     Ir {
         network: "random".into(),
         seed,
@@ -174,23 +178,23 @@ fn a_large_graph_optimises() {
 pub fn random_chain(n: usize) -> Ir {
     let map = Shape::Map { c: C, h: HW, w: HW };
     let mut g = G { g: DiGraph::new() };
-    let input = g.add(Op::Input, &[], Shape::Map { c: 3, h: HW, w: HW });
+    let input = g.add(Op::Input(Input), &[], Shape::Map { c: 3, h: HW, w: HW });
     let mut x = g.add(conv(3, 1, false), &[input], map);
     while g.g.node_count() + 9 < n {
-        let a = g.add(Op::Relu, &[x], map);
-        let b = g.add(Op::Relu, &[x], map);
-        let s = g.add(Op::Add, &[a, b], map);
-        let i = g.add(Op::Identity, &[s], map);
+        let a = g.add(Op::RELU, &[x], map);
+        let b = g.add(Op::RELU, &[x], map);
+        let s = g.add(Op::Add(Add), &[a, b], map);
+        let i = g.add(Op::Identity(Identity), &[s], map);
         let c = g.add(conv(C, 1, false), &[i], map);
-        x = g.add(Op::BatchNorm { channels: C }, &[c], map);
+        x = g.add(Op::BatchNorm(BatchNorm { channels: C }), &[c], map);
     }
-    let pool = g.add(Op::GlobalAvgPool, &[x], Shape::Vec { c: C });
+    let pool = g.add(Op::GlobalAvgPool(GlobalAvgPool), &[x], Shape::Vec { c: C });
     let fc = g.add(
-        Op::Linear { in_features: C, out_features: 3, bias: true },
+        Op::Linear(Linear { in_features: C, out_features: 3, bias: true }),
         &[pool],
         Shape::Vec { c: 3 },
     );
-    let output = g.add(Op::Output, &[fc], Shape::Vec { c: 3 });
+    let output = g.add(Op::Output(Output), &[fc], Shape::Vec { c: 3 });
     Ir {
         network: "chain".into(),
         seed: 0,

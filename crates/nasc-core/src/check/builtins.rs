@@ -1,17 +1,17 @@
 //! The built-in vocabulary: ops, generators, aggregations and math functions, with their
 //! signatures. Argument binding (positional, then keyword) and per-argument checks.
 
-use super::args::{default_node, int_in, op, opt_int_in};
+use super::args::{default_node, int_in, op};
 use super::value::*;
 use super::{Checker, Value, as_f64, describe, type_err};
 use crate::diag::{Code, Diagnostic, suggest};
-use crate::limits::{
-    MAX_CHANNELS, MAX_GRAPH_EDGES, MAX_GRAPH_KEPT_EDGES, MAX_GRAPH_NODES, MAX_KERNEL,
+use crate::ir::ops::call::{
+    Arg as PrimArg, ArgTy, Args as PrimArgs, CHANNELS_HELP, CHMAX, KMAX, Prim, STRIDE_HELP,
+    Sig as PrimSig,
 };
+use crate::limits::{MAX_GRAPH_EDGES, MAX_GRAPH_KEPT_EDGES, MAX_GRAPH_NODES, MAX_KERNEL};
 use crate::syntax::{Arg, Ident, Span};
-
-const CHMAX: Option<i64> = Some(MAX_CHANNELS as i64);
-const KMAX: Option<i64> = Some(MAX_KERNEL as i64);
+use std::borrow::Cow;
 
 #[derive(Clone, Copy)]
 enum Ty {
@@ -46,6 +46,17 @@ impl Ty {
     }
 }
 
+impl From<ArgTy> for Ty {
+    fn from(t: ArgTy) -> Ty {
+        match t {
+            ArgTy::Int => Ty::Int,
+            ArgTy::Num => Ty::Num,
+            ArgTy::Kernel => Ty::Kernel,
+            ArgTy::Bool => Ty::Bool,
+        }
+    }
+}
+
 /// (name, type, required)
 type P = (&'static str, Ty, bool);
 
@@ -55,70 +66,37 @@ struct Sig {
     summary: &'static str,
 }
 
+/// A signature as binding sees it: a built-in's own, or a primitive op's from its unit.
+pub(super) struct SigView {
+    name: &'static str,
+    params: Cow<'static, [P]>,
+    summary: &'static str,
+}
+
+impl From<&'static Sig> for SigView {
+    fn from(s: &'static Sig) -> SigView {
+        SigView { name: s.name, params: Cow::Borrowed(s.params), summary: s.summary }
+    }
+}
+
+impl From<&'static PrimSig> for SigView {
+    fn from(s: &'static PrimSig) -> SigView {
+        let params = s.params.iter().map(|&(n, t, r)| (n, Ty::from(t), r)).collect();
+        SigView { name: s.name, params: Cow::Owned(params), summary: s.summary }
+    }
+}
+
+/// The signature of the built-in or primitive op `name`.
+fn sig_of(name: &str) -> Option<SigView> {
+    Prim::sig(name)
+        .map(SigView::from)
+        .or_else(|| SIGS.iter().find(|s| s.name == name).map(SigView::from))
+}
+
+/// The built-ins that are not ops of an IR unit: structure, cells, design spaces,
+/// random graphs and math. Primitive ops' signatures come from their units
+/// ([`Prim::sigs`]).
 const SIGS: &[Sig] = &[
-    Sig {
-        name: "conv",
-        params: &[
-            ("kernel", Ty::Kernel, true),
-            ("out", Ty::Int, false),
-            ("stride", Ty::Int, false),
-            ("padding", Ty::Int, false),
-            ("groups", Ty::Int, false),
-            ("dilation", Ty::Int, false),
-            ("bias", Ty::Bool, false),
-        ],
-        summary: "conv(kernel, out, stride=1, padding=same, groups=1, dilation=1, bias=false)",
-    },
-    Sig {
-        name: "sep_conv",
-        params: &[
-            ("kernel", Ty::Kernel, true),
-            ("out", Ty::Int, false),
-            ("stride", Ty::Int, false),
-        ],
-        summary: "sep_conv(kernel, out, stride=1)",
-    },
-    Sig {
-        name: "dw_conv",
-        params: &[
-            ("kernel", Ty::Kernel, true),
-            ("stride", Ty::Int, false),
-            ("multiplier", Ty::Int, false),
-            ("dilation", Ty::Int, false),
-        ],
-        summary: "dw_conv(kernel, stride=1, multiplier=1, dilation=1)",
-    },
-    Sig { name: "bn", params: &[], summary: "bn" },
-    Sig { name: "relu", params: &[], summary: "relu" },
-    Sig { name: "sigmoid", params: &[], summary: "sigmoid" },
-    Sig { name: "identity", params: &[], summary: "identity" },
-    Sig {
-        name: "global_avg_pool",
-        params: &[("keepdim", Ty::Bool, false)],
-        summary: "global_avg_pool(keepdim=false)",
-    },
-    Sig { name: "flatten", params: &[], summary: "flatten" },
-    Sig {
-        name: "max_pool",
-        params: &[
-            ("kernel", Ty::Kernel, true),
-            ("stride", Ty::Int, false),
-            ("padding", Ty::Int, false),
-        ],
-        summary: "max_pool(kernel, stride=kernel, padding=0)",
-    },
-    Sig {
-        name: "avg_pool",
-        params: &[
-            ("kernel", Ty::Kernel, true),
-            ("stride", Ty::Int, false),
-            ("padding", Ty::Int, false),
-            ("count_pad", Ty::Bool, false),
-        ],
-        summary: "avg_pool(kernel, stride=kernel, padding=0, count_pad=true)",
-    },
-    Sig { name: "zero", params: &[("stride", Ty::Int, false)], summary: "zero(stride=1)" },
-    Sig { name: "shift", params: &[], summary: "shift" },
     Sig {
         name: "residual",
         params: &[("body", Ty::Ops, true), ("shortcut", Ty::Ops, false)],
@@ -179,12 +157,6 @@ const SIGS: &[Sig] = &[
         ],
         summary: "anynet([(depth, width, bottleneck, group_width), ...], w_in=32, se_ratio=0.0)",
     },
-    Sig {
-        name: "linear",
-        params: &[("out", Ty::Int, true), ("bias", Ty::Bool, false)],
-        summary: "linear(out, bias=true)",
-    },
-    Sig { name: "dropout", params: &[("p", Ty::Num, true)], summary: "dropout(p)" },
     Sig {
         name: "random",
         params: &[
@@ -267,7 +239,11 @@ const SPECIAL: &[&str] = &["if", "concat", "motif"];
 /// and its keyword parameters with their types (for editors: completion and hover).
 pub fn signatures()
 -> impl Iterator<Item = (&'static str, &'static str, Vec<(&'static str, &'static str)>)> {
-    SIGS.iter().map(|s| (s.name, s.summary, s.params.iter().map(|p| (p.0, p.1.name())).collect()))
+    let prims = Prim::sigs().map(SigView::from);
+    prims.chain(SIGS.iter().map(SigView::from)).map(|s| {
+        let params = s.params.iter().map(|p| (p.0, p.1.name())).collect();
+        (s.name, s.summary, params)
+    })
 }
 
 pub(super) fn is_builtin(name: &str) -> bool {
@@ -275,8 +251,9 @@ pub(super) fn is_builtin(name: &str) -> bool {
 }
 
 fn all_names() -> impl Iterator<Item = &'static str> {
-    SIGS.iter()
+    Prim::sigs()
         .map(|s| s.name)
+        .chain(SIGS.iter().map(|s| s.name))
         .chain(Agg::NAMES.iter().map(|(n, _)| *n))
         .chain(CONSTANTS.iter().copied())
 }
@@ -326,7 +303,7 @@ pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
         "half_even" | "half_up" | "global" | "per_node" => return Value::Str(n.to_string()),
         _ => {}
     }
-    if SIGS.iter().any(|s| s.name == n) {
+    if sig_of(n).is_some() {
         return call(cx, id, &[], id.span);
     }
     let mut d = if let Some(later) = cx.later.get(n) {
@@ -357,7 +334,7 @@ pub(super) fn name(cx: &mut Checker, id: &Ident) -> Value {
 /// Binds the arguments of a call to the signature's parameters.
 fn bind(
     cx: &mut Checker,
-    sig: &Sig,
+    sig: &SigView,
     args: &[Arg],
     vals: Vec<Value>,
     call_span: Span,
@@ -450,7 +427,7 @@ fn bind(
 }
 
 /// Checks (and converts, e.g. an int to a square kernel) the type of every bound argument.
-fn convert_args(cx: &mut Checker, sig: &Sig, out: &mut [Option<(Value, Span)>]) -> bool {
+fn convert_args(cx: &mut Checker, sig: &SigView, out: &mut [Option<(Value, Span)>]) -> bool {
     let mut ok = true;
     for (i, slot) in out.iter_mut().enumerate() {
         let Some((v, s)) = slot.take() else { continue };
@@ -530,18 +507,6 @@ impl Args {
     fn num(&self, i: usize) -> Option<(f64, Span)> {
         self.get(i).map(|(v, s)| (as_f64(v), *s))
     }
-    fn kernel(&self, i: usize) -> Option<(u32, u32, Span)> {
-        match self.get(i) {
-            Some((Value::Kernel(h, w), s)) => Some((*h, *w, *s)),
-            _ => None,
-        }
-    }
-    fn bool(&self, i: usize) -> Option<bool> {
-        match self.get(i) {
-            Some((Value::Bool(b), _)) => Some(*b),
-            _ => None,
-        }
-    }
 }
 
 fn gen_err(span: Span, msg: String, label: &str, help: &str) -> Diagnostic {
@@ -549,9 +514,6 @@ fn gen_err(span: Span, msg: String, label: &str, help: &str) -> Diagnostic {
         .label(label.to_string())
         .help(help.to_string())
 }
-
-const CH: &str = "channel counts are positive integers";
-const ST: &str = "strides are positive integers (1 keeps the resolution, 2 halves it)";
 
 /// `Some(v)` gives `v`; `None` (the problem was reported) makes the call `Poison`.
 macro_rules! need {
@@ -574,28 +536,49 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "motif" => return super::motifs::motif_call(cx, callee, args, span),
         _ => {}
     }
-    let Some(sig) = SIGS.iter().find(|s| s.name == n) else {
+    let Some(sig) = sig_of(n) else {
         return unknown_call(cx, callee, args);
     };
     let vals: Vec<Value> = args.iter().map(|a| cx.eval(&a.value)).collect();
-    let Some(a) = bind(cx, sig, args, vals, span, callee) else { return Value::Poison };
+    let Some(a) = bind(cx, &sig, args, vals, span, callee) else { return Value::Poison };
+    if Prim::sig(n).is_some() {
+        return prim_call(cx, n, &a, span);
+    }
     let a = Args(a);
     match n {
-        "conv" | "sep_conv" | "dw_conv" => conv_call(cx, n, &a, span),
-        "max_pool" | "avg_pool" => pool_call(cx, n, &a, span),
         "random" => random_call(cx, &a, span),
         "WS" | "ER" | "BA" => generator(cx, n, &a, span),
         "graph" => explicit_graph(cx, &a, span),
         "round" | "floor" | "ceil" | "min" | "max" => math_call(cx, n, &a),
-        "residual" | "repeat" | "range" | "zero" | "shift" => {
-            super::dataflow::structure_call(cx, n, &a.0, span)
-        }
+        "residual" | "repeat" | "range" => super::dataflow::structure_call(cx, n, &a.0, span),
         "normal" | "reduce" | "Genotype" | "cells" => super::cells::cells_call(cx, n, &a.0, span),
         "regnet" => super::regnet::regnet_call(cx, &a.0, span),
         "anynet" => super::regnet::anynet_call(cx, &a.0, span),
         "learned" => super::learned::learned_call(cx, &a.0, span),
         "wired" => super::learned::wired_call(cx, &a.0, span),
-        _ => simple_call(cx, n, &a, span),
+        _ => Value::Poison,
+    }
+}
+
+/// A call of a primitive op: its unit checks the bound arguments and makes the call value.
+fn prim_call(cx: &mut Checker, n: &str, a: &[Option<(Value, Span)>], span: Span) -> Value {
+    let vals: Vec<Option<(PrimArg, Span)>> = a
+        .iter()
+        .map(|slot| {
+            let (v, s) = slot.as_ref()?;
+            let arg = match v {
+                Value::Int(i) => PrimArg::Int(*i),
+                Value::Float(f) => PrimArg::Num(*f),
+                Value::Kernel(h, w) => PrimArg::Kernel(*h, *w),
+                Value::Bool(b) => PrimArg::Bool(*b),
+                _ => return None,
+            };
+            Some((arg, *s))
+        })
+        .collect();
+    match Prim::call(n, &PrimArgs { vals: &vals, span }) {
+        Ok(p) => op(OpKind::Prim(p), span),
+        Err(d) => cx.err(*d),
     }
 }
 
@@ -628,151 +611,17 @@ fn unknown_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg]) -> Va
         format!("`{n}` is a definition: use it by name, without arguments")
     } else {
         alias_help(n)
-            .or_else(|| suggest(n, SIGS.iter().map(|s| s.name)))
+            .or_else(|| suggest(n, Prim::sigs().map(|s| s.name).chain(SIGS.iter().map(|s| s.name))))
             .unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
     });
     cx.err(d)
 }
 
-fn conv_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
-    let op = |kind| op(kind, span);
-    match n {
-        "conv" => {
-            let (kh, kw, _) = need!(a.kernel(0));
-            let out = need!(opt_int_in(cx, a.int(1), 1, CHMAX, "output channels", CH).ok());
-            let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 1));
-            let padding = match a.int(3) {
-                None => None,
-                Some(p) => Some(need!(int_in(
-                    cx,
-                    Some(p),
-                    0,
-                    KMAX,
-                    "padding",
-                    "padding is zero or more pixels",
-                    0
-                ))),
-            };
-            let groups = need!(int_in(
-                cx,
-                a.int(4),
-                1,
-                CHMAX,
-                "groups",
-                "groups is a positive divisor of the channel counts",
-                1
-            ));
-            let dilation = need!(int_in(
-                cx,
-                a.int(5),
-                1,
-                KMAX,
-                "dilation",
-                "dilation is a positive integer",
-                1
-            ));
-            let bias = a.bool(6).unwrap_or(false);
-            op(OpKind::Conv { kh, kw, out, stride, padding, groups, dilation, bias })
-        }
-        "sep_conv" => {
-            let (kh, kw, _) = need!(a.kernel(0));
-            let out = need!(opt_int_in(cx, a.int(1), 1, CHMAX, "output channels", CH).ok());
-            let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 1));
-            op(OpKind::SepConv { kh, kw, out, stride })
-        }
-        _ => {
-            let (kh, kw, _) = need!(a.kernel(0));
-            let stride = need!(int_in(cx, a.int(1), 1, KMAX, "stride", ST, 1));
-            let multiplier = need!(int_in(
-                cx,
-                a.int(2),
-                1,
-                KMAX,
-                "multiplier",
-                "the depth multiplier is a positive integer",
-                1
-            ));
-            let dilation = need!(int_in(
-                cx,
-                a.int(3),
-                1,
-                KMAX,
-                "dilation",
-                "dilation is a positive integer",
-                1
-            ));
-            op(OpKind::DwConv { kh, kw, stride, multiplier, dilation })
-        }
-    }
-}
-
-fn pool_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
-    let op = |kind| op(kind, span);
-    let (kh, kw, _) = need!(a.kernel(0));
-    let stride = need!(opt_int_in(cx, a.int(1), 1, KMAX, "stride", ST).ok());
-    let padding =
-        need!(int_in(cx, a.int(2), 0, KMAX, "padding", "padding is zero or more pixels", 0));
-    let max_pad = kh.min(kw) / 2;
-    if padding > max_pad {
-        let s = a.int(2).map_or(span, |x| x.1);
-        return cx.err(
-            Diagnostic::error(
-                Code::Range,
-                s,
-                format!(
-                    "pooling padding must be at most half the kernel ({max_pad}), found {padding}"
-                ),
-            )
-            .label("too much padding")
-            .help("pad at most kernel/2 pixels"),
-        );
-    }
-    op(if n == "max_pool" {
-        OpKind::MaxPool { kh, kw, stride, padding }
-    } else {
-        OpKind::AvgPool { kh, kw, stride, padding, count_pad: a.bool(3).unwrap_or(true) }
-    })
-}
-
-/// Ops without structure: bn, relu, identity, global_avg_pool, flatten, linear, dropout.
-fn simple_call(cx: &mut Checker, n: &str, a: &Args, span: Span) -> Value {
-    let op = |kind| op(kind, span);
-    match n {
-        "bn" => op(OpKind::BatchNorm),
-        "relu" => op(OpKind::Relu),
-        "sigmoid" => op(OpKind::Sigmoid),
-        "identity" => op(OpKind::Identity),
-        "global_avg_pool" if a.bool(0) == Some(true) => op(OpKind::GlobalAvgPool2d),
-        "global_avg_pool" => op(OpKind::GlobalAvgPool),
-        "flatten" => op(OpKind::Flatten),
-        "linear" => {
-            let out = need!(int_in(cx, a.int(0), 1, CHMAX, "output features", CH, 1));
-            op(OpKind::Linear { out, bias: a.bool(1).unwrap_or(true) })
-        }
-        "dropout" => {
-            let (p, s) = need!(a.num(0));
-            if !(0.0..1.0).contains(&p) {
-                return cx.err(
-                    Diagnostic::error(
-                        Code::Range,
-                        s,
-                        format!("dropout probability must be in [0, 1), found {p}"),
-                    )
-                    .label("out of range")
-                    .help("the probability of zeroing an activation, e.g. dropout(0.2)"),
-                );
-            }
-            op(OpKind::Dropout { p })
-        }
-        _ => Value::Poison,
-    }
-}
-
 fn random_call(cx: &mut Checker, a: &Args, span: Span) -> Value {
     let op = |kind| op(kind, span);
     let Some((Value::Gen(graph), _)) = a.get(0).cloned() else { return Value::Poison };
-    let channels = need!(int_in(cx, a.int(1), 1, CHMAX, "stage channels", CH, 1));
-    let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", ST, 2));
+    let channels = need!(int_in(cx, a.int(1), 1, CHMAX, "stage channels", CHANNELS_HELP, 1));
+    let stride = need!(int_in(cx, a.int(2), 1, KMAX, "stride", STRIDE_HELP, 2));
     let node = match a.get(3) {
         Some((Value::Ops(ops), s)) => {
             if ops.iter().any(|o| matches!(o.kind, OpKind::Random(_) | OpKind::Learned(_))) {

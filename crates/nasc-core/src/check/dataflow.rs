@@ -1,11 +1,11 @@
 //! Structural built-ins of language v2: `if`, `concat` of tensors, `residual`, `repeat`,
-//! `range`, and the ops `zero` and `shift`.
+//! `range`.
 
-use super::args::{int_in, op};
+use super::args::op;
 use super::value::*;
 use super::{Checker, describe};
 use crate::diag::{Code, Diagnostic};
-use crate::limits::{MAX_KERNEL, MAX_REPEAT_OPS};
+use crate::limits::MAX_REPEAT_OPS;
 use crate::syntax::{Arg, Ident, Span};
 
 /// `if(cond, a, b)`: evaluates only the branch taken.
@@ -75,7 +75,7 @@ pub(super) fn int_at(a: &A, i: usize) -> Option<(i64, Span)> {
     }
 }
 
-/// `residual`, `repeat`, `range`, `zero`, `shift`.
+/// `residual`, `repeat`, `range`.
 pub(super) fn structure_call(cx: &mut Checker, n: &str, a: &A, span: Span) -> Value {
     match n {
         "residual" => {
@@ -143,20 +143,6 @@ pub(super) fn structure_call(cx: &mut Checker, n: &str, a: &A, span: Span) -> Va
             }
             Value::List((lo..hi).map(|i| (Value::Int(i), span)).collect())
         }
-        "zero" => {
-            let Some(stride) = int_in(
-                cx,
-                int_at(a, 0),
-                1,
-                Some(MAX_KERNEL as i64),
-                "stride",
-                "strides are positive integers",
-                1,
-            ) else {
-                return Value::Poison;
-            };
-            op(OpKind::Zero { stride }, span)
-        }
-        _ => op(OpKind::Shift, span),
+        _ => Value::Poison,
     }
 }

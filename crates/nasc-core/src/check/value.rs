@@ -1,6 +1,7 @@
 //! Values of the language after evaluation, and the elaborated network the checker hands
 //! to expansion.
 
+pub use crate::ir::ops::call::Prim;
 pub use crate::ir::random::{Agg, Generator};
 pub use crate::ir::wiring::Select;
 use crate::syntax::Span;
@@ -48,69 +49,12 @@ pub struct LearnedOp {
     pub node_src: Option<Span>,
 }
 
-/// One primitive (or random-graph) op in a pipeline, with its arguments resolved.
+/// One op in a pipeline, with its arguments resolved: a primitive op's call (its unit owns
+/// it: [`Prim`]), or a structure (random graph, learned wiring, block, residual, cells, motif).
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpKind {
-    Conv {
-        kh: u32,
-        kw: u32,
-        out: Option<u32>,
-        stride: u32,
-        padding: Option<u32>,
-        groups: u32,
-        dilation: u32,
-        bias: bool,
-    },
-    SepConv {
-        kh: u32,
-        kw: u32,
-        out: Option<u32>,
-        stride: u32,
-    },
-    DwConv {
-        kh: u32,
-        kw: u32,
-        stride: u32,
-        multiplier: u32,
-        dilation: u32,
-    },
-    BatchNorm,
-    Relu,
-    Sigmoid,
-    MaxPool {
-        kh: u32,
-        kw: u32,
-        stride: Option<u32>,
-        padding: u32,
-    },
-    /// `count_pad`: whether padded pixels count in the average (PyTorch's
-    /// `count_include_pad`; DARTS and TF-slim exclude them).
-    AvgPool {
-        kh: u32,
-        kw: u32,
-        stride: Option<u32>,
-        padding: u32,
-        count_pad: bool,
-    },
-    GlobalAvgPool,
-    /// `global_avg_pool(keepdim=true)`: [C, H, W] -> [C, 1, 1].
-    GlobalAvgPool2d,
-    Flatten,
-    Linear {
-        out: u32,
-        bias: bool,
-    },
-    Dropout {
-        p: f64,
-    },
-    Identity,
-    /// Zeros of the input's shape, subsampled by `stride` (DARTS's `none` op).
-    Zero {
-        stride: u32,
-    },
-    /// Shifts a feature map up and left by one pixel, zero-filling the last row and column
-    /// (the second path of a factorised reduction).
-    Shift,
+    /// A primitive op (`conv(3x3, 64)`, `relu`, `zero`...).
+    Prim(Prim),
     Random(Box<RandomOp>),
     /// A learned-wiring (or explicitly wired) stage of N nodes (papers.md §4).
     Learned(std::sync::Arc<LearnedOp>),
@@ -131,27 +75,13 @@ pub enum OpKind {
 impl OpKind {
     /// Whether a stage stride can be applied to this op (the first such op in a node takes it).
     pub fn takes_stride(&self) -> bool {
-        matches!(
-            self,
-            OpKind::Conv { .. }
-                | OpKind::SepConv { .. }
-                | OpKind::DwConv { .. }
-                | OpKind::MaxPool { .. }
-                | OpKind::AvgPool { .. }
-                | OpKind::Zero { .. }
-        )
+        matches!(self, OpKind::Prim(p) if p.takes_stride())
     }
     pub fn with_stride(&self, s: u32) -> OpKind {
-        let mut k = self.clone();
-        match &mut k {
-            OpKind::Conv { stride, .. }
-            | OpKind::SepConv { stride, .. }
-            | OpKind::DwConv { stride, .. }
-            | OpKind::Zero { stride } => *stride = s,
-            OpKind::MaxPool { stride, .. } | OpKind::AvgPool { stride, .. } => *stride = Some(s),
-            _ => {}
+        match self {
+            OpKind::Prim(p) => OpKind::Prim(p.with_stride(s).unwrap_or_else(|| p.clone())),
+            other => other.clone(),
         }
-        k
     }
 }
 

@@ -1,6 +1,7 @@
 //! `--emit dot`: Graphviz, one cluster per stage, with nested clusters for the blocks,
 //! cells and motifs inside it (stage > cell > block).
 
+use crate::ir::ops::{Category, IrOp};
 use crate::ir::{Ir, Op};
 use std::fmt::Write;
 
@@ -25,7 +26,7 @@ pub fn emit(ir: &Ir) -> String {
     }
     for n in ir.graph.node_indices() {
         let node = &ir.graph[n];
-        if matches!(node.op, Op::Input | Op::Output) {
+        if matches!(node.op, Op::Input(_) | Op::Output(_)) {
             let _ = writeln!(
                 out,
                 "  n{} [label=\"{}\\n{}\", tooltip=\"{}\", fillcolor=lightgrey];",
@@ -86,23 +87,16 @@ pub fn emit(ir: &Ir) -> String {
 fn node_lines(ir: &Ir, nodes: &[usize], pad: &str, out: &mut String) {
     for &i in nodes {
         let node = &ir.graph[petgraph::graph::NodeIndex::new(i)];
-        let color = match node.op {
-            Op::Conv2d { .. } => "lightblue",
-            Op::WeightedSum { .. }
-            | Op::Add
-            | Op::Mean
-            | Op::Concat
-            | Op::Mul
-            | Op::WiredSum { .. }
-            | Op::ScaledSum { .. } => "khaki",
-            Op::EdgeWeights { .. } => "orange",
-            _ => "white",
+        let color = match node.op.category() {
+            Category::Conv => "lightblue",
+            Category::Join => "khaki",
+            Category::Wiring => "orange",
+            Category::Other => "white",
         };
-        let fused = if matches!(node.op, Op::Conv2d { relu: true, .. }) { "+relu" } else { "" };
         let _ = writeln!(
             out,
-            "{pad}n{i} [label=\"{}{fused}\\n{}\", tooltip=\"{}\", fillcolor={color}];",
-            node.op.name(),
+            "{pad}n{i} [label=\"{}\\n{}\", tooltip=\"{}\", fillcolor={color}];",
+            node.op.label(),
             node.shape,
             escape(&node.name)
         );

@@ -1,5 +1,6 @@
 //! `--emit ir`: a readable, line-per-node dump of the IR (the golden-file format).
 
+use crate::ir::ops::IrOp;
 use crate::ir::{Ir, Op};
 use std::fmt::Write;
 
@@ -24,7 +25,7 @@ pub fn emit(ir: &Ir, source: &str) -> String {
     let mut open: Vec<u32> = Vec::new();
     for n in ir.topo_order() {
         let node = &ir.graph[n];
-        if node.stage != stage && !matches!(node.op, Op::Input | Op::Output) {
+        if node.stage != stage && !matches!(node.op, Op::Input(_) | Op::Output(_)) {
             stage = node.stage;
             if let Some(s) = ir.stages.get(stage) {
                 let _ = writeln!(out, "\nstage {} {}", s.index, s.name);
@@ -51,7 +52,7 @@ pub fn emit(ir: &Ir, source: &str) -> String {
             n.index(),
             node.op.name(),
             ins.join(", "),
-            attrs(&node.op),
+            node.op.attrs(),
             node.shape,
             node.name,
             line,
@@ -93,60 +94,4 @@ fn scope_lines(ir: &Ir, scope: Option<u32>, open: &mut Vec<u32>, out: &mut Strin
         }
     }
     *open = chain;
-}
-
-fn attrs(op: &Op) -> String {
-    match op {
-        Op::Conv2d {
-            in_channels,
-            out_channels,
-            kernel,
-            stride,
-            padding,
-            groups,
-            dilation,
-            bias,
-            relu,
-        } => {
-            let mut s = format!(
-                " {}->{} k={}x{} s={stride} p={}x{}",
-                in_channels, out_channels, kernel[0], kernel[1], padding[0], padding[1]
-            );
-            if *groups != 1 {
-                s += &format!(" g={groups}");
-            }
-            if *dilation != 1 {
-                s += &format!(" d={dilation}");
-            }
-            if *bias {
-                s += " bias";
-            }
-            if *relu {
-                s += " +relu";
-            }
-            s
-        }
-        Op::BatchNorm { channels } => format!(" c={channels}"),
-        Op::MaxPool2d { kernel, stride, padding } => {
-            format!(" k={}x{} s={stride} p={padding}", kernel[0], kernel[1])
-        }
-        Op::AvgPool2d { kernel, stride, padding, count_include_pad } => {
-            format!(
-                " k={}x{} s={stride} p={padding}{}",
-                kernel[0],
-                kernel[1],
-                if *count_include_pad { "" } else { " exclude_pad" }
-            )
-        }
-        Op::Zero { stride } if *stride != 1 => format!(" s={stride}"),
-        Op::Linear { in_features, out_features, bias } => {
-            format!(" {in_features}->{out_features}{}", if *bias { " bias" } else { "" })
-        }
-        Op::Dropout { p } => format!(" p={p}"),
-        Op::EdgeWeights { edges, keep, select } => {
-            format!(" edges={edges} keep={keep} select={}", select.name())
-        }
-        Op::WiredSum { first, inputs } => format!(" edges={first}..{}", first + inputs),
-        _ => String::new(),
-    }
 }

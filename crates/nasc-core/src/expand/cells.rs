@@ -6,6 +6,7 @@ use super::{At, Ctx, Expander};
 use crate::check::OpInst;
 use crate::check::cells::{CellInst, CellStack, Convention};
 use crate::diag::{Code, Diagnostic};
+use crate::ir::ops::{Add, BatchNorm, Concat, Conv2d};
 use crate::ir::{Op, ScopeKind, Shape};
 
 fn height(s: Shape) -> u32 {
@@ -107,7 +108,7 @@ impl Expander {
                     && h.1.channels() != cell.c
                     && let Shape::Map { c, .. } = h.1
                 {
-                    let w = Op::Conv2d {
+                    let w = Op::Conv2d(Conv2d {
                         in_channels: c,
                         out_channels: cell.c,
                         kernel: [1, 1],
@@ -117,7 +118,7 @@ impl Expander {
                         dilation: 1,
                         bias: false,
                         relu: false,
-                    };
+                    });
                     let a = self.node(
                         &sub,
                         w,
@@ -128,7 +129,7 @@ impl Expander {
                     )?;
                     h = self.node(
                         &sub,
-                        Op::BatchNorm { channels: cell.c },
+                        Op::BatchNorm(BatchNorm { channels: cell.c }),
                         &[a.0],
                         op.span,
                         format!("{}.adapt.bn", sub.prefix),
@@ -154,11 +155,11 @@ impl Expander {
                 );
                 return None;
             }
-            let sum = self.merge(&ctx.sub(format!("b{b}")), Op::Add, &hs, op.span, "add")?;
+            let sum = self.merge(&ctx.sub(format!("b{b}")), Op::Add(Add), &hs, op.span, "add")?;
             states.push(sum);
         }
         let picked: Vec<At> =
             cell.concat.iter().filter_map(|&i| states.get(i as usize).copied()).collect();
-        self.merge(&ctx.sub("out"), Op::Concat, &picked, op.span, "concat")
+        self.merge(&ctx.sub("out"), Op::Concat(Concat), &picked, op.span, "concat")
     }
 }

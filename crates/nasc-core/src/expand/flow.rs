@@ -4,6 +4,7 @@
 use super::{At, Ctx, Expander};
 use crate::check::{BlockInst, FlowNode, OpInst};
 use crate::diag::{Code, Diagnostic};
+use crate::ir::ops::{Add, BatchNorm, Concat, Conv2d, Mul};
 use crate::ir::{Op, ScopeKind, Shape};
 use crate::syntax::Span;
 
@@ -75,11 +76,10 @@ impl Expander {
                 FlowNode::Apply { inputs, ops } => {
                     get(&vals, inputs).and_then(|ins| self.pipeline(&sub, ops, ins))
                 }
-                FlowNode::Add { inputs, span } => {
-                    get(&vals, inputs).and_then(|ins| self.merge(&sub, Op::Add, &ins, *span, "add"))
-                }
+                FlowNode::Add { inputs, span } => get(&vals, inputs)
+                    .and_then(|ins| self.merge(&sub, Op::Add(Add), &ins, *span, "add")),
                 FlowNode::Concat { inputs, span } => get(&vals, inputs)
-                    .and_then(|ins| self.merge(&sub, Op::Concat, &ins, *span, "concat")),
+                    .and_then(|ins| self.merge(&sub, Op::Concat(Concat), &ins, *span, "concat")),
                 FlowNode::Mul { inputs, span } => {
                     get(&vals, inputs).and_then(|ins| self.gate(&sub, &ins, *span))
                 }
@@ -102,7 +102,7 @@ impl Expander {
         let shapes: Vec<Shape> = ins.iter().map(|a| a.1).collect();
         let first = *shapes.first()?;
         let bad = match op {
-            Op::Concat => shapes.iter().any(|s| match (s, first) {
+            Op::Concat(_) => shapes.iter().any(|s| match (s, first) {
                 (Shape::Map { h, w, .. }, Shape::Map { h: h0, w: w0, .. }) => (*h, *w) != (h0, w0),
                 _ => true,
             }),
@@ -110,7 +110,7 @@ impl Expander {
         };
         if bad {
             let list: Vec<String> = shapes.iter().map(|s| s.to_string()).collect();
-            let (what, help) = if matches!(op, Op::Concat) {
+            let (what, help) = if matches!(op, Op::Concat(_)) {
                 (
                     "concat joins feature maps of one resolution",
                     "downsample the larger input first (a stride-2 op or a factorised reduction)",
@@ -156,7 +156,7 @@ impl Expander {
             );
             return None;
         }
-        self.node(ctx, Op::Mul, &[x.0, g.0], span, format!("{}.mul", ctx.prefix), None)
+        self.node(ctx, Op::Mul(Mul), &[x.0, g.0], span, format!("{}.mul", ctx.prefix), None)
     }
 
     /// `residual(body, shortcut)`: body(x) + shortcut(x); without a shortcut, x itself, or a
@@ -176,7 +176,7 @@ impl Expander {
             None if y.1 == at.1 => at,
             None => self.projection(&inner.sub("proj"), op.span, at, y.1)?,
         };
-        self.merge(&inner, Op::Add, &[y, s], op.span, "add")
+        self.merge(&inner, Op::Add(Add), &[y, s], op.span, "add")
     }
 
     /// 1x1 conv (with the stride that maps the resolution) + BN from `at` to shape `to`.
@@ -207,7 +207,7 @@ impl Expander {
             );
             return None;
         };
-        let conv = Op::Conv2d {
+        let conv = Op::Conv2d(Conv2d {
             in_channels: c,
             out_channels: c2,
             kernel: [1, 1],
@@ -217,11 +217,11 @@ impl Expander {
             dilation: 1,
             bias: false,
             relu: false,
-        };
+        });
         let a = self.node(ctx, conv, &[at.0], span, format!("{}.conv", ctx.prefix), None)?;
         self.node(
             ctx,
-            Op::BatchNorm { channels: c2 },
+            Op::BatchNorm(BatchNorm { channels: c2 }),
             &[a.0],
             span,
             format!("{}.bn", ctx.prefix),

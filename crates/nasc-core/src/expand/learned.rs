@@ -8,6 +8,8 @@
 use super::{At, Ctx, Expander};
 use crate::check::{LearnedOp, OpInst, Select, Wiring};
 use crate::diag::{Code, Diagnostic};
+use crate::ir::ops::call::Lower;
+use crate::ir::ops::{EdgeWeights, ScaledSum, WiredSum, Zero};
 use crate::ir::wiring::{dense_edges, edge_index, kept_edges, random_edges};
 use crate::ir::{Op, ScopeKind, WiringInfo};
 use petgraph::graph::NodeIndex;
@@ -52,7 +54,7 @@ type Sources<'a> = (Option<NodeIndex>, Option<&'a [(u32, u32)]>);
 
 impl Expander {
     pub(super) fn learned(&mut self, ctx: &Ctx, l: &LearnedOp, op: &OpInst, at: At) -> Option<At> {
-        let (c, h, w) = self.need_map(op, at.1, "learned")?;
+        let (c, h, w) = super::ops::CallSite { ex: self, ctx, op }.need_map(at.1, "learned")?;
         let n = l.nodes;
         let (mode, name) = match l.wiring {
             Wiring::Learned { .. } => ("learned", "learned"),
@@ -94,7 +96,7 @@ impl Expander {
                 Some(
                     self.node(
                         &ctx,
-                        Op::EdgeWeights { edges: e, keep: *edges, select: *select },
+                        Op::EdgeWeights(EdgeWeights { edges: e, keep: *edges, select: *select }),
                         &[],
                         op.span,
                         format!("{}.edges", ctx.prefix),
@@ -155,7 +157,7 @@ impl Expander {
                 ins.extend_from_slice(&z[..v as usize]);
                 self.node(
                     ctx,
-                    Op::WiredSum { first: edge_index(0, v), inputs: v },
+                    Op::WiredSum(WiredSum { first: edge_index(0, v), inputs: v }),
                     &ins,
                     op.span,
                     nm,
@@ -166,11 +168,11 @@ impl Expander {
                 let preds: Vec<NodeIndex> =
                     edges.iter().filter(|e| e.1 == v).map(|e| z[e.0 as usize]).collect();
                 if preds.is_empty() {
-                    self.node(ctx, Op::Zero { stride: 1 }, &[z[0]], op.span, nm, None)
+                    self.node(ctx, Op::Zero(Zero { stride: 1 }), &[z[0]], op.span, nm, None)
                 } else {
                     self.node(
                         ctx,
-                        Op::ScaledSum { inputs: preds.len() as u32 },
+                        Op::ScaledSum(ScaledSum { inputs: preds.len() as u32 }),
                         &preds,
                         op.span,
                         nm,

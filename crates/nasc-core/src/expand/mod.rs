@@ -12,6 +12,7 @@ mod random;
 
 use crate::check::{Network, OpInst, OpKind};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::ir::ops::{Input, Output};
 use crate::ir::{self, Edge, Ir, Node, Op, Origin, Scope, ScopeKind, Shape, StageInfo};
 use crate::syntax::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -30,7 +31,7 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
     let [c, h, w] = net.input;
     let input_shape = Shape::Map { c, h, w };
     let input = x.g.add_node(Node {
-        op: Op::Input,
+        op: Op::Input(Input),
         shape: input_shape,
         stage: 0,
         span: net.input_span,
@@ -84,7 +85,7 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
             );
         } else if !x.diags.has_errors() {
             let output = x.g.add_node(Node {
-                op: Op::Output,
+                op: Op::Output(Output),
                 shape,
                 stage: net.stages.len().saturating_sub(1),
                 span: net.classes_span,
@@ -154,15 +155,6 @@ struct Expander {
 }
 
 type At = (NodeIndex, Shape);
-
-/// A sliding window: kernel (h, w), stride, padding (h, w), dilation.
-#[derive(Clone, Copy)]
-struct Window {
-    k: (u32, u32),
-    stride: u32,
-    pad: (u32, u32),
-    dil: u32,
-}
 
 impl Expander {
     fn node(

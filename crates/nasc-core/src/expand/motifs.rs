@@ -7,6 +7,7 @@ use super::{At, Ctx, Expander};
 use crate::check::OpInst;
 use crate::check::motifs::Motif;
 use crate::diag::{Code, Diagnostic};
+use crate::ir::ops::{BatchNorm, Concat, Conv2d};
 use crate::ir::{Op, ScopeKind, Shape};
 
 impl Expander {
@@ -63,8 +64,8 @@ impl Expander {
                 [] => None,
                 [one] => Some(*one),
                 many => {
-                    let cat = self.merge(&node, Op::Concat, many, op.span, "concat")?;
-                    let conv = Op::Conv2d {
+                    let cat = self.merge(&node, Op::Concat(Concat), many, op.span, "concat")?;
+                    let conv = Op::Conv2d(Conv2d {
                         in_channels: cat.1.channels(),
                         out_channels: c,
                         kernel: [1, 1],
@@ -74,7 +75,7 @@ impl Expander {
                         dilation: 1,
                         bias: false,
                         relu: false,
-                    };
+                    });
                     let a = self.node(
                         &node,
                         conv,
@@ -85,7 +86,7 @@ impl Expander {
                     )?;
                     let b = self.node(
                         &node,
-                        Op::BatchNorm { channels: c },
+                        Op::BatchNorm(BatchNorm { channels: c }),
                         &[a.0],
                         op.span,
                         format!("{}.bn", node.prefix),
@@ -93,7 +94,7 @@ impl Expander {
                     )?;
                     self.node(
                         &node,
-                        Op::Relu,
+                        Op::RELU,
                         &[b.0],
                         op.span,
                         format!("{}.relu", node.prefix),

@@ -4,6 +4,7 @@
 use super::{At, Ctx, Expander};
 use crate::check::{Agg, OpInst, RandomOp};
 use crate::diag::{Code, Diagnostic};
+use crate::ir::ops::{Add, Concat, Mean, WeightedSum};
 use crate::ir::{GraphInfo, Op, Origin, Shape, StageInfo};
 use crate::syntax::Span;
 use petgraph::graph::NodeIndex;
@@ -57,10 +58,12 @@ impl Expander {
                     let ins: Vec<NodeIndex> =
                         many.iter().map(|&p| outs[p].map(|x| x.0)).collect::<Option<_>>()?;
                     let op = match r.agg {
-                        Agg::WeightedSum => Op::WeightedSum { inputs: ins.len() as u32 },
-                        Agg::Sum => Op::Add,
-                        Agg::Mean => Op::Mean,
-                        Agg::Concat => Op::Concat,
+                        Agg::WeightedSum => {
+                            Op::WeightedSum(WeightedSum { inputs: ins.len() as u32 })
+                        }
+                        Agg::Sum => Op::Add(Add),
+                        Agg::Mean => Op::Mean(Mean),
+                        Agg::Concat => Op::Concat(Concat),
                     };
                     (
                         self.node(
@@ -130,7 +133,7 @@ impl Expander {
             [one] => Some((*one, self.g[*one].shape)),
             many => self.node(
                 &node_ctx(None),
-                Op::Mean,
+                Op::Mean(Mean),
                 many,
                 span,
                 format!("{}.out", ctx.prefix),

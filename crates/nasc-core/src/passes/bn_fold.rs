@@ -5,6 +5,7 @@
 //! weights are rewritten by `backend::burn::transfer` (the folded conv keeps its name).
 
 use super::{Fate, all_inputs, out_degrees, rebuild};
+use crate::ir::ops::{BatchNorm, Conv2d};
 use crate::ir::{Ir, Op};
 
 pub fn run(ir: &mut Ir) -> usize {
@@ -13,13 +14,14 @@ pub fn run(ir: &mut Ir) -> usize {
     let mut fate = vec![Fate::Keep; ir.graph.node_count()];
     let mut folded = 0;
     for n in ir.graph.node_indices() {
-        let Op::BatchNorm { channels } = ir.graph[n].op else { continue };
+        let Op::BatchNorm(BatchNorm { channels }) = ir.graph[n].op else { continue };
         let &[conv] = ins[n.index()].as_slice() else { continue };
         if outs[conv.index()] != 1 {
             continue;
         }
         // A conv with a fused ReLU applies it before the norm: not foldable.
-        if let Op::Conv2d { out_channels, ref mut bias, relu: false, .. } = ir.graph[conv].op
+        if let Op::Conv2d(Conv2d { out_channels, ref mut bias, relu: false, .. }) =
+            ir.graph[conv].op
             && out_channels == channels
         {
             *bias = true;

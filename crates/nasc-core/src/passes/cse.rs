@@ -17,7 +17,7 @@ type Key = (String, Vec<usize>, Option<(usize, u32, u32)>);
 
 fn mergeable(op: &Op) -> bool {
     op.params() == 0
-        && !matches!(op, Op::Input | Op::Output | Op::Dropout { .. } | Op::EdgeWeights { .. })
+        && !matches!(op, Op::Input(_) | Op::Output(_) | Op::Dropout(_) | Op::EdgeWeights(_))
 }
 
 pub fn run(ir: &mut Ir) -> usize {

@@ -6,6 +6,7 @@
 //! move: the conv keeps its name.
 
 use super::{Fate, all_inputs, out_degrees, rebuild};
+use crate::ir::ops::Conv2d;
 use crate::ir::{Ir, Op};
 
 pub fn run(ir: &mut Ir) -> usize {
@@ -14,14 +15,14 @@ pub fn run(ir: &mut Ir) -> usize {
     let mut fate = vec![Fate::Keep; ir.graph.node_count()];
     let mut fused = 0;
     for n in ir.graph.node_indices() {
-        if ir.graph[n].op != Op::Relu {
+        if ir.graph[n].op != Op::RELU {
             continue;
         }
         let &[conv] = ins[n.index()].as_slice() else { continue };
         if outs[conv.index()] != 1 || conv == ir.input {
             continue;
         }
-        if let Op::Conv2d { ref mut relu, .. } = ir.graph[conv].op
+        if let Op::Conv2d(Conv2d { ref mut relu, .. }) = ir.graph[conv].op
             && !*relu
         {
             *relu = true;

@@ -1,6 +1,7 @@
 //! Local simplifications: nodes that pass their (only) input through.
 
 use super::{Fate, all_inputs, rebuild};
+use crate::ir::ops::{Identity, ScaledSum, WeightedSum};
 use crate::ir::{Ir, Op};
 
 /// Replaces every node for which `passes_through` holds by its first input.
@@ -23,17 +24,17 @@ fn bypass(ir: &mut Ir, passes_through: impl Fn(&Op, usize) -> bool) -> usize {
 
 /// `identity` nodes (training-safe).
 pub fn identities(ir: &mut Ir) -> usize {
-    bypass(ir, |op, _| *op == Op::Identity)
+    bypass(ir, |op, _| *op == Op::Identity(Identity))
 }
 
 /// `add`, `mean` and `concat` of one input are that input (training-safe).
 pub fn single_input(ir: &mut Ir) -> usize {
-    bypass(ir, |op, k| k == 1 && matches!(op, Op::Add | Op::Mean | Op::Concat))
+    bypass(ir, |op, k| k == 1 && matches!(op, Op::Add(_) | Op::Mean(_) | Op::Concat(_)))
 }
 
 /// Dropout is the identity in inference mode (inference-only).
 pub fn dropout(ir: &mut Ir) -> usize {
-    bypass(ir, |op, _| matches!(op, Op::Dropout { .. }))
+    bypass(ir, |op, _| matches!(op, Op::Dropout(_)))
 }
 
 /// RandWire's aggregation sum_i sigmoid(w_i) x_i as sum_i w'_i x_i with w' = sigmoid(w)
@@ -41,8 +42,8 @@ pub fn dropout(ir: &mut Ir) -> usize {
 pub fn agg_fold(ir: &mut Ir) -> usize {
     let mut n = 0;
     for node in ir.graph.node_weights_mut() {
-        if let Op::WeightedSum { inputs } = node.op {
-            node.op = Op::ScaledSum { inputs };
+        if let Op::WeightedSum(WeightedSum { inputs }) = node.op {
+            node.op = Op::ScaledSum(ScaledSum { inputs });
             n += 1;
         }
     }

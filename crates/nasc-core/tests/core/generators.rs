@@ -143,8 +143,8 @@ fn insta_like(name: &str, actual: &str) {
         &nasc_test_support::root().join("tests/golden/generators").join(format!("{name}.txt"));
     if std::env::var_os("NASC_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, format!("{actual}\n")).unwrap();
+        std::fs::write(path, format!("{actual}\n")).unwrap();
     }
-    let expected = std::fs::read_to_string(&path).expect("golden file; run with NASC_BLESS=1");
+    let expected = std::fs::read_to_string(path).expect("golden file; run with NASC_BLESS=1");
     assert_eq!(expected.trim_end(), actual);
 }

@@ -38,14 +38,14 @@ fn rejects_a_wrong_shape() {
 fn rejects_wrong_arity_and_dead_nodes() {
     let mut x = ir();
     let first_conv =
-        x.graph.node_indices().find(|&n| matches!(x.graph[n].op, Op::Conv2d { .. })).unwrap();
+        x.graph.node_indices().find(|&n| matches!(x.graph[n].op, Op::Conv2d(_))).unwrap();
     x.graph.add_edge(x.input, first_conv, Edge { port: 1 });
     assert!(verify(&x).unwrap_err().problem.contains("inputs"));
 
     let mut y = ir();
     let shape = y.graph[y.input].shape;
     let dead = y.graph.add_node(nasc_core::ir::Node {
-        op: Op::Relu,
+        op: Op::RELU,
         shape,
         stage: 0,
         span: Default::default(),

@@ -34,10 +34,9 @@ fn features(args: &[&str]) -> Option<BTreeMap<String, String>> {
 
 #[test]
 fn tests_reuse_the_release_build() {
-    let (Some(build), Some(test)) = (
-        features(&["-e", "normal,build"]),
-        features(&["--workspace", "-e", "normal,build,dev"]),
-    ) else {
+    let (Some(build), Some(test)) =
+        (features(&["-e", "normal,build"]), features(&["--workspace", "-e", "normal,build,dev"]))
+    else {
         eprintln!("skipped: `cargo tree --offline` is unavailable here");
         return;
     };

@@ -1,8 +1,96 @@
-//! Learned wiring (papers.md §4): how a stage of N nodes over its input (vertex 0) and output
-//! (vertex N + 1) numbers its forward edges, and how it chooses the edges it uses. Shared by
+//! Learned wiring (papers.md §4): the ops of a stage of N nodes over its input (vertex 0) and
+//! output (vertex N + 1) — `edge_weights`, one learnable scalar per forward edge with the
+//! top-K in the forward pass, and `wired_sum`, a node's input over its possible in-edges —
+//! and how such a stage numbers its forward edges and chooses the edges it uses. Shared by
 //! the checker, expansion, the runtime model, the trainer and `nasc freeze`, so all agree.
 
+use super::{Category, IrOp, ShapeError, map_of};
+use crate::ir::Shape;
 use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+/// The edge weights of a learned-wiring stage: one learnable scalar per forward edge
+/// (`edges` of them, ordered by target then source), output with all but the `keep` edges of
+/// largest |w| set to zero (`select`: over the stage, or `keep` per target). No inputs; the
+/// gradient reaches every edge (straight-through).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EdgeWeights {
+    pub edges: u32,
+    pub keep: u32,
+    pub select: Select,
+}
+
+/// A learned-wiring node's input: sum_i m_i w_i x_i over its `inputs` possible in-edges,
+/// whose weights are entries `first..first + inputs` of the stage's edge weights (port 0;
+/// the feature maps are ports 1..). Unchosen edges have m_i w_i = 0 in the forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WiredSum {
+    pub first: u32,
+    pub inputs: u32,
+}
+
+impl IrOp for EdgeWeights {
+    fn name(&self) -> &'static str {
+        "edge_weights"
+    }
+    fn arity(&self) -> (usize, usize) {
+        (0, 0)
+    }
+    fn infer(&self, _ins: &[Shape], _: [u32; 3]) -> Result<Shape, ShapeError> {
+        let EdgeWeights { edges, keep, .. } = *self;
+        if keep == 0 || keep > edges {
+            return Err(ShapeError(format!("edge_weights keeps {keep} of {edges} edges")));
+        }
+        Ok(Shape::Vec { c: edges })
+    }
+    fn params(&self) -> u64 {
+        self.edges as u64
+    }
+    fn attrs(&self) -> String {
+        format!(" edges={} keep={} select={}", self.edges, self.keep, self.select.name())
+    }
+    fn category(&self) -> Category {
+        Category::Wiring
+    }
+}
+
+impl IrOp for WiredSum {
+    fn name(&self) -> &'static str {
+        "wired_sum"
+    }
+    fn arity(&self) -> (usize, usize) {
+        (self.inputs as usize + 1, self.inputs as usize + 1)
+    }
+    fn infer(&self, ins: &[Shape], _: [u32; 3]) -> Result<Shape, ShapeError> {
+        let WiredSum { first, inputs } = *self;
+        let Some(Shape::Vec { c: edges }) = ins.first().copied() else {
+            return Err("wired_sum needs the edge weights as input 0".into());
+        };
+        if first as u64 + inputs as u64 > edges as u64 {
+            return Err(ShapeError(format!(
+                "wired_sum reads edges {first}..{} of {edges}",
+                first as u64 + inputs as u64
+            )));
+        }
+        let s = *ins.get(1).ok_or("wired_sum without feature inputs")?;
+        map_of("wired_sum", &s)?;
+        if ins[1..].iter().any(|x| *x != s) {
+            return Err("wired_sum inputs differ in shape".into());
+        }
+        Ok(s)
+    }
+    /// One multiply-add per element per possible in-edge (the chosen-graph figure of a
+    /// learned stage counts only the kept edges: `stats`).
+    fn flops(&self, out: &Shape) -> u64 {
+        out.numel().saturating_mul(self.inputs as u64)
+    }
+    fn attrs(&self) -> String {
+        format!(" edges={}..{}", self.first, self.first + self.inputs)
+    }
+    fn category(&self) -> Category {
+        Category::Join
+    }
+}
 
 /// How a learned-wiring stage picks its edges from the edge weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

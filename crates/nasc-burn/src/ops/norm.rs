@@ -1,0 +1,34 @@
+//! `batch_norm` in Burn: a `BatchNorm` module over the channels.
+
+use super::{Act, BurnOp, Field, Layer, Needs, Slot, arg0, one};
+use burn::nn::BatchNormConfig;
+use burn::tensor::Device;
+use nasc_core::ir::ops::BatchNorm;
+
+impl BurnOp for BatchNorm {
+    fn layer(&self, device: &Device) -> Layer {
+        Layer::Norm(BatchNormConfig::new(self.channels as usize).init(device))
+    }
+    fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
+        let x = one(ins)?;
+        let Layer::Norm(m) = layer else { return Some(x) };
+        Some(Act::Map(m.forward(x.map())))
+    }
+    /// gamma, beta and the running statistics: one value per channel each.
+    fn record(&self, _suffix: &str) -> Option<(&'static str, Option<u64>)> {
+        Some(("Norm", Some(self.channels as u64)))
+    }
+    fn field(&self) -> Option<Field> {
+        Some(Field { ty: "BatchNorm", slots: vec![Slot::Channels(self.channels)] })
+    }
+    fn init(&self, s: &[String]) -> String {
+        format!("BatchNormConfig::new({}).init(device)", s[0])
+    }
+    fn expr(&self, field: &str, args: &[String]) -> String {
+        format!("self.{field}.forward({})", arg0(args))
+    }
+    fn needs(&self, n: &mut Needs) {
+        n.import("burn::nn::BatchNorm");
+        n.import("burn::nn::BatchNormConfig");
+    }
+}

@@ -1,0 +1,215 @@
+//! Helpers shared by the runtime model and the generated Burn code: real, compiled and tested
+//! Rust, used by the runtime directly and copied into a generated model — section by
+//! section, only the sections its ops use — by the code generator (`Needs`).
+//!
+//! Every section starts with a `// @helper NAME` line, optionally followed on the same line
+//! by `needs=A,B` (sections it calls, copied too) and `uses=PATH,PATH` (the imports it needs
+//! in a generated file). A section runs to the next marker. When copied, a leading `pub ` is
+//! dropped from every line (the helpers are private to the generated file).
+
+use burn::module::Param;
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::tensor::activation::sigmoid;
+use burn::tensor::ops::PadMode;
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+
+// @helper padding2d uses=burn::nn::PaddingConfig2d
+/// Explicit zero padding of `[h, w]` pixels on both sides, or none.
+pub fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
+}
+
+// @helper conv_spec needs=padding2d uses=burn::nn::conv::Conv2d,burn::nn::conv::Conv2dConfig
+/// The attributes of one conv layer, as one value.
+#[derive(Clone, Copy)]
+pub struct ConvSpec {
+    pub channels: [usize; 2],
+    pub kernel: [usize; 2],
+    pub stride: usize,
+    pub padding: [usize; 2],
+    pub groups: usize,
+    pub dilation: usize,
+    pub bias: bool,
+}
+
+impl ConvSpec {
+    pub fn init(self, device: &Device) -> Conv2d {
+        Conv2dConfig::new(self.channels, self.kernel)
+            .with_stride([self.stride; 2])
+            .with_padding(padding2d(self.padding))
+            .with_groups(self.groups)
+            .with_dilation([self.dilation; 2])
+            .with_bias(self.bias)
+            .init(device)
+    }
+}
+
+// @helper max_pool2d needs=padding2d uses=burn::nn::pool::MaxPool2d,burn::nn::pool::MaxPool2dConfig
+pub fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
+    MaxPool2dConfig::new(kernel)
+        .with_strides([stride; 2])
+        .with_padding(padding2d([padding; 2]))
+        .init()
+}
+
+// @helper avg_pool2d needs=padding2d uses=burn::nn::pool::AvgPool2d,burn::nn::pool::AvgPool2dConfig
+/// Average pooling; `count_include_pad`: whether padded pixels count in the average.
+pub fn avg_pool2d(
+    kernel: [usize; 2],
+    stride: usize,
+    padding: usize,
+    count_include_pad: bool,
+) -> AvgPool2d {
+    AvgPool2dConfig::new(kernel)
+        .with_strides([stride; 2])
+        .with_padding(padding2d([padding; 2]))
+        .with_count_include_pad(count_include_pad)
+        .init()
+}
+
+// @helper global_avg_pool
+/// [B, C, H, W] -> [B, C].
+pub fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, _, _] = x.dims();
+    x.mean_dim(3).mean_dim(2).reshape([b, c])
+}
+
+// @helper flatten
+/// [B, C, H, W] -> [B, C * H * W].
+pub fn flatten(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, h, w] = x.dims();
+    x.reshape([b, c * h * w])
+}
+
+// @helper zeros_strided
+/// Zeros shaped like `x` subsampled by `stride` (DARTS's `none`).
+pub fn zeros_strided(x: Tensor<4>, stride: usize) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    Tensor::zeros([b, c, h.div_ceil(stride), w.div_ceil(stride)], &x.device())
+}
+
+// @helper shift uses=burn::tensor::ops::PadMode
+/// out[y][x] = x[y + 1][x + 1], zero past the bottom and right edges.
+pub fn shift(x: Tensor<4>) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    if h < 2 || w < 2 {
+        return Tensor::zeros([b, c, h, w], &x.device());
+    }
+    x.slice([0..b, 0..c, 1..h, 1..w]).pad((0, 1, 0, 1), PadMode::Constant(0.0))
+}
+
+// @helper run_graph
+/// Runs a random graph: nodes in index order. A node without predecessors reads the stage
+/// input, one with a single predecessor takes it unweighted, one with several combines them
+/// with `combine`; the stage output averages the nodes of out-degree 0 (`sinks`).
+pub fn run_graph<N, const D: usize>(
+    x: Tensor<D>,
+    nodes: &[N],
+    preds: &[&[usize]],
+    sinks: &[usize],
+    mut combine: impl FnMut(Vec<Tensor<D>>) -> Option<Tensor<D>>,
+    forward: impl Fn(&N, Tensor<D>) -> Tensor<D>,
+) -> Tensor<D> {
+    let mut outs: Vec<Tensor<D>> = Vec::with_capacity(nodes.len());
+    for (node, preds) in nodes.iter().zip(preds) {
+        let input = match *preds {
+            [] => x.clone(),
+            [p] => outs[*p].clone(),
+            many => combine(many.iter().map(|&p| outs[p].clone()).collect())
+                .unwrap_or_else(|| x.clone()),
+        };
+        outs.push(forward(node, input));
+    }
+    match sinks {
+        [one] => outs.swap_remove(*one),
+        _ => {
+            let n = sinks.len() as f64;
+            let sum = sinks.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
+            sum.map_or(x, |s| s / n)
+        }
+    }
+}
+
+// @helper weighted_sum uses=burn::module::Param,burn::tensor::activation::sigmoid
+/// RandWire aggregation: sum of sigmoid(w_i) * x_i with one learnable scalar per input.
+pub fn weighted_sum<const D: usize>(
+    ins: Vec<Tensor<D>>,
+    w: Option<&Param<Tensor<1>>>,
+) -> Option<Tensor<D>> {
+    let w = w.map(|w| sigmoid(w.val()));
+    ins.into_iter()
+        .enumerate()
+        .map(|(i, x)| match &w {
+            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
+            None => x,
+        })
+        .reduce(|a, b| a + b)
+}
+
+// @helper scaled_graph_sum uses=burn::module::Param
+/// A random graph's aggregation with constant weights (RandWire's sigmoid(w) folded in by
+/// `agg_fold`, -O2): sum of w_i * x_i.
+pub fn scaled_graph_sum<const D: usize>(
+    ins: Vec<Tensor<D>>,
+    w: Option<&Param<Tensor<1>>>,
+) -> Option<Tensor<D>> {
+    let w = w.map(|w| w.val());
+    ins.into_iter()
+        .enumerate()
+        .map(|(i, x)| match &w {
+            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
+            None => x,
+        })
+        .reduce(|a, b| a + b)
+}
+
+// @helper edge_weights uses=burn::module::Param,burn::tensor::Distribution
+/// Edge weights of a wiring, uniform in [-1, 1] (so the initial top-K is a random K-subset).
+pub fn edge_weights(n: usize, device: &Device) -> Param<Tensor<1>> {
+    Param::from_tensor(Tensor::random([n], Distribution::Uniform(-1.0, 1.0), device))
+}
+
+// @helper top_k_edges uses=burn::module::Param,burn::tensor::TensorData
+/// A learned wiring's edge weights in the forward pass: w on the `keep` edges of largest |w|
+/// (over the stage, or per target node), zero elsewhere, ties to the lower edge index; the
+/// gradient reaches every edge (straight-through: w - sg(w) * (1 - mask)).
+pub fn top_k_edges(w: &Param<Tensor<1>>, nodes: usize, keep: usize, per_node: bool) -> Tensor<1> {
+    let w = w.val();
+    let host: Vec<f32> = w.clone().into_data().try_to_vec::<f32>().unwrap_or_default();
+    let key = |e: usize| if host[e].is_nan() { f32::NEG_INFINITY } else { host[e].abs() };
+    let ranges: Vec<(usize, usize)> = if per_node {
+        (1..=nodes + 1).map(|v| (v * (v - 1) / 2, (v * (v + 1) / 2).min(host.len()))).collect()
+    } else {
+        vec![(0, host.len())]
+    };
+    let mut drop = vec![1.0f32; host.len()];
+    for (a, b) in ranges {
+        let mut idx: Vec<usize> = (a..b).collect();
+        idx.sort_by(|&x, &y| key(y).total_cmp(&key(x)).then(x.cmp(&y)));
+        for &e in idx.iter().take(keep) {
+            drop[e] = 0.0;
+        }
+    }
+    let n = drop.len();
+    let drop = Tensor::<1>::from_data(TensorData::new(drop, [n]), &w.device());
+    w.clone() - w.detach() * drop
+}
+
+// @helper wired_sum
+/// A learned-wiring node's input: sum_i w[first + i] * x_i over its possible in-edges.
+pub fn wired_sum(w: Tensor<1>, first: usize, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
+    let scale = |i: usize| w.clone().slice(first + i..first + i + 1).reshape([1, 1, 1, 1]);
+    let start = x0 * scale(0);
+    xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
+}
+
+// @helper scaled_sum uses=burn::module::Param
+/// A frozen wiring's aggregation: sum_i w_i * x_i with one learnable scalar per edge.
+pub fn scaled_sum(w: &Param<Tensor<1>>, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
+    let w = w.val();
+    let scale = |i: usize| w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]);
+    let start = x0 * scale(0);
+    xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
+}

@@ -1,0 +1,67 @@
+//! Elementwise activations: `relu`, `sigmoid`. One IR op whose kind is the activation, so
+//! that a new activation is one variant here (with its name) and its forward in each back
+//! end.
+
+use super::call::{Args, At, CallResult, Family, Lower, Sig};
+use super::{IrOp, Op, ShapeError, first};
+use crate::diag::{Code, Diagnostic};
+use crate::ir::Shape;
+use serde::Serialize;
+
+/// An elementwise activation; applies to feature maps and vectors alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Activation {
+    Relu,
+    /// The logistic function 1 / (1 + e^-x).
+    Sigmoid,
+}
+
+impl Activation {
+    pub const ALL: &'static [Activation] = &[Activation::Relu, Activation::Sigmoid];
+}
+
+impl IrOp for Activation {
+    fn name(&self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+        }
+    }
+    fn infer(&self, ins: &[Shape], _: [u32; 3]) -> Result<Shape, ShapeError> {
+        first(ins)
+    }
+}
+
+impl Family for Activation {
+    const SIGS: &'static [Sig] = &[
+        Sig { name: "relu", params: &[], summary: "relu" },
+        Sig { name: "sigmoid", params: &[], summary: "sigmoid" },
+    ];
+
+    fn call(name: &str, args: &Args) -> CallResult<Self> {
+        Activation::ALL.iter().copied().find(|a| a.name() == name).ok_or_else(|| {
+            Box::new(Diagnostic::error(
+                Code::UnknownOp,
+                args.span,
+                format!("unknown activation `{name}`"),
+            ))
+        })
+    }
+
+    fn lower(&self, b: &mut dyn Lower, at: At) -> Option<At> {
+        b.node(Op::Act(*self), &[at.0], self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_activation_is_callable_by_its_name() {
+        let names: Vec<&str> = Activation::SIGS.iter().map(|s| s.name).collect();
+        let all: Vec<&str> = Activation::ALL.iter().map(|a| a.name()).collect();
+        assert_eq!(names, all);
+    }
+}

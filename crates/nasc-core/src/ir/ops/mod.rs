@@ -1,0 +1,381 @@
+//! The op units. Each module owns one op or op family for the whole middle end: the IR op
+//! types (attributes fully resolved), their typing rule ([`IrOp::infer`]: the verifier's rule
+//! and expansion's shape inference in one place), their cost ([`IrOp::params`],
+//! [`IrOp::flops`]) and text form, and — for ops a spec can call — the surface signatures,
+//! the checks of a call's arguments and its lowering to IR nodes ([`call::Prim`]).
+//!
+//! Back ends implement their own trait for the same types (nasc-burn's `BurnOp`: runtime
+//! forward and generated code). Every dispatch over ops is an exhaustive `match` written by
+//! [`each_op!`](crate::each_op) from the one list below, so an op a back end has not
+//! implemented is a compile error there, not a silent fall-back. ARCHITECTURE.md has the
+//! checklist for adding an op.
+
+pub mod activation;
+pub mod basic;
+pub mod call;
+pub mod conv;
+pub mod dropout;
+pub mod io;
+pub mod linear;
+pub mod merge;
+pub mod norm;
+pub mod pool;
+pub mod wiring;
+
+pub use activation::Activation;
+pub use basic::{Identity, Shift, Zero};
+pub use conv::Conv2d;
+pub use dropout::Dropout;
+pub use io::{Input, Output};
+pub use linear::{Flatten, Linear};
+pub use merge::{Add, Concat, Mean, Mul, ScaledSum, WeightedSum};
+pub use norm::BatchNorm;
+pub use pool::{AvgPool2d, GlobalAvgPool, GlobalAvgPool2d, MaxPool2d};
+pub use wiring::{EdgeWeights, WiredSum};
+
+use super::Shape;
+use serde::Serialize;
+
+/// Why an op cannot take inputs of the given shapes (a verifier failure, or a shape error
+/// that expansion reports as a diagnostic).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ShapeError(pub String);
+
+impl From<&str> for ShapeError {
+    fn from(s: &str) -> Self {
+        ShapeError(s.to_string())
+    }
+}
+
+impl From<String> for ShapeError {
+    fn from(s: String) -> Self {
+        ShapeError(s)
+    }
+}
+
+/// What an op is, for presentation (DOT colours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Conv,
+    /// Joins several inputs: sums, products, means, concatenations.
+    Join,
+    /// A learned wiring's edge weights.
+    Wiring,
+    Other,
+}
+
+/// What the middle end knows about an IR op: one implementation per op type, in its unit.
+pub trait IrOp {
+    /// The op's name in every output format (`conv2d`, `batch_norm`).
+    fn name(&self) -> &'static str;
+    /// Allowed number of inputs (min, max).
+    fn arity(&self) -> (usize, usize) {
+        (1, 1)
+    }
+    /// The output shape for inputs of these shapes (batch dimension omitted), or why they do
+    /// not fit. `input_shape` is the network input's [C, H, W].
+    fn infer(&self, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, ShapeError>;
+    /// Number of learnable parameters.
+    fn params(&self) -> u64 {
+        0
+    }
+    /// Multiply-adds for one input example (the papers' convention: conv and linear).
+    fn flops(&self, _out: &Shape) -> u64 {
+        0
+    }
+    /// Whether the output counts as an activation (RegNet's definition: conv outputs).
+    fn counts_activation(&self) -> bool {
+        false
+    }
+    /// The attributes in the text IR, after the name (` k=3x3 s=2 p=1x1`).
+    fn attrs(&self) -> String {
+        String::new()
+    }
+    /// A short label for drawings (DOT): the name, and a fused activation if any.
+    fn label(&self) -> String {
+        self.name().to_string()
+    }
+    fn category(&self) -> Category {
+        Category::Other
+    }
+}
+
+/// A typed IR op. Attributes are fully resolved (no defaults left to guess).
+///
+/// The one list of ops: [`each_op!`](crate::each_op) below repeats it for every dispatch.
+/// `Debug` prints the op as its unit's type does (`Conv2d { in_channels: 3, .. }`), which
+/// [`super::Ir::fingerprint`] hashes: a checkpoint's fingerprint stays valid across versions.
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// The network input.
+    Input(Input),
+    /// The network output (identity on its single input).
+    Output(Output),
+    Conv2d(Conv2d),
+    BatchNorm(BatchNorm),
+    MaxPool2d(MaxPool2d),
+    AvgPool2d(AvgPool2d),
+    GlobalAvgPool(GlobalAvgPool),
+    GlobalAvgPool2d(GlobalAvgPool2d),
+    Flatten(Flatten),
+    Linear(Linear),
+    Dropout(Dropout),
+    Identity(Identity),
+    Zero(Zero),
+    Shift(Shift),
+    Add(Add),
+    Mul(Mul),
+    Mean(Mean),
+    Concat(Concat),
+    WeightedSum(WeightedSum),
+    EdgeWeights(EdgeWeights),
+    WiredSum(WiredSum),
+    ScaledSum(ScaledSum),
+    /// Elementwise activations (`relu`, `sigmoid`), serialised by their own names.
+    #[serde(untagged)]
+    Act(Activation),
+}
+
+/// `match $op { Op::Conv2d($o) => $body, ... }` over every op: the one place a dispatch
+/// lists the ops, so adding an op to [`Op`] and here makes every trait a back end must
+/// implement for it a compile error until it does.
+#[macro_export]
+macro_rules! each_op {
+    ($op:expr, $o:ident => $body:expr) => {{
+        use $crate::ir::Op;
+        match $op {
+            Op::Input($o) => $body,
+            Op::Output($o) => $body,
+            Op::Conv2d($o) => $body,
+            Op::BatchNorm($o) => $body,
+            Op::MaxPool2d($o) => $body,
+            Op::AvgPool2d($o) => $body,
+            Op::GlobalAvgPool($o) => $body,
+            Op::GlobalAvgPool2d($o) => $body,
+            Op::Flatten($o) => $body,
+            Op::Linear($o) => $body,
+            Op::Dropout($o) => $body,
+            Op::Identity($o) => $body,
+            Op::Zero($o) => $body,
+            Op::Shift($o) => $body,
+            Op::Add($o) => $body,
+            Op::Mul($o) => $body,
+            Op::Mean($o) => $body,
+            Op::Concat($o) => $body,
+            Op::WeightedSum($o) => $body,
+            Op::EdgeWeights($o) => $body,
+            Op::WiredSum($o) => $body,
+            Op::ScaledSum($o) => $body,
+            Op::Act($o) => $body,
+        }
+    }};
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        each_op!(self, o => std::fmt::Debug::fmt(o, f))
+    }
+}
+
+impl IrOp for Op {
+    fn name(&self) -> &'static str {
+        each_op!(self, o => o.name())
+    }
+    fn arity(&self) -> (usize, usize) {
+        each_op!(self, o => o.arity())
+    }
+    fn infer(&self, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, ShapeError> {
+        each_op!(self, o => o.infer(ins, input_shape))
+    }
+    fn params(&self) -> u64 {
+        each_op!(self, o => o.params())
+    }
+    fn flops(&self, out: &Shape) -> u64 {
+        each_op!(self, o => o.flops(out))
+    }
+    fn counts_activation(&self) -> bool {
+        each_op!(self, o => o.counts_activation())
+    }
+    fn attrs(&self) -> String {
+        each_op!(self, o => o.attrs())
+    }
+    fn label(&self) -> String {
+        each_op!(self, o => o.label())
+    }
+    fn category(&self) -> Category {
+        each_op!(self, o => o.category())
+    }
+}
+
+/// The trait's methods as inherent ones, so that callers need not import [`IrOp`].
+impl Op {
+    pub fn name(&self) -> &'static str {
+        IrOp::name(self)
+    }
+    pub fn arity(&self) -> (usize, usize) {
+        IrOp::arity(self)
+    }
+    pub fn params(&self) -> u64 {
+        IrOp::params(self)
+    }
+    pub fn flops(&self, out: &Shape) -> u64 {
+        IrOp::flops(self, out)
+    }
+    pub fn counts_activation(&self) -> bool {
+        IrOp::counts_activation(self)
+    }
+}
+
+impl Op {
+    pub const RELU: Op = Op::Act(Activation::Relu);
+    pub const SIGMOID: Op = Op::Act(Activation::Sigmoid);
+
+    /// One op of every kind (every activation, both conv forms...), for tests and
+    /// documentation that must cover them all. [`tests::the_catalogue_covers_every_op`]
+    /// keeps it complete.
+    pub fn catalogue() -> Vec<Op> {
+        let mut all = vec![
+            Op::Input(Input),
+            Op::Output(Output),
+            Op::Conv2d(Conv2d::pointwise(1, 1)),
+            Op::Conv2d(Conv2d { relu: true, ..Conv2d::pointwise(1, 1) }),
+            Op::BatchNorm(BatchNorm { channels: 1 }),
+            Op::MaxPool2d(MaxPool2d { kernel: [1, 1], stride: 1, padding: 0 }),
+            Op::AvgPool2d(AvgPool2d {
+                kernel: [1, 1],
+                stride: 1,
+                padding: 0,
+                count_include_pad: true,
+            }),
+            Op::GlobalAvgPool(GlobalAvgPool),
+            Op::GlobalAvgPool2d(GlobalAvgPool2d),
+            Op::Flatten(Flatten),
+            Op::Linear(Linear { in_features: 1, out_features: 1, bias: true }),
+            Op::Dropout(Dropout { p: 0.0 }),
+            Op::Identity(Identity),
+            Op::Zero(Zero { stride: 1 }),
+            Op::Shift(Shift),
+            Op::Add(Add),
+            Op::Mul(Mul),
+            Op::Mean(Mean),
+            Op::Concat(Concat),
+            Op::WeightedSum(WeightedSum { inputs: 2 }),
+            Op::EdgeWeights(EdgeWeights { edges: 3, keep: 1, select: wiring::Select::Global }),
+            Op::WiredSum(WiredSum { first: 0, inputs: 1 }),
+            Op::ScaledSum(ScaledSum { inputs: 1 }),
+        ];
+        all.extend(Activation::ALL.iter().map(|a| Op::Act(*a)));
+        all
+    }
+}
+
+// Shape helpers shared by the units' typing rules.
+
+/// The feature map [C, H, W] an op needs, or the error naming the op.
+pub(crate) fn map_of(name: &str, s: &Shape) -> Result<(u32, u32, u32), ShapeError> {
+    match *s {
+        Shape::Map { c, h, w } => Ok((c, h, w)),
+        Shape::Vec { .. } => Err(ShapeError(format!("{name} needs a feature map, got {s}"))),
+    }
+}
+
+/// The first input's shape.
+pub(crate) fn first(ins: &[Shape]) -> Result<Shape, ShapeError> {
+    ins.first().copied().ok_or_else(|| "missing input".into())
+}
+
+/// Output side of a sliding window (kernel `k`, stride `s`, padding `p`, dilation `d`).
+pub(crate) fn window(
+    name: &str,
+    x: u32,
+    k: u32,
+    s: u32,
+    p: u32,
+    d: u32,
+) -> Result<u32, ShapeError> {
+    let num = x as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+    if num < 0 || s == 0 || k == 0 || (x as i64 + 2 * p as i64) > u32::MAX as i64 {
+        return Err(ShapeError(format!("{name} output would be empty")));
+    }
+    Ok((num / s as i64 + 1) as u32)
+}
+
+/// Inputs that must all have the first one's shape (sums, means, weighted sums).
+pub(crate) fn same_shapes(name: &str, ins: &[Shape]) -> Result<Shape, ShapeError> {
+    let s = first(ins)?;
+    if ins.iter().any(|x| *x != s) {
+        return Err(ShapeError(format!("{name} inputs differ in shape")));
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The position of an op kind in [`Op`]: an exhaustive match, so a new variant does not
+    /// compile until it has a number here (and then the test below wants it catalogued).
+    fn kind(op: &Op) -> usize {
+        match op {
+            Op::Input(_) => 0,
+            Op::Output(_) => 1,
+            Op::Conv2d(_) => 2,
+            Op::BatchNorm(_) => 3,
+            Op::MaxPool2d(_) => 4,
+            Op::AvgPool2d(_) => 5,
+            Op::GlobalAvgPool(_) => 6,
+            Op::GlobalAvgPool2d(_) => 7,
+            Op::Flatten(_) => 8,
+            Op::Linear(_) => 9,
+            Op::Dropout(_) => 10,
+            Op::Identity(_) => 11,
+            Op::Zero(_) => 12,
+            Op::Shift(_) => 13,
+            Op::Add(_) => 14,
+            Op::Mul(_) => 15,
+            Op::Mean(_) => 16,
+            Op::Concat(_) => 17,
+            Op::WeightedSum(_) => 18,
+            Op::EdgeWeights(_) => 19,
+            Op::WiredSum(_) => 20,
+            Op::ScaledSum(_) => 21,
+            Op::Act(_) => 22,
+        }
+    }
+    const KINDS: usize = 23;
+
+    #[test]
+    fn the_catalogue_covers_every_op() {
+        let all = Op::catalogue();
+        for k in 0..KINDS {
+            assert!(all.iter().any(|op| kind(op) == k), "op kind {k} is not in Op::catalogue()");
+        }
+        assert!(all.iter().all(|op| kind(op) < KINDS), "KINDS is stale");
+        let mut names: Vec<&str> = all.iter().map(|o| o.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), KINDS - 1 + Activation::ALL.len(), "op names are unique");
+    }
+
+    #[test]
+    fn debug_and_json_keep_their_historical_forms() {
+        // Checkpoints store a fingerprint of `Debug` output; JSON IR readers rely on `op`.
+        let conv = Op::Conv2d(Conv2d::pointwise(3, 8));
+        assert_eq!(
+            format!("{conv:?}"),
+            "Conv2d { in_channels: 3, out_channels: 8, kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false, relu: false }"
+        );
+        assert_eq!(format!("{:?}", Op::RELU), "Relu");
+        assert_eq!(format!("{:?}", Op::Input(Input)), "Input");
+        assert_eq!(format!("{:?}", Op::Zero(Zero { stride: 2 })), "Zero { stride: 2 }");
+        let json = |op: &Op| serde_json::to_string(op).unwrap_or_default();
+        assert_eq!(json(&Op::RELU), r#"{"op":"relu"}"#);
+        assert_eq!(json(&Op::Add(Add)), r#"{"op":"add"}"#);
+        assert_eq!(
+            json(&Op::BatchNorm(BatchNorm { channels: 4 })),
+            r#"{"op":"batch_norm","channels":4}"#
+        );
+    }
+}
