@@ -368,11 +368,15 @@ impl Head {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let [b, c, _, _] = x.dims();
-        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]); // [192]
+        let x = global_avg_pool(x); // [192]
         let x = self.linear1.forward(x); // [10]
         x
     }
+}
+
+/// Explicit zero padding of `[h, w]` pixels on both sides, or none.
+fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
 }
 
 /// The attributes of one conv layer, as one value.
@@ -406,6 +410,12 @@ fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
         .init()
 }
 
+/// [B, C, H, W] -> [B, C].
+fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, _, _] = x.dims();
+    x.mean_dim(3).mean_dim(2).reshape([b, c])
+}
+
 /// out[y][x] = x[y + 1][x + 1], zero past the bottom and right edges.
 fn shift(x: Tensor<4>) -> Tensor<4> {
     let [b, c, h, w] = x.dims();
@@ -413,12 +423,4 @@ fn shift(x: Tensor<4>) -> Tensor<4> {
         return Tensor::zeros([b, c, h, w], &x.device());
     }
     x.slice([0..b, 0..c, 1..h, 1..w]).pad((0, 1, 0, 1), PadMode::Constant(0.0))
-}
-
-fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
-    if h == 0 && w == 0 {
-        PaddingConfig2d::Valid
-    } else {
-        PaddingConfig2d::Explicit(h, w, h, w)
-    }
 }

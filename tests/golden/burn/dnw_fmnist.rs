@@ -249,11 +249,15 @@ impl Head {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = relu(x); // [32, 8, 8]
-        let [b, c, _, _] = x.dims();
-        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]); // [32]
+        let x = global_avg_pool(x); // [32]
         let x = self.linear2.forward(x); // [10]
         x
     }
+}
+
+/// Explicit zero padding of `[h, w]` pixels on both sides, or none.
+fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
 }
 
 /// The attributes of one conv layer, as one value.
@@ -285,6 +289,12 @@ fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
         .with_strides([stride; 2])
         .with_padding(padding2d([padding; 2]))
         .init()
+}
+
+/// [B, C, H, W] -> [B, C].
+fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, _, _] = x.dims();
+    x.mean_dim(3).mean_dim(2).reshape([b, c])
 }
 
 /// Edge weights of a wiring, uniform in [-1, 1] (so the initial top-K is a random K-subset).
@@ -322,12 +332,4 @@ fn wired_sum(w: Tensor<1>, first: usize, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> T
     let scale = |i: usize| w.clone().slice(first + i..first + i + 1).reshape([1, 1, 1, 1]);
     let start = x0 * scale(0);
     xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
-}
-
-fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
-    if h == 0 && w == 0 {
-        PaddingConfig2d::Valid
-    } else {
-        PaddingConfig2d::Explicit(h, w, h, w)
-    }
 }

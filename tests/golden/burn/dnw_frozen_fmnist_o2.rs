@@ -231,11 +231,15 @@ impl Head {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = relu(x); // [32, 8, 8]
-        let [b, c, _, _] = x.dims();
-        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]); // [32]
+        let x = global_avg_pool(x); // [32]
         let x = self.linear2.forward(x); // [10]
         x
     }
+}
+
+/// Explicit zero padding of `[h, w]` pixels on both sides, or none.
+fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
 }
 
 /// The attributes of one conv layer, as one value.
@@ -269,6 +273,12 @@ fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
         .init()
 }
 
+/// [B, C, H, W] -> [B, C].
+fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, _, _] = x.dims();
+    x.mean_dim(3).mean_dim(2).reshape([b, c])
+}
+
 /// Zeros shaped like `x` subsampled by `stride` (DARTS's `none`).
 fn zeros_strided(x: Tensor<4>, stride: usize) -> Tensor<4> {
     let [b, c, h, w] = x.dims();
@@ -286,12 +296,4 @@ fn scaled_sum(w: &Param<Tensor<1>>, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor
     let scale = |i: usize| w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]);
     let start = x0 * scale(0);
     xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
-}
-
-fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
-    if h == 0 && w == 0 {
-        PaddingConfig2d::Valid
-    } else {
-        PaddingConfig2d::Explicit(h, w, h, w)
-    }
 }

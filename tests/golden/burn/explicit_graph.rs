@@ -117,8 +117,7 @@ impl Head {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = relu(x); // [48, 16, 16]
-        let [b, c, _, _] = x.dims();
-        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]); // [48]
+        let x = global_avg_pool(x); // [48]
         let x = self.linear2.forward(x); // [10]
         x
     }
@@ -149,34 +148,9 @@ impl Node {
     }
 }
 
-/// Runs a random graph: nodes in index order. A node without predecessors reads the stage
-/// input, one with a single predecessor takes it unweighted, one with several combines them
-/// with `combine`; the stage output averages the nodes of out-degree 0 (`sinks`).
-fn run_graph<N, const D: usize>(
-    x: Tensor<D>,
-    nodes: &[N],
-    preds: &[&[usize]],
-    sinks: &[usize],
-    mut combine: impl FnMut(Vec<Tensor<D>>) -> Option<Tensor<D>>,
-    forward: impl Fn(&N, Tensor<D>) -> Tensor<D>,
-) -> Tensor<D> {
-    let mut outs: Vec<Tensor<D>> = Vec::with_capacity(nodes.len());
-    for (node, preds) in nodes.iter().zip(preds) {
-        let input = match *preds {
-            [] => x.clone(),
-            [p] => outs[*p].clone(),
-            many => combine(many.iter().map(|&p| outs[p].clone()).collect()).unwrap_or_else(|| x.clone()),
-        };
-        outs.push(forward(node, input));
-    }
-    match sinks {
-        [one] => outs.swap_remove(*one),
-        _ => {
-            let n = sinks.len() as f64;
-            let sum = sinks.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
-            sum.map_or(x, |s| s / n)
-        }
-    }
+/// Explicit zero padding of `[h, w]` pixels on both sides, or none.
+fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
 }
 
 /// The attributes of one conv layer, as one value.
@@ -203,10 +177,39 @@ impl ConvSpec {
     }
 }
 
-fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
-    if h == 0 && w == 0 {
-        PaddingConfig2d::Valid
-    } else {
-        PaddingConfig2d::Explicit(h, w, h, w)
+/// [B, C, H, W] -> [B, C].
+fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, _, _] = x.dims();
+    x.mean_dim(3).mean_dim(2).reshape([b, c])
+}
+
+/// Runs a random graph: nodes in index order. A node without predecessors reads the stage
+/// input, one with a single predecessor takes it unweighted, one with several combines them
+/// with `combine`; the stage output averages the nodes of out-degree 0 (`sinks`).
+fn run_graph<N, const D: usize>(
+    x: Tensor<D>,
+    nodes: &[N],
+    preds: &[&[usize]],
+    sinks: &[usize],
+    mut combine: impl FnMut(Vec<Tensor<D>>) -> Option<Tensor<D>>,
+    forward: impl Fn(&N, Tensor<D>) -> Tensor<D>,
+) -> Tensor<D> {
+    let mut outs: Vec<Tensor<D>> = Vec::with_capacity(nodes.len());
+    for (node, preds) in nodes.iter().zip(preds) {
+        let input = match *preds {
+            [] => x.clone(),
+            [p] => outs[*p].clone(),
+            many => combine(many.iter().map(|&p| outs[p].clone()).collect())
+                .unwrap_or_else(|| x.clone()),
+        };
+        outs.push(forward(node, input));
+    }
+    match sinks {
+        [one] => outs.swap_remove(*one),
+        _ => {
+            let n = sinks.len() as f64;
+            let sum = sinks.iter().map(|&s| outs[s].clone()).reduce(|a, b| a + b);
+            sum.map_or(x, |s| s / n)
+        }
     }
 }

@@ -172,7 +172,7 @@ pub struct AvgPool3x3 {
 impl AvgPool3x3 {
     pub fn new(_device: &Device) -> Self {
         Self {
-            avg_pool2d0: avg_pool2d_exclude_pad([3, 3], 1, 1),
+            avg_pool2d0: avg_pool2d([3, 3], 1, 1, false),
         }
     }
 
@@ -500,11 +500,15 @@ impl Head {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let [b, c, _, _] = x.dims();
-        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]); // [64]
+        let x = global_avg_pool(x); // [64]
         let x = self.linear1.forward(x); // [10]
         x
     }
+}
+
+/// Explicit zero padding of `[h, w]` pixels on both sides, or none.
+fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
 }
 
 /// The attributes of one conv layer, as one value.
@@ -538,19 +542,22 @@ fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
         .init()
 }
 
-/// Average pooling that leaves padded pixels out of the average.
-fn avg_pool2d_exclude_pad(kernel: [usize; 2], stride: usize, padding: usize) -> AvgPool2d {
+/// Average pooling; `count_include_pad`: whether padded pixels count in the average.
+fn avg_pool2d(
+    kernel: [usize; 2],
+    stride: usize,
+    padding: usize,
+    count_include_pad: bool,
+) -> AvgPool2d {
     AvgPool2dConfig::new(kernel)
         .with_strides([stride; 2])
         .with_padding(padding2d([padding; 2]))
-        .with_count_include_pad(false)
+        .with_count_include_pad(count_include_pad)
         .init()
 }
 
-fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
-    if h == 0 && w == 0 {
-        PaddingConfig2d::Valid
-    } else {
-        PaddingConfig2d::Explicit(h, w, h, w)
-    }
+/// [B, C, H, W] -> [B, C].
+fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, _, _] = x.dims();
+    x.mean_dim(3).mean_dim(2).reshape([b, c])
 }

@@ -299,11 +299,15 @@ impl Head {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let [b, c, _, _] = x.dims();
-        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]); // [64]
+        let x = global_avg_pool(x); // [64]
         let x = self.linear1.forward(x); // [10]
         x
     }
+}
+
+/// Explicit zero padding of `[h, w]` pixels on both sides, or none.
+fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
 }
 
 /// The attributes of one conv layer, as one value.
@@ -337,10 +341,8 @@ fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
         .init()
 }
 
-fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
-    if h == 0 && w == 0 {
-        PaddingConfig2d::Valid
-    } else {
-        PaddingConfig2d::Explicit(h, w, h, w)
-    }
+/// [B, C, H, W] -> [B, C].
+fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, _, _] = x.dims();
+    x.mean_dim(3).mean_dim(2).reshape([b, c])
 }

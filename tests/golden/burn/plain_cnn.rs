@@ -91,7 +91,7 @@ impl S2 {
             bn1: BatchNormConfig::new(64).init(device),
             conv3: ConvSpec { channels: [64, 64], kernel: [3, 3], stride: 1, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
             bn4: BatchNormConfig::new(64).init(device),
-            avg_pool6: avg_pool2d([3, 3], 2, 1),
+            avg_pool6: avg_pool2d([3, 3], 2, 1, true),
         }
     }
 
@@ -151,14 +151,18 @@ impl Head {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let [b, c, h, w] = x.dims();
-        let x = x.reshape([b, c * h * w]); // [3136]
+        let x = flatten(x); // [3136]
         let x = self.dropout1.forward(x); // [3136]
         let x = self.linear2.forward(x); // [128]
         let x = relu(x); // [128]
         let x = self.linear4.forward(x); // [10]
         x
     }
+}
+
+/// Explicit zero padding of `[h, w]` pixels on both sides, or none.
+fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
 }
 
 /// The attributes of one conv layer, as one value.
@@ -192,17 +196,22 @@ fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
         .init()
 }
 
-fn avg_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> AvgPool2d {
+/// Average pooling; `count_include_pad`: whether padded pixels count in the average.
+fn avg_pool2d(
+    kernel: [usize; 2],
+    stride: usize,
+    padding: usize,
+    count_include_pad: bool,
+) -> AvgPool2d {
     AvgPool2dConfig::new(kernel)
         .with_strides([stride; 2])
         .with_padding(padding2d([padding; 2]))
+        .with_count_include_pad(count_include_pad)
         .init()
 }
 
-fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
-    if h == 0 && w == 0 {
-        PaddingConfig2d::Valid
-    } else {
-        PaddingConfig2d::Explicit(h, w, h, w)
-    }
+/// [B, C, H, W] -> [B, C * H * W].
+fn flatten(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, h, w] = x.dims();
+    x.reshape([b, c * h * w])
 }

@@ -301,11 +301,15 @@ impl Head {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let [b, c, _, _] = x.dims();
-        let x = x.mean_dim(3).mean_dim(2).reshape([b, c]); // [440]
+        let x = global_avg_pool(x); // [440]
         let x = self.linear1.forward(x); // [1000]
         x
     }
+}
+
+/// Explicit zero padding of `[h, w]` pixels on both sides, or none.
+fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
+    if h == 0 && w == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(h, w, h, w) }
 }
 
 /// The attributes of one conv layer, as one value.
@@ -332,10 +336,8 @@ impl ConvSpec {
     }
 }
 
-fn padding2d([h, w]: [usize; 2]) -> PaddingConfig2d {
-    if h == 0 && w == 0 {
-        PaddingConfig2d::Valid
-    } else {
-        PaddingConfig2d::Explicit(h, w, h, w)
-    }
+/// [B, C, H, W] -> [B, C].
+fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    let [b, c, _, _] = x.dims();
+    x.mean_dim(3).mean_dim(2).reshape([b, c])
 }
