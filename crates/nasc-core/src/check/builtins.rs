@@ -6,7 +6,7 @@ use super::value::*;
 use super::{Checker, Value, as_f64, describe, type_err};
 use crate::diag::{Code, Diagnostic, suggest};
 use crate::ir::ops::call::{
-    Arg as PrimArg, ArgTy, Args as PrimArgs, CHANNELS_HELP, CHMAX, KMAX, Prim, STRIDE_HELP,
+    Arg as PrimArg, ArgTy, Args as PrimArgs, CHANNELS_HELP, CHMAX, KMAX, STRIDE_HELP,
     Sig as PrimSig,
 };
 use crate::limits::{MAX_GRAPH_EDGES, MAX_GRAPH_KEPT_EDGES, MAX_GRAPH_NODES, MAX_KERNEL};

@@ -1,7 +1,7 @@
 //! Values of the language after evaluation, and the elaborated network the checker hands
 //! to expansion.
 
-pub use crate::ir::ops::call::Prim;
+pub use crate::ir::ops::prim::Prim;
 pub use crate::ir::random::{Agg, Generator};
 pub use crate::ir::wiring::Select;
 use crate::syntax::Span;

@@ -2,7 +2,7 @@
 //! types (attributes fully resolved), their typing rule ([`IrOp::infer`]: the verifier's rule
 //! and expansion's shape inference in one place), their cost ([`IrOp::params`],
 //! [`IrOp::flops`]) and text form, and — for ops a spec can call — the surface signatures,
-//! the checks of a call's arguments and its lowering to IR nodes ([`call::Prim`]).
+//! the checks of a call's arguments and its lowering to IR nodes ([`prim::Prim`]).
 //!
 //! Back ends implement their own trait for the same types (nasc-burn's `BurnOp`: runtime
 //! forward and generated code). Every dispatch over ops is an exhaustive `match` written by
@@ -20,6 +20,7 @@ pub mod linear;
 pub mod merge;
 pub mod norm;
 pub mod pool;
+pub mod prim;
 pub mod wiring;
 
 pub use activation::Activation;
