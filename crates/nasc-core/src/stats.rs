@@ -74,7 +74,7 @@ pub struct WiringStats {
     pub stage: String,
     pub name: String,
     pub mode: &'static str,
-    pub select: crate::check::Select,
+    pub select: crate::ir::wiring::Select,
     pub nodes: u32,
     /// Edges the forward pass uses, and edges trained over.
     pub edges: u32,
@@ -286,7 +286,7 @@ pub fn table(s: &Stats) -> String {
     }
     for w in &s.wirings {
         let how = match (w.mode, w.select) {
-            ("learned", crate::check::Select::Global) => {
+            ("learned", crate::ir::wiring::Select::Global) => {
                 format!("{} of {} edges learned (top-K over the stage)", w.edges, w.dense_edges)
             }
             ("learned", _) => {

@@ -28,7 +28,7 @@ struct JsonNode<'a> {
     op: &'a crate::ir::Op,
     stage: usize,
     shape: crate::ir::Shape,
-    span: crate::syntax::Span,
+    span: crate::span::Span,
     #[serde(skip_serializing_if = "Option::is_none")]
     def: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

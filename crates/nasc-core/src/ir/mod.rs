@@ -3,9 +3,11 @@
 
 pub mod ops;
 pub mod random;
+mod shape;
 pub mod verify;
 
 pub use ops::{IrOp, Op, wiring};
+pub use shape::Shape;
 
 pub use verify::{VerifyError, verify};
 
@@ -13,50 +15,6 @@ use crate::span::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
-
-/// Output shape of a node, batch dimension omitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Shape {
-    /// A feature map: channels, height, width.
-    Map { c: u32, h: u32, w: u32 },
-    /// A feature vector.
-    Vec { c: u32 },
-}
-
-impl Shape {
-    pub fn channels(&self) -> u32 {
-        match *self {
-            Shape::Map { c, .. } | Shape::Vec { c } => c,
-        }
-    }
-    pub fn numel(&self) -> u64 {
-        match *self {
-            Shape::Map { c, h, w } => c as u64 * h as u64 * w as u64,
-            Shape::Vec { c } => c as u64,
-        }
-    }
-    pub fn dims(&self) -> Vec<u32> {
-        match *self {
-            Shape::Map { c, h, w } => vec![c, h, w],
-            Shape::Vec { c } => vec![c],
-        }
-    }
-}
-
-impl std::fmt::Display for Shape {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Shape::Map { c, h, w } => write!(f, "[{c}, {h}, {w}]"),
-            Shape::Vec { c } => write!(f, "[{c}]"),
-        }
-    }
-}
-
-impl Serialize for Shape {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.dims().serialize(s)
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Node {

@@ -4,6 +4,7 @@
 
 mod generators;
 mod golden;
+mod layers;
 mod no_panic;
 mod passes;
 mod space;

@@ -5,7 +5,7 @@
 use super::call::{Args, At, CallResult, Family, Lower, Sig};
 use super::{IrOp, Op, ShapeError, first};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use serde::Serialize;
 
 /// An elementwise activation; applies to feature maps and vectors alike.

@@ -4,7 +4,7 @@
 
 use super::call::{ArgTy, Args, At, CallResult, Family, KMAX, Lower, Sig, int_in};
 use super::{IrOp, Op, ShapeError, first, map_of};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

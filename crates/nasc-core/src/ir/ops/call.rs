@@ -6,7 +6,7 @@
 
 use super::Op;
 use crate::diag::{Code, Diagnostic};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use crate::limits::{MAX_CHANNELS, MAX_KERNEL};
 use crate::span::Span;
 use petgraph::graph::NodeIndex;

@@ -8,7 +8,7 @@ use super::call::{
 };
 use super::{Category, IrOp, Op, ShapeError, first, map_of, window};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use serde::Serialize;
 
 /// A 2-D convolution. `relu`: a ReLU applied to the output inside the op (set only by the

@@ -4,7 +4,7 @@
 use super::call::{ArgTy, Args, At, CallResult, Family, Lower, Sig};
 use super::{IrOp, Op, ShapeError, first};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -1,7 +1,7 @@
 //! The network's input and output nodes.
 
 use super::{IrOp, ShapeError, first};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use serde::Serialize;
 
 /// The network input: the only node without inputs but a wiring's edge weights.

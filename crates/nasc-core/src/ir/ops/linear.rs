@@ -4,7 +4,7 @@
 use super::call::{ArgTy, Args, At, CHANNELS_HELP, CHMAX, CallResult, Family, Lower, Sig, int_in};
 use super::{IrOp, Op, ShapeError, first};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@
 //! `+`, `*`, `concat(...)` and aggregations, not from calls.
 
 use super::{Category, IrOp, ShapeError, first, map_of, same_shapes};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use serde::Serialize;
 
 /// Elementwise sum of all inputs.

@@ -34,7 +34,7 @@ pub use norm::BatchNorm;
 pub use pool::{AvgPool2d, GlobalAvgPool, GlobalAvgPool2d, MaxPool2d};
 pub use wiring::{EdgeWeights, WiredSum};
 
-use super::Shape;
+use super::shape::Shape;
 use serde::Serialize;
 
 /// Why an op cannot take inputs of the given shapes (a verifier failure, or a shape error

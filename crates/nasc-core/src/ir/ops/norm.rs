@@ -2,7 +2,7 @@
 
 use super::call::{Args, At, CallResult, Family, Lower, Sig};
 use super::{IrOp, Op, ShapeError, first, map_of};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use serde::Serialize;
 
 /// Batch norm of a feature map: a scale and a shift per channel (plus running statistics,

@@ -7,7 +7,7 @@ use super::call::{
 };
 use super::{IrOp, Op, ShapeError, first, map_of, window};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@
 //! the checker, expansion, the runtime model, the trainer and `nasc freeze`, so all agree.
 
 use super::{Category, IrOp, ShapeError, map_of};
-use crate::ir::Shape;
+use crate::ir::shape::Shape;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
