@@ -31,6 +31,52 @@ pub(super) fn motif_call<'a>(
     args: &'a [Arg],
     span: Span,
 ) -> Value {
+    let (level_a, nodes_a, edges_a, ops_a) = match motif_args(args, callee, span) {
+        Ok(slots) => slots,
+        Err(d) => return cx.err(*d),
+    };
+    let Some(level) = motif_int(cx, level_a, MotifInt::Level) else { return Value::Poison };
+    let Some(nodes) = motif_int(cx, nodes_a, MotifInt::Nodes) else { return Value::Poison };
+    let written = match edges_a {
+        None if ops_a.is_some() => None,
+        None => {
+            return cx.err(
+                Diagnostic::error(
+                    Code::Arity,
+                    span,
+                    "`motif` needs `edges` (or `ops`, to make it searchable)",
+                )
+                .label("called here")
+                .help(SIG),
+            );
+        }
+        Some(edges_a) => match written_edges(cx, edges_a, level, nodes) {
+            Some(w) => Some(w),
+            None => return Value::Poison,
+        },
+    };
+    let (edges, at) = match (ops_a, written) {
+        (None, Some(w)) => w,
+        (Some(ops_a), written) => match open_motif(cx, ops_a, level, nodes, written, span) {
+            Some(e) => e,
+            None => return Value::Poison,
+        },
+        (None, None) => return Value::Poison,
+    };
+    let live = live_nodes(nodes, &edges);
+    if !live[nodes as usize - 1] {
+        return cx.err(unreachable_output(at, nodes));
+    }
+    super::args::op(OpKind::Motif(Arc::new(Motif { level, nodes, edges, live })), span)
+}
+
+/// A `motif` call's arguments `level`, `nodes` (both required), `edges`, `ops`: positional
+/// (the first three) or by keyword.
+fn motif_args<'a>(
+    args: &'a [Arg],
+    callee: &Ident,
+    span: Span,
+) -> Result<(&'a Arg, &'a Arg, Option<&'a Arg>, Option<&'a Arg>), Box<Diagnostic>> {
     const PARAMS: [&str; 4] = ["level", "nodes", "edges", "ops"];
     let mut slots: [Option<&'a Arg>; 4] = [None; 4];
     let mut pos = 0;
@@ -45,16 +91,16 @@ pub(super) fn motif_call<'a>(
         match idx {
             Some(i) if slots[i].is_none() => slots[i] = Some(a),
             _ => {
-                return cx.err(
+                return Err(Box::new(
                     Diagnostic::error(Code::Arity, a.span, "unexpected argument of `motif`")
                         .label("here")
                         .help(SIG),
-                );
+                ));
             }
         }
     }
-    let [Some(level_a), Some(nodes_a), edges_a, ops_a] = slots else {
-        return cx.err(
+    let [Some(level), Some(nodes), edges, ops] = slots else {
+        return Err(Box::new(
             Diagnostic::error(
                 Code::Arity,
                 if args.is_empty() { callee.span } else { span },
@@ -62,108 +108,97 @@ pub(super) fn motif_call<'a>(
             )
             .label("called here")
             .help(SIG),
-        );
+        ));
     };
-    let level = match cx.eval(&level_a.value) {
-        Value::Int(l) if (2..=MAX_BLOCK_DEPTH as i64).contains(&l) => l as u32,
-        Value::Poison => return Value::Poison,
-        other => {
-            return cx.err(
-                Diagnostic::error(
-                    Code::Range,
-                    level_a.value.span,
-                    format!(
-                        "a motif's level is an int from 2 to {MAX_BLOCK_DEPTH}, found {}",
-                        describe(&other)
-                    ),
-                )
-                .label("invalid level")
-                .help("level 1 holds the primitives; a level-2 motif is built from them"),
-            );
-        }
+    Ok((level, nodes, edges, ops))
+}
+
+/// The two integer arguments of a motif.
+#[derive(Clone, Copy)]
+enum MotifInt {
+    Level,
+    Nodes,
+}
+
+/// A motif's `level` (2 to MAX_BLOCK_DEPTH) or node count (2 to MAX_MOTIF_NODES); `None`
+/// after a diagnostic.
+fn motif_int<'a>(cx: &mut Checker<'a>, a: &'a Arg, what: MotifInt) -> Option<u32> {
+    let hi = match what {
+        MotifInt::Level => MAX_BLOCK_DEPTH as i64,
+        MotifInt::Nodes => MAX_MOTIF_NODES as i64,
     };
-    let nodes = match cx.eval(&nodes_a.value) {
-        Value::Int(n) if (2..=MAX_MOTIF_NODES as i64).contains(&n) => n as u32,
-        Value::Poison => return Value::Poison,
-        other => {
-            return cx.err(
-                Diagnostic::error(
-                    Code::Range,
-                    nodes_a.value.span,
-                    format!("a motif has 2 to {MAX_MOTIF_NODES} nodes, found {}", describe(&other)),
-                )
-                .label("invalid node count")
-                .help("node 0 is the input, the last node the output"),
-            );
-        }
+    let other = match cx.eval(&a.value) {
+        Value::Int(v) if (2..=hi).contains(&v) => return Some(v as u32),
+        Value::Poison => return None,
+        other => other,
     };
-    let written = match edges_a {
-        None if ops_a.is_some() => None,
-        None => {
-            return cx.err(
-                Diagnostic::error(
-                    Code::Arity,
-                    span,
-                    "`motif` needs `edges` (or `ops`, to make it searchable)",
-                )
-                .label("called here")
-                .help(SIG),
-            );
-        }
-        Some(edges_a) => {
-            let ExprKind::List(items) = &edges_a.value.kind else {
-                return cx.err(
-                    Diagnostic::error(
-                        Code::Type,
-                        edges_a.value.span,
-                        "a motif's edges are a list of (from, to, op) triples",
-                    )
-                    .label("not a list")
-                    .help("e.g. edges=[(0, 1, conv_1x1), (1, 2, identity)]"),
-                );
-            };
-            let mut edges = Vec::new();
-            let mut seen: BTreeMap<(u32, u32), Span> = BTreeMap::new();
-            let mut ok = true;
-            for item in items {
-                match edge(cx, item, level, nodes, &mut seen) {
-                    Ok(Some(e)) => edges.push(e),
-                    Ok(None) => {}
-                    Err(()) => ok = false,
-                }
-            }
-            if !ok {
-                return Value::Poison;
-            }
-            Some((edges, edges_a.value.span))
-        }
-    };
-    let (edges, at) = match (ops_a, written) {
-        (None, Some(w)) => w,
-        (Some(ops_a), written) => match open_motif(cx, ops_a, level, nodes, written, span) {
-            Some(e) => e,
-            None => return Value::Poison,
-        },
-        (None, None) => return Value::Poison,
-    };
-    let live = live_nodes(nodes, &edges);
-    if !live[nodes as usize - 1] {
-        return cx.err(
-            Diagnostic::error(
-                Code::Unreachable,
-                at,
-                format!(
-                    "the motif's output (node {}) cannot be reached from its input (node 0)",
-                    nodes - 1
-                ),
-            )
-            .label("no path of non-`none` edges from node 0 to the output")
-            .help(
-                "give the output node an input path: replace a `none` on some edge leading to it",
+    let d = match what {
+        MotifInt::Level => Diagnostic::error(
+            Code::Range,
+            a.value.span,
+            format!(
+                "a motif's level is an int from 2 to {MAX_BLOCK_DEPTH}, found {}",
+                describe(&other)
             ),
+        )
+        .label("invalid level")
+        .help("level 1 holds the primitives; a level-2 motif is built from them"),
+        MotifInt::Nodes => Diagnostic::error(
+            Code::Range,
+            a.value.span,
+            format!("a motif has 2 to {MAX_MOTIF_NODES} nodes, found {}", describe(&other)),
+        )
+        .label("invalid node count")
+        .help("node 0 is the input, the last node the output"),
+    };
+    cx.diags.push(d);
+    None
+}
+
+/// The written `edges=[(from, to, op), ...]` of a motif, with the list's span; `None` after
+/// a diagnostic.
+fn written_edges<'a>(
+    cx: &mut Checker<'a>,
+    edges_a: &'a Arg,
+    level: u32,
+    nodes: u32,
+) -> Option<(Vec<MotifEdge>, Span)> {
+    let ExprKind::List(items) = &edges_a.value.kind else {
+        cx.diags.push(
+            Diagnostic::error(
+                Code::Type,
+                edges_a.value.span,
+                "a motif's edges are a list of (from, to, op) triples",
+            )
+            .label("not a list")
+            .help("e.g. edges=[(0, 1, conv_1x1), (1, 2, identity)]"),
         );
+        return None;
+    };
+    let mut edges = Vec::new();
+    let mut seen: BTreeMap<(u32, u32), Span> = BTreeMap::new();
+    let mut ok = true;
+    for item in items {
+        match edge(cx, item, level, nodes, &mut seen) {
+            Ok(Some(e)) => edges.push(e),
+            Ok(None) => {}
+            Err(()) => ok = false,
+        }
     }
-    super::args::op(OpKind::Motif(Arc::new(Motif { level, nodes, edges, live })), span)
+    ok.then_some((edges, edges_a.value.span))
+}
+
+fn unreachable_output(at: Span, nodes: u32) -> Diagnostic {
+    Diagnostic::error(
+        Code::Unreachable,
+        at,
+        format!(
+            "the motif's output (node {}) cannot be reached from its input (node 0)",
+            nodes - 1
+        ),
+    )
+    .label("no path of non-`none` edges from node 0 to the output")
+    .help("give the output node an input path: replace a `none` on some edge leading to it")
 }
 
 /// A searchable motif: the op on every edge i < j is a site with domain `ops` + `none`. Its
