@@ -46,6 +46,9 @@ pub mod darts_fmnist;
 #[path = "../../golden/burn/hierarchical_fmnist.rs"]
 #[rustfmt::skip]
 pub mod hierarchical_fmnist;
+#[path = "../../golden/burn/mobilenet_v2_fmnist.rs"]
+#[rustfmt::skip]
+pub mod mobilenet_v2_fmnist;
 #[path = "../../golden/burn/resnet_blocks.rs"]
 #[rustfmt::skip]
 pub mod resnet_blocks;

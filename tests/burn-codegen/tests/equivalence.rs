@@ -108,6 +108,11 @@ equivalence!(nasnet_a_mobile, "specs/nasnet_a_mobile.nas", nasnet_a_mobile::Nasn
 equivalence!(hierarchical, "specs/hierarchical.nas", hierarchical::Hierarchical);
 equivalence!(flat_motif, "specs/flat_motif.nas", flat_motif::FlatMotif);
 equivalence!(resnet_blocks, "examples/resnet_blocks.nas", resnet_blocks::ResnetBlocks);
+equivalence!(
+    mobilenet_v2_fmnist,
+    "examples/mobilenet_v2_fmnist.nas",
+    mobilenet_v2_fmnist::MobilenetV2Fmnist
+);
 equivalence!(custom_cell, "examples/custom_cell.nas", custom_cell::CustomCell);
 equivalence!(randwire_blocks, "examples/randwire_blocks.nas", randwire_blocks::RandwireBlocks);
 equivalence!(darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist::DartsFmnist);

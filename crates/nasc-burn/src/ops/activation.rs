@@ -2,13 +2,14 @@
 
 use super::{Act, BurnOp, Layer, Needs, arg0, one};
 use burn::tensor::Tensor;
-use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::activation::{relu, relu6, sigmoid};
 use nasc_core::ir::ops::Activation;
 
 /// The activation's function and its path (what generated code imports and calls).
 fn function<const D: usize>(a: Activation) -> (fn(Tensor<D>) -> Tensor<D>, &'static str) {
     match a {
         Activation::Relu => (relu, "burn::tensor::activation::relu"),
+        Activation::Relu6 => (relu6, "burn::tensor::activation::relu6"),
         Activation::Sigmoid => (sigmoid, "burn::tensor::activation::sigmoid"),
     }
 }

@@ -133,3 +133,15 @@ fn limits_table_documents_every_limit() {
         assert!(doc.contains(&format!("`{n}`")), "docs/limits.md does not document {n}");
     }
 }
+
+#[test]
+fn the_language_reference_documents_every_op() {
+    let doc = std::fs::read_to_string(root().join("docs/language.md")).expect("docs/language.md");
+    for sig in nasc_core::ir::ops::prim::Prim::sigs() {
+        assert!(
+            doc.contains(&format!("| `{}` | `{}", sig.name, sig.name)),
+            "docs/language.md's op table has no row for `{}`",
+            sig.name
+        );
+    }
+}

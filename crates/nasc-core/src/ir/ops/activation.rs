@@ -13,18 +13,22 @@ use serde::Serialize;
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Activation {
     Relu,
+    /// min(max(x, 0), 6) (MobileNetV2).
+    Relu6,
     /// The logistic function 1 / (1 + e^-x).
     Sigmoid,
 }
 
 impl Activation {
-    pub const ALL: &'static [Activation] = &[Activation::Relu, Activation::Sigmoid];
+    pub const ALL: &'static [Activation] =
+        &[Activation::Relu, Activation::Relu6, Activation::Sigmoid];
 }
 
 impl IrOp for Activation {
     fn name(&self) -> &'static str {
         match self {
             Activation::Relu => "relu",
+            Activation::Relu6 => "relu6",
             Activation::Sigmoid => "sigmoid",
         }
     }
@@ -36,6 +40,7 @@ impl IrOp for Activation {
 impl Family for Activation {
     const SIGS: &'static [Sig] = &[
         Sig { name: "relu", params: &[], summary: "relu" },
+        Sig { name: "relu6", params: &[], summary: "relu6" },
         Sig { name: "sigmoid", params: &[], summary: "sigmoid" },
     ];
 
