@@ -7,6 +7,7 @@
 mod analysis;
 mod features;
 mod position;
+pub mod transport;
 
 pub use analysis::Analysis;
 
@@ -86,7 +87,7 @@ pub fn recheck(text: &str) -> usize {
 
 /// Runs the server until the client says `exit`.
 pub fn run() -> Result<(), String> {
-    let (conn, io) = Connection::stdio();
+    let (conn, io) = transport::stdio();
     let (id, _params) = conn.initialize_start().map_err(|e| format!("lsp: {e}"))?;
     let result = serde_json::json!({
         "capabilities": capabilities(),
