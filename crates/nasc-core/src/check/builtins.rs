@@ -592,7 +592,7 @@ fn unknown_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg]) -> Va
         let help = if n == "choice" {
             "a choice is a network parameter's domain: `C: int in {16, 32} = 16`, then `nasc sample` draws from it"
         } else {
-            "see \"Planned constructs\" in the language reference (README.md)"
+            "see \"Reserved and planned constructs\" in the language reference (docs/language.md)"
         };
         return cx.err(
             Diagnostic::error(
@@ -612,7 +612,7 @@ fn unknown_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg]) -> Va
     } else {
         alias_help(n)
             .or_else(|| suggest(n, Prim::sigs().map(|s| s.name).chain(SIGS.iter().map(|s| s.name))))
-            .unwrap_or_else(|| "see the op table in the language reference (README.md)".into())
+            .unwrap_or_else(|| "see the op table in the language reference (docs/language.md)".into())
     });
     cx.err(d)
 }

@@ -1044,7 +1044,7 @@ pub(super) fn planned(what: &str, span: Span) -> Diagnostic {
         format!("`{what}` is planned but not available in this version of nasc"),
     )
     .label("planned construct")
-    .help("see \"Planned constructs\" in the language reference (README.md)")
+    .help("see \"Reserved and planned constructs\" in the language reference (docs/language.md)")
 }
 
 fn too_many(span: Span) -> Diagnostic {

@@ -541,7 +541,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> Diagnostic {
         Some(t) if reserved.contains(&t) => {
             d.help(format!("`{t}` is a reserved word; choose another name"))
         }
-        _ => d.help("see the language reference in README.md"),
+        _ => d.help("see the language reference in docs/language.md"),
     };
     d
 }
