@@ -95,6 +95,57 @@ pub struct Bench {
 /// Measures `ir0` (the IR as expanded, `-O0`) against its optimised forms.
 pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
     let Bench { backend, batch_size, steps, seed, .. } = *what;
+    check(ir0, what)?;
+    let t = Instant::now();
+    let base = backend.device().map_err(TrainError::Backend)?;
+    eprintln!(
+        "bench: device {} ({:?}), ready in {:.2}s",
+        backend.name(),
+        base,
+        t.elapsed().as_secs_f64()
+    );
+    base.seed(seed);
+    let (ir1, ir2) = (optimised(ir0, 1)?, optimised(ir0, 2)?);
+    let shape = ir0.input_shape.map(|x| x as usize);
+    let run = Run {
+        ds: super::data::synthetic(batch_size, shape, ir0.classes as usize, seed),
+        idx: (0..batch_size).collect(),
+        base,
+        steps,
+    };
+    let (train0, train1) =
+        if what.train { (Some(run.train(ir0, 0)), Some(run.train(&ir1, 1))) } else { (None, None) };
+    let m0 = RuntimeModel::new(ir0, &run.base);
+    let m2 = super::transfer::transfer(ir0, &m0, &ir2, &run.base)
+        .map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
+    let (b0, s0) = run.infer(&m0, 0);
+    let (b2, s2) = run.infer(&m2.valid(), 2);
+    let level = |opt_level: u8, ir: &Ir, train, infer: Option<(f64, f64)>| LevelResult {
+        opt_level,
+        nodes: ir.graph.node_count(),
+        train_images_per_sec: train,
+        infer_batch_ms: infer.map(|i| i.0),
+        infer_single_ms: infer.map(|i| i.1),
+    };
+    Ok(BenchResult {
+        network: ir0.network.clone(),
+        backend: backend.name(),
+        batch_size,
+        steps,
+        train_images_per_sec: train1,
+        infer_batch_ms: b2,
+        infer_single_ms: s2,
+        levels: vec![
+            level(0, ir0, train0, Some((b0, s0))),
+            level(1, &ir1, train1, None),
+            level(2, &ir2, None, Some((b2, s2))),
+        ],
+    })
+}
+
+/// The sizes are within the limits and, on the CPU, training fits in the memory there is.
+fn check(ir0: &Ir, what: &Bench) -> Result<(), TrainError> {
+    let Bench { backend, batch_size, steps, .. } = *what;
     if !(1..=nasc_core::limits::MAX_BATCH).contains(&batch_size)
         || !(1..=nasc_core::limits::MAX_BENCH_STEPS).contains(&steps)
     {
@@ -112,38 +163,35 @@ pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
             need as f64 / (1u64 << 30) as f64
         )));
     }
-    let t = Instant::now();
-    let base = backend.device().map_err(TrainError::Backend)?;
-    eprintln!(
-        "bench: device {} ({:?}), ready in {:.2}s",
-        backend.name(),
-        base,
-        t.elapsed().as_secs_f64()
-    );
-    base.seed(seed);
-    let (ir1, ir2) = (optimised(ir0, 1)?, optimised(ir0, 2)?);
-    let shape = ir0.input_shape.map(|x| x as usize);
-    let ds = super::data::synthetic(batch_size, shape, ir0.classes as usize, seed);
-    let idx: Vec<usize> = (0..batch_size).collect();
-    let train = |ir: &Ir, level: u8| -> Option<f64> {
-        if !what.train {
-            return None;
-        }
-        let device = base.clone().autodiff();
+    Ok(())
+}
+
+/// One benchmark's data, device and number of timed steps.
+struct Run {
+    ds: super::data::Dataset,
+    idx: Vec<usize>,
+    base: burn::tensor::Device,
+    steps: usize,
+}
+
+impl Run {
+    /// Training images per second at one level, after two warm-up steps (each reported as it
+    /// ends: on a GPU the first one compiles every kernel and autotunes — 30-85 s for RandWire
+    /// on an H200, BENCHMARKS.md — so a stall shows).
+    fn train(&self, ir: &Ir, level: u8) -> f64 {
+        let device = self.base.clone().autodiff();
         let mut model = RuntimeModel::new(ir, &device);
         let mut optim = AdamConfig::new().init();
         let loss_fn = CrossEntropyLossConfig::new().init(&device);
         let mut step = |model: RuntimeModel| {
-            let (x, y) = batch(&ds, &idx, None, &device);
+            let (x, y) = batch(&self.ds, &self.idx, None, &device);
             let loss = loss_fn.forward(model.forward(x), y);
             let _ = loss.clone().into_scalar::<f32>(); // synchronise
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             optim.step(1e-3, model, grads)
         };
-        // Each warm-up step is reported as it ends: on a GPU the first one compiles every
-        // kernel and autotunes (30-85 s for RandWire on an H200, BENCHMARKS.md); a stall shows.
         let t = Instant::now();
-        for k in 1..=2.min(steps) {
+        for k in 1..=2.min(self.steps) {
             let ts = Instant::now();
             model = step(model);
             eprintln!(
@@ -153,67 +201,31 @@ pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
         }
         eprintln!("bench: -O{level} training warm-up {:.2}s", t.elapsed().as_secs_f64());
         let t = Instant::now();
-        for _ in 0..steps {
+        for _ in 0..self.steps {
             model = step(model);
         }
         let secs = t.elapsed().as_secs_f64().max(1e-9);
-        eprintln!("bench: -O{level} training, {steps} timed steps {secs:.2}s");
-        Some((steps * batch_size) as f64 / secs)
-    };
-    let train0 = train(ir0, 0);
-    let train1 = train(&ir1, 1);
-    let time_infer = |model: &RuntimeModel, b: usize| {
-        let (x, _) = batch(&ds, &idx[..b], None, &base);
+        eprintln!("bench: -O{level} training, {} timed steps {secs:.2}s", self.steps);
+        (self.steps * self.idx.len()) as f64 / secs
+    }
+
+    /// Median inference latency of `b` images, in milliseconds, after one warm-up pass.
+    fn latency(&self, model: &RuntimeModel, b: usize) -> f64 {
+        let (x, _) = batch(&self.ds, &self.idx[..b], None, &self.base);
         let _ = model.forward(x.clone()).into_data(); // warm-up
         let mut v = Vec::new();
-        for _ in 0..steps.max(3) {
+        for _ in 0..self.steps.max(3) {
             let t = Instant::now();
             let _ = model.forward(x.clone()).into_data();
             v.push(t.elapsed().as_secs_f64() * 1e3);
         }
         median(v)
-    };
-    let m0 = RuntimeModel::new(ir0, &base);
-    let m2 = super::transfer::transfer(ir0, &m0, &ir2, &base)
-        .map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
-    let infer = |m: &RuntimeModel, level: u8| {
-        let r = (time_infer(m, batch_size), time_infer(m, 1));
+    }
+
+    /// (ms per batch, ms per image) at one level.
+    fn infer(&self, m: &RuntimeModel, level: u8) -> (f64, f64) {
+        let r = (self.latency(m, self.idx.len()), self.latency(m, 1));
         eprintln!("bench: -O{level} inference {:.2} ms/batch, {:.2} ms/image", r.0, r.1);
         r
-    };
-    let (b0, s0) = infer(&m0, 0);
-    let (b2, s2) = infer(&m2.valid(), 2);
-    let levels = vec![
-        LevelResult {
-            opt_level: 0,
-            nodes: ir0.graph.node_count(),
-            train_images_per_sec: train0,
-            infer_batch_ms: Some(b0),
-            infer_single_ms: Some(s0),
-        },
-        LevelResult {
-            opt_level: 1,
-            nodes: ir1.graph.node_count(),
-            train_images_per_sec: train1,
-            infer_batch_ms: None,
-            infer_single_ms: None,
-        },
-        LevelResult {
-            opt_level: 2,
-            nodes: ir2.graph.node_count(),
-            train_images_per_sec: None,
-            infer_batch_ms: Some(b2),
-            infer_single_ms: Some(s2),
-        },
-    ];
-    Ok(BenchResult {
-        network: ir0.network.clone(),
-        backend: backend.name(),
-        batch_size,
-        steps,
-        train_images_per_sec: train1,
-        infer_batch_ms: b2,
-        infer_single_ms: s2,
-        levels,
-    })
+    }
 }

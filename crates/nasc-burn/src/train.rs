@@ -424,12 +424,24 @@ struct Run<'a> {
     steps_per_epoch: usize,
 }
 
+/// What the steps of one epoch add up to.
+struct Tally {
+    loss_sum: f64,
+    seen: usize,
+    correct: i64,
+    /// The learning rate of the last step.
+    lr: f64,
+    /// Edges that entered a learned wiring's chosen set (`None` without learned wirings).
+    swaps: Option<u64>,
+    secs: f64,
+}
+
 impl Run<'_> {
     /// One epoch: seeded shuffle, augmentation and dropout streams, then the steps; returns
     /// the trained model and the epoch's metrics (test accuracy in inference mode).
     fn epoch(
         &self,
-        mut model: RuntimeModel,
+        model: RuntimeModel,
         optim: &mut ModuleOptimizer,
         epoch: usize,
     ) -> (RuntimeModel, EpochMetrics) {
@@ -439,53 +451,7 @@ impl Run<'_> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut order: Vec<usize> = (0..self.train_set.len()).collect();
         order.shuffle(&mut rng);
-        let augment = cfg.data == DataKind::Cifar10;
-        let loss_fn = CrossEntropyLossConfig::new().init(&self.device);
-        let total = self.train_set.len() as u64;
-        let mut progress = Progress::new(cfg.progress, total, epoch + 1, cfg.epochs);
-        let t0 = Instant::now();
-        let (mut loss_sum, mut seen, mut ok) = (0.0f64, 0usize, 0i64);
-        let mut lr = cfg.lr;
-        // Learned wirings: the chosen edges before each step, to count swaps.
-        let mut masks = model.wiring_masks();
-        let mut swaps = 0u64;
-        for (s, chunk) in order.chunks(cfg.batch_size).enumerate() {
-            lr = lr_at(
-                cfg,
-                epoch * self.steps_per_epoch + s,
-                self.steps_per_epoch * cfg.epochs,
-                epoch,
-            );
-            let (x, y) = batch(
-                &self.train_set,
-                chunk,
-                if augment { Some(&mut rng) } else { None },
-                &self.device,
-            );
-            let logits = model.forward(x);
-            let loss = loss_fn.forward(logits.clone(), y.clone());
-            ok += correct(logits.detach(), y);
-            let l = loss.clone().into_scalar::<f32>() as f64;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
-            if !masks.is_empty() {
-                let now = model.wiring_masks();
-                swaps += entered(&masks, &now);
-                masks = now;
-            }
-            loss_sum += l * chunk.len() as f64;
-            seen += chunk.len();
-            let ips = seen as f64 / t0.elapsed().as_secs_f64().max(1e-9);
-            let msg = format!(
-                "loss {:.4} acc {:.2}% {:.0} img/s",
-                loss_sum / seen as f64,
-                100.0 * ok as f64 / seen as f64,
-                ips
-            );
-            progress.update(seen as u64, total, &msg, epoch + 1, cfg.epochs);
-        }
-        progress.finish();
-        let secs = t0.elapsed().as_secs_f64();
+        let (model, t) = self.steps(model, optim, epoch, &order, &mut rng);
         let model = precise_bn(
             model,
             &self.train_set,
@@ -496,13 +462,13 @@ impl Run<'_> {
         let test_accuracy = evaluate(&model.valid(), &self.test_set, 256, &self.base);
         let em = EpochMetrics {
             epoch: epoch + 1,
-            train_loss: loss_sum / seen.max(1) as f64,
-            train_accuracy: ok as f64 / seen.max(1) as f64,
+            train_loss: t.loss_sum / t.seen.max(1) as f64,
+            train_accuracy: t.correct as f64 / t.seen.max(1) as f64,
             test_accuracy,
-            lr,
-            images_per_sec: seen as f64 / secs.max(1e-9),
-            seconds: secs,
-            edge_swaps: (!masks.is_empty()).then_some(swaps),
+            lr: t.lr,
+            images_per_sec: t.seen as f64 / t.secs.max(1e-9),
+            seconds: t.secs,
+            edge_swaps: t.swaps,
         };
         if cfg.progress {
             let sw = em.edge_swaps.map_or(String::new(), |s| format!(", {s} edge swaps"));
@@ -518,6 +484,60 @@ impl Run<'_> {
             );
         }
         (model, em)
+    }
+
+    /// The training steps of one epoch over `order` (augmentation draws from `rng`), with the
+    /// progress display.
+    fn steps(
+        &self,
+        mut model: RuntimeModel,
+        optim: &mut ModuleOptimizer,
+        epoch: usize,
+        order: &[usize],
+        rng: &mut ChaCha8Rng,
+    ) -> (RuntimeModel, Tally) {
+        let cfg = self.cfg;
+        let augment = cfg.data == DataKind::Cifar10;
+        let loss_fn = CrossEntropyLossConfig::new().init(&self.device);
+        let total = self.train_set.len() as u64;
+        let mut progress = Progress::new(cfg.progress, total, epoch + 1, cfg.epochs);
+        let t0 = Instant::now();
+        let mut t =
+            Tally { loss_sum: 0.0, seen: 0, correct: 0, lr: cfg.lr, swaps: None, secs: 0.0 };
+        // Learned wirings: the chosen edges before each step, to count swaps.
+        let mut masks = model.wiring_masks();
+        let mut swaps = 0u64;
+        for (s, chunk) in order.chunks(cfg.batch_size).enumerate() {
+            let step = epoch * self.steps_per_epoch + s;
+            t.lr = lr_at(cfg, step, self.steps_per_epoch * cfg.epochs, epoch);
+            let rng = if augment { Some(&mut *rng) } else { None };
+            let (x, y) = batch(&self.train_set, chunk, rng, &self.device);
+            let logits = model.forward(x);
+            let loss = loss_fn.forward(logits.clone(), y.clone());
+            t.correct += correct(logits.detach(), y);
+            let l = loss.clone().into_scalar::<f32>() as f64;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(t.lr, model, grads);
+            if !masks.is_empty() {
+                let now = model.wiring_masks();
+                swaps += entered(&masks, &now);
+                masks = now;
+            }
+            t.loss_sum += l * chunk.len() as f64;
+            t.seen += chunk.len();
+            let ips = t.seen as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+            let msg = format!(
+                "loss {:.4} acc {:.2}% {:.0} img/s",
+                t.loss_sum / t.seen as f64,
+                100.0 * t.correct as f64 / t.seen as f64,
+                ips
+            );
+            progress.update(t.seen as u64, total, &msg, epoch + 1, cfg.epochs);
+        }
+        progress.finish();
+        t.secs = t0.elapsed().as_secs_f64();
+        t.swaps = (!masks.is_empty()).then_some(swaps);
+        (model, t)
     }
 }
 

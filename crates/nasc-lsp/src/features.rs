@@ -1,7 +1,7 @@
 //! The language features, from an [`Analysis`]: diagnostics, hover, go to definition, find
 //! references, completion, document symbols, folding ranges and formatting.
 
-use super::analysis::{Analysis, DefKind};
+use super::analysis::{Analysis, Def, DefKind};
 use super::position::Lines;
 use lsp_types::*;
 use nasc_core::diag::Severity;
@@ -140,113 +140,12 @@ fn instances(a: &Analysis, name: &str) -> Option<String> {
 /// built-in's signature); elsewhere, what the IR nodes of the innermost construct compute.
 pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
     if let Some(d) = a.def_at(offset) {
-        let def = &a.defs[d];
-        let text = a.source(def.full);
-        let head = |t: &str| t.split('{').next().unwrap_or(t).trim().to_string();
-        let value = match def.kind {
-            DefKind::Param => {
-                let v = a
-                    .compiled
-                    .network
-                    .as_ref()
-                    .and_then(|n| n.params.iter().find(|(k, _)| *k == def.name))
-                    .map(|(_, v)| format!("\n\nvalue: `{}`", shown(v)));
-                let space = a
-                    .compiled
-                    .network
-                    .as_ref()
-                    .and_then(|n| n.space.iter().find(|p| p.name == def.name))
-                    .map(|p| format!("\n\ndomain: `{}` (searchable)", p.domain.describe()));
-                format!(
-                    "**parameter** `{text}`{}{}",
-                    v.unwrap_or_default(),
-                    space.unwrap_or_default()
-                )
-            }
-            DefKind::Stage => {
-                let stats = a.compiled.ir.as_ref().map(nasc_core::stats::stats);
-                let st = stats.as_ref().and_then(|s| s.stages.iter().find(|x| x.name == def.name));
-                let shape = a.compiled.ir.as_ref().and_then(|ir| {
-                    let idx = ir.stages.iter().position(|s| s.name == def.name)?;
-                    ir.graph
-                        .node_weights()
-                        .filter(|n| n.stage == idx)
-                        .last()
-                        .map(|n| n.shape.to_string())
-                });
-                let info = st.map(|s| {
-                    format!(
-                        "\n\noutput {}, {} params, {} multiply-adds, {} IR nodes",
-                        shape.unwrap_or_default(),
-                        nasc_core::stats::group(s.counts.params),
-                        nasc_core::stats::group(s.counts.flops),
-                        s.nodes
-                    )
-                });
-                format!(
-                    "**stage** `{}`{}",
-                    def.name,
-                    info.unwrap_or_else(|| "\n\n(not compiled: fix the errors first)".into())
-                )
-            }
-            DefKind::Network => {
-                let total = a.compiled.ir.as_ref().map(nasc_core::stats::stats).map(|s| {
-                    format!(
-                        "\n\n{} params, {} multiply-adds, {} stages",
-                        nasc_core::stats::group(s.params),
-                        nasc_core::stats::group(s.flops),
-                        s.stages.len()
-                    )
-                });
-                format!("**network** `{}`{}", head(text), total.unwrap_or_default())
-            }
-            DefKind::Block => {
-                format!("**block** `{}`{}", head(text), instances(a, &def.name).unwrap_or_default())
-            }
-            DefKind::Input => format!("**block input** `{}`", def.name),
-            DefKind::Let => {
-                let shown: String = text.chars().take(400).collect();
-                let nodes = ir_summary(a, |s| def.full.start <= s.start && s.end <= def.full.end)
-                    .or_else(|| {
-                        a.compiled
-                            .ir
-                            .as_ref()
-                            .map(|ir| {
-                                ir.graph
-                                    .node_weights()
-                                    .filter(|n| n.def.as_deref() == Some(def.name.as_str()))
-                                    .count()
-                            })
-                            .filter(|&n| n > 0)
-                            .map(|n| format!("used by {n} IR nodes"))
-                    });
-                let nodes = instances(a, &def.name).or(nodes.map(|n| format!("\n\n{n}")));
-                format!("**definition**\n```nas\n{shown}\n```{}", nodes.unwrap_or_default())
-            }
-        };
-        return Some(md(value));
+        return Some(md(definition_hover(a, &a.defs[d])));
     }
-    if let Some((name, _)) = a.name_at(offset) {
-        if let Some((_, sig, _)) = nasc_core::check::signatures().find(|(n, _, _)| *n == name) {
-            let graphs = if matches!(name, "WS" | "ER" | "BA" | "graph" | "random") {
-                graphs_at(a, offset)
-            } else {
-                String::new()
-            };
-            return Some(md(format!("**built-in** `{sig}`{graphs}")));
-        }
-        if nasc_core::check::std_modules().iter().any(|(_, m)| {
-            m.as_ref().is_ok_and(|f| {
-                f.items
-                    .iter()
-                    .any(|i| matches!(i, nasc_core::syntax::Item::Block(b) if b.name.name == name))
-            })
-        }) {
-            return Some(md(format!(
-                "**standard-library block** `{name}` (std/*.nas){}",
-                instances(a, name).unwrap_or_default()
-            )));
-        }
+    if let Some((name, _)) = a.name_at(offset)
+        && let Some(text) = builtin_hover(a, name, offset)
+    {
+        return Some(md(text));
     }
     // The innermost span of IR nodes around the cursor.
     let ir = a.compiled.ir.as_ref()?;
@@ -262,6 +161,115 @@ pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
         a.source(best).chars().take(120).collect::<String>(),
         graphs_at(a, best.start)
     )))
+}
+
+/// The hover of a definition, by kind.
+fn definition_hover(a: &Analysis, def: &Def) -> String {
+    let text = a.source(def.full);
+    let head = |t: &str| t.split('{').next().unwrap_or(t).trim().to_string();
+    match def.kind {
+        DefKind::Param => param_hover(a, def, text),
+        DefKind::Stage => stage_hover(a, def),
+        DefKind::Network => {
+            let total = a.compiled.ir.as_ref().map(nasc_core::stats::stats).map(|s| {
+                format!(
+                    "\n\n{} params, {} multiply-adds, {} stages",
+                    nasc_core::stats::group(s.params),
+                    nasc_core::stats::group(s.flops),
+                    s.stages.len()
+                )
+            });
+            format!("**network** `{}`{}", head(text), total.unwrap_or_default())
+        }
+        DefKind::Block => {
+            format!("**block** `{}`{}", head(text), instances(a, &def.name).unwrap_or_default())
+        }
+        DefKind::Input => format!("**block input** `{}`", def.name),
+        DefKind::Let => let_hover(a, def, text),
+    }
+}
+
+/// A parameter: its declaration, value and domain.
+fn param_hover(a: &Analysis, def: &Def, text: &str) -> String {
+    let net = a.compiled.network.as_ref();
+    let v = net
+        .and_then(|n| n.params.iter().find(|(k, _)| *k == def.name))
+        .map(|(_, v)| format!("\n\nvalue: `{}`", shown(v)));
+    let space = net
+        .and_then(|n| n.space.iter().find(|p| p.name == def.name))
+        .map(|p| format!("\n\ndomain: `{}` (searchable)", p.domain.describe()));
+    format!("**parameter** `{text}`{}{}", v.unwrap_or_default(), space.unwrap_or_default())
+}
+
+/// A stage: its output shape, parameters, multiply-adds and IR nodes.
+fn stage_hover(a: &Analysis, def: &Def) -> String {
+    let stats = a.compiled.ir.as_ref().map(nasc_core::stats::stats);
+    let st = stats.as_ref().and_then(|s| s.stages.iter().find(|x| x.name == def.name));
+    let shape = a.compiled.ir.as_ref().and_then(|ir| {
+        let idx = ir.stages.iter().position(|s| s.name == def.name)?;
+        ir.graph.node_weights().filter(|n| n.stage == idx).last().map(|n| n.shape.to_string())
+    });
+    let info = st.map(|s| {
+        format!(
+            "\n\noutput {}, {} params, {} multiply-adds, {} IR nodes",
+            shape.unwrap_or_default(),
+            nasc_core::stats::group(s.counts.params),
+            nasc_core::stats::group(s.counts.flops),
+            s.nodes
+        )
+    });
+    format!(
+        "**stage** `{}`{}",
+        def.name,
+        info.unwrap_or_else(|| "\n\n(not compiled: fix the errors first)".into())
+    )
+}
+
+/// A `let`: its text and what it expands to (instances, or the IR nodes it makes).
+fn let_hover(a: &Analysis, def: &Def, text: &str) -> String {
+    let shown: String = text.chars().take(400).collect();
+    let nodes =
+        ir_summary(a, |s| def.full.start <= s.start && s.end <= def.full.end).or_else(|| {
+            a.compiled
+                .ir
+                .as_ref()
+                .map(|ir| {
+                    ir.graph
+                        .node_weights()
+                        .filter(|n| n.def.as_deref() == Some(def.name.as_str()))
+                        .count()
+                })
+                .filter(|&n| n > 0)
+                .map(|n| format!("used by {n} IR nodes"))
+        });
+    let nodes = instances(a, &def.name).or(nodes.map(|n| format!("\n\n{n}")));
+    format!("**definition**\n```nas\n{shown}\n```{}", nodes.unwrap_or_default())
+}
+
+/// A built-in op or function (its signature; the graphs a generator drew) or a
+/// standard-library block (its instances).
+fn builtin_hover(a: &Analysis, name: &str, offset: usize) -> Option<String> {
+    if let Some((_, sig, _)) = nasc_core::check::signatures().find(|(n, _, _)| *n == name) {
+        let graphs = if matches!(name, "WS" | "ER" | "BA" | "graph" | "random") {
+            graphs_at(a, offset)
+        } else {
+            String::new()
+        };
+        return Some(format!("**built-in** `{sig}`{graphs}"));
+    }
+    let in_std = nasc_core::check::std_modules().iter().any(|(_, m)| {
+        m.as_ref().is_ok_and(|f| {
+            f.items
+                .iter()
+                .any(|i| matches!(i, nasc_core::syntax::Item::Block(b) if b.name.name == name))
+        })
+    });
+    in_std.then(|| {
+        format!(
+            "**standard-library block** `{name}` (std/*.nas){}",
+            instances(a, name).unwrap_or_default()
+        )
+    })
 }
 
 /// The random graphs drawn for the stage around `offset`: nodes, edges, seed.

@@ -176,7 +176,8 @@ mod tests {
         let (seen, r) = frames(input.as_bytes());
         assert!(seen.iter().any(|s| s.contains("not a JSON-RPC message")), "{seen:?}");
         assert!(r.is_err());
-        let input = format!("Content-Length: 5\r\n\r\nhelloContent-Length: {}\r\n\r\n{good}", good.len());
+        let input =
+            format!("Content-Length: 5\r\n\r\nhelloContent-Length: {}\r\n\r\n{good}", good.len());
         let (seen, r) = frames(input.as_bytes());
         assert!(r.is_ok(), "{r:?}");
         assert!(seen.iter().any(|s| s.contains("initialized")), "{seen:?}");

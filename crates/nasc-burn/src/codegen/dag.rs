@@ -11,7 +11,7 @@ use super::Gen;
 use super::names::{snake, tensor_ty};
 use super::{module_type, slots};
 use crate::ops::{BurnOp, Slot};
-use nasc_core::ir::Op;
+use nasc_core::ir::{Op, Shape};
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -133,48 +133,8 @@ impl Gen<'_> {
     fn build_units(&self, all: &mut Units, si: usize, nodes: &[NodeIndex]) {
         let base = all.units.len();
         let ir = self.ir;
-        let ns = ir.scopes.len();
-        // Scopes of this stage and their subtree members.
-        let mut members: Vec<Vec<NodeIndex>> = vec![Vec::new(); ns];
-        for &n in nodes {
-            let mut s = ir.graph[n].scope;
-            while let Some(x) = s {
-                members[x as usize].push(n);
-                s = ir.scopes[x as usize].parent;
-            }
-        }
         let mut inside = vec![false; ir.graph.node_count()];
-        let mut unit_of: Vec<Option<usize>> = vec![None; ns];
-        let mut units: Vec<Unit> = Vec::new();
-        // Parents are created before children: visit in reverse so children come first.
-        for s in (0..ns).rev() {
-            // A cell stack is its stage: its cells are the stage type's fields.
-            if members[s].is_empty()
-                || ir.scopes[s].stage != si
-                || ir.scopes[s].kind == nasc_core::ir::ScopeKind::Stack
-            {
-                continue;
-            }
-            for &n in &members[s] {
-                inside[n.index()] = true;
-            }
-            let (inputs, outputs) = self.boundary(&members[s], &inside);
-            for &n in &members[s] {
-                inside[n.index()] = false;
-            }
-            if let [output] = outputs.as_slice() {
-                unit_of[s] = Some(units.len());
-                units.push(Unit {
-                    scope: Some(s as u32),
-                    stage: si,
-                    items: Vec::new(),
-                    inputs,
-                    output: *output,
-                    ty: 0,
-                    dims: Vec::new(),
-                });
-            }
-        }
+        let (mut units, unit_of) = self.scope_units(si, nodes, &mut inside);
         // The nearest scope with a unit (or the stage root) of every node and unit.
         let root = units.len();
         let owner = |mut s: Option<u32>| -> usize {
@@ -196,16 +156,7 @@ impl Gen<'_> {
             placed.push((parent, u.output.index(), Item::Child(k)));
         }
         placed.sort_by_key(|&(o, pos, it)| (o, pos, matches!(it, Item::Node(_))));
-        let (stage_inputs, _) = {
-            for &n in nodes {
-                inside[n.index()] = true;
-            }
-            let b = self.boundary(nodes, &inside);
-            for &n in nodes {
-                inside[n.index()] = false;
-            }
-            b
-        };
+        let (stage_inputs, _) = self.marked_boundary(nodes, &mut inside);
         let last = *nodes.last().unwrap_or(&NodeIndex::new(0));
         units.push(Unit {
             scope: None,
@@ -224,6 +175,69 @@ impl Gen<'_> {
             units[o].items.push(it);
         }
         all.units.extend(units);
+    }
+
+    /// The scopes of stage `si` that become units (children before parents), and the unit of
+    /// every scope that has one.
+    fn scope_units(
+        &self,
+        si: usize,
+        nodes: &[NodeIndex],
+        inside: &mut [bool],
+    ) -> (Vec<Unit>, Vec<Option<usize>>) {
+        let ir = self.ir;
+        let ns = ir.scopes.len();
+        // Scopes of this stage and their subtree members.
+        let mut members: Vec<Vec<NodeIndex>> = vec![Vec::new(); ns];
+        for &n in nodes {
+            let mut s = ir.graph[n].scope;
+            while let Some(x) = s {
+                members[x as usize].push(n);
+                s = ir.scopes[x as usize].parent;
+            }
+        }
+        let mut unit_of: Vec<Option<usize>> = vec![None; ns];
+        let mut units: Vec<Unit> = Vec::new();
+        // Parents are created before children: visit in reverse so children come first.
+        for s in (0..ns).rev() {
+            // A cell stack is its stage: its cells are the stage type's fields.
+            if members[s].is_empty()
+                || ir.scopes[s].stage != si
+                || ir.scopes[s].kind == nasc_core::ir::ScopeKind::Stack
+            {
+                continue;
+            }
+            let (inputs, outputs) = self.marked_boundary(&members[s], inside);
+            if let [output] = outputs.as_slice() {
+                unit_of[s] = Some(units.len());
+                units.push(Unit {
+                    scope: Some(s as u32),
+                    stage: si,
+                    items: Vec::new(),
+                    inputs,
+                    output: *output,
+                    ty: 0,
+                    dims: Vec::new(),
+                });
+            }
+        }
+        (units, unit_of)
+    }
+
+    /// [`Self::boundary`] of `members`, marked inside for the look-up and unmarked after.
+    fn marked_boundary(
+        &self,
+        members: &[NodeIndex],
+        inside: &mut [bool],
+    ) -> (Vec<NodeIndex>, Vec<NodeIndex>) {
+        for &n in members {
+            inside[n.index()] = true;
+        }
+        let b = self.boundary(members, inside);
+        for &n in members {
+            inside[n.index()] = false;
+        }
+        b
     }
 
     /// (values read from outside `members`, members read from outside) in first-use order.
@@ -553,24 +567,7 @@ impl Gen<'_> {
             let args: Vec<String> = item_ins[j].iter().map(|a| take(a)).collect();
             let f = self.field_of(u, k, j);
             let (line, shape) = match *it {
-                Item::Node(n) => {
-                    let op = &ir.graph[n].op;
-                    op.needs(&mut self.needs);
-                    if let Some(ty) = module_type(op) {
-                        let sl: Vec<String> = slots(op)
-                            .into_iter()
-                            .map(|slot| {
-                                if Self::literal_slot(slot) {
-                                    slot.value().to_string()
-                                } else {
-                                    dvar(slot.value())
-                                }
-                            })
-                            .collect();
-                        b.fields.push((f.clone(), ty.into(), op.init(&sl)));
-                    }
-                    (op.expr(&f, &args), ir.graph[n].shape)
-                }
+                Item::Node(n) => self.node_code(n, &f, &args, &mut dvar, &mut b),
                 Item::Child(c) => {
                     let ct = &u.types[u.units[c].ty];
                     let dargs: String =
@@ -602,6 +599,35 @@ impl Gen<'_> {
             b.lines.pop();
         }
         b
+    }
+
+    /// One IR node of a unit body: its field (with the slots a shared type takes as
+    /// arguments given by `dvar`) and its forward expression.
+    fn node_code(
+        &mut self,
+        n: NodeIndex,
+        f: &str,
+        args: &[String],
+        dvar: &mut dyn FnMut(u32) -> String,
+        b: &mut UnitBody,
+    ) -> (String, Shape) {
+        let ir = self.ir;
+        let op = &ir.graph[n].op;
+        op.needs(&mut self.needs);
+        if let Some(ty) = module_type(op) {
+            let sl: Vec<String> = slots(op)
+                .into_iter()
+                .map(|slot| {
+                    if Self::literal_slot(slot) {
+                        slot.value().to_string()
+                    } else {
+                        dvar(slot.value())
+                    }
+                })
+                .collect();
+            b.fields.push((f.to_string(), ty.into(), op.init(&sl)));
+        }
+        (op.expr(f, args), ir.graph[n].shape)
     }
 
     /// Parameters of one unit instance (its whole subtree).

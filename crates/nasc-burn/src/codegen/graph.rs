@@ -122,40 +122,36 @@ impl Gen<'_> {
         shape_in: Shape,
     ) -> EmittedGraph {
         let ir = self.ir;
-        let GraphSite { si, ref gtype, sole_graph, ginfo, .. } = *site;
-        let info = &ir.stages[si];
-        let g = self;
+        let info = &ir.stages[site.si];
         // Node types used in this graph; several only if resolution had to split a group.
         let types: BTreeSet<usize> =
-            gnodes.iter().map(|gn| g.groups[gn.group.0].inst_type[gn.group.1]).collect();
-        let enum_name = (types.len() > 1).then(|| g.fresh_type(&format!("{}_node", info.name)));
-        let Wiring { preds, inits, mix_inits, agg_op } =
-            g.wiring(site, gnodes, enum_name.as_deref());
-        let n_nodes = preds.len();
-        let mut has_succ = vec![false; n_nodes];
-        for &p in preds.iter().flatten() {
-            if let Some(x) = has_succ.get_mut(p as usize) {
-                *x = true;
-            }
-        }
-        let sinks: Vec<usize> = (0..n_nodes).filter(|&k| !has_succ[k]).collect();
+            gnodes.iter().map(|gn| self.groups[gn.group.0].inst_type[gn.group.1]).collect();
+        let enum_name = (types.len() > 1).then(|| self.fresh_type(&format!("{}_node", info.name)));
+        let wiring = self.wiring(site, gnodes, enum_name.as_deref());
         let out_shape = out_mean
             .map(|n| ir.graph[n].shape)
             .or_else(|| gnodes.last().and_then(|gn| gn.rest.last()).map(|&n| ir.graph[n].shape))
             .unwrap_or(shape_in);
-        let graph_in = shape_in;
-        let ti = tensor_ty(&graph_in);
-        let to = tensor_ty(&out_shape);
+        let (ti, to) = (tensor_ty(&shape_in), tensor_ty(&out_shape));
         let node_ty = match (&enum_name, types.iter().next()) {
             (Some(e), _) => e.clone(),
-            (None, Some(&t)) => g.node_types[t].name.clone(),
+            (None, Some(&t)) => self.node_types[t].name.clone(),
             (None, None) => "()".into(),
         };
         let mut gc = String::new();
         if let Some(e) = &enum_name {
-            gc += &g.node_enum(e, &types, &info.name, ti, to);
+            gc += &self.node_enum(e, &types, &info.name, ti, to);
         }
-        let desc = ginfo.map_or(String::from("explicit graph"), |gi| {
+        gc += &self.graph_doc(site, shape_in, out_shape);
+        gc += &graph_type(&site.gtype, &node_ty, &wiring);
+        gc += &self.graph_forward(wiring.agg_op.as_ref(), ti, to);
+        EmittedGraph { code: gc, out_shape }
+    }
+
+    /// The doc comment of a graph's type: its generator, seed, size and aggregation.
+    fn graph_doc(&self, site: &GraphSite, shape_in: Shape, out_shape: Shape) -> String {
+        let info = &self.ir.stages[site.si];
+        let desc = site.ginfo.map_or(String::from("explicit graph"), |gi| {
             format!(
                 "{} (seed {}): {} nodes, {} edges, aggregation `{}`",
                 gi.generator.describe(),
@@ -165,85 +161,30 @@ impl Gen<'_> {
                 gi.aggregation.name()
             )
         });
-        let _ = writeln!(
-            gc,
-            "/// {} `{}`: {desc}.",
-            if sole_graph { "Stage" } else { "Random graph of stage" },
-            info.name
-        );
-        let _ = writeln!(
-            gc,
-            "/// Input {graph_in} -> output {out_shape}; {} parameters.",
-            nasc_core::stats::group(g.st.stages[si].counts.params)
-        );
-        let _ = writeln!(
-            gc,
-            "#[derive(Module, Debug)]\npub struct {gtype} {{\n    pub nodes: Vec<{node_ty}>,"
-        );
-        if !mix_inits.is_empty() {
-            let _ = writeln!(
-                gc,
-                "    /// One learnable scalar per in-edge of every node with several inputs.\n    pub mix: Vec<Param<Tensor<1>>>,"
-            );
-        }
-        let _ = writeln!(gc, "}}\n\nimpl {gtype} {{");
-        let _ = writeln!(
-            gc,
-            "    /// Predecessors of every graph node; an empty list means the stage input."
-        );
-        let _ = writeln!(gc, "    const PREDS: [&'static [usize]; {n_nodes}] = [");
-        for p in &preds {
-            let items: Vec<String> = p.iter().map(|x| x.to_string()).collect();
-            let _ = writeln!(gc, "        &[{}],", items.join(", "));
-        }
-        let _ = writeln!(gc, "    ];");
-        let sink_items: Vec<String> = sinks.iter().map(|x| x.to_string()).collect();
-        let _ = writeln!(
-            gc,
-            "    /// Nodes of out-degree 0, averaged by the output node.\n    const SINKS: [usize; {}] = [{}];\n",
-            sinks.len(),
-            sink_items.join(", ")
-        );
-        let _ = writeln!(
-            gc,
-            "    pub fn new(device: &Device) -> Self {{\n        Self {{\n            nodes: vec!["
-        );
-        for i in &inits {
-            let _ = writeln!(gc, "                {i},");
-        }
-        let _ = writeln!(gc, "            ],");
-        if !mix_inits.is_empty() {
-            let _ = writeln!(gc, "            mix: vec![");
-            for m in &mix_inits {
-                let _ = writeln!(gc, "                {m},");
-            }
-            let _ = writeln!(gc, "            ],");
-        }
-        let _ = writeln!(gc, "        }}\n    }}\n");
-        let _ = writeln!(gc, "    pub fn forward(&self, x: {ti}) -> {to} {{");
-        let combine = match agg_op {
-            Some(Op::WeightedSum(_)) => {
-                g.needs.helper("weighted_sum");
-                let _ = writeln!(gc, "        let mut mix = self.mix.iter();");
-                "|ins| weighted_sum(ins, mix.next())"
-            }
-            Some(Op::ScaledSum(_)) => {
-                g.needs.helper("scaled_graph_sum");
-                let _ = writeln!(gc, "        let mut mix = self.mix.iter();");
-                "|ins| scaled_graph_sum(ins, mix.next())"
-            }
-            Some(Op::Mean(_)) => {
-                "|ins| {\n                let n = ins.len() as f64;\n                ins.into_iter().reduce(|a, b| a + b).map(|s| s / n)\n            }"
-            }
-            Some(Op::Concat(_)) => "|ins| Some(Tensor::cat(ins, 1))",
-            _ => "|ins| ins.into_iter().reduce(|a, b| a + b)",
+        let what = if site.sole_graph { "Stage" } else { "Random graph of stage" };
+        format!(
+            "/// {what} `{}`: {desc}.\n/// Input {shape_in} -> output {out_shape}; {} parameters.\n",
+            info.name,
+            nasc_core::stats::group(self.st.stages[site.si].counts.params)
+        )
+    }
+
+    /// The graph's `forward`: `run_graph` over the nodes with the aggregation's `combine`.
+    fn graph_forward(&mut self, agg: Option<&Op>, ti: &str, to: &str) -> String {
+        let mut gc = format!("    pub fn forward(&self, x: {ti}) -> {to} {{\n");
+        let combine = match agg.and_then(|op| op.combine(&mut self.needs)) {
+            Some(c) => c,
+            None => "|ins| ins.into_iter().reduce(|a, b| a + b)".to_string(),
         };
-        g.needs.helper("run_graph");
+        if combine.contains("mix.next()") {
+            gc += "        let mut mix = self.mix.iter();\n";
+        }
+        self.needs.helper("run_graph");
         let _ = writeln!(
             gc,
             "        run_graph(\n            x,\n            &self.nodes,\n            &Self::PREDS,\n            &Self::SINKS,\n            {combine},\n            |node, x| node.forward(x),\n        )\n    }}\n}}\n"
         );
-        EmittedGraph { code: gc, out_shape }
+        gc
     }
 
     /// Per graph node: its predecessors (graph indices), its constructor, and the learnable
@@ -344,4 +285,51 @@ impl Gen<'_> {
         let _ = writeln!(gc, "        }}\n    }}\n}}\n");
         gc
     }
+}
+
+/// A graph's struct (its nodes and aggregation weights), its wiring tables (`PREDS`, and the
+/// `SINKS` the output averages) and its constructor.
+fn graph_type(gtype: &str, node_ty: &str, w: &Wiring) -> String {
+    let mut has_succ = vec![false; w.preds.len()];
+    for &p in w.preds.iter().flatten() {
+        if let Some(x) = has_succ.get_mut(p as usize) {
+            *x = true;
+        }
+    }
+    let sinks: Vec<String> =
+        (0..w.preds.len()).filter(|&k| !has_succ[k]).map(|k| k.to_string()).collect();
+    let mut gc = format!(
+        "#[derive(Module, Debug)]\npub struct {gtype} {{\n    pub nodes: Vec<{node_ty}>,\n"
+    );
+    if !w.mix_inits.is_empty() {
+        gc += "    /// One learnable scalar per in-edge of every node with several inputs.\n    pub mix: Vec<Param<Tensor<1>>>,\n";
+    }
+    let _ = writeln!(gc, "}}\n\nimpl {gtype} {{");
+    gc += "    /// Predecessors of every graph node; an empty list means the stage input.\n";
+    let _ = writeln!(gc, "    const PREDS: [&'static [usize]; {}] = [", w.preds.len());
+    for p in &w.preds {
+        let items: Vec<String> = p.iter().map(|x| x.to_string()).collect();
+        let _ = writeln!(gc, "        &[{}],", items.join(", "));
+    }
+    gc += "    ];\n";
+    let _ = writeln!(
+        gc,
+        "    /// Nodes of out-degree 0, averaged by the output node.\n    const SINKS: [usize; {}] = [{}];\n",
+        sinks.len(),
+        sinks.join(", ")
+    );
+    gc += "    pub fn new(device: &Device) -> Self {\n        Self {\n            nodes: vec![\n";
+    for i in &w.inits {
+        let _ = writeln!(gc, "                {i},");
+    }
+    gc += "            ],\n";
+    if !w.mix_inits.is_empty() {
+        gc += "            mix: vec![\n";
+        for m in &w.mix_inits {
+            let _ = writeln!(gc, "                {m},");
+        }
+        gc += "            ],\n";
+    }
+    gc += "        }\n    }\n\n";
+    gc
 }

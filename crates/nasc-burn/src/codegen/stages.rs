@@ -65,34 +65,12 @@ impl Gen<'_> {
         let mut stage_code = String::new();
         if !sole_graph {
             let s = &self.st.stages[si];
-            let _ = writeln!(
-                stage_code,
-                "/// Stage `{}`: input {stage_in} -> output {shape_in}; {} parameters.",
+            let doc = format!(
+                "/// Stage `{}`: input {stage_in} -> output {shape_in}; {} parameters.\n",
                 info.name,
                 nasc_core::stats::group(s.counts.params)
             );
-            let _ = writeln!(stage_code, "#[derive(Module, Debug)]\npub struct {stype} {{");
-            for (f, t, _) in &fields {
-                let _ = writeln!(stage_code, "    pub {f}: {t},");
-            }
-            let _ = writeln!(stage_code, "}}\n\nimpl {stype} {{");
-            let dev = if fields.is_empty() { "_device" } else { "device" };
-            let _ =
-                writeln!(stage_code, "    pub fn new({dev}: &Device) -> Self {{\n        Self {{");
-            for (f, _, init) in &fields {
-                let _ = writeln!(stage_code, "            {f}: {init},");
-            }
-            let _ = writeln!(stage_code, "        }}\n    }}\n");
-            let _ = writeln!(
-                stage_code,
-                "    pub fn forward(&self, x: {}) -> {} {{",
-                tensor_ty(&stage_in),
-                tensor_ty(&shape_in)
-            );
-            for l in &body {
-                let _ = writeln!(stage_code, "        {l}");
-            }
-            super::helpers::finish_forward(&mut stage_code);
+            stage_code = doc + &stage_type(&stype, &fields, &body, stage_in, shape_in);
         }
         stage_code += &graph_types;
         (sfield, stype, stage_code, shape_in)
@@ -210,4 +188,36 @@ impl Gen<'_> {
         super::helpers::finish_forward(out);
         out.clone()
     }
+}
+
+/// A sequential stage's type: one field per layer and a straight-line forward.
+fn stage_type(
+    stype: &str,
+    fields: &[(String, String, String)],
+    body: &[String],
+    stage_in: Shape,
+    shape_in: Shape,
+) -> String {
+    let mut code = format!("#[derive(Module, Debug)]\npub struct {stype} {{\n");
+    for (f, t, _) in fields {
+        let _ = writeln!(code, "    pub {f}: {t},");
+    }
+    let _ = writeln!(code, "}}\n\nimpl {stype} {{");
+    let dev = if fields.is_empty() { "_device" } else { "device" };
+    let _ = writeln!(code, "    pub fn new({dev}: &Device) -> Self {{\n        Self {{");
+    for (f, _, init) in fields {
+        let _ = writeln!(code, "            {f}: {init},");
+    }
+    let _ = writeln!(code, "        }}\n    }}\n");
+    let _ = writeln!(
+        code,
+        "    pub fn forward(&self, x: {}) -> {} {{",
+        tensor_ty(&stage_in),
+        tensor_ty(&shape_in)
+    );
+    for l in body {
+        let _ = writeln!(code, "        {l}");
+    }
+    super::helpers::finish_forward(&mut code);
+    code
 }

@@ -31,6 +31,9 @@ impl BurnOp for Add {
     fn forward(&self, _: &Layer, ins: Vec<Act>) -> Option<Act> {
         ins.into_iter().reduce(|a, b| a + b)
     }
+    fn combine(&self, _: &mut Needs) -> Option<String> {
+        Some("|ins| ins.into_iter().reduce(|a, b| a + b)".into())
+    }
     fn expr(&self, _: &str, args: &[String]) -> String {
         args.join(" + ")
     }
@@ -40,6 +43,9 @@ impl BurnOp for Mean {
     fn forward(&self, _: &Layer, ins: Vec<Act>) -> Option<Act> {
         let n = ins.len();
         Some(ins.into_iter().reduce(|a, b| a + b)? / n as f64)
+    }
+    fn combine(&self, _: &mut Needs) -> Option<String> {
+        Some("|ins| {\n                let n = ins.len() as f64;\n                ins.into_iter().reduce(|a, b| a + b).map(|s| s / n)\n            }".into())
     }
     fn expr(&self, _: &str, args: &[String]) -> String {
         format!("({}) / {}.0", args.join(" + "), args.len())
@@ -52,6 +58,9 @@ impl BurnOp for Concat {
             return None;
         }
         Some(Act::Map(Tensor::cat(ins.into_iter().map(Act::map).collect(), 1)))
+    }
+    fn combine(&self, _: &mut Needs) -> Option<String> {
+        Some("|ins| Some(Tensor::cat(ins, 1))".into())
     }
     fn expr(&self, _: &str, args: &[String]) -> String {
         format!("Tensor::cat(vec![{}], 1)", args.join(", "))
@@ -89,6 +98,10 @@ impl BurnOp for WeightedSum {
     fn init(&self, _: &[String]) -> String {
         format!("Param::from_tensor(Tensor::zeros([{}], device))", self.inputs)
     }
+    fn combine(&self, n: &mut Needs) -> Option<String> {
+        n.helper("weighted_sum");
+        Some("|ins| weighted_sum(ins, mix.next())".into())
+    }
     fn expr(&self, field: &str, args: &[String]) -> String {
         format!(
             "weighted_sum({}, Some(&self.{field})).expect(\"a weighted sum has inputs\")",
@@ -121,6 +134,11 @@ impl BurnOp for ScaledSum {
     }
     /// A frozen wiring's node input (a random graph's constant-weight sums use
     /// `scaled_graph_sum` in the graph's `combine`).
+    /// (A random graph's constant-weight sums, -O2.)
+    fn combine(&self, n: &mut Needs) -> Option<String> {
+        n.helper("scaled_graph_sum");
+        Some("|ins| scaled_graph_sum(ins, mix.next())".into())
+    }
     fn expr(&self, field: &str, args: &[String]) -> String {
         format!("scaled_sum(&self.{field}, {}, {})", arg0(args), rest(args, 1))
     }

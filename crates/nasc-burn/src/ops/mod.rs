@@ -163,6 +163,12 @@ pub trait BurnOp {
     fn expr(&self, field: &str, args: &[String]) -> String;
     /// Codegen: the imports and shared helpers its field, constructor and expression use.
     fn needs(&self, _n: &mut Needs) {}
+    /// Codegen: as a random graph's aggregation, the `combine` closure `run_graph` calls on
+    /// a node's inputs (`mix.next()` names the node's aggregation weights); `None` for an op
+    /// that cannot aggregate.
+    fn combine(&self, _n: &mut Needs) -> Option<String> {
+        None
+    }
     /// Codegen: the literal attributes that are part of the op's code (not its slots:
     /// channel counts and strides become arguments). Two ops of one name and one key share
     /// code.
@@ -193,6 +199,9 @@ impl BurnOp for Op {
     }
     fn needs(&self, n: &mut Needs) {
         each_op!(self, o => o.needs(n))
+    }
+    fn combine(&self, n: &mut Needs) -> Option<String> {
+        each_op!(self, o => o.combine(n))
     }
     fn code_key(&self) -> String {
         each_op!(self, o => o.code_key())
