@@ -7,8 +7,8 @@ use super::value::*;
 use super::{BindKind, Binding, Checker, Slot, describe, planned, type_err};
 use crate::diag::{Code, Diagnostic, suggest};
 use crate::limits::MAX_BLOCK_DEPTH;
-use crate::syntax::{Arg, BlockDef, BlockStmt, Ident, Span};
-use std::collections::BTreeMap;
+use crate::syntax::{Arg, BlockDef, BlockStmt, Expr, Ident, Span};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A block definition in scope: the user's, or one of a standard-library module.
@@ -184,60 +184,17 @@ impl<'a> Checker<'a> {
         let mut ok = true;
         let mut pos = 0usize;
         for (i, ((v, s), n)) in vals.iter().zip(named).enumerate() {
-            let idx = match n {
-                None => {
-                    pos += 1;
-                    if pos > def.params.len() {
-                        self.diags.push(
-                            Diagnostic::error(
-                                Code::Arity,
-                                *s,
-                                format!(
-                                    "block `{qual}` takes at most {} argument{}, found more",
-                                    def.params.len(),
-                                    if def.params.len() == 1 { "" } else { "s" }
-                                ),
-                            )
-                            .label("extra argument")
-                            .help(format!("signature: {sig}")),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    pos - 1
+            let kw_span = kw_spans.get(i).copied().unwrap_or(*s);
+            let idx = match arg_index(def, qual, &sig, *n, *s, kw_span, &mut pos) {
+                Ok(idx) => idx,
+                Err(d) => {
+                    self.diags.push(d);
+                    ok = false;
+                    continue;
                 }
-                Some(k) => match def.params.iter().position(|p| p.name.name == *k) {
-                    Some(i) => i,
-                    None => {
-                        let h = suggest(k, def.params.iter().map(|p| p.name.name.as_str()));
-                        self.diags.push(
-                            Diagnostic::error(
-                                Code::UnknownKwarg,
-                                kw_spans.get(i).copied().unwrap_or(*s),
-                                format!("block `{qual}` has no parameter `{k}`"),
-                            )
-                            .label("unknown keyword")
-                            .help(match h {
-                                Some(h) => format!("{h} (signature: {sig})"),
-                                None => format!("signature: {sig}"),
-                            }),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                },
             };
             if let Some((_, first)) = &out[idx] {
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::DuplicateArg,
-                        *s,
-                        format!("argument `{}` of `{qual}` given twice", def.params[idx].name.name),
-                    )
-                    .label("second value")
-                    .related(*first, "first value")
-                    .help(format!("signature: {sig}")),
-                );
+                self.diags.push(duplicate_arg(def, qual, &sig, idx, *s, *first));
                 ok = false;
                 continue;
             }
@@ -256,27 +213,8 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let missing: Vec<String> = def
-            .params
-            .iter()
-            .zip(&out)
-            .filter(|(p, v)| p.default.is_none() && v.is_none())
-            .map(|(p, _)| format!("`{}`", p.name.name))
-            .collect();
-        if !missing.is_empty() {
-            self.diags.push(
-                Diagnostic::error(
-                    Code::Arity,
-                    span,
-                    format!(
-                        "block `{qual}` is missing argument{} {}",
-                        if missing.len() == 1 { "" } else { "s" },
-                        missing.join(", ")
-                    ),
-                )
-                .label("used here")
-                .help(format!("signature: {sig}")),
-            );
+        if let Some(d) = missing_args(def, qual, &sig, &out, span) {
+            self.diags.push(d);
             ok = false;
         }
         ok.then_some(out)
@@ -291,120 +229,16 @@ impl<'a> Checker<'a> {
         qual: &str,
         warn: bool,
     ) -> Option<Flow> {
-        let saved_locals = std::mem::take(&mut self.locals);
-        let saved_later = std::mem::take(&mut self.later);
-        let saved_flow = self.flow.replace(Flow::default());
-        let saved_global = std::mem::replace(&mut self.in_global, false);
+        let saved = self.enter_block_scope();
         let first_use = self.checked_blocks.insert(qual.to_string()) && warn;
         self.bind_params(def, bound, first_use);
-        let mut has_input = false;
-        let mut output: Option<(TRef, Span)> = None;
-        let mut ok = true;
+        let mut body = BodyState { has_input: false, output: None, ok: true };
         for st in &def.stmts {
-            match st {
-                BlockStmt::Input { names, span } => {
-                    if has_input {
-                        self.diags.push(
-                            Diagnostic::error(
-                                Code::BlockForm,
-                                *span,
-                                "a block declares its inputs once",
-                            )
-                            .label("second `input`")
-                            .help("list all inputs in one statement: `input a, b`"),
-                        );
-                        continue;
-                    }
-                    has_input = true;
-                    for (i, n) in names.iter().enumerate() {
-                        if let Some(first) = self.locals.get(&n.name).map(|b| b.span) {
-                            self.diags.push(super::duplicate(n, first));
-                            ok = false;
-                        }
-                        self.locals.insert(
-                            n.name.clone(),
-                            Binding {
-                                slot: Slot::Done(Value::Tensor(i as TRef)),
-                                span: n.span,
-                                used: !first_use,
-                                kind: BindKind::Let,
-                            },
-                        );
-                    }
-                    if let Some(f) = self.flow.as_mut() {
-                        f.inputs = names.len();
-                    }
-                }
-                BlockStmt::Let(l) => {
-                    if let Some(first) = self.locals.get(&l.name.name).map(|b| b.span) {
-                        self.diags.push(super::duplicate(&l.name, first));
-                        continue;
-                    }
-                    let v = self.eval(&l.value);
-                    self.locals.insert(
-                        l.name.name.clone(),
-                        Binding {
-                            slot: Slot::Done(v),
-                            span: l.name.span,
-                            used: !first_use,
-                            kind: BindKind::Let,
-                        },
-                    );
-                }
-                BlockStmt::Output { value, span } => {
-                    if let Some((_, first)) = output {
-                        self.diags.push(Diagnostic::error(Code::BlockForm, *span, "a block has one `output`").label("second output").related(first, "first output").help("combine values with `+` or `concat(...)` and output the result"));
-                        ok = false;
-                        continue;
-                    }
-                    match self.eval(value) {
-                        Value::Tensor(t) => output = Some((t, *span)),
-                        Value::Poison => ok = false,
-                        other => {
-                            self.diags.push(
-                                Diagnostic::error(
-                                    Code::Type,
-                                    value.span,
-                                    format!(
-                                        "a block's output is a tensor, found {}",
-                                        describe(&other)
-                                    ),
-                                )
-                                .label("not a tensor")
-                                .help("apply ops to an input: `output x -> conv(3x3, c) -> bn`"),
-                            );
-                            ok = false;
-                        }
-                    }
-                }
-                BlockStmt::Reserved { keyword, span, .. } => {
-                    self.diags.push(planned(&keyword.name, *span));
-                    ok = false;
-                }
-            }
+            self.block_stmt(st, first_use, &mut body);
         }
-        if !has_input {
-            self.diags.push(
-                Diagnostic::error(
-                    Code::BlockForm,
-                    def.name.span,
-                    format!("block `{qual}` declares no input"),
-                )
-                .label("no `input` statement")
-                .help("name its tensor inputs: `input x` (or `input a, b`)"),
-            );
-            ok = false;
-        } else if output.is_none() && ok {
-            self.diags.push(
-                Diagnostic::error(
-                    Code::BlockForm,
-                    def.name.span,
-                    format!("block `{qual}` has no output"),
-                )
-                .label("no `output` statement")
-                .help("end the block with `output EXPR`, e.g. `output x -> conv(3x3, c) -> bn`"),
-            );
-            ok = false;
+        if let Some(d) = body_form_error(def, qual, &body) {
+            self.diags.push(d);
+            body.ok = false;
         }
         if first_use {
             self.warn_unused_in(
@@ -415,15 +249,117 @@ impl<'a> Checker<'a> {
                     .collect::<Vec<_>>(),
             );
         }
-        let mut flow = std::mem::replace(&mut self.flow, saved_flow).unwrap_or_default();
-        self.locals = saved_locals;
-        self.later = saved_later;
-        self.in_global = saved_global;
-        let (out, _) = output?;
+        let mut flow = self.leave_block_scope(saved);
+        let (out, _) = body.output?;
         flow.output = out;
-        ok.then_some(flow)
+        body.ok.then_some(flow)
     }
 
+    /// Swaps in a fresh scope for a block body (no locals, an empty flow, not global);
+    /// returns the caller's, for [`Self::leave_block_scope`].
+    fn enter_block_scope(&mut self) -> SavedScope<'a> {
+        SavedScope {
+            locals: std::mem::take(&mut self.locals),
+            later: std::mem::take(&mut self.later),
+            flow: self.flow.replace(Flow::default()),
+            in_global: std::mem::replace(&mut self.in_global, false),
+        }
+    }
+
+    /// Restores the caller's scope; returns the block body's flow.
+    fn leave_block_scope(&mut self, saved: SavedScope<'a>) -> Flow {
+        let flow = std::mem::replace(&mut self.flow, saved.flow).unwrap_or_default();
+        self.locals = saved.locals;
+        self.later = saved.later;
+        self.in_global = saved.in_global;
+        flow
+    }
+
+    /// One statement of a block body, recorded in `body`.
+    fn block_stmt(&mut self, st: &'a BlockStmt, first_use: bool, body: &mut BodyState) {
+        match st {
+            BlockStmt::Input { names, span } => self.block_input(names, *span, first_use, body),
+            BlockStmt::Let(l) => {
+                if let Some(first) = self.locals.get(&l.name.name).map(|b| b.span) {
+                    self.diags.push(super::duplicate(&l.name, first));
+                    return;
+                }
+                let v = self.eval(&l.value);
+                self.bind_local(&l.name, v, first_use);
+            }
+            BlockStmt::Output { value, span } => self.block_output(value, *span, body),
+            BlockStmt::Reserved { keyword, span, .. } => {
+                self.diags.push(planned(&keyword.name, *span));
+                body.ok = false;
+            }
+        }
+    }
+
+    /// `input a, b`: the block's inputs, bound to its first tensors (declared once).
+    fn block_input(&mut self, names: &[Ident], span: Span, first_use: bool, body: &mut BodyState) {
+        if body.has_input {
+            self.diags.push(
+                Diagnostic::error(Code::BlockForm, span, "a block declares its inputs once")
+                    .label("second `input`")
+                    .help("list all inputs in one statement: `input a, b`"),
+            );
+            return;
+        }
+        body.has_input = true;
+        for (i, n) in names.iter().enumerate() {
+            if let Some(first) = self.locals.get(&n.name).map(|b| b.span) {
+                self.diags.push(super::duplicate(n, first));
+                body.ok = false;
+            }
+            self.bind_local(n, Value::Tensor(i as TRef), first_use);
+        }
+        if let Some(f) = self.flow.as_mut() {
+            f.inputs = names.len();
+        }
+    }
+
+    /// `output EXPR`: the block's one output, a tensor.
+    fn block_output(&mut self, value: &'a Expr, span: Span, body: &mut BodyState) {
+        if let Some((_, first)) = body.output {
+            self.diags.push(
+                Diagnostic::error(Code::BlockForm, span, "a block has one `output`")
+                    .label("second output")
+                    .related(first, "first output")
+                    .help("combine values with `+` or `concat(...)` and output the result"),
+            );
+            body.ok = false;
+            return;
+        }
+        match self.eval(value) {
+            Value::Tensor(t) => body.output = Some((t, span)),
+            Value::Poison => body.ok = false,
+            other => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::Type,
+                        value.span,
+                        format!("a block's output is a tensor, found {}", describe(&other)),
+                    )
+                    .label("not a tensor")
+                    .help("apply ops to an input: `output x -> conv(3x3, c) -> bn`"),
+                );
+                body.ok = false;
+            }
+        }
+    }
+
+    /// Binds a name of a block body (an input or a `let`) in its scope.
+    fn bind_local(&mut self, name: &Ident, value: Value, first_use: bool) {
+        self.locals.insert(
+            name.name.clone(),
+            Binding {
+                slot: Slot::Done(value),
+                span: name.span,
+                used: !first_use,
+                kind: BindKind::Let,
+            },
+        );
+    }
     /// Binds a block's parameters in its (fresh) scope: the given values, else defaults
     /// evaluated there, typed.
     fn bind_params(
@@ -510,6 +446,143 @@ impl<'a> Checker<'a> {
     /// Whether a block body is being evaluated.
     pub(super) fn in_block(&self) -> bool {
         self.flow.is_some()
+    }
+}
+
+/// What a block body's statements have declared so far.
+struct BodyState {
+    has_input: bool,
+    output: Option<(TRef, Span)>,
+    ok: bool,
+}
+
+/// The caller's scope, put aside while a block body is evaluated.
+struct SavedScope<'a> {
+    locals: BTreeMap<String, Binding<'a>>,
+    later: HashMap<String, Span>,
+    flow: Option<Flow>,
+    in_global: bool,
+}
+
+/// The parameter index that an argument binds: the next positional one (`pos` counts them)
+/// or the keyword's. An extra positional argument or an unknown keyword is the error.
+fn arg_index(
+    def: &BlockDef,
+    qual: &str,
+    sig: &str,
+    name: Option<&str>,
+    s: Span,
+    kw_span: Span,
+    pos: &mut usize,
+) -> Result<usize, Diagnostic> {
+    let Some(k) = name else {
+        *pos += 1;
+        if *pos > def.params.len() {
+            return Err(Diagnostic::error(
+                Code::Arity,
+                s,
+                format!(
+                    "block `{qual}` takes at most {} argument{}, found more",
+                    def.params.len(),
+                    if def.params.len() == 1 { "" } else { "s" }
+                ),
+            )
+            .label("extra argument")
+            .help(format!("signature: {sig}")));
+        }
+        return Ok(*pos - 1);
+    };
+    def.params.iter().position(|p| p.name.name == *k).ok_or_else(|| {
+        let h = suggest(k, def.params.iter().map(|p| p.name.name.as_str()));
+        Diagnostic::error(
+            Code::UnknownKwarg,
+            kw_span,
+            format!("block `{qual}` has no parameter `{k}`"),
+        )
+        .label("unknown keyword")
+        .help(match h {
+            Some(h) => format!("{h} (signature: {sig})"),
+            None => format!("signature: {sig}"),
+        })
+    })
+}
+
+/// Parameter `idx` of a block given a second value at `s` (the first at `first`).
+fn duplicate_arg(
+    def: &BlockDef,
+    qual: &str,
+    sig: &str,
+    idx: usize,
+    s: Span,
+    first: Span,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::DuplicateArg,
+        s,
+        format!("argument `{}` of `{qual}` given twice", def.params[idx].name.name),
+    )
+    .label("second value")
+    .related(first, "first value")
+    .help(format!("signature: {sig}"))
+}
+
+/// The error for parameters without a default that no argument binds, if any.
+fn missing_args(
+    def: &BlockDef,
+    qual: &str,
+    sig: &str,
+    out: &[Option<(Value, Span)>],
+    span: Span,
+) -> Option<Diagnostic> {
+    let missing: Vec<String> = def
+        .params
+        .iter()
+        .zip(out)
+        .filter(|(p, v)| p.default.is_none() && v.is_none())
+        .map(|(p, _)| format!("`{}`", p.name.name))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            Code::Arity,
+            span,
+            format!(
+                "block `{qual}` is missing argument{} {}",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            ),
+        )
+        .label("used here")
+        .help(format!("signature: {sig}")),
+    )
+}
+
+/// A block body without `input`, or (when nothing else failed) without `output`.
+fn body_form_error(def: &BlockDef, qual: &str, body: &BodyState) -> Option<Diagnostic> {
+    if !body.has_input {
+        Some(
+            Diagnostic::error(
+                Code::BlockForm,
+                def.name.span,
+                format!("block `{qual}` declares no input"),
+            )
+            .label("no `input` statement")
+            .help("name its tensor inputs: `input x` (or `input a, b`)"),
+        )
+    } else if body.output.is_none() && body.ok {
+        Some(
+            Diagnostic::error(
+                Code::BlockForm,
+                def.name.span,
+                format!("block `{qual}` has no output"),
+            )
+            .label("no `output` statement")
+            .help("end the block with `output EXPR`, e.g. `output x -> conv(3x3, c) -> bn`"),
+        )
+    } else {
+        None
     }
 }
 
