@@ -114,10 +114,26 @@ impl<'a> Checker<'a> {
         Value::Poison
     }
 
+    /// Checks a whole file: registers its items, evaluates every top-level definition,
+    /// then elaborates the network chosen (the only one, or `--network`'s).
     fn file(&mut self, file: &'a syntax::File, opts: &Options) -> Option<Network> {
         self.site_values =
             opts.overrides.iter().filter(|(k, _)| k.contains('.')).cloned().collect();
         self.site_seed = opts.seed.unwrap_or(0);
+        let networks = self.items(file);
+        // Evaluate every top-level definition once, so errors in unused ones are reported
+        // too, dependencies first: no chain of definitions, however long, recurses.
+        for n in self.global_order() {
+            self.force_global(&n, None);
+        }
+        self.block_let_clashes();
+        let net = self.choose_network(opts, &networks)?;
+        self.network(net, opts)
+    }
+
+    /// Registers the file's items in order (definitions, blocks, imports) and returns its
+    /// networks; duplicates are reported.
+    fn items(&mut self, file: &'a syntax::File) -> Vec<&'a syntax::Network> {
         let mut networks: Vec<&syntax::Network> = Vec::new();
         let mut seen: HashMap<String, Span> = HashMap::new();
         for item in &file.items {
@@ -161,12 +177,12 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        // Evaluate every top-level definition once, so errors in unused ones are reported
-        // too, dependencies first: no chain of definitions, however long, recurses.
-        for n in self.global_order() {
-            self.force_global(&n, None);
-        }
-        // A block and a top-level `let` of one name would shadow each other.
+        networks
+    }
+
+    /// Reports each block of the file named like a top-level `let` (they would shadow
+    /// each other).
+    fn block_let_clashes(&mut self) {
         let clashes: Vec<(Ident, Span)> = self
             .blocks
             .values()
@@ -178,16 +194,24 @@ impl<'a> Checker<'a> {
         for (id, first) in clashes {
             self.diags.push(duplicate(&id, first));
         }
-        let net = match (&opts.network, networks.as_slice()) {
+    }
+
+    /// The network to elaborate: the file's only one, or the one `--network` names.
+    fn choose_network(
+        &mut self,
+        opts: &Options,
+        networks: &[&'a syntax::Network],
+    ) -> Option<&'a syntax::Network> {
+        match (&opts.network, networks) {
             (None, []) => {
                 self.diags.push(
                     Diagnostic::spanless(Code::NoNetwork, "this file defines no network").help(
                         "add `network NAME(...) { input [3, 32, 32]  classes 10  stage ... }`",
                     ),
                 );
-                return None;
+                None
             }
-            (None, [one]) => *one,
+            (None, [one]) => Some(*one),
             (None, many) => {
                 let names: Vec<&str> = many.iter().map(|n| n.name.name.as_str()).collect();
                 self.diags.push(
@@ -200,10 +224,10 @@ impl<'a> Checker<'a> {
                     .related(many[0].name.span, "first network")
                     .help(format!("choose one with --network ({})", names.join(", "))),
                 );
-                return None;
+                None
             }
             (Some(want), nets) => match nets.iter().find(|n| &n.name.name == want) {
-                Some(n) => *n,
+                Some(n) => Some(*n),
                 None => {
                     let mut d = Diagnostic::spanless(
                         Code::NoNetwork,
@@ -214,11 +238,10 @@ impl<'a> Checker<'a> {
                         d = d.help(h);
                     }
                     self.diags.push(d);
-                    return None;
+                    None
                 }
             },
-        };
-        self.network(net, opts)
+        }
     }
 
     /// Top-level definitions in dependency order (post-order of an iterative depth-first
@@ -434,67 +457,9 @@ impl<'a> Checker<'a> {
         let mut stage_names: HashMap<String, Span> = HashMap::new();
         for s in &net.stmts {
             match s {
-                Stmt::Input { value, span } => {
-                    if let Some((_, first)) = input {
-                        self.diags.push(
-                            Diagnostic::error(Code::MissingInput, *span, "input declared twice")
-                                .label("second declaration")
-                                .related(first, "first declaration")
-                                .help("a network has one input"),
-                        );
-                        continue;
-                    }
-                    let v = self.eval(value);
-                    if let Some(shape) = self.input_shape(v, value.span) {
-                        input = Some((shape, *span));
-                    } else {
-                        input = Some(([1, 1, 1], *span));
-                    }
-                }
-                Stmt::Classes { value, span } => {
-                    if let Some((_, first)) = classes {
-                        self.diags.push(
-                            Diagnostic::error(Code::MissingInput, *span, "classes declared twice")
-                                .label("second declaration")
-                                .related(first, "first declaration")
-                                .help("a network has one class count"),
-                        );
-                        continue;
-                    }
-                    let v = self.eval(value);
-                    let n = self
-                        .positive_u32(v, value.span, "the class count", crate::limits::MAX_CHANNELS)
-                        .unwrap_or(1);
-                    classes = Some((n, *span));
-                    self.locals.insert(
-                        "classes".into(),
-                        Binding {
-                            slot: Slot::Done(Value::Int(n as i64)),
-                            span: *span,
-                            used: true,
-                            kind: BindKind::Let,
-                        },
-                    );
-                }
-                Stmt::Let(l) => {
-                    self.later.remove(&l.name.name);
-                    if let Some(first) = self.locals.get(&l.name.name).map(|b| b.span) {
-                        self.diags.push(duplicate(&l.name, first));
-                        continue;
-                    }
-                    let saved_let = self.current_let.replace((l.name.name.clone(), l.value.span));
-                    let v = tag_def(self.eval(&l.value), &l.name.name);
-                    self.current_let = saved_let;
-                    self.locals.insert(
-                        l.name.name.clone(),
-                        Binding {
-                            slot: Slot::Done(v),
-                            span: l.name.span,
-                            used: false,
-                            kind: BindKind::Let,
-                        },
-                    );
-                }
+                Stmt::Input { value, span } => self.input_stmt(value, *span, &mut input),
+                Stmt::Classes { value, span } => self.classes_stmt(value, *span, &mut classes),
+                Stmt::Let(l) => self.network_let(l),
                 Stmt::Stage { name, value, span } => {
                     if let Some(first) = stage_names.get(&name.name) {
                         self.diags.push(duplicate(name, *first));
@@ -514,6 +479,68 @@ impl<'a> Checker<'a> {
             }
         }
         (input, classes, stages)
+    }
+
+    /// `input [C, H, W]` (once per network); a bad shape stands in as `[1, 1, 1]`.
+    fn input_stmt(&mut self, value: &'a Expr, span: Span, input: &mut Option<([u32; 3], Span)>) {
+        if let Some((_, first)) = *input {
+            self.diags.push(
+                Diagnostic::error(Code::MissingInput, span, "input declared twice")
+                    .label("second declaration")
+                    .related(first, "first declaration")
+                    .help("a network has one input"),
+            );
+            return;
+        }
+        let v = self.eval(value);
+        if let Some(shape) = self.input_shape(v, value.span) {
+            *input = Some((shape, span));
+        } else {
+            *input = Some(([1, 1, 1], span));
+        }
+    }
+
+    /// `classes N` (once per network); binds `classes` (a bad count stands in as 1).
+    fn classes_stmt(&mut self, value: &'a Expr, span: Span, classes: &mut Option<(u32, Span)>) {
+        if let Some((_, first)) = *classes {
+            self.diags.push(
+                Diagnostic::error(Code::MissingInput, span, "classes declared twice")
+                    .label("second declaration")
+                    .related(first, "first declaration")
+                    .help("a network has one class count"),
+            );
+            return;
+        }
+        let v = self.eval(value);
+        let n = self
+            .positive_u32(v, value.span, "the class count", crate::limits::MAX_CHANNELS)
+            .unwrap_or(1);
+        *classes = Some((n, span));
+        self.locals.insert(
+            "classes".into(),
+            Binding {
+                slot: Slot::Done(Value::Int(n as i64)),
+                span,
+                used: true,
+                kind: BindKind::Let,
+            },
+        );
+    }
+
+    /// A network-level `let`, evaluated in order (its name owns the genotype sites in it).
+    fn network_let(&mut self, l: &'a syntax::LetDef) {
+        self.later.remove(&l.name.name);
+        if let Some(first) = self.locals.get(&l.name.name).map(|b| b.span) {
+            self.diags.push(duplicate(&l.name, first));
+            return;
+        }
+        let saved_let = self.current_let.replace((l.name.name.clone(), l.value.span));
+        let v = tag_def(self.eval(&l.value), &l.name.name);
+        self.current_let = saved_let;
+        self.locals.insert(
+            l.name.name.clone(),
+            Binding { slot: Slot::Done(v), span: l.name.span, used: false, kind: BindKind::Let },
+        );
     }
 
     /// One `stage` statement: its pipeline and the stages it reads; the name becomes a value.
@@ -736,61 +763,49 @@ impl<'a> Checker<'a> {
             (BinOp::Then, a, b) => {
                 let (bad, bs) =
                     if matches!(a, Ops(_) | Int(_) | Path(_)) { (b, rs) } else { (a, ls) };
-                self.err(
-                    Diagnostic::error(
-                        Code::Type,
-                        bs,
-                        format!(
-                            "`->` joins ops (or node indices in a graph), found {}",
-                            describe(&bad)
-                        ),
-                    )
-                    .label("cannot be part of a pipeline")
-                    .help("a pipeline looks like `relu -> sep_conv(3x3) -> bn`"),
-                )
+                self.err(not_pipeline(&bad, bs))
             }
-            (op, Int(a), Int(b)) => {
-                let v = match op {
-                    BinOp::Add => a.checked_add(b),
-                    BinOp::Sub => a.checked_sub(b),
-                    BinOp::Mul => a.checked_mul(b),
-                    BinOp::Div | BinOp::Rem if b == 0 => return self.err(div_zero(rs)),
-                    BinOp::Div => a.checked_div_euclid(b),
-                    BinOp::Rem => a.checked_rem_euclid(b),
-                    _ => None,
-                };
-                match v {
-                    Some(v) => Int(v),
-                    None => self.err(overflow(span)),
-                }
-            }
+            (op, Int(a), Int(b)) => self.int_arith(op, a, b, rs, span),
             (op, a @ (Int(_) | Float(_)), b @ (Int(_) | Float(_))) => {
-                let (a, b) = (as_f64(&a), as_f64(&b));
-                if matches!(op, BinOp::Div | BinOp::Rem) && b == 0.0 {
-                    return self.err(div_zero(rs));
-                }
-                let v = match op {
-                    BinOp::Add => a + b,
-                    BinOp::Sub => a - b,
-                    BinOp::Mul => a * b,
-                    BinOp::Div => a / b,
-                    _ => a.rem_euclid(b),
-                };
-                if v.is_finite() { Float(v) } else { self.err(overflow(span)) }
+                self.float_arith(op, as_f64(&a), as_f64(&b), rs, span)
             }
             (op, a, b) => {
                 let (bad, bs) = if matches!(a, Int(_) | Float(_)) { (b, rs) } else { (a, ls) };
-                self.err(
-                    Diagnostic::error(
-                        Code::Type,
-                        bs,
-                        format!("`{}` needs numbers, found {}", op.symbol(), describe(&bad)),
-                    )
-                    .label(format!("{} here", bad.type_name()))
-                    .help("arithmetic works on int and float values"),
-                )
+                self.err(not_numbers(op, &bad, bs))
             }
         }
+    }
+
+    /// `a op b` on two ints (`rs`: the divisor's span), checked for overflow.
+    fn int_arith(&mut self, op: BinOp, a: i64, b: i64, rs: Span, span: Span) -> Value {
+        let v = match op {
+            BinOp::Add => a.checked_add(b),
+            BinOp::Sub => a.checked_sub(b),
+            BinOp::Mul => a.checked_mul(b),
+            BinOp::Div | BinOp::Rem if b == 0 => return self.err(div_zero(rs)),
+            BinOp::Div => a.checked_div_euclid(b),
+            BinOp::Rem => a.checked_rem_euclid(b),
+            _ => None,
+        };
+        match v {
+            Some(v) => Value::Int(v),
+            None => self.err(overflow(span)),
+        }
+    }
+
+    /// `a op b` on numbers of which one is a float; the result must be finite.
+    fn float_arith(&mut self, op: BinOp, a: f64, b: f64, rs: Span, span: Span) -> Value {
+        if matches!(op, BinOp::Div | BinOp::Rem) && b == 0.0 {
+            return self.err(div_zero(rs));
+        }
+        let v = match op {
+            BinOp::Add => a + b,
+            BinOp::Sub => a - b,
+            BinOp::Mul => a * b,
+            BinOp::Div => a / b,
+            _ => a.rem_euclid(b),
+        };
+        if v.is_finite() { Value::Float(v) } else { self.err(overflow(span)) }
     }
 
     fn list_concat(
@@ -1055,6 +1070,28 @@ fn too_many(span: Span) -> Diagnostic {
     )
     .label("too many")
     .help("see docs/limits.md")
+}
+
+/// `bad` (at `span`) where `->` wants ops or node indices.
+fn not_pipeline(bad: &Value, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::Type,
+        span,
+        format!("`->` joins ops (or node indices in a graph), found {}", describe(bad)),
+    )
+    .label("cannot be part of a pipeline")
+    .help("a pipeline looks like `relu -> sep_conv(3x3) -> bn`")
+}
+
+/// `bad` (at `span`) as an operand of arithmetic `op`.
+fn not_numbers(op: BinOp, bad: &Value, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::Type,
+        span,
+        format!("`{}` needs numbers, found {}", op.symbol(), describe(bad)),
+    )
+    .label(format!("{} here", bad.type_name()))
+    .help("arithmetic works on int and float values")
 }
 
 fn overflow(span: Span) -> Diagnostic {
