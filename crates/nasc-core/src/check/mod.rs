@@ -8,6 +8,7 @@ mod builtins;
 pub use builtins::signatures;
 pub mod cells;
 mod dataflow;
+mod graphs;
 pub mod learned;
 pub mod motifs;
 mod params;
