@@ -341,48 +341,13 @@ fn bind(
     let mut ok = true;
     let mut pos = 0usize;
     for (a, v) in args.iter().zip(vals) {
-        let idx = match &a.name {
-            None => {
-                let i = pos;
-                pos += 1;
-                if i >= sig.params.len() {
-                    cx.diags.push(
-                        Diagnostic::error(
-                            Code::Arity,
-                            a.span,
-                            format!(
-                                "`{}` takes at most {} argument{}, found more",
-                                sig.name,
-                                sig.params.len(),
-                                if sig.params.len() == 1 { "" } else { "s" }
-                            ),
-                        )
-                        .label("extra argument")
-                        .help(format!("signature: {}", sig.summary)),
-                    );
-                    ok = false;
-                    continue;
-                }
-                i
+        let idx = match param_index(sig, a, &mut pos) {
+            Ok(idx) => idx,
+            Err(d) => {
+                cx.diags.push(d);
+                ok = false;
+                continue;
             }
-            Some(k) => match sig.params.iter().position(|p| p.0 == k.name) {
-                Some(i) => i,
-                None => {
-                    let mut d = Diagnostic::error(
-                        Code::UnknownKwarg,
-                        k.span,
-                        format!("`{}` has no parameter `{}`", sig.name, k.name),
-                    )
-                    .label("unknown keyword");
-                    d = d.help(match suggest(&k.name, sig.params.iter().map(|p| p.0)) {
-                        Some(h) => format!("{h} (signature: {})", sig.summary),
-                        None => format!("signature: {}", sig.summary),
-                    });
-                    cx.diags.push(d);
-                    ok = false;
-                    continue;
-                }
-            },
         };
         if let Some((_, first)) = &out[idx] {
             cx.diags.push(
@@ -403,24 +368,64 @@ fn bind(
     let missing: Vec<&str> =
         sig.params.iter().zip(&out).filter(|(p, v)| p.2 && v.is_none()).map(|(p, _)| p.0).collect();
     if !missing.is_empty() {
-        cx.diags.push(
-            Diagnostic::error(
-                Code::Arity,
-                if args.is_empty() { callee.span } else { call_span },
-                format!(
-                    "`{}` is missing argument{} {}",
-                    sig.name,
-                    if missing.len() == 1 { "" } else { "s" },
-                    missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
-                ),
-            )
-            .label("called here")
-            .help(format!("signature: {}", sig.summary)),
-        );
+        let at = if args.is_empty() { callee.span } else { call_span };
+        cx.diags.push(missing_args(sig, &missing, at));
         ok = false;
     }
     ok &= convert_args(cx, sig, &mut out);
     ok.then_some(out)
+}
+
+/// The parameter index that argument `a` binds: the next positional one (`pos` counts
+/// them) or its keyword's. An extra positional argument or an unknown keyword is the error.
+fn param_index(sig: &SigView, a: &Arg, pos: &mut usize) -> Result<usize, Diagnostic> {
+    let Some(k) = &a.name else {
+        let i = *pos;
+        *pos += 1;
+        if i >= sig.params.len() {
+            return Err(Diagnostic::error(
+                Code::Arity,
+                a.span,
+                format!(
+                    "`{}` takes at most {} argument{}, found more",
+                    sig.name,
+                    sig.params.len(),
+                    if sig.params.len() == 1 { "" } else { "s" }
+                ),
+            )
+            .label("extra argument")
+            .help(format!("signature: {}", sig.summary)));
+        }
+        return Ok(i);
+    };
+    sig.params.iter().position(|p| p.0 == k.name).ok_or_else(|| {
+        let d = Diagnostic::error(
+            Code::UnknownKwarg,
+            k.span,
+            format!("`{}` has no parameter `{}`", sig.name, k.name),
+        )
+        .label("unknown keyword");
+        d.help(match suggest(&k.name, sig.params.iter().map(|p| p.0)) {
+            Some(h) => format!("{h} (signature: {})", sig.summary),
+            None => format!("signature: {}", sig.summary),
+        })
+    })
+}
+
+/// A call (at `at`) without the required parameters `missing`.
+fn missing_args(sig: &SigView, missing: &[&str], at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::Arity,
+        at,
+        format!(
+            "`{}` is missing argument{} {}",
+            sig.name,
+            if missing.len() == 1 { "" } else { "s" },
+            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+        ),
+    )
+    .label("called here")
+    .help(format!("signature: {}", sig.summary))
 }
 
 /// Checks (and converts, e.g. an int to a square kernel) the type of every bound argument.

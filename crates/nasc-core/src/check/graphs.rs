@@ -11,6 +11,7 @@ use crate::ir::ops::call::{CHANNELS_HELP, CHMAX, KMAX, STRIDE_HELP};
 use crate::limits::{MAX_GRAPH_EDGES, MAX_GRAPH_KEPT_EDGES, MAX_GRAPH_NODES};
 use crate::syntax::Span;
 
+/// `random(graph, channels, stride, node, agg)`: a RandWire stage (papers.md §1).
 pub(super) fn random_call(cx: &mut Checker, a: &Args, span: Span) -> Value {
     let op = |kind| op(kind, span);
     let Some((Value::Gen(graph), _)) = a.get(0).cloned() else { return Value::Poison };
@@ -109,28 +110,13 @@ fn nodes(cx: &mut Checker, a: &Args, gname: &str) -> Option<usize> {
     Some(n as usize)
 }
 
+/// `WS(n, k, p)`, `ER(n, p)`, `BA(n, m)`: a generator with checked parameters, its work
+/// and size bounded before it runs.
 pub(super) fn generator(cx: &mut Checker, g: &str, a: &Args, span: Span) -> Value {
     let n = nodes(cx, a, g);
     let generator = match g {
         "WS" => {
-            let k = a.int(1).and_then(|(k, s)| {
-                let problem = if k < 2 {
-                    Some(format!("WS: k must be at least 2, found {k}"))
-                } else if k % 2 != 0 {
-                    Some(format!("WS: k must be even, found {k}"))
-                } else if n.is_some_and(|n| k as usize >= n) {
-                    Some(format!("WS: k must be smaller than n = {}, found {k}", n.unwrap_or(0)))
-                } else {
-                    None
-                };
-                match problem {
-                    Some(msg) => {
-                        cx.diags.push(gen_err(s, msg, "invalid k", "k is the (even) number of ring neighbours per node: 2 <= k < n, e.g. WS(32, 4, 0.75)"));
-                        None
-                    }
-                    None => Some(k as usize),
-                }
-            });
+            let k = ws_k(cx, a, n);
             let p = prob(cx, a, 2, g);
             match (n, k, p) {
                 (Some(n), Some(k), Some(p)) => Generator::WS { n, k, p },
@@ -141,43 +127,73 @@ pub(super) fn generator(cx: &mut Checker, g: &str, a: &Args, span: Span) -> Valu
             (Some(n), Some(p)) => Generator::ER { n, p },
             _ => return Value::Poison,
         },
-        _ => {
-            let m = a.int(1).and_then(|(m, s)| {
-                if m < 1 || n.is_some_and(|n| m as usize >= n) {
-                    cx.diags.push(gen_err(
-                        s,
-                        format!(
-                            "BA: m must satisfy 1 <= m < n{}, found {m}",
-                            n.map_or(String::new(), |n| format!(" = {n}"))
-                        ),
-                        "invalid m",
-                        "m is the number of edges each new node attaches, e.g. BA(32, 5)",
-                    ));
-                    None
-                } else {
-                    Some(m as usize)
-                }
-            });
-            match (n, m) {
-                (Some(n), Some(m)) => Generator::BA { n, m },
-                _ => return Value::Poison,
-            }
-        }
+        _ => match (n, ba_m(cx, a, n)) {
+            (Some(n), Some(m)) => Generator::BA { n, m },
+            _ => return Value::Poison,
+        },
     };
     let seed_idx = match g {
         "WS" => 3,
         _ => 2,
     };
     let Ok(seed) = seed_arg(cx, a, seed_idx) else { return Value::Poison };
+    if let Some(d) = too_large(&generator, span) {
+        return cx.err(d);
+    }
+    Value::Gen(GenValue { generator, seed, span })
+}
+
+/// WS's `k` (argument 1): even, 2 <= k < n. `None`: absent or reported.
+fn ws_k(cx: &mut Checker, a: &Args, n: Option<usize>) -> Option<usize> {
+    let (k, s) = a.int(1)?;
+    let problem = if k < 2 {
+        Some(format!("WS: k must be at least 2, found {k}"))
+    } else if k % 2 != 0 {
+        Some(format!("WS: k must be even, found {k}"))
+    } else if n.is_some_and(|n| k as usize >= n) {
+        Some(format!("WS: k must be smaller than n = {}, found {k}", n.unwrap_or(0)))
+    } else {
+        None
+    };
+    match problem {
+        Some(msg) => {
+            cx.diags.push(gen_err(s, msg, "invalid k", "k is the (even) number of ring neighbours per node: 2 <= k < n, e.g. WS(32, 4, 0.75)"));
+            None
+        }
+        None => Some(k as usize),
+    }
+}
+
+/// BA's `m` (argument 1): 1 <= m < n. `None`: absent or reported.
+fn ba_m(cx: &mut Checker, a: &Args, n: Option<usize>) -> Option<usize> {
+    let (m, s) = a.int(1)?;
+    if m < 1 || n.is_some_and(|n| m as usize >= n) {
+        cx.diags.push(gen_err(
+            s,
+            format!(
+                "BA: m must satisfy 1 <= m < n{}, found {m}",
+                n.map_or(String::new(), |n| format!(" = {n}"))
+            ),
+            "invalid m",
+            "m is the number of edges each new node attaches, e.g. BA(32, 5)",
+        ));
+        None
+    } else {
+        Some(m as usize)
+    }
+}
+
+/// The error for a generator whose work or expected edge count is over the limits.
+fn too_large(generator: &Generator, span: Span) -> Option<Diagnostic> {
     // The work a generator does is bounded before it runs: WS rewires n*k/2 edges at O(k)
     // each, BA draws m*(n-m) edges, ER tests all n*(n-1)/2 pairs.
-    let work = match generator {
+    let work = match *generator {
         Generator::WS { n, k, .. } => n as u64 * k as u64 / 2 * k as u64,
         Generator::BA { n, m } => m as u64 * (n - m) as u64,
         Generator::ER { n, .. } => n as u64 * (n as u64 - 1) / 2,
         Generator::Explicit { .. } => 0,
     };
-    let kept = match generator {
+    let kept = match *generator {
         Generator::ER { n, p } => (n as u64 * (n as u64 - 1) / 2) as f64 * p,
         Generator::WS { n, k, .. } => (n as u64 * k as u64 / 2) as f64,
         _ => work as f64,
@@ -188,7 +204,7 @@ pub(super) fn generator(cx: &mut Checker, g: &str, a: &Args, span: Span) -> Valu
         } else {
             format!("about {kept:.0} edges (limit {MAX_GRAPH_KEPT_EDGES})")
         };
-        return cx.err(
+        return Some(
             Diagnostic::error(
                 Code::TooLarge,
                 span,
@@ -198,9 +214,11 @@ pub(super) fn generator(cx: &mut Checker, g: &str, a: &Args, span: Span) -> Valu
             .help("use fewer nodes or a sparser graph (see docs/limits.md)"),
         );
     }
-    Value::Gen(GenValue { generator, seed, span })
+    None
 }
 
+/// `graph(n, [0 -> 1 -> 2, ...])`: an explicit graph, its paths checked (node indices,
+/// self-loops, the edge limit) and acyclic.
 pub(super) fn explicit_graph(cx: &mut Checker, a: &Args, span: Span) -> Value {
     let Some(n) = nodes(cx, a, "graph") else { return Value::Poison };
     let Some((Value::List(items), _)) = a.get(1).cloned() else { return Value::Poison };
@@ -215,38 +233,12 @@ pub(super) fn explicit_graph(cx: &mut Checker, a: &Args, span: Span) -> Value {
                 continue;
             }
             other => {
-                cx.diags.push(
-                    Diagnostic::error(
-                        Code::Type,
-                        ispan,
-                        format!(
-                            "graph edges are paths like `0 -> 1 -> 2`, found {}",
-                            describe(&other)
-                        ),
-                    )
-                    .label("not a path")
-                    .help(
-                        "list edges as paths of node indices: graph(4, [0 -> 1 -> 3, 0 -> 2 -> 3])",
-                    ),
-                );
+                cx.diags.push(not_a_path(&other, ispan));
                 ok = false;
                 continue;
             }
         };
-        for (idx, s) in &path {
-            if *idx < 0 || *idx as usize >= n {
-                cx.diags.push(
-                    Diagnostic::error(
-                        Code::NodeIndex,
-                        *s,
-                        format!("node {idx} does not exist in a graph of {n} nodes"),
-                    )
-                    .label("out of range")
-                    .help(format!("nodes are numbered 0 to {}", n - 1)),
-                );
-                ok = false;
-            }
-        }
+        ok &= nodes_exist(cx, &path, n);
         if edges.len() as u64 + path.len() as u64 > MAX_GRAPH_KEPT_EDGES {
             return cx.err(
                 Diagnostic::error(
@@ -288,6 +280,38 @@ pub(super) fn explicit_graph(cx: &mut Checker, a: &Args, span: Span) -> Value {
         );
     }
     Value::Gen(GenValue { generator: Generator::Explicit { n, edges, spans }, seed: None, span })
+}
+
+/// An item of a graph's edge list that is not a path.
+fn not_a_path(v: &Value, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::Type,
+        span,
+        format!("graph edges are paths like `0 -> 1 -> 2`, found {}", describe(v)),
+    )
+    .label("not a path")
+    .help("list edges as paths of node indices: graph(4, [0 -> 1 -> 3, 0 -> 2 -> 3])")
+}
+
+/// Whether every node of `path` is one of the graph's `n` (each one that is not is
+/// reported).
+fn nodes_exist(cx: &mut Checker, path: &[(i64, Span)], n: usize) -> bool {
+    let mut ok = true;
+    for (idx, s) in path {
+        if *idx < 0 || *idx as usize >= n {
+            cx.diags.push(
+                Diagnostic::error(
+                    Code::NodeIndex,
+                    *s,
+                    format!("node {idx} does not exist in a graph of {n} nodes"),
+                )
+                .label("out of range")
+                .help(format!("nodes are numbered 0 to {}", n - 1)),
+            );
+            ok = false;
+        }
+    }
+    ok
 }
 
 /// Index of the first edge (in the given order) that closes a cycle, if any. Linear when
