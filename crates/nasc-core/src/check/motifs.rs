@@ -213,45 +213,10 @@ fn open_motif<'a>(
     span: Span,
 ) -> Option<(Vec<MotifEdge>, Span)> {
     let owner = cx.site_owner(span, "motif")?;
-    let ExprKind::List(items) = &ops_a.value.kind else {
-        cx.diags.push(Diagnostic::error(Code::Type, ops_a.value.span, "a motif's `ops` is a list of op names").label("not a list").help("e.g. ops=[conv_1x1, sep_conv_3x3, max_pool_3x3, identity]; `none` is always allowed"));
-        return None;
-    };
-    let mut names: Vec<String> = Vec::new();
-    let mut insts: BTreeMap<String, Vec<OpInst>> = BTreeMap::new();
-    let mut ok = true;
-    for e in items {
-        match edge_op(cx, e, level) {
-            Ok(Some((n, o))) if !insts.contains_key(&n) => {
-                names.push(n.clone());
-                insts.insert(n, o);
-            }
-            Ok(_) => {}
-            Err(()) => ok = false,
-        }
-    }
-    if !ok {
-        return None;
-    }
-    names.push("none".into());
-    if let Some((edges, _)) = &written {
-        for e in edges.iter().filter(|e| !insts.contains_key(&e.op)) {
-            cx.diags.push(
-                Diagnostic::error(
-                    Code::Domain,
-                    e.span,
-                    format!(
-                        "edge {} -> {} uses `{}`, which is not one of the motif's `ops`",
-                        e.from, e.to, e.op
-                    ),
-                )
-                .label("outside the search space")
-                .help(format!("the motif's edges take one of: {}", names.join(", "))),
-            );
-            ok = false;
-        }
-    }
-    if !ok {
+    let (names, insts) = motif_ops(cx, ops_a, level)?;
+    if let Some((edges, _)) = &written
+        && !written_in_domain(cx, edges, &insts, &names)
+    {
         return None;
     }
     let pairs: Vec<(u32, u32)> =
@@ -298,6 +263,65 @@ fn open_motif<'a>(
     edges.sort_by_key(|(r, _)| *r);
     let edges: Vec<MotifEdge> = edges.into_iter().map(|(_, e)| e).collect();
     Some((edges, written.map_or(span, |w| w.1)))
+}
+
+/// The ops a searchable motif's edges choose from (`ops=[...]`, each instantiated once; the
+/// names end with `none`). `None` after a diagnostic.
+#[allow(clippy::type_complexity)]
+fn motif_ops<'a>(
+    cx: &mut Checker<'a>,
+    ops_a: &'a Arg,
+    level: u32,
+) -> Option<(Vec<String>, BTreeMap<String, Vec<OpInst>>)> {
+    let ExprKind::List(items) = &ops_a.value.kind else {
+        cx.diags.push(Diagnostic::error(Code::Type, ops_a.value.span, "a motif's `ops` is a list of op names").label("not a list").help("e.g. ops=[conv_1x1, sep_conv_3x3, max_pool_3x3, identity]; `none` is always allowed"));
+        return None;
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut insts: BTreeMap<String, Vec<OpInst>> = BTreeMap::new();
+    let mut ok = true;
+    for e in items {
+        match edge_op(cx, e, level) {
+            Ok(Some((n, o))) if !insts.contains_key(&n) => {
+                names.push(n.clone());
+                insts.insert(n, o);
+            }
+            Ok(_) => {}
+            Err(()) => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    names.push("none".into());
+    Some((names, insts))
+}
+
+/// Whether every written edge of a searchable motif uses one of its `ops` (each one that
+/// does not is reported).
+fn written_in_domain(
+    cx: &mut Checker,
+    edges: &[MotifEdge],
+    insts: &BTreeMap<String, Vec<OpInst>>,
+    names: &[String],
+) -> bool {
+    let mut ok = true;
+    for e in edges.iter().filter(|e| !insts.contains_key(&e.op)) {
+        cx.diags.push(
+            Diagnostic::error(
+                Code::Domain,
+                e.span,
+                format!(
+                    "edge {} -> {} uses `{}`, which is not one of the motif's `ops`",
+                    e.from, e.to, e.op
+                ),
+            )
+            .label("outside the search space")
+            .help(format!("the motif's edges take one of: {}", names.join(", "))),
+        );
+        ok = false;
+    }
+    ok
 }
 
 /// The default genotype of a searchable motif the spec gives no edges: a draw seeded by

@@ -70,24 +70,48 @@ impl<'a> Checker<'a> {
         let from_cli = if p.name.name == "seed" { opts.seed.map(|s| s.to_string()) } else { None };
         let given = overrides.get(p.name.name.as_str()).map(|s| s.to_string()).or(from_cli);
         let from_flag = given.is_some();
-        let value = match (given, &p.default) {
+        let value = self.param_value(p, ty, given);
+        let value = self.param_number(p, ty, value, from_flag);
+        let value = match &p.domain {
+            Some(d) => self.in_domain(p, d, value, from_flag, space),
+            None => value,
+        };
+        self.locals.insert(
+            p.name.name.clone(),
+            Binding {
+                slot: Slot::Done(value.clone()),
+                span: p.name.span,
+                used: p.name.name == "seed",
+                kind: BindKind::Param,
+            },
+        );
+        Some((p.name.name.clone(), value))
+    }
+
+    /// A parameter's value before typing: its `--set` (or `--seed`) text, else its default
+    /// evaluated, else an error.
+    fn param_value(&mut self, p: &'a syntax::Param, ty: &str, given: Option<String>) -> Value {
+        match (given, &p.default) {
             (Some(text), _) => match parse_override(&text) {
                 Some(v) => v,
-                None => self.err(
-                    Diagnostic::error(Code::BadOverride, p.name.span, format!("`--set {}={text}`: not a number", p.name.name))
-                        .label(format!("parameter of type {ty}"))
-                        .help("override values are integer or decimal literals, e.g. --set C=154 or --set P=0.5")
-                        .usage(),
-                ),
+                None => self.err(bad_override(p, ty, &text)),
             },
             (None, Some(e)) => self.eval(e),
-            (None, None) => self.err(
-                Diagnostic::error(Code::MissingValue, p.name.span, format!("parameter `{}` has no value", p.name.name))
-                    .label("declared without a default")
-                    .help(format!("give it a default (`{}: {ty} = ...`) or pass --set {}=VALUE", p.name.name, p.name.name)),
-            ),
-        };
-        let value = match (ty, value) {
+            (None, None) => self.err(no_value(p, ty)),
+        }
+    }
+
+    /// A parameter's value as its declared type: an int widens to a float; a float where
+    /// an int is declared, or anything but a number, is an error (`from_flag`: of the
+    /// command line).
+    fn param_number(
+        &mut self,
+        p: &syntax::Param,
+        ty: &str,
+        value: Value,
+        from_flag: bool,
+    ) -> Value {
+        match (ty, value) {
             ("float", Value::Int(i)) => Value::Float(i as f64),
             ("int", Value::Float(f)) => {
                 let d = Diagnostic::error(
@@ -114,21 +138,7 @@ impl<'a> Checker<'a> {
                 .label("not a number")
                 .help("parameters are numbers; use `let` for reusable ops and generators"),
             ),
-        };
-        let value = match &p.domain {
-            Some(d) => self.in_domain(p, d, value, from_flag, space),
-            None => value,
-        };
-        self.locals.insert(
-            p.name.name.clone(),
-            Binding {
-                slot: Slot::Done(value.clone()),
-                span: p.name.span,
-                used: p.name.name == "seed",
-                kind: BindKind::Param,
-            },
-        );
-        Some((p.name.name.clone(), value))
+        }
     }
 
     /// An enumeration parameter `kind: {a, b} = a`: its value is one of the names.
@@ -378,4 +388,30 @@ fn enum_name(e: &Expr) -> Option<String> {
         syntax::ExprKind::Str(s) => Some(s.clone()),
         _ => None,
     }
+}
+
+/// `--set NAME=TEXT` where TEXT is not a number.
+fn bad_override(p: &syntax::Param, ty: &str, text: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::BadOverride,
+        p.name.span,
+        format!("`--set {}={text}`: not a number", p.name.name),
+    )
+    .label(format!("parameter of type {ty}"))
+    .help("override values are integer or decimal literals, e.g. --set C=154 or --set P=0.5")
+    .usage()
+}
+
+/// A parameter with neither a default nor a `--set`.
+fn no_value(p: &syntax::Param, ty: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::MissingValue,
+        p.name.span,
+        format!("parameter `{}` has no value", p.name.name),
+    )
+    .label("declared without a default")
+    .help(format!(
+        "give it a default (`{}: {ty} = ...`) or pass --set {}=VALUE",
+        p.name.name, p.name.name
+    ))
 }
