@@ -12,6 +12,7 @@ use super::{Checker, describe};
 use crate::diag::{Code, Diagnostic, suggest};
 use crate::limits::MAX_LEARNED_NODES;
 use crate::syntax::Span;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 pub use crate::ir::wiring::dense_edges;
@@ -81,35 +82,8 @@ fn node_op(cx: &mut Checker, a: &A, i: usize, span: Span) -> Option<Vec<OpInst>>
 pub(super) fn learned_call(cx: &mut Checker, a: &A, span: Span) -> Value {
     let nodes = node_count(cx, a);
     let node = node_op(cx, a, 2, span);
-    let select = match a.get(3).and_then(|x| x.as_ref()) {
-        None => Some(Select::Global),
-        Some((Value::Str(s), _)) if s == "global" => Some(Select::Global),
-        Some((Value::Str(s), _)) if s == "per_node" => Some(Select::PerNode),
-        Some((v, s)) => {
-            let shown = match v {
-                Value::Str(x) => format!("`{x}`"),
-                other => describe(other),
-            };
-            let h = match v {
-                Value::Str(x) => suggest(x, ["global", "per_node"]),
-                _ => None,
-            };
-            cx.diags.push(err(*s, format!("unknown edge selection {shown}"), "expected global or per_node", h.unwrap_or_else(|| "global keeps the K edges of largest |w| in the whole stage (the paper); per_node keeps K per node".into())));
-            None
-        }
-    };
-    let fixed = match a.get(4).and_then(|x| x.as_ref()) {
-        None => false,
-        Some((Value::Str(s), _)) if s == "learned" => false,
-        Some((Value::Str(s), _)) if s == "random" => true,
-        Some((v, s)) => {
-            let shown = match v {
-                Value::Str(x) => format!("`{x}`"),
-                other => describe(other),
-            };
-            return cx.err(err(*s, format!("unknown wiring {shown}"), "expected \"learned\" or \"random\"", "wiring=\"learned\" trains the edges (DNW); wiring=\"random\" keeps K edges drawn at random (the paper's baseline)".into()));
-        }
-    };
+    let select = select_arg(cx, a);
+    let Some(fixed) = wiring_arg(cx, a) else { return Value::Poison };
     let seed = match int_at(a, 5) {
         Some((s, _)) if s >= 0 => Some(s as u64),
         Some((s, ss)) => {
@@ -130,26 +104,7 @@ pub(super) fn learned_call(cx: &mut Checker, a: &A, span: Span) -> Value {
         Select::PerNode => (n as u64 + 1, "into one node"),
     };
     if k < 1 || k as u64 > max {
-        let (msg, label) = if k < 1 {
-            (
-                format!("a learned-wiring stage must keep at least one edge, found edges = {k}"),
-                "too few edges",
-            )
-        } else {
-            (
-                format!("edges = {k}, but {n} nodes have only {max} possible edges {per}"),
-                "more edges than exist",
-            )
-        };
-        let help = match select {
-            Select::Global => format!(
-                "{n} nodes with the stage input and output have (N + 1)(N + 2) / 2 = {max} forward edges; keep between 1 and {max}"
-            ),
-            Select::PerNode => format!(
-                "with select=per_node, edges is the number kept per node, at most N + 1 = {max}"
-            ),
-        };
-        return cx.err(err(ks, msg, label, help));
+        return cx.err(edge_count_err(k, ks, n, select, max, per));
     }
     if fixed && select == Select::PerNode {
         return cx.err(err(span, "wiring=\"random\" draws K edges over the whole stage; it does not combine with select=per_node".into(), "random wiring", "drop select=per_node, or wiring=\"random\"".into()));
@@ -165,6 +120,70 @@ pub(super) fn learned_call(cx: &mut Checker, a: &A, span: Span) -> Value {
     )
 }
 
+/// `select=` of `learned(...)`: `global` (the default) or `per_node`. `None`: reported.
+fn select_arg(cx: &mut Checker, a: &A) -> Option<Select> {
+    match a.get(3).and_then(|x| x.as_ref()) {
+        None => Some(Select::Global),
+        Some((Value::Str(s), _)) if s == "global" => Some(Select::Global),
+        Some((Value::Str(s), _)) if s == "per_node" => Some(Select::PerNode),
+        Some((v, s)) => {
+            let shown = match v {
+                Value::Str(x) => format!("`{x}`"),
+                other => describe(other),
+            };
+            let h = match v {
+                Value::Str(x) => suggest(x, ["global", "per_node"]),
+                _ => None,
+            };
+            cx.diags.push(err(*s, format!("unknown edge selection {shown}"), "expected global or per_node", h.unwrap_or_else(|| "global keeps the K edges of largest |w| in the whole stage (the paper); per_node keeps K per node".into())));
+            None
+        }
+    }
+}
+
+/// `wiring=` of `learned(...)`: whether the edges are a fixed random draw (`"random"`)
+/// rather than learned (`"learned"`, the default). `None`: reported.
+fn wiring_arg(cx: &mut Checker, a: &A) -> Option<bool> {
+    match a.get(4).and_then(|x| x.as_ref()) {
+        None => Some(false),
+        Some((Value::Str(s), _)) if s == "learned" => Some(false),
+        Some((Value::Str(s), _)) if s == "random" => Some(true),
+        Some((v, s)) => {
+            let shown = match v {
+                Value::Str(x) => format!("`{x}`"),
+                other => describe(other),
+            };
+            cx.diags.push(err(*s, format!("unknown wiring {shown}"), "expected \"learned\" or \"random\"", "wiring=\"learned\" trains the edges (DNW); wiring=\"random\" keeps K edges drawn at random (the paper's baseline)".into()));
+            None
+        }
+    }
+}
+
+/// `edges = k` (at `ks`) outside 1..=`max`, the edges `n` nodes have (`per`: in the whole
+/// stage, or into one node).
+fn edge_count_err(k: i64, ks: Span, n: u32, select: Select, max: u64, per: &str) -> Diagnostic {
+    let (msg, label) = if k < 1 {
+        (
+            format!("a learned-wiring stage must keep at least one edge, found edges = {k}"),
+            "too few edges",
+        )
+    } else {
+        (
+            format!("edges = {k}, but {n} nodes have only {max} possible edges {per}"),
+            "more edges than exist",
+        )
+    };
+    let help = match select {
+        Select::Global => format!(
+            "{n} nodes with the stage input and output have (N + 1)(N + 2) / 2 = {max} forward edges; keep between 1 and {max}"
+        ),
+        Select::PerNode => format!(
+            "with select=per_node, edges is the number kept per node, at most N + 1 = {max}"
+        ),
+    };
+    err(ks, msg, label, help)
+}
+
 /// `wired(nodes, edges=[u -> v, ...], node=...)`: a learned-wiring stage frozen to the
 /// listed edges (forward edges only: u < v; 0 = stage input, N + 1 = output).
 pub(super) fn wired_call(cx: &mut Checker, a: &A, span: Span) -> Value {
@@ -176,7 +195,7 @@ pub(super) fn wired_call(cx: &mut Checker, a: &A, span: Span) -> Value {
     };
     let last = n as i64 + 1;
     let mut edges: Vec<(u32, u32)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut ok = true;
     for (item, ispan) in items {
         let path = match item {
@@ -191,45 +210,10 @@ pub(super) fn wired_call(cx: &mut Checker, a: &A, span: Span) -> Value {
                 continue;
             }
         };
-        for (idx, s) in &path {
-            if *idx < 0 || *idx > last {
-                cx.diags.push(
-                    Diagnostic::error(
-                        Code::NodeIndex,
-                        *s,
-                        format!("vertex {idx} does not exist in a stage of {n} nodes"),
-                    )
-                    .label("out of range")
-                    .help(format!("0 is the stage input, 1..{n} the nodes, {last} the output")),
-                );
-                ok = false;
-            }
-        }
-        for w in path.windows(2) {
-            let ((u, us), (v, vs)) = (w[0], w[1]);
-            if !ok {
-                break;
-            }
-            if u >= v {
-                cx.diags.push(err(
-                    us.join(vs),
-                    format!("edge {u} -> {v} does not go forward"),
-                    "backward edge",
-                    "nodes run in a fixed order: every edge goes from a lower to a higher vertex"
-                        .into(),
-                ));
-                ok = false;
-            } else if !seen.insert((u, v)) {
-                cx.diags.push(err(
-                    us.join(vs),
-                    format!("edge {u} -> {v} is listed twice"),
-                    "duplicate edge",
-                    "list every edge once".into(),
-                ));
-                ok = false;
-            } else {
-                edges.push((u as u32, v as u32));
-            }
+        ok &= vertices_exist(cx, &path, n);
+        // After the first problem anywhere, edges are no longer checked.
+        if ok {
+            ok = forward_edges(cx, &path, &mut seen, &mut edges);
         }
     }
     if !ok {
@@ -252,4 +236,60 @@ pub(super) fn wired_call(cx: &mut Checker, a: &A, span: Span) -> Value {
         })),
         span,
     )
+}
+
+/// Whether every vertex of `path` exists in a stage of `n` nodes (0 to n + 1; each one
+/// that does not is reported).
+fn vertices_exist(cx: &mut Checker, path: &[(i64, Span)], n: u32) -> bool {
+    let last = n as i64 + 1;
+    let mut ok = true;
+    for (idx, s) in path {
+        if *idx < 0 || *idx > last {
+            cx.diags.push(
+                Diagnostic::error(
+                    Code::NodeIndex,
+                    *s,
+                    format!("vertex {idx} does not exist in a stage of {n} nodes"),
+                )
+                .label("out of range")
+                .help(format!("0 is the stage input, 1..{n} the nodes, {last} the output")),
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// Adds the edges of `path` to `edges` (and `seen`) until one goes backward or repeats an
+/// earlier edge: that one is reported and the result is `false`.
+fn forward_edges(
+    cx: &mut Checker,
+    path: &[(i64, Span)],
+    seen: &mut HashSet<(i64, i64)>,
+    edges: &mut Vec<(u32, u32)>,
+) -> bool {
+    for w in path.windows(2) {
+        let ((u, us), (v, vs)) = (w[0], w[1]);
+        if u >= v {
+            cx.diags.push(err(
+                us.join(vs),
+                format!("edge {u} -> {v} does not go forward"),
+                "backward edge",
+                "nodes run in a fixed order: every edge goes from a lower to a higher vertex"
+                    .into(),
+            ));
+            return false;
+        } else if !seen.insert((u, v)) {
+            cx.diags.push(err(
+                us.join(vs),
+                format!("edge {u} -> {v} is listed twice"),
+                "duplicate edge",
+                "list every edge once".into(),
+            ));
+            return false;
+        } else {
+            edges.push((u as u32, v as u32));
+        }
+    }
+    true
 }

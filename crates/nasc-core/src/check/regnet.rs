@@ -65,6 +65,33 @@ pub const MAX_DEPTH: i64 = crate::limits::MAX_REGNET_DEPTH;
 /// stage; the group width is capped at the bottleneck width and the width made divisible by it.
 pub fn regnet_widths(p: &RegNetParams) -> Result<Vec<StagePlan>, RuleError> {
     let err = |arg, message: String, help| Err(RuleError { arg, message, help });
+    check_rule(p)?;
+    let widths = block_widths(p);
+    let mut stages: Vec<(i64, u32)> = Vec::new();
+    for w in widths {
+        match stages.last_mut() {
+            Some((lw, d)) if *lw == w => *d += 1,
+            _ => stages.push((w, 1)),
+        }
+    }
+    let mut out = Vec::with_capacity(stages.len());
+    for (w, d) in stages {
+        if w < 1 || w > MAX_CHANNELS as i64 {
+            return err(
+                2,
+                format!("the rule gives a stage of width {w}, outside 1..={MAX_CHANNELS}"),
+                "use smaller w0, wa or wm",
+            );
+        }
+        let (width, g) = compatible(w as f64, p.bottleneck, p.group_width as f64, p.rounding);
+        out.push(StagePlan { depth: d, width, bottleneck: p.bottleneck, group_width: g });
+    }
+    Ok(out)
+}
+
+/// The rule's parameters in range: each one that is not is the error.
+fn check_rule(p: &RegNetParams) -> Result<(), RuleError> {
+    let err = |arg, message: String, help| Err(RuleError { arg, message, help });
     if !(1..=MAX_DEPTH).contains(&p.depth) {
         return err(
             0,
@@ -107,7 +134,13 @@ pub fn regnet_widths(p: &RegNetParams) -> Result<Vec<StagePlan>, RuleError> {
             "the ratio of a block's width to its bottleneck width; 1.0 in RegNet",
         );
     }
-    let widths: Vec<i64> = match p.rounding {
+    Ok(())
+}
+
+/// The width of every block by the rule, quantized to a multiple of 8 (in `p.rounding`'s
+/// precision and tie-breaking).
+fn block_widths(p: &RegNetParams) -> Vec<i64> {
+    match p.rounding {
         Rounding::HalfEven => (0..p.depth)
             .map(|j| {
                 let u = p.w0 as f64 + p.wa * j as f64;
@@ -124,27 +157,7 @@ pub fn regnet_widths(p: &RegNetParams) -> Result<Vec<StagePlan>, RuleError> {
                 ((w0 * wm.powf(s)) / 8.0).round_ties_even() as i64 * 8
             })
             .collect(),
-    };
-    let mut stages: Vec<(i64, u32)> = Vec::new();
-    for w in widths {
-        match stages.last_mut() {
-            Some((lw, d)) if *lw == w => *d += 1,
-            _ => stages.push((w, 1)),
-        }
     }
-    let mut out = Vec::with_capacity(stages.len());
-    for (w, d) in stages {
-        if w < 1 || w > MAX_CHANNELS as i64 {
-            return err(
-                2,
-                format!("the rule gives a stage of width {w}, outside 1..={MAX_CHANNELS}"),
-                "use smaller w0, wa or wm",
-            );
-        }
-        let (width, g) = compatible(w as f64, p.bottleneck, p.group_width as f64, p.rounding);
-        out.push(StagePlan { depth: d, width, bottleneck: p.bottleneck, group_width: g });
-    }
-    Ok(out)
 }
 
 /// Makes a stage width compatible with its group width: pycls's `adjust_block_compatibility`
