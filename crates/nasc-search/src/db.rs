@@ -6,24 +6,17 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The URL is not one nasc knows (usage error).
+    #[error("{0}")]
     Url(String),
     /// The store cannot be opened or used.
+    #[error("{0}")]
     Unreachable(String),
     /// The store holds another schema version, or another search.
+    #[error("{0}")]
     Mismatch(String),
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Url(m) | StoreError::Unreachable(m) | StoreError::Mismatch(m) => {
-                f.write_str(m)
-            }
-        }
-    }
 }
 
 /// A value passed to or read from a statement. Nulls are typed: PostgreSQL checks a

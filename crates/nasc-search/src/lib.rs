@@ -10,7 +10,9 @@
 //! everything else is fixed. Its canonical form (`key`) is the
 //! values in the spec's parameter order, so equal genotypes are trained once.
 
+pub mod controller;
 mod db;
+pub mod report;
 pub mod store;
 pub mod worker;
 
@@ -52,6 +54,27 @@ pub enum FitnessKind {
     Train,
     /// A cheap deterministic function of the genotype (exercises the controller and store).
     Synthetic,
+}
+
+impl Strategy {
+    /// The name `--strategy` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Random => "random",
+            Strategy::Evolution => "evolution",
+            Strategy::Aging => "aging",
+        }
+    }
+}
+
+impl FitnessKind {
+    /// The name `--fitness` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            FitnessKind::Train => "train",
+            FitnessKind::Synthetic => "synthetic",
+        }
+    }
 }
 
 /// Everything about a search that workers and a restarted controller must agree on; stored

@@ -314,12 +314,17 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Records the result of an attempt (a fitness, or a failure's reason). `false` when the
-    /// lease was lost meanwhile and another attempt owns the job (the result is dropped).
-    pub fn complete(&self, c: &Claim, result: Result<f64, String>) -> Result<bool, StoreError> {
+    /// Records the result of an attempt (a fitness, or a failure, stored as its message).
+    /// `false` when the lease was lost meanwhile and another attempt owns the job (the result
+    /// is dropped).
+    pub fn complete<E: std::fmt::Display>(
+        &self,
+        c: &Claim,
+        result: &Result<f64, E>,
+    ) -> Result<bool, StoreError> {
         let (state, fitness, error) = match result {
-            Ok(f) => ("done", V::Real(f), V::NullText),
-            Err(e) => ("failed", V::NullReal, V::Text(e)),
+            Ok(f) => ("done", V::Real(*f), V::NullText),
+            Err(e) => ("failed", V::NullReal, V::Text(e.to_string())),
         };
         let n = self.conn.exec(
             "UPDATE jobs SET state = $1, fitness = $2, error = $3, finished = $4, lease_until = NULL WHERE id = $5 AND attempt = $6 AND state = 'running'",

@@ -20,7 +20,30 @@ pub trait Trainer {
         settings: &TrainSettings,
         seed: u64,
         out: &std::path::Path,
-    ) -> Result<f64, String>;
+    ) -> Result<f64, EvalError>;
+}
+
+/// Why a genotype could not be evaluated; the store records its message as the job's error.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// The compiler failed on the genotype (a bug in nasc).
+    #[error("internal compiler error: {0}")]
+    Internal(#[from] nasc_core::ir::VerifyError),
+    /// The genotype does not compile: the first error's code and message.
+    #[error("{code}: {message}")]
+    Invalid { code: &'static str, message: String },
+    /// The genotype does not compile, without an error to show.
+    #[error("the genotype does not compile")]
+    NoModel,
+    /// The search's data set is not one the trainer knows.
+    #[error("data set `{name}`: {message}")]
+    Data { name: String, message: String },
+    /// Training failed: the back end's error.
+    #[error(transparent)]
+    Train(Box<dyn std::error::Error + Send + Sync>),
+    /// The training loss is not finite.
+    #[error("training diverged (loss {0})")]
+    Diverged(f64),
 }
 
 pub struct WorkerOptions {
@@ -80,7 +103,7 @@ pub fn run(o: &WorkerOptions, trainer: &dyn Trainer) -> Result<WorkerReport, Sto
                 Err(e) => eprintln!("worker {}: job {} failed: {e}", o.name, claim.id),
             }
         }
-        if store.complete(&claim, result)? {
+        if store.complete(&claim, &result)? {
             if ok {
                 report.done += 1;
             } else {
@@ -124,7 +147,7 @@ pub fn evaluate(
     cfg: &SearchConfig,
     claim: &Claim,
     trainer: &dyn Trainer,
-) -> Result<f64, String> {
+) -> Result<f64, EvalError> {
     match cfg.fitness {
         FitnessKind::Synthetic => {
             std::thread::sleep(Duration::from_millis(cfg.train.synthetic_ms));
@@ -139,18 +162,18 @@ fn train(
     cfg: &SearchConfig,
     claim: &Claim,
     trainer: &dyn Trainer,
-) -> Result<f64, String> {
+) -> Result<f64, EvalError> {
     let mut o = nasc_core::check::Options {
         overrides: cfg.fixed.clone(),
         seed: None,
         network: cfg.network.clone(),
     };
     o.overrides.extend(claim.genotype.iter().cloned());
-    let c = nasc_core::driver::compile_parsed(file, nasc_core::diag::Diagnostics::default(), &o)
-        .map_err(|e| format!("internal compiler error: {e}"))?;
+    let c = nasc_core::driver::compile_parsed(file, nasc_core::diag::Diagnostics::default(), &o)?;
     let ir = c.ir.ok_or_else(|| {
-        c.diags.iter().find(|d| d.is_error()).map_or("the genotype does not compile".into(), |d| {
-            format!("{}: {}", d.code.as_str(), d.message)
+        c.diags.iter().find(|d| d.is_error()).map_or(EvalError::NoModel, |d| EvalError::Invalid {
+            code: d.code.as_str(),
+            message: d.message.clone(),
         })
     })?;
     let out = std::env::temp_dir().join(format!(

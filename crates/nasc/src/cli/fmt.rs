@@ -2,13 +2,14 @@
 //! or with `--check` lists the files that are not (exit 1). A file that does not parse is
 //! reported and left alone. `-` formats standard input to standard output.
 
-use crate::cli::{Cli, print_diagnostics, read_spec};
+use crate::cli::common::write_file;
+use crate::cli::{Cli, CliError, print_diagnostics, read_spec};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
-pub struct FmtArgs {
+pub(crate) struct FmtArgs {
     /// .nas files or directories (searched for .nas files); `-` for standard input
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -18,14 +19,14 @@ pub struct FmtArgs {
 }
 
 /// The .nas files named, directories expanded (sorted, recursively).
-fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut stack = vec![p.clone()];
             while let Some(d) = stack.pop() {
                 let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)
-                    .map_err(|e| format!("cannot read {}: {e}", d.display()))?
+                    .map_err(|source| CliError::Read { path: d.clone(), source })?
                     .filter_map(|e| e.ok().map(|e| e.path()))
                     .collect();
                 entries.sort();
@@ -44,13 +45,13 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-pub fn fmt(cli: &Cli, a: &FmtArgs) -> Result<ExitCode, String> {
+pub(crate) fn run(cli: &Cli, a: &FmtArgs) -> Result<ExitCode, CliError> {
     if a.files.len() == 1 && a.files[0].as_os_str() == "-" {
         let mut src = String::new();
         std::io::stdin()
             .take(nasc_core::limits::MAX_SOURCE_BYTES as u64 + 1)
             .read_to_string(&mut src)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
+            .map_err(CliError::Stdin)?;
         if let Err(d) = nasc_core::syntax::parse(&src) {
             print_diagnostics(cli, &nasc_core::diag::Diagnostics(vec![d]), "<stdin>", &src);
             return Ok(ExitCode::from(1));
@@ -85,8 +86,7 @@ pub fn fmt(cli: &Cli, a: &FmtArgs) -> Result<ExitCode, String> {
                 + 1;
             println!("{name}: not formatted (first difference at line {line})");
         } else {
-            nasc_core::fsutil::write_atomic(&path, out.as_bytes())
-                .map_err(|e| format!("cannot write {name}: {e}"))?;
+            write_file(&path, out.as_bytes())?;
             println!("formatted {name}");
         }
     }

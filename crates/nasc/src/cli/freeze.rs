@@ -1,7 +1,8 @@
 //! `nasc freeze`: write a trained learned-wiring model out as an explicit-graph spec plus a
 //! converted record (papers.md §4).
 
-use crate::cli::{Cli, print_diagnostics};
+use crate::cli::common::write_file;
+use crate::cli::{Cli, CliError, print_diagnostics, read_spec};
 use burn::tensor::{Device, Distribution, Tensor};
 use nasc_burn::freeze::FreezeError;
 use nasc_core::check::Options;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug)]
 pub(crate) struct FreezeArgs {
     /// The spec the model was trained from (with the same --set values)
-    pub(crate) file: PathBuf,
+    file: PathBuf,
     /// The trained model's record (`nasc train` writes OUT/model.bpk)
     #[arg(long, value_name = "FILE")]
     weights: PathBuf,
@@ -31,11 +32,11 @@ pub(crate) fn record_error(cli: &Cli, name: &str, source: &str, msg: String) -> 
     ExitCode::from(1)
 }
 
-pub(crate) fn freeze(cli: &Cli, a: &FreezeArgs, source: &str) -> Result<ExitCode, String> {
+pub(crate) fn run(cli: &Cli, a: &FreezeArgs) -> Result<ExitCode, CliError> {
+    let source = &read_spec(&a.file)?;
     let name = a.file.display().to_string();
     let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };
-    let compiled =
-        nasc_core::compile(source, &opts).map_err(|e| format!("internal compiler error: {e}"))?;
+    let compiled = nasc_core::compile(source, &opts).map_err(CliError::Internal)?;
     print_diagnostics(cli, &compiled.diags, &name, source);
     let Some(ir) = compiled.ir else { return Ok(ExitCode::from(1)) };
     let device = Device::default();
@@ -89,7 +90,7 @@ fn write_outputs(
     text: &str,
     record: &Path,
     model: &nasc_burn::runtime::RuntimeModel,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     use burn::module::Module;
     let dir = record.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let rname = record.file_name().and_then(|n| n.to_str()).unwrap_or("frozen.bpk");
@@ -97,10 +98,8 @@ fn write_outputs(
     nasc_burn::checkpoint::publish_file(dir, rname, |p| {
         m.clone().save_file(p).map_err(|e| e.to_string())
     })
-    .map_err(|e| format!("cannot write {}: {e}", record.display()))?;
-    if let Err(e) = nasc_core::fsutil::write_atomic(spec, text.as_bytes()) {
+    .map_err(|message| CliError::WriteRecord { path: record.to_path_buf(), message })?;
+    write_file(spec, text.as_bytes()).inspect_err(|_| {
         let _ = std::fs::remove_file(record);
-        return Err(format!("cannot write {}: {e}", spec.display()));
-    }
-    Ok(())
+    })
 }

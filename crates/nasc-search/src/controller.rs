@@ -1,0 +1,123 @@
+//! The controller of a search: keeps the queue fed with checked candidates (never an invalid,
+//! over-budget or already evaluated one) until the budget of evaluations has finished. It
+//! prints nothing; its caller follows it through a callback (the `nasc` program draws a
+//! progress bar, or prints a line every 10 seconds).
+
+use crate::store::{Counts, Store, StoreError};
+use crate::{Evaluated, Rejection, SearchConfig, Strategy};
+use nasc_core::check::ParamSpace;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// A search to drive: its store, the parsed spec, its configuration and space.
+pub struct Controller<'a> {
+    pub store: &'a Store,
+    pub file: &'a nasc_core::syntax::File,
+    pub cfg: &'a SearchConfig,
+    pub space: &'a [ParamSpace],
+    /// Local workers the caller started: the queue is kept two jobs ahead of each of them,
+    /// or of each worker that asked for work within `lease` seconds, if there are more.
+    pub workers: usize,
+    /// Seconds a worker's claim lasts without a heartbeat.
+    pub lease: f64,
+}
+
+/// The strategies' view of the results, read incrementally: only results finished since the
+/// last look.
+struct View {
+    done: Vec<Evaluated>,
+    seen: HashSet<i64>,
+    since: f64,
+    /// Proposals in a row that were invalid, over budget or duplicates.
+    fruitless: usize,
+}
+
+impl View {
+    fn read(&mut self, store: &Store) -> Result<(), StoreError> {
+        for (e, t) in store.evaluated_since(self.since)? {
+            self.since = self.since.max(t);
+            if self.seen.insert(e.id) {
+                self.done.push(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// The best fitness read so far.
+    fn best(&self) -> Option<f64> {
+        let best = self.done.iter().map(|e| e.fitness).fold(f64::NAN, f64::max);
+        (!best.is_nan()).then_some(best)
+    }
+}
+
+impl Controller<'_> {
+    /// Runs until `cfg.evaluations` evaluations have finished (done or failed). `progress` is
+    /// called at the start of every round, the last one included, with the job counts and
+    /// the best fitness read so far (`None` before the first result, and always for random
+    /// search, which reads no results).
+    pub fn run(&self, progress: &mut dyn FnMut(&Counts, Option<f64>)) -> Result<(), StoreError> {
+        let mut view =
+            View { done: Vec::new(), seen: HashSet::new(), since: f64::NEG_INFINITY, fruitless: 0 };
+        loop {
+            let c = self.store.counts()?;
+            progress(&c, view.best());
+            if c.finished() >= self.cfg.evaluations {
+                return Ok(());
+            }
+            // Two jobs ahead per worker (local ones, and any that asked for work within a lease).
+            let active = self.store.active_workers(self.lease.max(5.0))?;
+            let ahead = 2 * self.workers.max(active).max(1);
+            if self.cfg.strategy != Strategy::Random {
+                view.read(self.store)?;
+            }
+            // One transaction per batch of proposals (one commit, not several per candidate).
+            let fed = self.store.batch(|store| self.feed(store, &mut view, &c, ahead))?;
+            if fed == 0 {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Proposes, checks and queues candidates until `ahead` are queued or the budget is
+    /// proposed; returns how many were queued.
+    fn feed(
+        &self,
+        store: &Store,
+        view: &mut View,
+        c: &Counts,
+        ahead: usize,
+    ) -> Result<usize, StoreError> {
+        let (mut queued, mut total, mut fed) = (c.queued, c.total(), 0usize);
+        while total < self.cfg.evaluations && queued < ahead {
+            let n = store.counter("proposals")?;
+            store.bump("proposals")?;
+            let mut rng = crate::rng_for(self.cfg.seed, n);
+            let (g, parent) = crate::propose(self.cfg, self.space, &view.done, total, &mut rng);
+            match crate::check(self.file, self.cfg, &g) {
+                Ok(ch) => {
+                    if store.enqueue(&g, parent, ch.params, ch.flops)? {
+                        queued += 1;
+                        total += 1;
+                        fed += 1;
+                        view.fruitless = 0;
+                        continue;
+                    }
+                    store.bump("duplicates")?;
+                }
+                Err(Rejection::Invalid(_)) => store.bump("invalid")?,
+                Err(Rejection::Budget) => store.bump("over_budget")?,
+            }
+            view.fruitless += 1;
+            if view.fruitless > nasc_core::limits::MAX_DRAWS.min(100_000) {
+                return Err(StoreError::Mismatch(format!(
+                    "{} proposals in a row were invalid, over budget or already evaluated: the space has no new candidates under these settings ({total} queued or evaluated)",
+                    view.fruitless
+                )));
+            }
+            if fed + view.fruitless >= 256 {
+                break; // keep each transaction short; the next round continues
+            }
+        }
+        Ok(fed)
+    }
+}

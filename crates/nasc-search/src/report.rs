@@ -1,0 +1,184 @@
+//! What a store tells about its search, for `nasc search status | best | plot`: the state of
+//! the search, the best genotype as a concrete spec, and fitness against evaluations as SVG.
+//! Nothing here prints or writes files.
+
+use crate::store::{Counts, Job, Store, StoreError};
+use crate::{Evaluated, FitnessKind, SearchConfig, Strategy};
+
+/// The state of a search.
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub strategy: Strategy,
+    pub fitness: FitnessKind,
+    /// The budget of evaluations.
+    pub evaluations: usize,
+    pub counts: Counts,
+    /// Candidates rejected before training.
+    pub rejected: Rejected,
+    /// The fittest evaluated job.
+    pub best: Option<Job>,
+    pub running: Vec<Job>,
+    pub failures: Vec<Job>,
+    /// Evaluations finished per hour, between the first start and the last finish.
+    pub evaluations_per_hour: f64,
+    /// Whether the controller has stopped.
+    pub finished: bool,
+}
+
+/// Candidates rejected before training, by reason.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rejected {
+    pub invalid: u64,
+    pub over_budget: u64,
+    pub duplicates: u64,
+}
+
+/// Reads the state of the search in `store`.
+pub fn status(store: &Store) -> Result<Status, StoreError> {
+    let (_, cfg) = store.search()?;
+    let counts = store.counts()?;
+    let jobs = store.jobs()?;
+    let best = jobs
+        .iter()
+        .filter(|j| j.state == "done")
+        .max_by(|a, b| a.fitness.unwrap_or(0.0).total_cmp(&b.fitness.unwrap_or(0.0)))
+        .cloned();
+    let first = jobs.iter().filter_map(|j| j.started).fold(f64::INFINITY, f64::min);
+    let last = jobs.iter().filter_map(|j| j.finished).fold(0.0, f64::max);
+    let evaluations_per_hour = if last > first && counts.done > 0 {
+        counts.done as f64 / (last - first) * 3600.0
+    } else {
+        0.0
+    };
+    let of = |state: &str| jobs.iter().filter(|j| j.state == state).cloned().collect();
+    Ok(Status {
+        strategy: cfg.strategy,
+        fitness: cfg.fitness,
+        evaluations: cfg.evaluations,
+        counts,
+        rejected: Rejected {
+            invalid: store.counter("invalid")?,
+            over_budget: store.counter("over_budget")?,
+            duplicates: store.counter("duplicates")?,
+        },
+        best,
+        running: of("running"),
+        failures: of("failed"),
+        evaluations_per_hour,
+        finished: store.meta("finished")?.as_deref() == Some("1"),
+    })
+}
+
+impl Status {
+    /// The status as JSON (`nasc search status --json`).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "strategy": self.strategy,
+            "fitness": self.fitness,
+            "evaluations": self.evaluations,
+            "counts": self.counts,
+            "rejected": {
+                "invalid": self.rejected.invalid,
+                "over_budget": self.rejected.over_budget,
+                "duplicates": self.rejected.duplicates,
+            },
+            "best": self.best.as_ref().map(|b| serde_json::json!({
+                "id": b.id,
+                "fitness": b.fitness,
+                "genotype": crate::key(&b.genotype),
+                "params": b.params,
+                "flops": b.flops,
+            })),
+            "running": self.running.iter().map(|j| serde_json::json!({
+                "id": j.id,
+                "worker": j.worker,
+                "attempt": j.attempt,
+                "since": j.started,
+            })).collect::<Vec<_>>(),
+            "failures": self.failures.iter().map(|j| serde_json::json!({
+                "id": j.id,
+                "error": j.error,
+            })).collect::<Vec<_>>(),
+            "evaluations_per_hour": self.evaluations_per_hour,
+            "finished": self.finished,
+        })
+    }
+}
+
+/// The best genotype evaluated so far, written as a concrete spec (the search's spec with
+/// every searched parameter set), with a header comment naming the search and the job.
+pub fn best_spec(store: &Store) -> Result<String, StoreError> {
+    let (source, cfg) = store.search()?;
+    let top = store
+        .evaluated()?
+        .into_iter()
+        .max_by(|a, b| a.fitness.total_cmp(&b.fitness))
+        .ok_or_else(|| StoreError::Mismatch("no genotype has been evaluated yet".into()))?;
+    concrete_spec(&source, &cfg, &top)
+}
+
+fn concrete_spec(source: &str, cfg: &SearchConfig, top: &Evaluated) -> Result<String, StoreError> {
+    let base = nasc_core::check::Options {
+        overrides: cfg.fixed.clone(),
+        seed: None,
+        network: cfg.network.clone(),
+    };
+    let header = format!(
+        "// The best genotype of a `nasc search` ({:?}, job {}, fitness {:.4}).\n",
+        cfg.strategy, top.id, top.fitness
+    );
+    nasc_core::space::concrete_spec(source, &base, &top.genotype, &header)
+        .ok_or_else(|| StoreError::Mismatch("cannot write the best genotype as a spec".into()))
+}
+
+/// A failure of the plot's drawing.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct PlotError(#[from] plotters::drawing::DrawingAreaErrorKind<std::io::Error>);
+
+/// Fitness against evaluations, in finishing order (`done` as `Store::evaluated` returns it),
+/// each evaluation and the best so far, as an SVG document. `done` must not be empty.
+pub fn plot_svg(done: &[Evaluated]) -> Result<String, PlotError> {
+    use plotters::prelude::*;
+    let pts: Vec<(f64, f64)> =
+        done.iter().enumerate().map(|(i, e)| ((i + 1) as f64, e.fitness)).collect();
+    let mut best = f64::NEG_INFINITY;
+    let best_line: Vec<(f64, f64)> = pts
+        .iter()
+        .map(|&(x, y)| {
+            best = best.max(y);
+            (x, best)
+        })
+        .collect();
+    let (lo, hi) =
+        pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| (l.min(p.1), h.max(p.1)));
+    let pad = ((hi - lo) * 0.05).max(1e-3);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 480)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("nasc search: fitness against evaluations", ("sans-serif", 20))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..(pts.len() as f64 + 1.0), (lo - pad)..(hi + pad))?;
+        chart.configure_mesh().x_desc("evaluation").y_desc("fitness").draw()?;
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 3, BLUE.mix(0.5).filled())))?
+            .label("each evaluation")
+            .legend(|(x, y)| Circle::new((x + 10, y), 3, BLUE.filled()));
+        chart
+            .draw_series(LineSeries::new(best_line, RED.stroke_width(2)))?
+            .label("best so far")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}

@@ -1,0 +1,129 @@
+//! `nasc build FILE`: compile a spec and emit it (text IR, JSON IR, Graphviz DOT, its motifs,
+//! or a Burn model crate with a converted record).
+
+use crate::cli::common::{self, Compiled, write_output};
+use crate::cli::freeze::record_error;
+use crate::cli::{Cli, CliError, read_spec};
+use clap::ValueEnum;
+use nasc_core::passes::{self, Pass};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct BuildArgs {
+    /// The .nas file
+    file: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Emit::Ir)]
+    emit: Emit,
+    /// Output file (default: standard output), or directory for --emit burn. Written only
+    /// if compilation succeeds.
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// With --emit burn: convert this record (e.g. runs/latest/model.bpk from `nasc train`)
+    /// into OUT/model.bpk for the generated model
+    #[arg(long, value_name = "FILE", requires = "output")]
+    weights: Option<PathBuf>,
+    /// Print, per pass, nodes, edges, parameters and FLOPs before and after, and its time
+    /// (on stderr)
+    #[arg(long)]
+    opt_report: bool,
+    /// Emit the IR as it is right after this pass (the pipeline stops there)
+    #[arg(long, value_name = "PASS")]
+    dump_after: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum Emit {
+    /// Readable text IR, one line per node
+    Ir,
+    /// JSON IR (schema: docs/ir-json.md)
+    Json,
+    /// Graphviz DOT, stages as clusters
+    Dot,
+    /// A Rust crate with a Burn model (needs -o DIR)
+    Burn,
+    /// The network's motifs as spec text (`let NAME = motif(...)`), to edit or search
+    Motifs,
+}
+
+pub(crate) fn run(cli: &Cli, a: &BuildArgs) -> Result<ExitCode, CliError> {
+    let source = read_spec(&a.file)?;
+    let pipeline = pipeline(cli, a)?;
+    let c = match common::compile(cli, &a.file, source, &pipeline) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    if let (true, Some(report)) = (a.opt_report, &c.out.report) {
+        eprint!("{}", report.table());
+    }
+    let text = match a.emit {
+        Emit::Ir => nasc_core::emit::text::emit(&c.ir, &c.source),
+        Emit::Json => nasc_core::emit::json::emit(&c.ir),
+        Emit::Dot => nasc_core::emit::dot::emit(&c.ir),
+        Emit::Motifs => match c.out.motifs() {
+            m if m.is_empty() => format!("// network {} uses no motifs\n", c.ir.network),
+            m => m,
+        },
+        Emit::Burn => return burn(cli, &c, &pipeline, a),
+    };
+    write_output(a.output.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The passes to compile with: the flags' pipeline, cut after `--dump-after PASS`; a Burn
+/// crate is generated at -O1 or -O2 only.
+fn pipeline(cli: &Cli, a: &BuildArgs) -> Result<Vec<&'static Pass>, CliError> {
+    let mut pipeline = cli.pipeline()?;
+    if let Some(pass) = &a.dump_after {
+        let Some(at) = pipeline.iter().position(|p| p.name == pass) else {
+            let run: Vec<&str> = pipeline.iter().map(|p| p.name).collect();
+            return Err(CliError::Usage(format!(
+                "--dump-after {pass}: that pass is not in the pipeline ({})",
+                if run.is_empty() { "none at -O0".to_string() } else { run.join(", ") }
+            )));
+        };
+        pipeline.truncate(at + 1);
+    } else if a.emit == Emit::Burn {
+        let names = |v: &[&Pass]| v.iter().map(|p| p.name).collect::<Vec<_>>();
+        if names(&pipeline) != names(&passes::level(1))
+            && names(&pipeline) != names(&passes::level(2))
+        {
+            return Err(CliError::Usage("--emit burn generates code at -O1 (the default: the layout `nasc train` records use, for training) or -O2 (an inference export); drop --passes".into()));
+        }
+    }
+    Ok(pipeline)
+}
+
+/// `--emit burn`: a Burn crate in the -o directory, with `--weights` converted into it first
+/// (a bad record must not leave a half-written crate).
+fn burn(cli: &Cli, c: &Compiled, pipeline: &[&Pass], a: &BuildArgs) -> Result<ExitCode, CliError> {
+    let Some(dir) = a.output.as_deref() else {
+        return Err(CliError::Usage(
+            "--emit burn writes a crate: give its directory with -o DIR".into(),
+        ));
+    };
+    let generated = nasc_burn::codegen::generate(&c.ir, &c.name);
+    if let Some(w) = &a.weights {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| CliError::Create { path: dir.to_path_buf(), source })?;
+        let out = dir.join("model.bpk");
+        // An -O2 export converts a record of the -O1 model (what `nasc train` saved).
+        let trained = (pipeline.len() != passes::level(1).len())
+            .then(|| nasc_core::compile(&c.source, &c.opts).ok().and_then(|c| c.ir))
+            .flatten();
+        let converted = match &trained {
+            Some(src) => nasc_burn::codegen::export_record(src, &c.ir, &generated, w, &out),
+            None => nasc_burn::codegen::remap_record(&c.ir, &generated, w, &out),
+        };
+        // A record that does not fit the spec is bad input: E045, exit 1.
+        let n = match converted {
+            Ok(n) => n,
+            Err(msg) => return Ok(record_error(cli, &c.name, &c.source, msg)),
+        };
+        eprintln!("converted {n} tensors from {} into {}", w.display(), out.display());
+    }
+    nasc_burn::codegen::write_crate(&c.ir, &generated, dir).map_err(CliError::Crate)?;
+    eprintln!("wrote crate {} (model type `{}`)", dir.display(), generated.model_type);
+    Ok(ExitCode::SUCCESS)
+}

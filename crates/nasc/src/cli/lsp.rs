@@ -1,0 +1,9 @@
+//! `nasc lsp`: the language server over standard input and output.
+
+use crate::cli::CliError;
+use std::process::ExitCode;
+
+pub(crate) fn run() -> Result<ExitCode, CliError> {
+    nasc_lsp::run().map_err(CliError::Lsp)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,97 @@
+//! `nasc worker --store URL`: evaluate jobs of a search (papers.md §3), training candidates
+//! with nasc-burn.
+
+use crate::cli::CliError;
+use nasc_search::TrainSettings;
+use nasc_search::worker::{EvalError, Trainer, WorkerOptions};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct WorkerArgs {
+    /// The search's store (as given to `nasc search --store`)
+    #[arg(long, value_name = "URL")]
+    store: String,
+    /// Seconds a claim lasts without a heartbeat
+    #[arg(long, default_value_t = 60.0)]
+    lease: f64,
+    /// Stop after this many seconds with nothing to do (default: when the search ends)
+    #[arg(long, value_name = "SECONDS")]
+    idle_exit: Option<f64>,
+    /// This worker's name in the store (default: host:pid)
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub(crate) fn run(a: &WorkerArgs) -> Result<ExitCode, CliError> {
+    if !(a.lease > 0.0 && a.lease.is_finite()) {
+        return Err(CliError::Usage("--lease must be a positive number of seconds".into()));
+    }
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    let name = a.name.clone().unwrap_or_else(|| format!("{host}:{}", std::process::id()));
+    let o = WorkerOptions {
+        store: a.store.clone(),
+        name,
+        lease: a.lease,
+        idle_exit: a.idle_exit,
+        quiet: a.quiet,
+    };
+    let r = nasc_search::worker::run(&o, &BurnTrainer)?;
+    if !a.quiet {
+        eprintln!(
+            "worker {}: {} evaluated, {} failed, {} lost to an expired lease",
+            o.name, r.done, r.failed, r.lost
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `train` fitness of a search worker: a short `nasc train` run on nasc-burn's CPU backend,
+/// evaluated on a hold-out of the training set (the test set is never read).
+struct BurnTrainer;
+
+impl Trainer for BurnTrainer {
+    fn holdout_accuracy(
+        &self,
+        ir: &nasc_core::ir::Ir,
+        settings: &TrainSettings,
+        seed: u64,
+        out: &Path,
+    ) -> Result<f64, EvalError> {
+        use clap::ValueEnum;
+        use nasc_burn::settings::{Optimizer, Schedule};
+        let data = nasc_burn::data::DataKind::from_str(&settings.data, true)
+            .map_err(|message| EvalError::Data { name: settings.data.clone(), message })?;
+        let tc = nasc_burn::train::TrainConfig {
+            data,
+            data_dir: settings.data_dir.as_ref().map(PathBuf::from),
+            epochs: settings.epochs,
+            batch_size: settings.batch_size,
+            lr: 0.003,
+            optimizer: Optimizer::Adam,
+            schedule: Schedule::Cosine,
+            weight_decay: 0.0,
+            backend: nasc_burn::device::Backend::Flex,
+            out: Some(out.to_path_buf()),
+            runs_root: std::env::temp_dir(),
+            resume: false,
+            force: true,
+            seed,
+            limit_train: settings.limit_train,
+            limit_test: None,
+            holdout: Some(settings.holdout),
+            precise_bn: settings.precise_bn,
+            progress: false,
+            halt_after: None,
+        };
+        let m = nasc_burn::train::train(ir, &tc).map_err(|e| EvalError::Train(Box::new(e)))?;
+        if !m.train_loss.is_finite() {
+            return Err(EvalError::Diverged(m.train_loss));
+        }
+        Ok(m.test_accuracy)
+    }
+}
