@@ -28,61 +28,12 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
         wirings: Vec::new(),
         seed: net.seed,
     };
-    let [c, h, w] = net.input;
-    let input_shape = Shape::Map { c, h, w };
-    let input = x.g.add_node(Node {
-        op: Op::Input(Input),
-        shape: input_shape,
-        stage: 0,
-        span: net.input_span,
-        name: "input".into(),
-        def: None,
-        origin: Origin::default(),
-        scope: None,
-    });
-    let mut outs: Vec<Option<At>> = Vec::new();
-    let mut cur = Some((input, input_shape));
-    let mut stages = Vec::new();
-    for (si, stage) in net.stages.iter().enumerate() {
-        let mut info = StageInfo {
-            index: si,
-            name: stage.name.clone(),
-            span: stage.span,
-            inputs: stage.inputs.clone(),
-            graphs: Vec::new(),
-        };
-        let fed: Option<Vec<At>> = if stage.inputs.is_empty() {
-            cur.map(|c| vec![c])
-        } else {
-            stage.inputs.iter().map(|&i| outs.get(i).copied().flatten()).collect()
-        };
-        cur = fed.and_then(|fed| x.stage(net, si, stage, fed, &mut info));
-        outs.push(cur);
-        stages.push(info);
-    }
+    let input = x.input_node(net);
+    let (cur, stages) = x.stages(net, input);
     let mut ir = None;
     if let Some((last, shape)) = cur {
-        let want = Shape::Vec { c: net.classes };
-        if shape != want {
-            let span = net.stages.last().and_then(|s| s.ops.last()).map_or(net.span, |o| o.span);
-            let help = match shape {
-                Shape::Map { .. } => {
-                    format!("end the network with `global_avg_pool -> linear({})`", net.classes)
-                }
-                Shape::Vec { .. } => {
-                    format!("end the network with `linear({})` (or `linear(classes)`)", net.classes)
-                }
-            };
-            x.diags.push(
-                Diagnostic::error(
-                    Code::OutputShape,
-                    span,
-                    format!("the network outputs {shape}, but it declares {} classes", net.classes),
-                )
-                .label(format!("final output {shape}"))
-                .related(net.classes_span, "class count declared here")
-                .help(help),
-            );
+        if shape != (Shape::Vec { c: net.classes }) {
+            x.diags.push(output_shape_err(net, shape));
         } else if !x.diags.has_errors() {
             let output = x.g.add_node(Node {
                 op: Op::Output(Output),
@@ -107,13 +58,34 @@ pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
                 scopes: x.scopes,
                 wirings: x.wirings,
                 graph,
-                input,
+                input: input.0,
                 output,
                 folded: Vec::new(),
             });
         }
     }
     (ir, x.diags)
+}
+
+/// The network's final output `shape` where a vector of its class count was due.
+fn output_shape_err(net: &Network, shape: Shape) -> Diagnostic {
+    let span = net.stages.last().and_then(|s| s.ops.last()).map_or(net.span, |o| o.span);
+    let help = match shape {
+        Shape::Map { .. } => {
+            format!("end the network with `global_avg_pool -> linear({})`", net.classes)
+        }
+        Shape::Vec { .. } => {
+            format!("end the network with `linear({})` (or `linear(classes)`)", net.classes)
+        }
+    };
+    Diagnostic::error(
+        Code::OutputShape,
+        span,
+        format!("the network outputs {shape}, but it declares {} classes", net.classes),
+    )
+    .label(format!("final output {shape}"))
+    .related(net.classes_span, "class count declared here")
+    .help(help)
 }
 
 fn value_text(v: &crate::check::Value) -> String {
@@ -201,6 +173,49 @@ impl Expander {
                 None
             }
         }
+    }
+
+    /// The network's input node.
+    fn input_node(&mut self, net: &Network) -> At {
+        let [c, h, w] = net.input;
+        let input_shape = Shape::Map { c, h, w };
+        let input = self.g.add_node(Node {
+            op: Op::Input(Input),
+            shape: input_shape,
+            stage: 0,
+            span: net.input_span,
+            name: "input".into(),
+            def: None,
+            origin: Origin::default(),
+            scope: None,
+        });
+        (input, input_shape)
+    }
+
+    /// Every stage in order, each fed the previous one's output or the stages it names.
+    /// Returns the last stage's output (`None` once a stage failed) and every stage's info.
+    fn stages(&mut self, net: &Network, input: At) -> (Option<At>, Vec<StageInfo>) {
+        let mut outs: Vec<Option<At>> = Vec::new();
+        let mut cur = Some(input);
+        let mut stages = Vec::new();
+        for (si, stage) in net.stages.iter().enumerate() {
+            let mut info = StageInfo {
+                index: si,
+                name: stage.name.clone(),
+                span: stage.span,
+                inputs: stage.inputs.clone(),
+                graphs: Vec::new(),
+            };
+            let fed: Option<Vec<At>> = if stage.inputs.is_empty() {
+                cur.map(|c| vec![c])
+            } else {
+                stage.inputs.iter().map(|&i| outs.get(i).copied().flatten()).collect()
+            };
+            cur = fed.and_then(|fed| self.stage(net, si, stage, fed, &mut info));
+            outs.push(cur);
+            stages.push(info);
+        }
+        (cur, stages)
     }
 
     /// Every size is bounded before the node exists: nodes, tensor sides and elements,

@@ -9,6 +9,34 @@ use crate::ir::{GraphInfo, Op, Origin, Shape, StageInfo};
 use crate::syntax::Span;
 use petgraph::graph::NodeIndex;
 
+/// A random-graph stage being expanded: its context, op and span.
+struct GraphStage<'x> {
+    ctx: &'x Ctx,
+    r: &'x RandomOp,
+    span: Span,
+    /// The node op's first op that takes a stride (applied on input nodes).
+    stride_at: Option<usize>,
+}
+
+impl GraphStage<'_> {
+    /// The context of graph node `g` (`None`: the stage's output node).
+    fn node_ctx(&self, g: Option<u32>) -> Ctx {
+        Ctx {
+            stage: self.ctx.stage,
+            prefix: String::new(),
+            channels: Some(self.r.channels),
+            origin: Origin { op: self.ctx.origin.op, gnode: g },
+            scope: self.ctx.scope,
+        }
+    }
+
+    /// The span of the node op as written (the stage's when it is the default).
+    fn node_span(&self) -> Span {
+        let node = &self.r.node;
+        node.first().map_or(self.span, |o| o.span.join(node.last().map_or(o.span, |l| l.span)))
+    }
+}
+
 impl Expander {
     pub(super) fn random(
         &mut self,
@@ -19,7 +47,7 @@ impl Expander {
         at: At,
         info: &mut StageInfo,
     ) -> Option<At> {
-        let (src, shape) = at;
+        let (_, shape) = at;
         if let Shape::Vec { .. } = shape {
             self.diags.push(
                 Diagnostic::error(Code::Rank, span, format!("a random-graph stage needs a feature map, but its input is a vector {shape}"))
@@ -38,90 +66,16 @@ impl Expander {
         });
         let preds = dag.preds();
         let outdeg = dag.out_degree();
-        let node_ctx = |g: Option<u32>| Ctx {
-            stage: ctx.stage,
-            prefix: String::new(),
-            channels: Some(r.channels),
-            origin: Origin { op: ctx.origin.op, gnode: g },
-            scope: ctx.scope,
-        };
         let stride_at = r.node.iter().position(|o| o.kind.takes_stride());
+        let gs = GraphStage { ctx, r, span, stride_at };
         let mut outs: Vec<Option<At>> = Vec::with_capacity(dag.n);
         let mut expected: Option<Shape> = None;
         for (i, node_preds) in preds.iter().enumerate() {
             let base = format!("{}.n{i}", ctx.prefix);
-            // Aggregation over in-edges; nodes without predecessors read the stage input.
-            let (mut cur, fed_by_input) = match node_preds.as_slice() {
-                [] => ((src, shape), true),
-                [one] => (outs[*one]?, false),
-                many => {
-                    let ins: Vec<NodeIndex> =
-                        many.iter().map(|&p| outs[p].map(|x| x.0)).collect::<Option<_>>()?;
-                    let op = match r.agg {
-                        Agg::WeightedSum => {
-                            Op::WeightedSum(WeightedSum { inputs: ins.len() as u32 })
-                        }
-                        Agg::Sum => Op::Add(Add),
-                        Agg::Mean => Op::Mean(Mean),
-                        Agg::Concat => Op::Concat(Concat),
-                    };
-                    (
-                        self.node(
-                            &node_ctx(Some(i as u32)),
-                            op,
-                            &ins,
-                            span,
-                            format!("{base}.agg"),
-                            None,
-                        )?,
-                        false,
-                    )
-                }
-            };
-            for (k, op) in r.node.iter().enumerate() {
-                let stride = if fed_by_input && Some(k) == stride_at { r.stride } else { 1 };
-                let inst = if stride != 1 || op.kind.takes_stride() {
-                    OpInst { kind: op.kind.with_stride(stride), ..op.clone() }
-                } else {
-                    op.clone()
-                };
-                let c = Ctx {
-                    stage: ctx.stage,
-                    prefix: format!("{base}.{k}"),
-                    channels: Some(r.channels),
-                    origin: Origin { op: ctx.origin.op, gnode: Some(i as u32) },
-                    scope: ctx.scope,
-                };
-                cur = self.apply_multi(&c, &inst, vec![cur])?;
-            }
-            match expected {
-                None => expected = Some(cur.1),
-                Some(e) if e != cur.1 => {
-                    let node_span = r
-                        .node
-                        .first()
-                        .map_or(span, |o| o.span.join(r.node.last().map_or(o.span, |l| l.span)));
-                    self.diags.push(
-                        Diagnostic::error(Code::Channels, node_span, format!("graph node {i} outputs {} but earlier nodes output {e}", cur.1))
-                            .label("node op")
-                            .related(span, "in this random-graph stage")
-                            .help(format!("a node op must map its input to the stage's {} channels and keep the resolution (except for the stride on input nodes)", r.channels)),
-                    );
-                    return None;
-                }
-                Some(_) => {}
-            }
-            if cur.1.channels() != r.channels {
-                let node_span = r
-                    .node
-                    .first()
-                    .map_or(span, |o| o.span.join(r.node.last().map_or(o.span, |l| l.span)));
-                self.diags.push(
-                    Diagnostic::error(Code::Channels, node_span, format!("the node op outputs {} channels, but the stage has {}", cur.1.channels(), r.channels))
-                        .label("node op")
-                        .related(span, "stage declared here")
-                        .help("include a conv or sep_conv in the node op: it maps the input to the stage's channel count"),
-                );
+            let (cur, fed_by_input) = self.node_input(&gs, i, node_preds, &outs, at, &base)?;
+            let cur = self.node_op(&gs, i, &base, cur, fed_by_input)?;
+            if let Some(d) = node_shape_err(&gs, i, cur.1, &mut expected) {
+                self.diags.push(d);
                 return None;
             }
             outs.push(Some(cur));
@@ -132,7 +86,7 @@ impl Expander {
         match sinks.as_slice() {
             [one] => Some((*one, self.g[*one].shape)),
             many => self.node(
-                &node_ctx(None),
+                &gs.node_ctx(None),
                 Op::Mean(Mean),
                 many,
                 span,
@@ -141,4 +95,96 @@ impl Expander {
             ),
         }
     }
+
+    /// The input of graph node `i`: the aggregation of its in-edges, its one predecessor,
+    /// or (with no predecessors) the stage input. The flag: fed by the stage input.
+    fn node_input(
+        &mut self,
+        gs: &GraphStage,
+        i: usize,
+        node_preds: &[usize],
+        outs: &[Option<At>],
+        input: At,
+        base: &str,
+    ) -> Option<(At, bool)> {
+        match node_preds {
+            [] => Some((input, true)),
+            [one] => Some((outs[*one]?, false)),
+            many => {
+                let ins: Vec<NodeIndex> =
+                    many.iter().map(|&p| outs[p].map(|x| x.0)).collect::<Option<_>>()?;
+                let op = match gs.r.agg {
+                    Agg::WeightedSum => Op::WeightedSum(WeightedSum { inputs: ins.len() as u32 }),
+                    Agg::Sum => Op::Add(Add),
+                    Agg::Mean => Op::Mean(Mean),
+                    Agg::Concat => Op::Concat(Concat),
+                };
+                let ctx = gs.node_ctx(Some(i as u32));
+                let at = self.node(&ctx, op, &ins, gs.span, format!("{base}.agg"), None)?;
+                Some((at, false))
+            }
+        }
+    }
+
+    /// The node op of graph node `i` applied to its input (with the stage's stride when
+    /// the node reads the stage input).
+    fn node_op(
+        &mut self,
+        gs: &GraphStage,
+        i: usize,
+        base: &str,
+        mut cur: At,
+        fed_by_input: bool,
+    ) -> Option<At> {
+        let (ctx, r) = (gs.ctx, gs.r);
+        for (k, op) in r.node.iter().enumerate() {
+            let stride = if fed_by_input && Some(k) == gs.stride_at { r.stride } else { 1 };
+            let inst = if stride != 1 || op.kind.takes_stride() {
+                OpInst { kind: op.kind.with_stride(stride), ..op.clone() }
+            } else {
+                op.clone()
+            };
+            let c = Ctx {
+                stage: ctx.stage,
+                prefix: format!("{base}.{k}"),
+                channels: Some(r.channels),
+                origin: Origin { op: ctx.origin.op, gnode: Some(i as u32) },
+                scope: ctx.scope,
+            };
+            cur = self.apply_multi(&c, &inst, vec![cur])?;
+        }
+        Some(cur)
+    }
+}
+
+/// Graph node `i`'s output `out` must match the earlier nodes' (`expected`, set by the
+/// first node) and have the stage's channel count.
+fn node_shape_err(
+    gs: &GraphStage,
+    i: usize,
+    out: Shape,
+    expected: &mut Option<Shape>,
+) -> Option<Diagnostic> {
+    let (r, span) = (gs.r, gs.span);
+    match *expected {
+        None => *expected = Some(out),
+        Some(e) if e != out => {
+            return Some(
+                Diagnostic::error(Code::Channels, gs.node_span(), format!("graph node {i} outputs {out} but earlier nodes output {e}"))
+                    .label("node op")
+                    .related(span, "in this random-graph stage")
+                    .help(format!("a node op must map its input to the stage's {} channels and keep the resolution (except for the stride on input nodes)", r.channels)),
+            );
+        }
+        Some(_) => {}
+    }
+    if out.channels() != r.channels {
+        return Some(
+            Diagnostic::error(Code::Channels, gs.node_span(), format!("the node op outputs {} channels, but the stage has {}", out.channels(), r.channels))
+                .label("node op")
+                .related(span, "stage declared here")
+                .help("include a conv or sep_conv in the node op: it maps the input to the stage's channel count"),
+        );
+    }
+    None
 }
