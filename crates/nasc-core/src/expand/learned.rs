@@ -11,7 +11,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::ir::ops::call::Lower;
 use crate::ir::ops::{EdgeWeights, ScaledSum, WiredSum, Zero};
 use crate::ir::wiring::{dense_edges, edge_index, kept_edges, random_edges};
-use crate::ir::{Op, ScopeKind, WiringInfo};
+use crate::ir::{Op, ScopeKind, Shape, WiringInfo};
 use petgraph::graph::NodeIndex;
 
 /// The record of one expanded wiring: `at` = (stage, scope, mode); `numel` of a node's map.
@@ -48,6 +48,36 @@ fn wiring_info(
     }
 }
 
+/// A wiring's mode (`learned`, `random`, `fixed`), its scope's definition name and its
+/// arguments as written.
+fn wiring_label(l: &LearnedOp) -> (&'static str, &'static str, String) {
+    let n = l.nodes;
+    let (mode, name) = match l.wiring {
+        Wiring::Learned { .. } => ("learned", "learned"),
+        Wiring::Random { .. } => ("random", "learned"),
+        Wiring::Fixed { .. } => ("fixed", "wired"),
+    };
+    let args = match &l.wiring {
+        Wiring::Learned { edges, select: Select::Global } => format!("nodes={n}, edges={edges}"),
+        Wiring::Learned { edges, select: Select::PerNode } => {
+            format!("nodes={n}, edges={edges}, select=per_node")
+        }
+        Wiring::Random { edges, .. } => format!("nodes={n}, edges={edges}, wiring=\"random\""),
+        Wiring::Fixed { edges } => format!("nodes={n}, edges={}", edges.len()),
+    };
+    (mode, name, args)
+}
+
+/// A node op that maps a vertex's input shape `input` to another, `out`.
+fn node_shape_err(l: &LearnedOp, op: &OpInst, input: Shape, out: Shape) -> Diagnostic {
+    let node_span =
+        l.node.first().map_or(op.span, |o| o.span.join(l.node.last().map_or(o.span, |x| x.span)));
+    Diagnostic::error(Code::Channels, node_span, format!("the node op maps {input} to {out}, but a learned-wiring node must keep its input's shape"))
+        .label("node op")
+        .related(op.span, "in this learned-wiring stage")
+        .help(format!("node inputs are weighted sums of the stage input and earlier nodes, all {input}: use a node op without a stride or channel change (downsample before the stage)"))
+}
+
 /// Where a vertex's inputs come from: a learned wiring's edge-weights node, or a fixed
 /// wiring's edge list.
 type Sources<'a> = (Option<NodeIndex>, Option<&'a [(u32, u32)]>);
@@ -56,40 +86,12 @@ impl Expander {
     pub(super) fn learned(&mut self, ctx: &Ctx, l: &LearnedOp, op: &OpInst, at: At) -> Option<At> {
         let (c, h, w) = super::ops::CallSite { ex: self, ctx, op }.need_map(at.1, "learned")?;
         let n = l.nodes;
-        let (mode, name) = match l.wiring {
-            Wiring::Learned { .. } => ("learned", "learned"),
-            Wiring::Random { .. } => ("random", "learned"),
-            Wiring::Fixed { .. } => ("fixed", "wired"),
-        };
-        let args = match &l.wiring {
-            Wiring::Learned { edges, select: Select::Global } => {
-                format!("nodes={n}, edges={edges}")
-            }
-            Wiring::Learned { edges, select: Select::PerNode } => {
-                format!("nodes={n}, edges={edges}, select=per_node")
-            }
-            Wiring::Random { edges, .. } => format!("nodes={n}, edges={edges}, wiring=\"random\""),
-            Wiring::Fixed { edges } => format!("nodes={n}, edges={}", edges.len()),
-        };
+        let (mode, name, args) = wiring_label(l);
         let ctx = self.open_scope(ctx, ScopeKind::Wiring, name, &args);
         let scope = ctx.scope.unwrap_or(0);
         let ctx = Ctx { channels: Some(c), ..ctx };
         let dense = dense_edges(n);
-        // Edges of a fixed wiring; `None`: learned over all of them.
-        let fixed: Option<Vec<(u32, u32)>> = match &l.wiring {
-            Wiring::Learned { .. } => None,
-            Wiring::Fixed { edges } => Some(edges.clone()),
-            Wiring::Random { edges, seed } => {
-                let s = seed.unwrap_or_else(|| {
-                    crate::ir::random::derive_seed(
-                        self.seed,
-                        ctx.stage,
-                        0x5749_0000 + self.wirings.len(),
-                    )
-                });
-                Some(random_edges(n, *edges, s))
-            }
-        };
+        let fixed = self.fixed_edges(l, ctx.stage);
         let weights = match &l.wiring {
             Wiring::Learned { edges, select } => {
                 let e = u32::try_from(dense).ok()?;
@@ -116,16 +118,7 @@ impl Expander {
             }
             let out = self.pipeline(&ctx.sub(format!("n{v}")), &l.node, vec![agg])?;
             if out.1 != at.1 {
-                let node_span = l
-                    .node
-                    .first()
-                    .map_or(op.span, |o| o.span.join(l.node.last().map_or(o.span, |x| x.span)));
-                self.diags.push(
-                    Diagnostic::error(Code::Channels, node_span, format!("the node op maps {} to {}, but a learned-wiring node must keep its input's shape", at.1, out.1))
-                        .label("node op")
-                        .related(op.span, "in this learned-wiring stage")
-                        .help(format!("node inputs are weighted sums of the stage input and earlier nodes, all {}: use a node op without a stride or channel change (downsample before the stage)", at.1)),
-                );
+                self.diags.push(node_shape_err(l, op, at.1, out.1));
                 return None;
             }
             z.push(out.0);
@@ -135,6 +128,25 @@ impl Expander {
         self.wirings.push(info);
         let last = *z.last()?;
         Some((last, self.g[last].shape))
+    }
+
+    /// Edges of a fixed wiring (listed, or drawn from the seed given or derived from the
+    /// network's); `None`: learned over all of them.
+    fn fixed_edges(&self, l: &LearnedOp, stage: usize) -> Option<Vec<(u32, u32)>> {
+        match &l.wiring {
+            Wiring::Learned { .. } => None,
+            Wiring::Fixed { edges } => Some(edges.clone()),
+            Wiring::Random { edges, seed } => {
+                let s = seed.unwrap_or_else(|| {
+                    crate::ir::random::derive_seed(
+                        self.seed,
+                        stage,
+                        0x5749_0000 + self.wirings.len(),
+                    )
+                });
+                Some(random_edges(l.nodes, *edges, s))
+            }
+        }
     }
 
     /// The input of vertex `v`: a wired sum over all earlier vertices (learned), a scaled sum

@@ -33,65 +33,13 @@ impl Expander {
             if !m.live[j] {
                 continue;
             }
-            let mut ins = Vec::new();
-            for (k, e) in m
-                .edges
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.to as usize == j && m.live[e.from as usize])
-            {
-                let src = vals[e.from as usize]?;
-                let h = self.pipeline(&inner.sub(format!("e{k}")), &e.ops, vec![src])?;
-                if h.1 != at.1 {
-                    self.diags.push(
-                        Diagnostic::error(
-                            Code::ShapeMismatch,
-                            e.span,
-                            format!(
-                                "edge {} -> {} (`{}`) turns {} into {}",
-                                e.from, e.to, e.op, at.1, h.1
-                            ),
-                        )
-                        .label("motif edges keep the shape")
-                        .help("motif ops are stride 1 and keep the width C (papers.md §3)"),
-                    );
-                    return None;
-                }
-                ins.push(h);
-            }
+            let ins = self.motif_edges_into(&inner, m, j, &vals, at)?;
             let node = inner.sub(format!("n{j}"));
             vals[j] = match ins.as_slice() {
                 [] => None,
                 [one] => Some(*one),
                 many => {
-                    let cat = self.merge(&node, Op::Concat(Concat), many, op.span, "concat")?;
-                    let conv = Op::Conv2d(Conv2d {
-                        in_channels: cat.1.channels(),
-                        out_channels: c,
-                        kernel: [1, 1],
-                        stride: 1,
-                        padding: [0, 0],
-                        groups: 1,
-                        dilation: 1,
-                        bias: false,
-                        relu: false,
-                    });
-                    let a = self.node(
-                        &node,
-                        conv,
-                        &[cat.0],
-                        op.span,
-                        format!("{}.conv", node.prefix),
-                        None,
-                    )?;
-                    let b = self.node(
-                        &node,
-                        Op::BatchNorm(BatchNorm { channels: c }),
-                        &[a.0],
-                        op.span,
-                        format!("{}.bn", node.prefix),
-                        None,
-                    )?;
+                    let b = self.concat_conv_bn(&node, many, c, op)?;
                     self.node(
                         &node,
                         Op::RELU,
@@ -104,5 +52,70 @@ impl Expander {
             };
         }
         vals[n - 1]
+    }
+
+    /// The results of the ops on the live in-edges of node `j`, each applied to its source
+    /// node's value; every edge must keep the motif's shape (`at.1`).
+    fn motif_edges_into(
+        &mut self,
+        inner: &Ctx,
+        m: &Motif,
+        j: usize,
+        vals: &[Option<At>],
+        at: At,
+    ) -> Option<Vec<At>> {
+        let mut ins = Vec::new();
+        for (k, e) in m
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.to as usize == j && m.live[e.from as usize])
+        {
+            let src = vals[e.from as usize]?;
+            let h = self.pipeline(&inner.sub(format!("e{k}")), &e.ops, vec![src])?;
+            if h.1 != at.1 {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::ShapeMismatch,
+                        e.span,
+                        format!(
+                            "edge {} -> {} (`{}`) turns {} into {}",
+                            e.from, e.to, e.op, at.1, h.1
+                        ),
+                    )
+                    .label("motif edges keep the shape")
+                    .help("motif ops are stride 1 and keep the width C (papers.md §3)"),
+                );
+                return None;
+            }
+            ins.push(h);
+        }
+        Some(ins)
+    }
+
+    /// The merge of a node's several inputs up to its ReLU: their concatenation, then a 1x1
+    /// conv + BN back to the motif's width `c`.
+    fn concat_conv_bn(&mut self, node: &Ctx, many: &[At], c: u32, op: &OpInst) -> Option<At> {
+        let cat = self.merge(node, Op::Concat(Concat), many, op.span, "concat")?;
+        let conv = Op::Conv2d(Conv2d {
+            in_channels: cat.1.channels(),
+            out_channels: c,
+            kernel: [1, 1],
+            stride: 1,
+            padding: [0, 0],
+            groups: 1,
+            dilation: 1,
+            bias: false,
+            relu: false,
+        });
+        let a = self.node(node, conv, &[cat.0], op.span, format!("{}.conv", node.prefix), None)?;
+        self.node(
+            node,
+            Op::BatchNorm(BatchNorm { channels: c }),
+            &[a.0],
+            op.span,
+            format!("{}.bn", node.prefix),
+            None,
+        )
     }
 }
