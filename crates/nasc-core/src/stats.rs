@@ -81,6 +81,8 @@ pub struct WiringStats {
     pub dense_edges: u32,
 }
 
+/// The complexity of an IR: per stage (and per cell or AnyNet stage), in total, and its
+/// learned wirings.
 pub fn stats(ir: &Ir) -> Stats {
     let mut stages: Vec<StageStats> = ir
         .stages
@@ -92,7 +94,38 @@ pub fn stats(ir: &Ir) -> Stats {
             cells: Vec::new(),
         })
         .collect();
-    // The cell each scope lies in (scopes are created parents first).
+    let (cell_of, cell_row) = cell_rows(ir, &mut stages);
+    let mut total = count_nodes(ir, &mut stages, &cell_of, &cell_row);
+    // Learned wirings: the rows above count every edge (the dense superset); the chosen
+    // graph has only the K kept ones.
+    let dense = ir
+        .wirings
+        .iter()
+        .any(|w| w.unchosen_params > 0 || w.unchosen_flops > 0)
+        .then(|| total.clone());
+    let wirings = wiring_stats(ir, &mut stages, &mut total);
+    Stats {
+        network: ir.network.clone(),
+        seed: ir.seed,
+        input: ir.input_shape,
+        classes: ir.classes,
+        params: total.params,
+        flops: total.flops,
+        activations: total.activations,
+        stages,
+        wirings,
+        dense,
+    }
+}
+
+/// Adds a row to its stage for every cell (and AnyNet stage) scope. Returns, per scope,
+/// the cell scope it lies in and, per cell scope, its row (stage, index); scopes are
+/// created parents first.
+#[allow(clippy::type_complexity)]
+fn cell_rows(
+    ir: &Ir,
+    stages: &mut [StageStats],
+) -> (Vec<Option<usize>>, Vec<Option<(usize, usize)>>) {
     let mut cell_of: Vec<Option<usize>> = Vec::with_capacity(ir.scopes.len());
     let mut cell_row: Vec<Option<(usize, usize)>> = vec![None; ir.scopes.len()];
     for (i, sc) in ir.scopes.iter().enumerate() {
@@ -119,6 +152,17 @@ pub fn stats(ir: &Ir) -> Stats {
             });
         }
     }
+    (cell_of, cell_row)
+}
+
+/// Counts every node into the total, and (but the input and output) into its stage's row
+/// and its cell's. Returns the total.
+fn count_nodes(
+    ir: &Ir,
+    stages: &mut [StageStats],
+    cell_of: &[Option<usize>],
+    cell_row: &[Option<(usize, usize)>],
+) -> Counts {
     let mut total = Counts::default();
     for n in ir.graph.node_weights() {
         let c = Counts {
@@ -146,13 +190,12 @@ pub fn stats(ir: &Ir) -> Stats {
             row.counts.add(&c);
         }
     }
-    // Learned wirings: the rows above count every edge (the dense superset); the chosen
-    // graph has only the K kept ones.
-    let dense = ir
-        .wirings
-        .iter()
-        .any(|w| w.unchosen_params > 0 || w.unchosen_flops > 0)
-        .then(|| total.clone());
+    total
+}
+
+/// The learned wirings, their unchosen edges taken out of their stage's counts and the
+/// total.
+fn wiring_stats(ir: &Ir, stages: &mut [StageStats], total: &mut Counts) -> Vec<WiringStats> {
     let mut wirings = Vec::new();
     for w in &ir.wirings {
         if let Some(st) = stages.get_mut(w.stage) {
@@ -171,18 +214,7 @@ pub fn stats(ir: &Ir) -> Stats {
             dense_edges: w.dense_edges,
         });
     }
-    Stats {
-        network: ir.network.clone(),
-        seed: ir.seed,
-        input: ir.input_shape,
-        classes: ir.classes,
-        params: total.params,
-        flops: total.flops,
-        activations: total.activations,
-        stages,
-        wirings,
-        dense,
-    }
+    wirings
 }
 
 /// An AnyNet stage's arguments in the paper's letters: `d=7 w=160 b=1.0 g=16` (+ `se=0.25`).
@@ -217,6 +249,8 @@ pub fn human(x: u64) -> String {
     }
 }
 
+/// The stats as a table: a row per stage (and cell), the total, the dense superset of
+/// learned wirings, and a line per wiring.
 pub fn table(s: &Stats) -> String {
     let [c, h, w] = s.input;
     let mut out = format!(
@@ -234,73 +268,52 @@ pub fn table(s: &Stats) -> String {
         .max()
         .unwrap_or(5)
         .max(5);
-    out += &format!(
-        "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
-        "stage", "nodes", "params", "FLOPs (MACs)", "activations"
-    );
+    let head = ["params", "FLOPs (MACs)", "activations"].map(String::from);
+    out += &row(width, "stage", "nodes", head);
     for st in &s.stages {
-        out += &format!(
-            "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
-            st.name,
-            st.nodes,
-            group(st.counts.params),
-            group(st.counts.flops),
-            group(st.counts.activations)
-        );
+        out += &row(width, &st.name, &st.nodes.to_string(), grouped(&st.counts));
         for c in &st.cells {
-            out += &format!(
-                "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
-                cell_label(c),
-                c.nodes,
-                group(c.counts.params),
-                group(c.counts.flops),
-                group(c.counts.activations)
-            );
+            out += &row(width, &cell_label(c), &c.nodes.to_string(), grouped(&c.counts));
         }
     }
-    out += &format!(
-        "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
-        "total",
-        "",
-        group(s.params),
-        group(s.flops),
-        group(s.activations)
-    );
-    out += &format!(
-        "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
-        "",
-        "",
-        human(s.params),
-        human(s.flops),
-        human(s.activations)
-    );
+    out += &row(width, "total", "", [s.params, s.flops, s.activations].map(group));
+    out += &row(width, "", "", [s.params, s.flops, s.activations].map(human));
     if let Some(d) = &s.dense {
-        out += &format!(
-            "{:<width$}  {:>7}  {:>12}  {:>15}  {:>13}\n",
-            "dense",
-            "",
-            group(d.params),
-            group(d.flops),
-            group(d.activations)
-        );
+        out += &row(width, "dense", "", grouped(d));
     }
     for w in &s.wirings {
-        let how = match (w.mode, w.select) {
-            ("learned", crate::ir::wiring::Select::Global) => {
-                format!("{} of {} edges learned (top-K over the stage)", w.edges, w.dense_edges)
-            }
-            ("learned", _) => {
-                format!("{} of {} edges learned (top-K per node)", w.edges, w.dense_edges)
-            }
-            ("random", _) => format!("{} random edges, fixed", w.edges),
-            _ => format!("{} edges, fixed", w.edges),
-        };
-        out += &format!("wiring {}: {} nodes, {how}\n", w.name, w.nodes);
+        out += &wiring_line(w);
     }
     if s.dense.is_some() {
         out += "(params and FLOPs count the chosen edges; `dense` counts every edge the wiring trains over)\n";
     }
     out
+}
+
+/// One line of the table: a label (`width` wide), the node count, and params, FLOPs and
+/// activations as given.
+fn row(width: usize, label: &str, nodes: &str, [params, flops, acts]: [String; 3]) -> String {
+    format!("{label:<width$}  {nodes:>7}  {params:>12}  {flops:>15}  {acts:>13}\n")
+}
+
+/// Params, FLOPs and activations, digits grouped.
+fn grouped(c: &Counts) -> [String; 3] {
+    [group(c.params), group(c.flops), group(c.activations)]
+}
+
+/// `wiring NAME: N nodes, K of E edges learned (...)`.
+fn wiring_line(w: &WiringStats) -> String {
+    let how = match (w.mode, w.select) {
+        ("learned", crate::ir::wiring::Select::Global) => {
+            format!("{} of {} edges learned (top-K over the stage)", w.edges, w.dense_edges)
+        }
+        ("learned", _) => {
+            format!("{} of {} edges learned (top-K per node)", w.edges, w.dense_edges)
+        }
+        ("random", _) => format!("{} random edges, fixed", w.edges),
+        _ => format!("{} edges, fixed", w.edges),
+    };
+    format!("wiring {}: {} nodes, {how}\n", w.name, w.nodes)
 }
 
 /// 5621234 -> "5,621,234"
