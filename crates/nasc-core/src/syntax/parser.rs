@@ -255,84 +255,87 @@ fn lower_expr(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
     let mut ops: Vec<(BinOp, Span)> = Vec::new();
     let mut negs: Vec<Span> = Vec::new();
     for q in p.into_inner() {
-        match q.as_rule() {
-            Rule::neg => {
-                if negs.len() >= MAX_PREFIX_RUN {
-                    return Err(too_deep(span(&q), "unary minus signs", MAX_PREFIX_RUN));
-                }
-                negs.push(span(&q));
+        if q.as_rule() == Rule::neg {
+            if negs.len() >= MAX_PREFIX_RUN {
+                return Err(too_deep(span(&q), "unary minus signs", MAX_PREFIX_RUN));
             }
-            Rule::arrow
-            | Rule::eq
-            | Rule::ne
-            | Rule::lt
-            | Rule::le
-            | Rule::gt
-            | Rule::ge
-            | Rule::add
-            | Rule::sub
-            | Rule::mul
-            | Rule::div
-            | Rule::rem => {
-                let op = match q.as_rule() {
-                    Rule::arrow => BinOp::Then,
-                    Rule::eq => BinOp::Eq,
-                    Rule::ne => BinOp::Ne,
-                    Rule::lt => BinOp::Lt,
-                    Rule::le => BinOp::Le,
-                    Rule::gt => BinOp::Gt,
-                    Rule::ge => BinOp::Ge,
-                    Rule::add => BinOp::Add,
-                    Rule::sub => BinOp::Sub,
-                    Rule::mul => BinOp::Mul,
-                    Rule::div => BinOp::Div,
-                    _ => BinOp::Rem,
-                };
-                ops.push((op, span(&q)));
-            }
-            _ => {
-                let (mut e, mut d) = primary(q)?;
-                while let Some(ns) = negs.pop() {
-                    d += 1;
-                    let s = ns.join(e.span);
-                    e = Expr { kind: ExprKind::Neg(Box::new(e)), span: s };
-                }
-                if d > MAX_EXPR_DEPTH {
-                    return Err(too_deep(e.span, "expressions", MAX_EXPR_DEPTH));
-                }
-                operands.push((e, d));
-            }
+            negs.push(span(&q));
+            continue;
         }
+        if let Some(op) = bin_op(q.as_rule()) {
+            ops.push((op, span(&q)));
+            continue;
+        }
+        let (mut e, mut d) = primary(q)?;
+        while let Some(ns) = negs.pop() {
+            d += 1;
+            let s = ns.join(e.span);
+            e = Expr { kind: ExprKind::Neg(Box::new(e)), span: s };
+        }
+        if d > MAX_EXPR_DEPTH {
+            return Err(too_deep(e.span, "expressions", MAX_EXPR_DEPTH));
+        }
+        operands.push((e, d));
     }
     if operands.len() != ops.len() + 1 {
         return Err(Diagnostic::error(Code::Syntax, whole, "incomplete expression").label("here"));
     }
     for level in BinOp::LEVELS {
-        let mut it = operands.into_iter();
-        let Some(first) = it.next() else {
-            return Err(Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"));
-        };
-        let mut out_operands: Vec<Lowered> = vec![first];
-        let mut out_ops: Vec<(BinOp, Span)> = Vec::new();
-        let mut run: Vec<(BinOp, Span, Expr)> = Vec::new();
-        let mut run_depth = 0usize;
-        for ((op, os), (e, d)) in ops.into_iter().zip(it) {
-            if op.precedence() == level {
-                run_depth = run_depth.max(d);
-                run.push((op, os, e));
-            } else {
-                close_run(&mut out_operands, &mut run, &mut run_depth)?;
-                out_ops.push((op, os));
-                out_operands.push((e, d));
-            }
-        }
-        close_run(&mut out_operands, &mut run, &mut run_depth)?;
-        operands = out_operands;
-        ops = out_ops;
+        (operands, ops) = fold_level(level, operands, ops, whole)?;
     }
     operands
         .pop()
         .ok_or_else(|| Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"))
+}
+
+/// The binary operator a token is, if it is one.
+fn bin_op(r: Rule) -> Option<BinOp> {
+    Some(match r {
+        Rule::arrow => BinOp::Then,
+        Rule::eq => BinOp::Eq,
+        Rule::ne => BinOp::Ne,
+        Rule::lt => BinOp::Lt,
+        Rule::le => BinOp::Le,
+        Rule::gt => BinOp::Gt,
+        Rule::ge => BinOp::Ge,
+        Rule::add => BinOp::Add,
+        Rule::sub => BinOp::Sub,
+        Rule::mul => BinOp::Mul,
+        Rule::div => BinOp::Div,
+        Rule::rem => BinOp::Rem,
+        _ => return None,
+    })
+}
+
+/// One pass of [`lower_expr`]: every maximal run of operators of precedence `level`
+/// (with their operands) becomes one chain; the other operators are kept.
+#[allow(clippy::type_complexity)]
+fn fold_level(
+    level: u8,
+    operands: Vec<Lowered>,
+    ops: Vec<(BinOp, Span)>,
+    whole: Span,
+) -> Result<(Vec<Lowered>, Vec<(BinOp, Span)>), Diagnostic> {
+    let mut it = operands.into_iter();
+    let Some(first) = it.next() else {
+        return Err(Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"));
+    };
+    let mut out_operands: Vec<Lowered> = vec![first];
+    let mut out_ops: Vec<(BinOp, Span)> = Vec::new();
+    let mut run: Vec<(BinOp, Span, Expr)> = Vec::new();
+    let mut run_depth = 0usize;
+    for ((op, os), (e, d)) in ops.into_iter().zip(it) {
+        if op.precedence() == level {
+            run_depth = run_depth.max(d);
+            run.push((op, os, e));
+        } else {
+            close_run(&mut out_operands, &mut run, &mut run_depth)?;
+            out_ops.push((op, os));
+            out_operands.push((e, d));
+        }
+    }
+    close_run(&mut out_operands, &mut run, &mut run_depth)?;
+    Ok((out_operands, out_ops))
 }
 
 /// Folds the last operand and a run of same-level operators into one chain.
@@ -357,10 +360,11 @@ fn close_run(
     Ok(())
 }
 
+/// A primary expression: a literal, a name, a parenthesised expression or tuple, a list,
+/// a call, or a nested expression.
 fn primary(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
     let s = span(&p);
     let text = p.as_str();
-    let mut depth = 1usize;
     let kind =
         match p.as_rule() {
             Rule::int => ExprKind::Int(text.parse().map_err(|_| {
@@ -385,62 +389,78 @@ fn primary(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
                 ExprKind::Str(text.get(1..text.len().saturating_sub(1)).unwrap_or("").to_string())
             }
             Rule::ident => ExprKind::Name(ident(p)),
-            Rule::paren => {
-                let mut items = Vec::new();
-                let mut tuple = false;
-                for q in p.into_inner() {
-                    if q.as_rule() == Rule::comma {
-                        tuple = true;
-                        continue;
-                    }
-                    let (e, d) = lower_expr(q)?;
-                    depth = depth.max(d + 1);
-                    items.push(e);
-                }
-                if !tuple && items.len() == 1 {
-                    let e = items
-                        .pop()
-                        .ok_or_else(|| Diagnostic::error(Code::Syntax, s, "empty parentheses"))?;
-                    return Ok((Expr { span: s, ..e }, depth - 1));
-                }
-                ExprKind::List(items)
-            }
-            Rule::list => {
-                let mut items = Vec::new();
-                for q in p.into_inner() {
-                    let (e, d) = lower_expr(q)?;
-                    depth = depth.max(d + 1);
-                    items.push(e);
-                }
-                ExprKind::List(items)
-            }
-            Rule::call => {
-                let mut it = p.into_inner();
-                let callee = ident(next(&mut it, s)?);
-                let mut args = Vec::new();
-                for a in it {
-                    let aspan = span(&a);
-                    if a.as_rule() == Rule::kwarg {
-                        let mut ai = a.into_inner();
-                        let name = ident(next(&mut ai, aspan)?);
-                        let (value, d) = lower_expr(next(&mut ai, aspan)?)?;
-                        depth = depth.max(d + 1);
-                        args.push(Arg { name: Some(name), value, span: aspan });
-                    } else {
-                        let (value, d) = lower_expr(a)?;
-                        depth = depth.max(d + 1);
-                        args.push(Arg { name: None, value, span: aspan });
-                    }
-                }
-                ExprKind::Call { callee, args }
-            }
+            Rule::paren => return paren(p, s),
+            Rule::list => return list(p, s),
+            Rule::call => return call(p, s),
             Rule::expr => return lower_expr(p),
             _ => return Err(Diagnostic::error(Code::Syntax, s, "unexpected token").label("here")),
         };
+    checked(kind, s, 1)
+}
+
+/// An expression of depth `depth` at `s`, unless that is too deep.
+fn checked(kind: ExprKind, s: Span, depth: usize) -> Result<Lowered, Diagnostic> {
     if depth > MAX_EXPR_DEPTH {
         return Err(too_deep(s, "expressions", MAX_EXPR_DEPTH));
     }
     Ok((Expr { kind, span: s }, depth))
+}
+
+/// `(e)`: the expression itself (spanning the parentheses); `(a, b)`: a tuple (a list).
+fn paren(p: Pair<Rule>, s: Span) -> Result<Lowered, Diagnostic> {
+    let mut depth = 1usize;
+    let mut items = Vec::new();
+    let mut tuple = false;
+    for q in p.into_inner() {
+        if q.as_rule() == Rule::comma {
+            tuple = true;
+            continue;
+        }
+        let (e, d) = lower_expr(q)?;
+        depth = depth.max(d + 1);
+        items.push(e);
+    }
+    if !tuple && items.len() == 1 {
+        let e =
+            items.pop().ok_or_else(|| Diagnostic::error(Code::Syntax, s, "empty parentheses"))?;
+        return Ok((Expr { span: s, ..e }, depth - 1));
+    }
+    checked(ExprKind::List(items), s, depth)
+}
+
+/// `[a, b, ...]`.
+fn list(p: Pair<Rule>, s: Span) -> Result<Lowered, Diagnostic> {
+    let mut depth = 1usize;
+    let mut items = Vec::new();
+    for q in p.into_inner() {
+        let (e, d) = lower_expr(q)?;
+        depth = depth.max(d + 1);
+        items.push(e);
+    }
+    checked(ExprKind::List(items), s, depth)
+}
+
+/// `f(a, k=v, ...)`: positional and keyword arguments in order.
+fn call(p: Pair<Rule>, s: Span) -> Result<Lowered, Diagnostic> {
+    let mut depth = 1usize;
+    let mut it = p.into_inner();
+    let callee = ident(next(&mut it, s)?);
+    let mut args = Vec::new();
+    for a in it {
+        let aspan = span(&a);
+        if a.as_rule() == Rule::kwarg {
+            let mut ai = a.into_inner();
+            let name = ident(next(&mut ai, aspan)?);
+            let (value, d) = lower_expr(next(&mut ai, aspan)?)?;
+            depth = depth.max(d + 1);
+            args.push(Arg { name: Some(name), value, span: aspan });
+        } else {
+            let (value, d) = lower_expr(a)?;
+            depth = depth.max(d + 1);
+            args.push(Arg { name: None, value, span: aspan });
+        }
+    }
+    checked(ExprKind::Call { callee, args }, s, depth)
 }
 
 fn rule_name(r: &Rule) -> Option<&'static str> {
