@@ -188,7 +188,7 @@ impl<'a> Checker<'a> {
             let idx = match arg_index(def, qual, &sig, *n, *s, kw_span, &mut pos) {
                 Ok(idx) => idx,
                 Err(d) => {
-                    self.diags.push(d);
+                    self.diags.push(*d);
                     ok = false;
                     continue;
                 }
@@ -474,36 +474,40 @@ fn arg_index(
     s: Span,
     kw_span: Span,
     pos: &mut usize,
-) -> Result<usize, Diagnostic> {
+) -> Result<usize, Box<Diagnostic>> {
     let Some(k) = name else {
         *pos += 1;
         if *pos > def.params.len() {
-            return Err(Diagnostic::error(
-                Code::Arity,
-                s,
-                format!(
-                    "block `{qual}` takes at most {} argument{}, found more",
-                    def.params.len(),
-                    if def.params.len() == 1 { "" } else { "s" }
-                ),
-            )
-            .label("extra argument")
-            .help(format!("signature: {sig}")));
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::Arity,
+                    s,
+                    format!(
+                        "block `{qual}` takes at most {} argument{}, found more",
+                        def.params.len(),
+                        if def.params.len() == 1 { "" } else { "s" }
+                    ),
+                )
+                .label("extra argument")
+                .help(format!("signature: {sig}")),
+            ));
         }
         return Ok(*pos - 1);
     };
     def.params.iter().position(|p| p.name.name == *k).ok_or_else(|| {
         let h = suggest(k, def.params.iter().map(|p| p.name.name.as_str()));
-        Diagnostic::error(
-            Code::UnknownKwarg,
-            kw_span,
-            format!("block `{qual}` has no parameter `{k}`"),
+        Box::new(
+            Diagnostic::error(
+                Code::UnknownKwarg,
+                kw_span,
+                format!("block `{qual}` has no parameter `{k}`"),
+            )
+            .label("unknown keyword")
+            .help(match h {
+                Some(h) => format!("{h} (signature: {sig})"),
+                None => format!("signature: {sig}"),
+            }),
         )
-        .label("unknown keyword")
-        .help(match h {
-            Some(h) => format!("{h} (signature: {sig})"),
-            None => format!("signature: {sig}"),
-        })
     })
 }
 

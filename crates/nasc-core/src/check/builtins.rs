@@ -344,7 +344,7 @@ fn bind(
         let idx = match param_index(sig, a, &mut pos) {
             Ok(idx) => idx,
             Err(d) => {
-                cx.diags.push(d);
+                cx.diags.push(*d);
                 ok = false;
                 continue;
             }
@@ -378,23 +378,25 @@ fn bind(
 
 /// The parameter index that argument `a` binds: the next positional one (`pos` counts
 /// them) or its keyword's. An extra positional argument or an unknown keyword is the error.
-fn param_index(sig: &SigView, a: &Arg, pos: &mut usize) -> Result<usize, Diagnostic> {
+fn param_index(sig: &SigView, a: &Arg, pos: &mut usize) -> Result<usize, Box<Diagnostic>> {
     let Some(k) = &a.name else {
         let i = *pos;
         *pos += 1;
         if i >= sig.params.len() {
-            return Err(Diagnostic::error(
-                Code::Arity,
-                a.span,
-                format!(
-                    "`{}` takes at most {} argument{}, found more",
-                    sig.name,
-                    sig.params.len(),
-                    if sig.params.len() == 1 { "" } else { "s" }
-                ),
-            )
-            .label("extra argument")
-            .help(format!("signature: {}", sig.summary)));
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::Arity,
+                    a.span,
+                    format!(
+                        "`{}` takes at most {} argument{}, found more",
+                        sig.name,
+                        sig.params.len(),
+                        if sig.params.len() == 1 { "" } else { "s" }
+                    ),
+                )
+                .label("extra argument")
+                .help(format!("signature: {}", sig.summary)),
+            ));
         }
         return Ok(i);
     };
@@ -405,10 +407,10 @@ fn param_index(sig: &SigView, a: &Arg, pos: &mut usize) -> Result<usize, Diagnos
             format!("`{}` has no parameter `{}`", sig.name, k.name),
         )
         .label("unknown keyword");
-        d.help(match suggest(&k.name, sig.params.iter().map(|p| p.0)) {
+        Box::new(d.help(match suggest(&k.name, sig.params.iter().map(|p| p.0)) {
             Some(h) => format!("{h} (signature: {})", sig.summary),
             None => format!("signature: {}", sig.summary),
-        })
+        }))
     })
 }
 

@@ -303,7 +303,7 @@ fn geno_pairs(cx: &mut Checker, items: &[(Value, Span)]) -> Option<Vec<(String, 
 
 /// A cell of `n` ops: an even number, 1 to `MAX_MOTIF_NODES` blocks of two.
 fn cell_size_err(n: usize, which: &str, lspan: Span) -> Option<Diagnostic> {
-    if n % 2 != 0 {
+    if !n.is_multiple_of(2) {
         return Some(
             Diagnostic::error(Code::Genotype, lspan, format!("the {which} cell lists {n} ops, an odd number"))
                 .label("ops come in pairs")

@@ -70,13 +70,16 @@ pub(super) fn motif_call<'a>(
     super::args::op(OpKind::Motif(Arc::new(Motif { level, nodes, edges, live })), span)
 }
 
+/// A `motif` call's bound arguments: `level`, `nodes`, `edges`, `ops`.
+type MotifArgs<'a> = (&'a Arg, &'a Arg, Option<&'a Arg>, Option<&'a Arg>);
+
 /// A `motif` call's arguments `level`, `nodes` (both required), `edges`, `ops`: positional
 /// (the first three) or by keyword.
 fn motif_args<'a>(
     args: &'a [Arg],
     callee: &Ident,
     span: Span,
-) -> Result<(&'a Arg, &'a Arg, Option<&'a Arg>, Option<&'a Arg>), Box<Diagnostic>> {
+) -> Result<MotifArgs<'a>, Box<Diagnostic>> {
     const PARAMS: [&str; 4] = ["level", "nodes", "edges", "ops"];
     let mut slots: [Option<&'a Arg>; 4] = [None; 4];
     let mut pos = 0;
