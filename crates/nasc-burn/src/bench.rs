@@ -97,7 +97,7 @@ pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
     let Bench { backend, batch_size, steps, seed, .. } = *what;
     check(ir0, what)?;
     let t = Instant::now();
-    let base = backend.device().map_err(TrainError::Backend)?;
+    let base = backend.device()?;
     eprintln!(
         "bench: device {} ({:?}), ready in {:.2}s",
         backend.name(),

@@ -10,6 +10,7 @@
 
 use super::settings::{EpochMetrics, RunSettings};
 pub use nasc_core::fsutil::write_atomic;
+use nasc_core::fsutil::{sync_dir, sync_file};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -180,35 +181,42 @@ pub fn file_sum(path: &Path) -> std::io::Result<FileSum> {
     Ok(FileSum { bytes: bytes.len() as u64, crc32: crc32fast::hash(&bytes) })
 }
 
-fn sync_file(path: &Path) -> std::io::Result<()> {
-    std::fs::File::open(path)?.sync_all()
+/// Why a checkpoint cannot be written or read back.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    /// The model or optimizer record could not be saved (Burn's message).
+    #[error("{0}")]
+    Save(String),
+    #[error("cannot encode state.json: {0}")]
+    Encode(serde_json::Error),
+    #[error("cannot write state.json: {0}")]
+    WriteState(std::io::Error),
+    #[error("state.json: {0}")]
+    ReadState(std::io::Error),
+    #[error("state.json is {0} bytes, not a nasc checkpoint state")]
+    StateTooLarge(u64),
+    #[error("state.json is not a nasc checkpoint state: {0}")]
+    NotAState(serde_json::Error),
+    #[error(
+        "state.json is format {format} version {version}, this nasc reads {FORMAT} version {VERSION}"
+    )]
+    Format { format: String, version: u32 },
+    #[error("state.json does not list {0}")]
+    Unlisted(&'static str),
+    #[error("{name}: {source}")]
+    File { name: &'static str, source: std::io::Error },
+    #[error(
+        "{name} is not the file this checkpoint wrote ({} bytes, CRC-32 {:08x}; expected {} bytes, {:08x}): it was replaced or corrupted",
+        got.bytes, got.crc32, want.bytes, want.crc32
+    )]
+    Changed { name: &'static str, got: FileSum, want: FileSum },
 }
 
-fn sync_dir(path: &Path) {
-    // Directory fsync makes renames durable on Linux; not every platform allows it.
-    if let Ok(d) = std::fs::File::open(path) {
-        let _ = d.sync_all();
-    }
-}
-
-/// Lets `write` put files into a fresh temporary directory, then moves `name` from it to
-/// `dir/name` atomically (for files that Burn writes itself).
-pub fn publish_file(
-    dir: &Path,
-    name: &str,
-    write: impl FnOnce(&Path) -> Result<(), String>,
-) -> Result<(), String> {
-    let tmp = dir.join(format!(".tmp-{name}"));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    let res = write(&tmp.join(name)).and_then(|()| {
-        sync_file(&tmp.join(name)).map_err(|e| e.to_string())?;
-        std::fs::rename(tmp.join(name), dir.join(name))
-            .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
-    });
-    let _ = std::fs::remove_dir_all(&tmp);
-    sync_dir(dir);
-    res
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError {
+    let path = path.to_path_buf();
+    move |source| CheckpointError::Io { action, path, source }
 }
 
 /// Writes checkpoint `epoch` into `run/checkpoint/epoch-NNNN`: `write` saves the model and
@@ -218,34 +226,30 @@ pub fn save(
     run: &Path,
     mut state: CheckpointState,
     write: impl FnOnce(&Path) -> Result<(), String>,
-) -> Result<(), String> {
+) -> Result<(), CheckpointError> {
     let root = run.join("checkpoint");
-    std::fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
+    std::fs::create_dir_all(&root).map_err(io("create", &root))?;
     let tmp = root.join(format!(".tmp-epoch-{:04}", state.epoch));
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    write(&tmp)?;
+    std::fs::create_dir_all(&tmp).map_err(io("create", &tmp))?;
+    write(&tmp).map_err(CheckpointError::Save)?;
     let mut names: Vec<String> = std::fs::read_dir(&tmp)
-        .map_err(|e| e.to_string())?
+        .map_err(io("list", &tmp))?
         .flatten()
         .filter_map(|e| e.file_name().to_str().map(String::from))
         .collect();
     names.sort();
     for n in names {
         let p = tmp.join(&n);
-        sync_file(&p).map_err(|e| format!("cannot sync {}: {e}", p.display()))?;
-        state
-            .files
-            .insert(n, file_sum(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?);
+        sync_file(&p).map_err(io("sync", &p))?;
+        state.files.insert(n, file_sum(&p).map_err(io("read", &p))?);
     }
-    let text = serde_json::to_string_pretty(&state).map_err(|e| e.to_string())?;
-    write_atomic(&tmp.join("state.json"), text.as_bytes())
-        .map_err(|e| format!("cannot write state.json: {e}"))?;
+    let text = serde_json::to_string_pretty(&state).map_err(CheckpointError::Encode)?;
+    write_atomic(&tmp.join("state.json"), text.as_bytes()).map_err(CheckpointError::WriteState)?;
     sync_dir(&tmp);
     let final_dir = root.join(format!("epoch-{:04}", state.epoch));
     let _ = std::fs::remove_dir_all(&final_dir);
-    std::fs::rename(&tmp, &final_dir)
-        .map_err(|e| format!("cannot move the checkpoint into {}: {e}", final_dir.display()))?;
+    std::fs::rename(&tmp, &final_dir).map_err(io("move the checkpoint into", &final_dir))?;
     sync_dir(&root);
     // Older checkpoints (and leftovers of interrupted writes) go only after the new one is in place.
     if let Ok(rd) = std::fs::read_dir(&root) {
@@ -260,29 +264,23 @@ pub fn save(
 
 /// Reads and verifies a checkpoint's state: format, every file's size and CRC-32. Nothing
 /// is handed to Burn before this passes.
-pub fn load_state(dir: &Path) -> Result<CheckpointState, String> {
+pub fn load_state(dir: &Path) -> Result<CheckpointState, CheckpointError> {
     let path = dir.join("state.json");
-    let size = std::fs::metadata(&path).map_err(|e| format!("state.json: {e}"))?.len();
+    let size = std::fs::metadata(&path).map_err(CheckpointError::ReadState)?.len();
     if size > 64 << 20 {
-        return Err(format!("state.json is {size} bytes, not a nasc checkpoint state"));
+        return Err(CheckpointError::StateTooLarge(size));
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("state.json: {e}"))?;
-    let st: CheckpointState = serde_json::from_str(&text)
-        .map_err(|e| format!("state.json is not a nasc checkpoint state: {e}"))?;
+    let text = std::fs::read_to_string(&path).map_err(CheckpointError::ReadState)?;
+    let st: CheckpointState = serde_json::from_str(&text).map_err(CheckpointError::NotAState)?;
     if st.format != FORMAT || st.version != VERSION {
-        return Err(format!(
-            "state.json is format {} version {}, this nasc reads {FORMAT} version {VERSION}",
-            st.format, st.version
-        ));
+        return Err(CheckpointError::Format { format: st.format, version: st.version });
     }
     for name in ["model.bpk", "optim.bpk"] {
-        let want = st.files.get(name).ok_or_else(|| format!("state.json does not list {name}"))?;
-        let got = file_sum(&dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
+        let want = st.files.get(name).ok_or(CheckpointError::Unlisted(name))?;
+        let got =
+            file_sum(&dir.join(name)).map_err(|source| CheckpointError::File { name, source })?;
         if &got != want {
-            return Err(format!(
-                "{name} is not the file this checkpoint wrote ({} bytes, CRC-32 {:08x}; expected {} bytes, {:08x}): it was replaced or corrupted",
-                got.bytes, got.crc32, want.bytes, want.crc32
-            ));
+            return Err(CheckpointError::Changed { name, got, want: want.clone() });
         }
     }
     Ok(st)

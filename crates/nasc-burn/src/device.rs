@@ -2,6 +2,19 @@
 
 use burn::tensor::Device;
 
+/// Why a backend's device cannot be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceError {
+    #[error(
+        "this nasc was built without the `{0}` backend; rebuild with `cargo build --release --features {0}`"
+    )]
+    NotBuilt(&'static str),
+    #[error(
+        "wgpu found no adapter at all (no Vulkan, DX12 or OpenGL driver): install a GPU driver, or mesa-vulkan-drivers for a CPU Vulkan device, or use --backend flex"
+    )]
+    NoAdapter,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
@@ -26,12 +39,8 @@ impl Backend {
     }
 
     /// The device for this backend, or why it is unavailable in this build.
-    pub fn device(self) -> Result<Device, String> {
-        let missing = |f: &str| {
-            Err(format!(
-                "this nasc was built without the `{f}` backend; rebuild with `cargo build --release --features {f}`"
-            ))
-        };
+    pub fn device(self) -> Result<Device, DeviceError> {
+        let missing = |f: &'static str| Err(DeviceError::NotBuilt(f));
         match self {
             Backend::Flex => Ok(Device::flex()),
             Backend::Ndarray => {
@@ -69,7 +78,7 @@ impl Backend {
 /// first with any adapter), as a line for stderr; a loud warning when only a software (CPU)
 /// adapter exists (lavapipe, llvmpipe), and an error when there is none.
 #[cfg(feature = "wgpu")]
-pub fn wgpu_adapter() -> Result<String, String> {
+pub fn wgpu_adapter() -> Result<String, DeviceError> {
     let chain: &[wgpu::Backend] = if cfg!(target_os = "macos") {
         &[wgpu::Backend::Metal]
     } else {
@@ -103,13 +112,14 @@ pub fn wgpu_adapter() -> Result<String, String> {
     }
     match software {
         Some((api, adapters)) => {
-            let list: Vec<String> = adapters.iter().map(|a| format!("`{}` ({:?})", a.name, a.device_type)).collect();
+            let list: Vec<String> =
+                adapters.iter().map(|a| format!("`{}` ({:?})", a.name, a.device_type)).collect();
             Ok(format!(
                 "warning: wgpu found no GPU, only a software (CPU) adapter: {api:?} with {}. Shaders run on the CPU, far slower than \
                  `--backend flex`; install the GPU's driver (and its Vulkan ICD) to use it",
                 list.join(", ")
             ))
         }
-        None => Err("wgpu found no adapter at all (no Vulkan, DX12 or OpenGL driver): install a GPU driver, or mesa-vulkan-drivers for a CPU Vulkan device, or use --backend flex".into()),
+        None => Err(DeviceError::NoAdapter),
     }
 }

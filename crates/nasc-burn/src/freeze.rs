@@ -143,10 +143,11 @@ pub fn load_model(
     record: &std::path::Path,
     device: &Device,
 ) -> Result<RuntimeModel, FreezeError> {
-    crate::codegen::check_runtime_record(ir, record).map_err(FreezeError::Record)?;
+    crate::codegen::check_runtime_record(ir, record)
+        .map_err(|e| FreezeError::Record(e.to_string()))?;
     let model = RuntimeModel::new(ir, device);
-    crate::train::guarded("the record", || model.try_load_file(record).map_err(|e| e.to_string()))
-        .map_err(FreezeError::Record)
+    crate::train::guarded("the record", || model.try_load_file(record))
+        .map_err(|e| FreezeError::Record(e.to_string()))
 }
 
 /// Freezes the learned wirings of `ir` (compiled from `source` with `opts`) under the

@@ -95,7 +95,7 @@ pub enum TrainError {
     #[error(transparent)]
     Data(#[from] super::data::DataError),
     #[error("{0}")]
-    Backend(String),
+    Backend(#[from] super::device::DeviceError),
     #[error(
         "the spec's input is {spec:?} (C, H, W) but the {data} images are {data_shape:?}; change `input` in the spec or pick another data set"
     )]
@@ -360,7 +360,7 @@ fn resume_state(
     params: usize,
 ) -> Result<CheckpointState, TrainError> {
     let err = |msg: String| TrainError::Resume { path: dir.display().to_string(), msg };
-    let st = checkpoint::load_state(dir).map_err(err)?;
+    let st = checkpoint::load_state(dir).map_err(|e| err(e.to_string()))?;
     if st.network != ir.network || st.fingerprint != ir.fingerprint() || st.params != params {
         return Err(err(format!(
             "the checkpoint is of network `{}` ({} params, fingerprint {}), not of `{}` ({params} params, fingerprint {}): another spec or other --set values",
@@ -390,15 +390,28 @@ fn resume_state(
 
 /// Runs a Burn record loader, turning a panic inside Burn (a record it cannot read) into an
 /// error. Records were already verified by size and CRC; this is the second line.
-pub fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+pub fn guarded<T, E: std::fmt::Display>(
+    what: &str,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, LoadError> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     std::panic::set_hook(hook);
     match r {
-        Ok(r) => r,
-        Err(_) => Err(format!("{what} cannot be read (Burn rejected the record)")),
+        Ok(r) => r.map_err(|e| LoadError::Failed(e.to_string())),
+        Err(_) => Err(LoadError::Rejected(what.to_string())),
     }
+}
+
+/// Why a record could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Burn's error.
+    #[error("{0}")]
+    Failed(String),
+    #[error("{0} cannot be read (Burn rejected the record)")]
+    Rejected(String),
 }
 
 fn make_optimizer(cfg: &TrainConfig) -> ModuleOptimizer {
@@ -619,7 +632,7 @@ fn save_checkpoint(
 pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
     validate(cfg)?;
     check_memory(ir, cfg)?;
-    let base = cfg.backend.device().map_err(TrainError::Backend)?;
+    let base = cfg.backend.device()?;
     let (train_set, test_set) = load_data(ir, cfg)?;
     // Only now, with everything checked, is a run directory chosen or made.
     let run_dir = checkpoint::prepare(cfg.out.as_deref(), &cfg.runs_root, cfg.resume, cfg.force)?;
@@ -633,13 +646,10 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
     if let Some(dir) = &run_dir.resume_from {
         let st = resume_state(ir, cfg, dir, params)?;
         let rerr = |msg: String| TrainError::Resume { path: dir.display().to_string(), msg };
-        model = guarded("model.bpk", || {
-            model.try_load_file(dir.join("model.bpk")).map_err(|e| e.to_string())
-        })
-        .map_err(rerr)?;
-        optim =
-            guarded("optim.bpk", || optim.load(dir.join("optim.bpk")).map_err(|e| e.to_string()))
-                .map_err(rerr)?;
+        model = guarded("model.bpk", || model.try_load_file(dir.join("model.bpk")))
+            .map_err(|e| rerr(e.to_string()))?;
+        optim = guarded("optim.bpk", || optim.load(dir.join("optim.bpk")))
+            .map_err(|e| rerr(e.to_string()))?;
         history = st.history;
         if cfg.progress {
             eprintln!("resuming {} after epoch {}", out.display(), history.len());
@@ -661,7 +671,7 @@ pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
         }
     }
     let valid = model.valid();
-    checkpoint::publish_file(&out, "model.bpk", |p| valid.save_file(p).map_err(|e| e.to_string()))
+    nasc_core::fsutil::publish(&out, "model.bpk", |p| valid.save_file(p))
         .map_err(|e| write_err(&out.join("model.bpk"), e))?;
     let last = history.last().cloned();
     Ok(Metrics {

@@ -14,6 +14,18 @@ use nasc_core::ir::{Ir, Op, ops};
 use petgraph::graph::NodeIndex;
 use std::collections::HashMap;
 
+/// Why weights cannot be moved to an optimised model (a compiler bug if it happens: the
+/// passes keep names).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransferError {
+    #[error("node `{0}` has no counterpart in the unoptimised network")]
+    NoCounterpart(String),
+    #[error("conv `{0}`: the batch norm folded into it has no weights in the unoptimised model")]
+    NoNorm(String),
+    #[error("node `{node}` ({op}) cannot take the weights of `{source_node}` ({source_op})")]
+    Incompatible { node: String, op: &'static str, source_node: String, source_op: &'static str },
+}
+
 /// Builds the model of `dst` (an IR the passes derived from `src`'s) with `model`'s weights.
 /// Fails, naming the node, when a parameterised node has no source it can be derived from.
 pub fn transfer(
@@ -21,7 +33,7 @@ pub fn transfer(
     model: &RuntimeModel,
     dst: &Ir,
     device: &Device,
-) -> Result<RuntimeModel, String> {
+) -> Result<RuntimeModel, TransferError> {
     let by_name: HashMap<&str, NodeIndex> =
         src.graph.node_indices().map(|n| (src.graph[n].name.as_str(), n)).collect();
     let folded: HashMap<&str, &str> =
@@ -33,10 +45,7 @@ pub fn transfer(
             continue;
         }
         let Some(&s) = by_name.get(node.name.as_str()) else {
-            return Err(format!(
-                "node `{}` has no counterpart in the unoptimised network",
-                node.name
-            ));
+            return Err(TransferError::NoCounterpart(node.name.clone()));
         };
         let (sop, layer) = (&src.graph[s].op, model.layers.get(s.index()));
         let new = match (sop, &node.op, layer) {
@@ -51,12 +60,7 @@ pub fn transfer(
                     .and_then(|t| model.layers.get(t.index()));
                 match norm {
                     Some(Layer::Norm(norm)) => Layer::Conv(fold(conv, norm, *b0)),
-                    _ => {
-                        return Err(format!(
-                            "conv `{}`: the batch norm folded into it has no weights in the unoptimised model",
-                            node.name
-                        ));
-                    }
+                    _ => return Err(TransferError::NoNorm(node.name.clone())),
                 }
             }
             (Op::WeightedSum(_), Op::ScaledSum(_), Some(Layer::Mix(w))) => {
@@ -64,13 +68,12 @@ pub fn transfer(
             }
             (a, b, Some(l)) if std::mem::discriminant(a) == std::mem::discriminant(b) => l.clone(),
             _ => {
-                return Err(format!(
-                    "node `{}` ({}) cannot take the weights of `{}` ({})",
-                    node.name,
-                    node.op.name(),
-                    src.graph[s].name,
-                    sop.name()
-                ));
+                return Err(TransferError::Incompatible {
+                    node: node.name.clone(),
+                    op: node.op.name(),
+                    source_node: src.graph[s].name.clone(),
+                    source_op: sop.name(),
+                });
             }
         };
         if let Some(slot) = out.layers.get_mut(n.index()) {

@@ -85,21 +85,35 @@ pub fn recheck(text: &str) -> usize {
     features::diagnostics(&a, &uri).len()
 }
 
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum LspError {
+    /// The client broke the protocol (lsp-server's message).
+    #[error("lsp: {0}")]
+    Protocol(#[from] lsp_server::ProtocolError),
+    /// The client's messages could not be read.
+    #[error("lsp: {0}")]
+    Transport(#[from] transport::TransportError),
+    /// The client went away while the server was answering.
+    #[error("lsp: the client's connection closed")]
+    Closed,
+}
+
 /// Runs the server until the client says `exit`.
-pub fn run() -> Result<(), String> {
+pub fn run() -> Result<(), LspError> {
     let (conn, io) = transport::stdio();
-    let (id, _params) = conn.initialize_start().map_err(|e| format!("lsp: {e}"))?;
+    let (id, _params) = conn.initialize_start()?;
     let result = serde_json::json!({
         "capabilities": capabilities(),
         "serverInfo": {"name": "nasc", "version": env!("CARGO_PKG_VERSION")},
     });
-    conn.initialize_finish(id, result).map_err(|e| format!("lsp: {e}"))?;
+    conn.initialize_finish(id, result)?;
     serve(&conn)?;
     drop(conn);
-    io.join().map_err(|e| format!("lsp: {e}"))
+    Ok(io.join()?)
 }
 
-fn serve(conn: &Connection) -> Result<(), String> {
+fn serve(conn: &Connection) -> Result<(), LspError> {
     let mut docs = Docs::new();
     let mut dirty: Vec<String> = Vec::new();
     loop {
@@ -121,11 +135,11 @@ fn serve(conn: &Connection) -> Result<(), String> {
         };
         match msg {
             Message::Request(req) => {
-                if conn.handle_shutdown(&req).map_err(|e| format!("lsp: {e}"))? {
+                if conn.handle_shutdown(&req)? {
                     return Ok(());
                 }
                 let resp = respond(&mut docs, req);
-                conn.sender.send(Message::Response(resp)).map_err(|e| format!("lsp: {e}"))?;
+                conn.sender.send(Message::Response(resp)).map_err(|_| LspError::Closed)?;
             }
             Message::Notification(n) => {
                 if let Some(uri) = notify(&mut docs, n)
@@ -170,14 +184,14 @@ fn notify(docs: &mut Docs, n: Notification) -> Option<String> {
     }
 }
 
-fn publish(conn: &Connection, docs: &mut Docs, keys: Vec<String>) -> Result<(), String> {
+fn publish(conn: &Connection, docs: &mut Docs, keys: Vec<String>) -> Result<(), LspError> {
     for key in keys {
         let Some(doc) = docs.get_mut(&key) else { continue };
         let uri = doc.uri.clone();
         let diagnostics = guard(|| features::diagnostics(doc.analysis(), &uri)).unwrap_or_default();
         let params = PublishDiagnosticsParams { uri, diagnostics, version: None };
         let note = Notification::new(PublishDiagnostics::METHOD.to_string(), params);
-        conn.sender.send(Message::Notification(note)).map_err(|e| format!("lsp: {e}"))?;
+        conn.sender.send(Message::Notification(note)).map_err(|_| LspError::Closed)?;
     }
     Ok(())
 }

@@ -226,7 +226,7 @@ fn conversion_refuses_a_record_of_the_same_spec_at_other_settings() {
     let generated = codegen::generate(&ir, "specs/randwire_ws_fmnist.nas");
     let out = tmp.join("converted.bpk");
     let e = codegen::remap_record(&ir, &generated, &rec, &out).unwrap_err();
-    assert!(e.contains("other --set values"), "{e}");
+    assert!(e.to_string().contains("other --set values"), "{e}");
     assert!(!out.exists(), "nothing written on error");
     std::fs::remove_dir_all(&tmp).ok();
 }

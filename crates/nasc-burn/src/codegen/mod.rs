@@ -23,8 +23,8 @@ mod package;
 mod record;
 mod stages;
 
-pub use package::write_crate;
-pub use record::{check_runtime_record, export_record, remap_record};
+pub use package::{CrateError, write_crate};
+pub use record::{RecordError, check_runtime_record, export_record, remap_record};
 
 use crate::ops::{BurnOp, Needs, Slot};
 use names::camel;

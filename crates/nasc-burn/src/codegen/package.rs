@@ -3,9 +3,21 @@
 use super::Generated;
 use nasc_core::ir::Ir;
 
+/// A file of a generated crate that cannot be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct CrateError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
+}
+
 /// Writes a stand-alone crate: Cargo.toml, README.md, src/lib.rs, src/model.rs.
-pub fn write_crate(ir: &Ir, generated: &Generated, dir: &std::path::Path) -> Result<(), String> {
-    let err = |p: &std::path::Path, e: std::io::Error| format!("cannot write {}: {e}", p.display());
+pub fn write_crate(
+    ir: &Ir,
+    generated: &Generated,
+    dir: &std::path::Path,
+) -> Result<(), CrateError> {
+    let err = |p: &std::path::Path, source| CrateError { path: p.to_path_buf(), source };
     let src = dir.join("src");
     std::fs::create_dir_all(&src).map_err(|e| err(&src, e))?;
     let crate_name = ir.network.to_ascii_lowercase().replace('_', "-");

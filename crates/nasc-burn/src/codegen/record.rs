@@ -5,6 +5,44 @@ use crate::ops::BurnOp;
 use nasc_core::ir::{Ir, Op};
 use petgraph::graph::NodeIndex;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Why a record cannot be converted or does not fit a network.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("cannot read {}: {message}", path.display())]
+    Read { path: PathBuf, message: String },
+    /// A tensor of the record that cannot be taken apart (burn-pack's message).
+    #[error("{0}")]
+    Tensor(String),
+    #[error(
+        "record tensor `{path}` does not belong to network `{network}` (was it saved from another spec?)"
+    )]
+    Foreign { path: String, network: String },
+    #[error(
+        "record tensor `{path}` has {numel} elements, but `{node}` of network `{network}` needs {want}: the record was saved from another spec or other --set values"
+    )]
+    Size { path: String, numel: u64, node: String, network: String, want: u64 },
+    #[error(
+        "record tensor `{path}` has shape {shape}, but `{node}` of network `{network}` needs {want} elements: the record was saved from another spec or other --set values"
+    )]
+    Shape { path: String, shape: String, node: String, network: String, want: u64 },
+    #[error(
+        "the record has no tensors for `{missing}` of network `{network}`: saved from another spec?"
+    )]
+    Missing { missing: String, network: String },
+    #[error("cannot write {}: {message}", path.display())]
+    Write { path: PathBuf, message: String },
+    /// The record could not be loaded into the runtime model.
+    #[error("{0}")]
+    Load(String),
+    #[error(transparent)]
+    Transfer(#[from] crate::transfer::TransferError),
+}
+
+fn read_err(path: &Path) -> impl Fn(burn_pack::Error) -> RecordError + '_ {
+    move |e| RecordError::Read { path: path.to_path_buf(), message: e.to_string() }
+}
 
 /// Runtime-model record path prefix of IR node `i` (`layers.<i>.<Layer variant>`), for ops
 /// whose layer holds tensors.
@@ -21,45 +59,39 @@ fn expected_numel(op: &Op, suffix: &str) -> Option<u64> {
 /// tensor belongs to a parameterised node of this network and has the size its op needs,
 /// and every such node has its tensors (a record of another spec, other `--set` values, or
 /// a truncated file is refused with the reason).
-pub fn check_runtime_record(ir: &Ir, runtime_record: &std::path::Path) -> Result<(), String> {
+pub fn check_runtime_record(ir: &Ir, runtime_record: &Path) -> Result<(), RecordError> {
     let map: BTreeMap<String, usize> = ir
         .graph
         .node_indices()
         .filter_map(|n| runtime_prefix(&ir.graph[n].op, n.index()).map(|p| (p, n.index())))
         .collect();
-    let reader = burn_pack::Reader::from_file(runtime_record)
-        .map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
-    let tensors = reader
-        .into_tensors()
-        .map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
+    let reader = burn_pack::Reader::from_file(runtime_record).map_err(read_err(runtime_record))?;
+    let tensors = reader.into_tensors().map_err(read_err(runtime_record))?;
     let mut seen = std::collections::BTreeSet::new();
     for t in tensors {
-        let (path, _, shape, _, _) = t.into_parts().map_err(|e| e.to_string())?;
+        let (path, _, shape, _, _) =
+            t.into_parts().map_err(|e| RecordError::Tensor(e.to_string()))?;
         let key: Vec<&str> = path.splitn(4, '.').take(3).collect();
         let Some((prefix, node)) = map.get_key_value(&key.join(".")) else {
-            return Err(format!(
-                "record tensor `{path}` does not belong to network `{}` (was it saved from another spec?)",
-                ir.network
-            ));
+            return Err(RecordError::Foreign { path, network: ir.network.clone() });
         };
         let op = &ir.graph[NodeIndex::new(*node)].op;
         let numel: u64 = shape.iter().map(|&d| d as u64).product();
         if let Some(want) = expected_numel(op, &path[prefix.len()..])
             && want != numel
         {
-            return Err(format!(
-                "record tensor `{path}` has {numel} elements, but `{}` of network `{}` needs {want}: the record was saved from another spec or other --set values",
-                ir.graph[NodeIndex::new(*node)].name,
-                ir.network
-            ));
+            return Err(RecordError::Size {
+                path,
+                numel,
+                node: ir.graph[NodeIndex::new(*node)].name.clone(),
+                network: ir.network.clone(),
+                want,
+            });
         }
         seen.insert(prefix.clone());
     }
     if let Some(missing) = map.keys().find(|k| !seen.contains(*k)) {
-        return Err(format!(
-            "the record has no tensors for `{missing}` of network `{}`: saved from another spec?",
-            ir.network
-        ));
+        return Err(RecordError::Missing { missing: missing.clone(), network: ir.network.clone() });
     }
     Ok(())
 }
@@ -72,9 +104,9 @@ pub fn check_runtime_record(ir: &Ir, runtime_record: &std::path::Path) -> Result
 pub fn remap_record(
     ir: &Ir,
     generated: &Generated,
-    runtime_record: &std::path::Path,
-    out: &std::path::Path,
-) -> Result<usize, String> {
+    runtime_record: &Path,
+    out: &Path,
+) -> Result<usize, RecordError> {
     let map: BTreeMap<String, (String, usize)> = generated
         .weight_paths
         .iter()
@@ -83,52 +115,43 @@ pub fn remap_record(
         })
         .collect();
     let mut seen = std::collections::BTreeSet::new();
-    let reader = burn_pack::Reader::from_file(runtime_record)
-        .map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
-    let tensors = reader
-        .into_tensors()
-        .map_err(|e| format!("cannot read {}: {e}", runtime_record.display()))?;
+    let reader = burn_pack::Reader::from_file(runtime_record).map_err(read_err(runtime_record))?;
+    let tensors = reader.into_tensors().map_err(read_err(runtime_record))?;
     let mut renamed = Vec::with_capacity(tensors.len());
     for t in tensors {
-        let (path, dtype, shape, id, bytes) = t.into_parts().map_err(|e| e.to_string())?;
+        let (path, dtype, shape, id, bytes) =
+            t.into_parts().map_err(|e| RecordError::Tensor(e.to_string()))?;
         // "layers.12.Conv.weight" -> prefix "layers.12.Conv", suffix ".weight"
         // "layers.12.Conv.weight": the node's prefix is the first three components.
         let key: Vec<&str> = path.splitn(4, '.').take(3).collect();
         let Some((prefix, (target, node))) = map.get_key_value(&key.join(".")) else {
-            return Err(format!(
-                "record tensor `{path}` does not belong to network `{}` (was it saved from another spec?)",
-                ir.network
-            ));
+            return Err(RecordError::Foreign { path, network: ir.network.clone() });
         };
         let suffix = &path[prefix.len()..];
         let numel: u64 = shape.iter().map(|&d| d as u64).product();
         let op = &ir.graph[NodeIndex::new(*node)].op;
         if expected_numel(op, suffix).is_some_and(|want| want != numel) {
-            return Err(format!(
-                "record tensor `{path}` has shape {shape:?}, but `{}` of network `{}` needs {} elements: the record was saved from another spec or other --set values",
-                ir.graph[NodeIndex::new(*node)].name,
-                ir.network,
-                expected_numel(op, suffix).unwrap_or(0)
-            ));
+            return Err(RecordError::Shape {
+                shape: format!("{shape:?}"),
+                path: path.clone(),
+                node: ir.graph[NodeIndex::new(*node)].name.clone(),
+                network: ir.network.clone(),
+                want: expected_numel(op, suffix).unwrap_or(0),
+            });
         }
         seen.insert(prefix.clone());
         renamed.push(burn_pack::Tensor::new(format!("{target}{suffix}"), dtype, shape, id, bytes));
     }
     if let Some(missing) = map.keys().find(|k| !seen.contains(*k)) {
-        return Err(format!(
-            "the record has no tensors for `{missing}` of network `{}`: saved from another spec?",
-            ir.network
-        ));
+        return Err(RecordError::Missing { missing: missing.clone(), network: ir.network.clone() });
     }
     let n = renamed.len();
     let dir = out.parent().unwrap_or(std::path::Path::new("."));
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model.bpk");
-    crate::checkpoint::publish_file(dir, name, |p| {
-        burn_pack::Writer::new(renamed)
-            .overwrite(true)
-            .write_to_file(p)
-            .map_err(|e| format!("cannot write {}: {e}", p.display()))
-    })?;
+    nasc_core::fsutil::publish(dir, name, |p| {
+        burn_pack::Writer::new(renamed).overwrite(true).write_to_file(p)
+    })
+    .map_err(|e| RecordError::Write { path: out.to_path_buf(), message: e.to_string() })?;
     Ok(n)
 }
 
@@ -142,21 +165,24 @@ pub fn export_record(
     src: &Ir,
     dst: &Ir,
     generated: &Generated,
-    runtime_record: &std::path::Path,
-    out: &std::path::Path,
-) -> Result<usize, String> {
+    runtime_record: &Path,
+    out: &Path,
+) -> Result<usize, RecordError> {
     use burn::module::Module;
     let device = burn::tensor::Device::default();
     let model = crate::freeze::load_model(src, runtime_record, &device).map_err(|e| match e {
-        crate::freeze::FreezeError::Record(m) => m,
-        crate::freeze::FreezeError::Spec(_) => "the record does not fit the spec".to_string(),
+        crate::freeze::FreezeError::Record(m) => RecordError::Load(m),
+        crate::freeze::FreezeError::Spec(_) => {
+            RecordError::Load("the record does not fit the spec".to_string())
+        }
     })?;
     let optimised = crate::transfer::transfer(src, &model, dst, &device)?;
     let dir =
         out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let tmp = dir.join(format!(".nasc-export-{}.bpk", std::process::id()));
-    let saved =
-        optimised.save_file(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()));
+    let saved = optimised
+        .save_file(&tmp)
+        .map_err(|e| RecordError::Write { path: tmp.clone(), message: e.to_string() });
     let result = saved.and_then(|()| remap_record(dst, generated, &tmp, out));
     let _ = std::fs::remove_file(&tmp);
     result

@@ -358,7 +358,7 @@ fn backends_missing_from_the_build_say_how_to_get_them() {
     #[cfg(not(feature = "cuda"))]
     {
         let e = Backend::Cuda.device().unwrap_err();
-        assert!(e.contains("--features cuda"), "{e}");
+        assert!(e.to_string().contains("--features cuda"), "{e}");
     }
     assert!(Backend::Flex.device().is_ok());
 }

@@ -116,15 +116,24 @@ pub fn level(opt: u8) -> Vec<&'static Pass> {
 /// The default pipeline of every command: `-O1`.
 pub const DEFAULT_LEVEL: u8 = 1;
 
+/// A pass name that is not one of [`PASSES`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown pass `{name}`; the passes are: {known}")]
+pub struct UnknownPass {
+    pub name: String,
+    /// Every pass, comma-separated.
+    pub known: String,
+}
+
 /// The passes named in a comma-separated list, in the order given.
-pub fn by_names(list: &str) -> Result<Vec<&'static Pass>, String> {
+pub fn by_names(list: &str) -> Result<Vec<&'static Pass>, UnknownPass> {
     let mut out = Vec::new();
     for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match PASSES.iter().find(|p| p.name == name) {
             Some(p) => out.push(p),
             None => {
                 let known: Vec<&str> = PASSES.iter().map(|p| p.name).collect();
-                return Err(format!("unknown pass `{name}`; the passes are: {}", known.join(", ")));
+                return Err(UnknownPass { name: name.to_string(), known: known.join(", ") });
             }
         }
     }

@@ -2,7 +2,7 @@
 //! error < e, one curve per sample set, as CSV and as an SVG plot (plotters).
 
 use plotters::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The test errors (in %) of one sample set.
 #[derive(Debug, Clone)]
@@ -11,38 +11,55 @@ pub struct Set {
     pub errors: Vec<f64>,
 }
 
+/// Why a sample set cannot be read or drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum EdfError {
+    #[error("cannot read {}: {source}", path.display())]
+    Open { path: PathBuf, source: csv::Error },
+    #[error("{}: {source}", path.display())]
+    Csv { path: PathBuf, source: csv::Error },
+    #[error("{}: no `error` column (train the samples with `nasc sample ... --train`)", .0.display())]
+    NoErrorColumn(PathBuf),
+    #[error("{}: row {row}: {source}", path.display())]
+    Row { path: PathBuf, row: usize, source: csv::Error },
+    #[error("{}: row {row}: error `{value}` is not a number", path.display())]
+    NotANumber { path: PathBuf, row: usize, value: String },
+    #[error("{}: row {row}: error {value} is not a percentage", path.display())]
+    NotAPercentage { path: PathBuf, row: usize, value: f64 },
+    #[error("{}: no trained samples", .0.display())]
+    Untrained(PathBuf),
+    #[error("no errors to plot")]
+    NothingToPlot,
+    /// plotters' message.
+    #[error("{0}")]
+    Draw(String),
+}
+
 /// Reads the `error` column of a `nasc sample --train` summary (CSV).
-pub fn read_set(path: &Path) -> Result<Set, String> {
+pub fn read_set(path: &Path) -> Result<Set, EdfError> {
+    let p = || path.to_path_buf();
     let mut rd =
-        csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let headers = rd.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
-    let col = headers.iter().position(|h| h == "error").ok_or_else(|| {
-        format!(
-            "{}: no `error` column (train the samples with `nasc sample ... --train`)",
-            path.display()
-        )
-    })?;
+        csv::Reader::from_path(path).map_err(|source| EdfError::Open { path: p(), source })?;
+    let headers = rd.headers().map_err(|source| EdfError::Csv { path: p(), source })?.clone();
+    let col =
+        headers.iter().position(|h| h == "error").ok_or_else(|| EdfError::NoErrorColumn(p()))?;
     let mut errors = Vec::new();
     for (i, rec) in rd.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: row {}: {e}", path.display(), i + 2))?;
+        let row = i + 2;
+        let rec = rec.map_err(|source| EdfError::Row { path: p(), row, source })?;
         let v = rec.get(col).unwrap_or("");
         if v.is_empty() {
             continue; // not trained (failed or skipped)
         }
-        let e: f64 = v.parse().map_err(|_| {
-            format!("{}: row {}: error `{v}` is not a number", path.display(), i + 2)
-        })?;
+        let e: f64 =
+            v.parse().map_err(|_| EdfError::NotANumber { path: p(), row, value: v.to_string() })?;
         if !(0.0..=100.0).contains(&e) {
-            return Err(format!(
-                "{}: row {}: error {e} is not a percentage",
-                path.display(),
-                i + 2
-            ));
+            return Err(EdfError::NotAPercentage { path: p(), row, value: e });
         }
         errors.push(e);
     }
     if errors.is_empty() {
-        return Err(format!("{}: no trained samples", path.display()));
+        return Err(EdfError::Untrained(p()));
     }
     // The set's name: the directory that holds the summary (runs/regnet/samples.csv -> regnet).
     let label = path
@@ -82,32 +99,32 @@ pub fn csv_text(sets: &[Set]) -> String {
 }
 
 /// Draws the EDFs as one SVG: x = error (%), y = cumulative fraction of models.
-pub fn plot_svg(sets: &[Set], title: &str) -> Result<String, String> {
+pub fn plot_svg(sets: &[Set], title: &str) -> Result<String, EdfError> {
     let all: Vec<f64> = sets.iter().flat_map(|s| s.errors.iter().copied()).collect();
     let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() || !hi.is_finite() {
-        return Err("no errors to plot".into());
+        return Err(EdfError::NothingToPlot);
     }
     let pad = ((hi - lo) * 0.05).max(0.5);
     let (x0, x1) = ((lo - pad).max(0.0), (hi + pad).min(100.0));
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 480)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE).map_err(|e| EdfError::Draw(e.to_string()))?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 20))
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(50)
             .build_cartesian_2d(x0..x1, 0.0..1.0)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| EdfError::Draw(e.to_string()))?;
         chart
             .configure_mesh()
             .x_desc("error (%)")
             .y_desc("cumulative prob.")
             .draw()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| EdfError::Draw(e.to_string()))?;
         for (i, set) in sets.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             // A step function: flat until each error, then up.
@@ -122,7 +139,7 @@ pub fn plot_svg(sets: &[Set], title: &str) -> Result<String, String> {
             let label = format!("{} (n={})", set.label, set.errors.len());
             chart
                 .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-                .map_err(|e| e.to_string())?
+                .map_err(|e| EdfError::Draw(e.to_string()))?
                 .label(label)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
@@ -134,8 +151,8 @@ pub fn plot_svg(sets: &[Set], title: &str) -> Result<String, String> {
             .border_style(BLACK)
             .position(SeriesLabelPosition::LowerRight)
             .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+            .map_err(|e| EdfError::Draw(e.to_string()))?;
+        root.present().map_err(|e| EdfError::Draw(e.to_string()))?;
     }
     Ok(svg)
 }

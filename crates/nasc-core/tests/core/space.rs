@@ -262,6 +262,7 @@ fn edf_of_trained_sets_as_csv_and_svg() {
     assert!(
         space::edf::read_set(&dir.join("untrained.csv"))
             .unwrap_err()
+            .to_string()
             .contains("no trained samples")
     );
     std::fs::remove_dir_all(&dir).ok();

@@ -6,7 +6,7 @@ use crate::cli::freeze::record_error;
 use crate::cli::{Cli, CliError, read_spec};
 use clap::ValueEnum;
 use nasc_core::passes::{self, Pass};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -31,6 +31,9 @@ pub(crate) struct BuildArgs {
     /// Emit the IR as it is right after this pass (the pipeline stops there)
     #[arg(long, value_name = "PASS")]
     dump_after: Option<String>,
+    /// With --emit burn: replace the crate (and record) a previous build wrote into OUT
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
@@ -103,6 +106,9 @@ fn burn(cli: &Cli, c: &Compiled, pipeline: &[&Pass], a: &BuildArgs) -> Result<Ex
             "--emit burn writes a crate: give its directory with -o DIR".into(),
         ));
     };
+    if !a.force {
+        refuse_existing_crate(dir)?;
+    }
     let generated = nasc_burn::codegen::generate(&c.ir, &c.name);
     if let Some(w) = &a.weights {
         std::fs::create_dir_all(dir)
@@ -119,11 +125,22 @@ fn burn(cli: &Cli, c: &Compiled, pipeline: &[&Pass], a: &BuildArgs) -> Result<Ex
         // A record that does not fit the spec is bad input: E045, exit 1.
         let n = match converted {
             Ok(n) => n,
-            Err(msg) => return Ok(record_error(cli, &c.name, &c.source, msg)),
+            Err(e) => return Ok(record_error(cli, &c.name, &c.source, e.to_string())),
         };
         eprintln!("converted {n} tensors from {} into {}", w.display(), out.display());
     }
-    nasc_burn::codegen::write_crate(&c.ir, &generated, dir).map_err(CliError::Crate)?;
+    nasc_burn::codegen::write_crate(&c.ir, &generated, dir)?;
     eprintln!("wrote crate {} (model type `{}`)", dir.display(), generated.model_type);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A directory that already holds files a build writes (a generated crate, its record) is
+/// refused, so that a build never replaces one without a word (`--force` replaces it).
+fn refuse_existing_crate(dir: &Path) -> Result<(), CliError> {
+    let ours = ["Cargo.toml", "README.md", "src/lib.rs", "src/model.rs", "model.bpk"];
+    let found: Vec<&str> = ours.iter().copied().filter(|f| dir.join(f).exists()).collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::CrateExists { dir: dir.to_path_buf(), what: found.join(", ") })
 }

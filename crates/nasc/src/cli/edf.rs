@@ -24,16 +24,12 @@ pub(crate) struct EdfArgs {
 }
 
 pub(crate) fn run(a: &EdfArgs) -> Result<ExitCode, CliError> {
-    let sets: Vec<edf::Set> = a
-        .results
-        .iter()
-        .map(|p| edf::read_set(p))
-        .collect::<Result<_, _>>()
-        .map_err(CliError::Edf)?;
+    let sets: Vec<edf::Set> =
+        a.results.iter().map(|p| edf::read_set(p)).collect::<Result<_, _>>()?;
     let csv = edf::csv_text(&sets);
     // Plot first: a failure leaves nothing written.
     let svg = match &a.plot {
-        Some(_) => Some(edf::plot_svg(&sets, &a.title).map_err(CliError::Edf)?),
+        Some(_) => Some(edf::plot_svg(&sets, &a.title)?),
         None => None,
     };
     if let (Some(p), Some(svg)) = (&a.plot, svg) {

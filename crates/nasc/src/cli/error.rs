@@ -45,15 +45,21 @@ pub(crate) enum CliError {
     /// A record that cannot be written (nasc-burn's message).
     #[error("cannot write {}: {message}", path.display())]
     WriteRecord { path: PathBuf, message: String },
-    /// A generated crate that cannot be written (nasc-burn's message).
-    #[error("{0}")]
-    Crate(String),
+    /// A generated crate that cannot be written.
+    #[error(transparent)]
+    Crate(#[from] nasc_burn::codegen::CrateError),
+    /// `nasc build --emit burn -o DIR` into a directory that holds a crate, without --force.
+    #[error(
+        "{} already holds a generated crate ({what}); pass --force to replace it, or -o another directory",
+        dir.display()
+    )]
+    CrateExists { dir: PathBuf, what: String },
     /// A sample whose parameters cannot be written into the spec.
     #[error("cannot rewrite the spec's parameters")]
     Rewrite,
-    /// A sample set `nasc edf` cannot read or draw (nasc-core's message).
-    #[error("{0}")]
-    Edf(String),
+    /// A sample set `nasc edf` cannot read or draw.
+    #[error(transparent)]
+    Edf(#[from] nasc_core::space::edf::EdfError),
     /// A spec that does not parse (the diagnostic's message).
     #[error("{0}")]
     Parse(String),
@@ -73,9 +79,10 @@ pub(crate) enum CliError {
     /// `nasc bench` failed (exit 2).
     #[error(transparent)]
     Bench(TrainError),
-    /// The language server stopped with an error.
-    #[error("{0}")]
-    Lsp(String),
+    /// The language server stopped with an error: the client broke the protocol or its
+    /// input could not be read (exit 1, as for any bad input).
+    #[error(transparent)]
+    Lsp(#[from] nasc_lsp::LspError),
     #[error("cannot find nasc's own executable to start workers: {0}")]
     OwnExe(io::Error),
     #[error("cannot start a worker: {0}")]
@@ -110,7 +117,8 @@ impl CliError {
             CliError::Store(_)
             | CliError::WriteBest { .. }
             | CliError::NoSuccess(_)
-            | CliError::NothingEvaluated => 1,
+            | CliError::NothingEvaluated
+            | CliError::Lsp(_) => 1,
             // A run directory that cannot be used is a problem of the command line.
             CliError::Train(e) => match e {
                 TrainError::RunDir(_) => 2,

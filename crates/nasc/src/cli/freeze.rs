@@ -95,10 +95,9 @@ fn write_outputs(
     let dir = record.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let rname = record.file_name().and_then(|n| n.to_str()).unwrap_or("frozen.bpk");
     let m = model.valid();
-    nasc_burn::checkpoint::publish_file(dir, rname, |p| {
-        m.clone().save_file(p).map_err(|e| e.to_string())
-    })
-    .map_err(|message| CliError::WriteRecord { path: record.to_path_buf(), message })?;
+    nasc_core::fsutil::publish(dir, rname, |p| m.clone().save_file(p)).map_err(|e| {
+        CliError::WriteRecord { path: record.to_path_buf(), message: e.to_string() }
+    })?;
     write_file(spec, text.as_bytes()).inspect_err(|_| {
         let _ = std::fs::remove_file(record);
     })

@@ -4,6 +4,6 @@ use crate::cli::CliError;
 use std::process::ExitCode;
 
 pub(crate) fn run() -> Result<ExitCode, CliError> {
-    nasc_lsp::run().map_err(CliError::Lsp)?;
+    nasc_lsp::run()?;
     Ok(ExitCode::SUCCESS)
 }

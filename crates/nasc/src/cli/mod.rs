@@ -80,7 +80,9 @@ impl Cli {
     /// The pass pipeline the flags ask for (default `-O1`).
     pub(crate) fn pipeline(&self) -> Result<Vec<&'static nasc_core::passes::Pass>, CliError> {
         match (&self.passes, self.opt_level) {
-            (Some(list), _) => nasc_core::passes::by_names(list).map_err(CliError::Usage),
+            (Some(list), _) => {
+                nasc_core::passes::by_names(list).map_err(|e| CliError::Usage(e.to_string()))
+            }
             (None, level) => {
                 Ok(nasc_core::passes::level(level.unwrap_or(nasc_core::passes::DEFAULT_LEVEL)))
             }

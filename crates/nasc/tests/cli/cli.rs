@@ -262,6 +262,23 @@ fn inference_export_converts_a_trained_record() {
         "-O2 code: fused convs, no batch norms"
     );
     assert!(krate.join("model.bpk").is_file());
+    // A directory holding a generated crate is not replaced without --force.
+    let again = |force: bool| {
+        let mut args = vec!["build", "examples/plain_cnn.nas", "--emit", "burn", "-o"];
+        args.push(krate.to_str().unwrap());
+        if force {
+            args.push("--force");
+        }
+        nasc(&args)
+    };
+    let before = std::fs::read_to_string(krate.join("src/model.rs")).unwrap();
+    let (code, _, err) = again(false);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already holds a generated crate") && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(krate.join("src/model.rs")).unwrap(), before);
+    let (code, _, err) = again(true);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(krate.join("src/model.rs")).unwrap().contains("PlainCnn"));
     let other = dir.join("other");
     let (code, _, err) = nasc(&[
         "-O2",

@@ -253,3 +253,26 @@ fn an_editor_session() {
     }
     panic!("the server did not exit");
 }
+
+/// A message header claiming an absurd size is refused before anything is allocated: the
+/// client is told why, and the server exits 1 (it used to abort, exit 134, inside the
+/// reader's allocation).
+#[test]
+fn an_oversized_message_is_an_error_not_an_abort() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nasc"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"Content-Length: 99999999999\r\n\r\n{}").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("exceeds nasc's limit"), "{stderr}");
+    assert!(stdout.contains("window/showMessage") && stdout.contains("exceeds"), "{stdout}");
+}
