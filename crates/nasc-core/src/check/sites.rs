@@ -57,11 +57,8 @@ impl<'a> Checker<'a> {
                             format!("`--set {}={v}` is not one of the site's values", p.name),
                         )
                         .label("the site belongs to this genotype")
-                        .help(format!(
-                            "`{}` takes one of {}",
-                            p.name,
-                            p.domain.describe()
-                        )),
+                        .help(format!("`{}` takes one of {}", p.name, p.domain.describe()))
+                        .usage(),
                     );
                     return None;
                 }

@@ -91,8 +91,7 @@ pub(crate) enum CliError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A store that failed while `nasc search` read its counts or results between the
-    /// controller's steps: exit 2, as these have always been reported (`Store` gives 1 for
-    /// the same failures elsewhere).
+    /// controller's steps (exit 1, as a store failure anywhere else).
     #[error(transparent)]
     SearchStore(StoreError),
     /// The best genotype of a search cannot be written (exit 1, as a store failure).
@@ -115,6 +114,7 @@ impl CliError {
         match self {
             CliError::Store(StoreError::Url(_)) => 2,
             CliError::Store(_)
+            | CliError::SearchStore(_)
             | CliError::WriteBest { .. }
             | CliError::NoSuccess(_)
             | CliError::NothingEvaluated
