@@ -32,7 +32,7 @@ fn exit_codes() {
     // A --set value outside a genotype site's domain is the command line's mistake, as for a
     // parameter's domain.
     assert_eq!(nasc(&["--set", "a.0_1=bogus", "check", "examples/hierarchical_fmnist.nas"]).0, 2);
-    assert_eq!(nasc(&["--set", "w0=7", "check", "specs/regnet.nas"]).0, 2);
+    assert_eq!(nasc(&["--set", "w0=264", "check", "specs/regnet.nas"]).0, 2);
 }
 
 #[test]
