@@ -119,6 +119,11 @@ fn random_ir(seed: u64) -> Ir {
         vals.push(v);
     }
     let last = *vals.last().unwrap_or(&input);
+    with_head(g, input, last, seed)
+}
+
+/// The graph `g` closed by global pooling, a linear layer and the output, as an IR.
+fn with_head(mut g: G, input: NodeIndex, last: NodeIndex, seed: u64) -> Ir {
     let pool = g.add(Op::GlobalAvgPool(GlobalAvgPool), &[last], Shape::Vec { c: C });
     let fc = g.add(
         Op::Linear(Linear { in_features: C, out_features: 3, bias: true }),

@@ -221,6 +221,35 @@ fn edf_reads_summaries_and_plots() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A one-epoch `nasc train` on synthetic data into `run`.
+fn train_synthetic(
+    spec: &str,
+    run: &std::path::Path,
+    train: u32,
+    test: u32,
+    batch: u32,
+) -> (i32, String, String) {
+    let (train, test, batch) = (train.to_string(), test.to_string(), batch.to_string());
+    let out = run.to_str().unwrap();
+    nasc(&[
+        "train",
+        spec,
+        "--data",
+        "synthetic",
+        "--epochs",
+        "1",
+        "--limit-train",
+        &train,
+        "--limit-test",
+        &test,
+        "--batch-size",
+        &batch,
+        "--quiet",
+        "--out",
+        out,
+    ])
+}
+
 /// The inference export: `-O2 build --emit burn --weights` converts a record of the trained
 /// (-O1) model for the -O2 code (batch norms folded, ReLUs fused); a record of another
 /// network is refused with nothing written. (tests/burn-codegen checks the outputs match.)
@@ -229,23 +258,7 @@ fn inference_export_converts_a_trained_record() {
     let dir = std::env::temp_dir().join(format!("nasc-cli-export-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = dir.join("run");
-    let (code, _, err) = nasc(&[
-        "train",
-        "examples/regnetx_fmnist.nas",
-        "--data",
-        "synthetic",
-        "--epochs",
-        "1",
-        "--limit-train",
-        "32",
-        "--limit-test",
-        "16",
-        "--batch-size",
-        "16",
-        "--quiet",
-        "--out",
-        run.to_str().unwrap(),
-    ]);
+    let (code, _, err) = train_synthetic("examples/regnetx_fmnist.nas", &run, 32, 16, 16);
     assert_eq!(code, 0, "{err}");
     let krate = dir.join("crate");
     let (code, _, err) = nasc(&[
@@ -306,23 +319,7 @@ fn freeze_writes_a_spec_and_record_that_check_build_and_match() {
     let dir = std::env::temp_dir().join(format!("nasc-cli-freeze-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = dir.join("run");
-    let (code, _, err) = nasc(&[
-        "train",
-        "specs/dnw_fmnist.nas",
-        "--data",
-        "synthetic",
-        "--epochs",
-        "1",
-        "--limit-train",
-        "64",
-        "--limit-test",
-        "32",
-        "--batch-size",
-        "32",
-        "--quiet",
-        "--out",
-        run.to_str().unwrap(),
-    ]);
+    let (code, _, err) = train_synthetic("specs/dnw_fmnist.nas", &run, 64, 32, 32);
     assert_eq!(code, 0, "{err}");
     let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
     assert!(
@@ -359,7 +356,13 @@ fn freeze_writes_a_spec_and_record_that_check_build_and_match() {
         dir.join("frozen.bpk").to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    // Bad input: another network's record, a truncated record: E045, exit 1, nothing written.
+    freezing_bad_records_is_refused(&dir, &run);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Bad input to `nasc freeze`: another network's record, a truncated record: E045, exit 1,
+/// nothing written.
+fn freezing_bad_records_is_refused(dir: &std::path::Path, run: &std::path::Path) {
     let bad = dir.join("bad.nas");
     let (code, _, err) = nasc(&[
         "freeze",
@@ -395,7 +398,6 @@ fn freeze_writes_a_spec_and_record_that_check_build_and_match() {
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(!bad.exists() && !dir.join("bad.bpk").exists());
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

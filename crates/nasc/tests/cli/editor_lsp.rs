@@ -140,80 +140,11 @@ fn an_editor_session() {
     }
     assert_eq!(c.diagnostics(uri), Vec::<Value>::new());
 
-    // Hover: a parameter (type, domain, value); a stage (shape, params, multiply-adds); a
-    // generator (the graph drawn); a built-in (its signature).
-    let h = c.at("textDocument/hover", uri, 3, 11);
-    let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
-    assert!(
-        text.contains("C: int in {8, 16} = 8")
-            && text.contains("value: `8`")
-            && text.contains("searchable"),
-        "{text}"
-    );
-    let h = c.at("textDocument/hover", uri, 6, 11);
-    let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
-    assert!(
-        text.contains("**stage** `s`")
-            && text.contains("[8, 28, 28]")
-            && text.contains("multiply-adds"),
-        "{text}"
-    );
-    let h = c.at("textDocument/hover", uri, 7, 22);
-    let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
-    assert!(text.contains("random graph: 6 nodes"), "{text}");
-    let h = c.at("textDocument/hover", uri, 6, 16);
-    let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
-    assert!(text.contains("conv(kernel, out"), "{text}");
+    hovers(&mut c, uri);
 
-    // Definition and references: `body` used on line 8, defined on line 1 (after non-ASCII
-    // text on line 0, which must not shift columns).
-    let d = c.at("textDocument/definition", uri, 8, 15);
-    assert_eq!(
-        d["result"]["range"],
-        json!({"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 8}})
-    );
-    let r = c.at("textDocument/references", uri, 1, 5);
-    assert_eq!(r["result"].as_array().unwrap().len(), 2, "{r}");
-    let r = c.at("textDocument/references", uri, 3, 10);
-    assert_eq!(r["result"].as_array().unwrap().len(), 3, "C: its declaration and two uses: {r}");
+    navigation(&mut c, uri);
 
-    // Completion inside `conv(`: its keyword arguments first; ops and names in scope.
-    let cmp = c.at("textDocument/completion", uri, 6, 19);
-    assert!(cmp["result"].is_array(), "{cmp}");
-    let labels: Vec<String> = cmp["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["label"].as_str().unwrap().to_string())
-        .collect();
-    for want in ["stride=", "groups=", "sep_conv", "body", "C", "network"] {
-        assert!(labels.iter().any(|l| l == want), "{want} missing from {labels:?}");
-    }
-
-    // Symbols, folding, formatting.
-    let s = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
-    let names: Vec<&str> =
-        s["result"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["body", "n"]);
-    let children: Vec<&str> = s["result"][1]["children"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(children, ["C", "s", "g", "b", "head"]);
-    let f = c.request("textDocument/foldingRange", json!({"textDocument": {"uri": uri}}));
-    assert!(f["result"].as_array().unwrap().iter().any(|r| r["startLine"] == 3), "{f}");
-    let ugly = GOOD.replace("stage s = conv(3x3, C)", "stage s=conv( 3x3,C )");
-    c.notify(
-        "textDocument/didChange",
-        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": ugly}]}),
-    );
-    let e = c.request(
-        "textDocument/formatting",
-        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
-    );
-    assert_eq!(e["result"][0]["newText"], GOOD, "{e}");
+    symbols_folding_formatting(&mut c, uri);
 
     // A motif: its instances in the network, with their cost.
     let hier = std::fs::read_to_string(concat!(
@@ -252,6 +183,88 @@ fn an_editor_session() {
         std::thread::sleep(Duration::from_millis(20));
     }
     panic!("the server did not exit");
+}
+
+/// Hover: a parameter (type, domain, value); a stage (shape, params, multiply-adds); a
+/// generator (the graph drawn); a built-in (its signature).
+fn hovers(c: &mut Client, uri: &str) {
+    let h = c.at("textDocument/hover", uri, 3, 11);
+    let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
+    assert!(
+        text.contains("C: int in {8, 16} = 8")
+            && text.contains("value: `8`")
+            && text.contains("searchable"),
+        "{text}"
+    );
+    let h = c.at("textDocument/hover", uri, 6, 11);
+    let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
+    assert!(
+        text.contains("**stage** `s`")
+            && text.contains("[8, 28, 28]")
+            && text.contains("multiply-adds"),
+        "{text}"
+    );
+    let h = c.at("textDocument/hover", uri, 7, 22);
+    let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
+    assert!(text.contains("random graph: 6 nodes"), "{text}");
+    let h = c.at("textDocument/hover", uri, 6, 16);
+    let text = h["result"]["contents"]["value"].as_str().unwrap().to_string();
+    assert!(text.contains("conv(kernel, out"), "{text}");
+}
+
+/// Definition, references and completion.
+fn navigation(c: &mut Client, uri: &str) {
+    // Definition and references: `body` used on line 8, defined on line 1 (after non-ASCII
+    // text on line 0, which must not shift columns).
+    let d = c.at("textDocument/definition", uri, 8, 15);
+    assert_eq!(
+        d["result"]["range"],
+        json!({"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 8}})
+    );
+    let r = c.at("textDocument/references", uri, 1, 5);
+    assert_eq!(r["result"].as_array().unwrap().len(), 2, "{r}");
+    let r = c.at("textDocument/references", uri, 3, 10);
+    assert_eq!(r["result"].as_array().unwrap().len(), 3, "C: its declaration and two uses: {r}");
+
+    // Completion inside `conv(`: its keyword arguments first; ops and names in scope.
+    let cmp = c.at("textDocument/completion", uri, 6, 19);
+    assert!(cmp["result"].is_array(), "{cmp}");
+    let labels: Vec<String> = cmp["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect();
+    for want in ["stride=", "groups=", "sep_conv", "body", "C", "network"] {
+        assert!(labels.iter().any(|l| l == want), "{want} missing from {labels:?}");
+    }
+}
+
+/// Symbols, folding, formatting.
+fn symbols_folding_formatting(c: &mut Client, uri: &str) {
+    let s = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    let names: Vec<&str> =
+        s["result"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["body", "n"]);
+    let children: Vec<&str> = s["result"][1]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(children, ["C", "s", "g", "b", "head"]);
+    let f = c.request("textDocument/foldingRange", json!({"textDocument": {"uri": uri}}));
+    assert!(f["result"].as_array().unwrap().iter().any(|r| r["startLine"] == 3), "{f}");
+    let ugly = GOOD.replace("stage s = conv(3x3, C)", "stage s=conv( 3x3,C )");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": ugly}]}),
+    );
+    let e = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    assert_eq!(e["result"][0]["newText"], GOOD, "{e}");
 }
 
 /// A message header claiming an absurd size is refused before anything is allocated: the

@@ -265,25 +265,7 @@ fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
             .choose(rng)
             .unwrap()
             .to_string(),
-        17 if depth < 1 => {
-            let stages: Vec<String> = (0..rng.random_range(0..4))
-                .map(|_| {
-                    format!(
-                        "({}, {}, {}, {})",
-                        rng.random_range(-1..3),
-                        num_at(rng, depth + 1),
-                        ["1.0", "0.5", "0.25", "0", "2"].choose(rng).unwrap(),
-                        [1, 2, 4, 8, 16, 0].choose(rng).unwrap()
-                    )
-                })
-                .collect();
-            format!(
-                "anynet([{}], w_in={}, se_ratio={})",
-                stages.join(", "),
-                num_at(rng, depth + 1),
-                ["0", "0.25", "1.5"].choose(rng).unwrap()
-            )
-        }
+        17 if depth < 1 => anynet_op(rng, depth),
         18 if depth < 1 => format!(
             "anynet(regnet({}, {}, {}, {}, {}, rounding={}), se_ratio=0.25)",
             rng.random_range(-1..8),
@@ -293,34 +275,8 @@ fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
             [1, 4, 8, 16, 0].choose(rng).unwrap(),
             ["half_even", "half_up", "'down'"].choose(rng).unwrap()
         ),
-        19 => format!(
-            "learned(nodes={}, edges={}{}{})",
-            rng.random_range(-1..9),
-            rng.random_range(-1..50),
-            ["", ", select=per_node", ", select=global", ", select=3"].choose(rng).unwrap(),
-            [
-                "",
-                ", wiring=\"random\"",
-                ", wiring=\"learned\"",
-                ", node=relu -> conv(3x3) -> bn",
-                ", node=conv(3x3, stride=2)"
-            ]
-            .choose(rng)
-            .unwrap()
-        ),
-        20 => {
-            let n = rng.random_range(-1..7);
-            let edges: Vec<String> = (0..rng.random_range(0..8))
-                .map(|_| {
-                    format!(
-                        "{} -> {}",
-                        rng.random_range(-1..n.max(0) + 2),
-                        rng.random_range(-1..n.max(0) + 3)
-                    )
-                })
-                .collect();
-            format!("wired(nodes={n}, edges=[{}])", edges.join(", "))
-        }
+        19 => learned_op(rng),
+        20 => wired_op(rng),
         0 => format!(
             "conv({}x{}, {}, stride={}, padding={})",
             rng.random_range(0..6),
@@ -341,40 +297,7 @@ fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
             rng.random_range(2..5),
             rng.random_range(0..2)
         ),
-        5 if depth < 1 => {
-            let generator = match rng.random_range(0..4) {
-                0 => format!(
-                    "WS({}, {}, 0.{})",
-                    rng.random_range(3..40),
-                    2 * rng.random_range(1..4),
-                    rng.random_range(0..10)
-                ),
-                1 => format!("ER({}, 0.{})", rng.random_range(2..40), rng.random_range(0..10)),
-                2 => format!("BA({}, {})", rng.random_range(2..40), rng.random_range(1..4)),
-                _ => {
-                    let n = rng.random_range(2..8);
-                    let bad = if rng.random_bool(0.1) { 1 } else { 0 };
-                    let edges: Vec<String> = (0..rng.random_range(0..8))
-                        .map(|_| {
-                            let u = rng.random_range(-bad..n - 1);
-                            format!("{u} -> {}", rng.random_range(u.max(0) + 1 - bad..n + bad))
-                        })
-                        .collect();
-                    format!("graph({n}, [{}])", edges.join(", "))
-                }
-            };
-            let node = if rng.random_bool(0.3) {
-                format!(", node=relu -> conv(3x3) -> {}", pipeline(rng, depth + 1))
-            } else {
-                String::new()
-            };
-            let agg = ["", ", agg=concat", ", agg=mean", ", agg=sum"].choose(rng).unwrap();
-            format!(
-                "random({generator}, {}{node}{agg}, stride={})",
-                num(rng),
-                rng.random_range(1..3)
-            )
-        }
+        5 if depth < 1 => random_op(rng, depth),
         6 => "relu".into(),
         7 if depth == 0 => "d".into(),
         _ => {
@@ -382,6 +305,93 @@ fn op(rng: &mut ChaCha8Rng, depth: u32) -> String {
             OPS[rng.random_range(0..n)].to_string()
         }
     }
+}
+
+/// `anynet([(depth, width, bottleneck, group_width), ...])` with hostile stages.
+fn anynet_op(rng: &mut ChaCha8Rng, depth: u32) -> String {
+    let stages: Vec<String> = (0..rng.random_range(0..4))
+        .map(|_| {
+            format!(
+                "({}, {}, {}, {})",
+                rng.random_range(-1..3),
+                num_at(rng, depth + 1),
+                ["1.0", "0.5", "0.25", "0", "2"].choose(rng).unwrap(),
+                [1, 2, 4, 8, 16, 0].choose(rng).unwrap()
+            )
+        })
+        .collect();
+    format!(
+        "anynet([{}], w_in={}, se_ratio={})",
+        stages.join(", "),
+        num_at(rng, depth + 1),
+        ["0", "0.25", "1.5"].choose(rng).unwrap()
+    )
+}
+
+/// `learned(...)` with hostile node and edge counts and options.
+fn learned_op(rng: &mut ChaCha8Rng) -> String {
+    format!(
+        "learned(nodes={}, edges={}{}{})",
+        rng.random_range(-1..9),
+        rng.random_range(-1..50),
+        ["", ", select=per_node", ", select=global", ", select=3"].choose(rng).unwrap(),
+        [
+            "",
+            ", wiring=\"random\"",
+            ", wiring=\"learned\"",
+            ", node=relu -> conv(3x3) -> bn",
+            ", node=conv(3x3, stride=2)"
+        ]
+        .choose(rng)
+        .unwrap()
+    )
+}
+
+/// `wired(...)` with edges that may not exist.
+fn wired_op(rng: &mut ChaCha8Rng) -> String {
+    let n = rng.random_range(-1..7);
+    let edges: Vec<String> = (0..rng.random_range(0..8))
+        .map(|_| {
+            format!(
+                "{} -> {}",
+                rng.random_range(-1..n.max(0) + 2),
+                rng.random_range(-1..n.max(0) + 3)
+            )
+        })
+        .collect();
+    format!("wired(nodes={n}, edges=[{}])", edges.join(", "))
+}
+
+/// `random(GENERATOR, C, ...)`: every generator, explicit graphs with bad edges now and then.
+fn random_op(rng: &mut ChaCha8Rng, depth: u32) -> String {
+    let generator = match rng.random_range(0..4) {
+        0 => format!(
+            "WS({}, {}, 0.{})",
+            rng.random_range(3..40),
+            2 * rng.random_range(1..4),
+            rng.random_range(0..10)
+        ),
+        1 => format!("ER({}, 0.{})", rng.random_range(2..40), rng.random_range(0..10)),
+        2 => format!("BA({}, {})", rng.random_range(2..40), rng.random_range(1..4)),
+        _ => {
+            let n = rng.random_range(2..8);
+            let bad = if rng.random_bool(0.1) { 1 } else { 0 };
+            let edges: Vec<String> = (0..rng.random_range(0..8))
+                .map(|_| {
+                    let u = rng.random_range(-bad..n - 1);
+                    format!("{u} -> {}", rng.random_range(u.max(0) + 1 - bad..n + bad))
+                })
+                .collect();
+            format!("graph({n}, [{}])", edges.join(", "))
+        }
+    };
+    let node = if rng.random_bool(0.3) {
+        format!(", node=relu -> conv(3x3) -> {}", pipeline(rng, depth + 1))
+    } else {
+        String::new()
+    };
+    let agg = ["", ", agg=concat", ", agg=mean", ", agg=sum"].choose(rng).unwrap();
+    format!("random({generator}, {}{node}{agg}, stride={})", num(rng), rng.random_range(1..3))
 }
 
 fn pipeline(rng: &mut ChaCha8Rng, depth: u32) -> String {
