@@ -181,30 +181,39 @@ impl std::fmt::Debug for Op {
 }
 
 impl IrOp for Op {
+    #[inline]
     fn name(&self) -> &'static str {
         each_op!(self, o => o.name())
     }
+    #[inline]
     fn arity(&self) -> (usize, usize) {
         each_op!(self, o => o.arity())
     }
+    #[inline]
     fn infer(&self, ins: &[Shape], input_shape: [u32; 3]) -> Result<Shape, ShapeError> {
         each_op!(self, o => o.infer(ins, input_shape))
     }
+    #[inline]
     fn params(&self) -> u64 {
         each_op!(self, o => o.params())
     }
+    #[inline]
     fn flops(&self, out: &Shape) -> u64 {
         each_op!(self, o => o.flops(out))
     }
+    #[inline]
     fn counts_activation(&self) -> bool {
         each_op!(self, o => o.counts_activation())
     }
+    #[inline]
     fn attrs(&self) -> String {
         each_op!(self, o => o.attrs())
     }
+    #[inline]
     fn label(&self) -> String {
         each_op!(self, o => o.label())
     }
+    #[inline]
     fn category(&self) -> Category {
         each_op!(self, o => o.category())
     }
@@ -212,18 +221,23 @@ impl IrOp for Op {
 
 /// The trait's methods as inherent ones, so that callers need not import [`IrOp`].
 impl Op {
+    #[inline]
     pub fn name(&self) -> &'static str {
         IrOp::name(self)
     }
+    #[inline]
     pub fn arity(&self) -> (usize, usize) {
         IrOp::arity(self)
     }
+    #[inline]
     pub fn params(&self) -> u64 {
         IrOp::params(self)
     }
+    #[inline]
     pub fn flops(&self, out: &Shape) -> u64 {
         IrOp::flops(self, out)
     }
+    #[inline]
     pub fn counts_activation(&self) -> bool {
         IrOp::counts_activation(self)
     }
@@ -275,6 +289,7 @@ impl Op {
 // Shape helpers shared by the units' typing rules.
 
 /// The feature map [C, H, W] an op needs, or the error naming the op.
+#[inline]
 pub(crate) fn map_of(name: &str, s: &Shape) -> Result<(u32, u32, u32), ShapeError> {
     match *s {
         Shape::Map { c, h, w } => Ok((c, h, w)),
@@ -283,11 +298,13 @@ pub(crate) fn map_of(name: &str, s: &Shape) -> Result<(u32, u32, u32), ShapeErro
 }
 
 /// The first input's shape.
+#[inline]
 pub(crate) fn first(ins: &[Shape]) -> Result<Shape, ShapeError> {
     ins.first().copied().ok_or_else(|| "missing input".into())
 }
 
 /// Output side of a sliding window (kernel `k`, stride `s`, padding `p`, dilation `d`).
+#[inline]
 pub(crate) fn window(
     name: &str,
     x: u32,
@@ -304,6 +321,7 @@ pub(crate) fn window(
 }
 
 /// Inputs that must all have the first one's shape (sums, means, weighted sums).
+#[inline]
 pub(crate) fn same_shapes(name: &str, ins: &[Shape]) -> Result<Shape, ShapeError> {
     let s = first(ins)?;
     if ins.iter().any(|x| *x != s) {
