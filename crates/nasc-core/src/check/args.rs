@@ -1,8 +1,9 @@
-//! Small helpers shared by the built-in calls: building a one-op pipeline value,
-//! range-checking integer arguments, and the default graph-node op.
+//! Small helpers shared by the built-in calls: their bound arguments ([`Args`], [`need!`]),
+//! building a one-op pipeline value, range-checking integer arguments, and the default
+//! graph-node op.
 
-use super::Checker;
 use super::value::{OpInst, OpKind, Prim, Value};
+use super::{Checker, as_f64};
 use crate::ir::ops::Activation;
 use crate::ir::ops::call;
 use crate::ir::ops::conv::ConvCall;
@@ -36,3 +37,32 @@ pub(super) fn default_node(span: Span) -> Vec<OpInst> {
         mk(OpKind::Prim(Prim::Norm(BnCall))),
     ]
 }
+
+/// The bound arguments of a built-in call, by parameter index.
+pub(super) struct Args(pub(super) Vec<Option<(Value, Span)>>);
+
+impl Args {
+    pub(super) fn get(&self, i: usize) -> Option<&(Value, Span)> {
+        self.0.get(i).and_then(|x| x.as_ref())
+    }
+    pub(super) fn int(&self, i: usize) -> Option<(i64, Span)> {
+        match self.get(i) {
+            Some((Value::Int(v), s)) => Some((*v, *s)),
+            _ => None,
+        }
+    }
+    pub(super) fn num(&self, i: usize) -> Option<(f64, Span)> {
+        self.get(i).map(|(v, s)| (as_f64(v), *s))
+    }
+}
+
+/// `Some(v)` gives `v`; `None` (the problem was reported) makes the call `Poison`.
+macro_rules! need {
+    ($e:expr) => {
+        match $e {
+            Some(v) => v,
+            None => return Value::Poison,
+        }
+    };
+}
+pub(super) use need;

@@ -1,7 +1,7 @@
 //! The built-in vocabulary: ops, generators, aggregations and math functions, with their
 //! signatures. Argument binding (positional, then keyword) and per-argument checks.
 
-use super::args::op;
+use super::args::{Args, need, op};
 use super::value::*;
 use super::{Checker, Value, as_f64, describe, type_err};
 use crate::diag::{Code, Diagnostic, suggest};
@@ -495,35 +495,6 @@ fn convert_args(cx: &mut Checker, sig: &SigView, out: &mut [Option<(Value, Span)
     }
     ok
 }
-
-/// The bound arguments of a built-in call, by parameter index.
-pub(super) struct Args(pub(super) Vec<Option<(Value, Span)>>);
-
-impl Args {
-    pub(super) fn get(&self, i: usize) -> Option<&(Value, Span)> {
-        self.0.get(i).and_then(|x| x.as_ref())
-    }
-    pub(super) fn int(&self, i: usize) -> Option<(i64, Span)> {
-        match self.get(i) {
-            Some((Value::Int(v), s)) => Some((*v, *s)),
-            _ => None,
-        }
-    }
-    pub(super) fn num(&self, i: usize) -> Option<(f64, Span)> {
-        self.get(i).map(|(v, s)| (as_f64(v), *s))
-    }
-}
-
-/// `Some(v)` gives `v`; `None` (the problem was reported) makes the call `Poison`.
-macro_rules! need {
-    ($e:expr) => {
-        match $e {
-            Some(v) => v,
-            None => return Value::Poison,
-        }
-    };
-}
-pub(super) use need;
 
 pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], span: Span) -> Value {
     let n = callee.name.as_str();

@@ -2,8 +2,7 @@
 //! generators `WS`, `ER` and `BA` with their parameter and size checks, and explicit
 //! graphs (`graph(n, [0 -> 1 -> 2, ...])`) with their node-index and cycle checks.
 
-use super::args::{default_node, int_in, op};
-use super::builtins::{Args, need};
+use super::args::{Args, default_node, int_in, need, op};
 use super::value::*;
 use super::{Checker, Value, describe};
 use crate::diag::{Code, Diagnostic};
