@@ -2,8 +2,10 @@
 //! spec's shape, at each optimisation level.
 
 use crate::cli::args::{parse_batch, parse_steps};
+use crate::cli::common::read_spec;
 use crate::cli::common::{self, Format};
-use crate::cli::{Cli, CliError, read_spec};
+use crate::cli::error::CliError;
+use crate::cli::global::Global;
 use nasc_burn::device::Backend;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,7 +31,7 @@ pub(crate) struct BenchArgs {
     format: Format,
 }
 
-pub(crate) fn run(cli: &Cli, a: &BenchArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(cli: &Global, a: &BenchArgs) -> Result<ExitCode, CliError> {
     let source = read_spec(&a.file)?;
     // The flags' passes are checked, but bench compiles at -O0 and optimises itself.
     cli.pipeline()?;

@@ -1,9 +1,11 @@
 //! `nasc build FILE`: compile a spec and emit it (text IR, JSON IR, Graphviz DOT, its motifs,
 //! or a Burn model crate with a converted record).
 
+use crate::cli::common::read_spec;
 use crate::cli::common::{self, Compiled, write_output};
+use crate::cli::error::CliError;
 use crate::cli::freeze::record_error;
-use crate::cli::{Cli, CliError, read_spec};
+use crate::cli::global::Global;
 use clap::ValueEnum;
 use nasc_core::passes::{self, Pass};
 use std::path::{Path, PathBuf};
@@ -50,7 +52,7 @@ enum Emit {
     Motifs,
 }
 
-pub(crate) fn run(cli: &Cli, a: &BuildArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(cli: &Global, a: &BuildArgs) -> Result<ExitCode, CliError> {
     let source = read_spec(&a.file)?;
     let pipeline = pipeline(cli, a)?;
     let c = match common::compile(cli, &a.file, source, &pipeline) {
@@ -76,7 +78,7 @@ pub(crate) fn run(cli: &Cli, a: &BuildArgs) -> Result<ExitCode, CliError> {
 
 /// The passes to compile with: the flags' pipeline, cut after `--dump-after PASS`; a Burn
 /// crate is generated at -O1 or -O2 only.
-fn pipeline(cli: &Cli, a: &BuildArgs) -> Result<Vec<&'static Pass>, CliError> {
+fn pipeline(cli: &Global, a: &BuildArgs) -> Result<Vec<&'static Pass>, CliError> {
     let mut pipeline = cli.pipeline()?;
     if let Some(pass) = &a.dump_after {
         let Some(at) = pipeline.iter().position(|p| p.name == pass) else {
@@ -100,7 +102,12 @@ fn pipeline(cli: &Cli, a: &BuildArgs) -> Result<Vec<&'static Pass>, CliError> {
 
 /// `--emit burn`: a Burn crate in the -o directory, with `--weights` converted into it first
 /// (a bad record must not leave a half-written crate).
-fn burn(cli: &Cli, c: &Compiled, pipeline: &[&Pass], a: &BuildArgs) -> Result<ExitCode, CliError> {
+fn burn(
+    cli: &Global,
+    c: &Compiled,
+    pipeline: &[&Pass],
+    a: &BuildArgs,
+) -> Result<ExitCode, CliError> {
     let Some(dir) = a.output.as_deref() else {
         return Err(CliError::Usage(
             "--emit burn writes a crate: give its directory with -o DIR".into(),

@@ -1,7 +1,10 @@
 //! `nasc check FILE`: compile a spec, print its diagnostics and a one-line summary.
 
-use crate::cli::common::{self, MessageFormat};
-use crate::cli::{Cli, CliError, read_spec};
+use crate::cli::common;
+use crate::cli::common::read_spec;
+use crate::cli::error::CliError;
+use crate::cli::global::Global;
+use crate::cli::global::MessageFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,7 +14,7 @@ pub(crate) struct CheckArgs {
     file: PathBuf,
 }
 
-pub(crate) fn run(cli: &Cli, a: &CheckArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(cli: &Global, a: &CheckArgs) -> Result<ExitCode, CliError> {
     let source = read_spec(&a.file)?;
     let pipeline = cli.pipeline()?;
     let c = match common::compile(cli, &a.file, source, &pipeline) {

@@ -1,7 +1,8 @@
 //! What the subcommands share: reading a spec, compiling it with its diagnostics printed,
 //! printing diagnostics, writing output, and the output-format flags.
 
-use crate::cli::{Cli, CliError};
+use crate::cli::error::CliError;
+use crate::cli::global::{Color, Global, MessageFormat};
 use clap::ValueEnum;
 use nasc_core::check::Options;
 use nasc_core::diag::{LineIndex, Renderer, to_json_line_indexed};
@@ -14,19 +15,6 @@ use std::process::ExitCode;
 pub(crate) enum Format {
     Table,
     Json,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
-pub(crate) enum MessageFormat {
-    Human,
-    Json,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
-pub(crate) enum Color {
-    Auto,
-    Always,
-    Never,
 }
 
 /// Reads a spec, checking the size limit before the file is read (docs/limits.md).
@@ -56,7 +44,7 @@ pub(crate) struct Compiled {
 /// returned: 2 when only the command line's own values (a --set, --network) were wrong, 1
 /// otherwise.
 pub(crate) fn compile(
-    cli: &Cli,
+    cli: &Global,
     path: &Path,
     source: String,
     pipeline: &[&'static Pass],
@@ -92,7 +80,7 @@ pub(crate) fn compile(
 
 /// Prints every diagnostic for people (capped, see docs/limits.md) or as JSON lines.
 pub(crate) fn print_diagnostics(
-    cli: &Cli,
+    cli: &Global,
     diags: &nasc_core::diag::Diagnostics,
     name: &str,
     source: &str,

@@ -1,8 +1,8 @@
 //! `nasc edf RESULTS...`: error EDFs of trained sample sets (F(e) = fraction of models with
 //! error < e) as CSV and an SVG plot (papers.md §5).
 
-use crate::cli::CliError;
 use crate::cli::common::write_file;
+use crate::cli::error::CliError;
 use nasc_core::space::edf;
 use std::path::PathBuf;
 use std::process::ExitCode;

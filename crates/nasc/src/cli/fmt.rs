@@ -2,8 +2,11 @@
 //! or with `--check` lists the files that are not (exit 1). A file that does not parse is
 //! reported and left alone. `-` formats standard input to standard output.
 
+use crate::cli::common::print_diagnostics;
+use crate::cli::common::read_spec;
 use crate::cli::common::write_file;
-use crate::cli::{Cli, CliError, print_diagnostics, read_spec};
+use crate::cli::error::CliError;
+use crate::cli::global::Global;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,7 +48,7 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(out)
 }
 
-pub(crate) fn run(cli: &Cli, a: &FmtArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(cli: &Global, a: &FmtArgs) -> Result<ExitCode, CliError> {
     if a.files.len() == 1 && a.files[0].as_os_str() == "-" {
         let mut src = String::new();
         std::io::stdin()

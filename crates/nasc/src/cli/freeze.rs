@@ -1,8 +1,11 @@
 //! `nasc freeze`: write a trained learned-wiring model out as an explicit-graph spec plus a
 //! converted record (papers.md §4).
 
+use crate::cli::common::print_diagnostics;
+use crate::cli::common::read_spec;
 use crate::cli::common::write_file;
-use crate::cli::{Cli, CliError, print_diagnostics, read_spec};
+use crate::cli::error::CliError;
+use crate::cli::global::Global;
 use burn::tensor::{Device, Distribution, Tensor};
 use nasc_burn::freeze::FreezeError;
 use nasc_core::check::Options;
@@ -25,14 +28,14 @@ pub(crate) struct FreezeArgs {
     weights_out: Option<PathBuf>,
 }
 
-pub(crate) fn record_error(cli: &Cli, name: &str, source: &str, msg: String) -> ExitCode {
+pub(crate) fn record_error(cli: &Global, name: &str, source: &str, msg: String) -> ExitCode {
     let mut d = Diagnostics::default();
     d.push(Diagnostic::spanless(Code::Record, msg).help("use the record `nasc train` wrote for this spec, with the same --set values (runs/NAME/model.bpk)"));
     print_diagnostics(cli, &d, name, source);
     ExitCode::from(1)
 }
 
-pub(crate) fn run(cli: &Cli, a: &FreezeArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(cli: &Global, a: &FreezeArgs) -> Result<ExitCode, CliError> {
     let source = &read_spec(&a.file)?;
     let name = a.file.display().to_string();
     let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };

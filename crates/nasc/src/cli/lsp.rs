@@ -1,6 +1,6 @@
 //! `nasc lsp`: the language server over standard input and output.
 
-use crate::cli::CliError;
+use crate::cli::error::CliError;
 use std::process::ExitCode;
 
 pub(crate) fn run() -> Result<ExitCode, CliError> {

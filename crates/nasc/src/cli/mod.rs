@@ -14,6 +14,7 @@ mod edf;
 mod error;
 mod fmt;
 mod freeze;
+mod global;
 mod lsp;
 mod passes;
 mod sample;
@@ -22,8 +23,8 @@ mod stats;
 mod train;
 mod worker;
 
-pub(crate) use common::{Color, MessageFormat, print_diagnostics, read_spec};
-pub(crate) use error::CliError;
+use error::CliError;
+use global::Global;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,54 +41,8 @@ pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// Override a network parameter, e.g. --set C=154 (repeatable)
-    #[arg(long = "set", value_name = "NAME=VALUE", global = true, value_parser = args::parse_kv, help_heading = "Global options")]
-    pub(crate) set: Vec<(String, String)>,
-
-    /// Seed for the random generators (sets the network's `seed` parameter if it has one)
-    #[arg(long, global = true, value_name = "S", help_heading = "Global options")]
-    pub(crate) seed: Option<u64>,
-
-    /// Network to compile when the file defines several
-    #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
-    pub(crate) network: Option<String>,
-
-    /// How to print diagnostics: for people, or one JSON object per line for editors
-    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human, help_heading = "Global options")]
-    pub(crate) message_format: MessageFormat,
-
-    /// Colour in diagnostics (auto = only when stderr is a terminal and NO_COLOR is unset)
-    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, help_heading = "Global options")]
-    pub(crate) color: Color,
-
-    /// Optimisation level: 0 = the IR as expanded, 1 = training-safe passes (the default),
-    /// 2 = also inference-only passes (batch-norm folding, dropout removal)
-    #[arg(short = 'O', long, global = true, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=2), help_heading = "Global options")]
-    pub(crate) opt_level: Option<u8>,
-
-    /// Run exactly these passes, in this order (comma-separated; see `nasc passes`)
-    #[arg(
-        long,
-        global = true,
-        value_name = "A,B,...",
-        conflicts_with = "opt_level",
-        help_heading = "Global options"
-    )]
-    pub(crate) passes: Option<String>,
-}
-
-impl Cli {
-    /// The pass pipeline the flags ask for (default `-O1`).
-    pub(crate) fn pipeline(&self) -> Result<Vec<&'static nasc_core::passes::Pass>, CliError> {
-        match (&self.passes, self.opt_level) {
-            (Some(list), _) => {
-                nasc_core::passes::by_names(list).map_err(|e| CliError::Usage(e.to_string()))
-            }
-            (None, level) => {
-                Ok(nasc_core::passes::level(level.unwrap_or(nasc_core::passes::DEFAULT_LEVEL)))
-            }
-        }
-    }
+    #[command(flatten)]
+    global: Global,
 }
 
 #[derive(Subcommand, Debug)]
@@ -151,7 +106,8 @@ pub fn run() -> ExitCode {
 
 /// Runs the subcommand.
 fn execute(cli: &Cli) -> Result<ExitCode, CliError> {
-    match &cli.command {
+    let (cli, command) = (&cli.global, &cli.command);
+    match command {
         Command::Check(a) => check::run(cli, a),
         Command::Build(a) => build::run(cli, a),
         Command::Passes => passes::run(),

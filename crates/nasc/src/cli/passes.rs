@@ -1,6 +1,6 @@
 //! `nasc passes`: every optimisation pass with its level and what it does.
 
-use crate::cli::CliError;
+use crate::cli::error::CliError;
 use nasc_core::passes::{PASSES, Safety};
 use std::process::ExitCode;
 

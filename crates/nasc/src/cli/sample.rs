@@ -2,8 +2,13 @@
 //! budget, write each as a concrete spec plus a summary (CSV and JSON), and with --train
 //! train each and record its test error (papers.md §5).
 
+use crate::cli::args;
+use crate::cli::common::print_diagnostics;
+use crate::cli::common::read_spec;
+use crate::cli::error::CliError;
+use crate::cli::global::Global;
+use crate::cli::global::MessageFormat;
 use crate::cli::train::{TrainOpts, train_config};
-use crate::cli::{Cli, CliError, MessageFormat, args, print_diagnostics, read_spec};
 use nasc_core::check::Options;
 use nasc_core::space::{self, Bound, Report, SampleOptions};
 use std::path::{Path, PathBuf};
@@ -36,7 +41,7 @@ pub(crate) struct SampleArgs {
     t: TrainOpts,
 }
 
-pub(crate) fn run(cli: &Cli, a: &SampleArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(cli: &Global, a: &SampleArgs) -> Result<ExitCode, CliError> {
     let path = &a.file;
     let source = read_spec(path)?;
     let name = path.display().to_string();

@@ -2,8 +2,12 @@
 //! of a store. The search itself (controller loop, reports) is nasc-search's; this module
 //! starts local workers, shows progress and prints.
 
+use crate::cli::args;
+use crate::cli::common::print_diagnostics;
+use crate::cli::common::read_spec;
 use crate::cli::common::write_file;
-use crate::cli::{Cli, CliError, args, print_diagnostics, read_spec};
+use crate::cli::error::CliError;
+use crate::cli::global::Global;
 use nasc_search::controller::Controller;
 use nasc_search::report::{self, Status};
 use nasc_search::store::{Counts, Store};
@@ -124,7 +128,7 @@ impl RunArgs {
     }
 }
 
-pub(crate) fn run(cli: &Cli, a: &SearchArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(cli: &Global, a: &SearchArgs) -> Result<ExitCode, CliError> {
     match &a.what {
         Some(SearchCommand::Status { store, json }) => status(store, *json),
         Some(SearchCommand::Plot { store, output }) => plot(store, output),
@@ -136,7 +140,7 @@ pub(crate) fn run(cli: &Cli, a: &SearchArgs) -> Result<ExitCode, CliError> {
     }
 }
 
-fn config(cli: &Cli, r: &RunArgs) -> Result<SearchConfig, CliError> {
+fn config(cli: &Global, r: &RunArgs) -> Result<SearchConfig, CliError> {
     if !(r.tournament > 0.0 && r.tournament <= 1.0) {
         return Err(CliError::Usage("--tournament must be a fraction in (0, 1]".into()));
     }
@@ -188,7 +192,7 @@ fn spawn_workers(url: &str, n: u32, lease: f64) -> Result<Vec<Child>, CliError> 
 
 /// `nasc search SPACE --store URL`: creates or continues the search, starts the local
 /// workers, feeds the queue until the budget is evaluated, and reports the best genotype.
-fn search(cli: &Cli, r: &RunArgs) -> Result<ExitCode, CliError> {
+fn search(cli: &Global, r: &RunArgs) -> Result<ExitCode, CliError> {
     let (Some(path), Some(url)) = (&r.file, &r.store) else {
         return Err(CliError::Usage("nasc search needs a spec and --store URL".into()));
     };

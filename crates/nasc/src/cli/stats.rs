@@ -1,7 +1,9 @@
 //! `nasc stats FILE`: parameters, FLOPs and activations per stage and in total.
 
+use crate::cli::common::read_spec;
 use crate::cli::common::{self, Format};
-use crate::cli::{Cli, CliError, read_spec};
+use crate::cli::error::CliError;
+use crate::cli::global::Global;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,7 +16,7 @@ pub(crate) struct StatsArgs {
     format: Format,
 }
 
-pub(crate) fn run(cli: &Cli, a: &StatsArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(cli: &Global, a: &StatsArgs) -> Result<ExitCode, CliError> {
     let source = read_spec(&a.file)?;
     let pipeline = cli.pipeline()?;
     let c = match common::compile(cli, &a.file, source, &pipeline) {

@@ -2,8 +2,10 @@
 //! training options are shared with `nasc sample --train`.
 
 use crate::cli::args::{parse_batch, parse_decay, parse_epochs, parse_limit, parse_lr};
+use crate::cli::common::read_spec;
 use crate::cli::common::{self, Format};
-use crate::cli::{Cli, CliError, read_spec};
+use crate::cli::error::CliError;
+use crate::cli::global::Global;
 use nasc_burn::data::DataKind;
 use nasc_burn::device::Backend;
 use nasc_burn::train::{Optimizer, Schedule, TrainConfig};
@@ -87,7 +89,7 @@ pub(crate) struct TrainOpts {
     quiet: bool,
 }
 
-pub(crate) fn run(cli: &Cli, a: &TrainArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(cli: &Global, a: &TrainArgs) -> Result<ExitCode, CliError> {
     let source = read_spec(&a.file)?;
     let pipeline = pipeline(cli)?;
     let c = match common::compile(cli, &a.file, source, &pipeline) {
@@ -136,7 +138,7 @@ pub(crate) fn run(cli: &Cli, a: &TrainArgs) -> Result<ExitCode, CliError> {
 }
 
 /// The flags' passes; inference-only ones cannot be used for training.
-fn pipeline(cli: &Cli) -> Result<Vec<&'static Pass>, CliError> {
+fn pipeline(cli: &Global) -> Result<Vec<&'static Pass>, CliError> {
     let pipeline = cli.pipeline()?;
     if let Some(p) = pipeline.iter().find(|p| p.safety == Safety::Inference) {
         return Err(CliError::Usage(format!(

@@ -1,7 +1,7 @@
 //! `nasc worker --store URL`: evaluate jobs of a search (papers.md §3), training candidates
 //! with nasc-burn.
 
-use crate::cli::CliError;
+use crate::cli::error::CliError;
 use nasc_search::TrainSettings;
 use nasc_search::worker::{EvalError, Trainer, WorkerOptions};
 use std::path::{Path, PathBuf};
