@@ -4,7 +4,7 @@
 //! final wiring is the top-k edge set, which can be frozen into a static graph").
 
 use crate::runtime::{Layer, RuntimeModel};
-use burn::module::{Module, Param};
+use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use nasc_core::check::Options;
 use nasc_core::diag::{Code, Diagnostic, Diagnostics};
@@ -143,11 +143,7 @@ pub fn load_model(
     record: &std::path::Path,
     device: &Device,
 ) -> Result<RuntimeModel, FreezeError> {
-    crate::codegen::check_runtime_record(ir, record)
-        .map_err(|e| FreezeError::Record(e.to_string()))?;
-    let model = RuntimeModel::new(ir, device);
-    crate::train::guarded("the record", || model.try_load_file(record))
-        .map_err(|e| FreezeError::Record(e.to_string()))
+    crate::record::load_model(ir, record, device).map_err(|e| FreezeError::Record(e.to_string()))
 }
 
 /// Freezes the learned wirings of `ir` (compiled from `source` with `opts`) under the

@@ -8,6 +8,7 @@ pub mod data;
 pub mod device;
 pub mod freeze;
 pub mod ops;
+pub mod record;
 pub mod runtime;
 pub mod settings;
 pub mod train;

@@ -4,6 +4,7 @@
 use super::checkpoint::{self, CheckpointState};
 use super::data::{DataKind, Dataset};
 use super::device::Backend;
+use super::record::guarded;
 use super::runtime::RuntimeModel;
 pub use super::settings::{EpochMetrics, Optimizer, RunSettings, Schedule};
 use burn::module::Module;
@@ -386,32 +387,6 @@ fn resume_state(
         )));
     }
     Ok(st)
-}
-
-/// Runs a Burn record loader, turning a panic inside Burn (a record it cannot read) into an
-/// error. Records were already verified by size and CRC; this is the second line.
-pub fn guarded<T, E: std::fmt::Display>(
-    what: &str,
-    f: impl FnOnce() -> Result<T, E>,
-) -> Result<T, LoadError> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(hook);
-    match r {
-        Ok(r) => r.map_err(|e| LoadError::Failed(e.to_string())),
-        Err(_) => Err(LoadError::Rejected(what.to_string())),
-    }
-}
-
-/// Why a record could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// Burn's error.
-    #[error("{0}")]
-    Failed(String),
-    #[error("{0} cannot be read (Burn rejected the record)")]
-    Rejected(String),
 }
 
 fn make_optimizer(cfg: &TrainConfig) -> ModuleOptimizer {

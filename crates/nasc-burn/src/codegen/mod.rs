@@ -23,8 +23,9 @@ mod package;
 mod record;
 mod stages;
 
+pub use crate::record::{RecordError, check_runtime_record};
 pub use package::{CrateError, write_crate};
-pub use record::{RecordError, check_runtime_record, export_record, remap_record};
+pub use record::{export_record, remap_record};
 
 use crate::ops::{BurnOp, Needs, Slot};
 use names::camel;

@@ -1,100 +1,11 @@
 //! Conversion of a runtime-model record for the generated model.
 
 use super::Generated;
-use crate::ops::BurnOp;
-use nasc_core::ir::{Ir, Op};
+use crate::record::{RecordError, expected_numel, read_err, runtime_prefix};
+use nasc_core::ir::Ir;
 use petgraph::graph::NodeIndex;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-/// Why a record cannot be converted or does not fit a network.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error("cannot read {}: {message}", path.display())]
-    Read { path: PathBuf, message: String },
-    /// A tensor of the record that cannot be taken apart (burn-pack's message).
-    #[error("{0}")]
-    Tensor(String),
-    #[error(
-        "record tensor `{path}` does not belong to network `{network}` (was it saved from another spec?)"
-    )]
-    Foreign { path: String, network: String },
-    #[error(
-        "record tensor `{path}` has {numel} elements, but `{node}` of network `{network}` needs {want}: the record was saved from another spec or other --set values"
-    )]
-    Size { path: String, numel: u64, node: String, network: String, want: u64 },
-    #[error(
-        "record tensor `{path}` has shape {shape}, but `{node}` of network `{network}` needs {want} elements: the record was saved from another spec or other --set values"
-    )]
-    Shape { path: String, shape: String, node: String, network: String, want: u64 },
-    #[error(
-        "the record has no tensors for `{missing}` of network `{network}`: saved from another spec?"
-    )]
-    Missing { missing: String, network: String },
-    #[error("cannot write {}: {message}", path.display())]
-    Write { path: PathBuf, message: String },
-    /// The record could not be loaded into the runtime model.
-    #[error("{0}")]
-    Load(String),
-    #[error(transparent)]
-    Transfer(#[from] crate::transfer::TransferError),
-}
-
-fn read_err(path: &Path) -> impl Fn(burn_pack::Error) -> RecordError + '_ {
-    move |e| RecordError::Read { path: path.to_path_buf(), message: e.to_string() }
-}
-
-/// Runtime-model record path prefix of IR node `i` (`layers.<i>.<Layer variant>`), for ops
-/// whose layer holds tensors.
-fn runtime_prefix(op: &Op, i: usize) -> Option<String> {
-    op.record("").map(|(variant, _)| format!("layers.{i}.{variant}"))
-}
-
-/// Elements of the record tensor `suffix` (`.weight`, `.bias`, `.gamma`, ...) of an IR op.
-fn expected_numel(op: &Op, suffix: &str) -> Option<u64> {
-    op.record(suffix).and_then(|(_, n)| n)
-}
-
-/// Checks a record saved from the runtime model against `ir` before Burn reads it: every
-/// tensor belongs to a parameterised node of this network and has the size its op needs,
-/// and every such node has its tensors (a record of another spec, other `--set` values, or
-/// a truncated file is refused with the reason).
-pub fn check_runtime_record(ir: &Ir, runtime_record: &Path) -> Result<(), RecordError> {
-    let map: BTreeMap<String, usize> = ir
-        .graph
-        .node_indices()
-        .filter_map(|n| runtime_prefix(&ir.graph[n].op, n.index()).map(|p| (p, n.index())))
-        .collect();
-    let reader = burn_pack::Reader::from_file(runtime_record).map_err(read_err(runtime_record))?;
-    let tensors = reader.into_tensors().map_err(read_err(runtime_record))?;
-    let mut seen = std::collections::BTreeSet::new();
-    for t in tensors {
-        let (path, _, shape, _, _) =
-            t.into_parts().map_err(|e| RecordError::Tensor(e.to_string()))?;
-        let key: Vec<&str> = path.splitn(4, '.').take(3).collect();
-        let Some((prefix, node)) = map.get_key_value(&key.join(".")) else {
-            return Err(RecordError::Foreign { path, network: ir.network.clone() });
-        };
-        let op = &ir.graph[NodeIndex::new(*node)].op;
-        let numel: u64 = shape.iter().map(|&d| d as u64).product();
-        if let Some(want) = expected_numel(op, &path[prefix.len()..])
-            && want != numel
-        {
-            return Err(RecordError::Size {
-                path,
-                numel,
-                node: ir.graph[NodeIndex::new(*node)].name.clone(),
-                network: ir.network.clone(),
-                want,
-            });
-        }
-        seen.insert(prefix.clone());
-    }
-    if let Some(missing) = map.keys().find(|k| !seen.contains(*k)) {
-        return Err(RecordError::Missing { missing: missing.clone(), network: ir.network.clone() });
-    }
-    Ok(())
-}
+use std::path::Path;
 
 /// Rewrites a record saved from the runtime model (`nasc train` writes `model.bpk`) so that
 /// the generated model loads it (`Model::new(&device).try_load_file(out)`). Every tensor
@@ -170,12 +81,7 @@ pub fn export_record(
 ) -> Result<usize, RecordError> {
     use burn::module::Module;
     let device = burn::tensor::Device::default();
-    let model = crate::freeze::load_model(src, runtime_record, &device).map_err(|e| match e {
-        crate::freeze::FreezeError::Record(m) => RecordError::Load(m),
-        crate::freeze::FreezeError::Spec(_) => {
-            RecordError::Load("the record does not fit the spec".to_string())
-        }
-    })?;
+    let model = crate::record::load_model(src, runtime_record, &device)?;
     let optimised = crate::transfer::transfer(src, &model, dst, &device)?;
     let dir =
         out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
