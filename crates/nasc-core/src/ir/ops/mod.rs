@@ -289,7 +289,7 @@ impl Op {
 // Shape helpers shared by the units' typing rules.
 
 /// The feature map [C, H, W] an op needs, or the error naming the op.
-#[inline]
+#[inline(always)]
 pub(crate) fn map_of(name: &str, s: &Shape) -> Result<(u32, u32, u32), ShapeError> {
     match *s {
         Shape::Map { c, h, w } => Ok((c, h, w)),
@@ -304,7 +304,7 @@ pub(crate) fn first(ins: &[Shape]) -> Result<Shape, ShapeError> {
 }
 
 /// Output side of a sliding window (kernel `k`, stride `s`, padding `p`, dilation `d`).
-#[inline]
+#[inline(always)]
 pub(crate) fn window(
     name: &str,
     x: u32,
