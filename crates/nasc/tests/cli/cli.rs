@@ -260,18 +260,13 @@ fn inference_export_converts_a_trained_record() {
     let run = dir.join("run");
     let (code, _, err) = train_synthetic("examples/regnetx_fmnist.nas", &run, 32, 16, 16);
     assert_eq!(code, 0, "{err}");
+    let weights = run.join("model.bpk");
+    let export = |spec: &str, out: &std::path::Path| {
+        let (out, weights) = (out.to_str().unwrap(), weights.to_str().unwrap());
+        nasc(&["-O2", "build", spec, "--emit", "burn", "-o", out, "--weights", weights])
+    };
     let krate = dir.join("crate");
-    let (code, _, err) = nasc(&[
-        "-O2",
-        "build",
-        "examples/regnetx_fmnist.nas",
-        "--emit",
-        "burn",
-        "-o",
-        krate.to_str().unwrap(),
-        "--weights",
-        run.join("model.bpk").to_str().unwrap(),
-    ]);
+    let (code, _, err) = export("examples/regnetx_fmnist.nas", &krate);
     assert_eq!(code, 0, "{err}");
     let src = std::fs::read_to_string(krate.join("src/model.rs")).unwrap();
     assert!(
@@ -297,17 +292,7 @@ fn inference_export_converts_a_trained_record() {
     assert_eq!(code, 0, "{err}");
     assert!(std::fs::read_to_string(krate.join("src/model.rs")).unwrap().contains("PlainCnn"));
     let other = dir.join("other");
-    let (code, _, err) = nasc(&[
-        "-O2",
-        "build",
-        "examples/plain_cnn.nas",
-        "--emit",
-        "burn",
-        "-o",
-        other.to_str().unwrap(),
-        "--weights",
-        run.join("model.bpk").to_str().unwrap(),
-    ]);
+    let (code, _, err) = export("examples/plain_cnn.nas", &other);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("E045") && err.contains("needs"), "{err}");
     assert!(!other.join("model.bpk").exists());
