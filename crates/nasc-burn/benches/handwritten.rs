@@ -3,7 +3,7 @@
 //! model (no nasc) on the same random batch, alternating, and prints one JSON line per run.
 //! PyTorch's figure for the same network comes from `benches/pytorch_reference.py` on its
 //! JSON IR (see BENCHMARKS.md, "Where the time goes").
-//!   cargo bench --bench handwritten
+//!   cargo bench -p nasc-burn --bench handwritten
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};

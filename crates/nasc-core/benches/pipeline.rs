@@ -1,5 +1,5 @@
 //! Compiler throughput: parse + check + expand + verify + stats, and the optimiser.
-//!   cargo bench --bench pipeline
+//!   cargo bench -p nasc-core --bench pipeline
 //! Figures are recorded in BENCHMARKS.md.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

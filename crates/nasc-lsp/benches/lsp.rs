@@ -1,6 +1,6 @@
 //! The language server's re-check after an edit (parse, check, expand, verify, the name
 //! table, diagnostics converted to LSP) on a generated 2,000-line spec, and `nasc fmt` on it.
-//!   cargo bench --bench lsp
+//!   cargo bench -p nasc-lsp --bench lsp
 //! Target (issue 12): < 50 ms per re-check. Figures in BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -77,7 +77,7 @@ pub fn exercise(text: &str) {
 }
 
 /// What the server does after an edit: analyse the text and convert its diagnostics; returns
-/// their number (the editor benchmark, `cargo bench --bench lsp`).
+/// their number (the editor benchmark, `cargo bench -p nasc-lsp --bench lsp`).
 #[doc(hidden)]
 pub fn recheck(text: &str) -> usize {
     let a = Analysis::new(text.to_string());

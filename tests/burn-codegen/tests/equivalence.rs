@@ -44,7 +44,7 @@ fn runtime_record(spec: &str, tmp: &Path) -> (nasc_core::ir::Ir, RuntimeModel, P
             .unwrap();
     assert!(
         golden == generated.source,
-        "{spec}: tests/golden/burn/{stem}.rs is stale (NASC_BLESS=1 cargo test --release --test golden)"
+        "{spec}: tests/golden/burn/{stem}.rs is stale (NASC_BLESS=1 cargo test --release -p nasc-burn --test burn codegen_golden)"
     );
     let out = tmp.join("generated.bpk");
     codegen::remap_record(&ir, &generated, &rec, &out).unwrap();
@@ -149,7 +149,7 @@ macro_rules! export_equivalence {
             let generated = codegen::generate(&ir2, $spec);
             let stem = Path::new($spec).file_stem().unwrap().to_string_lossy().to_string();
             let golden = std::fs::read_to_string(root().join("tests/golden/burn").join(format!("{stem}_o2.rs"))).unwrap();
-            assert!(golden == generated.source, "{}: tests/golden/burn/{stem}_o2.rs is stale (NASC_BLESS=1 cargo test --release --test golden)", $spec);
+            assert!(golden == generated.source, "{}: tests/golden/burn/{stem}_o2.rs is stale (NASC_BLESS=1 cargo test --release -p nasc-burn --test burn codegen_golden)", $spec);
             let out = tmp.join("exported.bpk");
             codegen::export_record(&ir1, &ir2, &generated, &runtime_rec, &out).unwrap();
             let device = Device::flex();

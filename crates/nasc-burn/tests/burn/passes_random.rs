@@ -170,7 +170,7 @@ proptest! {
 }
 
 /// The passes are linear in the graph: a 100,000-node graph optimises in well under a second
-/// (the timing is in benches/pipeline.rs; this checks only that it completes and verifies).
+/// (the timing is in crates/nasc-core/benches/pipeline.rs; this checks only that it completes and verifies).
 #[test]
 fn a_large_graph_optimises() {
     let _rng = crate::device_rng();

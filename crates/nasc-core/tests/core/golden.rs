@@ -90,8 +90,8 @@ fn diagnostics_match_golden_and_cover_every_code() {
         failures.extend(check_golden(&path.with_extension("stderr"), &text));
     }
     // E043 (a sample budget nothing meets) comes from `nasc sample`, not from compiling one
-    // file: tests/space.rs pins its rendering (tests/space/E043_budget.stderr).
-    // E045 (a record that does not fit) comes from `nasc freeze`: tests/cli.rs pins it.
+    // file: crates/nasc-core/tests/core/space.rs pins its rendering (tests/space/E043_budget.stderr).
+    // E045 (a record that does not fit) comes from `nasc freeze`: crates/nasc/tests/cli/cli.rs pins it.
     for code in Code::ALL.iter().filter(|c| !matches!(**c, Code::Budget | Code::Record)) {
         if !seen.contains(code) {
             failures.push(format!("no test in tests/diagnostics produces {code}"));

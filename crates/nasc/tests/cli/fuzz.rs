@@ -4,8 +4,8 @@
 //! any input that runs longer than 10 s, and a counting allocator aborts past 4 GiB live, so
 //! hangs and runaway allocation fail the run like panics do; every failure prints the input.
 //!
-//! `cargo test --release --test fuzz` runs a bounded slice (CI). The long campaign:
-//! `NASC_FUZZ_ITERS=1000000 cargo test --release --test fuzz -- --nocapture`
+//! `cargo test --release -p nasc --test cli fuzz` runs a bounded slice (CI). The long campaign:
+//! `NASC_FUZZ_ITERS=1000000 cargo test --release -p nasc --test cli fuzz -- --nocapture`
 //! (`NASC_FUZZ_SEED` picks another stream).
 
 use rand::seq::IndexedRandom;
