@@ -7,9 +7,9 @@
 //! replaced by variables: each instance's distinct channel counts, in order of first use,
 //! become the type's constructor arguments `d0, d1, ...`.
 
-use super::Gen;
 use super::names::{snake, tensor_ty};
-use super::{module_type, slots};
+use super::state::Gen;
+use super::state::{module_type, slots};
 use crate::ops::{BurnOp, Slot};
 use nasc_core::ir::{Op, Shape};
 use petgraph::graph::NodeIndex;

@@ -3,8 +3,8 @@
 //! walked by the shared `run_graph` helper (pass 2).
 
 use super::names::{field_name, tensor_ty};
-use super::node_types::Instance;
-use super::{ByStage, Gen};
+use super::state::Instance;
+use super::state::{ByStage, Gen};
 use crate::ops::BurnOp;
 use nasc_core::ir::{Op, Shape, ops};
 use petgraph::graph::NodeIndex;

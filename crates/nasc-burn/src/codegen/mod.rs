@@ -22,70 +22,18 @@ mod node_types;
 mod package;
 mod record;
 mod stages;
+mod state;
 
 pub use crate::record::{RecordError, check_runtime_record};
 pub use package::{CrateError, write_crate};
 pub use record::{export_record, remap_record};
+pub use state::Generated;
 
-use crate::ops::{BurnOp, Needs, Slot};
-use names::camel;
-use nasc_core::ir::{Ir, Op, Shape};
-use node_types::{Group, NodeType};
+use crate::ops::Needs;
+use nasc_core::ir::{Ir, Shape};
 use petgraph::graph::NodeIndex;
+use state::{ByStage, Gen, nodes_by_stage};
 use std::collections::{BTreeMap, BTreeSet};
-
-pub struct Generated {
-    /// The model source (`model.rs`).
-    pub source: String,
-    /// Name of the generated model type.
-    pub model_type: String,
-    /// (IR node index, path of its module in the generated model).
-    pub weight_paths: Vec<(usize, String)>,
-}
-
-/// Shared state of one generation: the op kinds used (for imports and helpers), node-op
-/// groups and types, type names taken, and where every parameterised node ends up.
-struct Gen<'a> {
-    ir: &'a Ir,
-    needs: Needs,
-    groups: Vec<Group>,
-    node_types: Vec<NodeType>,
-    type_names: BTreeSet<String>,
-    weight_paths: Vec<(usize, String)>,
-    st: nasc_core::stats::Stats,
-    /// For v2 stages: the stages their forward takes, in order (`None`: the network input).
-    stage_feeds: BTreeMap<usize, Vec<Option<usize>>>,
-}
-
-impl Gen<'_> {
-    /// A type name from `base` not used yet in this file.
-    fn fresh_type(&mut self, base: &str) -> String {
-        let mut name = camel(base);
-        let mut i = 2;
-        while self.type_names.contains(&name)
-            || matches!(name.as_str(), "Tensor" | "Device" | "Param" | "Module")
-        {
-            name = format!("{}{i}", camel(base));
-            i += 1;
-        }
-        self.type_names.insert(name.clone());
-        name
-    }
-}
-
-/// IR nodes by stage, then by op index within the stage (input and output left out).
-type ByStage = BTreeMap<usize, BTreeMap<u32, Vec<NodeIndex>>>;
-
-fn nodes_by_stage(ir: &Ir) -> ByStage {
-    let mut by_stage = ByStage::new();
-    for n in ir.topo_order() {
-        let node = &ir.graph[n];
-        if !matches!(node.op, Op::Input(_) | Op::Output(_)) {
-            by_stage.entry(node.stage).or_default().entry(node.origin.op).or_default().push(n);
-        }
-    }
-    by_stage
-}
 
 /// The model's forward when some stage reads stages other than the one before it: every
 /// stage output named (`s0`, `s1`, ...), cloned while later stages still read it. `None`
@@ -192,21 +140,4 @@ pub fn generate(ir: &Ir, source_name: &str) -> Generated {
         out.pop();
     }
     Generated { source: out, model_type, weight_paths: g.weight_paths }
-}
-
-/// The type of an op's module field, if it has one.
-fn module_type(op: &Op) -> Option<&'static str> {
-    op.field().map(|f| f.ty)
-}
-
-/// The values of an op's attribute slots (channels, strides), in order.
-fn slots(op: &Op) -> Vec<Slot> {
-    op.field().map(|f| f.slots).unwrap_or_default()
-}
-
-/// The forward statement of a one-input op in a straight-line body that rebinds `x`; empty
-/// for an op whose value is its input (identity, the input and output nodes).
-fn statement(op: &Op, field: &str) -> String {
-    let e = op.expr(field, &["x".to_string()]);
-    if e == "x" { String::new() } else { format!("let x = {e};") }
 }

@@ -2,71 +2,14 @@
 //! (same definition, same ops), and symbols (`c_in`, `c_out`, `stride`) are chosen so that as
 //! few Rust types as possible cover all instances.
 
-use super::Gen;
 use super::names::{field_name, tensor_ty};
-use super::{module_type, slots, statement};
+use super::state::{Candidates, Gen, Group, Instance, NodeType, Sym};
+use super::state::{module_type, slots, statement};
 use crate::ops::{BurnOp, Slot};
-use nasc_core::ir::{Op, Shape};
+use nasc_core::ir::Op;
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
-
-/// Symbolic value of a constructor argument inside a node type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum Sym {
-    CIn,
-    COut,
-    Stride,
-    Lit(u32),
-}
-
-impl Sym {
-    fn code(&self) -> String {
-        match self {
-            Sym::CIn => "c_in".into(),
-            Sym::COut => "c_out".into(),
-            Sym::Stride => "stride".into(),
-            Sym::Lit(v) => v.to_string(),
-        }
-    }
-}
-
-/// One instance of a node op: the IR nodes of one random-graph node (after aggregation).
-pub(super) struct Instance {
-    pub(super) nodes: Vec<NodeIndex>,
-    pub(super) c_in: u32,
-    pub(super) c_out: u32,
-    pub(super) stride: u32,
-}
-
-/// Per step of an instance, per attribute slot: the symbols that reproduce its value.
-pub(super) type Candidates = Vec<Vec<BTreeSet<Sym>>>;
-
-pub(super) struct NodeType {
-    pub(super) name: String,
-    /// (field, op, symbolic slots) per IR node of the instance; fields without a module are
-    /// forward-only steps.
-    pub(super) steps: Vec<(String, Op, Vec<Sym>)>,
-    pub(super) in_shape: Shape,
-    pub(super) out_shape: Shape,
-    pub(super) doc: String,
-    /// Inputs of every step (`-1`: the node op's input) when the steps are not a chain
-    /// (a node op with a branching block); `None` for a chain.
-    pub(super) wiring: Option<Vec<Vec<i32>>>,
-}
-
-/// Instances of one definition with the same op sequence, before types are chosen.
-pub(super) struct Group {
-    pub(super) def: String,
-    pub(super) steps: Vec<(String, Op)>,
-    pub(super) in_shape: Shape,
-    pub(super) out_shape: Shape,
-    pub(super) wiring: Option<Vec<Vec<i32>>>,
-    /// Per instance: per step: per slot: the symbols that reproduce its value.
-    pub(super) instances: Vec<Vec<Vec<BTreeSet<Sym>>>>,
-    /// Per instance: index into `node_types` (after `resolve`).
-    pub(super) inst_type: Vec<usize>,
-}
 
 impl Gen<'_> {
     /// Symbolic candidates for every slot of every step of an instance.

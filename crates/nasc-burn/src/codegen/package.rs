@@ -1,6 +1,6 @@
 //! The generated crate on disk.
 
-use super::Generated;
+use super::state::Generated;
 use nasc_core::ir::Ir;
 
 /// A file of a generated crate that cannot be written.

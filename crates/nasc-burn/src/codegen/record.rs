@@ -1,6 +1,6 @@
 //! Conversion of a runtime-model record for the generated model.
 
-use super::Generated;
+use super::state::Generated;
 use crate::record::{RecordError, expected_numel, read_err, runtime_prefix};
 use nasc_core::ir::Ir;
 use petgraph::graph::NodeIndex;

@@ -1,10 +1,10 @@
 //! Stages and the model type: a sequential stage is one type with one field per layer and
 //! a straight-line forward; a stage that is a single random graph is the graph's type.
 
-use super::Gen;
 use super::graph::{GraphSite, Graphs, is_graph};
 use super::names::{field_name, group_digits, snake, tensor_ty};
-use super::{module_type, slots, statement};
+use super::state::Gen;
+use super::state::{module_type, slots, statement};
 use crate::ops::BurnOp;
 use nasc_core::ir::Shape;
 use petgraph::graph::NodeIndex;

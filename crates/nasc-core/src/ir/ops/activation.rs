@@ -2,8 +2,9 @@
 //! that a new activation is one variant here (with its name) and its forward in each back
 //! end.
 
+use super::Op;
 use super::call::{Args, At, CallResult, Family, Lower, Sig};
-use super::{IrOp, Op, ShapeError, first};
+use super::unit::{IrOp, ShapeError, first};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::shape::Shape;
 use serde::Serialize;

@@ -2,8 +2,9 @@
 //! (DARTS's `none`: zeros, subsampled by a stride) and `shift` (the second path of a
 //! factorised reduction).
 
+use super::Op;
 use super::call::{ArgTy, Args, At, CallResult, Family, KMAX, Lower, Sig, int_in};
-use super::{IrOp, Op, ShapeError, first, map_of};
+use super::unit::{IrOp, ShapeError, first, map_of};
 use crate::ir::shape::Shape;
 use serde::Serialize;
 

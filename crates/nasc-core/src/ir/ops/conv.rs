@@ -1,12 +1,13 @@
 //! Convolutions: the IR's `conv2d` (grouped, dilated, with an optional bias and a fused ReLU),
 //! and the calls `conv`, `sep_conv` (depthwise then pointwise) and `dw_conv`.
 
+use super::Op;
 use super::call::ArgTy;
 use super::call::{
     Args, At, CHANNELS_HELP, CHMAX, CallResult, Family, KMAX, Lower, STRIDE_HELP, Sig, Window,
     int_in, opt_int_in,
 };
-use super::{Category, IrOp, Op, ShapeError, first, map_of, window};
+use super::unit::{Category, IrOp, ShapeError, first, map_of, window};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::shape::Shape;
 use serde::Serialize;

@@ -1,8 +1,9 @@
 //! `dropout(p)`: zeroes each activation with probability p in training (scaling the rest by
 //! 1 / (1 - p)); the identity in inference.
 
+use super::Op;
 use super::call::{ArgTy, Args, At, CallResult, Family, Lower, Sig};
-use super::{IrOp, Op, ShapeError, first};
+use super::unit::{IrOp, ShapeError, first};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::shape::Shape;
 use serde::Serialize;

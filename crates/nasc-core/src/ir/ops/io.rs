@@ -1,6 +1,6 @@
 //! The network's input and output nodes.
 
-use super::{IrOp, ShapeError, first};
+use super::unit::{IrOp, ShapeError, first};
 use crate::ir::shape::Shape;
 use serde::Serialize;
 

@@ -1,8 +1,9 @@
 //! Dense layers: `linear` (a fully connected layer over a vector) and `flatten` (a feature
 //! map to a vector).
 
+use super::Op;
 use super::call::{ArgTy, Args, At, CHANNELS_HELP, CHMAX, CallResult, Family, Lower, Sig, int_in};
-use super::{IrOp, Op, ShapeError, first};
+use super::unit::{IrOp, ShapeError, first};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::shape::Shape;
 use serde::Serialize;

@@ -4,7 +4,7 @@
 //! a frozen wiring, or a weighted sum with its sigmoids folded by `agg_fold`). They come from
 //! `+`, `*`, `concat(...)` and aggregations, not from calls.
 
-use super::{Category, IrOp, ShapeError, first, map_of, same_shapes};
+use super::unit::{Category, IrOp, ShapeError, first, map_of, same_shapes};
 use crate::ir::shape::Shape;
 use serde::Serialize;
 

@@ -1,7 +1,8 @@
 //! Batch normalisation over channels (`bn`).
 
+use super::Op;
 use super::call::{Args, At, CallResult, Family, Lower, Sig};
-use super::{IrOp, Op, ShapeError, first, map_of};
+use super::unit::{IrOp, ShapeError, first, map_of};
 use crate::ir::shape::Shape;
 use serde::Serialize;
 

@@ -2,10 +2,11 @@
 //! or to a 1x1 map for squeeze-excitation); the calls `max_pool`, `avg_pool` and
 //! `global_avg_pool`.
 
+use super::Op;
 use super::call::{
     ArgTy, Args, At, CallResult, Family, KMAX, Lower, STRIDE_HELP, Sig, Window, int_in, opt_int_in,
 };
-use super::{IrOp, Op, ShapeError, first, map_of, window};
+use super::unit::{IrOp, ShapeError, first, map_of, window};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::shape::Shape;
 use serde::Serialize;

@@ -4,7 +4,7 @@
 //! and how such a stage numbers its forward edges and chooses the edges it uses. Shared by
 //! the checker, expansion, the runtime model, the trainer and `nasc freeze`, so all agree.
 
-use super::{Category, IrOp, ShapeError, map_of};
+use super::unit::{Category, IrOp, ShapeError, map_of};
 use crate::ir::shape::Shape;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
