@@ -10,39 +10,52 @@ use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use nasc_burn::device::Backend;
 use nasc_burn::runtime::RuntimeModel;
 
-fn ir() -> nasc_core::ir::Ir {
-    let src = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../specs/randwire_ws_fmnist.nas"
-    ))
-    .unwrap();
+fn ir(spec: &str) -> nasc_core::ir::Ir {
+    let src = nasc_test_support::read(&format!("specs/{spec}"));
     nasc_core::compile(&src, &Default::default()).unwrap().ir.unwrap()
 }
 
-#[test]
-fn wgpu_matches_flex_and_trains() {
-    let _rng = crate::device_rng();
-    let ir = ir();
-    let cpu = Device::flex();
+/// A record file removed when dropped: Burn reads a loaded record's tensors lazily, so the file
+/// must outlive the models loaded from it.
+struct Record(std::path::PathBuf);
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.0).ok();
+    }
+}
+
+/// The same weights on flex and on wgpu (saved from one, loaded into the other).
+fn flex_and_wgpu(
+    ir: &nasc_core::ir::Ir,
+    tag: &str,
+) -> (RuntimeModel, RuntimeModel, Device, Record) {
     let gpu = Backend::Wgpu
         .device()
         .expect("wgpu device (install mesa-vulkan-drivers on a machine without a GPU)");
-    // Same weights on both devices.
-    let flex_model = RuntimeModel::new(&ir, &cpu);
-    let path = std::env::temp_dir().join(format!("nasc-wgpu-{}.bpk", std::process::id()));
+    let flex_model = RuntimeModel::new(ir, &Device::flex());
+    let path = std::env::temp_dir().join(format!("nasc-wgpu-{tag}-{}.bpk", std::process::id()));
     flex_model.clone().save_file(&path).unwrap();
-    let gpu_model = RuntimeModel::new(&ir, &gpu).try_load_file(&path).unwrap();
+    let record = Record(path);
+    let gpu_model = RuntimeModel::new(ir, &gpu).try_load_file(&record.0).unwrap();
+    (flex_model, gpu_model, gpu, record)
+}
+
+/// Both models give the same output on a random batch.
+fn assert_same_forward(flex_model: &RuntimeModel, gpu_model: &RuntimeModel, gpu: &Device) {
+    let cpu = Device::flex();
     let x = Tensor::<4>::random([4, 1, 28, 28], Distribution::Normal(0.0, 1.0), &cpu);
     let a = flex_model.forward(x.clone());
-    let b = gpu_model.forward(Tensor::<4>::from_data(x.into_data(), &gpu));
+    let b = gpu_model.forward(Tensor::<4>::from_data(x.into_data(), gpu));
     let b = Tensor::<2>::from_data(b.into_data(), &cpu);
     let d = (a - b).abs().max().into_scalar::<f32>();
     assert!(d < 1e-3, "flex vs wgpu max abs difference {d}");
-    std::fs::remove_file(&path).ok();
+}
 
-    // Training steps on the GPU device reduce the loss on a fixed batch.
-    let dev = gpu.autodiff();
-    let mut model = RuntimeModel::new(&ir, &dev);
+/// Five Adam steps on a fixed batch on the GPU device; the loss must fall.
+fn assert_trains(ir: &nasc_core::ir::Ir, gpu: &Device, lr: f64) {
+    let dev = gpu.clone().autodiff();
+    let mut model = RuntimeModel::new(ir, &dev);
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&dev);
     let x = Tensor::<4>::random([16, 1, 28, 28], Distribution::Normal(0.0, 1.0), &dev);
@@ -55,9 +68,18 @@ fn wgpu_matches_flex_and_trains() {
         let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
         losses.push(loss.clone().into_scalar::<f32>());
         let g = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(3e-3, model, g);
+        model = optim.step(lr, model, g);
     }
     assert!(losses[4] < losses[0], "loss should fall on the wgpu backend: {losses:?}");
+}
+
+#[test]
+fn wgpu_matches_flex_and_trains() {
+    let _rng = crate::device_rng();
+    let ir = ir("randwire_ws_fmnist.nas");
+    let (flex_model, gpu_model, gpu, _record) = flex_and_wgpu(&ir, "ws");
+    assert_same_forward(&flex_model, &gpu_model, &gpu);
+    assert_trains(&ir, &gpu, 3e-3);
 }
 
 /// A learned wiring (papers.md §4) on the wgpu backend: same function as on flex with the
@@ -65,46 +87,13 @@ fn wgpu_matches_flex_and_trains() {
 #[test]
 fn learned_wiring_matches_flex_and_trains_on_wgpu() {
     let _rng = crate::device_rng();
-    let src =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/dnw_fmnist.nas"))
-            .unwrap();
-    let ir = nasc_core::compile(&src, &Default::default()).unwrap().ir.unwrap();
-    let cpu = Device::flex();
-    let gpu = Backend::Wgpu
-        .device()
-        .expect("wgpu device (install mesa-vulkan-drivers on a machine without a GPU)");
-    let flex_model = RuntimeModel::new(&ir, &cpu);
-    let path = std::env::temp_dir().join(format!("nasc-wgpu-dnw-{}.bpk", std::process::id()));
-    flex_model.clone().save_file(&path).unwrap();
-    let gpu_model = RuntimeModel::new(&ir, &gpu).try_load_file(&path).unwrap();
+    let ir = ir("dnw_fmnist.nas");
+    let (flex_model, gpu_model, gpu, _record) = flex_and_wgpu(&ir, "dnw");
     assert_eq!(
         flex_model.wiring_masks(),
         gpu_model.wiring_masks(),
         "same weights, same chosen edges"
     );
-    let x = Tensor::<4>::random([4, 1, 28, 28], Distribution::Normal(0.0, 1.0), &cpu);
-    let a = flex_model.forward(x.clone());
-    let b = gpu_model.forward(Tensor::<4>::from_data(x.into_data(), &gpu));
-    let b = Tensor::<2>::from_data(b.into_data(), &cpu);
-    let d = (a - b).abs().max().into_scalar::<f32>();
-    assert!(d < 1e-3, "flex vs wgpu max abs difference {d}");
-    std::fs::remove_file(&path).ok();
-
-    let dev = gpu.autodiff();
-    let mut model = RuntimeModel::new(&ir, &dev);
-    let mut optim = AdamConfig::new().init();
-    let loss_fn = CrossEntropyLossConfig::new().init(&dev);
-    let x = Tensor::<4>::random([16, 1, 28, 28], Distribution::Normal(0.0, 1.0), &dev);
-    let y = Tensor::<1, Int>::from_data(
-        TensorData::new((0..16).map(|i| (i % 10) as i64).collect::<Vec<_>>(), [16]),
-        &dev,
-    );
-    let mut losses = Vec::new();
-    for _ in 0..5 {
-        let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
-        losses.push(loss.clone().into_scalar::<f32>());
-        let g = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(3e-2, model, g);
-    }
-    assert!(losses[4] < losses[0], "loss should fall on the wgpu backend: {losses:?}");
+    assert_same_forward(&flex_model, &gpu_model, &gpu);
+    assert_trains(&ir, &gpu, 3e-2);
 }
