@@ -77,10 +77,16 @@ impl OpKind {
     pub fn takes_stride(&self) -> bool {
         matches!(self, OpKind::Prim(p) if p.takes_stride())
     }
-    pub fn with_stride(&self, s: u32) -> OpKind {
+    /// This op with stride `s`, if it takes a stride (`None`: the op stays as it is).
+    pub fn with_stride(&self, s: u32) -> Option<OpKind> {
         match self {
-            OpKind::Prim(p) => OpKind::Prim(p.with_stride(s).unwrap_or_else(|| p.clone())),
-            other => other.clone(),
+            OpKind::Prim(p) => p.with_stride(s).map(OpKind::Prim),
+            OpKind::Block(_)
+            | OpKind::Residual { .. }
+            | OpKind::Random(_)
+            | OpKind::Learned(_)
+            | OpKind::Cells(_)
+            | OpKind::Motif(_) => None,
         }
     }
 }

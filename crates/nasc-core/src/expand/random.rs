@@ -139,10 +139,14 @@ impl Expander {
         let (ctx, r) = (gs.ctx, gs.r);
         for (k, op) in r.node.iter().enumerate() {
             let stride = if fed_by_input && Some(k) == gs.stride_at { r.stride } else { 1 };
-            let inst = if stride != 1 || op.kind.takes_stride() {
-                OpInst { kind: op.kind.with_stride(stride), ..op.clone() }
-            } else {
-                op.clone()
+            // An op that takes a stride gets the stage's (or 1); any other is applied as is.
+            let strided;
+            let inst = match op.kind.with_stride(stride) {
+                Some(kind) => {
+                    strided = OpInst { kind, span: op.span, def: op.def.clone() };
+                    &strided
+                }
+                None => op,
             };
             let c = Ctx {
                 stage: ctx.stage,
@@ -151,7 +155,7 @@ impl Expander {
                 origin: Origin { op: ctx.origin.op, gnode: Some(i as u32) },
                 scope: ctx.scope,
             };
-            cur = self.apply_multi(&c, &inst, vec![cur])?;
+            cur = self.apply_multi(&c, inst, vec![cur])?;
         }
         Some(cur)
     }
