@@ -32,6 +32,12 @@ pub struct LevelResult {
 pub struct BenchResult {
     pub network: String,
     pub backend: &'static str,
+    /// How the backend's kernels are compiled (`Backend::compiler`).
+    pub compiler: &'static str,
+    /// `nasc` (nasc's CPU kernels where they apply) or `burn` (`--kernels`).
+    pub kernels: &'static str,
+    /// Depthwise convolutions nasc's kernel ran per `-O1` training step (0: Burn's ran).
+    pub nasc_depthwise_per_step: u64,
     pub batch_size: usize,
     pub steps: usize,
     /// The default levels' figures: training at -O1 (absent with --infer-only), inference
@@ -48,8 +54,14 @@ impl BenchResult {
     pub fn table(&self) -> String {
         let f = |v: Option<f64>, d: usize| v.map_or("-".to_string(), |x| format!("{x:.d$}"));
         let mut s = format!(
-            "{} on {} (batch {}, {} timed steps)\n",
-            self.network, self.backend, self.batch_size, self.steps
+            "{} on {} ({}; kernels: {}, {} depthwise convs per step in nasc's kernel) (batch {}, {} timed steps)\n",
+            self.network,
+            self.backend,
+            self.compiler,
+            self.kernels,
+            self.nasc_depthwise_per_step,
+            self.batch_size,
+            self.steps
         );
         s += &format!(
             "{:<6} {:>7} {:>18} {:>20} {:>20}\n",
@@ -85,6 +97,8 @@ fn optimised(ir0: &Ir, level: u8) -> Result<Ir, TrainError> {
 #[derive(Debug, Clone)]
 pub struct Bench {
     pub backend: Backend,
+    /// nasc's CPU kernels or Burn's ops (`--kernels`).
+    pub kernels: crate::kernels::Kernels,
     pub batch_size: usize,
     pub steps: usize,
     pub seed: u64,
@@ -94,6 +108,10 @@ pub struct Bench {
 
 /// Measures `ir0` (the IR as expanded, `-O0`) against its optimised forms.
 pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
+    crate::kernels::with(what.kernels, || bench_selected(ir0, what))
+}
+
+fn bench_selected(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
     let Bench { backend, batch_size, steps, seed, .. } = *what;
     check(ir0, what)?;
     let t = Instant::now();
@@ -113,8 +131,11 @@ pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
         base,
         steps,
     };
-    let (train0, train1) =
-        if what.train { (Some(run.train(ir0, 0)), Some(run.train(&ir1, 1))) } else { (None, None) };
+    let train0 = what.train.then(|| run.train(ir0, 0));
+    let calls = crate::kernels::depthwise_calls();
+    let train1 = what.train.then(|| run.train(&ir1, 1));
+    // Warm-up and timed steps.
+    let per_step = (crate::kernels::depthwise_calls() - calls) / (steps + 2.min(steps)) as u64;
     let m0 = RuntimeModel::new(ir0, &run.base);
     let m2 = super::transfer::transfer(ir0, &m0, &ir2, &run.base)
         .map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
@@ -130,6 +151,9 @@ pub fn bench(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
     Ok(BenchResult {
         network: ir0.network.clone(),
         backend: backend.name(),
+        compiler: backend.compiler(),
+        kernels: crate::kernels::selected().name(),
+        nasc_depthwise_per_step: per_step,
         batch_size,
         steps,
         train_images_per_sec: train1,

@@ -13,6 +13,19 @@ pub enum DeviceError {
         "wgpu found no adapter at all (no Vulkan, DX12 or OpenGL driver): install a GPU driver, or mesa-vulkan-drivers for a CPU Vulkan device, or use --backend flex"
     )]
     NoAdapter,
+    /// `--backend cuda` on a machine whose NVIDIA driver library cannot be loaded.
+    #[error(
+        "CUDA: the NVIDIA driver library is missing (none of {tried} loads): install the GPU's driver, or use --backend flex"
+    )]
+    NoCudaDriver { tried: String },
+    /// `--backend cuda` without the CUDA toolkit's libdevice, which the kernel compiler links.
+    #[error(
+        "CUDA: libdevice.10.bc is missing (looked in {looked}): set CUDA_PATH to a directory holding nvvm/libdevice/libdevice.10.bc (a CUDA toolkit, or the `nvidia-cuda-nvcc` wheel's `nvidia/cuda_nvcc`; docs/backends.md)"
+    )]
+    NoLibdevice { looked: String },
+    /// `--backend cuda` with a driver that reports no GPU.
+    #[error("CUDA: the NVIDIA driver is loaded but reports no GPU ({0})")]
+    NoCudaDevice(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -35,6 +48,17 @@ impl Backend {
             Backend::Ndarray => "ndarray",
             Backend::Wgpu => "wgpu",
             Backend::Cuda => "cuda",
+        }
+    }
+
+    /// How this backend's kernels are written or compiled.
+    pub fn compiler(self) -> &'static str {
+        match self {
+            Backend::Flex => "Rust CPU kernels",
+            Backend::Ndarray => "ndarray CPU kernels",
+            Backend::Wgpu if cfg!(feature = "vulkan") => "cubecl to SPIR-V",
+            Backend::Wgpu => "cubecl to WGSL",
+            Backend::Cuda => "cubecl to PTX through LLVM",
         }
     }
 
@@ -64,6 +88,7 @@ impl Backend {
             Backend::Cuda => {
                 #[cfg(feature = "cuda")]
                 {
+                    cuda::preflight()?;
                     return Ok(Device::cuda(0));
                 }
                 #[allow(unreachable_code)]
@@ -121,5 +146,79 @@ pub fn wgpu_adapter() -> Result<String, DeviceError> {
             ))
         }
         None => Err(DeviceError::NoAdapter),
+    }
+}
+
+/// What `--backend cuda` needs before Burn's CUDA runtime may start (it panics when the driver
+/// library is missing and fails at the first kernel without libdevice): the driver library
+/// (`libcuda`, loaded at run time), a GPU, and libdevice, looked up the way cubecl's kernel
+/// compiler does (`$CUDA_PATH`, else the usual toolkit directories).
+#[cfg(feature = "cuda")]
+pub mod cuda {
+    use super::DeviceError;
+    use std::path::{Path, PathBuf};
+
+    /// The driver library's names, as cudarc tries them on Linux (and Windows' `nvcuda`).
+    const DRIVER: [&str; 3] = ["libcuda.so", "libcuda.so.1", "nvcuda.dll"];
+    /// Where cubecl looks for a toolkit when `CUDA_PATH` is not set.
+    const ROOTS: [&str; 4] = ["/usr/local/cuda", "/opt/cuda", "/usr/lib/cuda", "/usr"];
+
+    /// The NVIDIA driver library, if one of its names loads.
+    pub fn driver() -> Option<libloading::Library> {
+        DRIVER.iter().find_map(|name| {
+            // SAFETY: loading the NVIDIA driver library runs its initialisers, as Burn's CUDA
+            // runtime does when it starts; only `cuInit` and `cuDeviceGetCount` are called.
+            unsafe { libloading::Library::new(*name) }.ok()
+        })
+    }
+
+    /// The driver, a GPU and libdevice, or the first of them that is missing.
+    pub fn preflight() -> Result<(), DeviceError> {
+        let Some(driver) = driver() else {
+            return Err(DeviceError::NoCudaDriver { tried: DRIVER.join(", ") });
+        };
+        gpus(&driver)?;
+        libdevice()?;
+        Ok(())
+    }
+
+    /// `cuInit` and `cuDeviceGetCount` through the loaded driver: at least one GPU.
+    fn gpus(driver: &libloading::Library) -> Result<(), DeviceError> {
+        type Init = unsafe extern "C" fn(u32) -> i32;
+        type Count = unsafe extern "C" fn(*mut i32) -> i32;
+        let missing = |e: libloading::Error| DeviceError::NoCudaDevice(e.to_string());
+        // SAFETY: the two symbols have these C signatures in every CUDA driver API version
+        // (CUresult is a C enum, an int).
+        unsafe {
+            let init = driver.get::<Init>(b"cuInit\0").map_err(missing)?;
+            let count = driver.get::<Count>(b"cuDeviceGetCount\0").map_err(missing)?;
+            let status = init(0);
+            if status != 0 {
+                return Err(DeviceError::NoCudaDevice(format!("cuInit returned error {status}")));
+            }
+            let mut n = 0i32;
+            let status = count(&mut n);
+            if status != 0 || n < 1 {
+                return Err(DeviceError::NoCudaDevice(format!(
+                    "cuDeviceGetCount returned error {status}, {n} devices"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn libdevice() -> Result<PathBuf, DeviceError> {
+        let at = |root: &Path| root.join("nvvm").join("libdevice").join("libdevice.10.bc");
+        let roots: Vec<PathBuf> = match std::env::var_os("CUDA_PATH") {
+            Some(p) => vec![PathBuf::from(p)],
+            None => ROOTS.iter().map(PathBuf::from).collect(),
+        };
+        roots.iter().map(|r| at(r)).find(|p| p.is_file()).ok_or_else(|| DeviceError::NoLibdevice {
+            looked: roots
+                .iter()
+                .map(|r| at(r).display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
     }
 }

@@ -7,6 +7,7 @@ use super::device::Backend;
 use super::record::guarded;
 use super::runtime::RuntimeModel;
 pub use super::settings::{EpochMetrics, Optimizer, RunSettings, Schedule};
+use crate::kernels::{self, Kernels};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
@@ -33,6 +34,8 @@ pub struct TrainConfig {
     pub schedule: Schedule,
     pub weight_decay: f32,
     pub backend: Backend,
+    /// nasc's CPU kernels or Burn's ops (`--kernels`).
+    pub kernels: Kernels,
     /// `--out`: the run directory; `None` makes a new numbered one under `runs_root`.
     pub out: Option<PathBuf>,
     /// Where numbered run directories and the `latest` link live (`runs`).
@@ -605,6 +608,10 @@ fn save_checkpoint(
 /// Trains the IR's network; returns final metrics. Writes `metrics.csv`, `checkpoint/` and
 /// `model.bpk` (inference-mode record) into the run directory, each atomically.
 pub fn train(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
+    kernels::with(cfg.kernels, || train_selected(ir, cfg))
+}
+
+fn train_selected(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
     validate(cfg)?;
     check_memory(ir, cfg)?;
     let base = cfg.backend.device()?;

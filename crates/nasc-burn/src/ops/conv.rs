@@ -3,6 +3,7 @@
 
 use super::shared::ConvSpec;
 use super::{Act, BurnOp, Field, Layer, Needs, Slot, arg0, one};
+use crate::kernels::{self, DepthwiseOptions};
 use burn::tensor::Device;
 use burn::tensor::activation::relu;
 use nasc_core::ir::ops::Conv2d;
@@ -19,6 +20,17 @@ fn spec(c: &Conv2d) -> ConvSpec {
     }
 }
 
+/// The options of nasc's depthwise kernel, for a conv with one filter per channel.
+fn depthwise(c: &Conv2d) -> Option<DepthwiseOptions> {
+    (c.groups > 1 && c.groups == c.in_channels && c.groups == c.out_channels).then_some(
+        DepthwiseOptions {
+            stride: [c.stride as usize; 2],
+            padding: [c.padding[0] as usize, c.padding[1] as usize],
+            dilation: [c.dilation as usize; 2],
+        },
+    )
+}
+
 impl BurnOp for Conv2d {
     fn layer(&self, device: &Device) -> Layer {
         Layer::Conv(spec(self).init(device))
@@ -26,7 +38,16 @@ impl BurnOp for Conv2d {
     fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
         let x = one(ins)?;
         let Layer::Conv(m) = layer else { return Some(x) };
-        let y = m.forward(x.map());
+        let y = match depthwise(self) {
+            Some(options) => {
+                let y = kernels::depthwise_conv2d(x.map(), m.weight.val(), options);
+                match &m.bias {
+                    Some(b) => y + b.val().reshape([1, self.out_channels as i32, 1, 1]),
+                    None => y,
+                }
+            }
+            None => m.forward(x.map()),
+        };
         Some(Act::Map(if self.relu { relu(y) } else { y }))
     }
     fn record(&self, suffix: &str) -> Option<(&'static str, Option<u64>)> {

@@ -3,8 +3,10 @@
 //! data sets, checkpoints and resume; with `--features wgpu`, the wgpu backend on lavapipe.
 
 mod codegen_golden;
+mod cuda;
 mod dnw;
 mod every_op;
+mod kernels;
 mod passes;
 mod passes_random;
 mod train;

@@ -31,6 +31,7 @@ fn config(out: &Path, data: DataKind) -> TrainConfig {
         schedule: Schedule::Cosine,
         weight_decay: 5e-5,
         backend: Backend::Flex,
+        kernels: nasc_burn::kernels::Kernels::Nasc,
         out: Some(out.to_path_buf()),
         runs_root: out.join("runs"),
         resume: false,
@@ -111,6 +112,37 @@ fn resume_continues_from_the_checkpoint() {
         other => panic!("expected a resume error, got {other:?}"),
     }
     std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn nasc_and_burn_kernels_train_to_the_same_losses() {
+    // 20 steps (2 epochs of 10 batches) of a RandWire stage, whose nodes' separable convs are
+    // depthwise: nasc's kernel (with its own backward) against Burn's conv2d.
+    use nasc_burn::kernels::{self, Kernels};
+    let _rng = crate::device_rng();
+    let ir = compile(TINY);
+    let mut runs = Vec::new();
+    for k in [Kernels::Nasc, Kernels::Burn] {
+        let out = tmpdir(&format!("kernels-{}", k.name()));
+        let mut cfg = config(&out, DataKind::Synthetic);
+        (cfg.kernels, cfg.limit_train, cfg.limit_test) = (k, Some(160), Some(32));
+        (cfg.batch_size, cfg.epochs) = (16, 2);
+        let before = kernels::depthwise_calls();
+        let m = train(&ir, &cfg).unwrap();
+        let calls = kernels::depthwise_calls() - before;
+        match k {
+            Kernels::Nasc => assert!(calls >= 20, "nasc's kernel ran {calls} times"),
+            Kernels::Burn => assert_eq!(calls, 0, "--kernels burn ran nasc's kernel"),
+        }
+        runs.push(m);
+        std::fs::remove_dir_all(&out).ok();
+    }
+    let (ours, burn) = (&runs[0], &runs[1]);
+    assert_eq!(ours.history.len(), 2);
+    for (a, b) in ours.history.iter().zip(&burn.history) {
+        let d = (a.train_loss - b.train_loss).abs();
+        assert!(d <= 1e-3 * b.train_loss.abs().max(1.0), "{} vs {}", a.train_loss, b.train_loss);
+    }
 }
 
 fn synthetic_config(out: &Path) -> TrainConfig {

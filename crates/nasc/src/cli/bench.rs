@@ -7,6 +7,7 @@ use crate::cli::common::{self, Format};
 use crate::cli::error::CliError;
 use crate::cli::global::Global;
 use nasc_burn::device::Backend;
+use nasc_burn::kernels::Kernels;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,6 +18,9 @@ pub(crate) struct BenchArgs {
     /// Compute backend
     #[arg(long, value_enum, default_value_t = Backend::Flex)]
     backend: Backend,
+    /// CPU kernels: nasc's own where it has them (depthwise conv on flex), or Burn's ops only
+    #[arg(long, value_enum, default_value_t = Kernels::Nasc)]
+    kernels: Kernels,
     /// Batch size for training and batched inference
     #[arg(long, default_value_t = 128, value_parser = parse_batch)]
     batch_size: usize,
@@ -41,6 +45,7 @@ pub(crate) fn run(cli: &Global, a: &BenchArgs) -> Result<ExitCode, CliError> {
     };
     let what = nasc_burn::bench::Bench {
         backend: a.backend,
+        kernels: a.kernels,
         batch_size: a.batch_size,
         steps: a.steps,
         seed: cli.seed.unwrap_or(c.ir.seed),

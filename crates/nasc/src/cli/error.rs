@@ -76,7 +76,7 @@ pub(crate) enum CliError {
     /// `nasc train` failed: exit 1, or 2 for a run directory that cannot be used.
     #[error(transparent)]
     Train(TrainError),
-    /// `nasc bench` failed (exit 2).
+    /// `nasc bench` failed (exit 2; 1 for a backend that cannot run).
     #[error(transparent)]
     Bench(TrainError),
     /// The language server stopped with an error: the client broke the protocol or its
@@ -124,6 +124,8 @@ impl CliError {
                 TrainError::RunDir(_) => 2,
                 _ => 1,
             },
+            // A backend that cannot run here (driver, GPU or libdevice missing, or not built).
+            CliError::Bench(TrainError::Backend(_)) => 1,
             _ => 2,
         }
     }

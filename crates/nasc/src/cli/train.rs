@@ -8,6 +8,7 @@ use crate::cli::error::CliError;
 use crate::cli::global::Global;
 use nasc_burn::data::DataKind;
 use nasc_burn::device::Backend;
+use nasc_burn::kernels::Kernels;
 use nasc_burn::train::{Optimizer, Schedule, TrainConfig};
 use nasc_core::passes::{Pass, Safety};
 use std::path::PathBuf;
@@ -51,6 +52,9 @@ pub(crate) struct TrainOpts {
     /// Compute backend (wgpu, cuda and ndarray need the cargo feature of the same name)
     #[arg(long, value_enum, default_value_t = Backend::Flex)]
     backend: Backend,
+    /// CPU kernels: nasc's own where it has them (depthwise conv on flex), or Burn's ops only
+    #[arg(long, value_enum, default_value_t = Kernels::Nasc)]
+    kernels: Kernels,
     /// Run directory: metrics.csv, checkpoint/, model.bpk (default: a new runs/run-NNNN,
     /// with runs/latest pointing at it). A directory holding a run is refused unless
     /// --resume or --force is given
@@ -164,6 +168,7 @@ pub(crate) fn train_config(t: &TrainOpts, seed: u64) -> TrainConfig {
         schedule: t.schedule,
         weight_decay: t.weight_decay,
         backend: t.backend,
+        kernels: t.kernels,
         out: t.out.clone(),
         runs_root: PathBuf::from("runs"),
         resume: t.resume,

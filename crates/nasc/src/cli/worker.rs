@@ -76,6 +76,7 @@ impl Trainer for BurnTrainer {
             schedule: Schedule::Cosine,
             weight_decay: 0.0,
             backend: nasc_burn::device::Backend::Flex,
+            kernels: nasc_burn::kernels::Kernels::Nasc,
             out: Some(out.to_path_buf()),
             runs_root: std::env::temp_dir(),
             resume: false,

@@ -512,3 +512,17 @@ fn bench_reports_levels_side_by_side() {
         "{out}"
     );
 }
+
+#[test]
+fn a_backend_this_build_lacks_is_an_error_with_exit_1() {
+    // The default build has flex only (`cuda` and `wgpu` are cargo features): training and
+    // benchmarking on a backend that cannot run here is a failed job, not a bad command line.
+    for cmd in [
+        &["bench", "examples/plain_cnn.nas", "--backend", "cuda", "--steps", "1"][..],
+        &["train", "examples/plain_cnn.nas", "--backend", "cuda", "--out", "/nonexistent/x"][..],
+    ] {
+        let (code, _, err) = nasc(cmd);
+        assert_eq!(code, 1, "{cmd:?}: {err}");
+        assert!(err.contains("built without the `cuda` backend"), "{cmd:?}: {err}");
+    }
+}

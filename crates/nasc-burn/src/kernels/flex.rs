@@ -1,0 +1,115 @@
+//! nasc's kernels as a Burn backend extension for the flex CPU backend: each op implemented for
+//! `Flex` (the kernel on the tensors' `f32` storage) and for `Autodiff<Flex>` (the same forward,
+//! recorded with a hand-written backward that runs nasc's gradient kernels).
+
+use super::depthwise::{self, Geometry};
+use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::{FlexTensor, Layout};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, Flex, backend_extension};
+use burn::tensor::{Bytes, DType, Shape};
+
+/// The geometry of a depthwise convolution that is not in its input tensors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepthwiseOptions {
+    pub stride: [usize; 2],
+    pub padding: [usize; 2],
+    pub dilation: [usize; 2],
+}
+
+#[backend_extension(Flex, Autodiff)]
+pub trait NascKernels: Backend {
+    /// Depthwise conv2d without bias: `x` `[n, c, h, w]`, `weight` `[c, 1, kh, kw]`.
+    fn depthwise_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        options: DepthwiseOptions,
+    ) -> FloatTensor<Self>;
+}
+
+/// A contiguous f32 tensor (copied only when it is a strided view) and its 4-d shape.
+fn contiguous(t: FlexTensor) -> (FlexTensor, [usize; 4]) {
+    let t = if t.is_contiguous() { t } else { t.to_contiguous() };
+    let dims = t.layout().shape().dims::<4>();
+    (t, dims)
+}
+
+fn f32s(t: &FlexTensor) -> &[f32] {
+    // The callers pass contiguous tensors of the default float type (checked by `applies`).
+    t.as_slice::<f32>().unwrap_or(&[])
+}
+
+fn tensor(data: Vec<f32>, dims: [usize; 4]) -> FlexTensor {
+    FlexTensor::new(Bytes::from_elems(data), Layout::contiguous(Shape::new(dims)), DType::F32)
+}
+
+fn geometry(x: [usize; 4], w: [usize; 4], o: DepthwiseOptions) -> Geometry {
+    Geometry {
+        batch: x[0],
+        channels: x[1],
+        input: [x[2], x[3]],
+        kernel: [w[2], w[3]],
+        stride: o.stride,
+        padding: o.padding,
+        dilation: o.dilation,
+    }
+}
+
+fn forward(x: FlexTensor, w: FlexTensor, o: DepthwiseOptions) -> FlexTensor {
+    let ((x, xd), (w, wd)) = (contiguous(x), contiguous(w));
+    let g = geometry(xd, wd, o);
+    let [oh, ow] = g.output().unwrap_or([0, 0]);
+    tensor(depthwise::forward(&g, f32s(&x), f32s(&w)), [xd[0], xd[1], oh, ow])
+}
+
+impl NascKernels for Flex {
+    fn depthwise_conv2d(x: FlexTensor, w: FlexTensor, o: DepthwiseOptions) -> FlexTensor {
+        forward(x, w, o)
+    }
+}
+
+#[derive(Debug)]
+struct DepthwiseBackward;
+
+impl Backward<Flex, 2> for DepthwiseBackward {
+    type State = (FlexTensor, FlexTensor, DepthwiseOptions);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w] = ops.parents;
+        let (dy, _) = contiguous(grads.consume::<Flex>(&ops.node));
+        let (x, w, o) = ops.state;
+        let ((x, xd), (w, wd)) = (contiguous(x), contiguous(w));
+        let g = geometry(xd, wd, o);
+        if let Some(node) = node_x {
+            let dx = depthwise::input_grad(&g, f32s(&dy), f32s(&w));
+            grads.register::<Flex>(node.id, tensor(dx, xd));
+        }
+        if let Some(node) = node_w {
+            let dw = depthwise::weight_grad(&g, f32s(&x), f32s(&dy));
+            grads.register::<Flex>(node.id, tensor(dw, wd));
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> NascKernels for Autodiff<Flex, C> {
+    fn depthwise_conv2d(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        o: DepthwiseOptions,
+    ) -> FloatTensor<Self> {
+        match DepthwiseBackward.prepare::<C>([x.node(), w.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let (x, w) = (x.primitive().clone(), w.primitive().clone());
+                let y = forward(x.clone(), w.clone(), o);
+                prep.finish((x, w, o), y)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(forward(x.into_primitive(), w.into_primitive(), o))
+            }
+        }
+    }
+}

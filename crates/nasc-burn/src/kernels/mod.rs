@@ -1,0 +1,88 @@
+//! nasc's own CPU kernels, for the ops where Burn's generic CPU path is slow (depthwise conv2d:
+//! Burn's weight gradient runs one conv2d per channel). They run on the flex backend, with and
+//! without autodiff, through Burn's backend-extension API; on any other backend, or with
+//! `--kernels burn`, the same call runs Burn's own ops.
+
+pub mod depthwise;
+mod flex;
+
+pub use flex::{DepthwiseOptions, NascKernels};
+
+use burn::backend::{Dispatch, DispatchDevice};
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{DType, Device, Tensor};
+use std::cell::Cell;
+
+/// Which kernels the flex backend runs where nasc has its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kernels {
+    /// nasc's kernels (depthwise conv2d) on flex; Burn's everywhere else
+    #[default]
+    Nasc,
+    /// Burn's ops only
+    Burn,
+}
+
+impl Kernels {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernels::Nasc => "nasc",
+            Kernels::Burn => "burn",
+        }
+    }
+}
+
+thread_local! {
+    static SELECTED: Cell<Kernels> = const { Cell::new(Kernels::Nasc) };
+    static DEPTHWISE_CALLS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many depthwise convolutions nasc's kernel has run on this thread (forward passes;
+/// `nasc bench` reports it per training step).
+pub fn depthwise_calls() -> u64 {
+    DEPTHWISE_CALLS.with(Cell::get)
+}
+
+/// Run `f` with kernels `k` selected on this thread (training and benchmarks run the model's
+/// forward pass on the thread that calls them; the kernels parallelise inside).
+pub fn with<T>(k: Kernels, f: impl FnOnce() -> T) -> T {
+    struct Restore(Kernels);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SELECTED.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SELECTED.with(|s| s.replace(k)));
+    f()
+}
+
+/// The kernels selected on this thread.
+pub fn selected() -> Kernels {
+    SELECTED.with(Cell::get)
+}
+
+/// Whether nasc's kernels run for a tensor on `device` of type `dtype`.
+fn applies(device: &Device, dtype: DType) -> bool {
+    selected() == Kernels::Nasc
+        && dtype == DType::F32
+        && matches!(device.clone().without_autodiff().as_dispatch(), DispatchDevice::Flex(_))
+}
+
+/// Depthwise conv2d (`weight` `[c, 1, kh, kw]` over `x` `[n, c, h, w]`, no bias): nasc's
+/// kernel where it applies (flex, f32, `--kernels nasc`), Burn's `conv2d` elsewhere.
+pub fn depthwise_conv2d(x: Tensor<4>, weight: Tensor<4>, options: DepthwiseOptions) -> Tensor<4> {
+    let [_, c, _, _] = x.dims();
+    let [wc, one, _, _] = weight.dims();
+    if !(applies(&x.device(), x.dtype()) && wc == c && one == 1) {
+        let DepthwiseOptions { stride, padding, dilation } = options;
+        return conv2d(x, weight, None, ConvOptions::new(stride, padding, dilation, c));
+    }
+    DEPTHWISE_CALLS.with(|n| n.set(n.get() + 1));
+    Tensor::from_dispatch(<Dispatch as NascKernels>::depthwise_conv2d(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        options,
+    ))
+}

