@@ -6,10 +6,9 @@
 //! out "wide" (output pixel `(r, c)` at `r * phase_width + c`), so each kernel tap is one
 //! contiguous run over the whole plane — an axpy or a dot product of a few hundred floats,
 //! vectorised with AVX2/FMA where the CPU has them — instead of a short run per row (see
-//! [`Wide`]). The row-by-row kernels (`*_rows`) are the reference the tests compare with.
+//! [`Wide`]). The row-by-row kernels of `mod rows` are the reference the tests compare with.
 
 use rayon::prelude::*;
-use std::ops::Range;
 
 /// The shape of one depthwise convolution: input `[n, c, h, w]`, kernel `[c, 1, kh, kw]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,31 +37,13 @@ impl Geometry {
     fn planes(&self) -> usize {
         self.batch * self.channels
     }
-
-    /// The output positions `o` along axis `i` whose input position
-    /// `o * stride + tap * dilation - padding` lies in `0..input`.
-    fn valid(&self, i: usize, tap: usize, out: usize) -> Range<usize> {
-        let (s, p) = (self.stride[i] as isize, self.padding[i] as isize);
-        let off = (tap * self.dilation[i]) as isize - p;
-        // o * s + off >= 0  and  o * s + off <= input - 1
-        let lo = if off >= 0 { 0 } else { ((-off) + s - 1) / s };
-        let hi = (self.input[i] as isize - 1 - off).div_euclid(s) + 1;
-        let hi = hi.clamp(0, out as isize) as usize;
-        let lo = (lo as usize).min(hi);
-        lo..hi
-    }
-
-    /// Input index along axis `i` of output index `o` at tap `tap` (inside `valid`).
-    fn at(&self, i: usize, tap: usize, o: usize) -> usize {
-        o * self.stride[i] + tap * self.dilation[i] - self.padding[i]
-    }
 }
 
 /// `y = x (*) w`: `x` `[n, c, h, w]`, `w` `[c, 1, kh, kw]`, output `[n, c, oh, ow]`.
 pub fn forward(g: &Geometry, x: &[f32], w: &[f32]) -> Vec<f32> {
     match Wide::of(g) {
         Some(wide) => wide.run(g, Pass::Forward, x, w),
-        None => forward_rows(g, x, w),
+        None => Vec::new(),
     }
 }
 
@@ -70,7 +51,7 @@ pub fn forward(g: &Geometry, x: &[f32], w: &[f32]) -> Vec<f32> {
 pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
     match Wide::of(g) {
         Some(wide) => wide.run(g, Pass::InputGrad, dy, w),
-        None => input_grad_rows(g, dy, w),
+        None => vec![0f32; g.planes() * g.input[0] * g.input[1]],
     }
 }
 
@@ -78,7 +59,7 @@ pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
 pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
     match Wide::of(g) {
         Some(wide) => wide.run(g, Pass::WeightGrad, x, dy),
-        None => weight_grad_rows(g, x, dy),
+        None => vec![0f32; g.channels * g.kernel[0] * g.kernel[1]],
     }
 }
 
@@ -264,7 +245,7 @@ impl Wide {
                     wide[r * wq..][..ow].copy_from_slice(&b[r * ow..][..ow]);
                 }
                 for (off, dw) in self.offsets.iter().zip(result.iter_mut()) {
-                    *dw = dot(wide, &padded[*off..][..len], 0, 1);
+                    *dw = dot(wide, &padded[*off..][..len]);
                 }
             }
         }
@@ -310,149 +291,189 @@ fn sum_over_batch(g: &Geometry, partial: &[f32], k: usize) -> Vec<f32> {
     dw
 }
 
-/// A tap's index in the kernel plane, `(kh, kw)`, and its valid output rows and columns.
-type Tap = (usize, usize, usize, Range<usize>, Range<usize>);
+/// `sum_j a[j] * b[j]` (same lengths), in eight lanes so that it vectorises.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ac.remainder().iter().zip(bc.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ac.zip(bc) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
 
-/// For each tap of the kernel: its index in the kernel plane and the valid output ranges.
-fn taps(g: &Geometry, out: [usize; 2]) -> Vec<Tap> {
-    let mut taps = Vec::with_capacity(g.kernel[0] * g.kernel[1]);
-    for kh in 0..g.kernel[0] {
-        let rows = g.valid(0, kh, out[0]);
-        for kw in 0..g.kernel[1] {
-            let cols = g.valid(1, kw, out[1]);
-            if !rows.is_empty() && !cols.is_empty() {
-                taps.push((kh * g.kernel[1] + kw, kh, kw, rows.clone(), cols));
+/// The row-by-row kernels the tests compare the wide ones with: each pass walks the kernel
+/// taps on the outside and, per tap, only the output rows and columns whose input pixel lies
+/// inside the image.
+#[cfg(test)]
+mod rows {
+    use super::{Geometry, dot, sum_over_batch};
+    use rayon::prelude::*;
+    use std::ops::Range;
+
+    impl Geometry {
+        /// The output positions `o` along axis `i` whose input position
+        /// `o * stride + tap * dilation - padding` lies in `0..input`.
+        fn valid(&self, i: usize, tap: usize, out: usize) -> Range<usize> {
+            let (s, p) = (self.stride[i] as isize, self.padding[i] as isize);
+            let off = (tap * self.dilation[i]) as isize - p;
+            // o * s + off >= 0  and  o * s + off <= input - 1
+            let lo = if off >= 0 { 0 } else { ((-off) + s - 1) / s };
+            let hi = (self.input[i] as isize - 1 - off).div_euclid(s) + 1;
+            let hi = hi.clamp(0, out as isize) as usize;
+            let lo = (lo as usize).min(hi);
+            lo..hi
+        }
+
+        /// Input index along axis `i` of output index `o` at tap `tap` (inside `valid`).
+        fn at(&self, i: usize, tap: usize, o: usize) -> usize {
+            o * self.stride[i] + tap * self.dilation[i] - self.padding[i]
+        }
+    }
+
+    /// A tap's index in the kernel plane, `(kh, kw)`, and its valid output rows and columns.
+    type Tap = (usize, usize, usize, Range<usize>, Range<usize>);
+
+    /// For each tap of the kernel: its index in the kernel plane and the valid output ranges.
+    fn taps(g: &Geometry, out: [usize; 2]) -> Vec<Tap> {
+        let mut taps = Vec::with_capacity(g.kernel[0] * g.kernel[1]);
+        for kh in 0..g.kernel[0] {
+            let rows = g.valid(0, kh, out[0]);
+            for kw in 0..g.kernel[1] {
+                let cols = g.valid(1, kw, out[1]);
+                if !rows.is_empty() && !cols.is_empty() {
+                    taps.push((kh * g.kernel[1] + kw, kh, kw, rows.clone(), cols));
+                }
+            }
+        }
+        taps
+    }
+
+    /// `y[n, c] = x[n, c] (*) w[c]`; `x` is `[n, c, h, w]`, `w` is `[c, 1, kh, kw]`.
+    pub(super) fn forward_rows(g: &Geometry, x: &[f32], w: &[f32]) -> Vec<f32> {
+        let Some(out) = g.output() else { return Vec::new() };
+        let (plane_in, plane_out, k) =
+            (g.input[0] * g.input[1], out[0] * out[1], g.kernel[0] * g.kernel[1]);
+        let taps = taps(g, out);
+        let mut y = vec![0f32; g.planes() * plane_out];
+        y.par_chunks_mut(plane_out.max(1)).enumerate().for_each(|(plane, y)| {
+            let x = &x[plane * plane_in..][..plane_in];
+            let w = &w[(plane % g.channels) * k..][..k];
+            for (t, kh, kw, rows, cols) in &taps {
+                let wv = w[*t];
+                for oh in rows.clone() {
+                    let xrow = &x[g.at(0, *kh, oh) * g.input[1]..][..g.input[1]];
+                    let yrow = &mut y[oh * out[1]..][..out[1]];
+                    accumulate(
+                        &mut yrow[cols.clone()],
+                        xrow,
+                        g.at(1, *kw, cols.start),
+                        g.stride[1],
+                        wv,
+                    );
+                }
+            }
+        });
+        y
+    }
+
+    /// `dx[n, c] = sum over taps of w[c, tap] * dy[n, c]` scattered back to the input pixels.
+    pub(super) fn input_grad_rows(g: &Geometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
+        let Some(out) = g.output() else { return vec![0f32; g.planes() * g.input[0] * g.input[1]] };
+        let (plane_in, plane_out, k) =
+            (g.input[0] * g.input[1], out[0] * out[1], g.kernel[0] * g.kernel[1]);
+        let taps = taps(g, out);
+        let mut dx = vec![0f32; g.planes() * plane_in];
+        dx.par_chunks_mut(plane_in.max(1)).enumerate().for_each(|(plane, dx)| {
+            let dy = &dy[plane * plane_out..][..plane_out];
+            let w = &w[(plane % g.channels) * k..][..k];
+            for (t, kh, kw, rows, cols) in &taps {
+                let wv = w[*t];
+                for oh in rows.clone() {
+                    let dyrow = &dy[oh * out[1]..][..out[1]];
+                    let dxrow = &mut dx[g.at(0, *kh, oh) * g.input[1]..][..g.input[1]];
+                    let start = g.at(1, *kw, cols.start);
+                    scatter(dxrow, &dyrow[cols.clone()], start, g.stride[1], wv);
+                }
+            }
+        });
+        dx
+    }
+
+    /// `dw[c, tap] = sum over images and output pixels of dy * x` at that tap: per-plane partial
+    /// sums in parallel, then summed over the batch.
+    pub(super) fn weight_grad_rows(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
+        let k = g.kernel[0] * g.kernel[1];
+        let Some(out) = g.output() else { return vec![0f32; g.channels * k] };
+        let (plane_in, plane_out) = (g.input[0] * g.input[1], out[0] * out[1]);
+        let taps = taps(g, out);
+        let mut partial = vec![0f32; g.planes() * k];
+        partial.par_chunks_mut(k.max(1)).enumerate().for_each(|(plane, dw)| {
+            let x = &x[plane * plane_in..][..plane_in];
+            let dy = &dy[plane * plane_out..][..plane_out];
+            for (t, kh, kw, rows, cols) in &taps {
+                let mut acc = 0f32;
+                for oh in rows.clone() {
+                    let xrow = &x[g.at(0, *kh, oh) * g.input[1]..][..g.input[1]];
+                    let dyrow = &dy[oh * out[1]..][..out[1]];
+                    acc += dot_strided(
+                        &dyrow[cols.clone()],
+                        xrow,
+                        g.at(1, *kw, cols.start),
+                        g.stride[1],
+                    );
+                }
+                dw[*t] = acc;
+            }
+        });
+        sum_over_batch(g, &partial, k)
+    }
+
+    /// `y[j] += wv * x[start + j * stride]`.
+    #[inline(always)]
+    fn accumulate(y: &mut [f32], x: &[f32], start: usize, stride: usize, wv: f32) {
+        if stride == 1 {
+            let n = y.len();
+            for (y, x) in y.iter_mut().zip(&x[start..start + n]) {
+                *y += wv * x;
+            }
+        } else {
+            for (j, y) in y.iter_mut().enumerate() {
+                *y += wv * x[start + j * stride];
             }
         }
     }
-    taps
-}
 
-/// `y[n, c] = x[n, c] (*) w[c]`; `x` is `[n, c, h, w]`, `w` is `[c, 1, kh, kw]`.
-fn forward_rows(g: &Geometry, x: &[f32], w: &[f32]) -> Vec<f32> {
-    let Some(out) = g.output() else { return Vec::new() };
-    let (plane_in, plane_out, k) =
-        (g.input[0] * g.input[1], out[0] * out[1], g.kernel[0] * g.kernel[1]);
-    let taps = taps(g, out);
-    let mut y = vec![0f32; g.planes() * plane_out];
-    y.par_chunks_mut(plane_out.max(1)).enumerate().for_each(|(plane, y)| {
-        let x = &x[plane * plane_in..][..plane_in];
-        let w = &w[(plane % g.channels) * k..][..k];
-        for (t, kh, kw, rows, cols) in &taps {
-            let wv = w[*t];
-            for oh in rows.clone() {
-                let xrow = &x[g.at(0, *kh, oh) * g.input[1]..][..g.input[1]];
-                let yrow = &mut y[oh * out[1]..][..out[1]];
-                accumulate(
-                    &mut yrow[cols.clone()],
-                    xrow,
-                    g.at(1, *kw, cols.start),
-                    g.stride[1],
-                    wv,
-                );
+    /// `dx[start + j * stride] += wv * dy[j]`.
+    #[inline(always)]
+    fn scatter(dx: &mut [f32], dy: &[f32], start: usize, stride: usize, wv: f32) {
+        if stride == 1 {
+            for (dx, dy) in dx[start..start + dy.len()].iter_mut().zip(dy) {
+                *dx += wv * dy;
             }
-        }
-    });
-    y
-}
-
-/// `dx[n, c] = sum over taps of w[c, tap] * dy[n, c]` scattered back to the input pixels.
-fn input_grad_rows(g: &Geometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
-    let Some(out) = g.output() else { return vec![0f32; g.planes() * g.input[0] * g.input[1]] };
-    let (plane_in, plane_out, k) =
-        (g.input[0] * g.input[1], out[0] * out[1], g.kernel[0] * g.kernel[1]);
-    let taps = taps(g, out);
-    let mut dx = vec![0f32; g.planes() * plane_in];
-    dx.par_chunks_mut(plane_in.max(1)).enumerate().for_each(|(plane, dx)| {
-        let dy = &dy[plane * plane_out..][..plane_out];
-        let w = &w[(plane % g.channels) * k..][..k];
-        for (t, kh, kw, rows, cols) in &taps {
-            let wv = w[*t];
-            for oh in rows.clone() {
-                let dyrow = &dy[oh * out[1]..][..out[1]];
-                let dxrow = &mut dx[g.at(0, *kh, oh) * g.input[1]..][..g.input[1]];
-                let start = g.at(1, *kw, cols.start);
-                scatter(dxrow, &dyrow[cols.clone()], start, g.stride[1], wv);
+        } else {
+            for (j, dy) in dy.iter().enumerate() {
+                dx[start + j * stride] += wv * dy;
             }
-        }
-    });
-    dx
-}
-
-/// `dw[c, tap] = sum over images and output pixels of dy * x` at that tap: per-plane partial
-/// sums in parallel, then summed over the batch.
-fn weight_grad_rows(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
-    let k = g.kernel[0] * g.kernel[1];
-    let Some(out) = g.output() else { return vec![0f32; g.channels * k] };
-    let (plane_in, plane_out) = (g.input[0] * g.input[1], out[0] * out[1]);
-    let taps = taps(g, out);
-    let mut partial = vec![0f32; g.planes() * k];
-    partial.par_chunks_mut(k.max(1)).enumerate().for_each(|(plane, dw)| {
-        let x = &x[plane * plane_in..][..plane_in];
-        let dy = &dy[plane * plane_out..][..plane_out];
-        for (t, kh, kw, rows, cols) in &taps {
-            let mut acc = 0f32;
-            for oh in rows.clone() {
-                let xrow = &x[g.at(0, *kh, oh) * g.input[1]..][..g.input[1]];
-                let dyrow = &dy[oh * out[1]..][..out[1]];
-                acc += dot(&dyrow[cols.clone()], xrow, g.at(1, *kw, cols.start), g.stride[1]);
-            }
-            dw[*t] = acc;
-        }
-    });
-    sum_over_batch(g, &partial, k)
-}
-
-/// `y[j] += wv * x[start + j * stride]`.
-#[inline(always)]
-fn accumulate(y: &mut [f32], x: &[f32], start: usize, stride: usize, wv: f32) {
-    if stride == 1 {
-        let n = y.len();
-        for (y, x) in y.iter_mut().zip(&x[start..start + n]) {
-            *y += wv * x;
-        }
-    } else {
-        for (j, y) in y.iter_mut().enumerate() {
-            *y += wv * x[start + j * stride];
         }
     }
-}
 
-/// `dx[start + j * stride] += wv * dy[j]`.
-#[inline(always)]
-fn scatter(dx: &mut [f32], dy: &[f32], start: usize, stride: usize, wv: f32) {
-    if stride == 1 {
-        for (dx, dy) in dx[start..start + dy.len()].iter_mut().zip(dy) {
-            *dx += wv * dy;
+    /// `sum_j dy[j] * x[start + j * stride]`.
+    fn dot_strided(dy: &[f32], x: &[f32], start: usize, stride: usize) -> f32 {
+        if stride == 1 {
+            dot(dy, &x[start..start + dy.len()])
+        } else {
+            dy.iter().enumerate().map(|(j, d)| d * x[start + j * stride]).sum()
         }
-    } else {
-        for (j, dy) in dy.iter().enumerate() {
-            dx[start + j * stride] += wv * dy;
-        }
-    }
-}
-
-/// `sum_j dy[j] * x[start + j * stride]`, in eight lanes (so that it vectorises).
-#[inline(always)]
-fn dot(dy: &[f32], x: &[f32], start: usize, stride: usize) -> f32 {
-    if stride == 1 {
-        let x = &x[start..start + dy.len()];
-        let mut lanes = [0f32; 8];
-        let (dc, xc) = (dy.chunks_exact(8), x.chunks_exact(8));
-        let tail: f32 = dc.remainder().iter().zip(xc.remainder()).map(|(a, b)| a * b).sum();
-        for (a, b) in dc.zip(xc) {
-            for i in 0..8 {
-                lanes[i] += a[i] * b[i];
-            }
-        }
-        lanes.iter().sum::<f32>() + tail
-    } else {
-        dy.iter().enumerate().map(|(j, d)| d * x[start + j * stride]).sum()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::rows::*;
     use super::*;
 
     /// The definition, one output pixel at a time.
