@@ -15,6 +15,26 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def top_k_edges(w, keep, per_node):
+    """DNW's straight-through top-k as nasc computes it (nasc-burn ops/shared.rs): w on the
+    `keep` edges of largest |w| (over the stage, or per target node: edges v(v-1)/2 ..
+    v(v+1)/2), zero elsewhere, ties to the lower index; the gradient reaches every edge."""
+    host = w.detach().abs().cpu().tolist()
+    e = len(host)
+    if per_node:
+        ranges, v = [], 1
+        while v * (v - 1) // 2 < e:
+            ranges.append((v * (v - 1) // 2, min(v * (v + 1) // 2, e)))
+            v += 1
+    else:
+        ranges = [(0, e)]
+    drop = [1.0] * e
+    for a, b in ranges:
+        for i in sorted(range(a, b), key=lambda i: (-host[i], i))[:keep]:
+            drop[i] = 0.0
+    return w - w.detach() * torch.tensor(drop, device=w.device)
+
+
 class IrNet(nn.Module):
     def __init__(self, ir):
         super().__init__()
@@ -42,6 +62,8 @@ class IrNet(nn.Module):
                 self.mods[k] = nn.Dropout(n["p"])
             elif op in ("weighted_sum", "scaled_sum"):
                 self.mix[k] = nn.Parameter(torch.zeros(n["inputs"]))
+            elif op == "edge_weights":  # a learned wiring's edges (DNW), uniform in [-1, 1)
+                self.mix[k] = nn.Parameter(torch.rand(n["edges"]) * 2 - 1)
         self.uses = {n["id"]: 0 for n in self.nodes}
         for ins in self.inputs.values():
             for i in ins:
@@ -94,6 +116,11 @@ class IrNet(nn.Module):
             elif op == "scaled_sum":
                 w = self.mix[k]
                 y = sum(w[t] * v for t, v in enumerate(ins))
+            elif op == "edge_weights":
+                y = top_k_edges(self.mix[k], n["keep"], n["select"] == "per_node")
+            elif op == "wired_sum":  # port 0: the masked edge weights; feature maps follow
+                w, first = ins[0], n["first"]
+                y = sum(w[first + t] * v for t, v in enumerate(ins[1:]))
             else:
                 sys.exit(f"unsupported op {op}")
             vals[i] = y

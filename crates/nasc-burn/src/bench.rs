@@ -38,8 +38,13 @@ pub struct BenchResult {
     pub kernels: &'static str,
     /// Depthwise convolutions nasc's kernel ran per `-O1` training step (0: Burn's ran).
     pub nasc_depthwise_per_step: u64,
+    /// Batch norms nasc's kernel ran per `-O1` training step.
+    pub nasc_batch_norm_per_step: u64,
     pub batch_size: usize,
     pub steps: usize,
+    /// The process's first training step (-O0), in seconds: on a GPU it compiles and autotunes
+    /// every kernel the network needs, unless the kernel cache has them (a warm start).
+    pub first_step_s: Option<f64>,
     /// The default levels' figures: training at -O1 (absent with --infer-only), inference
     /// at -O2.
     pub train_images_per_sec: Option<f64>,
@@ -54,12 +59,13 @@ impl BenchResult {
     pub fn table(&self) -> String {
         let f = |v: Option<f64>, d: usize| v.map_or("-".to_string(), |x| format!("{x:.d$}"));
         let mut s = format!(
-            "{} on {} ({}; kernels: {}, {} depthwise convs per step in nasc's kernel) (batch {}, {} timed steps)\n",
+            "{} on {} ({}; kernels: {}, {} depthwise convs and {} batch norms per step in nasc's kernels) (batch {}, {} timed steps)\n",
             self.network,
             self.backend,
             self.compiler,
             self.kernels,
             self.nasc_depthwise_per_step,
+            self.nasc_batch_norm_per_step,
             self.batch_size,
             self.steps
         );
@@ -131,11 +137,14 @@ fn bench_selected(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
         base,
         steps,
     };
-    let train0 = what.train.then(|| run.train(ir0, 0));
-    let calls = crate::kernels::depthwise_calls();
-    let train1 = what.train.then(|| run.train(&ir1, 1));
+    let first = std::cell::Cell::new(None);
+    let train0 = what.train.then(|| run.train(ir0, 0, &first));
+    let calls = (crate::kernels::depthwise_calls(), crate::kernels::batch_norm_calls());
+    let train1 = what.train.then(|| run.train(&ir1, 1, &first));
     // Warm-up and timed steps.
-    let per_step = (crate::kernels::depthwise_calls() - calls) / (steps + 2.min(steps)) as u64;
+    let n = (steps + 2.min(steps)) as u64;
+    let per_step = (crate::kernels::depthwise_calls() - calls.0) / n;
+    let bn_per_step = (crate::kernels::batch_norm_calls() - calls.1) / n;
     let m0 = RuntimeModel::new(ir0, &run.base);
     let m2 = super::transfer::transfer(ir0, &m0, &ir2, &run.base)
         .map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
@@ -154,8 +163,10 @@ fn bench_selected(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
         compiler: backend.compiler(),
         kernels: crate::kernels::selected().name(),
         nasc_depthwise_per_step: per_step,
+        nasc_batch_norm_per_step: bn_per_step,
         batch_size,
         steps,
+        first_step_s: first.get(),
         train_images_per_sec: train1,
         infer_batch_ms: b2,
         infer_single_ms: s2,
@@ -201,8 +212,9 @@ struct Run {
 impl Run {
     /// Training images per second at one level, after two warm-up steps (each reported as it
     /// ends: on a GPU the first one compiles every kernel and autotunes — 30-85 s for RandWire
-    /// on an H200, BENCHMARKS.md — so a stall shows).
-    fn train(&self, ir: &Ir, level: u8) -> f64 {
+    /// on an H200, BENCHMARKS.md — so a stall shows). The first step of the process is kept in
+    /// `first` (`nasc bench` reports it as the cold or warm start).
+    fn train(&self, ir: &Ir, level: u8, first: &std::cell::Cell<Option<f64>>) -> f64 {
         let device = self.base.clone().autodiff();
         let mut model = RuntimeModel::new(ir, &device);
         let mut optim = AdamConfig::new().init();
@@ -218,6 +230,9 @@ impl Run {
         for k in 1..=2.min(self.steps) {
             let ts = Instant::now();
             model = step(model);
+            if first.get().is_none() {
+                first.set(Some(ts.elapsed().as_secs_f64()));
+            }
             eprintln!(
                 "bench: -O{level} training warm-up step {k} {:.2}s (includes kernel compilation and autotuning on GPUs)",
                 ts.elapsed().as_secs_f64()

@@ -23,6 +23,11 @@ pub enum DeviceError {
         "CUDA: libdevice.10.bc is missing (looked in {looked}): set CUDA_PATH to a directory holding nvvm/libdevice/libdevice.10.bc (a CUDA toolkit, or the `nvidia-cuda-nvcc` wheel's `nvidia/cuda_nvcc`; docs/backends.md)"
     )]
     NoLibdevice { looked: String },
+    /// `--backend cuda` built with `cuda-cpp` on a machine without NVRTC.
+    #[error(
+        "CUDA: NVRTC, the CUDA C++ compiler this nasc was built to use (feature `cuda-cpp`), is missing (none of {tried} loads): install the `nvidia-cuda-nvrtc` wheel and put its lib directory on LD_LIBRARY_PATH (docs/backends.md)"
+    )]
+    NoNvrtc { tried: String },
     /// `--backend cuda` with a driver that reports no GPU.
     #[error("CUDA: the NVIDIA driver is loaded but reports no GPU ({0})")]
     NoCudaDevice(String),
@@ -58,6 +63,7 @@ impl Backend {
             Backend::Ndarray => "ndarray CPU kernels",
             Backend::Wgpu if cfg!(feature = "vulkan") => "cubecl to SPIR-V",
             Backend::Wgpu => "cubecl to WGSL",
+            Backend::Cuda if cfg!(feature = "cuda-cpp") => "cubecl to CUDA C++ through NVRTC",
             Backend::Cuda => "cubecl to PTX through LLVM",
         }
     }
@@ -80,6 +86,7 @@ impl Backend {
                 #[cfg(feature = "wgpu")]
                 {
                     eprintln!("{}", wgpu_adapter()?);
+                    eprintln!("{}", kernel_cache::configure());
                     return Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice));
                 }
                 #[allow(unreachable_code)]
@@ -89,6 +96,7 @@ impl Backend {
                 #[cfg(feature = "cuda")]
                 {
                     cuda::preflight()?;
+                    eprintln!("{}", kernel_cache::configure());
                     return Ok(Device::cuda(0));
                 }
                 #[allow(unreachable_code)]
@@ -160,6 +168,10 @@ pub mod cuda {
 
     /// The driver library's names, as cudarc tries them on Linux (and Windows' `nvcuda`).
     const DRIVER: [&str; 3] = ["libcuda.so", "libcuda.so.1", "nvcuda.dll"];
+    /// NVRTC's names as cudarc tries them on Linux (CUDA 13, 12; Windows' `nvrtc64_*` are not
+    /// checked: there the run-time error names them).
+    const NVRTC: [&str; 4] =
+        ["libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "nvrtc64_130_0.dll"];
     /// Where cubecl looks for a toolkit when `CUDA_PATH` is not set.
     const ROOTS: [&str; 4] = ["/usr/local/cuda", "/opt/cuda", "/usr/lib/cuda", "/usr"];
 
@@ -178,8 +190,22 @@ pub mod cuda {
             return Err(DeviceError::NoCudaDriver { tried: DRIVER.join(", ") });
         };
         gpus(&driver)?;
-        libdevice()?;
+        if cfg!(feature = "cuda-cpp") {
+            nvrtc()?;
+        } else {
+            libdevice()?;
+        }
         Ok(())
+    }
+
+    /// NVRTC, which compiles the kernels when nasc is built with `cuda-cpp`.
+    fn nvrtc() -> Result<(), DeviceError> {
+        // SAFETY: loading NVRTC runs only its initialisers, as cubecl does at its first kernel.
+        let found = NVRTC.iter().any(|name| unsafe { libloading::Library::new(*name) }.is_ok());
+        match found {
+            true => Ok(()),
+            false => Err(DeviceError::NoNvrtc { tried: NVRTC.join(", ") }),
+        }
     }
 
     /// `cuInit` and `cuDeviceGetCount` through the loaded driver: at least one GPU.
@@ -220,5 +246,60 @@ pub mod cuda {
                 .collect::<Vec<_>>()
                 .join(", "),
         })
+    }
+}
+
+/// GPU backends keep what they compile and autotune on disk (cubecl's persistence), so that a
+/// second process starts warm: every search worker after the first, every `nasc train` after a
+/// `nasc bench`. The directory is `$NASC_KERNEL_CACHE`, else `$XDG_CACHE_HOME/nasc/kernels`,
+/// else `~/.cache/nasc/kernels`; `NASC_KERNEL_CACHE=off` turns it off. A `cubecl.toml` in the
+/// working directory (cubecl's own settings file) and cubecl's environment variables are read
+/// first; nasc only sets the cache's switch and place.
+#[cfg(feature = "kernel-cache")]
+pub mod kernel_cache {
+    use cubecl::config::cache::CacheConfig;
+    use cubecl::config::{CubeClRuntimeConfig, RuntimeConfig};
+    use std::ffi::OsString;
+    use std::path::PathBuf;
+
+    /// Where the cache lives, or `None` when it is off (or no directory can be named).
+    pub fn dir() -> Option<PathBuf> {
+        dir_from(|k| std::env::var_os(k))
+    }
+
+    /// [`dir`] with the environment read through `var`.
+    pub fn dir_from(var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+        let set = |k: &str| var(k).filter(|v| !v.is_empty());
+        match var("NASC_KERNEL_CACHE") {
+            Some(v) if v == "off" || v == "0" || v.is_empty() => None,
+            Some(v) => Some(PathBuf::from(v)),
+            None => set("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| set("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .map(|b| b.join("nasc").join("kernels")),
+        }
+    }
+
+    /// Sets cubecl's configuration before the first device starts (a later call, or one after
+    /// cubecl read its configuration, keeps what is set), and says what it did, for stderr.
+    pub fn configure() -> String {
+        configure_at(dir())
+    }
+
+    /// [`configure`] with the cache in `dir` (`None`: off).
+    pub fn configure_at(dir: Option<PathBuf>) -> String {
+        let mut config = CubeClRuntimeConfig::from_current_dir().override_from_env();
+        let dir = dir.filter(|d| std::fs::create_dir_all(d).is_ok());
+        config.compilation.cache = dir.is_some();
+        config.autotune.disable_cache = dir.is_none();
+        if let Some(d) = &dir {
+            config.environment.path = CacheConfig::Directory(d.clone());
+        }
+        let fresh = CubeClRuntimeConfig::try_set(config);
+        match (dir, fresh) {
+            (_, false) => "kernel cache: as configured earlier in this process".into(),
+            (Some(d), true) => format!("kernel cache: {}", d.display()),
+            (None, true) => "kernel cache: off (NASC_KERNEL_CACHE=off, or no directory)".into(),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! `Flex` (the kernel on the tensors' `f32` storage) and for `Autodiff<Flex>` (the same forward,
 //! recorded with a hand-written backward that runs nasc's gradient kernels).
 
+use super::batchnorm::{self, Dims};
 use super::depthwise::{self, Geometry};
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -10,7 +11,7 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::{FlexTensor, Layout};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Backend, Flex, backend_extension};
+use burn::backend::{AutodiffBackend, Backend, Flex, backend_extension};
 use burn::tensor::{Bytes, DType, Shape};
 
 /// The geometry of a depthwise convolution that is not in its input tensors.
@@ -29,6 +30,15 @@ pub trait NascKernels: Backend {
         weight: FloatTensor<Self>,
         options: DepthwiseOptions,
     ) -> FloatTensor<Self>;
+
+    /// Batch norm in training over `x` `[n, c, h, w]`: the output, and each channel's mean
+    /// and biased variance (for the running statistics; no gradient flows through them).
+    fn batch_norm_train(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 }
 
 /// A contiguous f32 tensor (copied only when it is a strided view) and its 4-d shape.
@@ -43,8 +53,26 @@ fn f32s(t: &FlexTensor) -> &[f32] {
     t.as_slice::<f32>().unwrap_or(&[])
 }
 
-fn tensor(data: Vec<f32>, dims: [usize; 4]) -> FlexTensor {
+fn tensor<const D: usize>(data: Vec<f32>, dims: [usize; D]) -> FlexTensor {
     FlexTensor::new(Bytes::from_elems(data), Layout::contiguous(Shape::new(dims)), DType::F32)
+}
+
+/// A contiguous copy of a one-value-per-channel tensor, or the tensor itself.
+fn vector(t: FlexTensor) -> FlexTensor {
+    if t.is_contiguous() { t } else { t.to_contiguous() }
+}
+
+fn dims(x: [usize; 4]) -> Dims {
+    Dims { batch: x[0], channels: x[1], plane: x[2] * x[3] }
+}
+
+type Triple = (FlexTensor, FlexTensor, FlexTensor);
+
+fn bn_forward(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, eps: f64) -> Triple {
+    let ((x, xd), gamma, beta) = (contiguous(x), vector(gamma), vector(beta));
+    let (y, mean, var) = batchnorm::forward(dims(xd), f32s(&x), f32s(&gamma), f32s(&beta), eps);
+    let c = [xd[1]];
+    (tensor(y, xd), tensor(mean, c), tensor(var, c))
 }
 
 fn geometry(x: [usize; 4], w: [usize; 4], o: DepthwiseOptions) -> Geometry {
@@ -69,6 +97,10 @@ fn forward(x: FlexTensor, w: FlexTensor, o: DepthwiseOptions) -> FlexTensor {
 impl NascKernels for Flex {
     fn depthwise_conv2d(x: FlexTensor, w: FlexTensor, o: DepthwiseOptions) -> FlexTensor {
         forward(x, w, o)
+    }
+
+    fn batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, eps: f64) -> Triple {
+        bn_forward(x, gamma, beta, eps)
     }
 }
 
@@ -95,6 +127,35 @@ impl Backward<Flex, 2> for DepthwiseBackward {
     }
 }
 
+#[derive(Debug)]
+struct BatchNormBackward;
+
+impl Backward<Flex, 3> for BatchNormBackward {
+    /// The input, gamma, the batch mean and variance, epsilon.
+    type State = (FlexTensor, FlexTensor, FlexTensor, FlexTensor, f64);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_gamma, node_beta] = ops.parents;
+        let (dy, _) = contiguous(grads.consume::<Flex>(&ops.node));
+        let (x, gamma, mean, var, eps) = ops.state;
+        let (x, xd) = contiguous(x);
+        let (gamma, mean, var) = (vector(gamma), vector(mean), vector(var));
+        let stats = (f32s(&mean), f32s(&var));
+        let (dx, dgamma, dbeta) =
+            batchnorm::backward(dims(xd), f32s(&x), f32s(&gamma), stats, f32s(&dy), eps);
+        let c = [xd[1]];
+        if let Some(node) = node_x {
+            grads.register::<Flex>(node.id, tensor(dx, xd));
+        }
+        if let Some(node) = node_gamma {
+            grads.register::<Flex>(node.id, tensor(dgamma, c));
+        }
+        if let Some(node) = node_beta {
+            grads.register::<Flex>(node.id, tensor(dbeta, c));
+        }
+    }
+}
+
 impl<C: CheckpointStrategy> NascKernels for Autodiff<Flex, C> {
     fn depthwise_conv2d(
         x: FloatTensor<Self>,
@@ -111,5 +172,22 @@ impl<C: CheckpointStrategy> NascKernels for Autodiff<Flex, C> {
                 prep.finish(forward(x.into_primitive(), w.into_primitive(), o))
             }
         }
+    }
+
+    fn batch_norm_train(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        eps: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let nodes = [x.node(), gamma.node(), beta.node()];
+        let (x, gamma, beta) =
+            (x.primitive().clone(), gamma.primitive().clone(), beta.primitive().clone());
+        let (y, mean, var) = bn_forward(x.clone(), gamma.clone(), beta, eps);
+        let y = match BatchNormBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish((x, gamma, mean.clone(), var.clone(), eps), y),
+            OpsKind::UnTracked(prep) => prep.finish(y),
+        };
+        (y, Self::from_inner(mean), Self::from_inner(var))
     }
 }

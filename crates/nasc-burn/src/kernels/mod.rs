@@ -1,14 +1,17 @@
 //! nasc's own CPU kernels, for the ops where Burn's generic CPU path is slow (depthwise conv2d:
-//! Burn's weight gradient runs one conv2d per channel). They run on the flex backend, with and
+//! Burn's weight gradient runs one conv2d per channel; batch norm in training: Burn's transposes
+//! the input twice and runs about ten whole-tensor passes each way). They run on the flex backend, with and
 //! without autodiff, through Burn's backend-extension API; on any other backend, or with
 //! `--kernels burn`, the same call runs Burn's own ops.
 
+pub mod batchnorm;
 pub mod depthwise;
 mod flex;
 
 pub use flex::{DepthwiseOptions, NascKernels};
 
 use burn::backend::{Dispatch, DispatchDevice};
+use burn::nn::BatchNorm;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{DType, Device, Tensor};
@@ -18,7 +21,7 @@ use std::cell::Cell;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernels {
-    /// nasc's kernels (depthwise conv2d) on flex; Burn's everywhere else
+    /// nasc's kernels (depthwise conv2d, batch norm in training) on flex; Burn's everywhere else
     #[default]
     Nasc,
     /// Burn's ops only
@@ -37,6 +40,12 @@ impl Kernels {
 thread_local! {
     static SELECTED: Cell<Kernels> = const { Cell::new(Kernels::Nasc) };
     static DEPTHWISE_CALLS: Cell<u64> = const { Cell::new(0) };
+    static BATCH_NORM_CALLS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many batch norms in training nasc's kernel has run on this thread.
+pub fn batch_norm_calls() -> u64 {
+    BATCH_NORM_CALLS.with(Cell::get)
 }
 
 /// How many depthwise convolutions nasc's kernel has run on this thread (forward passes;
@@ -85,4 +94,33 @@ pub fn depthwise_conv2d(x: Tensor<4>, weight: Tensor<4>, options: DepthwiseOptio
         weight.into_dispatch(),
         options,
     ))
+}
+
+/// A `BatchNorm` layer over `x` `[n, c, h, w]`: in training (an autodiff device and a layer not
+/// frozen) nasc's kernel where it applies, updating the running statistics as Burn does;
+/// everywhere else the layer's own `forward`.
+pub fn batch_norm(m: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    let device = x.device();
+    let [_, c, _, _] = x.dims();
+    let train = device.is_autodiff() && m.training.is_enabled();
+    if !(train && applies(&device, x.dtype()) && m.gamma.dims() == [c]) {
+        return m.forward(x);
+    }
+    BATCH_NORM_CALLS.with(|n| n.set(n.get() + 1));
+    let (y, mean, var) = <Dispatch as NascKernels>::batch_norm_train(
+        x.into_dispatch(),
+        m.gamma.val().into_dispatch(),
+        m.beta.val().into_dispatch(),
+        m.epsilon,
+    );
+    let (mean, var) = (Tensor::<1>::from_dispatch(mean), Tensor::<1>::from_dispatch(var));
+    let running = |old: Tensor<1>, batch: Tensor<1>| {
+        old.to_device(&device)
+            .mul_scalar(1.0 - m.momentum)
+            .add(batch.detach().mul_scalar(m.momentum))
+            .detach()
+    };
+    m.running_mean.update(running(m.running_mean.value_sync(), mean));
+    m.running_var.update(running(m.running_var.value_sync(), var));
+    Tensor::from_dispatch(y)
 }

@@ -12,7 +12,7 @@ impl BurnOp for BatchNorm {
     fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
         let x = one(ins)?;
         let Layer::Norm(m) = layer else { return Some(x) };
-        Some(Act::Map(m.forward(x.map())))
+        Some(Act::Map(crate::kernels::batch_norm(m, x.map())))
     }
     /// gamma, beta and the running statistics: one value per channel each.
     fn record(&self, _suffix: &str) -> Option<(&'static str, Option<u64>)> {

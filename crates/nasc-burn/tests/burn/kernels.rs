@@ -1,6 +1,7 @@
 //! nasc's CPU kernels against Burn's own ops: the forward pass and every gradient, on odd sizes,
 //! strides and dilations 1-2, batch 1, within 1e-4 of the reference's scale; and training with
-//! `--kernels nasc` and `--kernels burn` to the same losses.
+//! `--kernels nasc` and `--kernels burn` to the same losses. Depthwise conv2d and batch norm in
+//! training.
 
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
@@ -128,4 +129,62 @@ fn kernels_burn_runs_burns_op() {
     let reference = conv2d(x, w, None, ConvOptions::new([1, 1], [1, 1], [1, 1], 2));
     close("output", &values(got), &values(reference)).unwrap();
     assert_eq!(kernels::selected(), Kernels::Nasc, "the selection ends with `with`");
+}
+
+/// A batch norm layer with random gamma and beta, and its output, input, gamma and beta
+/// gradients and running statistics after one training forward pass over random `x`.
+fn batch_norm_run(dims: [usize; 4], seed: u64, k: Kernels) -> [Vec<f32>; 6] {
+    use burn::module::Param;
+    use burn::nn::BatchNormConfig;
+    let device = Device::flex().autodiff();
+    let c = dims[1];
+    let vec1 = |s| random([1, 1, 1, c], s, &device).reshape([c]);
+    let mut m = BatchNormConfig::new(c).init(&device);
+    m.gamma = Param::from_tensor(vec1(seed ^ 3) + 1.0);
+    m.beta = Param::from_tensor(vec1(seed ^ 4));
+    let x = (random(dims, seed, &device) * 3.0 + 0.5).require_grad();
+    let before = kernels::batch_norm_calls();
+    let y = kernels::with(k, || kernels::batch_norm(&m, x.clone()));
+    let ran = kernels::batch_norm_calls() - before;
+    assert_eq!(ran, u64::from(k == Kernels::Nasc), "nasc's kernel runs exactly with Nasc");
+    let r = random(y.dims(), seed ^ 2, &device);
+    let grads = (y.clone() * r).sum().backward();
+    let one = |t: Tensor<1>| t.into_data().try_to_vec::<f32>().unwrap();
+    [
+        values(y.inner()),
+        values(x.grad(&grads).unwrap()),
+        one(m.gamma.grad(&grads).unwrap()),
+        one(m.beta.grad(&grads).unwrap()),
+        one(m.running_mean.value().inner()),
+        one(m.running_var.value().inner()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn batch_norm_training_and_its_gradients_match_burn(
+        n in 1usize..4, c in 1usize..6, h in 1usize..10, w in 1usize..12, seed in any::<u64>()
+    ) {
+        let ours = batch_norm_run([n, c, h, w], seed, Kernels::Nasc);
+        let burn = batch_norm_run([n, c, h, w], seed, Kernels::Burn);
+        let names = ["output", "input gradient", "gamma gradient", "beta gradient",
+            "running mean", "running variance"];
+        for ((name, a), b) in names.iter().zip(&ours).zip(&burn) {
+            close(name, a, b)?;
+        }
+    }
+}
+
+#[test]
+fn batch_norm_outside_training_is_burns() {
+    // Inference (`model.valid()`) and frozen layers run the layer's own forward.
+    let device = Device::flex();
+    let m = burn::nn::BatchNormConfig::new(3).init(&device);
+    let x = random([2, 3, 5, 5], 9, &device);
+    let before = kernels::batch_norm_calls();
+    let y = kernels::batch_norm(&m, x.clone());
+    assert_eq!(kernels::batch_norm_calls(), before);
+    close("output", &values(y), &values(m.forward(x))).unwrap();
 }

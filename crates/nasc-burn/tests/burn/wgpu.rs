@@ -97,3 +97,82 @@ fn learned_wiring_matches_flex_and_trains_on_wgpu() {
     assert_same_forward(&flex_model, &gpu_model, &gpu);
     assert_trains(&ir, &gpu, 3e-2);
 }
+
+/// The kernel cache's directory: `NASC_KERNEL_CACHE` (or off), else the XDG cache, else HOME's.
+#[test]
+fn kernel_cache_directory_follows_the_environment() {
+    use nasc_burn::device::kernel_cache::dir_from;
+    use std::ffi::OsString;
+    use std::path::PathBuf;
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |k: &str| pairs.iter().find(|p| p.0 == k).map(|p| OsString::from(p.1))
+    };
+    let all = &[("NASC_KERNEL_CACHE", "/c"), ("XDG_CACHE_HOME", "/x"), ("HOME", "/h")];
+    assert_eq!(dir_from(env(all)), Some(PathBuf::from("/c")));
+    assert_eq!(dir_from(env(&[("NASC_KERNEL_CACHE", "off"), ("HOME", "/h")])), None);
+    assert_eq!(
+        dir_from(env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")])),
+        Some(PathBuf::from("/x/nasc/kernels"))
+    );
+    assert_eq!(
+        dir_from(env(&[("XDG_CACHE_HOME", ""), ("HOME", "/h")])),
+        Some(PathBuf::from("/h/.cache/nasc/kernels"))
+    );
+    assert_eq!(dir_from(env(&[])), None);
+}
+
+/// Run by `a_second_process_finds_the_kernel_cache_filled` in a child process of its own (the
+/// cache is configured once per process): the device with the cache in `NASC_KERNEL_CACHE`,
+/// and one training step of a small network.
+#[test]
+#[ignore = "a child process of a_second_process_finds_the_kernel_cache_filled"]
+fn kernel_cache_child() {
+    let gpu = Backend::Wgpu.device().expect("wgpu device");
+    let ir =
+        nasc_core::compile(&nasc_test_support::read("examples/plain_cnn.nas"), &Default::default())
+            .unwrap()
+            .ir
+            .unwrap();
+    assert_trains(&ir, &gpu, 1e-3);
+}
+
+/// GPU backends write what they compile and autotune under the kernel cache's directory, and a
+/// second process starts from it.
+#[test]
+fn a_second_process_finds_the_kernel_cache_filled() {
+    let dir = std::env::temp_dir().join(format!("nasc-kernel-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let child = || {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "wgpu::kernel_cache_child", "--ignored", "--nocapture"])
+            .env("NASC_KERNEL_CACHE", &dir)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            out.status.success(),
+            "child failed: {text}{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        text
+    };
+    let first = child();
+    assert!(first.contains(&format!("kernel cache: {}", dir.display())), "{first}");
+    let files = |d: &std::path::Path| -> u64 {
+        let mut n = 0;
+        let mut stack = vec![d.to_path_buf()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).into_iter().flatten().flatten() {
+                match e.file_type().map(|t| t.is_dir()) {
+                    Ok(true) => stack.push(e.path()),
+                    _ => n += e.metadata().map(|m| m.len()).unwrap_or(0),
+                }
+            }
+        }
+        n
+    };
+    let bytes = files(&dir);
+    assert!(bytes > 0, "nothing written under {}", dir.display());
+    child();
+    let _ = std::fs::remove_dir_all(&dir);
+}
