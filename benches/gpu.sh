@@ -8,6 +8,10 @@
 #
 #   OUT=/tmp/out BUDGET=600 bash benches/gpu.sh [SPEC:BATCH:STEPS ...]
 #
+# SPEC is a name under specs/ (randwire_ws_fmnist) or a path (examples/plain_cnn.nas). A
+# binary's name picks its backend: *cuda* -> cuda, *flex* -> flex, else wgpu; a dry run of the
+# script on a CPU machine: devbin/nasc-flex.xz, TORCH_DEVICE=cpu and a stub nvidia-smi.
+#
 # Run from the repository root on the GPU machine, with stripped release binaries compressed
 # as devbin/nasc-<name>.xz (scripts/cuda-toolchain.sh builds `--features cuda` and
 # `--features cuda-cpp`; `cargo build --release --features wgpu` the wgpu one) and, for wgpu,
@@ -20,7 +24,7 @@
 # run's stderr in $OUT/<name>-<spec>-<start>.log. A run the budget cannot fit is written as
 # {"skipped": "budget"} rather than started.
 set -u -o pipefail
-OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
+OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"; touch "$OUT/runs.jsonl"
 BUDGET=${BUDGET:-600}
 start=$(date +%s)
 elapsed() { echo $(( $(date +%s) - start )); }
@@ -58,13 +62,18 @@ runs=("$@")
 [ ${#runs[@]} -gt 0 ] || runs=(randwire_ws_fmnist:128:10 regnetx_400mf:64:10 randwire_ws:64:5 darts_v2_cifar:96:5)
 for r in "${runs[@]}"; do
   IFS=: read -r spec batch steps <<< "$r"
+  # SPEC is a name under specs/ or a path to a .nas file.
+  file="specs/$spec.nas"; [ -f "$spec" ] && { file=$spec; spec=$(basename "$spec" .nas); }
   tag="\"spec\":\"$spec\",\"batch\":$batch"
-  "${bins[0]}" build "specs/$spec.nas" --emit json -o "/tmp/$spec.json" || continue
+  "${bins[0]}" build "$file" --emit json -o "/tmp/$spec.json" || continue
   if [ "$(left)" -lt 40 ]; then emit "{\"run\":\"pytorch\",$tag,\"skipped\":\"budget\"}"; else
     phase "$spec: PyTorch eager (batch $batch, $steps steps)"
-    line=$(timeout "$(limit 120)" python3 benches/pytorch_reference.py "/tmp/$spec.json" --device cuda \
+    line=$(timeout "$(limit 120)" python3 benches/pytorch_reference.py "/tmp/$spec.json" --device "${TORCH_DEVICE:-cuda}" \
       --batch-size "$batch" --steps "$steps" 2>>"$OUT/torch.log" | tail -1)
-    emit "{\"run\":\"pytorch\",$tag,${line#\{}"
+    case $line in
+      \{*) emit "{\"run\":\"pytorch\",$tag,${line#\{}" ;;
+      *) emit "{\"run\":\"pytorch\",$tag,\"failed\":true}" ;;
+    esac
   fi
   for B in "${bins[@]}"; do
     name=${B##*/}; cache="$OUT/cache-$name-$spec"; rm -rf "$cache"
@@ -73,8 +82,8 @@ for r in "${runs[@]}"; do
       phase "$spec: $name, $s start (batch $batch, $steps steps)"
       log="$OUT/$name-$spec-$s.log"
       # nasc prints each phase on stderr as it happens: a stall shows where.
-      line=$(NASC_KERNEL_CACHE="$cache" timeout "$(limit 240)" "$B" bench "specs/$spec.nas" \
-        --backend "$(case $name in *cuda*) echo cuda;; *) echo wgpu;; esac)" \
+      line=$(NASC_KERNEL_CACHE="$cache" timeout "$(limit 240)" "$B" bench "$file" \
+        --backend "$(case $name in *cuda*) echo cuda;; *flex*) echo flex;; *) echo wgpu;; esac)" \
         --batch-size "$batch" --steps "$steps" --format json 2>"$log" | tail -1)
       rc=$?
       sed 's/^/    /' "$log"
@@ -91,8 +100,10 @@ import json, sys
 for l in open(sys.argv[1]):
     try: r = json.loads(l)
     except ValueError: continue
-    ips = r.get("train_images_per_sec") or r.get("images_per_sec")
-    print(f'{r.get("spec",""):<20} {r.get("run",""):<16} {r.get("start",""):<5} '
-          f'img/s {ips if ips is not None else "-"!s:<10} first step {r.get("first_step_s","-")} '
-          f'{r.get("skipped","") or ("failed " + str(r["failed"]) if "failed" in r else "")}')
+    ips = r.get("train_images_per_sec")
+    first = r.get("first_step_s")
+    note = r.get("skipped", "") or ("failed " + str(r["failed"]) if "failed" in r else "")
+    print(f'{r.get("spec", ""):<20} {r.get("run", ""):<16} {r.get("start", ""):<5} '
+          f'img/s {"-" if ips is None else f"{ips:.1f}":>9}  '
+          f'first step {"-" if first is None else f"{first:.2f} s":>9}  {note}')
 EOF
