@@ -26,7 +26,7 @@ for k in ("nasc", "burn"):
     v = r["train_images_per_sec"]
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(d + n + "." + k + ".err").read()).group(1)
     print(f"{n:22} --kernels {k:5} nasc {v:8.1f} img/s  pytorch {t:8.1f}  ratio {v / t:.2f}  "
-          f"peak RSS {rss} KB  depthwise/step {r['nasc_depthwise_per_step']}  "
+          f"peak RSS {rss} KB  grouped convs/step {r['nasc_grouped_conv_per_step']}  "
           f"batch norms/step {r['nasc_batch_norm_per_step']}", flush=True)
 PY
 done

@@ -36,8 +36,8 @@ pub struct BenchResult {
     pub compiler: &'static str,
     /// `nasc` (nasc's CPU kernels where they apply) or `burn` (`--kernels`).
     pub kernels: &'static str,
-    /// Depthwise convolutions nasc's kernel ran per `-O1` training step (0: Burn's ran).
-    pub nasc_depthwise_per_step: u64,
+    /// Grouped convolutions (depthwise included) nasc's kernel ran per `-O1` training step (0: Burn's ran).
+    pub nasc_grouped_conv_per_step: u64,
     /// Batch norms nasc's kernel ran per `-O1` training step.
     pub nasc_batch_norm_per_step: u64,
     pub batch_size: usize,
@@ -59,12 +59,12 @@ impl BenchResult {
     pub fn table(&self) -> String {
         let f = |v: Option<f64>, d: usize| v.map_or("-".to_string(), |x| format!("{x:.d$}"));
         let mut s = format!(
-            "{} on {} ({}; kernels: {}, {} depthwise convs and {} batch norms per step in nasc's kernels) (batch {}, {} timed steps)\n",
+            "{} on {} ({}; kernels: {}, {} grouped convs and {} batch norms per step in nasc's kernels) (batch {}, {} timed steps)\n",
             self.network,
             self.backend,
             self.compiler,
             self.kernels,
-            self.nasc_depthwise_per_step,
+            self.nasc_grouped_conv_per_step,
             self.nasc_batch_norm_per_step,
             self.batch_size,
             self.steps
@@ -139,11 +139,11 @@ fn bench_selected(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
     };
     let first = std::cell::Cell::new(None);
     let train0 = what.train.then(|| run.train(ir0, 0, &first));
-    let calls = (crate::kernels::depthwise_calls(), crate::kernels::batch_norm_calls());
+    let calls = (crate::kernels::grouped_calls(), crate::kernels::batch_norm_calls());
     let train1 = what.train.then(|| run.train(&ir1, 1, &first));
     // Warm-up and timed steps.
     let n = (steps + 2.min(steps)) as u64;
-    let per_step = (crate::kernels::depthwise_calls() - calls.0) / n;
+    let per_step = (crate::kernels::grouped_calls() - calls.0) / n;
     let bn_per_step = (crate::kernels::batch_norm_calls() - calls.1) / n;
     let m0 = RuntimeModel::new(ir0, &run.base);
     let m2 = super::transfer::transfer(ir0, &m0, &ir2, &run.base)
@@ -162,7 +162,7 @@ fn bench_selected(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
         backend: backend.name(),
         compiler: backend.compiler(),
         kernels: crate::kernels::selected().name(),
-        nasc_depthwise_per_step: per_step,
+        nasc_grouped_conv_per_step: per_step,
         nasc_batch_norm_per_step: bn_per_step,
         batch_size,
         steps,

@@ -3,7 +3,7 @@
 //! recorded with a hand-written backward that runs nasc's gradient kernels).
 
 use super::batchnorm::{self, Dims};
-use super::depthwise::{self, Geometry};
+use super::grouped::{self, Geometry};
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -14,21 +14,22 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{AutodiffBackend, Backend, Flex, backend_extension};
 use burn::tensor::{Bytes, DType, Shape};
 
-/// The geometry of a depthwise convolution that is not in its input tensors.
+/// The geometry of a grouped convolution that is not in its input tensors' shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DepthwiseOptions {
+pub struct GroupedOptions {
     pub stride: [usize; 2],
     pub padding: [usize; 2],
     pub dilation: [usize; 2],
+    pub groups: usize,
 }
 
 #[backend_extension(Flex, Autodiff)]
 pub trait NascKernels: Backend {
-    /// Depthwise conv2d without bias: `x` `[n, c, h, w]`, `weight` `[c, 1, kh, kw]`.
-    fn depthwise_conv2d(
+    /// Grouped conv2d without bias: `x` `[n, c, h, w]`, `weight` `[o, c / groups, kh, kw]`.
+    fn grouped_conv2d(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
-        options: DepthwiseOptions,
+        options: GroupedOptions,
     ) -> FloatTensor<Self>;
 
     /// Batch norm in training over `x` `[n, c, h, w]`: the output, and each channel's mean
@@ -75,10 +76,12 @@ fn bn_forward(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, eps: f64) -> T
     (tensor(y, xd), tensor(mean, c), tensor(var, c))
 }
 
-fn geometry(x: [usize; 4], w: [usize; 4], o: DepthwiseOptions) -> Geometry {
+fn geometry(x: [usize; 4], w: [usize; 4], o: GroupedOptions) -> Geometry {
     Geometry {
         batch: x[0],
         channels: x[1],
+        out_channels: w[0],
+        groups: o.groups,
         input: [x[2], x[3]],
         kernel: [w[2], w[3]],
         stride: o.stride,
@@ -87,15 +90,15 @@ fn geometry(x: [usize; 4], w: [usize; 4], o: DepthwiseOptions) -> Geometry {
     }
 }
 
-fn forward(x: FlexTensor, w: FlexTensor, o: DepthwiseOptions) -> FlexTensor {
+fn forward(x: FlexTensor, w: FlexTensor, o: GroupedOptions) -> FlexTensor {
     let ((x, xd), (w, wd)) = (contiguous(x), contiguous(w));
     let g = geometry(xd, wd, o);
     let [oh, ow] = g.output().unwrap_or([0, 0]);
-    tensor(depthwise::forward(&g, f32s(&x), f32s(&w)), [xd[0], xd[1], oh, ow])
+    tensor(grouped::forward(&g, f32s(&x), f32s(&w)), [xd[0], wd[0], oh, ow])
 }
 
 impl NascKernels for Flex {
-    fn depthwise_conv2d(x: FlexTensor, w: FlexTensor, o: DepthwiseOptions) -> FlexTensor {
+    fn grouped_conv2d(x: FlexTensor, w: FlexTensor, o: GroupedOptions) -> FlexTensor {
         forward(x, w, o)
     }
 
@@ -105,10 +108,10 @@ impl NascKernels for Flex {
 }
 
 #[derive(Debug)]
-struct DepthwiseBackward;
+struct GroupedBackward;
 
-impl Backward<Flex, 2> for DepthwiseBackward {
-    type State = (FlexTensor, FlexTensor, DepthwiseOptions);
+impl Backward<Flex, 2> for GroupedBackward {
+    type State = (FlexTensor, FlexTensor, GroupedOptions);
 
     fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w] = ops.parents;
@@ -117,11 +120,11 @@ impl Backward<Flex, 2> for DepthwiseBackward {
         let ((x, xd), (w, wd)) = (contiguous(x), contiguous(w));
         let g = geometry(xd, wd, o);
         if let Some(node) = node_x {
-            let dx = depthwise::input_grad(&g, f32s(&dy), f32s(&w));
+            let dx = grouped::input_grad(&g, f32s(&dy), f32s(&w));
             grads.register::<Flex>(node.id, tensor(dx, xd));
         }
         if let Some(node) = node_w {
-            let dw = depthwise::weight_grad(&g, f32s(&x), f32s(&dy));
+            let dw = grouped::weight_grad(&g, f32s(&x), f32s(&dy));
             grads.register::<Flex>(node.id, tensor(dw, wd));
         }
     }
@@ -157,12 +160,12 @@ impl Backward<Flex, 3> for BatchNormBackward {
 }
 
 impl<C: CheckpointStrategy> NascKernels for Autodiff<Flex, C> {
-    fn depthwise_conv2d(
+    fn grouped_conv2d(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
-        o: DepthwiseOptions,
+        o: GroupedOptions,
     ) -> FloatTensor<Self> {
-        match DepthwiseBackward.prepare::<C>([x.node(), w.node()]).compute_bound().stateful() {
+        match GroupedBackward.prepare::<C>([x.node(), w.node()]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
                 let (x, w) = (x.primitive().clone(), w.primitive().clone());
                 let y = forward(x.clone(), w.clone(), o);

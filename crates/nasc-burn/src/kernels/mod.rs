@@ -1,14 +1,15 @@
-//! nasc's own CPU kernels, for the ops where Burn's generic CPU path is slow (depthwise conv2d:
-//! Burn's weight gradient runs one conv2d per channel; batch norm in training: Burn's transposes
+//! nasc's own CPU kernels, for the ops where Burn's generic CPU path is slow (grouped and
+//! depthwise conv2d: Burn's weight gradient runs one conv2d per group, with the output
+//! gradient as a kernel the size of the image; batch norm in training: Burn's transposes
 //! the input twice and runs about ten whole-tensor passes each way). They run on the flex backend, with and
 //! without autodiff, through Burn's backend-extension API; on any other backend, or with
 //! `--kernels burn`, the same call runs Burn's own ops.
 
 pub mod batchnorm;
-pub mod depthwise;
 mod flex;
+pub mod grouped;
 
-pub use flex::{DepthwiseOptions, NascKernels};
+pub use flex::{GroupedOptions, NascKernels};
 
 use burn::backend::{Dispatch, DispatchDevice};
 use burn::nn::BatchNorm;
@@ -21,7 +22,8 @@ use std::cell::Cell;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernels {
-    /// nasc's kernels (depthwise conv2d, batch norm in training) on flex; Burn's everywhere else
+    /// nasc's kernels (grouped and depthwise conv2d, batch norm in training) on flex; Burn's
+    /// everywhere else
     #[default]
     Nasc,
     /// Burn's ops only
@@ -39,7 +41,7 @@ impl Kernels {
 
 thread_local! {
     static SELECTED: Cell<Kernels> = const { Cell::new(Kernels::Nasc) };
-    static DEPTHWISE_CALLS: Cell<u64> = const { Cell::new(0) };
+    static GROUPED_CALLS: Cell<u64> = const { Cell::new(0) };
     static BATCH_NORM_CALLS: Cell<u64> = const { Cell::new(0) };
 }
 
@@ -48,10 +50,10 @@ pub fn batch_norm_calls() -> u64 {
     BATCH_NORM_CALLS.with(Cell::get)
 }
 
-/// How many depthwise convolutions nasc's kernel has run on this thread (forward passes;
-/// `nasc bench` reports it per training step).
-pub fn depthwise_calls() -> u64 {
-    DEPTHWISE_CALLS.with(Cell::get)
+/// How many grouped (and depthwise) convolutions nasc's kernel has run on this thread
+/// (forward passes; `nasc bench` reports it per training step).
+pub fn grouped_calls() -> u64 {
+    GROUPED_CALLS.with(Cell::get)
 }
 
 /// Run `f` with kernels `k` selected on this thread (training and benchmarks run the model's
@@ -79,17 +81,25 @@ fn applies(device: &Device, dtype: DType) -> bool {
         && matches!(device.clone().without_autodiff().as_dispatch(), DispatchDevice::Flex(_))
 }
 
-/// Depthwise conv2d (`weight` `[c, 1, kh, kw]` over `x` `[n, c, h, w]`, no bias): nasc's
-/// kernel where it applies (flex, f32, `--kernels nasc`), Burn's `conv2d` elsewhere.
-pub fn depthwise_conv2d(x: Tensor<4>, weight: Tensor<4>, options: DepthwiseOptions) -> Tensor<4> {
+/// The widest group (input channels per group) nasc's grouped kernel takes: it correlates
+/// every input plane of a group with each filter in registers, which wins over Burn's
+/// im2col and matrix product for narrow groups; wider ones (and `groups = 1`) go to Burn.
+pub const MAX_GROUP_WIDTH: usize = 32;
+
+/// Grouped conv2d (`weight` `[o, c / groups, kh, kw]` over `x` `[n, c, h, w]`, no bias):
+/// nasc's kernel where it applies (flex, f32, `--kernels nasc`, more than one group, at most
+/// [`MAX_GROUP_WIDTH`] channels per group), Burn's `conv2d` elsewhere.
+pub fn grouped_conv2d(x: Tensor<4>, weight: Tensor<4>, options: GroupedOptions) -> Tensor<4> {
     let [_, c, _, _] = x.dims();
-    let [wc, one, _, _] = weight.dims();
-    if !(applies(&x.device(), x.dtype()) && wc == c && one == 1) {
-        let DepthwiseOptions { stride, padding, dilation } = options;
-        return conv2d(x, weight, None, ConvOptions::new(stride, padding, dilation, c));
+    let [o, width, _, _] = weight.dims();
+    let GroupedOptions { stride, padding, dilation, groups } = options;
+    let fits =
+        groups > 1 && width <= MAX_GROUP_WIDTH && width * groups == c && o.is_multiple_of(groups);
+    if !(fits && applies(&x.device(), x.dtype())) {
+        return conv2d(x, weight, None, ConvOptions::new(stride, padding, dilation, groups));
     }
-    DEPTHWISE_CALLS.with(|n| n.set(n.get() + 1));
-    Tensor::from_dispatch(<Dispatch as NascKernels>::depthwise_conv2d(
+    GROUPED_CALLS.with(|n| n.set(n.get() + 1));
+    Tensor::from_dispatch(<Dispatch as NascKernels>::grouped_conv2d(
         x.into_dispatch(),
         weight.into_dispatch(),
         options,

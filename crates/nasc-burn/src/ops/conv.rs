@@ -3,7 +3,7 @@
 
 use super::shared::ConvSpec;
 use super::{Act, BurnOp, Field, Layer, Needs, Slot, arg0, one};
-use crate::kernels::{self, DepthwiseOptions};
+use crate::kernels::{self, GroupedOptions};
 use burn::tensor::Device;
 use burn::tensor::activation::relu;
 use nasc_core::ir::ops::Conv2d;
@@ -20,15 +20,15 @@ fn spec(c: &Conv2d) -> ConvSpec {
     }
 }
 
-/// The options of nasc's depthwise kernel, for a conv with one filter per channel.
-fn depthwise(c: &Conv2d) -> Option<DepthwiseOptions> {
-    (c.groups > 1 && c.groups == c.in_channels && c.groups == c.out_channels).then_some(
-        DepthwiseOptions {
-            stride: [c.stride as usize; 2],
-            padding: [c.padding[0] as usize, c.padding[1] as usize],
-            dilation: [c.dilation as usize; 2],
-        },
-    )
+/// The options of nasc's grouped kernel, for a conv of more than one group (depthwise
+/// convs included).
+fn grouped(c: &Conv2d) -> Option<GroupedOptions> {
+    (c.groups > 1).then_some(GroupedOptions {
+        stride: [c.stride as usize; 2],
+        padding: [c.padding[0] as usize, c.padding[1] as usize],
+        dilation: [c.dilation as usize; 2],
+        groups: c.groups as usize,
+    })
 }
 
 impl BurnOp for Conv2d {
@@ -38,9 +38,9 @@ impl BurnOp for Conv2d {
     fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
         let x = one(ins)?;
         let Layer::Conv(m) = layer else { return Some(x) };
-        let y = match depthwise(self) {
+        let y = match grouped(self) {
             Some(options) => {
-                let y = kernels::depthwise_conv2d(x.map(), m.weight.val(), options);
+                let y = kernels::grouped_conv2d(x.map(), m.weight.val(), options);
                 match &m.bias {
                     Some(b) => y + b.val().reshape([1, self.out_channels as i32, 1, 1]),
                     None => y,

@@ -1,12 +1,12 @@
 //! nasc's CPU kernels against Burn's own ops: the forward pass and every gradient, on odd sizes,
 //! strides and dilations 1-2, batch 1, within 1e-4 of the reference's scale; and training with
-//! `--kernels nasc` and `--kernels burn` to the same losses. Depthwise conv2d and batch norm in
-//! training.
+//! `--kernels nasc` and `--kernels burn` to the same losses. Grouped conv2d (depthwise included)
+//! and batch norm in training.
 
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor, TensorData};
-use nasc_burn::kernels::{self, DepthwiseOptions, Kernels};
+use nasc_burn::kernels::{self, GroupedOptions, Kernels};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 
@@ -33,7 +33,9 @@ fn close(what: &str, a: &[f32], b: &[f32]) -> Result<(), TestCaseError> {
 #[derive(Debug, Clone, Copy)]
 struct Case {
     n: usize,
-    c: usize,
+    /// Groups, input and output channels per group (depthwise: 1 and 1).
+    groups: usize,
+    width: [usize; 2],
     hw: [usize; 2],
     k: [usize; 2],
     stride: usize,
@@ -43,13 +45,16 @@ struct Case {
 }
 
 fn cases() -> impl Strategy<Value = Case> {
-    (1usize..4, 1usize..6, [1usize..10, 1usize..10], [1usize..6, 1usize..6], 1usize..3)
-        .prop_flat_map(|(n, c, hw, k, stride)| {
-            (Just((n, c, hw, k, stride)), 1usize..3, [0usize..3, 0usize..3], any::<u64>())
+    let shape = (1usize..4, 2usize..6, prop_oneof![Just([1, 1]), [1usize..4, 1usize..4]]);
+    (shape, [1usize..10, 1usize..10], [1usize..6, 1usize..6], 1usize..3)
+        .prop_flat_map(|((n, groups, width), hw, k, stride)| {
+            let fixed = Just((n, groups, width, hw, k, stride));
+            (fixed, 1usize..3, [0usize..3, 0usize..3], any::<u64>())
         })
-        .prop_map(|((n, c, hw, k, stride), dilation, padding, seed)| Case {
+        .prop_map(|((n, groups, width, hw, k, stride), dilation, padding, seed)| Case {
             n,
-            c,
+            groups,
+            width,
             hw,
             k,
             stride,
@@ -66,22 +71,24 @@ fn cases() -> impl Strategy<Value = Case> {
 /// gradient is not all ones), with nasc's kernel or Burn's conv2d.
 fn run(case: &Case, ours: bool) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let device = Device::flex().autodiff();
-    let x = random([case.n, case.c, case.hw[0], case.hw[1]], case.seed, &device).require_grad();
-    let w = random([case.c, 1, case.k[0], case.k[1]], case.seed ^ 1, &device).require_grad();
-    let options = DepthwiseOptions {
+    let (c, o) = (case.groups * case.width[0], case.groups * case.width[1]);
+    let x = random([case.n, c, case.hw[0], case.hw[1]], case.seed, &device).require_grad();
+    let w = random([o, case.width[0], case.k[0], case.k[1]], case.seed ^ 1, &device);
+    let w = w.require_grad();
+    let options = GroupedOptions {
         stride: [case.stride; 2],
         padding: case.padding,
         dilation: [case.dilation; 2],
+        groups: case.groups,
     };
     let y = if ours {
-        let before = kernels::depthwise_calls();
-        let y = kernels::with(Kernels::Nasc, || {
-            kernels::depthwise_conv2d(x.clone(), w.clone(), options)
-        });
-        assert_eq!(kernels::depthwise_calls(), before + 1, "nasc's kernel must apply on flex");
+        let before = kernels::grouped_calls();
+        let y =
+            kernels::with(Kernels::Nasc, || kernels::grouped_conv2d(x.clone(), w.clone(), options));
+        assert_eq!(kernels::grouped_calls(), before + 1, "nasc's kernel must apply on flex");
         y
     } else {
-        let o = ConvOptions::new(options.stride, options.padding, options.dilation, case.c);
+        let o = ConvOptions::new(options.stride, options.padding, options.dilation, case.groups);
         conv2d(x.clone(), w.clone(), None, o)
     };
     let r = random(y.dims(), case.seed ^ 2, &device);
@@ -94,7 +101,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
     #[test]
-    fn depthwise_conv2d_and_its_gradients_match_burn(case in cases()) {
+    fn grouped_conv2d_and_its_gradients_match_burn(case in cases()) {
         let (y, dx, dw) = run(&case, true);
         let (y0, dx0, dw0) = run(&case, false);
         close("output", &y, &y0)?;
@@ -104,15 +111,15 @@ proptest! {
 }
 
 #[test]
-fn depthwise_conv2d_without_autodiff_matches_burn() {
+fn grouped_conv2d_without_autodiff_matches_burn() {
     // Inference (`model.valid()`) runs the plain flex implementation.
     let device = Device::flex();
     let x = random([2, 8, 13, 11], 7, &device);
     let w = random([8, 1, 3, 3], 8, &device);
-    let options = DepthwiseOptions { stride: [2, 2], padding: [1, 1], dilation: [1, 1] };
-    let before = kernels::depthwise_calls();
-    let ours = values(kernels::depthwise_conv2d(x.clone(), w.clone(), options));
-    assert_eq!(kernels::depthwise_calls(), before + 1, "nasc's kernel must apply on flex");
+    let options = GroupedOptions { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 8 };
+    let before = kernels::grouped_calls();
+    let ours = values(kernels::grouped_conv2d(x.clone(), w.clone(), options));
+    assert_eq!(kernels::grouped_calls(), before + 1, "nasc's kernel must apply on flex");
     let reference = values(conv2d(x, w, None, ConvOptions::new([2, 2], [1, 1], [1, 1], 8)));
     close("output", &ours, &reference).unwrap();
 }
@@ -121,14 +128,31 @@ fn depthwise_conv2d_without_autodiff_matches_burn() {
 fn kernels_burn_runs_burns_op() {
     let device = Device::flex();
     let (x, w) = (random([1, 2, 4, 4], 1, &device), random([2, 1, 3, 3], 2, &device));
-    let options = DepthwiseOptions { stride: [1, 1], padding: [1, 1], dilation: [1, 1] };
-    let before = kernels::depthwise_calls();
+    let options = GroupedOptions { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 2 };
+    let before = kernels::grouped_calls();
     let got =
-        kernels::with(Kernels::Burn, || kernels::depthwise_conv2d(x.clone(), w.clone(), options));
-    assert_eq!(kernels::depthwise_calls(), before, "--kernels burn must leave the op to Burn");
+        kernels::with(Kernels::Burn, || kernels::grouped_conv2d(x.clone(), w.clone(), options));
+    assert_eq!(kernels::grouped_calls(), before, "--kernels burn must leave the op to Burn");
     let reference = conv2d(x, w, None, ConvOptions::new([1, 1], [1, 1], [1, 1], 2));
     close("output", &values(got), &values(reference)).unwrap();
     assert_eq!(kernels::selected(), Kernels::Nasc, "the selection ends with `with`");
+}
+
+#[test]
+fn wide_groups_and_one_group_run_burns_conv() {
+    let device = Device::flex();
+    let x = random([1, 66, 5, 5], 3, &device);
+    let wide = kernels::MAX_GROUP_WIDTH + 1;
+    for (w, groups) in
+        [(random([4, wide, 3, 3], 4, &device), 2), (random([4, 66, 1, 1], 5, &device), 1)]
+    {
+        let options = GroupedOptions { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups };
+        let before = kernels::grouped_calls();
+        let got = kernels::grouped_conv2d(x.clone(), w.clone(), options);
+        assert_eq!(kernels::grouped_calls(), before, "{groups} groups must go to Burn");
+        let o = ConvOptions::new([1, 1], [1, 1], [1, 1], groups);
+        close("output", &values(got), &values(conv2d(x.clone(), w, None, o))).unwrap();
+    }
 }
 
 /// A batch norm layer with random gamma and beta, and its output, input, gamma and beta
