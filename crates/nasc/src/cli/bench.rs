@@ -18,7 +18,8 @@ pub(crate) struct BenchArgs {
     /// Compute backend
     #[arg(long, value_enum, default_value_t = Backend::Flex)]
     backend: Backend,
-    /// CPU kernels: nasc's own where it has them (depthwise conv on flex), or Burn's ops only
+    /// CPU kernels: nasc's own where it has them (grouped and depthwise convs, batch norm in
+    /// training, on flex), or Burn's ops only
     #[arg(long, value_enum, default_value_t = Kernels::Nasc)]
     kernels: Kernels,
     /// Batch size for training and batched inference

@@ -52,7 +52,8 @@ pub(crate) struct TrainOpts {
     /// Compute backend (wgpu, cuda and ndarray need the cargo feature of the same name)
     #[arg(long, value_enum, default_value_t = Backend::Flex)]
     backend: Backend,
-    /// CPU kernels: nasc's own where it has them (depthwise conv on flex), or Burn's ops only
+    /// CPU kernels: nasc's own where it has them (grouped and depthwise convs, batch norm in
+    /// training, on flex), or Burn's ops only
     #[arg(long, value_enum, default_value_t = Kernels::Nasc)]
     kernels: Kernels,
     /// Run directory: metrics.csv, checkpoint/, model.bpk (default: a new runs/run-NNNN,
