@@ -1,6 +1,7 @@
 //! nasc's own CPU kernels, for the ops where Burn's generic CPU path is slow (grouped and
 //! depthwise conv2d: Burn's weight gradient runs one conv2d per group, with the output
-//! gradient as a kernel the size of the image; batch norm in training: Burn's transposes
+//! gradient as a kernel the size of the image; 1x1 convs, whose gradients are matrix
+//! products rather than convolutions; batch norm in training: Burn's transposes
 //! the input twice and runs about ten whole-tensor passes each way). They run on the flex backend, with and
 //! without autodiff, through Burn's backend-extension API; on any other backend, or with
 //! `--kernels burn`, the same call runs Burn's own ops.
@@ -22,8 +23,8 @@ use std::cell::Cell;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernels {
-    /// nasc's kernels (grouped and depthwise conv2d, batch norm in training) on flex; Burn's
-    /// everywhere else
+    /// nasc's kernels (grouped and depthwise conv2d, 1x1 conv2d as a matrix product, batch norm
+    /// in training) on flex; Burn's everywhere else
     #[default]
     Nasc,
     /// Burn's ops only
@@ -43,6 +44,12 @@ thread_local! {
     static SELECTED: Cell<Kernels> = const { Cell::new(Kernels::Nasc) };
     static GROUPED_CALLS: Cell<u64> = const { Cell::new(0) };
     static BATCH_NORM_CALLS: Cell<u64> = const { Cell::new(0) };
+    static POINTWISE_CALLS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many 1x1 convolutions have run as matrix products on this thread.
+pub fn pointwise_calls() -> u64 {
+    POINTWISE_CALLS.with(Cell::get)
 }
 
 /// How many batch norms in training nasc's kernel has run on this thread.
@@ -104,6 +111,22 @@ pub fn grouped_conv2d(x: Tensor<4>, weight: Tensor<4>, options: GroupedOptions) 
         weight.into_dispatch(),
         options,
     ))
+}
+
+/// A 1x1 convolution of stride 1, no padding and one group (`weight` `[o, c, 1, 1]` over `x`
+/// `[n, c, h, w]`, no bias) as one matrix product per image, `[o, c] x [c, h * w]`, where nasc's
+/// kernels apply: Burn's gradients of a product are two more products, where its conv2d's
+/// weight gradient is a convolution with the output gradient as an `h x w` kernel over the
+/// transposed input. Burn's `conv2d` elsewhere.
+pub fn pointwise_conv2d(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    let [o, wc, kh, kw] = weight.dims();
+    if !(wc == c && kh == 1 && kw == 1 && applies(&x.device(), x.dtype())) {
+        return conv2d(x, weight, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1));
+    }
+    POINTWISE_CALLS.with(|k| k.set(k.get() + 1));
+    let y = weight.reshape([1, o, c]).matmul(x.reshape([n, c, h * w]));
+    y.reshape([n, o, h, w])
 }
 
 /// A `BatchNorm` layer over `x` `[n, c, h, w]`: in training (an autodiff device and a layer not

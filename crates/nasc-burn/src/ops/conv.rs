@@ -31,6 +31,17 @@ fn grouped(c: &Conv2d) -> Option<GroupedOptions> {
     })
 }
 
+/// A 1x1 conv of stride 1, no padding and one group: a matrix product per image.
+trait Pointwise {
+    fn pointwise(&self) -> bool;
+}
+
+impl Pointwise for Conv2d {
+    fn pointwise(&self) -> bool {
+        self.kernel == [1, 1] && self.stride == 1 && self.padding == [0, 0] && self.groups == 1
+    }
+}
+
 impl BurnOp for Conv2d {
     fn layer(&self, device: &Device) -> Layer {
         Layer::Conv(spec(self).init(device))
@@ -41,6 +52,13 @@ impl BurnOp for Conv2d {
         let y = match grouped(self) {
             Some(options) => {
                 let y = kernels::grouped_conv2d(x.map(), m.weight.val(), options);
+                match &m.bias {
+                    Some(b) => y + b.val().reshape([1, self.out_channels as i32, 1, 1]),
+                    None => y,
+                }
+            }
+            None if self.pointwise() => {
+                let y = kernels::pointwise_conv2d(x.map(), m.weight.val());
                 match &m.bias {
                     Some(b) => y + b.val().reshape([1, self.out_channels as i32, 1, 1]),
                     None => y,

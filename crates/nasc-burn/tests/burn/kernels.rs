@@ -110,6 +110,54 @@ proptest! {
     }
 }
 
+/// Output, input gradient and weight gradient of a 1x1 conv of `x` `[n, c, h, w]` to `o`
+/// channels weighted by `r`: as matrix products (`ours`) or through Burn's conv2d.
+fn run_pointwise(dims: [usize; 4], o: usize, seed: u64, ours: bool) -> [Vec<f32>; 3] {
+    let device = Device::flex().autodiff();
+    let x = random(dims, seed, &device).require_grad();
+    let w = random([o, dims[1], 1, 1], seed ^ 1, &device).require_grad();
+    let y = if ours {
+        let before = kernels::pointwise_calls();
+        let y = kernels::pointwise_conv2d(x.clone(), w.clone());
+        assert_eq!(kernels::pointwise_calls(), before + 1, "the product must run on flex");
+        y
+    } else {
+        conv2d(x.clone(), w.clone(), None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
+    };
+    let r = random(y.dims(), seed ^ 2, &device);
+    let grads = (y.clone() * r).sum().backward();
+    let (dx, dw) = (x.grad(&grads).unwrap(), w.grad(&grads).unwrap());
+    [values(y.inner()), values(dx), values(dw)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn pointwise_conv2d_and_its_gradients_match_burn(
+        dims in [1usize..5, 1usize..20, 1usize..9, 1usize..9],
+        o in 1usize..20,
+        seed in any::<u64>(),
+    ) {
+        let [y, dx, dw] = run_pointwise(dims, o, seed, true);
+        let [y0, dx0, dw0] = run_pointwise(dims, o, seed, false);
+        close("output", &y, &y0)?;
+        close("input gradient", &dx, &dx0)?;
+        close("weight gradient", &dw, &dw0)?;
+    }
+}
+
+#[test]
+fn pointwise_with_kernels_burn_is_burns_conv() {
+    let device = Device::flex();
+    let (x, w) = (random([2, 3, 4, 4], 1, &device), random([5, 3, 1, 1], 2, &device));
+    let before = kernels::pointwise_calls();
+    let got = kernels::with(Kernels::Burn, || kernels::pointwise_conv2d(x.clone(), w.clone()));
+    assert_eq!(kernels::pointwise_calls(), before, "--kernels burn must leave the op to Burn");
+    let reference = conv2d(x, w, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1));
+    close("output", &values(got), &values(reference)).unwrap();
+}
+
 #[test]
 fn grouped_conv2d_without_autodiff_matches_burn() {
     // Inference (`model.valid()`) runs the plain flex implementation.
