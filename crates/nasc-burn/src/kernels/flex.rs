@@ -10,9 +10,10 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::{FlexTensor, Layout};
+use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{AutodiffBackend, Backend, Flex, backend_extension};
-use burn::tensor::{Bytes, DType, Shape};
+use burn::tensor::{Bytes, DType, Shape, Slice};
 
 /// The geometry of a grouped convolution that is not in its input tensors' shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,10 @@ pub trait NascKernels: Backend {
         weight: FloatTensor<Self>,
         options: GroupedOptions,
     ) -> FloatTensor<Self>;
+
+    /// A 1x1 conv2d of stride 1, no padding and one group, without bias: `x` `[n, c, h, w]`,
+    /// `weight` `[o, c, 1, 1]`.
+    fn pointwise_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self>;
 
     /// Batch norm in training over `x` `[n, c, h, w]`: the output, and each channel's mean
     /// and biased variance (for the running statistics; no gradient flows through them).
@@ -97,7 +102,24 @@ fn forward(x: FlexTensor, w: FlexTensor, o: GroupedOptions) -> FlexTensor {
     tensor(grouped::forward(&g, f32s(&x), f32s(&w)), [xd[0], wd[0], oh, ow])
 }
 
+/// `[o, c] x [c, h * w]` for every image: one batched product.
+fn pointwise(x: FlexTensor, w: FlexTensor) -> FlexTensor {
+    let [n, c, h, wd] = x.layout().shape().dims::<4>();
+    let o = w.layout().shape()[0];
+    let w = Flex::float_reshape(w, Shape::new([1, o, c]));
+    let y = Flex::float_matmul(w, Flex::float_reshape(x, Shape::new([n, c, h * wd])));
+    Flex::float_reshape(y, Shape::new([n, o, h, wd]))
+}
+
+/// Images per product of the 1x1 conv's weight gradient: the per-image `[o, c]` products of a
+/// chunk are summed before the next chunk's, so the gradient never holds one per image.
+const POINTWISE_CHUNK: usize = 16;
+
 impl NascKernels for Flex {
+    fn pointwise_conv2d(x: FlexTensor, w: FlexTensor) -> FlexTensor {
+        pointwise(x, w)
+    }
+
     fn grouped_conv2d(x: FlexTensor, w: FlexTensor, o: GroupedOptions) -> FlexTensor {
         forward(x, w, o)
     }
@@ -126,6 +148,47 @@ impl Backward<Flex, 2> for GroupedBackward {
         if let Some(node) = node_w {
             let dw = grouped::weight_grad(&g, f32s(&x), f32s(&dy));
             grads.register::<Flex>(node.id, tensor(dw, wd));
+        }
+    }
+}
+
+#[derive(Debug)]
+struct PointwiseBackward;
+
+impl Backward<Flex, 2> for PointwiseBackward {
+    type State = (FlexTensor, FlexTensor);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        let (x, w) = ops.state;
+        let [n, c, h, wd] = x.layout().shape().dims::<4>();
+        let o = w.layout().shape()[0];
+        let dy = Flex::float_reshape(dy, Shape::new([n, o, h * wd]));
+        if let Some(node) = node_x {
+            let wt = Flex::float_transpose(Flex::float_reshape(w, Shape::new([1, o, c])));
+            let dx = Flex::float_matmul(wt, dy.clone());
+            grads.register::<Flex>(node.id, Flex::float_reshape(dx, Shape::new([n, c, h, wd])));
+        }
+        if let Some(node) = node_w {
+            let x = Flex::float_reshape(x, Shape::new([n, c, h * wd]));
+            let mut dw = None;
+            for start in (0..n).step_by(POINTWISE_CHUNK) {
+                let end = (start + POINTWISE_CHUNK).min(n);
+                let part = |t: &FlexTensor, rows: usize| {
+                    let s = [Slice::from(start..end), Slice::from(0..rows), Slice::from(0..h * wd)];
+                    Flex::float_slice(t.clone(), &s)
+                };
+                let xt = Flex::float_transpose(part(&x, c));
+                let sum = Flex::float_sum_dim(Flex::float_matmul(part(&dy, o), xt), 0);
+                dw = Some(match dw {
+                    Some(acc) => Flex::float_add(acc, sum),
+                    None => sum,
+                });
+            }
+            if let Some(dw) = dw {
+                grads.register::<Flex>(node.id, Flex::float_reshape(dw, Shape::new([o, c, 1, 1])));
+            }
         }
     }
 }
@@ -173,6 +236,19 @@ impl<C: CheckpointStrategy> NascKernels for Autodiff<Flex, C> {
             }
             OpsKind::UnTracked(prep) => {
                 prep.finish(forward(x.into_primitive(), w.into_primitive(), o))
+            }
+        }
+    }
+
+    fn pointwise_conv2d(x: FloatTensor<Self>, w: FloatTensor<Self>) -> FloatTensor<Self> {
+        match PointwiseBackward.prepare::<C>([x.node(), w.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let (x, w) = (x.primitive().clone(), w.primitive().clone());
+                let y = pointwise(x.clone(), w.clone());
+                prep.finish((x, w), y)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(pointwise(x.into_primitive(), w.into_primitive()))
             }
         }
     }

@@ -115,18 +115,20 @@ pub fn grouped_conv2d(x: Tensor<4>, weight: Tensor<4>, options: GroupedOptions) 
 
 /// A 1x1 convolution of stride 1, no padding and one group (`weight` `[o, c, 1, 1]` over `x`
 /// `[n, c, h, w]`, no bias) as one matrix product per image, `[o, c] x [c, h * w]`, where nasc's
-/// kernels apply: Burn's gradients of a product are two more products, where its conv2d's
-/// weight gradient is a convolution with the output gradient as an `h x w` kernel over the
-/// transposed input. Burn's `conv2d` elsewhere.
+/// kernels apply; its gradients are products too (the weight gradient summed over chunks of
+/// images), where Burn's conv2d computes the weight gradient as a convolution with the output
+/// gradient as an `h x w` kernel over the transposed input. Burn's `conv2d` elsewhere.
 pub fn pointwise_conv2d(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
-    let [n, c, h, w] = x.dims();
-    let [o, wc, kh, kw] = weight.dims();
+    let [_, c, _, _] = x.dims();
+    let [_, wc, kh, kw] = weight.dims();
     if !(wc == c && kh == 1 && kw == 1 && applies(&x.device(), x.dtype())) {
         return conv2d(x, weight, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1));
     }
     POINTWISE_CALLS.with(|k| k.set(k.get() + 1));
-    let y = weight.reshape([1, o, c]).matmul(x.reshape([n, c, h * w]));
-    y.reshape([n, o, h, w])
+    Tensor::from_dispatch(<Dispatch as NascKernels>::pointwise_conv2d(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+    ))
 }
 
 /// A `BatchNorm` layer over `x` `[n, c, h, w]`: in training (an autodiff device and a layer not
