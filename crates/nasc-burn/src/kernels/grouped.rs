@@ -107,6 +107,17 @@ struct Wide {
     /// (where the tap reads for the phase plane's first pixel, index of the weight).
     backward: Vec<Vec<(usize, usize)>>,
     margin: usize,
+    /// Where each run of an input plane's pixels goes in its phase planes.
+    runs: Vec<Run>,
+}
+
+/// `n` input pixels from `x` on, every `stride[1]`-th of one row, stored contiguously from
+/// `at` in the phase planes.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    x: usize,
+    at: usize,
+    n: usize,
 }
 
 impl Wide {
@@ -140,7 +151,8 @@ impl Wide {
             }
         }
         let len = (out[0] - 1) * wq + out[1];
-        Some(Wide { hq, wq, out, len, offsets, forward, backward, margin })
+        let runs = (0..g.input[0]).flat_map(|i| Self::row_runs(g, (hq, wq), i)).collect();
+        Some(Wide { hq, wq, out, len, offsets, forward, backward, margin, runs })
     }
 
     fn phases_len(&self, g: &Geometry) -> usize {
@@ -150,34 +162,29 @@ impl Wide {
     /// Input row `i`'s runs in the phase planes: for each column phase, the first input
     /// column `j0` in it and where `j0` lands; the row's columns of that phase are
     /// `j0, j0 + s1, ...`, stored contiguously from there.
-    #[inline(always)]
-    fn row_runs(&self, g: &Geometry, i: usize) -> impl Iterator<Item = (usize, usize)> {
-        let (s0, s1, pw) = (g.stride[0], g.stride[1], g.padding[1]);
-        let i = i + g.padding[0];
-        let row = (i % s0) * s1 * self.hq * self.wq + (i / s0) * self.wq;
-        let plane = self.hq * self.wq;
-        (0..s1.min(g.input[1])).map(move |j0| {
-            let j = j0 + pw;
-            (j0, row + (j % s1) * plane + j / s1)
-        })
+    fn row_runs(g: &Geometry, (hq, wq): (usize, usize), i: usize) -> Vec<Run> {
+        let (s0, s1, pw, w) = (g.stride[0], g.stride[1], g.padding[1], g.input[1]);
+        let r = i + g.padding[0];
+        let row = (r % s0) * s1 * hq * wq + (r / s0) * wq;
+        (0..s1.min(w))
+            .map(|j0| {
+                let j = j0 + pw;
+                let at = row + (j % s1) * hq * wq + j / s1;
+                Run { x: i * w + j0, at, n: (w - j0).div_ceil(s1) }
+            })
+            .collect()
     }
 
     /// Copy an input plane into the (zeroed) phase planes.
     #[inline(always)]
     fn scatter_input(&self, g: &Geometry, phases: &mut [f32], x: &[f32]) {
-        let [h, w] = g.input;
         let s1 = g.stride[1];
-        for i in 0..h {
-            let x = &x[i * w..][..w];
-            for (j0, at) in self.row_runs(g, i) {
-                let n = (w - j0).div_ceil(s1);
-                if s1 == 1 {
-                    phases[at..][..n].copy_from_slice(&x[j0..][..n]);
-                    continue;
-                }
-                for (d, v) in phases[at..][..n].iter_mut().zip(x[j0..].iter().step_by(s1)) {
-                    *d = *v;
-                }
+        for r in &self.runs {
+            let d = &mut phases[r.at..][..r.n];
+            if s1 == 1 {
+                d.copy_from_slice(&x[r.x..][..r.n]);
+            } else {
+                d.iter_mut().zip(x[r.x..].iter().step_by(s1)).for_each(|(d, v)| *d = *v);
             }
         }
     }
@@ -185,19 +192,13 @@ impl Wide {
     /// Read an input-shaped plane back out of the phase planes.
     #[inline(always)]
     fn gather_input(&self, g: &Geometry, out: &mut [f32], phases: &[f32]) {
-        let [h, w] = g.input;
         let s1 = g.stride[1];
-        for i in 0..h {
-            let out = &mut out[i * w..][..w];
-            for (j0, at) in self.row_runs(g, i) {
-                let n = (w - j0).div_ceil(s1);
-                if s1 == 1 {
-                    out[j0..][..n].copy_from_slice(&phases[at..][..n]);
-                    continue;
-                }
-                for (d, v) in out[j0..].iter_mut().step_by(s1).zip(&phases[at..][..n]) {
-                    *d = *v;
-                }
+        for r in &self.runs {
+            let p = &phases[r.at..][..r.n];
+            if s1 == 1 {
+                out[r.x..][..r.n].copy_from_slice(p);
+            } else {
+                out[r.x..].iter_mut().step_by(s1).zip(p).for_each(|(d, v)| *d = *v);
             }
         }
     }
