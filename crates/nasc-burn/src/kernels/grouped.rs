@@ -214,8 +214,8 @@ impl Wide {
             || (Vec::new(), Vec::new()),
             |(padded, wide), (task, y)| {
                 let (n, group) = (task / g.groups, task % g.groups);
-                let x = &x[(n * g.channels + group * gi) * plane_in..][..gi * plane_in];
-                let w = &w[group * go * gi * k..][..go * gi * k];
+                let x = group_planes(x, g.channels, gi, plane_in, (n, group));
+                let w = group_planes(w, g.out_channels, go, gi * k, (0, group));
                 let s = Scratch { padded, wide, result: y };
                 self.task(g, simd, Pass::Forward, s, x, w);
             },
@@ -233,8 +233,8 @@ impl Wide {
             || (Vec::new(), Vec::new()),
             |(padded, wide), (task, dx)| {
                 let (n, group) = (task / g.groups, task % g.groups);
-                let dy = &dy[(n * g.out_channels + group * go) * plane_out..][..go * plane_out];
-                let w = &w[group * go * gi * k..][..go * gi * k];
+                let dy = group_planes(dy, g.out_channels, go, plane_out, (n, group));
+                let w = group_planes(w, g.out_channels, go, gi * k, (0, group));
                 let s = Scratch { padded, wide, result: dx };
                 self.task(g, simd, Pass::InputGrad, s, dy, w);
             },
@@ -257,8 +257,8 @@ impl Wide {
                 let (chunk, group) = (task / g.groups, task % g.groups);
                 let images = chunk * IMAGES_PER_TASK..((chunk + 1) * IMAGES_PER_TASK).min(g.batch);
                 for n in images {
-                    let x = &x[(n * g.channels + group * gi) * plane_in..][..gi * plane_in];
-                    let dy = &dy[(n * g.out_channels + group * go) * plane_out..][..go * plane_out];
+                    let x = group_planes(x, g.channels, gi, plane_in, (n, group));
+                    let dy = group_planes(dy, g.out_channels, go, plane_out, (n, group));
                     let s = Scratch { padded, wide, result: dw };
                     self.task(g, simd, Pass::WeightGrad, s, x, dy);
                 }
@@ -368,6 +368,19 @@ impl Wide {
     }
 }
 
+/// Image `n`'s planes of group `group` in an NCHW tensor of `channels` channels,
+/// `per_group` of them per group, `plane` values each (the weights `[o, c / groups, kh, kw]`
+/// are image 0 with planes of `c / groups * kh * kw`).
+fn group_planes(
+    t: &[f32],
+    channels: usize,
+    per_group: usize,
+    plane: usize,
+    (n, group): (usize, usize),
+) -> &[f32] {
+    &t[(n * channels + group * per_group) * plane..][..per_group * plane]
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
     Forward,
@@ -428,15 +441,7 @@ fn tap_dots(simd: bool, dw: &mut [f32], a: &[f32], src: &[f32], offsets: &[usize
     }
     let _ = (simd, fits);
     for (dw, &o) in dw.iter_mut().zip(offsets) {
-        let mut lanes = [0f32; 8];
-        let (ac, sc) = (a.chunks_exact(8), src[o..][..a.len()].chunks_exact(8));
-        let tail: f32 = ac.remainder().iter().zip(sc.remainder()).map(|(x, y)| x * y).sum();
-        for (x, y) in ac.zip(sc) {
-            for l in 0..8 {
-                lanes[l] += x[l] * y[l];
-            }
-        }
-        *dw += lanes.iter().sum::<f32>() + tail;
+        *dw += dot(a, &src[o..][..a.len()]);
     }
 }
 
@@ -588,7 +593,6 @@ fn simd() -> bool {
 }
 
 /// `sum_j a[j] * b[j]` (same lengths), in eight lanes so that it vectorises.
-#[cfg(test)]
 #[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
