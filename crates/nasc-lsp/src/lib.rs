@@ -102,15 +102,25 @@ pub enum LspError {
 /// Runs the server until the client says `exit`.
 pub fn run() -> Result<(), LspError> {
     let (conn, io) = transport::stdio();
+    let served = session(&conn);
+    drop(conn);
+    match served {
+        Ok(()) => Ok(io.join()?),
+        // Input the reader could not follow ends the session too: the client is told why
+        // before the process exits (the writer is joined), and the reader's error is the one
+        // reported rather than the closed channel it left behind.
+        Err(e) => Err(io.join_stopped().map_or(e, LspError::Transport)),
+    }
+}
+
+fn session(conn: &Connection) -> Result<(), LspError> {
     let (id, _params) = conn.initialize_start()?;
     let result = serde_json::json!({
         "capabilities": capabilities(),
         "serverInfo": {"name": "nasc", "version": env!("CARGO_PKG_VERSION")},
     });
     conn.initialize_finish(id, result)?;
-    serve(&conn)?;
-    drop(conn);
-    Ok(io.join()?)
+    serve(conn)
 }
 
 fn serve(conn: &Connection) -> Result<(), LspError> {

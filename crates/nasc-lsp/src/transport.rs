@@ -39,6 +39,18 @@ pub struct IoThreads {
 }
 
 impl IoThreads {
+    /// After the server stopped on an error: when the reader has stopped too (the input
+    /// could not be followed), waits for the writer to send what the reader queued for the
+    /// client and returns the reader's error; a reader still waiting for input is left (after
+    /// half a second), as the process is about to exit.
+    pub fn join_stopped(self) -> Option<TransportError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+        while !self.reader.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        if self.reader.is_finished() { self.join().err() } else { None }
+    }
+
     /// Waits for both threads; the reader's error first.
     pub fn join(self) -> Result<(), TransportError> {
         let read = self.reader.join().unwrap_or(Ok(()));
