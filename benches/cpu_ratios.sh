@@ -46,7 +46,7 @@ for k in ("nasc", "burn", "baseline"):
     label = "--kernels " + k if k != "baseline" else "baseline"
     print(f"  {label:17} best {v:8.1f} img/s of {[round(x['train_images_per_sec'], 1) for x in runs(k)]}  "
           f"ratio {v / t:.2f}  peak RSS {rss} KB  grouped convs/step {r.get('nasc_grouped_conv_per_step', r.get('nasc_depthwise_per_step'))}  "
-          f"1x1 convs/step {r.get('nasc_pointwise_conv_per_step', 0)}  batch norms/step {r['nasc_batch_norm_per_step']}", flush=True)
+          f"1x1 convs/step {r.get('nasc_pointwise_conv_per_step', 0)}  batch norms/step {r['nasc_batch_norm_per_step']}  weighted sums/step {r.get('nasc_weighted_sum_per_step', 0)}", flush=True)
 PY
 done
 rm -rf "$T"

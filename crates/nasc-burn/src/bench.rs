@@ -42,6 +42,9 @@ pub struct BenchResult {
     pub nasc_batch_norm_per_step: u64,
     /// 1x1 convs run as matrix products per `-O1` training step.
     pub nasc_pointwise_conv_per_step: u64,
+    /// Weighted sums (aggregations) nasc's kernel ran per `-O1` training step (a sum of more
+    /// than eight inputs counts once per eight).
+    pub nasc_weighted_sum_per_step: u64,
     pub batch_size: usize,
     pub steps: usize,
     /// The process's first training step (-O0), in seconds: on a GPU it compiles and autotunes
@@ -61,7 +64,7 @@ impl BenchResult {
     pub fn table(&self) -> String {
         let f = |v: Option<f64>, d: usize| v.map_or("-".to_string(), |x| format!("{x:.d$}"));
         let mut s = format!(
-            "{} on {} ({}; kernels: {}, {} grouped convs, {} 1x1 convs and {} batch norms per step in nasc's kernels) (batch {}, {} timed steps)\n",
+            "{} on {} ({}; kernels: {}, {} grouped convs, {} 1x1 convs, {} batch norms and {} weighted sums per step in nasc's kernels) (batch {}, {} timed steps)\n",
             self.network,
             self.backend,
             self.compiler,
@@ -69,6 +72,7 @@ impl BenchResult {
             self.nasc_grouped_conv_per_step,
             self.nasc_pointwise_conv_per_step,
             self.nasc_batch_norm_per_step,
+            self.nasc_weighted_sum_per_step,
             self.batch_size,
             self.steps
         );
@@ -142,14 +146,15 @@ fn bench_selected(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
     };
     let first = std::cell::Cell::new(None);
     let train0 = what.train.then(|| run.train(ir0, 0, &first));
-    use crate::kernels::{batch_norm_calls, grouped_calls, pointwise_calls};
-    let calls = (grouped_calls(), batch_norm_calls(), pointwise_calls());
+    use crate::kernels::{batch_norm_calls, grouped_calls, pointwise_calls, weighted_sum_calls};
+    let calls = (grouped_calls(), batch_norm_calls(), pointwise_calls(), weighted_sum_calls());
     let train1 = what.train.then(|| run.train(&ir1, 1, &first));
     // Warm-up and timed steps.
     let n = (steps + 2.min(steps)) as u64;
     let per_step = (grouped_calls() - calls.0) / n;
     let bn_per_step = (batch_norm_calls() - calls.1) / n;
     let pointwise_per_step = (pointwise_calls() - calls.2) / n;
+    let sums_per_step = (weighted_sum_calls() - calls.3) / n;
     let m0 = RuntimeModel::new(ir0, &run.base);
     let m2 = super::transfer::transfer(ir0, &m0, &ir2, &run.base)
         .map_err(|e| TrainError::Config(format!("internal compiler error: {e}")))?;
@@ -170,6 +175,7 @@ fn bench_selected(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
         nasc_grouped_conv_per_step: per_step,
         nasc_batch_norm_per_step: bn_per_step,
         nasc_pointwise_conv_per_step: pointwise_per_step,
+        nasc_weighted_sum_per_step: sums_per_step,
         batch_size,
         steps,
         first_step_s: first.get(),

@@ -12,6 +12,19 @@ use nasc_core::ir::{Ir, Op};
 pub struct Step {
     pub op: Op,
     pub inputs: Vec<usize>,
+    /// How the step runs: its op, its op with the ReLU that reads it, or a ReLU already run.
+    pub run: Run,
+}
+
+/// How the runtime runs a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    /// The op's forward.
+    Op,
+    /// The op and the ReLU that is its only reader, in one kernel (batch norm -> ReLU).
+    WithRelu,
+    /// A ReLU whose input ran [`Run::WithRelu`]: it passes the value on.
+    Fused,
 }
 
 /// How nodes are wired: skipped by the module machinery (not a parameter).
@@ -46,8 +59,9 @@ impl RuntimeModel {
                 uses[i] += 1;
             }
             layers.push(node.op.layer(device));
-            steps.push(Step { op: node.op.clone(), inputs });
+            steps.push(Step { op: node.op.clone(), inputs, run: Run::Op });
         }
+        fuse_relus(&mut steps, &uses);
         let [c, h, w] = ir.input_shape;
         let plan = Plan {
             steps,
@@ -86,7 +100,11 @@ impl RuntimeModel {
             if let Op::Input(_) = step.op {
                 ins.extend(input.take());
             }
-            vals[i] = step.op.forward(layer, ins);
+            vals[i] = match step.run {
+                Run::Op => step.op.forward(layer, ins),
+                Run::WithRelu => step.op.forward_relu(layer, ins),
+                Run::Fused => ins.pop(),
+            };
         }
         match vals.get_mut(self.plan.output).and_then(Option::take) {
             Some(a) => a.vec(),
@@ -110,6 +128,18 @@ impl RuntimeModel {
 
     fn devices_or_default(&self) -> Device {
         self.devices().into_iter().next().unwrap_or_default()
+    }
+}
+
+/// Marks every ReLU whose one input is a step that fuses it ([`BurnOp::fuses_relu`]) and that
+/// nothing else reads: the two run as one kernel (the IR keeps both nodes).
+fn fuse_relus(steps: &mut [Step], uses: &[usize]) {
+    for i in 0..steps.len() {
+        let &[j] = steps[i].inputs.as_slice() else { continue };
+        if steps[i].op == Op::RELU && uses[j] == 1 && j < i && steps[j].op.fuses_relu() {
+            steps[j].run = Run::WithRelu;
+            steps[i].run = Run::Fused;
+        }
     }
 }
 

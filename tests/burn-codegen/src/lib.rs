@@ -1,5 +1,10 @@
-//! The generated models (pinned golden files), compiled with warnings denied.
+//! The generated models (pinned golden files), compiled with warnings denied, with nasc's
+//! kernels as a generated crate carries them (`crate::kernels`: nasc-burn's kernel files with
+//! `standalone.rs` as their `mod.rs`).
 #![deny(warnings)]
+
+#[path = "../../../crates/nasc-burn/src/kernels/standalone.rs"]
+pub mod kernels;
 
 #[path = "../../golden/burn/randwire_ba.rs"]
 #[rustfmt::skip]

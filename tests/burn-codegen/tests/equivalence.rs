@@ -12,6 +12,13 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Held by every test while it draws from the flex device's random generator (seeded runs, and
+/// dropout in training mode draw the same values only when no other test draws in between).
+fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn max_abs_diff(a: Tensor<2>, b: Tensor<2>) -> f32 {
     (a - b).abs().max().into_scalar::<f32>()
 }
@@ -68,6 +75,7 @@ macro_rules! equivalence {
                 std::process::id()
             ));
             std::fs::create_dir_all(&tmp).unwrap();
+            let _rng = rng_lock();
             let (ir, rt, rec) = runtime_record($spec, &tmp);
             let device = Device::flex();
             let generated = nasc_codegen_check::$module::$ty::new(&device)
@@ -141,6 +149,7 @@ macro_rules! export_equivalence {
         fn $test() {
             let tmp = std::env::temp_dir().join(format!("nasc-eq-{}-{}", stringify!($test), std::process::id()));
             std::fs::create_dir_all(&tmp).unwrap();
+            let _rng = rng_lock();
             // The -O1 model and its record (runtime.bpk; the -O1 conversion is not used here).
             let (ir1, rt, _) = runtime_record($spec, &tmp);
             let runtime_rec = tmp.join("runtime.bpk");
@@ -282,3 +291,89 @@ fn generated_learned_wiring_trains_with_straight_through_edges() {
     let after: Vec<f32> = model.graph1.edge_weights0.val().into_data().try_to_vec::<f32>().unwrap();
     assert!(before.iter().zip(&after).filter(|(a, b)| a != b).count() > 24);
 }
+
+/// `max |a - b| / max(1, max |b|)`.
+fn relative(a: &[f32], b: &[f32]) -> f32 {
+    let scale = b.iter().fold(1f32, |m, v| m.max(v.abs()));
+    a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+/// Training: the generated model runs nasc's kernels (grouped and 1x1 convs, batch norm in
+/// training, weighted sums) and, with the runtime model's weights, gives the runtime model's
+/// logits and input gradient for one training-mode forward and backward pass: the same as
+/// with nasc's kernels (the same arithmetic), and close to Burn's own ops (`--kernels burn`;
+/// a deep network at batch 4 amplifies the kernels' different summation order, mostly through
+/// batch norm's backward, to about 1e-2 of the gradient's scale).
+macro_rules! training_equivalence {
+    ($test:ident, $spec:literal, $module:ident :: $ty:ident) => {
+        #[test]
+        fn $test() {
+            use nasc_burn::kernels::{self, Kernels};
+            let tmp = std::env::temp_dir().join(format!(
+                "nasc-eq-{}-{}",
+                stringify!($test),
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&tmp).unwrap();
+            let _rng = rng_lock();
+            let (ir, _, rec) = runtime_record($spec, &tmp);
+            let device = Device::flex().autodiff();
+            let rt =
+                RuntimeModel::new(&ir, &device).try_load_file(tmp.join("runtime.bpk")).unwrap();
+            let generated =
+                nasc_codegen_check::$module::$ty::new(&device).try_load_file(&rec).unwrap();
+            let [c, h, w] = ir.input_shape.map(|x| x as usize);
+            let x = Tensor::<4>::random([4, c, h, w], Distribution::Normal(0.0, 1.0), &device);
+            let r = Tensor::<2>::random(
+                [4, ir.classes as usize],
+                Distribution::Normal(0.0, 1.0),
+                &device,
+            );
+            let run = |forward: &dyn Fn(Tensor<4>) -> Tensor<2>| {
+                // Dropout draws the same masks in every run.
+                device.seed(11);
+                let x = x.clone().require_grad();
+                let y = forward(x.clone());
+                let grads = (y.clone() * r.clone()).sum().backward();
+                let host = |t: Tensor<4>| t.into_data().try_to_vec::<f32>().unwrap();
+                (y.inner().into_data().try_to_vec::<f32>().unwrap(), host(x.grad(&grads).unwrap()))
+            };
+            let calls = nasc_codegen_check::kernels::calls();
+            let (yg, dg) = run(&|x| generated.forward(x));
+            assert!(
+                nasc_codegen_check::kernels::calls() > calls,
+                "{}: the generated model ran no nasc kernel",
+                $spec
+            );
+            let (yn, dn) = run(&|x| kernels::with(Kernels::Nasc, || rt.forward(x)));
+            let (yb, db) = run(&|x| kernels::with(Kernels::Burn, || rt.forward(x)));
+            for (what, err, tolerance) in [
+                ("logits vs the runtime's", relative(&yg, &yn), 1e-5),
+                ("input gradient vs the runtime's", relative(&dg, &dn), 1e-5),
+                ("logits vs Burn's ops", relative(&yg, &yb), 1e-3),
+                ("input gradient vs Burn's ops", relative(&dg, &db), 2e-2),
+            ] {
+                assert!(err <= tolerance, "{}: {what}: relative error {err} > {tolerance}", $spec);
+            }
+            std::fs::remove_dir_all(&tmp).ok();
+        }
+    };
+}
+
+training_equivalence!(
+    train_randwire_ws_fmnist,
+    "specs/randwire_ws_fmnist.nas",
+    randwire_ws_fmnist::RandwireWsFmnist
+);
+training_equivalence!(
+    train_regnetx_fmnist,
+    "examples/regnetx_fmnist.nas",
+    regnetx_fmnist::RegnetxFmnist
+);
+training_equivalence!(train_darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist::DartsFmnist);
+training_equivalence!(train_dnw_fmnist, "specs/dnw_fmnist.nas", dnw_fmnist::DnwFmnist);
+training_equivalence!(
+    train_hierarchical_fmnist,
+    "examples/hierarchical_fmnist.nas",
+    hierarchical_fmnist::HierarchicalFmnist
+);

@@ -6,6 +6,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `anynetx_a_fmnist`: input [1, 28, 28] -> 10 classes.
 ///
@@ -53,8 +54,8 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [16, 28, 28]
-        let x = self.bn1.forward(x); // [16, 28, 28]
+        let x = conv2d(&self.conv0, x); // [16, 28, 28]
+        let x = kernels::batch_norm(&self.bn1, x, false); // [16, 28, 28]
         let x = relu(x); // [16, 28, 28]
         x
     }
@@ -89,16 +90,16 @@ impl Residual {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0.clone());
-        let v1 = self.batch_norm1.forward(v0);
+        let v0 = conv2d(&self.conv2d0, x0.clone());
+        let v1 = kernels::batch_norm(&self.batch_norm1, v0, false);
         let v2 = relu(v1);
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.batch_norm4.forward(v3);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = kernels::batch_norm(&self.batch_norm4, v3, false);
         let v5 = relu(v4);
-        let v6 = self.conv2d6.forward(v5);
-        let v7 = self.batch_norm7.forward(v6);
-        let v8 = self.conv2d8.forward(x0);
-        let v9 = self.batch_norm9.forward(v8);
+        let v6 = conv2d(&self.conv2d6, v5);
+        let v7 = kernels::batch_norm(&self.batch_norm7, v6, false);
+        let v8 = conv2d(&self.conv2d8, x0);
+        let v9 = kernels::batch_norm(&self.batch_norm9, v8, false);
         v7 + v9
     }
 }
@@ -128,14 +129,14 @@ impl ResidualV2 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0.clone());
-        let v1 = self.batch_norm1.forward(v0);
+        let v0 = conv2d(&self.conv2d0, x0.clone());
+        let v1 = kernels::batch_norm(&self.batch_norm1, v0, false);
         let v2 = relu(v1);
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.batch_norm4.forward(v3);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = kernels::batch_norm(&self.batch_norm4, v3, false);
         let v5 = relu(v4);
-        let v6 = self.conv2d6.forward(v5);
-        let v7 = self.batch_norm7.forward(v6);
+        let v6 = conv2d(&self.conv2d6, v5);
+        let v7 = kernels::batch_norm(&self.batch_norm7, v6, false);
         v7 + x0
     }
 }
@@ -294,6 +295,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 

@@ -8,6 +8,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `darts_fmnist`: input [1, 28, 28] -> 10 classes.
 ///
@@ -53,7 +54,7 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.conv0.forward(x)); // [36, 28, 28]
+        let x = relu(conv2d(&self.conv0, x)); // [36, 28, 28]
         x
     }
 }
@@ -79,10 +80,10 @@ impl SepConv3x3 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        let v1 = relu(self.conv2d1.forward(v0));
-        let v2 = self.conv2d2.forward(v1);
-        self.conv2d3.forward(v2)
+        let v0 = conv2d(&self.conv2d0, x0);
+        let v1 = relu(conv2d(&self.conv2d1, v0));
+        let v2 = conv2d(&self.conv2d2, v1);
+        conv2d(&self.conv2d3, v2)
     }
 }
 
@@ -122,8 +123,8 @@ impl DilConv3x3 {
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = relu(x0);
-        let v1 = self.conv2d1.forward(v0);
-        self.conv2d2.forward(v1)
+        let v1 = conv2d(&self.conv2d1, v0);
+        conv2d(&self.conv2d2, v1)
     }
 }
 
@@ -142,7 +143,7 @@ impl ReluConvBn {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        self.conv2d0.forward(x0)
+        conv2d(&self.conv2d0, x0)
     }
 }
 
@@ -165,11 +166,11 @@ impl FactorizedReduce {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0.clone());
+        let v0 = conv2d(&self.conv2d0, x0.clone());
         let v1 = shift(x0);
-        let v2 = self.conv2d2.forward(v1);
+        let v2 = conv2d(&self.conv2d2, v1);
         let v3 = Tensor::cat(vec![v0, v2], 1);
-        self.batch_norm4.forward(v3)
+        kernels::batch_norm(&self.batch_norm4, v3, false)
     }
 }
 
@@ -189,7 +190,7 @@ impl ReluConvBnV2 {
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = relu(x0);
-        relu(self.conv2d1.forward(v0))
+        relu(conv2d(&self.conv2d1, v0))
     }
 }
 
@@ -208,7 +209,7 @@ impl ReluConvBnV3 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        relu(self.conv2d0.forward(x0))
+        relu(conv2d(&self.conv2d0, x0))
     }
 }
 
@@ -250,10 +251,10 @@ impl Normal {
         let v0 = self.relu_conv_bn0.forward(x0);
         let v1 = self.factorized_reduce1.forward(x1);
         let v2 = relu(v1.clone());
-        let v3 = self.conv2d3.forward(v2.clone());
-        let v4 = relu(self.conv2d4.forward(v3));
-        let v5 = self.conv2d5.forward(v4);
-        let v6 = self.conv2d6.forward(v5);
+        let v3 = conv2d(&self.conv2d3, v2.clone());
+        let v4 = relu(conv2d(&self.conv2d4, v3));
+        let v5 = conv2d(&self.conv2d5, v4);
+        let v6 = conv2d(&self.conv2d6, v5);
         let v7 = self.sep_conv_3x37.forward(v0.clone());
         let v8 = v6 + v7;
         let v9 = self.sep_conv_3x39.forward(v2);
@@ -305,10 +306,10 @@ impl NormalV2 {
         let v0 = self.relu_conv_bn0.forward(x0.clone());
         let v1 = self.relu_conv_bn1.forward(x0);
         let v2 = relu(v1.clone());
-        let v3 = self.conv2d3.forward(v2.clone());
-        let v4 = relu(self.conv2d4.forward(v3));
-        let v5 = self.conv2d5.forward(v4);
-        let v6 = self.conv2d6.forward(v5);
+        let v3 = conv2d(&self.conv2d3, v2.clone());
+        let v4 = relu(conv2d(&self.conv2d4, v3));
+        let v5 = conv2d(&self.conv2d5, v4);
+        let v6 = conv2d(&self.conv2d6, v5);
         let v7 = self.sep_conv_3x37.forward(v0.clone());
         let v8 = v6 + v7;
         let v9 = self.sep_conv_3x39.forward(v2);
@@ -378,7 +379,7 @@ impl Cells {
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = self.normal0.forward(x0.clone()); // [48, 28, 28]
         let v1 = relu(v0); // [48, 28, 28]
-        let v2 = self.conv2d2.forward(v1.clone()); // [24, 28, 28]
+        let v2 = conv2d(&self.conv2d2, v1.clone()); // [24, 28, 28]
         let v3 = self.relu_conv_bn3.forward(x0); // [24, 28, 28]
         let v4 = self.max_pool_3x34.forward(v3); // [24, 14, 14]
         let v5 = self.max_pool_3x35.forward(v2); // [24, 14, 14]
@@ -387,13 +388,13 @@ impl Cells {
         let v8 = v4 + v6.clone(); // [24, 14, 14]
         let v9 = Tensor::cat(vec![v6, v7.clone(), v8, v7], 1); // [96, 14, 14]
         let v10 = relu(v9); // [96, 14, 14]
-        let v11 = relu(self.conv2d11.forward(v10.clone())); // [24, 14, 14]
+        let v11 = relu(conv2d(&self.conv2d11, v10.clone())); // [24, 14, 14]
         let v12 = self.factorized_reduce12.forward(v1); // [24, 14, 14]
         let v13 = relu(v12.clone()); // [24, 14, 14]
-        let v14 = self.conv2d14.forward(v13.clone()); // [24, 14, 14]
-        let v15 = relu(self.conv2d15.forward(v14)); // [24, 14, 14]
-        let v16 = self.conv2d16.forward(v15); // [24, 14, 14]
-        let v17 = self.conv2d17.forward(v16); // [24, 14, 14]
+        let v14 = conv2d(&self.conv2d14, v13.clone()); // [24, 14, 14]
+        let v15 = relu(conv2d(&self.conv2d15, v14)); // [24, 14, 14]
+        let v16 = conv2d(&self.conv2d16, v15); // [24, 14, 14]
+        let v17 = conv2d(&self.conv2d17, v16); // [24, 14, 14]
         let v18 = self.sep_conv_3x318.forward(v11.clone()); // [24, 14, 14]
         let v19 = v17 + v18; // [24, 14, 14]
         let v20 = self.sep_conv_3x320.forward(v13); // [24, 14, 14]
@@ -405,7 +406,7 @@ impl Cells {
         let v26 = v12 + v25; // [24, 14, 14]
         let v27 = Tensor::cat(vec![v19, v22, v24, v26], 1); // [96, 14, 14]
         let v28 = relu(v27); // [96, 14, 14]
-        let v29 = self.conv2d29.forward(v28.clone()); // [48, 14, 14]
+        let v29 = conv2d(&self.conv2d29, v28.clone()); // [48, 14, 14]
         let v30 = self.relu_conv_bn30.forward(v10); // [48, 14, 14]
         let v31 = self.max_pool_3x331.forward(v30); // [48, 7, 7]
         let v32 = self.max_pool_3x332.forward(v29); // [48, 7, 7]
@@ -463,6 +464,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 

@@ -8,6 +8,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `darts_v2_imagenet`: input [3, 224, 224] -> 1000 classes.
 ///
@@ -62,11 +63,11 @@ impl Stem0 {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [24, 112, 112]
-        let x = self.bn1.forward(x); // [24, 112, 112]
+        let x = conv2d(&self.conv0, x); // [24, 112, 112]
+        let x = kernels::batch_norm(&self.bn1, x, false); // [24, 112, 112]
         let x = relu(x); // [24, 112, 112]
-        let x = self.conv3.forward(x); // [48, 56, 56]
-        let x = self.bn4.forward(x); // [48, 56, 56]
+        let x = conv2d(&self.conv3, x); // [48, 56, 56]
+        let x = kernels::batch_norm(&self.bn4, x, false); // [48, 56, 56]
         x
     }
 }
@@ -88,8 +89,8 @@ impl Stem1 {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(x); // [48, 56, 56]
-        let x = self.conv1.forward(x); // [48, 28, 28]
-        let x = self.bn2.forward(x); // [48, 28, 28]
+        let x = conv2d(&self.conv1, x); // [48, 28, 28]
+        let x = kernels::batch_norm(&self.bn2, x, false); // [48, 28, 28]
         x
     }
 }
@@ -120,13 +121,13 @@ impl SepConv3x3 {
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = relu(x0);
-        let v1 = self.conv2d1.forward(v0);
-        let v2 = self.conv2d2.forward(v1);
-        let v3 = self.batch_norm3.forward(v2);
+        let v1 = conv2d(&self.conv2d1, v0);
+        let v2 = conv2d(&self.conv2d2, v1);
+        let v3 = kernels::batch_norm(&self.batch_norm3, v2, false);
         let v4 = relu(v3);
-        let v5 = self.conv2d5.forward(v4);
-        let v6 = self.conv2d6.forward(v5);
-        self.batch_norm7.forward(v6)
+        let v5 = conv2d(&self.conv2d5, v4);
+        let v6 = conv2d(&self.conv2d6, v5);
+        kernels::batch_norm(&self.batch_norm7, v6, false)
     }
 }
 
@@ -148,8 +149,8 @@ impl ReluConvBn {
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = relu(x0);
-        let v1 = self.conv2d1.forward(v0);
-        self.batch_norm2.forward(v1)
+        let v1 = conv2d(&self.conv2d1, v0);
+        kernels::batch_norm(&self.batch_norm2, v1, false)
     }
 }
 
@@ -173,9 +174,9 @@ impl DilConv3x3 {
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = relu(x0);
-        let v1 = self.conv2d1.forward(v0);
-        let v2 = self.conv2d2.forward(v1);
-        self.batch_norm3.forward(v2)
+        let v1 = conv2d(&self.conv2d1, v0);
+        let v2 = conv2d(&self.conv2d2, v1);
+        kernels::batch_norm(&self.batch_norm3, v2, false)
     }
 }
 
@@ -217,11 +218,11 @@ impl FactorizedReduce {
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = relu(x0);
-        let v1 = self.conv2d1.forward(v0.clone());
+        let v1 = conv2d(&self.conv2d1, v0.clone());
         let v2 = shift(v0);
-        let v3 = self.conv2d3.forward(v2);
+        let v3 = conv2d(&self.conv2d3, v2);
         let v4 = Tensor::cat(vec![v1, v3], 1);
-        self.batch_norm5.forward(v4)
+        kernels::batch_norm(&self.batch_norm5, v4, false)
     }
 }
 
@@ -460,6 +461,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 

@@ -7,6 +7,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use crate::kernels;
 
 /// Network `dnw_fmnist`: input [1, 28, 28] -> 10 classes.
 ///
@@ -61,8 +62,8 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [16, 14, 14]
-        let x = self.bn1.forward(x); // [16, 14, 14]
+        let x = conv2d(&self.conv0, x); // [16, 14, 14]
+        let x = kernels::batch_norm(&self.bn1, x, false); // [16, 14, 14]
         x
     }
 }
@@ -151,59 +152,59 @@ impl Learned {
         let v0 = top_k_edges(&self.edge_weights0, 11, 24, false);
         let v1 = wired_sum(v0.clone(), 0, x0.clone(), vec![]);
         let v2 = relu(v1);
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.conv2d4.forward(v3);
-        let v5 = self.batch_norm5.forward(v4);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = conv2d(&self.conv2d4, v3);
+        let v5 = kernels::batch_norm(&self.batch_norm5, v4, false);
         let v6 = wired_sum(v0.clone(), 1, x0.clone(), vec![v5.clone()]);
         let v7 = relu(v6);
-        let v8 = self.conv2d8.forward(v7);
-        let v9 = self.conv2d9.forward(v8);
-        let v10 = self.batch_norm10.forward(v9);
+        let v8 = conv2d(&self.conv2d8, v7);
+        let v9 = conv2d(&self.conv2d9, v8);
+        let v10 = kernels::batch_norm(&self.batch_norm10, v9, false);
         let v11 = wired_sum(v0.clone(), 3, x0.clone(), vec![v5.clone(), v10.clone()]);
         let v12 = relu(v11);
-        let v13 = self.conv2d13.forward(v12);
-        let v14 = self.conv2d14.forward(v13);
-        let v15 = self.batch_norm15.forward(v14);
+        let v13 = conv2d(&self.conv2d13, v12);
+        let v14 = conv2d(&self.conv2d14, v13);
+        let v15 = kernels::batch_norm(&self.batch_norm15, v14, false);
         let v16 = wired_sum(v0.clone(), 6, x0.clone(), vec![v5.clone(), v10.clone(), v15.clone()]);
         let v17 = relu(v16);
-        let v18 = self.conv2d18.forward(v17);
-        let v19 = self.conv2d19.forward(v18);
-        let v20 = self.batch_norm20.forward(v19);
+        let v18 = conv2d(&self.conv2d18, v17);
+        let v19 = conv2d(&self.conv2d19, v18);
+        let v20 = kernels::batch_norm(&self.batch_norm20, v19, false);
         let v21 = wired_sum(v0.clone(), 10, x0.clone(), vec![v5.clone(), v10.clone(), v15.clone(), v20.clone()]);
         let v22 = relu(v21);
-        let v23 = self.conv2d23.forward(v22);
-        let v24 = self.conv2d24.forward(v23);
-        let v25 = self.batch_norm25.forward(v24);
+        let v23 = conv2d(&self.conv2d23, v22);
+        let v24 = conv2d(&self.conv2d24, v23);
+        let v25 = kernels::batch_norm(&self.batch_norm25, v24, false);
         let v26 = wired_sum(v0.clone(), 15, x0.clone(), vec![v5.clone(), v10.clone(), v15.clone(), v20.clone(), v25.clone()]);
         let v27 = relu(v26);
-        let v28 = self.conv2d28.forward(v27);
-        let v29 = self.conv2d29.forward(v28);
-        let v30 = self.batch_norm30.forward(v29);
+        let v28 = conv2d(&self.conv2d28, v27);
+        let v29 = conv2d(&self.conv2d29, v28);
+        let v30 = kernels::batch_norm(&self.batch_norm30, v29, false);
         let v31 = wired_sum(v0.clone(), 21, x0.clone(), vec![v5.clone(), v10.clone(), v15.clone(), v20.clone(), v25.clone(), v30.clone()]);
         let v32 = relu(v31);
-        let v33 = self.conv2d33.forward(v32);
-        let v34 = self.conv2d34.forward(v33);
-        let v35 = self.batch_norm35.forward(v34);
+        let v33 = conv2d(&self.conv2d33, v32);
+        let v34 = conv2d(&self.conv2d34, v33);
+        let v35 = kernels::batch_norm(&self.batch_norm35, v34, false);
         let v36 = wired_sum(v0.clone(), 28, x0.clone(), vec![v5.clone(), v10.clone(), v15.clone(), v20.clone(), v25.clone(), v30.clone(), v35.clone()]);
         let v37 = relu(v36);
-        let v38 = self.conv2d38.forward(v37);
-        let v39 = self.conv2d39.forward(v38);
-        let v40 = self.batch_norm40.forward(v39);
+        let v38 = conv2d(&self.conv2d38, v37);
+        let v39 = conv2d(&self.conv2d39, v38);
+        let v40 = kernels::batch_norm(&self.batch_norm40, v39, false);
         let v41 = wired_sum(v0.clone(), 36, x0.clone(), vec![v5.clone(), v10.clone(), v15.clone(), v20.clone(), v25.clone(), v30.clone(), v35.clone(), v40.clone()]);
         let v42 = relu(v41);
-        let v43 = self.conv2d43.forward(v42);
-        let v44 = self.conv2d44.forward(v43);
-        let v45 = self.batch_norm45.forward(v44);
+        let v43 = conv2d(&self.conv2d43, v42);
+        let v44 = conv2d(&self.conv2d44, v43);
+        let v45 = kernels::batch_norm(&self.batch_norm45, v44, false);
         let v46 = wired_sum(v0.clone(), 45, x0.clone(), vec![v5.clone(), v10.clone(), v15.clone(), v20.clone(), v25.clone(), v30.clone(), v35.clone(), v40.clone(), v45.clone()]);
         let v47 = relu(v46);
-        let v48 = self.conv2d48.forward(v47);
-        let v49 = self.conv2d49.forward(v48);
-        let v50 = self.batch_norm50.forward(v49);
+        let v48 = conv2d(&self.conv2d48, v47);
+        let v49 = conv2d(&self.conv2d49, v48);
+        let v50 = kernels::batch_norm(&self.batch_norm50, v49, false);
         let v51 = wired_sum(v0.clone(), 55, x0.clone(), vec![v5.clone(), v10.clone(), v15.clone(), v20.clone(), v25.clone(), v30.clone(), v35.clone(), v40.clone(), v45.clone(), v50.clone()]);
         let v52 = relu(v51);
-        let v53 = self.conv2d53.forward(v52);
-        let v54 = self.conv2d54.forward(v53);
-        let v55 = self.batch_norm55.forward(v54);
+        let v53 = conv2d(&self.conv2d53, v52);
+        let v54 = conv2d(&self.conv2d54, v53);
+        let v55 = kernels::batch_norm(&self.batch_norm55, v54, false);
         wired_sum(v0, 66, x0, vec![v5, v10, v15, v20, v25, v30, v35, v40, v45, v50, v55])
     }
 }
@@ -227,8 +228,8 @@ impl Down {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(x); // [16, 14, 14]
-        let x = self.conv1.forward(x); // [32, 14, 14]
-        let x = self.bn2.forward(x); // [32, 14, 14]
+        let x = conv2d(&self.conv1, x); // [32, 14, 14]
+        let x = kernels::batch_norm(&self.bn2, x, false); // [32, 14, 14]
         let x = self.max_pool3.forward(x); // [32, 8, 8]
         x
     }
@@ -284,6 +285,34 @@ impl ConvSpec {
     }
 }
 
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
+    }
+}
+
 fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
     MaxPool2dConfig::new(kernel)
         .with_strides([stride; 2])
@@ -329,7 +358,7 @@ fn top_k_edges(w: &Param<Tensor<1>>, nodes: usize, keep: usize, per_node: bool) 
 
 /// A learned-wiring node's input: sum_i w[first + i] * x_i over its possible in-edges.
 fn wired_sum(w: Tensor<1>, first: usize, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
-    let scale = |i: usize| w.clone().slice(first + i..first + i + 1).reshape([1, 1, 1, 1]);
-    let start = x0 * scale(0);
-    xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
+    let ins: Vec<Tensor<4>> = std::iter::once(x0.clone()).chain(xs).collect();
+    let k = ins.len();
+    kernels::weighted_sum(ins, w.slice(first..first + k)).unwrap_or(x0)
 }

@@ -7,6 +7,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
+use crate::kernels;
 
 /// Network `dnw_fmnist`: input [1, 28, 28] -> 10 classes.
 ///
@@ -60,8 +61,8 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [16, 14, 14]
-        let x = self.bn1.forward(x); // [16, 14, 14]
+        let x = conv2d(&self.conv0, x); // [16, 14, 14]
+        let x = kernels::batch_norm(&self.bn1, x, false); // [16, 14, 14]
         x
     }
 }
@@ -105,19 +106,19 @@ impl Wired {
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = zeros_strided(x0.clone(), 1);
         let v1 = relu(v0);
-        let v2 = self.conv2d2.forward(v1);
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.batch_norm4.forward(v3);
+        let v2 = conv2d(&self.conv2d2, v1);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = kernels::batch_norm(&self.batch_norm4, v3, false);
         let v5 = scaled_sum(&self.scaled_sum5, v4.clone(), vec![]);
         let v6 = relu(v5);
-        let v7 = self.conv2d7.forward(v6);
-        let v8 = self.conv2d8.forward(v7);
-        let v9 = self.batch_norm9.forward(v8);
+        let v7 = conv2d(&self.conv2d7, v6);
+        let v8 = conv2d(&self.conv2d8, v7);
+        let v9 = kernels::batch_norm(&self.batch_norm9, v8, false);
         let v10 = scaled_sum(&self.scaled_sum10, x0, vec![v4]);
         let v11 = relu(v10);
-        let v12 = self.conv2d12.forward(v11);
-        let v13 = self.conv2d13.forward(v12);
-        let v14 = self.batch_norm14.forward(v13);
+        let v12 = conv2d(&self.conv2d12, v11);
+        let v13 = conv2d(&self.conv2d13, v12);
+        let v14 = kernels::batch_norm(&self.batch_norm14, v13, false);
         scaled_sum(&self.scaled_sum15, v9, vec![v14])
     }
 }
@@ -191,39 +192,39 @@ impl WiredV2 {
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = zeros_strided(x0.clone(), 1);
         let v1 = relu(v0);
-        let v2 = self.conv2d2.forward(v1);
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.batch_norm4.forward(v3);
+        let v2 = conv2d(&self.conv2d2, v1);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = kernels::batch_norm(&self.batch_norm4, v3, false);
         let v5 = zeros_strided(x0.clone(), 1);
         let v6 = relu(v5);
-        let v7 = self.conv2d7.forward(v6);
-        let v8 = self.conv2d8.forward(v7);
-        let v9 = self.batch_norm9.forward(v8);
+        let v7 = conv2d(&self.conv2d7, v6);
+        let v8 = conv2d(&self.conv2d8, v7);
+        let v9 = kernels::batch_norm(&self.batch_norm9, v8, false);
         let v10 = scaled_sum(&self.scaled_sum10, x0.clone(), vec![v9.clone()]);
         let v11 = relu(v10);
-        let v12 = self.conv2d12.forward(v11);
-        let v13 = self.conv2d13.forward(v12);
-        let v14 = self.batch_norm14.forward(v13);
+        let v12 = conv2d(&self.conv2d12, v11);
+        let v13 = conv2d(&self.conv2d13, v12);
+        let v14 = kernels::batch_norm(&self.batch_norm14, v13, false);
         let v15 = scaled_sum(&self.scaled_sum15, v4.clone(), vec![v14.clone()]);
         let v16 = relu(v15);
-        let v17 = self.conv2d17.forward(v16);
-        let v18 = self.conv2d18.forward(v17);
-        let v19 = self.batch_norm19.forward(v18);
+        let v17 = conv2d(&self.conv2d17, v16);
+        let v18 = conv2d(&self.conv2d18, v17);
+        let v19 = kernels::batch_norm(&self.batch_norm19, v18, false);
         let v20 = scaled_sum(&self.scaled_sum20, v4, vec![v14.clone()]);
         let v21 = relu(v20);
-        let v22 = self.conv2d22.forward(v21);
-        let v23 = self.conv2d23.forward(v22);
-        let v24 = self.batch_norm24.forward(v23);
+        let v22 = conv2d(&self.conv2d22, v21);
+        let v23 = conv2d(&self.conv2d23, v22);
+        let v24 = kernels::batch_norm(&self.batch_norm24, v23, false);
         let v25 = scaled_sum(&self.scaled_sum25, x0, vec![v9.clone()]);
         let v26 = relu(v25);
-        let v27 = self.conv2d27.forward(v26);
-        let v28 = self.conv2d28.forward(v27);
-        let v29 = self.batch_norm29.forward(v28);
+        let v27 = conv2d(&self.conv2d27, v26);
+        let v28 = conv2d(&self.conv2d28, v27);
+        let v29 = kernels::batch_norm(&self.batch_norm29, v28, false);
         let v30 = scaled_sum(&self.scaled_sum30, v24, vec![v29]);
         let v31 = relu(v30);
-        let v32 = self.conv2d32.forward(v31);
-        let v33 = self.conv2d33.forward(v32);
-        let v34 = self.batch_norm34.forward(v33);
+        let v32 = conv2d(&self.conv2d32, v31);
+        let v33 = conv2d(&self.conv2d33, v32);
+        let v34 = kernels::batch_norm(&self.batch_norm34, v33, false);
         scaled_sum(&self.scaled_sum35, v9, vec![v14, v19, v34])
     }
 }
@@ -247,8 +248,8 @@ impl Down {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(x); // [16, 14, 14]
-        let x = self.conv1.forward(x); // [32, 14, 14]
-        let x = self.bn2.forward(x); // [32, 14, 14]
+        let x = conv2d(&self.conv1, x); // [32, 14, 14]
+        let x = kernels::batch_norm(&self.bn2, x, false); // [32, 14, 14]
         let x = self.max_pool3.forward(x); // [32, 8, 8]
         x
     }
@@ -304,6 +305,34 @@ impl ConvSpec {
     }
 }
 
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
+    }
+}
+
 fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
     MaxPool2dConfig::new(kernel)
         .with_strides([stride; 2])
@@ -330,8 +359,6 @@ fn edge_weights(n: usize, device: &Device) -> Param<Tensor<1>> {
 
 /// A frozen wiring's aggregation: sum_i w_i * x_i with one learnable scalar per edge.
 fn scaled_sum(w: &Param<Tensor<1>>, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
-    let w = w.val();
-    let scale = |i: usize| w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]);
-    let start = x0 * scale(0);
-    xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
+    let ins: Vec<Tensor<4>> = std::iter::once(x0.clone()).chain(xs).collect();
+    kernels::weighted_sum(ins, w.val()).unwrap_or(x0)
 }

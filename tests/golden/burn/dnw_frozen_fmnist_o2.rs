@@ -7,6 +7,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
+use crate::kernels;
 
 /// Network `dnw_fmnist`: input [1, 28, 28] -> 10 classes.
 ///
@@ -58,7 +59,7 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [16, 14, 14]
+        let x = conv2d(&self.conv0, x); // [16, 14, 14]
         x
     }
 }
@@ -96,16 +97,16 @@ impl Wired {
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = zeros_strided(x0.clone(), 1);
         let v1 = relu(v0);
-        let v2 = self.conv2d2.forward(v1);
-        let v3 = self.conv2d3.forward(v2);
+        let v2 = conv2d(&self.conv2d2, v1);
+        let v3 = conv2d(&self.conv2d3, v2);
         let v4 = scaled_sum(&self.scaled_sum4, v3.clone(), vec![]);
         let v5 = relu(v4);
-        let v6 = self.conv2d6.forward(v5);
-        let v7 = self.conv2d7.forward(v6);
+        let v6 = conv2d(&self.conv2d6, v5);
+        let v7 = conv2d(&self.conv2d7, v6);
         let v8 = scaled_sum(&self.scaled_sum8, x0, vec![v3]);
         let v9 = relu(v8);
-        let v10 = self.conv2d10.forward(v9);
-        let v11 = self.conv2d11.forward(v10);
+        let v10 = conv2d(&self.conv2d10, v9);
+        let v11 = conv2d(&self.conv2d11, v10);
         scaled_sum(&self.scaled_sum12, v7, vec![v11])
     }
 }
@@ -165,30 +166,30 @@ impl WiredV2 {
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = zeros_strided(x0.clone(), 1);
         let v1 = relu(v0);
-        let v2 = self.conv2d2.forward(v1.clone());
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.conv2d4.forward(v1);
-        let v5 = self.conv2d5.forward(v4);
+        let v2 = conv2d(&self.conv2d2, v1.clone());
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = conv2d(&self.conv2d4, v1);
+        let v5 = conv2d(&self.conv2d5, v4);
         let v6 = scaled_sum(&self.scaled_sum6, x0.clone(), vec![v5.clone()]);
         let v7 = relu(v6);
-        let v8 = self.conv2d8.forward(v7);
-        let v9 = self.conv2d9.forward(v8);
+        let v8 = conv2d(&self.conv2d8, v7);
+        let v9 = conv2d(&self.conv2d9, v8);
         let v10 = scaled_sum(&self.scaled_sum10, v3.clone(), vec![v9.clone()]);
         let v11 = relu(v10);
-        let v12 = self.conv2d12.forward(v11);
-        let v13 = self.conv2d13.forward(v12);
+        let v12 = conv2d(&self.conv2d12, v11);
+        let v13 = conv2d(&self.conv2d13, v12);
         let v14 = scaled_sum(&self.scaled_sum14, v3, vec![v9.clone()]);
         let v15 = relu(v14);
-        let v16 = self.conv2d16.forward(v15);
-        let v17 = self.conv2d17.forward(v16);
+        let v16 = conv2d(&self.conv2d16, v15);
+        let v17 = conv2d(&self.conv2d17, v16);
         let v18 = scaled_sum(&self.scaled_sum18, x0, vec![v5.clone()]);
         let v19 = relu(v18);
-        let v20 = self.conv2d20.forward(v19);
-        let v21 = self.conv2d21.forward(v20);
+        let v20 = conv2d(&self.conv2d20, v19);
+        let v21 = conv2d(&self.conv2d21, v20);
         let v22 = scaled_sum(&self.scaled_sum22, v17, vec![v21]);
         let v23 = relu(v22);
-        let v24 = self.conv2d24.forward(v23);
-        let v25 = self.conv2d25.forward(v24);
+        let v24 = conv2d(&self.conv2d24, v23);
+        let v25 = conv2d(&self.conv2d25, v24);
         scaled_sum(&self.scaled_sum26, v5, vec![v9, v13, v25])
     }
 }
@@ -210,7 +211,7 @@ impl Down {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(x); // [16, 14, 14]
-        let x = self.conv1.forward(x); // [32, 14, 14]
+        let x = conv2d(&self.conv1, x); // [32, 14, 14]
         let x = self.max_pool3.forward(x); // [32, 8, 8]
         x
     }
@@ -266,6 +267,34 @@ impl ConvSpec {
     }
 }
 
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
+    }
+}
+
 fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
     MaxPool2dConfig::new(kernel)
         .with_strides([stride; 2])
@@ -292,8 +321,6 @@ fn edge_weights(n: usize, device: &Device) -> Param<Tensor<1>> {
 
 /// A frozen wiring's aggregation: sum_i w_i * x_i with one learnable scalar per edge.
 fn scaled_sum(w: &Param<Tensor<1>>, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
-    let w = w.val();
-    let scale = |i: usize| w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]);
-    let start = x0 * scale(0);
-    xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
+    let ins: Vec<Tensor<4>> = std::iter::once(x0.clone()).chain(xs).collect();
+    kernels::weighted_sum(ins, w.val()).unwrap_or(x0)
 }

@@ -7,6 +7,7 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `flat_motif`: input [3, 32, 32] -> 10 classes.
 ///
@@ -66,8 +67,8 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [16, 32, 32]
-        let x = self.bn1.forward(x); // [16, 32, 32]
+        let x = conv2d(&self.conv0, x); // [16, 32, 32]
+        let x = kernels::batch_norm(&self.bn1, x, false); // [16, 32, 32]
         let x = relu(x); // [16, 32, 32]
         x
     }
@@ -92,9 +93,9 @@ impl SepConv3x3 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        let v1 = self.conv2d1.forward(v0);
-        let v2 = self.batch_norm2.forward(v1);
+        let v0 = conv2d(&self.conv2d0, x0);
+        let v1 = conv2d(&self.conv2d1, v0);
+        let v2 = kernels::batch_norm(&self.batch_norm2, v1, false);
         relu(v2)
     }
 }
@@ -116,8 +117,8 @@ impl Conv1x1 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        let v1 = self.batch_norm1.forward(v0);
+        let v0 = conv2d(&self.conv2d0, x0);
+        let v1 = kernels::batch_norm(&self.batch_norm1, v0, false);
         relu(v1)
     }
 }
@@ -139,8 +140,8 @@ impl DwConv3x3 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        let v1 = self.batch_norm1.forward(v0);
+        let v0 = conv2d(&self.conv2d0, x0);
+        let v1 = kernels::batch_norm(&self.batch_norm1, v0, false);
         relu(v1)
     }
 }
@@ -200,9 +201,9 @@ impl Reduction {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        let v1 = self.conv2d1.forward(v0);
-        let v2 = self.batch_norm2.forward(v1);
+        let v0 = conv2d(&self.conv2d0, x0);
+        let v1 = conv2d(&self.conv2d1, v0);
+        let v2 = kernels::batch_norm(&self.batch_norm2, v1, false);
         relu(v2)
     }
 }
@@ -294,54 +295,54 @@ impl Flat {
         let v1 = self.conv_1x11.forward(x0.clone());
         let v2 = self.dw_conv_3x32.forward(v0.clone());
         let v3 = Tensor::cat(vec![v1, v2], 1);
-        let v4 = self.conv2d4.forward(v3);
-        let v5 = self.batch_norm5.forward(v4);
+        let v4 = conv2d(&self.conv2d4, v3);
+        let v5 = kernels::batch_norm(&self.batch_norm5, v4, false);
         let v6 = relu(v5);
         let v7 = self.max_pool_3x37.forward(v0);
         let v8 = self.sep_conv_3x38.forward(v6.clone());
         let v9 = Tensor::cat(vec![v7, v8], 1);
-        let v10 = self.conv2d10.forward(v9);
-        let v11 = self.batch_norm11.forward(v10);
+        let v10 = conv2d(&self.conv2d10, v9);
+        let v11 = kernels::batch_norm(&self.batch_norm11, v10, false);
         let v12 = relu(v11);
         let v13 = self.avg_pool_3x313.forward(x0);
         let v14 = self.conv_1x114.forward(v12.clone());
         let v15 = Tensor::cat(vec![v13, v14], 1);
-        let v16 = self.conv2d16.forward(v15);
-        let v17 = self.batch_norm17.forward(v16);
+        let v16 = conv2d(&self.conv2d16, v15);
+        let v17 = kernels::batch_norm(&self.batch_norm17, v16, false);
         let v18 = relu(v17);
         let v19 = self.sep_conv_3x319.forward(v18.clone());
         let v20 = Tensor::cat(vec![v6, v19], 1);
-        let v21 = self.conv2d21.forward(v20);
-        let v22 = self.batch_norm22.forward(v21);
+        let v21 = conv2d(&self.conv2d21, v20);
+        let v22 = kernels::batch_norm(&self.batch_norm22, v21, false);
         let v23 = relu(v22);
         let v24 = self.dw_conv_3x324.forward(v12);
         let v25 = self.conv_1x125.forward(v23.clone());
         let v26 = Tensor::cat(vec![v24, v25], 1);
-        let v27 = self.conv2d27.forward(v26);
-        let v28 = self.batch_norm28.forward(v27);
+        let v27 = conv2d(&self.conv2d27, v26);
+        let v28 = kernels::batch_norm(&self.batch_norm28, v27, false);
         let v29 = relu(v28);
         let v30 = self.sep_conv_3x330.forward(v18);
         let v31 = self.max_pool_3x331.forward(v29.clone());
         let v32 = Tensor::cat(vec![v30, v31], 1);
-        let v33 = self.conv2d33.forward(v32);
-        let v34 = self.batch_norm34.forward(v33);
+        let v33 = conv2d(&self.conv2d33, v32);
+        let v34 = kernels::batch_norm(&self.batch_norm34, v33, false);
         let v35 = relu(v34);
         let v36 = self.avg_pool_3x336.forward(v23);
         let v37 = self.sep_conv_3x337.forward(v35.clone());
         let v38 = Tensor::cat(vec![v36, v37], 1);
-        let v39 = self.conv2d39.forward(v38);
-        let v40 = self.batch_norm40.forward(v39);
+        let v39 = conv2d(&self.conv2d39, v38);
+        let v40 = kernels::batch_norm(&self.batch_norm40, v39, false);
         let v41 = relu(v40);
         let v42 = self.dw_conv_3x342.forward(v41);
         let v43 = Tensor::cat(vec![v29, v42], 1);
-        let v44 = self.conv2d44.forward(v43);
-        let v45 = self.batch_norm45.forward(v44);
+        let v44 = conv2d(&self.conv2d44, v43);
+        let v45 = kernels::batch_norm(&self.batch_norm45, v44, false);
         let v46 = relu(v45);
         let v47 = self.conv_1x147.forward(v35);
         let v48 = self.sep_conv_3x348.forward(v46);
         let v49 = Tensor::cat(vec![v47, v48], 1);
-        let v50 = self.conv2d50.forward(v49);
-        let v51 = self.batch_norm51.forward(v50);
+        let v50 = conv2d(&self.conv2d50, v49);
+        let v51 = kernels::batch_norm(&self.batch_norm51, v50, false);
         relu(v51)
     }
 }
@@ -392,6 +393,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 

@@ -7,6 +7,7 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `hierarchical`: input [3, 32, 32] -> 10 classes.
 ///
@@ -66,8 +67,8 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [16, 32, 32]
-        let x = self.bn1.forward(x); // [16, 32, 32]
+        let x = conv2d(&self.conv0, x); // [16, 32, 32]
+        let x = kernels::batch_norm(&self.bn1, x, false); // [16, 32, 32]
         let x = relu(x); // [16, 32, 32]
         x
     }
@@ -90,8 +91,8 @@ impl Conv1x1 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        let v1 = self.batch_norm1.forward(v0);
+        let v0 = conv2d(&self.conv2d0, x0);
+        let v1 = kernels::batch_norm(&self.batch_norm1, v0, false);
         relu(v1)
     }
 }
@@ -115,9 +116,9 @@ impl SepConv3x3 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        let v1 = self.conv2d1.forward(v0);
-        let v2 = self.batch_norm2.forward(v1);
+        let v0 = conv2d(&self.conv2d0, x0);
+        let v1 = conv2d(&self.conv2d1, v0);
+        let v2 = kernels::batch_norm(&self.batch_norm2, v1, false);
         relu(v2)
     }
 }
@@ -139,8 +140,8 @@ impl DwConv3x3 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        let v1 = self.batch_norm1.forward(v0);
+        let v0 = conv2d(&self.conv2d0, x0);
+        let v1 = kernels::batch_norm(&self.batch_norm1, v0, false);
         relu(v1)
     }
 }
@@ -200,9 +201,9 @@ impl Reduction {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        let v1 = self.conv2d1.forward(v0);
-        let v2 = self.batch_norm2.forward(v1);
+        let v0 = conv2d(&self.conv2d0, x0);
+        let v1 = conv2d(&self.conv2d1, v0);
+        let v2 = kernels::batch_norm(&self.batch_norm2, v1, false);
         relu(v2)
     }
 }
@@ -239,14 +240,14 @@ impl M21 {
         let v0 = self.conv_1x10.forward(x0.clone());
         let v1 = self.sep_conv_3x31.forward(x0);
         let v2 = Tensor::cat(vec![v1, v0.clone()], 1);
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.batch_norm4.forward(v3);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = kernels::batch_norm(&self.batch_norm4, v3, false);
         let v5 = relu(v4);
         let v6 = self.max_pool_3x36.forward(v0);
         let v7 = self.dw_conv_3x37.forward(v5);
         let v8 = Tensor::cat(vec![v6, v7], 1);
-        let v9 = self.conv2d9.forward(v8);
-        let v10 = self.batch_norm10.forward(v9);
+        let v9 = conv2d(&self.conv2d9, v8);
+        let v10 = kernels::batch_norm(&self.batch_norm10, v9, false);
         relu(v10)
     }
 }
@@ -281,8 +282,8 @@ impl M26 {
         let v2 = self.conv_1x12.forward(v0);
         let v3 = self.max_pool_3x33.forward(v1);
         let v4 = Tensor::cat(vec![v2, v3], 1);
-        let v5 = self.conv2d5.forward(v4);
-        let v6 = self.batch_norm6.forward(v5);
+        let v5 = conv2d(&self.conv2d5, v4);
+        let v6 = kernels::batch_norm(&self.batch_norm6, v5, false);
         relu(v6)
     }
 }
@@ -314,8 +315,8 @@ impl M25 {
         let v1 = self.dw_conv_3x31.forward(v0);
         let v2 = self.conv_1x12.forward(v1);
         let v3 = Tensor::cat(vec![v2, x0], 1);
-        let v4 = self.conv2d4.forward(v3);
-        let v5 = self.batch_norm5.forward(v4);
+        let v4 = conv2d(&self.conv2d4, v3);
+        let v5 = kernels::batch_norm(&self.batch_norm5, v4, false);
         relu(v5)
     }
 }
@@ -349,8 +350,8 @@ impl M24 {
         let v1 = self.conv_1x11.forward(v0);
         let v2 = self.dw_conv_3x32.forward(x0);
         let v3 = Tensor::cat(vec![v1, v2], 1);
-        let v4 = self.conv2d4.forward(v3);
-        let v5 = self.batch_norm5.forward(v4);
+        let v4 = conv2d(&self.conv2d4, v3);
+        let v5 = kernels::batch_norm(&self.batch_norm5, v4, false);
         let v6 = relu(v5);
         self.sep_conv_3x37.forward(v6)
     }
@@ -386,8 +387,8 @@ impl M23 {
         let v2 = self.sep_conv_3x32.forward(v0);
         let v3 = self.sep_conv_3x33.forward(v1);
         let v4 = Tensor::cat(vec![v2, v3], 1);
-        let v5 = self.conv2d5.forward(v4);
-        let v6 = self.batch_norm6.forward(v5);
+        let v5 = conv2d(&self.conv2d5, v4);
+        let v6 = kernels::batch_norm(&self.batch_norm6, v5, false);
         relu(v6)
     }
 }
@@ -419,8 +420,8 @@ impl M22 {
         let v1 = self.conv_1x11.forward(v0);
         let v2 = self.avg_pool_3x32.forward(x0);
         let v3 = Tensor::cat(vec![v2, v1], 1);
-        let v4 = self.conv2d4.forward(v3);
-        let v5 = self.batch_norm5.forward(v4);
+        let v4 = conv2d(&self.conv2d4, v3);
+        let v5 = kernels::batch_norm(&self.batch_norm5, v4, false);
         relu(v5)
     }
 }
@@ -468,20 +469,20 @@ impl Cell {
         let v1 = self.m2_21.forward(x0);
         let v2 = self.m2_32.forward(v0.clone());
         let v3 = Tensor::cat(vec![v1, v2], 1);
-        let v4 = self.conv2d4.forward(v3);
-        let v5 = self.batch_norm5.forward(v4);
+        let v4 = conv2d(&self.conv2d4, v3);
+        let v5 = kernels::batch_norm(&self.batch_norm5, v4, false);
         let v6 = relu(v5);
         let v7 = self.m2_47.forward(v0);
         let v8 = self.m2_58.forward(v6.clone());
         let v9 = Tensor::cat(vec![v7, v8], 1);
-        let v10 = self.conv2d10.forward(v9);
-        let v11 = self.batch_norm11.forward(v10);
+        let v10 = conv2d(&self.conv2d10, v9);
+        let v11 = kernels::batch_norm(&self.batch_norm11, v10, false);
         let v12 = relu(v11);
         let v13 = self.m2_613.forward(v6);
         let v14 = self.m2_114.forward(v12);
         let v15 = Tensor::cat(vec![v13, v14], 1);
-        let v16 = self.conv2d16.forward(v15);
-        let v17 = self.batch_norm17.forward(v16);
+        let v16 = conv2d(&self.conv2d16, v15);
+        let v17 = kernels::batch_norm(&self.batch_norm17, v16, false);
         relu(v17)
     }
 }
@@ -532,6 +533,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 

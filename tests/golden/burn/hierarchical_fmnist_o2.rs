@@ -7,6 +7,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `hierarchical_fmnist`: input [1, 28, 28] -> 10 classes.
 ///
@@ -61,7 +62,7 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.conv0.forward(x)); // [16, 28, 28]
+        let x = relu(conv2d(&self.conv0, x)); // [16, 28, 28]
         x
     }
 }
@@ -81,7 +82,7 @@ impl Conv1x1 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        relu(self.conv2d0.forward(x0))
+        relu(conv2d(&self.conv2d0, x0))
     }
 }
 
@@ -120,8 +121,8 @@ impl SepConv3x3 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        relu(self.conv2d1.forward(v0))
+        let v0 = conv2d(&self.conv2d0, x0);
+        relu(conv2d(&self.conv2d1, v0))
     }
 }
 
@@ -140,7 +141,7 @@ impl DwConv3x3 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        relu(self.conv2d0.forward(x0))
+        relu(conv2d(&self.conv2d0, x0))
     }
 }
 
@@ -161,8 +162,8 @@ impl Reduction {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0);
-        relu(self.conv2d1.forward(v0))
+        let v0 = conv2d(&self.conv2d0, x0);
+        relu(conv2d(&self.conv2d1, v0))
     }
 }
 
@@ -191,7 +192,7 @@ impl A {
         let v1 = self.conv_1x11.forward(x0);
         let v2 = self.max_pool_3x32.forward(v0);
         let v3 = Tensor::cat(vec![v1, v2], 1);
-        relu(self.conv2d4.forward(v3))
+        relu(conv2d(&self.conv2d4, v3))
     }
 }
 
@@ -217,7 +218,7 @@ impl B {
         let v0 = self.dw_conv_3x30.forward(x0.clone());
         let v1 = self.conv_1x11.forward(v0);
         let v2 = Tensor::cat(vec![v1, x0], 1);
-        relu(self.conv2d3.forward(v2))
+        relu(conv2d(&self.conv2d3, v2))
     }
 }
 
@@ -248,7 +249,7 @@ impl Cell {
         let v1 = self.b1.forward(x0);
         let v2 = self.b2.forward(v0);
         let v3 = Tensor::cat(vec![v1, v2], 1);
-        let v4 = relu(self.conv2d4.forward(v3));
+        let v4 = relu(conv2d(&self.conv2d4, v3));
         self.a5.forward(v4)
     }
 }
@@ -299,6 +300,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 

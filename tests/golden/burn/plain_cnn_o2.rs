@@ -7,6 +7,7 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `plain_cnn`: input [1, 28, 28] -> 10 classes.
 ///
@@ -59,8 +60,8 @@ impl S1 {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.conv0.forward(x)); // [32, 28, 28]
-        let x = relu(self.conv3.forward(x)); // [32, 28, 28]
+        let x = relu(conv2d(&self.conv0, x)); // [32, 28, 28]
+        let x = relu(conv2d(&self.conv3, x)); // [32, 28, 28]
         let x = self.max_pool6.forward(x); // [32, 14, 14]
         x
     }
@@ -84,8 +85,8 @@ impl S2 {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.conv0.forward(x)); // [64, 14, 14]
-        let x = relu(self.conv3.forward(x)); // [64, 14, 14]
+        let x = relu(conv2d(&self.conv0, x)); // [64, 14, 14]
+        let x = relu(conv2d(&self.conv3, x)); // [64, 14, 14]
         let x = self.avg_pool6.forward(x); // [64, 7, 7]
         x
     }
@@ -107,8 +108,8 @@ impl S3 {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.dw_conv0.forward(x); // [128, 7, 7]
-        let x = relu(self.conv1.forward(x)); // [64, 7, 7]
+        let x = conv2d(&self.dw_conv0, x); // [128, 7, 7]
+        let x = relu(conv2d(&self.conv1, x)); // [64, 7, 7]
         x
     }
 }
@@ -163,6 +164,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 

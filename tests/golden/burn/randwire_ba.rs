@@ -6,6 +6,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `randwire_ba`: input [3, 224, 224] -> 1000 classes.
 ///
@@ -62,8 +63,8 @@ impl Conv1 {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [39, 112, 112]
-        let x = self.bn1.forward(x); // [39, 112, 112]
+        let x = conv2d(&self.conv0, x); // [39, 112, 112]
+        let x = kernels::batch_norm(&self.bn1, x, false); // [39, 112, 112]
         x
     }
 }
@@ -85,8 +86,8 @@ impl Conv2 {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(x); // [39, 112, 112]
-        let x = self.conv1.forward(x); // [78, 56, 56]
-        let x = self.bn2.forward(x); // [78, 56, 56]
+        let x = conv2d(&self.conv1, x); // [78, 56, 56]
+        let x = kernels::batch_norm(&self.bn2, x, false); // [78, 56, 56]
         x
     }
 }
@@ -497,8 +498,8 @@ impl Classifier {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = relu(x); // [312, 7, 7]
-        let x = self.conv1.forward(x); // [1280, 7, 7]
-        let x = self.bn2.forward(x); // [1280, 7, 7]
+        let x = conv2d(&self.conv1, x); // [1280, 7, 7]
+        let x = kernels::batch_norm(&self.bn2, x, false); // [1280, 7, 7]
         let x = relu(x); // [1280, 7, 7]
         let x = global_avg_pool(x); // [1280]
         let x = self.linear5.forward(x); // [1000]
@@ -528,9 +529,9 @@ impl RandwireNode {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(x);
-        let x = self.sep_conv1_dw.forward(x);
-        let x = self.sep_conv1_pw.forward(x);
-        self.bn2.forward(x)
+        let x = conv2d(&self.sep_conv1_dw, x);
+        let x = conv2d(&self.sep_conv1_pw, x);
+        kernels::batch_norm(&self.bn2, x, false)
     }
 }
 
@@ -560,6 +561,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 
@@ -605,12 +634,8 @@ fn weighted_sum<const D: usize>(
     ins: Vec<Tensor<D>>,
     w: Option<&Param<Tensor<1>>>,
 ) -> Option<Tensor<D>> {
-    let w = w.map(|w| sigmoid(w.val()));
-    ins.into_iter()
-        .enumerate()
-        .map(|(i, x)| match &w {
-            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
-            None => x,
-        })
-        .reduce(|a, b| a + b)
+    match w {
+        Some(w) => kernels::weighted_sum(ins, sigmoid(w.val())),
+        None => ins.into_iter().reduce(|a, b| a + b),
+    }
 }

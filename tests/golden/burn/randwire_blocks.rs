@@ -6,6 +6,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `randwire_blocks`: input [3, 32, 32] -> 10 classes.
 ///
@@ -56,8 +57,8 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [16, 32, 32]
-        let x = self.bn1.forward(x); // [16, 32, 32]
+        let x = conv2d(&self.conv0, x); // [16, 32, 32]
+        let x = kernels::batch_norm(&self.bn1, x, false); // [16, 32, 32]
         x
     }
 }
@@ -224,11 +225,11 @@ impl G1Node {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let v0 = relu(x);
-        let v1 = self.conv2d1.forward(v0);
+        let v1 = conv2d(&self.conv2d1, v0);
         let v2 = relu(v1.clone());
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.conv2d4.forward(v3);
-        let v5 = self.batch_norm5.forward(v4);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = conv2d(&self.conv2d4, v3);
+        let v5 = kernels::batch_norm(&self.batch_norm5, v4, false);
         v5 + v1
     }
 }
@@ -257,11 +258,11 @@ impl G2Node {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let v0 = relu(x);
-        let v1 = self.conv2d1.forward(v0);
+        let v1 = conv2d(&self.conv2d1, v0);
         let v2 = relu(v1.clone());
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.conv2d4.forward(v3);
-        let v5 = self.batch_norm5.forward(v4);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = conv2d(&self.conv2d4, v3);
+        let v5 = kernels::batch_norm(&self.batch_norm5, v4, false);
         v5 + v1
     }
 }
@@ -292,6 +293,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 
@@ -337,12 +366,8 @@ fn weighted_sum<const D: usize>(
     ins: Vec<Tensor<D>>,
     w: Option<&Param<Tensor<1>>>,
 ) -> Option<Tensor<D>> {
-    let w = w.map(|w| sigmoid(w.val()));
-    ins.into_iter()
-        .enumerate()
-        .map(|(i, x)| match &w {
-            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
-            None => x,
-        })
-        .reduce(|a, b| a + b)
+    match w {
+        Some(w) => kernels::weighted_sum(ins, sigmoid(w.val())),
+        None => ins.into_iter().reduce(|a, b| a + b),
+    }
 }

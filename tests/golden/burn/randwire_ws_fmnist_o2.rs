@@ -6,6 +6,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `randwire_ws_fmnist`: input [1, 28, 28] -> 10 classes.
 ///
@@ -57,7 +58,7 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.conv0.forward(x)); // [16, 28, 28]
+        let x = relu(conv2d(&self.conv0, x)); // [16, 28, 28]
         x
     }
 }
@@ -294,8 +295,8 @@ impl RandwireNode {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.sep_conv1_dw.forward(x);
-        self.sep_conv1_pw.forward(x)
+        let x = conv2d(&self.sep_conv1_dw, x);
+        conv2d(&self.sep_conv1_pw, x)
     }
 }
 
@@ -319,8 +320,8 @@ impl RandwireNode2 {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(x);
-        let x = self.sep_conv1_dw.forward(x);
-        self.sep_conv1_pw.forward(x)
+        let x = conv2d(&self.sep_conv1_dw, x);
+        conv2d(&self.sep_conv1_pw, x)
     }
 }
 
@@ -350,6 +351,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 
@@ -396,12 +425,8 @@ fn scaled_graph_sum<const D: usize>(
     ins: Vec<Tensor<D>>,
     w: Option<&Param<Tensor<1>>>,
 ) -> Option<Tensor<D>> {
-    let w = w.map(|w| w.val());
-    ins.into_iter()
-        .enumerate()
-        .map(|(i, x)| match &w {
-            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
-            None => x,
-        })
-        .reduce(|a, b| a + b)
+    match w {
+        Some(w) => kernels::weighted_sum(ins, w.val()),
+        None => ins.into_iter().reduce(|a, b| a + b),
+    }
 }

@@ -6,6 +6,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `regnety_400mf`: input [3, 224, 224] -> 1000 classes.
 ///
@@ -51,7 +52,7 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.conv0.forward(x)); // [32, 112, 112]
+        let x = relu(conv2d(&self.conv0, x)); // [32, 112, 112]
         x
     }
 }
@@ -74,8 +75,8 @@ impl Se {
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
         let v0 = x0.clone().mean_dim(3).mean_dim(2);
-        let v1 = relu(self.conv2d1.forward(v0));
-        let v2 = self.conv2d2.forward(v1);
+        let v1 = relu(conv2d(&self.conv2d1, v0));
+        let v2 = conv2d(&self.conv2d2, v1);
         let v3 = sigmoid(v2);
         x0 * v3
     }
@@ -102,10 +103,10 @@ impl Residual {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = relu(self.conv2d0.forward(x0.clone()));
-        let v1 = relu(self.conv2d1.forward(v0));
+        let v0 = relu(conv2d(&self.conv2d0, x0.clone()));
+        let v1 = relu(conv2d(&self.conv2d1, v0));
         let v2 = self.se2.forward(v1);
-        let v3 = self.conv2d3.forward(v2);
+        let v3 = conv2d(&self.conv2d3, v2);
         v3 + x0
     }
 }
@@ -133,11 +134,11 @@ impl ResidualV2 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = relu(self.conv2d0.forward(x0.clone()));
-        let v1 = relu(self.conv2d1.forward(v0));
+        let v0 = relu(conv2d(&self.conv2d0, x0.clone()));
+        let v1 = relu(conv2d(&self.conv2d1, v0));
         let v2 = self.se2.forward(v1);
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.conv2d4.forward(x0);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = conv2d(&self.conv2d4, x0);
         v3 + v4
     }
 }
@@ -333,6 +334,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 

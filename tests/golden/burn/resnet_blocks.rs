@@ -6,6 +6,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use crate::kernels;
 
 /// Network `resnet_blocks`: input [3, 32, 32] -> 10 classes.
 ///
@@ -59,8 +60,8 @@ impl Stem {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv0.forward(x); // [16, 32, 32]
-        let x = self.bn1.forward(x); // [16, 32, 32]
+        let x = conv2d(&self.conv0, x); // [16, 32, 32]
+        let x = kernels::batch_norm(&self.bn1, x, false); // [16, 32, 32]
         let x = relu(x); // [16, 32, 32]
         x
     }
@@ -87,11 +88,11 @@ impl Residual {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0.clone());
-        let v1 = self.batch_norm1.forward(v0);
+        let v0 = conv2d(&self.conv2d0, x0.clone());
+        let v1 = kernels::batch_norm(&self.batch_norm1, v0, false);
         let v2 = relu(v1);
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.batch_norm4.forward(v3);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = kernels::batch_norm(&self.batch_norm4, v3, false);
         v4 + x0
     }
 }
@@ -121,13 +122,13 @@ impl ResidualV2 {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.conv2d0.forward(x0.clone());
-        let v1 = self.batch_norm1.forward(v0);
+        let v0 = conv2d(&self.conv2d0, x0.clone());
+        let v1 = kernels::batch_norm(&self.batch_norm1, v0, false);
         let v2 = relu(v1);
-        let v3 = self.conv2d3.forward(v2);
-        let v4 = self.batch_norm4.forward(v3);
-        let v5 = self.conv2d5.forward(x0);
-        let v6 = self.batch_norm6.forward(v5);
+        let v3 = conv2d(&self.conv2d3, v2);
+        let v4 = kernels::batch_norm(&self.batch_norm4, v3, false);
+        let v5 = conv2d(&self.conv2d5, x0);
+        let v6 = kernels::batch_norm(&self.batch_norm6, v5, false);
         v4 + v6
     }
 }
@@ -155,13 +156,13 @@ impl Preact {
     }
 
     pub fn forward(&self, x0: Tensor<4>) -> Tensor<4> {
-        let v0 = self.batch_norm0.forward(x0);
+        let v0 = kernels::batch_norm(&self.batch_norm0, x0, false);
         let v1 = relu(v0);
-        let v2 = self.conv2d2.forward(v1.clone());
-        let v3 = self.batch_norm3.forward(v2);
+        let v2 = conv2d(&self.conv2d2, v1.clone());
+        let v3 = kernels::batch_norm(&self.batch_norm3, v2, false);
         let v4 = relu(v3);
-        let v5 = self.conv2d5.forward(v4);
-        let v6 = self.conv2d6.forward(v1);
+        let v5 = conv2d(&self.conv2d5, v4);
+        let v6 = conv2d(&self.conv2d6, v1);
         v5 + v6
     }
 }
@@ -316,6 +317,34 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 

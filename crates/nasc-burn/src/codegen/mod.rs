@@ -25,7 +25,7 @@ mod stages;
 mod state;
 
 pub use crate::record::{RecordError, check_runtime_record};
-pub use package::{CrateError, write_crate};
+pub use package::{CrateError, KERNEL_FILES, kernel_file, write_crate};
 pub use record::{export_record, remap_record};
 pub use state::Generated;
 

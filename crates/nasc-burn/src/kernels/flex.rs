@@ -2,8 +2,9 @@
 //! `Flex` (the kernel on the tensors' `f32` storage) and for `Autodiff<Flex>` (the same forward,
 //! recorded with a hand-written backward that runs nasc's gradient kernels).
 
-use super::batchnorm::{self, Dims};
+use super::batchnorm::{self, Affine, Dims};
 use super::grouped::{self, Geometry};
+use super::sum;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -24,6 +25,13 @@ pub struct GroupedOptions {
     pub groups: usize,
 }
 
+/// A training batch norm's epsilon, and whether a ReLU follows it (fused into its passes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NormOptions {
+    pub epsilon: f64,
+    pub relu: bool,
+}
+
 #[backend_extension(Flex, Autodiff)]
 pub trait NascKernels: Backend {
     /// Grouped conv2d without bias: `x` `[n, c, h, w]`, `weight` `[o, c / groups, kh, kw]`.
@@ -37,13 +45,32 @@ pub trait NascKernels: Backend {
     /// `weight` `[o, c, 1, 1]`.
     fn pointwise_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self>;
 
-    /// Batch norm in training over `x` `[n, c, h, w]`: the output, and each channel's mean
-    /// and biased variance (for the running statistics; no gradient flows through them).
+    /// `sum_i w[i] * x_i` over the first `count` (1 to [`MAX_SUM_INPUTS`]) of `x0..x7`, tensors
+    /// of one shape, `w` `[count]`. (An extension op takes a fixed number of tensors: the
+    /// slots past `count` hold any tensor — [`super::weighted_sum`] repeats `x0` — and are
+    /// neither read nor given a gradient.)
+    #[allow(clippy::too_many_arguments)]
+    fn weighted_sum(
+        x0: FloatTensor<Self>,
+        x1: FloatTensor<Self>,
+        x2: FloatTensor<Self>,
+        x3: FloatTensor<Self>,
+        x4: FloatTensor<Self>,
+        x5: FloatTensor<Self>,
+        x6: FloatTensor<Self>,
+        x7: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        count: usize,
+    ) -> FloatTensor<Self>;
+
+    /// Batch norm in training over `x` `[n, c, h, w]`, followed by a ReLU when `relu`: the
+    /// output, and each channel's mean and biased variance (for the running statistics; no
+    /// gradient flows through them).
     fn batch_norm_train(
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
         beta: FloatTensor<Self>,
-        epsilon: f64,
+        norm: NormOptions,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 }
 
@@ -63,7 +90,7 @@ fn tensor<const D: usize>(data: Vec<f32>, dims: [usize; D]) -> FlexTensor {
     FlexTensor::new(Bytes::from_elems(data), Layout::contiguous(Shape::new(dims)), DType::F32)
 }
 
-/// A contiguous copy of a one-value-per-channel tensor, or the tensor itself.
+/// A contiguous copy of a tensor that is a strided view, or the tensor itself.
 fn vector(t: FlexTensor) -> FlexTensor {
     if t.is_contiguous() { t } else { t.to_contiguous() }
 }
@@ -74,9 +101,13 @@ fn dims(x: [usize; 4]) -> Dims {
 
 type Triple = (FlexTensor, FlexTensor, FlexTensor);
 
-fn bn_forward(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, eps: f64) -> Triple {
+fn affine<'a>(gamma: &'a FlexTensor, beta: &'a FlexTensor, o: NormOptions) -> Affine<'a> {
+    Affine { gamma: f32s(gamma), beta: f32s(beta), eps: o.epsilon, relu: o.relu }
+}
+
+fn bn_forward(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, o: NormOptions) -> Triple {
     let ((x, xd), gamma, beta) = (contiguous(x), vector(gamma), vector(beta));
-    let (y, mean, var) = batchnorm::forward(dims(xd), f32s(&x), f32s(&gamma), f32s(&beta), eps);
+    let (y, mean, var) = batchnorm::forward(dims(xd), f32s(&x), affine(&gamma, &beta, o));
     let c = [xd[1]];
     (tensor(y, xd), tensor(mean, c), tensor(var, c))
 }
@@ -111,6 +142,19 @@ fn pointwise(x: FlexTensor, w: FlexTensor) -> FlexTensor {
     Flex::float_reshape(y, Shape::new([n, o, h, wd]))
 }
 
+/// The most inputs one `weighted_sum` call takes (the autodiff node has one parent per input
+/// and one for the weights, a number fixed at compile time); longer sums are chained.
+pub const MAX_SUM_INPUTS: usize = 8;
+
+fn weighted(xs: &[FlexTensor], w: FlexTensor) -> FlexTensor {
+    let xs: Vec<FlexTensor> = xs.iter().map(|x| vector(x.clone())).collect();
+    let w = vector(w);
+    let dims = xs.first().map_or_else(|| Shape::new([0]), |x| x.layout().shape().clone());
+    let slices: Vec<&[f32]> = xs.iter().map(f32s).collect();
+    let y = sum::forward(&slices, f32s(&w));
+    FlexTensor::new(Bytes::from_elems(y), Layout::contiguous(dims), DType::F32)
+}
+
 /// Images per product of the 1x1 conv's weight gradient: the per-image `[o, c]` products of a
 /// chunk are summed before the next chunk's, so the gradient never holds one per image.
 const POINTWISE_CHUNK: usize = 16;
@@ -124,8 +168,29 @@ impl NascKernels for Flex {
         forward(x, w, o)
     }
 
-    fn batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, eps: f64) -> Triple {
-        bn_forward(x, gamma, beta, eps)
+    fn weighted_sum(
+        x0: FlexTensor,
+        x1: FlexTensor,
+        x2: FlexTensor,
+        x3: FlexTensor,
+        x4: FlexTensor,
+        x5: FlexTensor,
+        x6: FlexTensor,
+        x7: FlexTensor,
+        w: FlexTensor,
+        count: usize,
+    ) -> FlexTensor {
+        let xs = [x0, x1, x2, x3, x4, x5, x6, x7];
+        weighted(&xs[..count.clamp(1, MAX_SUM_INPUTS)], w)
+    }
+
+    fn batch_norm_train(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        o: NormOptions,
+    ) -> Triple {
+        bn_forward(x, gamma, beta, o)
     }
 }
 
@@ -197,18 +262,18 @@ impl Backward<Flex, 2> for PointwiseBackward {
 struct BatchNormBackward;
 
 impl Backward<Flex, 3> for BatchNormBackward {
-    /// The input, gamma, the batch mean and variance, epsilon.
-    type State = (FlexTensor, FlexTensor, FlexTensor, FlexTensor, f64);
+    /// The input, gamma, beta, the batch mean and variance, the options.
+    type State = (FlexTensor, FlexTensor, FlexTensor, FlexTensor, FlexTensor, NormOptions);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_gamma, node_beta] = ops.parents;
         let (dy, _) = contiguous(grads.consume::<Flex>(&ops.node));
-        let (x, gamma, mean, var, eps) = ops.state;
+        let (x, gamma, beta, mean, var, o) = ops.state;
         let (x, xd) = contiguous(x);
-        let (gamma, mean, var) = (vector(gamma), vector(mean), vector(var));
+        let (gamma, beta, mean, var) = (vector(gamma), vector(beta), vector(mean), vector(var));
         let stats = (f32s(&mean), f32s(&var));
-        let (dx, dgamma, dbeta) =
-            batchnorm::backward(dims(xd), f32s(&x), f32s(&gamma), stats, f32s(&dy), eps);
+        let a = affine(&gamma, &beta, o);
+        let (dx, dgamma, dbeta) = batchnorm::backward(dims(xd), f32s(&x), a, stats, f32s(&dy));
         let c = [xd[1]];
         if let Some(node) = node_x {
             grads.register::<Flex>(node.id, tensor(dx, xd));
@@ -222,7 +287,80 @@ impl Backward<Flex, 3> for BatchNormBackward {
     }
 }
 
+/// The backward of a weighted sum: the parents are the eight input slots, then the weights.
+#[derive(Debug)]
+struct SumBackward;
+
+/// Parents of a weighted sum's autodiff node.
+const SUM_PARENTS: usize = MAX_SUM_INPUTS + 1;
+
+impl Backward<Flex, SUM_PARENTS> for SumBackward {
+    /// The inputs in use and the weights.
+    type State = (Vec<FlexTensor>, FlexTensor);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, SUM_PARENTS>,
+        grads: &mut Gradients,
+        _: &mut Checkpointer,
+    ) {
+        let dy = vector(grads.consume::<Flex>(&ops.node));
+        let (xs, w) = ops.state;
+        let (xs, w): (Vec<FlexTensor>, _) = (xs.into_iter().map(vector).collect(), vector(w));
+        let shape = dy.layout().shape().clone();
+        let [slots @ .., weights] = ops.parents;
+        let inputs = &slots[..xs.len()];
+        let want: Vec<bool> = inputs.iter().map(Option::is_some).collect();
+        let slices: Vec<&[f32]> = xs.iter().map(f32s).collect();
+        let (dxs, dw) = sum::backward(&slices, f32s(&w), f32s(&dy), &want);
+        for (node, dx) in inputs.iter().zip(dxs) {
+            if let (Some(node), Some(dx)) = (node, dx) {
+                let layout = Layout::contiguous(shape.clone());
+                let dx = FlexTensor::new(Bytes::from_elems(dx), layout, DType::F32);
+                grads.register::<Flex>(node.id, dx);
+            }
+        }
+        if let Some(node) = weights {
+            grads.register::<Flex>(node.id, tensor(dw, [xs.len()]));
+        }
+    }
+}
+
 impl<C: CheckpointStrategy> NascKernels for Autodiff<Flex, C> {
+    fn weighted_sum(
+        x0: FloatTensor<Self>,
+        x1: FloatTensor<Self>,
+        x2: FloatTensor<Self>,
+        x3: FloatTensor<Self>,
+        x4: FloatTensor<Self>,
+        x5: FloatTensor<Self>,
+        x6: FloatTensor<Self>,
+        x7: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        count: usize,
+    ) -> FloatTensor<Self> {
+        let xs = [x0, x1, x2, x3, x4, x5, x6, x7];
+        let nodes = [
+            xs[0].node(),
+            xs[1].node(),
+            xs[2].node(),
+            xs[3].node(),
+            xs[4].node(),
+            xs[5].node(),
+            xs[6].node(),
+            xs[7].node(),
+            w.node(),
+        ];
+        let used: Vec<FlexTensor> =
+            xs[..count.clamp(1, MAX_SUM_INPUTS)].iter().map(|x| x.primitive().clone()).collect();
+        let w = w.primitive().clone();
+        let y = weighted(&used, w.clone());
+        match SumBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish((used, w), y),
+            OpsKind::UnTracked(prep) => prep.finish(y),
+        }
+    }
+
     fn grouped_conv2d(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
@@ -257,14 +395,16 @@ impl<C: CheckpointStrategy> NascKernels for Autodiff<Flex, C> {
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
         beta: FloatTensor<Self>,
-        eps: f64,
+        o: NormOptions,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         let nodes = [x.node(), gamma.node(), beta.node()];
         let (x, gamma, beta) =
             (x.primitive().clone(), gamma.primitive().clone(), beta.primitive().clone());
-        let (y, mean, var) = bn_forward(x.clone(), gamma.clone(), beta, eps);
+        let (y, mean, var) = bn_forward(x.clone(), gamma.clone(), beta.clone(), o);
         let y = match BatchNormBackward.prepare::<C>(nodes).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish((x, gamma, mean.clone(), var.clone(), eps), y),
+            OpsKind::Tracked(prep) => {
+                prep.finish((x, gamma, beta, mean.clone(), var.clone(), o), y)
+            }
             OpsKind::UnTracked(prep) => prep.finish(y),
         };
         (y, Self::from_inner(mean), Self::from_inner(var))

@@ -6,17 +6,18 @@
 //! without autodiff, through Burn's backend-extension API; on any other backend, or with
 //! `--kernels burn`, the same call runs Burn's own ops.
 
+mod api;
 pub mod batchnorm;
+mod fill;
 mod flex;
 pub mod grouped;
+pub mod sum;
 
-pub use flex::{GroupedOptions, NascKernels};
+pub use api::{MAX_GROUP_WIDTH, batch_norm, grouped_conv2d, pointwise_conv2d, weighted_sum};
+pub use flex::{GroupedOptions, MAX_SUM_INPUTS, NascKernels, NormOptions};
 
-use burn::backend::{Dispatch, DispatchDevice};
-use burn::nn::BatchNorm;
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::ConvOptions;
-use burn::tensor::{DType, Device, Tensor};
+use burn::backend::DispatchDevice;
+use burn::tensor::{DType, Device};
 use std::cell::Cell;
 
 /// Which kernels the flex backend runs where nasc has its own.
@@ -45,6 +46,12 @@ thread_local! {
     static GROUPED_CALLS: Cell<u64> = const { Cell::new(0) };
     static BATCH_NORM_CALLS: Cell<u64> = const { Cell::new(0) };
     static POINTWISE_CALLS: Cell<u64> = const { Cell::new(0) };
+    static SUM_CALLS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many weighted sums nasc's kernel has run on this thread.
+pub fn weighted_sum_calls() -> u64 {
+    SUM_CALLS.with(Cell::get)
 }
 
 /// How many 1x1 convolutions have run as matrix products on this thread.
@@ -88,74 +95,21 @@ fn applies(device: &Device, dtype: DType) -> bool {
         && matches!(device.clone().without_autodiff().as_dispatch(), DispatchDevice::Flex(_))
 }
 
-/// The widest group (input channels per group) nasc's grouped kernel takes: it correlates
-/// every input plane of a group with each filter in registers, which wins over Burn's
-/// im2col and matrix product for narrow groups; wider ones (and `groups = 1`) go to Burn.
-pub const MAX_GROUP_WIDTH: usize = 32;
-
-/// Grouped conv2d (`weight` `[o, c / groups, kh, kw]` over `x` `[n, c, h, w]`, no bias):
-/// nasc's kernel where it applies (flex, f32, `--kernels nasc`, more than one group, at most
-/// [`MAX_GROUP_WIDTH`] channels per group), Burn's `conv2d` elsewhere.
-pub fn grouped_conv2d(x: Tensor<4>, weight: Tensor<4>, options: GroupedOptions) -> Tensor<4> {
-    let [_, c, _, _] = x.dims();
-    let [o, width, _, _] = weight.dims();
-    let GroupedOptions { stride, padding, dilation, groups } = options;
-    let fits =
-        groups > 1 && width <= MAX_GROUP_WIDTH && width * groups == c && o.is_multiple_of(groups);
-    if !(fits && applies(&x.device(), x.dtype())) {
-        return conv2d(x, weight, None, ConvOptions::new(stride, padding, dilation, groups));
-    }
-    GROUPED_CALLS.with(|n| n.set(n.get() + 1));
-    Tensor::from_dispatch(<Dispatch as NascKernels>::grouped_conv2d(
-        x.into_dispatch(),
-        weight.into_dispatch(),
-        options,
-    ))
+/// Which of nasc's kernels ran (counted per thread, for `nasc bench` and the tests).
+#[derive(Debug, Clone, Copy)]
+enum Kernel {
+    Grouped,
+    Pointwise,
+    BatchNorm,
+    WeightedSum,
 }
 
-/// A 1x1 convolution of stride 1, no padding and one group (`weight` `[o, c, 1, 1]` over `x`
-/// `[n, c, h, w]`, no bias) as one matrix product per image, `[o, c] x [c, h * w]`, where nasc's
-/// kernels apply; its gradients are products too (the weight gradient summed over chunks of
-/// images), where Burn's conv2d computes the weight gradient as a convolution with the output
-/// gradient as an `h x w` kernel over the transposed input. Burn's `conv2d` elsewhere.
-pub fn pointwise_conv2d(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
-    let [_, c, _, _] = x.dims();
-    let [_, wc, kh, kw] = weight.dims();
-    if !(wc == c && kh == 1 && kw == 1 && applies(&x.device(), x.dtype())) {
-        return conv2d(x, weight, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1));
-    }
-    POINTWISE_CALLS.with(|k| k.set(k.get() + 1));
-    Tensor::from_dispatch(<Dispatch as NascKernels>::pointwise_conv2d(
-        x.into_dispatch(),
-        weight.into_dispatch(),
-    ))
-}
-
-/// A `BatchNorm` layer over `x` `[n, c, h, w]`: in training (an autodiff device and a layer not
-/// frozen) nasc's kernel where it applies, updating the running statistics as Burn does;
-/// everywhere else the layer's own `forward`.
-pub fn batch_norm(m: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
-    let device = x.device();
-    let [_, c, _, _] = x.dims();
-    let train = device.is_autodiff() && m.training.is_enabled();
-    if !(train && applies(&device, x.dtype()) && m.gamma.dims() == [c]) {
-        return m.forward(x);
-    }
-    BATCH_NORM_CALLS.with(|n| n.set(n.get() + 1));
-    let (y, mean, var) = <Dispatch as NascKernels>::batch_norm_train(
-        x.into_dispatch(),
-        m.gamma.val().into_dispatch(),
-        m.beta.val().into_dispatch(),
-        m.epsilon,
-    );
-    let (mean, var) = (Tensor::<1>::from_dispatch(mean), Tensor::<1>::from_dispatch(var));
-    let running = |old: Tensor<1>, batch: Tensor<1>| {
-        old.to_device(&device)
-            .mul_scalar(1.0 - m.momentum)
-            .add(batch.detach().mul_scalar(m.momentum))
-            .detach()
+fn ran(k: Kernel) {
+    let counter = match k {
+        Kernel::Grouped => &GROUPED_CALLS,
+        Kernel::Pointwise => &POINTWISE_CALLS,
+        Kernel::BatchNorm => &BATCH_NORM_CALLS,
+        Kernel::WeightedSum => &SUM_CALLS,
     };
-    m.running_mean.update(running(m.running_mean.value_sync(), mean));
-    m.running_var.update(running(m.running_var.value_sync(), var));
-    Tensor::from_dispatch(y)
+    counter.with(|n| n.set(n.get() + 1));
 }

@@ -1,9 +1,9 @@
-//! `conv2d` in Burn: a `Conv2d` module built through the shared `ConvSpec`, with the fused
-//! ReLU applied to its output.
+//! `conv2d` in Burn: a `Conv2d` module built through the shared `ConvSpec`, run through the
+//! shared `conv2d` (nasc's kernels for grouped and 1x1 convs), with the fused ReLU applied to
+//! its output.
 
-use super::shared::ConvSpec;
+use super::shared::{ConvSpec, conv2d};
 use super::{Act, BurnOp, Field, Layer, Needs, Slot, arg0, one};
-use crate::kernels::{self, GroupedOptions};
 use burn::tensor::Device;
 use burn::tensor::activation::relu;
 use nasc_core::ir::ops::Conv2d;
@@ -20,28 +20,6 @@ fn spec(c: &Conv2d) -> ConvSpec {
     }
 }
 
-/// The options of nasc's grouped kernel, for a conv of more than one group (depthwise
-/// convs included).
-fn grouped(c: &Conv2d) -> Option<GroupedOptions> {
-    (c.groups > 1).then_some(GroupedOptions {
-        stride: [c.stride as usize; 2],
-        padding: [c.padding[0] as usize, c.padding[1] as usize],
-        dilation: [c.dilation as usize; 2],
-        groups: c.groups as usize,
-    })
-}
-
-/// A 1x1 conv of stride 1, no padding and one group: a matrix product per image.
-trait Pointwise {
-    fn pointwise(&self) -> bool;
-}
-
-impl Pointwise for Conv2d {
-    fn pointwise(&self) -> bool {
-        self.kernel == [1, 1] && self.stride == 1 && self.padding == [0, 0] && self.groups == 1
-    }
-}
-
 impl BurnOp for Conv2d {
     fn layer(&self, device: &Device) -> Layer {
         Layer::Conv(spec(self).init(device))
@@ -49,23 +27,7 @@ impl BurnOp for Conv2d {
     fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
         let x = one(ins)?;
         let Layer::Conv(m) = layer else { return Some(x) };
-        let y = match grouped(self) {
-            Some(options) => {
-                let y = kernels::grouped_conv2d(x.map(), m.weight.val(), options);
-                match &m.bias {
-                    Some(b) => y + b.val().reshape([1, self.out_channels as i32, 1, 1]),
-                    None => y,
-                }
-            }
-            None if self.pointwise() => {
-                let y = kernels::pointwise_conv2d(x.map(), m.weight.val());
-                match &m.bias {
-                    Some(b) => y + b.val().reshape([1, self.out_channels as i32, 1, 1]),
-                    None => y,
-                }
-            }
-            None => m.forward(x.map()),
-        };
+        let y = conv2d(m, x.map());
         Some(Act::Map(if self.relu { relu(y) } else { y }))
     }
     fn record(&self, suffix: &str) -> Option<(&'static str, Option<u64>)> {
@@ -110,12 +72,13 @@ impl BurnOp for Conv2d {
         )
     }
     fn expr(&self, field: &str, args: &[String]) -> String {
-        let call = format!("self.{field}.forward({})", arg0(args));
+        let call = format!("conv2d(&self.{field}, {})", arg0(args));
         if self.relu { format!("relu({call})") } else { call }
     }
     fn needs(&self, n: &mut Needs) {
         n.import("burn::nn::conv::Conv2d");
         n.helper("conv_spec");
+        n.helper("conv2d");
         if self.relu {
             n.import("burn::tensor::activation::relu");
         }

@@ -146,6 +146,19 @@ pub trait BurnOp {
     /// Runtime: the node's value from its inputs (in port order; the model's input for the
     /// input node) and its layer; `None` when they do not fit (a verified IR never does that).
     fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act>;
+    /// Runtime: whether the op runs a ReLU that follows it (the ReLU its only reader) in its
+    /// own passes, through [`BurnOp::forward_relu`].
+    fn fuses_relu(&self) -> bool {
+        false
+    }
+    /// Runtime: `relu(forward(..))`, in one kernel where [`BurnOp::fuses_relu`].
+    fn forward_relu(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
+        match self.forward(layer, ins)? {
+            Act::Map(t) => Some(Act::Map(burn::tensor::activation::relu(t))),
+            Act::Vec(t) => Some(Act::Vec(burn::tensor::activation::relu(t))),
+            Act::Edges(t) => Some(Act::Edges(burn::tensor::activation::relu(t))),
+        }
+    }
     /// Records: the runtime layer's variant (`Conv`) when the node has tensors in a record,
     /// and the element count of its tensor `suffix` (`.weight`, `.gamma`...).
     fn record(&self, _suffix: &str) -> Option<(&'static str, Option<u64>)> {
@@ -184,6 +197,12 @@ impl BurnOp for Op {
     }
     fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
         each_op!(self, o => o.forward(layer, ins))
+    }
+    fn fuses_relu(&self) -> bool {
+        each_op!(self, o => o.fuses_relu())
+    }
+    fn forward_relu(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
+        each_op!(self, o => o.forward_relu(layer, ins))
     }
     fn record(&self, suffix: &str) -> Option<(&'static str, Option<u64>)> {
         each_op!(self, o => o.record(suffix))

@@ -12,7 +12,17 @@ impl BurnOp for BatchNorm {
     fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
         let x = one(ins)?;
         let Layer::Norm(m) = layer else { return Some(x) };
-        Some(Act::Map(crate::kernels::batch_norm(m, x.map())))
+        Some(Act::Map(crate::kernels::batch_norm(m, x.map(), false)))
+    }
+    fn fuses_relu(&self) -> bool {
+        true
+    }
+    fn forward_relu(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
+        let x = one(ins)?.map();
+        match layer {
+            Layer::Norm(m) => Some(Act::Map(crate::kernels::batch_norm(m, x, true))),
+            _ => Some(Act::Map(burn::tensor::activation::relu(x))),
+        }
     }
     /// gamma, beta and the running statistics: one value per channel each.
     fn record(&self, _suffix: &str) -> Option<(&'static str, Option<u64>)> {
@@ -25,10 +35,11 @@ impl BurnOp for BatchNorm {
         format!("BatchNormConfig::new({}).init(device)", s[0])
     }
     fn expr(&self, field: &str, args: &[String]) -> String {
-        format!("self.{field}.forward({})", arg0(args))
+        format!("kernels::batch_norm(&self.{field}, {}, false)", arg0(args))
     }
     fn needs(&self, n: &mut Needs) {
         n.import("burn::nn::BatchNorm");
         n.import("burn::nn::BatchNormConfig");
+        n.import("crate::kernels");
     }
 }

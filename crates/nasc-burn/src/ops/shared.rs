@@ -7,6 +7,7 @@
 //! in a generated file). A section runs to the next marker. When copied, a leading `pub ` is
 //! dropped from every line (the helpers are private to the generated file).
 
+use crate::kernels;
 use burn::module::Param;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -43,6 +44,35 @@ impl ConvSpec {
             .with_dilation([self.dilation; 2])
             .with_bias(self.bias)
             .init(device)
+    }
+}
+
+// @helper conv2d uses=burn::nn::PaddingConfig2d,burn::nn::conv::Conv2d,crate::kernels
+/// A conv layer's forward: nasc's grouped kernel for more than one group (depthwise convs
+/// included), one matrix product per image for a 1x1 conv of stride 1 without padding, the
+/// layer's own forward otherwise (and wherever the kernels do not apply).
+pub fn conv2d(m: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match m.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    let y = match padding {
+        Some(padding) if m.groups > 1 => {
+            let (stride, dilation, groups) = (m.stride, m.dilation, m.groups);
+            let options = kernels::GroupedOptions { stride, padding, dilation, groups };
+            kernels::grouped_conv2d(x, m.weight.val(), options)
+        }
+        Some([0, 0]) if m.kernel_size == [1, 1] && m.stride == [1, 1] && m.groups == 1 => {
+            kernels::pointwise_conv2d(x, m.weight.val())
+        }
+        _ => return m.forward(x),
+    };
+    match &m.bias {
+        Some(b) => y + b.val().reshape([1, -1, 1, 1]),
+        None => y,
     }
 }
 
@@ -132,37 +162,29 @@ pub fn run_graph<N, const D: usize>(
     }
 }
 
-// @helper weighted_sum uses=burn::module::Param,burn::tensor::activation::sigmoid
+// @helper weighted_sum uses=burn::module::Param,burn::tensor::activation::sigmoid,crate::kernels
 /// RandWire aggregation: sum of sigmoid(w_i) * x_i with one learnable scalar per input.
 pub fn weighted_sum<const D: usize>(
     ins: Vec<Tensor<D>>,
     w: Option<&Param<Tensor<1>>>,
 ) -> Option<Tensor<D>> {
-    let w = w.map(|w| sigmoid(w.val()));
-    ins.into_iter()
-        .enumerate()
-        .map(|(i, x)| match &w {
-            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
-            None => x,
-        })
-        .reduce(|a, b| a + b)
+    match w {
+        Some(w) => kernels::weighted_sum(ins, sigmoid(w.val())),
+        None => ins.into_iter().reduce(|a, b| a + b),
+    }
 }
 
-// @helper scaled_graph_sum uses=burn::module::Param
+// @helper scaled_graph_sum uses=burn::module::Param,crate::kernels
 /// A random graph's aggregation with constant weights (RandWire's sigmoid(w) folded in by
 /// `agg_fold`, -O2): sum of w_i * x_i.
 pub fn scaled_graph_sum<const D: usize>(
     ins: Vec<Tensor<D>>,
     w: Option<&Param<Tensor<1>>>,
 ) -> Option<Tensor<D>> {
-    let w = w.map(|w| w.val());
-    ins.into_iter()
-        .enumerate()
-        .map(|(i, x)| match &w {
-            Some(w) => x * w.clone().slice(i..i + 1).reshape([1; D]),
-            None => x,
-        })
-        .reduce(|a, b| a + b)
+    match w {
+        Some(w) => kernels::weighted_sum(ins, w.val()),
+        None => ins.into_iter().reduce(|a, b| a + b),
+    }
 }
 
 // @helper edge_weights uses=burn::module::Param,burn::tensor::Distribution
@@ -197,19 +219,17 @@ pub fn top_k_edges(w: &Param<Tensor<1>>, nodes: usize, keep: usize, per_node: bo
     w.clone() - w.detach() * drop
 }
 
-// @helper wired_sum
+// @helper wired_sum uses=crate::kernels
 /// A learned-wiring node's input: sum_i w[first + i] * x_i over its possible in-edges.
 pub fn wired_sum(w: Tensor<1>, first: usize, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
-    let scale = |i: usize| w.clone().slice(first + i..first + i + 1).reshape([1, 1, 1, 1]);
-    let start = x0 * scale(0);
-    xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
+    let ins: Vec<Tensor<4>> = std::iter::once(x0.clone()).chain(xs).collect();
+    let k = ins.len();
+    kernels::weighted_sum(ins, w.slice(first..first + k)).unwrap_or(x0)
 }
 
-// @helper scaled_sum uses=burn::module::Param
+// @helper scaled_sum uses=burn::module::Param,crate::kernels
 /// A frozen wiring's aggregation: sum_i w_i * x_i with one learnable scalar per edge.
 pub fn scaled_sum(w: &Param<Tensor<1>>, x0: Tensor<4>, xs: Vec<Tensor<4>>) -> Tensor<4> {
-    let w = w.val();
-    let scale = |i: usize| w.clone().slice(i..i + 1).reshape([1, 1, 1, 1]);
-    let start = x0 * scale(0);
-    xs.into_iter().enumerate().fold(start, |acc, (i, x)| acc + x * scale(i + 1))
+    let ins: Vec<Tensor<4>> = std::iter::once(x0.clone()).chain(xs).collect();
+    kernels::weighted_sum(ins, w.val()).unwrap_or(x0)
 }

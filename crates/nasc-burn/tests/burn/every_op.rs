@@ -111,7 +111,7 @@ fn optimised_op_forms_reach_every_backend() {
                 text.contains("+relu")
                     && json.contains("\"relu\": true")
                     && dot.contains("conv2d+relu")
-                    && code.contains("relu(self."),
+                    && code.contains("relu(conv2d(&self."),
                 "{stem}: fused conv missing from a backend"
             );
         }

@@ -203,9 +203,10 @@ fn wide_groups_and_one_group_run_burns_conv() {
     }
 }
 
-/// A batch norm layer with random gamma and beta, and its output, input, gamma and beta
-/// gradients and running statistics after one training forward pass over random `x`.
-fn batch_norm_run(dims: [usize; 4], seed: u64, k: Kernels) -> [Vec<f32>; 6] {
+/// A batch norm layer with random gamma and beta (followed by a ReLU when `relu`), and its
+/// output, input, gamma and beta gradients and running statistics after one training forward
+/// pass over random `x`.
+fn batch_norm_run(dims: [usize; 4], seed: u64, k: Kernels, relu: bool) -> [Vec<f32>; 6] {
     use burn::module::Param;
     use burn::nn::BatchNormConfig;
     let device = Device::flex().autodiff();
@@ -216,7 +217,7 @@ fn batch_norm_run(dims: [usize; 4], seed: u64, k: Kernels) -> [Vec<f32>; 6] {
     m.beta = Param::from_tensor(vec1(seed ^ 4));
     let x = (random(dims, seed, &device) * 3.0 + 0.5).require_grad();
     let before = kernels::batch_norm_calls();
-    let y = kernels::with(k, || kernels::batch_norm(&m, x.clone()));
+    let y = kernels::with(k, || kernels::batch_norm(&m, x.clone(), relu));
     let ran = kernels::batch_norm_calls() - before;
     assert_eq!(ran, u64::from(k == Kernels::Nasc), "nasc's kernel runs exactly with Nasc");
     let r = random(y.dims(), seed ^ 2, &device);
@@ -237,10 +238,12 @@ proptest! {
 
     #[test]
     fn batch_norm_training_and_its_gradients_match_burn(
-        n in 1usize..4, c in 1usize..6, h in 1usize..10, w in 1usize..12, seed in any::<u64>()
+        n in 1usize..4, c in 1usize..6, h in 1usize..10, w in 1usize..12, seed in any::<u64>(),
+        relu in any::<bool>()
     ) {
-        let ours = batch_norm_run([n, c, h, w], seed, Kernels::Nasc);
-        let burn = batch_norm_run([n, c, h, w], seed, Kernels::Burn);
+        // With `relu`, nasc's kernel runs batch norm and ReLU as one op; Burn runs the two.
+        let ours = batch_norm_run([n, c, h, w], seed, Kernels::Nasc, relu);
+        let burn = batch_norm_run([n, c, h, w], seed, Kernels::Burn, relu);
         let names = ["output", "input gradient", "gamma gradient", "beta gradient",
             "running mean", "running variance"];
         for ((name, a), b) in names.iter().zip(&ours).zip(&burn) {
@@ -256,7 +259,113 @@ fn batch_norm_outside_training_is_burns() {
     let m = burn::nn::BatchNormConfig::new(3).init(&device);
     let x = random([2, 3, 5, 5], 9, &device);
     let before = kernels::batch_norm_calls();
-    let y = kernels::batch_norm(&m, x.clone());
+    let y = kernels::batch_norm(&m, x.clone(), false);
     assert_eq!(kernels::batch_norm_calls(), before);
     close("output", &values(y), &values(m.forward(x))).unwrap();
+}
+
+/// A weighted sum of `k` random `[n, c, h, w]` inputs with random weights: its output, each
+/// input's gradient and the weights' gradient (all concatenated), under kernels `kern`.
+fn weighted_sum_run(k: usize, dims: [usize; 4], seed: u64, kern: Kernels) -> [Vec<f32>; 3] {
+    let device = Device::flex().autodiff();
+    let xs: Vec<Tensor<4>> =
+        (0..k).map(|i| random(dims, seed ^ (i as u64 + 7), &device).require_grad()).collect();
+    let w = random([1, 1, 1, k], seed ^ 1, &device).reshape([k]).require_grad();
+    let before = kernels::weighted_sum_calls();
+    let y = kernels::with(kern, || kernels::weighted_sum(xs.clone(), w.clone())).unwrap();
+    let calls = kernels::weighted_sum_calls() - before;
+    let expected = match kern {
+        Kernels::Nasc => k.saturating_sub(1).div_ceil(kernels::MAX_SUM_INPUTS - 1).max(1),
+        Kernels::Burn => 0,
+    };
+    assert_eq!(calls, expected as u64, "{k} inputs: kernel calls");
+    let r = random(y.dims(), seed ^ 2, &device);
+    let grads = (y.clone() * r).sum().backward();
+    let dxs = xs.iter().flat_map(|x| values(x.grad(&grads).unwrap())).collect();
+    let dw = w.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
+    [values(y.inner()), dxs, dw]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn weighted_sums_and_their_gradients_match_burn(
+        k in 1usize..20, n in 1usize..3, c in 1usize..4, h in 1usize..9, w in 1usize..9,
+        seed in any::<u64>()
+    ) {
+        // Up to 19 inputs: sums of more than eight are chained calls.
+        let ours = weighted_sum_run(k, [n, c, h, w], seed, Kernels::Nasc);
+        let burn = weighted_sum_run(k, [n, c, h, w], seed, Kernels::Burn);
+        for ((name, a), b) in ["output", "input gradients", "weight gradient"].iter().zip(&ours).zip(&burn) {
+            close(name, a, b)?;
+        }
+    }
+}
+
+#[test]
+fn a_large_weighted_sum_spans_many_chunks() {
+    // Three inputs of 2 x 3 x 100 x 100 (60,000 values: several of the kernel's chunks).
+    let ours = weighted_sum_run(3, [2, 3, 100, 100], 11, Kernels::Nasc);
+    let burn = weighted_sum_run(3, [2, 3, 100, 100], 11, Kernels::Burn);
+    for ((name, a), b) in
+        ["output", "input gradients", "weight gradient"].iter().zip(&ours).zip(&burn)
+    {
+        close(name, a, b).unwrap();
+    }
+}
+
+#[test]
+fn the_runtime_fuses_a_relu_into_the_batch_norm_it_alone_reads() {
+    use nasc_burn::runtime::{Run, RuntimeModel};
+    // The stem's batch norm feeds only its ReLU: fused. The block's feeds a ReLU and the add:
+    // both stay ops of their own.
+    let src = "block shared(C: int) {\n    input x\n    let b = x -> conv(3x3, C) -> bn\n    \
+               output (b -> relu) + b\n}\n\nnetwork fuse {\n    input [1, 8, 8]\n    classes 2\n\n    \
+               stage stem = conv(3x3, 8) -> bn -> relu\n    stage s1 = shared(8)\n    \
+               stage head = global_avg_pool -> linear(classes)\n}\n";
+    let ir = nasc_core::compile(src, &Default::default()).unwrap().ir.expect("compiles");
+    let device = Device::flex().autodiff();
+    let model = RuntimeModel::new(&ir, &device);
+    let runs: Vec<Run> = model.plan.steps.iter().map(|s| s.run).collect();
+    use Run::{Fused, Op, WithRelu};
+    assert_eq!(runs, [Op, Op, WithRelu, Fused, Op, Op, Op, Op, Op, Op, Op]);
+    // The fused model's logits and input gradient are the unfused ones (Burn's ops, one each).
+    let x = random([3, 1, 8, 8], 5, &device).require_grad();
+    let run = |k| {
+        let y = kernels::with(k, || model.forward(x.clone()));
+        let grads = y.clone().sum().backward();
+        (y.inner().into_data().try_to_vec::<f32>().unwrap(), values(x.grad(&grads).unwrap()))
+    };
+    let (ours, burn) = (run(Kernels::Nasc), run(Kernels::Burn));
+    close("logits", &ours.0, &burn.0).unwrap();
+    close("input gradient", &ours.1, &burn.1).unwrap();
+}
+
+#[test]
+fn darts_dilated_and_separable_shapes_match_burn() {
+    // DARTS's dil_conv_5x5 (padding 4, dilation 2) and sep_conv_5x5/3x3 depthwise convs, at
+    // stride 1 and 2, on the 7x7 and 14x14 planes of darts_fmnist.
+    for (k, dilation, padding, hw) in
+        [(5, 2, 4, 14), (5, 2, 4, 7), (3, 2, 2, 7), (5, 1, 2, 7), (3, 1, 1, 14), (5, 2, 4, 4)]
+    {
+        for stride in [1, 2] {
+            let case = Case {
+                n: 4,
+                groups: 16,
+                width: [1, 1],
+                hw: [hw; 2],
+                k: [k; 2],
+                stride,
+                dilation,
+                padding: [padding; 2],
+                seed: (k * 31 + hw + stride) as u64,
+            };
+            let (y, dx, dw) = run(&case, true);
+            let (y0, dx0, dw0) = run(&case, false);
+            close("output", &y, &y0).unwrap();
+            close("input gradient", &dx, &dx0).unwrap();
+            close("weight gradient", &dw, &dw0).unwrap();
+        }
+    }
 }

@@ -144,7 +144,14 @@ fn burn(
 /// A directory that already holds files a build writes (a generated crate, its record) is
 /// refused, so that a build never replaces one without a word (`--force` replaces it).
 fn refuse_existing_crate(dir: &Path) -> Result<(), CliError> {
-    let ours = ["Cargo.toml", "README.md", "src/lib.rs", "src/model.rs", "model.bpk"];
+    let ours = [
+        "Cargo.toml",
+        "README.md",
+        "src/lib.rs",
+        "src/model.rs",
+        "src/kernels/mod.rs",
+        "model.bpk",
+    ];
     let found: Vec<&str> = ours.iter().copied().filter(|f| dir.join(f).exists()).collect();
     if found.is_empty() {
         return Ok(());

@@ -270,7 +270,7 @@ fn inference_export_converts_a_trained_record() {
     assert_eq!(code, 0, "{err}");
     let src = std::fs::read_to_string(krate.join("src/model.rs")).unwrap();
     assert!(
-        src.contains("relu(self.") && !src.contains("BatchNorm"),
+        src.contains("relu(conv2d(&self.") && !src.contains("BatchNorm"),
         "-O2 code: fused convs, no batch norms"
     );
     assert!(krate.join("model.bpk").is_file());
