@@ -86,10 +86,11 @@ pub fn batch_norm(m: &BatchNorm, x: Tensor<4>, relu: bool) -> Tensor<4> {
 }
 
 /// `sum_i w[i] * xs[i]` over tensors of one shape, `w` `[k]` with one weight per input (`None`
-/// without inputs): nasc's kernel where it applies — one pass each way, however many inputs —
-/// and Burn's broadcast products and sums elsewhere (the same arithmetic as before the
-/// kernel). Sums of more than [`MAX_SUM_INPUTS`] inputs are chained: each further call takes
-/// the partial sum with weight 1.
+/// without inputs): nasc's kernel where it applies — one pass each way — and Burn's broadcast
+/// products and sums elsewhere (the same arithmetic as before the kernel). A sum of more than
+/// [`MAX_SUM_INPUTS`] inputs is one kernel call per [`MAX_SUM_INPUTS`] inputs, the partial sums
+/// added by Burn (an addition keeps nothing for its backward, where a further call taking a
+/// partial sum as an input would keep it until the backward pass).
 pub fn weighted_sum<const D: usize>(xs: Vec<Tensor<D>>, w: Tensor<1>) -> Option<Tensor<D>> {
     let first = xs.first()?;
     let (dims, device) = (first.dims(), first.device());
@@ -102,37 +103,32 @@ pub fn weighted_sum<const D: usize>(xs: Vec<Tensor<D>>, w: Tensor<1>) -> Option<
     }
     let k = xs.len();
     let mut xs = xs.into_iter();
-    let mut acc: Option<Tensor<D>> = None;
-    let mut start = 0;
-    while start < k {
-        let room = MAX_SUM_INPUTS - usize::from(acc.is_some());
-        let end = (start + room).min(k);
-        let mut ins: Vec<Tensor<D>> = acc.take().into_iter().collect();
-        let mut ws = w.clone().slice(start..end);
-        if !ins.is_empty() {
-            ws = Tensor::cat(vec![Tensor::ones([1], &device), ws], 0);
-        }
-        ins.extend(xs.by_ref().take(end - start));
-        ran(Kernel::WeightedSum);
-        let count = ins.len();
-        let mut slots = ins.into_iter().map(Tensor::into_dispatch);
-        let x0 = slots.next()?;
-        // The slots past `count` repeat x0 (read by nothing).
-        let [x1, x2, x3, x4, x5, x6, x7] =
-            [(); MAX_SUM_INPUTS - 1].map(|_| slots.next().unwrap_or_else(|| x0.clone()));
-        acc = Some(Tensor::from_dispatch(<Dispatch as NascKernels>::weighted_sum(
-            x0,
-            x1,
-            x2,
-            x3,
-            x4,
-            x5,
-            x6,
-            x7,
-            ws.into_dispatch(),
-            count,
-        )));
-        start = end;
-    }
-    acc
+    let chunks = (0..k).step_by(MAX_SUM_INPUTS).map(|start| {
+        let end = (start + MAX_SUM_INPUTS).min(k);
+        kernel_sum(xs.by_ref().take(end - start).collect(), w.clone().slice(start..end))
+    });
+    chunks.collect::<Option<Vec<_>>>()?.into_iter().reduce(|a, b| a + b)
+}
+
+/// One call of the weighted-sum kernel: 1 to [`MAX_SUM_INPUTS`] inputs, `w` one weight each.
+fn kernel_sum<const D: usize>(ins: Vec<Tensor<D>>, w: Tensor<1>) -> Option<Tensor<D>> {
+    ran(Kernel::WeightedSum);
+    let count = ins.len();
+    let mut slots = ins.into_iter().map(Tensor::into_dispatch);
+    let x0 = slots.next()?;
+    // The slots past `count` repeat x0 (read by nothing, given no gradient).
+    let [x1, x2, x3, x4, x5, x6, x7] =
+        [(); MAX_SUM_INPUTS - 1].map(|_| slots.next().unwrap_or_else(|| x0.clone()));
+    Some(Tensor::from_dispatch(<Dispatch as NascKernels>::weighted_sum(
+        x0,
+        x1,
+        x2,
+        x3,
+        x4,
+        x5,
+        x6,
+        x7,
+        w.into_dispatch(),
+        count,
+    )))
 }

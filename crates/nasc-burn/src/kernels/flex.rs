@@ -86,6 +86,10 @@ fn f32s(t: &FlexTensor) -> &[f32] {
     t.as_slice::<f32>().unwrap_or(&[])
 }
 
+fn tensor_of(data: Vec<f32>, shape: Shape) -> FlexTensor {
+    FlexTensor::new(Bytes::from_elems(data), Layout::contiguous(shape), DType::F32)
+}
+
 fn tensor<const D: usize>(data: Vec<f32>, dims: [usize; D]) -> FlexTensor {
     FlexTensor::new(Bytes::from_elems(data), Layout::contiguous(Shape::new(dims)), DType::F32)
 }
@@ -307,20 +311,22 @@ impl Backward<Flex, SUM_PARENTS> for SumBackward {
         let dy = vector(grads.consume::<Flex>(&ops.node));
         let (xs, w) = ops.state;
         let (xs, w): (Vec<FlexTensor>, _) = (xs.into_iter().map(vector).collect(), vector(w));
-        let shape = dy.layout().shape().clone();
         let [slots @ .., weights] = ops.parents;
-        let inputs = &slots[..xs.len()];
-        let want: Vec<bool> = inputs.iter().map(Option::is_some).collect();
-        let slices: Vec<&[f32]> = xs.iter().map(f32s).collect();
-        let (dxs, dw) = sum::backward(&slices, f32s(&w), f32s(&dy), &want);
-        for (node, dx) in inputs.iter().zip(dxs) {
-            if let (Some(node), Some(dx)) = (node, dx) {
-                let layout = Layout::contiguous(shape.clone());
-                let dx = FlexTensor::new(Bytes::from_elems(dx), layout, DType::F32);
-                grads.register::<Flex>(node.id, dx);
+        let dw = weights.as_ref().map(|_| {
+            let slices: Vec<&[f32]> = xs.iter().map(f32s).collect();
+            sum::weight_grad(&slices, f32s(&dy))
+        });
+        let shape = dy.layout().shape().clone();
+        // One input gradient at a time, each added into its input's gradient at once.
+        for (node, &wi) in slots[..xs.len()].iter().zip(f32s(&w)) {
+            if let Some(node) = node {
+                grads.register::<Flex>(
+                    node.id,
+                    tensor_of(sum::scaled(f32s(&dy), wi), shape.clone()),
+                );
             }
         }
-        if let Some(node) = weights {
+        if let (Some(node), Some(dw)) = (weights, dw) {
             grads.register::<Flex>(node.id, tensor(dw, [xs.len()]));
         }
     }

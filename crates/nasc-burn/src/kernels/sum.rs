@@ -4,8 +4,9 @@
 //! frozen wiring's. Burn runs a broadcast product per input and a sum per pair (`2k - 1` passes
 //! and as many tensors), and the same again, with a reduction per weight, backward.
 //!
-//! Backward: `dx_i = w_i dy`, `dw_i = sum(x_i * dy)`; the dot products are summed per chunk and
-//! the chunks' partial sums added in order, so results do not depend on the thread count.
+//! Backward: `dw_i = sum(x_i * dy)` in one pass over the inputs (summed per chunk, the chunks'
+//! partial sums added in order, so results do not depend on the thread count), then
+//! `dx_i = w_i dy` one input at a time.
 
 use super::batchnorm::lanes;
 use super::fill::par_fill;
@@ -36,28 +37,8 @@ pub fn forward(xs: &[&[f32]], w: &[f32]) -> Vec<f32> {
     })
 }
 
-/// The input gradients (for the inputs `want` marks; `None` for the others) and the weights'
-/// gradient, given the output gradient `dy`.
-pub fn backward(
-    xs: &[&[f32]],
-    w: &[f32],
-    dy: &[f32],
-    want: &[bool],
-) -> (Vec<Option<Vec<f32>>>, Vec<f32>) {
-    let n = dy.len();
-    let dxs = want
-        .iter()
-        .zip(w)
-        .map(|(&on, &wi)| {
-            on.then(|| {
-                par_fill(n, CHUNK, |c, out| {
-                    for (o, &g) in out.iter_mut().zip(&dy[c * CHUNK..]) {
-                        o.write(wi * g);
-                    }
-                })
-            })
-        })
-        .collect();
+/// The weights' gradient `dw_i = sum(x_i * dy)`, given the output gradient `dy`.
+pub fn weight_grad(xs: &[&[f32]], dy: &[f32]) -> Vec<f32> {
     let dots: Vec<Vec<f64>> = dy
         .par_chunks(CHUNK)
         .enumerate()
@@ -69,7 +50,16 @@ pub fn backward(
             *acc += v;
         }
     }
-    (dxs, dw.into_iter().map(|v| v as f32).collect())
+    dw.into_iter().map(|v| v as f32).collect()
+}
+
+/// An input's gradient `w_i dy`, in a new buffer.
+pub fn scaled(dy: &[f32], wi: f32) -> Vec<f32> {
+    par_fill(dy.len(), CHUNK, |c, out| {
+        for (o, &g) in out.iter_mut().zip(&dy[c * CHUNK..]) {
+            o.write(wi * g);
+        }
+    })
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f64 {
