@@ -95,6 +95,7 @@ pub fn weighted_sum<const D: usize>(xs: Vec<Tensor<D>>, w: Tensor<1>) -> Option<
     let first = xs.first()?;
     let (dims, device) = (first.dims(), first.device());
     let fits = w.dims() == [xs.len()]
+        && w.dtype() == DType::F32
         && xs.iter().all(|x| x.dims() == dims && x.dtype() == DType::F32)
         && applies(&device, first.dtype());
     if !fits {
