@@ -14,3 +14,4 @@ pub mod runtime;
 pub mod settings;
 pub mod train;
 pub mod transfer;
+pub mod weights;

@@ -6,7 +6,8 @@
 //! [`ir::ops`] and the verifier) -> [`syntax`] (pest grammar -> AST with spans) -> [`check`]
 //! (names, types, values; diagnostics) -> [`expand`] (stages and random graphs -> verified
 //! IR) -> [`passes`] -> [`stats`], [`emit`] (text IR, JSON, DOT) -> [`driver`] (the pipeline
-//! in one call) -> [`space`] (design spaces), [`fmt`] (the canonical layout of `.nas` source).
+//! in one call) -> [`space`] (design spaces), [`fmt`] (the canonical layout of `.nas` source); [`weights`] (parameter tensors in a
+//! framework-neutral layout, for exporters).
 
 pub mod check;
 pub mod diag;
@@ -22,5 +23,6 @@ pub mod space;
 pub mod span;
 pub mod stats;
 pub mod syntax;
+pub mod weights;
 
 pub use driver::{Compiled, compile, compile_parsed, compile_parsed_with, compile_with};

@@ -1,8 +1,8 @@
 //! `nasc build FILE`: compile a spec and emit it (text IR, JSON IR, Graphviz DOT, its motifs,
-//! or a Burn model crate with a converted record).
+//! a Burn model crate with a converted record, or a standalone PyTorch module with its weights).
 
 use crate::cli::common::read_spec;
-use crate::cli::common::{self, Compiled, write_output};
+use crate::cli::common::{self, Compiled, write_file, write_output};
 use crate::cli::error::CliError;
 use crate::cli::freeze::record_error;
 use crate::cli::global::Global;
@@ -23,7 +23,8 @@ pub(crate) struct BuildArgs {
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
     /// With --emit burn: convert this record (e.g. runs/latest/model.bpk from `nasc train`)
-    /// into OUT/model.bpk for the generated model
+    /// into OUT/model.bpk for the generated model; with --emit pytorch: into a safetensors
+    /// file beside OUT (model.py -> model.safetensors) that the module loads with strict=True
     #[arg(long, value_name = "FILE", requires = "output")]
     weights: Option<PathBuf>,
     /// Print, per pass, nodes, edges, parameters and FLOPs before and after, and its time
@@ -42,6 +43,8 @@ pub(crate) struct BuildArgs {
 enum Emit {
     /// Readable text IR, one line per node
     Ir,
+    /// A standalone PyTorch module (one Python file, `torch` its only import; needs -o FILE)
+    Pytorch,
     /// JSON IR (schema: docs/ir-json.md)
     Json,
     /// Graphviz DOT, stages as clusters
@@ -71,6 +74,7 @@ pub(crate) fn run(cli: &Global, a: &BuildArgs) -> Result<ExitCode, CliError> {
             m => m,
         },
         Emit::Burn => return burn(cli, &c, &pipeline, a),
+        Emit::Pytorch => return pytorch(cli, &c, &pipeline, a),
     };
     write_output(a.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
@@ -139,6 +143,81 @@ fn burn(
     nasc_burn::codegen::write_crate(&c.ir, &generated, dir)?;
     eprintln!("wrote crate {} (model type `{}`)", dir.display(), generated.model_type);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--emit pytorch`: the module at -o FILE and, with `--weights`, its safetensors beside it.
+/// Both are made before either is written, so that a bad record writes nothing.
+fn pytorch(
+    cli: &Global,
+    c: &Compiled,
+    pipeline: &[&Pass],
+    a: &BuildArgs,
+) -> Result<ExitCode, CliError> {
+    let Some(out) = a.output.as_deref() else {
+        return Err(CliError::Usage(
+            "--emit pytorch writes a Python file: give it with -o FILE".into(),
+        ));
+    };
+    let emitted = nasc_export::pytorch::emit(&c.ir, &c.name, &c.source);
+    let tensors = match &a.weights {
+        Some(w) => match export_weights(c, pipeline, w) {
+            Ok(weights) => match nasc_export::weights::safetensors(&c.ir, &emitted.state, &weights)
+            {
+                Ok(bytes) => Some((out.with_extension("safetensors"), bytes)),
+                Err(e) => return Ok(record_error(cli, &c.name, &c.source, e.to_string())),
+            },
+            Err(e) => return Ok(record_error(cli, &c.name, &c.source, e)),
+        },
+        None => None,
+    };
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        let source = std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory");
+        return Err(CliError::Write { path: out.to_path_buf(), source });
+    }
+    if let Some((path, bytes)) = &tensors {
+        write_file(path, bytes)?;
+    }
+    if let Err(e) = write_output(Some(out), &emitted.source) {
+        // Nothing half-way: the weights go with the module.
+        if let Some((path, _)) = &tensors {
+            let _ = std::fs::remove_file(path);
+        }
+        return Err(e);
+    }
+    match &tensors {
+        Some((path, _)) => eprintln!(
+            "wrote {} and {} ({} tensors)",
+            out.display(),
+            path.display(),
+            emitted.state.len()
+        ),
+        None => eprintln!("wrote {} (class `Net`)", out.display()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The parameters of `c.ir` from a record of the spec's -O1 runtime model (what `nasc
+/// train` saves), moved across the passes when `c.ir` is optimised further (-O2).
+fn export_weights(
+    c: &Compiled,
+    pipeline: &[&Pass],
+    record: &Path,
+) -> Result<nasc_core::weights::Weights, String> {
+    let device = burn::tensor::Device::default();
+    let optimised = pipeline.len() != passes::level(1).len();
+    let trained =
+        optimised.then(|| nasc_core::compile(&c.source, &c.opts).ok().and_then(|c| c.ir)).flatten();
+    let model = match &trained {
+        Some(src) => {
+            let m =
+                nasc_burn::record::load_model(src, record, &device).map_err(|e| e.to_string())?;
+            nasc_burn::transfer::transfer(src, &m, &c.ir, &device).map_err(|e| e.to_string())?
+        }
+        None => nasc_burn::record::load_model(&c.ir, record, &device).map_err(|e| e.to_string())?,
+    };
+    nasc_burn::weights::weights(&model).map_err(|e| e.to_string())
 }
 
 /// A directory that already holds files a build writes (a generated crate, its record) is

@@ -8,6 +8,7 @@ mod cli;
 mod editor_fmt;
 mod editor_lsp;
 mod editor_nvim;
+mod export;
 mod fuzz;
 mod reliability;
 mod search;
