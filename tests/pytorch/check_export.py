@@ -11,7 +11,9 @@ loss for every parameter, under the module's `state_dict` keys). For each spec:
 2. `Net()` has the parameter count `nasc stats` gives;
 3. `load_state_dict(..., strict=True)` takes the converted weights;
 4. eval mode: the logits equal nasc's (max |diff| <= 1e-4 * max(1, max |logit|));
-5. train mode (batch statistics; dropout off in both): the cross-entropy loss equals nasc's
+5. the -O2 inference export of the pinned specs (folded batch norms, fused ReLUs, baked
+   RandWire weights) loads its converted weights and gives the same eval logits;
+6. train mode (batch statistics; dropout off in both): the cross-entropy loss equals nasc's
    (1e-4), and nasc's gradient of every parameter is as close to PyTorch's float64 gradient
    as 2e-3 of the tensor's largest value, or as 4x PyTorch's own float32 gradient is.
 
@@ -68,6 +70,25 @@ def worst(grads, ref):
     return w
 
 
+def check_o2(case, io, out, failures):
+    """The -O2 inference export: nasc stats' parameter count, strict load, and the -O1
+    runtime model's eval logits."""
+    d = case["dir"]
+    mod = load_module(f"{d}/model_o2.py", "nasc_export_o2_" + case["name"])
+    net = mod.Net()
+    params = sum(p.numel() for p in net.parameters())
+    if params != case["params_o2"]:
+        failures.append(f"-O2 parameters: {params}, nasc stats says {case['params_o2']}")
+    net.load_state_dict(load_file(f"{d}/model_o2.safetensors"), strict=True)
+    net.eval()
+    with torch.no_grad():
+        y = net(io["x_eval"])
+    diff, scale = rel(y, io["logits"])
+    out["eval_o2_max_diff"] = diff
+    if not diff <= 1e-4 * max(1.0, scale):
+        failures.append(f"-O2 eval logits differ by {diff:.3g} (largest logit {scale:.3g})")
+
+
 def check(case):
     d = case["dir"]
     out = {"spec": case["spec"]}
@@ -117,6 +138,8 @@ def check(case):
             f"gradient of {w_nasc[1]} is {w_nasc[0]:.3g} of its largest value from the float64 "
             f"gradient (PyTorch's float32: {w_torch[0]:.3g})"
         )
+    if "params_o2" in case:
+        check_o2(case, io, out, failures)
     out["ok"] = not failures
     if failures:
         out["failures"] = failures

@@ -120,13 +120,47 @@ fn prepare(spec: &Path, dir: &Path) -> serde_json::Value {
     );
     let name = spec.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
     let params: u64 = ir.graph.node_weights().map(|n| n.op.params()).sum();
-    serde_json::json!({
-        "spec": spec.strip_prefix(root()).unwrap_or(spec).display().to_string(),
+    let rel = spec.strip_prefix(root()).unwrap_or(spec).display().to_string();
+    let mut case = serde_json::json!({
+        "spec": rel,
         "name": name,
         "dir": dir.display().to_string(),
         "params": params,
-    })
+    });
+    // The inference export (-O2: folded batch norms, fused ReLUs, baked weights) of the
+    // pinned specs: its eval logits must be the -O1 runtime model's.
+    if EXPORTED.contains(&rel.as_str()) {
+        let o2 = nasc_core::compile_with(&src, &spec_options(&src), &nasc_core::passes::level(2))
+            .expect("compile -O2")
+            .ir
+            .expect("spec compiles at -O2");
+        let out = Command::new(env!("CARGO_BIN_EXE_nasc"))
+            .arg("build")
+            .arg(spec)
+            .args(spec_args(&src))
+            .args(["-O2", "--emit", "pytorch", "-o"])
+            .arg(dir.join("model_o2.py"))
+            .arg("--weights")
+            .arg(&rec)
+            .output()
+            .expect("run nasc");
+        assert!(out.status.success(), "{rel} -O2: {}", String::from_utf8_lossy(&out.stderr));
+        case["params_o2"] = o2.graph.node_weights().map(|n| n.op.params()).sum::<u64>().into();
+    }
+    case
 }
+
+/// The -O2 exports run (nasc-export's golden list: every -O2 rewrite).
+const EXPORTED: &[&str] = &[
+    "specs/randwire_ws_fmnist.nas",
+    "examples/regnetx_fmnist.nas",
+    "examples/resnet_blocks.nas",
+    "examples/plain_cnn.nas",
+    "examples/darts_fmnist.nas",
+    "examples/hierarchical_fmnist.nas",
+    "examples/dnw_frozen_fmnist.nas",
+    "specs/regnety_400mf.nas",
+];
 
 #[test]
 fn pytorch_export_matches_the_runtime_model_in_pytorch() {
@@ -155,6 +189,7 @@ fn pytorch_export_matches_the_runtime_model_in_pytorch() {
     eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "PyTorch export checks failed:\n{report}");
     assert_eq!(report.lines().filter(|l| l.contains("\"ok\": true")).count(), specs.len());
+    assert_eq!(report.matches("\"eval_o2_max_diff\"").count(), EXPORTED.len(), "{report}");
     // A record of another spec: E045, exit 1, nothing written.
     let bad = tmp.join("bad");
     std::fs::create_dir_all(&bad).expect("dir");
