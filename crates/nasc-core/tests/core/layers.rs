@@ -1,7 +1,7 @@
 //! The architecture's invariants that a test can hold (ARCHITECTURE.md): nasc-core's rooms
 //! import only rooms below them, so the IR stays at the bottom and no module imports
-//! upward; nasc-core links no Burn and no database, and neither do nasc-search and nasc-lsp
-//! (only nasc-burn and the program link Burn).
+//! upward; nasc-core links no Burn and no database, and neither do nasc-search, nasc-lsp
+//! and nasc-export (only nasc-burn and the program link Burn).
 
 use nasc_test_support::root;
 use std::path::Path;
@@ -12,6 +12,7 @@ const RANKS: &[(&str, u32)] = &[
     ("limits", 0),
     ("fsutil", 0),
     ("fmt", 0),
+    ("weights", 0),
     ("diag", 1),
     ("ir", 2),
     ("syntax", 2),
@@ -116,14 +117,14 @@ fn dependencies(krate: &str) -> Vec<String> {
 
 #[test]
 fn only_the_back_end_and_the_program_link_burn_and_only_search_links_databases() {
-    for krate in ["nasc-core", "nasc-search", "nasc-lsp"] {
+    for krate in ["nasc-core", "nasc-search", "nasc-lsp", "nasc-export"] {
         let deps = dependencies(krate);
         assert!(deps.iter().any(|d| d == "nasc-core" || krate == "nasc-core"), "{krate}: {deps:?}");
         for banned in ["burn", "burn-pack", "nasc-burn", "wgpu"] {
             assert!(!deps.iter().any(|d| d == banned), "{krate} depends on {banned}");
         }
     }
-    for krate in ["nasc-core", "nasc-lsp", "nasc-burn"] {
+    for krate in ["nasc-core", "nasc-lsp", "nasc-burn", "nasc-export"] {
         let deps = dependencies(krate);
         for banned in ["rusqlite", "postgres", "nasc-search"] {
             assert!(!deps.iter().any(|d| d == banned), "{krate} depends on {banned}");
