@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks `nasc build --emit pytorch` against nasc's runtime model, in PyTorch itself.
+"""Checks `nasc build --emit pytorch` and `--emit onnx` against nasc's runtime model, in
+PyTorch and ONNX Runtime.
 
 Run by the integration test crates/nasc/tests/cli/export.rs, which writes, per spec, a
 directory with the generated `model.py`, the weights nasc converted (`model.safetensors`),
@@ -13,7 +14,10 @@ loss for every parameter, under the module's `state_dict` keys). For each spec:
 4. eval mode: the logits equal nasc's (max |diff| <= 1e-4 * max(1, max |logit|));
 5. the -O2 inference export of the pinned specs (folded batch norms, fused ReLUs, baked
    RandWire weights) loads its converted weights and gives the same eval logits;
-6. train mode (batch statistics; dropout off in both): the cross-entropy loss equals nasc's
+6. `--emit onnx` passes `onnx.checker.check_model(full_check=True)` and ONNX Runtime gives
+   the runtime model's eval logits (batch 2 and batch 1); the seeded export (no --weights)
+   passes the checker and runs;
+7. train mode (batch statistics; dropout off in both): the cross-entropy loss equals nasc's
    (1e-4), and nasc's gradient of every parameter is as close to PyTorch's float64 gradient
    as 2e-3 of the tensor's largest value, or as 4x PyTorch's own float32 gradient is.
 
@@ -89,6 +93,32 @@ def check_o2(case, io, out, failures):
         failures.append(f"-O2 eval logits differ by {diff:.3g} (largest logit {scale:.3g})")
 
 
+def check_onnx(case, io, out, failures):
+    """`--emit onnx` (-O2, the converted weights): onnx's full checker, then ONNX Runtime's
+    logits against the runtime model's, at the batch of 2 and at 1 (the batch is symbolic)."""
+    import onnx
+    import onnxruntime as ort
+
+    d = case["dir"]
+    model = onnx.load(f"{d}/model.onnx")
+    onnx.checker.check_model(model, full_check=True)
+    out["onnx_opset"] = model.opset_import[0].version
+    sess = ort.InferenceSession(f"{d}/model.onnx", providers=["CPUExecutionProvider"])
+    x = io["x_eval"].numpy()
+    (y,) = sess.run(["logits"], {"input": x})
+    diff, scale = rel(torch.from_numpy(y), io["logits"])
+    (y1,) = sess.run(["logits"], {"input": x[:1]})
+    diff1, _ = rel(torch.from_numpy(y1), io["logits"][:1])
+    out["onnx_max_diff"] = max(diff, diff1)
+    if not max(diff, diff1) <= 1e-4 * max(1.0, scale):
+        failures.append(f"ONNX Runtime logits differ by {max(diff, diff1):.3g} (largest {scale:.3g})")
+    seeded = onnx.load(f"{d}/model_seeded.onnx")
+    onnx.checker.check_model(seeded, full_check=True)
+    ort.InferenceSession(f"{d}/model_seeded.onnx", providers=["CPUExecutionProvider"]).run(
+        ["logits"], {"input": x}
+    )
+
+
 def check(case):
     d = case["dir"]
     out = {"spec": case["spec"]}
@@ -140,6 +170,7 @@ def check(case):
         )
     if "params_o2" in case:
         check_o2(case, io, out, failures)
+    check_onnx(case, io, out, failures)
     out["ok"] = not failures
     if failures:
         out["failures"] = failures

@@ -4,6 +4,7 @@
 //! Burn. [`structure`] recovers the spec's hierarchy (one class per definition) for them.
 
 mod names;
+pub mod onnx;
 pub mod pytorch;
 pub mod structure;
 pub mod weights;

@@ -45,6 +45,9 @@ enum Emit {
     Ir,
     /// A standalone PyTorch module (one Python file, `torch` its only import; needs -o FILE)
     Pytorch,
+    /// An ONNX model (opset 17, symbolic batch), -O2 unless -O/--passes says otherwise;
+    /// needs -o FILE. Without --weights its initializers are the seeded initial weights
+    Onnx,
     /// JSON IR (schema: docs/ir-json.md)
     Json,
     /// Graphviz DOT, stages as clusters
@@ -75,6 +78,7 @@ pub(crate) fn run(cli: &Global, a: &BuildArgs) -> Result<ExitCode, CliError> {
         },
         Emit::Burn => return burn(cli, &c, &pipeline, a),
         Emit::Pytorch => return pytorch(cli, &c, &pipeline, a),
+        Emit::Onnx => return onnx(cli, &c, &pipeline, a),
     };
     write_output(a.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
@@ -83,7 +87,12 @@ pub(crate) fn run(cli: &Global, a: &BuildArgs) -> Result<ExitCode, CliError> {
 /// The passes to compile with: the flags' pipeline, cut after `--dump-after PASS`; a Burn
 /// crate is generated at -O1 or -O2 only.
 fn pipeline(cli: &Global, a: &BuildArgs) -> Result<Vec<&'static Pass>, CliError> {
-    let mut pipeline = cli.pipeline()?;
+    // An ONNX model is an inference export: -O2 unless the flags say otherwise.
+    let mut pipeline = if a.emit == Emit::Onnx && cli.opt_level.is_none() && cli.passes.is_none() {
+        passes::level(2)
+    } else {
+        cli.pipeline()?
+    };
     if let Some(pass) = &a.dump_after {
         let Some(at) = pipeline.iter().position(|p| p.name == pass) else {
             let run: Vec<&str> = pipeline.iter().map(|p| p.name).collect();
@@ -160,7 +169,7 @@ fn pytorch(
     };
     let emitted = nasc_export::pytorch::emit(&c.ir, &c.name, &c.source);
     let tensors = match &a.weights {
-        Some(w) => match export_weights(c, pipeline, w) {
+        Some(w) => match export_weights(c, pipeline, Some(w)) {
             Ok(weights) => match nasc_export::weights::safetensors(&c.ir, &emitted.state, &weights)
             {
                 Ok(bytes) => Some((out.with_extension("safetensors"), bytes)),
@@ -170,12 +179,7 @@ fn pytorch(
         },
         None => None,
     };
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.is_dir()
-    {
-        let source = std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory");
-        return Err(CliError::Write { path: out.to_path_buf(), source });
-    }
+    refuse_missing_dir(out)?;
     if let Some((path, bytes)) = &tensors {
         write_file(path, bytes)?;
     }
@@ -198,24 +202,76 @@ fn pytorch(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The parameters of `c.ir` from a record of the spec's -O1 runtime model (what `nasc
-/// train` saves), moved across the passes when `c.ir` is optimised further (-O2).
+/// `--emit onnx`: the model at -o FILE, with `--weights` converted, or the seeded initial
+/// weights. Made whole before it is written.
+fn onnx(
+    cli: &Global,
+    c: &Compiled,
+    pipeline: &[&Pass],
+    a: &BuildArgs,
+) -> Result<ExitCode, CliError> {
+    let Some(out) = a.output.as_deref() else {
+        return Err(CliError::Usage(
+            "--emit onnx writes a binary model: give its file with -o FILE".into(),
+        ));
+    };
+    refuse_missing_dir(out)?;
+    let weights = match export_weights(c, pipeline, a.weights.as_deref()) {
+        Ok(w) => w,
+        Err(e) => return Ok(record_error(cli, &c.name, &c.source, e)),
+    };
+    let bytes = match nasc_export::onnx::emit(&c.ir, &weights, &c.name) {
+        Ok(b) => b,
+        Err(e) => return Ok(record_error(cli, &c.name, &c.source, e.to_string())),
+    };
+    write_file(out, &bytes)?;
+    let what = if a.weights.is_some() { "converted weights" } else { "seeded initial weights" };
+    eprintln!(
+        "wrote {} (ONNX opset {}, {what}, {} bytes)",
+        out.display(),
+        nasc_export::onnx::OPSET,
+        bytes.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An output file in a directory that does not exist: exit 2, before anything is made.
+fn refuse_missing_dir(out: &Path) -> Result<(), CliError> {
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        let source = std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory");
+        return Err(CliError::Write { path: out.to_path_buf(), source });
+    }
+    Ok(())
+}
+
+/// The parameters of `c.ir`: from a record of the spec's -O1 runtime model (what `nasc
+/// train` saves), or the -O1 model's seeded initial weights without one, moved across the
+/// passes when `c.ir` is optimised further (-O2).
 fn export_weights(
     c: &Compiled,
     pipeline: &[&Pass],
-    record: &Path,
+    record: Option<&Path>,
 ) -> Result<nasc_core::weights::Weights, String> {
     let device = burn::tensor::Device::default();
-    let optimised = pipeline.len() != passes::level(1).len();
+    let names = |v: &[&Pass]| v.iter().map(|p| p.name).collect::<Vec<_>>();
+    let optimised = names(pipeline) != names(&passes::level(1));
     let trained =
         optimised.then(|| nasc_core::compile(&c.source, &c.opts).ok().and_then(|c| c.ir)).flatten();
-    let model = match &trained {
-        Some(src) => {
-            let m =
-                nasc_burn::record::load_model(src, record, &device).map_err(|e| e.to_string())?;
-            nasc_burn::transfer::transfer(src, &m, &c.ir, &device).map_err(|e| e.to_string())?
+    let src = trained.as_ref().unwrap_or(&c.ir);
+    let model = match record {
+        Some(r) => nasc_burn::record::load_model(src, r, &device).map_err(|e| e.to_string())?,
+        None => {
+            device.seed(c.ir.seed);
+            nasc_burn::runtime::RuntimeModel::new(src, &device)
         }
-        None => nasc_burn::record::load_model(&c.ir, record, &device).map_err(|e| e.to_string())?,
+    };
+    let model = match &trained {
+        Some(t) => {
+            nasc_burn::transfer::transfer(t, &model, &c.ir, &device).map_err(|e| e.to_string())?
+        }
+        None => model,
     };
     nasc_burn::weights::weights(&model).map_err(|e| e.to_string())
 }

@@ -1,8 +1,9 @@
-//! `nasc build --emit pytorch` checked against PyTorch itself (tests/pytorch/check_export.py),
-//! for every spec in specs/ and examples/: the generated module compiles and passes `ruff
-//! check`, has `nasc stats`' parameter count, loads the converted weights with
-//! `strict=True`, and gives nasc's runtime model's logits (eval mode) and its loss and every
-//! parameter gradient of one training step. Python with torch and safetensors comes from
+//! `nasc build --emit pytorch` and `--emit onnx` checked against PyTorch and ONNX Runtime
+//! (tests/pytorch/check_export.py), for every spec in specs/ and examples/: the generated
+//! module compiles and passes `ruff check`, has `nasc stats`' parameter count, loads the
+//! converted weights with `strict=True`, and gives nasc's runtime model's logits (eval mode)
+//! and its loss and every parameter gradient of one training step; the ONNX model passes the
+//! full checker and ONNX Runtime gives the same logits. Python with torch and safetensors comes from
 //! NASC_TEST_PYTHON (`.ci/run` makes a virtual environment) or `python3`; under CI a missing
 //! interpreter or package fails the test instead of skipping it.
 
@@ -18,7 +19,7 @@ use std::process::Command;
 fn python() -> Option<String> {
     let py = std::env::var("NASC_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
-        .args(["-c", "import torch, safetensors"])
+        .args(["-c", "import torch, safetensors, onnx, onnxruntime"])
         .output()
         .is_ok_and(|o| o.status.success());
     if ok {
@@ -26,9 +27,11 @@ fn python() -> Option<String> {
     }
     assert!(
         std::env::var_os("CI").is_none(),
-        "CI must run the PyTorch export checks: {py} lacks torch or safetensors (.ci/run sets NASC_TEST_PYTHON)"
+        "CI must run the PyTorch export checks: {py} lacks torch, safetensors, onnx or onnxruntime (.ci/run sets NASC_TEST_PYTHON)"
     );
-    eprintln!("note: {py} lacks torch or safetensors; skipping the PyTorch export checks");
+    eprintln!(
+        "note: {py} lacks torch, safetensors, onnx or onnxruntime; skipping the PyTorch export checks"
+    );
     None
 }
 
@@ -79,6 +82,21 @@ fn prepare(spec: &Path, dir: &Path) -> serde_json::Value {
         .output()
         .expect("run nasc");
     assert!(out.status.success(), "{}: {}", spec.display(), String::from_utf8_lossy(&out.stderr));
+    for (file, weights) in [("model.onnx", true), ("model_seeded.onnx", false)] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nasc"));
+        cmd.arg("build").arg(spec).args(spec_args(&src)).args(["--emit", "onnx", "-o"]);
+        cmd.arg(dir.join(file));
+        if weights {
+            cmd.arg("--weights").arg(&rec);
+        }
+        let out = cmd.output().expect("run nasc");
+        assert!(
+            out.status.success(),
+            "{} onnx: {}",
+            spec.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let [c, h, w] = ir.input_shape.map(|x| x as usize);
     // Eval: running statistics, no dropout (not an autodiff device).
     let x_eval = Tensor::<4>::random([2, c, h, w], Distribution::Normal(0.0, 1.0), &base);
