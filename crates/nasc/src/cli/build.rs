@@ -2,8 +2,9 @@
 //! a Burn model crate with a converted record, or a standalone PyTorch module with its weights).
 
 use crate::cli::common::read_spec;
-use crate::cli::common::{self, Compiled, write_file, write_output};
+use crate::cli::common::{self, Compiled, write_output};
 use crate::cli::error::CliError;
+use crate::cli::export::{Export, export, export_pipeline};
 use crate::cli::freeze::record_error;
 use crate::cli::global::Global;
 use clap::ValueEnum;
@@ -77,8 +78,16 @@ pub(crate) fn run(cli: &Global, a: &BuildArgs) -> Result<ExitCode, CliError> {
             m => m,
         },
         Emit::Burn => return burn(cli, &c, &pipeline, a),
-        Emit::Pytorch => return pytorch(cli, &c, &pipeline, a),
-        Emit::Onnx => return onnx(cli, &c, &pipeline, a),
+        Emit::Pytorch | Emit::Onnx => {
+            let kind = if a.emit == Emit::Onnx { Export::Onnx } else { Export::Pytorch };
+            let Some(out) = a.output.as_deref() else {
+                return Err(CliError::Usage(format!(
+                    "--emit {} writes a file: give it with -o FILE",
+                    kind.name()
+                )));
+            };
+            return export(cli, &c, &pipeline, kind, out, a.weights.as_deref());
+        }
     };
     write_output(a.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
@@ -87,11 +96,9 @@ pub(crate) fn run(cli: &Global, a: &BuildArgs) -> Result<ExitCode, CliError> {
 /// The passes to compile with: the flags' pipeline, cut after `--dump-after PASS`; a Burn
 /// crate is generated at -O1 or -O2 only.
 fn pipeline(cli: &Global, a: &BuildArgs) -> Result<Vec<&'static Pass>, CliError> {
-    // An ONNX model is an inference export: -O2 unless the flags say otherwise.
-    let mut pipeline = if a.emit == Emit::Onnx && cli.opt_level.is_none() && cli.passes.is_none() {
-        passes::level(2)
-    } else {
-        cli.pipeline()?
+    let mut pipeline = match a.emit {
+        Emit::Onnx => export_pipeline(cli, Export::Onnx)?,
+        _ => cli.pipeline()?,
     };
     if let Some(pass) = &a.dump_after {
         let Some(at) = pipeline.iter().position(|p| p.name == pass) else {
@@ -152,128 +159,6 @@ fn burn(
     nasc_burn::codegen::write_crate(&c.ir, &generated, dir)?;
     eprintln!("wrote crate {} (model type `{}`)", dir.display(), generated.model_type);
     Ok(ExitCode::SUCCESS)
-}
-
-/// `--emit pytorch`: the module at -o FILE and, with `--weights`, its safetensors beside it.
-/// Both are made before either is written, so that a bad record writes nothing.
-fn pytorch(
-    cli: &Global,
-    c: &Compiled,
-    pipeline: &[&Pass],
-    a: &BuildArgs,
-) -> Result<ExitCode, CliError> {
-    let Some(out) = a.output.as_deref() else {
-        return Err(CliError::Usage(
-            "--emit pytorch writes a Python file: give it with -o FILE".into(),
-        ));
-    };
-    let emitted = nasc_export::pytorch::emit(&c.ir, &c.name, &c.source);
-    let tensors = match &a.weights {
-        Some(w) => match export_weights(c, pipeline, Some(w)) {
-            Ok(weights) => match nasc_export::weights::safetensors(&c.ir, &emitted.state, &weights)
-            {
-                Ok(bytes) => Some((out.with_extension("safetensors"), bytes)),
-                Err(e) => return Ok(record_error(cli, &c.name, &c.source, e.to_string())),
-            },
-            Err(e) => return Ok(record_error(cli, &c.name, &c.source, e)),
-        },
-        None => None,
-    };
-    refuse_missing_dir(out)?;
-    if let Some((path, bytes)) = &tensors {
-        write_file(path, bytes)?;
-    }
-    if let Err(e) = write_output(Some(out), &emitted.source) {
-        // Nothing half-way: the weights go with the module.
-        if let Some((path, _)) = &tensors {
-            let _ = std::fs::remove_file(path);
-        }
-        return Err(e);
-    }
-    match &tensors {
-        Some((path, _)) => eprintln!(
-            "wrote {} and {} ({} tensors)",
-            out.display(),
-            path.display(),
-            emitted.state.len()
-        ),
-        None => eprintln!("wrote {} (class `Net`)", out.display()),
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `--emit onnx`: the model at -o FILE, with `--weights` converted, or the seeded initial
-/// weights. Made whole before it is written.
-fn onnx(
-    cli: &Global,
-    c: &Compiled,
-    pipeline: &[&Pass],
-    a: &BuildArgs,
-) -> Result<ExitCode, CliError> {
-    let Some(out) = a.output.as_deref() else {
-        return Err(CliError::Usage(
-            "--emit onnx writes a binary model: give its file with -o FILE".into(),
-        ));
-    };
-    refuse_missing_dir(out)?;
-    let weights = match export_weights(c, pipeline, a.weights.as_deref()) {
-        Ok(w) => w,
-        Err(e) => return Ok(record_error(cli, &c.name, &c.source, e)),
-    };
-    let bytes = match nasc_export::onnx::emit(&c.ir, &weights, &c.name) {
-        Ok(b) => b,
-        Err(e) => return Ok(record_error(cli, &c.name, &c.source, e.to_string())),
-    };
-    write_file(out, &bytes)?;
-    let what = if a.weights.is_some() { "converted weights" } else { "seeded initial weights" };
-    eprintln!(
-        "wrote {} (ONNX opset {}, {what}, {} bytes)",
-        out.display(),
-        nasc_export::onnx::OPSET,
-        bytes.len()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// An output file in a directory that does not exist: exit 2, before anything is made.
-fn refuse_missing_dir(out: &Path) -> Result<(), CliError> {
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.is_dir()
-    {
-        let source = std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory");
-        return Err(CliError::Write { path: out.to_path_buf(), source });
-    }
-    Ok(())
-}
-
-/// The parameters of `c.ir`: from a record of the spec's -O1 runtime model (what `nasc
-/// train` saves), or the -O1 model's seeded initial weights without one, moved across the
-/// passes when `c.ir` is optimised further (-O2).
-fn export_weights(
-    c: &Compiled,
-    pipeline: &[&Pass],
-    record: Option<&Path>,
-) -> Result<nasc_core::weights::Weights, String> {
-    let device = burn::tensor::Device::default();
-    let names = |v: &[&Pass]| v.iter().map(|p| p.name).collect::<Vec<_>>();
-    let optimised = names(pipeline) != names(&passes::level(1));
-    let trained =
-        optimised.then(|| nasc_core::compile(&c.source, &c.opts).ok().and_then(|c| c.ir)).flatten();
-    let src = trained.as_ref().unwrap_or(&c.ir);
-    let model = match record {
-        Some(r) => nasc_burn::record::load_model(src, r, &device).map_err(|e| e.to_string())?,
-        None => {
-            device.seed(c.ir.seed);
-            nasc_burn::runtime::RuntimeModel::new(src, &device)
-        }
-    };
-    let model = match &trained {
-        Some(t) => {
-            nasc_burn::transfer::transfer(t, &model, &c.ir, &device).map_err(|e| e.to_string())?
-        }
-        None => model,
-    };
-    nasc_burn::weights::weights(&model).map_err(|e| e.to_string())
 }
 
 /// A directory that already holds files a build writes (a generated crate, its record) is

@@ -26,6 +26,10 @@ pub(crate) struct FreezeArgs {
     /// Where to write the converted record (default: OUTPUT with the extension .bpk)
     #[arg(long, value_name = "FILE")]
     weights_out: Option<PathBuf>,
+    /// Also export the frozen network with its weights: `pytorch` (OUTPUT with the extension
+    /// .py, and .safetensors) or `onnx` (.onnx)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    emit: Option<crate::cli::export::Export>,
 }
 
 pub(crate) fn record_error(cli: &Global, name: &str, source: &str, msg: String) -> ExitCode {
@@ -75,6 +79,12 @@ pub(crate) fn run(cli: &Global, a: &FreezeArgs) -> Result<ExitCode, CliError> {
     let diff: f32 = (m1.forward(x.clone()) - m2.forward(x)).abs().max().into_scalar();
     let weights_out = a.weights_out.clone().unwrap_or_else(|| a.output.with_extension("bpk"));
     write_outputs(&a.output, &frozen.source, &weights_out, &frozen.model)?;
+    if let Some(kind) = a.emit {
+        let code = export_frozen(cli, &a.output, &frozen.source, &weights_out, kind)?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+    }
     let kept: Vec<String> = frozen.edges.iter().map(|e| e.len().to_string()).collect();
     eprintln!(
         "froze {} wiring{} ({} edges) into {} and {}; frozen vs learned model on 4 random inputs: max |difference| {diff:.2e}",
@@ -85,6 +95,27 @@ pub(crate) fn run(cli: &Global, a: &FreezeArgs) -> Result<ExitCode, CliError> {
         weights_out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--emit`: the frozen spec (just written) compiled and exported with its record.
+fn export_frozen(
+    cli: &Global,
+    spec: &Path,
+    text: &str,
+    record: &Path,
+    kind: crate::cli::export::Export,
+) -> Result<ExitCode, CliError> {
+    use crate::cli::export::{Export, export, export_pipeline};
+    let pipeline = export_pipeline(cli, kind)?;
+    let c = match crate::cli::common::compile(cli, spec, text.to_string(), &pipeline) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let out = spec.with_extension(match kind {
+        Export::Pytorch => "py",
+        Export::Onnx => "onnx",
+    });
+    export(cli, &c, &pipeline, kind, &out, Some(record))
 }
 
 /// The record first, then the spec; a failure removes what was written.

@@ -12,6 +12,7 @@ mod check;
 mod common;
 mod edf;
 mod error;
+mod export;
 mod fmt;
 mod freeze;
 mod global;

@@ -43,12 +43,17 @@ enum SearchCommand {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
     },
-    /// Write the best genotype found so far as a concrete .nas spec
+    /// Write the best genotype found so far as a concrete .nas spec (or, with --emit, as a
+    /// PyTorch module or an ONNX model)
     Best {
         #[arg(long, value_name = "URL")]
         store: String,
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
+        /// Export the best network instead of writing its spec: `pytorch` (the module; train
+        /// it in PyTorch) or `onnx` (seeded initial weights)
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        emit: Option<crate::cli::export::Export>,
     },
 }
 
@@ -132,9 +137,12 @@ pub(crate) fn run(cli: &Global, a: &SearchArgs) -> Result<ExitCode, CliError> {
     match &a.what {
         Some(SearchCommand::Status { store, json }) => status(store, *json),
         Some(SearchCommand::Plot { store, output }) => plot(store, output),
-        Some(SearchCommand::Best { store, output }) => {
+        Some(SearchCommand::Best { store, output, emit: None }) => {
             best(store, output)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Some(SearchCommand::Best { store, output, emit: Some(kind) }) => {
+            best_export(cli, store, output, *kind)
         }
         None => search(cli, &a.run),
     }
@@ -382,6 +390,24 @@ fn best(url: &str, out: &Path) -> Result<(), CliError> {
     let text = report::best_spec(&store)?;
     nasc_core::fsutil::write_atomic(out, text.as_bytes())
         .map_err(|source| CliError::WriteBest { path: out.to_path_buf(), source })
+}
+
+/// `nasc search best --emit pytorch|onnx`: the best genotype so far, compiled and exported.
+fn best_export(
+    cli: &Global,
+    url: &str,
+    out: &Path,
+    kind: crate::cli::export::Export,
+) -> Result<ExitCode, CliError> {
+    let store = Store::open(url)?;
+    let text = report::best_spec(&store)?;
+    let pipeline = crate::cli::export::export_pipeline(cli, kind)?;
+    let name = Path::new("best.nas");
+    let c = match crate::cli::common::compile(cli, name, text, &pipeline) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    crate::cli::export::export(cli, &c, &pipeline, kind, out, None)
 }
 
 /// `nasc search plot`: fitness against evaluations as SVG.

@@ -221,6 +221,28 @@ fn pytorch_export_matches_the_runtime_model_in_pytorch() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("E045"), "{err}");
     assert_eq!(std::fs::read_dir(&bad).map(|d| d.count()).unwrap_or(0), 0, "files written");
+    // `nasc freeze --emit`: the frozen learned wiring exported with its weights.
+    let frozen = tmp.join("frozen");
+    std::fs::create_dir_all(&frozen).expect("dir");
+    for kind in ["pytorch", "onnx"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_nasc"))
+            .current_dir(root())
+            .args(["freeze", "specs/dnw_fmnist.nas", "--weights"])
+            .arg(tmp.join("dnw_fmnist/runtime.bpk"))
+            .arg("-o")
+            .arg(frozen.join("dnw.nas"))
+            .args(["--emit", kind])
+            .output()
+            .expect("run nasc");
+        assert!(
+            out.status.success(),
+            "freeze --emit {kind}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for f in ["dnw.nas", "dnw.bpk", "dnw.py", "dnw.safetensors", "dnw.onnx"] {
+        assert!(frozen.join(f).exists(), "freeze --emit wrote no {f}");
+    }
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

@@ -163,6 +163,17 @@ fn local_workers(urls: &[String; 2], dir: &Path) {
         nasc(&["search", "plot", "--store", u, "-o", dir.join("s.svg").to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(std::fs::read_to_string(dir.join("s.svg")).unwrap().contains("<svg"));
+    // The winner exported: a PyTorch module and an ONNX model (seeded weights).
+    let py = dir.join("best.py");
+    let (code, _, err) =
+        nasc(&["search", "best", "--store", u, "--emit", "pytorch", "-o", py.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&py).unwrap().contains("class Net(nn.Module):"));
+    let onnx = dir.join("best.onnx");
+    let (code, _, err) =
+        nasc(&["search", "best", "--store", u, "--emit", "onnx", "-o", onnx.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::metadata(&onnx).unwrap().len() > 1000);
     std::fs::remove_dir_all(dir).ok();
 }
 
