@@ -1,12 +1,13 @@
 #!/bin/bash
-# nasc against PyTorch eager on the CPU, as in BENCHMARKS.md ("Grouped conv kernel, five
-# networks against PyTorch eager"): for each spec, ROUNDS rounds (default 3) of PyTorch (from
-# nasc's JSON IR), `nasc bench --kernels nasc`, `--kernels burn` and, when BASELINE names
+# nasc against PyTorch on the CPU, as in BENCHMARKS.md ("Grouped conv kernel, five networks
+# against PyTorch eager"): for each spec, ROUNDS rounds (default 3) of PyTorch eager and
+# torch.compile (both on the module `nasc build --emit pytorch` generates: the code a user
+# gets), `nasc bench --kernels nasc`, `--kernels burn` and, when BASELINE names
 # another nasc binary (an earlier build), that binary — interleaved, so that the shared
 # machine's slow spells hit every column alike. Each column reports its best round (noise on
 # a shared machine only ever slows a run down) and the ratio of bests; peak RSS is the
 # largest of the rounds. Run from the repository root after `cargo build --release` (and
-# `pip install torch`):
+# `pip install torch`; torch.compile needs a C++ compiler):
 #   bash benches/cpu_ratios.sh [SPEC.nas ...]        # batch 128, 5 timed steps per run
 #   ROUNDS=5 BASELINE=/tmp/nasc-before bash benches/cpu_ratios.sh specs/randwire_ws_fmnist.nas
 set -u
@@ -19,9 +20,10 @@ specs=("$@")
   examples/regnetx_fmnist.nas examples/hierarchical_fmnist.nas specs/dnw_fmnist.nas)
 for s in "${specs[@]}"; do
   n=$(basename "$s" .nas)
-  $B build "$s" --emit json -o "$T/$n.json" >/dev/null || continue
+  $B build "$s" --emit pytorch -o "$T/$n.py" 2>/dev/null || continue
   for r in $(seq "$ROUNDS"); do
-    python3 benches/pytorch_reference.py "$T/$n.json" --batch-size 128 --steps 5 2>/dev/null | tail -1 >> "$T/$n.torch"
+    python3 benches/pytorch_reference.py "$T/$n.py" --batch-size 128 --steps 5 2>/dev/null | tail -1 >> "$T/$n.torch"
+    python3 benches/pytorch_reference.py "$T/$n.py" --batch-size 128 --steps 5 --compile 2>/dev/null | tail -1 >> "$T/$n.compile"
     for k in nasc burn; do
       /usr/bin/time -v $B bench "$s" --batch-size 128 --steps 5 --kernels $k --format json 2>>"$T/$n.$k.err" | tail -1 >> "$T/$n.$k"
     done
@@ -37,7 +39,11 @@ def runs(k):
 def best(k):
     return max(r["train_images_per_sec"] for r in runs(k))
 t = best("torch")
-print(f"{n}: PyTorch best {t:.1f} img/s of {[round(r['train_images_per_sec'], 1) for r in runs('torch')]}", flush=True)
+print(f"{n}: PyTorch eager best {t:.1f} img/s of {[round(r['train_images_per_sec'], 1) for r in runs('torch')]}", flush=True)
+if os.path.exists(d + n + ".compile") and runs("compile"):
+    tc = best("compile")
+    print(f"  torch.compile     best {tc:8.1f} img/s of {[round(r['train_images_per_sec'], 1) for r in runs('compile')]}  "
+          f"(nasc --kernels nasc / torch.compile: {best('nasc') / tc:.2f})", flush=True)
 for k in ("nasc", "burn", "baseline"):
     if not os.path.exists(d + n + "." + k):
         continue

@@ -65,10 +65,10 @@ for r in "${runs[@]}"; do
   # SPEC is a name under specs/ or a path to a .nas file.
   file="specs/$spec.nas"; [ -f "$spec" ] && { file=$spec; spec=$(basename "$spec" .nas); }
   tag="\"spec\":\"$spec\",\"batch\":$batch"
-  "${bins[0]}" build "$file" --emit json -o "/tmp/$spec.json" || continue
+  "${bins[0]}" build "$file" --emit pytorch -o "/tmp/$spec.py" || continue
   if [ "$(left)" -lt 40 ]; then emit "{\"run\":\"pytorch\",$tag,\"skipped\":\"budget\"}"; else
     phase "$spec: PyTorch eager (batch $batch, $steps steps)"
-    line=$(timeout "$(limit 120)" python3 benches/pytorch_reference.py "/tmp/$spec.json" --device "${TORCH_DEVICE:-cuda}" \
+    line=$(timeout "$(limit 120)" python3 benches/pytorch_reference.py "/tmp/$spec.py" --device "${TORCH_DEVICE:-cuda}" \
       --batch-size "$batch" --steps "$steps" 2>>"$OUT/torch.log" | tail -1)
     case $line in
       \{*) emit "{\"run\":\"pytorch\",$tag,${line#\{}" ;;

@@ -12,8 +12,8 @@ xz -dk devbin/nasc.xz; B=./devbin/nasc
 chmod +x $B
 timeout 120 python3 benches/darts_reference.py --device cuda --batch-size 64 --steps 20 2>&1 | tee $OUT/darts_ref.jsonl
 run() { # spec batch steps
-  $B build specs/$1.nas --emit json -o /tmp/$1.json
-  timeout 90 python3 benches/pytorch_reference.py /tmp/$1.json --device cuda --batch-size $2 --steps $3 2>&1 | tail -1 | tee -a $OUT/torch.jsonl
+  $B build specs/$1.nas --emit pytorch -o /tmp/$1.py
+  timeout 90 python3 benches/pytorch_reference.py /tmp/$1.py --device cuda --batch-size $2 --steps $3 2>&1 | tail -1 | tee -a $OUT/torch.jsonl
   timeout 150 $B bench specs/$1.nas --backend wgpu --batch-size $2 --steps $3 --format json 2>&1 | tail -1 | tee -a $OUT/nasc.jsonl
 }
 run darts_v2_cifar 64 10

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""PyTorch (eager) reference for nasc's benchmarks, run by hand, not by CI.
+"""PyTorch reference for nasc's benchmarks, run by hand, not by CI.
 
-Builds the *same* network as nasc from its JSON IR (`nasc build SPEC --emit json`), so the
-architecture cannot drift, then measures training throughput (images/s, forward + backward +
-Adam step) and inference latency, like `nasc bench`.
+Runs the PyTorch module nasc generates for a spec (`nasc build SPEC --emit pytorch`): the
+code a user of nasc gets, the same network as `nasc bench` trains (checked against nasc's
+runtime model by crates/nasc/tests/cli/export.rs). Measures training throughput (images/s,
+forward + backward + Adam step) and inference latency, like `nasc bench`, in eager mode or,
+with --compile, under torch.compile (its compilation happens in the warm-up steps).
 
-    nasc build specs/randwire_ws_fmnist.nas --emit json -o /tmp/fmnist.json
-    python3 benches/pytorch_reference.py /tmp/fmnist.json --batch-size 128 --steps 10 [--device cuda]
+    nasc build specs/randwire_ws_fmnist.nas --emit pytorch -o /tmp/fmnist.py
+    python3 benches/pytorch_reference.py /tmp/fmnist.py --batch-size 128 --steps 10 [--compile] [--device cuda]
+
+A JSON IR (`--emit json`) is still accepted: the network rebuilt by interpreting the IR, as
+the figures in BENCHMARKS.md before 2026-12-06 were measured.
 """
-import argparse, json, statistics, sys, time
+import argparse, importlib.util, json, statistics, sys, time
 
 import torch
 import torch.nn as nn
@@ -129,7 +134,8 @@ class IrNet(nn.Module):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("ir")
+    ap.add_argument("model", help="a generated module (.py) or a JSON IR (.json)")
+    ap.add_argument("--compile", action="store_true", help="run under torch.compile")
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--device", default="cpu")
@@ -137,26 +143,34 @@ def main():
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
-    ir = json.load(open(a.ir))
     dev = torch.device(a.device)
     torch.manual_seed(0)
-    net = IrNet(ir).to(dev)
+    if a.model.endswith(".py"):
+        spec = importlib.util.spec_from_file_location("nasc_generated", a.model)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        net, (c, h, w), classes = mod.Net().to(dev), mod.INPUT_SHAPE, mod.NUM_CLASSES
+        name, source = mod.__doc__.split("`")[1], "generated module"
+    else:
+        ir = json.load(open(a.model))
+        net, (c, h, w), classes = IrNet(ir).to(dev), ir["input"], ir["classes"]
+        name, source = ir["network"], "JSON IR interpreted"
     params = sum(p.numel() for p in net.parameters())
-    c, h, w = ir["input"]
     x = torch.randn(a.batch_size, c, h, w, device=dev)
-    y = torch.randint(0, ir["classes"], (a.batch_size,), device=dev)
+    y = torch.randint(0, classes, (a.batch_size,), device=dev)
     opt = torch.optim.Adam(net.parameters(), 1e-3)
+    run = torch.compile(net) if a.compile else net
     sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: None)
 
     def step():
         opt.zero_grad()
-        loss = F.cross_entropy(net(x), y)
+        loss = F.cross_entropy(run(x), y)
         loss.backward()
         opt.step()
         loss.item()
 
     net.train()
-    for _ in range(2):
+    for _ in range(3 if a.compile else 2):
         step()
     sync()
     t = time.perf_counter()
@@ -169,13 +183,14 @@ def main():
     def lat(b):
         xb = x[:b]
         with torch.no_grad():
-            net(xb); sync()
+            run(xb); run(xb); sync()
             v = []
             for _ in range(max(a.steps, 3)):
-                t = time.perf_counter(); net(xb); sync(); v.append((time.perf_counter() - t) * 1e3)
+                t = time.perf_counter(); run(xb); sync(); v.append((time.perf_counter() - t) * 1e3)
         return statistics.median(v)
 
-    print(json.dumps({"network": ir["network"], "framework": f"pytorch {torch.__version__} eager",
+    mode = "torch.compile" if a.compile else "eager"
+    print(json.dumps({"network": name, "framework": f"pytorch {torch.__version__} {mode} ({source})",
                       "device": str(dev), "threads": torch.get_num_threads(), "params": params,
                       "batch_size": a.batch_size, "train_images_per_sec": round(ips, 1),
                       "infer_batch_ms": round(lat(a.batch_size), 2), "infer_single_ms": round(lat(1), 3)}))

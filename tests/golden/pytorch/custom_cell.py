@@ -18,6 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (3, 32, 32)
+NUM_CLASSES = 10
+
 
 def shift(x: Tensor) -> Tensor:
     """out[y][x] = x[y + 1][x + 1], zero past the bottom and right edges."""

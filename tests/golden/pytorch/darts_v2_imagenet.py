@@ -19,6 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (3, 224, 224)
+NUM_CLASSES = 1000
+
 
 def shift(x: Tensor) -> Tensor:
     """out[y][x] = x[y + 1][x + 1], zero past the bottom and right edges."""

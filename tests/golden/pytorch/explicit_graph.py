@@ -14,6 +14,9 @@ With the weights nasc converted (`--weights`), next to this file:
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (3, 32, 32)
+NUM_CLASSES = 10
+
 
 class Stem(nn.Module):
     """Stage `stem`."""

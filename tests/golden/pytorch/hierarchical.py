@@ -19,6 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (3, 32, 32)
+NUM_CLASSES = 10
+
 
 class HierConv1x1(nn.Module):
     """block `hier.conv_1x1`: cell1.0.e0.0.e0.0(16), cell1.0.e1.0.e1.0(16),

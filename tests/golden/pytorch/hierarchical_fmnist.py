@@ -18,6 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (1, 28, 28)
+NUM_CLASSES = 10
+
 
 class HierSepConv3x3(nn.Module):
     """block `hier.sep_conv_3x3`: cell1.0.e0.0.e0.0(16), cell1.0.e3.0.e0.0(16),

@@ -16,6 +16,9 @@ With the weights nasc converted (`--weights`), next to this file:
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (1, 28, 28)
+NUM_CLASSES = 10
+
 
 class Inverted(nn.Module):
     """block `inverted`: s1.1.body.0(16, 96), s2.1.body.0(32, 192), s3.1.body.0(64,

@@ -14,6 +14,9 @@ With the weights nasc converted (`--weights`), next to this file:
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (1, 28, 28)
+NUM_CLASSES = 10
+
 
 class S1(nn.Module):
     """Stage `s1`."""

@@ -15,6 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (3, 224, 224)
+NUM_CLASSES = 1000
+
 
 def weighted_sum(w: Tensor, xs: list[Tensor]) -> Tensor:
     """sum_i w[i] * xs[i]: RandWire's node aggregation (w = sigmoid of its weights), a

@@ -16,6 +16,9 @@ With the weights nasc converted (`--weights`), next to this file:
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (3, 224, 224)
+NUM_CLASSES = 1000
+
 
 class Residual(nn.Module):
     """residual `residual`: body.0.0.0.0.0(32, 2)."""

@@ -17,6 +17,9 @@ With the weights nasc converted (`--weights`), next to this file:
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (1, 28, 28)
+NUM_CLASSES = 10
+
 
 class Residual(nn.Module):
     """residual `residual`: body.0.0.0.0.0(16, 2)."""

@@ -17,6 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (3, 224, 224)
+NUM_CLASSES = 1000
+
 
 class RegnetSe(nn.Module):
     """block `regnet.se`: body.0.0.0.0.0.body.6(48, 8), body.1.0.0.0.0.body.6(104, 12),

@@ -16,6 +16,9 @@ With the weights nasc converted (`--weights`), next to this file:
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+INPUT_SHAPE = (3, 32, 32)
+NUM_CLASSES = 10
+
 
 class Residual(nn.Module):
     """residual `residual`: s1.0.0.0(16), s1.1.0.0(16), s2.1.0.0(32), s3.1(64)."""

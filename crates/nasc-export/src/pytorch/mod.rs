@@ -86,6 +86,8 @@ pub fn emit(ir: &Ir, source_name: &str, source: &str) -> Emitted {
         out += "import torch.nn.functional as F\n";
     }
     out += "from torch import Tensor, nn\n";
+    let [c, h, w] = ir.input_shape;
+    out += &format!("\nINPUT_SHAPE = ({c}, {h}, {w})\nNUM_CLASSES = {}\n", ir.classes);
     out += &code;
     Emitted { source: out, state }
 }
