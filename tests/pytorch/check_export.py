@@ -8,7 +8,8 @@ and what nasc's runtime model computed with them (`io.safetensors`: eval-mode in
 logits, a training batch, its labels and loss; `grads.safetensors`: the gradient of that
 loss for every parameter, under the module's `state_dict` keys). For each spec:
 
-1. the module compiles (`py_compile`) and, where ruff is installed, `ruff check` passes;
+1. the module compiles (`py_compile`) and `ruff check` and `ruff format --check` pass (the
+   generator lays lines out as Black does);
 2. `Net()` has the parameter count `nasc stats` gives;
 3. `load_state_dict(..., strict=True)` takes the converted weights;
 4. eval mode: the logits equal nasc's (max |diff| <= 1e-4 * max(1, max |logit|));
@@ -184,9 +185,11 @@ def main():
     if ruff:
         files = [c["dir"] + "/model.py" for c in cases]
         r = subprocess.run([ruff, "check", "--no-cache", "--quiet", *files], capture_output=True, text=True)
-        print(json.dumps({"ruff_check": r.returncode == 0, "files": len(files)}), flush=True)
-        if r.returncode != 0:
-            print(r.stdout + r.stderr, flush=True)
+        f = subprocess.run([ruff, "format", "--no-cache", "--check", *files], capture_output=True, text=True)
+        print(json.dumps({"ruff_check": r.returncode == 0, "ruff_format_check": f.returncode == 0,
+                          "files": len(files)}), flush=True)
+        if r.returncode != 0 or f.returncode != 0:
+            print(r.stdout + r.stderr + f.stdout + f.stderr, flush=True)
             ok = False
     elif case_ci():
         print("ruff is missing (.ci/run installs it)", flush=True)

@@ -75,7 +75,9 @@ class DartsDilConv5x5(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.dw_conv = nn.Conv2d(d0, d0, 5, padding=4, dilation=2, groups=d0, bias=False)
+        self.dw_conv = nn.Conv2d(
+            d0, d0, 5, padding=4, dilation=2, groups=d0, bias=False
+        )
         self.conv = nn.Conv2d(d0, d0, 1, bias=False)
         self.bn = nn.BatchNorm2d(d0)
 
@@ -172,7 +174,8 @@ class IdentityOrPool(nn.Module):
         super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
-        avg_pool = F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)  # cells.0.c1.b0.1.0.0.0.avg_pool @9:43
+        # cells.0.c1.b0.1.0.0.0.avg_pool @9:43
+        avg_pool = F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
         return avg_pool
 
 
@@ -207,7 +210,8 @@ class DartsAvgPool3x3(nn.Module):
         super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
-        avg_pool = F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)  # cells.0.c1.b1.1.0.0.0.avg_pool @16:80
+        # cells.0.c1.b1.1.0.0.0.avg_pool @16:80
+        avg_pool = F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
         return avg_pool
 
 

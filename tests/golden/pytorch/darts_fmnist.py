@@ -81,7 +81,9 @@ class DartsDilConv3x3(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.dw_conv = nn.Conv2d(d0, d0, 3, padding=2, dilation=2, groups=d0, bias=False)
+        self.dw_conv = nn.Conv2d(
+            d0, d0, 3, padding=2, dilation=2, groups=d0, bias=False
+        )
         self.conv = nn.Conv2d(d0, d0, 1, bias=False)
         self.bn = nn.BatchNorm2d(d0)
 
@@ -155,7 +157,8 @@ class Normal(nn.Module):
         b2_add = b2 + pre0  # cells.0.c0.b2.add @14:19
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c0.b3.add @14:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c0.out.concat @14:19
+        # cells.0.c0.out.concat @14:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -184,7 +187,8 @@ class Reduce(nn.Module):
         b2_add = b2 + b0_add  # cells.0.c1.b2.add @14:19
         b3 = self.b3(pre1)
         b3_add = b0_add + b3  # cells.0.c1.b3.add @14:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c1.out.concat @14:19
+        # cells.0.c1.out.concat @14:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -215,7 +219,8 @@ class Normal2(nn.Module):
         b2_add = b2 + pre0  # cells.0.c2.b2.add @14:19
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c2.b3.add @14:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c2.out.concat @14:19
+        # cells.0.c2.out.concat @14:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -244,7 +249,8 @@ class Reduce2(nn.Module):
         b2_add = b2 + b0_add  # cells.0.c3.b2.add @14:19
         b3 = self.b3(pre1)
         b3_add = b0_add + b3  # cells.0.c3.b3.add @14:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c3.out.concat @14:19
+        # cells.0.c3.out.concat @14:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 

@@ -83,7 +83,9 @@ class DartsDilConv3x3(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.dw_conv = nn.Conv2d(d0, d0, 3, padding=2, dilation=2, groups=d0, bias=False)
+        self.dw_conv = nn.Conv2d(
+            d0, d0, 3, padding=2, dilation=2, groups=d0, bias=False
+        )
         self.conv = nn.Conv2d(d0, d0, 1)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -173,7 +175,8 @@ class Normal(nn.Module):
         b2_add = b2 + pre0  # cells.0.c0.b2.add @14:19
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c0.b3.add @14:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c0.out.concat @14:19
+        # cells.0.c0.out.concat @14:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -211,7 +214,8 @@ class Normal2(nn.Module):
         b2_add = b2 + pre0  # cells.0.c4.b2.add @14:19
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c4.b3.add @14:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c4.out.concat @14:19
+        # cells.0.c4.out.concat @14:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -245,22 +249,29 @@ class Cells(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         c0 = self.c0(x)
         c1_pre1_relu = F.relu(c0)  # cells.0.c1.pre1.0.0.0.relu @14:19
-        c1_pre1_conv = self.c1_pre1_conv(c1_pre1_relu)  # cells.0.c1.pre1.0.1.0.conv @14:19
+        # cells.0.c1.pre1.0.1.0.conv @14:19
+        c1_pre1_conv = self.c1_pre1_conv(c1_pre1_relu)
         c1_pre0 = self.c1_pre0(x)
         c1_b0 = self.c1_b0(c1_pre0)
         c1_b0_2 = self.c1_b0_2(c1_pre1_conv)
         c1_b0_add = c1_b0 + c1_b0_2  # cells.0.c1.b0.add @14:19
         c1_b1_add = c1_b0_add + c1_b0_2  # cells.0.c1.b1.add @14:19
         c1_b2_add = c1_b0 + c1_b0_add  # cells.0.c1.b2.add @14:19
-        c1_out_concat = torch.cat([c1_b0_add, c1_b1_add, c1_b2_add, c1_b1_add], 1)  # cells.0.c1.out.concat @14:19
+        # cells.0.c1.out.concat @14:19
+        c1_out_concat = torch.cat([c1_b0_add, c1_b1_add, c1_b2_add, c1_b1_add], 1)
         c2_pre1_relu = F.relu(c1_out_concat)  # cells.0.c2.pre1.0.0.0.relu @14:19
-        c2_pre1_conv = F.relu(self.c2_pre1_conv(c2_pre1_relu))  # cells.0.c2.pre1.0.1.0.conv @14:19
+        # cells.0.c2.pre1.0.1.0.conv @14:19
+        c2_pre1_conv = F.relu(self.c2_pre1_conv(c2_pre1_relu))
         c2_pre0 = self.c2_pre0(c1_pre1_relu)
         b0_relu = F.relu(c2_pre0)  # cells.0.c2.b0.0.0.0.0.relu @7:33
-        c2_b0_dw_conv = self.c2_b0_dw_conv(b0_relu)  # cells.0.c2.b0.0.0.1.0.dw_conv @7:33
-        c2_b0_conv = F.relu(self.c2_b0_conv(c2_b0_dw_conv))  # cells.0.c2.b0.0.0.2.0.conv @7:33
-        c2_b0_dw_conv_2 = self.c2_b0_dw_conv_2(c2_b0_conv)  # cells.0.c2.b0.0.0.5.0.dw_conv @7:33
-        c2_b0_conv_2 = self.c2_b0_conv_2(c2_b0_dw_conv_2)  # cells.0.c2.b0.0.0.6.0.conv @7:33
+        # cells.0.c2.b0.0.0.1.0.dw_conv @7:33
+        c2_b0_dw_conv = self.c2_b0_dw_conv(b0_relu)
+        # cells.0.c2.b0.0.0.2.0.conv @7:33
+        c2_b0_conv = F.relu(self.c2_b0_conv(c2_b0_dw_conv))
+        # cells.0.c2.b0.0.0.5.0.dw_conv @7:33
+        c2_b0_dw_conv_2 = self.c2_b0_dw_conv_2(c2_b0_conv)
+        # cells.0.c2.b0.0.0.6.0.conv @7:33
+        c2_b0_conv_2 = self.c2_b0_conv_2(c2_b0_dw_conv_2)
         c2_b0 = self.c2_b0(c2_pre1_conv)
         c2_b0_add = c2_b0_conv_2 + c2_b0  # cells.0.c2.b0.add @14:19
         c2_b1 = self.c2_b1(b0_relu)
@@ -270,16 +281,19 @@ class Cells(nn.Module):
         c2_b2_add = b2 + c2_pre0  # cells.0.c2.b2.add @14:19
         b3 = self.b3(c2_b0_add)
         b3_add = c2_pre0 + b3  # cells.0.c2.b3.add @14:19
-        c2_out_concat = torch.cat([c2_b0_add, c2_b1_add, c2_b2_add, b3_add], 1)  # cells.0.c2.out.concat @14:19
+        # cells.0.c2.out.concat @14:19
+        c2_out_concat = torch.cat([c2_b0_add, c2_b1_add, c2_b2_add, b3_add], 1)
         c3_pre1_relu = F.relu(c2_out_concat)  # cells.0.c3.pre1.0.0.0.relu @14:19
-        c3_pre1_conv = self.c3_pre1_conv(c3_pre1_relu)  # cells.0.c3.pre1.0.1.0.conv @14:19
+        # cells.0.c3.pre1.0.1.0.conv @14:19
+        c3_pre1_conv = self.c3_pre1_conv(c3_pre1_relu)
         c3_pre0 = self.c3_pre0(c2_pre1_relu)
         c3_b0 = self.c3_b0(c3_pre0)
         c3_b0_2 = self.c3_b0_2(c3_pre1_conv)
         c3_b0_add = c3_b0 + c3_b0_2  # cells.0.c3.b0.add @14:19
         c3_b1_add = c3_b0_add + c3_b0_2  # cells.0.c3.b1.add @14:19
         c3_b2_add = c3_b0 + c3_b0_add  # cells.0.c3.b2.add @14:19
-        c3_out_concat = torch.cat([c3_b0_add, c3_b1_add, c3_b2_add, c3_b1_add], 1)  # cells.0.c3.out.concat @14:19
+        # cells.0.c3.out.concat @14:19
+        c3_out_concat = torch.cat([c3_b0_add, c3_b1_add, c3_b2_add, c3_b1_add], 1)
         c4 = self.c4(c3_out_concat, c3_pre1_relu)
         return c4
 

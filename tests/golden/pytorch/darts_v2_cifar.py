@@ -83,7 +83,9 @@ class DartsDilConv3x3(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.dw_conv = nn.Conv2d(d0, d0, 3, padding=2, dilation=2, groups=d0, bias=False)
+        self.dw_conv = nn.Conv2d(
+            d0, d0, 3, padding=2, dilation=2, groups=d0, bias=False
+        )
         self.conv = nn.Conv2d(d0, d0, 1, bias=False)
         self.bn = nn.BatchNorm2d(d0)
 
@@ -157,7 +159,8 @@ class Normal(nn.Module):
         b2_add = b2 + pre0  # cells.0.c0.b2.add @20:19
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c0.b3.add @20:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c0.out.concat @20:19
+        # cells.0.c0.out.concat @20:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -188,7 +191,8 @@ class Normal2(nn.Module):
         b2_add = b2 + pre0  # cells.0.c1.b2.add @20:19
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c1.b3.add @20:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c1.out.concat @20:19
+        # cells.0.c1.out.concat @20:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -221,7 +225,8 @@ class Normal3(nn.Module):
         b2_add = b2 + pre0  # cells.0.c2.b2.add @20:19
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c2.b3.add @20:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c2.out.concat @20:19
+        # cells.0.c2.out.concat @20:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -250,7 +255,8 @@ class Reduce(nn.Module):
         b2_add = b2 + b0_add  # cells.0.c6.b2.add @20:19
         b3 = self.b3(pre1)
         b3_add = b0_add + b3  # cells.0.c6.b3.add @20:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c6.out.concat @20:19
+        # cells.0.c6.out.concat @20:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -281,7 +287,8 @@ class Normal4(nn.Module):
         b2_add = b2 + pre0  # cells.0.c7.b2.add @20:19
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c7.b3.add @20:19
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c7.out.concat @20:19
+        # cells.0.c7.out.concat @20:19
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 

@@ -99,7 +99,9 @@ class DartsDilConv3x3(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.dw_conv = nn.Conv2d(d0, d0, 3, padding=2, dilation=2, groups=d0, bias=False)
+        self.dw_conv = nn.Conv2d(
+            d0, d0, 3, padding=2, dilation=2, groups=d0, bias=False
+        )
         self.conv = nn.Conv2d(d0, d0, 1, bias=False)
         self.bn = nn.BatchNorm2d(d0)
 
@@ -191,7 +193,8 @@ class Normal(nn.Module):
         b2_add = b2 + pre0  # cells.0.c0.b2.add @21:37
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c0.b3.add @21:37
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c0.out.concat @21:37
+        # cells.0.c0.out.concat @21:37
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -222,7 +225,8 @@ class Normal2(nn.Module):
         b2_add = b2 + pre0  # cells.0.c1.b2.add @21:37
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c1.b3.add @21:37
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c1.out.concat @21:37
+        # cells.0.c1.out.concat @21:37
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -255,7 +259,8 @@ class Normal3(nn.Module):
         b2_add = b2 + pre0  # cells.0.c2.b2.add @21:37
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c2.b3.add @21:37
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c2.out.concat @21:37
+        # cells.0.c2.out.concat @21:37
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -284,7 +289,8 @@ class Reduce(nn.Module):
         b2_add = b2 + b0_add  # cells.0.c4.b2.add @21:37
         b3 = self.b3(pre1)
         b3_add = b0_add + b3  # cells.0.c4.b3.add @21:37
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c4.out.concat @21:37
+        # cells.0.c4.out.concat @21:37
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 
@@ -315,7 +321,8 @@ class Normal4(nn.Module):
         b2_add = b2 + pre0  # cells.0.c5.b2.add @21:37
         b3 = self.b3(b0_add)
         b3_add = pre0 + b3  # cells.0.c5.b3.add @21:37
-        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)  # cells.0.c5.out.concat @21:37
+        # cells.0.c5.out.concat @21:37
+        concat = torch.cat([b0_add, b1_add, b2_add, b3_add], 1)
         return concat
 
 

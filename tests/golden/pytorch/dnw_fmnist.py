@@ -40,7 +40,9 @@ def top_k_edges(w: Tensor, nodes: int, keep: int, per_node: bool) -> Tensor:
     host = [-math.inf if math.isnan(v) else v for v in w.detach().abs().tolist()]
     e = len(host)
     if per_node:
-        ranges = [(v * (v - 1) // 2, min(v * (v + 1) // 2, e)) for v in range(1, nodes + 2)]
+        ranges = [
+            (v * (v - 1) // 2, min(v * (v + 1) // 2, e)) for v in range(1, nodes + 2)
+        ]
     else:
         ranges = [(0, e)]
     drop = [1.0] * e
@@ -94,60 +96,119 @@ class Learned(nn.Module):
         edges = top_k_edges(self.edges, 11, 24, False)  # graph1.0.edges @13:20
         n1_agg = weighted_sum(edges[0:1], [x])  # graph1.0.n1.agg @13:20
         n1_relu = F.relu(n1_agg)  # graph1.0.n1.0.relu @13:20
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # graph1.0.n1.1.sep_conv.dw @13:20
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)  # graph1.0.n1.1.sep_conv.pw @13:20
+        # graph1.0.n1.1.sep_conv.dw @13:20
+        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)
+        # graph1.0.n1.1.sep_conv.pw @13:20
+        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
         n1_bn = self.n1_bn(n1_sep_conv_pw)  # graph1.0.n1.2.bn @13:20
         n2_agg = weighted_sum(edges[1:3], [x, n1_bn])  # graph1.0.n2.agg @13:20
         n2_relu = F.relu(n2_agg)  # graph1.0.n2.0.relu @13:20
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # graph1.0.n2.1.sep_conv.dw @13:20
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)  # graph1.0.n2.1.sep_conv.pw @13:20
+        # graph1.0.n2.1.sep_conv.dw @13:20
+        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)
+        # graph1.0.n2.1.sep_conv.pw @13:20
+        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
         n2_bn = self.n2_bn(n2_sep_conv_pw)  # graph1.0.n2.2.bn @13:20
         n3_agg = weighted_sum(edges[3:6], [x, n1_bn, n2_bn])  # graph1.0.n3.agg @13:20
         n3_relu = F.relu(n3_agg)  # graph1.0.n3.0.relu @13:20
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # graph1.0.n3.1.sep_conv.dw @13:20
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)  # graph1.0.n3.1.sep_conv.pw @13:20
+        # graph1.0.n3.1.sep_conv.dw @13:20
+        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)
+        # graph1.0.n3.1.sep_conv.pw @13:20
+        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
         n3_bn = self.n3_bn(n3_sep_conv_pw)  # graph1.0.n3.2.bn @13:20
-        n4_agg = weighted_sum(edges[6:10], [x, n1_bn, n2_bn, n3_bn])  # graph1.0.n4.agg @13:20
+        # graph1.0.n4.agg @13:20
+        n4_agg = weighted_sum(edges[6:10], [x, n1_bn, n2_bn, n3_bn])
         n4_relu = F.relu(n4_agg)  # graph1.0.n4.0.relu @13:20
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # graph1.0.n4.1.sep_conv.dw @13:20
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)  # graph1.0.n4.1.sep_conv.pw @13:20
+        # graph1.0.n4.1.sep_conv.dw @13:20
+        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)
+        # graph1.0.n4.1.sep_conv.pw @13:20
+        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
         n4_bn = self.n4_bn(n4_sep_conv_pw)  # graph1.0.n4.2.bn @13:20
-        n5_agg = weighted_sum(edges[10:15], [x, n1_bn, n2_bn, n3_bn, n4_bn])  # graph1.0.n5.agg @13:20
+        # graph1.0.n5.agg @13:20
+        n5_agg = weighted_sum(edges[10:15], [x, n1_bn, n2_bn, n3_bn, n4_bn])
         n5_relu = F.relu(n5_agg)  # graph1.0.n5.0.relu @13:20
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # graph1.0.n5.1.sep_conv.dw @13:20
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)  # graph1.0.n5.1.sep_conv.pw @13:20
+        # graph1.0.n5.1.sep_conv.dw @13:20
+        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)
+        # graph1.0.n5.1.sep_conv.pw @13:20
+        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
         n5_bn = self.n5_bn(n5_sep_conv_pw)  # graph1.0.n5.2.bn @13:20
-        n6_agg = weighted_sum(edges[15:21], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn])  # graph1.0.n6.agg @13:20
+        # graph1.0.n6.agg @13:20
+        n6_agg = weighted_sum(edges[15:21], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn])
         n6_relu = F.relu(n6_agg)  # graph1.0.n6.0.relu @13:20
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # graph1.0.n6.1.sep_conv.dw @13:20
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)  # graph1.0.n6.1.sep_conv.pw @13:20
+        # graph1.0.n6.1.sep_conv.dw @13:20
+        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)
+        # graph1.0.n6.1.sep_conv.pw @13:20
+        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
         n6_bn = self.n6_bn(n6_sep_conv_pw)  # graph1.0.n6.2.bn @13:20
-        n7_agg = weighted_sum(edges[21:28], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn])  # graph1.0.n7.agg @13:20
+        # graph1.0.n7.agg @13:20
+        n7_agg = weighted_sum(
+            edges[21:28], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn]
+        )
         n7_relu = F.relu(n7_agg)  # graph1.0.n7.0.relu @13:20
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # graph1.0.n7.1.sep_conv.dw @13:20
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)  # graph1.0.n7.1.sep_conv.pw @13:20
+        # graph1.0.n7.1.sep_conv.dw @13:20
+        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)
+        # graph1.0.n7.1.sep_conv.pw @13:20
+        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
         n7_bn = self.n7_bn(n7_sep_conv_pw)  # graph1.0.n7.2.bn @13:20
-        n8_agg = weighted_sum(edges[28:36], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn, n7_bn])  # graph1.0.n8.agg @13:20
+        # graph1.0.n8.agg @13:20
+        n8_agg = weighted_sum(
+            edges[28:36], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn, n7_bn]
+        )
         n8_relu = F.relu(n8_agg)  # graph1.0.n8.0.relu @13:20
-        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)  # graph1.0.n8.1.sep_conv.dw @13:20
-        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)  # graph1.0.n8.1.sep_conv.pw @13:20
+        # graph1.0.n8.1.sep_conv.dw @13:20
+        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)
+        # graph1.0.n8.1.sep_conv.pw @13:20
+        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)
         n8_bn = self.n8_bn(n8_sep_conv_pw)  # graph1.0.n8.2.bn @13:20
-        n9_agg = weighted_sum(edges[36:45], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn, n7_bn, n8_bn])  # graph1.0.n9.agg @13:20
+        # graph1.0.n9.agg @13:20
+        n9_agg = weighted_sum(
+            edges[36:45], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn, n7_bn, n8_bn]
+        )
         n9_relu = F.relu(n9_agg)  # graph1.0.n9.0.relu @13:20
-        n9_sep_conv_dw = self.n9_sep_conv_dw(n9_relu)  # graph1.0.n9.1.sep_conv.dw @13:20
-        n9_sep_conv_pw = self.n9_sep_conv_pw(n9_sep_conv_dw)  # graph1.0.n9.1.sep_conv.pw @13:20
+        # graph1.0.n9.1.sep_conv.dw @13:20
+        n9_sep_conv_dw = self.n9_sep_conv_dw(n9_relu)
+        # graph1.0.n9.1.sep_conv.pw @13:20
+        n9_sep_conv_pw = self.n9_sep_conv_pw(n9_sep_conv_dw)
         n9_bn = self.n9_bn(n9_sep_conv_pw)  # graph1.0.n9.2.bn @13:20
-        n10_agg = weighted_sum(edges[45:55], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn, n7_bn, n8_bn, n9_bn])  # graph1.0.n10.agg @13:20
+        # graph1.0.n10.agg @13:20
+        n10_agg = weighted_sum(
+            edges[45:55],
+            [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn, n7_bn, n8_bn, n9_bn],
+        )
         n10_relu = F.relu(n10_agg)  # graph1.0.n10.0.relu @13:20
-        n10_sep_conv_dw = self.n10_sep_conv_dw(n10_relu)  # graph1.0.n10.1.sep_conv.dw @13:20
-        n10_sep_conv_pw = self.n10_sep_conv_pw(n10_sep_conv_dw)  # graph1.0.n10.1.sep_conv.pw @13:20
+        # graph1.0.n10.1.sep_conv.dw @13:20
+        n10_sep_conv_dw = self.n10_sep_conv_dw(n10_relu)
+        # graph1.0.n10.1.sep_conv.pw @13:20
+        n10_sep_conv_pw = self.n10_sep_conv_pw(n10_sep_conv_dw)
         n10_bn = self.n10_bn(n10_sep_conv_pw)  # graph1.0.n10.2.bn @13:20
-        n11_agg = weighted_sum(edges[55:66], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn, n7_bn, n8_bn, n9_bn, n10_bn])  # graph1.0.n11.agg @13:20
+        # graph1.0.n11.agg @13:20
+        n11_agg = weighted_sum(
+            edges[55:66],
+            [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn, n7_bn, n8_bn, n9_bn, n10_bn],
+        )
         n11_relu = F.relu(n11_agg)  # graph1.0.n11.0.relu @13:20
-        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)  # graph1.0.n11.1.sep_conv.dw @13:20
-        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)  # graph1.0.n11.1.sep_conv.pw @13:20
+        # graph1.0.n11.1.sep_conv.dw @13:20
+        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)
+        # graph1.0.n11.1.sep_conv.pw @13:20
+        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)
         n11_bn = self.n11_bn(n11_sep_conv_pw)  # graph1.0.n11.2.bn @13:20
-        out = weighted_sum(edges[66:78], [x, n1_bn, n2_bn, n3_bn, n4_bn, n5_bn, n6_bn, n7_bn, n8_bn, n9_bn, n10_bn, n11_bn])  # graph1.0.out @13:20
+        # graph1.0.out @13:20
+        out = weighted_sum(
+            edges[66:78],
+            [
+                x,
+                n1_bn,
+                n2_bn,
+                n3_bn,
+                n4_bn,
+                n5_bn,
+                n6_bn,
+                n7_bn,
+                n8_bn,
+                n9_bn,
+                n10_bn,
+                n11_bn,
+            ],
+        )
         return out
 
 

@@ -46,17 +46,25 @@ class Wired(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         n2_agg = torch.zeros_like(x)  # graph1.0.n2.agg @12:20
         n2_relu = F.relu(n2_agg)  # graph1.0.n2.0.relu @12:20
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # graph1.0.n2.1.sep_conv.dw @12:20
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)  # graph1.0.n2.1.sep_conv.pw @12:20
+        # graph1.0.n2.1.sep_conv.dw @12:20
+        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)
+        # graph1.0.n2.1.sep_conv.pw @12:20
+        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
         n3_agg = weighted_sum(self.n3_agg, [n2_sep_conv_pw])  # graph1.0.n3.agg @12:20
         n3_relu = F.relu(n3_agg)  # graph1.0.n3.0.relu @12:20
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # graph1.0.n3.1.sep_conv.dw @12:20
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)  # graph1.0.n3.1.sep_conv.pw @12:20
-        n5_agg = weighted_sum(self.n5_agg, [x, n2_sep_conv_pw])  # graph1.0.n5.agg @12:20
+        # graph1.0.n3.1.sep_conv.dw @12:20
+        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)
+        # graph1.0.n3.1.sep_conv.pw @12:20
+        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
+        # graph1.0.n5.agg @12:20
+        n5_agg = weighted_sum(self.n5_agg, [x, n2_sep_conv_pw])
         n5_relu = F.relu(n5_agg)  # graph1.0.n5.0.relu @12:20
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # graph1.0.n5.1.sep_conv.dw @12:20
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)  # graph1.0.n5.1.sep_conv.pw @12:20
-        out = weighted_sum(self.out, [n3_sep_conv_pw, n5_sep_conv_pw])  # graph1.0.out @12:20
+        # graph1.0.n5.1.sep_conv.dw @12:20
+        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)
+        # graph1.0.n5.1.sep_conv.pw @12:20
+        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
+        # graph1.0.out @12:20
+        out = weighted_sum(self.out, [n3_sep_conv_pw, n5_sep_conv_pw])
         return out
 
 
@@ -89,31 +97,53 @@ class Wired2(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         n1_agg = torch.zeros_like(x)  # graph2.0.n1.agg @14:20
         n1_relu = F.relu(n1_agg)  # graph2.0.n1.0.relu @14:20
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # graph2.0.n1.1.sep_conv.dw @14:20
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)  # graph2.0.n1.1.sep_conv.pw @14:20
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n1_relu)  # graph2.0.n2.1.sep_conv.dw @14:20
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)  # graph2.0.n2.1.sep_conv.pw @14:20
-        n3_agg = weighted_sum(self.n3_agg, [x, n2_sep_conv_pw])  # graph2.0.n3.agg @14:20
+        # graph2.0.n1.1.sep_conv.dw @14:20
+        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)
+        # graph2.0.n1.1.sep_conv.pw @14:20
+        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
+        # graph2.0.n2.1.sep_conv.dw @14:20
+        n2_sep_conv_dw = self.n2_sep_conv_dw(n1_relu)
+        # graph2.0.n2.1.sep_conv.pw @14:20
+        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
+        # graph2.0.n3.agg @14:20
+        n3_agg = weighted_sum(self.n3_agg, [x, n2_sep_conv_pw])
         n3_relu = F.relu(n3_agg)  # graph2.0.n3.0.relu @14:20
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # graph2.0.n3.1.sep_conv.dw @14:20
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)  # graph2.0.n3.1.sep_conv.pw @14:20
-        n5_agg = weighted_sum(self.n5_agg, [n1_sep_conv_pw, n3_sep_conv_pw])  # graph2.0.n5.agg @14:20
+        # graph2.0.n3.1.sep_conv.dw @14:20
+        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)
+        # graph2.0.n3.1.sep_conv.pw @14:20
+        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
+        # graph2.0.n5.agg @14:20
+        n5_agg = weighted_sum(self.n5_agg, [n1_sep_conv_pw, n3_sep_conv_pw])
         n5_relu = F.relu(n5_agg)  # graph2.0.n5.0.relu @14:20
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # graph2.0.n5.1.sep_conv.dw @14:20
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)  # graph2.0.n5.1.sep_conv.pw @14:20
-        n6_agg = weighted_sum(self.n6_agg, [n1_sep_conv_pw, n3_sep_conv_pw])  # graph2.0.n6.agg @14:20
+        # graph2.0.n5.1.sep_conv.dw @14:20
+        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)
+        # graph2.0.n5.1.sep_conv.pw @14:20
+        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
+        # graph2.0.n6.agg @14:20
+        n6_agg = weighted_sum(self.n6_agg, [n1_sep_conv_pw, n3_sep_conv_pw])
         n6_relu = F.relu(n6_agg)  # graph2.0.n6.0.relu @14:20
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # graph2.0.n6.1.sep_conv.dw @14:20
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)  # graph2.0.n6.1.sep_conv.pw @14:20
-        n8_agg = weighted_sum(self.n8_agg, [x, n2_sep_conv_pw])  # graph2.0.n8.agg @14:20
+        # graph2.0.n6.1.sep_conv.dw @14:20
+        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)
+        # graph2.0.n6.1.sep_conv.pw @14:20
+        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
+        # graph2.0.n8.agg @14:20
+        n8_agg = weighted_sum(self.n8_agg, [x, n2_sep_conv_pw])
         n8_relu = F.relu(n8_agg)  # graph2.0.n8.0.relu @14:20
-        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)  # graph2.0.n8.1.sep_conv.dw @14:20
-        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)  # graph2.0.n8.1.sep_conv.pw @14:20
-        n11_agg = weighted_sum(self.n11_agg, [n6_sep_conv_pw, n8_sep_conv_pw])  # graph2.0.n11.agg @14:20
+        # graph2.0.n8.1.sep_conv.dw @14:20
+        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)
+        # graph2.0.n8.1.sep_conv.pw @14:20
+        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)
+        # graph2.0.n11.agg @14:20
+        n11_agg = weighted_sum(self.n11_agg, [n6_sep_conv_pw, n8_sep_conv_pw])
         n11_relu = F.relu(n11_agg)  # graph2.0.n11.0.relu @14:20
-        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)  # graph2.0.n11.1.sep_conv.dw @14:20
-        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)  # graph2.0.n11.1.sep_conv.pw @14:20
-        out = weighted_sum(self.out, [n2_sep_conv_pw, n3_sep_conv_pw, n5_sep_conv_pw, n11_sep_conv_pw])  # graph2.0.out @14:20
+        # graph2.0.n11.1.sep_conv.dw @14:20
+        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)
+        # graph2.0.n11.1.sep_conv.pw @14:20
+        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)
+        # graph2.0.out @14:20
+        out = weighted_sum(
+            self.out, [n2_sep_conv_pw, n3_sep_conv_pw, n5_sep_conv_pw, n11_sep_conv_pw]
+        )
         return out
 
 

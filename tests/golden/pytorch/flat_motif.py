@@ -97,7 +97,8 @@ class HierAvgPool3x3(nn.Module):
         super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
-        avg_pool = F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)  # cell1.0.e5.0.0.0.avg_pool @11:34
+        # cell1.0.e5.0.0.0.avg_pool @11:34
+        avg_pool = F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)
         return avg_pool
 
 

@@ -57,7 +57,9 @@ class NasnetSeparable5x52(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.sep_conv_dw = nn.Conv2d(d0, d0, 5, stride=2, padding=2, groups=d0, bias=False)
+        self.sep_conv_dw = nn.Conv2d(
+            d0, d0, 5, stride=2, padding=2, groups=d0, bias=False
+        )
         self.sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
         self.bn = nn.BatchNorm2d(d0)
         self.sep_conv_dw_2 = nn.Conv2d(d0, d0, 5, padding=2, groups=d0, bias=False)
@@ -67,11 +69,14 @@ class NasnetSeparable5x52(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         relu = F.relu(x)  # cells.0.c0.b0.0.0.0.0.relu @19:13
         sep_conv_dw = self.sep_conv_dw(relu)  # cells.0.c0.b0.0.0.1.0.sep_conv.dw @19:13
-        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)  # cells.0.c0.b0.0.0.1.0.sep_conv.pw @19:13
+        # cells.0.c0.b0.0.0.1.0.sep_conv.pw @19:13
+        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)
         bn = self.bn(sep_conv_pw)  # cells.0.c0.b0.0.0.2.0.bn @19:13
         relu_2 = F.relu(bn)  # cells.0.c0.b0.0.0.3.0.relu @19:13
-        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)  # cells.0.c0.b0.0.0.4.0.sep_conv.dw @19:13
-        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)  # cells.0.c0.b0.0.0.4.0.sep_conv.pw @19:13
+        # cells.0.c0.b0.0.0.4.0.sep_conv.dw @19:13
+        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)
+        # cells.0.c0.b0.0.0.4.0.sep_conv.pw @19:13
+        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)
         bn_2 = self.bn_2(sep_conv_pw_2)  # cells.0.c0.b0.0.0.5.0.bn @19:13
         return bn_2
 
@@ -83,7 +88,9 @@ class NasnetSeparable7x72(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.sep_conv_dw = nn.Conv2d(d0, d0, 7, stride=2, padding=3, groups=d0, bias=False)
+        self.sep_conv_dw = nn.Conv2d(
+            d0, d0, 7, stride=2, padding=3, groups=d0, bias=False
+        )
         self.sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
         self.bn = nn.BatchNorm2d(d1)
         self.sep_conv_dw_2 = nn.Conv2d(d1, d1, 7, padding=3, groups=d1, bias=False)
@@ -93,11 +100,14 @@ class NasnetSeparable7x72(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         relu = F.relu(x)  # cells.0.c0.b0.1.0.0.0.relu @19:37
         sep_conv_dw = self.sep_conv_dw(relu)  # cells.0.c0.b0.1.0.1.0.sep_conv.dw @19:37
-        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)  # cells.0.c0.b0.1.0.1.0.sep_conv.pw @19:37
+        # cells.0.c0.b0.1.0.1.0.sep_conv.pw @19:37
+        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)
         bn = self.bn(sep_conv_pw)  # cells.0.c0.b0.1.0.2.0.bn @19:37
         relu_2 = F.relu(bn)  # cells.0.c0.b0.1.0.3.0.relu @19:37
-        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)  # cells.0.c0.b0.1.0.4.0.sep_conv.dw @19:37
-        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)  # cells.0.c0.b0.1.0.4.0.sep_conv.pw @19:37
+        # cells.0.c0.b0.1.0.4.0.sep_conv.dw @19:37
+        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)
+        # cells.0.c0.b0.1.0.4.0.sep_conv.pw @19:37
+        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)
         bn_2 = self.bn_2(sep_conv_pw_2)  # cells.0.c0.b0.1.0.5.0.bn @19:37
         return bn_2
 
@@ -125,7 +135,8 @@ class NasnetAvgPool3x3(nn.Module):
         super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
-        avg_pool = F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)  # cells.0.c0.b2.0.0.0.0.avg_pool @20:9
+        # cells.0.c0.b2.0.0.0.0.avg_pool @20:9
+        avg_pool = F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
         return avg_pool
 
 
@@ -134,7 +145,9 @@ class NasnetSeparable5x522(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.sep_conv_dw = nn.Conv2d(d0, d0, 5, stride=2, padding=2, groups=d0, bias=False)
+        self.sep_conv_dw = nn.Conv2d(
+            d0, d0, 5, stride=2, padding=2, groups=d0, bias=False
+        )
         self.sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
         self.bn = nn.BatchNorm2d(d1)
         self.sep_conv_dw_2 = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
@@ -144,11 +157,14 @@ class NasnetSeparable5x522(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         relu = F.relu(x)  # cells.0.c0.b2.1.0.0.0.relu @19:13
         sep_conv_dw = self.sep_conv_dw(relu)  # cells.0.c0.b2.1.0.1.0.sep_conv.dw @19:13
-        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)  # cells.0.c0.b2.1.0.1.0.sep_conv.pw @19:13
+        # cells.0.c0.b2.1.0.1.0.sep_conv.pw @19:13
+        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)
         bn = self.bn(sep_conv_pw)  # cells.0.c0.b2.1.0.2.0.bn @19:13
         relu_2 = F.relu(bn)  # cells.0.c0.b2.1.0.3.0.relu @19:13
-        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)  # cells.0.c0.b2.1.0.4.0.sep_conv.dw @19:13
-        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)  # cells.0.c0.b2.1.0.4.0.sep_conv.pw @19:13
+        # cells.0.c0.b2.1.0.4.0.sep_conv.dw @19:13
+        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)
+        # cells.0.c0.b2.1.0.4.0.sep_conv.pw @19:13
+        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)
         bn_2 = self.bn_2(sep_conv_pw_2)  # cells.0.c0.b2.1.0.5.0.bn @19:13
         return bn_2
 
@@ -163,7 +179,8 @@ class NasnetAvgPool3x32(nn.Module):
         super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
-        avg_pool = F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)  # cells.0.c0.b3.1.0.0.0.avg_pool @20:67
+        # cells.0.c0.b3.1.0.0.0.avg_pool @20:67
+        avg_pool = F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)
         return avg_pool
 
 
@@ -185,11 +202,14 @@ class NasnetSeparable3x32(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         relu = F.relu(x)  # cells.0.c0.b4.0.0.0.0.relu @21:9
         sep_conv_dw = self.sep_conv_dw(relu)  # cells.0.c0.b4.0.0.1.0.sep_conv.dw @21:9
-        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)  # cells.0.c0.b4.0.0.1.0.sep_conv.pw @21:9
+        # cells.0.c0.b4.0.0.1.0.sep_conv.pw @21:9
+        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)
         bn = self.bn(sep_conv_pw)  # cells.0.c0.b4.0.0.2.0.bn @21:9
         relu_2 = F.relu(bn)  # cells.0.c0.b4.0.0.3.0.relu @21:9
-        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)  # cells.0.c0.b4.0.0.4.0.sep_conv.dw @21:9
-        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)  # cells.0.c0.b4.0.0.4.0.sep_conv.pw @21:9
+        # cells.0.c0.b4.0.0.4.0.sep_conv.dw @21:9
+        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)
+        # cells.0.c0.b4.0.0.4.0.sep_conv.pw @21:9
+        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)
         bn_2 = self.bn_2(sep_conv_pw_2)  # cells.0.c0.b4.0.0.5.0.bn @21:9
         return bn_2
 
@@ -223,7 +243,9 @@ class NasnetSeparable7x722(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.sep_conv_dw = nn.Conv2d(d0, d0, 7, stride=2, padding=3, groups=d0, bias=False)
+        self.sep_conv_dw = nn.Conv2d(
+            d0, d0, 7, stride=2, padding=3, groups=d0, bias=False
+        )
         self.sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
         self.bn = nn.BatchNorm2d(d0)
         self.sep_conv_dw_2 = nn.Conv2d(d0, d0, 7, padding=3, groups=d0, bias=False)
@@ -233,11 +255,14 @@ class NasnetSeparable7x722(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         relu = F.relu(x)  # cells.0.c1.b0.1.0.0.0.relu @19:37
         sep_conv_dw = self.sep_conv_dw(relu)  # cells.0.c1.b0.1.0.1.0.sep_conv.dw @19:37
-        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)  # cells.0.c1.b0.1.0.1.0.sep_conv.pw @19:37
+        # cells.0.c1.b0.1.0.1.0.sep_conv.pw @19:37
+        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)
         bn = self.bn(sep_conv_pw)  # cells.0.c1.b0.1.0.2.0.bn @19:37
         relu_2 = F.relu(bn)  # cells.0.c1.b0.1.0.3.0.relu @19:37
-        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)  # cells.0.c1.b0.1.0.4.0.sep_conv.dw @19:37
-        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)  # cells.0.c1.b0.1.0.4.0.sep_conv.pw @19:37
+        # cells.0.c1.b0.1.0.4.0.sep_conv.dw @19:37
+        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)
+        # cells.0.c1.b0.1.0.4.0.sep_conv.pw @19:37
+        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)
         bn_2 = self.bn_2(sep_conv_pw_2)  # cells.0.c1.b0.1.0.5.0.bn @19:37
         return bn_2
 
@@ -279,11 +304,14 @@ class NasnetSeparable5x523(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         relu = F.relu(x)  # cells.0.c2.b0.0.0.0.0.relu @15:13
         sep_conv_dw = self.sep_conv_dw(relu)  # cells.0.c2.b0.0.0.1.0.sep_conv.dw @15:13
-        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)  # cells.0.c2.b0.0.0.1.0.sep_conv.pw @15:13
+        # cells.0.c2.b0.0.0.1.0.sep_conv.pw @15:13
+        sep_conv_pw = self.sep_conv_pw(sep_conv_dw)
         bn = self.bn(sep_conv_pw)  # cells.0.c2.b0.0.0.2.0.bn @15:13
         relu_2 = F.relu(bn)  # cells.0.c2.b0.0.0.3.0.relu @15:13
-        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)  # cells.0.c2.b0.0.0.4.0.sep_conv.dw @15:13
-        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)  # cells.0.c2.b0.0.0.4.0.sep_conv.pw @15:13
+        # cells.0.c2.b0.0.0.4.0.sep_conv.dw @15:13
+        sep_conv_dw_2 = self.sep_conv_dw_2(relu_2)
+        # cells.0.c2.b0.0.0.4.0.sep_conv.pw @15:13
+        sep_conv_pw_2 = self.sep_conv_pw_2(sep_conv_dw_2)
         bn_2 = self.bn_2(sep_conv_pw_2)  # cells.0.c2.b0.0.0.5.0.bn @15:13
         return bn_2
 
@@ -320,7 +348,8 @@ class Reduce(nn.Module):
         b4 = self.b4(b0_add)
         b4_2 = self.b4_2(pre1)
         b4_add = b4 + b4_2  # cells.0.c0.b4.add @30:19
-        concat = torch.cat([b1_add, b2_add, b3_add, b4_add], 1)  # cells.0.c0.out.concat @30:19
+        # cells.0.c0.out.concat @30:19
+        concat = torch.cat([b1_add, b2_add, b3_add, b4_add], 1)
         return concat
 
 
@@ -358,7 +387,8 @@ class Reduce2(nn.Module):
         b4 = self.b4(b0_add)
         b4_2 = self.b4_2(pre1)
         b4_add = b4 + b4_2  # cells.0.c1.b4.add @30:19
-        concat = torch.cat([b1_add, b2_add, b3_add, b4_add], 1)  # cells.0.c1.out.concat @30:19
+        # cells.0.c1.out.concat @30:19
+        concat = torch.cat([b1_add, b2_add, b3_add, b4_add], 1)
         return concat
 
 
@@ -394,7 +424,8 @@ class Normal(nn.Module):
         b3_add = b3 + b3_2  # cells.0.c2.b3.add @30:19
         b4 = self.b4(pre1)
         b4_add = b4 + pre1  # cells.0.c2.b4.add @30:19
-        concat = torch.cat([pre0, b0_add, b1_add, b2_add, b3_add, b4_add], 1)  # cells.0.c2.out.concat @30:19
+        # cells.0.c2.out.concat @30:19
+        concat = torch.cat([pre0, b0_add, b1_add, b2_add, b3_add, b4_add], 1)
         return concat
 
 
@@ -432,7 +463,8 @@ class Normal2(nn.Module):
         b3_add = b3 + b3_2  # cells.0.c3.b3.add @30:19
         b4 = self.b4(pre1)
         b4_add = b4 + pre1  # cells.0.c3.b4.add @30:19
-        concat = torch.cat([pre0, b0_add, b1_add, b2_add, b3_add, b4_add], 1)  # cells.0.c3.out.concat @30:19
+        # cells.0.c3.out.concat @30:19
+        concat = torch.cat([pre0, b0_add, b1_add, b2_add, b3_add, b4_add], 1)
         return concat
 
 
@@ -470,7 +502,8 @@ class Normal3(nn.Module):
         b3_add = b3 + b3_2  # cells.0.c4.b3.add @30:19
         b4 = self.b4(pre1)
         b4_add = b4 + pre1  # cells.0.c4.b4.add @30:19
-        concat = torch.cat([pre0, b0_add, b1_add, b2_add, b3_add, b4_add], 1)  # cells.0.c4.out.concat @30:19
+        # cells.0.c4.out.concat @30:19
+        concat = torch.cat([pre0, b0_add, b1_add, b2_add, b3_add, b4_add], 1)
         return concat
 
 
@@ -508,7 +541,8 @@ class Reduce3(nn.Module):
         b4 = self.b4(b0_add)
         b4_2 = self.b4_2(pre1)
         b4_add = b4 + b4_2  # cells.0.c6.b4.add @30:19
-        concat = torch.cat([b1_add, b2_add, b3_add, b4_add], 1)  # cells.0.c6.out.concat @30:19
+        # cells.0.c6.out.concat @30:19
+        concat = torch.cat([b1_add, b2_add, b3_add, b4_add], 1)
         return concat
 
 
@@ -544,14 +578,28 @@ class Normal4(nn.Module):
         b3_add = b3 + b3_2  # cells.0.c7.b3.add @30:19
         b4 = self.b4(pre1)
         b4_add = b4 + pre1  # cells.0.c7.b4.add @30:19
-        concat = torch.cat([pre0, b0_add, b1_add, b2_add, b3_add, b4_add], 1)  # cells.0.c7.out.concat @30:19
+        # cells.0.c7.out.concat @30:19
+        concat = torch.cat([pre0, b0_add, b1_add, b2_add, b3_add, b4_add], 1)
         return concat
 
 
 class Cells(nn.Module):
     """stack `cells`: cells.0(32, 11, 44, 22, 88, 264, 352, 528, 176, 704, 1056)."""
 
-    def __init__(self, d0: int, d1: int, d2: int, d3: int, d4: int, d5: int, d6: int, d7: int, d8: int, d9: int, d10: int) -> None:
+    def __init__(
+        self,
+        d0: int,
+        d1: int,
+        d2: int,
+        d3: int,
+        d4: int,
+        d5: int,
+        d6: int,
+        d7: int,
+        d8: int,
+        d9: int,
+        d10: int,
+    ) -> None:
         super().__init__()
         self.c0 = Reduce(d0, d1)
         self.c1 = Reduce2(d2, d3, d0, d1)
@@ -614,7 +662,8 @@ class Head(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         relu = F.relu(x)  # head.0.relu @32:18
         global_avg_pool = relu.mean((2, 3))  # head.1.global_avg_pool @32:26
-        dropout = F.dropout(global_avg_pool, 0.5, self.training)  # head.2.dropout @32:45
+        # head.2.dropout @32:45
+        dropout = F.dropout(global_avg_pool, 0.5, self.training)
         linear = self.linear(dropout)  # head.3.linear @32:61
         return linear
 

@@ -121,7 +121,8 @@ class G1(nn.Module):
         n4_relu = F.relu(n4_agg)  # g1.n4.0.relu @18:50
         n4_conv = self.n4_conv(n4_relu)  # g1.n4.1.conv @18:58
         n4 = self.n4(n4_conv)
-        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n0, n2, n3])  # g1.n5.agg @18:16
+        # g1.n5.agg @18:16
+        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n0, n2, n3])
         n5_relu = F.relu(n5_agg)  # g1.n5.0.relu @18:50
         n5_conv = self.n5_conv(n5_relu)  # g1.n5.1.conv @18:58
         n5 = self.n5(n5_conv)
@@ -129,7 +130,8 @@ class G1(nn.Module):
         n6_relu = F.relu(n6_agg)  # g1.n6.0.relu @18:50
         n6_conv = self.n6_conv(n6_relu)  # g1.n6.1.conv @18:58
         n6 = self.n6(n6_conv)
-        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0, n1, n2, n3, n4, n6])  # g1.n7.agg @18:16
+        # g1.n7.agg @18:16
+        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0, n1, n2, n3, n4, n6])
         n7_relu = F.relu(n7_agg)  # g1.n7.0.relu @18:50
         n7_conv = self.n7_conv(n7_relu)  # g1.n7.1.conv @18:58
         n7 = self.n7(n7_conv)
@@ -174,23 +176,28 @@ class G2(nn.Module):
         n2_relu = F.relu(n0)  # g2.n2.0.relu @19:50
         n2_conv = self.n2_conv(n2_relu)  # g2.n2.1.conv @19:58
         n2 = self.n2(n2_conv)
-        n3_agg = weighted_sum(torch.sigmoid(self.n3_agg), [n0, n1, n2])  # g2.n3.agg @19:16
+        # g2.n3.agg @19:16
+        n3_agg = weighted_sum(torch.sigmoid(self.n3_agg), [n0, n1, n2])
         n3_relu = F.relu(n3_agg)  # g2.n3.0.relu @19:50
         n3_conv = self.n3_conv(n3_relu)  # g2.n3.1.conv @19:58
         n3 = self.n3(n3_conv)
-        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0, n2, n3])  # g2.n4.agg @19:16
+        # g2.n4.agg @19:16
+        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0, n2, n3])
         n4_relu = F.relu(n4_agg)  # g2.n4.0.relu @19:50
         n4_conv = self.n4_conv(n4_relu)  # g2.n4.1.conv @19:58
         n4 = self.n4(n4_conv)
-        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n1, n3, n4])  # g2.n5.agg @19:16
+        # g2.n5.agg @19:16
+        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n1, n3, n4])
         n5_relu = F.relu(n5_agg)  # g2.n5.0.relu @19:50
         n5_conv = self.n5_conv(n5_relu)  # g2.n5.1.conv @19:58
         n5 = self.n5(n5_conv)
-        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n1, n3, n4])  # g2.n6.agg @19:16
+        # g2.n6.agg @19:16
+        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n1, n3, n4])
         n6_relu = F.relu(n6_agg)  # g2.n6.0.relu @19:50
         n6_conv = self.n6_conv(n6_relu)  # g2.n6.1.conv @19:58
         n6 = self.n6(n6_conv)
-        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0, n1, n6])  # g2.n7.agg @19:16
+        # g2.n7.agg @19:16
+        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0, n1, n6])
         n7_relu = F.relu(n7_agg)  # g2.n7.0.relu @19:50
         n7_conv = self.n7_conv(n7_relu)  # g2.n7.1.conv @19:58
         n7 = self.n7(n7_conv)

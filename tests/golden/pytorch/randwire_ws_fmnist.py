@@ -47,7 +47,9 @@ class Rw1(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.n0_sep_conv_dw = nn.Conv2d(
+            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
+        )
         self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
         self.n0_bn = nn.BatchNorm2d(d1)
         self.n1_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
@@ -80,40 +82,53 @@ class Rw1(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         n0_relu = F.relu(x)  # rw1.n0.0.relu @11:17
         n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # rw1.n0.1.sep_conv.dw @11:17
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)  # rw1.n0.1.sep_conv.pw @11:17
+        # rw1.n0.1.sep_conv.pw @11:17
+        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
         n0_bn = self.n0_bn(n0_sep_conv_pw)  # rw1.n0.2.bn @11:17
         n1_relu = F.relu(n0_bn)  # rw1.n1.0.relu @11:17
         n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # rw1.n1.1.sep_conv.dw @11:17
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)  # rw1.n1.1.sep_conv.pw @11:17
+        # rw1.n1.1.sep_conv.pw @11:17
+        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
         n1_bn = self.n1_bn(n1_sep_conv_pw)  # rw1.n1.2.bn @11:17
         n2_relu = F.relu(n0_bn)  # rw1.n2.0.relu @11:17
         n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # rw1.n2.1.sep_conv.dw @11:17
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)  # rw1.n2.1.sep_conv.pw @11:17
+        # rw1.n2.1.sep_conv.pw @11:17
+        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
         n2_bn = self.n2_bn(n2_sep_conv_pw)  # rw1.n2.2.bn @11:17
-        n3_agg = weighted_sum(torch.sigmoid(self.n3_agg), [n1_bn, n2_bn])  # rw1.n3.agg @11:17
+        # rw1.n3.agg @11:17
+        n3_agg = weighted_sum(torch.sigmoid(self.n3_agg), [n1_bn, n2_bn])
         n3_relu = F.relu(n3_agg)  # rw1.n3.0.relu @11:17
         n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # rw1.n3.1.sep_conv.dw @11:17
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)  # rw1.n3.1.sep_conv.pw @11:17
+        # rw1.n3.1.sep_conv.pw @11:17
+        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
         n3_bn = self.n3_bn(n3_sep_conv_pw)  # rw1.n3.2.bn @11:17
-        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0_bn, n1_bn, n2_bn])  # rw1.n4.agg @11:17
+        # rw1.n4.agg @11:17
+        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0_bn, n1_bn, n2_bn])
         n4_relu = F.relu(n4_agg)  # rw1.n4.0.relu @11:17
         n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # rw1.n4.1.sep_conv.dw @11:17
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)  # rw1.n4.1.sep_conv.pw @11:17
+        # rw1.n4.1.sep_conv.pw @11:17
+        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
         n4_bn = self.n4_bn(n4_sep_conv_pw)  # rw1.n4.2.bn @11:17
-        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n2_bn, n4_bn])  # rw1.n5.agg @11:17
+        # rw1.n5.agg @11:17
+        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n2_bn, n4_bn])
         n5_relu = F.relu(n5_agg)  # rw1.n5.0.relu @11:17
         n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # rw1.n5.1.sep_conv.dw @11:17
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)  # rw1.n5.1.sep_conv.pw @11:17
+        # rw1.n5.1.sep_conv.pw @11:17
+        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
         n5_bn = self.n5_bn(n5_sep_conv_pw)  # rw1.n5.2.bn @11:17
-        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0_bn, n1_bn, n3_bn])  # rw1.n6.agg @11:17
+        # rw1.n6.agg @11:17
+        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0_bn, n1_bn, n3_bn])
         n6_relu = F.relu(n6_agg)  # rw1.n6.0.relu @11:17
         n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # rw1.n6.1.sep_conv.dw @11:17
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)  # rw1.n6.1.sep_conv.pw @11:17
+        # rw1.n6.1.sep_conv.pw @11:17
+        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
         n6_bn = self.n6_bn(n6_sep_conv_pw)  # rw1.n6.2.bn @11:17
-        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0_bn, n2_bn, n3_bn, n5_bn])  # rw1.n7.agg @11:17
+        # rw1.n7.agg @11:17
+        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0_bn, n2_bn, n3_bn, n5_bn])
         n7_relu = F.relu(n7_agg)  # rw1.n7.0.relu @11:17
         n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # rw1.n7.1.sep_conv.dw @11:17
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)  # rw1.n7.1.sep_conv.pw @11:17
+        # rw1.n7.1.sep_conv.pw @11:17
+        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
         n7_bn = self.n7_bn(n7_sep_conv_pw)  # rw1.n7.2.bn @11:17
         out = (n6_bn + n7_bn) / 2  # rw1.out @11:17
         return out
@@ -124,10 +139,14 @@ class Rw2(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.n0_sep_conv_dw = nn.Conv2d(
+            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
+        )
         self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
         self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_sep_conv_dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.n1_sep_conv_dw = nn.Conv2d(
+            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
+        )
         self.n1_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
         self.n1_bn = nn.BatchNorm2d(d1)
         self.n2_agg = nn.Parameter(torch.zeros(2))
@@ -156,39 +175,51 @@ class Rw2(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         n0_relu = F.relu(x)  # rw2.n0.0.relu @12:17
         n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # rw2.n0.1.sep_conv.dw @12:17
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)  # rw2.n0.1.sep_conv.pw @12:17
+        # rw2.n0.1.sep_conv.pw @12:17
+        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
         n0_bn = self.n0_bn(n0_sep_conv_pw)  # rw2.n0.2.bn @12:17
         n1_relu = F.relu(x)  # rw2.n1.0.relu @12:17
         n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # rw2.n1.1.sep_conv.dw @12:17
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)  # rw2.n1.1.sep_conv.pw @12:17
+        # rw2.n1.1.sep_conv.pw @12:17
+        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
         n1_bn = self.n1_bn(n1_sep_conv_pw)  # rw2.n1.2.bn @12:17
-        n2_agg = weighted_sum(torch.sigmoid(self.n2_agg), [n0_bn, n1_bn])  # rw2.n2.agg @12:17
+        # rw2.n2.agg @12:17
+        n2_agg = weighted_sum(torch.sigmoid(self.n2_agg), [n0_bn, n1_bn])
         n2_relu = F.relu(n2_agg)  # rw2.n2.0.relu @12:17
         n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # rw2.n2.1.sep_conv.dw @12:17
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)  # rw2.n2.1.sep_conv.pw @12:17
+        # rw2.n2.1.sep_conv.pw @12:17
+        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
         n2_bn = self.n2_bn(n2_sep_conv_pw)  # rw2.n2.2.bn @12:17
         n3_relu = F.relu(n2_bn)  # rw2.n3.0.relu @12:17
         n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # rw2.n3.1.sep_conv.dw @12:17
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)  # rw2.n3.1.sep_conv.pw @12:17
+        # rw2.n3.1.sep_conv.pw @12:17
+        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
         n3_bn = self.n3_bn(n3_sep_conv_pw)  # rw2.n3.2.bn @12:17
-        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0_bn, n1_bn, n2_bn, n3_bn])  # rw2.n4.agg @12:17
+        # rw2.n4.agg @12:17
+        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0_bn, n1_bn, n2_bn, n3_bn])
         n4_relu = F.relu(n4_agg)  # rw2.n4.0.relu @12:17
         n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # rw2.n4.1.sep_conv.dw @12:17
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)  # rw2.n4.1.sep_conv.pw @12:17
+        # rw2.n4.1.sep_conv.pw @12:17
+        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
         n4_bn = self.n4_bn(n4_sep_conv_pw)  # rw2.n4.2.bn @12:17
         n5_relu = F.relu(n2_bn)  # rw2.n5.0.relu @12:17
         n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # rw2.n5.1.sep_conv.dw @12:17
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)  # rw2.n5.1.sep_conv.pw @12:17
+        # rw2.n5.1.sep_conv.pw @12:17
+        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
         n5_bn = self.n5_bn(n5_sep_conv_pw)  # rw2.n5.2.bn @12:17
-        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0_bn, n1_bn, n3_bn, n5_bn])  # rw2.n6.agg @12:17
+        # rw2.n6.agg @12:17
+        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0_bn, n1_bn, n3_bn, n5_bn])
         n6_relu = F.relu(n6_agg)  # rw2.n6.0.relu @12:17
         n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # rw2.n6.1.sep_conv.dw @12:17
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)  # rw2.n6.1.sep_conv.pw @12:17
+        # rw2.n6.1.sep_conv.pw @12:17
+        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
         n6_bn = self.n6_bn(n6_sep_conv_pw)  # rw2.n6.2.bn @12:17
-        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0_bn, n1_bn, n2_bn, n6_bn])  # rw2.n7.agg @12:17
+        # rw2.n7.agg @12:17
+        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0_bn, n1_bn, n2_bn, n6_bn])
         n7_relu = F.relu(n7_agg)  # rw2.n7.0.relu @12:17
         n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # rw2.n7.1.sep_conv.dw @12:17
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)  # rw2.n7.1.sep_conv.pw @12:17
+        # rw2.n7.1.sep_conv.pw @12:17
+        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
         n7_bn = self.n7_bn(n7_sep_conv_pw)  # rw2.n7.2.bn @12:17
         out = (n4_bn + n7_bn) / 2  # rw2.out @12:17
         return out
@@ -199,10 +230,14 @@ class Rw3(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.n0_sep_conv_dw = nn.Conv2d(
+            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
+        )
         self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
         self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_sep_conv_dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.n1_sep_conv_dw = nn.Conv2d(
+            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
+        )
         self.n1_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
         self.n1_bn = nn.BatchNorm2d(d1)
         self.n2_agg = nn.Parameter(torch.zeros(2))
@@ -232,40 +267,53 @@ class Rw3(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         n0_relu = F.relu(x)  # rw3.n0.0.relu @13:17
         n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # rw3.n0.1.sep_conv.dw @13:17
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)  # rw3.n0.1.sep_conv.pw @13:17
+        # rw3.n0.1.sep_conv.pw @13:17
+        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
         n0_bn = self.n0_bn(n0_sep_conv_pw)  # rw3.n0.2.bn @13:17
         n1_relu = F.relu(x)  # rw3.n1.0.relu @13:17
         n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # rw3.n1.1.sep_conv.dw @13:17
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)  # rw3.n1.1.sep_conv.pw @13:17
+        # rw3.n1.1.sep_conv.pw @13:17
+        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
         n1_bn = self.n1_bn(n1_sep_conv_pw)  # rw3.n1.2.bn @13:17
-        n2_agg = weighted_sum(torch.sigmoid(self.n2_agg), [n0_bn, n1_bn])  # rw3.n2.agg @13:17
+        # rw3.n2.agg @13:17
+        n2_agg = weighted_sum(torch.sigmoid(self.n2_agg), [n0_bn, n1_bn])
         n2_relu = F.relu(n2_agg)  # rw3.n2.0.relu @13:17
         n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # rw3.n2.1.sep_conv.dw @13:17
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)  # rw3.n2.1.sep_conv.pw @13:17
+        # rw3.n2.1.sep_conv.pw @13:17
+        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
         n2_bn = self.n2_bn(n2_sep_conv_pw)  # rw3.n2.2.bn @13:17
         n3_relu = F.relu(n0_bn)  # rw3.n3.0.relu @13:17
         n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # rw3.n3.1.sep_conv.dw @13:17
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)  # rw3.n3.1.sep_conv.pw @13:17
+        # rw3.n3.1.sep_conv.pw @13:17
+        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
         n3_bn = self.n3_bn(n3_sep_conv_pw)  # rw3.n3.2.bn @13:17
-        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0_bn, n3_bn])  # rw3.n4.agg @13:17
+        # rw3.n4.agg @13:17
+        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0_bn, n3_bn])
         n4_relu = F.relu(n4_agg)  # rw3.n4.0.relu @13:17
         n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # rw3.n4.1.sep_conv.dw @13:17
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)  # rw3.n4.1.sep_conv.pw @13:17
+        # rw3.n4.1.sep_conv.pw @13:17
+        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
         n4_bn = self.n4_bn(n4_sep_conv_pw)  # rw3.n4.2.bn @13:17
-        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n0_bn, n2_bn, n4_bn])  # rw3.n5.agg @13:17
+        # rw3.n5.agg @13:17
+        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n0_bn, n2_bn, n4_bn])
         n5_relu = F.relu(n5_agg)  # rw3.n5.0.relu @13:17
         n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # rw3.n5.1.sep_conv.dw @13:17
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)  # rw3.n5.1.sep_conv.pw @13:17
+        # rw3.n5.1.sep_conv.pw @13:17
+        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
         n5_bn = self.n5_bn(n5_sep_conv_pw)  # rw3.n5.2.bn @13:17
-        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n1_bn, n2_bn, n3_bn, n4_bn])  # rw3.n6.agg @13:17
+        # rw3.n6.agg @13:17
+        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n1_bn, n2_bn, n3_bn, n4_bn])
         n6_relu = F.relu(n6_agg)  # rw3.n6.0.relu @13:17
         n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # rw3.n6.1.sep_conv.dw @13:17
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)  # rw3.n6.1.sep_conv.pw @13:17
+        # rw3.n6.1.sep_conv.pw @13:17
+        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
         n6_bn = self.n6_bn(n6_sep_conv_pw)  # rw3.n6.2.bn @13:17
-        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0_bn, n2_bn, n3_bn, n6_bn])  # rw3.n7.agg @13:17
+        # rw3.n7.agg @13:17
+        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0_bn, n2_bn, n3_bn, n6_bn])
         n7_relu = F.relu(n7_agg)  # rw3.n7.0.relu @13:17
         n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # rw3.n7.1.sep_conv.dw @13:17
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)  # rw3.n7.1.sep_conv.pw @13:17
+        # rw3.n7.1.sep_conv.pw @13:17
+        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
         n7_bn = self.n7_bn(n7_sep_conv_pw)  # rw3.n7.2.bn @13:17
         out = (n5_bn + n7_bn) / 2  # rw3.out @13:17
         return out
@@ -281,7 +329,8 @@ class Head(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         relu = F.relu(x)  # head.0.relu @14:18
         global_avg_pool = relu.mean((2, 3))  # head.1.global_avg_pool @14:26
-        dropout = F.dropout(global_avg_pool, 0.1, self.training)  # head.2.dropout @14:45
+        # head.2.dropout @14:45
+        dropout = F.dropout(global_avg_pool, 0.1, self.training)
         linear = self.linear(dropout)  # head.3.linear @14:61
         return linear
 

@@ -29,7 +29,9 @@ class Residual(nn.Module):
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
         self.body_bn = nn.BatchNorm2d(d1)
-        self.body_conv_2 = nn.Conv2d(d1, d1, 3, stride=2, padding=1, groups=d2, bias=False)
+        self.body_conv_2 = nn.Conv2d(
+            d1, d1, 3, stride=2, padding=1, groups=d2, bias=False
+        )
         self.body_bn_2 = nn.BatchNorm2d(d1)
         self.body_conv_3 = nn.Conv2d(d1, d1, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d1)
@@ -182,7 +184,18 @@ class Stem(nn.Module):
 class Body(nn.Module):
     """Stage `body`."""
 
-    def __init__(self, d0: int, d1: int, d2: int, d3: int, d4: int, d5: int, d6: int, d7: int, d8: int) -> None:
+    def __init__(
+        self,
+        d0: int,
+        d1: int,
+        d2: int,
+        d3: int,
+        d4: int,
+        d5: int,
+        d6: int,
+        d7: int,
+        d8: int,
+    ) -> None:
         super().__init__()
         self.m0 = RegnetAnynetStage(d0, d1, d2)
         self.m1 = RegnetAnynetStage(d1, d3, d4)

@@ -27,7 +27,9 @@ class Residual(nn.Module):
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d0, 1, bias=False)
         self.body_bn = nn.BatchNorm2d(d0)
-        self.body_conv_2 = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d1, bias=False)
+        self.body_conv_2 = nn.Conv2d(
+            d0, d0, 3, stride=2, padding=1, groups=d1, bias=False
+        )
         self.body_bn_2 = nn.BatchNorm2d(d0)
         self.body_conv_3 = nn.Conv2d(d0, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
@@ -58,7 +60,9 @@ class Residual2(nn.Module):
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
         self.body_bn = nn.BatchNorm2d(d1)
-        self.body_conv_2 = nn.Conv2d(d1, d1, 3, stride=2, padding=1, groups=d2, bias=False)
+        self.body_conv_2 = nn.Conv2d(
+            d1, d1, 3, stride=2, padding=1, groups=d2, bias=False
+        )
         self.body_bn_2 = nn.BatchNorm2d(d1)
         self.body_conv_3 = nn.Conv2d(d1, d1, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d1)
@@ -254,7 +258,9 @@ class Stem(nn.Module):
 class Body(nn.Module):
     """Stage `body`."""
 
-    def __init__(self, d0: int, d1: int, d2: int, d3: int, d4: int, d5: int, d6: int, d7: int) -> None:
+    def __init__(
+        self, d0: int, d1: int, d2: int, d3: int, d4: int, d5: int, d6: int, d7: int
+    ) -> None:
         super().__init__()
         self.m0 = RegnetAnynetStage(d0, d1)
         self.m1 = RegnetAnynetStage2(d0, d2, d3)

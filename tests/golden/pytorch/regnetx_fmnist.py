@@ -28,7 +28,9 @@ class Residual(nn.Module):
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d0, 1, bias=False)
         self.body_bn = nn.BatchNorm2d(d0)
-        self.body_conv_2 = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d1, bias=False)
+        self.body_conv_2 = nn.Conv2d(
+            d0, d0, 3, stride=2, padding=1, groups=d1, bias=False
+        )
         self.body_bn_2 = nn.BatchNorm2d(d0)
         self.body_conv_3 = nn.Conv2d(d0, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
@@ -57,7 +59,9 @@ class Residual2(nn.Module):
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
         self.body_bn = nn.BatchNorm2d(d1)
-        self.body_conv_2 = nn.Conv2d(d1, d1, 3, stride=2, padding=1, groups=d2, bias=False)
+        self.body_conv_2 = nn.Conv2d(
+            d1, d1, 3, stride=2, padding=1, groups=d2, bias=False
+        )
         self.body_bn_2 = nn.BatchNorm2d(d1)
         self.body_conv_3 = nn.Conv2d(d1, d1, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d1)

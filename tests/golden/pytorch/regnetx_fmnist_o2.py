@@ -33,7 +33,8 @@ class Residual(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = F.relu(self.body_conv(x))  # body.0.0.0.0.0.body.0.conv @18:25
-        body_conv_2 = F.relu(self.body_conv_2(body_conv))  # body.0.0.0.0.0.body.3.conv @18:25
+        # body.0.0.0.0.0.body.3.conv @18:25
+        body_conv_2 = F.relu(self.body_conv_2(body_conv))
         body_conv_3 = self.body_conv_3(body_conv_2)  # body.0.0.0.0.0.body.7.conv @18:25
         proj_conv = self.proj_conv(x)  # body.0.0.0.0.0.proj.conv @18:25
         add = body_conv_3 + proj_conv  # body.0.0.0.0.0.add @18:25
@@ -52,7 +53,8 @@ class Residual2(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = F.relu(self.body_conv(x))  # body.1.0.0.0.0.body.0.conv @18:25
-        body_conv_2 = F.relu(self.body_conv_2(body_conv))  # body.1.0.0.0.0.body.3.conv @18:25
+        # body.1.0.0.0.0.body.3.conv @18:25
+        body_conv_2 = F.relu(self.body_conv_2(body_conv))
         body_conv_3 = self.body_conv_3(body_conv_2)  # body.1.0.0.0.0.body.7.conv @18:25
         proj_conv = self.proj_conv(x)  # body.1.0.0.0.0.proj.conv @18:25
         add = body_conv_3 + proj_conv  # body.1.0.0.0.0.add @18:25
@@ -72,7 +74,8 @@ class Residual3(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = F.relu(self.body_conv(x))  # body.1.0.1.0.0.body.0.conv @18:25
-        body_conv_2 = F.relu(self.body_conv_2(body_conv))  # body.1.0.1.0.0.body.3.conv @18:25
+        # body.1.0.1.0.0.body.3.conv @18:25
+        body_conv_2 = F.relu(self.body_conv_2(body_conv))
         body_conv_3 = self.body_conv_3(body_conv_2)  # body.1.0.1.0.0.body.7.conv @18:25
         add = body_conv_3 + x  # body.1.0.1.0.0.add @18:25
         return add

@@ -33,7 +33,8 @@ class RegnetSe(nn.Module):
         self.conv_2 = nn.Conv2d(d1, d0, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        global_avg_pool = x.mean((2, 3), keepdim=True)  # body.0.0.0.0.0.body.6.0.0.global_avg_pool @12:25
+        # body.0.0.0.0.0.body.6.0.0.global_avg_pool @12:25
+        global_avg_pool = x.mean((2, 3), keepdim=True)
         conv = self.conv(global_avg_pool)  # body.0.0.0.0.0.body.6.1.0.conv @12:25
         relu = F.relu(conv)  # body.0.0.0.0.0.body.6.2.0.relu @12:25
         conv_2 = self.conv_2(relu)  # body.0.0.0.0.0.body.6.3.0.conv @12:25
@@ -51,7 +52,9 @@ class Residual(nn.Module):
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
         self.body_bn = nn.BatchNorm2d(d1)
-        self.body_conv_2 = nn.Conv2d(d1, d1, 3, stride=2, padding=1, groups=d2, bias=False)
+        self.body_conv_2 = nn.Conv2d(
+            d1, d1, 3, stride=2, padding=1, groups=d2, bias=False
+        )
         self.body_bn_2 = nn.BatchNorm2d(d1)
         self.body = RegnetSe(d1, d3)
         self.body_conv_3 = nn.Conv2d(d1, d1, 1, bias=False)
@@ -112,7 +115,9 @@ class Residual3(nn.Module):
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
         self.body_bn = nn.BatchNorm2d(d1)
-        self.body_conv_2 = nn.Conv2d(d1, d1, 3, stride=2, padding=1, groups=d2, bias=False)
+        self.body_conv_2 = nn.Conv2d(
+            d1, d1, 3, stride=2, padding=1, groups=d2, bias=False
+        )
         self.body_bn_2 = nn.BatchNorm2d(d1)
         self.body = RegnetSe(d1, d2)
         self.body_conv_3 = nn.Conv2d(d1, d1, 1, bias=False)
@@ -270,7 +275,22 @@ class Stem(nn.Module):
 class Body(nn.Module):
     """Stage `body`."""
 
-    def __init__(self, d0: int, d1: int, d2: int, d3: int, d4: int, d5: int, d6: int, d7: int, d8: int, d9: int, d10: int, d11: int, d12: int) -> None:
+    def __init__(
+        self,
+        d0: int,
+        d1: int,
+        d2: int,
+        d3: int,
+        d4: int,
+        d5: int,
+        d6: int,
+        d7: int,
+        d8: int,
+        d9: int,
+        d10: int,
+        d11: int,
+        d12: int,
+    ) -> None:
         super().__init__()
         self.m0 = RegnetAnynetStage(d0, d1, d2, d3)
         self.m1 = RegnetAnynetStage2(d1, d4, d5, d6, d7)

@@ -33,8 +33,10 @@ class RegnetSe(nn.Module):
         self.conv_2 = nn.Conv2d(d1, d0, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        global_avg_pool = x.mean((2, 3), keepdim=True)  # body.0.0.0.0.0.body.6.0.0.global_avg_pool @12:25
-        conv = F.relu(self.conv(global_avg_pool))  # body.0.0.0.0.0.body.6.1.0.conv @12:25
+        # body.0.0.0.0.0.body.6.0.0.global_avg_pool @12:25
+        global_avg_pool = x.mean((2, 3), keepdim=True)
+        # body.0.0.0.0.0.body.6.1.0.conv @12:25
+        conv = F.relu(self.conv(global_avg_pool))
         conv_2 = self.conv_2(conv)  # body.0.0.0.0.0.body.6.3.0.conv @12:25
         sigmoid = torch.sigmoid(conv_2)  # body.0.0.0.0.0.body.6.4.0.sigmoid @12:25
         mul = x * sigmoid  # body.0.0.0.0.0.body.6.5.mul @12:25
@@ -56,7 +58,8 @@ class Residual(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = F.relu(self.body_conv(x))  # body.0.0.0.0.0.body.0.conv @12:25
-        body_conv_2 = F.relu(self.body_conv_2(body_conv))  # body.0.0.0.0.0.body.3.conv @12:25
+        # body.0.0.0.0.0.body.3.conv @12:25
+        body_conv_2 = F.relu(self.body_conv_2(body_conv))
         body = self.body(body_conv_2)
         body_conv_3 = self.body_conv_3(body)  # body.0.0.0.0.0.body.7.conv @12:25
         proj_conv = self.proj_conv(x)  # body.0.0.0.0.0.proj.conv @12:25
@@ -79,7 +82,8 @@ class Residual2(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = F.relu(self.body_conv(x))  # body.1.0.1.0.0.body.0.conv @12:25
-        body_conv_2 = F.relu(self.body_conv_2(body_conv))  # body.1.0.1.0.0.body.3.conv @12:25
+        # body.1.0.1.0.0.body.3.conv @12:25
+        body_conv_2 = F.relu(self.body_conv_2(body_conv))
         body = self.body(body_conv_2)
         body_conv_3 = self.body_conv_3(body)  # body.1.0.1.0.0.body.7.conv @12:25
         add = body_conv_3 + x  # body.1.0.1.0.0.add @12:25
@@ -99,7 +103,8 @@ class Residual3(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = F.relu(self.body_conv(x))  # body.2.0.0.0.0.body.0.conv @12:25
-        body_conv_2 = F.relu(self.body_conv_2(body_conv))  # body.2.0.0.0.0.body.3.conv @12:25
+        # body.2.0.0.0.0.body.3.conv @12:25
+        body_conv_2 = F.relu(self.body_conv_2(body_conv))
         body = self.body(body_conv_2)
         body_conv_3 = self.body_conv_3(body)  # body.2.0.0.0.0.body.7.conv @12:25
         proj_conv = self.proj_conv(x)  # body.2.0.0.0.0.proj.conv @12:25
@@ -238,7 +243,22 @@ class Stem(nn.Module):
 class Body(nn.Module):
     """Stage `body`."""
 
-    def __init__(self, d0: int, d1: int, d2: int, d3: int, d4: int, d5: int, d6: int, d7: int, d8: int, d9: int, d10: int, d11: int, d12: int) -> None:
+    def __init__(
+        self,
+        d0: int,
+        d1: int,
+        d2: int,
+        d3: int,
+        d4: int,
+        d5: int,
+        d6: int,
+        d7: int,
+        d8: int,
+        d9: int,
+        d10: int,
+        d11: int,
+        d12: int,
+    ) -> None:
         super().__init__()
         self.m0 = RegnetAnynetStage(d0, d1, d2, d3)
         self.m1 = RegnetAnynetStage2(d1, d4, d5, d6, d7)

@@ -7,6 +7,7 @@
 //! [`Emitted::state`] names every parameter tensor as `Net().state_dict()` does, so that a
 //! record converted by [`crate::weights`] loads with `strict=True`.
 
+mod layout;
 pub mod ops;
 
 use crate::names::Namer;
@@ -225,17 +226,18 @@ fn emit_class(
     let _ = writeln!(code, "{}\n", docstring(&doc(ir, st, k), "    "));
     let ctor: String =
         (0..class.vars).filter(|_| !is_net).map(|v| format!(", d{v}: int")).collect();
-    let _ = writeln!(code, "    def __init__(self{ctor}) -> None:");
-    code += "        super().__init__()\n";
+    put(&mut code, 4, &format!("def __init__(self{ctor}) -> None:"), None);
+    put(&mut code, 8, "super().__init__()", None);
     for l in &init {
-        let _ = writeln!(code, "        {l}");
+        put(&mut code, 8, l, None);
     }
     let sig: String = params.iter().map(|p| format!(", {p}: Tensor")).collect();
-    let _ = writeln!(code, "\n    def forward(self{sig}) -> Tensor:");
-    for l in &fwd {
-        let _ = writeln!(code, "        {l}");
+    code.push('\n');
+    put(&mut code, 4, &format!("def forward(self{sig}) -> Tensor:"), None);
+    for (l, comment) in &fwd {
+        put(&mut code, 8, l, comment.as_deref());
     }
-    let _ = writeln!(code, "        return {ret}");
+    put(&mut code, 8, &format!("return {ret}"), None);
     ClassCode { code, fields }
 }
 
@@ -251,7 +253,7 @@ fn body(
     lines: &LineIndex,
     source_len: usize,
     helpers: &mut BTreeSet<&'static str>,
-) -> (Vec<String>, Vec<String>, HashMap<NodeIndex, Value>) {
+) -> (Vec<String>, Vec<(String, Option<String>)>, HashMap<NodeIndex, Value>) {
     let unit = &st.units[rep];
     let mut env: HashMap<NodeIndex, Value> = HashMap::new();
     for (i, p) in unit.inputs.iter().zip(params) {
@@ -285,7 +287,7 @@ fn body(
                     } else {
                         String::new()
                     };
-                    fwd.push(format!("{name} = {expr}  # {}{at}", node.name));
+                    fwd.push((format!("{name} = {expr}"), Some(format!("{}{at}", node.name))));
                     name.clone()
                 };
                 env.insert(n, Value { name: value, shape: node.shape });
@@ -301,7 +303,7 @@ fn body(
                     .iter()
                     .map(|i| env.get(i).map_or_else(|| "x".to_string(), |v| v.name.clone()))
                     .collect();
-                fwd.push(format!("{name} = self.{name}({})", ins.join(", ")));
+                fwd.push((format!("{name} = self.{name}({})", ins.join(", ")), None));
                 env.insert(
                     child.output,
                     Value { name: name.clone(), shape: ir.graph[child.output].shape },
@@ -310,6 +312,14 @@ fn body(
         }
     }
     (init, fwd, env)
+}
+
+/// Appends a statement, laid out as Black lays it out.
+fn put(code: &mut String, indent: usize, line: &str, comment: Option<&str>) {
+    for l in layout::statement(indent, line, comment) {
+        code.push_str(&l);
+        code.push('\n');
+    }
 }
 
 /// The inputs of node `n` as code, each coerced to what its op wants.

@@ -494,7 +494,9 @@ pub const HELPERS: &[(&str, &str)] = &[
     host = [-math.inf if math.isnan(v) else v for v in w.detach().abs().tolist()]
     e = len(host)
     if per_node:
-        ranges = [(v * (v - 1) // 2, min(v * (v + 1) // 2, e)) for v in range(1, nodes + 2)]
+        ranges = [
+            (v * (v - 1) // 2, min(v * (v + 1) // 2, e)) for v in range(1, nodes + 2)
+        ]
     else:
         ranges = [(0, e)]
     drop = [1.0] * e

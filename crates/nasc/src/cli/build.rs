@@ -2,10 +2,10 @@
 //! a Burn model crate with a converted record, or a standalone PyTorch module with its weights).
 
 use crate::cli::common::read_spec;
+use crate::cli::common::record_error;
 use crate::cli::common::{self, Compiled, write_output};
 use crate::cli::error::CliError;
 use crate::cli::export::{Export, export, export_pipeline};
-use crate::cli::freeze::record_error;
 use crate::cli::global::Global;
 use clap::ValueEnum;
 use nasc_core::passes::{self, Pass};

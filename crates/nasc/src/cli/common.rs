@@ -5,7 +5,7 @@ use crate::cli::error::CliError;
 use crate::cli::global::{Color, Global, MessageFormat};
 use clap::ValueEnum;
 use nasc_core::check::Options;
-use nasc_core::diag::{LineIndex, Renderer, to_json_line_indexed};
+use nasc_core::diag::{Code, Diagnostic, Diagnostics, LineIndex, Renderer, to_json_line_indexed};
 use nasc_core::passes::Pass;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -113,4 +113,12 @@ pub(crate) fn write_output(out: Option<&Path>, text: &str) -> Result<(), CliErro
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     nasc_core::fsutil::write_atomic(path, bytes)
         .map_err(|source| CliError::Write { path: path.to_path_buf(), source })
+}
+
+/// A record that does not fit the spec (or is no record): E045 on the spec, exit 1.
+pub(crate) fn record_error(cli: &Global, name: &str, source: &str, msg: String) -> ExitCode {
+    let mut d = Diagnostics::default();
+    d.push(Diagnostic::spanless(Code::Record, msg).help("use the record `nasc train` wrote for this spec, with the same --set values (runs/NAME/model.bpk)"));
+    print_diagnostics(cli, &d, name, source);
+    ExitCode::from(1)
 }

@@ -2,9 +2,9 @@
 //! `nasc search best --emit`, `nasc freeze --emit`: the weights from a record (moved across
 //! the passes for -O2) or seeded, the files made whole before any is written.
 
+use crate::cli::common::record_error;
 use crate::cli::common::{Compiled, write_file, write_output};
 use crate::cli::error::CliError;
-use crate::cli::freeze::record_error;
 use crate::cli::global::Global;
 use clap::ValueEnum;
 use nasc_core::passes::{self, Pass};

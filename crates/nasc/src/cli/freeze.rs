@@ -3,13 +3,13 @@
 
 use crate::cli::common::print_diagnostics;
 use crate::cli::common::read_spec;
+use crate::cli::common::record_error;
 use crate::cli::common::write_file;
 use crate::cli::error::CliError;
 use crate::cli::global::Global;
 use burn::tensor::{Device, Distribution, Tensor};
 use nasc_burn::freeze::FreezeError;
 use nasc_core::check::Options;
-use nasc_core::diag::{Code, Diagnostic, Diagnostics};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -30,13 +30,6 @@ pub(crate) struct FreezeArgs {
     /// .py, and .safetensors) or `onnx` (.onnx)
     #[arg(long, value_enum, value_name = "FORMAT")]
     emit: Option<crate::cli::export::Export>,
-}
-
-pub(crate) fn record_error(cli: &Global, name: &str, source: &str, msg: String) -> ExitCode {
-    let mut d = Diagnostics::default();
-    d.push(Diagnostic::spanless(Code::Record, msg).help("use the record `nasc train` wrote for this spec, with the same --set values (runs/NAME/model.bpk)"));
-    print_diagnostics(cli, &d, name, source);
-    ExitCode::from(1)
 }
 
 pub(crate) fn run(cli: &Global, a: &FreezeArgs) -> Result<ExitCode, CliError> {
