@@ -241,6 +241,9 @@ fn emit_class(
     ClassCode { code, fields }
 }
 
+/// A class's constructor lines, forward lines (code, comment) and the values of its forward.
+type Body = (Vec<String>, Vec<(String, Option<String>)>, HashMap<NodeIndex, Value>);
+
 /// A class's constructor lines, forward lines and the values of its forward.
 #[allow(clippy::too_many_arguments)]
 fn body(
@@ -253,7 +256,7 @@ fn body(
     lines: &LineIndex,
     source_len: usize,
     helpers: &mut BTreeSet<&'static str>,
-) -> (Vec<String>, Vec<(String, Option<String>)>, HashMap<NodeIndex, Value>) {
+) -> Body {
     let unit = &st.units[rep];
     let mut env: HashMap<NodeIndex, Value> = HashMap::new();
     for (i, p) in unit.inputs.iter().zip(params) {
