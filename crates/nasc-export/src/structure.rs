@@ -31,6 +31,9 @@ pub enum Container {
     Stage(usize),
     /// A block, cell, stack, motif or wiring instance (`ir.scopes[i]`).
     Scope(u32),
+    /// Random-graph node `node` of stage `stage`: its node op (not its aggregation), with
+    /// the scopes the node op made.
+    GraphNode { stage: usize, node: u32 },
 }
 
 /// A member of a unit's body, in topological order.
@@ -123,33 +126,95 @@ struct Tree {
 impl Tree {
     fn new(ir: &Ir) -> Tree {
         let ns = ir.stages.len();
+        let nscopes = ir.scopes.len();
         let mut all = vec![Container::Net];
         all.extend((0..ns).map(Container::Stage));
-        all.extend((0..ir.scopes.len() as u32).map(Container::Scope));
+        all.extend((0..nscopes as u32).map(Container::Scope));
         let stage_id = |s: usize| if s < ns { 1 + s } else { 0 };
         let mut parent = vec![None; all.len()];
         for (k, s) in ir.scopes.iter().enumerate() {
             parent[1 + ns + k] = Some(match s.parent {
-                Some(p) if (p as usize) < ir.scopes.len() => 1 + ns + p as usize,
+                Some(p) if (p as usize) < nscopes => 1 + ns + p as usize,
                 _ => stage_id(s.stage),
             });
         }
         for p in parent.iter_mut().take(1 + ns).skip(1) {
             *p = Some(0);
         }
-        let home = ir
+        let mut home: Vec<usize> = ir
             .graph
             .node_indices()
             .map(|n| {
                 let node = &ir.graph[n];
                 match (&node.op, node.scope) {
                     (Op::Input(_) | Op::Output(_), _) => 0,
-                    (_, Some(s)) if (s as usize) < ir.scopes.len() => 1 + ns + s as usize,
+                    (_, Some(s)) if (s as usize) < nscopes => 1 + ns + s as usize,
                     _ => stage_id(node.stage),
                 }
             })
             .collect();
-        Tree { all, parent, home }
+        let mut tree = Tree { all, parent, home: Vec::new() };
+        tree.graph_nodes(ir, &mut home);
+        tree.home = home;
+        tree
+    }
+
+    /// Gives every random-graph node its own container, below the container its nodes were
+    /// in: the node op's nodes (not its aggregation, the one node with several inputs) and
+    /// the scopes all of whose nodes belong to that graph node.
+    fn graph_nodes(&mut self, ir: &Ir, home: &mut [usize]) {
+        let ns = ir.stages.len();
+        // The graph node of every scope's nodes: None (none seen), Some(Some(g)), or
+        // Some(None) (mixed or outside any graph node).
+        let mut scope_g: Vec<Option<Option<u32>>> = vec![None; ir.scopes.len()];
+        for n in ir.graph.node_indices() {
+            let g = ir.graph[n].origin.gnode;
+            let mut s = ir.graph[n].scope;
+            let mut steps = 0;
+            while let Some(x) = s.filter(|x| (*x as usize) < ir.scopes.len()) {
+                let e = &mut scope_g[x as usize];
+                *e = match *e {
+                    None => Some(g),
+                    Some(prev) if prev == g => Some(g),
+                    Some(_) => Some(None),
+                };
+                s = ir.scopes[x as usize].parent;
+                steps += 1;
+                if steps > ir.scopes.len() {
+                    break;
+                }
+            }
+        }
+        let mut made: HashMap<(usize, u32), usize> = HashMap::new();
+        let mut container = |tree: &mut Tree, outer: usize, stage: usize, g: u32| -> usize {
+            *made.entry((outer, g)).or_insert_with(|| {
+                tree.all.push(Container::GraphNode { stage, node: g });
+                tree.parent.push(Some(outer));
+                tree.all.len() - 1
+            })
+        };
+        for (k, sc) in ir.scopes.iter().enumerate() {
+            let Some(Some(g)) = scope_g[k] else { continue };
+            let inner_parent =
+                sc.parent.is_some_and(|p| scope_g.get(p as usize) == Some(&Some(Some(g))));
+            if !inner_parent {
+                let outer = self.parent[1 + ns + k].unwrap_or(0);
+                let c = container(self, outer, sc.stage, g);
+                self.parent[1 + ns + k] = Some(c);
+            }
+        }
+        for n in ir.graph.node_indices() {
+            let node = &ir.graph[n];
+            let Some(g) = node.origin.gnode else { continue };
+            let outer = home[n.index()];
+            let direct = match node.scope {
+                Some(s) => scope_g.get(s as usize) != Some(&Some(Some(g))),
+                None => true,
+            };
+            if direct && ir.inputs(n).len() <= 1 && outer != 0 {
+                home[n.index()] = container(self, outer, node.stage, g);
+            }
+        }
     }
 
     /// The chain of containers from `c` up to the network (bounded by the container count).
@@ -255,7 +320,7 @@ impl Tree {
                 let (inputs, output) = info[c].clone().unwrap_or((Vec::new(), ir.output));
                 Unit {
                     container: self.all[c],
-                    prefix: prefix(ir, self.all[c]),
+                    prefix: self.prefix(ir, c, &items),
                     items: items.into_iter().map(|(_, it)| it).collect(),
                     inputs,
                     output,
@@ -267,8 +332,31 @@ impl Tree {
     }
 }
 
+impl Tree {
+    /// The prefix a unit's node names share; a graph node's is its parent's and the first
+    /// component after it (`rw1.` + `n3` + `.`).
+    fn prefix(&self, ir: &Ir, c: usize, items: &[(usize, Item)]) -> String {
+        if let Container::GraphNode { .. } = self.all[c] {
+            let outer = self.parent[c].map_or(String::new(), |p| prefix(ir, self.all[p]));
+            let first = items.iter().find_map(|(_, it)| match it {
+                Item::Node(n) => Some(ir.graph[*n].name.clone()),
+                Item::Child(_) => None,
+            });
+            if let Some(name) = first
+                && let Some(rest) = name.strip_prefix(&outer)
+                && let Some(head) = rest.split('.').next()
+            {
+                return format!("{outer}{head}.");
+            }
+            return outer;
+        }
+        prefix(ir, self.all[c])
+    }
+}
+
 fn prefix(ir: &Ir, c: Container) -> String {
     match c {
+        Container::GraphNode { .. } => String::new(),
         Container::Net => String::new(),
         Container::Stage(s) => ir.stages.get(s).map_or(String::new(), |s| format!("{}.", s.name)),
         Container::Scope(s) => {
@@ -278,8 +366,15 @@ fn prefix(ir: &Ir, c: Container) -> String {
 }
 
 /// The definition a unit instantiates: (kind, name).
-fn definition(ir: &Ir, c: Container) -> (&'static str, String) {
-    match c {
+fn definition(ir: &Ir, unit: &Unit) -> (&'static str, String) {
+    match unit.container {
+        Container::GraphNode { .. } => {
+            let def = unit.items.iter().find_map(|it| match it {
+                Item::Node(n) => ir.graph[*n].def.clone(),
+                Item::Child(_) => None,
+            });
+            ("node op", def.unwrap_or_else(|| "node".into()))
+        }
         Container::Net => ("network", ir.network.clone()),
         Container::Stage(s) => {
             ("stage", ir.stages.get(s).map_or(String::new(), |s| s.name.clone()))
@@ -327,7 +422,7 @@ fn assign_classes(ir: &Ir, code: &dyn OpCode, units: &mut [Unit]) -> Vec<Class> 
                 }
             })
             .collect();
-        let (kind, def) = definition(ir, units[u].container);
+        let (kind, def) = definition(ir, &units[u]);
         let key = format!("{kind} {def} {:?} {}", slot_vars, body_key(ir, code, units, u));
         let class = match by_key.get(&key) {
             // The network and its stages each get a class of their own.

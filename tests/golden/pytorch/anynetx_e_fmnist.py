@@ -115,11 +115,11 @@ class RegnetXBlock(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = Residual(d0, d1)
+        self.residual = Residual(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.0.0.0.1.0.relu @27:26
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.0.0.0.1.0.relu @27:26
         return relu
 
 
@@ -130,11 +130,11 @@ class RegnetXBlock2(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = Residual2(d0, d1, d2)
+        self.residual = Residual2(d0, d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.1.0.0.1.0.relu @27:42
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.1.0.0.1.0.relu @27:42
         return relu
 
 
@@ -143,11 +143,11 @@ class RegnetXBlock3(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = Residual3(d0, d1)
+        self.residual = Residual3(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.2.0.1.1.0.relu @27:58
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.2.0.1.1.0.relu @27:58
         return relu
 
 
@@ -156,11 +156,11 @@ class RegnetAnynetStage(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock(d0, d1)
+        self.x_block = RegnetXBlock(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        return m0
+        x_block = self.x_block(x)
+        return x_block
 
 
 class RegnetAnynetStage2(nn.Module):
@@ -168,11 +168,11 @@ class RegnetAnynetStage2(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock2(d0, d1, d2)
+        self.x_block = RegnetXBlock2(d0, d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        return m0
+        x_block = self.x_block(x)
+        return x_block
 
 
 class RegnetAnynetStage3(nn.Module):
@@ -180,13 +180,13 @@ class RegnetAnynetStage3(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock2(d0, d1, d2)
-        self.m1 = RegnetXBlock3(d1, d2)
+        self.x_block = RegnetXBlock2(d0, d1, d2)
+        self.x_block_2 = RegnetXBlock3(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        return m1
+        x_block = self.x_block(x)
+        x_block_2 = self.x_block_2(x_block)
+        return x_block_2
 
 
 class Stem(nn.Module):
@@ -211,17 +211,17 @@ class Body(nn.Module):
         self, d0: int, d1: int, d2: int, d3: int, d4: int, d5: int, d6: int
     ) -> None:
         super().__init__()
-        self.m0 = RegnetAnynetStage(d0, d1)
-        self.m1 = RegnetAnynetStage2(d0, d2, d3)
-        self.m2 = RegnetAnynetStage3(d2, d4, d5)
-        self.m3 = RegnetAnynetStage3(d4, d6, d0)
+        self.anynet_stage = RegnetAnynetStage(d0, d1)
+        self.anynet_stage_2 = RegnetAnynetStage2(d0, d2, d3)
+        self.anynet_stage_3 = RegnetAnynetStage3(d2, d4, d5)
+        self.anynet_stage_4 = RegnetAnynetStage3(d4, d6, d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        m3 = self.m3(m2)
-        return m3
+        anynet_stage = self.anynet_stage(x)
+        anynet_stage_2 = self.anynet_stage_2(anynet_stage)
+        anynet_stage_3 = self.anynet_stage_3(anynet_stage_2)
+        anynet_stage_4 = self.anynet_stage_4(anynet_stage_3)
+        return anynet_stage_4
 
 
 class Head(nn.Module):

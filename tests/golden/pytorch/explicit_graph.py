@@ -4,6 +4,8 @@
 """The network `diamond` as a PyTorch module: `Net()` takes images [B, 3, 32, 32] and
 returns logits [B, 10].
 
+Classes shared by several instances: Node2 x4.
+
 With the weights nasc converted (`--weights`), next to this file:
 
     from safetensors.torch import load_file
@@ -16,6 +18,36 @@ from torch import Tensor, nn
 
 INPUT_SHAPE = (3, 32, 32)
 NUM_CLASSES = 10
+
+
+class Node(nn.Module):
+    """node op `node`: block.n0(24, 48)."""
+
+    def __init__(self, d0: int, d1: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(d0, d1, 3, stride=2, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(d1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # block.n0.0.relu @5:12
+        conv = self.conv(relu)  # block.n0.1.conv @5:20
+        bn = self.bn(conv)  # block.n0.2.bn @5:33
+        return bn
+
+
+class Node2(nn.Module):
+    """node op `node`: block.n1(48), block.n2(48), block.n3(48), block.n4(48)."""
+
+    def __init__(self, d0: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(d0, d0, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(d0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # block.n1.0.relu @5:12
+        conv = self.conv(relu)  # block.n1.1.conv @5:20
+        bn = self.bn(conv)  # block.n1.2.bn @5:33
+        return bn
 
 
 class Stem(nn.Module):
@@ -37,35 +69,20 @@ class Block(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_conv = nn.Conv2d(d0, d1, 3, stride=2, padding=1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_conv = nn.Conv2d(d1, d1, 3, padding=1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d1)
-        self.n2_conv = nn.Conv2d(d1, d1, 3, padding=1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d1)
-        self.n3_conv = nn.Conv2d(d1, d1, 3, padding=1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d1)
-        self.n4_conv = nn.Conv2d(d1, d1, 3, padding=1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d1)
+        self.n0 = Node(d0, d1)
+        self.n1 = Node2(d1)
+        self.n2 = Node2(d1)
+        self.n3 = Node2(d1)
+        self.n4 = Node2(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # block.n0.0.relu @5:12
-        n0_conv = self.n0_conv(n0_relu)  # block.n0.1.conv @5:20
-        n0_bn = self.n0_bn(n0_conv)  # block.n0.2.bn @5:33
-        n1_relu = F.relu(n0_bn)  # block.n1.0.relu @5:12
-        n1_conv = self.n1_conv(n1_relu)  # block.n1.1.conv @5:20
-        n1_bn = self.n1_bn(n1_conv)  # block.n1.2.bn @5:33
-        n2_relu = F.relu(n0_bn)  # block.n2.0.relu @5:12
-        n2_conv = self.n2_conv(n2_relu)  # block.n2.1.conv @5:20
-        n2_bn = self.n2_bn(n2_conv)  # block.n2.2.bn @5:33
-        agg = n1_bn + n2_bn  # block.n3.agg @12:19
-        n3_relu = F.relu(agg)  # block.n3.0.relu @5:12
-        n3_conv = self.n3_conv(n3_relu)  # block.n3.1.conv @5:20
-        n3_bn = self.n3_bn(n3_conv)  # block.n3.2.bn @5:33
-        n4_relu = F.relu(n2_bn)  # block.n4.0.relu @5:12
-        n4_conv = self.n4_conv(n4_relu)  # block.n4.1.conv @5:20
-        n4_bn = self.n4_bn(n4_conv)  # block.n4.2.bn @5:33
-        out = (n3_bn + n4_bn) / 2  # block.out @12:19
+        n0 = self.n0(x)
+        n1 = self.n1(n0)
+        n2 = self.n2(n0)
+        agg = n1 + n2  # block.n3.agg @12:19
+        n3 = self.n3(agg)
+        n4 = self.n4(n2)
+        out = (n3 + n4) / 2  # block.out @12:19
         return out
 
 

@@ -127,13 +127,13 @@ class S1(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = Inverted2(d0)
-        self.m1 = Residual(d0, d1)
+        self.inverted = Inverted2(d0)
+        self.residual = Residual(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        return m1
+        inverted = self.inverted(x)
+        residual = self.residual(inverted)
+        return residual
 
 
 class S2(nn.Module):
@@ -141,13 +141,13 @@ class S2(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int, d3: int) -> None:
         super().__init__()
-        self.m0 = Inverted3(d0, d1, d2)
-        self.m1 = Residual(d2, d3)
+        self.inverted = Inverted3(d0, d1, d2)
+        self.residual = Residual(d2, d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        return m1
+        inverted = self.inverted(x)
+        residual = self.residual(inverted)
+        return residual
 
 
 class S3(nn.Module):
@@ -155,13 +155,13 @@ class S3(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int, d3: int) -> None:
         super().__init__()
-        self.m0 = Inverted3(d0, d1, d2)
-        self.m1 = Residual(d2, d3)
+        self.inverted = Inverted3(d0, d1, d2)
+        self.residual = Residual(d2, d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        return m1
+        inverted = self.inverted(x)
+        residual = self.residual(inverted)
+        return residual
 
 
 class Head(nn.Module):

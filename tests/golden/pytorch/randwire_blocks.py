@@ -4,7 +4,7 @@
 """The network `randwire_blocks` as a PyTorch module: `Net()` takes images [B, 3, 32, 32] and
 returns logits [B, 10].
 
-Classes shared by several instances: Residual x16, ResNode x16.
+Classes shared by several instances: Residual x16, ResNode x16, Node x3, Node2 x13.
 
 With the weights nasc converted (`--weights`), next to this file:
 
@@ -57,11 +57,43 @@ class ResNode(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.m0 = Residual(d0)
+        self.residual = Residual(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        return m0
+        residual = self.residual(x)
+        return residual
+
+
+class Node(nn.Module):
+    """node op `node`: g1.n0(16, 32), g2.n0(32, 64), g2.n1(32, 64)."""
+
+    def __init__(self, d0: int, d1: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(d0, d1, 1, stride=2, bias=False)
+        self.res_node = ResNode(d1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # g1.n0.0.relu @18:50
+        conv = self.conv(relu)  # g1.n0.1.conv @18:58
+        res_node = self.res_node(conv)
+        return res_node
+
+
+class Node2(nn.Module):
+    """node op `node`: g1.n1(32), g1.n2(32), g1.n3(32), g1.n4(32), g1.n5(32), g1.n6(32),
+    ... (13 in all).
+    """
+
+    def __init__(self, d0: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(d0, d0, 1, bias=False)
+        self.res_node = ResNode(d0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # g1.n1.0.relu @18:50
+        conv = self.conv(relu)  # g1.n1.1.conv @18:58
+        res_node = self.res_node(conv)
+        return res_node
 
 
 class Stem(nn.Module):
@@ -83,58 +115,34 @@ class G1(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_conv = nn.Conv2d(d0, d1, 1, stride=2, bias=False)
-        self.n0 = ResNode(d1)
-        self.n1_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n1 = ResNode(d1)
-        self.n2_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n2 = ResNode(d1)
-        self.n3_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n3 = ResNode(d1)
+        self.n0 = Node(d0, d1)
+        self.n1 = Node2(d1)
+        self.n2 = Node2(d1)
+        self.n3 = Node2(d1)
         self.n4_agg = nn.Parameter(torch.zeros(2))
-        self.n4_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n4 = ResNode(d1)
+        self.n4 = Node2(d1)
         self.n5_agg = nn.Parameter(torch.zeros(3))
-        self.n5_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n5 = ResNode(d1)
+        self.n5 = Node2(d1)
         self.n6_agg = nn.Parameter(torch.zeros(2))
-        self.n6_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n6 = ResNode(d1)
+        self.n6 = Node2(d1)
         self.n7_agg = nn.Parameter(torch.zeros(6))
-        self.n7_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n7 = ResNode(d1)
+        self.n7 = Node2(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # g1.n0.0.relu @18:50
-        n0_conv = self.n0_conv(n0_relu)  # g1.n0.1.conv @18:58
-        n0 = self.n0(n0_conv)
-        n1_relu = F.relu(n0)  # g1.n1.0.relu @18:50
-        n1_conv = self.n1_conv(n1_relu)  # g1.n1.1.conv @18:58
-        n1 = self.n1(n1_conv)
-        n2_relu = F.relu(n1)  # g1.n2.0.relu @18:50
-        n2_conv = self.n2_conv(n2_relu)  # g1.n2.1.conv @18:58
-        n2 = self.n2(n2_conv)
-        n3_relu = F.relu(n1)  # g1.n3.0.relu @18:50
-        n3_conv = self.n3_conv(n3_relu)  # g1.n3.1.conv @18:58
-        n3 = self.n3(n3_conv)
+        n0 = self.n0(x)
+        n1 = self.n1(n0)
+        n2 = self.n2(n1)
+        n3 = self.n3(n1)
         n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n1, n2])  # g1.n4.agg @18:16
-        n4_relu = F.relu(n4_agg)  # g1.n4.0.relu @18:50
-        n4_conv = self.n4_conv(n4_relu)  # g1.n4.1.conv @18:58
-        n4 = self.n4(n4_conv)
+        n4 = self.n4(n4_agg)
         # g1.n5.agg @18:16
         n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n0, n2, n3])
-        n5_relu = F.relu(n5_agg)  # g1.n5.0.relu @18:50
-        n5_conv = self.n5_conv(n5_relu)  # g1.n5.1.conv @18:58
-        n5 = self.n5(n5_conv)
+        n5 = self.n5(n5_agg)
         n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0, n3])  # g1.n6.agg @18:16
-        n6_relu = F.relu(n6_agg)  # g1.n6.0.relu @18:50
-        n6_conv = self.n6_conv(n6_relu)  # g1.n6.1.conv @18:58
-        n6 = self.n6(n6_conv)
+        n6 = self.n6(n6_agg)
         # g1.n7.agg @18:16
         n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0, n1, n2, n3, n4, n6])
-        n7_relu = F.relu(n7_agg)  # g1.n7.0.relu @18:50
-        n7_conv = self.n7_conv(n7_relu)  # g1.n7.1.conv @18:58
-        n7 = self.n7(n7_conv)
+        n7 = self.n7(n7_agg)
         out = (n5 + n7) / 2  # g1.out @18:16
         return out
 
@@ -144,63 +152,39 @@ class G2(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_conv = nn.Conv2d(d0, d1, 1, stride=2, bias=False)
-        self.n0 = ResNode(d1)
-        self.n1_conv = nn.Conv2d(d0, d1, 1, stride=2, bias=False)
-        self.n1 = ResNode(d1)
-        self.n2_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n2 = ResNode(d1)
+        self.n0 = Node(d0, d1)
+        self.n1 = Node(d0, d1)
+        self.n2 = Node2(d1)
         self.n3_agg = nn.Parameter(torch.zeros(3))
-        self.n3_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n3 = ResNode(d1)
+        self.n3 = Node2(d1)
         self.n4_agg = nn.Parameter(torch.zeros(3))
-        self.n4_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n4 = ResNode(d1)
+        self.n4 = Node2(d1)
         self.n5_agg = nn.Parameter(torch.zeros(3))
-        self.n5_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n5 = ResNode(d1)
+        self.n5 = Node2(d1)
         self.n6_agg = nn.Parameter(torch.zeros(3))
-        self.n6_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n6 = ResNode(d1)
+        self.n6 = Node2(d1)
         self.n7_agg = nn.Parameter(torch.zeros(3))
-        self.n7_conv = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n7 = ResNode(d1)
+        self.n7 = Node2(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # g2.n0.0.relu @19:50
-        n0_conv = self.n0_conv(n0_relu)  # g2.n0.1.conv @19:58
-        n0 = self.n0(n0_conv)
-        n1_relu = F.relu(x)  # g2.n1.0.relu @19:50
-        n1_conv = self.n1_conv(n1_relu)  # g2.n1.1.conv @19:58
-        n1 = self.n1(n1_conv)
-        n2_relu = F.relu(n0)  # g2.n2.0.relu @19:50
-        n2_conv = self.n2_conv(n2_relu)  # g2.n2.1.conv @19:58
-        n2 = self.n2(n2_conv)
+        n0 = self.n0(x)
+        n1 = self.n1(x)
+        n2 = self.n2(n0)
         # g2.n3.agg @19:16
         n3_agg = weighted_sum(torch.sigmoid(self.n3_agg), [n0, n1, n2])
-        n3_relu = F.relu(n3_agg)  # g2.n3.0.relu @19:50
-        n3_conv = self.n3_conv(n3_relu)  # g2.n3.1.conv @19:58
-        n3 = self.n3(n3_conv)
+        n3 = self.n3(n3_agg)
         # g2.n4.agg @19:16
         n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0, n2, n3])
-        n4_relu = F.relu(n4_agg)  # g2.n4.0.relu @19:50
-        n4_conv = self.n4_conv(n4_relu)  # g2.n4.1.conv @19:58
-        n4 = self.n4(n4_conv)
+        n4 = self.n4(n4_agg)
         # g2.n5.agg @19:16
         n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n1, n3, n4])
-        n5_relu = F.relu(n5_agg)  # g2.n5.0.relu @19:50
-        n5_conv = self.n5_conv(n5_relu)  # g2.n5.1.conv @19:58
-        n5 = self.n5(n5_conv)
+        n5 = self.n5(n5_agg)
         # g2.n6.agg @19:16
         n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n1, n3, n4])
-        n6_relu = F.relu(n6_agg)  # g2.n6.0.relu @19:50
-        n6_conv = self.n6_conv(n6_relu)  # g2.n6.1.conv @19:58
-        n6 = self.n6(n6_conv)
+        n6 = self.n6(n6_agg)
         # g2.n7.agg @19:16
         n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0, n1, n6])
-        n7_relu = F.relu(n7_agg)  # g2.n7.0.relu @19:50
-        n7_conv = self.n7_conv(n7_relu)  # g2.n7.1.conv @19:58
-        n7 = self.n7(n7_conv)
+        n7 = self.n7(n7_agg)
         out = (n5 + n7) / 2  # g2.out @19:16
         return out
 

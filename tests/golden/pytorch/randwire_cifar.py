@@ -4,6 +4,9 @@
 """The network `randwire_cifar` as a PyTorch module: `Net()` takes images [B, 3, 32, 32] and
 returns logits [B, 10].
 
+Classes shared by several instances: RandwireNode x22, RandwireNode2 x2, CatNode x3,
+CatNode2 x9.
+
 With the weights nasc converted (`--weights`), next to this file:
 
     from safetensors.torch import load_file
@@ -28,6 +31,78 @@ def weighted_sum(w: Tensor, xs: list[Tensor]) -> Tensor:
     return out
 
 
+class RandwireNode(nn.Module):
+    """node op `randwire_node`: s1.n0(32), s1.n1(32), s1.n2(32), s1.n3(32), s1.n4(32),
+    s1.n5(32), ... (22 in all).
+    """
+
+    def __init__(self, d0: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
+        self.pw = nn.Conv2d(d0, d0, 1, bias=False)
+        self.bn = nn.BatchNorm2d(d0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # s1.n0.0.relu @12:16
+        dw = self.dw(relu)  # s1.n0.1.sep_conv.dw @12:16
+        pw = self.pw(dw)  # s1.n0.1.sep_conv.pw @12:16
+        bn = self.bn(pw)  # s1.n0.2.bn @12:16
+        return bn
+
+
+class RandwireNode2(nn.Module):
+    """node op `randwire_node`: s2.n0(32, 64), s2.n6(32, 64)."""
+
+    def __init__(self, d0: int, d1: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.pw = nn.Conv2d(d0, d1, 1, bias=False)
+        self.bn = nn.BatchNorm2d(d1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # s2.n0.0.relu @13:16
+        dw = self.dw(relu)  # s2.n0.1.sep_conv.dw @13:16
+        pw = self.pw(dw)  # s2.n0.1.sep_conv.pw @13:16
+        bn = self.bn(pw)  # s2.n0.2.bn @13:16
+        return bn
+
+
+class CatNode(nn.Module):
+    """node op `cat_node`: s3.n0(64, 128), s3.n1(64, 128), s3.n2(64, 128)."""
+
+    def __init__(self, d0: int, d1: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.pw = nn.Conv2d(d0, d1, 1, bias=False)
+        self.bn = nn.BatchNorm2d(d1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # s3.n0.0.relu @9:20
+        dw = self.dw(relu)  # s3.n0.1.sep_conv.dw @9:28
+        pw = self.pw(dw)  # s3.n0.1.sep_conv.pw @9:28
+        bn = self.bn(pw)  # s3.n0.2.bn @9:45
+        return bn
+
+
+class CatNode2(nn.Module):
+    """node op `cat_node`: s3.n3(384, 128), s3.n4(384, 128), s3.n5(384, 128), s3.n6(384,
+    128), s3.n7(384, 128), s3.n8(384, 128), ... (9 in all).
+    """
+
+    def __init__(self, d0: int, d1: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
+        self.pw = nn.Conv2d(d0, d1, 1, bias=False)
+        self.bn = nn.BatchNorm2d(d1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # s3.n3.0.relu @9:20
+        dw = self.dw(relu)  # s3.n3.1.sep_conv.dw @9:28
+        pw = self.pw(dw)  # s3.n3.1.sep_conv.pw @9:28
+        bn = self.bn(pw)  # s3.n3.2.bn @9:45
+        return bn
+
+
 class Stem(nn.Module):
     """Stage `stem`."""
 
@@ -47,128 +122,51 @@ class S1(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n0_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d0)
-        self.n1_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n1_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d0)
-        self.n2_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n2_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d0)
+        self.n0 = RandwireNode(d0)
+        self.n1 = RandwireNode(d0)
+        self.n2 = RandwireNode(d0)
         self.n3_agg = nn.Parameter(torch.zeros(2))
-        self.n3_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n3_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d0)
+        self.n3 = RandwireNode(d0)
         self.n4_agg = nn.Parameter(torch.zeros(2))
-        self.n4_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n4_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d0)
+        self.n4 = RandwireNode(d0)
         self.n5_agg = nn.Parameter(torch.zeros(3))
-        self.n5_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n5_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n5_bn = nn.BatchNorm2d(d0)
+        self.n5 = RandwireNode(d0)
         self.n6_agg = nn.Parameter(torch.zeros(2))
-        self.n6_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n6_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n6_bn = nn.BatchNorm2d(d0)
-        self.n7_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n7_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n7_bn = nn.BatchNorm2d(d0)
+        self.n6 = RandwireNode(d0)
+        self.n7 = RandwireNode(d0)
         self.n8_agg = nn.Parameter(torch.zeros(3))
-        self.n8_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n8_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n8_bn = nn.BatchNorm2d(d0)
+        self.n8 = RandwireNode(d0)
         self.n9_agg = nn.Parameter(torch.zeros(3))
-        self.n9_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n9_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n9_bn = nn.BatchNorm2d(d0)
-        self.n10_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n10_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n10_bn = nn.BatchNorm2d(d0)
+        self.n9 = RandwireNode(d0)
+        self.n10 = RandwireNode(d0)
         self.n11_agg = nn.Parameter(torch.zeros(6))
-        self.n11_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n11_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n11_bn = nn.BatchNorm2d(d0)
+        self.n11 = RandwireNode(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # s1.n0.0.relu @12:16
-        n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # s1.n0.1.sep_conv.dw @12:16
-        # s1.n0.1.sep_conv.pw @12:16
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
-        n0_bn = self.n0_bn(n0_sep_conv_pw)  # s1.n0.2.bn @12:16
-        n1_relu = F.relu(n0_bn)  # s1.n1.0.relu @12:16
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # s1.n1.1.sep_conv.dw @12:16
-        # s1.n1.1.sep_conv.pw @12:16
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
-        n1_bn = self.n1_bn(n1_sep_conv_pw)  # s1.n1.2.bn @12:16
-        n2_relu = F.relu(x)  # s1.n2.0.relu @12:16
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # s1.n2.1.sep_conv.dw @12:16
-        # s1.n2.1.sep_conv.pw @12:16
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
-        n2_bn = self.n2_bn(n2_sep_conv_pw)  # s1.n2.2.bn @12:16
-        # s1.n3.agg @12:16
-        n3_agg = weighted_sum(torch.sigmoid(self.n3_agg), [n0_bn, n2_bn])
-        n3_relu = F.relu(n3_agg)  # s1.n3.0.relu @12:16
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # s1.n3.1.sep_conv.dw @12:16
-        # s1.n3.1.sep_conv.pw @12:16
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
-        n3_bn = self.n3_bn(n3_sep_conv_pw)  # s1.n3.2.bn @12:16
-        # s1.n4.agg @12:16
-        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n1_bn, n3_bn])
-        n4_relu = F.relu(n4_agg)  # s1.n4.0.relu @12:16
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # s1.n4.1.sep_conv.dw @12:16
-        # s1.n4.1.sep_conv.pw @12:16
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
-        n4_bn = self.n4_bn(n4_sep_conv_pw)  # s1.n4.2.bn @12:16
+        n0 = self.n0(x)
+        n1 = self.n1(n0)
+        n2 = self.n2(x)
+        n3_agg = weighted_sum(torch.sigmoid(self.n3_agg), [n0, n2])  # s1.n3.agg @12:16
+        n3 = self.n3(n3_agg)
+        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n1, n3])  # s1.n4.agg @12:16
+        n4 = self.n4(n4_agg)
         # s1.n5.agg @12:16
-        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n0_bn, n1_bn, n3_bn])
-        n5_relu = F.relu(n5_agg)  # s1.n5.0.relu @12:16
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # s1.n5.1.sep_conv.dw @12:16
-        # s1.n5.1.sep_conv.pw @12:16
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
-        n5_bn = self.n5_bn(n5_sep_conv_pw)  # s1.n5.2.bn @12:16
-        # s1.n6.agg @12:16
-        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n2_bn, n4_bn])
-        n6_relu = F.relu(n6_agg)  # s1.n6.0.relu @12:16
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # s1.n6.1.sep_conv.dw @12:16
-        # s1.n6.1.sep_conv.pw @12:16
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
-        n6_bn = self.n6_bn(n6_sep_conv_pw)  # s1.n6.2.bn @12:16
-        n7_relu = F.relu(n4_bn)  # s1.n7.0.relu @12:16
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # s1.n7.1.sep_conv.dw @12:16
-        # s1.n7.1.sep_conv.pw @12:16
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
-        n7_bn = self.n7_bn(n7_sep_conv_pw)  # s1.n7.2.bn @12:16
+        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n0, n1, n3])
+        n5 = self.n5(n5_agg)
+        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n2, n4])  # s1.n6.agg @12:16
+        n6 = self.n6(n6_agg)
+        n7 = self.n7(n4)
         # s1.n8.agg @12:16
-        n8_agg = weighted_sum(torch.sigmoid(self.n8_agg), [n0_bn, n1_bn, n7_bn])
-        n8_relu = F.relu(n8_agg)  # s1.n8.0.relu @12:16
-        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)  # s1.n8.1.sep_conv.dw @12:16
-        # s1.n8.1.sep_conv.pw @12:16
-        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)
-        n8_bn = self.n8_bn(n8_sep_conv_pw)  # s1.n8.2.bn @12:16
+        n8_agg = weighted_sum(torch.sigmoid(self.n8_agg), [n0, n1, n7])
+        n8 = self.n8(n8_agg)
         # s1.n9.agg @12:16
-        n9_agg = weighted_sum(torch.sigmoid(self.n9_agg), [n1_bn, n6_bn, n8_bn])
-        n9_relu = F.relu(n9_agg)  # s1.n9.0.relu @12:16
-        n9_sep_conv_dw = self.n9_sep_conv_dw(n9_relu)  # s1.n9.1.sep_conv.dw @12:16
-        # s1.n9.1.sep_conv.pw @12:16
-        n9_sep_conv_pw = self.n9_sep_conv_pw(n9_sep_conv_dw)
-        n9_bn = self.n9_bn(n9_sep_conv_pw)  # s1.n9.2.bn @12:16
-        n10_relu = F.relu(n4_bn)  # s1.n10.0.relu @12:16
-        n10_sep_conv_dw = self.n10_sep_conv_dw(n10_relu)  # s1.n10.1.sep_conv.dw @12:16
-        # s1.n10.1.sep_conv.pw @12:16
-        n10_sep_conv_pw = self.n10_sep_conv_pw(n10_sep_conv_dw)
-        n10_bn = self.n10_bn(n10_sep_conv_pw)  # s1.n10.2.bn @12:16
+        n9_agg = weighted_sum(torch.sigmoid(self.n9_agg), [n1, n6, n8])
+        n9 = self.n9(n9_agg)
+        n10 = self.n10(n4)
         # s1.n11.agg @12:16
-        n11_agg = weighted_sum(
-            torch.sigmoid(self.n11_agg), [n0_bn, n2_bn, n3_bn, n8_bn, n9_bn, n10_bn]
-        )
-        n11_relu = F.relu(n11_agg)  # s1.n11.0.relu @12:16
-        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)  # s1.n11.1.sep_conv.dw @12:16
-        # s1.n11.1.sep_conv.pw @12:16
-        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)
-        n11_bn = self.n11_bn(n11_sep_conv_pw)  # s1.n11.2.bn @12:16
-        out = (n5_bn + n11_bn) / 2  # s1.out @12:16
+        n11_agg = weighted_sum(torch.sigmoid(self.n11_agg), [n0, n2, n3, n8, n9, n10])
+        n11 = self.n11(n11_agg)
+        out = (n5 + n11) / 2  # s1.out @12:16
         return out
 
 
@@ -177,116 +175,40 @@ class S2(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n1_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d1)
-        self.n2_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n2_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d1)
-        self.n3_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n3_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d1)
-        self.n4_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n4_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d1)
-        self.n5_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n5_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n5_bn = nn.BatchNorm2d(d1)
-        self.n6_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n6_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n6_bn = nn.BatchNorm2d(d1)
-        self.n7_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n7_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n7_bn = nn.BatchNorm2d(d1)
-        self.n8_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n8_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n8_bn = nn.BatchNorm2d(d1)
-        self.n9_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n9_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n9_bn = nn.BatchNorm2d(d1)
-        self.n10_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n10_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n10_bn = nn.BatchNorm2d(d1)
-        self.n11_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n11_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n11_bn = nn.BatchNorm2d(d1)
+        self.n0 = RandwireNode2(d0, d1)
+        self.n1 = RandwireNode(d1)
+        self.n2 = RandwireNode(d1)
+        self.n3 = RandwireNode(d1)
+        self.n4 = RandwireNode(d1)
+        self.n5 = RandwireNode(d1)
+        self.n6 = RandwireNode2(d0, d1)
+        self.n7 = RandwireNode(d1)
+        self.n8 = RandwireNode(d1)
+        self.n9 = RandwireNode(d1)
+        self.n10 = RandwireNode(d1)
+        self.n11 = RandwireNode(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # s2.n0.0.relu @13:16
-        n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # s2.n0.1.sep_conv.dw @13:16
-        # s2.n0.1.sep_conv.pw @13:16
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
-        n0_bn = self.n0_bn(n0_sep_conv_pw)  # s2.n0.2.bn @13:16
-        n1_relu = F.relu(n0_bn)  # s2.n1.0.relu @13:16
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # s2.n1.1.sep_conv.dw @13:16
-        # s2.n1.1.sep_conv.pw @13:16
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
-        n1_bn = self.n1_bn(n1_sep_conv_pw)  # s2.n1.2.bn @13:16
-        n2_relu = F.relu(n1_bn)  # s2.n2.0.relu @13:16
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # s2.n2.1.sep_conv.dw @13:16
-        # s2.n2.1.sep_conv.pw @13:16
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
-        n2_bn = self.n2_bn(n2_sep_conv_pw)  # s2.n2.2.bn @13:16
-        n3_relu = F.relu(n2_bn)  # s2.n3.0.relu @13:16
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # s2.n3.1.sep_conv.dw @13:16
-        # s2.n3.1.sep_conv.pw @13:16
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
-        n3_bn = self.n3_bn(n3_sep_conv_pw)  # s2.n3.2.bn @13:16
-        n4_agg = (n1_bn + n3_bn) / 2  # s2.n4.agg @13:16
-        n4_relu = F.relu(n4_agg)  # s2.n4.0.relu @13:16
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # s2.n4.1.sep_conv.dw @13:16
-        # s2.n4.1.sep_conv.pw @13:16
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
-        n4_bn = self.n4_bn(n4_sep_conv_pw)  # s2.n4.2.bn @13:16
-        n5_agg = (n0_bn + n2_bn) / 2  # s2.n5.agg @13:16
-        n5_relu = F.relu(n5_agg)  # s2.n5.0.relu @13:16
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # s2.n5.1.sep_conv.dw @13:16
-        # s2.n5.1.sep_conv.pw @13:16
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
-        n5_bn = self.n5_bn(n5_sep_conv_pw)  # s2.n5.2.bn @13:16
-        n6_relu = F.relu(x)  # s2.n6.0.relu @13:16
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # s2.n6.1.sep_conv.dw @13:16
-        # s2.n6.1.sep_conv.pw @13:16
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
-        n6_bn = self.n6_bn(n6_sep_conv_pw)  # s2.n6.2.bn @13:16
-        n7_agg = (n2_bn + n3_bn + n4_bn + n5_bn + n6_bn) / 5  # s2.n7.agg @13:16
-        n7_relu = F.relu(n7_agg)  # s2.n7.0.relu @13:16
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # s2.n7.1.sep_conv.dw @13:16
-        # s2.n7.1.sep_conv.pw @13:16
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
-        n7_bn = self.n7_bn(n7_sep_conv_pw)  # s2.n7.2.bn @13:16
-        n8_agg = (n0_bn + n1_bn + n3_bn + n5_bn + n7_bn) / 5  # s2.n8.agg @13:16
-        n8_relu = F.relu(n8_agg)  # s2.n8.0.relu @13:16
-        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)  # s2.n8.1.sep_conv.dw @13:16
-        # s2.n8.1.sep_conv.pw @13:16
-        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)
-        n8_bn = self.n8_bn(n8_sep_conv_pw)  # s2.n8.2.bn @13:16
-        n9_agg = (n2_bn + n4_bn + n8_bn) / 3  # s2.n9.agg @13:16
-        n9_relu = F.relu(n9_agg)  # s2.n9.0.relu @13:16
-        n9_sep_conv_dw = self.n9_sep_conv_dw(n9_relu)  # s2.n9.1.sep_conv.dw @13:16
-        # s2.n9.1.sep_conv.pw @13:16
-        n9_sep_conv_pw = self.n9_sep_conv_pw(n9_sep_conv_dw)
-        n9_bn = self.n9_bn(n9_sep_conv_pw)  # s2.n9.2.bn @13:16
-        n10_agg = (n1_bn + n5_bn) / 2  # s2.n10.agg @13:16
-        n10_relu = F.relu(n10_agg)  # s2.n10.0.relu @13:16
-        n10_sep_conv_dw = self.n10_sep_conv_dw(n10_relu)  # s2.n10.1.sep_conv.dw @13:16
-        # s2.n10.1.sep_conv.pw @13:16
-        n10_sep_conv_pw = self.n10_sep_conv_pw(n10_sep_conv_dw)
-        n10_bn = self.n10_bn(n10_sep_conv_pw)  # s2.n10.2.bn @13:16
-        n11_agg = (n0_bn + n4_bn + n6_bn + n7_bn + n9_bn) / 5  # s2.n11.agg @13:16
-        n11_relu = F.relu(n11_agg)  # s2.n11.0.relu @13:16
-        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)  # s2.n11.1.sep_conv.dw @13:16
-        # s2.n11.1.sep_conv.pw @13:16
-        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)
-        n11_bn = self.n11_bn(n11_sep_conv_pw)  # s2.n11.2.bn @13:16
-        out = (n10_bn + n11_bn) / 2  # s2.out @13:16
+        n0 = self.n0(x)
+        n1 = self.n1(n0)
+        n2 = self.n2(n1)
+        n3 = self.n3(n2)
+        n4_agg = (n1 + n3) / 2  # s2.n4.agg @13:16
+        n4 = self.n4(n4_agg)
+        n5_agg = (n0 + n2) / 2  # s2.n5.agg @13:16
+        n5 = self.n5(n5_agg)
+        n6 = self.n6(x)
+        n7_agg = (n2 + n3 + n4 + n5 + n6) / 5  # s2.n7.agg @13:16
+        n7 = self.n7(n7_agg)
+        n8_agg = (n0 + n1 + n3 + n5 + n7) / 5  # s2.n8.agg @13:16
+        n8 = self.n8(n8_agg)
+        n9_agg = (n2 + n4 + n8) / 3  # s2.n9.agg @13:16
+        n9 = self.n9(n9_agg)
+        n10_agg = (n1 + n5) / 2  # s2.n10.agg @13:16
+        n10 = self.n10(n10_agg)
+        n11_agg = (n0 + n4 + n6 + n7 + n9) / 5  # s2.n11.agg @13:16
+        n11 = self.n11(n11_agg)
+        out = (n10 + n11) / 2  # s2.out @13:16
         return out
 
 
@@ -295,120 +217,42 @@ class S3(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n1_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d1)
-        self.n2_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n2_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d1)
-        self.n3_sep_conv_dw = nn.Conv2d(d2, d2, 3, padding=1, groups=d2, bias=False)
-        self.n3_sep_conv_pw = nn.Conv2d(d2, d1, 1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d1)
-        self.n4_sep_conv_dw = nn.Conv2d(d2, d2, 3, padding=1, groups=d2, bias=False)
-        self.n4_sep_conv_pw = nn.Conv2d(d2, d1, 1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d1)
-        self.n5_sep_conv_dw = nn.Conv2d(d2, d2, 3, padding=1, groups=d2, bias=False)
-        self.n5_sep_conv_pw = nn.Conv2d(d2, d1, 1, bias=False)
-        self.n5_bn = nn.BatchNorm2d(d1)
-        self.n6_sep_conv_dw = nn.Conv2d(d2, d2, 3, padding=1, groups=d2, bias=False)
-        self.n6_sep_conv_pw = nn.Conv2d(d2, d1, 1, bias=False)
-        self.n6_bn = nn.BatchNorm2d(d1)
-        self.n7_sep_conv_dw = nn.Conv2d(d2, d2, 3, padding=1, groups=d2, bias=False)
-        self.n7_sep_conv_pw = nn.Conv2d(d2, d1, 1, bias=False)
-        self.n7_bn = nn.BatchNorm2d(d1)
-        self.n8_sep_conv_dw = nn.Conv2d(d2, d2, 3, padding=1, groups=d2, bias=False)
-        self.n8_sep_conv_pw = nn.Conv2d(d2, d1, 1, bias=False)
-        self.n8_bn = nn.BatchNorm2d(d1)
-        self.n9_sep_conv_dw = nn.Conv2d(d2, d2, 3, padding=1, groups=d2, bias=False)
-        self.n9_sep_conv_pw = nn.Conv2d(d2, d1, 1, bias=False)
-        self.n9_bn = nn.BatchNorm2d(d1)
-        self.n10_sep_conv_dw = nn.Conv2d(d2, d2, 3, padding=1, groups=d2, bias=False)
-        self.n10_sep_conv_pw = nn.Conv2d(d2, d1, 1, bias=False)
-        self.n10_bn = nn.BatchNorm2d(d1)
-        self.n11_sep_conv_dw = nn.Conv2d(d2, d2, 3, padding=1, groups=d2, bias=False)
-        self.n11_sep_conv_pw = nn.Conv2d(d2, d1, 1, bias=False)
-        self.n11_bn = nn.BatchNorm2d(d1)
+        self.n0 = CatNode(d0, d1)
+        self.n1 = CatNode(d0, d1)
+        self.n2 = CatNode(d0, d1)
+        self.n3 = CatNode2(d2, d1)
+        self.n4 = CatNode2(d2, d1)
+        self.n5 = CatNode2(d2, d1)
+        self.n6 = CatNode2(d2, d1)
+        self.n7 = CatNode2(d2, d1)
+        self.n8 = CatNode2(d2, d1)
+        self.n9 = CatNode2(d2, d1)
+        self.n10 = CatNode2(d2, d1)
+        self.n11 = CatNode2(d2, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # s3.n0.0.relu @9:20
-        n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # s3.n0.1.sep_conv.dw @9:28
-        # s3.n0.1.sep_conv.pw @9:28
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
-        n0_bn = self.n0_bn(n0_sep_conv_pw)  # s3.n0.2.bn @9:45
-        n1_relu = F.relu(x)  # s3.n1.0.relu @9:20
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # s3.n1.1.sep_conv.dw @9:28
-        # s3.n1.1.sep_conv.pw @9:28
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
-        n1_bn = self.n1_bn(n1_sep_conv_pw)  # s3.n1.2.bn @9:45
-        n2_relu = F.relu(x)  # s3.n2.0.relu @9:20
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # s3.n2.1.sep_conv.dw @9:28
-        # s3.n2.1.sep_conv.pw @9:28
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
-        n2_bn = self.n2_bn(n2_sep_conv_pw)  # s3.n2.2.bn @9:45
-        n3_agg = torch.cat([n0_bn, n1_bn, n2_bn], 1)  # s3.n3.agg @14:16
-        n3_relu = F.relu(n3_agg)  # s3.n3.0.relu @9:20
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # s3.n3.1.sep_conv.dw @9:28
-        # s3.n3.1.sep_conv.pw @9:28
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
-        n3_bn = self.n3_bn(n3_sep_conv_pw)  # s3.n3.2.bn @9:45
-        n4_agg = torch.cat([n0_bn, n1_bn, n3_bn], 1)  # s3.n4.agg @14:16
-        n4_relu = F.relu(n4_agg)  # s3.n4.0.relu @9:20
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # s3.n4.1.sep_conv.dw @9:28
-        # s3.n4.1.sep_conv.pw @9:28
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
-        n4_bn = self.n4_bn(n4_sep_conv_pw)  # s3.n4.2.bn @9:45
-        n5_agg = torch.cat([n1_bn, n3_bn, n4_bn], 1)  # s3.n5.agg @14:16
-        n5_relu = F.relu(n5_agg)  # s3.n5.0.relu @9:20
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # s3.n5.1.sep_conv.dw @9:28
-        # s3.n5.1.sep_conv.pw @9:28
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
-        n5_bn = self.n5_bn(n5_sep_conv_pw)  # s3.n5.2.bn @9:45
-        n6_agg = torch.cat([n1_bn, n3_bn, n4_bn], 1)  # s3.n6.agg @14:16
-        n6_relu = F.relu(n6_agg)  # s3.n6.0.relu @9:20
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # s3.n6.1.sep_conv.dw @9:28
-        # s3.n6.1.sep_conv.pw @9:28
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
-        n6_bn = self.n6_bn(n6_sep_conv_pw)  # s3.n6.2.bn @9:45
-        n7_agg = torch.cat([n0_bn, n1_bn, n4_bn], 1)  # s3.n7.agg @14:16
-        n7_relu = F.relu(n7_agg)  # s3.n7.0.relu @9:20
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # s3.n7.1.sep_conv.dw @9:28
-        # s3.n7.1.sep_conv.pw @9:28
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
-        n7_bn = self.n7_bn(n7_sep_conv_pw)  # s3.n7.2.bn @9:45
-        n8_agg = torch.cat([n1_bn, n2_bn, n3_bn], 1)  # s3.n8.agg @14:16
-        n8_relu = F.relu(n8_agg)  # s3.n8.0.relu @9:20
-        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)  # s3.n8.1.sep_conv.dw @9:28
-        # s3.n8.1.sep_conv.pw @9:28
-        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)
-        n8_bn = self.n8_bn(n8_sep_conv_pw)  # s3.n8.2.bn @9:45
-        n9_agg = torch.cat([n0_bn, n1_bn, n5_bn], 1)  # s3.n9.agg @14:16
-        n9_relu = F.relu(n9_agg)  # s3.n9.0.relu @9:20
-        n9_sep_conv_dw = self.n9_sep_conv_dw(n9_relu)  # s3.n9.1.sep_conv.dw @9:28
-        # s3.n9.1.sep_conv.pw @9:28
-        n9_sep_conv_pw = self.n9_sep_conv_pw(n9_sep_conv_dw)
-        n9_bn = self.n9_bn(n9_sep_conv_pw)  # s3.n9.2.bn @9:45
-        n10_agg = torch.cat([n3_bn, n6_bn, n7_bn], 1)  # s3.n10.agg @14:16
-        n10_relu = F.relu(n10_agg)  # s3.n10.0.relu @9:20
-        n10_sep_conv_dw = self.n10_sep_conv_dw(n10_relu)  # s3.n10.1.sep_conv.dw @9:28
-        # s3.n10.1.sep_conv.pw @9:28
-        n10_sep_conv_pw = self.n10_sep_conv_pw(n10_sep_conv_dw)
-        n10_bn = self.n10_bn(n10_sep_conv_pw)  # s3.n10.2.bn @9:45
-        n11_agg = torch.cat([n0_bn, n3_bn, n9_bn], 1)  # s3.n11.agg @14:16
-        n11_relu = F.relu(n11_agg)  # s3.n11.0.relu @9:20
-        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)  # s3.n11.1.sep_conv.dw @9:28
-        # s3.n11.1.sep_conv.pw @9:28
-        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)
-        n11_bn = self.n11_bn(n11_sep_conv_pw)  # s3.n11.2.bn @9:45
-        out = (n8_bn + n10_bn + n11_bn) / 3  # s3.out @14:16
+        n0 = self.n0(x)
+        n1 = self.n1(x)
+        n2 = self.n2(x)
+        n3_agg = torch.cat([n0, n1, n2], 1)  # s3.n3.agg @14:16
+        n3 = self.n3(n3_agg)
+        n4_agg = torch.cat([n0, n1, n3], 1)  # s3.n4.agg @14:16
+        n4 = self.n4(n4_agg)
+        n5_agg = torch.cat([n1, n3, n4], 1)  # s3.n5.agg @14:16
+        n5 = self.n5(n5_agg)
+        n6_agg = torch.cat([n1, n3, n4], 1)  # s3.n6.agg @14:16
+        n6 = self.n6(n6_agg)
+        n7_agg = torch.cat([n0, n1, n4], 1)  # s3.n7.agg @14:16
+        n7 = self.n7(n7_agg)
+        n8_agg = torch.cat([n1, n2, n3], 1)  # s3.n8.agg @14:16
+        n8 = self.n8(n8_agg)
+        n9_agg = torch.cat([n0, n1, n5], 1)  # s3.n9.agg @14:16
+        n9 = self.n9(n9_agg)
+        n10_agg = torch.cat([n3, n6, n7], 1)  # s3.n10.agg @14:16
+        n10 = self.n10(n10_agg)
+        n11_agg = torch.cat([n0, n3, n9], 1)  # s3.n11.agg @14:16
+        n11 = self.n11(n11_agg)
+        out = (n8 + n10 + n11) / 3  # s3.out @14:16
         return out
 
 

@@ -4,6 +4,9 @@
 """The network `randwire_er` as a PyTorch module: `Net()` takes images [B, 3, 224, 224] and
 returns logits [B, 1000].
 
+Classes shared by several instances: RandwireNode x5, RandwireNode2 x84, RandwireNode3
+x7.
+
 With the weights nasc converted (`--weights`), next to this file:
 
     from safetensors.torch import load_file
@@ -26,6 +29,63 @@ def weighted_sum(w: Tensor, xs: list[Tensor]) -> Tensor:
     for i in range(1, len(xs)):
         out = out + w[i] * xs[i]
     return out
+
+
+class RandwireNode(nn.Module):
+    """node op `randwire_node`: conv3.n0(78), conv3.n1(78), conv3.n2(78), conv3.n7(78),
+    conv3.n13(78).
+    """
+
+    def __init__(self, d0: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.pw = nn.Conv2d(d0, d0, 1, bias=False)
+        self.bn = nn.BatchNorm2d(d0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # conv3.n0.0.relu @9:19
+        dw = self.dw(relu)  # conv3.n0.1.sep_conv.dw @9:19
+        pw = self.pw(dw)  # conv3.n0.1.sep_conv.pw @9:19
+        bn = self.bn(pw)  # conv3.n0.2.bn @9:19
+        return bn
+
+
+class RandwireNode2(nn.Module):
+    """node op `randwire_node`: conv3.n3(78), conv3.n4(78), conv3.n5(78), conv3.n6(78),
+    conv3.n8(78), conv3.n9(78), ... (84 in all).
+    """
+
+    def __init__(self, d0: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
+        self.pw = nn.Conv2d(d0, d0, 1, bias=False)
+        self.bn = nn.BatchNorm2d(d0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # conv3.n3.0.relu @9:19
+        dw = self.dw(relu)  # conv3.n3.1.sep_conv.dw @9:19
+        pw = self.pw(dw)  # conv3.n3.1.sep_conv.pw @9:19
+        bn = self.bn(pw)  # conv3.n3.2.bn @9:19
+        return bn
+
+
+class RandwireNode3(nn.Module):
+    """node op `randwire_node`: conv4.n0(78, 156), conv4.n3(78, 156), conv4.n19(78,
+    156), conv5.n0(156, 312), conv5.n2(156, 312), conv5.n7(156, 312), ... (7 in all).
+    """
+
+    def __init__(self, d0: int, d1: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.pw = nn.Conv2d(d0, d1, 1, bias=False)
+        self.bn = nn.BatchNorm2d(d1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # conv4.n0.0.relu @10:19
+        dw = self.dw(relu)  # conv4.n0.1.sep_conv.dw @10:19
+        pw = self.pw(dw)  # conv4.n0.1.sep_conv.pw @10:19
+        bn = self.bn(pw)  # conv4.n0.2.bn @10:19
+        return bn
 
 
 class Conv1(nn.Module):
@@ -62,419 +122,154 @@ class Conv3(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n0_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d0)
-        self.n1_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n1_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d0)
-        self.n2_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n2_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d0)
-        self.n3_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n3_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d0)
-        self.n4_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n4_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d0)
-        self.n5_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n5_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n5_bn = nn.BatchNorm2d(d0)
+        self.n0 = RandwireNode(d0)
+        self.n1 = RandwireNode(d0)
+        self.n2 = RandwireNode(d0)
+        self.n3 = RandwireNode2(d0)
+        self.n4 = RandwireNode2(d0)
+        self.n5 = RandwireNode2(d0)
         self.n6_agg = nn.Parameter(torch.zeros(4))
-        self.n6_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n6_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n6_bn = nn.BatchNorm2d(d0)
-        self.n7_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n7_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n7_bn = nn.BatchNorm2d(d0)
+        self.n6 = RandwireNode2(d0)
+        self.n7 = RandwireNode(d0)
         self.n8_agg = nn.Parameter(torch.zeros(2))
-        self.n8_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n8_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n8_bn = nn.BatchNorm2d(d0)
+        self.n8 = RandwireNode2(d0)
         self.n9_agg = nn.Parameter(torch.zeros(2))
-        self.n9_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n9_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n9_bn = nn.BatchNorm2d(d0)
-        self.n10_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n10_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n10_bn = nn.BatchNorm2d(d0)
+        self.n9 = RandwireNode2(d0)
+        self.n10 = RandwireNode2(d0)
         self.n11_agg = nn.Parameter(torch.zeros(3))
-        self.n11_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n11_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n11_bn = nn.BatchNorm2d(d0)
+        self.n11 = RandwireNode2(d0)
         self.n12_agg = nn.Parameter(torch.zeros(3))
-        self.n12_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n12_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n12_bn = nn.BatchNorm2d(d0)
-        self.n13_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n13_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n13_bn = nn.BatchNorm2d(d0)
+        self.n12 = RandwireNode2(d0)
+        self.n13 = RandwireNode(d0)
         self.n14_agg = nn.Parameter(torch.zeros(3))
-        self.n14_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n14_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n14_bn = nn.BatchNorm2d(d0)
+        self.n14 = RandwireNode2(d0)
         self.n15_agg = nn.Parameter(torch.zeros(4))
-        self.n15_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n15_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n15_bn = nn.BatchNorm2d(d0)
+        self.n15 = RandwireNode2(d0)
         self.n16_agg = nn.Parameter(torch.zeros(3))
-        self.n16_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n16_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n16_bn = nn.BatchNorm2d(d0)
+        self.n16 = RandwireNode2(d0)
         self.n17_agg = nn.Parameter(torch.zeros(2))
-        self.n17_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n17_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n17_bn = nn.BatchNorm2d(d0)
-        self.n18_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n18_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n18_bn = nn.BatchNorm2d(d0)
+        self.n17 = RandwireNode2(d0)
+        self.n18 = RandwireNode2(d0)
         self.n19_agg = nn.Parameter(torch.zeros(4))
-        self.n19_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n19_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n19_bn = nn.BatchNorm2d(d0)
+        self.n19 = RandwireNode2(d0)
         self.n20_agg = nn.Parameter(torch.zeros(5))
-        self.n20_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n20_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n20_bn = nn.BatchNorm2d(d0)
+        self.n20 = RandwireNode2(d0)
         self.n21_agg = nn.Parameter(torch.zeros(5))
-        self.n21_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n21_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n21_bn = nn.BatchNorm2d(d0)
+        self.n21 = RandwireNode2(d0)
         self.n22_agg = nn.Parameter(torch.zeros(2))
-        self.n22_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n22_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n22_bn = nn.BatchNorm2d(d0)
+        self.n22 = RandwireNode2(d0)
         self.n23_agg = nn.Parameter(torch.zeros(7))
-        self.n23_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n23_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n23_bn = nn.BatchNorm2d(d0)
+        self.n23 = RandwireNode2(d0)
         self.n24_agg = nn.Parameter(torch.zeros(5))
-        self.n24_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n24_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n24_bn = nn.BatchNorm2d(d0)
+        self.n24 = RandwireNode2(d0)
         self.n25_agg = nn.Parameter(torch.zeros(6))
-        self.n25_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n25_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n25_bn = nn.BatchNorm2d(d0)
+        self.n25 = RandwireNode2(d0)
         self.n26_agg = nn.Parameter(torch.zeros(7))
-        self.n26_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n26_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n26_bn = nn.BatchNorm2d(d0)
+        self.n26 = RandwireNode2(d0)
         self.n27_agg = nn.Parameter(torch.zeros(10))
-        self.n27_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n27_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n27_bn = nn.BatchNorm2d(d0)
+        self.n27 = RandwireNode2(d0)
         self.n28_agg = nn.Parameter(torch.zeros(5))
-        self.n28_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n28_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n28_bn = nn.BatchNorm2d(d0)
+        self.n28 = RandwireNode2(d0)
         self.n29_agg = nn.Parameter(torch.zeros(6))
-        self.n29_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n29_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n29_bn = nn.BatchNorm2d(d0)
+        self.n29 = RandwireNode2(d0)
         self.n30_agg = nn.Parameter(torch.zeros(7))
-        self.n30_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n30_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n30_bn = nn.BatchNorm2d(d0)
+        self.n30 = RandwireNode2(d0)
         self.n31_agg = nn.Parameter(torch.zeros(12))
-        self.n31_sep_conv_dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.n31_sep_conv_pw = nn.Conv2d(d0, d0, 1, bias=False)
-        self.n31_bn = nn.BatchNorm2d(d0)
+        self.n31 = RandwireNode2(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # conv3.n0.0.relu @9:19
-        n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # conv3.n0.1.sep_conv.dw @9:19
-        # conv3.n0.1.sep_conv.pw @9:19
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
-        n0_bn = self.n0_bn(n0_sep_conv_pw)  # conv3.n0.2.bn @9:19
-        n1_relu = F.relu(x)  # conv3.n1.0.relu @9:19
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # conv3.n1.1.sep_conv.dw @9:19
-        # conv3.n1.1.sep_conv.pw @9:19
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
-        n1_bn = self.n1_bn(n1_sep_conv_pw)  # conv3.n1.2.bn @9:19
-        n2_relu = F.relu(x)  # conv3.n2.0.relu @9:19
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # conv3.n2.1.sep_conv.dw @9:19
-        # conv3.n2.1.sep_conv.pw @9:19
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
-        n2_bn = self.n2_bn(n2_sep_conv_pw)  # conv3.n2.2.bn @9:19
-        n3_relu = F.relu(n1_bn)  # conv3.n3.0.relu @9:19
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # conv3.n3.1.sep_conv.dw @9:19
-        # conv3.n3.1.sep_conv.pw @9:19
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
-        n3_bn = self.n3_bn(n3_sep_conv_pw)  # conv3.n3.2.bn @9:19
-        n4_relu = F.relu(n3_bn)  # conv3.n4.0.relu @9:19
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # conv3.n4.1.sep_conv.dw @9:19
-        # conv3.n4.1.sep_conv.pw @9:19
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
-        n4_bn = self.n4_bn(n4_sep_conv_pw)  # conv3.n4.2.bn @9:19
-        n5_relu = F.relu(n3_bn)  # conv3.n5.0.relu @9:19
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # conv3.n5.1.sep_conv.dw @9:19
-        # conv3.n5.1.sep_conv.pw @9:19
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
-        n5_bn = self.n5_bn(n5_sep_conv_pw)  # conv3.n5.2.bn @9:19
+        n0 = self.n0(x)
+        n1 = self.n1(x)
+        n2 = self.n2(x)
+        n3 = self.n3(n1)
+        n4 = self.n4(n3)
+        n5 = self.n5(n3)
         # conv3.n6.agg @9:19
-        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0_bn, n2_bn, n3_bn, n5_bn])
-        n6_relu = F.relu(n6_agg)  # conv3.n6.0.relu @9:19
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # conv3.n6.1.sep_conv.dw @9:19
-        # conv3.n6.1.sep_conv.pw @9:19
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
-        n6_bn = self.n6_bn(n6_sep_conv_pw)  # conv3.n6.2.bn @9:19
-        n7_relu = F.relu(x)  # conv3.n7.0.relu @9:19
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # conv3.n7.1.sep_conv.dw @9:19
-        # conv3.n7.1.sep_conv.pw @9:19
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
-        n7_bn = self.n7_bn(n7_sep_conv_pw)  # conv3.n7.2.bn @9:19
+        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0, n2, n3, n5])
+        n6 = self.n6(n6_agg)
+        n7 = self.n7(x)
         # conv3.n8.agg @9:19
-        n8_agg = weighted_sum(torch.sigmoid(self.n8_agg), [n3_bn, n4_bn])
-        n8_relu = F.relu(n8_agg)  # conv3.n8.0.relu @9:19
-        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)  # conv3.n8.1.sep_conv.dw @9:19
-        # conv3.n8.1.sep_conv.pw @9:19
-        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)
-        n8_bn = self.n8_bn(n8_sep_conv_pw)  # conv3.n8.2.bn @9:19
+        n8_agg = weighted_sum(torch.sigmoid(self.n8_agg), [n3, n4])
+        n8 = self.n8(n8_agg)
         # conv3.n9.agg @9:19
-        n9_agg = weighted_sum(torch.sigmoid(self.n9_agg), [n2_bn, n4_bn])
-        n9_relu = F.relu(n9_agg)  # conv3.n9.0.relu @9:19
-        n9_sep_conv_dw = self.n9_sep_conv_dw(n9_relu)  # conv3.n9.1.sep_conv.dw @9:19
-        # conv3.n9.1.sep_conv.pw @9:19
-        n9_sep_conv_pw = self.n9_sep_conv_pw(n9_sep_conv_dw)
-        n9_bn = self.n9_bn(n9_sep_conv_pw)  # conv3.n9.2.bn @9:19
-        n10_relu = F.relu(n0_bn)  # conv3.n10.0.relu @9:19
-        # conv3.n10.1.sep_conv.dw @9:19
-        n10_sep_conv_dw = self.n10_sep_conv_dw(n10_relu)
-        # conv3.n10.1.sep_conv.pw @9:19
-        n10_sep_conv_pw = self.n10_sep_conv_pw(n10_sep_conv_dw)
-        n10_bn = self.n10_bn(n10_sep_conv_pw)  # conv3.n10.2.bn @9:19
+        n9_agg = weighted_sum(torch.sigmoid(self.n9_agg), [n2, n4])
+        n9 = self.n9(n9_agg)
+        n10 = self.n10(n0)
         # conv3.n11.agg @9:19
-        n11_agg = weighted_sum(torch.sigmoid(self.n11_agg), [n1_bn, n3_bn, n9_bn])
-        n11_relu = F.relu(n11_agg)  # conv3.n11.0.relu @9:19
-        # conv3.n11.1.sep_conv.dw @9:19
-        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)
-        # conv3.n11.1.sep_conv.pw @9:19
-        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)
-        n11_bn = self.n11_bn(n11_sep_conv_pw)  # conv3.n11.2.bn @9:19
+        n11_agg = weighted_sum(torch.sigmoid(self.n11_agg), [n1, n3, n9])
+        n11 = self.n11(n11_agg)
         # conv3.n12.agg @9:19
-        n12_agg = weighted_sum(torch.sigmoid(self.n12_agg), [n5_bn, n9_bn, n11_bn])
-        n12_relu = F.relu(n12_agg)  # conv3.n12.0.relu @9:19
-        # conv3.n12.1.sep_conv.dw @9:19
-        n12_sep_conv_dw = self.n12_sep_conv_dw(n12_relu)
-        # conv3.n12.1.sep_conv.pw @9:19
-        n12_sep_conv_pw = self.n12_sep_conv_pw(n12_sep_conv_dw)
-        n12_bn = self.n12_bn(n12_sep_conv_pw)  # conv3.n12.2.bn @9:19
-        n13_relu = F.relu(x)  # conv3.n13.0.relu @9:19
-        # conv3.n13.1.sep_conv.dw @9:19
-        n13_sep_conv_dw = self.n13_sep_conv_dw(n13_relu)
-        # conv3.n13.1.sep_conv.pw @9:19
-        n13_sep_conv_pw = self.n13_sep_conv_pw(n13_sep_conv_dw)
-        n13_bn = self.n13_bn(n13_sep_conv_pw)  # conv3.n13.2.bn @9:19
+        n12_agg = weighted_sum(torch.sigmoid(self.n12_agg), [n5, n9, n11])
+        n12 = self.n12(n12_agg)
+        n13 = self.n13(x)
         # conv3.n14.agg @9:19
-        n14_agg = weighted_sum(torch.sigmoid(self.n14_agg), [n4_bn, n6_bn, n12_bn])
-        n14_relu = F.relu(n14_agg)  # conv3.n14.0.relu @9:19
-        # conv3.n14.1.sep_conv.dw @9:19
-        n14_sep_conv_dw = self.n14_sep_conv_dw(n14_relu)
-        # conv3.n14.1.sep_conv.pw @9:19
-        n14_sep_conv_pw = self.n14_sep_conv_pw(n14_sep_conv_dw)
-        n14_bn = self.n14_bn(n14_sep_conv_pw)  # conv3.n14.2.bn @9:19
+        n14_agg = weighted_sum(torch.sigmoid(self.n14_agg), [n4, n6, n12])
+        n14 = self.n14(n14_agg)
         # conv3.n15.agg @9:19
-        n15_agg = weighted_sum(
-            torch.sigmoid(self.n15_agg), [n4_bn, n5_bn, n8_bn, n12_bn]
-        )
-        n15_relu = F.relu(n15_agg)  # conv3.n15.0.relu @9:19
-        # conv3.n15.1.sep_conv.dw @9:19
-        n15_sep_conv_dw = self.n15_sep_conv_dw(n15_relu)
-        # conv3.n15.1.sep_conv.pw @9:19
-        n15_sep_conv_pw = self.n15_sep_conv_pw(n15_sep_conv_dw)
-        n15_bn = self.n15_bn(n15_sep_conv_pw)  # conv3.n15.2.bn @9:19
+        n15_agg = weighted_sum(torch.sigmoid(self.n15_agg), [n4, n5, n8, n12])
+        n15 = self.n15(n15_agg)
         # conv3.n16.agg @9:19
-        n16_agg = weighted_sum(torch.sigmoid(self.n16_agg), [n5_bn, n6_bn, n8_bn])
-        n16_relu = F.relu(n16_agg)  # conv3.n16.0.relu @9:19
-        # conv3.n16.1.sep_conv.dw @9:19
-        n16_sep_conv_dw = self.n16_sep_conv_dw(n16_relu)
-        # conv3.n16.1.sep_conv.pw @9:19
-        n16_sep_conv_pw = self.n16_sep_conv_pw(n16_sep_conv_dw)
-        n16_bn = self.n16_bn(n16_sep_conv_pw)  # conv3.n16.2.bn @9:19
+        n16_agg = weighted_sum(torch.sigmoid(self.n16_agg), [n5, n6, n8])
+        n16 = self.n16(n16_agg)
         # conv3.n17.agg @9:19
-        n17_agg = weighted_sum(torch.sigmoid(self.n17_agg), [n9_bn, n12_bn])
-        n17_relu = F.relu(n17_agg)  # conv3.n17.0.relu @9:19
-        # conv3.n17.1.sep_conv.dw @9:19
-        n17_sep_conv_dw = self.n17_sep_conv_dw(n17_relu)
-        # conv3.n17.1.sep_conv.pw @9:19
-        n17_sep_conv_pw = self.n17_sep_conv_pw(n17_sep_conv_dw)
-        n17_bn = self.n17_bn(n17_sep_conv_pw)  # conv3.n17.2.bn @9:19
-        n18_relu = F.relu(n5_bn)  # conv3.n18.0.relu @9:19
-        # conv3.n18.1.sep_conv.dw @9:19
-        n18_sep_conv_dw = self.n18_sep_conv_dw(n18_relu)
-        # conv3.n18.1.sep_conv.pw @9:19
-        n18_sep_conv_pw = self.n18_sep_conv_pw(n18_sep_conv_dw)
-        n18_bn = self.n18_bn(n18_sep_conv_pw)  # conv3.n18.2.bn @9:19
+        n17_agg = weighted_sum(torch.sigmoid(self.n17_agg), [n9, n12])
+        n17 = self.n17(n17_agg)
+        n18 = self.n18(n5)
         # conv3.n19.agg @9:19
-        n19_agg = weighted_sum(
-            torch.sigmoid(self.n19_agg), [n8_bn, n12_bn, n14_bn, n17_bn]
-        )
-        n19_relu = F.relu(n19_agg)  # conv3.n19.0.relu @9:19
-        # conv3.n19.1.sep_conv.dw @9:19
-        n19_sep_conv_dw = self.n19_sep_conv_dw(n19_relu)
-        # conv3.n19.1.sep_conv.pw @9:19
-        n19_sep_conv_pw = self.n19_sep_conv_pw(n19_sep_conv_dw)
-        n19_bn = self.n19_bn(n19_sep_conv_pw)  # conv3.n19.2.bn @9:19
+        n19_agg = weighted_sum(torch.sigmoid(self.n19_agg), [n8, n12, n14, n17])
+        n19 = self.n19(n19_agg)
         # conv3.n20.agg @9:19
-        n20_agg = weighted_sum(
-            torch.sigmoid(self.n20_agg), [n1_bn, n9_bn, n10_bn, n11_bn, n15_bn]
-        )
-        n20_relu = F.relu(n20_agg)  # conv3.n20.0.relu @9:19
-        # conv3.n20.1.sep_conv.dw @9:19
-        n20_sep_conv_dw = self.n20_sep_conv_dw(n20_relu)
-        # conv3.n20.1.sep_conv.pw @9:19
-        n20_sep_conv_pw = self.n20_sep_conv_pw(n20_sep_conv_dw)
-        n20_bn = self.n20_bn(n20_sep_conv_pw)  # conv3.n20.2.bn @9:19
+        n20_agg = weighted_sum(torch.sigmoid(self.n20_agg), [n1, n9, n10, n11, n15])
+        n20 = self.n20(n20_agg)
         # conv3.n21.agg @9:19
-        n21_agg = weighted_sum(
-            torch.sigmoid(self.n21_agg), [n5_bn, n9_bn, n12_bn, n13_bn, n19_bn]
-        )
-        n21_relu = F.relu(n21_agg)  # conv3.n21.0.relu @9:19
-        # conv3.n21.1.sep_conv.dw @9:19
-        n21_sep_conv_dw = self.n21_sep_conv_dw(n21_relu)
-        # conv3.n21.1.sep_conv.pw @9:19
-        n21_sep_conv_pw = self.n21_sep_conv_pw(n21_sep_conv_dw)
-        n21_bn = self.n21_bn(n21_sep_conv_pw)  # conv3.n21.2.bn @9:19
+        n21_agg = weighted_sum(torch.sigmoid(self.n21_agg), [n5, n9, n12, n13, n19])
+        n21 = self.n21(n21_agg)
         # conv3.n22.agg @9:19
-        n22_agg = weighted_sum(torch.sigmoid(self.n22_agg), [n6_bn, n9_bn])
-        n22_relu = F.relu(n22_agg)  # conv3.n22.0.relu @9:19
-        # conv3.n22.1.sep_conv.dw @9:19
-        n22_sep_conv_dw = self.n22_sep_conv_dw(n22_relu)
-        # conv3.n22.1.sep_conv.pw @9:19
-        n22_sep_conv_pw = self.n22_sep_conv_pw(n22_sep_conv_dw)
-        n22_bn = self.n22_bn(n22_sep_conv_pw)  # conv3.n22.2.bn @9:19
+        n22_agg = weighted_sum(torch.sigmoid(self.n22_agg), [n6, n9])
+        n22 = self.n22(n22_agg)
         # conv3.n23.agg @9:19
         n23_agg = weighted_sum(
-            torch.sigmoid(self.n23_agg),
-            [n1_bn, n3_bn, n4_bn, n7_bn, n8_bn, n15_bn, n18_bn],
+            torch.sigmoid(self.n23_agg), [n1, n3, n4, n7, n8, n15, n18]
         )
-        n23_relu = F.relu(n23_agg)  # conv3.n23.0.relu @9:19
-        # conv3.n23.1.sep_conv.dw @9:19
-        n23_sep_conv_dw = self.n23_sep_conv_dw(n23_relu)
-        # conv3.n23.1.sep_conv.pw @9:19
-        n23_sep_conv_pw = self.n23_sep_conv_pw(n23_sep_conv_dw)
-        n23_bn = self.n23_bn(n23_sep_conv_pw)  # conv3.n23.2.bn @9:19
+        n23 = self.n23(n23_agg)
         # conv3.n24.agg @9:19
-        n24_agg = weighted_sum(
-            torch.sigmoid(self.n24_agg), [n4_bn, n5_bn, n11_bn, n15_bn, n20_bn]
-        )
-        n24_relu = F.relu(n24_agg)  # conv3.n24.0.relu @9:19
-        # conv3.n24.1.sep_conv.dw @9:19
-        n24_sep_conv_dw = self.n24_sep_conv_dw(n24_relu)
-        # conv3.n24.1.sep_conv.pw @9:19
-        n24_sep_conv_pw = self.n24_sep_conv_pw(n24_sep_conv_dw)
-        n24_bn = self.n24_bn(n24_sep_conv_pw)  # conv3.n24.2.bn @9:19
+        n24_agg = weighted_sum(torch.sigmoid(self.n24_agg), [n4, n5, n11, n15, n20])
+        n24 = self.n24(n24_agg)
         # conv3.n25.agg @9:19
         n25_agg = weighted_sum(
-            torch.sigmoid(self.n25_agg), [n0_bn, n13_bn, n15_bn, n17_bn, n21_bn, n22_bn]
+            torch.sigmoid(self.n25_agg), [n0, n13, n15, n17, n21, n22]
         )
-        n25_relu = F.relu(n25_agg)  # conv3.n25.0.relu @9:19
-        # conv3.n25.1.sep_conv.dw @9:19
-        n25_sep_conv_dw = self.n25_sep_conv_dw(n25_relu)
-        # conv3.n25.1.sep_conv.pw @9:19
-        n25_sep_conv_pw = self.n25_sep_conv_pw(n25_sep_conv_dw)
-        n25_bn = self.n25_bn(n25_sep_conv_pw)  # conv3.n25.2.bn @9:19
+        n25 = self.n25(n25_agg)
         # conv3.n26.agg @9:19
         n26_agg = weighted_sum(
-            torch.sigmoid(self.n26_agg),
-            [n0_bn, n3_bn, n8_bn, n14_bn, n18_bn, n20_bn, n25_bn],
+            torch.sigmoid(self.n26_agg), [n0, n3, n8, n14, n18, n20, n25]
         )
-        n26_relu = F.relu(n26_agg)  # conv3.n26.0.relu @9:19
-        # conv3.n26.1.sep_conv.dw @9:19
-        n26_sep_conv_dw = self.n26_sep_conv_dw(n26_relu)
-        # conv3.n26.1.sep_conv.pw @9:19
-        n26_sep_conv_pw = self.n26_sep_conv_pw(n26_sep_conv_dw)
-        n26_bn = self.n26_bn(n26_sep_conv_pw)  # conv3.n26.2.bn @9:19
+        n26 = self.n26(n26_agg)
         # conv3.n27.agg @9:19
         n27_agg = weighted_sum(
-            torch.sigmoid(self.n27_agg),
-            [
-                n2_bn,
-                n3_bn,
-                n4_bn,
-                n10_bn,
-                n13_bn,
-                n16_bn,
-                n17_bn,
-                n18_bn,
-                n20_bn,
-                n26_bn,
-            ],
+            torch.sigmoid(self.n27_agg), [n2, n3, n4, n10, n13, n16, n17, n18, n20, n26]
         )
-        n27_relu = F.relu(n27_agg)  # conv3.n27.0.relu @9:19
-        # conv3.n27.1.sep_conv.dw @9:19
-        n27_sep_conv_dw = self.n27_sep_conv_dw(n27_relu)
-        # conv3.n27.1.sep_conv.pw @9:19
-        n27_sep_conv_pw = self.n27_sep_conv_pw(n27_sep_conv_dw)
-        n27_bn = self.n27_bn(n27_sep_conv_pw)  # conv3.n27.2.bn @9:19
+        n27 = self.n27(n27_agg)
         # conv3.n28.agg @9:19
-        n28_agg = weighted_sum(
-            torch.sigmoid(self.n28_agg), [n0_bn, n1_bn, n3_bn, n16_bn, n18_bn]
-        )
-        n28_relu = F.relu(n28_agg)  # conv3.n28.0.relu @9:19
-        # conv3.n28.1.sep_conv.dw @9:19
-        n28_sep_conv_dw = self.n28_sep_conv_dw(n28_relu)
-        # conv3.n28.1.sep_conv.pw @9:19
-        n28_sep_conv_pw = self.n28_sep_conv_pw(n28_sep_conv_dw)
-        n28_bn = self.n28_bn(n28_sep_conv_pw)  # conv3.n28.2.bn @9:19
+        n28_agg = weighted_sum(torch.sigmoid(self.n28_agg), [n0, n1, n3, n16, n18])
+        n28 = self.n28(n28_agg)
         # conv3.n29.agg @9:19
         n29_agg = weighted_sum(
-            torch.sigmoid(self.n29_agg), [n7_bn, n16_bn, n18_bn, n21_bn, n22_bn, n25_bn]
+            torch.sigmoid(self.n29_agg), [n7, n16, n18, n21, n22, n25]
         )
-        n29_relu = F.relu(n29_agg)  # conv3.n29.0.relu @9:19
-        # conv3.n29.1.sep_conv.dw @9:19
-        n29_sep_conv_dw = self.n29_sep_conv_dw(n29_relu)
-        # conv3.n29.1.sep_conv.pw @9:19
-        n29_sep_conv_pw = self.n29_sep_conv_pw(n29_sep_conv_dw)
-        n29_bn = self.n29_bn(n29_sep_conv_pw)  # conv3.n29.2.bn @9:19
+        n29 = self.n29(n29_agg)
         # conv3.n30.agg @9:19
         n30_agg = weighted_sum(
-            torch.sigmoid(self.n30_agg),
-            [n1_bn, n2_bn, n5_bn, n7_bn, n14_bn, n26_bn, n29_bn],
+            torch.sigmoid(self.n30_agg), [n1, n2, n5, n7, n14, n26, n29]
         )
-        n30_relu = F.relu(n30_agg)  # conv3.n30.0.relu @9:19
-        # conv3.n30.1.sep_conv.dw @9:19
-        n30_sep_conv_dw = self.n30_sep_conv_dw(n30_relu)
-        # conv3.n30.1.sep_conv.pw @9:19
-        n30_sep_conv_pw = self.n30_sep_conv_pw(n30_sep_conv_dw)
-        n30_bn = self.n30_bn(n30_sep_conv_pw)  # conv3.n30.2.bn @9:19
+        n30 = self.n30(n30_agg)
         # conv3.n31.agg @9:19
         n31_agg = weighted_sum(
             torch.sigmoid(self.n31_agg),
-            [
-                n2_bn,
-                n3_bn,
-                n4_bn,
-                n6_bn,
-                n7_bn,
-                n9_bn,
-                n11_bn,
-                n12_bn,
-                n14_bn,
-                n21_bn,
-                n22_bn,
-                n25_bn,
-            ],
+            [n2, n3, n4, n6, n7, n9, n11, n12, n14, n21, n22, n25],
         )
-        n31_relu = F.relu(n31_agg)  # conv3.n31.0.relu @9:19
-        # conv3.n31.1.sep_conv.dw @9:19
-        n31_sep_conv_dw = self.n31_sep_conv_dw(n31_relu)
-        # conv3.n31.1.sep_conv.pw @9:19
-        n31_sep_conv_pw = self.n31_sep_conv_pw(n31_sep_conv_dw)
-        n31_bn = self.n31_bn(n31_sep_conv_pw)  # conv3.n31.2.bn @9:19
-        # conv3.out @9:19
-        out = (n23_bn + n24_bn + n27_bn + n28_bn + n30_bn + n31_bn) / 6
+        n31 = self.n31(n31_agg)
+        out = (n23 + n24 + n27 + n28 + n30 + n31) / 6  # conv3.out @9:19
         return out
 
 
@@ -483,406 +278,156 @@ class Conv4(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n1_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d1)
-        self.n2_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n2_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d1)
-        self.n3_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n3_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d1)
-        self.n4_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n4_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d1)
+        self.n0 = RandwireNode3(d0, d1)
+        self.n1 = RandwireNode2(d1)
+        self.n2 = RandwireNode2(d1)
+        self.n3 = RandwireNode3(d0, d1)
+        self.n4 = RandwireNode2(d1)
         self.n5_agg = nn.Parameter(torch.zeros(3))
-        self.n5_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n5_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n5_bn = nn.BatchNorm2d(d1)
-        self.n6_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n6_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n6_bn = nn.BatchNorm2d(d1)
+        self.n5 = RandwireNode2(d1)
+        self.n6 = RandwireNode2(d1)
         self.n7_agg = nn.Parameter(torch.zeros(2))
-        self.n7_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n7_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n7_bn = nn.BatchNorm2d(d1)
-        self.n8_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n8_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n8_bn = nn.BatchNorm2d(d1)
+        self.n7 = RandwireNode2(d1)
+        self.n8 = RandwireNode2(d1)
         self.n9_agg = nn.Parameter(torch.zeros(2))
-        self.n9_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n9_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n9_bn = nn.BatchNorm2d(d1)
+        self.n9 = RandwireNode2(d1)
         self.n10_agg = nn.Parameter(torch.zeros(2))
-        self.n10_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n10_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n10_bn = nn.BatchNorm2d(d1)
+        self.n10 = RandwireNode2(d1)
         self.n11_agg = nn.Parameter(torch.zeros(4))
-        self.n11_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n11_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n11_bn = nn.BatchNorm2d(d1)
+        self.n11 = RandwireNode2(d1)
         self.n12_agg = nn.Parameter(torch.zeros(2))
-        self.n12_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n12_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n12_bn = nn.BatchNorm2d(d1)
+        self.n12 = RandwireNode2(d1)
         self.n13_agg = nn.Parameter(torch.zeros(3))
-        self.n13_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n13_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n13_bn = nn.BatchNorm2d(d1)
+        self.n13 = RandwireNode2(d1)
         self.n14_agg = nn.Parameter(torch.zeros(3))
-        self.n14_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n14_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n14_bn = nn.BatchNorm2d(d1)
+        self.n14 = RandwireNode2(d1)
         self.n15_agg = nn.Parameter(torch.zeros(3))
-        self.n15_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n15_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n15_bn = nn.BatchNorm2d(d1)
+        self.n15 = RandwireNode2(d1)
         self.n16_agg = nn.Parameter(torch.zeros(3))
-        self.n16_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n16_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n16_bn = nn.BatchNorm2d(d1)
+        self.n16 = RandwireNode2(d1)
         self.n17_agg = nn.Parameter(torch.zeros(4))
-        self.n17_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n17_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n17_bn = nn.BatchNorm2d(d1)
+        self.n17 = RandwireNode2(d1)
         self.n18_agg = nn.Parameter(torch.zeros(5))
-        self.n18_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n18_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n18_bn = nn.BatchNorm2d(d1)
-        self.n19_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n19_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n19_bn = nn.BatchNorm2d(d1)
+        self.n18 = RandwireNode2(d1)
+        self.n19 = RandwireNode3(d0, d1)
         self.n20_agg = nn.Parameter(torch.zeros(6))
-        self.n20_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n20_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n20_bn = nn.BatchNorm2d(d1)
+        self.n20 = RandwireNode2(d1)
         self.n21_agg = nn.Parameter(torch.zeros(3))
-        self.n21_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n21_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n21_bn = nn.BatchNorm2d(d1)
+        self.n21 = RandwireNode2(d1)
         self.n22_agg = nn.Parameter(torch.zeros(3))
-        self.n22_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n22_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n22_bn = nn.BatchNorm2d(d1)
+        self.n22 = RandwireNode2(d1)
         self.n23_agg = nn.Parameter(torch.zeros(5))
-        self.n23_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n23_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n23_bn = nn.BatchNorm2d(d1)
+        self.n23 = RandwireNode2(d1)
         self.n24_agg = nn.Parameter(torch.zeros(6))
-        self.n24_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n24_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n24_bn = nn.BatchNorm2d(d1)
+        self.n24 = RandwireNode2(d1)
         self.n25_agg = nn.Parameter(torch.zeros(2))
-        self.n25_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n25_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n25_bn = nn.BatchNorm2d(d1)
+        self.n25 = RandwireNode2(d1)
         self.n26_agg = nn.Parameter(torch.zeros(6))
-        self.n26_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n26_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n26_bn = nn.BatchNorm2d(d1)
+        self.n26 = RandwireNode2(d1)
         self.n27_agg = nn.Parameter(torch.zeros(5))
-        self.n27_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n27_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n27_bn = nn.BatchNorm2d(d1)
+        self.n27 = RandwireNode2(d1)
         self.n28_agg = nn.Parameter(torch.zeros(9))
-        self.n28_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n28_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n28_bn = nn.BatchNorm2d(d1)
+        self.n28 = RandwireNode2(d1)
         self.n29_agg = nn.Parameter(torch.zeros(8))
-        self.n29_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n29_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n29_bn = nn.BatchNorm2d(d1)
+        self.n29 = RandwireNode2(d1)
         self.n30_agg = nn.Parameter(torch.zeros(8))
-        self.n30_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n30_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n30_bn = nn.BatchNorm2d(d1)
+        self.n30 = RandwireNode2(d1)
         self.n31_agg = nn.Parameter(torch.zeros(11))
-        self.n31_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n31_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n31_bn = nn.BatchNorm2d(d1)
+        self.n31 = RandwireNode2(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # conv4.n0.0.relu @10:19
-        n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # conv4.n0.1.sep_conv.dw @10:19
-        # conv4.n0.1.sep_conv.pw @10:19
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
-        n0_bn = self.n0_bn(n0_sep_conv_pw)  # conv4.n0.2.bn @10:19
-        n1_relu = F.relu(n0_bn)  # conv4.n1.0.relu @10:19
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # conv4.n1.1.sep_conv.dw @10:19
-        # conv4.n1.1.sep_conv.pw @10:19
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
-        n1_bn = self.n1_bn(n1_sep_conv_pw)  # conv4.n1.2.bn @10:19
-        n2_relu = F.relu(n0_bn)  # conv4.n2.0.relu @10:19
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # conv4.n2.1.sep_conv.dw @10:19
-        # conv4.n2.1.sep_conv.pw @10:19
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
-        n2_bn = self.n2_bn(n2_sep_conv_pw)  # conv4.n2.2.bn @10:19
-        n3_relu = F.relu(x)  # conv4.n3.0.relu @10:19
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # conv4.n3.1.sep_conv.dw @10:19
-        # conv4.n3.1.sep_conv.pw @10:19
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
-        n3_bn = self.n3_bn(n3_sep_conv_pw)  # conv4.n3.2.bn @10:19
-        n4_relu = F.relu(n1_bn)  # conv4.n4.0.relu @10:19
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # conv4.n4.1.sep_conv.dw @10:19
-        # conv4.n4.1.sep_conv.pw @10:19
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
-        n4_bn = self.n4_bn(n4_sep_conv_pw)  # conv4.n4.2.bn @10:19
+        n0 = self.n0(x)
+        n1 = self.n1(n0)
+        n2 = self.n2(n0)
+        n3 = self.n3(x)
+        n4 = self.n4(n1)
         # conv4.n5.agg @10:19
-        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n1_bn, n2_bn, n4_bn])
-        n5_relu = F.relu(n5_agg)  # conv4.n5.0.relu @10:19
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # conv4.n5.1.sep_conv.dw @10:19
-        # conv4.n5.1.sep_conv.pw @10:19
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
-        n5_bn = self.n5_bn(n5_sep_conv_pw)  # conv4.n5.2.bn @10:19
-        n6_relu = F.relu(n2_bn)  # conv4.n6.0.relu @10:19
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # conv4.n6.1.sep_conv.dw @10:19
-        # conv4.n6.1.sep_conv.pw @10:19
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
-        n6_bn = self.n6_bn(n6_sep_conv_pw)  # conv4.n6.2.bn @10:19
+        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n1, n2, n4])
+        n5 = self.n5(n5_agg)
+        n6 = self.n6(n2)
         # conv4.n7.agg @10:19
-        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n1_bn, n4_bn])
-        n7_relu = F.relu(n7_agg)  # conv4.n7.0.relu @10:19
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # conv4.n7.1.sep_conv.dw @10:19
-        # conv4.n7.1.sep_conv.pw @10:19
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
-        n7_bn = self.n7_bn(n7_sep_conv_pw)  # conv4.n7.2.bn @10:19
-        n8_relu = F.relu(n6_bn)  # conv4.n8.0.relu @10:19
-        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)  # conv4.n8.1.sep_conv.dw @10:19
-        # conv4.n8.1.sep_conv.pw @10:19
-        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)
-        n8_bn = self.n8_bn(n8_sep_conv_pw)  # conv4.n8.2.bn @10:19
+        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n1, n4])
+        n7 = self.n7(n7_agg)
+        n8 = self.n8(n6)
         # conv4.n9.agg @10:19
-        n9_agg = weighted_sum(torch.sigmoid(self.n9_agg), [n0_bn, n8_bn])
-        n9_relu = F.relu(n9_agg)  # conv4.n9.0.relu @10:19
-        n9_sep_conv_dw = self.n9_sep_conv_dw(n9_relu)  # conv4.n9.1.sep_conv.dw @10:19
-        # conv4.n9.1.sep_conv.pw @10:19
-        n9_sep_conv_pw = self.n9_sep_conv_pw(n9_sep_conv_dw)
-        n9_bn = self.n9_bn(n9_sep_conv_pw)  # conv4.n9.2.bn @10:19
+        n9_agg = weighted_sum(torch.sigmoid(self.n9_agg), [n0, n8])
+        n9 = self.n9(n9_agg)
         # conv4.n10.agg @10:19
-        n10_agg = weighted_sum(torch.sigmoid(self.n10_agg), [n1_bn, n8_bn])
-        n10_relu = F.relu(n10_agg)  # conv4.n10.0.relu @10:19
-        # conv4.n10.1.sep_conv.dw @10:19
-        n10_sep_conv_dw = self.n10_sep_conv_dw(n10_relu)
-        # conv4.n10.1.sep_conv.pw @10:19
-        n10_sep_conv_pw = self.n10_sep_conv_pw(n10_sep_conv_dw)
-        n10_bn = self.n10_bn(n10_sep_conv_pw)  # conv4.n10.2.bn @10:19
+        n10_agg = weighted_sum(torch.sigmoid(self.n10_agg), [n1, n8])
+        n10 = self.n10(n10_agg)
         # conv4.n11.agg @10:19
-        n11_agg = weighted_sum(
-            torch.sigmoid(self.n11_agg), [n3_bn, n5_bn, n7_bn, n8_bn]
-        )
-        n11_relu = F.relu(n11_agg)  # conv4.n11.0.relu @10:19
-        # conv4.n11.1.sep_conv.dw @10:19
-        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)
-        # conv4.n11.1.sep_conv.pw @10:19
-        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)
-        n11_bn = self.n11_bn(n11_sep_conv_pw)  # conv4.n11.2.bn @10:19
+        n11_agg = weighted_sum(torch.sigmoid(self.n11_agg), [n3, n5, n7, n8])
+        n11 = self.n11(n11_agg)
         # conv4.n12.agg @10:19
-        n12_agg = weighted_sum(torch.sigmoid(self.n12_agg), [n2_bn, n6_bn])
-        n12_relu = F.relu(n12_agg)  # conv4.n12.0.relu @10:19
-        # conv4.n12.1.sep_conv.dw @10:19
-        n12_sep_conv_dw = self.n12_sep_conv_dw(n12_relu)
-        # conv4.n12.1.sep_conv.pw @10:19
-        n12_sep_conv_pw = self.n12_sep_conv_pw(n12_sep_conv_dw)
-        n12_bn = self.n12_bn(n12_sep_conv_pw)  # conv4.n12.2.bn @10:19
+        n12_agg = weighted_sum(torch.sigmoid(self.n12_agg), [n2, n6])
+        n12 = self.n12(n12_agg)
         # conv4.n13.agg @10:19
-        n13_agg = weighted_sum(torch.sigmoid(self.n13_agg), [n3_bn, n4_bn, n12_bn])
-        n13_relu = F.relu(n13_agg)  # conv4.n13.0.relu @10:19
-        # conv4.n13.1.sep_conv.dw @10:19
-        n13_sep_conv_dw = self.n13_sep_conv_dw(n13_relu)
-        # conv4.n13.1.sep_conv.pw @10:19
-        n13_sep_conv_pw = self.n13_sep_conv_pw(n13_sep_conv_dw)
-        n13_bn = self.n13_bn(n13_sep_conv_pw)  # conv4.n13.2.bn @10:19
+        n13_agg = weighted_sum(torch.sigmoid(self.n13_agg), [n3, n4, n12])
+        n13 = self.n13(n13_agg)
         # conv4.n14.agg @10:19
-        n14_agg = weighted_sum(torch.sigmoid(self.n14_agg), [n2_bn, n11_bn, n13_bn])
-        n14_relu = F.relu(n14_agg)  # conv4.n14.0.relu @10:19
-        # conv4.n14.1.sep_conv.dw @10:19
-        n14_sep_conv_dw = self.n14_sep_conv_dw(n14_relu)
-        # conv4.n14.1.sep_conv.pw @10:19
-        n14_sep_conv_pw = self.n14_sep_conv_pw(n14_sep_conv_dw)
-        n14_bn = self.n14_bn(n14_sep_conv_pw)  # conv4.n14.2.bn @10:19
+        n14_agg = weighted_sum(torch.sigmoid(self.n14_agg), [n2, n11, n13])
+        n14 = self.n14(n14_agg)
         # conv4.n15.agg @10:19
-        n15_agg = weighted_sum(torch.sigmoid(self.n15_agg), [n3_bn, n4_bn, n8_bn])
-        n15_relu = F.relu(n15_agg)  # conv4.n15.0.relu @10:19
-        # conv4.n15.1.sep_conv.dw @10:19
-        n15_sep_conv_dw = self.n15_sep_conv_dw(n15_relu)
-        # conv4.n15.1.sep_conv.pw @10:19
-        n15_sep_conv_pw = self.n15_sep_conv_pw(n15_sep_conv_dw)
-        n15_bn = self.n15_bn(n15_sep_conv_pw)  # conv4.n15.2.bn @10:19
+        n15_agg = weighted_sum(torch.sigmoid(self.n15_agg), [n3, n4, n8])
+        n15 = self.n15(n15_agg)
         # conv4.n16.agg @10:19
-        n16_agg = weighted_sum(torch.sigmoid(self.n16_agg), [n0_bn, n2_bn, n11_bn])
-        n16_relu = F.relu(n16_agg)  # conv4.n16.0.relu @10:19
-        # conv4.n16.1.sep_conv.dw @10:19
-        n16_sep_conv_dw = self.n16_sep_conv_dw(n16_relu)
-        # conv4.n16.1.sep_conv.pw @10:19
-        n16_sep_conv_pw = self.n16_sep_conv_pw(n16_sep_conv_dw)
-        n16_bn = self.n16_bn(n16_sep_conv_pw)  # conv4.n16.2.bn @10:19
+        n16_agg = weighted_sum(torch.sigmoid(self.n16_agg), [n0, n2, n11])
+        n16 = self.n16(n16_agg)
         # conv4.n17.agg @10:19
-        n17_agg = weighted_sum(
-            torch.sigmoid(self.n17_agg), [n6_bn, n7_bn, n9_bn, n10_bn]
-        )
-        n17_relu = F.relu(n17_agg)  # conv4.n17.0.relu @10:19
-        # conv4.n17.1.sep_conv.dw @10:19
-        n17_sep_conv_dw = self.n17_sep_conv_dw(n17_relu)
-        # conv4.n17.1.sep_conv.pw @10:19
-        n17_sep_conv_pw = self.n17_sep_conv_pw(n17_sep_conv_dw)
-        n17_bn = self.n17_bn(n17_sep_conv_pw)  # conv4.n17.2.bn @10:19
+        n17_agg = weighted_sum(torch.sigmoid(self.n17_agg), [n6, n7, n9, n10])
+        n17 = self.n17(n17_agg)
         # conv4.n18.agg @10:19
-        n18_agg = weighted_sum(
-            torch.sigmoid(self.n18_agg), [n0_bn, n2_bn, n11_bn, n13_bn, n17_bn]
-        )
-        n18_relu = F.relu(n18_agg)  # conv4.n18.0.relu @10:19
-        # conv4.n18.1.sep_conv.dw @10:19
-        n18_sep_conv_dw = self.n18_sep_conv_dw(n18_relu)
-        # conv4.n18.1.sep_conv.pw @10:19
-        n18_sep_conv_pw = self.n18_sep_conv_pw(n18_sep_conv_dw)
-        n18_bn = self.n18_bn(n18_sep_conv_pw)  # conv4.n18.2.bn @10:19
-        n19_relu = F.relu(x)  # conv4.n19.0.relu @10:19
-        # conv4.n19.1.sep_conv.dw @10:19
-        n19_sep_conv_dw = self.n19_sep_conv_dw(n19_relu)
-        # conv4.n19.1.sep_conv.pw @10:19
-        n19_sep_conv_pw = self.n19_sep_conv_pw(n19_sep_conv_dw)
-        n19_bn = self.n19_bn(n19_sep_conv_pw)  # conv4.n19.2.bn @10:19
+        n18_agg = weighted_sum(torch.sigmoid(self.n18_agg), [n0, n2, n11, n13, n17])
+        n18 = self.n18(n18_agg)
+        n19 = self.n19(x)
         # conv4.n20.agg @10:19
-        n20_agg = weighted_sum(
-            torch.sigmoid(self.n20_agg), [n0_bn, n6_bn, n7_bn, n8_bn, n9_bn, n10_bn]
-        )
-        n20_relu = F.relu(n20_agg)  # conv4.n20.0.relu @10:19
-        # conv4.n20.1.sep_conv.dw @10:19
-        n20_sep_conv_dw = self.n20_sep_conv_dw(n20_relu)
-        # conv4.n20.1.sep_conv.pw @10:19
-        n20_sep_conv_pw = self.n20_sep_conv_pw(n20_sep_conv_dw)
-        n20_bn = self.n20_bn(n20_sep_conv_pw)  # conv4.n20.2.bn @10:19
+        n20_agg = weighted_sum(torch.sigmoid(self.n20_agg), [n0, n6, n7, n8, n9, n10])
+        n20 = self.n20(n20_agg)
         # conv4.n21.agg @10:19
-        n21_agg = weighted_sum(torch.sigmoid(self.n21_agg), [n4_bn, n18_bn, n19_bn])
-        n21_relu = F.relu(n21_agg)  # conv4.n21.0.relu @10:19
-        # conv4.n21.1.sep_conv.dw @10:19
-        n21_sep_conv_dw = self.n21_sep_conv_dw(n21_relu)
-        # conv4.n21.1.sep_conv.pw @10:19
-        n21_sep_conv_pw = self.n21_sep_conv_pw(n21_sep_conv_dw)
-        n21_bn = self.n21_bn(n21_sep_conv_pw)  # conv4.n21.2.bn @10:19
+        n21_agg = weighted_sum(torch.sigmoid(self.n21_agg), [n4, n18, n19])
+        n21 = self.n21(n21_agg)
         # conv4.n22.agg @10:19
-        n22_agg = weighted_sum(torch.sigmoid(self.n22_agg), [n9_bn, n16_bn, n21_bn])
-        n22_relu = F.relu(n22_agg)  # conv4.n22.0.relu @10:19
-        # conv4.n22.1.sep_conv.dw @10:19
-        n22_sep_conv_dw = self.n22_sep_conv_dw(n22_relu)
-        # conv4.n22.1.sep_conv.pw @10:19
-        n22_sep_conv_pw = self.n22_sep_conv_pw(n22_sep_conv_dw)
-        n22_bn = self.n22_bn(n22_sep_conv_pw)  # conv4.n22.2.bn @10:19
+        n22_agg = weighted_sum(torch.sigmoid(self.n22_agg), [n9, n16, n21])
+        n22 = self.n22(n22_agg)
         # conv4.n23.agg @10:19
-        n23_agg = weighted_sum(
-            torch.sigmoid(self.n23_agg), [n1_bn, n3_bn, n5_bn, n7_bn, n13_bn]
-        )
-        n23_relu = F.relu(n23_agg)  # conv4.n23.0.relu @10:19
-        # conv4.n23.1.sep_conv.dw @10:19
-        n23_sep_conv_dw = self.n23_sep_conv_dw(n23_relu)
-        # conv4.n23.1.sep_conv.pw @10:19
-        n23_sep_conv_pw = self.n23_sep_conv_pw(n23_sep_conv_dw)
-        n23_bn = self.n23_bn(n23_sep_conv_pw)  # conv4.n23.2.bn @10:19
+        n23_agg = weighted_sum(torch.sigmoid(self.n23_agg), [n1, n3, n5, n7, n13])
+        n23 = self.n23(n23_agg)
         # conv4.n24.agg @10:19
-        n24_agg = weighted_sum(
-            torch.sigmoid(self.n24_agg), [n1_bn, n2_bn, n7_bn, n8_bn, n17_bn, n20_bn]
-        )
-        n24_relu = F.relu(n24_agg)  # conv4.n24.0.relu @10:19
-        # conv4.n24.1.sep_conv.dw @10:19
-        n24_sep_conv_dw = self.n24_sep_conv_dw(n24_relu)
-        # conv4.n24.1.sep_conv.pw @10:19
-        n24_sep_conv_pw = self.n24_sep_conv_pw(n24_sep_conv_dw)
-        n24_bn = self.n24_bn(n24_sep_conv_pw)  # conv4.n24.2.bn @10:19
+        n24_agg = weighted_sum(torch.sigmoid(self.n24_agg), [n1, n2, n7, n8, n17, n20])
+        n24 = self.n24(n24_agg)
         # conv4.n25.agg @10:19
-        n25_agg = weighted_sum(torch.sigmoid(self.n25_agg), [n3_bn, n4_bn])
-        n25_relu = F.relu(n25_agg)  # conv4.n25.0.relu @10:19
-        # conv4.n25.1.sep_conv.dw @10:19
-        n25_sep_conv_dw = self.n25_sep_conv_dw(n25_relu)
-        # conv4.n25.1.sep_conv.pw @10:19
-        n25_sep_conv_pw = self.n25_sep_conv_pw(n25_sep_conv_dw)
-        n25_bn = self.n25_bn(n25_sep_conv_pw)  # conv4.n25.2.bn @10:19
+        n25_agg = weighted_sum(torch.sigmoid(self.n25_agg), [n3, n4])
+        n25 = self.n25(n25_agg)
         # conv4.n26.agg @10:19
         n26_agg = weighted_sum(
-            torch.sigmoid(self.n26_agg),
-            [n12_bn, n15_bn, n16_bn, n21_bn, n22_bn, n23_bn],
+            torch.sigmoid(self.n26_agg), [n12, n15, n16, n21, n22, n23]
         )
-        n26_relu = F.relu(n26_agg)  # conv4.n26.0.relu @10:19
-        # conv4.n26.1.sep_conv.dw @10:19
-        n26_sep_conv_dw = self.n26_sep_conv_dw(n26_relu)
-        # conv4.n26.1.sep_conv.pw @10:19
-        n26_sep_conv_pw = self.n26_sep_conv_pw(n26_sep_conv_dw)
-        n26_bn = self.n26_bn(n26_sep_conv_pw)  # conv4.n26.2.bn @10:19
+        n26 = self.n26(n26_agg)
         # conv4.n27.agg @10:19
-        n27_agg = weighted_sum(
-            torch.sigmoid(self.n27_agg), [n3_bn, n10_bn, n18_bn, n19_bn, n20_bn]
-        )
-        n27_relu = F.relu(n27_agg)  # conv4.n27.0.relu @10:19
-        # conv4.n27.1.sep_conv.dw @10:19
-        n27_sep_conv_dw = self.n27_sep_conv_dw(n27_relu)
-        # conv4.n27.1.sep_conv.pw @10:19
-        n27_sep_conv_pw = self.n27_sep_conv_pw(n27_sep_conv_dw)
-        n27_bn = self.n27_bn(n27_sep_conv_pw)  # conv4.n27.2.bn @10:19
+        n27_agg = weighted_sum(torch.sigmoid(self.n27_agg), [n3, n10, n18, n19, n20])
+        n27 = self.n27(n27_agg)
         # conv4.n28.agg @10:19
         n28_agg = weighted_sum(
-            torch.sigmoid(self.n28_agg),
-            [n1_bn, n2_bn, n3_bn, n6_bn, n10_bn, n11_bn, n14_bn, n18_bn, n24_bn],
+            torch.sigmoid(self.n28_agg), [n1, n2, n3, n6, n10, n11, n14, n18, n24]
         )
-        n28_relu = F.relu(n28_agg)  # conv4.n28.0.relu @10:19
-        # conv4.n28.1.sep_conv.dw @10:19
-        n28_sep_conv_dw = self.n28_sep_conv_dw(n28_relu)
-        # conv4.n28.1.sep_conv.pw @10:19
-        n28_sep_conv_pw = self.n28_sep_conv_pw(n28_sep_conv_dw)
-        n28_bn = self.n28_bn(n28_sep_conv_pw)  # conv4.n28.2.bn @10:19
+        n28 = self.n28(n28_agg)
         # conv4.n29.agg @10:19
         n29_agg = weighted_sum(
-            torch.sigmoid(self.n29_agg),
-            [n4_bn, n5_bn, n13_bn, n17_bn, n22_bn, n23_bn, n24_bn, n25_bn],
+            torch.sigmoid(self.n29_agg), [n4, n5, n13, n17, n22, n23, n24, n25]
         )
-        n29_relu = F.relu(n29_agg)  # conv4.n29.0.relu @10:19
-        # conv4.n29.1.sep_conv.dw @10:19
-        n29_sep_conv_dw = self.n29_sep_conv_dw(n29_relu)
-        # conv4.n29.1.sep_conv.pw @10:19
-        n29_sep_conv_pw = self.n29_sep_conv_pw(n29_sep_conv_dw)
-        n29_bn = self.n29_bn(n29_sep_conv_pw)  # conv4.n29.2.bn @10:19
+        n29 = self.n29(n29_agg)
         # conv4.n30.agg @10:19
         n30_agg = weighted_sum(
-            torch.sigmoid(self.n30_agg),
-            [n2_bn, n7_bn, n9_bn, n10_bn, n17_bn, n20_bn, n22_bn, n24_bn],
+            torch.sigmoid(self.n30_agg), [n2, n7, n9, n10, n17, n20, n22, n24]
         )
-        n30_relu = F.relu(n30_agg)  # conv4.n30.0.relu @10:19
-        # conv4.n30.1.sep_conv.dw @10:19
-        n30_sep_conv_dw = self.n30_sep_conv_dw(n30_relu)
-        # conv4.n30.1.sep_conv.pw @10:19
-        n30_sep_conv_pw = self.n30_sep_conv_pw(n30_sep_conv_dw)
-        n30_bn = self.n30_bn(n30_sep_conv_pw)  # conv4.n30.2.bn @10:19
+        n30 = self.n30(n30_agg)
         # conv4.n31.agg @10:19
         n31_agg = weighted_sum(
             torch.sigmoid(self.n31_agg),
-            [
-                n0_bn,
-                n6_bn,
-                n7_bn,
-                n8_bn,
-                n11_bn,
-                n13_bn,
-                n18_bn,
-                n21_bn,
-                n24_bn,
-                n27_bn,
-                n28_bn,
-            ],
+            [n0, n6, n7, n8, n11, n13, n18, n21, n24, n27, n28],
         )
-        n31_relu = F.relu(n31_agg)  # conv4.n31.0.relu @10:19
-        # conv4.n31.1.sep_conv.dw @10:19
-        n31_sep_conv_dw = self.n31_sep_conv_dw(n31_relu)
-        # conv4.n31.1.sep_conv.pw @10:19
-        n31_sep_conv_pw = self.n31_sep_conv_pw(n31_sep_conv_dw)
-        n31_bn = self.n31_bn(n31_sep_conv_pw)  # conv4.n31.2.bn @10:19
-        out = (n26_bn + n29_bn + n30_bn + n31_bn) / 4  # conv4.out @10:19
+        n31 = self.n31(n31_agg)
+        out = (n26 + n29 + n30 + n31) / 4  # conv4.out @10:19
         return out
 
 
@@ -891,395 +436,140 @@ class Conv5(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n1_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d1)
-        self.n2_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n2_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d1)
-        self.n3_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n3_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d1)
-        self.n4_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n4_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d1)
-        self.n5_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n5_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n5_bn = nn.BatchNorm2d(d1)
-        self.n6_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n6_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n6_bn = nn.BatchNorm2d(d1)
-        self.n7_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n7_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n7_bn = nn.BatchNorm2d(d1)
+        self.n0 = RandwireNode3(d0, d1)
+        self.n1 = RandwireNode2(d1)
+        self.n2 = RandwireNode3(d0, d1)
+        self.n3 = RandwireNode2(d1)
+        self.n4 = RandwireNode2(d1)
+        self.n5 = RandwireNode2(d1)
+        self.n6 = RandwireNode2(d1)
+        self.n7 = RandwireNode3(d0, d1)
         self.n8_agg = nn.Parameter(torch.zeros(5))
-        self.n8_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n8_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n8_bn = nn.BatchNorm2d(d1)
+        self.n8 = RandwireNode2(d1)
         self.n9_agg = nn.Parameter(torch.zeros(3))
-        self.n9_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n9_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n9_bn = nn.BatchNorm2d(d1)
-        self.n10_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n10_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n10_bn = nn.BatchNorm2d(d1)
-        self.n11_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n11_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n11_bn = nn.BatchNorm2d(d1)
+        self.n9 = RandwireNode2(d1)
+        self.n10 = RandwireNode2(d1)
+        self.n11 = RandwireNode2(d1)
         self.n12_agg = nn.Parameter(torch.zeros(2))
-        self.n12_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n12_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n12_bn = nn.BatchNorm2d(d1)
+        self.n12 = RandwireNode2(d1)
         self.n13_agg = nn.Parameter(torch.zeros(2))
-        self.n13_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n13_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n13_bn = nn.BatchNorm2d(d1)
-        self.n14_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n14_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n14_bn = nn.BatchNorm2d(d1)
+        self.n13 = RandwireNode2(d1)
+        self.n14 = RandwireNode2(d1)
         self.n15_agg = nn.Parameter(torch.zeros(4))
-        self.n15_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n15_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n15_bn = nn.BatchNorm2d(d1)
+        self.n15 = RandwireNode2(d1)
         self.n16_agg = nn.Parameter(torch.zeros(3))
-        self.n16_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n16_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n16_bn = nn.BatchNorm2d(d1)
+        self.n16 = RandwireNode2(d1)
         self.n17_agg = nn.Parameter(torch.zeros(5))
-        self.n17_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n17_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n17_bn = nn.BatchNorm2d(d1)
-        self.n18_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n18_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n18_bn = nn.BatchNorm2d(d1)
+        self.n17 = RandwireNode2(d1)
+        self.n18 = RandwireNode3(d0, d1)
         self.n19_agg = nn.Parameter(torch.zeros(2))
-        self.n19_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n19_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n19_bn = nn.BatchNorm2d(d1)
+        self.n19 = RandwireNode2(d1)
         self.n20_agg = nn.Parameter(torch.zeros(2))
-        self.n20_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n20_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n20_bn = nn.BatchNorm2d(d1)
+        self.n20 = RandwireNode2(d1)
         self.n21_agg = nn.Parameter(torch.zeros(5))
-        self.n21_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n21_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n21_bn = nn.BatchNorm2d(d1)
+        self.n21 = RandwireNode2(d1)
         self.n22_agg = nn.Parameter(torch.zeros(2))
-        self.n22_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n22_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n22_bn = nn.BatchNorm2d(d1)
+        self.n22 = RandwireNode2(d1)
         self.n23_agg = nn.Parameter(torch.zeros(6))
-        self.n23_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n23_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n23_bn = nn.BatchNorm2d(d1)
+        self.n23 = RandwireNode2(d1)
         self.n24_agg = nn.Parameter(torch.zeros(2))
-        self.n24_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n24_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n24_bn = nn.BatchNorm2d(d1)
+        self.n24 = RandwireNode2(d1)
         self.n25_agg = nn.Parameter(torch.zeros(5))
-        self.n25_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n25_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n25_bn = nn.BatchNorm2d(d1)
+        self.n25 = RandwireNode2(d1)
         self.n26_agg = nn.Parameter(torch.zeros(4))
-        self.n26_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n26_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n26_bn = nn.BatchNorm2d(d1)
+        self.n26 = RandwireNode2(d1)
         self.n27_agg = nn.Parameter(torch.zeros(10))
-        self.n27_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n27_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n27_bn = nn.BatchNorm2d(d1)
+        self.n27 = RandwireNode2(d1)
         self.n28_agg = nn.Parameter(torch.zeros(4))
-        self.n28_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n28_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n28_bn = nn.BatchNorm2d(d1)
+        self.n28 = RandwireNode2(d1)
         self.n29_agg = nn.Parameter(torch.zeros(4))
-        self.n29_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n29_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n29_bn = nn.BatchNorm2d(d1)
+        self.n29 = RandwireNode2(d1)
         self.n30_agg = nn.Parameter(torch.zeros(9))
-        self.n30_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n30_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n30_bn = nn.BatchNorm2d(d1)
+        self.n30 = RandwireNode2(d1)
         self.n31_agg = nn.Parameter(torch.zeros(6))
-        self.n31_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n31_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n31_bn = nn.BatchNorm2d(d1)
+        self.n31 = RandwireNode2(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # conv5.n0.0.relu @11:19
-        n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # conv5.n0.1.sep_conv.dw @11:19
-        # conv5.n0.1.sep_conv.pw @11:19
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
-        n0_bn = self.n0_bn(n0_sep_conv_pw)  # conv5.n0.2.bn @11:19
-        n1_relu = F.relu(n0_bn)  # conv5.n1.0.relu @11:19
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # conv5.n1.1.sep_conv.dw @11:19
-        # conv5.n1.1.sep_conv.pw @11:19
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
-        n1_bn = self.n1_bn(n1_sep_conv_pw)  # conv5.n1.2.bn @11:19
-        n2_relu = F.relu(x)  # conv5.n2.0.relu @11:19
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # conv5.n2.1.sep_conv.dw @11:19
-        # conv5.n2.1.sep_conv.pw @11:19
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
-        n2_bn = self.n2_bn(n2_sep_conv_pw)  # conv5.n2.2.bn @11:19
-        n3_relu = F.relu(n2_bn)  # conv5.n3.0.relu @11:19
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # conv5.n3.1.sep_conv.dw @11:19
-        # conv5.n3.1.sep_conv.pw @11:19
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
-        n3_bn = self.n3_bn(n3_sep_conv_pw)  # conv5.n3.2.bn @11:19
-        n4_relu = F.relu(n2_bn)  # conv5.n4.0.relu @11:19
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # conv5.n4.1.sep_conv.dw @11:19
-        # conv5.n4.1.sep_conv.pw @11:19
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
-        n4_bn = self.n4_bn(n4_sep_conv_pw)  # conv5.n4.2.bn @11:19
-        n5_relu = F.relu(n4_bn)  # conv5.n5.0.relu @11:19
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # conv5.n5.1.sep_conv.dw @11:19
-        # conv5.n5.1.sep_conv.pw @11:19
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
-        n5_bn = self.n5_bn(n5_sep_conv_pw)  # conv5.n5.2.bn @11:19
-        n6_relu = F.relu(n3_bn)  # conv5.n6.0.relu @11:19
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # conv5.n6.1.sep_conv.dw @11:19
-        # conv5.n6.1.sep_conv.pw @11:19
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
-        n6_bn = self.n6_bn(n6_sep_conv_pw)  # conv5.n6.2.bn @11:19
-        n7_relu = F.relu(x)  # conv5.n7.0.relu @11:19
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # conv5.n7.1.sep_conv.dw @11:19
-        # conv5.n7.1.sep_conv.pw @11:19
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
-        n7_bn = self.n7_bn(n7_sep_conv_pw)  # conv5.n7.2.bn @11:19
+        n0 = self.n0(x)
+        n1 = self.n1(n0)
+        n2 = self.n2(x)
+        n3 = self.n3(n2)
+        n4 = self.n4(n2)
+        n5 = self.n5(n4)
+        n6 = self.n6(n3)
+        n7 = self.n7(x)
         # conv5.n8.agg @11:19
-        n8_agg = weighted_sum(
-            torch.sigmoid(self.n8_agg), [n1_bn, n2_bn, n4_bn, n5_bn, n6_bn]
-        )
-        n8_relu = F.relu(n8_agg)  # conv5.n8.0.relu @11:19
-        n8_sep_conv_dw = self.n8_sep_conv_dw(n8_relu)  # conv5.n8.1.sep_conv.dw @11:19
-        # conv5.n8.1.sep_conv.pw @11:19
-        n8_sep_conv_pw = self.n8_sep_conv_pw(n8_sep_conv_dw)
-        n8_bn = self.n8_bn(n8_sep_conv_pw)  # conv5.n8.2.bn @11:19
+        n8_agg = weighted_sum(torch.sigmoid(self.n8_agg), [n1, n2, n4, n5, n6])
+        n8 = self.n8(n8_agg)
         # conv5.n9.agg @11:19
-        n9_agg = weighted_sum(torch.sigmoid(self.n9_agg), [n3_bn, n6_bn, n8_bn])
-        n9_relu = F.relu(n9_agg)  # conv5.n9.0.relu @11:19
-        n9_sep_conv_dw = self.n9_sep_conv_dw(n9_relu)  # conv5.n9.1.sep_conv.dw @11:19
-        # conv5.n9.1.sep_conv.pw @11:19
-        n9_sep_conv_pw = self.n9_sep_conv_pw(n9_sep_conv_dw)
-        n9_bn = self.n9_bn(n9_sep_conv_pw)  # conv5.n9.2.bn @11:19
-        n10_relu = F.relu(n5_bn)  # conv5.n10.0.relu @11:19
-        # conv5.n10.1.sep_conv.dw @11:19
-        n10_sep_conv_dw = self.n10_sep_conv_dw(n10_relu)
-        # conv5.n10.1.sep_conv.pw @11:19
-        n10_sep_conv_pw = self.n10_sep_conv_pw(n10_sep_conv_dw)
-        n10_bn = self.n10_bn(n10_sep_conv_pw)  # conv5.n10.2.bn @11:19
-        n11_relu = F.relu(n6_bn)  # conv5.n11.0.relu @11:19
-        # conv5.n11.1.sep_conv.dw @11:19
-        n11_sep_conv_dw = self.n11_sep_conv_dw(n11_relu)
-        # conv5.n11.1.sep_conv.pw @11:19
-        n11_sep_conv_pw = self.n11_sep_conv_pw(n11_sep_conv_dw)
-        n11_bn = self.n11_bn(n11_sep_conv_pw)  # conv5.n11.2.bn @11:19
+        n9_agg = weighted_sum(torch.sigmoid(self.n9_agg), [n3, n6, n8])
+        n9 = self.n9(n9_agg)
+        n10 = self.n10(n5)
+        n11 = self.n11(n6)
         # conv5.n12.agg @11:19
-        n12_agg = weighted_sum(torch.sigmoid(self.n12_agg), [n1_bn, n7_bn])
-        n12_relu = F.relu(n12_agg)  # conv5.n12.0.relu @11:19
-        # conv5.n12.1.sep_conv.dw @11:19
-        n12_sep_conv_dw = self.n12_sep_conv_dw(n12_relu)
-        # conv5.n12.1.sep_conv.pw @11:19
-        n12_sep_conv_pw = self.n12_sep_conv_pw(n12_sep_conv_dw)
-        n12_bn = self.n12_bn(n12_sep_conv_pw)  # conv5.n12.2.bn @11:19
+        n12_agg = weighted_sum(torch.sigmoid(self.n12_agg), [n1, n7])
+        n12 = self.n12(n12_agg)
         # conv5.n13.agg @11:19
-        n13_agg = weighted_sum(torch.sigmoid(self.n13_agg), [n0_bn, n2_bn])
-        n13_relu = F.relu(n13_agg)  # conv5.n13.0.relu @11:19
-        # conv5.n13.1.sep_conv.dw @11:19
-        n13_sep_conv_dw = self.n13_sep_conv_dw(n13_relu)
-        # conv5.n13.1.sep_conv.pw @11:19
-        n13_sep_conv_pw = self.n13_sep_conv_pw(n13_sep_conv_dw)
-        n13_bn = self.n13_bn(n13_sep_conv_pw)  # conv5.n13.2.bn @11:19
-        n14_relu = F.relu(n9_bn)  # conv5.n14.0.relu @11:19
-        # conv5.n14.1.sep_conv.dw @11:19
-        n14_sep_conv_dw = self.n14_sep_conv_dw(n14_relu)
-        # conv5.n14.1.sep_conv.pw @11:19
-        n14_sep_conv_pw = self.n14_sep_conv_pw(n14_sep_conv_dw)
-        n14_bn = self.n14_bn(n14_sep_conv_pw)  # conv5.n14.2.bn @11:19
+        n13_agg = weighted_sum(torch.sigmoid(self.n13_agg), [n0, n2])
+        n13 = self.n13(n13_agg)
+        n14 = self.n14(n9)
         # conv5.n15.agg @11:19
-        n15_agg = weighted_sum(
-            torch.sigmoid(self.n15_agg), [n4_bn, n5_bn, n9_bn, n13_bn]
-        )
-        n15_relu = F.relu(n15_agg)  # conv5.n15.0.relu @11:19
-        # conv5.n15.1.sep_conv.dw @11:19
-        n15_sep_conv_dw = self.n15_sep_conv_dw(n15_relu)
-        # conv5.n15.1.sep_conv.pw @11:19
-        n15_sep_conv_pw = self.n15_sep_conv_pw(n15_sep_conv_dw)
-        n15_bn = self.n15_bn(n15_sep_conv_pw)  # conv5.n15.2.bn @11:19
+        n15_agg = weighted_sum(torch.sigmoid(self.n15_agg), [n4, n5, n9, n13])
+        n15 = self.n15(n15_agg)
         # conv5.n16.agg @11:19
-        n16_agg = weighted_sum(torch.sigmoid(self.n16_agg), [n0_bn, n8_bn, n14_bn])
-        n16_relu = F.relu(n16_agg)  # conv5.n16.0.relu @11:19
-        # conv5.n16.1.sep_conv.dw @11:19
-        n16_sep_conv_dw = self.n16_sep_conv_dw(n16_relu)
-        # conv5.n16.1.sep_conv.pw @11:19
-        n16_sep_conv_pw = self.n16_sep_conv_pw(n16_sep_conv_dw)
-        n16_bn = self.n16_bn(n16_sep_conv_pw)  # conv5.n16.2.bn @11:19
+        n16_agg = weighted_sum(torch.sigmoid(self.n16_agg), [n0, n8, n14])
+        n16 = self.n16(n16_agg)
         # conv5.n17.agg @11:19
-        n17_agg = weighted_sum(
-            torch.sigmoid(self.n17_agg), [n0_bn, n3_bn, n6_bn, n11_bn, n15_bn]
-        )
-        n17_relu = F.relu(n17_agg)  # conv5.n17.0.relu @11:19
-        # conv5.n17.1.sep_conv.dw @11:19
-        n17_sep_conv_dw = self.n17_sep_conv_dw(n17_relu)
-        # conv5.n17.1.sep_conv.pw @11:19
-        n17_sep_conv_pw = self.n17_sep_conv_pw(n17_sep_conv_dw)
-        n17_bn = self.n17_bn(n17_sep_conv_pw)  # conv5.n17.2.bn @11:19
-        n18_relu = F.relu(x)  # conv5.n18.0.relu @11:19
-        # conv5.n18.1.sep_conv.dw @11:19
-        n18_sep_conv_dw = self.n18_sep_conv_dw(n18_relu)
-        # conv5.n18.1.sep_conv.pw @11:19
-        n18_sep_conv_pw = self.n18_sep_conv_pw(n18_sep_conv_dw)
-        n18_bn = self.n18_bn(n18_sep_conv_pw)  # conv5.n18.2.bn @11:19
+        n17_agg = weighted_sum(torch.sigmoid(self.n17_agg), [n0, n3, n6, n11, n15])
+        n17 = self.n17(n17_agg)
+        n18 = self.n18(x)
         # conv5.n19.agg @11:19
-        n19_agg = weighted_sum(torch.sigmoid(self.n19_agg), [n1_bn, n7_bn])
-        n19_relu = F.relu(n19_agg)  # conv5.n19.0.relu @11:19
-        # conv5.n19.1.sep_conv.dw @11:19
-        n19_sep_conv_dw = self.n19_sep_conv_dw(n19_relu)
-        # conv5.n19.1.sep_conv.pw @11:19
-        n19_sep_conv_pw = self.n19_sep_conv_pw(n19_sep_conv_dw)
-        n19_bn = self.n19_bn(n19_sep_conv_pw)  # conv5.n19.2.bn @11:19
+        n19_agg = weighted_sum(torch.sigmoid(self.n19_agg), [n1, n7])
+        n19 = self.n19(n19_agg)
         # conv5.n20.agg @11:19
-        n20_agg = weighted_sum(torch.sigmoid(self.n20_agg), [n1_bn, n9_bn])
-        n20_relu = F.relu(n20_agg)  # conv5.n20.0.relu @11:19
-        # conv5.n20.1.sep_conv.dw @11:19
-        n20_sep_conv_dw = self.n20_sep_conv_dw(n20_relu)
-        # conv5.n20.1.sep_conv.pw @11:19
-        n20_sep_conv_pw = self.n20_sep_conv_pw(n20_sep_conv_dw)
-        n20_bn = self.n20_bn(n20_sep_conv_pw)  # conv5.n20.2.bn @11:19
+        n20_agg = weighted_sum(torch.sigmoid(self.n20_agg), [n1, n9])
+        n20 = self.n20(n20_agg)
         # conv5.n21.agg @11:19
-        n21_agg = weighted_sum(
-            torch.sigmoid(self.n21_agg), [n0_bn, n3_bn, n4_bn, n6_bn, n13_bn]
-        )
-        n21_relu = F.relu(n21_agg)  # conv5.n21.0.relu @11:19
-        # conv5.n21.1.sep_conv.dw @11:19
-        n21_sep_conv_dw = self.n21_sep_conv_dw(n21_relu)
-        # conv5.n21.1.sep_conv.pw @11:19
-        n21_sep_conv_pw = self.n21_sep_conv_pw(n21_sep_conv_dw)
-        n21_bn = self.n21_bn(n21_sep_conv_pw)  # conv5.n21.2.bn @11:19
+        n21_agg = weighted_sum(torch.sigmoid(self.n21_agg), [n0, n3, n4, n6, n13])
+        n21 = self.n21(n21_agg)
         # conv5.n22.agg @11:19
-        n22_agg = weighted_sum(torch.sigmoid(self.n22_agg), [n4_bn, n7_bn])
-        n22_relu = F.relu(n22_agg)  # conv5.n22.0.relu @11:19
-        # conv5.n22.1.sep_conv.dw @11:19
-        n22_sep_conv_dw = self.n22_sep_conv_dw(n22_relu)
-        # conv5.n22.1.sep_conv.pw @11:19
-        n22_sep_conv_pw = self.n22_sep_conv_pw(n22_sep_conv_dw)
-        n22_bn = self.n22_bn(n22_sep_conv_pw)  # conv5.n22.2.bn @11:19
+        n22_agg = weighted_sum(torch.sigmoid(self.n22_agg), [n4, n7])
+        n22 = self.n22(n22_agg)
         # conv5.n23.agg @11:19
-        n23_agg = weighted_sum(
-            torch.sigmoid(self.n23_agg), [n0_bn, n1_bn, n4_bn, n5_bn, n11_bn, n16_bn]
-        )
-        n23_relu = F.relu(n23_agg)  # conv5.n23.0.relu @11:19
-        # conv5.n23.1.sep_conv.dw @11:19
-        n23_sep_conv_dw = self.n23_sep_conv_dw(n23_relu)
-        # conv5.n23.1.sep_conv.pw @11:19
-        n23_sep_conv_pw = self.n23_sep_conv_pw(n23_sep_conv_dw)
-        n23_bn = self.n23_bn(n23_sep_conv_pw)  # conv5.n23.2.bn @11:19
+        n23_agg = weighted_sum(torch.sigmoid(self.n23_agg), [n0, n1, n4, n5, n11, n16])
+        n23 = self.n23(n23_agg)
         # conv5.n24.agg @11:19
-        n24_agg = weighted_sum(torch.sigmoid(self.n24_agg), [n2_bn, n4_bn])
-        n24_relu = F.relu(n24_agg)  # conv5.n24.0.relu @11:19
-        # conv5.n24.1.sep_conv.dw @11:19
-        n24_sep_conv_dw = self.n24_sep_conv_dw(n24_relu)
-        # conv5.n24.1.sep_conv.pw @11:19
-        n24_sep_conv_pw = self.n24_sep_conv_pw(n24_sep_conv_dw)
-        n24_bn = self.n24_bn(n24_sep_conv_pw)  # conv5.n24.2.bn @11:19
+        n24_agg = weighted_sum(torch.sigmoid(self.n24_agg), [n2, n4])
+        n24 = self.n24(n24_agg)
         # conv5.n25.agg @11:19
-        n25_agg = weighted_sum(
-            torch.sigmoid(self.n25_agg), [n0_bn, n2_bn, n4_bn, n17_bn, n19_bn]
-        )
-        n25_relu = F.relu(n25_agg)  # conv5.n25.0.relu @11:19
-        # conv5.n25.1.sep_conv.dw @11:19
-        n25_sep_conv_dw = self.n25_sep_conv_dw(n25_relu)
-        # conv5.n25.1.sep_conv.pw @11:19
-        n25_sep_conv_pw = self.n25_sep_conv_pw(n25_sep_conv_dw)
-        n25_bn = self.n25_bn(n25_sep_conv_pw)  # conv5.n25.2.bn @11:19
+        n25_agg = weighted_sum(torch.sigmoid(self.n25_agg), [n0, n2, n4, n17, n19])
+        n25 = self.n25(n25_agg)
         # conv5.n26.agg @11:19
-        n26_agg = weighted_sum(
-            torch.sigmoid(self.n26_agg), [n1_bn, n2_bn, n5_bn, n11_bn]
-        )
-        n26_relu = F.relu(n26_agg)  # conv5.n26.0.relu @11:19
-        # conv5.n26.1.sep_conv.dw @11:19
-        n26_sep_conv_dw = self.n26_sep_conv_dw(n26_relu)
-        # conv5.n26.1.sep_conv.pw @11:19
-        n26_sep_conv_pw = self.n26_sep_conv_pw(n26_sep_conv_dw)
-        n26_bn = self.n26_bn(n26_sep_conv_pw)  # conv5.n26.2.bn @11:19
+        n26_agg = weighted_sum(torch.sigmoid(self.n26_agg), [n1, n2, n5, n11])
+        n26 = self.n26(n26_agg)
         # conv5.n27.agg @11:19
         n27_agg = weighted_sum(
             torch.sigmoid(self.n27_agg),
-            [
-                n4_bn,
-                n8_bn,
-                n12_bn,
-                n13_bn,
-                n15_bn,
-                n16_bn,
-                n17_bn,
-                n18_bn,
-                n20_bn,
-                n25_bn,
-            ],
+            [n4, n8, n12, n13, n15, n16, n17, n18, n20, n25],
         )
-        n27_relu = F.relu(n27_agg)  # conv5.n27.0.relu @11:19
-        # conv5.n27.1.sep_conv.dw @11:19
-        n27_sep_conv_dw = self.n27_sep_conv_dw(n27_relu)
-        # conv5.n27.1.sep_conv.pw @11:19
-        n27_sep_conv_pw = self.n27_sep_conv_pw(n27_sep_conv_dw)
-        n27_bn = self.n27_bn(n27_sep_conv_pw)  # conv5.n27.2.bn @11:19
+        n27 = self.n27(n27_agg)
         # conv5.n28.agg @11:19
-        n28_agg = weighted_sum(
-            torch.sigmoid(self.n28_agg), [n7_bn, n10_bn, n13_bn, n26_bn]
-        )
-        n28_relu = F.relu(n28_agg)  # conv5.n28.0.relu @11:19
-        # conv5.n28.1.sep_conv.dw @11:19
-        n28_sep_conv_dw = self.n28_sep_conv_dw(n28_relu)
-        # conv5.n28.1.sep_conv.pw @11:19
-        n28_sep_conv_pw = self.n28_sep_conv_pw(n28_sep_conv_dw)
-        n28_bn = self.n28_bn(n28_sep_conv_pw)  # conv5.n28.2.bn @11:19
+        n28_agg = weighted_sum(torch.sigmoid(self.n28_agg), [n7, n10, n13, n26])
+        n28 = self.n28(n28_agg)
         # conv5.n29.agg @11:19
-        n29_agg = weighted_sum(
-            torch.sigmoid(self.n29_agg), [n1_bn, n5_bn, n7_bn, n14_bn]
-        )
-        n29_relu = F.relu(n29_agg)  # conv5.n29.0.relu @11:19
-        # conv5.n29.1.sep_conv.dw @11:19
-        n29_sep_conv_dw = self.n29_sep_conv_dw(n29_relu)
-        # conv5.n29.1.sep_conv.pw @11:19
-        n29_sep_conv_pw = self.n29_sep_conv_pw(n29_sep_conv_dw)
-        n29_bn = self.n29_bn(n29_sep_conv_pw)  # conv5.n29.2.bn @11:19
+        n29_agg = weighted_sum(torch.sigmoid(self.n29_agg), [n1, n5, n7, n14])
+        n29 = self.n29(n29_agg)
         # conv5.n30.agg @11:19
         n30_agg = weighted_sum(
-            torch.sigmoid(self.n30_agg),
-            [n5_bn, n6_bn, n9_bn, n13_bn, n16_bn, n17_bn, n19_bn, n24_bn, n25_bn],
+            torch.sigmoid(self.n30_agg), [n5, n6, n9, n13, n16, n17, n19, n24, n25]
         )
-        n30_relu = F.relu(n30_agg)  # conv5.n30.0.relu @11:19
-        # conv5.n30.1.sep_conv.dw @11:19
-        n30_sep_conv_dw = self.n30_sep_conv_dw(n30_relu)
-        # conv5.n30.1.sep_conv.pw @11:19
-        n30_sep_conv_pw = self.n30_sep_conv_pw(n30_sep_conv_dw)
-        n30_bn = self.n30_bn(n30_sep_conv_pw)  # conv5.n30.2.bn @11:19
+        n30 = self.n30(n30_agg)
         # conv5.n31.agg @11:19
         n31_agg = weighted_sum(
-            torch.sigmoid(self.n31_agg), [n4_bn, n5_bn, n11_bn, n14_bn, n17_bn, n24_bn]
+            torch.sigmoid(self.n31_agg), [n4, n5, n11, n14, n17, n24]
         )
-        n31_relu = F.relu(n31_agg)  # conv5.n31.0.relu @11:19
-        # conv5.n31.1.sep_conv.dw @11:19
-        n31_sep_conv_dw = self.n31_sep_conv_dw(n31_relu)
-        # conv5.n31.1.sep_conv.pw @11:19
-        n31_sep_conv_pw = self.n31_sep_conv_pw(n31_sep_conv_dw)
-        n31_bn = self.n31_bn(n31_sep_conv_pw)  # conv5.n31.2.bn @11:19
-        # conv5.out @11:19
-        out = (
-            n21_bn + n22_bn + n23_bn + n27_bn + n28_bn + n29_bn + n30_bn + n31_bn
-        ) / 8
+        n31 = self.n31(n31_agg)
+        out = (n21 + n22 + n23 + n27 + n28 + n29 + n30 + n31) / 8  # conv5.out @11:19
         return out
 
 

@@ -4,6 +4,8 @@
 """The network `randwire_ws_fmnist` as a PyTorch module: `Net()` takes images [B, 1, 28, 28] and
 returns logits [B, 10].
 
+Classes shared by several instances: RandwireNode x5, RandwireNode2 x19.
+
 With the weights nasc converted (`--weights`), next to this file:
 
     from safetensors.torch import load_file
@@ -28,6 +30,44 @@ def weighted_sum(w: Tensor, xs: list[Tensor]) -> Tensor:
     return out
 
 
+class RandwireNode(nn.Module):
+    """node op `randwire_node`: rw1.n0(16, 32), rw2.n0(32, 64), rw2.n1(32, 64),
+    rw3.n0(64, 128), rw3.n1(64, 128).
+    """
+
+    def __init__(self, d0: int, d1: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(d0, d0, 3, stride=2, padding=1, groups=d0, bias=False)
+        self.pw = nn.Conv2d(d0, d1, 1, bias=False)
+        self.bn = nn.BatchNorm2d(d1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # rw1.n0.0.relu @11:17
+        dw = self.dw(relu)  # rw1.n0.1.sep_conv.dw @11:17
+        pw = self.pw(dw)  # rw1.n0.1.sep_conv.pw @11:17
+        bn = self.bn(pw)  # rw1.n0.2.bn @11:17
+        return bn
+
+
+class RandwireNode2(nn.Module):
+    """node op `randwire_node`: rw1.n1(32), rw1.n2(32), rw1.n3(32), rw1.n4(32),
+    rw1.n5(32), rw1.n6(32), ... (19 in all).
+    """
+
+    def __init__(self, d0: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
+        self.pw = nn.Conv2d(d0, d0, 1, bias=False)
+        self.bn = nn.BatchNorm2d(d0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        relu = F.relu(x)  # rw1.n1.0.relu @11:17
+        dw = self.dw(relu)  # rw1.n1.1.sep_conv.dw @11:17
+        pw = self.pw(dw)  # rw1.n1.1.sep_conv.pw @11:17
+        bn = self.bn(pw)  # rw1.n1.2.bn @11:17
+        return bn
+
+
 class Stem(nn.Module):
     """Stage `stem`."""
 
@@ -47,90 +87,38 @@ class Rw1(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n1_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d1)
-        self.n2_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n2_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d1)
+        self.n0 = RandwireNode(d0, d1)
+        self.n1 = RandwireNode2(d1)
+        self.n2 = RandwireNode2(d1)
         self.n3_agg = nn.Parameter(torch.zeros(2))
-        self.n3_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n3_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d1)
+        self.n3 = RandwireNode2(d1)
         self.n4_agg = nn.Parameter(torch.zeros(3))
-        self.n4_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n4_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d1)
+        self.n4 = RandwireNode2(d1)
         self.n5_agg = nn.Parameter(torch.zeros(2))
-        self.n5_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n5_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n5_bn = nn.BatchNorm2d(d1)
+        self.n5 = RandwireNode2(d1)
         self.n6_agg = nn.Parameter(torch.zeros(3))
-        self.n6_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n6_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n6_bn = nn.BatchNorm2d(d1)
+        self.n6 = RandwireNode2(d1)
         self.n7_agg = nn.Parameter(torch.zeros(4))
-        self.n7_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n7_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n7_bn = nn.BatchNorm2d(d1)
+        self.n7 = RandwireNode2(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # rw1.n0.0.relu @11:17
-        n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # rw1.n0.1.sep_conv.dw @11:17
-        # rw1.n0.1.sep_conv.pw @11:17
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
-        n0_bn = self.n0_bn(n0_sep_conv_pw)  # rw1.n0.2.bn @11:17
-        n1_relu = F.relu(n0_bn)  # rw1.n1.0.relu @11:17
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # rw1.n1.1.sep_conv.dw @11:17
-        # rw1.n1.1.sep_conv.pw @11:17
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
-        n1_bn = self.n1_bn(n1_sep_conv_pw)  # rw1.n1.2.bn @11:17
-        n2_relu = F.relu(n0_bn)  # rw1.n2.0.relu @11:17
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # rw1.n2.1.sep_conv.dw @11:17
-        # rw1.n2.1.sep_conv.pw @11:17
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
-        n2_bn = self.n2_bn(n2_sep_conv_pw)  # rw1.n2.2.bn @11:17
-        # rw1.n3.agg @11:17
-        n3_agg = weighted_sum(torch.sigmoid(self.n3_agg), [n1_bn, n2_bn])
-        n3_relu = F.relu(n3_agg)  # rw1.n3.0.relu @11:17
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # rw1.n3.1.sep_conv.dw @11:17
-        # rw1.n3.1.sep_conv.pw @11:17
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
-        n3_bn = self.n3_bn(n3_sep_conv_pw)  # rw1.n3.2.bn @11:17
+        n0 = self.n0(x)
+        n1 = self.n1(n0)
+        n2 = self.n2(n0)
+        n3_agg = weighted_sum(torch.sigmoid(self.n3_agg), [n1, n2])  # rw1.n3.agg @11:17
+        n3 = self.n3(n3_agg)
         # rw1.n4.agg @11:17
-        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0_bn, n1_bn, n2_bn])
-        n4_relu = F.relu(n4_agg)  # rw1.n4.0.relu @11:17
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # rw1.n4.1.sep_conv.dw @11:17
-        # rw1.n4.1.sep_conv.pw @11:17
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
-        n4_bn = self.n4_bn(n4_sep_conv_pw)  # rw1.n4.2.bn @11:17
-        # rw1.n5.agg @11:17
-        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n2_bn, n4_bn])
-        n5_relu = F.relu(n5_agg)  # rw1.n5.0.relu @11:17
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # rw1.n5.1.sep_conv.dw @11:17
-        # rw1.n5.1.sep_conv.pw @11:17
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
-        n5_bn = self.n5_bn(n5_sep_conv_pw)  # rw1.n5.2.bn @11:17
+        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0, n1, n2])
+        n4 = self.n4(n4_agg)
+        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n2, n4])  # rw1.n5.agg @11:17
+        n5 = self.n5(n5_agg)
         # rw1.n6.agg @11:17
-        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0_bn, n1_bn, n3_bn])
-        n6_relu = F.relu(n6_agg)  # rw1.n6.0.relu @11:17
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # rw1.n6.1.sep_conv.dw @11:17
-        # rw1.n6.1.sep_conv.pw @11:17
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
-        n6_bn = self.n6_bn(n6_sep_conv_pw)  # rw1.n6.2.bn @11:17
+        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0, n1, n3])
+        n6 = self.n6(n6_agg)
         # rw1.n7.agg @11:17
-        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0_bn, n2_bn, n3_bn, n5_bn])
-        n7_relu = F.relu(n7_agg)  # rw1.n7.0.relu @11:17
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # rw1.n7.1.sep_conv.dw @11:17
-        # rw1.n7.1.sep_conv.pw @11:17
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
-        n7_bn = self.n7_bn(n7_sep_conv_pw)  # rw1.n7.2.bn @11:17
-        out = (n6_bn + n7_bn) / 2  # rw1.out @11:17
+        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0, n2, n3, n5])
+        n7 = self.n7(n7_agg)
+        out = (n6 + n7) / 2  # rw1.out @11:17
         return out
 
 
@@ -139,89 +127,36 @@ class Rw2(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n1_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d1)
+        self.n0 = RandwireNode(d0, d1)
+        self.n1 = RandwireNode(d0, d1)
         self.n2_agg = nn.Parameter(torch.zeros(2))
-        self.n2_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n2_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d1)
-        self.n3_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n3_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d1)
+        self.n2 = RandwireNode2(d1)
+        self.n3 = RandwireNode2(d1)
         self.n4_agg = nn.Parameter(torch.zeros(4))
-        self.n4_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n4_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d1)
-        self.n5_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n5_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n5_bn = nn.BatchNorm2d(d1)
+        self.n4 = RandwireNode2(d1)
+        self.n5 = RandwireNode2(d1)
         self.n6_agg = nn.Parameter(torch.zeros(4))
-        self.n6_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n6_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n6_bn = nn.BatchNorm2d(d1)
+        self.n6 = RandwireNode2(d1)
         self.n7_agg = nn.Parameter(torch.zeros(4))
-        self.n7_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n7_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n7_bn = nn.BatchNorm2d(d1)
+        self.n7 = RandwireNode2(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # rw2.n0.0.relu @12:17
-        n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # rw2.n0.1.sep_conv.dw @12:17
-        # rw2.n0.1.sep_conv.pw @12:17
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
-        n0_bn = self.n0_bn(n0_sep_conv_pw)  # rw2.n0.2.bn @12:17
-        n1_relu = F.relu(x)  # rw2.n1.0.relu @12:17
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # rw2.n1.1.sep_conv.dw @12:17
-        # rw2.n1.1.sep_conv.pw @12:17
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
-        n1_bn = self.n1_bn(n1_sep_conv_pw)  # rw2.n1.2.bn @12:17
-        # rw2.n2.agg @12:17
-        n2_agg = weighted_sum(torch.sigmoid(self.n2_agg), [n0_bn, n1_bn])
-        n2_relu = F.relu(n2_agg)  # rw2.n2.0.relu @12:17
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # rw2.n2.1.sep_conv.dw @12:17
-        # rw2.n2.1.sep_conv.pw @12:17
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
-        n2_bn = self.n2_bn(n2_sep_conv_pw)  # rw2.n2.2.bn @12:17
-        n3_relu = F.relu(n2_bn)  # rw2.n3.0.relu @12:17
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # rw2.n3.1.sep_conv.dw @12:17
-        # rw2.n3.1.sep_conv.pw @12:17
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
-        n3_bn = self.n3_bn(n3_sep_conv_pw)  # rw2.n3.2.bn @12:17
+        n0 = self.n0(x)
+        n1 = self.n1(x)
+        n2_agg = weighted_sum(torch.sigmoid(self.n2_agg), [n0, n1])  # rw2.n2.agg @12:17
+        n2 = self.n2(n2_agg)
+        n3 = self.n3(n2)
         # rw2.n4.agg @12:17
-        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0_bn, n1_bn, n2_bn, n3_bn])
-        n4_relu = F.relu(n4_agg)  # rw2.n4.0.relu @12:17
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # rw2.n4.1.sep_conv.dw @12:17
-        # rw2.n4.1.sep_conv.pw @12:17
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
-        n4_bn = self.n4_bn(n4_sep_conv_pw)  # rw2.n4.2.bn @12:17
-        n5_relu = F.relu(n2_bn)  # rw2.n5.0.relu @12:17
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # rw2.n5.1.sep_conv.dw @12:17
-        # rw2.n5.1.sep_conv.pw @12:17
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
-        n5_bn = self.n5_bn(n5_sep_conv_pw)  # rw2.n5.2.bn @12:17
+        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0, n1, n2, n3])
+        n4 = self.n4(n4_agg)
+        n5 = self.n5(n2)
         # rw2.n6.agg @12:17
-        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0_bn, n1_bn, n3_bn, n5_bn])
-        n6_relu = F.relu(n6_agg)  # rw2.n6.0.relu @12:17
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # rw2.n6.1.sep_conv.dw @12:17
-        # rw2.n6.1.sep_conv.pw @12:17
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
-        n6_bn = self.n6_bn(n6_sep_conv_pw)  # rw2.n6.2.bn @12:17
+        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n0, n1, n3, n5])
+        n6 = self.n6(n6_agg)
         # rw2.n7.agg @12:17
-        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0_bn, n1_bn, n2_bn, n6_bn])
-        n7_relu = F.relu(n7_agg)  # rw2.n7.0.relu @12:17
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # rw2.n7.1.sep_conv.dw @12:17
-        # rw2.n7.1.sep_conv.pw @12:17
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
-        n7_bn = self.n7_bn(n7_sep_conv_pw)  # rw2.n7.2.bn @12:17
-        out = (n4_bn + n7_bn) / 2  # rw2.out @12:17
+        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0, n1, n2, n6])
+        n7 = self.n7(n7_agg)
+        out = (n4 + n7) / 2  # rw2.out @12:17
         return out
 
 
@@ -230,92 +165,38 @@ class Rw3(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.n0_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n0_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n0_bn = nn.BatchNorm2d(d1)
-        self.n1_sep_conv_dw = nn.Conv2d(
-            d0, d0, 3, stride=2, padding=1, groups=d0, bias=False
-        )
-        self.n1_sep_conv_pw = nn.Conv2d(d0, d1, 1, bias=False)
-        self.n1_bn = nn.BatchNorm2d(d1)
+        self.n0 = RandwireNode(d0, d1)
+        self.n1 = RandwireNode(d0, d1)
         self.n2_agg = nn.Parameter(torch.zeros(2))
-        self.n2_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n2_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n2_bn = nn.BatchNorm2d(d1)
-        self.n3_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n3_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n3_bn = nn.BatchNorm2d(d1)
+        self.n2 = RandwireNode2(d1)
+        self.n3 = RandwireNode2(d1)
         self.n4_agg = nn.Parameter(torch.zeros(2))
-        self.n4_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n4_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n4_bn = nn.BatchNorm2d(d1)
+        self.n4 = RandwireNode2(d1)
         self.n5_agg = nn.Parameter(torch.zeros(3))
-        self.n5_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n5_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n5_bn = nn.BatchNorm2d(d1)
+        self.n5 = RandwireNode2(d1)
         self.n6_agg = nn.Parameter(torch.zeros(4))
-        self.n6_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n6_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n6_bn = nn.BatchNorm2d(d1)
+        self.n6 = RandwireNode2(d1)
         self.n7_agg = nn.Parameter(torch.zeros(4))
-        self.n7_sep_conv_dw = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.n7_sep_conv_pw = nn.Conv2d(d1, d1, 1, bias=False)
-        self.n7_bn = nn.BatchNorm2d(d1)
+        self.n7 = RandwireNode2(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n0_relu = F.relu(x)  # rw3.n0.0.relu @13:17
-        n0_sep_conv_dw = self.n0_sep_conv_dw(n0_relu)  # rw3.n0.1.sep_conv.dw @13:17
-        # rw3.n0.1.sep_conv.pw @13:17
-        n0_sep_conv_pw = self.n0_sep_conv_pw(n0_sep_conv_dw)
-        n0_bn = self.n0_bn(n0_sep_conv_pw)  # rw3.n0.2.bn @13:17
-        n1_relu = F.relu(x)  # rw3.n1.0.relu @13:17
-        n1_sep_conv_dw = self.n1_sep_conv_dw(n1_relu)  # rw3.n1.1.sep_conv.dw @13:17
-        # rw3.n1.1.sep_conv.pw @13:17
-        n1_sep_conv_pw = self.n1_sep_conv_pw(n1_sep_conv_dw)
-        n1_bn = self.n1_bn(n1_sep_conv_pw)  # rw3.n1.2.bn @13:17
-        # rw3.n2.agg @13:17
-        n2_agg = weighted_sum(torch.sigmoid(self.n2_agg), [n0_bn, n1_bn])
-        n2_relu = F.relu(n2_agg)  # rw3.n2.0.relu @13:17
-        n2_sep_conv_dw = self.n2_sep_conv_dw(n2_relu)  # rw3.n2.1.sep_conv.dw @13:17
-        # rw3.n2.1.sep_conv.pw @13:17
-        n2_sep_conv_pw = self.n2_sep_conv_pw(n2_sep_conv_dw)
-        n2_bn = self.n2_bn(n2_sep_conv_pw)  # rw3.n2.2.bn @13:17
-        n3_relu = F.relu(n0_bn)  # rw3.n3.0.relu @13:17
-        n3_sep_conv_dw = self.n3_sep_conv_dw(n3_relu)  # rw3.n3.1.sep_conv.dw @13:17
-        # rw3.n3.1.sep_conv.pw @13:17
-        n3_sep_conv_pw = self.n3_sep_conv_pw(n3_sep_conv_dw)
-        n3_bn = self.n3_bn(n3_sep_conv_pw)  # rw3.n3.2.bn @13:17
-        # rw3.n4.agg @13:17
-        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0_bn, n3_bn])
-        n4_relu = F.relu(n4_agg)  # rw3.n4.0.relu @13:17
-        n4_sep_conv_dw = self.n4_sep_conv_dw(n4_relu)  # rw3.n4.1.sep_conv.dw @13:17
-        # rw3.n4.1.sep_conv.pw @13:17
-        n4_sep_conv_pw = self.n4_sep_conv_pw(n4_sep_conv_dw)
-        n4_bn = self.n4_bn(n4_sep_conv_pw)  # rw3.n4.2.bn @13:17
+        n0 = self.n0(x)
+        n1 = self.n1(x)
+        n2_agg = weighted_sum(torch.sigmoid(self.n2_agg), [n0, n1])  # rw3.n2.agg @13:17
+        n2 = self.n2(n2_agg)
+        n3 = self.n3(n0)
+        n4_agg = weighted_sum(torch.sigmoid(self.n4_agg), [n0, n3])  # rw3.n4.agg @13:17
+        n4 = self.n4(n4_agg)
         # rw3.n5.agg @13:17
-        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n0_bn, n2_bn, n4_bn])
-        n5_relu = F.relu(n5_agg)  # rw3.n5.0.relu @13:17
-        n5_sep_conv_dw = self.n5_sep_conv_dw(n5_relu)  # rw3.n5.1.sep_conv.dw @13:17
-        # rw3.n5.1.sep_conv.pw @13:17
-        n5_sep_conv_pw = self.n5_sep_conv_pw(n5_sep_conv_dw)
-        n5_bn = self.n5_bn(n5_sep_conv_pw)  # rw3.n5.2.bn @13:17
+        n5_agg = weighted_sum(torch.sigmoid(self.n5_agg), [n0, n2, n4])
+        n5 = self.n5(n5_agg)
         # rw3.n6.agg @13:17
-        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n1_bn, n2_bn, n3_bn, n4_bn])
-        n6_relu = F.relu(n6_agg)  # rw3.n6.0.relu @13:17
-        n6_sep_conv_dw = self.n6_sep_conv_dw(n6_relu)  # rw3.n6.1.sep_conv.dw @13:17
-        # rw3.n6.1.sep_conv.pw @13:17
-        n6_sep_conv_pw = self.n6_sep_conv_pw(n6_sep_conv_dw)
-        n6_bn = self.n6_bn(n6_sep_conv_pw)  # rw3.n6.2.bn @13:17
+        n6_agg = weighted_sum(torch.sigmoid(self.n6_agg), [n1, n2, n3, n4])
+        n6 = self.n6(n6_agg)
         # rw3.n7.agg @13:17
-        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0_bn, n2_bn, n3_bn, n6_bn])
-        n7_relu = F.relu(n7_agg)  # rw3.n7.0.relu @13:17
-        n7_sep_conv_dw = self.n7_sep_conv_dw(n7_relu)  # rw3.n7.1.sep_conv.dw @13:17
-        # rw3.n7.1.sep_conv.pw @13:17
-        n7_sep_conv_pw = self.n7_sep_conv_pw(n7_sep_conv_dw)
-        n7_bn = self.n7_bn(n7_sep_conv_pw)  # rw3.n7.2.bn @13:17
-        out = (n5_bn + n7_bn) / 2  # rw3.out @13:17
+        n7_agg = weighted_sum(torch.sigmoid(self.n7_agg), [n0, n2, n3, n6])
+        n7 = self.n7(n7_agg)
+        out = (n5 + n7) / 2  # rw3.out @13:17
         return out
 
 

@@ -88,11 +88,11 @@ class RegnetXBlock(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = Residual(d0, d1, d2)
+        self.residual = Residual(d0, d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.0.0.0.1.0.relu @12:25
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.0.0.0.1.0.relu @12:25
         return relu
 
 
@@ -104,11 +104,11 @@ class RegnetXBlock2(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = Residual2(d0, d1)
+        self.residual = Residual2(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.2.0.1.1.0.relu @12:25
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.2.0.1.1.0.relu @12:25
         return relu
 
 
@@ -117,11 +117,11 @@ class RegnetAnynetStage(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock(d0, d1, d2)
+        self.x_block = RegnetXBlock(d0, d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        return m0
+        x_block = self.x_block(x)
+        return x_block
 
 
 class RegnetAnynetStage2(nn.Module):
@@ -129,17 +129,17 @@ class RegnetAnynetStage2(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock(d0, d1, d2)
-        self.m1 = RegnetXBlock2(d1, d2)
-        self.m2 = RegnetXBlock2(d1, d2)
-        self.m3 = RegnetXBlock2(d1, d2)
+        self.x_block = RegnetXBlock(d0, d1, d2)
+        self.x_block_2 = RegnetXBlock2(d1, d2)
+        self.x_block_3 = RegnetXBlock2(d1, d2)
+        self.x_block_4 = RegnetXBlock2(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        m3 = self.m3(m2)
-        return m3
+        x_block = self.x_block(x)
+        x_block_2 = self.x_block_2(x_block)
+        x_block_3 = self.x_block_3(x_block_2)
+        x_block_4 = self.x_block_4(x_block_3)
+        return x_block_4
 
 
 class RegnetAnynetStage3(nn.Module):
@@ -147,23 +147,23 @@ class RegnetAnynetStage3(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock(d0, d1, d2)
-        self.m1 = RegnetXBlock2(d1, d2)
-        self.m2 = RegnetXBlock2(d1, d2)
-        self.m3 = RegnetXBlock2(d1, d2)
-        self.m4 = RegnetXBlock2(d1, d2)
-        self.m5 = RegnetXBlock2(d1, d2)
-        self.m6 = RegnetXBlock2(d1, d2)
+        self.x_block = RegnetXBlock(d0, d1, d2)
+        self.x_block_2 = RegnetXBlock2(d1, d2)
+        self.x_block_3 = RegnetXBlock2(d1, d2)
+        self.x_block_4 = RegnetXBlock2(d1, d2)
+        self.x_block_5 = RegnetXBlock2(d1, d2)
+        self.x_block_6 = RegnetXBlock2(d1, d2)
+        self.x_block_7 = RegnetXBlock2(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        m3 = self.m3(m2)
-        m4 = self.m4(m3)
-        m5 = self.m5(m4)
-        m6 = self.m6(m5)
-        return m6
+        x_block = self.x_block(x)
+        x_block_2 = self.x_block_2(x_block)
+        x_block_3 = self.x_block_3(x_block_2)
+        x_block_4 = self.x_block_4(x_block_3)
+        x_block_5 = self.x_block_5(x_block_4)
+        x_block_6 = self.x_block_6(x_block_5)
+        x_block_7 = self.x_block_7(x_block_6)
+        return x_block_7
 
 
 class Stem(nn.Module):
@@ -197,17 +197,17 @@ class Body(nn.Module):
         d8: int,
     ) -> None:
         super().__init__()
-        self.m0 = RegnetAnynetStage(d0, d1, d2)
-        self.m1 = RegnetAnynetStage(d1, d3, d4)
-        self.m2 = RegnetAnynetStage2(d3, d5, d6)
-        self.m3 = RegnetAnynetStage3(d5, d7, d8)
+        self.anynet_stage = RegnetAnynetStage(d0, d1, d2)
+        self.anynet_stage_2 = RegnetAnynetStage(d1, d3, d4)
+        self.anynet_stage_3 = RegnetAnynetStage2(d3, d5, d6)
+        self.anynet_stage_4 = RegnetAnynetStage3(d5, d7, d8)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        m3 = self.m3(m2)
-        return m3
+        anynet_stage = self.anynet_stage(x)
+        anynet_stage_2 = self.anynet_stage_2(anynet_stage)
+        anynet_stage_3 = self.anynet_stage_3(anynet_stage_2)
+        anynet_stage_4 = self.anynet_stage_4(anynet_stage_3)
+        return anynet_stage_4
 
 
 class Head(nn.Module):

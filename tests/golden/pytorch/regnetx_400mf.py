@@ -117,11 +117,11 @@ class RegnetXBlock(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = Residual(d0, d1)
+        self.residual = Residual(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.0.0.0.1.0.relu @12:25
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.0.0.0.1.0.relu @12:25
         return relu
 
 
@@ -132,11 +132,11 @@ class RegnetXBlock2(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = Residual2(d0, d1, d2)
+        self.residual = Residual2(d0, d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.1.0.0.1.0.relu @12:25
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.1.0.0.1.0.relu @12:25
         return relu
 
 
@@ -148,11 +148,11 @@ class RegnetXBlock3(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = Residual3(d0, d1)
+        self.residual = Residual3(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.1.0.1.1.0.relu @12:25
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.1.0.1.1.0.relu @12:25
         return relu
 
 
@@ -161,11 +161,11 @@ class RegnetAnynetStage(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock(d0, d1)
+        self.x_block = RegnetXBlock(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        return m0
+        x_block = self.x_block(x)
+        return x_block
 
 
 class RegnetAnynetStage2(nn.Module):
@@ -173,13 +173,13 @@ class RegnetAnynetStage2(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock2(d0, d1, d2)
-        self.m1 = RegnetXBlock3(d1, d2)
+        self.x_block = RegnetXBlock2(d0, d1, d2)
+        self.x_block_2 = RegnetXBlock3(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        return m1
+        x_block = self.x_block(x)
+        x_block_2 = self.x_block_2(x_block)
+        return x_block_2
 
 
 class RegnetAnynetStage3(nn.Module):
@@ -187,23 +187,23 @@ class RegnetAnynetStage3(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock2(d0, d1, d2)
-        self.m1 = RegnetXBlock3(d1, d2)
-        self.m2 = RegnetXBlock3(d1, d2)
-        self.m3 = RegnetXBlock3(d1, d2)
-        self.m4 = RegnetXBlock3(d1, d2)
-        self.m5 = RegnetXBlock3(d1, d2)
-        self.m6 = RegnetXBlock3(d1, d2)
+        self.x_block = RegnetXBlock2(d0, d1, d2)
+        self.x_block_2 = RegnetXBlock3(d1, d2)
+        self.x_block_3 = RegnetXBlock3(d1, d2)
+        self.x_block_4 = RegnetXBlock3(d1, d2)
+        self.x_block_5 = RegnetXBlock3(d1, d2)
+        self.x_block_6 = RegnetXBlock3(d1, d2)
+        self.x_block_7 = RegnetXBlock3(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        m3 = self.m3(m2)
-        m4 = self.m4(m3)
-        m5 = self.m5(m4)
-        m6 = self.m6(m5)
-        return m6
+        x_block = self.x_block(x)
+        x_block_2 = self.x_block_2(x_block)
+        x_block_3 = self.x_block_3(x_block_2)
+        x_block_4 = self.x_block_4(x_block_3)
+        x_block_5 = self.x_block_5(x_block_4)
+        x_block_6 = self.x_block_6(x_block_5)
+        x_block_7 = self.x_block_7(x_block_6)
+        return x_block_7
 
 
 class RegnetAnynetStage4(nn.Module):
@@ -211,33 +211,33 @@ class RegnetAnynetStage4(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock2(d0, d1, d2)
-        self.m1 = RegnetXBlock3(d1, d2)
-        self.m2 = RegnetXBlock3(d1, d2)
-        self.m3 = RegnetXBlock3(d1, d2)
-        self.m4 = RegnetXBlock3(d1, d2)
-        self.m5 = RegnetXBlock3(d1, d2)
-        self.m6 = RegnetXBlock3(d1, d2)
-        self.m7 = RegnetXBlock3(d1, d2)
-        self.m8 = RegnetXBlock3(d1, d2)
-        self.m9 = RegnetXBlock3(d1, d2)
-        self.m10 = RegnetXBlock3(d1, d2)
-        self.m11 = RegnetXBlock3(d1, d2)
+        self.x_block = RegnetXBlock2(d0, d1, d2)
+        self.x_block_2 = RegnetXBlock3(d1, d2)
+        self.x_block_3 = RegnetXBlock3(d1, d2)
+        self.x_block_4 = RegnetXBlock3(d1, d2)
+        self.x_block_5 = RegnetXBlock3(d1, d2)
+        self.x_block_6 = RegnetXBlock3(d1, d2)
+        self.x_block_7 = RegnetXBlock3(d1, d2)
+        self.x_block_8 = RegnetXBlock3(d1, d2)
+        self.x_block_9 = RegnetXBlock3(d1, d2)
+        self.x_block_10 = RegnetXBlock3(d1, d2)
+        self.x_block_11 = RegnetXBlock3(d1, d2)
+        self.x_block_12 = RegnetXBlock3(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        m3 = self.m3(m2)
-        m4 = self.m4(m3)
-        m5 = self.m5(m4)
-        m6 = self.m6(m5)
-        m7 = self.m7(m6)
-        m8 = self.m8(m7)
-        m9 = self.m9(m8)
-        m10 = self.m10(m9)
-        m11 = self.m11(m10)
-        return m11
+        x_block = self.x_block(x)
+        x_block_2 = self.x_block_2(x_block)
+        x_block_3 = self.x_block_3(x_block_2)
+        x_block_4 = self.x_block_4(x_block_3)
+        x_block_5 = self.x_block_5(x_block_4)
+        x_block_6 = self.x_block_6(x_block_5)
+        x_block_7 = self.x_block_7(x_block_6)
+        x_block_8 = self.x_block_8(x_block_7)
+        x_block_9 = self.x_block_9(x_block_8)
+        x_block_10 = self.x_block_10(x_block_9)
+        x_block_11 = self.x_block_11(x_block_10)
+        x_block_12 = self.x_block_12(x_block_11)
+        return x_block_12
 
 
 class Stem(nn.Module):
@@ -262,17 +262,17 @@ class Body(nn.Module):
         self, d0: int, d1: int, d2: int, d3: int, d4: int, d5: int, d6: int, d7: int
     ) -> None:
         super().__init__()
-        self.m0 = RegnetAnynetStage(d0, d1)
-        self.m1 = RegnetAnynetStage2(d0, d2, d3)
-        self.m2 = RegnetAnynetStage3(d2, d4, d5)
-        self.m3 = RegnetAnynetStage4(d4, d6, d7)
+        self.anynet_stage = RegnetAnynetStage(d0, d1)
+        self.anynet_stage_2 = RegnetAnynetStage2(d0, d2, d3)
+        self.anynet_stage_3 = RegnetAnynetStage3(d2, d4, d5)
+        self.anynet_stage_4 = RegnetAnynetStage4(d4, d6, d7)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        m3 = self.m3(m2)
-        return m3
+        anynet_stage = self.anynet_stage(x)
+        anynet_stage_2 = self.anynet_stage_2(anynet_stage)
+        anynet_stage_3 = self.anynet_stage_3(anynet_stage_2)
+        anynet_stage_4 = self.anynet_stage_4(anynet_stage_3)
+        return anynet_stage_4
 
 
 class Head(nn.Module):

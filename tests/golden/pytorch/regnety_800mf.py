@@ -115,11 +115,11 @@ class RegnetXBlock(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int, d3: int) -> None:
         super().__init__()
-        self.m0 = Residual(d0, d1, d2, d3)
+        self.residual = Residual(d0, d1, d2, d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.0.0.0.1.0.relu @12:25
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.0.0.0.1.0.relu @12:25
         return relu
 
 
@@ -131,11 +131,11 @@ class RegnetXBlock2(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
-        self.m0 = Residual2(d0, d1, d2)
+        self.residual = Residual2(d0, d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # body.1.0.1.1.0.relu @12:25
+        residual = self.residual(x)
+        relu = F.relu(residual)  # body.1.0.1.1.0.relu @12:25
         return relu
 
 
@@ -144,11 +144,11 @@ class RegnetAnynetStage(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int, d3: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock(d0, d1, d2, d3)
+        self.x_block = RegnetXBlock(d0, d1, d2, d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        return m0
+        x_block = self.x_block(x)
+        return x_block
 
 
 class RegnetAnynetStage2(nn.Module):
@@ -156,15 +156,15 @@ class RegnetAnynetStage2(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int, d3: int, d4: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock(d0, d1, d2, d3)
-        self.m1 = RegnetXBlock2(d1, d2, d4)
-        self.m2 = RegnetXBlock2(d1, d2, d4)
+        self.x_block = RegnetXBlock(d0, d1, d2, d3)
+        self.x_block_2 = RegnetXBlock2(d1, d2, d4)
+        self.x_block_3 = RegnetXBlock2(d1, d2, d4)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        return m2
+        x_block = self.x_block(x)
+        x_block_2 = self.x_block_2(x_block)
+        x_block_3 = self.x_block_3(x_block_2)
+        return x_block_3
 
 
 class RegnetAnynetStage3(nn.Module):
@@ -172,25 +172,25 @@ class RegnetAnynetStage3(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int, d3: int, d4: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock(d0, d1, d2, d3)
-        self.m1 = RegnetXBlock2(d1, d2, d4)
-        self.m2 = RegnetXBlock2(d1, d2, d4)
-        self.m3 = RegnetXBlock2(d1, d2, d4)
-        self.m4 = RegnetXBlock2(d1, d2, d4)
-        self.m5 = RegnetXBlock2(d1, d2, d4)
-        self.m6 = RegnetXBlock2(d1, d2, d4)
-        self.m7 = RegnetXBlock2(d1, d2, d4)
+        self.x_block = RegnetXBlock(d0, d1, d2, d3)
+        self.x_block_2 = RegnetXBlock2(d1, d2, d4)
+        self.x_block_3 = RegnetXBlock2(d1, d2, d4)
+        self.x_block_4 = RegnetXBlock2(d1, d2, d4)
+        self.x_block_5 = RegnetXBlock2(d1, d2, d4)
+        self.x_block_6 = RegnetXBlock2(d1, d2, d4)
+        self.x_block_7 = RegnetXBlock2(d1, d2, d4)
+        self.x_block_8 = RegnetXBlock2(d1, d2, d4)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        m3 = self.m3(m2)
-        m4 = self.m4(m3)
-        m5 = self.m5(m4)
-        m6 = self.m6(m5)
-        m7 = self.m7(m6)
-        return m7
+        x_block = self.x_block(x)
+        x_block_2 = self.x_block_2(x_block)
+        x_block_3 = self.x_block_3(x_block_2)
+        x_block_4 = self.x_block_4(x_block_3)
+        x_block_5 = self.x_block_5(x_block_4)
+        x_block_6 = self.x_block_6(x_block_5)
+        x_block_7 = self.x_block_7(x_block_6)
+        x_block_8 = self.x_block_8(x_block_7)
+        return x_block_8
 
 
 class RegnetAnynetStage4(nn.Module):
@@ -198,13 +198,13 @@ class RegnetAnynetStage4(nn.Module):
 
     def __init__(self, d0: int, d1: int, d2: int, d3: int, d4: int) -> None:
         super().__init__()
-        self.m0 = RegnetXBlock(d0, d1, d2, d3)
-        self.m1 = RegnetXBlock2(d1, d2, d4)
+        self.x_block = RegnetXBlock(d0, d1, d2, d3)
+        self.x_block_2 = RegnetXBlock2(d1, d2, d4)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        return m1
+        x_block = self.x_block(x)
+        x_block_2 = self.x_block_2(x_block)
+        return x_block_2
 
 
 class Stem(nn.Module):
@@ -243,17 +243,17 @@ class Body(nn.Module):
         d13: int,
     ) -> None:
         super().__init__()
-        self.m0 = RegnetAnynetStage(d0, d1, d2, d3)
-        self.m1 = RegnetAnynetStage2(d1, d4, d5, d6, d7)
-        self.m2 = RegnetAnynetStage3(d4, d8, d9, d7, d10)
-        self.m3 = RegnetAnynetStage4(d8, d11, d12, d10, d13)
+        self.anynet_stage = RegnetAnynetStage(d0, d1, d2, d3)
+        self.anynet_stage_2 = RegnetAnynetStage2(d1, d4, d5, d6, d7)
+        self.anynet_stage_3 = RegnetAnynetStage3(d4, d8, d9, d7, d10)
+        self.anynet_stage_4 = RegnetAnynetStage4(d8, d11, d12, d10, d13)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        m2 = self.m2(m1)
-        m3 = self.m3(m2)
-        return m3
+        anynet_stage = self.anynet_stage(x)
+        anynet_stage_2 = self.anynet_stage_2(anynet_stage)
+        anynet_stage_3 = self.anynet_stage_3(anynet_stage_2)
+        anynet_stage_4 = self.anynet_stage_4(anynet_stage_3)
+        return anynet_stage_4
 
 
 class Head(nn.Module):

@@ -69,11 +69,11 @@ class BlocksBasic(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.m0 = Residual(d0)
+        self.residual = Residual(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # s1.0.1.0.relu @23:30
+        residual = self.residual(x)
+        relu = F.relu(residual)  # s1.0.1.0.relu @23:30
         return relu
 
 
@@ -82,11 +82,11 @@ class BlocksBasic2(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = Residual2(d0, d1)
+        self.residual = Residual2(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        relu = F.relu(m0)  # s2.0.1.0.relu @24:50
+        residual = self.residual(x)
+        relu = F.relu(residual)  # s2.0.1.0.relu @24:50
         return relu
 
 
@@ -133,13 +133,13 @@ class S1(nn.Module):
 
     def __init__(self, d0: int) -> None:
         super().__init__()
-        self.m0 = BlocksBasic(d0)
-        self.m1 = BlocksBasic(d0)
+        self.basic = BlocksBasic(d0)
+        self.basic_2 = BlocksBasic(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        return m1
+        basic = self.basic(x)
+        basic_2 = self.basic_2(basic)
+        return basic_2
 
 
 class S2(nn.Module):
@@ -147,13 +147,13 @@ class S2(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = BlocksBasic2(d0, d1)
-        self.m1 = BlocksBasic(d1)
+        self.basic = BlocksBasic2(d0, d1)
+        self.basic_2 = BlocksBasic(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        return m1
+        basic = self.basic(x)
+        basic_2 = self.basic_2(basic)
+        return basic_2
 
 
 class S3(nn.Module):
@@ -161,13 +161,13 @@ class S3(nn.Module):
 
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
-        self.m0 = Preact(d0, d1)
-        self.m1 = Residual(d1)
+        self.preact = Preact(d0, d1)
+        self.residual = Residual(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        m0 = self.m0(x)
-        m1 = self.m1(m0)
-        return m1
+        preact = self.preact(x)
+        residual = self.residual(preact)
+        return residual
 
 
 class Head(nn.Module):

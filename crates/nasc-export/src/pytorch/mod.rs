@@ -214,7 +214,14 @@ fn emit_class(
         .map(|it| match *it {
             Item::Node(n) => relative(&ir.graph[n].name, &unit.prefix).to_string(),
             Item::Child(c) => {
-                relative(st.units[c].prefix.trim_end_matches('.'), &unit.prefix).to_string()
+                let r = relative(st.units[c].prefix.trim_end_matches('.'), &unit.prefix);
+                // An instance known only by its position is named after its definition.
+                if r.split('.').all(|p| p.parse::<u64>().is_ok()) {
+                    let def = &st.classes[st.units[c].class].def;
+                    def.rsplit('.').next().unwrap_or(def).to_string()
+                } else {
+                    r.to_string()
+                }
             }
         })
         .collect();
