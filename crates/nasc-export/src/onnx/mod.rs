@@ -37,13 +37,11 @@ pub enum OnnxError {
     Encode(String),
 }
 
-/// A value in the graph: its name and its IR shape (without the batch dimension). An edge
-/// weight vector has no batch dimension (`batched: false`).
+/// A value in the graph: its name and its IR shape (without the batch dimension).
 #[derive(Debug, Clone)]
 pub struct Val {
     pub name: String,
     pub shape: Shape,
-    pub batched: bool,
 }
 
 /// The graph being built: nodes, initializers and fresh names.
@@ -141,7 +139,7 @@ impl<'a> Builder<'a> {
                 let axes = self.ints(&[2, 3], false);
                 let name =
                     self.node("Unsqueeze", &format!("{}.map", v.name), &[&v.name, &axes], vec![]);
-                Val { name, shape: Shape::Map { c, h: 1, w: 1 }, batched: true }
+                Val { name, shape: Shape::Map { c, h: 1, w: 1 } }
             }
         }
     }
@@ -157,7 +155,7 @@ impl<'a> Builder<'a> {
                     &[&v.name],
                     vec![int("axis", 1)],
                 );
-                Val { name, shape: Shape::Vec { c: v.shape.numel() as u32 }, batched: true }
+                Val { name, shape: Shape::Vec { c: v.shape.numel() as u32 } }
             }
         }
     }
@@ -235,7 +233,7 @@ pub fn emit(ir: &Ir, weights: &Weights, source_name: &str) -> Result<Vec<u8>, On
         let node = &ir.graph[n];
         let ins: Vec<Val> = ir.inputs(n).iter().filter_map(|i| vals.get(i).cloned()).collect();
         let v = match &node.op {
-            Op::Input(_) => Val { name: "input".into(), shape: node.shape, batched: true },
+            Op::Input(_) => Val { name: "input".into(), shape: node.shape },
             op => op.lower(&mut b, n, &ins)?,
         };
         vals.insert(n, v);

@@ -37,7 +37,7 @@ fn first(b: &Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
 
 /// The value of node `n` named `name`, with the node's IR shape.
 fn val(b: &Builder, n: NodeIndex, name: String) -> Val {
-    Val { name, shape: b.ir.graph[n].shape, batched: true }
+    Val { name, shape: b.ir.graph[n].shape }
 }
 
 fn base(b: &Builder, n: NodeIndex) -> String {
@@ -350,7 +350,7 @@ impl OnnxOp for EdgeWeights {
         let masked: Vec<f32> =
             d.iter().zip(&keep).map(|(w, k)| if *k { *w } else { 0.0 }).collect();
         let w = b.floats(&format!("{name}.masked"), &s, &masked);
-        Ok(Val { name: w, shape: b.ir.graph[n].shape, batched: false })
+        Ok(Val { name: w, shape: b.ir.graph[n].shape })
     }
 }
 
@@ -375,6 +375,6 @@ impl OnnxOp for Activation {
                 b.node("Clip", &name, &[&x.name, &lo, &hi], vec![])
             }
         };
-        Ok(Val { name: out, shape: x.shape, batched: x.batched })
+        Ok(Val { name: out, shape: x.shape })
     }
 }
