@@ -74,9 +74,12 @@ codes! {
     Budget = "E043", "no sampled model meets the complexity budget";
     Wiring = "E044", "invalid learned-wiring stage";
     Record = "E045", "model record does not fit the network";
+    Preset = "E046", "invalid preset";
+    UnknownPreset = "E047", "--preset names no preset of the network";
     UnusedDef = "W001", "unused definition";
     UnusedParam = "W002", "unused parameter";
     SeedIgnored = "W003", "--seed given for a network without a `seed` parameter";
+    OutsideDomain = "W004", "--set value outside the parameter's sampling domain";
 }
 
 impl fmt::Display for Code {

@@ -24,7 +24,7 @@ const EXPORTED: &[&str] = &[
 fn generated_modules_of_every_spec_match_golden() {
     let mut failures = Vec::new();
     let mut count = 0;
-    for dir in ["specs", "examples"] {
+    for dir in nasc_test_support::SPEC_DIRS {
         for path in nas_files(&root().join(dir)) {
             count += 1;
             let src = std::fs::read_to_string(&path).expect("read spec");

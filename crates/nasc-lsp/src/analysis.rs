@@ -173,7 +173,7 @@ impl Analysis {
                     stack.extend(args.iter().rev().map(|a| &a.value));
                 }
                 ExprKind::List(items) => stack.extend(items.iter().rev()),
-                ExprKind::Neg(x) => stack.push(x),
+                ExprKind::Neg(x) | ExprKind::Not(x) => stack.push(x),
                 ExprKind::Chain { first, rest } => {
                     stack.extend(rest.iter().rev().map(|(_, _, x)| x));
                     stack.push(first);

@@ -96,6 +96,18 @@ pub struct SearchConfig {
     pub train: TrainSettings,
 }
 
+impl SearchConfig {
+    /// The checker's options of every candidate: the fixed values, no seed.
+    pub fn options(&self) -> Options {
+        Options {
+            overrides: self.fixed.clone(),
+            seed: None,
+            network: self.network.clone(),
+            preset: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSettings {
     pub data: String,
@@ -134,7 +146,7 @@ pub struct Checked {
 /// The search space of `source` (parameters with domains), with the configuration's fixed
 /// values applied.
 pub fn space(source: &str, cfg: &SearchConfig) -> Result<Vec<ParamSpace>, Diagnostics> {
-    let base = Options { overrides: cfg.fixed.clone(), seed: None, network: cfg.network.clone() };
+    let base = cfg.options();
     let fixed: Vec<&str> = cfg.fixed.iter().map(|(k, _)| k.as_str()).collect();
     Ok(nasc_core::space::space(source, &base)?
         .into_iter()
@@ -257,7 +269,7 @@ pub fn check(
     cfg: &SearchConfig,
     g: &Genotype,
 ) -> Result<Checked, Rejection> {
-    let mut o = Options { overrides: cfg.fixed.clone(), seed: None, network: cfg.network.clone() };
+    let mut o = cfg.options();
     o.overrides.extend(g.iter().cloned());
     let c = nasc_core::driver::compile_parsed(file, Diagnostics::default(), &o)
         .map_err(|e| Rejection::Invalid(format!("internal error: {e}")))?;

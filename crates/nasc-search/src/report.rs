@@ -118,11 +118,7 @@ pub fn best_spec(store: &Store) -> Result<String, StoreError> {
 }
 
 fn concrete_spec(source: &str, cfg: &SearchConfig, top: &Evaluated) -> Result<String, StoreError> {
-    let base = nasc_core::check::Options {
-        overrides: cfg.fixed.clone(),
-        seed: None,
-        network: cfg.network.clone(),
-    };
+    let base = cfg.options();
     let header = format!(
         "// The best genotype of a `nasc search` ({:?}, job {}, fitness {:.4}).\n",
         cfg.strategy, top.id, top.fitness

@@ -163,11 +163,7 @@ fn train(
     claim: &Claim,
     trainer: &dyn Trainer,
 ) -> Result<f64, EvalError> {
-    let mut o = nasc_core::check::Options {
-        overrides: cfg.fixed.clone(),
-        seed: None,
-        network: cfg.network.clone(),
-    };
+    let mut o = cfg.options();
     o.overrides.extend(claim.genotype.iter().cloned());
     let c = nasc_core::driver::compile_parsed(file, nasc_core::diag::Diagnostics::default(), &o)?;
     let ir = c.ir.ok_or_else(|| {

@@ -54,6 +54,15 @@ pub mod hierarchical_fmnist;
 #[path = "../../golden/burn/mobilenet_v2_fmnist.rs"]
 #[rustfmt::skip]
 pub mod mobilenet_v2_fmnist;
+#[path = "../../golden/burn/mobilenet_v3_fmnist.rs"]
+#[rustfmt::skip]
+pub mod mobilenet_v3_fmnist;
+#[path = "../../golden/burn/nas_bench_201.rs"]
+#[rustfmt::skip]
+pub mod nas_bench_201;
+#[path = "../../golden/burn/resnet.rs"]
+#[rustfmt::skip]
+pub mod resnet;
 #[path = "../../golden/burn/resnet_blocks.rs"]
 #[rustfmt::skip]
 pub mod resnet_blocks;

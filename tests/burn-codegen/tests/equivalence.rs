@@ -121,6 +121,13 @@ equivalence!(
     "examples/mobilenet_v2_fmnist.nas",
     mobilenet_v2_fmnist::MobilenetV2Fmnist
 );
+equivalence!(
+    mobilenet_v3_fmnist,
+    "examples/mobilenet_v3_fmnist.nas",
+    mobilenet_v3_fmnist::MobilenetV3Fmnist
+);
+equivalence!(nas_bench_201, "specs/nas_bench_201.nas", nas_bench_201::NasBench201);
+equivalence!(resnet, "zoo/resnet.nas", resnet::Resnet);
 equivalence!(custom_cell, "examples/custom_cell.nas", custom_cell::CustomCell);
 equivalence!(randwire_blocks, "examples/randwire_blocks.nas", randwire_blocks::RandwireBlocks);
 equivalence!(darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist::DartsFmnist);

@@ -61,7 +61,7 @@ impl Stem {
     }
 }
 
-/// Residual connection `residual`: 4 instances in this network; this one has 2,048 parameters.
+/// Residual connection `residual`: 4 instances in this network, 2,048 to 43,008 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 16, d2 = 2` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -104,7 +104,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 1 instance in this network; this one has 13,184 parameters.
+/// Residual connection `residual`: 1 instance in this network, 13,184 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 8` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -141,7 +141,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `regnet.x_block` (w_in=16, w_out=16, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0): 4 instances in this network; this one has 2,048 parameters.
+/// Block `regnet.x_block` (w_in=64, w_out=128, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=32, w_out=64, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=16, w_out=32, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=16, w_out=16, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0): 4 instances in this network, 2,048 to 43,008 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 16, d2 = 2` here).
 #[derive(Module, Debug)]
 pub struct XBlock {
@@ -161,7 +161,7 @@ impl XBlock {
     }
 }
 
-/// Block `regnet.x_block` (w_in=64, w_out=64, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 13,184 parameters.
+/// Block `regnet.x_block` (w_in=64, w_out=64, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 13,184 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 8` here).
 #[derive(Module, Debug)]
 pub struct XBlockV2 {
@@ -181,7 +181,7 @@ impl XBlockV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=16, depth=1, w=16, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network; this one has 2,048 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=64, depth=1, w=128, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=16, depth=1, w=32, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=16, depth=1, w=16, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network, 2,048 to 43,008 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 16, d2 = 2` here).
 #[derive(Module, Debug)]
 pub struct AnynetStage {
@@ -200,7 +200,7 @@ impl AnynetStage {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=2, w=64, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 26,496 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=2, w=64, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 26,496 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64, d2 = 8` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV2 {

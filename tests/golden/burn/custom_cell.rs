@@ -62,7 +62,7 @@ impl Stem {
     }
 }
 
-/// Block `darts.relu_conv_bn` (C=8): 5 instances in this network; this one has 144 parameters.
+/// Block `darts.relu_conv_bn` (C=16; C=8): 5 instances in this network, 144 to 800 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 8` here).
 #[derive(Module, Debug)]
 pub struct ReluConvBn {
@@ -85,7 +85,7 @@ impl ReluConvBn {
     }
 }
 
-/// Block `darts.none` (C=8, stride=1): 3 instances in this network; this one has 0 parameters.
+/// Block `darts.none` (C=16, stride=1; C=8, stride=1): 3 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct None {
 }
@@ -101,7 +101,7 @@ impl None {
     }
 }
 
-/// Block `darts.sep_conv_5x5` (C=8, stride=1): 2 instances in this network; this one has 560 parameters.
+/// Block `darts.sep_conv_5x5` (C=16, stride=1; C=8, stride=1): 2 instances in this network, 560 to 1,376 parameters.
 /// Channel counts are arguments (`d0 = 8` here).
 #[derive(Module, Debug)]
 pub struct SepConv5x5 {
@@ -137,7 +137,7 @@ impl SepConv5x5 {
     }
 }
 
-/// Block `darts.conv_7x1_1x7` (C=8, stride=1): 2 instances in this network; this one has 912 parameters.
+/// Block `darts.conv_7x1_1x7` (C=16, stride=1; C=8, stride=1): 2 instances in this network, 912 to 3,616 parameters.
 /// Channel counts are arguments (`d0 = 8` here).
 #[derive(Module, Debug)]
 pub struct Conv7x11x7 {
@@ -163,7 +163,7 @@ impl Conv7x11x7 {
     }
 }
 
-/// Block `darts.dil_conv_5x5` (C=8, stride=1): 2 instances in this network; this one has 280 parameters.
+/// Block `darts.dil_conv_5x5` (C=16, stride=1; C=8, stride=1): 2 instances in this network, 280 to 688 parameters.
 /// Channel counts are arguments (`d0 = 8` here).
 #[derive(Module, Debug)]
 pub struct DilConv5x5 {
@@ -189,7 +189,7 @@ impl DilConv5x5 {
     }
 }
 
-/// Block `darts.sep_conv_3x3` (C=8, stride=1): 2 instances in this network; this one has 304 parameters.
+/// Block `darts.sep_conv_3x3` (C=16, stride=1; C=8, stride=1): 2 instances in this network, 304 to 864 parameters.
 /// Channel counts are arguments (`d0 = 8` here).
 #[derive(Module, Debug)]
 pub struct SepConv3x3 {
@@ -225,7 +225,7 @@ impl SepConv3x3 {
     }
 }
 
-/// Block `darts.factorized_reduce` (C=16): 1 instance in this network; this one has 416 parameters.
+/// Block `darts.factorized_reduce` (C=16): 1 instance in this network, 416 parameters.
 /// Channel counts are arguments (`d0 = 24, d1 = 8, d2 = 16` here).
 #[derive(Module, Debug)]
 pub struct FactorizedReduce {
@@ -253,7 +253,7 @@ impl FactorizedReduce {
     }
 }
 
-/// Block `darts.avg_pool_3x3` (C=16, stride=2): 1 instance in this network; this one has 0 parameters.
+/// Block `darts.avg_pool_3x3` (C=16, stride=2): 1 instance in this network, 0 parameters.
 #[derive(Module, Debug)]
 pub struct AvgPool3x3 {
     pub avg_pool2d0: AvgPool2d,
@@ -271,7 +271,7 @@ impl AvgPool3x3 {
     }
 }
 
-/// Block `darts.sep_conv_7x7` (C=16, stride=1): 1 instance in this network; this one has 2,144 parameters.
+/// Block `darts.sep_conv_7x7` (C=16, stride=1): 1 instance in this network, 2,144 parameters.
 /// Channel counts are arguments (`d0 = 16` here).
 #[derive(Module, Debug)]
 pub struct SepConv7x7 {
@@ -307,7 +307,7 @@ impl SepConv7x7 {
     }
 }
 
-/// Block `identity_or_pool` (_C=16, stride=2): 1 instance in this network; this one has 0 parameters.
+/// Block `identity_or_pool` (_C=16, stride=2): 1 instance in this network, 0 parameters.
 #[derive(Module, Debug)]
 pub struct IdentityOrPool {
     pub avg_pool2d0: AvgPool2d,
@@ -325,7 +325,7 @@ impl IdentityOrPool {
     }
 }
 
-/// Block `darts.max_pool_3x3` (C=16, stride=2): 1 instance in this network; this one has 0 parameters.
+/// Block `darts.max_pool_3x3` (C=16, stride=2): 1 instance in this network, 0 parameters.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -343,7 +343,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Cell `normal` (C=16): 1 instance in this network; this one has 7,760 parameters.
+/// Cell `normal` (C=16): 1 instance in this network, 7,760 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 16, d2 = 24, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct Normal {
@@ -384,7 +384,7 @@ impl Normal {
     }
 }
 
-/// Cell `reduce` (C=16): 1 instance in this network; this one has 2,848 parameters.
+/// Cell `reduce` (C=16): 1 instance in this network, 2,848 parameters.
 /// Channel counts are arguments (`d0 = 24, d1 = 16` here).
 #[derive(Module, Debug)]
 pub struct Reduce {
@@ -425,7 +425,7 @@ impl Reduce {
     }
 }
 
-/// Cell `normal` (C=8): 1 instance in this network; this one has 2,344 parameters.
+/// Cell `normal` (C=8): 1 instance in this network, 2,344 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 8` here).
 #[derive(Module, Debug)]
 pub struct NormalV2 {

@@ -62,7 +62,7 @@ impl Stem {
     }
 }
 
-/// Block `darts.sep_conv_3x3` (C=12, stride=1): 15 instances in this network; this one has 552 parameters.
+/// Block `darts.sep_conv_3x3` (C=48, stride=1; C=24, stride=1; C=12, stride=1): 15 instances in this network, 552 to 5,664 parameters.
 /// Channel counts are arguments (`d0 = 12` here).
 #[derive(Module, Debug)]
 pub struct SepConv3x3 {
@@ -98,7 +98,7 @@ impl SepConv3x3 {
     }
 }
 
-/// Block `darts.max_pool_3x3` (C=24, stride=2): 10 instances in this network; this one has 0 parameters.
+/// Block `darts.max_pool_3x3` (C=48, stride=2; C=24, stride=2): 10 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -116,7 +116,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Block `darts.relu_conv_bn` (C=12): 8 instances in this network; this one has 456 parameters.
+/// Block `darts.relu_conv_bn` (C=48; C=24; C=12): 8 instances in this network, 456 to 9,312 parameters.
 /// Channel counts are arguments (`d0 = 36, d1 = 12` here).
 #[derive(Module, Debug)]
 pub struct ReluConvBn {
@@ -139,7 +139,7 @@ impl ReluConvBn {
     }
 }
 
-/// Block `darts.dil_conv_3x3` (C=12, stride=1): 3 instances in this network; this one has 276 parameters.
+/// Block `darts.dil_conv_3x3` (C=48, stride=1; C=24, stride=1; C=12, stride=1): 3 instances in this network, 276 to 2,832 parameters.
 /// Channel counts are arguments (`d0 = 12` here).
 #[derive(Module, Debug)]
 pub struct DilConv3x3 {
@@ -165,7 +165,7 @@ impl DilConv3x3 {
     }
 }
 
-/// Block `darts.factorized_reduce` (C=24): 2 instances in this network; this one has 1,200 parameters.
+/// Block `darts.factorized_reduce` (C=48; C=24): 2 instances in this network, 1,200 to 4,704 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 12, d2 = 24` here).
 #[derive(Module, Debug)]
 pub struct FactorizedReduce {
@@ -193,7 +193,7 @@ impl FactorizedReduce {
     }
 }
 
-/// Cell `normal` (C=24): 2 instances in this network; this one has 12,792 parameters.
+/// Cell `normal` (C=48; C=24): 2 instances in this network, 12,792 to 45,168 parameters.
 /// Channel counts are arguments (`d0 = 96, d1 = 24, d2 = 48, d3 = 12` here).
 #[derive(Module, Debug)]
 pub struct Normal {
@@ -238,7 +238,7 @@ impl Normal {
     }
 }
 
-/// Cell `reduce` (C=24): 2 instances in this network; this one has 2,112 parameters.
+/// Cell `reduce` (C=48; C=24): 2 instances in this network, 2,112 to 9,408 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 24, d2 = 36` here).
 #[derive(Module, Debug)]
 pub struct Reduce {
@@ -280,7 +280,7 @@ impl Reduce {
     }
 }
 
-/// Cell `normal` (C=12): 1 instance in this network; this one has 3,948 parameters.
+/// Cell `normal` (C=12): 1 instance in this network, 3,948 parameters.
 /// Channel counts are arguments (`d0 = 36, d1 = 12` here).
 #[derive(Module, Debug)]
 pub struct NormalV2 {

@@ -59,7 +59,7 @@ impl Stem {
     }
 }
 
-/// Block `darts.sep_conv_3x3` (C=12, stride=1): 12 instances in this network; this one has 528 parameters.
+/// Block `darts.sep_conv_3x3` (C=48, stride=1; C=24, stride=1; C=12, stride=1): 12 instances in this network, 528 to 5,568 parameters.
 /// Channel counts are arguments (`d0 = 12` here).
 #[derive(Module, Debug)]
 pub struct SepConv3x3 {
@@ -87,7 +87,7 @@ impl SepConv3x3 {
     }
 }
 
-/// Block `darts.max_pool_3x3` (C=24, stride=2): 4 instances in this network; this one has 0 parameters.
+/// Block `darts.max_pool_3x3` (C=48, stride=2; C=24, stride=2): 4 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -105,7 +105,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Block `darts.dil_conv_3x3` (C=12, stride=1): 3 instances in this network; this one has 264 parameters.
+/// Block `darts.dil_conv_3x3` (C=48, stride=1; C=24, stride=1; C=12, stride=1): 3 instances in this network, 264 to 2,784 parameters.
 /// Channel counts are arguments (`d0 = 12` here).
 #[derive(Module, Debug)]
 pub struct DilConv3x3 {
@@ -128,7 +128,7 @@ impl DilConv3x3 {
     }
 }
 
-/// Block `darts.relu_conv_bn` (C=12): 3 instances in this network; this one has 444 parameters.
+/// Block `darts.relu_conv_bn` (C=48; C=24; C=12): 3 instances in this network, 444 to 4,656 parameters.
 /// Channel counts are arguments (`d0 = 36, d1 = 12` here).
 #[derive(Module, Debug)]
 pub struct ReluConvBn {
@@ -147,7 +147,7 @@ impl ReluConvBn {
     }
 }
 
-/// Block `darts.factorized_reduce` (C=24): 2 instances in this network; this one has 1,200 parameters.
+/// Block `darts.factorized_reduce` (C=48; C=24): 2 instances in this network, 1,200 to 4,704 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 12, d2 = 24` here).
 #[derive(Module, Debug)]
 pub struct FactorizedReduce {
@@ -174,7 +174,7 @@ impl FactorizedReduce {
     }
 }
 
-/// Block `darts.relu_conv_bn` (C=48): 1 instance in this network; this one has 9,264 parameters.
+/// Block `darts.relu_conv_bn` (C=48): 1 instance in this network, 9,264 parameters.
 /// Channel counts are arguments (`d0 = 192, d1 = 48` here).
 #[derive(Module, Debug)]
 pub struct ReluConvBnV2 {
@@ -194,7 +194,7 @@ impl ReluConvBnV2 {
     }
 }
 
-/// Block `darts.relu_conv_bn` (C=12): 1 instance in this network; this one has 444 parameters.
+/// Block `darts.relu_conv_bn` (C=12): 1 instance in this network, 444 parameters.
 /// Channel counts are arguments (`d0 = 36, d1 = 12` here).
 #[derive(Module, Debug)]
 pub struct ReluConvBnV3 {
@@ -213,7 +213,7 @@ impl ReluConvBnV3 {
     }
 }
 
-/// Cell `normal` (C=48): 1 instance in this network; this one has 44,592 parameters.
+/// Cell `normal` (C=48): 1 instance in this network, 44,592 parameters.
 /// Channel counts are arguments (`d0 = 192, d1 = 48, d2 = 96, d3 = 24` here).
 #[derive(Module, Debug)]
 pub struct Normal {
@@ -268,7 +268,7 @@ impl Normal {
     }
 }
 
-/// Cell `normal` (C=12): 1 instance in this network; this one has 3,792 parameters.
+/// Cell `normal` (C=12): 1 instance in this network, 3,792 parameters.
 /// Channel counts are arguments (`d0 = 36, d1 = 12` here).
 #[derive(Module, Debug)]
 pub struct NormalV2 {

@@ -62,7 +62,7 @@ impl Stem {
     }
 }
 
-/// Block `darts.sep_conv_3x3` (C=36, stride=1): 90 instances in this network; this one has 3,384 parameters.
+/// Block `darts.sep_conv_3x3` (C=144, stride=1; C=72, stride=1; C=36, stride=1): 90 instances in this network, 3,384 to 44,640 parameters.
 /// Channel counts are arguments (`d0 = 36` here).
 #[derive(Module, Debug)]
 pub struct SepConv3x3 {
@@ -98,7 +98,7 @@ impl SepConv3x3 {
     }
 }
 
-/// Block `darts.relu_conv_bn` (C=36): 38 instances in this network; this one has 3,960 parameters.
+/// Block `darts.relu_conv_bn` (C=144; C=72; C=36): 38 instances in this network, 3,960 to 83,232 parameters.
 /// Channel counts are arguments (`d0 = 108, d1 = 36` here).
 #[derive(Module, Debug)]
 pub struct ReluConvBn {
@@ -121,7 +121,7 @@ impl ReluConvBn {
     }
 }
 
-/// Block `darts.dil_conv_3x3` (C=36, stride=1): 18 instances in this network; this one has 1,692 parameters.
+/// Block `darts.dil_conv_3x3` (C=144, stride=1; C=72, stride=1; C=36, stride=1): 18 instances in this network, 1,692 to 22,320 parameters.
 /// Channel counts are arguments (`d0 = 36` here).
 #[derive(Module, Debug)]
 pub struct DilConv3x3 {
@@ -147,7 +147,7 @@ impl DilConv3x3 {
     }
 }
 
-/// Block `darts.max_pool_3x3` (C=72, stride=2): 10 instances in this network; this one has 0 parameters.
+/// Block `darts.max_pool_3x3` (C=144, stride=2; C=72, stride=2): 10 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -165,7 +165,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Block `darts.factorized_reduce` (C=72): 2 instances in this network; this one has 10,512 parameters.
+/// Block `darts.factorized_reduce` (C=144; C=72): 2 instances in this network, 10,512 to 41,760 parameters.
 /// Channel counts are arguments (`d0 = 144, d1 = 36, d2 = 72` here).
 #[derive(Module, Debug)]
 pub struct FactorizedReduce {
@@ -193,7 +193,7 @@ impl FactorizedReduce {
     }
 }
 
-/// Cell `normal` (C=36): 15 instances in this network; this one has 27,828 parameters.
+/// Cell `normal` (C=144; C=72; C=36): 15 instances in this network, 27,828 to 411,984 parameters.
 /// Channel counts are arguments (`d0 = 144, d1 = 36, d2 = 108` here).
 #[derive(Module, Debug)]
 pub struct Normal {
@@ -238,7 +238,7 @@ impl Normal {
     }
 }
 
-/// Cell `normal` (C=72): 2 instances in this network; this one has 97,128 parameters.
+/// Cell `normal` (C=144; C=72): 2 instances in this network, 97,128 to 370,512 parameters.
 /// Channel counts are arguments (`d0 = 288, d1 = 72, d2 = 144, d3 = 36` here).
 #[derive(Module, Debug)]
 pub struct NormalV2 {
@@ -283,7 +283,7 @@ impl NormalV2 {
     }
 }
 
-/// Cell `reduce` (C=72): 2 instances in this network; this one has 21,024 parameters.
+/// Cell `reduce` (C=144; C=72): 2 instances in this network, 21,024 to 83,520 parameters.
 /// Channel counts are arguments (`d0 = 144, d1 = 72` here).
 #[derive(Module, Debug)]
 pub struct Reduce {
@@ -325,7 +325,7 @@ impl Reduce {
     }
 }
 
-/// Cell `normal` (C=36): 1 instance in this network; this one has 26,532 parameters.
+/// Cell `normal` (C=36): 1 instance in this network, 26,532 parameters.
 /// Channel counts are arguments (`d0 = 108, d1 = 36` here).
 #[derive(Module, Debug)]
 pub struct NormalV3 {

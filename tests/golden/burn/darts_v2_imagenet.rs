@@ -95,7 +95,7 @@ impl Stem1 {
     }
 }
 
-/// Block `darts.sep_conv_3x3` (C=48, stride=1): 60 instances in this network; this one has 5,664 parameters.
+/// Block `darts.sep_conv_3x3` (C=192, stride=1; C=96, stride=1; C=48, stride=1): 60 instances in this network, 5,664 to 77,952 parameters.
 /// Channel counts are arguments (`d0 = 48` here).
 #[derive(Module, Debug)]
 pub struct SepConv3x3 {
@@ -131,7 +131,7 @@ impl SepConv3x3 {
     }
 }
 
-/// Block `darts.relu_conv_bn` (C=48): 25 instances in this network; this one has 2,400 parameters.
+/// Block `darts.relu_conv_bn` (C=192; C=96; C=48): 25 instances in this network, 2,400 to 147,840 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 48` here).
 #[derive(Module, Debug)]
 pub struct ReluConvBn {
@@ -154,7 +154,7 @@ impl ReluConvBn {
     }
 }
 
-/// Block `darts.dil_conv_3x3` (C=48, stride=1): 12 instances in this network; this one has 2,832 parameters.
+/// Block `darts.dil_conv_3x3` (C=192, stride=1; C=96, stride=1; C=48, stride=1): 12 instances in this network, 2,832 to 38,976 parameters.
 /// Channel counts are arguments (`d0 = 48` here).
 #[derive(Module, Debug)]
 pub struct DilConv3x3 {
@@ -180,7 +180,7 @@ impl DilConv3x3 {
     }
 }
 
-/// Block `darts.max_pool_3x3` (C=96, stride=2): 10 instances in this network; this one has 0 parameters.
+/// Block `darts.max_pool_3x3` (C=192, stride=2; C=96, stride=2): 10 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -198,7 +198,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Block `darts.factorized_reduce` (C=48): 3 instances in this network; this one has 2,400 parameters.
+/// Block `darts.factorized_reduce` (C=192; C=96; C=48): 3 instances in this network, 2,400 to 74,112 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 24, d2 = 48` here).
 #[derive(Module, Debug)]
 pub struct FactorizedReduce {
@@ -226,7 +226,7 @@ impl FactorizedReduce {
     }
 }
 
-/// Cell `normal` (C=48): 9 instances in this network; this one has 42,864 parameters.
+/// Cell `normal` (C=192; C=96; C=48): 9 instances in this network, 42,864 to 724,416 parameters.
 /// Channel counts are arguments (`d0 = 192, d1 = 48, d2 = 48` here).
 #[derive(Module, Debug)]
 pub struct Normal {
@@ -271,7 +271,7 @@ impl Normal {
     }
 }
 
-/// Cell `normal` (C=48): 3 instances in this network; this one has 35,952 parameters.
+/// Cell `normal` (C=192; C=96; C=48): 3 instances in this network, 35,952 to 650,688 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 48, d2 = 48, d3 = 24` here).
 #[derive(Module, Debug)]
 pub struct NormalV2 {
@@ -316,7 +316,7 @@ impl NormalV2 {
     }
 }
 
-/// Cell `reduce` (C=96): 2 instances in this network; this one has 37,248 parameters.
+/// Cell `reduce` (C=192; C=96): 2 instances in this network, 37,248 to 148,224 parameters.
 /// Channel counts are arguments (`d0 = 192, d1 = 96` here).
 #[derive(Module, Debug)]
 pub struct Reduce {

@@ -67,7 +67,7 @@ impl Stem {
     }
 }
 
-/// Wiring stage `wired` (nodes=11, edges=24): 1 instance in this network; this one has 1,301 parameters.
+/// Wiring stage `wired` (nodes=11, edges=24): 1 instance in this network, 1,301 parameters.
 /// Channel counts are arguments (`d0 = 16` here).
 #[derive(Module, Debug)]
 pub struct Wired {
@@ -123,7 +123,7 @@ impl Wired {
     }
 }
 
-/// Wiring stage `wired` (nodes=11, edges=24): 1 instance in this network; this one has 9,646 parameters.
+/// Wiring stage `wired` (nodes=11, edges=24): 1 instance in this network, 9,646 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct WiredV2 {

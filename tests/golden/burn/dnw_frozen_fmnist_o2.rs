@@ -64,7 +64,7 @@ impl Stem {
     }
 }
 
-/// Wiring stage `wired` (nodes=11, edges=24): 1 instance in this network; this one has 1,253 parameters.
+/// Wiring stage `wired` (nodes=11, edges=24): 1 instance in this network, 1,253 parameters.
 /// Channel counts are arguments (`d0 = 16` here).
 #[derive(Module, Debug)]
 pub struct Wired {
@@ -111,7 +111,7 @@ impl Wired {
     }
 }
 
-/// Wiring stage `wired` (nodes=11, edges=24): 1 instance in this network; this one has 9,422 parameters.
+/// Wiring stage `wired` (nodes=11, edges=24): 1 instance in this network, 9,422 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct WiredV2 {

@@ -74,7 +74,7 @@ impl Stem {
     }
 }
 
-/// Block `hier.sep_conv_3x3`: 18 instances in this network; this one has 4,800 parameters.
+/// Block `hier.sep_conv_3x3`: 18 instances in this network, 432 to 4,800 parameters.
 /// Channel counts are arguments (`d0 = 64` here).
 #[derive(Module, Debug)]
 pub struct SepConv3x3 {
@@ -100,7 +100,7 @@ impl SepConv3x3 {
     }
 }
 
-/// Block `hier.conv_1x1`: 12 instances in this network; this one has 4,224 parameters.
+/// Block `hier.conv_1x1`: 12 instances in this network, 288 to 4,224 parameters.
 /// Channel counts are arguments (`d0 = 64` here).
 #[derive(Module, Debug)]
 pub struct Conv1x1 {
@@ -123,7 +123,7 @@ impl Conv1x1 {
     }
 }
 
-/// Block `hier.dw_conv_3x3`: 9 instances in this network; this one has 704 parameters.
+/// Block `hier.dw_conv_3x3`: 9 instances in this network, 176 to 704 parameters.
 /// Channel counts are arguments (`d0 = 64` here).
 #[derive(Module, Debug)]
 pub struct DwConv3x3 {
@@ -146,7 +146,7 @@ impl DwConv3x3 {
     }
 }
 
-/// Block `hier.avg_pool_3x3`: 6 instances in this network; this one has 0 parameters.
+/// Block `hier.avg_pool_3x3`: 6 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct AvgPool3x3 {
     pub avg_pool2d0: AvgPool2d,
@@ -164,7 +164,7 @@ impl AvgPool3x3 {
     }
 }
 
-/// Block `hier.max_pool_3x3`: 6 instances in this network; this one has 0 parameters.
+/// Block `hier.max_pool_3x3`: 6 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -182,7 +182,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Block `hier.reduction` (C=64): 2 instances in this network; this one has 2,464 parameters.
+/// Block `hier.reduction` (C=32; C=64): 2 instances in this network, 720 to 2,464 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct Reduction {
@@ -208,7 +208,7 @@ impl Reduction {
     }
 }
 
-/// Motif `flat` (level=2): 3 instances in this network; this one has 122,688 parameters.
+/// Motif `flat` (level=2): 3 instances in this network, 9,168 to 122,688 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 128` here).
 #[derive(Module, Debug)]
 pub struct Flat {

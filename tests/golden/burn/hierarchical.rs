@@ -74,7 +74,7 @@ impl Stem {
     }
 }
 
-/// Block `hier.conv_1x1`: 24 instances in this network; this one has 4,224 parameters.
+/// Block `hier.conv_1x1`: 24 instances in this network, 288 to 4,224 parameters.
 /// Channel counts are arguments (`d0 = 64` here).
 #[derive(Module, Debug)]
 pub struct Conv1x1 {
@@ -97,7 +97,7 @@ impl Conv1x1 {
     }
 }
 
-/// Block `hier.sep_conv_3x3`: 21 instances in this network; this one has 4,800 parameters.
+/// Block `hier.sep_conv_3x3`: 21 instances in this network, 432 to 4,800 parameters.
 /// Channel counts are arguments (`d0 = 64` here).
 #[derive(Module, Debug)]
 pub struct SepConv3x3 {
@@ -123,7 +123,7 @@ impl SepConv3x3 {
     }
 }
 
-/// Block `hier.dw_conv_3x3`: 15 instances in this network; this one has 704 parameters.
+/// Block `hier.dw_conv_3x3`: 15 instances in this network, 176 to 704 parameters.
 /// Channel counts are arguments (`d0 = 64` here).
 #[derive(Module, Debug)]
 pub struct DwConv3x3 {
@@ -146,7 +146,7 @@ impl DwConv3x3 {
     }
 }
 
-/// Block `hier.max_pool_3x3`: 12 instances in this network; this one has 0 parameters.
+/// Block `hier.max_pool_3x3`: 12 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -164,7 +164,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Block `hier.avg_pool_3x3`: 6 instances in this network; this one has 0 parameters.
+/// Block `hier.avg_pool_3x3`: 6 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct AvgPool3x3 {
     pub avg_pool2d0: AvgPool2d,
@@ -182,7 +182,7 @@ impl AvgPool3x3 {
     }
 }
 
-/// Block `hier.reduction` (C=64): 2 instances in this network; this one has 2,464 parameters.
+/// Block `hier.reduction` (C=32; C=64): 2 instances in this network, 720 to 2,464 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct Reduction {
@@ -208,7 +208,7 @@ impl Reduction {
     }
 }
 
-/// Motif `m2_1` (level=2): 6 instances in this network; this one has 26,368 parameters.
+/// Motif `m2_1` (level=2): 6 instances in this network, 1,984 to 26,368 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 128` here).
 #[derive(Module, Debug)]
 pub struct M21 {
@@ -252,7 +252,7 @@ impl M21 {
     }
 }
 
-/// Motif `m2_6` (level=2): 3 instances in this network; this one has 17,344 parameters.
+/// Motif `m2_6` (level=2): 3 instances in this network, 1,264 to 17,344 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 128` here).
 #[derive(Module, Debug)]
 pub struct M26 {
@@ -288,7 +288,7 @@ impl M26 {
     }
 }
 
-/// Motif `m2_5` (level=2): 3 instances in this network; this one has 17,472 parameters.
+/// Motif `m2_5` (level=2): 3 instances in this network, 1,296 to 17,472 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 128` here).
 #[derive(Module, Debug)]
 pub struct M25 {
@@ -321,7 +321,7 @@ impl M25 {
     }
 }
 
-/// Motif `m2_4` (level=2): 3 instances in this network; this one has 18,048 parameters.
+/// Motif `m2_4` (level=2): 3 instances in this network, 1,440 to 18,048 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 128` here).
 #[derive(Module, Debug)]
 pub struct M24 {
@@ -357,7 +357,7 @@ impl M24 {
     }
 }
 
-/// Motif `m2_3` (level=2): 3 instances in this network; this one has 22,848 parameters.
+/// Motif `m2_3` (level=2): 3 instances in this network, 1,872 to 22,848 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 128` here).
 #[derive(Module, Debug)]
 pub struct M23 {
@@ -393,7 +393,7 @@ impl M23 {
     }
 }
 
-/// Motif `m2_2` (level=2): 3 instances in this network; this one has 17,344 parameters.
+/// Motif `m2_2` (level=2): 3 instances in this network, 1,264 to 17,344 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 128` here).
 #[derive(Module, Debug)]
 pub struct M22 {
@@ -426,7 +426,7 @@ impl M22 {
     }
 }
 
-/// Motif `cell` (level=3): 3 instances in this network; this one has 170,752 parameters.
+/// Motif `cell` (level=3): 3 instances in this network, 12,736 to 170,752 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 128` here).
 #[derive(Module, Debug)]
 pub struct Cell {

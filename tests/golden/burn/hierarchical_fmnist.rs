@@ -71,7 +71,7 @@ impl Stem {
     }
 }
 
-/// Block `hier.conv_1x1`: 8 instances in this network; this one has 1,088 parameters.
+/// Block `hier.conv_1x1`: 8 instances in this network, 288 to 1,088 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct Conv1x1 {
@@ -94,7 +94,7 @@ impl Conv1x1 {
     }
 }
 
-/// Block `hier.max_pool_3x3`: 4 instances in this network; this one has 0 parameters.
+/// Block `hier.max_pool_3x3`: 4 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -112,7 +112,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Block `hier.sep_conv_3x3`: 4 instances in this network; this one has 1,376 parameters.
+/// Block `hier.sep_conv_3x3`: 4 instances in this network, 432 to 1,376 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct SepConv3x3 {
@@ -138,7 +138,7 @@ impl SepConv3x3 {
     }
 }
 
-/// Block `hier.dw_conv_3x3`: 4 instances in this network; this one has 352 parameters.
+/// Block `hier.dw_conv_3x3`: 4 instances in this network, 176 to 352 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct DwConv3x3 {
@@ -161,7 +161,7 @@ impl DwConv3x3 {
     }
 }
 
-/// Block `hier.reduction` (C=64): 2 instances in this network; this one has 2,464 parameters.
+/// Block `hier.reduction` (C=32; C=64): 2 instances in this network, 720 to 2,464 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct Reduction {
@@ -187,7 +187,7 @@ impl Reduction {
     }
 }
 
-/// Motif `a` (level=2): 4 instances in this network; this one has 4,576 parameters.
+/// Motif `a` (level=2): 4 instances in this network, 1,264 to 4,576 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct A {
@@ -220,7 +220,7 @@ impl A {
     }
 }
 
-/// Motif `b` (level=2): 4 instances in this network; this one has 3,552 parameters.
+/// Motif `b` (level=2): 4 instances in this network, 1,008 to 3,552 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct B {
@@ -250,7 +250,7 @@ impl B {
     }
 }
 
-/// Motif `cell` (level=3): 2 instances in this network; this one has 18,368 parameters.
+/// Motif `cell` (level=3): 2 instances in this network, 5,088 to 18,368 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct Cell {

@@ -67,7 +67,7 @@ impl Stem {
     }
 }
 
-/// Block `hier.conv_1x1`: 8 instances in this network; this one has 1,056 parameters.
+/// Block `hier.conv_1x1`: 8 instances in this network, 272 to 1,056 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct Conv1x1 {
@@ -86,7 +86,7 @@ impl Conv1x1 {
     }
 }
 
-/// Block `hier.max_pool_3x3`: 4 instances in this network; this one has 0 parameters.
+/// Block `hier.max_pool_3x3`: 4 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -104,7 +104,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Block `hier.sep_conv_3x3`: 4 instances in this network; this one has 1,344 parameters.
+/// Block `hier.sep_conv_3x3`: 4 instances in this network, 416 to 1,344 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct SepConv3x3 {
@@ -126,7 +126,7 @@ impl SepConv3x3 {
     }
 }
 
-/// Block `hier.dw_conv_3x3`: 4 instances in this network; this one has 320 parameters.
+/// Block `hier.dw_conv_3x3`: 4 instances in this network, 160 to 320 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct DwConv3x3 {
@@ -145,7 +145,7 @@ impl DwConv3x3 {
     }
 }
 
-/// Block `hier.reduction` (C=64): 2 instances in this network; this one has 2,400 parameters.
+/// Block `hier.reduction` (C=32; C=64): 2 instances in this network, 688 to 2,400 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct Reduction {
@@ -167,7 +167,7 @@ impl Reduction {
     }
 }
 
-/// Motif `a` (level=2): 4 instances in this network; this one has 4,480 parameters.
+/// Motif `a` (level=2): 4 instances in this network, 1,216 to 4,480 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct A {
@@ -196,7 +196,7 @@ impl A {
     }
 }
 
-/// Motif `b` (level=2): 4 instances in this network; this one has 3,456 parameters.
+/// Motif `b` (level=2): 4 instances in this network, 960 to 3,456 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct B {
@@ -222,7 +222,7 @@ impl B {
     }
 }
 
-/// Motif `cell` (level=3): 2 instances in this network; this one has 17,952 parameters.
+/// Motif `cell` (level=3): 2 instances in this network, 4,880 to 17,952 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct Cell {

@@ -67,7 +67,7 @@ impl Stem {
     }
 }
 
-/// Block `inverted` (C=64, hidden=384): 4 instances in this network; this one has 54,272 parameters.
+/// Block `inverted` (C=16, hidden=96; C=16, hidden=16; C=32, hidden=192; C=64, hidden=384): 4 instances in this network, 752 to 54,272 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 384` here).
 #[derive(Module, Debug)]
 pub struct Inverted {
@@ -103,7 +103,7 @@ impl Inverted {
     }
 }
 
-/// Block `inverted` (C=64, hidden=192, stride=2): 2 instances in this network; this one has 21,056 parameters.
+/// Block `inverted` (C=32, hidden=96, stride=2; C=64, hidden=192, stride=2): 2 instances in this network, 5,920 to 21,056 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 192, d2 = 64` here).
 #[derive(Module, Debug)]
 pub struct InvertedV2 {
@@ -139,7 +139,7 @@ impl InvertedV2 {
     }
 }
 
-/// Residual connection `residual`: 3 instances in this network; this one has 54,272 parameters.
+/// Residual connection `residual`: 3 instances in this network, 4,352 to 54,272 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 384` here).
 #[derive(Module, Debug)]
 pub struct Residual {

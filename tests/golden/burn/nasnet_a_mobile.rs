@@ -62,7 +62,7 @@ impl Stem {
     }
 }
 
-/// Block `nasnet.separable_3x3_2` (C=11, stride=1): 40 instances in this network; this one has 484 parameters.
+/// Block `nasnet.separable_3x3_2` (C=176, stride=1; ...; C=11, stride=1: 5 argument sets): 40 instances in this network, 484 to 65,824 parameters.
 /// Channel counts are arguments (`d0 = 11` here).
 #[derive(Module, Debug)]
 pub struct Separable3x32 {
@@ -98,7 +98,7 @@ impl Separable3x32 {
     }
 }
 
-/// Block `nasnet.avg_pool_3x3` (C=11, stride=1): 40 instances in this network; this one has 0 parameters.
+/// Block `nasnet.avg_pool_3x3` (C=176, stride=1; ...; C=11, stride=1: 5 argument sets): 40 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct AvgPool3x3 {
     pub avg_pool2d0: AvgPool2d,
@@ -116,7 +116,7 @@ impl AvgPool3x3 {
     }
 }
 
-/// Block `nasnet.relu_conv_bn` (C=11): 27 instances in this network; this one has 374 parameters.
+/// Block `nasnet.relu_conv_bn` (C=176; ...; C=11: 5 argument sets): 27 instances in this network, 374 to 186,208 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 11` here).
 #[derive(Module, Debug)]
 pub struct ReluConvBn {
@@ -139,7 +139,7 @@ impl ReluConvBn {
     }
 }
 
-/// Block `nasnet.separable_5x5_2` (C=44, stride=1): 24 instances in this network; this one has 6,248 parameters.
+/// Block `nasnet.separable_5x5_2` (C=176, stride=1; C=88, stride=1; C=44, stride=1): 24 instances in this network, 6,248 to 71,456 parameters.
 /// Channel counts are arguments (`d0 = 44` here).
 #[derive(Module, Debug)]
 pub struct Separable5x52 {
@@ -175,7 +175,7 @@ impl Separable5x52 {
     }
 }
 
-/// Block `nasnet.max_pool_3x3` (C=11, stride=2): 8 instances in this network; this one has 0 parameters.
+/// Block `nasnet.max_pool_3x3` (C=176, stride=2; C=88, stride=2; C=22, stride=2; C=11, stride=2): 8 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct MaxPool3x3 {
     pub max_pool2d0: MaxPool2d,
@@ -193,7 +193,7 @@ impl MaxPool3x3 {
     }
 }
 
-/// Block `nasnet.separable_5x5_2` (C=11, stride=2): 8 instances in this network; this one has 836 parameters.
+/// Block `nasnet.separable_5x5_2` (C=176, stride=2; C=88, stride=2; C=22, stride=2; C=11, stride=2): 8 instances in this network, 836 to 71,456 parameters.
 /// Channel counts are arguments (`d0 = 11, d1 = 11` here).
 #[derive(Module, Debug)]
 pub struct Separable5x52V2 {
@@ -229,7 +229,7 @@ impl Separable5x52V2 {
     }
 }
 
-/// Block `nasnet.separable_7x7_2` (C=11, stride=2): 8 instances in this network; this one has 2,624 parameters.
+/// Block `nasnet.separable_7x7_2` (C=176, stride=2; C=88, stride=2; C=22, stride=2; C=11, stride=2): 8 instances in this network, 2,624 to 79,904 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 11` here).
 #[derive(Module, Debug)]
 pub struct Separable7x72 {
@@ -265,7 +265,7 @@ impl Separable7x72 {
     }
 }
 
-/// Block `nasnet.factorized_reduce` (C=22): 4 instances in this network; this one has 748 parameters.
+/// Block `nasnet.factorized_reduce` (C=176; C=88; C=44; C=22): 4 instances in this network, 748 to 93,280 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 11, d2 = 22` here).
 #[derive(Module, Debug)]
 pub struct FactorizedReduce {
@@ -293,7 +293,7 @@ impl FactorizedReduce {
     }
 }
 
-/// Block `nasnet.avg_pool_3x3` (C=11, stride=2): 4 instances in this network; this one has 0 parameters.
+/// Block `nasnet.avg_pool_3x3` (C=176, stride=2; C=88, stride=2; C=22, stride=2; C=11, stride=2): 4 instances in this network, 0 parameters each.
 #[derive(Module, Debug)]
 pub struct AvgPool3x3V2 {
     pub avg_pool2d0: AvgPool2d,
@@ -311,7 +311,7 @@ impl AvgPool3x3V2 {
     }
 }
 
-/// Cell `normal` (C=44): 9 instances in this network; this one has 42,680 parameters.
+/// Cell `normal` (C=176; C=88; C=44): 9 instances in this network, 42,680 to 712,800 parameters.
 /// Channel counts are arguments (`d0 = 264, d1 = 44, d2 = 88` here).
 #[derive(Module, Debug)]
 pub struct Normal {
@@ -363,7 +363,7 @@ impl Normal {
     }
 }
 
-/// Cell `normal` (C=44): 3 instances in this network; this one has 33,000 parameters.
+/// Cell `normal` (C=176; C=88; C=44): 3 instances in this network, 33,000 to 557,920 parameters.
 /// Channel counts are arguments (`d0 = 88, d1 = 44, d2 = 44, d3 = 22` here).
 #[derive(Module, Debug)]
 pub struct NormalV2 {
@@ -415,7 +415,7 @@ impl NormalV2 {
     }
 }
 
-/// Cell `reduce` (C=88): 2 instances in this network; this one has 153,648 parameters.
+/// Cell `reduce` (C=176; C=88): 2 instances in this network, 153,648 to 555,104 parameters.
 /// Channel counts are arguments (`d0 = 264, d1 = 88` here).
 #[derive(Module, Debug)]
 pub struct Reduce {
@@ -470,7 +470,7 @@ impl Reduce {
     }
 }
 
-/// Cell `reduce` (C=22): 1 instance in this network; this one has 13,948 parameters.
+/// Cell `reduce` (C=22): 1 instance in this network, 13,948 parameters.
 /// Channel counts are arguments (`d0 = 44, d1 = 22, d2 = 32, d3 = 11` here).
 #[derive(Module, Debug)]
 pub struct ReduceV2 {
@@ -525,7 +525,7 @@ impl ReduceV2 {
     }
 }
 
-/// Cell `reduce` (C=11): 1 instance in this network; this one has 8,534 parameters.
+/// Cell `reduce` (C=11): 1 instance in this network, 8,534 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 11` here).
 #[derive(Module, Debug)]
 pub struct ReduceV3 {

@@ -61,7 +61,7 @@ impl Stem {
     }
 }
 
-/// Residual connection `residual`: 9 instances in this network; this one has 58,064 parameters.
+/// Residual connection `residual`: 9 instances in this network, 58,064 to 299,552 parameters.
 /// Channel counts are arguments (`d0 = 152, d1 = 19` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -98,7 +98,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 4 instances in this network; this one has 4,032 parameters.
+/// Residual connection `residual`: 4 instances in this network, 4,032 to 276,736 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 24, d2 = 3` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -141,7 +141,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `regnet.x_block` (w_in=152, w_out=152, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0): 9 instances in this network; this one has 58,064 parameters.
+/// Block `regnet.x_block` (w_in=368, w_out=368, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=152, w_out=152, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0): 9 instances in this network, 58,064 to 299,552 parameters.
 /// Channel counts are arguments (`d0 = 152, d1 = 19` here).
 #[derive(Module, Debug)]
 pub struct XBlock {
@@ -161,7 +161,7 @@ impl XBlock {
     }
 }
 
-/// Block `regnet.x_block` (w_in=32, w_out=24, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0): 4 instances in this network; this one has 4,032 parameters.
+/// Block `regnet.x_block` (w_in=152, w_out=368, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=56, w_out=152, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=24, w_out=56, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=32, w_out=24, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0): 4 instances in this network, 4,032 to 276,736 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 24, d2 = 3` here).
 #[derive(Module, Debug)]
 pub struct XBlockV2 {
@@ -181,7 +181,7 @@ impl XBlockV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=1, w=24, bottleneck=1.0, group_width=8, se_ratio=0.0): 2 instances in this network; this one has 4,032 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=24, depth=1, w=56, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=32, depth=1, w=24, bottleneck=1.0, group_width=8, se_ratio=0.0): 2 instances in this network, 4,032 to 10,304 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 24, d2 = 3` here).
 #[derive(Module, Debug)]
 pub struct AnynetStage {
@@ -200,7 +200,7 @@ impl AnynetStage {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=152, depth=7, w=368, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 2,074,048 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=152, depth=7, w=368, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 2,074,048 parameters.
 /// Channel counts are arguments (`d0 = 152, d1 = 368, d2 = 46` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV2 {
@@ -237,7 +237,7 @@ impl AnynetStageV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=56, depth=4, w=152, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 226,480 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=56, depth=4, w=152, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 226,480 parameters.
 /// Channel counts are arguments (`d0 = 56, d1 = 152, d2 = 19` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV3 {

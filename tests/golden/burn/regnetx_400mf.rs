@@ -61,7 +61,7 @@ impl Stem {
     }
 }
 
-/// Residual connection `residual`: 18 instances in this network; this one has 17,792 parameters.
+/// Residual connection `residual`: 18 instances in this network, 17,792 to 352,512 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 4` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -98,7 +98,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 4 instances in this network; this one has 7,936 parameters.
+/// Residual connection `residual`: 4 instances in this network, 7,936 to 328,704 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 32, d2 = 2` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -141,7 +141,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `regnet.x_block` (w_in=64, w_out=64, stride=1, bottleneck=1.0, group_width=16, se_ratio=0.0): 18 instances in this network; this one has 17,792 parameters.
+/// Block `regnet.x_block` (w_in=384, w_out=384, stride=1, bottleneck=1.0, group_width=16, se_ratio=0.0; w_in=160, w_out=160, stride=1, bottleneck=1.0, group_width=16, se_ratio=0.0; w_in=64, w_out=64, stride=1, bottleneck=1.0, group_width=16, se_ratio=0.0): 18 instances in this network, 17,792 to 352,512 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 4` here).
 #[derive(Module, Debug)]
 pub struct XBlock {
@@ -161,7 +161,7 @@ impl XBlock {
     }
 }
 
-/// Block `regnet.x_block` (w_in=32, w_out=32, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.0): 4 instances in this network; this one has 7,936 parameters.
+/// Block `regnet.x_block` (w_in=160, w_out=384, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.0; w_in=64, w_out=160, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.0; w_in=32, w_out=64, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.0; w_in=32, w_out=32, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.0): 4 instances in this network, 7,936 to 328,704 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 32, d2 = 2` here).
 #[derive(Module, Debug)]
 pub struct XBlockV2 {
@@ -181,7 +181,7 @@ impl XBlockV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=160, depth=12, w=384, bottleneck=1.0, group_width=16, se_ratio=0.0): 1 instance in this network; this one has 4,206,336 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=160, depth=12, w=384, bottleneck=1.0, group_width=16, se_ratio=0.0): 1 instance in this network, 4,206,336 parameters.
 /// Channel counts are arguments (`d0 = 160, d1 = 384, d2 = 24` here).
 #[derive(Module, Debug)]
 pub struct AnynetStage {
@@ -233,7 +233,7 @@ impl AnynetStage {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=64, depth=7, w=160, bottleneck=1.0, group_width=16, se_ratio=0.0): 1 instance in this network; this one has 521,600 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=64, depth=7, w=160, bottleneck=1.0, group_width=16, se_ratio=0.0): 1 instance in this network, 521,600 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 160, d2 = 10` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV2 {
@@ -270,7 +270,7 @@ impl AnynetStageV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=2, w=64, bottleneck=1.0, group_width=16, se_ratio=0.0): 1 instance in this network; this one has 35,712 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=2, w=64, bottleneck=1.0, group_width=16, se_ratio=0.0): 1 instance in this network, 35,712 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64, d2 = 4` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV3 {
@@ -292,7 +292,7 @@ impl AnynetStageV3 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=1, w=32, bottleneck=1.0, group_width=16, se_ratio=0.0): 1 instance in this network; this one has 7,936 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=1, w=32, bottleneck=1.0, group_width=16, se_ratio=0.0): 1 instance in this network, 7,936 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 2` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV4 {

@@ -61,7 +61,7 @@ impl Stem {
     }
 }
 
-/// Residual connection `residual`: 3 instances in this network; this one has 4,544 parameters.
+/// Residual connection `residual`: 3 instances in this network, 4,544 to 13,184 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 4` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -98,7 +98,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 3 instances in this network; this one has 2,048 parameters.
+/// Residual connection `residual`: 3 instances in this network, 2,048 to 13,312 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 16, d2 = 2` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -141,7 +141,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `regnet.x_block` (w_in=32, w_out=32, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network; this one has 4,544 parameters.
+/// Block `regnet.x_block` (w_in=64, w_out=64, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=32, w_out=32, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network, 4,544 to 13,184 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 4` here).
 #[derive(Module, Debug)]
 pub struct XBlock {
@@ -161,7 +161,7 @@ impl XBlock {
     }
 }
 
-/// Block `regnet.x_block` (w_in=16, w_out=16, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network; this one has 2,048 parameters.
+/// Block `regnet.x_block` (w_in=32, w_out=64, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=16, w_out=32, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=16, w_out=16, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network, 2,048 to 13,312 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 16, d2 = 2` here).
 #[derive(Module, Debug)]
 pub struct XBlockV2 {
@@ -181,7 +181,7 @@ impl XBlockV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=3, w=64, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 39,680 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=3, w=64, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 39,680 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64, d2 = 8` here).
 #[derive(Module, Debug)]
 pub struct AnynetStage {
@@ -206,7 +206,7 @@ impl AnynetStage {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=16, depth=2, w=32, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 9,152 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=16, depth=2, w=32, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 9,152 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 32, d2 = 4` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV2 {
@@ -228,7 +228,7 @@ impl AnynetStageV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=16, depth=1, w=16, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 2,048 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=16, depth=1, w=16, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 2,048 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 2` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV3 {

@@ -57,7 +57,7 @@ impl Stem {
     }
 }
 
-/// Residual connection `residual`: 3 instances in this network; this one has 4,448 parameters.
+/// Residual connection `residual`: 3 instances in this network, 4,448 to 12,992 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 4` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -83,7 +83,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 3 instances in this network; this one has 1,984 parameters.
+/// Residual connection `residual`: 3 instances in this network, 1,984 to 13,056 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 16, d2 = 2` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -112,7 +112,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `regnet.x_block` (w_in=32, w_out=32, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network; this one has 4,448 parameters.
+/// Block `regnet.x_block` (w_in=64, w_out=64, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=32, w_out=32, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network, 4,448 to 12,992 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 4` here).
 #[derive(Module, Debug)]
 pub struct XBlock {
@@ -132,7 +132,7 @@ impl XBlock {
     }
 }
 
-/// Block `regnet.x_block` (w_in=16, w_out=16, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network; this one has 1,984 parameters.
+/// Block `regnet.x_block` (w_in=32, w_out=64, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=16, w_out=32, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0; w_in=16, w_out=16, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.0): 3 instances in this network, 1,984 to 13,056 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 16, d2 = 2` here).
 #[derive(Module, Debug)]
 pub struct XBlockV2 {
@@ -152,7 +152,7 @@ impl XBlockV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=3, w=64, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 39,040 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=3, w=64, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 39,040 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64, d2 = 8` here).
 #[derive(Module, Debug)]
 pub struct AnynetStage {
@@ -177,7 +177,7 @@ impl AnynetStage {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=16, depth=2, w=32, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 8,928 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=16, depth=2, w=32, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 8,928 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 32, d2 = 4` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV2 {
@@ -199,7 +199,7 @@ impl AnynetStageV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=16, depth=1, w=16, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network; this one has 1,984 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=16, depth=1, w=16, bottleneck=1.0, group_width=8, se_ratio=0.0): 1 instance in this network, 1,984 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 2` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV3 {

@@ -61,7 +61,7 @@ impl Stem {
     }
 }
 
-/// Block `regnet.se` (C=48, w_se=8): 16 instances in this network; this one has 824 parameters.
+/// Block `regnet.se` (C=440, w_se=110; ...; C=48, w_se=8: 7 argument sets): 16 instances in this network, 824 to 97,350 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 8` here).
 #[derive(Module, Debug)]
 pub struct Se {
@@ -87,7 +87,7 @@ impl Se {
     }
 }
 
-/// Residual connection `residual`: 12 instances in this network; this one has 35,282 parameters.
+/// Residual connection `residual`: 12 instances in this network, 35,282 to 518,870 parameters.
 /// Channel counts are arguments (`d0 = 104, d1 = 13, d2 = 26` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -127,7 +127,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 4 instances in this network; this one has 10,040 parameters.
+/// Residual connection `residual`: 4 instances in this network, 10,040 to 458,092 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 48, d2 = 6, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -173,7 +173,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `regnet.x_block` (w_in=104, w_out=104, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.25): 12 instances in this network; this one has 35,282 parameters.
+/// Block `regnet.x_block` (w_in=440, w_out=440, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=208, w_out=208, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=104, w_out=104, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.25): 12 instances in this network, 35,282 to 518,870 parameters.
 /// Channel counts are arguments (`d0 = 104, d1 = 13, d2 = 26` here).
 #[derive(Module, Debug)]
 pub struct XBlock {
@@ -193,7 +193,7 @@ impl XBlock {
     }
 }
 
-/// Block `regnet.x_block` (w_in=32, w_out=48, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25): 4 instances in this network; this one has 10,040 parameters.
+/// Block `regnet.x_block` (w_in=208, w_out=440, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=104, w_out=208, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=48, w_out=104, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=32, w_out=48, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25): 4 instances in this network, 10,040 to 458,092 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 48, d2 = 6, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct XBlockV2 {
@@ -213,7 +213,7 @@ impl XBlockV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=104, depth=6, w=208, bottleneck=1.0, group_width=8, se_ratio=0.25): 2 instances in this network; this one has 737,438 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=208, depth=6, w=440, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=104, depth=6, w=208, bottleneck=1.0, group_width=8, se_ratio=0.25): 2 instances in this network, 737,438 to 3,052,442 parameters.
 /// Channel counts are arguments (`d0 = 104, d1 = 208, d2 = 26, d3 = 26, d4 = 52` here).
 #[derive(Module, Debug)]
 pub struct AnynetStage {
@@ -247,7 +247,7 @@ impl AnynetStage {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=48, depth=3, w=104, bottleneck=1.0, group_width=8, se_ratio=0.25): 1 instance in this network; this one has 102,296 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=48, depth=3, w=104, bottleneck=1.0, group_width=8, se_ratio=0.25): 1 instance in this network, 102,296 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 104, d2 = 13, d3 = 12, d4 = 26` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV2 {
@@ -272,7 +272,7 @@ impl AnynetStageV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=1, w=48, bottleneck=1.0, group_width=8, se_ratio=0.25): 1 instance in this network; this one has 10,040 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=1, w=48, bottleneck=1.0, group_width=8, se_ratio=0.25): 1 instance in this network, 10,040 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 48, d2 = 6, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV3 {

@@ -57,7 +57,7 @@ impl Stem {
     }
 }
 
-/// Block `regnet.se` (C=48, w_se=8): 16 instances in this network; this one has 824 parameters.
+/// Block `regnet.se` (C=440, w_se=110; ...; C=48, w_se=8: 7 argument sets): 16 instances in this network, 824 to 97,350 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 8` here).
 #[derive(Module, Debug)]
 pub struct Se {
@@ -82,7 +82,7 @@ impl Se {
     }
 }
 
-/// Residual connection `residual`: 12 instances in this network; this one has 34,970 parameters.
+/// Residual connection `residual`: 12 instances in this network, 34,970 to 517,550 parameters.
 /// Channel counts are arguments (`d0 = 104, d1 = 13, d2 = 26` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -111,7 +111,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 4 instances in this network; this one has 9,848 parameters.
+/// Residual connection `residual`: 4 instances in this network, 9,848 to 456,332 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 48, d2 = 6, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -143,7 +143,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `regnet.x_block` (w_in=104, w_out=104, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.25): 12 instances in this network; this one has 34,970 parameters.
+/// Block `regnet.x_block` (w_in=440, w_out=440, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=208, w_out=208, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=104, w_out=104, stride=1, bottleneck=1.0, group_width=8, se_ratio=0.25): 12 instances in this network, 34,970 to 517,550 parameters.
 /// Channel counts are arguments (`d0 = 104, d1 = 13, d2 = 26` here).
 #[derive(Module, Debug)]
 pub struct XBlock {
@@ -163,7 +163,7 @@ impl XBlock {
     }
 }
 
-/// Block `regnet.x_block` (w_in=32, w_out=48, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25): 4 instances in this network; this one has 9,848 parameters.
+/// Block `regnet.x_block` (w_in=208, w_out=440, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=104, w_out=208, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=48, w_out=104, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=32, w_out=48, stride=2, bottleneck=1.0, group_width=8, se_ratio=0.25): 4 instances in this network, 9,848 to 456,332 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 48, d2 = 6, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct XBlockV2 {
@@ -183,7 +183,7 @@ impl XBlockV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=104, depth=6, w=208, bottleneck=1.0, group_width=8, se_ratio=0.25): 2 instances in this network; this one has 733,486 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=208, depth=6, w=440, bottleneck=1.0, group_width=8, se_ratio=0.25; w_in=104, depth=6, w=208, bottleneck=1.0, group_width=8, se_ratio=0.25): 2 instances in this network, 733,486 to 3,044,082 parameters.
 /// Channel counts are arguments (`d0 = 104, d1 = 208, d2 = 26, d3 = 26, d4 = 52` here).
 #[derive(Module, Debug)]
 pub struct AnynetStage {
@@ -217,7 +217,7 @@ impl AnynetStage {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=48, depth=3, w=104, bottleneck=1.0, group_width=8, se_ratio=0.25): 1 instance in this network; this one has 101,256 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=48, depth=3, w=104, bottleneck=1.0, group_width=8, se_ratio=0.25): 1 instance in this network, 101,256 parameters.
 /// Channel counts are arguments (`d0 = 48, d1 = 104, d2 = 13, d3 = 12, d4 = 26` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV2 {
@@ -242,7 +242,7 @@ impl AnynetStageV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=1, w=48, bottleneck=1.0, group_width=8, se_ratio=0.25): 1 instance in this network; this one has 9,848 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=1, w=48, bottleneck=1.0, group_width=8, se_ratio=0.25): 1 instance in this network, 9,848 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 48, d2 = 6, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV3 {

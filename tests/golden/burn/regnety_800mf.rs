@@ -61,7 +61,7 @@ impl Stem {
     }
 }
 
-/// Block `regnet.se` (C=64, w_se=8): 14 instances in this network; this one has 1,096 parameters.
+/// Block `regnet.se` (C=784, w_se=196; ...; C=64, w_se=8: 7 argument sets): 14 instances in this network, 1,096 to 308,308 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 8` here).
 #[derive(Module, Debug)]
 pub struct Se {
@@ -87,7 +87,7 @@ impl Se {
     }
 }
 
-/// Residual connection `residual`: 10 instances in this network; this one has 73,620 parameters.
+/// Residual connection `residual`: 10 instances in this network, 73,620 to 1,655,220 parameters.
 /// Channel counts are arguments (`d0 = 144, d1 = 9, d2 = 36` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -127,7 +127,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 4 instances in this network; this one has 19,016 parameters.
+/// Residual connection `residual`: 4 instances in this network, 19,016 to 1,361,888 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64, d2 = 4, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -173,7 +173,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `regnet.x_block` (w_in=144, w_out=144, stride=1, bottleneck=1.0, group_width=16, se_ratio=0.25): 10 instances in this network; this one has 73,620 parameters.
+/// Block `regnet.x_block` (w_in=784, w_out=784, stride=1, bottleneck=1.0, group_width=16, se_ratio=0.25; w_in=320, w_out=320, stride=1, bottleneck=1.0, group_width=16, se_ratio=0.25; w_in=144, w_out=144, stride=1, bottleneck=1.0, group_width=16, se_ratio=0.25): 10 instances in this network, 73,620 to 1,655,220 parameters.
 /// Channel counts are arguments (`d0 = 144, d1 = 9, d2 = 36` here).
 #[derive(Module, Debug)]
 pub struct XBlock {
@@ -193,7 +193,7 @@ impl XBlock {
     }
 }
 
-/// Block `regnet.x_block` (w_in=32, w_out=64, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.25): 4 instances in this network; this one has 19,016 parameters.
+/// Block `regnet.x_block` (w_in=320, w_out=784, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.25; w_in=144, w_out=320, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.25; w_in=64, w_out=144, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.25; w_in=32, w_out=64, stride=2, bottleneck=1.0, group_width=16, se_ratio=0.25): 4 instances in this network, 19,016 to 1,361,888 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64, d2 = 4, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct XBlockV2 {
@@ -213,7 +213,7 @@ impl XBlockV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=320, depth=2, w=784, bottleneck=1.0, group_width=16, se_ratio=0.25): 1 instance in this network; this one has 3,017,108 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=320, depth=2, w=784, bottleneck=1.0, group_width=16, se_ratio=0.25): 1 instance in this network, 3,017,108 parameters.
 /// Channel counts are arguments (`d0 = 320, d1 = 784, d2 = 49, d3 = 80, d4 = 196` here).
 #[derive(Module, Debug)]
 pub struct AnynetStage {
@@ -235,7 +235,7 @@ impl AnynetStage {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=144, depth=8, w=320, bottleneck=1.0, group_width=16, se_ratio=0.25): 1 instance in this network; this one has 2,397,396 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=144, depth=8, w=320, bottleneck=1.0, group_width=16, se_ratio=0.25): 1 instance in this network, 2,397,396 parameters.
 /// Channel counts are arguments (`d0 = 144, d1 = 320, d2 = 20, d3 = 36, d4 = 80` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV2 {
@@ -275,7 +275,7 @@ impl AnynetStageV2 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=64, depth=3, w=144, bottleneck=1.0, group_width=16, se_ratio=0.25): 1 instance in this network; this one has 213,064 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=64, depth=3, w=144, bottleneck=1.0, group_width=16, se_ratio=0.25): 1 instance in this network, 213,064 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 144, d2 = 9, d3 = 16, d4 = 36` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV3 {
@@ -300,7 +300,7 @@ impl AnynetStageV3 {
     }
 }
 
-/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=1, w=64, bottleneck=1.0, group_width=16, se_ratio=0.25): 1 instance in this network; this one has 19,016 parameters.
+/// AnyNet stage `regnet.anynet_stage` (w_in=32, depth=1, w=64, bottleneck=1.0, group_width=16, se_ratio=0.25): 1 instance in this network, 19,016 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64, d2 = 4, d3 = 8` here).
 #[derive(Module, Debug)]
 pub struct AnynetStageV4 {

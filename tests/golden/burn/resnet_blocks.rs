@@ -67,7 +67,7 @@ impl Stem {
     }
 }
 
-/// Residual connection `residual`: 4 instances in this network; this one has 73,984 parameters.
+/// Residual connection `residual`: 4 instances in this network, 4,672 to 73,984 parameters.
 /// Channel counts are arguments (`d0 = 64` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -97,7 +97,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 1 instance in this network; this one has 14,528 parameters.
+/// Residual connection `residual`: 1 instance in this network, 14,528 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 32` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -133,7 +133,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `preact` (C=64, stride=2): 1 instance in this network; this one has 57,536 parameters.
+/// Block `preact` (C=64, stride=2): 1 instance in this network, 57,536 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct Preact {
@@ -167,7 +167,7 @@ impl Preact {
     }
 }
 
-/// Block `blocks.basic` (C=32): 3 instances in this network; this one has 18,560 parameters.
+/// Block `blocks.basic` (C=16; C=32): 3 instances in this network, 4,672 to 18,560 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct Basic {
@@ -187,7 +187,7 @@ impl Basic {
     }
 }
 
-/// Block `blocks.basic` (C=32, stride=2): 1 instance in this network; this one has 14,528 parameters.
+/// Block `blocks.basic` (C=32, stride=2): 1 instance in this network, 14,528 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 32` here).
 #[derive(Module, Debug)]
 pub struct BasicV2 {

@@ -63,7 +63,7 @@ impl Stem {
     }
 }
 
-/// Residual connection `residual`: 4 instances in this network; this one has 73,856 parameters.
+/// Residual connection `residual`: 4 instances in this network, 4,640 to 73,856 parameters.
 /// Channel counts are arguments (`d0 = 64` here).
 #[derive(Module, Debug)]
 pub struct Residual {
@@ -86,7 +86,7 @@ impl Residual {
     }
 }
 
-/// Residual connection `residual`: 1 instance in this network; this one has 14,432 parameters.
+/// Residual connection `residual`: 1 instance in this network, 14,432 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 32` here).
 #[derive(Module, Debug)]
 pub struct ResidualV2 {
@@ -112,7 +112,7 @@ impl ResidualV2 {
     }
 }
 
-/// Block `preact` (C=64, stride=2): 1 instance in this network; this one has 57,472 parameters.
+/// Block `preact` (C=64, stride=2): 1 instance in this network, 57,472 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 64` here).
 #[derive(Module, Debug)]
 pub struct Preact {
@@ -142,7 +142,7 @@ impl Preact {
     }
 }
 
-/// Block `blocks.basic` (C=32): 3 instances in this network; this one has 18,496 parameters.
+/// Block `blocks.basic` (C=16; C=32): 3 instances in this network, 4,640 to 18,496 parameters.
 /// Channel counts are arguments (`d0 = 32` here).
 #[derive(Module, Debug)]
 pub struct Basic {
@@ -162,7 +162,7 @@ impl Basic {
     }
 }
 
-/// Block `blocks.basic` (C=32, stride=2): 1 instance in this network; this one has 14,432 parameters.
+/// Block `blocks.basic` (C=32, stride=2): 1 instance in this network, 14,432 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 32` here).
 #[derive(Module, Debug)]
 pub struct BasicV2 {

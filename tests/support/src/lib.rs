@@ -63,7 +63,11 @@ pub fn nas_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Options given in a spec's first line as `// args: --set A=1 --seed 3 --network n`.
+/// The directories of specs every back end is pinned on (golden files, generated code,
+/// export): the methods' specs, the examples and the model library.
+pub const SPEC_DIRS: [&str; 3] = ["specs", "examples", "zoo"];
+
+/// Options given in a spec's first line as `// args: --set A=1 --seed 3 --network n --preset p`.
 pub fn spec_options(source: &str) -> nasc_core::check::Options {
     let mut o = nasc_core::check::Options::default();
     let Some(args) = source.lines().next().and_then(|l| l.strip_prefix("// args:")) else {
@@ -79,9 +83,30 @@ pub fn spec_options(source: &str) -> nasc_core::check::Options {
             }
             "--seed" => o.seed = words[i + 1].parse().ok(),
             "--network" => o.network = Some(words[i + 1].to_string()),
+            "--preset" => o.preset = Some(words[i + 1].to_string()),
             w => panic!("unknown test arg {w}"),
         }
         i += 2;
     }
     o
+}
+
+/// The Python that has `imports` (a comma-separated module list): NASC_TEST_PYTHON, else
+/// `python3`. `None` outside CI when it lacks one (the caller skips, saying so); under CI a
+/// missing module fails the test, since `.ci/run` installs them all.
+pub fn python_with(imports: &str, what: &str) -> Option<String> {
+    let py = std::env::var("NASC_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&py)
+        .args(["-c", &format!("import {imports}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(py);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run {what}: {py} lacks one of {imports} (.ci/run sets NASC_TEST_PYTHON)"
+    );
+    eprintln!("note: {py} lacks one of {imports}; skipping {what}");
+    None
 }

@@ -510,10 +510,32 @@ impl Gen<'_> {
             nasc_core::ir::ScopeKind::Stage => "AnyNet stage",
             nasc_core::ir::ScopeKind::Wiring => "Wiring stage",
         };
-        let args = if sc.args.is_empty() { String::new() } else { format!(" ({})", sc.args) };
+        // Every instance of the type, not only this one: their arguments and parameters.
+        let mut args: Vec<String> = Vec::new();
+        let (mut lo, mut hi) = (u64::MAX, 0u64);
+        for (j, other) in u.units.iter().enumerate().filter(|(_, o)| o.ty == unit.ty) {
+            let a = &ir.scopes[other.scope.map_or(0, |s| s as usize)].args;
+            if !a.is_empty() && !args.contains(a) {
+                args.push(a.clone());
+            }
+            let p = self.unit_params(u, j);
+            (lo, hi) = (lo.min(p), hi.max(p));
+        }
+        let shown = match args.len() {
+            0 => String::new(),
+            1..=4 => format!(" ({})", args.join("; ")),
+            n => format!(" ({}; ...; {}: {n} argument sets)", args[0], args[n - 1]),
+        };
+        let counts = if t.uses == 1 {
+            format!("{} parameters", nasc_core::stats::group(lo))
+        } else if lo == hi {
+            format!("{} parameters each", nasc_core::stats::group(lo))
+        } else {
+            format!("{} to {} parameters", nasc_core::stats::group(lo), nasc_core::stats::group(hi))
+        };
         let _ = writeln!(
             code,
-            "/// {what} `{}`{args}: {} instance{} in this network; this one has {params} parameters.",
+            "/// {what} `{}`{shown}: {} instance{} in this network, {counts}.",
             sc.def,
             t.uses,
             if t.uses == 1 { "" } else { "s" }

@@ -20,7 +20,7 @@ fn generated_code_of_every_spec_matches_golden() {
     let lib =
         std::fs::read_to_string(root().join("tests/burn-codegen/src/lib.rs")).unwrap_or_default();
     let mut count = 0;
-    for dir in ["specs", "examples"] {
+    for dir in nasc_test_support::SPEC_DIRS {
         for path in nas_files(&root().join(dir)) {
             count += 1;
             let src = std::fs::read_to_string(&path).unwrap();

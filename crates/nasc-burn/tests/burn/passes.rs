@@ -37,7 +37,7 @@ fn input(ir: &Ir, batch: usize, device: &Device) -> Tensor<4> {
 
 fn specs() -> Vec<(String, Ir)> {
     let mut out = Vec::new();
-    for dir in ["specs", "examples"] {
+    for dir in nasc_test_support::SPEC_DIRS {
         for path in nas_files(&root().join(dir)) {
             let src = std::fs::read_to_string(&path).unwrap();
             let c = nasc_core::compile_with(&src, &spec_options(&src), &[]).unwrap();

@@ -20,7 +20,7 @@ pub(super) struct BlockEntry<'a> {
 }
 
 /// Parameter types a block may declare.
-const BLOCK_TYPES: &[&str] = &["int", "float", "kernel", "bool", "ops"];
+const BLOCK_TYPES: &[&str] = &["int", "float", "kernel", "bool", "ops", "op"];
 
 impl<'a> Checker<'a> {
     /// Registers a block definition (duplicates and clashes with built-ins are errors).
@@ -181,6 +181,9 @@ impl<'a> Checker<'a> {
     ) -> Option<Vec<Option<(Value, Span)>>> {
         let sig = signature(def);
         let mut out: Vec<Option<(Value, Span)>> = vec![None; def.params.len()];
+        // Where each parameter was given, whether or not its value checked: a wrong-typed
+        // argument is reported once, not also as missing.
+        let mut given: Vec<Option<Span>> = vec![None; def.params.len()];
         let mut ok = true;
         let mut pos = 0usize;
         for (i, ((v, s), n)) in vals.iter().zip(named).enumerate() {
@@ -193,11 +196,12 @@ impl<'a> Checker<'a> {
                     continue;
                 }
             };
-            if let Some((_, first)) = &out[idx] {
-                self.diags.push(duplicate_arg(def, qual, &sig, idx, *s, *first));
+            if let Some(first) = given[idx] {
+                self.diags.push(duplicate_arg(def, qual, &sig, idx, *s, first));
                 ok = false;
                 continue;
             }
+            given[idx] = Some(*s);
             let p = &def.params[idx];
             match param_value(&p.ty.name, v.clone()) {
                 Ok(v) => out[idx] = Some((v, *s)),
@@ -213,7 +217,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if let Some(d) = missing_args(def, qual, &sig, &out, span) {
+        if let Some(d) = missing_args(def, qual, &sig, &given, span) {
             self.diags.push(d);
             ok = false;
         }
@@ -241,11 +245,12 @@ impl<'a> Checker<'a> {
             body.ok = false;
         }
         if first_use {
+            let mentioned = super::mentions::in_block(def);
             self.warn_unused_in(
                 &self
                     .locals
                     .iter()
-                    .map(|(k, b)| (k.clone(), b.span, b.used, b.kind))
+                    .map(|(k, b)| (k.clone(), b.span, b.used || mentioned.contains(k), b.kind))
                     .collect::<Vec<_>>(),
             );
         }
@@ -372,6 +377,20 @@ impl<'a> Checker<'a> {
             let ty = p.ty.name.as_str();
             if first_use && let Some(d) = &p.domain {
                 self.diags.push(Diagnostic::error(Code::BadDomain, d.span, "block parameters have no domains").label("a design-space domain").help("domains belong to network parameters: the space is sampled there and passed down"));
+            }
+            if ty == "enum" {
+                if first_use {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::UnknownType,
+                            p.ty.span,
+                            "a block parameter cannot be an enumeration",
+                        )
+                        .label("an enumeration `{..}`")
+                        .help("to choose an op, declare the parameter `op` and pass the op itself (`cell(e1=skip_connect)`); a network parameter `e1: op in {a, b}` makes the choice searchable"),
+                    );
+                }
+                continue;
             }
             if !BLOCK_TYPES.contains(&ty) {
                 if first_use {
@@ -535,13 +554,13 @@ fn missing_args(
     def: &BlockDef,
     qual: &str,
     sig: &str,
-    out: &[Option<(Value, Span)>],
+    given: &[Option<Span>],
     span: Span,
 ) -> Option<Diagnostic> {
     let missing: Vec<String> = def
         .params
         .iter()
-        .zip(out)
+        .zip(given)
         .filter(|(p, v)| p.default.is_none() && v.is_none())
         .map(|(p, _)| format!("`{}`", p.name.name))
         .collect();
@@ -612,7 +631,7 @@ fn ty_desc(ty: &str) -> &'static str {
         "float" => "a number",
         "kernel" => "kernel",
         "bool" => "bool",
-        "ops" => "an op pipeline",
+        "ops" | "op" => "an op pipeline",
         _ => "a value",
     }
 }
@@ -629,7 +648,7 @@ fn param_value(ty: &str, v: Value) -> Result<Value, Value> {
         }
         ("kernel", v @ Value::Kernel(..)) => Ok(v),
         ("bool", v @ Value::Bool(_)) => Ok(v),
-        ("ops", v @ Value::Ops(_)) => Ok(v),
+        ("ops" | "op", v @ Value::Ops(_)) => Ok(v),
         (t, v) if !BLOCK_TYPES.contains(&t) => Ok(v),
         (_, v) => Err(v),
     }
@@ -670,6 +689,7 @@ pub const STD_MODULES: &[(&str, &str)] = &[
     ("hier", include_str!("../../../../std/hier.nas")),
     ("blocks", include_str!("../../../../std/blocks.nas")),
     ("regnet", include_str!("../../../../std/regnet.nas")),
+    ("nb201", include_str!("../../../../std/nb201.nas")),
 ];
 
 type Parsed = Vec<(&'static str, Result<crate::syntax::File, Diagnostic>)>;

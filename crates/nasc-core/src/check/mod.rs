@@ -10,8 +10,11 @@ pub mod cells;
 mod dataflow;
 mod graphs;
 pub mod learned;
+mod mentions;
 pub mod motifs;
+mod op_params;
 mod params;
+mod presets;
 pub mod regnet;
 mod sites;
 pub mod value;
@@ -34,6 +37,8 @@ pub struct Options {
     pub seed: Option<u64>,
     /// `--network NAME` when a file defines several.
     pub network: Option<String>,
+    /// `--preset NAME`: the network's preset of that name, applied before `overrides`.
+    pub preset: Option<String>,
 }
 
 /// Checks a parsed file. Returns the network (if no error stopped its elaboration) and
@@ -107,6 +112,10 @@ struct Checker<'a> {
     site_seed: u64,
     /// Genotype sites met so far, in evaluation order.
     sites: Vec<ParamSpace>,
+    /// The names the file's and the chosen network's expressions mention (see
+    /// [`mentions`]): what the unused warnings go by.
+    mentioned_file: HashSet<String>,
+    mentioned_net: HashSet<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -121,6 +130,7 @@ impl<'a> Checker<'a> {
         self.site_values =
             opts.overrides.iter().filter(|(k, _)| k.contains('.')).cloned().collect();
         self.site_seed = opts.seed.unwrap_or(0);
+        self.mentioned_file = mentions::in_file(file);
         let networks = self.items(file);
         // Evaluate every top-level definition once, so errors in unused ones are reported
         // too, dependencies first: no chain of definitions, however long, recurses.
@@ -129,6 +139,7 @@ impl<'a> Checker<'a> {
         }
         self.block_let_clashes();
         let net = self.choose_network(opts, &networks)?;
+        self.mentioned_net = mentions::in_network(net);
         self.network(net, opts)
     }
 
@@ -706,6 +717,11 @@ impl<'a> Checker<'a> {
                 Value::Poison => Value::Poison,
                 other => self.err(type_err(x.span, "a number", &other, "operand of `-`")),
             },
+            ExprKind::Not(x) => match self.eval(x) {
+                Value::Bool(b) => Value::Bool(!b),
+                Value::Poison => Value::Poison,
+                other => self.err(type_err(x.span, "a bool", &other, "operand of `not`")),
+            },
             ExprKind::Name(id) => {
                 if let Some(v) = self.lookup(id) {
                     return v;
@@ -719,6 +735,9 @@ impl<'a> Checker<'a> {
                 let mut acc = self.eval(first);
                 let mut acc_span = first.span;
                 for (op, _, rhs) in rest {
+                    if let Some(v) = self.short_circuit(*op, &acc, acc_span) {
+                        return v;
+                    }
                     let r = self.eval(rhs);
                     let joined = acc_span.join(rhs.span);
                     acc = self.binary(*op, acc, acc_span, r, rhs.span, joined);
@@ -730,10 +749,32 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `a and b` / `a or b` when `a` decides: the value, without evaluating `b` (so `b` may
+    /// be what `a` guards against, as in `if`). A non-bool `a` is an error here.
+    fn short_circuit(&mut self, op: BinOp, acc: &Value, span: Span) -> Option<Value> {
+        if !matches!(op, BinOp::And | BinOp::Or) {
+            return None;
+        }
+        match acc {
+            Value::Bool(false) if op == BinOp::And => Some(Value::Bool(false)),
+            Value::Bool(true) if op == BinOp::Or => Some(Value::Bool(true)),
+            Value::Bool(_) => None,
+            Value::Poison => Some(Value::Poison),
+            other => {
+                let what = format!("operand of `{}`", op.symbol());
+                Some(self.err(type_err(span, "a bool", other, &what)))
+            }
+        }
+    }
+
     fn binary(&mut self, op: BinOp, l: Value, ls: Span, r: Value, rs: Span, span: Span) -> Value {
         use Value::*;
         match (op, l, r) {
             (_, Poison, _) | (_, _, Poison) => Poison,
+            (BinOp::And | BinOp::Or, Bool(_), Bool(b)) => Bool(b),
+            (op @ (BinOp::And | BinOp::Or), _, other) => {
+                self.err(type_err(rs, "a bool", &other, &format!("operand of `{}`", op.symbol())))
+            }
             (BinOp::Then, l @ (Tensor(_) | StageOut(_) | Piped { .. } | List(_)), Ops(ops)) => {
                 self.pipe(l, ls, ops, span)
             }
@@ -939,14 +980,16 @@ impl<'a> Checker<'a> {
 
     fn warn_unused(&mut self) {
         let mut found = Vec::new();
-        for (scope, map) in [("definition", &self.globals), ("definition", &self.locals)] {
+        let scopes = [(&self.globals, &self.mentioned_file), (&self.locals, &self.mentioned_net)];
+        for (map, mentioned) in scopes {
             for (name, b) in map.iter() {
-                if b.used || name.starts_with('_') || name == "classes" {
+                if b.used || mentioned.contains(name) || name.starts_with('_') || name == "classes"
+                {
                     continue;
                 }
                 let (code, what) = match b.kind {
                     BindKind::Param => (Code::UnusedParam, "parameter"),
-                    BindKind::Let => (Code::UnusedDef, scope),
+                    BindKind::Let => (Code::UnusedDef, "definition"),
                 };
                 found.push(
                     Diagnostic::error(code, b.span, format!("unused {what} `{name}`"))
@@ -1034,7 +1077,7 @@ fn names_in(e: &Expr) -> Vec<(String, Span)> {
         match &e.kind {
             ExprKind::Name(id) => out.push((id.name.clone(), id.span)),
             ExprKind::List(items) => stack.extend(items.iter().rev()),
-            ExprKind::Neg(x) => stack.push(x),
+            ExprKind::Neg(x) | ExprKind::Not(x) => stack.push(x),
             ExprKind::Chain { first, rest } => {
                 stack.extend(rest.iter().rev().map(|(_, _, x)| x));
                 stack.push(first);

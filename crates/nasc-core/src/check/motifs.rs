@@ -21,7 +21,8 @@ fn op_level(ops: &[OpInst]) -> u32 {
     }
 }
 
-const SIG: &str = "signature: motif(level, nodes, edges=[(from, to, op), ...], ops=[op, ...])";
+const SIG: &str =
+    "signature: motif(level, nodes, edges=[(from, to, op), ...], ops=[op, ...], merge=concat)";
 
 /// `motif(level=L, nodes=N, edges=[(i, j, op), ...])`, or with `ops=[...]` a searchable motif
 /// (every edge a genotype site; `edges` then gives the default genotype and may be omitted).
@@ -31,9 +32,27 @@ pub(super) fn motif_call<'a>(
     args: &'a [Arg],
     span: Span,
 ) -> Value {
-    let (level_a, nodes_a, edges_a, ops_a) = match motif_args(args, callee, span) {
+    let (level_a, nodes_a, edges_a, ops_a, merge_a) = match motif_args(args, callee, span) {
         Ok(slots) => slots,
         Err(d) => return cx.err(*d),
+    };
+    let merge = match merge_a {
+        None => Agg::Concat,
+        Some(a) => match cx.eval(&a.value) {
+            Value::Agg(g @ (Agg::Concat | Agg::Sum)) => g,
+            Value::Poison => return Value::Poison,
+            other => {
+                return cx.err(
+                    Diagnostic::error(
+                        Code::Type,
+                        a.value.span,
+                        format!("a motif's `merge` is `concat` or `sum`, found {}", describe(&other)),
+                    )
+                    .label("not a motif merge")
+                    .help("`concat`: concatenate, then 1x1 conv + BN + ReLU (papers.md §3); `sum`: add the inputs (NAS-Bench-201)"),
+                );
+            }
+        },
     };
     let Some(level) = motif_int(cx, level_a, MotifInt::Level) else { return Value::Poison };
     let Some(nodes) = motif_int(cx, nodes_a, MotifInt::Nodes) else { return Value::Poison };
@@ -67,11 +86,11 @@ pub(super) fn motif_call<'a>(
     if !live[nodes as usize - 1] {
         return cx.err(unreachable_output(at, nodes));
     }
-    super::args::op(OpKind::Motif(Arc::new(Motif { level, nodes, edges, live })), span)
+    super::args::op(OpKind::Motif(Arc::new(Motif { level, nodes, edges, live, merge })), span)
 }
 
-/// A `motif` call's bound arguments: `level`, `nodes`, `edges`, `ops`.
-type MotifArgs<'a> = (&'a Arg, &'a Arg, Option<&'a Arg>, Option<&'a Arg>);
+/// A `motif` call's bound arguments: `level`, `nodes`, `edges`, `ops`, `merge`.
+type MotifArgs<'a> = (&'a Arg, &'a Arg, Option<&'a Arg>, Option<&'a Arg>, Option<&'a Arg>);
 
 /// A `motif` call's arguments `level`, `nodes` (both required), `edges`, `ops`: positional
 /// (the first three) or by keyword.
@@ -80,8 +99,8 @@ fn motif_args<'a>(
     callee: &Ident,
     span: Span,
 ) -> Result<MotifArgs<'a>, Box<Diagnostic>> {
-    const PARAMS: [&str; 4] = ["level", "nodes", "edges", "ops"];
-    let mut slots: [Option<&'a Arg>; 4] = [None; 4];
+    const PARAMS: [&str; 5] = ["level", "nodes", "edges", "ops", "merge"];
+    let mut slots: [Option<&'a Arg>; 5] = [None; 5];
     let mut pos = 0;
     for a in args {
         let idx = match &a.name {
@@ -102,7 +121,7 @@ fn motif_args<'a>(
             }
         }
     }
-    let [Some(level), Some(nodes), edges, ops] = slots else {
+    let [Some(level), Some(nodes), edges, ops, merge] = slots else {
         return Err(Box::new(
             Diagnostic::error(
                 Code::Arity,
@@ -113,7 +132,7 @@ fn motif_args<'a>(
             .help(SIG),
         ));
     };
-    Ok((level, nodes, edges, ops))
+    Ok((level, nodes, edges, ops, merge))
 }
 
 /// The two integer arguments of a motif.
@@ -527,7 +546,10 @@ pub fn print_motifs(net: &Network) -> String {
         for e in &m.edges {
             out += &format!("    ({}, {}, {}),\n", e.from, e.to, e.op);
         }
-        out += "])\n";
+        out += match m.merge {
+            Agg::Sum => "], merge=sum)\n",
+            _ => "])\n",
+        };
     }
     out
 }

@@ -1,6 +1,7 @@
 //! Network parameters: types, defaults and `--set` overrides, domains (design spaces:
 //! `in {..}`, `in [log] lo..hi [step q]`, enumerations `{a, b}`) and `require` constraints.
 
+use super::presets::{Given, Origin};
 use super::value::*;
 use super::{BindKind, Binding, Checker, Options, Slot, duplicate, parse_override};
 use crate::diag::{Code, Diagnostic, suggest};
@@ -8,13 +9,14 @@ use crate::syntax::{self, Domain, DomainKind, Expr, Span};
 use std::collections::HashMap;
 
 impl<'a> Checker<'a> {
-    /// `--set` overrides by name; names the network lacks are usage errors.
-    pub(super) fn overrides<'o>(
+    /// Given values by name: the `--preset`'s, then the `--set` overrides over them; names
+    /// the network lacks are usage errors.
+    pub(super) fn overrides(
         &mut self,
-        net: &syntax::Network,
-        opts: &'o Options,
-    ) -> HashMap<&'o str, &'o str> {
-        let mut overrides: HashMap<&str, &str> = HashMap::new();
+        net: &'a syntax::Network,
+        opts: &Options,
+    ) -> HashMap<String, Given> {
+        let mut overrides = self.presets(net, opts.preset.as_deref());
         for (k, v) in &opts.overrides {
             if k.contains('.') {
                 continue; // a genotype site (`a.0_1`), checked once the sites are known
@@ -36,7 +38,7 @@ impl<'a> Checker<'a> {
                 }));
                 self.diags.push(d);
             }
-            overrides.insert(k.as_str(), v.as_str());
+            overrides.insert(k.clone(), Given { text: v.clone(), origin: Origin::Flag });
         }
         overrides
     }
@@ -45,7 +47,7 @@ impl<'a> Checker<'a> {
     pub(super) fn param(
         &mut self,
         p: &'a syntax::Param,
-        overrides: &HashMap<&str, &str>,
+        overrides: &HashMap<String, Given>,
         opts: &Options,
         space: &mut Vec<ParamSpace>,
     ) -> Option<(String, Value)> {
@@ -58,22 +60,30 @@ impl<'a> Checker<'a> {
         if ty == "enum" {
             return self.enum_param(p, overrides, space);
         }
+        if ty == "op" {
+            return self.op_param(p, overrides, space);
+        }
         if !matches!(ty, "int" | "float") {
             let mut d =
                 Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`"))
                     .label("not a parameter type");
-            d = d.help(suggest(ty, ["int", "float"]).unwrap_or_else(|| {
-                "parameter types are `int`, `float` and enumerations `{a, b}`".into()
+            d = d.help(suggest(ty, ["int", "float", "op"]).unwrap_or_else(|| {
+                "parameter types are `int`, `float`, `op` and enumerations `{a, b}`".into()
             }));
             self.diags.push(d);
         }
-        let from_cli = if p.name.name == "seed" { opts.seed.map(|s| s.to_string()) } else { None };
-        let given = overrides.get(p.name.name.as_str()).map(|s| s.to_string()).or(from_cli);
-        let from_flag = given.is_some();
-        let value = self.param_value(p, ty, given);
+        let from_cli = if p.name.name == "seed" {
+            opts.seed.map(|s| Given { text: s.to_string(), origin: Origin::Flag })
+        } else {
+            None
+        };
+        let given = overrides.get(p.name.name.as_str()).cloned().or(from_cli);
+        let origin = given.as_ref().map(|g| g.origin);
+        let from_flag = origin == Some(Origin::Flag);
+        let value = self.param_value(p, ty, given.map(|g| g.text));
         let value = self.param_number(p, ty, value, from_flag);
         let value = match &p.domain {
-            Some(d) => self.in_domain(p, d, value, from_flag, space),
+            Some(d) => self.in_domain(p, d, value, origin, space),
             None => value,
         };
         self.locals.insert(
@@ -145,7 +155,7 @@ impl<'a> Checker<'a> {
     fn enum_param(
         &mut self,
         p: &'a syntax::Param,
-        overrides: &HashMap<&str, &str>,
+        overrides: &HashMap<String, Given>,
         space: &mut Vec<ParamSpace>,
     ) -> Option<(String, Value)> {
         let names: Vec<String> = p.variants.iter().map(|v| v.name.clone()).collect();
@@ -166,7 +176,9 @@ impl<'a> Checker<'a> {
             }
         }
         let (given, span, from_flag) = match (overrides.get(p.name.name.as_str()), &p.default) {
-            (Some(t), _) => (Some(t.trim().to_string()), p.name.span, true),
+            (Some(t), _) => {
+                (Some(t.text.trim().to_string()), p.name.span, t.origin == Origin::Flag)
+            }
             (None, Some(e)) => (enum_name(e), e.span, false),
             (None, None) => (None, p.name.span, false),
         };
@@ -206,13 +218,17 @@ impl<'a> Checker<'a> {
         Some((p.name.name.clone(), value))
     }
 
-    /// Checks a parameter's value against its domain and records the domain.
+    /// Checks a parameter's value against its domain and records the domain. The domain
+    /// is what `nasc sample` and `nasc search` draw from: a default outside it is an error
+    /// (E040), a `--set` outside it a warning (W004: the network still compiles — a
+    /// published model outside a paper's sampling domain is one command line away), a
+    /// preset's value outside it nothing (the spec's author wrote it).
     fn in_domain(
         &mut self,
         p: &'a syntax::Param,
         d: &'a Domain,
         value: Value,
-        from_flag: bool,
+        origin: Option<Origin>,
         space: &mut Vec<ParamSpace>,
     ) -> Value {
         let int = p.ty.name == "int";
@@ -227,31 +243,50 @@ impl<'a> Checker<'a> {
             domain: domain.clone(),
             site: None,
         });
-        if ok {
-            return value;
-        }
-        let span =
-            if from_flag { p.name.span } else { p.default.as_ref().map_or(p.span, |e| e.span) };
         let shown = match &value {
             Value::Int(i) => i.to_string(),
             Value::Float(f) => f.to_string(),
             _ => String::new(),
         };
-        let how = if from_flag {
-            format!("--set {}={shown}", p.name.name)
-        } else {
-            format!("default {shown}")
+        let diag = match origin {
+            _ if ok => None,
+            Some(Origin::Preset) => None,
+            Some(Origin::Flag) => Some(
+                Diagnostic::error(
+                    Code::OutsideDomain,
+                    p.name.span,
+                    format!(
+                        "`{}` = {shown} is outside its sampling domain {}",
+                        p.name.name,
+                        domain.describe()
+                    ),
+                )
+                .label(format!("--set {}={shown} is not in the domain", p.name.name))
+                .related(d.span, "what `nasc sample` and `nasc search` draw from")
+                .help("the network is compiled with this value; searches never draw it"),
+            ),
+            None => Some(
+                Diagnostic::error(
+                    Code::Domain,
+                    p.default.as_ref().map_or(p.span, |e| e.span),
+                    format!(
+                        "`{}` = {shown} is outside its domain {}",
+                        p.name.name,
+                        domain.describe()
+                    ),
+                )
+                .label(format!("default {shown} is not in the domain"))
+                .related(d.span, "the domain")
+                .help(format!(
+                    "pick a default in {}, or widen the domain (a preset may lie outside it)",
+                    domain.describe()
+                )),
+            ),
         };
-        let dg = Diagnostic::error(
-            Code::Domain,
-            span,
-            format!("`{}` = {shown} is outside its domain {}", p.name.name, domain.describe()),
-        )
-        .label(format!("{how} is not in the domain"))
-        .related(d.span, "the domain")
-        .help(format!("pick a value in {}", domain.describe()));
-        // The value stays usable (no follow-on errors); the diagnostic fails the check.
-        self.diags.push(if from_flag { dg.usage() } else { dg });
+        // The value stays usable (no follow-on errors); an E040 fails the check.
+        if let Some(dg) = diag {
+            self.diags.push(dg);
+        }
         value
     }
 
@@ -382,7 +417,7 @@ impl<'a> Checker<'a> {
 }
 
 /// The name an enumeration default is written with (`= half_even` or `= 'half_even'`).
-fn enum_name(e: &Expr) -> Option<String> {
+pub(super) fn enum_name(e: &Expr) -> Option<String> {
     match &e.kind {
         syntax::ExprKind::Name(id) => Some(id.name.clone()),
         syntax::ExprKind::Str(s) => Some(s.clone()),

@@ -330,6 +330,9 @@ pub struct Motif {
     pub edges: Vec<MotifEdge>,
     /// Nodes on a path from node 0 to the output node (the others are not built).
     pub live: Vec<bool>,
+    /// How a node merges several inputs: `Concat` (then a 1x1 conv + BN + ReLU back to the
+    /// width, papers.md §3) or `Sum` (NAS-Bench-201's cells).
+    pub merge: Agg,
 }
 
 // Design spaces (papers.md §5).

@@ -92,6 +92,8 @@ fn value_text(v: &crate::check::Value) -> String {
     match v {
         crate::check::Value::Int(i) => i.to_string(),
         crate::check::Value::Float(f) => format!("{f:?}"),
+        // An enumeration's name, or the op an `op` parameter chose.
+        crate::check::Value::Str(s) => s.clone(),
         other => other.type_name().to_string(),
     }
 }

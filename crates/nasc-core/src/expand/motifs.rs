@@ -1,13 +1,14 @@
 //! Hierarchical motifs (papers.md §3): node 0 is the input, every other live node merges
 //! the results of the ops on its in-edges — one input as it is, several by channel
-//! concatenation and a 1x1 conv + BN + ReLU back to the motif's width C — and the last
-//! node is the output.
+//! concatenation and a 1x1 conv + BN + ReLU back to the motif's width C (or, with
+//! `merge=sum`, by their sum) — and the last node is the output.
 
 use super::{At, Ctx, Expander};
 use crate::check::OpInst;
 use crate::check::motifs::Motif;
 use crate::diag::{Code, Diagnostic};
-use crate::ir::ops::{BatchNorm, Concat, Conv2d};
+use crate::ir::ops::{Add, BatchNorm, Concat, Conv2d};
+use crate::ir::random::Agg;
 use crate::ir::{Op, ScopeKind, Shape};
 
 impl Expander {
@@ -38,6 +39,9 @@ impl Expander {
             vals[j] = match ins.as_slice() {
                 [] => None,
                 [one] => Some(*one),
+                many if m.merge == Agg::Sum => {
+                    self.merge(&node, Op::Add(Add), many, op.span, "sum")
+                }
                 many => {
                     let b = self.concat_conv_bn(&node, many, c, op)?;
                     self.node(

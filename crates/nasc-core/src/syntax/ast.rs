@@ -51,6 +51,17 @@ pub struct Network {
     pub name: Ident,
     pub params: Vec<Param>,
     pub stmts: Vec<Stmt>,
+    /// `preset NAME(p=v, ...)` statements, in order (they may stand anywhere in the body).
+    pub presets: Vec<Preset>,
+    pub span: Span,
+}
+
+/// `preset NAME(p = v, ...)`: a named set of parameter values, chosen with `--preset NAME`
+/// (a published member of a family: `preset b3(...)`). Values are literals.
+#[derive(Debug, Clone)]
+pub struct Preset {
+    pub name: Ident,
+    pub values: Vec<(Ident, Expr)>,
     pub span: Span,
 }
 
@@ -122,6 +133,10 @@ pub enum Stmt {
 pub enum BinOp {
     /// `a -> b`: sequential composition (a pipeline, or a path in an explicit graph).
     Then,
+    /// `a or b`, `a and b`: booleans, short-circuiting (the right side is evaluated only
+    /// when the left does not decide).
+    Or,
+    And,
     Eq,
     Ne,
     Lt,
@@ -136,20 +151,28 @@ pub enum BinOp {
 }
 
 impl BinOp {
-    /// Binding strength: `->` 1, comparisons 2, `+ -` 3, `* / %` 4 (unary minus binds
-    /// tighter still).
+    /// Binding strength: `->` 1, `or` 2, `and` 3, (`not` 4,) comparisons 5, `+ -` 6,
+    /// `* / %` 7 (unary minus binds tighter still). As in Python, `not a == b` is
+    /// `not (a == b)`.
     pub fn precedence(self) -> u8 {
         match self {
             BinOp::Then => 1,
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 2,
-            BinOp::Add | BinOp::Sub => 3,
-            BinOp::Mul | BinOp::Div | BinOp::Rem => 4,
+            BinOp::Or => 2,
+            BinOp::And => 3,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 5,
+            BinOp::Add | BinOp::Sub => 6,
+            BinOp::Mul | BinOp::Div | BinOp::Rem => 7,
         }
     }
-    pub const LEVELS: [u8; 4] = [4, 3, 2, 1];
+    /// The levels folded, tightest first; `not` is applied before [`Self::NOT_LEVEL`]'s
+    /// operators are folded.
+    pub const LEVELS: [u8; 6] = [7, 6, 5, 3, 2, 1];
+    pub const NOT_LEVEL: u8 = 3;
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Then => "->",
+            BinOp::Or => "or",
+            BinOp::And => "and",
             BinOp::Eq => "==",
             BinOp::Ne => "!=",
             BinOp::Lt => "<",
@@ -181,6 +204,8 @@ pub enum ExprKind {
     Name(Ident),
     List(Vec<Expr>),
     Neg(Box<Expr>),
+    /// `not x`: boolean negation.
+    Not(Box<Expr>),
     /// `first op1 e1 op2 e2 ...`, left-associative, every op of one precedence level
     /// (pipelines `a -> b -> c` and sums `1 + 2 - 3` are flat, however long: no deep tree
     /// to recurse over). Each element carries its op and the op's span.

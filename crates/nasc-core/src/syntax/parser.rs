@@ -86,9 +86,11 @@ fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
     let (whole, it, name) = head(p)?;
     let mut params = Vec::new();
     let mut stmts = Vec::new();
+    let mut presets = Vec::new();
     for q in it {
         match q.as_rule() {
             Rule::param_list => params = param_list(q)?,
+            Rule::preset_stmt => presets.push(preset(q)?),
             Rule::input_stmt | Rule::classes_stmt => {
                 let s = span(&q);
                 let rule = q.as_rule();
@@ -129,7 +131,24 @@ fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
             _ => {}
         }
     }
-    Ok(Network { name, params, stmts, span: whole })
+    Ok(Network { name, params, stmts, presets, span: whole })
+}
+
+/// `preset NAME(k = v, ...)`.
+fn preset(q: Pair<Rule>) -> Result<Preset, Diagnostic> {
+    let s = span(&q);
+    let mut qi = q.into_inner();
+    let _kw = next(&mut qi, s)?;
+    let name = ident(next(&mut qi, s)?);
+    let mut values = Vec::new();
+    for a in qi {
+        let aspan = span(&a);
+        let mut ai = a.into_inner();
+        let k = ident(next(&mut ai, aspan)?);
+        let v = expr(next(&mut ai, aspan)?)?;
+        values.push((k, v));
+    }
+    Ok(Preset { name, values, span: s })
 }
 
 fn param_list(q: Pair<Rule>) -> Result<Vec<Param>, Diagnostic> {
@@ -254,12 +273,24 @@ fn lower_expr(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
     let mut operands: Vec<Lowered> = Vec::new();
     let mut ops: Vec<(BinOp, Span)> = Vec::new();
     let mut negs: Vec<Span> = Vec::new();
+    // The `not`s written before each operand, applied once the levels that bind tighter
+    // than `not` (comparisons and arithmetic) are folded: `not a == b` is `not (a == b)`.
+    let mut nots: Vec<Vec<Span>> = Vec::new();
+    let mut pending_nots: Vec<Span> = Vec::new();
     for q in p.into_inner() {
-        if q.as_rule() == Rule::neg {
-            if negs.len() >= MAX_PREFIX_RUN {
-                return Err(too_deep(span(&q), "unary minus signs", MAX_PREFIX_RUN));
+        if matches!(q.as_rule(), Rule::neg | Rule::not) {
+            if negs.len() + pending_nots.len() >= MAX_PREFIX_RUN {
+                let what = if q.as_rule() == Rule::not { "`not`s" } else { "unary minus signs" };
+                return Err(too_deep(span(&q), what, MAX_PREFIX_RUN));
             }
-            negs.push(span(&q));
+            if q.as_rule() == Rule::not {
+                if let Some(n) = negs.first() {
+                    return Err(not_after_minus(*n, span(&q)));
+                }
+                pending_nots.push(span(&q));
+            } else {
+                negs.push(span(&q));
+            }
             continue;
         }
         if let Some(op) = bin_op(q.as_rule()) {
@@ -276,22 +307,62 @@ fn lower_expr(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
             return Err(too_deep(e.span, "expressions", MAX_EXPR_DEPTH));
         }
         operands.push((e, d));
+        nots.push(std::mem::take(&mut pending_nots));
     }
     if operands.len() != ops.len() + 1 {
         return Err(Diagnostic::error(Code::Syntax, whole, "incomplete expression").label("here"));
     }
     for level in BinOp::LEVELS {
-        (operands, ops) = fold_level(level, operands, ops, whole)?;
+        if level == BinOp::NOT_LEVEL {
+            operands = apply_nots(operands, &nots)?;
+            nots = vec![Vec::new(); operands.len()];
+        }
+        (operands, ops, nots) = fold_level(level, operands, ops, nots, whole)?;
     }
     operands
         .pop()
         .ok_or_else(|| Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"))
 }
 
+/// Wraps each operand in the `not`s written before it (innermost last written).
+fn apply_nots(operands: Vec<Lowered>, nots: &[Vec<Span>]) -> Result<Vec<Lowered>, Diagnostic> {
+    let mut out = Vec::with_capacity(operands.len());
+    for ((mut e, mut d), ns) in operands.into_iter().zip(nots) {
+        for n in ns.iter().rev() {
+            d += 1;
+            let s = n.join(e.span);
+            e = Expr { kind: ExprKind::Not(Box::new(e)), span: s };
+        }
+        if d > MAX_EXPR_DEPTH {
+            return Err(too_deep(e.span, "expressions", MAX_EXPR_DEPTH));
+        }
+        out.push((e, d));
+    }
+    Ok(out)
+}
+
+fn not_after_minus(minus: Span, not: Span) -> Diagnostic {
+    Diagnostic::error(Code::Syntax, not, "`not` cannot follow a unary minus")
+        .label("this `not`")
+        .related(minus, "applies to what this `-` negates")
+        .help("`-` needs a number and `not` gives a bool; write `not (...)` or `-(...)` as meant")
+}
+
+/// `a == not b`: Python's rule — `not` starts an operand of `and`/`or`, never one of a
+/// comparison or arithmetic.
+fn misplaced_not(op: Span, not: Span) -> Diagnostic {
+    Diagnostic::error(Code::Syntax, not, "`not` cannot start the right operand of this operator")
+        .label("this `not`")
+        .related(op, "binds tighter than `not`")
+        .help("`not` binds more loosely than comparisons and arithmetic: parenthesise, `a == (not b)`")
+}
+
 /// The binary operator a token is, if it is one.
 fn bin_op(r: Rule) -> Option<BinOp> {
     Some(match r {
         Rule::arrow => BinOp::Then,
+        Rule::or => BinOp::Or,
+        Rule::and => BinOp::And,
         Rule::eq => BinOp::Eq,
         Rule::ne => BinOp::Ne,
         Rule::lt => BinOp::Lt,
@@ -308,34 +379,42 @@ fn bin_op(r: Rule) -> Option<BinOp> {
 }
 
 /// One pass of [`lower_expr`]: every maximal run of operators of precedence `level`
-/// (with their operands) becomes one chain; the other operators are kept.
+/// (with their operands) becomes one chain; the other operators are kept. A run's operands
+/// after the first must carry no pending `not` (`a == not b` is an error, as in Python);
+/// the chain keeps its first operand's.
 #[allow(clippy::type_complexity)]
 fn fold_level(
     level: u8,
     operands: Vec<Lowered>,
     ops: Vec<(BinOp, Span)>,
+    nots: Vec<Vec<Span>>,
     whole: Span,
-) -> Result<(Vec<Lowered>, Vec<(BinOp, Span)>), Diagnostic> {
-    let mut it = operands.into_iter();
-    let Some(first) = it.next() else {
+) -> Result<(Vec<Lowered>, Vec<(BinOp, Span)>, Vec<Vec<Span>>), Diagnostic> {
+    let mut it = operands.into_iter().zip(nots);
+    let Some((first, first_nots)) = it.next() else {
         return Err(Diagnostic::error(Code::Syntax, whole, "empty expression").label("here"));
     };
     let mut out_operands: Vec<Lowered> = vec![first];
+    let mut out_nots: Vec<Vec<Span>> = vec![first_nots];
     let mut out_ops: Vec<(BinOp, Span)> = Vec::new();
     let mut run: Vec<(BinOp, Span, Expr)> = Vec::new();
     let mut run_depth = 0usize;
-    for ((op, os), (e, d)) in ops.into_iter().zip(it) {
+    for ((op, os), ((e, d), ns)) in ops.into_iter().zip(it) {
         if op.precedence() == level {
+            if let Some(n) = ns.first() {
+                return Err(misplaced_not(os, *n));
+            }
             run_depth = run_depth.max(d);
             run.push((op, os, e));
         } else {
             close_run(&mut out_operands, &mut run, &mut run_depth)?;
             out_ops.push((op, os));
             out_operands.push((e, d));
+            out_nots.push(ns);
         }
     }
     close_run(&mut out_operands, &mut run, &mut run_depth)?;
-    Ok((out_operands, out_ops))
+    Ok((out_operands, out_ops, out_nots))
 }
 
 /// Folds the last operand and a run of same-level operators into one chain.
@@ -476,8 +555,11 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::param => "a parameter",
         Rule::domain | Rule::kw_in => "a domain (`in ...`)",
         Rule::require_stmt | Rule::kw_require => "`require`",
-        Rule::expr | Rule::primary | Rule::neg => "an expression",
+        Rule::preset_stmt | Rule::kw_preset => "`preset`",
+        Rule::expr | Rule::primary | Rule::neg | Rule::not => "an expression",
         Rule::arrow
+        | Rule::or
+        | Rule::and
         | Rule::eq
         | Rule::ne
         | Rule::lt
@@ -556,7 +638,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> Diagnostic {
         format!("expected {}", join_or(&expected))
     };
     let mut d = Diagnostic::error(Code::Syntax, Span::new(start, end), what).label(label);
-    let reserved = ["network", "let", "stage", "search", "import"];
+    let reserved = ["network", "let", "stage", "search", "import", "and", "or", "not"];
     d = match found {
         Some(t) if reserved.contains(&t) => {
             d.help(format!("`{t}` is a reserved word; choose another name"))

@@ -9,7 +9,7 @@ use nasc_test_support::*;
 fn every_spec_compiles_and_matches_golden() {
     let mut failures = Vec::new();
     let mut count = 0;
-    for dir in ["specs", "examples"] {
+    for dir in nasc_test_support::SPEC_DIRS {
         for path in nas_files(&root().join(dir)) {
             count += 1;
             let src = std::fs::read_to_string(&path).unwrap();

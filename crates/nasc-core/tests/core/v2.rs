@@ -66,9 +66,13 @@ fn every_standard_library_block_instantiates() {
             .unwrap_or_else(|d| panic!("std/{name}.nas does not parse: {}", d.message));
         for item in &file.items {
             let nasc_core::syntax::Item::Block(b) = item else { continue };
-            // Required parameters get C = 16 (and stride 1).
-            let args: Vec<String> =
-                b.params.iter().filter(|p| p.default.is_none()).map(|_| "16".to_string()).collect();
+            // Required parameters get C = 16 (and stride 1), op parameters `identity`.
+            let args: Vec<String> = b
+                .params
+                .iter()
+                .filter(|p| p.default.is_none())
+                .map(|p| if p.ty.name == "op" { "identity" } else { "16" }.to_string())
+                .collect();
             let src = format!(
                 "import {name}\nnetwork n() {{ input [16, 16, 16] classes 10 stage s = {}({}) -> global_avg_pool -> linear(classes) }}",
                 b.name.name,

@@ -374,6 +374,27 @@ impl OnnxOp for Activation {
                 let hi = b.floats(&format!("{name}.max"), &[], &[6.0]);
                 b.node("Clip", &name, &[&x.name, &lo, &hi], vec![])
             }
+            Activation::Silu => {
+                let s = b.node("Sigmoid", &format!("{name}.sigmoid"), &[&x.name], vec![]);
+                b.node("Mul", &name, &[&x.name, &s], vec![])
+            }
+            Activation::HardSwish => b.node("HardSwish", &name, &[&x.name], vec![]),
+            Activation::HardSigmoid => {
+                let attrs = vec![float("alpha", 1.0 / 6.0), float("beta", 0.5)];
+                b.node("HardSigmoid", &name, &[&x.name], attrs)
+            }
+            // Gelu is an ONNX op from opset 20 only: x · (1 + erf(x / √2)) / 2.
+            Activation::Gelu => {
+                let r2 = b.floats(&format!("{name}.sqrt2"), &[], &[std::f32::consts::SQRT_2]);
+                let q = b.node("Div", &format!("{name}.scaled"), &[&x.name, &r2], vec![]);
+                let e = b.node("Erf", &format!("{name}.erf"), &[&q], vec![]);
+                let one = b.floats(&format!("{name}.one"), &[], &[1.0]);
+                let p = b.node("Add", &format!("{name}.cdf2"), &[&e, &one], vec![]);
+                let m = b.node("Mul", &format!("{name}.xcdf2"), &[&x.name, &p], vec![]);
+                let half = b.floats(&format!("{name}.half"), &[], &[0.5]);
+                b.node("Mul", &name, &[&m, &half], vec![])
+            }
+            Activation::Tanh => b.node("Tanh", &name, &[&x.name], vec![]),
         };
         Ok(Val { name: out, shape: x.shape })
     }

@@ -465,6 +465,11 @@ impl TorchOp for Activation {
             Activation::Relu => format!("F.relu({})", arg0(args)),
             Activation::Relu6 => format!("F.relu6({})", arg0(args)),
             Activation::Sigmoid => format!("torch.sigmoid({})", arg0(args)),
+            Activation::Silu => format!("F.silu({})", arg0(args)),
+            Activation::HardSwish => format!("F.hardswish({})", arg0(args)),
+            Activation::HardSigmoid => format!("F.hardsigmoid({})", arg0(args)),
+            Activation::Gelu => format!("F.gelu({})", arg0(args)),
+            Activation::Tanh => format!("torch.tanh({})", arg0(args)),
         }
     }
     fn wants(&self, _: usize) -> Want {

@@ -49,7 +49,7 @@ pub(crate) fn compile(
     source: String,
     pipeline: &[&'static Pass],
 ) -> Result<Compiled, ExitCode> {
-    let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };
+    let opts = cli.options();
     let mut out = match nasc_core::compile_with(&source, &opts, pipeline) {
         Ok(c) => c,
         Err(internal) => {

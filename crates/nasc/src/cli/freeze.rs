@@ -9,7 +9,6 @@ use crate::cli::error::CliError;
 use crate::cli::global::Global;
 use burn::tensor::{Device, Distribution, Tensor};
 use nasc_burn::freeze::FreezeError;
-use nasc_core::check::Options;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -35,7 +34,7 @@ pub(crate) struct FreezeArgs {
 pub(crate) fn run(cli: &Global, a: &FreezeArgs) -> Result<ExitCode, CliError> {
     let source = &read_spec(&a.file)?;
     let name = a.file.display().to_string();
-    let opts = Options { overrides: cli.set.clone(), seed: cli.seed, network: cli.network.clone() };
+    let opts = cli.options();
     let compiled = nasc_core::compile(source, &opts).map_err(CliError::Internal)?;
     print_diagnostics(cli, &compiled.diags, &name, source);
     let Some(ir) = compiled.ir else { return Ok(ExitCode::from(1)) };

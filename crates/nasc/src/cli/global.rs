@@ -29,6 +29,10 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "S", help_heading = "Global options")]
     pub(crate) seed: Option<u64>,
 
+    /// Apply a preset of the network (`preset NAME(...)` in the spec) before --set
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
+    pub(crate) preset: Option<String>,
+
     /// Network to compile when the file defines several
     #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
     pub(crate) network: Option<String>,
@@ -58,6 +62,16 @@ pub(crate) struct Global {
 }
 
 impl Global {
+    /// The checker's options: --set, --seed, --network, --preset.
+    pub(crate) fn options(&self) -> nasc_core::check::Options {
+        nasc_core::check::Options {
+            overrides: self.set.clone(),
+            seed: self.seed,
+            network: self.network.clone(),
+            preset: self.preset.clone(),
+        }
+    }
+
     /// The pass pipeline the flags ask for (default `-O1`).
     pub(crate) fn pipeline(&self) -> Result<Vec<&'static nasc_core::passes::Pass>, CliError> {
         match (&self.passes, self.opt_level) {

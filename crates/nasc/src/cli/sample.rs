@@ -54,7 +54,12 @@ pub(crate) fn run(cli: &Global, a: &SampleArgs) -> Result<ExitCode, CliError> {
     {
         return Err(CliError::NotEmpty(a.output.clone()));
     }
-    let base = Options { overrides: cli.set.clone(), seed: None, network: cli.network.clone() };
+    if cli.preset.is_some() {
+        return Err(CliError::Usage(
+            "`nasc sample` does not take --preset; fix parameters with --set".into(),
+        ));
+    }
+    let base = Options { seed: None, ..cli.options() };
     let opts = SampleOptions {
         n: a.n,
         seed: cli.seed.unwrap_or(0),

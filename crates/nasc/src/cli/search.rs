@@ -149,6 +149,11 @@ pub(crate) fn run(cli: &Global, a: &SearchArgs) -> Result<ExitCode, CliError> {
 }
 
 fn config(cli: &Global, r: &RunArgs) -> Result<SearchConfig, CliError> {
+    if cli.preset.is_some() {
+        return Err(CliError::Usage(
+            "`nasc search` does not take --preset; fix parameters with --set".into(),
+        ));
+    }
     if !(r.tournament > 0.0 && r.tournament <= 1.0) {
         return Err(CliError::Usage("--tournament must be a fraction in (0, 1]".into()));
     }

@@ -29,10 +29,17 @@ fn exit_codes() {
     assert_eq!(nasc(&["frobnicate"]).0, 2);
     assert_eq!(nasc(&["build", "specs/randwire_ws.nas", "--emit", "nonsense"]).0, 2);
     assert_eq!(nasc(&["--help"]).0, 0);
-    // A --set value outside a genotype site's domain is the command line's mistake, as for a
-    // parameter's domain.
+    // A --set value outside a genotype site's domain is the command line's mistake, as is a
+    // name outside an enumeration; a number outside a parameter's sampling domain compiles,
+    // with a warning (W004), and a preset may leave the domain without one.
     assert_eq!(nasc(&["--set", "a.0_1=bogus", "check", "examples/hierarchical_fmnist.nas"]).0, 2);
-    assert_eq!(nasc(&["--set", "w0=264", "check", "specs/regnet.nas"]).0, 2);
+    assert_eq!(nasc(&["--set", "rounding=bogus", "check", "specs/regnet.nas"]).0, 2);
+    let (code, _, err) = nasc(&["--set", "w0=264", "check", "specs/regnet.nas"]);
+    assert!(code == 0 && err.contains("W004"), "{code}: {err}");
+    let (code, _, err) = nasc(&["--preset", "regnet_x_32gf", "check", "specs/regnet.nas"]);
+    assert!(code == 0 && !err.contains("W004"), "{code}: {err}");
+    assert_eq!(nasc(&["--preset", "regnet_x_33gf", "check", "specs/regnet.nas"]).0, 2);
+    assert_eq!(nasc(&["--preset", "regnet_x_32gf", "sample", "specs/regnet.nas", "-n", "1"]).0, 2);
 }
 
 #[test]
@@ -190,8 +197,17 @@ fn sample_writes_specs_and_summaries() {
     assert!(err.contains("E043") && err.contains("after 20 draws"), "{err}");
     assert!(!dir.join("c").exists(), "nothing written for an unmet budget");
     assert_eq!(
-        nasc(&["sample", "specs/regnet.nas", "-n", "2", "--set", "wm=9", "-o", &format!("{d}/e")])
-            .0,
+        nasc(&[
+            "sample",
+            "specs/regnet.nas",
+            "-n",
+            "2",
+            "--set",
+            "rounding=even",
+            "-o",
+            &format!("{d}/e")
+        ])
+        .0,
         2
     );
     assert_eq!(

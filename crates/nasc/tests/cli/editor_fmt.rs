@@ -35,7 +35,7 @@ fn ir_text(src: &str) -> (Vec<String>, Option<Vec<String>>) {
 #[test]
 fn formatting_is_idempotent_and_changes_nothing_but_layout() {
     let mut n = 0;
-    for dir in ["specs", "examples", "tests/diagnostics", "std"] {
+    for dir in ["specs", "examples", "zoo", "tests/diagnostics", "std"] {
         for p in nas_files(dir) {
             let src = std::fs::read_to_string(&p).unwrap();
             if nasc_core::syntax::parse(&src).is_err() {
@@ -58,7 +58,7 @@ fn formatting_is_idempotent_and_changes_nothing_but_layout() {
 
 #[test]
 fn the_repository_is_formatted() {
-    for dir in ["specs", "examples", "std"] {
+    for dir in ["specs", "examples", "zoo", "std"] {
         for p in nas_files(dir) {
             let src = std::fs::read_to_string(&p).unwrap();
             assert!(

@@ -17,22 +17,10 @@ use std::process::Command;
 
 /// The Python to run the checks with, or `None` (outside CI) when it lacks a package.
 fn python() -> Option<String> {
-    let py = std::env::var("NASC_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args(["-c", "import torch, safetensors, onnx, onnxruntime"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(py);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run the PyTorch export checks: {py} lacks torch, safetensors, onnx or onnxruntime (.ci/run sets NASC_TEST_PYTHON)"
-    );
-    eprintln!(
-        "note: {py} lacks torch, safetensors, onnx or onnxruntime; skipping the PyTorch export checks"
-    );
-    None
+    nasc_test_support::python_with(
+        "torch, safetensors, onnx, onnxruntime",
+        "the PyTorch export checks",
+    )
 }
 
 fn f32s<const D: usize>(t: Tensor<D>) -> (Vec<usize>, Vec<u8>) {
@@ -185,11 +173,16 @@ fn pytorch_export_matches_the_runtime_model_in_pytorch() {
     let Some(py) = python() else { return };
     let tmp: PathBuf = std::env::temp_dir().join(format!("nasc-export-pt-{}", std::process::id()));
     let mut cases = Vec::new();
-    let specs: Vec<PathBuf> = nas_files(&root().join("specs"))
-        .into_iter()
-        .chain(nas_files(&root().join("examples")))
-        .collect();
-    assert!(specs.len() >= 29, "specs/ and examples/ hold {} specs", specs.len());
+    let specs: Vec<PathBuf> =
+        nasc_test_support::SPEC_DIRS.iter().flat_map(|d| nas_files(&root().join(d))).collect();
+    assert!(specs.len() >= 32, "specs/, examples/ and zoo/ hold {} specs", specs.len());
+    // NASC_EXPORT_ONLY=SUBSTRING checks only the matching specs and keeps their case
+    // directories (for debugging one).
+    let only = std::env::var("NASC_EXPORT_ONLY").ok();
+    let specs: Vec<PathBuf> = match &only {
+        Some(o) => specs.into_iter().filter(|p| p.to_string_lossy().contains(o.as_str())).collect(),
+        None => specs,
+    };
     for spec in &specs {
         let name = spec.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
         let dir = tmp.join(&name);
@@ -207,6 +200,10 @@ fn pytorch_export_matches_the_runtime_model_in_pytorch() {
     eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "PyTorch export checks failed:\n{report}");
     assert_eq!(report.lines().filter(|l| l.contains("\"ok\": true")).count(), specs.len());
+    if only.is_some() {
+        eprintln!("kept the cases in {}", tmp.display());
+        return;
+    }
     assert_eq!(report.matches("\"eval_o2_max_diff\"").count(), EXPORTED.len(), "{report}");
     // A record of another spec: E045, exit 1, nothing written.
     let bad = tmp.join("bad");

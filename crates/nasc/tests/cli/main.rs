@@ -10,5 +10,6 @@ mod editor_lsp;
 mod editor_nvim;
 mod export;
 mod fuzz;
+mod reference;
 mod reliability;
 mod search;

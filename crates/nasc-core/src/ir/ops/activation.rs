@@ -1,4 +1,5 @@
-//! Elementwise activations: `relu`, `sigmoid`. One IR op whose kind is the activation, so
+//! Elementwise activations: `relu`, `relu6`, `sigmoid`, `silu`, `hardswish`, `hardsigmoid`,
+//! `gelu`, `tanh`. One IR op whose kind is the activation, so
 //! that a new activation is one variant here (with its name) and its forward in each back
 //! end.
 
@@ -18,11 +19,30 @@ pub enum Activation {
     Relu6,
     /// The logistic function 1 / (1 + e^-x).
     Sigmoid,
+    /// x · sigmoid(x) (swish; EfficientNet).
+    Silu,
+    /// x · relu6(x + 3) / 6 (MobileNetV3).
+    #[serde(rename = "hardswish")]
+    HardSwish,
+    /// relu6(x + 3) / 6 (MobileNetV3's squeeze-excitation gate).
+    #[serde(rename = "hardsigmoid")]
+    HardSigmoid,
+    /// x · Φ(x), the exact (erf) form (ConvNeXt).
+    Gelu,
+    Tanh,
 }
 
 impl Activation {
-    pub const ALL: &'static [Activation] =
-        &[Activation::Relu, Activation::Relu6, Activation::Sigmoid];
+    pub const ALL: &'static [Activation] = &[
+        Activation::Relu,
+        Activation::Relu6,
+        Activation::Sigmoid,
+        Activation::Silu,
+        Activation::HardSwish,
+        Activation::HardSigmoid,
+        Activation::Gelu,
+        Activation::Tanh,
+    ];
 }
 
 impl IrOp for Activation {
@@ -31,6 +51,11 @@ impl IrOp for Activation {
             Activation::Relu => "relu",
             Activation::Relu6 => "relu6",
             Activation::Sigmoid => "sigmoid",
+            Activation::Silu => "silu",
+            Activation::HardSwish => "hardswish",
+            Activation::HardSigmoid => "hardsigmoid",
+            Activation::Gelu => "gelu",
+            Activation::Tanh => "tanh",
         }
     }
     fn infer(&self, ins: &[Shape], _: [u32; 3]) -> Result<Shape, ShapeError> {
@@ -43,6 +68,11 @@ impl Family for Activation {
         Sig { name: "relu", params: &[], summary: "relu" },
         Sig { name: "relu6", params: &[], summary: "relu6" },
         Sig { name: "sigmoid", params: &[], summary: "sigmoid" },
+        Sig { name: "silu", params: &[], summary: "silu" },
+        Sig { name: "hardswish", params: &[], summary: "hardswish" },
+        Sig { name: "hardsigmoid", params: &[], summary: "hardsigmoid" },
+        Sig { name: "gelu", params: &[], summary: "gelu" },
+        Sig { name: "tanh", params: &[], summary: "tanh" },
     ];
 
     fn call(name: &str, args: &Args) -> CallResult<Self> {

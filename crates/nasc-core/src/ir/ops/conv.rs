@@ -105,7 +105,8 @@ impl IrOp for Conv2d {
         s
     }
     fn label(&self) -> String {
-        if self.relu { "conv2d+relu".into() } else { "conv2d".into() }
+        let name = if self.relu { "conv2d+relu" } else { "conv2d" };
+        format!("{name}{}", self.attrs())
     }
     fn category(&self) -> Category {
         Category::Conv

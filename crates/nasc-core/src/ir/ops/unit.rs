@@ -60,9 +60,10 @@ pub trait IrOp {
     fn attrs(&self) -> String {
         String::new()
     }
-    /// A short label for drawings (DOT): the name, and a fused activation if any.
+    /// The label for drawings (DOT): the name and the attributes, so that a 1x1 and a 3x3
+    /// conv, or a strided and a plain pool, look different.
     fn label(&self) -> String {
-        self.name().to_string()
+        format!("{}{}", self.name(), self.attrs())
     }
     fn category(&self) -> Category {
         Category::Other

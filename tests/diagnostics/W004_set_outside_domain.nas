@@ -1,5 +1,5 @@
 // args: --set w=20
-// A --set value off the domain's step.
+// A --set value off the domain's step: compiled, with a warning (the domain is what search draws).
 network net(w: int in 8..64 step 8 = 32) {
     input [3, 32, 32]
     classes 10

@@ -1,0 +1,138 @@
+//! The model library against the reference code, live: every preset of a library spec is
+//! compiled, its static complexity computed, and `tests/reference/check_counts.py` builds the
+//! reference model (torchvision, pycls) and compares — parameters equal, multiply-adds within
+//! 1% of torchvision's published `_ops`, pycls's analytic FLOPs and activations equal. Python
+//! comes from NASC_TEST_PYTHON (`.ci/run` installs torchvision and pycls there); under CI a
+//! missing package fails the test instead of skipping it.
+
+use nasc_core::check::Options;
+use nasc_core::syntax::{self, ExprKind, Item};
+use nasc_test_support::{python_with, root};
+use serde_json::{Value, json};
+use std::process::Command;
+
+/// A preset's literal values by parameter name (numbers as JSON numbers, names as strings).
+fn preset_values(p: &syntax::Preset) -> serde_json::Map<String, Value> {
+    p.values
+        .iter()
+        .map(|(k, v)| {
+            let value = match &v.kind {
+                ExprKind::Int(i) => json!(i),
+                ExprKind::Float(f) => json!(f),
+                ExprKind::Name(n) => json!(n.name),
+                other => panic!("preset {}: {k:?} is not a literal: {other:?}", p.name.name),
+            };
+            (k.name.clone(), value)
+        })
+        .collect()
+}
+
+/// The cases of one library spec: each preset compiled, with the reference `refer` names.
+fn cases(path: &str, refer: impl Fn(&str, &serde_json::Map<String, Value>) -> Value) -> Vec<Value> {
+    let src = std::fs::read_to_string(root().join(path)).expect("read spec");
+    let file = syntax::parse(&src).expect("parse");
+    let mut out = Vec::new();
+    for item in &file.items {
+        let Item::Network(net) = item else { continue };
+        for p in &net.presets {
+            let opts = Options { preset: Some(p.name.name.clone()), ..Options::default() };
+            let c = nasc_core::compile(&src, &opts).expect("compile");
+            let ir = c.ir.unwrap_or_else(|| {
+                let msgs: Vec<&str> = c.diags.iter().map(|d| d.message.as_str()).collect();
+                panic!("{path} --preset {}: {msgs:?}", p.name.name)
+            });
+            let s = nasc_core::stats::stats(&ir);
+            out.push(json!({
+                "name": format!("{path} --preset {}", p.name.name),
+                "ref": refer(&p.name.name, &preset_values(p)),
+                "params": s.params,
+                "flops": s.flops,
+                "activations": s.activations,
+            }));
+        }
+    }
+    out
+}
+
+fn check(cases: Vec<Value>) {
+    let Some(py) =
+        python_with("torch, torchvision, pycls, xautodl", "the model library's reference checks")
+    else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("nasc-reference-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let list = dir.join("cases.json");
+    std::fs::write(&list, serde_json::to_string_pretty(&cases).expect("json")).expect("write");
+    let out = Command::new(py)
+        .arg(root().join("tests/reference/check_counts.py"))
+        .arg(&list)
+        .output()
+        .expect("run python");
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}");
+    assert!(
+        out.status.success(),
+        "reference check failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every RegNet of pycls's model zoo (`RegNetX_*`, `RegNetY_*`: rounding half_even) and of
+/// torchvision (`regnet_*`: half_up), from `specs/regnet.nas`'s presets.
+#[test]
+fn every_published_regnet_equals_its_reference() {
+    let cases = cases("specs/regnet.nas", |name, v| {
+        if name.starts_with("regnet_") {
+            json!({"kind": "torchvision", "model": name})
+        } else {
+            json!({
+                "kind": "pycls_regnet",
+                "depth": v["depth"], "w0": v["w0"], "wa": v["wa"], "wm": v["wm"],
+                "group_width": v["group_width"], "se": v["se"],
+            })
+        }
+    });
+    assert_eq!(cases.len(), 24 + 15, "pycls's 24 RegNets and torchvision's 15");
+    check(cases);
+}
+
+/// ResNet, ResNeXt and Wide ResNet: `zoo/resnet.nas`'s presets are torchvision's
+/// constructors by name.
+#[test]
+fn the_resnet_family_equals_torchvision() {
+    let cases = cases("zoo/resnet.nas", |name, _| json!({"kind": "torchvision", "model": name}));
+    assert_eq!(cases.len(), 10, "ResNet 18-152, ResNeXt x3, Wide ResNet x2");
+    check(cases);
+}
+
+/// NAS-Bench-201: 200 cells drawn at random (seeded), each compiled from
+/// `specs/nas_bench_201.nas` with its six edge ops set, against xautodl's `infer.tiny`
+/// network built from the cell's arch string.
+#[test]
+fn random_nas_bench_201_cells_equal_xautodl() {
+    use rand::{Rng, SeedableRng};
+    const OPS: [&str; 5] = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"];
+    const EDGES: [(u32, u32); 6] = [(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)];
+    let src = std::fs::read_to_string(root().join("specs/nas_bench_201.nas")).expect("read");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(201);
+    let mut cases = Vec::new();
+    for _ in 0..200 {
+        let ops: Vec<&str> = EDGES.iter().map(|_| OPS[rng.random_range(0..OPS.len())]).collect();
+        let set = EDGES.iter().zip(&ops).map(|((j, i), op)| (format!("e{j}_{i}"), op.to_string()));
+        let opts = Options { overrides: set.collect(), ..Options::default() };
+        let ir = nasc_core::compile(&src, &opts).expect("compile").ir.expect("cell compiles");
+        let s = nasc_core::stats::stats(&ir);
+        let group = |j: u32| -> String {
+            let edges = EDGES.iter().zip(&ops).filter(|((to, _), _)| *to == j);
+            edges.map(|((_, i), op)| format!("|{op}~{i}|")).collect()
+        };
+        let arch = format!("{}+{}+{}", group(1), group(2), group(3));
+        cases.push(json!({
+            "name": arch.clone(),
+            "ref": {"kind": "nb201", "arch": arch, "C": 16, "N": 5},
+            "params": s.params, "flops": s.flops, "activations": s.activations,
+        }));
+    }
+    check(cases);
+}

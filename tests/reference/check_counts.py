@@ -1,0 +1,116 @@
+"""Checks nasc's static complexity of library networks against the reference code, live.
+
+Reads a JSON list of cases from the file given as the only argument. A case is
+  {"name": ..., "ref": {...}, "params": N, "flops": N, "activations": N}
+with "ref" one of
+  {"kind": "torchvision", "model": "regnet_x_400mf"}   torchvision.models.<model>()
+  {"kind": "pycls_regnet", "depth": d, "w0": .., "wa": .., "wm": .., "group_width": g, "se": 0|1}
+  {"kind": "nb201", "arch": "|nor_conv_3x3~0|+|...|", "C": 16, "N": 5}   xautodl's infer.tiny
+and checks, per case:
+  - parameters: equal to the reference model's sum(p.numel()) (every family);
+  - torchvision: nasc's multiply-adds within 1% of the weights' published `_ops` (GFLOPS)
+    where the model has pretrained weights;
+  - pycls: multiply-adds and activations equal to pycls's own analytic `complexity`, less
+    the additions of biased layers (pycls counts them as FLOPs: the classifier's 1000 and, in
+    RegNetY, the squeeze-excitation convs') and the classifier's 1000 outputs (pycls counts
+    them as activations; nasc counts conv outputs only).
+Prints one line per case and exits 1 on any difference.
+"""
+
+import json
+import sys
+
+import torch
+
+
+def torchvision_case(ref):
+    import torchvision.models as tvm
+
+    model = getattr(tvm, ref["model"])()
+    params = sum(p.numel() for p in model.parameters())
+    # The published multiply-adds of the first weights evaluated at 224x224 (the SWAG weights
+    # of the largest RegNets are also published at 384x384, with their own `_ops`).
+    ops = None
+    for w in tvm.get_model_weights(ref["model"]):
+        crop = getattr(w.transforms, "keywords", {}).get("crop_size")
+        if crop == ref.get("resolution", 224) and "_ops" in w.meta:
+            ops = w.meta["_ops"]
+            break
+    return {"params": params, "ops": ops}
+
+
+def pycls_regnet_case(ref):
+    from pycls.core.config import cfg
+    from pycls.models.regnet import RegNet
+
+    cfg.MODEL.NUM_CLASSES = 1000
+    cfg.REGNET.DEPTH = ref["depth"]
+    cfg.REGNET.W0 = ref["w0"]
+    cfg.REGNET.WA = ref["wa"]
+    cfg.REGNET.WM = ref["wm"]
+    cfg.REGNET.GROUP_W = ref["group_width"]
+    cfg.REGNET.SE_ON = bool(ref["se"])
+    model = RegNet()
+    params = sum(p.numel() for p in model.parameters())
+    cx = {"h": 224, "w": 224, "flops": 0, "params": 0, "acts": 0}
+    cx = RegNet.complexity(cx)
+    # pycls counts a biased layer's additions as FLOPs; every biased layer of a RegNet (the
+    # squeeze-excitation convs and the classifier) has one output position, so they number
+    # exactly its bias parameters. nasc counts multiply-adds only.
+    biases = sum(m.bias.numel() for m in model.modules() if getattr(m, "bias", None) is not None and not isinstance(m, torch.nn.BatchNorm2d))
+    return {
+        "params": params,
+        "analytic_params": cx["params"],
+        "flops": cx["flops"] - biases,
+        "activations": cx["acts"] - 1000,
+    }
+
+
+def nb201_case(ref):
+    from xautodl.config_utils import dict2config
+    from xautodl.models import get_cell_based_tiny_net
+    from xautodl.models.cell_searchs.genotypes import Structure
+
+    genotype = Structure.str2structure(ref["arch"])
+    config = {"name": "infer.tiny", "C": ref["C"], "N": ref["N"], "genotype": genotype, "num_classes": 10}
+    model = get_cell_based_tiny_net(dict2config(config, None))
+    return {"params": sum(p.numel() for p in model.parameters())}
+
+
+def main():
+    cases = json.load(open(sys.argv[1]))
+    torch.manual_seed(0)
+    bad = 0
+    for c in cases:
+        ref = c["ref"]
+        kind = ref["kind"]
+        if kind == "torchvision":
+            r = torchvision_case(ref)
+        elif kind == "pycls_regnet":
+            r = pycls_regnet_case(ref)
+        elif kind == "nb201":
+            r = nb201_case(ref)
+        else:
+            raise SystemExit(f"{c['name']}: unknown reference kind {kind}")
+        problems = []
+        if r["params"] != c["params"]:
+            problems.append(f"params nasc {c['params']:,} != reference {r['params']:,}")
+        if r.get("analytic_params") not in (None, r["params"]):
+            problems.append(f"pycls's analytic params {r['analytic_params']:,} != its model's")
+        if r.get("ops") is not None:
+            rel = abs(c["flops"] / 1e9 - r["ops"]) / r["ops"]
+            if rel >= 0.01:
+                problems.append(f"MACs nasc {c['flops'] / 1e9:.3f} G vs published _ops {r['ops']} ({rel:.2%})")
+        for key in ("flops", "activations"):
+            if key in r and r[key] != c[key]:
+                problems.append(f"{key} nasc {c[key]:,} != pycls {r[key]:,}")
+        status = "ok" if not problems else "DIFF " + "; ".join(problems)
+        shown = f"{r['params']:,} params" + (f", _ops {r['ops']}" if r.get("ops") else "")
+        print(f"{c['name']:<40} {kind:<13} {shown:<36} {status}")
+        bad += bool(problems)
+    print(f"{len(cases) - bad} of {len(cases)} cases equal to the reference")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
