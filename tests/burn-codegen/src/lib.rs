@@ -54,6 +54,9 @@ pub mod hierarchical_fmnist;
 #[path = "../../golden/burn/mobilenet_v2_fmnist.rs"]
 #[rustfmt::skip]
 pub mod mobilenet_v2_fmnist;
+#[path = "../../golden/burn/mobilenet_v2.rs"]
+#[rustfmt::skip]
+pub mod mobilenet_v2;
 #[path = "../../golden/burn/mobilenet_v3_fmnist.rs"]
 #[rustfmt::skip]
 pub mod mobilenet_v3_fmnist;

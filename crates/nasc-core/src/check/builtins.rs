@@ -220,6 +220,11 @@ const SIGS: &[Sig] = &[
         params: &[("a", Ty::Num, true), ("b", Ty::Num, true)],
         summary: "max(a, b)",
     },
+    Sig {
+        name: "make_divisible",
+        params: &[("v", Ty::Num, true), ("divisor", Ty::Int, true), ("min_value", Ty::Int, false)],
+        summary: "make_divisible(v, divisor, min_value=divisor)",
+    },
 ];
 
 /// Planned functions: recognised so the user gets "planned", not "unknown".
@@ -533,6 +538,7 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "WS" | "ER" | "BA" => super::graphs::generator(cx, n, &a, span),
         "graph" => super::graphs::explicit_graph(cx, &a, span),
         "round" | "floor" | "ceil" | "min" | "max" => math_call(cx, n, &a),
+        "make_divisible" => make_divisible(cx, &a),
         "residual" | "repeat" | "range" => super::dataflow::structure_call(cx, n, &a.0, span),
         "normal" | "reduce" | "Genotype" | "cells" => super::cells::cells_call(cx, n, &a.0, span),
         "regnet" => super::regnet::regnet_call(cx, &a.0, span),
@@ -600,6 +606,39 @@ fn unknown_call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg]) -> Va
             })
     });
     cx.err(d)
+}
+
+/// `make_divisible(v, d, min_value=d)`: v rounded to the nearest multiple of d (halves up),
+/// at least `min_value`, and bumped by d when rounding lost more than 10% — the MobileNet /
+/// EfficientNet channel rule (TF's and torchvision's `_make_divisible`).
+fn make_divisible(cx: &mut Checker, a: &Args) -> Value {
+    let (v, vs) = need!(a.num(0));
+    let (d, ds) = need!(a.int(1));
+    if d < 1 {
+        return cx.err(
+            Diagnostic::error(
+                Code::Range,
+                ds,
+                format!("the divisor must be at least 1, found {d}"),
+            )
+            .label("not a positive divisor")
+            .help("channel counts are usually made divisible by 8"),
+        );
+    }
+    let min_value = a.int(2).map_or(d, |(m, _)| m);
+    if !(0.0..=crate::limits::MAX_CHANNELS as f64).contains(&v) {
+        return cx.err(
+            Diagnostic::error(Code::Range, vs, format!("make_divisible of {v}"))
+                .label("not a channel count")
+                .help(format!("the value must lie in 0..{}", crate::limits::MAX_CHANNELS)),
+        );
+    }
+    let df = d as f64;
+    let mut r = (((v + df / 2.0).trunc() as i64) / d * d).max(min_value);
+    if (r as f64) < 0.9 * v {
+        r += d;
+    }
+    Value::Int(r)
 }
 
 fn math_call(cx: &mut Checker, n: &str, a: &Args) -> Value {

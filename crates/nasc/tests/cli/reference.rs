@@ -106,6 +106,19 @@ fn the_resnet_family_equals_torchvision() {
     check(cases);
 }
 
+/// MobileNetV2 at torchvision's width multipliers (`zoo/mobilenet_v2.nas`).
+#[test]
+fn mobilenet_v2_equals_torchvision_at_every_width() {
+    let cases = cases("zoo/mobilenet_v2.nas", |name, v| {
+        let width = v["width"].as_f64().unwrap_or(1.0);
+        let kwargs =
+            if name == "mobilenet_v2_1_0" { json!({}) } else { json!({"width_mult": width}) };
+        json!({"kind": "torchvision", "model": "mobilenet_v2", "kwargs": kwargs})
+    });
+    assert_eq!(cases.len(), 4);
+    check(cases);
+}
+
 /// NAS-Bench-201: 200 cells drawn at random (seeded), each compiled from
 /// `specs/nas_bench_201.nas` with its six edge ops set, against xautodl's `infer.tiny`
 /// network built from the cell's arch string.
