@@ -57,6 +57,9 @@ pub mod mobilenet_v2_fmnist;
 #[path = "../../golden/burn/mobilenet_v2.rs"]
 #[rustfmt::skip]
 pub mod mobilenet_v2;
+#[path = "../../golden/burn/mobilenet_v3.rs"]
+#[rustfmt::skip]
+pub mod mobilenet_v3;
 #[path = "../../golden/burn/mobilenet_v3_fmnist.rs"]
 #[rustfmt::skip]
 pub mod mobilenet_v3_fmnist;

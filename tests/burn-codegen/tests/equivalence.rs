@@ -129,6 +129,7 @@ equivalence!(
 equivalence!(nas_bench_201, "specs/nas_bench_201.nas", nas_bench_201::NasBench201);
 equivalence!(resnet, "zoo/resnet.nas", resnet::Resnet);
 equivalence!(mobilenet_v2, "zoo/mobilenet_v2.nas", mobilenet_v2::MobilenetV2);
+equivalence!(mobilenet_v3, "zoo/mobilenet_v3.nas", mobilenet_v3::MobilenetV3Large);
 equivalence!(custom_cell, "examples/custom_cell.nas", custom_cell::CustomCell);
 equivalence!(randwire_blocks, "examples/randwire_blocks.nas", randwire_blocks::RandwireBlocks);
 equivalence!(darts_fmnist, "examples/darts_fmnist.nas", darts_fmnist::DartsFmnist);

@@ -22,7 +22,7 @@ fn every_op_reaches_every_backend() {
     let codegen_checked =
         std::fs::read_to_string(root.join("tests/burn-codegen/src/lib.rs")).unwrap();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
-    for dir in ["specs", "examples"] {
+    for dir in nasc_test_support::SPEC_DIRS {
         let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
             .unwrap()
             .flatten()
@@ -32,7 +32,10 @@ fn every_op_reaches_every_backend() {
         files.sort();
         for path in files {
             let src = std::fs::read_to_string(&path).unwrap();
-            let ir = nasc_core::compile(&src, &Default::default()).unwrap().ir.expect("compiles");
+            let ir = nasc_core::compile(&src, &nasc_test_support::spec_options(&src))
+                .unwrap()
+                .ir
+                .expect("compiles");
             let stem = path.file_stem().unwrap().to_string_lossy().to_string();
             assert!(
                 codegen_checked.contains(&format!("pub mod {stem};")),
@@ -89,7 +92,7 @@ fn optimised_op_forms_reach_every_backend() {
             codegen_checked.contains(&format!("pub mod {stem}_o2;")),
             "{stem}: -O2 code not compiled by tests/burn-codegen"
         );
-        let path = ["specs", "examples"]
+        let path = nasc_test_support::SPEC_DIRS
             .iter()
             .map(|d| root.join(d).join(format!("{stem}.nas")))
             .find(|p| p.exists())

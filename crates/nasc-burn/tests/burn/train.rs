@@ -10,7 +10,7 @@ fn root() -> PathBuf {
 }
 
 fn compile(src: &str) -> nasc_core::ir::Ir {
-    nasc_core::compile(src, &Default::default()).unwrap().ir.expect("compiles")
+    nasc_core::compile(src, &nasc_test_support::spec_options(src)).unwrap().ir.expect("compiles")
 }
 
 fn tmpdir(name: &str) -> PathBuf {
@@ -362,7 +362,7 @@ fn cifar10_binary_format() {
 #[test]
 fn runtime_parameters_equal_stats_for_every_spec() {
     let _rng = crate::device_rng();
-    for dir in ["specs", "examples"] {
+    for dir in nasc_test_support::SPEC_DIRS {
         let Ok(rd) = std::fs::read_dir(root().join(dir)) else { continue };
         for e in rd.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "nas")) {
             let ir = compile(&std::fs::read_to_string(e.path()).unwrap());
@@ -400,7 +400,7 @@ fn backends_missing_from_the_build_say_how_to_get_them() {
 #[test]
 fn every_spec_trains_on_synthetic_data() {
     let _rng = crate::device_rng();
-    for dir in ["specs", "examples"] {
+    for dir in nasc_test_support::SPEC_DIRS {
         let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
             .unwrap()
             .flatten()

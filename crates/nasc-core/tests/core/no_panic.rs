@@ -6,7 +6,7 @@ use proptest::prelude::*;
 fn corpus() -> Vec<String> {
     let root = &nasc_test_support::root();
     let mut v = Vec::new();
-    for dir in ["specs", "examples", "tests/diagnostics"] {
+    for dir in ["specs", "examples", "zoo", "tests/diagnostics"] {
         if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
             for e in rd.flatten() {
                 if e.path().extension().is_some_and(|x| x == "nas") {

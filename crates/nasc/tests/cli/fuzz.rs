@@ -71,7 +71,7 @@ static GLOBAL: Counting = Counting;
 fn corpus() -> Vec<String> {
     let root = &nasc_test_support::root();
     let mut v = Vec::new();
-    for dir in ["specs", "examples", "tests/diagnostics"] {
+    for dir in ["specs", "examples", "zoo", "tests/diagnostics"] {
         let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
             .unwrap()
             .flatten()

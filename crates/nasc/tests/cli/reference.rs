@@ -27,24 +27,36 @@ fn preset_values(p: &syntax::Preset) -> serde_json::Map<String, Value> {
         .collect()
 }
 
-/// The cases of one library spec: each preset compiled, with the reference `refer` names.
+/// The cases of one library spec: each preset of each network compiled (a network without
+/// presets as it is, named after itself), with the reference `refer` names for it.
 fn cases(path: &str, refer: impl Fn(&str, &serde_json::Map<String, Value>) -> Value) -> Vec<Value> {
     let src = std::fs::read_to_string(root().join(path)).expect("read spec");
     let file = syntax::parse(&src).expect("parse");
     let mut out = Vec::new();
     for item in &file.items {
         let Item::Network(net) = item else { continue };
-        for p in &net.presets {
-            let opts = Options { preset: Some(p.name.name.clone()), ..Options::default() };
+        let mut runs: Vec<(String, Option<&syntax::Preset>)> =
+            net.presets.iter().map(|p| (p.name.name.clone(), Some(p))).collect();
+        if runs.is_empty() {
+            runs.push((net.name.name.clone(), None));
+        }
+        for (name, preset) in runs {
+            let opts = Options {
+                preset: preset.map(|p| p.name.name.clone()),
+                network: Some(net.name.name.clone()),
+                ..Options::default()
+            };
             let c = nasc_core::compile(&src, &opts).expect("compile");
             let ir = c.ir.unwrap_or_else(|| {
                 let msgs: Vec<&str> = c.diags.iter().map(|d| d.message.as_str()).collect();
-                panic!("{path} --preset {}: {msgs:?}", p.name.name)
+                panic!("{path} {name}: {msgs:?}")
             });
             let s = nasc_core::stats::stats(&ir);
+            let values = preset.map(preset_values).unwrap_or_default();
+            let how = if preset.is_some() { "--preset" } else { "--network" };
             out.push(json!({
-                "name": format!("{path} --preset {}", p.name.name),
-                "ref": refer(&p.name.name, &preset_values(p)),
+                "name": format!("{path} {how} {name}"),
+                "ref": refer(&name, &values),
                 "params": s.params,
                 "flops": s.flops,
                 "activations": s.activations,
@@ -116,6 +128,15 @@ fn mobilenet_v2_equals_torchvision_at_every_width() {
         json!({"kind": "torchvision", "model": "mobilenet_v2", "kwargs": kwargs})
     });
     assert_eq!(cases.len(), 4);
+    check(cases);
+}
+
+/// MobileNetV3 large and small (`zoo/mobilenet_v3.nas`, one network each).
+#[test]
+fn mobilenet_v3_equals_torchvision() {
+    let cases =
+        cases("zoo/mobilenet_v3.nas", |name, _| json!({"kind": "torchvision", "model": name}));
+    assert_eq!(cases.len(), 2);
     check(cases);
 }
 
