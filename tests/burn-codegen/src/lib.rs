@@ -66,6 +66,9 @@ pub mod mobilenet_v3_fmnist;
 #[path = "../../golden/burn/nas_bench_201.rs"]
 #[rustfmt::skip]
 pub mod nas_bench_201;
+#[path = "../../golden/burn/nas_bench_201_arch.rs"]
+#[rustfmt::skip]
+pub mod nas_bench_201_arch;
 #[path = "../../golden/burn/resnet.rs"]
 #[rustfmt::skip]
 pub mod resnet;

@@ -28,7 +28,10 @@ fn max_abs_diff(a: Tensor<2>, b: Tensor<2>) -> f32 {
 fn runtime_record(spec: &str, tmp: &Path) -> (nasc_core::ir::Ir, RuntimeModel, PathBuf) {
     let path = root().join(spec);
     let src = std::fs::read_to_string(&path).unwrap();
-    let ir = nasc_core::compile(&src, &Default::default()).unwrap().ir.expect("spec compiles");
+    let ir = nasc_core::compile(&src, &nasc_test_support::spec_options(&src))
+        .unwrap()
+        .ir
+        .expect("spec compiles");
     let base = Device::flex();
     base.seed(7);
     let dev = base.clone().autodiff();
@@ -127,6 +130,11 @@ equivalence!(
     mobilenet_v3_fmnist::MobilenetV3Fmnist
 );
 equivalence!(nas_bench_201, "specs/nas_bench_201.nas", nas_bench_201::NasBench201);
+equivalence!(
+    nas_bench_201_arch,
+    "specs/nas_bench_201_arch.nas",
+    nas_bench_201_arch::NasBench201Arch
+);
 equivalence!(resnet, "zoo/resnet.nas", resnet::Resnet);
 equivalence!(mobilenet_v2, "zoo/mobilenet_v2.nas", mobilenet_v2::MobilenetV2);
 equivalence!(mobilenet_v3, "zoo/mobilenet_v3.nas", mobilenet_v3::MobilenetV3Large);

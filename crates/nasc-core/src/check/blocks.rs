@@ -701,7 +701,7 @@ pub fn std_modules() -> &'static Parsed {
 }
 
 /// Block `name` of standard-library module `module`.
-fn std_block(module: &str, name: &str) -> Option<BlockEntry<'static>> {
+pub(super) fn std_block(module: &str, name: &str) -> Option<BlockEntry<'static>> {
     let (m, file) = std_modules().iter().find(|(n, _)| *n == module)?;
     file.as_ref().ok()?.items.iter().find_map(|i| match i {
         crate::syntax::Item::Block(b) if b.name.name == name => {

@@ -221,6 +221,11 @@ const SIGS: &[Sig] = &[
         summary: "max(a, b)",
     },
     Sig {
+        name: "nb201_cell",
+        params: &[("arch", Ty::Str, true)],
+        summary: "nb201_cell(\"|op~0|+|op~0|op~1|+|op~0|op~1|op~2|\")",
+    },
+    Sig {
         name: "make_divisible",
         params: &[("v", Ty::Num, true), ("divisor", Ty::Int, true), ("min_value", Ty::Int, false)],
         summary: "make_divisible(v, divisor, min_value=divisor)",
@@ -539,6 +544,7 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "graph" => super::graphs::explicit_graph(cx, &a, span),
         "round" | "floor" | "ceil" | "min" | "max" => math_call(cx, n, &a),
         "make_divisible" => make_divisible(cx, &a),
+        "nb201_cell" => super::nb201::nb201_cell(cx, &a, span),
         "residual" | "repeat" | "range" => super::dataflow::structure_call(cx, n, &a.0, span),
         "normal" | "reduce" | "Genotype" | "cells" => super::cells::cells_call(cx, n, &a.0, span),
         "regnet" => super::regnet::regnet_call(cx, &a.0, span),

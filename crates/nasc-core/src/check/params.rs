@@ -63,12 +63,15 @@ impl<'a> Checker<'a> {
         if ty == "op" {
             return self.op_param(p, overrides, space);
         }
+        if ty == "str" {
+            return self.str_param(p, overrides);
+        }
         if !matches!(ty, "int" | "float") {
             let mut d =
                 Diagnostic::error(Code::UnknownType, p.ty.span, format!("unknown type `{ty}`"))
                     .label("not a parameter type");
-            d = d.help(suggest(ty, ["int", "float", "op"]).unwrap_or_else(|| {
-                "parameter types are `int`, `float`, `op` and enumerations `{a, b}`".into()
+            d = d.help(suggest(ty, ["int", "float", "str", "op"]).unwrap_or_else(|| {
+                "parameter types are `int`, `float`, `str`, `op` and enumerations `{a, b}`".into()
             }));
             self.diags.push(d);
         }
@@ -149,6 +152,46 @@ impl<'a> Checker<'a> {
                 .help("parameters are numbers; use `let` for reusable ops and generators"),
             ),
         }
+    }
+
+    /// A string parameter `arch: str = "..."`: `--set` gives its text verbatim (an encoding
+    /// pasted from a paper: `--set arch='|nor_conv_3x3~0|+|...|'`). It has no domain: search
+    /// does not draw strings.
+    fn str_param(
+        &mut self,
+        p: &'a syntax::Param,
+        overrides: &HashMap<String, Given>,
+    ) -> Option<(String, Value)> {
+        if let Some(d) = &p.domain {
+            self.diags.push(
+                Diagnostic::error(Code::BadDomain, d.span, "a `str` parameter has no domain")
+                    .label("remove this")
+                    .help("search draws numbers, enumerations and ops; an `op` parameter with a domain makes a choice searchable"),
+            );
+        }
+        let value = match (overrides.get(p.name.name.as_str()), &p.default) {
+            (Some(g), _) => Value::Str(g.text.clone()),
+            (None, Some(e)) => match self.eval(e) {
+                v @ (Value::Str(_) | Value::Poison) => v,
+                other => self.err(super::type_err(
+                    e.span,
+                    "a string",
+                    &other,
+                    &format!("the default of `{}`", p.name.name),
+                )),
+            },
+            (None, None) => self.err(no_value(p, "str")),
+        };
+        self.locals.insert(
+            p.name.name.clone(),
+            Binding {
+                slot: Slot::Done(value.clone()),
+                span: p.name.span,
+                used: false,
+                kind: BindKind::Param,
+            },
+        );
+        Some((p.name.name.clone(), value))
     }
 
     /// An enumeration parameter `kind: {a, b} = a`: its value is one of the names.

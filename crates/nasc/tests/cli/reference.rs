@@ -141,14 +141,17 @@ fn mobilenet_v3_equals_torchvision() {
 }
 
 /// NAS-Bench-201: 200 cells drawn at random (seeded), each compiled from
-/// `specs/nas_bench_201.nas` with its six edge ops set, against xautodl's `infer.tiny`
-/// network built from the cell's arch string.
+/// `specs/nas_bench_201.nas` with its six edge ops set and from
+/// `specs/nas_bench_201_arch.nas` with its arch string (the two must give the same network),
+/// against xautodl's `infer.tiny` network built from the arch string.
 #[test]
 fn random_nas_bench_201_cells_equal_xautodl() {
     use rand::{Rng, SeedableRng};
     const OPS: [&str; 5] = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"];
     const EDGES: [(u32, u32); 6] = [(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)];
     let src = std::fs::read_to_string(root().join("specs/nas_bench_201.nas")).expect("read");
+    let arch_src =
+        std::fs::read_to_string(root().join("specs/nas_bench_201_arch.nas")).expect("read");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(201);
     let mut cases = Vec::new();
     for _ in 0..200 {
@@ -156,12 +159,17 @@ fn random_nas_bench_201_cells_equal_xautodl() {
         let set = EDGES.iter().zip(&ops).map(|((j, i), op)| (format!("e{j}_{i}"), op.to_string()));
         let opts = Options { overrides: set.collect(), ..Options::default() };
         let ir = nasc_core::compile(&src, &opts).expect("compile").ir.expect("cell compiles");
-        let s = nasc_core::stats::stats(&ir);
         let group = |j: u32| -> String {
             let edges = EDGES.iter().zip(&ops).filter(|((to, _), _)| *to == j);
             edges.map(|((_, i), op)| format!("|{op}~{i}|")).collect()
         };
         let arch = format!("{}+{}+{}", group(1), group(2), group(3));
+        let by_arch =
+            Options { overrides: vec![("arch".into(), arch.clone())], ..Options::default() };
+        let ir2 =
+            nasc_core::compile(&arch_src, &by_arch).expect("compile").ir.expect("arch compiles");
+        assert_eq!(ir.fingerprint(), ir2.fingerprint(), "{arch}: the two specs differ");
+        let s = nasc_core::stats::stats(&ir);
         cases.push(json!({
             "name": arch.clone(),
             "ref": {"kind": "nb201", "arch": arch, "C": 16, "N": 5},
