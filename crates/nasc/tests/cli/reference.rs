@@ -161,13 +161,17 @@ fn random_nas_bench_201_cells_equal_xautodl() {
         let ir = nasc_core::compile(&src, &opts).expect("compile").ir.expect("cell compiles");
         let group = |j: u32| -> String {
             let edges = EDGES.iter().zip(&ops).filter(|((to, _), _)| *to == j);
-            edges.map(|((_, i), op)| format!("|{op}~{i}|")).collect()
+            let e: Vec<String> = edges.map(|((_, i), op)| format!("{op}~{i}")).collect();
+            format!("|{}|", e.join("|"))
         };
         let arch = format!("{}+{}+{}", group(1), group(2), group(3));
         let by_arch =
             Options { overrides: vec![("arch".into(), arch.clone())], ..Options::default() };
-        let ir2 =
-            nasc_core::compile(&arch_src, &by_arch).expect("compile").ir.expect("arch compiles");
+        let c2 = nasc_core::compile(&arch_src, &by_arch).expect("compile");
+        let ir2 = c2.ir.unwrap_or_else(|| {
+            let msgs: Vec<&str> = c2.diags.iter().map(|d| d.message.as_str()).collect();
+            panic!("{arch}: {msgs:?}")
+        });
         assert_eq!(ir.fingerprint(), ir2.fingerprint(), "{arch}: the two specs differ");
         let s = nasc_core::stats::stats(&ir);
         cases.push(json!({
