@@ -10,7 +10,8 @@ with "ref" one of
 and checks, per case:
   - parameters: equal to the reference model's sum(p.numel()) (every family);
   - torchvision: nasc's multiply-adds within 1% of the weights' published `_ops` (GFLOPS)
-    where the model has pretrained weights;
+    where the model has pretrained weights (or within that figure's rounding: it has 3
+    decimals, so 0.040 stands for 0.0395..0.0405);
   - pycls: multiply-adds and activations equal to pycls's own analytic `complexity`, less
     the additions of biased layers (pycls counts them as FLOPs: the classifier's 1000 and, in
     RegNetY, the squeeze-excitation convs') and the classifier's 1000 outputs (pycls counts
@@ -102,8 +103,10 @@ def main():
         if r.get("analytic_params") not in (None, r["params"]):
             problems.append(f"pycls's analytic params {r['analytic_params']:,} != its model's")
         if r.get("ops") is not None:
-            rel = abs(c["flops"] / 1e9 - r["ops"]) / r["ops"]
-            if rel >= 0.01:
+            # `_ops` is published to 3 decimals (GFLOPS): within 1%, or within its rounding.
+            gap = abs(c["flops"] / 1e9 - r["ops"])
+            rel = gap / r["ops"]
+            if rel >= 0.01 and gap > 0.0005:
                 problems.append(f"MACs nasc {c['flops'] / 1e9:.3f} G vs published _ops {r['ops']} ({rel:.2%})")
         for key in ("flops", "activations"):
             if key in r and r[key] != c[key]:

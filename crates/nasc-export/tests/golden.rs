@@ -123,6 +123,8 @@ fn zero_weights(ir: &nasc_core::ir::Ir) -> nasc_core::weights::Weights {
             | Op::Dropout(_)
             | Op::Identity(_)
             | Op::Zero(_)
+            | Op::ChannelShuffle(_)
+            | Op::Chunk(_)
             | Op::Shift(_)
             | Op::Add(_)
             | Op::Mul(_)

@@ -69,6 +69,9 @@ pub mod nas_bench_201;
 #[path = "../../golden/burn/nas_bench_201_arch.rs"]
 #[rustfmt::skip]
 pub mod nas_bench_201_arch;
+#[path = "../../golden/burn/shufflenet_v2.rs"]
+#[rustfmt::skip]
+pub mod shufflenet_v2;
 #[path = "../../golden/burn/resnet.rs"]
 #[rustfmt::skip]
 pub mod resnet;

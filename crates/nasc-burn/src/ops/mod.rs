@@ -7,6 +7,7 @@
 
 pub mod activation;
 pub mod basic;
+pub mod channels;
 pub mod conv;
 pub mod dropout;
 pub mod io;

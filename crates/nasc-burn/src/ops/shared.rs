@@ -130,6 +130,20 @@ pub fn shift(x: Tensor<4>) -> Tensor<4> {
     x.slice([0..b, 0..c, 1..h, 1..w]).pad((0, 1, 0, 1), PadMode::Constant(0.0))
 }
 
+// @helper channel_shuffle
+/// ShuffleNet's channel shuffle: channels as a [groups, C / groups] grid, transposed.
+pub fn channel_shuffle(x: Tensor<4>, groups: usize) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    x.reshape([b, groups, c / groups, h, w]).swap_dims(1, 2).reshape([b, c, h, w])
+}
+
+// @helper chunk
+/// Channel group `index` of `chunks` equal ones (`torch.chunk`).
+pub fn chunk(x: Tensor<4>, index: usize, chunks: usize) -> Tensor<4> {
+    let c = x.dims()[1] / chunks;
+    x.narrow(1, index * c, c)
+}
+
 // @helper run_graph
 /// Runs a random graph: nodes in index order. A node without predecessors reads the stage
 /// input, one with a single predecessor takes it unweighted, one with several combines them

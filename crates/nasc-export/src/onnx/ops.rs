@@ -7,9 +7,9 @@ use nasc_core::each_op;
 use nasc_core::ir::Op;
 use nasc_core::ir::Shape;
 use nasc_core::ir::ops::{
-    Activation, Add, AvgPool2d, BatchNorm, Concat, Conv2d, Dropout, EdgeWeights, Flatten,
-    GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear, MaxPool2d, Mean, Mul, Output,
-    ScaledSum, Shift, WeightedSum, WiredSum, Zero,
+    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, Dropout,
+    EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear, MaxPool2d, Mean,
+    Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
 };
 use nasc_core::ir::wiring::{choose, nodes_of};
 use nasc_core::weights::Role;
@@ -270,6 +270,40 @@ impl OnnxOp for Shift {
             b.node("Slice", &format!("{name}.cut"), &[&x.name, &starts, &ends, &axes], vec![]);
         let pads = b.ints(&[0, 0, 0, 0, 0, 0, 1, 1], false);
         let out = b.node("Pad", &name, &[&cut, &pads], vec![]);
+        Ok(val(b, n, out))
+    }
+}
+
+impl OnnxOp for ChannelShuffle {
+    /// Reshape to [B, g, C / g, H, W], swap the two channel axes, reshape back.
+    fn lower(&self, b: &mut Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
+        let x = first(b, n, ins)?;
+        let x = b.as_map(&x);
+        let Shape::Map { c, h, w } = x.shape else { return Ok(x) };
+        let (g, c, h, w) = (self.groups as i64, c as i64, h as i64, w as i64);
+        let name = base(b, n);
+        let grid = b.ints(&[0, g, c / g, h, w], false);
+        let r = b.node("Reshape", &format!("{name}.grid"), &[&x.name, &grid], vec![]);
+        let t =
+            b.node("Transpose", &format!("{name}.t"), &[&r], vec![ints("perm", &[0, 2, 1, 3, 4])]);
+        let back = b.ints(&[0, c, h, w], false);
+        let out = b.node("Reshape", &name, &[&t, &back], vec![]);
+        Ok(val(b, n, out))
+    }
+}
+
+impl OnnxOp for Chunk {
+    fn lower(&self, b: &mut Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
+        let x = first(b, n, ins)?;
+        let x = b.as_map(&x);
+        let Shape::Map { c, .. } = x.shape else { return Ok(x) };
+        let part = (c / self.chunks.max(1)) as i64;
+        let start = self.index as i64 * part;
+        let name = base(b, n);
+        let starts = b.ints(&[start], false);
+        let ends = b.ints(&[start + part], false);
+        let axes = b.ints(&[1], false);
+        let out = b.node("Slice", &name, &[&x.name, &starts, &ends, &axes], vec![]);
         Ok(val(b, n, out))
     }
 }

@@ -6,9 +6,9 @@
 use nasc_core::each_op;
 use nasc_core::ir::Op;
 use nasc_core::ir::ops::{
-    Activation, Add, AvgPool2d, BatchNorm, Concat, Conv2d, Dropout, EdgeWeights, Flatten,
-    GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear, MaxPool2d, Mean, Mul, Output,
-    ScaledSum, Shift, WeightedSum, WiredSum, Zero,
+    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, Dropout,
+    EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear, MaxPool2d, Mean,
+    Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
 };
 use nasc_core::ir::wiring::{Select, nodes_of};
 use nasc_core::weights::Role;
@@ -336,6 +336,29 @@ impl TorchOp for Shift {
     }
 }
 
+// channels
+
+impl TorchOp for ChannelShuffle {
+    fn key(&self) -> String {
+        format!("g{}", self.groups)
+    }
+    fn expr(&self, _: &str, args: &[String]) -> String {
+        format!("channel_shuffle({}, {})", arg0(args), self.groups)
+    }
+    fn helpers(&self) -> &'static [&'static str] {
+        &["channel_shuffle"]
+    }
+}
+
+impl TorchOp for Chunk {
+    fn key(&self) -> String {
+        format!("{}of{}", self.index, self.chunks)
+    }
+    fn expr(&self, _: &str, args: &[String]) -> String {
+        format!("torch.chunk({}, {}, dim=1)[{}]", arg0(args), self.chunks, self.index)
+    }
+}
+
 // merge
 
 impl TorchOp for Add {
@@ -509,6 +532,13 @@ pub const HELPERS: &[(&str, &str)] = &[
         for i in sorted(range(a, b), key=lambda i: (-host[i], i))[:keep]:
             drop[i] = 0.0
     return w - w.detach() * torch.tensor(drop, dtype=w.dtype, device=w.device)"#,
+    ),
+    (
+        "channel_shuffle",
+        r#"def channel_shuffle(x: Tensor, groups: int) -> Tensor:
+    """ShuffleNet's channel shuffle: channels as a [groups, C / groups] grid, transposed."""
+    b, c, h, w = x.shape
+    return x.reshape(b, groups, c // groups, h, w).transpose(1, 2).reshape(b, c, h, w)"#,
     ),
     (
         "shift",

@@ -140,6 +140,15 @@ fn mobilenet_v3_equals_torchvision() {
     check(cases);
 }
 
+/// ShuffleNetV2 x0.5 to x2.0 (`zoo/shufflenet_v2.nas`): channel split and shuffle.
+#[test]
+fn shufflenet_v2_equals_torchvision() {
+    let cases =
+        cases("zoo/shufflenet_v2.nas", |name, _| json!({"kind": "torchvision", "model": name}));
+    assert_eq!(cases.len(), 4);
+    check(cases);
+}
+
 /// NAS-Bench-201: 200 cells drawn at random (seeded), each compiled from
 /// `specs/nas_bench_201.nas` with its six edge ops set and from
 /// `specs/nas_bench_201_arch.nas` with its arch string (the two must give the same network),

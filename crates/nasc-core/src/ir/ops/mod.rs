@@ -13,6 +13,7 @@
 pub mod activation;
 pub mod basic;
 pub mod call;
+pub mod channels;
 pub mod conv;
 pub mod dropout;
 pub mod io;
@@ -26,6 +27,7 @@ pub mod wiring;
 
 pub use activation::Activation;
 pub use basic::{Identity, Shift, Zero};
+pub use channels::{ChannelShuffle, Chunk};
 pub use conv::Conv2d;
 pub use dropout::Dropout;
 pub use io::{Input, Output};
@@ -71,6 +73,8 @@ pub enum Op {
     EdgeWeights(EdgeWeights),
     WiredSum(WiredSum),
     ScaledSum(ScaledSum),
+    ChannelShuffle(ChannelShuffle),
+    Chunk(Chunk),
     /// Elementwise activations (`relu`, `sigmoid`), serialised by their own names.
     #[serde(untagged)]
     Act(Activation),
@@ -106,6 +110,8 @@ macro_rules! each_op {
             Op::EdgeWeights($o) => $body,
             Op::WiredSum($o) => $body,
             Op::ScaledSum($o) => $body,
+            Op::ChannelShuffle($o) => $body,
+            Op::Chunk($o) => $body,
             Op::Act($o) => $body,
         }
     }};
@@ -209,6 +215,8 @@ impl Op {
             Op::Identity(Identity),
             Op::Zero(Zero { stride: 1 }),
             Op::Shift(Shift),
+            Op::ChannelShuffle(ChannelShuffle { groups: 1 }),
+            Op::Chunk(Chunk { index: 0, chunks: 1 }),
             Op::Add(Add),
             Op::Mul(Mul),
             Op::Mean(Mean),
@@ -254,9 +262,11 @@ mod tests {
             Op::WiredSum(_) => 20,
             Op::ScaledSum(_) => 21,
             Op::Act(_) => 22,
+            Op::ChannelShuffle(_) => 23,
+            Op::Chunk(_) => 24,
         }
     }
-    const KINDS: usize = 23;
+    const KINDS: usize = 25;
 
     #[test]
     fn the_catalogue_covers_every_op() {

@@ -3,7 +3,7 @@
 
 use super::activation::Activation;
 use super::call::{Args, At, CallResult, Family, Lower, Sig};
-use super::{basic, conv, dropout, linear, norm, pool};
+use super::{basic, channels, conv, dropout, linear, norm, pool};
 
 /// An evaluated call of a primitive op, one variant per family.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +15,7 @@ pub enum Prim {
     Dense(linear::DenseCall),
     Dropout(dropout::Dropout),
     Basic(basic::BasicCall),
+    Channels(channels::ChannelCall),
 }
 
 /// `match $p { Prim::Conv($c) => $body, ... }` over every family.
@@ -28,6 +29,7 @@ macro_rules! each_family {
             Prim::Dense($c) => $body,
             Prim::Dropout($c) => $body,
             Prim::Basic($c) => $body,
+            Prim::Channels($c) => $body,
         }
     };
 }
@@ -43,6 +45,7 @@ impl Prim {
             linear::DenseCall::SIGS,
             dropout::Dropout::SIGS,
             basic::BasicCall::SIGS,
+            channels::ChannelCall::SIGS,
         ]
         .into_iter()
         .flatten()
@@ -67,6 +70,8 @@ impl Prim {
             linear::DenseCall::call(name, args).map(Prim::Dense)
         } else if has(dropout::Dropout::SIGS) {
             dropout::Dropout::call(name, args).map(Prim::Dropout)
+        } else if has(channels::ChannelCall::SIGS) {
+            channels::ChannelCall::call(name, args).map(Prim::Channels)
         } else {
             basic::BasicCall::call(name, args).map(Prim::Basic)
         }
@@ -90,6 +95,7 @@ impl Prim {
             Prim::Dense(c) => c.with_stride(s).map(Prim::Dense),
             Prim::Dropout(c) => c.with_stride(s).map(Prim::Dropout),
             Prim::Basic(c) => c.with_stride(s).map(Prim::Basic),
+            Prim::Channels(c) => c.with_stride(s).map(Prim::Channels),
         }
     }
 }
