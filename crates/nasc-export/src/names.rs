@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 /// Python keywords, builtins a forward might shadow, and the module's own names.
-const RESERVED: &[&str] = &[
+pub(crate) const RESERVED: &[&str] = &[
     "False",
     "None",
     "True",
@@ -69,6 +69,7 @@ const RESERVED: &[&str] = &[
     "weighted_sum",
     "top_k_edges",
     "shift",
+    "channel_shuffle",
     "training",
     "forward",
     "train",

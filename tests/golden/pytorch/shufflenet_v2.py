@@ -61,8 +61,8 @@ class Down(nn.Module):
         relu_3 = F.relu(bn_5)  # stage2.0.12.0.relu @21:114
         concat = torch.cat([relu, relu_3], 1)  # stage2.0.13.concat @22:12
         # stage2.0.14.0.channel_shuffle @22:35
-        channel_shuffle = channel_shuffle(concat, 2)
-        return channel_shuffle
+        channel_shuffle_2 = channel_shuffle(concat, 2)
+        return channel_shuffle_2
 
 
 class Unit(nn.Module):
@@ -92,8 +92,8 @@ class Unit(nn.Module):
         relu_2 = F.relu(bn_3)  # stage2.1.9.0.relu @13:116
         concat = torch.cat([chunk, relu_2], 1)  # stage2.1.10.concat @14:12
         # stage2.1.11.0.channel_shuffle @14:35
-        channel_shuffle = channel_shuffle(concat, 2)
-        return channel_shuffle
+        channel_shuffle_2 = channel_shuffle(concat, 2)
+        return channel_shuffle_2
 
 
 class Down2(nn.Module):
@@ -130,8 +130,8 @@ class Down2(nn.Module):
         relu_3 = F.relu(bn_5)  # stage3.0.12.0.relu @21:114
         concat = torch.cat([relu, relu_3], 1)  # stage3.0.13.concat @22:12
         # stage3.0.14.0.channel_shuffle @22:35
-        channel_shuffle = channel_shuffle(concat, 2)
-        return channel_shuffle
+        channel_shuffle_2 = channel_shuffle(concat, 2)
+        return channel_shuffle_2
 
 
 class Stem(nn.Module):

@@ -549,3 +549,14 @@ pub const HELPERS: &[(&str, &str)] = &[
     return F.pad(x[:, :, 1:, 1:], (0, 1, 0, 1))"#,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    /// A local named after a helper function would shadow it in `forward`.
+    #[test]
+    fn every_helper_function_is_a_reserved_name() {
+        for (name, _) in super::HELPERS {
+            assert!(crate::names::RESERVED.contains(name), "`{name}` must be in names::RESERVED");
+        }
+    }
+}
