@@ -72,6 +72,12 @@ pub mod nas_bench_201_arch;
 #[path = "../../golden/burn/shufflenet_v2.rs"]
 #[rustfmt::skip]
 pub mod shufflenet_v2;
+#[path = "../../golden/burn/densenet.rs"]
+#[rustfmt::skip]
+pub mod densenet;
+#[path = "../../golden/burn/mnasnet.rs"]
+#[rustfmt::skip]
+pub mod mnasnet;
 #[path = "../../golden/burn/resnet.rs"]
 #[rustfmt::skip]
 pub mod resnet;

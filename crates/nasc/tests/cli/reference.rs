@@ -149,6 +149,22 @@ fn shufflenet_v2_equals_torchvision() {
     check(cases);
 }
 
+/// DenseNet 121/161/169/201 (`zoo/densenet.nas`).
+#[test]
+fn densenet_equals_torchvision() {
+    let cases = cases("zoo/densenet.nas", |name, _| json!({"kind": "torchvision", "model": name}));
+    assert_eq!(cases.len(), 4);
+    check(cases);
+}
+
+/// MnasNet 0.5/0.75/1.0/1.3 (`zoo/mnasnet.nas`).
+#[test]
+fn mnasnet_equals_torchvision() {
+    let cases = cases("zoo/mnasnet.nas", |name, _| json!({"kind": "torchvision", "model": name}));
+    assert_eq!(cases.len(), 4);
+    check(cases);
+}
+
 /// NAS-Bench-201: 200 cells drawn at random (seeded), each compiled from
 /// `specs/nas_bench_201.nas` with its six edge ops set and from
 /// `specs/nas_bench_201_arch.nas` with its arch string (the two must give the same network),
