@@ -4,10 +4,10 @@
 //! pipeline. In the design space the parameter is a choice among the names, as an
 //! enumeration is: `nasc sample` and `nasc search` draw it, `-o best.nas` writes the name back.
 
+use super::Checker;
 use super::params::enum_name;
 use super::presets::{Given, Origin};
 use super::value::*;
-use super::{BindKind, Binding, Checker, Slot};
 use crate::diag::{Code, Diagnostic, suggest};
 use crate::syntax::{self, DomainKind, Expr, Ident};
 use std::collections::HashMap;
@@ -81,16 +81,6 @@ impl<'a> Checker<'a> {
         };
         self.bind_param(p, value);
         Some((p.name.name.clone(), shown))
-    }
-
-    fn bind_param(&mut self, p: &syntax::Param, value: Value) {
-        let b = Binding {
-            slot: Slot::Done(value),
-            span: p.name.span,
-            used: false,
-            kind: BindKind::Param,
-        };
-        self.locals.insert(p.name.name.clone(), b);
     }
 
     /// The names of an `op` parameter's domain `in {a, b, ...}`, each with its expression;

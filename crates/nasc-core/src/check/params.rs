@@ -89,16 +89,19 @@ impl<'a> Checker<'a> {
             Some(d) => self.in_domain(p, d, value, origin, space),
             None => value,
         };
-        self.locals.insert(
-            p.name.name.clone(),
-            Binding {
-                slot: Slot::Done(value.clone()),
-                span: p.name.span,
-                used: p.name.name == "seed",
-                kind: BindKind::Param,
-            },
-        );
+        self.bind_param(p, value.clone());
         Some((p.name.name.clone(), value))
+    }
+
+    /// Binds a network parameter (`seed` counts as used: random stages read it implicitly).
+    pub(super) fn bind_param(&mut self, p: &syntax::Param, value: Value) {
+        let b = Binding {
+            slot: Slot::Done(value),
+            span: p.name.span,
+            used: p.name.name == "seed",
+            kind: BindKind::Param,
+        };
+        self.locals.insert(p.name.name.clone(), b);
     }
 
     /// A parameter's value before typing: its `--set` (or `--seed`) text, else its default
@@ -182,15 +185,7 @@ impl<'a> Checker<'a> {
             },
             (None, None) => self.err(no_value(p, "str")),
         };
-        self.locals.insert(
-            p.name.name.clone(),
-            Binding {
-                slot: Slot::Done(value.clone()),
-                span: p.name.span,
-                used: false,
-                kind: BindKind::Param,
-            },
-        );
+        self.bind_param(p, value.clone());
         Some((p.name.name.clone(), value))
     }
 
@@ -249,15 +244,7 @@ impl<'a> Checker<'a> {
             domain: ParamDomain::Enum(names),
             site: None,
         });
-        self.locals.insert(
-            p.name.name.clone(),
-            Binding {
-                slot: Slot::Done(value.clone()),
-                span: p.name.span,
-                used: false,
-                kind: BindKind::Param,
-            },
-        );
+        self.bind_param(p, value.clone());
         Some((p.name.name.clone(), value))
     }
 
