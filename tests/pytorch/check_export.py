@@ -56,10 +56,17 @@ def train_step(net, state, x, labels, dtype):
     net.train()
     dropout = F.dropout
     F.dropout = lambda x, p=0.5, training=True, inplace=False: x
+    # The module's stochastic depth helper, if it has one, off as well.
+    module = type(net).forward.__globals__
+    drop_path = module.get("drop_path")
+    if drop_path is not None:
+        module["drop_path"] = lambda x, p, training: x
     try:
         loss = F.cross_entropy(net(x.to(dtype)), labels)
     finally:
         F.dropout = dropout
+        if drop_path is not None:
+            module["drop_path"] = drop_path
     loss.backward()
     return {k: p.grad.double() for k, p in net.named_parameters() if p.grad is not None}, loss.item()
 

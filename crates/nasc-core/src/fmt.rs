@@ -28,7 +28,7 @@ struct Tok<'a> {
     col: usize,
 }
 
-const PUNCT2: [&str; 6] = ["->", "==", "!=", "<=", ">=", ".."];
+const PUNCT2: [&str; 7] = ["->", "=>", "==", "!=", "<=", ">=", ".."];
 
 fn lex(src: &str) -> Vec<Tok<'_>> {
     let b = src.as_bytes();
@@ -169,7 +169,7 @@ pub fn format(src: &str) -> String {
             // A line that starts with an operator, or follows one that ended with one,
             // continues an expression.
             let continues = is_binary(t) && t.text != "-"
-                || prev.is_some_and(|p| is_binary(p) || p.text == "=");
+                || prev.is_some_and(|p| is_binary(p) || matches!(p.text, "=" | "=>"));
             level = base + usize::from(continues && !is_close(t));
             let indent = "    ".repeat(level);
             out.push_str(&indent);

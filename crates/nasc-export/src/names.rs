@@ -70,6 +70,7 @@ pub(crate) const RESERVED: &[&str] = &[
     "top_k_edges",
     "shift",
     "channel_shuffle",
+    "drop_path",
     "training",
     "forward",
     "train",

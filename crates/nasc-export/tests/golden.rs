@@ -121,6 +121,7 @@ fn zero_weights(ir: &nasc_core::ir::Ir) -> nasc_core::weights::Weights {
             | Op::GlobalAvgPool2d(_)
             | Op::Flatten(_)
             | Op::Dropout(_)
+            | Op::DropPath(_)
             | Op::Identity(_)
             | Op::Zero(_)
             | Op::ChannelShuffle(_)

@@ -75,6 +75,9 @@ pub mod shufflenet_v2;
 #[path = "../../golden/burn/densenet.rs"]
 #[rustfmt::skip]
 pub mod densenet;
+#[path = "../../golden/burn/efficientnet.rs"]
+#[rustfmt::skip]
+pub mod efficientnet;
 #[path = "../../golden/burn/mnasnet.rs"]
 #[rustfmt::skip]
 pub mod mnasnet;

@@ -9,6 +9,7 @@
 
 use crate::kernels;
 use burn::module::Param;
+use burn::nn::Dropout;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
@@ -199,6 +200,24 @@ pub fn scaled_graph_sum<const D: usize>(
         Some(w) => kernels::weighted_sum(ins, w.val()),
         None => ins.into_iter().reduce(|a, b| a + b),
     }
+}
+
+// @helper drop_path uses=burn::nn::Dropout,burn::tensor::Distribution
+/// Stochastic depth, by a `Dropout` layer's probability and mode: in training each sample's
+/// tensor is zeroed with probability p and the kept ones scaled by 1 / (1 - p) (one draw per
+/// sample, from the device's seeded stream, as dropout's); the identity in inference.
+pub fn drop_path<const D: usize>(m: &Dropout, x: Tensor<D>) -> Tensor<D> {
+    if !m.training.is_enabled() || !x.device().is_autodiff() || m.prob == 0.0 {
+        return x;
+    }
+    let keep = 1.0 - m.prob;
+    // A [B, 1, ...] tensor of x's kind, for a mask of x's dtype and device.
+    let mut row = x.clone().detach();
+    for d in 1..D {
+        row = row.narrow(d, 0, 1);
+    }
+    let mask = row.random_like(Distribution::Bernoulli(keep));
+    x * mask / keep
 }
 
 // @helper edge_weights uses=burn::module::Param,burn::tensor::Distribution

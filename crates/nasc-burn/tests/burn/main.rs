@@ -5,6 +5,7 @@
 mod codegen_golden;
 mod cuda;
 mod dnw;
+mod drop_path;
 mod every_op;
 mod kernels;
 mod passes;

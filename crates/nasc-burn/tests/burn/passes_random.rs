@@ -88,6 +88,7 @@ fn random_ir(seed: u64) -> Ir {
             }
             4 => g.add(Op::BatchNorm(BatchNorm { channels: C }), &[x], map),
             5 => g.add(Op::Identity(Identity), &[x], map),
+            6 if r.random_bool(0.5) => g.add(Op::DropPath(DropPath { p: 0.2 }), &[x], map),
             6 => g.add(Op::Dropout(Dropout { p: 0.2 }), &[x], map),
             7 | 8 => {
                 let k = r.random_range(1..4);

@@ -268,6 +268,7 @@ impl<'a> Checker<'a> {
             later: std::mem::take(&mut self.later),
             flow: self.flow.replace(Flow::default()),
             in_global: std::mem::replace(&mut self.in_global, false),
+            binders: std::mem::take(&mut self.binders),
         }
     }
 
@@ -277,6 +278,7 @@ impl<'a> Checker<'a> {
         self.locals = saved.locals;
         self.later = saved.later;
         self.in_global = saved.in_global;
+        self.binders = saved.binders;
         flow
     }
 
@@ -481,6 +483,7 @@ struct SavedScope<'a> {
     later: HashMap<String, Span>,
     flow: Option<Flow>,
     in_global: bool,
+    binders: Vec<(String, i64)>,
 }
 
 /// The parameter index that an argument binds: the next positional one (`pos` counts them)

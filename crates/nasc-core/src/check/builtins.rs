@@ -520,6 +520,20 @@ fn convert_args(cx: &mut Checker, sig: &SigView, out: &mut [Option<(Value, Span)
 
 pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], span: Span) -> Value {
     let n = callee.name.as_str();
+    if let Some(b) = args.iter().find_map(|a| a.binder.as_ref()) {
+        if n != "repeat" || cx.block(n).is_some() {
+            return cx.err(
+                Diagnostic::error(
+                    Code::Type,
+                    b.span,
+                    format!("`{n}` takes no indexed argument `{} => ...`", b.name),
+                )
+                .label("only `repeat` binds an index")
+                .help("repeat(n, i => body) evaluates body once per repetition, i = 0 to n-1"),
+            );
+        }
+        return repeat_with_index(cx, callee, args, span);
+    }
     if let Some(entry) = cx.block(n) {
         return cx.instantiate(entry, callee, args, span);
     }
@@ -553,6 +567,32 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "wired" => super::learned::wired_call(cx, &a.0, span),
         _ => Value::Poison,
     }
+}
+
+/// `repeat` with an indexed argument: the others bound as usual, then the repetitions.
+fn repeat_with_index<'a>(
+    cx: &mut Checker<'a>,
+    callee: &Ident,
+    args: &'a [Arg],
+    span: Span,
+) -> Value {
+    let Some(sig) = sig_of("repeat") else { return Value::Poison };
+    let vals: Vec<Value> = args
+        .iter()
+        .map(|a| if a.binder.is_some() { Value::Ops(Vec::new()) } else { cx.eval(&a.value) })
+        .collect();
+    let Some(a) = bind(cx, &sig, args, vals, span, callee) else { return Value::Poison };
+    let mut indexed: [Option<&'a Arg>; 3] = [None; 3];
+    let mut pos = 0;
+    for arg in args {
+        if let Ok(k) = param_index(&sig, arg, &mut pos)
+            && arg.binder.is_some()
+            && let Some(slot) = indexed.get_mut(k)
+        {
+            *slot = Some(arg);
+        }
+    }
+    super::dataflow::indexed_repeat(cx, &a, indexed, span)
 }
 
 /// A call of a primitive op: its unit checks the bound arguments and makes the call value.

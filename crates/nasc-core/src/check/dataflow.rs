@@ -93,38 +93,11 @@ pub(super) fn structure_call(cx: &mut Checker, n: &str, a: &A, span: Span) -> Va
             let Some((count, cs)) = int_at(a, 0) else { return Value::Poison };
             let Some(body) = ops_at(a, 1) else { return Value::Poison };
             let first = ops_at(a, 2).unwrap_or_else(|| body.clone());
-            if count < 1 {
-                return cx.err(
-                    Diagnostic::error(Code::Range, cs, format!("a repeat count must be at least 1, found {count}"))
-                        .label(format!("repeats {count} times"))
-                        .help("repeat(n, body) applies body n >= 1 times; leave the op out to apply it zero times"),
-                );
+            if !repeat_count_ok(cx, count, cs, first.len(), body.len()) {
+                return Value::Poison;
             }
-            let total = (first.len() as u128)
-                .saturating_add((body.len() as u128).saturating_mul(count as u128 - 1));
-            if total > MAX_REPEAT_OPS as u128 {
-                return cx.err(
-                    Diagnostic::error(
-                        Code::TooLarge,
-                        cs,
-                        format!("this repeat makes {total} ops; the limit is {MAX_REPEAT_OPS}"),
-                    )
-                    .label("too many repetitions")
-                    .help("see docs/limits.md"),
-                );
-            }
-            if pipeline_inputs(&first) != 1 || pipeline_inputs(&body) != 1 {
-                return cx.err(
-                    Diagnostic::error(Code::BlockForm, span, "`repeat` chains one-input pipelines")
-                        .label("multi-input op")
-                        .help("repeat blocks with one input"),
-                );
-            }
-            let mut out = first;
-            for _ in 1..count {
-                out.extend(body.iter().cloned());
-            }
-            Value::Ops(out)
+            let parts = std::iter::once(first).chain((1..count).map(|_| body.clone()));
+            repeat_parts(cx, parts, span)
         }
         "range" => {
             let (Some((lo, _)), Some((hi, hs))) = (int_at(a, 0), int_at(a, 1)) else {
@@ -145,4 +118,102 @@ pub(super) fn structure_call(cx: &mut Checker, n: &str, a: &A, span: Span) -> Va
         }
         _ => Value::Poison,
     }
+}
+
+/// A repeat count of at least 1 whose repetitions (the first `first` ops long, the rest
+/// `body`) stay under the op limit; else the error, reported.
+fn repeat_count_ok(cx: &mut Checker, count: i64, cs: Span, first: usize, body: usize) -> bool {
+    if count < 1 {
+        cx.err(
+            Diagnostic::error(Code::Range, cs, format!("a repeat count must be at least 1, found {count}"))
+                .label(format!("repeats {count} times"))
+                .help("repeat(n, body) applies body n >= 1 times; leave the op out to apply it zero times"),
+        );
+        return false;
+    }
+    let total = (first as u128).saturating_add((body as u128).saturating_mul(count as u128 - 1));
+    if total > MAX_REPEAT_OPS as u128 {
+        cx.err(
+            Diagnostic::error(
+                Code::TooLarge,
+                cs,
+                format!("this repeat makes {total} ops; the limit is {MAX_REPEAT_OPS}"),
+            )
+            .label("too many repetitions")
+            .help("see docs/limits.md"),
+        );
+        return false;
+    }
+    true
+}
+
+/// The repetitions' pipelines chained, each of one input.
+fn repeat_parts(cx: &mut Checker, parts: impl Iterator<Item = Vec<OpInst>>, span: Span) -> Value {
+    let mut out = Vec::new();
+    for part in parts {
+        if pipeline_inputs(&part) != 1 {
+            return cx.err(
+                Diagnostic::error(Code::BlockForm, span, "`repeat` chains one-input pipelines")
+                    .label("multi-input op")
+                    .help("repeat blocks with one input"),
+            );
+        }
+        out.extend(part);
+    }
+    Value::Ops(out)
+}
+
+/// `repeat(n, i => body, first=...)`: `body` evaluated once per repetition with `i` bound to
+/// its index, 0 to n-1; `first` (indexed or not) replaces repetition 0. `a` holds the bound
+/// arguments (an indexed one as an empty placeholder), `indexed[k]` the indexed argument
+/// bound to parameter k.
+pub(super) fn indexed_repeat<'a>(
+    cx: &mut Checker<'a>,
+    a: &A,
+    indexed: [Option<&'a Arg>; 3],
+    span: Span,
+) -> Value {
+    let Some((count, cs)) = int_at(a, 0) else { return Value::Poison };
+    if !repeat_count_ok(cx, count, cs, 1, 1) {
+        return Value::Poison;
+    }
+    let mut parts = Vec::new();
+    let mut total = 0usize;
+    for i in 0..count {
+        let slot = if i == 0 && a.get(2).is_some_and(Option::is_some) { 2 } else { 1 };
+        let ops = match indexed[slot] {
+            Some(arg) => {
+                let name = arg.binder.as_ref().map_or(String::new(), |b| b.name.clone());
+                cx.binders.push((name, i));
+                let v = cx.eval(&arg.value);
+                cx.binders.pop();
+                match v {
+                    Value::Ops(o) => o,
+                    Value::Poison => return Value::Poison,
+                    other => {
+                        let what = format!("repetition {i} of `repeat`");
+                        return cx.err(super::type_err(arg.value.span, "ops", &other, &what));
+                    }
+                }
+            }
+            None => match ops_at(a, slot) {
+                Some(o) => o,
+                None => return Value::Poison,
+            },
+        };
+        total = total.saturating_add(ops.len());
+        if total > MAX_REPEAT_OPS {
+            return cx.err(
+                Diagnostic::error(
+                    Code::TooLarge,
+                    cs,
+                    format!("this repeat makes more than {MAX_REPEAT_OPS} ops"),
+                )
+                .label("too many repetitions")
+                .help("see docs/limits.md"),
+            );
+        }
+        parts.push(ops);
+    }
+    repeat_parts(cx, parts.into_iter(), span)
 }

@@ -117,6 +117,9 @@ struct Checker<'a> {
     /// [`mentions`]): what the unused warnings go by.
     mentioned_file: HashSet<String>,
     mentioned_net: HashSet<String>,
+    /// Indices bound by `i => ...` arguments being evaluated, innermost last (a block body or
+    /// a top-level definition starts without them: they are lexically scoped).
+    binders: Vec<(String, i64)>,
 }
 
 impl<'a> Checker<'a> {
@@ -225,6 +228,16 @@ impl<'a> Checker<'a> {
                 None
             }
             (None, [one]) => Some(*one),
+            // `--preset P` alone picks the one network that defines P.
+            (None, many)
+                if let Some(want) = &opts.preset
+                    && let [one] = many
+                        .iter()
+                        .filter(|n| n.presets.iter().any(|p| &p.name.name == want))
+                        .collect::<Vec<_>>()[..] =>
+            {
+                Some(*one)
+            }
             (None, many) => {
                 let names: Vec<&str> = many.iter().map(|n| n.name.name.as_str()).collect();
                 self.diags.push(
@@ -343,7 +356,9 @@ impl<'a> Checker<'a> {
                 }
                 let saved_in_global = std::mem::replace(&mut self.in_global, true);
                 let saved_let = self.current_let.replace((name.to_string(), expr.span));
+                let saved_binders = std::mem::take(&mut self.binders);
                 let v = self.eval(expr);
+                self.binders = saved_binders;
                 self.current_let = saved_let;
                 self.in_global = saved_in_global;
                 self.force_depth -= 1;
@@ -680,6 +695,9 @@ impl<'a> Checker<'a> {
     }
 
     fn lookup(&mut self, id: &Ident) -> Option<Value> {
+        if let Some((_, i)) = self.binders.iter().rev().find(|(n, _)| *n == id.name) {
+            return Some(Value::Int(*i));
+        }
         if !self.in_global
             && let Some(b) = self.locals.get_mut(&id.name)
         {

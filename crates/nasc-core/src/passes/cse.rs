@@ -2,7 +2,7 @@
 //! op (attributes included) and the same inputs in the same port order compute the same
 //! value, so the later one is merged into the earlier (e.g. the `relu` that every DARTS
 //! separable conv applies to the same cell input). Ops with parameters are never merged
-//! (they are separate layers), nor dropout (random), the input, the output or edge weights.
+//! (they are separate layers), nor dropout and drop_path (random), the input, the output or edge weights.
 //! Inputs are canonicalised first, so chains of duplicates collapse in one sweep. Nodes of
 //! two different random-graph nodes are not merged: each graph node is one module of the
 //! generated code (its node type), which cannot hand a value to another's internals.
@@ -17,7 +17,7 @@ type Key = (String, Vec<usize>, Option<(usize, u32, u32)>);
 
 fn mergeable(op: &Op) -> bool {
     op.params() == 0
-        && !matches!(op, Op::Input(_) | Op::Output(_) | Op::Dropout(_) | Op::EdgeWeights(_))
+        && !matches!(op, Op::Input(_) | Op::Output(_) | Op::Dropout(_) | Op::DropPath(_) | Op::EdgeWeights(_))
 }
 
 pub fn run(ir: &mut Ir) -> usize {

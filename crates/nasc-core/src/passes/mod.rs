@@ -82,7 +82,7 @@ pub static PASSES: &[Pass] = &[
         name: "dropout",
         safety: Safety::Inference,
         level: 2,
-        about: "removes dropout (the identity in inference mode)",
+        about: "removes dropout and drop_path (the identity in inference mode)",
         run: simplify::dropout,
     },
     Pass {

@@ -32,9 +32,9 @@ pub fn single_input(ir: &mut Ir) -> usize {
     bypass(ir, |op, k| k == 1 && matches!(op, Op::Add(_) | Op::Mean(_) | Op::Concat(_)))
 }
 
-/// Dropout is the identity in inference mode (inference-only).
+/// Dropout and drop_path are the identity in inference mode (inference-only).
 pub fn dropout(ir: &mut Ir) -> usize {
-    bypass(ir, |op, _| matches!(op, Op::Dropout(_)))
+    bypass(ir, |op, _| matches!(op, Op::Dropout(_) | Op::DropPath(_)))
 }
 
 /// RandWire's aggregation sum_i sigmoid(w_i) x_i as sum_i w'_i x_i with w' = sigmoid(w)

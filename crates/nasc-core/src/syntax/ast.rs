@@ -223,6 +223,9 @@ pub enum ExprKind {
 pub struct Arg {
     /// `Some` for a keyword argument `name = value`.
     pub name: Option<Ident>,
+    /// `Some(i)` for `i => value`: the value is evaluated once per index, `i` bound to it
+    /// (only `repeat` takes such an argument).
+    pub binder: Option<Ident>,
     pub value: Expr,
     pub span: Span,
 }

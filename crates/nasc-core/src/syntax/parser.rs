@@ -527,17 +527,24 @@ fn call(p: Pair<Rule>, s: Span) -> Result<Lowered, Diagnostic> {
     let mut args = Vec::new();
     for a in it {
         let aspan = span(&a);
-        if a.as_rule() == Rule::kwarg {
+        let (name, value) = if a.as_rule() == Rule::kwarg {
             let mut ai = a.into_inner();
             let name = ident(next(&mut ai, aspan)?);
-            let (value, d) = lower_expr(next(&mut ai, aspan)?)?;
-            depth = depth.max(d + 1);
-            args.push(Arg { name: Some(name), value, span: aspan });
+            (Some(name), next(&mut ai, aspan)?)
         } else {
-            let (value, d) = lower_expr(a)?;
-            depth = depth.max(d + 1);
-            args.push(Arg { name: None, value, span: aspan });
-        }
+            (None, a)
+        };
+        let (binder, value) = if value.as_rule() == Rule::lambda {
+            let vspan = span(&value);
+            let mut li = value.into_inner();
+            let binder = ident(next(&mut li, vspan)?);
+            (Some(binder), next(&mut li, vspan)?)
+        } else {
+            (None, value)
+        };
+        let (value, d) = lower_expr(value)?;
+        depth = depth.max(d + 1);
+        args.push(Arg { name, binder, value, span: aspan });
     }
     checked(ExprKind::Call { callee, args }, s, depth)
 }
@@ -581,6 +588,7 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::kernel => "a kernel size like 3x3",
         Rule::call => "a call",
         Rule::kwarg => "a keyword argument",
+        Rule::lambda => "an indexed argument `i => ...`",
         Rule::list => "a list",
         Rule::string => "a string",
         Rule::paren => "`(`",

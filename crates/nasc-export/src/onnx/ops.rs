@@ -7,7 +7,7 @@ use nasc_core::each_op;
 use nasc_core::ir::Op;
 use nasc_core::ir::Shape;
 use nasc_core::ir::ops::{
-    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, Dropout,
+    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath, Dropout,
     EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear, MaxPool2d, Mean,
     Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
 };
@@ -210,6 +210,13 @@ impl OnnxOp for Linear {
 
 impl OnnxOp for Dropout {
     /// Inference: no dropout.
+    fn lower(&self, b: &mut Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
+        first(b, n, ins)
+    }
+}
+
+impl OnnxOp for DropPath {
+    /// Inference: no drop path.
     fn lower(&self, b: &mut Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
         first(b, n, ins)
     }

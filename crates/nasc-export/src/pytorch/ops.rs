@@ -6,7 +6,7 @@
 use nasc_core::each_op;
 use nasc_core::ir::Op;
 use nasc_core::ir::ops::{
-    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, Dropout,
+    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath, Dropout,
     EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear, MaxPool2d, Mean,
     Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
 };
@@ -336,6 +336,24 @@ impl TorchOp for Shift {
     }
 }
 
+impl TorchOp for DropPath {
+    fn key(&self) -> String {
+        format!("{}", self.p)
+    }
+    fn expr(&self, _: &str, args: &[String]) -> String {
+        if self.p == 0.0 {
+            return arg0(args);
+        }
+        format!("drop_path({}, {}, self.training)", arg0(args), float(self.p))
+    }
+    fn wants(&self, _: usize) -> Want {
+        Want::Any
+    }
+    fn helpers(&self) -> &'static [&'static str] {
+        &["drop_path"]
+    }
+}
+
 // channels
 
 impl TorchOp for ChannelShuffle {
@@ -539,6 +557,17 @@ pub const HELPERS: &[(&str, &str)] = &[
     """ShuffleNet's channel shuffle: channels as a [groups, C / groups] grid, transposed."""
     b, c, h, w = x.shape
     return x.reshape(b, groups, c // groups, h, w).transpose(1, 2).reshape(b, c, h, w)"#,
+    ),
+    (
+        "drop_path",
+        r#"def drop_path(x: Tensor, p: float, training: bool) -> Tensor:
+    """Stochastic depth: in training, each sample zeroed with probability p and the kept
+    ones scaled by 1 / (1 - p); the identity in inference."""
+    if not training:
+        return x
+    keep = 1.0 - p
+    mask = x.new_empty((x.shape[0],) + (1,) * (x.dim() - 1)).bernoulli_(keep)
+    return x * mask / keep"#,
     ),
     (
         "shift",

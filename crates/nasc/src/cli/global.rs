@@ -29,7 +29,8 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "S", help_heading = "Global options")]
     pub(crate) seed: Option<u64>,
 
-    /// Apply a preset of the network (`preset NAME(...)` in the spec) before --set
+    /// Apply a preset of the network (`preset NAME(...)` in the spec) before --set; without
+    /// --network, the network that defines it
     #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
     pub(crate) preset: Option<String>,
 

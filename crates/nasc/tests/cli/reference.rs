@@ -165,6 +165,18 @@ fn mnasnet_equals_torchvision() {
     check(cases);
 }
 
+/// EfficientNet B0-B7 (`zoo/efficientnet.nas`'s presets, each at its published
+/// resolution, where `_ops` is measured) and EfficientNetV2-S (its own network, at 384).
+#[test]
+fn efficientnet_equals_torchvision() {
+    let cases = cases("zoo/efficientnet.nas", |name, v| {
+        let res = v.get("res").and_then(Value::as_i64).unwrap_or(384);
+        json!({"kind": "torchvision", "model": name, "resolution": res})
+    });
+    assert_eq!(cases.len(), 9, "B0-B7 and V2-S");
+    check(cases);
+}
+
 /// NAS-Bench-201: 200 cells drawn at random (seeded), each compiled from
 /// `specs/nas_bench_201.nas` with its six edge ops set and from
 /// `specs/nas_bench_201_arch.nas` with its arch string (the two must give the same network),

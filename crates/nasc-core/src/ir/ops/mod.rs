@@ -29,7 +29,7 @@ pub use activation::Activation;
 pub use basic::{Identity, Shift, Zero};
 pub use channels::{ChannelShuffle, Chunk};
 pub use conv::Conv2d;
-pub use dropout::Dropout;
+pub use dropout::{DropPath, Dropout};
 pub use io::{Input, Output};
 pub use linear::{Flatten, Linear};
 pub use merge::{Add, Concat, Mean, Mul, ScaledSum, WeightedSum};
@@ -62,6 +62,7 @@ pub enum Op {
     Flatten(Flatten),
     Linear(Linear),
     Dropout(Dropout),
+    DropPath(DropPath),
     Identity(Identity),
     Zero(Zero),
     Shift(Shift),
@@ -99,6 +100,7 @@ macro_rules! each_op {
             Op::Flatten($o) => $body,
             Op::Linear($o) => $body,
             Op::Dropout($o) => $body,
+            Op::DropPath($o) => $body,
             Op::Identity($o) => $body,
             Op::Zero($o) => $body,
             Op::Shift($o) => $body,
@@ -212,6 +214,7 @@ impl Op {
             Op::Flatten(Flatten),
             Op::Linear(Linear { in_features: 1, out_features: 1, bias: true }),
             Op::Dropout(Dropout { p: 0.0 }),
+            Op::DropPath(DropPath { p: 0.0 }),
             Op::Identity(Identity),
             Op::Zero(Zero { stride: 1 }),
             Op::Shift(Shift),
@@ -264,9 +267,10 @@ mod tests {
             Op::Act(_) => 22,
             Op::ChannelShuffle(_) => 23,
             Op::Chunk(_) => 24,
+            Op::DropPath(_) => 25,
         }
     }
-    const KINDS: usize = 25;
+    const KINDS: usize = 26;
 
     #[test]
     fn the_catalogue_covers_every_op() {

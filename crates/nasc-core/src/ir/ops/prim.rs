@@ -13,7 +13,7 @@ pub enum Prim {
     Act(Activation),
     Pool(pool::PoolCall),
     Dense(linear::DenseCall),
-    Dropout(dropout::Dropout),
+    Dropout(dropout::DropCall),
     Basic(basic::BasicCall),
     Channels(channels::ChannelCall),
 }
@@ -43,7 +43,7 @@ impl Prim {
             Activation::SIGS,
             pool::PoolCall::SIGS,
             linear::DenseCall::SIGS,
-            dropout::Dropout::SIGS,
+            dropout::DropCall::SIGS,
             basic::BasicCall::SIGS,
             channels::ChannelCall::SIGS,
         ]
@@ -68,8 +68,8 @@ impl Prim {
             pool::PoolCall::call(name, args).map(Prim::Pool)
         } else if has(linear::DenseCall::SIGS) {
             linear::DenseCall::call(name, args).map(Prim::Dense)
-        } else if has(dropout::Dropout::SIGS) {
-            dropout::Dropout::call(name, args).map(Prim::Dropout)
+        } else if has(dropout::DropCall::SIGS) {
+            dropout::DropCall::call(name, args).map(Prim::Dropout)
         } else if has(channels::ChannelCall::SIGS) {
             channels::ChannelCall::call(name, args).map(Prim::Channels)
         } else {
