@@ -3,8 +3,8 @@
 Reads a JSON list of cases from the file given as the only argument. A case is
   {"name": ..., "ref": {...}, "params": N, "flops": N, "activations": N}
 with "ref" one of
-  {"kind": "torchvision", "model": "regnet_x_400mf", "kwargs": {...}}
-                                                      torchvision.models.<model>(**kwargs)
+  {"kind": "torchvision", "model": "regnet_x_400mf", "kwargs": {...}, "resolution": 224,
+   "published_config": false}                        torchvision.models.<model>(**kwargs)
   {"kind": "pycls_regnet", "depth": d, "w0": .., "wa": .., "wm": .., "group_width": g, "se": 0|1}
   {"kind": "nb201", "arch": "|nor_conv_3x3~0|+|...|", "C": 16, "N": 5}   xautodl's infer.tiny
 and checks, per case:
@@ -31,8 +31,10 @@ def torchvision_case(ref):
     kwargs = ref.get("kwargs", {})
     model = getattr(tvm, ref["model"])(**kwargs)
     params = sum(p.numel() for p in model.parameters())
-    if kwargs:
-        return {"params": params, "ops": None}  # published figures are for the defaults
+    if kwargs and not ref.get("published_config"):
+        # Published figures are for the defaults, or for the kwargs the published weights
+        # set (GoogLeNet's weights drop the auxiliary classifiers: `published_config`).
+        return {"params": params, "ops": None}
     # The published multiply-adds of the first weights evaluated at 224x224 (the SWAG weights
     # of the largest RegNets are also published at 384x384, with their own `_ops`).
     ops = None

@@ -78,6 +78,12 @@ pub mod densenet;
 #[path = "../../golden/burn/efficientnet.rs"]
 #[rustfmt::skip]
 pub mod efficientnet;
+#[path = "../../golden/burn/squeezenet.rs"]
+#[rustfmt::skip]
+pub mod squeezenet;
+#[path = "../../golden/burn/googlenet.rs"]
+#[rustfmt::skip]
+pub mod googlenet;
 #[path = "../../golden/burn/mnasnet.rs"]
 #[rustfmt::skip]
 pub mod mnasnet;

@@ -2,7 +2,7 @@
 //! global average pooling as the shared `global_avg_pool` (to a vector) or a mean over the
 //! spatial dimensions (to a 1x1 map).
 
-use super::shared::{avg_pool2d, global_avg_pool, max_pool2d};
+use super::shared::{avg_pool2d, global_avg_pool, max_pool2d, max_pool2d_ceil};
 use super::{Act, BurnOp, Field, Layer, Needs, Slot, arg0, one};
 use burn::tensor::Device;
 use nasc_core::ir::ops::{AvgPool2d, GlobalAvgPool, GlobalAvgPool2d, MaxPool2d};
@@ -13,7 +13,8 @@ fn kernel(k: [u32; 2]) -> [usize; 2] {
 
 impl BurnOp for MaxPool2d {
     fn layer(&self, _: &Device) -> Layer {
-        Layer::MaxPool(max_pool2d(kernel(self.kernel), self.stride as usize, self.padding as usize))
+        let (k, s, p) = (kernel(self.kernel), self.stride as usize, self.padding as usize);
+        Layer::MaxPool(if self.ceil { max_pool2d_ceil(k, s, p) } else { max_pool2d(k, s, p) })
     }
     fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
         let x = one(ins)?;
@@ -24,16 +25,28 @@ impl BurnOp for MaxPool2d {
         Some(Field { ty: "MaxPool2d", slots: vec![Slot::Stride(self.stride)] })
     }
     fn init(&self, s: &[String]) -> String {
-        format!("max_pool2d([{}, {}], {}, {})", self.kernel[0], self.kernel[1], s[0], self.padding)
+        let f = self.helper();
+        format!("{f}([{}, {}], {}, {})", self.kernel[0], self.kernel[1], s[0], self.padding)
     }
     fn expr(&self, field: &str, args: &[String]) -> String {
         format!("self.{field}.forward({})", arg0(args))
     }
     fn needs(&self, n: &mut Needs) {
-        n.helper("max_pool2d");
+        n.helper(self.helper());
     }
     fn code_key(&self) -> String {
-        format!("{:?}p{}", self.kernel, self.padding)
+        format!("{:?}p{}{}", self.kernel, self.padding, if self.ceil { "ceil" } else { "" })
+    }
+}
+
+/// The shared constructor of a max pool: rounding its output size down or up.
+trait PoolHelper {
+    fn helper(&self) -> &'static str;
+}
+
+impl PoolHelper for MaxPool2d {
+    fn helper(&self) -> &'static str {
+        if self.ceil { "max_pool2d_ceil" } else { "max_pool2d" }
     }
 }
 

@@ -85,6 +85,16 @@ pub fn max_pool2d(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2
         .init()
 }
 
+// @helper max_pool2d_ceil needs=padding2d uses=burn::nn::pool::MaxPool2d,burn::nn::pool::MaxPool2dConfig
+/// Max pooling whose output size rounds up (PyTorch's `ceil_mode`).
+pub fn max_pool2d_ceil(kernel: [usize; 2], stride: usize, padding: usize) -> MaxPool2d {
+    MaxPool2dConfig::new(kernel)
+        .with_strides([stride; 2])
+        .with_padding(padding2d([padding; 2]))
+        .with_ceil_mode(true)
+        .init()
+}
+
 // @helper avg_pool2d needs=padding2d uses=burn::nn::pool::AvgPool2d,burn::nn::pool::AvgPool2dConfig
 /// Average pooling; `count_include_pad`: whether padded pixels count in the average.
 pub fn avg_pool2d(

@@ -17,7 +17,10 @@ type Key = (String, Vec<usize>, Option<(usize, u32, u32)>);
 
 fn mergeable(op: &Op) -> bool {
     op.params() == 0
-        && !matches!(op, Op::Input(_) | Op::Output(_) | Op::Dropout(_) | Op::DropPath(_) | Op::EdgeWeights(_))
+        && !matches!(
+            op,
+            Op::Input(_) | Op::Output(_) | Op::Dropout(_) | Op::DropPath(_) | Op::EdgeWeights(_)
+        )
 }
 
 pub fn run(ir: &mut Ir) -> usize {

@@ -7,9 +7,9 @@ use nasc_core::each_op;
 use nasc_core::ir::Op;
 use nasc_core::ir::Shape;
 use nasc_core::ir::ops::{
-    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath, Dropout,
-    EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear, MaxPool2d, Mean,
-    Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
+    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath,
+    Dropout, EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear,
+    MaxPool2d, Mean, Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
 };
 use nasc_core::ir::wiring::{choose, nodes_of};
 use nasc_core::weights::Role;
@@ -147,7 +147,10 @@ impl OnnxOp for MaxPool2d {
     fn lower(&self, b: &mut Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
         let x = first(b, n, ins)?;
         let x = b.as_map(&x);
-        let attrs = pool_attrs(self.kernel, self.stride, self.padding);
+        let mut attrs = pool_attrs(self.kernel, self.stride, self.padding);
+        if self.ceil {
+            attrs.push(int("ceil_mode", 1));
+        }
         let out = b.node("MaxPool", &base(b, n), &[&x.name], attrs);
         Ok(val(b, n, out))
     }

@@ -6,9 +6,9 @@
 use nasc_core::each_op;
 use nasc_core::ir::Op;
 use nasc_core::ir::ops::{
-    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath, Dropout,
-    EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear, MaxPool2d, Mean,
-    Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
+    Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath,
+    Dropout, EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear,
+    MaxPool2d, Mean, Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
 };
 use nasc_core::ir::wiring::{Select, nodes_of};
 use nasc_core::weights::Role;
@@ -250,11 +250,12 @@ impl TorchOp for MaxPool2d {
     }
     fn expr(&self, _: &str, args: &[String]) -> String {
         format!(
-            "F.max_pool2d({}, {}, {}, {})",
+            "F.max_pool2d({}, {}, {}, {}{})",
             arg0(args),
             pair(self.kernel),
             self.stride,
-            self.padding
+            self.padding,
+            if self.ceil { ", ceil_mode=True" } else { "" }
         )
     }
 }

@@ -72,7 +72,10 @@ fn check(cases: Vec<Value>) {
     else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("nasc-reference-{}", std::process::id()));
+    // One directory per call: the tests run in parallel threads of one process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("nasc-reference-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let list = dir.join("cases.json");
     std::fs::write(&list, serde_json::to_string_pretty(&cases).expect("json")).expect("write");
@@ -88,6 +91,7 @@ fn check(cases: Vec<Value>) {
         "reference check failed:\n{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Every RegNet of pycls's model zoo (`RegNetX_*`, `RegNetY_*`: rounding half_even) and of
@@ -174,6 +178,30 @@ fn efficientnet_equals_torchvision() {
         json!({"kind": "torchvision", "model": name, "resolution": res})
     });
     assert_eq!(cases.len(), 9, "B0-B7 and V2-S");
+    check(cases);
+}
+
+/// SqueezeNet 1.0/1.1 (`zoo/squeezenet.nas`): max pools in ceil mode.
+#[test]
+fn squeezenet_equals_torchvision() {
+    let cases =
+        cases("zoo/squeezenet.nas", |name, _| json!({"kind": "torchvision", "model": name}));
+    assert_eq!(cases.len(), 2);
+    check(cases);
+}
+
+/// GoogLeNet without its auxiliary classifiers, as its published weights
+/// (`zoo/googlenet.nas`).
+#[test]
+fn googlenet_equals_torchvision() {
+    let cases = cases("zoo/googlenet.nas", |name, _| {
+        json!({
+            "kind": "torchvision", "model": name,
+            "kwargs": {"aux_logits": false, "init_weights": false},
+            "published_config": true,
+        })
+    });
+    assert_eq!(cases.len(), 1);
     check(cases);
 }
 

@@ -62,7 +62,9 @@ impl Family for DropCall {
     fn call(name: &str, a: &Args) -> CallResult<Self> {
         let (p, s) = a.num(0).unwrap_or((0.0, a.span));
         let (what, example) = match name {
-            "drop_path" => ("drop-path probability", "a sample's residual body, e.g. drop_path(0.2)"),
+            "drop_path" => {
+                ("drop-path probability", "a sample's residual body, e.g. drop_path(0.2)")
+            }
             _ => ("dropout probability", "an activation, e.g. dropout(0.2)"),
         };
         if !(0.0..1.0).contains(&p) {

@@ -202,7 +202,7 @@ impl Op {
             Op::Conv2d(Conv2d::pointwise(1, 1)),
             Op::Conv2d(Conv2d { relu: true, ..Conv2d::pointwise(1, 1) }),
             Op::BatchNorm(BatchNorm { channels: 1 }),
-            Op::MaxPool2d(MaxPool2d { kernel: [1, 1], stride: 1, padding: 0 }),
+            Op::MaxPool2d(MaxPool2d { kernel: [1, 1], stride: 1, padding: 0, ceil: false }),
             Op::AvgPool2d(AvgPool2d {
                 kernel: [1, 1],
                 stride: 1,

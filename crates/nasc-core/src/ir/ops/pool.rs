@@ -11,11 +11,31 @@ use crate::diag::{Code, Diagnostic};
 use crate::ir::shape::Shape;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// `ceil`: the output size rounded up, as PyTorch's `ceil_mode` (a last window may hang over
+/// the bottom/right edge, but not start in the padding alone): SqueezeNet's and GoogLeNet's
+/// pools.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct MaxPool2d {
     pub kernel: [u32; 2],
     pub stride: u32,
     pub padding: u32,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ceil: bool,
+}
+
+/// As derived, without `ceil` when it is false: the `Debug` text is part of a checkpoint's
+/// fingerprint, which must not change for the pools that existed before `ceil`.
+impl std::fmt::Debug for MaxPool2d {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("MaxPool2d");
+        d.field("kernel", &self.kernel)
+            .field("stride", &self.stride)
+            .field("padding", &self.padding);
+        if self.ceil {
+            d.field("ceil", &self.ceil);
+        }
+        d.finish()
+    }
 }
 
 /// `count_include_pad`: whether padded pixels count in the average (PyTorch's default; DARTS
@@ -42,13 +62,25 @@ fn pooled(
     kernel: [u32; 2],
     s: u32,
     p: u32,
+    ceil: bool,
 ) -> Result<Shape, ShapeError> {
     let (c, h, w) = map_of(name, &first(ins)?)?;
-    Ok(Shape::Map {
-        c,
-        h: window(name, h, kernel[0], s, p, 1)?,
-        w: window(name, w, kernel[1], s, p, 1)?,
-    })
+    let side = |x: u32, k: u32| -> Result<u32, ShapeError> {
+        let floor = window(name, x, k, s, p, 1)?;
+        Ok(if ceil { ceil_side(x, k, s, p).max(floor) } else { floor })
+    };
+    Ok(Shape::Map { c, h: side(h, kernel[0])?, w: side(w, kernel[1])? })
+}
+
+/// The output side of a window in PyTorch's `ceil_mode`: ⌈(x + 2p − k) / s⌉ + 1, less one
+/// when the last window would start past the input and its leading padding.
+pub fn ceil_side(x: u32, k: u32, s: u32, p: u32) -> u32 {
+    let (x, k, s, p) = (x as i64, k as i64, s.max(1) as i64, p as i64);
+    let mut out = (x + 2 * p - k + s - 1).div_euclid(s) + 1;
+    if (out - 1) * s >= x + p {
+        out -= 1;
+    }
+    out.clamp(0, u32::MAX as i64) as u32
 }
 
 impl IrOp for MaxPool2d {
@@ -56,10 +88,11 @@ impl IrOp for MaxPool2d {
         "max_pool2d"
     }
     fn infer(&self, ins: &[Shape], _: [u32; 3]) -> Result<Shape, ShapeError> {
-        pooled(self.name(), ins, self.kernel, self.stride, self.padding)
+        pooled(self.name(), ins, self.kernel, self.stride, self.padding, self.ceil)
     }
     fn attrs(&self) -> String {
-        format!(" k={}x{} s={} p={}", self.kernel[0], self.kernel[1], self.stride, self.padding)
+        let (k, s, p) = (self.kernel, self.stride, self.padding);
+        format!(" k={}x{} s={s} p={p}{}", k[0], k[1], if self.ceil { " ceil" } else { "" })
     }
 }
 
@@ -68,7 +101,7 @@ impl IrOp for AvgPool2d {
         "avg_pool2d"
     }
     fn infer(&self, ins: &[Shape], _: [u32; 3]) -> Result<Shape, ShapeError> {
-        pooled(self.name(), ins, self.kernel, self.stride, self.padding)
+        pooled(self.name(), ins, self.kernel, self.stride, self.padding, false)
     }
     fn attrs(&self) -> String {
         format!(
@@ -109,6 +142,7 @@ pub enum PoolCall {
         kw: u32,
         stride: Option<u32>,
         padding: u32,
+        ceil: bool,
     },
     /// `count_pad`: PyTorch's `count_include_pad`.
     Avg {
@@ -136,8 +170,9 @@ impl Family for PoolCall {
                 ("kernel", ArgTy::Kernel, true),
                 ("stride", ArgTy::Int, false),
                 ("padding", ArgTy::Int, false),
+                ("ceil", ArgTy::Bool, false),
             ],
-            summary: "max_pool(kernel, stride=kernel, padding=0)",
+            summary: "max_pool(kernel, stride=kernel, padding=0, ceil=false)",
         },
         Sig {
             name: "avg_pool",
@@ -172,7 +207,7 @@ impl Family for PoolCall {
             .help("pad at most kernel/2 pixels")));
         }
         Ok(if name == "max_pool" {
-            PoolCall::Max { kh, kw, stride, padding }
+            PoolCall::Max { kh, kw, stride, padding, ceil: a.bool(3) == Some(true) }
         } else {
             PoolCall::Avg { kh, kw, stride, padding, count_pad: a.bool(3).unwrap_or(true) }
         })
@@ -189,7 +224,7 @@ impl Family for PoolCall {
                 };
                 return b.node(op, &[at.0], "global_avg_pool");
             }
-            PoolCall::Max { kh, kw, stride, padding } => (kh, kw, stride, padding, "max_pool"),
+            PoolCall::Max { kh, kw, stride, padding, .. } => (kh, kw, stride, padding, "max_pool"),
             PoolCall::Avg { kh, kw, stride, padding, .. } => (kh, kw, stride, padding, "avg_pool"),
         };
         let (_, h, w) = b.need_map(at.1, name)?;
@@ -202,7 +237,10 @@ impl Family for PoolCall {
                 padding,
                 count_include_pad: count_pad,
             }),
-            _ => Op::MaxPool2d(MaxPool2d { kernel: [kh, kw], stride: s, padding }),
+            PoolCall::Max { ceil, .. } => {
+                Op::MaxPool2d(MaxPool2d { kernel: [kh, kw], stride: s, padding, ceil })
+            }
+            PoolCall::Global { .. } => return None,
         };
         b.node(op, &[at.0], name)
     }
