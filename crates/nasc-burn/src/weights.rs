@@ -87,6 +87,12 @@ fn collect(model: &RuntimeModel, r: &impl Read) -> Result<Weights, WeightsError>
                     host(r, n.running_var.value(), Role::RunningVar, i, &mut v)?;
                 }
             }
+            Layer::LNorm(n) => {
+                host(r, n.gamma.val(), Role::Scale, i, &mut v)?;
+                if let Some(b) = &n.beta {
+                    host(r, b.val(), Role::Shift, i, &mut v)?;
+                }
+            }
             Layer::Mix(w) => host(r, w.val(), Role::Mix, i, &mut v)?,
             Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::Drop(_) | Layer::Plain(_) => continue,
         }

@@ -71,6 +71,8 @@ pub(crate) const RESERVED: &[&str] = &[
     "shift",
     "channel_shuffle",
     "drop_path",
+    "layer_norm_channels",
+    "layer_scale",
     "training",
     "forward",
     "train",

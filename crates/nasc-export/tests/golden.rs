@@ -102,6 +102,11 @@ fn zero_weights(ir: &nasc_core::ir::Ir) -> nasc_core::weights::Weights {
                 .into_iter()
                 .map(|r| p(r, vec![b.channels as usize]))
                 .collect(),
+            Op::LayerNorm(l) => [Role::Scale, Role::Shift]
+                .into_iter()
+                .map(|r| p(r, vec![l.channels as usize]))
+                .collect(),
+            Op::LayerScale(l) => vec![p(Role::Mix, vec![l.channels as usize])],
             Op::Linear(l) => {
                 let mut v =
                     vec![p(Role::Weight, vec![l.out_features as usize, l.in_features as usize])];

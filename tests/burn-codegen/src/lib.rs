@@ -84,6 +84,9 @@ pub mod squeezenet;
 #[path = "../../golden/burn/googlenet.rs"]
 #[rustfmt::skip]
 pub mod googlenet;
+#[path = "../../golden/burn/convnext.rs"]
+#[rustfmt::skip]
+pub mod convnext;
 #[path = "../../golden/burn/mnasnet.rs"]
 #[rustfmt::skip]
 pub mod mnasnet;

@@ -25,7 +25,7 @@ pub use needs::Needs;
 use burn::module::{Module, Param};
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{AvgPool2d, MaxPool2d};
-use burn::nn::{BatchNorm, Dropout, Linear};
+use burn::nn::{BatchNorm, Dropout, LayerNorm, Linear};
 use burn::tensor::{Device, Tensor};
 use nasc_core::each_op;
 use nasc_core::ir::Op;
@@ -36,12 +36,15 @@ use nasc_core::ir::Op;
 pub enum Layer {
     Conv(Conv2d),
     Norm(BatchNorm),
+    /// A layer norm over channels.
+    LNorm(LayerNorm),
     Dense(Linear),
     MaxPool(MaxPool2d),
     AvgPool(AvgPool2d),
     Drop(Dropout),
     /// One learnable scalar per input or edge: RandWire's aggregation weights (through a
-    /// sigmoid), a learned wiring's edge weights, a frozen wiring's per-edge scalars.
+    /// sigmoid), a learned wiring's edge weights, a frozen wiring's per-edge scalars; or per
+    /// channel: a layer scale.
     Mix(Param<Tensor<1>>),
     /// An op without state.
     Plain(burn::nn::Identity),

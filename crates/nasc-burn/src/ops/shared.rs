@@ -9,10 +9,10 @@
 
 use crate::kernels;
 use burn::module::Param;
-use burn::nn::Dropout;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Dropout, LayerNorm};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
@@ -228,6 +228,29 @@ pub fn drop_path<const D: usize>(m: &Dropout, x: Tensor<D>) -> Tensor<D> {
     }
     let mask = row.random_like(Distribution::Bernoulli(keep));
     x * mask / keep
+}
+
+// @helper layer_norm_channels uses=burn::nn::LayerNorm
+/// Layer norm over the channels (dimension 1) of each position of a [B, C, ...] tensor: the
+/// channels moved last for the norm, and back.
+pub fn layer_norm_channels<const D: usize>(m: &LayerNorm, x: Tensor<D>) -> Tensor<D> {
+    if D <= 2 {
+        return m.forward(x);
+    }
+    let (mut to_last, mut back) = ([0usize; D], [0usize; D]);
+    for i in 1..D {
+        to_last[i] = if i == D - 1 { 1 } else { i + 1 };
+        back[i] = if i == 1 { D - 1 } else { i - 1 };
+    }
+    m.forward(x.permute(to_last)).permute(back)
+}
+
+// @helper layer_scale uses=burn::module::Param
+/// A learned scale per channel (dimension 1) of a [B, C, ...] tensor.
+pub fn layer_scale<const D: usize>(g: &Param<Tensor<1>>, x: Tensor<D>) -> Tensor<D> {
+    let mut shape = [1i32; D];
+    shape[1] = -1;
+    x * g.val().reshape(shape)
 }
 
 // @helper edge_weights uses=burn::module::Param,burn::tensor::Distribution

@@ -7,7 +7,7 @@ use super::{Checker, as_f64};
 use crate::ir::ops::Activation;
 use crate::ir::ops::call;
 use crate::ir::ops::conv::ConvCall;
-use crate::ir::ops::norm::BnCall;
+use crate::ir::ops::norm::NormCall;
 use crate::syntax::Span;
 
 pub(super) fn op(kind: OpKind, span: Span) -> Value {
@@ -34,7 +34,7 @@ pub(super) fn default_node(span: Span) -> Vec<OpInst> {
     vec![
         mk(OpKind::Prim(Prim::Act(Activation::Relu))),
         mk(OpKind::Prim(Prim::Conv(ConvCall::SepConv { kh: 3, kw: 3, out: None, stride: 1 }))),
-        mk(OpKind::Prim(Prim::Norm(BnCall))),
+        mk(OpKind::Prim(Prim::Norm(NormCall::Batch))),
     ]
 }
 

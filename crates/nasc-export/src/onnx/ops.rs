@@ -8,8 +8,9 @@ use nasc_core::ir::Op;
 use nasc_core::ir::Shape;
 use nasc_core::ir::ops::{
     Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath,
-    Dropout, EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear,
-    MaxPool2d, Mean, Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
+    Dropout, EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, LayerNorm,
+    LayerScale, Linear, MaxPool2d, Mean, Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum,
+    Zero,
 };
 use nasc_core::ir::wiring::{choose, nodes_of};
 use nasc_core::weights::Role;
@@ -130,6 +131,47 @@ impl OnnxOp for BatchNorm {
         }
         let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
         let out = b.node("BatchNormalization", &name, &refs, vec![float("epsilon", 1e-5)]);
+        Ok(val(b, n, out))
+    }
+}
+
+impl OnnxOp for LayerNorm {
+    /// LayerNormalization over the last axis: a map's channels moved last and back.
+    fn lower(&self, b: &mut Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
+        let x = first(b, n, ins)?;
+        let name = base(b, n);
+        let (ss, sd) = b.param(n, Role::Scale)?;
+        let scale = b.floats(&format!("{name}.scale"), &ss, &sd);
+        let (hs, hd) = b.param(n, Role::Shift)?;
+        let shift = b.floats(&format!("{name}.bias"), &hs, &hd);
+        let attrs = || vec![int("axis", -1), float("epsilon", self.eps as f32)];
+        let out = if matches!(x.shape, Shape::Map { .. }) {
+            let perm = ints("perm", &[0, 2, 3, 1]);
+            let last = b.node("Transpose", &format!("{name}.to_last"), &[&x.name], vec![perm]);
+            let normed = b.node(
+                "LayerNormalization",
+                &format!("{name}.norm"),
+                &[&last, &scale, &shift],
+                attrs(),
+            );
+            b.node("Transpose", &name, &[&normed], vec![ints("perm", &[0, 3, 1, 2])])
+        } else {
+            b.node("LayerNormalization", &name, &[&x.name, &scale, &shift], attrs())
+        };
+        Ok(val(b, n, out))
+    }
+}
+
+impl OnnxOp for LayerScale {
+    /// A product with the scale, shaped [C, 1, 1] for a map (broadcast over positions).
+    fn lower(&self, b: &mut Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
+        let x = first(b, n, ins)?;
+        let name = base(b, n);
+        let (_, g) = b.param(n, Role::Mix)?;
+        let c = g.len();
+        let dims = if matches!(x.shape, Shape::Map { .. }) { vec![c, 1, 1] } else { vec![c] };
+        let scale = b.floats(&format!("{name}.scale"), &dims, &g);
+        let out = b.node("Mul", &name, &[&x.name, &scale], vec![]);
         Ok(val(b, n, out))
     }
 }

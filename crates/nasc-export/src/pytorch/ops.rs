@@ -7,8 +7,9 @@ use nasc_core::each_op;
 use nasc_core::ir::Op;
 use nasc_core::ir::ops::{
     Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath,
-    Dropout, EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, Linear,
-    MaxPool2d, Mean, Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum, Zero,
+    Dropout, EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, LayerNorm,
+    LayerScale, Linear, MaxPool2d, Mean, Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum,
+    Zero,
 };
 use nasc_core::ir::wiring::{Select, nodes_of};
 use nasc_core::weights::Role;
@@ -205,6 +206,56 @@ impl TorchOp for BatchNorm {
     }
     fn counters(&self) -> &'static [&'static str] {
         &["num_batches_tracked"]
+    }
+}
+
+impl TorchOp for LayerNorm {
+    fn key(&self) -> String {
+        format!("{}", self.eps)
+    }
+    fn slots(&self) -> Vec<u32> {
+        vec![self.channels]
+    }
+    fn field(&self, s: &[String]) -> Option<String> {
+        let c = s.first().cloned().unwrap_or_default();
+        Some(format!("nn.LayerNorm({c}, eps={})", float(self.eps)))
+    }
+    fn expr(&self, field: &str, args: &[String]) -> String {
+        format!("layer_norm_channels({field}, {})", arg0(args))
+    }
+    fn wants(&self, _: usize) -> Want {
+        Want::Any
+    }
+    fn helpers(&self) -> &'static [&'static str] {
+        &["layer_norm_channels"]
+    }
+    fn state(&self) -> Vec<(Role, &'static str)> {
+        vec![(Role::Scale, "weight"), (Role::Shift, "bias")]
+    }
+}
+
+impl TorchOp for LayerScale {
+    fn key(&self) -> String {
+        format!("{}", self.init)
+    }
+    fn slots(&self) -> Vec<u32> {
+        vec![self.channels]
+    }
+    fn field(&self, s: &[String]) -> Option<String> {
+        let c = s.first().cloned().unwrap_or_default();
+        Some(format!("nn.Parameter(torch.full(({c},), {}))", float(self.init)))
+    }
+    fn expr(&self, field: &str, args: &[String]) -> String {
+        format!("layer_scale({field}, {})", arg0(args))
+    }
+    fn wants(&self, _: usize) -> Want {
+        Want::Any
+    }
+    fn helpers(&self) -> &'static [&'static str] {
+        &["layer_scale"]
+    }
+    fn state(&self) -> Vec<(Role, &'static str)> {
+        vec![(Role::Mix, "")]
     }
 }
 
@@ -558,6 +609,20 @@ pub const HELPERS: &[(&str, &str)] = &[
     """ShuffleNet's channel shuffle: channels as a [groups, C / groups] grid, transposed."""
     b, c, h, w = x.shape
     return x.reshape(b, groups, c // groups, h, w).transpose(1, 2).reshape(b, c, h, w)"#,
+    ),
+    (
+        "layer_norm_channels",
+        r#"def layer_norm_channels(ln: nn.LayerNorm, x: Tensor) -> Tensor:
+    """Layer norm over the channels (dimension 1) of each position: ConvNeXt's LayerNorm2d."""
+    if x.dim() == 2:
+        return ln(x)
+    return ln(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)"#,
+    ),
+    (
+        "layer_scale",
+        r#"def layer_scale(g: Tensor, x: Tensor) -> Tensor:
+    """A learned scale per channel (dimension 1)."""
+    return x * g.view(1, -1, *([1] * (x.dim() - 2)))"#,
     ),
     (
         "drop_path",

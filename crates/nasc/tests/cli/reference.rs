@@ -205,6 +205,15 @@ fn googlenet_equals_torchvision() {
     check(cases);
 }
 
+/// ConvNeXt tiny/small/base/large (`zoo/convnext.nas`): layer norm over channels, layer
+/// scale, stochastic depth.
+#[test]
+fn convnext_equals_torchvision() {
+    let cases = cases("zoo/convnext.nas", |name, _| json!({"kind": "torchvision", "model": name}));
+    assert_eq!(cases.len(), 4);
+    check(cases);
+}
+
 /// NAS-Bench-201: 200 cells drawn at random (seeded), each compiled from
 /// `specs/nas_bench_201.nas` with its six edge ops set and from
 /// `specs/nas_bench_201_arch.nas` with its arch string (the two must give the same network),

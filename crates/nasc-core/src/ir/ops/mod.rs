@@ -33,7 +33,7 @@ pub use dropout::{DropPath, Dropout};
 pub use io::{Input, Output};
 pub use linear::{Flatten, Linear};
 pub use merge::{Add, Concat, Mean, Mul, ScaledSum, WeightedSum};
-pub use norm::BatchNorm;
+pub use norm::{BatchNorm, LayerNorm, LayerScale};
 pub use pool::{AvgPool2d, GlobalAvgPool, GlobalAvgPool2d, MaxPool2d};
 pub use unit::{Category, IrOp, ShapeError};
 pub use wiring::{EdgeWeights, WiredSum};
@@ -55,6 +55,8 @@ pub enum Op {
     Output(Output),
     Conv2d(Conv2d),
     BatchNorm(BatchNorm),
+    LayerNorm(LayerNorm),
+    LayerScale(LayerScale),
     MaxPool2d(MaxPool2d),
     AvgPool2d(AvgPool2d),
     GlobalAvgPool(GlobalAvgPool),
@@ -93,6 +95,8 @@ macro_rules! each_op {
             Op::Output($o) => $body,
             Op::Conv2d($o) => $body,
             Op::BatchNorm($o) => $body,
+            Op::LayerNorm($o) => $body,
+            Op::LayerScale($o) => $body,
             Op::MaxPool2d($o) => $body,
             Op::AvgPool2d($o) => $body,
             Op::GlobalAvgPool($o) => $body,
@@ -202,6 +206,8 @@ impl Op {
             Op::Conv2d(Conv2d::pointwise(1, 1)),
             Op::Conv2d(Conv2d { relu: true, ..Conv2d::pointwise(1, 1) }),
             Op::BatchNorm(BatchNorm { channels: 1 }),
+            Op::LayerNorm(LayerNorm { channels: 1, eps: 1e-5 }),
+            Op::LayerScale(LayerScale { channels: 1, init: 1e-6 }),
             Op::MaxPool2d(MaxPool2d { kernel: [1, 1], stride: 1, padding: 0, ceil: false }),
             Op::AvgPool2d(AvgPool2d {
                 kernel: [1, 1],
@@ -268,9 +274,11 @@ mod tests {
             Op::ChannelShuffle(_) => 23,
             Op::Chunk(_) => 24,
             Op::DropPath(_) => 25,
+            Op::LayerNorm(_) => 26,
+            Op::LayerScale(_) => 27,
         }
     }
-    const KINDS: usize = 26;
+    const KINDS: usize = 28;
 
     #[test]
     fn the_catalogue_covers_every_op() {

@@ -9,7 +9,7 @@ use super::{basic, channels, conv, dropout, linear, norm, pool};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Prim {
     Conv(conv::ConvCall),
-    Norm(norm::BnCall),
+    Norm(norm::NormCall),
     Act(Activation),
     Pool(pool::PoolCall),
     Dense(linear::DenseCall),
@@ -39,7 +39,7 @@ impl Prim {
     pub fn sigs() -> impl Iterator<Item = &'static Sig> {
         [
             conv::ConvCall::SIGS,
-            norm::BnCall::SIGS,
+            norm::NormCall::SIGS,
             Activation::SIGS,
             pool::PoolCall::SIGS,
             linear::DenseCall::SIGS,
@@ -60,8 +60,8 @@ impl Prim {
         let has = |sigs: &[Sig]| sigs.iter().any(|s| s.name == name);
         if has(conv::ConvCall::SIGS) {
             conv::ConvCall::call(name, args).map(Prim::Conv)
-        } else if has(norm::BnCall::SIGS) {
-            norm::BnCall::call(name, args).map(Prim::Norm)
+        } else if has(norm::NormCall::SIGS) {
+            norm::NormCall::call(name, args).map(Prim::Norm)
         } else if has(Activation::SIGS) {
             Activation::call(name, args).map(Prim::Act)
         } else if has(pool::PoolCall::SIGS) {
