@@ -5,6 +5,8 @@
 // `alpha`, rounded as torchvision's `_round_to_multiple_of(., 8)` (make_divisible):
 //
 //   nasc stats zoo/mnasnet.nas --preset mnasnet0_5
+//
+// timm's `mnasnet_100` is the same network as `mnasnet1_0` (a preset of that name too).
 
 // torchvision's `_InvertedResidual`: `inp` is the input's channel count.
 block inverted(inp: int, oup: int, k: kernel, stride: int, t: int) {
@@ -24,6 +26,7 @@ network mnasnet(alpha: float in {0.5, 0.75, 1.0, 1.3} = 1.0) {
     preset mnasnet0_75(alpha=0.75)
     preset mnasnet1_0(alpha=1.0)
     preset mnasnet1_3(alpha=1.3)
+    preset mnasnet_100(alpha=1.0)   // timm's name for mnasnet1_0 (the same network)
 
     input [3, 224, 224]
     classes 1000

@@ -7,6 +7,7 @@ with "ref" one of
    "published_config": false}                        torchvision.models.<model>(**kwargs)
   {"kind": "pycls_regnet", "depth": d, "w0": .., "wa": .., "wm": .., "group_width": g, "se": 0|1}
   {"kind": "nb201", "arch": "|nor_conv_3x3~0|+|...|", "C": 16, "N": 5}   xautodl's infer.tiny
+  {"kind": "timm", "model": "fbnetc_100"}             timm.create_model(model) (parameters)
 and checks, per case:
   - parameters: equal to the reference model's sum(p.numel()) (every family);
   - torchvision: nasc's multiply-adds within 1% of the weights' published `_ops` (GFLOPS)
@@ -73,6 +74,13 @@ def pycls_regnet_case(ref):
     }
 
 
+def timm_case(ref):
+    import timm
+
+    model = timm.create_model(ref["model"], pretrained=False)
+    return {"params": sum(p.numel() for p in model.parameters())}
+
+
 def nb201_case(ref):
     from xautodl.config_utils import dict2config
     from xautodl.models import get_cell_based_tiny_net
@@ -97,6 +105,8 @@ def main():
             r = pycls_regnet_case(ref)
         elif kind == "nb201":
             r = nb201_case(ref)
+        elif kind == "timm":
+            r = timm_case(ref)
         else:
             raise SystemExit(f"{c['name']}: unknown reference kind {kind}")
         problems = []

@@ -87,6 +87,9 @@ pub mod googlenet;
 #[path = "../../golden/burn/convnext.rs"]
 #[rustfmt::skip]
 pub mod convnext;
+#[path = "../../golden/burn/mobile_nas.rs"]
+#[rustfmt::skip]
+pub mod mobile_nas;
 #[path = "../../golden/burn/mnasnet.rs"]
 #[rustfmt::skip]
 pub mod mnasnet;

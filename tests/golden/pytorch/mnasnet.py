@@ -36,15 +36,15 @@ class Residual(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s1.0.0.1.0.0.body.0.conv @12:16
-        body_bn = self.body_bn(body_conv)  # s1.0.0.1.0.0.body.1.bn @12:38
-        body_relu = F.relu(body_bn)  # s1.0.0.1.0.0.body.2.relu @12:44
-        dw_conv = self.dw_conv(body_relu)  # s1.0.0.1.0.0.body.3.dw_conv @12:52
-        body_bn_2 = self.body_bn_2(dw_conv)  # s1.0.0.1.0.0.body.4.bn @12:81
-        body_relu_2 = F.relu(body_bn_2)  # s1.0.0.1.0.0.body.5.relu @12:87
-        body_conv_2 = self.body_conv_2(body_relu_2)  # s1.0.0.1.0.0.body.6.conv @12:95
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s1.0.0.1.0.0.body.7.bn @12:113
-        add = body_bn_3 + x  # s1.0.0.1.0.0.add @13:48
+        body_conv = self.body_conv(x)  # s1.0.0.1.0.0.body.0.conv @14:16
+        body_bn = self.body_bn(body_conv)  # s1.0.0.1.0.0.body.1.bn @14:38
+        body_relu = F.relu(body_bn)  # s1.0.0.1.0.0.body.2.relu @14:44
+        dw_conv = self.dw_conv(body_relu)  # s1.0.0.1.0.0.body.3.dw_conv @14:52
+        body_bn_2 = self.body_bn_2(dw_conv)  # s1.0.0.1.0.0.body.4.bn @14:81
+        body_relu_2 = F.relu(body_bn_2)  # s1.0.0.1.0.0.body.5.relu @14:87
+        body_conv_2 = self.body_conv_2(body_relu_2)  # s1.0.0.1.0.0.body.6.conv @14:95
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s1.0.0.1.0.0.body.7.bn @14:113
+        add = body_bn_3 + x  # s1.0.0.1.0.0.add @15:48
         return add
 
 
@@ -64,15 +64,15 @@ class Residual2(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s2.0.0.1.0.0.body.0.conv @12:16
-        body_bn = self.body_bn(body_conv)  # s2.0.0.1.0.0.body.1.bn @12:38
-        body_relu = F.relu(body_bn)  # s2.0.0.1.0.0.body.2.relu @12:44
-        dw_conv = self.dw_conv(body_relu)  # s2.0.0.1.0.0.body.3.dw_conv @12:52
-        body_bn_2 = self.body_bn_2(dw_conv)  # s2.0.0.1.0.0.body.4.bn @12:81
-        body_relu_2 = F.relu(body_bn_2)  # s2.0.0.1.0.0.body.5.relu @12:87
-        body_conv_2 = self.body_conv_2(body_relu_2)  # s2.0.0.1.0.0.body.6.conv @12:95
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s2.0.0.1.0.0.body.7.bn @12:113
-        add = body_bn_3 + x  # s2.0.0.1.0.0.add @13:48
+        body_conv = self.body_conv(x)  # s2.0.0.1.0.0.body.0.conv @14:16
+        body_bn = self.body_bn(body_conv)  # s2.0.0.1.0.0.body.1.bn @14:38
+        body_relu = F.relu(body_bn)  # s2.0.0.1.0.0.body.2.relu @14:44
+        dw_conv = self.dw_conv(body_relu)  # s2.0.0.1.0.0.body.3.dw_conv @14:52
+        body_bn_2 = self.body_bn_2(dw_conv)  # s2.0.0.1.0.0.body.4.bn @14:81
+        body_relu_2 = F.relu(body_bn_2)  # s2.0.0.1.0.0.body.5.relu @14:87
+        body_conv_2 = self.body_conv_2(body_relu_2)  # s2.0.0.1.0.0.body.6.conv @14:95
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s2.0.0.1.0.0.body.7.bn @14:113
+        add = body_bn_3 + x  # s2.0.0.1.0.0.add @15:48
         return add
 
 
@@ -89,14 +89,14 @@ class Inverted(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s1.0.0.0.0.0.conv @12:16
-        bn = self.bn(conv)  # s1.0.0.0.0.1.bn @12:38
-        relu = F.relu(bn)  # s1.0.0.0.0.2.relu @12:44
-        dw_conv = self.dw_conv(relu)  # s1.0.0.0.0.3.dw_conv @12:52
-        bn_2 = self.bn_2(dw_conv)  # s1.0.0.0.0.4.bn @12:81
-        relu_2 = F.relu(bn_2)  # s1.0.0.0.0.5.relu @12:87
-        conv_2 = self.conv_2(relu_2)  # s1.0.0.0.0.6.conv @12:95
-        bn_3 = self.bn_3(conv_2)  # s1.0.0.0.0.7.bn @12:113
+        conv = self.conv(x)  # s1.0.0.0.0.0.conv @14:16
+        bn = self.bn(conv)  # s1.0.0.0.0.1.bn @14:38
+        relu = F.relu(bn)  # s1.0.0.0.0.2.relu @14:44
+        dw_conv = self.dw_conv(relu)  # s1.0.0.0.0.3.dw_conv @14:52
+        bn_2 = self.bn_2(dw_conv)  # s1.0.0.0.0.4.bn @14:81
+        relu_2 = F.relu(bn_2)  # s1.0.0.0.0.5.relu @14:87
+        conv_2 = self.conv_2(relu_2)  # s1.0.0.0.0.6.conv @14:95
+        bn_3 = self.bn_3(conv_2)  # s1.0.0.0.0.7.bn @14:113
         return bn_3
 
 
@@ -127,14 +127,14 @@ class Inverted3(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s2.0.0.0.0.0.conv @12:16
-        bn = self.bn(conv)  # s2.0.0.0.0.1.bn @12:38
-        relu = F.relu(bn)  # s2.0.0.0.0.2.relu @12:44
-        dw_conv = self.dw_conv(relu)  # s2.0.0.0.0.3.dw_conv @12:52
-        bn_2 = self.bn_2(dw_conv)  # s2.0.0.0.0.4.bn @12:81
-        relu_2 = F.relu(bn_2)  # s2.0.0.0.0.5.relu @12:87
-        conv_2 = self.conv_2(relu_2)  # s2.0.0.0.0.6.conv @12:95
-        bn_3 = self.bn_3(conv_2)  # s2.0.0.0.0.7.bn @12:113
+        conv = self.conv(x)  # s2.0.0.0.0.0.conv @14:16
+        bn = self.bn(conv)  # s2.0.0.0.0.1.bn @14:38
+        relu = F.relu(bn)  # s2.0.0.0.0.2.relu @14:44
+        dw_conv = self.dw_conv(relu)  # s2.0.0.0.0.3.dw_conv @14:52
+        bn_2 = self.bn_2(dw_conv)  # s2.0.0.0.0.4.bn @14:81
+        relu_2 = F.relu(bn_2)  # s2.0.0.0.0.5.relu @14:87
+        conv_2 = self.conv_2(relu_2)  # s2.0.0.0.0.6.conv @14:95
+        bn_3 = self.bn_3(conv_2)  # s2.0.0.0.0.7.bn @14:113
         return bn_3
 
 
@@ -165,14 +165,14 @@ class Inverted5(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s4.0.0.0.0.0.conv @12:16
-        bn = self.bn(conv)  # s4.0.0.0.0.1.bn @12:38
-        relu = F.relu(bn)  # s4.0.0.0.0.2.relu @12:44
-        dw_conv = self.dw_conv(relu)  # s4.0.0.0.0.3.dw_conv @12:52
-        bn_2 = self.bn_2(dw_conv)  # s4.0.0.0.0.4.bn @12:81
-        relu_2 = F.relu(bn_2)  # s4.0.0.0.0.5.relu @12:87
-        conv_2 = self.conv_2(relu_2)  # s4.0.0.0.0.6.conv @12:95
-        bn_3 = self.bn_3(conv_2)  # s4.0.0.0.0.7.bn @12:113
+        conv = self.conv(x)  # s4.0.0.0.0.0.conv @14:16
+        bn = self.bn(conv)  # s4.0.0.0.0.1.bn @14:38
+        relu = F.relu(bn)  # s4.0.0.0.0.2.relu @14:44
+        dw_conv = self.dw_conv(relu)  # s4.0.0.0.0.3.dw_conv @14:52
+        bn_2 = self.bn_2(dw_conv)  # s4.0.0.0.0.4.bn @14:81
+        relu_2 = F.relu(bn_2)  # s4.0.0.0.0.5.relu @14:87
+        conv_2 = self.conv_2(relu_2)  # s4.0.0.0.0.6.conv @14:95
+        bn_3 = self.bn_3(conv_2)  # s4.0.0.0.0.7.bn @14:113
         return bn_3
 
 
@@ -265,14 +265,14 @@ class Stem(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # stem.0.conv @39:18
-        bn = self.bn(conv)  # stem.1.bn @39:45
-        relu = F.relu(bn)  # stem.2.relu @39:51
-        dw_conv = self.dw_conv(relu)  # stem.3.dw_conv @39:59
-        bn_2 = self.bn_2(dw_conv)  # stem.4.bn @39:75
-        relu_2 = F.relu(bn_2)  # stem.5.relu @39:81
-        conv_2 = self.conv_2(relu_2)  # stem.6.conv @39:89
-        bn_3 = self.bn_3(conv_2)  # stem.7.bn @39:106
+        conv = self.conv(x)  # stem.0.conv @42:18
+        bn = self.bn(conv)  # stem.1.bn @42:45
+        relu = F.relu(bn)  # stem.2.relu @42:51
+        dw_conv = self.dw_conv(relu)  # stem.3.dw_conv @42:59
+        bn_2 = self.bn_2(dw_conv)  # stem.4.bn @42:75
+        relu_2 = F.relu(bn_2)  # stem.5.relu @42:81
+        conv_2 = self.conv_2(relu_2)  # stem.6.conv @42:89
+        bn_3 = self.bn_3(conv_2)  # stem.7.bn @42:106
         return bn_3
 
 
@@ -286,13 +286,13 @@ class Head(nn.Module):
         self.linear = nn.Linear(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # head.0.conv @46:18
-        bn = self.bn(conv)  # head.1.bn @46:37
-        relu = F.relu(bn)  # head.2.relu @46:43
-        global_avg_pool = relu.mean((2, 3))  # head.3.global_avg_pool @46:51
-        # head.4.dropout @46:70
+        conv = self.conv(x)  # head.0.conv @49:18
+        bn = self.bn(conv)  # head.1.bn @49:37
+        relu = F.relu(bn)  # head.2.relu @49:43
+        global_avg_pool = relu.mean((2, 3))  # head.3.global_avg_pool @49:51
+        # head.4.dropout @49:70
         dropout = F.dropout(global_avg_pool, 0.2, self.training)
-        linear = self.linear(dropout)  # head.5.linear @46:86
+        linear = self.linear(dropout)  # head.5.linear @49:86
         return linear
 
 

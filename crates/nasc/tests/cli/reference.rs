@@ -68,7 +68,7 @@ fn cases(path: &str, refer: impl Fn(&str, &serde_json::Map<String, Value>) -> Va
 
 fn check(cases: Vec<Value>) {
     let Some(py) =
-        python_with("torch, torchvision, pycls, xautodl", "the model library's reference checks")
+        python_with("torch, torchvision, pycls, xautodl, timm", "the model library's reference checks")
     else {
         return;
     };
@@ -161,11 +161,23 @@ fn densenet_equals_torchvision() {
     check(cases);
 }
 
-/// MnasNet 0.5/0.75/1.0/1.3 (`zoo/mnasnet.nas`).
+/// MnasNet 0.5/0.75/1.0/1.3 (`zoo/mnasnet.nas`), and timm's `mnasnet_100`.
 #[test]
-fn mnasnet_equals_torchvision() {
-    let cases = cases("zoo/mnasnet.nas", |name, _| json!({"kind": "torchvision", "model": name}));
-    assert_eq!(cases.len(), 4);
+fn mnasnet_equals_torchvision_and_timm() {
+    let cases = cases("zoo/mnasnet.nas", |name, _| {
+        let kind = if name.starts_with("mnasnet_") { "timm" } else { "torchvision" };
+        json!({"kind": kind, "model": name})
+    });
+    assert_eq!(cases.len(), 5);
+    check(cases);
+}
+
+/// The NAS-found mobile networks timm ships (`zoo/mobile_nas.nas`: FBNet-C, Single-Path
+/// NAS, MixNet-S), one network each.
+#[test]
+fn timm_mobile_nas_networks_equal_timm() {
+    let cases = cases("zoo/mobile_nas.nas", |name, _| json!({"kind": "timm", "model": name}));
+    assert_eq!(cases.len(), 3);
     check(cases);
 }
 
