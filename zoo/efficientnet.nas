@@ -15,12 +15,7 @@
 // Differences from torchvision that no count shows: B5-B7 and V2 batch norms use eps 0.001
 // (and B5-B7 momentum 0.01); nasc's, PyTorch's defaults (1e-5, 0.1).
 
-// torchvision's `SqueezeExcitation` with SiLU and a sigmoid gate.
-block se(C: int, squeeze: int) {
-    input x
-    let g = x -> global_avg_pool(keepdim=true) -> conv(1x1, squeeze, bias=true) -> silu -> conv(1x1, C, bias=true) -> sigmoid
-    output x * g
-}
+import blocks   // se: squeeze-and-excitation
 
 // torchvision's `MBConv`: `inp` is the input's channel count, `drop` the block's stochastic
 // depth (applied where the input is added back).
@@ -28,7 +23,7 @@ block mbconv(inp: int, out: int, t: int, k: kernel, stride: int, drop: float) {
     input x
     let exp = make_divisible(inp * t, 8)
     let expand = if(exp == inp, identity, conv(1x1, exp) -> bn -> silu)
-    let body = expand -> dw_conv(k, stride=stride) -> bn -> silu -> se(exp, max(1, floor(inp / 4))) -> conv(1x1, out) -> bn
+    let body = expand -> dw_conv(k, stride=stride) -> bn -> silu -> se(exp, max(1, floor(inp / 4)), act=silu) -> conv(1x1, out) -> bn
     output x -> if(stride == 1 and inp == out, residual(body -> drop_path(drop)), body)
 }
 

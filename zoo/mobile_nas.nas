@@ -12,6 +12,8 @@
 // size each (3, 5, 7, ...), concatenated; its grouped pointwise convs (timm's `a1.1`,
 // `p1.1`) are `conv(1x1, C, groups=2)`, the same function and parameters.
 
+import blocks   // se: squeeze-and-excitation (timm's SqueezeExcite)
+
 // timm's `DepthwiseSeparableConv` without squeeze-excitation (`noskip`: never added back).
 block ds(inp: int, out: int, k: kernel, stride: int, noskip: bool = false) {
     input x
@@ -73,19 +75,14 @@ block mixed_dw(n: int, stride: int) {
                     concat(x -> chunk(0, 5) -> dw_conv(3x3, stride=s), x -> chunk(1, 5) -> dw_conv(5x5, stride=s), x -> chunk(2, 5) -> dw_conv(7x7, stride=s), x -> chunk(3, 5) -> dw_conv(9x9, stride=s), x -> chunk(4, 5) -> dw_conv(11x11, stride=s))))))
 }
 
-// timm's `SqueezeExcite` over C channels, reduced to `rd`, with the block's activation.
-block squeeze_excite(C: int, rd: int, act: op) {
-    input x
-    output x * (x -> global_avg_pool(keepdim=true) -> conv(1x1, rd, bias=true) -> act -> conv(1x1, C, bias=true) -> sigmoid)
-}
-
 // MixNet's inverted residual: `n` depthwise kernels, expansion `e`, `a`/`p` groups of the
-// expansion/projection convs, squeeze-excitation to `se` of the input's channels (0: none).
-block mix_ir(inp: int, out: int, n: int, stride: int, e: int, a: int, p: int, se: float, act: op) {
+// expansion/projection convs, squeeze-excitation to `se_ratio` of the input's channels (0:
+// none).
+block mix_ir(inp: int, out: int, n: int, stride: int, e: int, a: int, p: int, se_ratio: float, act: op) {
     input x
     let mid = inp * e
     let d = x -> conv(1x1, mid, groups=a) -> bn -> act -> mixed_dw(n, stride) -> bn -> act
-    let y = if(se > 0, d -> squeeze_excite(mid, round(inp * se), act), d) -> conv(1x1, out, groups=p) -> bn
+    let y = if(se_ratio > 0, d -> se(mid, round(inp * se_ratio), act=act), d) -> conv(1x1, out, groups=p) -> bn
     output if(stride == 1 and inp == out, x + y, y)
 }
 

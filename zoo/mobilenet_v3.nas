@@ -11,19 +11,14 @@
 // Differences from torchvision that no count shows: torchvision's batch norms use eps 0.001
 // and momentum 0.01; nasc's, PyTorch's defaults (1e-5, 0.1).
 
-// torchvision's `SqueezeExcitation` with a hard-sigmoid gate.
-block se(C: int) {
-    input x
-    let g = x -> global_avg_pool(keepdim=true) -> conv(1x1, make_divisible(C / 4, 8), bias=true) -> relu -> conv(1x1, C, bias=true) -> hardsigmoid
-    output x * g
-}
+import blocks   // se: squeeze-and-excitation
 
 // torchvision's `InvertedResidual` of MobileNetV3: `inp` is the input's channel count.
 block bneck(inp: int, k: kernel, exp: int, out: int, use_se: bool, act: op, stride: int) {
     input x
     let expand = if(exp == inp, identity, conv(1x1, exp) -> bn -> act)
     let dw = expand -> dw_conv(k, stride=stride) -> bn -> act
-    let body = if(use_se, dw -> se(exp), dw) -> conv(1x1, out) -> bn
+    let body = if(use_se, dw -> se(exp, make_divisible(exp / 4, 8), gate=hardsigmoid), dw) -> conv(1x1, out) -> bn
     output x -> if(stride == 1 and inp == out, residual(body), body)
 }
 

@@ -79,7 +79,7 @@ impl Stem {
     }
 }
 
-/// Block `se` (C=32, squeeze=8; ...; C=1152, squeeze=48: 7 argument sets): 16 instances in this network, 552 to 111,792 parameters.
+/// Block `blocks.se` (C=32, squeeze=8; ...; C=1152, squeeze=48: 7 argument sets): 16 instances in this network, 552 to 111,792 parameters.
 /// Channel counts are arguments (`d0 = 1152, d1 = 48` here).
 #[derive(Module, Debug)]
 pub struct Se {

@@ -79,7 +79,7 @@ impl Stem {
     }
 }
 
-/// Block `se` (C=120; ...; C=960: 5 argument sets): 8 instances in this network, 3,552 to 462,000 parameters.
+/// Block `blocks.se` (C=120, squeeze=32; ...; C=960, squeeze=240: 5 argument sets): 8 instances in this network, 3,552 to 462,000 parameters.
 /// Channel counts are arguments (`d0 = 672, d1 = 168` here).
 #[derive(Module, Debug)]
 pub struct Se {

@@ -4,7 +4,7 @@
 """The network `efficientnet` as a PyTorch module: `Net()` takes images [B, 3, 224, 224] and
 returns logits [B, 1000].
 
-Classes shared by several instances: Se x16, Mbconv2 x2, Mbconv4 x2.
+Classes shared by several instances: BlocksSe x16, Mbconv2 x2, Mbconv4 x2.
 
 With the weights nasc converted (`--weights`), next to this file:
 
@@ -31,8 +31,8 @@ def drop_path(x: Tensor, p: float, training: bool) -> Tensor:
     return x * mask / keep
 
 
-class Se(nn.Module):
-    """block `se`: s2.0.0.1.0.0.body.6(144, 6), s3.0.0.1.0.0.body.6(240, 10),
+class BlocksSe(nn.Module):
+    """block `blocks.se`: s2.0.0.1.0.0.body.6(144, 6), s3.0.0.1.0.0.body.6(240, 10),
     s4.0.0.1.0.0.body.6(480, 20), s4.0.0.2.0.0.body.6(480, 20),
     s5.0.0.1.0.0.body.6(672, 28), s5.0.0.2.0.0.body.6(672, 28), ... (16 in all).
     """
@@ -43,13 +43,13 @@ class Se(nn.Module):
         self.conv_2 = nn.Conv2d(d1, d0, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        # s2.0.0.1.0.0.body.6.0.0.global_avg_pool @21:18
+        # s2.0.0.1.0.0.body.6.0.0.global_avg_pool @26:69
         global_avg_pool = x.mean((2, 3), keepdim=True)
-        conv = self.conv(global_avg_pool)  # s2.0.0.1.0.0.body.6.1.0.conv @21:51
-        silu = F.silu(conv)  # s2.0.0.1.0.0.body.6.2.0.silu @21:84
-        conv_2 = self.conv_2(silu)  # s2.0.0.1.0.0.body.6.3.0.conv @21:92
-        sigmoid = torch.sigmoid(conv_2)  # s2.0.0.1.0.0.body.6.4.0.sigmoid @21:119
-        mul = x * sigmoid  # s2.0.0.1.0.0.body.6.5.mul @22:12
+        conv = self.conv(global_avg_pool)  # s2.0.0.1.0.0.body.6.1.0.conv @26:69
+        silu = F.silu(conv)  # s2.0.0.1.0.0.body.6.2.0.silu @26:69
+        conv_2 = self.conv_2(silu)  # s2.0.0.1.0.0.body.6.3.0.conv @26:69
+        sigmoid = torch.sigmoid(conv_2)  # s2.0.0.1.0.0.body.6.4.0.sigmoid @26:69
+        mul = x * sigmoid  # s2.0.0.1.0.0.body.6.5.mul @26:69
         return mul
 
 
@@ -62,23 +62,23 @@ class Residual(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s2.0.0.1.0.0.body.0.conv @30:43
-        body_bn = self.body_bn(body_conv)  # s2.0.0.1.0.0.body.1.bn @30:61
-        body_silu = F.silu(body_bn)  # s2.0.0.1.0.0.body.2.silu @30:67
-        dw_conv = self.dw_conv(body_silu)  # s2.0.0.1.0.0.body.3.dw_conv @31:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s2.0.0.1.0.0.body.4.bn @31:55
-        body_silu_2 = F.silu(body_bn_2)  # s2.0.0.1.0.0.body.5.silu @31:61
+        body_conv = self.body_conv(x)  # s2.0.0.1.0.0.body.0.conv @25:43
+        body_bn = self.body_bn(body_conv)  # s2.0.0.1.0.0.body.1.bn @25:61
+        body_silu = F.silu(body_bn)  # s2.0.0.1.0.0.body.2.silu @25:67
+        dw_conv = self.dw_conv(body_silu)  # s2.0.0.1.0.0.body.3.dw_conv @26:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s2.0.0.1.0.0.body.4.bn @26:55
+        body_silu_2 = F.silu(body_bn_2)  # s2.0.0.1.0.0.body.5.silu @26:61
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s2.0.0.1.0.0.body.7.conv @31:104
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s2.0.0.1.0.0.body.8.bn @31:122
-        # s2.0.0.1.0.0.body.9.drop_path @32:65
+        body_conv_2 = self.body_conv_2(body)  # s2.0.0.1.0.0.body.7.conv @26:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s2.0.0.1.0.0.body.8.bn @26:132
+        # s2.0.0.1.0.0.body.9.drop_path @27:65
         drop_path_2 = drop_path(body_bn_3, 0.025, self.training)
-        add = drop_path_2 + x  # s2.0.0.1.0.0.add @32:48
+        add = drop_path_2 + x  # s2.0.0.1.0.0.add @27:48
         return add
 
 
@@ -91,23 +91,23 @@ class Residual2(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s3.0.0.1.0.0.body.0.conv @30:43
-        body_bn = self.body_bn(body_conv)  # s3.0.0.1.0.0.body.1.bn @30:61
-        body_silu = F.silu(body_bn)  # s3.0.0.1.0.0.body.2.silu @30:67
-        dw_conv = self.dw_conv(body_silu)  # s3.0.0.1.0.0.body.3.dw_conv @31:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s3.0.0.1.0.0.body.4.bn @31:55
-        body_silu_2 = F.silu(body_bn_2)  # s3.0.0.1.0.0.body.5.silu @31:61
+        body_conv = self.body_conv(x)  # s3.0.0.1.0.0.body.0.conv @25:43
+        body_bn = self.body_bn(body_conv)  # s3.0.0.1.0.0.body.1.bn @25:61
+        body_silu = F.silu(body_bn)  # s3.0.0.1.0.0.body.2.silu @25:67
+        dw_conv = self.dw_conv(body_silu)  # s3.0.0.1.0.0.body.3.dw_conv @26:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s3.0.0.1.0.0.body.4.bn @26:55
+        body_silu_2 = F.silu(body_bn_2)  # s3.0.0.1.0.0.body.5.silu @26:61
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s3.0.0.1.0.0.body.7.conv @31:104
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s3.0.0.1.0.0.body.8.bn @31:122
-        # s3.0.0.1.0.0.body.9.drop_path @32:65
+        body_conv_2 = self.body_conv_2(body)  # s3.0.0.1.0.0.body.7.conv @26:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s3.0.0.1.0.0.body.8.bn @26:132
+        # s3.0.0.1.0.0.body.9.drop_path @27:65
         drop_path_2 = drop_path(body_bn_3, 0.05, self.training)
-        add = drop_path_2 + x  # s3.0.0.1.0.0.add @32:48
+        add = drop_path_2 + x  # s3.0.0.1.0.0.add @27:48
         return add
 
 
@@ -120,23 +120,23 @@ class Residual3(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s4.0.0.1.0.0.body.0.conv @30:43
-        body_bn = self.body_bn(body_conv)  # s4.0.0.1.0.0.body.1.bn @30:61
-        body_silu = F.silu(body_bn)  # s4.0.0.1.0.0.body.2.silu @30:67
-        dw_conv = self.dw_conv(body_silu)  # s4.0.0.1.0.0.body.3.dw_conv @31:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s4.0.0.1.0.0.body.4.bn @31:55
-        body_silu_2 = F.silu(body_bn_2)  # s4.0.0.1.0.0.body.5.silu @31:61
+        body_conv = self.body_conv(x)  # s4.0.0.1.0.0.body.0.conv @25:43
+        body_bn = self.body_bn(body_conv)  # s4.0.0.1.0.0.body.1.bn @25:61
+        body_silu = F.silu(body_bn)  # s4.0.0.1.0.0.body.2.silu @25:67
+        dw_conv = self.dw_conv(body_silu)  # s4.0.0.1.0.0.body.3.dw_conv @26:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s4.0.0.1.0.0.body.4.bn @26:55
+        body_silu_2 = F.silu(body_bn_2)  # s4.0.0.1.0.0.body.5.silu @26:61
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s4.0.0.1.0.0.body.7.conv @31:104
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s4.0.0.1.0.0.body.8.bn @31:122
-        # s4.0.0.1.0.0.body.9.drop_path @32:65
+        body_conv_2 = self.body_conv_2(body)  # s4.0.0.1.0.0.body.7.conv @26:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s4.0.0.1.0.0.body.8.bn @26:132
+        # s4.0.0.1.0.0.body.9.drop_path @27:65
         drop_path_2 = drop_path(body_bn_3, 0.07500000000000001, self.training)
-        add = drop_path_2 + x  # s4.0.0.1.0.0.add @32:48
+        add = drop_path_2 + x  # s4.0.0.1.0.0.add @27:48
         return add
 
 
@@ -149,23 +149,23 @@ class Residual4(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s4.0.0.2.0.0.body.0.conv @30:43
-        body_bn = self.body_bn(body_conv)  # s4.0.0.2.0.0.body.1.bn @30:61
-        body_silu = F.silu(body_bn)  # s4.0.0.2.0.0.body.2.silu @30:67
-        dw_conv = self.dw_conv(body_silu)  # s4.0.0.2.0.0.body.3.dw_conv @31:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s4.0.0.2.0.0.body.4.bn @31:55
-        body_silu_2 = F.silu(body_bn_2)  # s4.0.0.2.0.0.body.5.silu @31:61
+        body_conv = self.body_conv(x)  # s4.0.0.2.0.0.body.0.conv @25:43
+        body_bn = self.body_bn(body_conv)  # s4.0.0.2.0.0.body.1.bn @25:61
+        body_silu = F.silu(body_bn)  # s4.0.0.2.0.0.body.2.silu @25:67
+        dw_conv = self.dw_conv(body_silu)  # s4.0.0.2.0.0.body.3.dw_conv @26:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s4.0.0.2.0.0.body.4.bn @26:55
+        body_silu_2 = F.silu(body_bn_2)  # s4.0.0.2.0.0.body.5.silu @26:61
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s4.0.0.2.0.0.body.7.conv @31:104
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s4.0.0.2.0.0.body.8.bn @31:122
-        # s4.0.0.2.0.0.body.9.drop_path @32:65
+        body_conv_2 = self.body_conv_2(body)  # s4.0.0.2.0.0.body.7.conv @26:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s4.0.0.2.0.0.body.8.bn @26:132
+        # s4.0.0.2.0.0.body.9.drop_path @27:65
         drop_path_2 = drop_path(body_bn_3, 0.08750000000000001, self.training)
-        add = drop_path_2 + x  # s4.0.0.2.0.0.add @32:48
+        add = drop_path_2 + x  # s4.0.0.2.0.0.add @27:48
         return add
 
 
@@ -178,23 +178,23 @@ class Residual5(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s5.0.0.1.0.0.body.0.conv @30:43
-        body_bn = self.body_bn(body_conv)  # s5.0.0.1.0.0.body.1.bn @30:61
-        body_silu = F.silu(body_bn)  # s5.0.0.1.0.0.body.2.silu @30:67
-        dw_conv = self.dw_conv(body_silu)  # s5.0.0.1.0.0.body.3.dw_conv @31:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s5.0.0.1.0.0.body.4.bn @31:55
-        body_silu_2 = F.silu(body_bn_2)  # s5.0.0.1.0.0.body.5.silu @31:61
+        body_conv = self.body_conv(x)  # s5.0.0.1.0.0.body.0.conv @25:43
+        body_bn = self.body_bn(body_conv)  # s5.0.0.1.0.0.body.1.bn @25:61
+        body_silu = F.silu(body_bn)  # s5.0.0.1.0.0.body.2.silu @25:67
+        dw_conv = self.dw_conv(body_silu)  # s5.0.0.1.0.0.body.3.dw_conv @26:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s5.0.0.1.0.0.body.4.bn @26:55
+        body_silu_2 = F.silu(body_bn_2)  # s5.0.0.1.0.0.body.5.silu @26:61
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s5.0.0.1.0.0.body.7.conv @31:104
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s5.0.0.1.0.0.body.8.bn @31:122
-        # s5.0.0.1.0.0.body.9.drop_path @32:65
+        body_conv_2 = self.body_conv_2(body)  # s5.0.0.1.0.0.body.7.conv @26:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s5.0.0.1.0.0.body.8.bn @26:132
+        # s5.0.0.1.0.0.body.9.drop_path @27:65
         drop_path_2 = drop_path(body_bn_3, 0.1125, self.training)
-        add = drop_path_2 + x  # s5.0.0.1.0.0.add @32:48
+        add = drop_path_2 + x  # s5.0.0.1.0.0.add @27:48
         return add
 
 
@@ -207,23 +207,23 @@ class Residual6(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s5.0.0.2.0.0.body.0.conv @30:43
-        body_bn = self.body_bn(body_conv)  # s5.0.0.2.0.0.body.1.bn @30:61
-        body_silu = F.silu(body_bn)  # s5.0.0.2.0.0.body.2.silu @30:67
-        dw_conv = self.dw_conv(body_silu)  # s5.0.0.2.0.0.body.3.dw_conv @31:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s5.0.0.2.0.0.body.4.bn @31:55
-        body_silu_2 = F.silu(body_bn_2)  # s5.0.0.2.0.0.body.5.silu @31:61
+        body_conv = self.body_conv(x)  # s5.0.0.2.0.0.body.0.conv @25:43
+        body_bn = self.body_bn(body_conv)  # s5.0.0.2.0.0.body.1.bn @25:61
+        body_silu = F.silu(body_bn)  # s5.0.0.2.0.0.body.2.silu @25:67
+        dw_conv = self.dw_conv(body_silu)  # s5.0.0.2.0.0.body.3.dw_conv @26:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s5.0.0.2.0.0.body.4.bn @26:55
+        body_silu_2 = F.silu(body_bn_2)  # s5.0.0.2.0.0.body.5.silu @26:61
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s5.0.0.2.0.0.body.7.conv @31:104
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s5.0.0.2.0.0.body.8.bn @31:122
-        # s5.0.0.2.0.0.body.9.drop_path @32:65
+        body_conv_2 = self.body_conv_2(body)  # s5.0.0.2.0.0.body.7.conv @26:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s5.0.0.2.0.0.body.8.bn @26:132
+        # s5.0.0.2.0.0.body.9.drop_path @27:65
         drop_path_2 = drop_path(body_bn_3, 0.125, self.training)
-        add = drop_path_2 + x  # s5.0.0.2.0.0.add @32:48
+        add = drop_path_2 + x  # s5.0.0.2.0.0.add @27:48
         return add
 
 
@@ -236,23 +236,23 @@ class Residual7(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s6.0.0.1.0.0.body.0.conv @30:43
-        body_bn = self.body_bn(body_conv)  # s6.0.0.1.0.0.body.1.bn @30:61
-        body_silu = F.silu(body_bn)  # s6.0.0.1.0.0.body.2.silu @30:67
-        dw_conv = self.dw_conv(body_silu)  # s6.0.0.1.0.0.body.3.dw_conv @31:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.1.0.0.body.4.bn @31:55
-        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.1.0.0.body.5.silu @31:61
+        body_conv = self.body_conv(x)  # s6.0.0.1.0.0.body.0.conv @25:43
+        body_bn = self.body_bn(body_conv)  # s6.0.0.1.0.0.body.1.bn @25:61
+        body_silu = F.silu(body_bn)  # s6.0.0.1.0.0.body.2.silu @25:67
+        dw_conv = self.dw_conv(body_silu)  # s6.0.0.1.0.0.body.3.dw_conv @26:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.1.0.0.body.4.bn @26:55
+        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.1.0.0.body.5.silu @26:61
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s6.0.0.1.0.0.body.7.conv @31:104
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.1.0.0.body.8.bn @31:122
-        # s6.0.0.1.0.0.body.9.drop_path @32:65
+        body_conv_2 = self.body_conv_2(body)  # s6.0.0.1.0.0.body.7.conv @26:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.1.0.0.body.8.bn @26:132
+        # s6.0.0.1.0.0.body.9.drop_path @27:65
         drop_path_2 = drop_path(body_bn_3, 0.15000000000000002, self.training)
-        add = drop_path_2 + x  # s6.0.0.1.0.0.add @32:48
+        add = drop_path_2 + x  # s6.0.0.1.0.0.add @27:48
         return add
 
 
@@ -265,23 +265,23 @@ class Residual8(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s6.0.0.2.0.0.body.0.conv @30:43
-        body_bn = self.body_bn(body_conv)  # s6.0.0.2.0.0.body.1.bn @30:61
-        body_silu = F.silu(body_bn)  # s6.0.0.2.0.0.body.2.silu @30:67
-        dw_conv = self.dw_conv(body_silu)  # s6.0.0.2.0.0.body.3.dw_conv @31:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.2.0.0.body.4.bn @31:55
-        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.2.0.0.body.5.silu @31:61
+        body_conv = self.body_conv(x)  # s6.0.0.2.0.0.body.0.conv @25:43
+        body_bn = self.body_bn(body_conv)  # s6.0.0.2.0.0.body.1.bn @25:61
+        body_silu = F.silu(body_bn)  # s6.0.0.2.0.0.body.2.silu @25:67
+        dw_conv = self.dw_conv(body_silu)  # s6.0.0.2.0.0.body.3.dw_conv @26:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.2.0.0.body.4.bn @26:55
+        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.2.0.0.body.5.silu @26:61
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s6.0.0.2.0.0.body.7.conv @31:104
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.2.0.0.body.8.bn @31:122
-        # s6.0.0.2.0.0.body.9.drop_path @32:65
+        body_conv_2 = self.body_conv_2(body)  # s6.0.0.2.0.0.body.7.conv @26:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.2.0.0.body.8.bn @26:132
+        # s6.0.0.2.0.0.body.9.drop_path @27:65
         drop_path_2 = drop_path(body_bn_3, 0.1625, self.training)
-        add = drop_path_2 + x  # s6.0.0.2.0.0.add @32:48
+        add = drop_path_2 + x  # s6.0.0.2.0.0.add @27:48
         return add
 
 
@@ -294,23 +294,23 @@ class Residual9(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s6.0.0.3.0.0.body.0.conv @30:43
-        body_bn = self.body_bn(body_conv)  # s6.0.0.3.0.0.body.1.bn @30:61
-        body_silu = F.silu(body_bn)  # s6.0.0.3.0.0.body.2.silu @30:67
-        dw_conv = self.dw_conv(body_silu)  # s6.0.0.3.0.0.body.3.dw_conv @31:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.3.0.0.body.4.bn @31:55
-        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.3.0.0.body.5.silu @31:61
+        body_conv = self.body_conv(x)  # s6.0.0.3.0.0.body.0.conv @25:43
+        body_bn = self.body_bn(body_conv)  # s6.0.0.3.0.0.body.1.bn @25:61
+        body_silu = F.silu(body_bn)  # s6.0.0.3.0.0.body.2.silu @25:67
+        dw_conv = self.dw_conv(body_silu)  # s6.0.0.3.0.0.body.3.dw_conv @26:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.3.0.0.body.4.bn @26:55
+        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.3.0.0.body.5.silu @26:61
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s6.0.0.3.0.0.body.7.conv @31:104
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.3.0.0.body.8.bn @31:122
-        # s6.0.0.3.0.0.body.9.drop_path @32:65
+        body_conv_2 = self.body_conv_2(body)  # s6.0.0.3.0.0.body.7.conv @26:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.3.0.0.body.8.bn @26:132
+        # s6.0.0.3.0.0.body.9.drop_path @27:65
         drop_path_2 = drop_path(body_bn_3, 0.17500000000000002, self.training)
-        add = drop_path_2 + x  # s6.0.0.3.0.0.add @32:48
+        add = drop_path_2 + x  # s6.0.0.3.0.0.add @27:48
         return add
 
 
@@ -321,17 +321,17 @@ class Mbconv(nn.Module):
         super().__init__()
         self.dw_conv = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
         self.bn = nn.BatchNorm2d(d0)
-        self.se = Se(d0, d1)
+        self.se = BlocksSe(d0, d1)
         self.conv = nn.Conv2d(d0, d2, 1, bias=False)
         self.bn_2 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        dw_conv = self.dw_conv(x)  # s1.0.0.0.0.1.dw_conv @31:26
-        bn = self.bn(dw_conv)  # s1.0.0.0.0.2.bn @31:55
-        silu = F.silu(bn)  # s1.0.0.0.0.3.silu @31:61
+        dw_conv = self.dw_conv(x)  # s1.0.0.0.0.1.dw_conv @26:26
+        bn = self.bn(dw_conv)  # s1.0.0.0.0.2.bn @26:55
+        silu = F.silu(bn)  # s1.0.0.0.0.3.silu @26:61
         se = self.se(silu)
-        conv = self.conv(se)  # s1.0.0.0.0.5.conv @31:104
-        bn_2 = self.bn_2(conv)  # s1.0.0.0.0.6.bn @31:122
+        conv = self.conv(se)  # s1.0.0.0.0.5.conv @26:114
+        bn_2 = self.bn_2(conv)  # s1.0.0.0.0.6.bn @26:132
         return bn_2
 
 
@@ -344,20 +344,20 @@ class Mbconv2(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 3, stride=2, padding=1, groups=d1, bias=False)
         self.bn_2 = nn.BatchNorm2d(d1)
-        self.se = Se(d1, d2)
+        self.se = BlocksSe(d1, d2)
         self.conv_2 = nn.Conv2d(d1, d3, 1, bias=False)
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s2.0.0.0.0.0.conv @30:43
-        bn = self.bn(conv)  # s2.0.0.0.0.1.bn @30:61
-        silu = F.silu(bn)  # s2.0.0.0.0.2.silu @30:67
-        dw_conv = self.dw_conv(silu)  # s2.0.0.0.0.3.dw_conv @31:26
-        bn_2 = self.bn_2(dw_conv)  # s2.0.0.0.0.4.bn @31:55
-        silu_2 = F.silu(bn_2)  # s2.0.0.0.0.5.silu @31:61
+        conv = self.conv(x)  # s2.0.0.0.0.0.conv @25:43
+        bn = self.bn(conv)  # s2.0.0.0.0.1.bn @25:61
+        silu = F.silu(bn)  # s2.0.0.0.0.2.silu @25:67
+        dw_conv = self.dw_conv(silu)  # s2.0.0.0.0.3.dw_conv @26:26
+        bn_2 = self.bn_2(dw_conv)  # s2.0.0.0.0.4.bn @26:55
+        silu_2 = F.silu(bn_2)  # s2.0.0.0.0.5.silu @26:61
         se = self.se(silu_2)
-        conv_2 = self.conv_2(se)  # s2.0.0.0.0.7.conv @31:104
-        bn_3 = self.bn_3(conv_2)  # s2.0.0.0.0.8.bn @31:122
+        conv_2 = self.conv_2(se)  # s2.0.0.0.0.7.conv @26:114
+        bn_3 = self.bn_3(conv_2)  # s2.0.0.0.0.8.bn @26:132
         return bn_3
 
 
@@ -382,20 +382,20 @@ class Mbconv4(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, stride=2, padding=2, groups=d1, bias=False)
         self.bn_2 = nn.BatchNorm2d(d1)
-        self.se = Se(d1, d2)
+        self.se = BlocksSe(d1, d2)
         self.conv_2 = nn.Conv2d(d1, d3, 1, bias=False)
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s3.0.0.0.0.0.conv @30:43
-        bn = self.bn(conv)  # s3.0.0.0.0.1.bn @30:61
-        silu = F.silu(bn)  # s3.0.0.0.0.2.silu @30:67
-        dw_conv = self.dw_conv(silu)  # s3.0.0.0.0.3.dw_conv @31:26
-        bn_2 = self.bn_2(dw_conv)  # s3.0.0.0.0.4.bn @31:55
-        silu_2 = F.silu(bn_2)  # s3.0.0.0.0.5.silu @31:61
+        conv = self.conv(x)  # s3.0.0.0.0.0.conv @25:43
+        bn = self.bn(conv)  # s3.0.0.0.0.1.bn @25:61
+        silu = F.silu(bn)  # s3.0.0.0.0.2.silu @25:67
+        dw_conv = self.dw_conv(silu)  # s3.0.0.0.0.3.dw_conv @26:26
+        bn_2 = self.bn_2(dw_conv)  # s3.0.0.0.0.4.bn @26:55
+        silu_2 = F.silu(bn_2)  # s3.0.0.0.0.5.silu @26:61
         se = self.se(silu_2)
-        conv_2 = self.conv_2(se)  # s3.0.0.0.0.7.conv @31:104
-        bn_3 = self.bn_3(conv_2)  # s3.0.0.0.0.8.bn @31:122
+        conv_2 = self.conv_2(se)  # s3.0.0.0.0.7.conv @26:114
+        bn_3 = self.bn_3(conv_2)  # s3.0.0.0.0.8.bn @26:132
         return bn_3
 
 
@@ -444,20 +444,20 @@ class Mbconv8(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
         self.bn_2 = nn.BatchNorm2d(d1)
-        self.se = Se(d1, d2)
+        self.se = BlocksSe(d1, d2)
         self.conv_2 = nn.Conv2d(d1, d3, 1, bias=False)
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s5.0.0.0.0.0.conv @30:43
-        bn = self.bn(conv)  # s5.0.0.0.0.1.bn @30:61
-        silu = F.silu(bn)  # s5.0.0.0.0.2.silu @30:67
-        dw_conv = self.dw_conv(silu)  # s5.0.0.0.0.3.dw_conv @31:26
-        bn_2 = self.bn_2(dw_conv)  # s5.0.0.0.0.4.bn @31:55
-        silu_2 = F.silu(bn_2)  # s5.0.0.0.0.5.silu @31:61
+        conv = self.conv(x)  # s5.0.0.0.0.0.conv @25:43
+        bn = self.bn(conv)  # s5.0.0.0.0.1.bn @25:61
+        silu = F.silu(bn)  # s5.0.0.0.0.2.silu @25:67
+        dw_conv = self.dw_conv(silu)  # s5.0.0.0.0.3.dw_conv @26:26
+        bn_2 = self.bn_2(dw_conv)  # s5.0.0.0.0.4.bn @26:55
+        silu_2 = F.silu(bn_2)  # s5.0.0.0.0.5.silu @26:61
         se = self.se(silu_2)
-        conv_2 = self.conv_2(se)  # s5.0.0.0.0.7.conv @31:104
-        bn_3 = self.bn_3(conv_2)  # s5.0.0.0.0.8.bn @31:122
+        conv_2 = self.conv_2(se)  # s5.0.0.0.0.7.conv @26:114
+        bn_3 = self.bn_3(conv_2)  # s5.0.0.0.0.8.bn @26:132
         return bn_3
 
 
@@ -530,20 +530,20 @@ class Mbconv14(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
         self.bn_2 = nn.BatchNorm2d(d1)
-        self.se = Se(d1, d2)
+        self.se = BlocksSe(d1, d2)
         self.conv_2 = nn.Conv2d(d1, d3, 1, bias=False)
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s7.0.0.0.0.0.conv @30:43
-        bn = self.bn(conv)  # s7.0.0.0.0.1.bn @30:61
-        silu = F.silu(bn)  # s7.0.0.0.0.2.silu @30:67
-        dw_conv = self.dw_conv(silu)  # s7.0.0.0.0.3.dw_conv @31:26
-        bn_2 = self.bn_2(dw_conv)  # s7.0.0.0.0.4.bn @31:55
-        silu_2 = F.silu(bn_2)  # s7.0.0.0.0.5.silu @31:61
+        conv = self.conv(x)  # s7.0.0.0.0.0.conv @25:43
+        bn = self.bn(conv)  # s7.0.0.0.0.1.bn @25:61
+        silu = F.silu(bn)  # s7.0.0.0.0.2.silu @25:67
+        dw_conv = self.dw_conv(silu)  # s7.0.0.0.0.3.dw_conv @26:26
+        bn_2 = self.bn_2(dw_conv)  # s7.0.0.0.0.4.bn @26:55
+        silu_2 = F.silu(bn_2)  # s7.0.0.0.0.5.silu @26:61
         se = self.se(silu_2)
-        conv_2 = self.conv_2(se)  # s7.0.0.0.0.7.conv @31:104
-        bn_3 = self.bn_3(conv_2)  # s7.0.0.0.0.8.bn @31:122
+        conv_2 = self.conv_2(se)  # s7.0.0.0.0.7.conv @26:114
+        bn_3 = self.bn_3(conv_2)  # s7.0.0.0.0.8.bn @26:132
         return bn_3
 
 
@@ -658,9 +658,9 @@ class Stem(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # stem.0.conv @88:18
-        bn = self.bn(conv)  # stem.1.bn @88:45
-        silu = F.silu(bn)  # stem.2.silu @88:51
+        conv = self.conv(x)  # stem.0.conv @83:18
+        bn = self.bn(conv)  # stem.1.bn @83:45
+        silu = F.silu(bn)  # stem.2.silu @83:51
         return silu
 
 
@@ -674,13 +674,13 @@ class Head(nn.Module):
         self.linear = nn.Linear(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # head.0.conv @96:18
-        bn = self.bn(conv)  # head.1.bn @96:39
-        silu = F.silu(bn)  # head.2.silu @96:45
-        global_avg_pool = silu.mean((2, 3))  # head.3.global_avg_pool @96:53
-        # head.4.dropout @96:72
+        conv = self.conv(x)  # head.0.conv @91:18
+        bn = self.bn(conv)  # head.1.bn @91:39
+        silu = F.silu(bn)  # head.2.silu @91:45
+        global_avg_pool = silu.mean((2, 3))  # head.3.global_avg_pool @91:53
+        # head.4.dropout @91:72
         dropout = F.dropout(global_avg_pool, 0.2, self.training)
-        linear = self.linear(dropout)  # head.5.linear @96:94
+        linear = self.linear(dropout)  # head.5.linear @91:94
         return linear
 
 

@@ -32,15 +32,15 @@ class Residual(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s1.1.0.0.0.0.body.0.conv @25:16
-        body_bn = self.body_bn(body_conv)  # s1.1.0.0.0.0.body.1.bn @25:57
-        body_relu = F.relu(body_bn)  # s1.1.0.0.0.0.body.2.relu @25:63
-        dw_conv = self.dw_conv(body_relu)  # s1.1.0.0.0.0.body.3.dw_conv @25:71
-        body_bn_2 = self.body_bn_2(dw_conv)  # s1.1.0.0.0.0.body.4.bn @25:100
-        body_relu_2 = F.relu(body_bn_2)  # s1.1.0.0.0.0.body.5.relu @25:106
-        body_conv_2 = self.body_conv_2(body_relu_2)  # s1.1.0.0.0.0.body.6.conv @25:114
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s1.1.0.0.0.0.body.7.bn @25:132
-        add = body_bn_3 + x  # s1.1.0.0.0.0.add @26:48
+        body_conv = self.body_conv(x)  # s1.1.0.0.0.0.body.0.conv @27:16
+        body_bn = self.body_bn(body_conv)  # s1.1.0.0.0.0.body.1.bn @27:57
+        body_relu = F.relu(body_bn)  # s1.1.0.0.0.0.body.2.relu @27:63
+        dw_conv = self.dw_conv(body_relu)  # s1.1.0.0.0.0.body.3.dw_conv @27:71
+        body_bn_2 = self.body_bn_2(dw_conv)  # s1.1.0.0.0.0.body.4.bn @27:100
+        body_relu_2 = F.relu(body_bn_2)  # s1.1.0.0.0.0.body.5.relu @27:106
+        body_conv_2 = self.body_conv_2(body_relu_2)  # s1.1.0.0.0.0.body.6.conv @27:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s1.1.0.0.0.0.body.7.bn @27:132
+        add = body_bn_3 + x  # s1.1.0.0.0.0.add @28:48
         return add
 
 
@@ -60,15 +60,15 @@ class Residual2(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s3.2.0.0.0.0.body.0.conv @25:16
-        body_bn = self.body_bn(body_conv)  # s3.2.0.0.0.0.body.1.bn @25:57
-        body_relu = F.relu(body_bn)  # s3.2.0.0.0.0.body.2.relu @25:63
-        dw_conv = self.dw_conv(body_relu)  # s3.2.0.0.0.0.body.3.dw_conv @25:71
-        body_bn_2 = self.body_bn_2(dw_conv)  # s3.2.0.0.0.0.body.4.bn @25:100
-        body_relu_2 = F.relu(body_bn_2)  # s3.2.0.0.0.0.body.5.relu @25:106
-        body_conv_2 = self.body_conv_2(body_relu_2)  # s3.2.0.0.0.0.body.6.conv @25:114
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s3.2.0.0.0.0.body.7.bn @25:132
-        add = body_bn_3 + x  # s3.2.0.0.0.0.add @26:48
+        body_conv = self.body_conv(x)  # s3.2.0.0.0.0.body.0.conv @27:16
+        body_bn = self.body_bn(body_conv)  # s3.2.0.0.0.0.body.1.bn @27:57
+        body_relu = F.relu(body_bn)  # s3.2.0.0.0.0.body.2.relu @27:63
+        dw_conv = self.dw_conv(body_relu)  # s3.2.0.0.0.0.body.3.dw_conv @27:71
+        body_bn_2 = self.body_bn_2(dw_conv)  # s3.2.0.0.0.0.body.4.bn @27:100
+        body_relu_2 = F.relu(body_bn_2)  # s3.2.0.0.0.0.body.5.relu @27:106
+        body_conv_2 = self.body_conv_2(body_relu_2)  # s3.2.0.0.0.0.body.6.conv @27:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s3.2.0.0.0.0.body.7.bn @27:132
+        add = body_bn_3 + x  # s3.2.0.0.0.0.add @28:48
         return add
 
 
@@ -97,15 +97,15 @@ class Residual3(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s2.3.0.0.body.0.conv @25:16
-        body_bn = self.body_bn(body_conv)  # s2.3.0.0.body.1.bn @25:57
-        body_relu = F.relu(body_bn)  # s2.3.0.0.body.2.relu @25:63
-        dw_conv = self.dw_conv(body_relu)  # s2.3.0.0.body.3.dw_conv @25:71
-        body_bn_2 = self.body_bn_2(dw_conv)  # s2.3.0.0.body.4.bn @25:100
-        body_relu_2 = F.relu(body_bn_2)  # s2.3.0.0.body.5.relu @25:106
-        body_conv_2 = self.body_conv_2(body_relu_2)  # s2.3.0.0.body.6.conv @25:114
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s2.3.0.0.body.7.bn @25:132
-        add = body_bn_3 + x  # s2.3.0.0.add @26:48
+        body_conv = self.body_conv(x)  # s2.3.0.0.body.0.conv @27:16
+        body_bn = self.body_bn(body_conv)  # s2.3.0.0.body.1.bn @27:57
+        body_relu = F.relu(body_bn)  # s2.3.0.0.body.2.relu @27:63
+        dw_conv = self.dw_conv(body_relu)  # s2.3.0.0.body.3.dw_conv @27:71
+        body_bn_2 = self.body_bn_2(dw_conv)  # s2.3.0.0.body.4.bn @27:100
+        body_relu_2 = F.relu(body_bn_2)  # s2.3.0.0.body.5.relu @27:106
+        body_conv_2 = self.body_conv_2(body_relu_2)  # s2.3.0.0.body.6.conv @27:114
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s2.3.0.0.body.7.bn @27:132
+        add = body_bn_3 + x  # s2.3.0.0.add @28:48
         return add
 
 
@@ -136,14 +136,14 @@ class Ir3(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s4.0.0.0.0.0.conv @25:16
-        bn = self.bn(conv)  # s4.0.0.0.0.1.bn @25:57
-        relu = F.relu(bn)  # s4.0.0.0.0.2.relu @25:63
-        dw_conv = self.dw_conv(relu)  # s4.0.0.0.0.3.dw_conv @25:71
-        bn_2 = self.bn_2(dw_conv)  # s4.0.0.0.0.4.bn @25:100
-        relu_2 = F.relu(bn_2)  # s4.0.0.0.0.5.relu @25:106
-        conv_2 = self.conv_2(relu_2)  # s4.0.0.0.0.6.conv @25:114
-        bn_3 = self.bn_3(conv_2)  # s4.0.0.0.0.7.bn @25:132
+        conv = self.conv(x)  # s4.0.0.0.0.0.conv @27:16
+        bn = self.bn(conv)  # s4.0.0.0.0.1.bn @27:57
+        relu = F.relu(bn)  # s4.0.0.0.0.2.relu @27:63
+        dw_conv = self.dw_conv(relu)  # s4.0.0.0.0.3.dw_conv @27:71
+        bn_2 = self.bn_2(dw_conv)  # s4.0.0.0.0.4.bn @27:100
+        relu_2 = F.relu(bn_2)  # s4.0.0.0.0.5.relu @27:106
+        conv_2 = self.conv_2(relu_2)  # s4.0.0.0.0.6.conv @27:114
+        bn_3 = self.bn_3(conv_2)  # s4.0.0.0.0.7.bn @27:132
         return bn_3
 
 
@@ -160,14 +160,14 @@ class Ir4(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s5.0.0.0.0.0.conv @25:16
-        bn = self.bn(conv)  # s5.0.0.0.0.1.bn @25:57
-        relu = F.relu(bn)  # s5.0.0.0.0.2.relu @25:63
-        dw_conv = self.dw_conv(relu)  # s5.0.0.0.0.3.dw_conv @25:71
-        bn_2 = self.bn_2(dw_conv)  # s5.0.0.0.0.4.bn @25:100
-        relu_2 = F.relu(bn_2)  # s5.0.0.0.0.5.relu @25:106
-        conv_2 = self.conv_2(relu_2)  # s5.0.0.0.0.6.conv @25:114
-        bn_3 = self.bn_3(conv_2)  # s5.0.0.0.0.7.bn @25:132
+        conv = self.conv(x)  # s5.0.0.0.0.0.conv @27:16
+        bn = self.bn(conv)  # s5.0.0.0.0.1.bn @27:57
+        relu = F.relu(bn)  # s5.0.0.0.0.2.relu @27:63
+        dw_conv = self.dw_conv(relu)  # s5.0.0.0.0.3.dw_conv @27:71
+        bn_2 = self.bn_2(dw_conv)  # s5.0.0.0.0.4.bn @27:100
+        relu_2 = F.relu(bn_2)  # s5.0.0.0.0.5.relu @27:106
+        conv_2 = self.conv_2(relu_2)  # s5.0.0.0.0.6.conv @27:114
+        bn_3 = self.bn_3(conv_2)  # s5.0.0.0.0.7.bn @27:132
         return bn_3
 
 
@@ -184,14 +184,14 @@ class Ir5(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s1.0.0.0.conv @25:16
-        bn = self.bn(conv)  # s1.0.0.1.bn @25:57
-        relu = F.relu(bn)  # s1.0.0.2.relu @25:63
-        dw_conv = self.dw_conv(relu)  # s1.0.0.3.dw_conv @25:71
-        bn_2 = self.bn_2(dw_conv)  # s1.0.0.4.bn @25:100
-        relu_2 = F.relu(bn_2)  # s1.0.0.5.relu @25:106
-        conv_2 = self.conv_2(relu_2)  # s1.0.0.6.conv @25:114
-        bn_3 = self.bn_3(conv_2)  # s1.0.0.7.bn @25:132
+        conv = self.conv(x)  # s1.0.0.0.conv @27:16
+        bn = self.bn(conv)  # s1.0.0.1.bn @27:57
+        relu = F.relu(bn)  # s1.0.0.2.relu @27:63
+        dw_conv = self.dw_conv(relu)  # s1.0.0.3.dw_conv @27:71
+        bn_2 = self.bn_2(dw_conv)  # s1.0.0.4.bn @27:100
+        relu_2 = F.relu(bn_2)  # s1.0.0.5.relu @27:106
+        conv_2 = self.conv_2(relu_2)  # s1.0.0.6.conv @27:114
+        bn_3 = self.bn_3(conv_2)  # s1.0.0.7.bn @27:132
         return bn_3
 
 
@@ -282,14 +282,14 @@ class Ir7(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s6.0.0.0.conv @25:16
-        bn = self.bn(conv)  # s6.0.0.1.bn @25:57
-        relu = F.relu(bn)  # s6.0.0.2.relu @25:63
-        dw_conv = self.dw_conv(relu)  # s6.0.0.3.dw_conv @25:71
-        bn_2 = self.bn_2(dw_conv)  # s6.0.0.4.bn @25:100
-        relu_2 = F.relu(bn_2)  # s6.0.0.5.relu @25:106
-        conv_2 = self.conv_2(relu_2)  # s6.0.0.6.conv @25:114
-        bn_3 = self.bn_3(conv_2)  # s6.0.0.7.bn @25:132
+        conv = self.conv(x)  # s6.0.0.0.conv @27:16
+        bn = self.bn(conv)  # s6.0.0.1.bn @27:57
+        relu = F.relu(bn)  # s6.0.0.2.relu @27:63
+        dw_conv = self.dw_conv(relu)  # s6.0.0.3.dw_conv @27:71
+        bn_2 = self.bn_2(dw_conv)  # s6.0.0.4.bn @27:100
+        relu_2 = F.relu(bn_2)  # s6.0.0.5.relu @27:106
+        conv_2 = self.conv_2(relu_2)  # s6.0.0.6.conv @27:114
+        bn_3 = self.bn_3(conv_2)  # s6.0.0.7.bn @27:132
         return bn_3
 
 
@@ -302,9 +302,9 @@ class Stem(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # stem.0.conv @39:18
-        bn = self.bn(conv)  # stem.1.bn @39:45
-        relu = F.relu(bn)  # stem.2.relu @39:51
+        conv = self.conv(x)  # stem.0.conv @41:18
+        bn = self.bn(conv)  # stem.1.bn @41:45
+        relu = F.relu(bn)  # stem.2.relu @41:51
         return relu
 
 
@@ -380,11 +380,11 @@ class Head(nn.Module):
         self.linear = nn.Linear(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # head.0.conv @47:18
-        bn = self.bn(conv)  # head.1.bn @47:37
-        relu = F.relu(bn)  # head.2.relu @47:43
-        global_avg_pool = relu.mean((2, 3))  # head.3.global_avg_pool @47:51
-        linear = self.linear(global_avg_pool)  # head.4.linear @47:70
+        conv = self.conv(x)  # head.0.conv @49:18
+        bn = self.bn(conv)  # head.1.bn @49:37
+        relu = F.relu(bn)  # head.2.relu @49:43
+        global_avg_pool = relu.mean((2, 3))  # head.3.global_avg_pool @49:51
+        linear = self.linear(global_avg_pool)  # head.4.linear @49:70
         return linear
 
 

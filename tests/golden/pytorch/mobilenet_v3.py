@@ -3,8 +3,8 @@
 """The network `mobilenet_v3_large` as a PyTorch module: `Net()` takes images [B, 3, 224, 224] and
 returns logits [B, 1000].
 
-Classes shared by several instances: Se x8, Residual3 x2, Residual4 x3, Residual6 x2,
-Bneck5 x2, Bneck7 x3, Bneck11 x2.
+Classes shared by several instances: BlocksSe x8, Residual3 x2, Residual4 x3, Residual6
+x2, Bneck5 x2, Bneck7 x3, Bneck11 x2.
 
 With the weights nasc converted (`--weights`), next to this file:
 
@@ -20,8 +20,8 @@ INPUT_SHAPE = (3, 224, 224)
 NUM_CLASSES = 1000
 
 
-class Se(nn.Module):
-    """block `se`: b3.1.0.0.body.6(120, 32), b3.2.0.0.body.6(120, 32),
+class BlocksSe(nn.Module):
+    """block `blocks.se`: b3.1.0.0.body.6(120, 32), b3.2.0.0.body.6(120, 32),
     b5.1.0.0.body.6(672, 168), b6.1.0.0.body.6(960, 240), b6.2.0.0.body.6(960, 240),
     b3.0.0.6(72, 24), ... (8 in all).
     """
@@ -32,13 +32,13 @@ class Se(nn.Module):
         self.conv_2 = nn.Conv2d(d1, d0, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        # b3.1.0.0.body.6.0.0.global_avg_pool @17:18
+        # b3.1.0.0.body.6.0.0.global_avg_pool @21:33
         global_avg_pool = x.mean((2, 3), keepdim=True)
-        conv = self.conv(global_avg_pool)  # b3.1.0.0.body.6.1.0.conv @17:51
-        relu = F.relu(conv)  # b3.1.0.0.body.6.2.0.relu @17:101
-        conv_2 = self.conv_2(relu)  # b3.1.0.0.body.6.3.0.conv @17:109
-        hardsigmoid = F.hardsigmoid(conv_2)  # b3.1.0.0.body.6.4.0.hardsigmoid @17:136
-        mul = x * hardsigmoid  # b3.1.0.0.body.6.5.mul @18:12
+        conv = self.conv(global_avg_pool)  # b3.1.0.0.body.6.1.0.conv @21:33
+        relu = F.relu(conv)  # b3.1.0.0.body.6.2.0.relu @21:33
+        conv_2 = self.conv_2(relu)  # b3.1.0.0.body.6.3.0.conv @21:33
+        hardsigmoid = F.hardsigmoid(conv_2)  # b3.1.0.0.body.6.4.0.hardsigmoid @21:33
+        mul = x * hardsigmoid  # b3.1.0.0.body.6.5.mul @21:33
         return mul
 
 
@@ -53,12 +53,12 @@ class Residual(nn.Module):
         self.body_bn_2 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        dw_conv = self.dw_conv(x)  # b1.0.0.0.body.1.dw_conv @25:24
-        body_bn = self.body_bn(dw_conv)  # b1.0.0.0.body.2.bn @25:53
-        relu = F.relu(body_bn)  # b1.0.0.0.body.3.relu @35:44
-        conv = self.conv(relu)  # b1.0.0.0.body.4.conv @26:49
-        body_bn_2 = self.body_bn_2(conv)  # b1.0.0.0.body.5.bn @26:67
-        add = body_bn_2 + x  # b1.0.0.0.add @27:48
+        dw_conv = self.dw_conv(x)  # b1.0.0.0.body.1.dw_conv @20:24
+        body_bn = self.body_bn(dw_conv)  # b1.0.0.0.body.2.bn @20:53
+        relu = F.relu(body_bn)  # b1.0.0.0.body.3.relu @30:44
+        conv = self.conv(relu)  # b1.0.0.0.body.4.conv @21:95
+        body_bn_2 = self.body_bn_2(conv)  # b1.0.0.0.body.5.bn @21:113
+        add = body_bn_2 + x  # b1.0.0.0.add @22:48
         return add
 
 
@@ -75,15 +75,15 @@ class Residual2(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # b2.1.0.0.body.0.conv @24:43
-        body_bn = self.body_bn(body_conv)  # b2.1.0.0.body.1.bn @24:61
-        body_relu = F.relu(body_bn)  # b2.1.0.0.body.2.relu @36:84
-        dw_conv = self.dw_conv(body_relu)  # b2.1.0.0.body.3.dw_conv @25:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b2.1.0.0.body.4.bn @25:53
-        body_relu_2 = F.relu(body_bn_2)  # b2.1.0.0.body.5.relu @36:84
-        body_conv_2 = self.body_conv_2(body_relu_2)  # b2.1.0.0.body.6.conv @26:49
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b2.1.0.0.body.7.bn @26:67
-        add = body_bn_3 + x  # b2.1.0.0.add @27:48
+        body_conv = self.body_conv(x)  # b2.1.0.0.body.0.conv @19:43
+        body_bn = self.body_bn(body_conv)  # b2.1.0.0.body.1.bn @19:61
+        body_relu = F.relu(body_bn)  # b2.1.0.0.body.2.relu @31:84
+        dw_conv = self.dw_conv(body_relu)  # b2.1.0.0.body.3.dw_conv @20:24
+        body_bn_2 = self.body_bn_2(dw_conv)  # b2.1.0.0.body.4.bn @20:53
+        body_relu_2 = F.relu(body_bn_2)  # b2.1.0.0.body.5.relu @31:84
+        body_conv_2 = self.body_conv_2(body_relu_2)  # b2.1.0.0.body.6.conv @21:95
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b2.1.0.0.body.7.bn @21:113
+        add = body_bn_3 + x  # b2.1.0.0.add @22:48
         return add
 
 
@@ -96,21 +96,21 @@ class Residual3(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # b3.1.0.0.body.0.conv @24:43
-        body_bn = self.body_bn(body_conv)  # b3.1.0.0.body.1.bn @24:61
-        body_relu = F.relu(body_bn)  # b3.1.0.0.body.2.relu @37:83
-        dw_conv = self.dw_conv(body_relu)  # b3.1.0.0.body.3.dw_conv @25:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b3.1.0.0.body.4.bn @25:53
-        body_relu_2 = F.relu(body_bn_2)  # b3.1.0.0.body.5.relu @37:83
+        body_conv = self.body_conv(x)  # b3.1.0.0.body.0.conv @19:43
+        body_bn = self.body_bn(body_conv)  # b3.1.0.0.body.1.bn @19:61
+        body_relu = F.relu(body_bn)  # b3.1.0.0.body.2.relu @32:83
+        dw_conv = self.dw_conv(body_relu)  # b3.1.0.0.body.3.dw_conv @20:24
+        body_bn_2 = self.body_bn_2(dw_conv)  # b3.1.0.0.body.4.bn @20:53
+        body_relu_2 = F.relu(body_bn_2)  # b3.1.0.0.body.5.relu @32:83
         body = self.body(body_relu_2)
-        body_conv_2 = self.body_conv_2(body)  # b3.1.0.0.body.7.conv @26:49
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b3.1.0.0.body.8.bn @26:67
-        add = body_bn_3 + x  # b3.1.0.0.add @27:48
+        body_conv_2 = self.body_conv_2(body)  # b3.1.0.0.body.7.conv @21:95
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b3.1.0.0.body.8.bn @21:113
+        add = body_bn_3 + x  # b3.1.0.0.add @22:48
         return add
 
 
@@ -127,15 +127,15 @@ class Residual4(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # b4.1.0.0.body.0.conv @24:43
-        body_bn = self.body_bn(body_conv)  # b4.1.0.0.body.1.bn @24:61
-        body_hardswish = F.hardswish(body_bn)  # b4.1.0.0.body.2.hardswish @38:91
-        dw_conv = self.dw_conv(body_hardswish)  # b4.1.0.0.body.3.dw_conv @25:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b4.1.0.0.body.4.bn @25:53
-        body_hardswish_2 = F.hardswish(body_bn_2)  # b4.1.0.0.body.5.hardswish @38:91
-        body_conv_2 = self.body_conv_2(body_hardswish_2)  # b4.1.0.0.body.6.conv @26:49
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b4.1.0.0.body.7.bn @26:67
-        add = body_bn_3 + x  # b4.1.0.0.add @27:48
+        body_conv = self.body_conv(x)  # b4.1.0.0.body.0.conv @19:43
+        body_bn = self.body_bn(body_conv)  # b4.1.0.0.body.1.bn @19:61
+        body_hardswish = F.hardswish(body_bn)  # b4.1.0.0.body.2.hardswish @33:91
+        dw_conv = self.dw_conv(body_hardswish)  # b4.1.0.0.body.3.dw_conv @20:24
+        body_bn_2 = self.body_bn_2(dw_conv)  # b4.1.0.0.body.4.bn @20:53
+        body_hardswish_2 = F.hardswish(body_bn_2)  # b4.1.0.0.body.5.hardswish @33:91
+        body_conv_2 = self.body_conv_2(body_hardswish_2)  # b4.1.0.0.body.6.conv @21:95
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b4.1.0.0.body.7.bn @21:113
+        add = body_bn_3 + x  # b4.1.0.0.add @22:48
         return add
 
 
@@ -148,21 +148,21 @@ class Residual5(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # b5.1.0.0.body.0.conv @24:43
-        body_bn = self.body_bn(body_conv)  # b5.1.0.0.body.1.bn @24:61
-        body_hardswish = F.hardswish(body_bn)  # b5.1.0.0.body.2.hardswish @39:92
-        dw_conv = self.dw_conv(body_hardswish)  # b5.1.0.0.body.3.dw_conv @25:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b5.1.0.0.body.4.bn @25:53
-        body_hardswish_2 = F.hardswish(body_bn_2)  # b5.1.0.0.body.5.hardswish @39:92
+        body_conv = self.body_conv(x)  # b5.1.0.0.body.0.conv @19:43
+        body_bn = self.body_bn(body_conv)  # b5.1.0.0.body.1.bn @19:61
+        body_hardswish = F.hardswish(body_bn)  # b5.1.0.0.body.2.hardswish @34:92
+        dw_conv = self.dw_conv(body_hardswish)  # b5.1.0.0.body.3.dw_conv @20:24
+        body_bn_2 = self.body_bn_2(dw_conv)  # b5.1.0.0.body.4.bn @20:53
+        body_hardswish_2 = F.hardswish(body_bn_2)  # b5.1.0.0.body.5.hardswish @34:92
         body = self.body(body_hardswish_2)
-        body_conv_2 = self.body_conv_2(body)  # b5.1.0.0.body.7.conv @26:49
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b5.1.0.0.body.8.bn @26:67
-        add = body_bn_3 + x  # b5.1.0.0.add @27:48
+        body_conv_2 = self.body_conv_2(body)  # b5.1.0.0.body.7.conv @21:95
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b5.1.0.0.body.8.bn @21:113
+        add = body_bn_3 + x  # b5.1.0.0.add @22:48
         return add
 
 
@@ -175,21 +175,21 @@ class Residual6(nn.Module):
         self.body_bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
         self.body_bn_2 = nn.BatchNorm2d(d1)
-        self.body = Se(d1, d2)
+        self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # b6.1.0.0.body.0.conv @24:43
-        body_bn = self.body_bn(body_conv)  # b6.1.0.0.body.1.bn @24:61
-        body_hardswish = F.hardswish(body_bn)  # b6.1.0.0.body.2.hardswish @40:93
-        dw_conv = self.dw_conv(body_hardswish)  # b6.1.0.0.body.3.dw_conv @25:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b6.1.0.0.body.4.bn @25:53
-        body_hardswish_2 = F.hardswish(body_bn_2)  # b6.1.0.0.body.5.hardswish @40:93
+        body_conv = self.body_conv(x)  # b6.1.0.0.body.0.conv @19:43
+        body_bn = self.body_bn(body_conv)  # b6.1.0.0.body.1.bn @19:61
+        body_hardswish = F.hardswish(body_bn)  # b6.1.0.0.body.2.hardswish @35:93
+        dw_conv = self.dw_conv(body_hardswish)  # b6.1.0.0.body.3.dw_conv @20:24
+        body_bn_2 = self.body_bn_2(dw_conv)  # b6.1.0.0.body.4.bn @20:53
+        body_hardswish_2 = F.hardswish(body_bn_2)  # b6.1.0.0.body.5.hardswish @35:93
         body = self.body(body_hardswish_2)
-        body_conv_2 = self.body_conv_2(body)  # b6.1.0.0.body.7.conv @26:49
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b6.1.0.0.body.8.bn @26:67
-        add = body_bn_3 + x  # b6.1.0.0.add @27:48
+        body_conv_2 = self.body_conv_2(body)  # b6.1.0.0.body.7.conv @21:95
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b6.1.0.0.body.8.bn @21:113
+        add = body_bn_3 + x  # b6.1.0.0.add @22:48
         return add
 
 
@@ -218,14 +218,14 @@ class Bneck2(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # b2.0.0.0.conv @24:43
-        bn = self.bn(conv)  # b2.0.0.1.bn @24:61
-        relu = F.relu(bn)  # b2.0.0.2.relu @36:44
-        dw_conv = self.dw_conv(relu)  # b2.0.0.3.dw_conv @25:24
-        bn_2 = self.bn_2(dw_conv)  # b2.0.0.4.bn @25:53
-        relu_2 = F.relu(bn_2)  # b2.0.0.5.relu @36:44
-        conv_2 = self.conv_2(relu_2)  # b2.0.0.6.conv @26:49
-        bn_3 = self.bn_3(conv_2)  # b2.0.0.7.bn @26:67
+        conv = self.conv(x)  # b2.0.0.0.conv @19:43
+        bn = self.bn(conv)  # b2.0.0.1.bn @19:61
+        relu = F.relu(bn)  # b2.0.0.2.relu @31:44
+        dw_conv = self.dw_conv(relu)  # b2.0.0.3.dw_conv @20:24
+        bn_2 = self.bn_2(dw_conv)  # b2.0.0.4.bn @20:53
+        relu_2 = F.relu(bn_2)  # b2.0.0.5.relu @31:44
+        conv_2 = self.conv_2(relu_2)  # b2.0.0.6.conv @21:95
+        bn_3 = self.bn_3(conv_2)  # b2.0.0.7.bn @21:113
         return bn_3
 
 
@@ -250,20 +250,20 @@ class Bneck4(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, stride=2, padding=2, groups=d1, bias=False)
         self.bn_2 = nn.BatchNorm2d(d1)
-        self.se = Se(d1, d0)
+        self.se = BlocksSe(d1, d0)
         self.conv_2 = nn.Conv2d(d1, d2, 1, bias=False)
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # b3.0.0.0.conv @24:43
-        bn = self.bn(conv)  # b3.0.0.1.bn @24:61
-        relu = F.relu(bn)  # b3.0.0.2.relu @37:43
-        dw_conv = self.dw_conv(relu)  # b3.0.0.3.dw_conv @25:24
-        bn_2 = self.bn_2(dw_conv)  # b3.0.0.4.bn @25:53
-        relu_2 = F.relu(bn_2)  # b3.0.0.5.relu @37:43
+        conv = self.conv(x)  # b3.0.0.0.conv @19:43
+        bn = self.bn(conv)  # b3.0.0.1.bn @19:61
+        relu = F.relu(bn)  # b3.0.0.2.relu @32:43
+        dw_conv = self.dw_conv(relu)  # b3.0.0.3.dw_conv @20:24
+        bn_2 = self.bn_2(dw_conv)  # b3.0.0.4.bn @20:53
+        relu_2 = F.relu(bn_2)  # b3.0.0.5.relu @32:43
         se = self.se(relu_2)
-        conv_2 = self.conv_2(se)  # b3.0.0.7.conv @26:49
-        bn_3 = self.bn_3(conv_2)  # b3.0.0.8.bn @26:67
+        conv_2 = self.conv_2(se)  # b3.0.0.7.conv @21:95
+        bn_3 = self.bn_3(conv_2)  # b3.0.0.8.bn @21:113
         return bn_3
 
 
@@ -292,14 +292,14 @@ class Bneck6(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # b4.0.0.0.conv @24:43
-        bn = self.bn(conv)  # b4.0.0.1.bn @24:61
-        hardswish = F.hardswish(bn)  # b4.0.0.2.hardswish @38:45
-        dw_conv = self.dw_conv(hardswish)  # b4.0.0.3.dw_conv @25:24
-        bn_2 = self.bn_2(dw_conv)  # b4.0.0.4.bn @25:53
-        hardswish_2 = F.hardswish(bn_2)  # b4.0.0.5.hardswish @38:45
-        conv_2 = self.conv_2(hardswish_2)  # b4.0.0.6.conv @26:49
-        bn_3 = self.bn_3(conv_2)  # b4.0.0.7.bn @26:67
+        conv = self.conv(x)  # b4.0.0.0.conv @19:43
+        bn = self.bn(conv)  # b4.0.0.1.bn @19:61
+        hardswish = F.hardswish(bn)  # b4.0.0.2.hardswish @33:45
+        dw_conv = self.dw_conv(hardswish)  # b4.0.0.3.dw_conv @20:24
+        bn_2 = self.bn_2(dw_conv)  # b4.0.0.4.bn @20:53
+        hardswish_2 = F.hardswish(bn_2)  # b4.0.0.5.hardswish @33:45
+        conv_2 = self.conv_2(hardswish_2)  # b4.0.0.6.conv @21:95
+        bn_3 = self.bn_3(conv_2)  # b4.0.0.7.bn @21:113
         return bn_3
 
 
@@ -324,20 +324,20 @@ class Bneck8(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
         self.bn_2 = nn.BatchNorm2d(d1)
-        self.se = Se(d1, d2)
+        self.se = BlocksSe(d1, d2)
         self.conv_2 = nn.Conv2d(d1, d3, 1, bias=False)
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # b5.0.0.0.conv @24:43
-        bn = self.bn(conv)  # b5.0.0.1.bn @24:61
-        hardswish = F.hardswish(bn)  # b5.0.0.2.hardswish @39:45
-        dw_conv = self.dw_conv(hardswish)  # b5.0.0.3.dw_conv @25:24
-        bn_2 = self.bn_2(dw_conv)  # b5.0.0.4.bn @25:53
-        hardswish_2 = F.hardswish(bn_2)  # b5.0.0.5.hardswish @39:45
+        conv = self.conv(x)  # b5.0.0.0.conv @19:43
+        bn = self.bn(conv)  # b5.0.0.1.bn @19:61
+        hardswish = F.hardswish(bn)  # b5.0.0.2.hardswish @34:45
+        dw_conv = self.dw_conv(hardswish)  # b5.0.0.3.dw_conv @20:24
+        bn_2 = self.bn_2(dw_conv)  # b5.0.0.4.bn @20:53
+        hardswish_2 = F.hardswish(bn_2)  # b5.0.0.5.hardswish @34:45
         se = self.se(hardswish_2)
-        conv_2 = self.conv_2(se)  # b5.0.0.7.conv @26:49
-        bn_3 = self.bn_3(conv_2)  # b5.0.0.8.bn @26:67
+        conv_2 = self.conv_2(se)  # b5.0.0.7.conv @21:95
+        bn_3 = self.bn_3(conv_2)  # b5.0.0.8.bn @21:113
         return bn_3
 
 
@@ -362,20 +362,20 @@ class Bneck10(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
         self.dw_conv = nn.Conv2d(d1, d1, 5, stride=2, padding=2, groups=d1, bias=False)
         self.bn_2 = nn.BatchNorm2d(d1)
-        self.se = Se(d1, d2)
+        self.se = BlocksSe(d1, d2)
         self.conv_2 = nn.Conv2d(d1, d3, 1, bias=False)
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # b6.0.0.0.conv @24:43
-        bn = self.bn(conv)  # b6.0.0.1.bn @24:61
-        hardswish = F.hardswish(bn)  # b6.0.0.2.hardswish @40:46
-        dw_conv = self.dw_conv(hardswish)  # b6.0.0.3.dw_conv @25:24
-        bn_2 = self.bn_2(dw_conv)  # b6.0.0.4.bn @25:53
-        hardswish_2 = F.hardswish(bn_2)  # b6.0.0.5.hardswish @40:46
+        conv = self.conv(x)  # b6.0.0.0.conv @19:43
+        bn = self.bn(conv)  # b6.0.0.1.bn @19:61
+        hardswish = F.hardswish(bn)  # b6.0.0.2.hardswish @35:46
+        dw_conv = self.dw_conv(hardswish)  # b6.0.0.3.dw_conv @20:24
+        bn_2 = self.bn_2(dw_conv)  # b6.0.0.4.bn @20:53
+        hardswish_2 = F.hardswish(bn_2)  # b6.0.0.5.hardswish @35:46
         se = self.se(hardswish_2)
-        conv_2 = self.conv_2(se)  # b6.0.0.7.conv @26:49
-        bn_3 = self.bn_3(conv_2)  # b6.0.0.8.bn @26:67
+        conv_2 = self.conv_2(se)  # b6.0.0.7.conv @21:95
+        bn_3 = self.bn_3(conv_2)  # b6.0.0.8.bn @21:113
         return bn_3
 
 
@@ -400,9 +400,9 @@ class Stem(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # stem.0.conv @34:18
-        bn = self.bn(conv)  # stem.1.bn @34:45
-        hardswish = F.hardswish(bn)  # stem.2.hardswish @34:51
+        conv = self.conv(x)  # stem.0.conv @29:18
+        bn = self.bn(conv)  # stem.1.bn @29:45
+        hardswish = F.hardswish(bn)  # stem.2.hardswish @29:51
         return hardswish
 
 
@@ -493,9 +493,9 @@ class Last(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # last.0.conv @41:18
-        bn = self.bn(conv)  # last.1.bn @41:36
-        hardswish = F.hardswish(bn)  # last.2.hardswish @41:42
+        conv = self.conv(x)  # last.0.conv @36:18
+        bn = self.bn(conv)  # last.1.bn @36:36
+        hardswish = F.hardswish(bn)  # last.2.hardswish @36:42
         return hardswish
 
 
@@ -508,11 +508,11 @@ class Head(nn.Module):
         self.linear_2 = nn.Linear(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        global_avg_pool = x.mean((2, 3))  # head.0.global_avg_pool @42:18
-        linear = self.linear(global_avg_pool)  # head.1.linear @42:37
-        hardswish = F.hardswish(linear)  # head.2.hardswish @42:53
-        dropout = F.dropout(hardswish, 0.2, self.training)  # head.3.dropout @42:66
-        linear_2 = self.linear_2(dropout)  # head.4.linear @42:82
+        global_avg_pool = x.mean((2, 3))  # head.0.global_avg_pool @37:18
+        linear = self.linear(global_avg_pool)  # head.1.linear @37:37
+        hardswish = F.hardswish(linear)  # head.2.hardswish @37:53
+        dropout = F.dropout(hardswish, 0.2, self.training)  # head.3.dropout @37:66
+        linear_2 = self.linear_2(dropout)  # head.4.linear @37:82
         return linear_2
 
 
