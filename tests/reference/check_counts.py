@@ -8,6 +8,8 @@ with "ref" one of
   {"kind": "pycls_regnet", "depth": d, "w0": .., "wa": .., "wm": .., "group_width": g, "se": 0|1}
   {"kind": "nb201", "arch": "|nor_conv_3x3~0|+|...|", "C": 16, "N": 5}   xautodl's infer.tiny
   {"kind": "timm", "model": "fbnetc_100"}             timm.create_model(model) (parameters)
+  {"kind": "ofa", "ks": [20 kernels], "e": [20 ratios], "d": [5 depths]}
+                                  the `ofa` package's OFAMobileNetV3 subnet (parameters)
 and checks, per case:
   - parameters: equal to the reference model's sum(p.numel()) (every family);
   - torchvision: nasc's multiply-adds within 1% of the weights' published `_ops` (GFLOPS)
@@ -81,6 +83,22 @@ def timm_case(ref):
     return {"params": sum(p.numel() for p in model.parameters())}
 
 
+_OFA = {}
+
+
+def ofa_case(ref):
+    from ofa.imagenet_classification.elastic_nn.networks import OFAMobileNetV3
+
+    if "net" not in _OFA:
+        _OFA["net"] = OFAMobileNetV3(
+            dropout_rate=0, width_mult=1.0, ks_list=[3, 5, 7], expand_ratio_list=[3, 4, 6], depth_list=[2, 3, 4]
+        )
+    net = _OFA["net"]
+    net.set_active_subnet(ks=ref["ks"], e=ref["e"], d=ref["d"])
+    sub = net.get_active_subnet(preserve_weight=False)
+    return {"params": sum(p.numel() for p in sub.parameters())}
+
+
 def nb201_case(ref):
     from xautodl.config_utils import dict2config
     from xautodl.models import get_cell_based_tiny_net
@@ -107,6 +125,8 @@ def main():
             r = nb201_case(ref)
         elif kind == "timm":
             r = timm_case(ref)
+        elif kind == "ofa":
+            r = ofa_case(ref)
         else:
             raise SystemExit(f"{c['name']}: unknown reference kind {kind}")
         problems = []

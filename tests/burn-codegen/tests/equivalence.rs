@@ -142,6 +142,7 @@ equivalence!(efficientnet, "zoo/efficientnet.nas", efficientnet::Efficientnet);
 equivalence!(squeezenet, "zoo/squeezenet.nas", squeezenet::Squeezenet);
 equivalence!(googlenet, "zoo/googlenet.nas", googlenet::Googlenet);
 equivalence!(convnext, "zoo/convnext.nas", convnext::Convnext);
+equivalence!(ofa_mbv3, "specs/ofa_mbv3.nas", ofa_mbv3::OfaMbv3);
 equivalence!(mobile_nas, "zoo/mobile_nas.nas", mobile_nas::Fbnetc100);
 equivalence!(shufflenet_v2, "zoo/shufflenet_v2.nas", shufflenet_v2::ShufflenetV2);
 equivalence!(mobilenet_v2, "zoo/mobilenet_v2.nas", mobilenet_v2::MobilenetV2);

@@ -67,9 +67,10 @@ fn cases(path: &str, refer: impl Fn(&str, &serde_json::Map<String, Value>) -> Va
 }
 
 fn check(cases: Vec<Value>) {
-    let Some(py) =
-        python_with("torch, torchvision, pycls, xautodl, timm", "the model library's reference checks")
-    else {
+    let Some(py) = python_with(
+        "torch, torchvision, pycls, xautodl, timm, ofa",
+        "the model library's reference checks",
+    ) else {
         return;
     };
     // One directory per call: the tests run in parallel threads of one process.
@@ -223,6 +224,43 @@ fn googlenet_equals_torchvision() {
 fn convnext_equals_torchvision() {
     let cases = cases("zoo/convnext.nas", |name, _| json!({"kind": "torchvision", "model": name}));
     assert_eq!(cases.len(), 4);
+    check(cases);
+}
+
+/// The OFA MobileNetV3 space: 100 subnets drawn at random (seeded: per stage a depth 2-4,
+/// per block a kernel 3/5/7 and an expansion ratio 3/4/6), each compiled from
+/// `specs/ofa_mbv3.nas` with `--set`s, against the `ofa` package's subnet of the same
+/// choices.
+#[test]
+fn random_ofa_subnets_equal_the_ofa_package() {
+    use rand::{Rng, SeedableRng};
+    let src = std::fs::read_to_string(root().join("specs/ofa_mbv3.nas")).expect("read");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2020);
+    let mut cases = Vec::new();
+    for n in 0..100 {
+        let d: Vec<i64> = (0..5).map(|_| rng.random_range(2..=4)).collect();
+        let ks: Vec<i64> = (0..20).map(|_| [3, 5, 7][rng.random_range(0..3)]).collect();
+        let e: Vec<i64> = (0..20).map(|_| [3, 4, 6][rng.random_range(0..3)]).collect();
+        let mut set = Vec::new();
+        for s in 0..5 {
+            set.push((format!("d{}", s + 1), d[s].to_string()));
+            for b in 0..4 {
+                set.push((format!("k{}_{}", s + 1, b + 1), ks[4 * s + b].to_string()));
+                set.push((format!("e{}_{}", s + 1, b + 1), e[4 * s + b].to_string()));
+            }
+        }
+        let opts = Options { overrides: set, ..Options::default() };
+        let c = nasc_core::compile(&src, &opts).expect("compile");
+        let ir = c.ir.unwrap_or_else(|| {
+            panic!("subnet {n}: {:?}", c.diags.iter().map(|d| &d.message).collect::<Vec<_>>())
+        });
+        let s = nasc_core::stats::stats(&ir);
+        cases.push(json!({
+            "name": format!("specs/ofa_mbv3.nas subnet {n} d={d:?}"),
+            "ref": {"kind": "ofa", "ks": ks, "e": e, "d": d},
+            "params": s.params, "flops": s.flops, "activations": s.activations,
+        }));
+    }
     check(cases);
 }
 
