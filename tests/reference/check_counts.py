@@ -8,6 +8,9 @@ with "ref" one of
   {"kind": "pycls_regnet", "depth": d, "w0": .., "wa": .., "wm": .., "group_width": g, "se": 0|1}
   {"kind": "nb201", "arch": "|nor_conv_3x3~0|+|...|", "C": 16, "N": 5}   xautodl's infer.tiny
   {"kind": "timm", "model": "fbnetc_100"}             timm.create_model(model) (parameters)
+  {"kind": "nb101", "matrix": [[0, 1, ...], ...], "ops": ["input", ..., "output"]}
+                                  nasbench_pytorch's Network((matrix, ops)) (parameters, less
+                                  its Placeholder modules' dummy scalars: not the network's)
   {"kind": "ofa", "ks": [20 kernels], "e": [20 ratios], "d": [5 depths]}
                                   the `ofa` package's OFAMobileNetV3 subnet (parameters)
 and checks, per case:
@@ -99,6 +102,18 @@ def ofa_case(ref):
     return {"params": sum(p.numel() for p in sub.parameters())}
 
 
+def nb101_case(ref):
+    from nasbench_pytorch.model import Network
+    from nasbench_pytorch.model.model import Placeholder
+
+    net = Network((ref["matrix"], ref["ops"]))
+    total = sum(p.numel() for p in net.parameters())
+    # nasbench_pytorch gives every Placeholder (an input or op slot without a module) a
+    # learnable scalar that no computation uses; nasbench's TensorFlow model has none.
+    dummy = sum(p.numel() for m in net.modules() if isinstance(m, Placeholder) for p in m.parameters(recurse=False))
+    return {"params": total - dummy}
+
+
 def nb201_case(ref):
     from xautodl.config_utils import dict2config
     from xautodl.models import get_cell_based_tiny_net
@@ -127,6 +142,8 @@ def main():
             r = timm_case(ref)
         elif kind == "ofa":
             r = ofa_case(ref)
+        elif kind == "nb101":
+            r = nb101_case(ref)
         else:
             raise SystemExit(f"{c['name']}: unknown reference kind {kind}")
         problems = []

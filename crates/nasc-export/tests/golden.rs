@@ -131,6 +131,7 @@ fn zero_weights(ir: &nasc_core::ir::Ir) -> nasc_core::weights::Weights {
             | Op::Zero(_)
             | Op::ChannelShuffle(_)
             | Op::Chunk(_)
+            | Op::Narrow(_)
             | Op::Shift(_)
             | Op::Add(_)
             | Op::Mul(_)

@@ -93,6 +93,12 @@ pub mod mobile_nas;
 #[path = "../../golden/burn/ofa_mbv3.rs"]
 #[rustfmt::skip]
 pub mod ofa_mbv3;
+#[path = "../../golden/burn/nas_bench_101.rs"]
+#[rustfmt::skip]
+pub mod nas_bench_101;
+#[path = "../../golden/burn/nas_bench_101_fmnist.rs"]
+#[rustfmt::skip]
+pub mod nas_bench_101_fmnist;
 #[path = "../../golden/burn/mnasnet.rs"]
 #[rustfmt::skip]
 pub mod mnasnet;

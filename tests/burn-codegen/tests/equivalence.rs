@@ -142,6 +142,12 @@ equivalence!(efficientnet, "zoo/efficientnet.nas", efficientnet::Efficientnet);
 equivalence!(squeezenet, "zoo/squeezenet.nas", squeezenet::Squeezenet);
 equivalence!(googlenet, "zoo/googlenet.nas", googlenet::Googlenet);
 equivalence!(convnext, "zoo/convnext.nas", convnext::Convnext);
+equivalence!(nas_bench_101, "specs/nas_bench_101.nas", nas_bench_101::NasBench101);
+equivalence!(
+    nas_bench_101_fmnist,
+    "examples/nas_bench_101_fmnist.nas",
+    nas_bench_101_fmnist::NasBench101Fmnist
+);
 equivalence!(ofa_mbv3, "specs/ofa_mbv3.nas", ofa_mbv3::OfaMbv3);
 equivalence!(mobile_nas, "zoo/mobile_nas.nas", mobile_nas::Fbnetc100);
 equivalence!(shufflenet_v2, "zoo/shufflenet_v2.nas", shufflenet_v2::ShufflenetV2);

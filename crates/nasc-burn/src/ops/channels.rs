@@ -1,8 +1,9 @@
-//! `channel_shuffle` and `chunk` in Burn (the shared helpers of the same names).
+//! `channel_shuffle`, `chunk` and `narrow` in Burn (the shared helpers of the same names;
+//! `narrow` is the tensor method).
 
 use super::shared::{channel_shuffle, chunk};
 use super::{Act, BurnOp, Layer, Needs, arg0, one};
-use nasc_core::ir::ops::{ChannelShuffle, Chunk};
+use nasc_core::ir::ops::{ChannelShuffle, Chunk, Narrow};
 
 impl BurnOp for ChannelShuffle {
     fn forward(&self, _: &Layer, ins: Vec<Act>) -> Option<Act> {
@@ -31,5 +32,17 @@ impl BurnOp for Chunk {
     }
     fn code_key(&self) -> String {
         format!("{}of{}", self.index, self.chunks)
+    }
+}
+
+impl BurnOp for Narrow {
+    fn forward(&self, _: &Layer, ins: Vec<Act>) -> Option<Act> {
+        Some(Act::Map(one(ins)?.map().narrow(1, self.start as usize, self.length as usize)))
+    }
+    fn expr(&self, _: &str, args: &[String]) -> String {
+        format!("{}.narrow(1, {}, {})", arg0(args), self.start, self.length)
+    }
+    fn code_key(&self) -> String {
+        format!("{}+{}", self.start, self.length)
     }
 }

@@ -693,6 +693,7 @@ pub const STD_MODULES: &[(&str, &str)] = &[
     ("blocks", include_str!("../../../../std/blocks.nas")),
     ("regnet", include_str!("../../../../std/regnet.nas")),
     ("nb201", include_str!("../../../../std/nb201.nas")),
+    ("nb101", include_str!("../../../../std/nb101.nas")),
 ];
 
 type Parsed = Vec<(&'static str, Result<crate::syntax::File, Diagnostic>)>;

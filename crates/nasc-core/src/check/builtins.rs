@@ -221,6 +221,11 @@ const SIGS: &[Sig] = &[
         summary: "max(a, b)",
     },
     Sig {
+        name: "nb101_cell",
+        params: &[("matrix", Ty::Str, true), ("ops", Ty::Str, true), ("C", Ty::Int, true)],
+        summary: "nb101_cell(\"[[0, 1, ...], ...]\", \"['input', ..., 'output']\", C)",
+    },
+    Sig {
         name: "nb201_cell",
         params: &[("arch", Ty::Str, true)],
         summary: "nb201_cell(\"|op~0|+|op~0|op~1|+|op~0|op~1|op~2|\")",
@@ -559,6 +564,7 @@ pub(super) fn call<'a>(cx: &mut Checker<'a>, callee: &Ident, args: &'a [Arg], sp
         "round" | "floor" | "ceil" | "min" | "max" => math_call(cx, n, &a),
         "make_divisible" => make_divisible(cx, &a),
         "nb201_cell" => super::nb201::nb201_cell(cx, &a, span),
+        "nb101_cell" => super::nb101::nb101_cell(cx, &a, span),
         "residual" | "repeat" | "range" => super::dataflow::structure_call(cx, n, &a.0, span),
         "normal" | "reduce" | "Genotype" | "cells" => super::cells::cells_call(cx, n, &a.0, span),
         "regnet" => super::regnet::regnet_call(cx, &a.0, span),

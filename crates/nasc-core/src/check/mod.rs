@@ -12,6 +12,7 @@ mod graphs;
 pub mod learned;
 mod mentions;
 pub mod motifs;
+pub mod nb101;
 pub mod nb201;
 mod op_params;
 mod params;

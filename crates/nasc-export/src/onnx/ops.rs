@@ -9,8 +9,8 @@ use nasc_core::ir::Shape;
 use nasc_core::ir::ops::{
     Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath,
     Dropout, EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, LayerNorm,
-    LayerScale, Linear, MaxPool2d, Mean, Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum,
-    Zero,
+    LayerScale, Linear, MaxPool2d, Mean, Mul, Narrow, Output, ScaledSum, Shift, WeightedSum,
+    WiredSum, Zero,
 };
 use nasc_core::ir::wiring::{choose, nodes_of};
 use nasc_core::weights::Role;
@@ -354,6 +354,20 @@ impl OnnxOp for Chunk {
         let name = base(b, n);
         let starts = b.ints(&[start], false);
         let ends = b.ints(&[start + part], false);
+        let axes = b.ints(&[1], false);
+        let out = b.node("Slice", &name, &[&x.name, &starts, &ends, &axes], vec![]);
+        Ok(val(b, n, out))
+    }
+}
+
+impl OnnxOp for Narrow {
+    fn lower(&self, b: &mut Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
+        let x = first(b, n, ins)?;
+        let x = b.as_map(&x);
+        let name = base(b, n);
+        let start = self.start as i64;
+        let starts = b.ints(&[start], false);
+        let ends = b.ints(&[start + self.length as i64], false);
         let axes = b.ints(&[1], false);
         let out = b.node("Slice", &name, &[&x.name, &starts, &ends, &axes], vec![]);
         Ok(val(b, n, out))

@@ -8,8 +8,8 @@ use nasc_core::ir::Op;
 use nasc_core::ir::ops::{
     Activation, Add, AvgPool2d, BatchNorm, ChannelShuffle, Chunk, Concat, Conv2d, DropPath,
     Dropout, EdgeWeights, Flatten, GlobalAvgPool, GlobalAvgPool2d, Identity, Input, LayerNorm,
-    LayerScale, Linear, MaxPool2d, Mean, Mul, Output, ScaledSum, Shift, WeightedSum, WiredSum,
-    Zero,
+    LayerScale, Linear, MaxPool2d, Mean, Mul, Narrow, Output, ScaledSum, Shift, WeightedSum,
+    WiredSum, Zero,
 };
 use nasc_core::ir::wiring::{Select, nodes_of};
 use nasc_core::weights::Role;
@@ -417,6 +417,15 @@ impl TorchOp for ChannelShuffle {
     }
     fn helpers(&self) -> &'static [&'static str] {
         &["channel_shuffle"]
+    }
+}
+
+impl TorchOp for Narrow {
+    fn key(&self) -> String {
+        format!("{}+{}", self.start, self.length)
+    }
+    fn expr(&self, _: &str, args: &[String]) -> String {
+        format!("{}[:, {}:{}]", arg0(args), self.start, self.start + self.length)
     }
 }
 

@@ -264,6 +264,66 @@ fn random_ofa_subnets_equal_the_ofa_package() {
     check(cases);
 }
 
+/// A random NAS-Bench-101 cell in the benchmark's limits: 3 to 7 vertices, at most 9
+/// forward edges, a path from the input to the output, random vertex ops.
+fn random_nb101_cell(rng: &mut impl rand::Rng) -> (Vec<Vec<u8>>, Vec<&'static str>) {
+    const OPS: [&str; 3] = ["conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"];
+    loop {
+        let n = rng.random_range(3..=7);
+        let mut m = vec![vec![0u8; n]; n];
+        for (i, row) in m.iter_mut().enumerate() {
+            for cell in row.iter_mut().skip(i + 1) {
+                *cell = u8::from(rng.random_bool(0.4));
+            }
+        }
+        let edges: usize = m.iter().flatten().map(|&e| e as usize).sum();
+        let mut reach = vec![false; n];
+        reach[0] = true;
+        for j in 1..n {
+            reach[j] = (0..j).any(|i| reach[i] && m[i][j] == 1);
+        }
+        if edges > 9 || !reach[n - 1] {
+            continue;
+        }
+        let mut ops = vec!["input"];
+        ops.extend((1..n - 1).map(|_| OPS[rng.random_range(0..3)]));
+        ops.push("output");
+        return (m, ops);
+    }
+}
+
+/// NAS-Bench-101: 100 random cells (seeded), each pasted into `specs/nas_bench_101.nas` in
+/// nasbench's encoding, against nasbench_pytorch's network of the same (matrix, ops).
+#[test]
+fn random_nas_bench_101_cells_equal_nasbench_pytorch() {
+    use rand::SeedableRng;
+    let src = std::fs::read_to_string(root().join("specs/nas_bench_101.nas")).expect("read");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(101);
+    let mut cases = Vec::new();
+    for n in 0..100 {
+        let (m, ops) = random_nb101_cell(&mut rng);
+        let matrix = serde_json::to_string(&m).expect("json");
+        let labels =
+            format!("[{}]", ops.iter().map(|o| format!("'{o}'")).collect::<Vec<_>>().join(", "));
+        let set = vec![("matrix".to_string(), matrix.clone()), ("ops".to_string(), labels)];
+        let opts = Options { overrides: set, ..Options::default() };
+        let c = nasc_core::compile(&src, &opts).expect("compile");
+        let ir = c.ir.unwrap_or_else(|| {
+            panic!(
+                "cell {n} {matrix} {ops:?}: {:?}",
+                c.diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+            )
+        });
+        let s = nasc_core::stats::stats(&ir);
+        cases.push(json!({
+            "name": format!("specs/nas_bench_101.nas cell {n}"),
+            "ref": {"kind": "nb101", "matrix": m, "ops": ops},
+            "params": s.params, "flops": s.flops, "activations": s.activations,
+        }));
+    }
+    check(cases);
+}
+
 /// NAS-Bench-201: 200 cells drawn at random (seeded), each compiled from
 /// `specs/nas_bench_201.nas` with its six edge ops set and from
 /// `specs/nas_bench_201_arch.nas` with its arch string (the two must give the same network),

@@ -1,6 +1,8 @@
 //! Channel rearrangements without parameters: `channel_shuffle(groups)` (ShuffleNet: the
-//! channels as a [groups, C / groups] grid, transposed) and `chunk(index, chunks=2)` (the
-//! `index`-th of `chunks` equal channel groups, as `torch.chunk` splits them).
+//! channels as a [groups, C / groups] grid, transposed), `chunk(index, chunks=2)` (the
+//! `index`-th of `chunks` equal channel groups, as `torch.chunk` splits them) and
+//! `narrow(start, length)` (channels start..start+length, as `torch.narrow` on dimension 1:
+//! NAS-Bench-101's truncation).
 
 use super::Op;
 use super::call::{ArgTy, Args, At, CallResult, Family, Lower, Sig, int_in};
@@ -20,6 +22,29 @@ pub struct ChannelShuffle {
 pub struct Chunk {
     pub index: u32,
     pub chunks: u32,
+}
+
+/// Channels [start, start + length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Narrow {
+    pub start: u32,
+    pub length: u32,
+}
+
+impl IrOp for Narrow {
+    fn name(&self) -> &'static str {
+        "narrow"
+    }
+    fn infer(&self, ins: &[Shape], _: [u32; 3]) -> Result<Shape, ShapeError> {
+        let (c, h, w) = map_of("narrow", &first(ins)?)?;
+        if self.length == 0 || self.start as u64 + self.length as u64 > c as u64 {
+            return Err(format!("narrow({}, {}) of {c} channels", self.start, self.length).into());
+        }
+        Ok(Shape::Map { c: self.length, h, w })
+    }
+    fn attrs(&self) -> String {
+        format!(" {}+{}", self.start, self.length)
+    }
 }
 
 impl IrOp for ChannelShuffle {
@@ -55,11 +80,12 @@ impl IrOp for Chunk {
     }
 }
 
-/// A call of `channel_shuffle(groups)` or `chunk(index, chunks=2)`.
+/// A call of `channel_shuffle(groups)`, `chunk(index, chunks=2)` or `narrow(start, length)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelCall {
     Shuffle { groups: u32 },
     Chunk { index: u32, chunks: u32 },
+    Narrow { start: u32, length: u32 },
 }
 
 impl Family for ChannelCall {
@@ -73,6 +99,11 @@ impl Family for ChannelCall {
             name: "chunk",
             params: &[("index", ArgTy::Int, true), ("chunks", ArgTy::Int, false)],
             summary: "chunk(index, chunks=2)",
+        },
+        Sig {
+            name: "narrow",
+            params: &[("start", ArgTy::Int, true), ("length", ArgTy::Int, true)],
+            summary: "narrow(start, length)",
         },
     ];
 
@@ -88,6 +119,10 @@ impl Family for ChannelCall {
                     "a positive divisor of the channels",
                     1,
                 )?,
+            },
+            "narrow" => ChannelCall::Narrow {
+                start: int_in(a.int(0), 0, max, "start", "channels are numbered from 0", 0)?,
+                length: int_in(a.int(1), 1, max, "length", "at least one channel", 1)?,
             },
             _ => {
                 let chunks =
@@ -106,26 +141,51 @@ impl Family for ChannelCall {
     }
 
     fn lower(&self, b: &mut dyn Lower, at: At) -> Option<At> {
-        let (name, parts) = match *self {
-            ChannelCall::Shuffle { groups } => ("channel_shuffle", groups),
-            ChannelCall::Chunk { chunks, .. } => ("chunk", chunks),
+        let name = match self {
+            ChannelCall::Shuffle { .. } => "channel_shuffle",
+            ChannelCall::Chunk { .. } => "chunk",
+            ChannelCall::Narrow { .. } => "narrow",
         };
         let (c, _, _) = b.need_map(at.1, name)?;
-        if c % parts != 0 {
-            let d = Diagnostic::error(
-                Code::Channels,
-                b.span(),
-                format!("`{name}` splits {c} channels into {parts} equal groups, which they do not divide into"),
-            )
-            .label(format!("{c} channels here"))
-            .help(format!("give it a feature map whose channel count is a multiple of {parts}"));
+        let (op, problem) = match *self {
+            ChannelCall::Shuffle { groups } => (
+                Op::ChannelShuffle(ChannelShuffle { groups }),
+                (c % groups != 0).then(|| divides(name, c, groups)),
+            ),
+            ChannelCall::Chunk { index, chunks } => (
+                Op::Chunk(Chunk { index, chunks }),
+                (c % chunks != 0).then(|| divides(name, c, chunks)),
+            ),
+            ChannelCall::Narrow { start, length } => (
+                Op::Narrow(Narrow { start, length }),
+                (start as u64 + length as u64 > c as u64).then(|| {
+                    (
+                        format!(
+                            "`narrow({start}, {length})` takes channels {start}..{} of {c}",
+                            start as u64 + length as u64
+                        ),
+                        "give it at least start + length channels".to_string(),
+                    )
+                }),
+            ),
+        };
+        if let Some((message, help)) = problem {
+            let d = Diagnostic::error(Code::Channels, b.span(), message)
+                .label(format!("{c} channels here"))
+                .help(help);
             b.error(d);
             return None;
         }
-        let op = match *self {
-            ChannelCall::Shuffle { groups } => Op::ChannelShuffle(ChannelShuffle { groups }),
-            ChannelCall::Chunk { index, chunks } => Op::Chunk(Chunk { index, chunks }),
-        };
         b.node(op, &[at.0], name)
     }
+}
+
+/// The message and help when `parts` does not divide `c` channels.
+fn divides(name: &str, c: u32, parts: u32) -> (String, String) {
+    (
+        format!(
+            "`{name}` splits {c} channels into {parts} equal groups, which they do not divide into"
+        ),
+        format!("give it a feature map whose channel count is a multiple of {parts}"),
+    )
 }

@@ -27,7 +27,7 @@ pub mod wiring;
 
 pub use activation::Activation;
 pub use basic::{Identity, Shift, Zero};
-pub use channels::{ChannelShuffle, Chunk};
+pub use channels::{ChannelShuffle, Chunk, Narrow};
 pub use conv::Conv2d;
 pub use dropout::{DropPath, Dropout};
 pub use io::{Input, Output};
@@ -78,6 +78,7 @@ pub enum Op {
     ScaledSum(ScaledSum),
     ChannelShuffle(ChannelShuffle),
     Chunk(Chunk),
+    Narrow(Narrow),
     /// Elementwise activations (`relu`, `sigmoid`), serialised by their own names.
     #[serde(untagged)]
     Act(Activation),
@@ -118,6 +119,7 @@ macro_rules! each_op {
             Op::ScaledSum($o) => $body,
             Op::ChannelShuffle($o) => $body,
             Op::Chunk($o) => $body,
+            Op::Narrow($o) => $body,
             Op::Act($o) => $body,
         }
     }};
@@ -226,6 +228,7 @@ impl Op {
             Op::Shift(Shift),
             Op::ChannelShuffle(ChannelShuffle { groups: 1 }),
             Op::Chunk(Chunk { index: 0, chunks: 1 }),
+            Op::Narrow(Narrow { start: 0, length: 1 }),
             Op::Add(Add),
             Op::Mul(Mul),
             Op::Mean(Mean),
@@ -276,9 +279,10 @@ mod tests {
             Op::DropPath(_) => 25,
             Op::LayerNorm(_) => 26,
             Op::LayerScale(_) => 27,
+            Op::Narrow(_) => 28,
         }
     }
-    const KINDS: usize = 28;
+    const KINDS: usize = 29;
 
     #[test]
     fn the_catalogue_covers_every_op() {
