@@ -15,6 +15,8 @@ pub enum DefKind {
     Stage,
     /// A block's tensor input (`input x`).
     Input,
+    /// A network's `preset NAME(...)`.
+    Preset,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +53,47 @@ pub struct Analysis {
     pub scopes: Vec<Span>,
 }
 
+/// The file compiled without optimisation passes. A file of several networks (a model
+/// family: `zoo/mobilenet_v3.nas`) is not an error in an editor, where no `--network` is
+/// given: each network is checked, the diagnostics of all are shown (once each), and the
+/// first network's IR is what hover reads.
+fn compile_every_network(f: &syntax::File) -> Result<Compiled, nasc_core::ir::VerifyError> {
+    let networks: Vec<&str> = f
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Network(n) => Some(n.name.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let compile = |network: Option<&str>| {
+        let opts = nasc_core::check::Options {
+            network: network.map(str::to_string),
+            ..Default::default()
+        };
+        nasc_core::driver::compile_parsed_with(f, Default::default(), &opts, &[])
+    };
+    let [first, rest @ ..] = networks.as_slice() else { return compile(None) };
+    if rest.is_empty() {
+        return compile(None);
+    }
+    let mut out = compile(Some(first))?;
+    for net in rest {
+        for d in compile(Some(net))?.diags.0 {
+            let seen = out
+                .diags
+                .0
+                .iter()
+                .any(|x| x.code == d.code && x.span == d.span && x.message == d.message);
+            if !seen {
+                out.diags.0.push(d);
+            }
+        }
+    }
+    out.diags.0.sort_by_key(|d| d.span.map(|s| (s.start, s.end)));
+    Ok(out)
+}
+
 impl Analysis {
     /// Parses once and compiles without optimisation passes (diagnostics do not depend on
     /// them, and hover then sees one IR node per op written).
@@ -58,12 +101,7 @@ impl Analysis {
         let empty = |diags| Compiled { ir: None, diags, network: None, report: None };
         let (file, compiled, internal) = match syntax::parse(&text) {
             Err(d) => (None, empty(nasc_core::diag::Diagnostics(vec![d])), None),
-            Ok(f) => match nasc_core::driver::compile_parsed_with(
-                &f,
-                Default::default(),
-                &Default::default(),
-                &[],
-            ) {
+            Ok(f) => match compile_every_network(&f) {
                 Ok(c) => (Some(f), c, None),
                 Err(e) => (
                     Some(f),
@@ -105,6 +143,10 @@ impl Analysis {
                     self.scopes.push(n.span);
                     let s = self.scopes.len() - 1;
                     self.params(&n.params, s);
+                    for p in &n.presets {
+                        self.def(&p.name, DefKind::Preset, p.span, s);
+                        p.values.iter().for_each(|(_, v)| self.exprs(v, s));
+                    }
                     for st in &n.stmts {
                         match st {
                             Stmt::Input { value, .. }
@@ -190,7 +232,8 @@ impl Analysis {
         let mut table: std::collections::HashMap<(usize, &str), usize> =
             std::collections::HashMap::with_capacity(self.defs.len());
         for (i, d) in self.defs.iter().enumerate() {
-            if d.kind != DefKind::Network {
+            // Networks and presets are chosen on the command line, never named in code.
+            if !matches!(d.kind, DefKind::Network | DefKind::Preset) {
                 table.entry((d.scope, d.name.as_str())).or_insert(i);
             }
         }

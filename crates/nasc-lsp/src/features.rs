@@ -185,6 +185,7 @@ fn definition_hover(a: &Analysis, def: &Def) -> String {
             format!("**block** `{}`{}", head(text), instances(a, &def.name).unwrap_or_default())
         }
         DefKind::Input => format!("**block input** `{}`", def.name),
+        DefKind::Preset => preset_hover(a, def, text),
         DefKind::Let => let_hover(a, def, text),
     }
 }
@@ -199,6 +200,32 @@ fn param_hover(a: &Analysis, def: &Def, text: &str) -> String {
         .and_then(|n| n.space.iter().find(|p| p.name == def.name))
         .map(|p| format!("\n\ndomain: `{}` (searchable)", p.domain.describe()));
     format!("**parameter** `{text}`{}{}", v.unwrap_or_default(), space.unwrap_or_default())
+}
+
+/// A preset: its values, and the network it gives (compiled with it).
+fn preset_hover(a: &Analysis, def: &Def, text: &str) -> String {
+    let network = a.file.as_ref().and_then(|f| {
+        f.items.iter().find_map(|i| match i {
+            nasc_core::syntax::Item::Network(n)
+                if n.presets.iter().any(|p| p.name.span == def.span) =>
+            {
+                Some(n.name.name.clone())
+            }
+            _ => None,
+        })
+    });
+    let opts =
+        nasc_core::check::Options { network, preset: Some(def.name.clone()), ..Default::default() };
+    let counts = nasc_core::compile(&a.text, &opts).ok().and_then(|c| c.ir).map(|ir| {
+        let s = nasc_core::stats::stats(&ir);
+        format!(
+            "\n\n{} params, {} multiply-adds (`nasc stats FILE --preset {}`)",
+            nasc_core::stats::group(s.params),
+            nasc_core::stats::group(s.flops),
+            def.name
+        )
+    });
+    format!("**preset** `{}`{}", text.trim(), counts.unwrap_or_default())
 }
 
 /// A stage: its output shape, parameters, multiply-adds and IR nodes.
@@ -322,7 +349,7 @@ pub fn completion(a: &Analysis, offset: usize) -> Vec<CompletionItem> {
     }
     let scope = a.scope_at(offset);
     for d in a.defs.iter().filter(|d| d.scope == scope || d.scope == 0) {
-        if d.kind == DefKind::Network {
+        if matches!(d.kind, DefKind::Network | DefKind::Preset) {
             continue;
         }
         let kind = match d.kind {
@@ -421,6 +448,7 @@ pub fn symbols(a: &Analysis) -> Vec<DocumentSymbol> {
         DefKind::Stage => SymbolKind::FIELD,
         DefKind::Let => SymbolKind::CONSTANT,
         DefKind::Input => SymbolKind::VARIABLE,
+        DefKind::Preset => SymbolKind::ENUM_MEMBER,
     };
     let mut out = Vec::new();
     for d in a.defs.iter().filter(|d| d.scope == 0) {
@@ -468,4 +496,44 @@ pub fn formatting(a: &Analysis) -> Option<Vec<TextEdit>> {
     }
     let lines = Lines::new(&a.text);
     Some(vec![TextEdit { range: lines.range(0, a.text.len()), new_text: out }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAMILY: &str = "network small(C: int = 8) {\n    preset tiny(C=4)\n    input [1, 28, 28]\n    classes 10\n    stage s = conv(3x3, C) -> global_avg_pool -> linear(classes)\n}\n\nnetwork large() {\n    input [1, 28, 28]\n    classes 10\n    stage s = conv(3x3, 32) -> global_avg_pool -> linear(classes)\n}\n";
+
+    fn hover_text(a: &Analysis, offset: usize) -> String {
+        match hover(a, offset).map(|h| h.contents) {
+            Some(HoverContents::Markup(m)) => m.value,
+            other => panic!("no markdown hover at {offset}: {other:?}"),
+        }
+    }
+
+    /// A file of several networks (a model family) is not an error in an editor: each
+    /// network is checked, none is E015.
+    #[test]
+    fn a_family_of_networks_has_no_diagnostics() {
+        let a = Analysis::new(FAMILY.to_string());
+        let diags: Vec<&str> = a.compiled.diags.0.iter().map(|d| d.message.as_str()).collect();
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(a.compiled.ir.is_some(), "the first network's IR");
+        let broken = FAMILY.replace("conv(3x3, 32)", "conv(3x3, 32, strides=2)");
+        let a = Analysis::new(broken);
+        assert_eq!(a.compiled.diags.0.len(), 1, "the second network's error, once");
+    }
+
+    /// Hover on a preset: its values and the network they give.
+    #[test]
+    fn preset_hover_shows_the_network_it_gives() {
+        let a = Analysis::new(FAMILY.to_string());
+        let at = FAMILY.find("tiny").unwrap_or(0) + 1;
+        let text = hover_text(&a, at);
+        // conv 1->4 (36 weights) and linear 4->10 (50): 86 parameters.
+        assert!(
+            text.contains("**preset** `preset tiny(C=4)`") && text.contains("86 params"),
+            "{text}"
+        );
+    }
 }
