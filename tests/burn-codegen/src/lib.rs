@@ -96,6 +96,9 @@ pub mod ofa_mbv3;
 #[path = "../../golden/burn/nas_bench_101.rs"]
 #[rustfmt::skip]
 pub mod nas_bench_101;
+#[path = "../../golden/burn/nas_bench_101_space.rs"]
+#[rustfmt::skip]
+pub mod nas_bench_101_space;
 #[path = "../../golden/burn/nas_bench_101_fmnist.rs"]
 #[rustfmt::skip]
 pub mod nas_bench_101_fmnist;

@@ -144,6 +144,11 @@ equivalence!(googlenet, "zoo/googlenet.nas", googlenet::Googlenet);
 equivalence!(convnext, "zoo/convnext.nas", convnext::Convnext);
 equivalence!(nas_bench_101, "specs/nas_bench_101.nas", nas_bench_101::NasBench101);
 equivalence!(
+    nas_bench_101_space,
+    "specs/nas_bench_101_space.nas",
+    nas_bench_101_space::NasBench101Space
+);
+equivalence!(
     nas_bench_101_fmnist,
     "examples/nas_bench_101_fmnist.nas",
     nas_bench_101_fmnist::NasBench101Fmnist

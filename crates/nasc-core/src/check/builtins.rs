@@ -23,6 +23,8 @@ enum Ty {
     Geno,
     Conv,
     Str,
+    /// A string or a list (an encoding pasted verbatim, or built from parameters).
+    StrOrList,
 }
 
 impl Ty {
@@ -39,6 +41,7 @@ impl Ty {
             Ty::Geno => "a genotype",
             Ty::Conv => "a convention (darts or tf_slim)",
             Ty::Str => "a name",
+            Ty::StrOrList => "a string or a list",
         }
     }
 }
@@ -222,7 +225,11 @@ const SIGS: &[Sig] = &[
     },
     Sig {
         name: "nb101_cell",
-        params: &[("matrix", Ty::Str, true), ("ops", Ty::Str, true), ("C", Ty::Int, true)],
+        params: &[
+            ("matrix", Ty::StrOrList, true),
+            ("ops", Ty::StrOrList, true),
+            ("C", Ty::Int, true),
+        ],
         summary: "nb101_cell(\"[[0, 1, ...], ...]\", \"['input', ..., 'output']\", C)",
     },
     Sig {
@@ -507,6 +514,7 @@ fn convert_args(cx: &mut Checker, sig: &SigView, out: &mut [Option<(Value, Span)
             (Ty::Geno, v @ Value::Genotype(_)) => Some(v),
             (Ty::Conv, v @ Value::Convention(_)) => Some(v),
             (Ty::Str, v @ Value::Str(_)) => Some(v),
+            (Ty::StrOrList, v @ (Value::Str(_) | Value::List(_))) => Some(v),
             (ty, v) => {
                 cx.diags.push(type_err(
                     s,

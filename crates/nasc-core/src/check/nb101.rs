@@ -24,6 +24,13 @@ pub const OPS: [(&str, &str); 3] = [
     ("conv1x1-bn-relu", "conv1x1_bn_relu"),
     ("maxpool3x3", "maxpool3x3"),
 ];
+/// Short names a spec's enumeration can use (`{conv3x3, conv1x1, maxpool3x3}`).
+const ALIASES: [(&str, &str); 2] = [("conv3x3", "conv3x3-bn-relu"), ("conv1x1", "conv1x1-bn-relu")];
+
+/// The benchmark's label of `name` (itself, or the label a short name stands for).
+fn label(name: &str) -> &str {
+    ALIASES.iter().find(|(a, _)| *a == name).map_or(name, |(_, l)| l)
+}
 /// The benchmark's limits: at most 7 vertices and 9 edges.
 pub const MAX_VERTICES: usize = 7;
 pub const MAX_EDGES: usize = 9;
@@ -38,6 +45,11 @@ pub struct Cell {
 /// The matrix of `[[0, 1, ...], ...]` (nested lists of 0 and 1; a `np.array(...)` around it
 /// is allowed), checked square, upper triangular and within the benchmark's limits.
 pub fn parse_matrix(text: &str) -> Result<Vec<Vec<bool>>, String> {
+    check_matrix(matrix_rows(text)?)
+}
+
+/// The rows of the matrix text, unchecked.
+fn matrix_rows(text: &str) -> Result<Vec<Vec<bool>>, String> {
     let t = text.trim();
     let t = t.strip_prefix("np.array(").or_else(|| t.strip_prefix("array(")).unwrap_or(t);
     let t = t.trim().trim_end_matches(')').trim();
@@ -65,6 +77,11 @@ pub fn parse_matrix(text: &str) -> Result<Vec<Vec<bool>>, String> {
         }
         rows.push(entries);
     }
+    Ok(rows)
+}
+
+/// The matrix checked square, upper triangular and within the benchmark's limits.
+pub fn check_matrix(rows: Vec<Vec<bool>>) -> Result<Vec<Vec<bool>>, String> {
     let v = rows.len();
     if !(2..=MAX_VERTICES).contains(&v) {
         return Err(format!(
@@ -100,6 +117,12 @@ pub fn parse_ops(text: &str, vertices: usize) -> Result<Vec<String>, String> {
         .map(|o| o.trim().trim_matches(|c| c == '\'' || c == '"').to_string())
         .filter(|o| !o.is_empty())
         .collect();
+    check_ops(ops, vertices)
+}
+
+/// The labels (short names resolved), checked against the matrix.
+pub fn check_ops(ops: Vec<String>, vertices: usize) -> Result<Vec<String>, String> {
+    let ops: Vec<String> = ops.iter().map(|o| label(o).to_string()).collect();
     if ops.len() != vertices {
         return Err(format!(
             "the matrix has {vertices} vertices but the ops list {} labels",
@@ -181,7 +204,7 @@ pub fn vertex_channels(cell: &Cell, c: u32) -> Vec<u32> {
 
 /// `nb101_cell(matrix, ops, C)`.
 pub(super) fn nb101_cell<'a>(cx: &mut Checker<'a>, a: &Args, span: Span) -> Value {
-    let (Some((Value::Str(m), ms)), Some((Value::Str(o), os)), Some((Value::Int(c), cs))) =
+    let (Some((m, ms)), Some((o, os)), Some((Value::Int(c), cs))) =
         (a.get(0).cloned(), a.get(1).cloned(), a.get(2).cloned())
     else {
         return Value::Poison;
@@ -193,11 +216,11 @@ pub(super) fn nb101_cell<'a>(cx: &mut Checker<'a>, a: &Args, span: Span) -> Valu
                 .help("e.g. matrix '[[0, 1, 1, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0]]' with ops \"['input', 'conv1x1-bn-relu', 'conv3x3-bn-relu', 'conv3x3-bn-relu', 'conv3x3-bn-relu', 'maxpool3x3', 'output']\""),
         )
     };
-    let edge = match parse_matrix(&m) {
+    let edge = match matrix_value(&m) {
         Ok(e) => e,
         Err(msg) => return bad(cx, ms, "matrix", msg),
     };
-    let ops = match parse_ops(&o, edge.len()) {
+    let ops = match ops_value(&o, edge.len()) {
         Ok(o) => o,
         Err(msg) => return bad(cx, os, "ops list", msg),
     };
@@ -229,6 +252,54 @@ pub(super) fn nb101_cell<'a>(cx: &mut Checker<'a>, a: &Args, span: Span) -> Valu
         }
         None => Value::Poison,
     }
+}
+
+/// The matrix of a string (pasted) or a list of lists of 0/1 or bools (built from
+/// parameters).
+fn matrix_value(v: &Value) -> Result<Vec<Vec<bool>>, String> {
+    let Value::List(rows) = v else {
+        return match v {
+            Value::Str(t) => parse_matrix(t),
+            _ => Err("the matrix must be a string or a list of rows".into()),
+        };
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, (row, _)) in rows.iter().enumerate() {
+        let Value::List(entries) = row else {
+            return Err(format!("row {i} must be a list of 0s and 1s"));
+        };
+        let mut r = Vec::with_capacity(entries.len());
+        for (j, (e, _)) in entries.iter().enumerate() {
+            r.push(match e {
+                Value::Int(0) | Value::Bool(false) => false,
+                Value::Int(1) | Value::Bool(true) => true,
+                other => {
+                    let shown = super::describe(other);
+                    return Err(format!("entry ({i}, {j}) is {shown}; entries are 0 or 1"));
+                }
+            });
+        }
+        out.push(r);
+    }
+    check_matrix(out)
+}
+
+/// The ops of a string (pasted) or a list of names.
+fn ops_value(v: &Value, vertices: usize) -> Result<Vec<String>, String> {
+    let Value::List(items) = v else {
+        return match v {
+            Value::Str(t) => parse_ops(t, vertices),
+            _ => Err("the ops must be a string or a list of names".into()),
+        };
+    };
+    let mut ops = Vec::with_capacity(items.len());
+    for (k, (item, _)) in items.iter().enumerate() {
+        let Value::Str(name) = item else {
+            return Err(format!("vertex {k}'s op must be a name, found {}", super::describe(item)));
+        };
+        ops.push(name.clone());
+    }
+    check_ops(ops, vertices)
 }
 
 /// The std/nb101.nas block `name` (with width `c`, if it takes one) as a pipeline.
@@ -312,17 +383,19 @@ mod tests {
         assert!(m[0][1] && !m[0][4] && m[3][4]);
         let err = |s: &str| parse_matrix(s).unwrap_err();
         assert!(err("[[0, 1], [1, 0]]").contains("does not go forward"));
-        assert!(err("[[0, 1, 1], [0, 0]]").contains("row 1 has 2 entries"));
+        assert!(err("[[0, 1, 1], [0, 0], [0, 0, 0]]").contains("row 1 has 2 entries"));
         assert!(err("[[0, 2], [0, 0]]").contains("entry (0, 1)"));
         assert!(err("[[0]]").contains("2 to 7 vertices"));
         let ops = "['input', 'conv1x1-bn-relu', 'output']";
         assert_eq!(parse_ops(ops, 3).unwrap()[1], "conv1x1-bn-relu");
         assert!(parse_ops(ops, 4).unwrap_err().contains("4 vertices"));
         assert!(
-            parse_ops("['input', 'conv3x3', 'output']", 3)
+            parse_ops("['input', 'conv5x5', 'output']", 3)
                 .unwrap_err()
                 .contains("not a NAS-Bench-101 op")
         );
+        // The short names stand for the labels.
+        assert_eq!(parse_ops("['input', 'conv3x3', 'output']", 3).unwrap()[1], "conv3x3-bn-relu");
         assert!(
             parse_ops("['conv1x1-bn-relu', 'input', 'output']", 3)
                 .unwrap_err()

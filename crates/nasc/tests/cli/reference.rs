@@ -292,12 +292,41 @@ fn random_nb101_cell(rng: &mut impl rand::Rng) -> (Vec<Vec<u8>>, Vec<&'static st
     }
 }
 
+/// The same cell as `specs/nas_bench_101_space.nas`'s parameters: the 7-vertex matrix's
+/// edges `eI_J` (a smaller cell's output moved to vertex 6, the vertices between left
+/// unconnected: pruned) and the ops `vK` by their short names.
+fn nb101_space_params(m: &[Vec<u8>], ops: &[&str]) -> Vec<(String, String)> {
+    let n = m.len();
+    let at = |v: usize| if v == n - 1 { 6 } else { v };
+    let mut e = [[0u8; 7]; 7];
+    for (i, row) in m.iter().enumerate() {
+        for (j, &x) in row.iter().enumerate() {
+            e[at(i)][at(j)] = x;
+        }
+    }
+    let mut set = Vec::new();
+    for (i, row) in e.iter().enumerate() {
+        for (j, x) in row.iter().enumerate().skip(i + 1) {
+            set.push((format!("e{i}_{j}"), x.to_string()));
+        }
+    }
+    for v in 1..6 {
+        let op = if v < n - 1 { ops[v] } else { "conv3x3-bn-relu" };
+        let short = op.trim_end_matches("-bn-relu");
+        set.push((format!("v{v}"), short.to_string()));
+    }
+    set
+}
+
 /// NAS-Bench-101: 100 random cells (seeded), each pasted into `specs/nas_bench_101.nas` in
-/// nasbench's encoding, against nasbench_pytorch's network of the same (matrix, ops).
+/// nasbench's encoding, against nasbench_pytorch's network of the same (matrix, ops); and
+/// each set as `specs/nas_bench_101_space.nas`'s parameters, which must give the same network.
 #[test]
 fn random_nas_bench_101_cells_equal_nasbench_pytorch() {
     use rand::SeedableRng;
     let src = std::fs::read_to_string(root().join("specs/nas_bench_101.nas")).expect("read");
+    let space =
+        std::fs::read_to_string(root().join("specs/nas_bench_101_space.nas")).expect("read");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(101);
     let mut cases = Vec::new();
     for n in 0..100 {
@@ -314,6 +343,15 @@ fn random_nas_bench_101_cells_equal_nasbench_pytorch() {
                 c.diags.iter().map(|d| &d.message).collect::<Vec<_>>()
             )
         });
+        let by_params = Options { overrides: nb101_space_params(&m, &ops), ..Options::default() };
+        let c2 = nasc_core::compile(&space, &by_params).expect("compile");
+        let ir2 = c2.ir.unwrap_or_else(|| {
+            panic!(
+                "space, cell {n} {matrix}: {:?}",
+                c2.diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+            )
+        });
+        assert_eq!(ir.fingerprint(), ir2.fingerprint(), "cell {n} {matrix}: the two specs differ");
         let s = nasc_core::stats::stats(&ir);
         cases.push(json!({
             "name": format!("specs/nas_bench_101.nas cell {n}"),
