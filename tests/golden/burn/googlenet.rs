@@ -128,6 +128,7 @@ pub struct Inception {
 }
 
 impl Inception {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(device: &Device, d0: usize, d1: usize, d2: usize, d3: usize, d4: usize, d5: usize, d6: usize) -> Self {
         Self {
             basic_conv0: BasicConv::new(device, d0, d1),

@@ -453,8 +453,12 @@ impl Gen<'_> {
         let _ = writeln!(code, "}}\n\nimpl {} {{", t.name);
         let dev =
             if body.fields.iter().any(|f| f.2.contains("device")) { "device" } else { "_device" };
-        let dparams: String =
-            (0..if stage { 0 } else { t.vars }).map(|i| format!(", d{i}: usize")).collect();
+        let vars = if stage { 0 } else { t.vars };
+        let dparams: String = (0..vars).map(|i| format!(", d{i}: usize")).collect();
+        // One channel count per argument, as many as the type has (clippy's limit is 7).
+        if vars + 1 > 7 {
+            code.push_str("    #[allow(clippy::too_many_arguments)]\n");
+        }
         let _ =
             writeln!(code, "    pub fn new({dev}: &Device{dparams}) -> Self {{\n        Self {{");
         for (f, _, init) in &body.fields {

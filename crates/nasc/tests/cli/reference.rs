@@ -311,7 +311,7 @@ fn nb101_space_params(m: &[Vec<u8>], ops: &[&str]) -> Vec<(String, String)> {
         }
     }
     for v in 1..6 {
-        let op = if v < n - 1 { ops[v] } else { "conv3x3-bn-relu" };
+        let op = ops.get(v).filter(|_| v < n - 1).copied().unwrap_or("conv3x3-bn-relu");
         let short = op.trim_end_matches("-bn-relu");
         set.push((format!("v{v}"), short.to_string()));
     }
