@@ -10,6 +10,7 @@ mod every_op;
 mod kernels;
 mod passes;
 mod passes_random;
+mod pool_grad;
 mod train;
 mod wgpu;
 
