@@ -350,13 +350,7 @@ impl OnnxOp for Chunk {
         let x = b.as_map(&x);
         let Shape::Map { c, .. } = x.shape else { return Ok(x) };
         let part = (c / self.chunks.max(1)) as i64;
-        let start = self.index as i64 * part;
-        let name = base(b, n);
-        let starts = b.ints(&[start], false);
-        let ends = b.ints(&[start + part], false);
-        let axes = b.ints(&[1], false);
-        let out = b.node("Slice", &name, &[&x.name, &starts, &ends, &axes], vec![]);
-        Ok(val(b, n, out))
+        Ok(channel_slice(b, n, &x, self.index as i64 * part, part))
     }
 }
 
@@ -364,14 +358,18 @@ impl OnnxOp for Narrow {
     fn lower(&self, b: &mut Builder, n: NodeIndex, ins: &[Val]) -> Result<Val, OnnxError> {
         let x = first(b, n, ins)?;
         let x = b.as_map(&x);
-        let name = base(b, n);
-        let start = self.start as i64;
-        let starts = b.ints(&[start], false);
-        let ends = b.ints(&[start + self.length as i64], false);
-        let axes = b.ints(&[1], false);
-        let out = b.node("Slice", &name, &[&x.name, &starts, &ends, &axes], vec![]);
-        Ok(val(b, n, out))
+        Ok(channel_slice(b, n, &x, self.start as i64, self.length as i64))
     }
+}
+
+/// Channels start..start+len of the map `x`, as node `n`'s value (one Slice).
+fn channel_slice(b: &mut Builder, n: NodeIndex, x: &Val, start: i64, len: i64) -> Val {
+    let name = base(b, n);
+    let starts = b.ints(&[start], false);
+    let ends = b.ints(&[start + len], false);
+    let axes = b.ints(&[1], false);
+    let out = b.node("Slice", &name, &[&x.name, &starts, &ends, &axes], vec![]);
+    val(b, n, out)
 }
 
 /// The inputs coerced to the first one's kind (map or vector).
