@@ -6,14 +6,12 @@
 // average pooling, dropout 0.2 and a linear classifier.
 //
 //   nasc stats zoo/googlenet.nas
-//
-// Differences from torchvision that no count shows: its batch norms use eps 0.001; nasc's,
-// PyTorch's default (1e-5).
+// Its batch norms use eps 0.001, as torchvision's.
 
 // torchvision's `BasicConv2d`: conv (no bias), BN, ReLU.
 block basic_conv(C: int, k: kernel, stride: int = 1) {
     input x
-    output x -> conv(k, C, stride=stride) -> bn -> relu
+    output x -> conv(k, C, stride=stride) -> bn(eps=0.001) -> relu
 }
 
 // torchvision's `Inception`.

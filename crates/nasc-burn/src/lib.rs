@@ -7,6 +7,7 @@ pub mod codegen;
 pub mod data;
 pub mod device;
 pub mod freeze;
+pub mod import;
 pub mod kernels;
 pub mod ops;
 pub mod record;

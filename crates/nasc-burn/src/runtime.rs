@@ -82,6 +82,26 @@ impl RuntimeModel {
         }
     }
 
+    /// Every batch norm's running-statistics momentum, in layer order.
+    pub fn bn_momenta(&self) -> Vec<f64> {
+        let norms = self.layers.iter().filter_map(|l| match l {
+            Layer::Norm(bn) => Some(bn.momentum),
+            _ => None,
+        });
+        norms.collect()
+    }
+
+    /// Sets the batch norms' momenta to `momenta` (as [`Self::bn_momenta`] gave them).
+    pub fn set_bn_momenta(&mut self, momenta: &[f64]) {
+        let norms = self.layers.iter_mut().filter_map(|l| match l {
+            Layer::Norm(bn) => Some(bn),
+            _ => None,
+        });
+        for (bn, &m) in norms.zip(momenta) {
+            bn.momentum = m;
+        }
+    }
+
     /// Logits [B, classes] for a batch of images [B, C, H, W].
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let n = self.plan.steps.len();

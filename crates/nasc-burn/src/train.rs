@@ -42,6 +42,8 @@ pub struct TrainConfig {
     pub runs_root: PathBuf,
     /// Continue from the newest checkpoint of the run directory.
     pub resume: bool,
+    /// Start from these weights instead of the seeded initial ones (`--init`).
+    pub init: Option<super::import::Init>,
     /// Replace a run the directory already holds.
     pub force: bool,
     pub seed: u64,
@@ -112,6 +114,8 @@ pub enum TrainError {
     Write { path: String, msg: String },
     #[error("cannot resume from {path}: {msg}")]
     Resume { path: String, msg: String },
+    #[error("--init {path}: {msg}")]
+    Init { path: String, msg: String },
     #[error("halted after epoch {0} (--halt-after-epoch); continue with --resume")]
     Halted(usize),
     #[error(transparent)]
@@ -534,7 +538,8 @@ impl Run<'_> {
 
 /// Precise BN (as pycls computes it): the batch-norm running statistics become the mean over
 /// `images` (in batches) of each batch's statistics under the current weights, by training-mode
-/// forward passes (no backward) with momentum 1/(i + 1) for batch i; the momentum is restored.
+/// forward passes (no backward) with momentum 1/(i + 1) for batch i; each layer's momentum is
+/// restored.
 /// Without it, a model evaluated after a few hundred steps uses running averages of statistics
 /// of weights long gone (near-chance accuracy after one short epoch, which a search's fitness
 /// cannot use).
@@ -545,13 +550,8 @@ pub fn precise_bn(
     batch_size: usize,
     device: &Device,
 ) -> RuntimeModel {
-    let Some(momentum) = model.layers.iter().find_map(|l| match l {
-        super::runtime::Layer::Norm(bn) => Some(bn.momentum),
-        _ => None,
-    }) else {
-        return model;
-    };
-    if images.is_empty() {
+    let momenta = model.bn_momenta();
+    if momenta.is_empty() || images.is_empty() {
         return model;
     }
     // Without gradients (no autodiff graph is kept for passes never differentiated), batch
@@ -562,7 +562,7 @@ pub fn precise_bn(
         let (x, _) = batch(ds, chunk, None, device);
         let _ = model.forward(x);
     }
-    model.set_bn_momentum(momentum);
+    model.set_bn_momenta(&momenta);
     model.set_require_grad(true)
 }
 
@@ -616,12 +616,17 @@ fn train_selected(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
     check_memory(ir, cfg)?;
     let base = cfg.backend.device()?;
     let (train_set, test_set) = load_data(ir, cfg)?;
+    base.seed(cfg.seed);
+    let device = base.clone().autodiff();
+    let mut model = match &cfg.init {
+        Some(init) => init
+            .load(ir, &device)
+            .map_err(|msg| TrainError::Init { path: init.path.display().to_string(), msg })?,
+        None => RuntimeModel::new(ir, &device),
+    };
     // Only now, with everything checked, is a run directory chosen or made.
     let run_dir = checkpoint::prepare(cfg.out.as_deref(), &cfg.runs_root, cfg.resume, cfg.force)?;
     let out = run_dir.dir.clone();
-    base.seed(cfg.seed);
-    let device = base.clone().autodiff();
-    let mut model = RuntimeModel::new(ir, &device);
     let params = super::runtime::learnable_params(&model);
     let mut optim = make_optimizer(cfg);
     let mut history: Vec<EpochMetrics> = Vec::new();

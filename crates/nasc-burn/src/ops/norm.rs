@@ -11,7 +11,10 @@ use nasc_core::ir::ops::{BatchNorm, LayerNorm, LayerScale};
 
 impl BurnOp for BatchNorm {
     fn layer(&self, device: &Device) -> Layer {
-        Layer::Norm(BatchNormConfig::new(self.channels as usize).init(device))
+        let config = BatchNormConfig::new(self.channels as usize)
+            .with_epsilon(self.eps)
+            .with_momentum(self.momentum);
+        Layer::Norm(config.init(device))
     }
     fn forward(&self, layer: &Layer, ins: Vec<Act>) -> Option<Act> {
         let x = one(ins)?;
@@ -36,7 +39,14 @@ impl BurnOp for BatchNorm {
         Some(Field { ty: "BatchNorm", slots: vec![Slot::Channels(self.channels)] })
     }
     fn init(&self, s: &[String]) -> String {
-        format!("BatchNormConfig::new({}).init(device)", s[0])
+        let mut config = format!("BatchNormConfig::new({})", s[0]);
+        if self.eps != BatchNorm::EPS {
+            config += &format!(".with_epsilon({:?})", self.eps);
+        }
+        if self.momentum != BatchNorm::MOMENTUM {
+            config += &format!(".with_momentum({:?})", self.momentum);
+        }
+        config + ".init(device)"
     }
     fn expr(&self, field: &str, args: &[String]) -> String {
         format!("kernels::batch_norm(&self.{field}, {}, false)", arg0(args))
@@ -45,6 +55,9 @@ impl BurnOp for BatchNorm {
         n.import("burn::nn::BatchNorm");
         n.import("burn::nn::BatchNormConfig");
         n.import("crate::kernels");
+    }
+    fn code_key(&self) -> String {
+        format!("{:?} {:?}", self.eps, self.momentum)
     }
 }
 

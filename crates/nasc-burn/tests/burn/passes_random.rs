@@ -78,15 +78,15 @@ fn random_ir(seed: u64) -> Ir {
             ),
             2 => {
                 let c = g.add(conv(C, 3, r.random_bool(0.3)), &[x], map);
-                g.add(Op::BatchNorm(BatchNorm { channels: C }), &[c], map)
+                g.add(Op::BatchNorm(BatchNorm::new(C)), &[c], map)
             }
             3 => {
                 // conv -> bn -> relu: one fused conv at -O2 (bn_fold, then conv_relu).
                 let c = g.add(conv(C, 3, r.random_bool(0.3)), &[x], map);
-                let bn = g.add(Op::BatchNorm(BatchNorm { channels: C }), &[c], map);
+                let bn = g.add(Op::BatchNorm(BatchNorm::new(C)), &[c], map);
                 g.add(Op::RELU, &[bn], map)
             }
-            4 => g.add(Op::BatchNorm(BatchNorm { channels: C }), &[x], map),
+            4 => g.add(Op::BatchNorm(BatchNorm::new(C)), &[x], map),
             5 => g.add(Op::Identity(Identity), &[x], map),
             6 if r.random_bool(0.5) => g.add(Op::DropPath(DropPath { p: 0.2 }), &[x], map),
             6 => g.add(Op::Dropout(Dropout { p: 0.2 }), &[x], map),
@@ -113,7 +113,7 @@ fn random_ir(seed: u64) -> Ir {
             _ => {
                 // A conv read twice: its batch norm must stay.
                 let c = g.add(conv(C, 1, false), &[x], map);
-                let bn = g.add(Op::BatchNorm(BatchNorm { channels: C }), &[c], map);
+                let bn = g.add(Op::BatchNorm(BatchNorm::new(C)), &[c], map);
                 g.add(Op::Add(Add), &[bn, c], map)
             }
         };
@@ -192,7 +192,7 @@ pub fn random_chain(n: usize) -> Ir {
         let s = g.add(Op::Add(Add), &[a, b], map);
         let i = g.add(Op::Identity(Identity), &[s], map);
         let c = g.add(conv(C, 1, false), &[i], map);
-        x = g.add(Op::BatchNorm(BatchNorm { channels: C }), &[c], map);
+        x = g.add(Op::BatchNorm(BatchNorm::new(C)), &[c], map);
     }
     let pool = g.add(Op::GlobalAvgPool(GlobalAvgPool), &[x], Shape::Vec { c: C });
     let fc = g.add(

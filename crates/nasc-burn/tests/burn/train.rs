@@ -35,6 +35,7 @@ fn config(out: &Path, data: DataKind) -> TrainConfig {
         out: Some(out.to_path_buf()),
         runs_root: out.join("runs"),
         resume: false,
+        init: None,
         force: false,
         seed: 0,
         limit_train: None,

@@ -34,7 +34,7 @@ pub(super) fn default_node(span: Span) -> Vec<OpInst> {
     vec![
         mk(OpKind::Prim(Prim::Act(Activation::Relu))),
         mk(OpKind::Prim(Prim::Conv(ConvCall::SepConv { kh: 3, kw: 3, out: None, stride: 1 }))),
-        mk(OpKind::Prim(Prim::Norm(NormCall::Batch))),
+        mk(OpKind::Prim(Prim::Norm(NormCall::BATCH))),
     ]
 }
 

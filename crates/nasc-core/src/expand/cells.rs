@@ -129,7 +129,7 @@ impl Expander {
                     )?;
                     h = self.node(
                         &sub,
-                        Op::BatchNorm(BatchNorm { channels: cell.c }),
+                        Op::BatchNorm(BatchNorm::new(cell.c)),
                         &[a.0],
                         op.span,
                         format!("{}.adapt.bn", sub.prefix),

@@ -221,7 +221,7 @@ impl Expander {
         let a = self.node(ctx, conv, &[at.0], span, format!("{}.conv", ctx.prefix), None)?;
         self.node(
             ctx,
-            Op::BatchNorm(BatchNorm { channels: c2 }),
+            Op::BatchNorm(BatchNorm::new(c2)),
             &[a.0],
             span,
             format!("{}.bn", ctx.prefix),

@@ -115,7 +115,7 @@ impl Expander {
         let a = self.node(node, conv, &[cat.0], op.span, format!("{}.conv", node.prefix), None)?;
         self.node(
             node,
-            Op::BatchNorm(BatchNorm { channels: c }),
+            Op::BatchNorm(BatchNorm::new(c)),
             &[a.0],
             op.span,
             format!("{}.bn", node.prefix),

@@ -14,7 +14,7 @@ pub fn run(ir: &mut Ir) -> usize {
     let mut fate = vec![Fate::Keep; ir.graph.node_count()];
     let mut folded = 0;
     for n in ir.graph.node_indices() {
-        let Op::BatchNorm(BatchNorm { channels }) = ir.graph[n].op else { continue };
+        let Op::BatchNorm(BatchNorm { channels, .. }) = ir.graph[n].op else { continue };
         let &[conv] = ins[n.index()].as_slice() else { continue };
         if outs[conv.index()] != 1 {
             continue;

@@ -130,7 +130,8 @@ impl OnnxOp for BatchNorm {
             inputs.push(b.floats(&format!("{name}.{suffix}"), &s, &d));
         }
         let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        let out = b.node("BatchNormalization", &name, &refs, vec![float("epsilon", 1e-5)]);
+        let out =
+            b.node("BatchNormalization", &name, &refs, vec![float("epsilon", self.eps as f32)]);
         Ok(val(b, n, out))
     }
 }

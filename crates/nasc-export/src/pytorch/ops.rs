@@ -191,7 +191,17 @@ impl TorchOp for BatchNorm {
         vec![self.channels]
     }
     fn field(&self, s: &[String]) -> Option<String> {
-        Some(format!("nn.BatchNorm2d({})", s.first().cloned().unwrap_or_default()))
+        let mut args = s.first().cloned().unwrap_or_default();
+        if self.eps != BatchNorm::EPS {
+            args += &format!(", eps={:?}", self.eps);
+        }
+        if self.momentum != BatchNorm::MOMENTUM {
+            args += &format!(", momentum={:?}", self.momentum);
+        }
+        Some(format!("nn.BatchNorm2d({args})"))
+    }
+    fn key(&self) -> String {
+        format!("{:?} {:?}", self.eps, self.momentum)
     }
     fn expr(&self, field: &str, args: &[String]) -> String {
         format!("{field}({})", arg0(args))

@@ -16,6 +16,7 @@ mod export;
 mod fmt;
 mod freeze;
 mod global;
+mod import;
 mod lsp;
 mod passes;
 mod sample;
@@ -70,6 +71,9 @@ enum Command {
     /// Freeze a trained learned-wiring model: write its chosen edges out as an explicit-graph
     /// spec (`wired(...)`) plus the converted record
     Freeze(freeze::FreezeArgs),
+    /// Import PyTorch weights (a state_dict under the keys of the module `--emit pytorch`
+    /// generates) as a record of the network, for `nasc train --init` and the exporters
+    ImportWeights(import::ImportArgs),
     /// Architecture search over a spec's design space: random search or (aging) evolution,
     /// candidates checked and measured before training, evaluated by workers sharing a store
     /// (`nasc search SPACE --store sqlite:search.db`; `nasc search status|plot|best --store`)
@@ -117,6 +121,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, CliError> {
         Command::Sample(a) => sample::run(cli, a),
         Command::Edf(a) => edf::run(a),
         Command::Freeze(a) => freeze::run(cli, a),
+        Command::ImportWeights(a) => import::run(cli, a),
         Command::Search(a) => search::run(cli, a),
         Command::Worker(a) => worker::run(a),
         Command::Fmt(a) => fmt::run(cli, a),

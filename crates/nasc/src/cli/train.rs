@@ -18,6 +18,11 @@ use std::process::ExitCode;
 pub(crate) struct TrainArgs {
     /// The .nas file
     file: PathBuf,
+    /// Start from these weights (fine-tuning): a record of this spec (a model.bpk), or
+    /// PyTorch weights (.pth, .pt, .safetensors) under the keys of the module `nasc build
+    /// --emit pytorch` generates (docs/weights.md)
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    init: Option<PathBuf>,
     #[command(flatten)]
     o: TrainOpts,
 }
@@ -102,7 +107,8 @@ pub(crate) fn run(cli: &Global, a: &TrainArgs) -> Result<ExitCode, CliError> {
         Err(code) => return Ok(code),
     };
     let (ir, t) = (&c.ir, &a.o);
-    let cfg = train_config(t, cli.seed.unwrap_or(ir.seed));
+    let mut cfg = train_config(t, cli.seed.unwrap_or(ir.seed));
+    cfg.init = a.init.as_ref().map(|path| crate::cli::import::init(ir, &c.name, &c.source, path));
     if !t.quiet {
         let st = nasc_core::stats::stats(ir);
         eprintln!(
@@ -143,7 +149,7 @@ pub(crate) fn run(cli: &Global, a: &TrainArgs) -> Result<ExitCode, CliError> {
 }
 
 /// The flags' passes; inference-only ones cannot be used for training.
-fn pipeline(cli: &Global) -> Result<Vec<&'static Pass>, CliError> {
+pub(crate) fn pipeline(cli: &Global) -> Result<Vec<&'static Pass>, CliError> {
     let pipeline = cli.pipeline()?;
     if let Some(p) = pipeline.iter().find(|p| p.safety == Safety::Inference) {
         return Err(CliError::Usage(format!(
@@ -173,6 +179,7 @@ pub(crate) fn train_config(t: &TrainOpts, seed: u64) -> TrainConfig {
         out: t.out.clone(),
         runs_root: PathBuf::from("runs"),
         resume: t.resume,
+        init: None,
         force: t.force,
         seed,
         limit_train: t.limit_train,

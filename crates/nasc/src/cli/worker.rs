@@ -80,6 +80,7 @@ impl Trainer for BurnTrainer {
             out: Some(out.to_path_buf()),
             runs_root: std::env::temp_dir(),
             resume: false,
+            init: None,
             force: true,
             seed,
             limit_train: settings.limit_train,

@@ -207,7 +207,7 @@ impl Op {
             Op::Output(Output),
             Op::Conv2d(Conv2d::pointwise(1, 1)),
             Op::Conv2d(Conv2d { relu: true, ..Conv2d::pointwise(1, 1) }),
-            Op::BatchNorm(BatchNorm { channels: 1 }),
+            Op::BatchNorm(BatchNorm::new(1)),
             Op::LayerNorm(LayerNorm { channels: 1, eps: 1e-5 }),
             Op::LayerScale(LayerScale { channels: 1, init: 1e-6 }),
             Op::MaxPool2d(MaxPool2d { kernel: [1, 1], stride: 1, padding: 0, ceil: false }),
@@ -311,9 +311,6 @@ mod tests {
         let json = |op: &Op| serde_json::to_string(op).unwrap_or_default();
         assert_eq!(json(&Op::RELU), r#"{"op":"relu"}"#);
         assert_eq!(json(&Op::Add(Add)), r#"{"op":"add"}"#);
-        assert_eq!(
-            json(&Op::BatchNorm(BatchNorm { channels: 4 })),
-            r#"{"op":"batch_norm","channels":4}"#
-        );
+        assert_eq!(json(&Op::BatchNorm(BatchNorm::new(4))), r#"{"op":"batch_norm","channels":4}"#);
     }
 }

@@ -1,0 +1,162 @@
+//! "The same function": a randomly initialised reference model (torchvision's, xautodl's
+//! NAS-Bench-201 network; random batch-norm statistics) has its weights mapped onto the keys
+//! of the module `nasc build --emit pytorch` generates (scripts/torch_weights.py, by the order
+//! the two forward passes use their layers; tests/reference/same_function.py), saved with
+//! `torch.save` as a user would, imported by `nasc import-weights` (burn-store's PyTorch
+//! reader with key remapping) — and nasc's runtime model then gives the reference's eval-mode
+//! logits within 1e-4 of their largest magnitude. Also: what import refuses (a tensor missing,
+//! of another shape, of another network), with nothing written, and `nasc train --init`.
+//! Python comes from NASC_TEST_PYTHON as for the other reference checks; under CI a missing
+//! package fails the test.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
+use nasc_test_support::{python_with, root};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn nasc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_nasc")).args(args).output().expect("run nasc")
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nasc-weights-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A tensor of a safetensors file, as f32 values and a shape.
+fn read_tensor(path: &Path, name: &str) -> (Vec<usize>, Vec<f32>) {
+    let bytes = std::fs::read(path).expect("read tensors");
+    let st = safetensors::SafeTensors::deserialize(&bytes).expect("safetensors");
+    let t = st.tensor(name).expect("tensor");
+    let data = t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    (t.shape().to_vec(), data.collect())
+}
+
+/// Compiles `spec` with `args` as the program does (a spec's own flags included).
+fn compile(spec: &str, args: &[&str]) -> nasc_core::ir::Ir {
+    let src = std::fs::read_to_string(root().join(spec)).expect("read spec");
+    let mut opts = nasc_core::check::Options::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let v = it.next().expect("flag value").to_string();
+        match *flag {
+            "--preset" => opts.preset = Some(v),
+            "--network" => opts.network = Some(v),
+            "--set" => {
+                let (k, val) = v.split_once('=').expect("NAME=VALUE");
+                opts.overrides.push((k.into(), val.into()));
+            }
+            other => panic!("unexpected flag {other}"),
+        }
+    }
+    let c = nasc_core::compile(&src, &opts).expect("compile");
+    c.ir.unwrap_or_else(|| panic!("{spec} {args:?} does not compile: {:?}", c.diags))
+}
+
+struct Case {
+    name: &'static str,
+    spec: &'static str,
+    args: Vec<&'static str>,
+    reference: Value,
+}
+
+fn torchvision(name: &'static str, spec: &'static str, args: &[&'static str]) -> Case {
+    let reference = json!({"kind": "torchvision", "model": name});
+    Case { name, spec, args: args.to_vec(), reference }
+}
+
+const NB201_ARCH: &str =
+    "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|";
+
+#[test]
+fn reference_weights_give_the_reference_logits() {
+    let Some(py) =
+        python_with("torch, torchvision, xautodl, safetensors", "the weight-import checks")
+    else {
+        return;
+    };
+    let arch = format!("arch={NB201_ARCH}");
+    let cases = vec![
+        torchvision("resnet50", "zoo/resnet.nas", &["--preset", "resnet50"]),
+        torchvision("mobilenet_v2", "zoo/mobilenet_v2.nas", &["--preset", "mobilenet_v2_1_0"]),
+        torchvision(
+            "mobilenet_v3_large",
+            "zoo/mobilenet_v3.nas",
+            &["--network", "mobilenet_v3_large"],
+        ),
+        torchvision("efficientnet_b0", "zoo/efficientnet.nas", &["--preset", "efficientnet_b0"]),
+        torchvision(
+            "shufflenet_v2_x1_0",
+            "zoo/shufflenet_v2.nas",
+            &["--preset", "shufflenet_v2_x1_0"],
+        ),
+        torchvision("densenet121", "zoo/densenet.nas", &["--preset", "densenet121"]),
+        torchvision("regnet_y_400mf", "specs/regnet.nas", &["--preset", "regnet_y_400mf"]),
+        torchvision("convnext_tiny", "zoo/convnext.nas", &["--preset", "convnext_tiny"]),
+        Case {
+            name: "nas_bench_201",
+            spec: "specs/nas_bench_201_arch.nas",
+            args: vec!["--set", Box::leak(arch.into_boxed_str())],
+            reference: json!({"kind": "nb201", "arch": NB201_ARCH, "C": 16, "N": 5}),
+        },
+    ];
+    let dir = temp_dir("same");
+    let mut list = Vec::new();
+    for c in &cases {
+        let d = dir.join(c.name);
+        std::fs::create_dir_all(&d).expect("case dir");
+        let spec = root().join(c.spec);
+        let model = d.join("model.py");
+        let mut args = vec!["build", spec.to_str().expect("utf-8")];
+        args.extend(&c.args);
+        args.extend(["--emit", "pytorch", "-o", model.to_str().expect("utf-8")]);
+        let out = nasc(&args);
+        assert!(out.status.success(), "{}: {}", c.name, String::from_utf8_lossy(&out.stderr));
+        list.push(json!({"name": c.name, "dir": d, "ref": c.reference}));
+    }
+    let cases_json = dir.join("cases.json");
+    std::fs::write(&cases_json, serde_json::to_string(&list).expect("json")).expect("write");
+    let out = Command::new(py)
+        .arg(root().join("tests/reference/same_function.py"))
+        .arg(&cases_json)
+        .output()
+        .expect("run python");
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}");
+    assert!(
+        out.status.success(),
+        "reference side failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let device = Device::default();
+    let mut worst = Vec::new();
+    for c in &cases {
+        let d = dir.join(c.name);
+        let (spec, pth, bpk) = (root().join(c.spec), d.join("weights.pth"), d.join("model.bpk"));
+        let mut args = vec!["import-weights", spec.to_str().expect("utf-8")];
+        args.extend(&c.args);
+        args.extend([pth.to_str().expect("utf-8"), "-o", bpk.to_str().expect("utf-8")]);
+        let out = nasc(&args);
+        assert!(out.status.success(), "{}: {}", c.name, String::from_utf8_lossy(&out.stderr));
+        let ir = compile(c.spec, &c.args);
+        let model = nasc_burn::record::load_model(&ir, &bpk, &device).expect("load the record");
+        let (xs, xv) = read_tensor(&d.join("io.safetensors"), "x");
+        let (_, want) = read_tensor(&d.join("io.safetensors"), "logits");
+        let x = Tensor::<4>::from_data(TensorData::new(xv, xs), &device);
+        let got: Vec<f32> =
+            model.valid().forward(x).into_data().try_to_vec::<f32>().expect("f32 logits");
+        assert_eq!(got.len(), want.len(), "{}: logits", c.name);
+        let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let diff = got.iter().zip(&want).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+        eprintln!("{}: max |diff| {diff:.3e} of max |logit| {scale:.3e}", c.name);
+        assert!(scale > 0.0, "{}: the reference's logits are all zero", c.name);
+        worst.push((c.name, diff / scale));
+    }
+    let bad: Vec<_> = worst.iter().filter(|(_, r)| !(*r <= 1e-4)).collect();
+    assert!(bad.is_empty(), "logits differ by more than 1e-4 relative: {bad:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
