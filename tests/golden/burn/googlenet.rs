@@ -57,7 +57,7 @@ impl BasicConv {
     pub fn new(device: &Device, d0: usize, d1: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).init(device),
         }
     }
 
@@ -80,7 +80,7 @@ impl BasicConvV2 {
     pub fn new(device: &Device, d0: usize, d1: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [3, 3], stride: 1, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).init(device),
         }
     }
 
@@ -103,7 +103,7 @@ impl BasicConvV3 {
     pub fn new(device: &Device, d0: usize, d1: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [7, 7], stride: 2, padding: [3, 3], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).init(device),
         }
     }
 

@@ -67,7 +67,7 @@ impl Stem {
     pub fn new(device: &Device) -> Self {
         Self {
             conv0: ConvSpec { channels: [3, 16], kernel: [3, 3], stride: 2, padding: [1, 1], groups: 1, dilation: 1, bias: false }.init(device),
-            bn1: BatchNormConfig::new(16).init(device),
+            bn1: BatchNormConfig::new(16).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -121,11 +121,11 @@ impl Residual {
     pub fn new(device: &Device, d0: usize, d1: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [3, 3], stride: 1, padding: [1, 1], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d6: ConvSpec { channels: [d1, d0], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm7: BatchNormConfig::new(d0).init(device),
+            batch_norm7: BatchNormConfig::new(d0).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -156,9 +156,9 @@ impl ResidualV2 {
     pub fn new(device: &Device, d0: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d0], kernel: [3, 3], stride: 1, padding: [1, 1], groups: d0, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d0).init(device),
+            batch_norm1: BatchNormConfig::new(d0).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d0, d0], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d0).init(device),
+            batch_norm4: BatchNormConfig::new(d0).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -188,11 +188,11 @@ impl ResidualV3 {
     pub fn new(device: &Device, d0: usize, d1: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [3, 3], stride: 1, padding: [1, 1], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d6: ConvSpec { channels: [d1, d0], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm7: BatchNormConfig::new(d0).init(device),
+            batch_norm7: BatchNormConfig::new(d0).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -225,11 +225,11 @@ impl Bneck {
     pub fn new(device: &Device, d0: usize, d1: usize, d2: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [3, 3], stride: 2, padding: [1, 1], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d6: ConvSpec { channels: [d1, d2], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm7: BatchNormConfig::new(d2).init(device),
+            batch_norm7: BatchNormConfig::new(d2).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -261,11 +261,11 @@ impl BneckV2 {
     pub fn new(device: &Device, d0: usize, d1: usize, d2: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [3, 3], stride: 2, padding: [1, 1], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d6: ConvSpec { channels: [d1, d2], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm7: BatchNormConfig::new(d2).init(device),
+            batch_norm7: BatchNormConfig::new(d2).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -317,12 +317,12 @@ impl ResidualV4 {
     pub fn new(device: &Device, d0: usize, d1: usize, d2: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [5, 5], stride: 1, padding: [2, 2], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             se6: Se::new(device, d1, d2),
             conv2d7: ConvSpec { channels: [d1, d0], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm8: BatchNormConfig::new(d0).init(device),
+            batch_norm8: BatchNormConfig::new(d0).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -357,12 +357,12 @@ impl ResidualV5 {
     pub fn new(device: &Device, d0: usize, d1: usize, d2: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [5, 5], stride: 1, padding: [2, 2], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             se6: Se::new(device, d1, d2),
             conv2d7: ConvSpec { channels: [d1, d0], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm8: BatchNormConfig::new(d0).init(device),
+            batch_norm8: BatchNormConfig::new(d0).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -435,12 +435,12 @@ impl BneckV6 {
     pub fn new(device: &Device, d0: usize, d1: usize, d2: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [5, 5], stride: 2, padding: [2, 2], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             se6: Se::new(device, d1, d0),
             conv2d7: ConvSpec { channels: [d1, d2], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm8: BatchNormConfig::new(d2).init(device),
+            batch_norm8: BatchNormConfig::new(d2).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -474,12 +474,12 @@ impl ResidualV6 {
     pub fn new(device: &Device, d0: usize, d1: usize, d2: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [3, 3], stride: 1, padding: [1, 1], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             se6: Se::new(device, d1, d2),
             conv2d7: ConvSpec { channels: [d1, d0], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm8: BatchNormConfig::new(d0).init(device),
+            batch_norm8: BatchNormConfig::new(d0).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -514,12 +514,12 @@ impl BneckV7 {
     pub fn new(device: &Device, d0: usize, d1: usize, d2: usize, d3: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [3, 3], stride: 1, padding: [1, 1], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             se6: Se::new(device, d1, d2),
             conv2d7: ConvSpec { channels: [d1, d3], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm8: BatchNormConfig::new(d3).init(device),
+            batch_norm8: BatchNormConfig::new(d3).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -553,12 +553,12 @@ impl BneckV8 {
     pub fn new(device: &Device, d0: usize, d1: usize, d2: usize, d3: usize) -> Self {
         Self {
             conv2d0: ConvSpec { channels: [d0, d1], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm1: BatchNormConfig::new(d1).init(device),
+            batch_norm1: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             conv2d3: ConvSpec { channels: [d1, d1], kernel: [5, 5], stride: 2, padding: [2, 2], groups: d1, dilation: 1, bias: false }.init(device),
-            batch_norm4: BatchNormConfig::new(d1).init(device),
+            batch_norm4: BatchNormConfig::new(d1).with_epsilon(0.001).with_momentum(0.01).init(device),
             se6: Se::new(device, d1, d2),
             conv2d7: ConvSpec { channels: [d1, d3], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            batch_norm8: BatchNormConfig::new(d3).init(device),
+            batch_norm8: BatchNormConfig::new(d3).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 
@@ -760,7 +760,7 @@ impl Last {
     pub fn new(device: &Device) -> Self {
         Self {
             conv0: ConvSpec { channels: [160, 960], kernel: [1, 1], stride: 1, padding: [0, 0], groups: 1, dilation: 1, bias: false }.init(device),
-            bn1: BatchNormConfig::new(960).init(device),
+            bn1: BatchNormConfig::new(960).with_epsilon(0.001).with_momentum(0.01).init(device),
         }
     }
 

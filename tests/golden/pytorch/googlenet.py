@@ -28,12 +28,12 @@ class BasicConv(nn.Module):
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s3.0.0.0.0.0.conv @16:17
-        bn = self.bn(conv)  # s3.0.0.0.1.0.bn @16:46
-        relu = F.relu(bn)  # s3.0.0.0.2.0.relu @16:52
+        conv = self.conv(x)  # s3.0.0.0.0.0.conv @14:17
+        bn = self.bn(conv)  # s3.0.0.0.1.0.bn @14:46
+        relu = F.relu(bn)  # s3.0.0.0.2.0.relu @14:63
         return relu
 
 
@@ -45,12 +45,12 @@ class BasicConv2(nn.Module):
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 3, padding=1, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s3.0.2.0.0.0.conv @16:17
-        bn = self.bn(conv)  # s3.0.2.0.1.0.bn @16:46
-        relu = F.relu(bn)  # s3.0.2.0.2.0.relu @16:52
+        conv = self.conv(x)  # s3.0.2.0.0.0.conv @14:17
+        bn = self.bn(conv)  # s3.0.2.0.1.0.bn @14:46
+        relu = F.relu(bn)  # s3.0.2.0.2.0.relu @14:63
         return relu
 
 
@@ -60,12 +60,12 @@ class BasicConv3(nn.Module):
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 7, stride=2, padding=3, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # stem.0.0.0.conv @16:17
-        bn = self.bn(conv)  # stem.0.1.0.bn @16:46
-        relu = F.relu(bn)  # stem.0.2.0.relu @16:52
+        conv = self.conv(x)  # stem.0.0.0.conv @14:17
+        bn = self.bn(conv)  # stem.0.1.0.bn @14:46
+        relu = F.relu(bn)  # stem.0.2.0.relu @14:63
         return relu
 
 
@@ -75,12 +75,12 @@ class BasicConv4(nn.Module):
     def __init__(self, d0: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d0, 1, bias=False)
-        self.bn = nn.BatchNorm2d(d0)
+        self.bn = nn.BatchNorm2d(d0, eps=0.001)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # stem.2.0.0.conv @16:17
-        bn = self.bn(conv)  # stem.2.1.0.bn @16:46
-        relu = F.relu(bn)  # stem.2.2.0.relu @16:52
+        conv = self.conv(x)  # stem.2.0.0.conv @14:17
+        bn = self.bn(conv)  # stem.2.1.0.bn @14:46
+        relu = F.relu(bn)  # stem.2.2.0.relu @14:63
         return relu
 
 
@@ -105,9 +105,9 @@ class Inception(nn.Module):
         basic_conv_3 = self.basic_conv_3(basic_conv_2)
         basic_conv_4 = self.basic_conv_4(x)
         basic_conv_5 = self.basic_conv_5(basic_conv_4)
-        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s3.0.5.0.max_pool @26:14
+        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s3.0.5.0.max_pool @24:14
         basic_conv_6 = self.basic_conv_6(max_pool)
-        # s3.0.7.concat @22:12
+        # s3.0.7.concat @20:12
         concat = torch.cat([basic_conv, basic_conv_3, basic_conv_5, basic_conv_6], 1)
         return concat
 
@@ -130,9 +130,9 @@ class Inception2(nn.Module):
         basic_conv_3 = self.basic_conv_3(basic_conv_2)
         basic_conv_4 = self.basic_conv_4(x)
         basic_conv_5 = self.basic_conv_5(basic_conv_4)
-        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s3.1.5.0.max_pool @26:14
+        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s3.1.5.0.max_pool @24:14
         basic_conv_6 = self.basic_conv_6(max_pool)
-        # s3.1.7.concat @22:12
+        # s3.1.7.concat @20:12
         concat = torch.cat([basic_conv, basic_conv_3, basic_conv_5, basic_conv_6], 1)
         return concat
 
@@ -157,9 +157,9 @@ class Inception3(nn.Module):
         basic_conv_3 = self.basic_conv_3(basic_conv_2)
         basic_conv_4 = self.basic_conv_4(x)
         basic_conv_5 = self.basic_conv_5(basic_conv_4)
-        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s4.0.5.0.max_pool @26:14
+        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s4.0.5.0.max_pool @24:14
         basic_conv_6 = self.basic_conv_6(max_pool)
-        # s4.0.7.concat @22:12
+        # s4.0.7.concat @20:12
         concat = torch.cat([basic_conv, basic_conv_3, basic_conv_5, basic_conv_6], 1)
         return concat
 
@@ -182,9 +182,9 @@ class Inception4(nn.Module):
         basic_conv_3 = self.basic_conv_3(basic_conv_2)
         basic_conv_4 = self.basic_conv_4(x)
         basic_conv_5 = self.basic_conv_5(basic_conv_4)
-        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s4.2.5.0.max_pool @26:14
+        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s4.2.5.0.max_pool @24:14
         basic_conv_6 = self.basic_conv_6(max_pool)
-        # s4.2.7.concat @22:12
+        # s4.2.7.concat @20:12
         concat = torch.cat([basic_conv, basic_conv_3, basic_conv_5, basic_conv_6], 1)
         return concat
 
@@ -207,9 +207,9 @@ class Inception5(nn.Module):
         basic_conv_3 = self.basic_conv_3(basic_conv_2)
         basic_conv_4 = self.basic_conv_4(x)
         basic_conv_5 = self.basic_conv_5(basic_conv_4)
-        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s5.1.5.0.max_pool @26:14
+        max_pool = F.max_pool2d(x, 3, 1, 1, ceil_mode=True)  # s5.1.5.0.max_pool @24:14
         basic_conv_6 = self.basic_conv_6(max_pool)
-        # s5.1.7.concat @22:12
+        # s5.1.7.concat @20:12
         concat = torch.cat([basic_conv, basic_conv_3, basic_conv_5, basic_conv_6], 1)
         return concat
 
@@ -225,11 +225,11 @@ class Stem(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         basic_conv = self.basic_conv(x)
-        # stem.1.max_pool @34:16
+        # stem.1.max_pool @32:16
         max_pool = F.max_pool2d(basic_conv, 3, 2, 0, ceil_mode=True)
         basic_conv_2 = self.basic_conv_2(max_pool)
         basic_conv_3 = self.basic_conv_3(basic_conv_2)
-        # stem.4.max_pool @34:16
+        # stem.4.max_pool @32:16
         max_pool_2 = F.max_pool2d(basic_conv_3, 3, 2, 0, ceil_mode=True)
         return max_pool_2
 
@@ -247,7 +247,7 @@ class S3(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         inception = self.inception(x)
         inception_2 = self.inception_2(inception)
-        # s3.2.max_pool @34:16
+        # s3.2.max_pool @32:16
         max_pool = F.max_pool2d(inception_2, 3, 2, 0, ceil_mode=True)
         return max_pool
 
@@ -290,7 +290,7 @@ class S4(nn.Module):
         inception_3 = self.inception_3(inception_2)
         inception_4 = self.inception_4(inception_3)
         inception_5 = self.inception_5(inception_4)
-        # s4.5.max_pool @39:54
+        # s4.5.max_pool @37:54
         max_pool = F.max_pool2d(inception_5, 2, 2, 0, ceil_mode=True)
         return max_pool
 
@@ -328,10 +328,10 @@ class Head(nn.Module):
         self.linear = nn.Linear(d0, d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        global_avg_pool = x.mean((2, 3))  # head.0.global_avg_pool @41:18
-        # head.1.dropout @41:37
+        global_avg_pool = x.mean((2, 3))  # head.0.global_avg_pool @39:18
+        # head.1.dropout @39:37
         dropout = F.dropout(global_avg_pool, 0.2, self.training)
-        linear = self.linear(dropout)  # head.2.linear @41:53
+        linear = self.linear(dropout)  # head.2.linear @39:53
         return linear
 
 

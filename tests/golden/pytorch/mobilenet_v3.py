@@ -48,16 +48,16 @@ class Residual(nn.Module):
     def __init__(self, d0: int) -> None:
         super().__init__()
         self.dw_conv = nn.Conv2d(d0, d0, 3, padding=1, groups=d0, bias=False)
-        self.body_bn = nn.BatchNorm2d(d0)
+        self.body_bn = nn.BatchNorm2d(d0, eps=0.001, momentum=0.01)
         self.conv = nn.Conv2d(d0, d0, 1, bias=False)
-        self.body_bn_2 = nn.BatchNorm2d(d0)
+        self.body_bn_2 = nn.BatchNorm2d(d0, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         dw_conv = self.dw_conv(x)  # b1.0.0.0.body.1.dw_conv @20:24
-        body_bn = self.body_bn(dw_conv)  # b1.0.0.0.body.2.bn @20:53
+        body_bn = self.body_bn(dw_conv)  # b1.0.0.0.body.2.bn @14:13
         relu = F.relu(body_bn)  # b1.0.0.0.body.3.relu @30:44
         conv = self.conv(relu)  # b1.0.0.0.body.4.conv @21:95
-        body_bn_2 = self.body_bn_2(conv)  # b1.0.0.0.body.5.bn @21:113
+        body_bn_2 = self.body_bn_2(conv)  # b1.0.0.0.body.5.bn @14:13
         add = body_bn_2 + x  # b1.0.0.0.add @22:48
         return add
 
@@ -68,21 +68,21 @@ class Residual2(nn.Module):
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.body_bn = nn.BatchNorm2d(d1)
+        self.body_bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.body_bn_2 = nn.BatchNorm2d(d1)
+        self.body_bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
-        self.body_bn_3 = nn.BatchNorm2d(d0)
+        self.body_bn_3 = nn.BatchNorm2d(d0, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = self.body_conv(x)  # b2.1.0.0.body.0.conv @19:43
-        body_bn = self.body_bn(body_conv)  # b2.1.0.0.body.1.bn @19:61
+        body_bn = self.body_bn(body_conv)  # b2.1.0.0.body.1.bn @14:13
         body_relu = F.relu(body_bn)  # b2.1.0.0.body.2.relu @31:84
         dw_conv = self.dw_conv(body_relu)  # b2.1.0.0.body.3.dw_conv @20:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b2.1.0.0.body.4.bn @20:53
+        body_bn_2 = self.body_bn_2(dw_conv)  # b2.1.0.0.body.4.bn @14:13
         body_relu_2 = F.relu(body_bn_2)  # b2.1.0.0.body.5.relu @31:84
         body_conv_2 = self.body_conv_2(body_relu_2)  # b2.1.0.0.body.6.conv @21:95
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b2.1.0.0.body.7.bn @21:113
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b2.1.0.0.body.7.bn @14:13
         add = body_bn_3 + x  # b2.1.0.0.add @22:48
         return add
 
@@ -93,23 +93,23 @@ class Residual3(nn.Module):
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.body_bn = nn.BatchNorm2d(d1)
+        self.body_bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
-        self.body_bn_2 = nn.BatchNorm2d(d1)
+        self.body_bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
-        self.body_bn_3 = nn.BatchNorm2d(d0)
+        self.body_bn_3 = nn.BatchNorm2d(d0, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = self.body_conv(x)  # b3.1.0.0.body.0.conv @19:43
-        body_bn = self.body_bn(body_conv)  # b3.1.0.0.body.1.bn @19:61
+        body_bn = self.body_bn(body_conv)  # b3.1.0.0.body.1.bn @14:13
         body_relu = F.relu(body_bn)  # b3.1.0.0.body.2.relu @32:83
         dw_conv = self.dw_conv(body_relu)  # b3.1.0.0.body.3.dw_conv @20:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b3.1.0.0.body.4.bn @20:53
+        body_bn_2 = self.body_bn_2(dw_conv)  # b3.1.0.0.body.4.bn @14:13
         body_relu_2 = F.relu(body_bn_2)  # b3.1.0.0.body.5.relu @32:83
         body = self.body(body_relu_2)
         body_conv_2 = self.body_conv_2(body)  # b3.1.0.0.body.7.conv @21:95
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b3.1.0.0.body.8.bn @21:113
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b3.1.0.0.body.8.bn @14:13
         add = body_bn_3 + x  # b3.1.0.0.add @22:48
         return add
 
@@ -120,21 +120,21 @@ class Residual4(nn.Module):
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.body_bn = nn.BatchNorm2d(d1)
+        self.body_bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.body_bn_2 = nn.BatchNorm2d(d1)
+        self.body_bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
-        self.body_bn_3 = nn.BatchNorm2d(d0)
+        self.body_bn_3 = nn.BatchNorm2d(d0, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = self.body_conv(x)  # b4.1.0.0.body.0.conv @19:43
-        body_bn = self.body_bn(body_conv)  # b4.1.0.0.body.1.bn @19:61
+        body_bn = self.body_bn(body_conv)  # b4.1.0.0.body.1.bn @14:13
         body_hardswish = F.hardswish(body_bn)  # b4.1.0.0.body.2.hardswish @33:91
         dw_conv = self.dw_conv(body_hardswish)  # b4.1.0.0.body.3.dw_conv @20:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b4.1.0.0.body.4.bn @20:53
+        body_bn_2 = self.body_bn_2(dw_conv)  # b4.1.0.0.body.4.bn @14:13
         body_hardswish_2 = F.hardswish(body_bn_2)  # b4.1.0.0.body.5.hardswish @33:91
         body_conv_2 = self.body_conv_2(body_hardswish_2)  # b4.1.0.0.body.6.conv @21:95
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b4.1.0.0.body.7.bn @21:113
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b4.1.0.0.body.7.bn @14:13
         add = body_bn_3 + x  # b4.1.0.0.add @22:48
         return add
 
@@ -145,23 +145,23 @@ class Residual5(nn.Module):
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.body_bn = nn.BatchNorm2d(d1)
+        self.body_bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.body_bn_2 = nn.BatchNorm2d(d1)
+        self.body_bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
-        self.body_bn_3 = nn.BatchNorm2d(d0)
+        self.body_bn_3 = nn.BatchNorm2d(d0, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = self.body_conv(x)  # b5.1.0.0.body.0.conv @19:43
-        body_bn = self.body_bn(body_conv)  # b5.1.0.0.body.1.bn @19:61
+        body_bn = self.body_bn(body_conv)  # b5.1.0.0.body.1.bn @14:13
         body_hardswish = F.hardswish(body_bn)  # b5.1.0.0.body.2.hardswish @34:92
         dw_conv = self.dw_conv(body_hardswish)  # b5.1.0.0.body.3.dw_conv @20:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b5.1.0.0.body.4.bn @20:53
+        body_bn_2 = self.body_bn_2(dw_conv)  # b5.1.0.0.body.4.bn @14:13
         body_hardswish_2 = F.hardswish(body_bn_2)  # b5.1.0.0.body.5.hardswish @34:92
         body = self.body(body_hardswish_2)
         body_conv_2 = self.body_conv_2(body)  # b5.1.0.0.body.7.conv @21:95
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b5.1.0.0.body.8.bn @21:113
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b5.1.0.0.body.8.bn @14:13
         add = body_bn_3 + x  # b5.1.0.0.add @22:48
         return add
 
@@ -172,23 +172,23 @@ class Residual6(nn.Module):
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
         self.body_conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.body_bn = nn.BatchNorm2d(d1)
+        self.body_bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 5, padding=2, groups=d1, bias=False)
-        self.body_bn_2 = nn.BatchNorm2d(d1)
+        self.body_bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.body = BlocksSe(d1, d2)
         self.body_conv_2 = nn.Conv2d(d1, d0, 1, bias=False)
-        self.body_bn_3 = nn.BatchNorm2d(d0)
+        self.body_bn_3 = nn.BatchNorm2d(d0, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = self.body_conv(x)  # b6.1.0.0.body.0.conv @19:43
-        body_bn = self.body_bn(body_conv)  # b6.1.0.0.body.1.bn @19:61
+        body_bn = self.body_bn(body_conv)  # b6.1.0.0.body.1.bn @14:13
         body_hardswish = F.hardswish(body_bn)  # b6.1.0.0.body.2.hardswish @35:93
         dw_conv = self.dw_conv(body_hardswish)  # b6.1.0.0.body.3.dw_conv @20:24
-        body_bn_2 = self.body_bn_2(dw_conv)  # b6.1.0.0.body.4.bn @20:53
+        body_bn_2 = self.body_bn_2(dw_conv)  # b6.1.0.0.body.4.bn @14:13
         body_hardswish_2 = F.hardswish(body_bn_2)  # b6.1.0.0.body.5.hardswish @35:93
         body = self.body(body_hardswish_2)
         body_conv_2 = self.body_conv_2(body)  # b6.1.0.0.body.7.conv @21:95
-        body_bn_3 = self.body_bn_3(body_conv_2)  # b6.1.0.0.body.8.bn @21:113
+        body_bn_3 = self.body_bn_3(body_conv_2)  # b6.1.0.0.body.8.bn @14:13
         add = body_bn_3 + x  # b6.1.0.0.add @22:48
         return add
 
@@ -211,21 +211,21 @@ class Bneck2(nn.Module):
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 3, stride=2, padding=1, groups=d1, bias=False)
-        self.bn_2 = nn.BatchNorm2d(d1)
+        self.bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.conv_2 = nn.Conv2d(d1, d2, 1, bias=False)
-        self.bn_3 = nn.BatchNorm2d(d2)
+        self.bn_3 = nn.BatchNorm2d(d2, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         conv = self.conv(x)  # b2.0.0.0.conv @19:43
-        bn = self.bn(conv)  # b2.0.0.1.bn @19:61
+        bn = self.bn(conv)  # b2.0.0.1.bn @14:13
         relu = F.relu(bn)  # b2.0.0.2.relu @31:44
         dw_conv = self.dw_conv(relu)  # b2.0.0.3.dw_conv @20:24
-        bn_2 = self.bn_2(dw_conv)  # b2.0.0.4.bn @20:53
+        bn_2 = self.bn_2(dw_conv)  # b2.0.0.4.bn @14:13
         relu_2 = F.relu(bn_2)  # b2.0.0.5.relu @31:44
         conv_2 = self.conv_2(relu_2)  # b2.0.0.6.conv @21:95
-        bn_3 = self.bn_3(conv_2)  # b2.0.0.7.bn @21:113
+        bn_3 = self.bn_3(conv_2)  # b2.0.0.7.bn @14:13
         return bn_3
 
 
@@ -247,23 +247,23 @@ class Bneck4(nn.Module):
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 5, stride=2, padding=2, groups=d1, bias=False)
-        self.bn_2 = nn.BatchNorm2d(d1)
+        self.bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.se = BlocksSe(d1, d0)
         self.conv_2 = nn.Conv2d(d1, d2, 1, bias=False)
-        self.bn_3 = nn.BatchNorm2d(d2)
+        self.bn_3 = nn.BatchNorm2d(d2, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         conv = self.conv(x)  # b3.0.0.0.conv @19:43
-        bn = self.bn(conv)  # b3.0.0.1.bn @19:61
+        bn = self.bn(conv)  # b3.0.0.1.bn @14:13
         relu = F.relu(bn)  # b3.0.0.2.relu @32:43
         dw_conv = self.dw_conv(relu)  # b3.0.0.3.dw_conv @20:24
-        bn_2 = self.bn_2(dw_conv)  # b3.0.0.4.bn @20:53
+        bn_2 = self.bn_2(dw_conv)  # b3.0.0.4.bn @14:13
         relu_2 = F.relu(bn_2)  # b3.0.0.5.relu @32:43
         se = self.se(relu_2)
         conv_2 = self.conv_2(se)  # b3.0.0.7.conv @21:95
-        bn_3 = self.bn_3(conv_2)  # b3.0.0.8.bn @21:113
+        bn_3 = self.bn_3(conv_2)  # b3.0.0.8.bn @14:13
         return bn_3
 
 
@@ -285,21 +285,21 @@ class Bneck6(nn.Module):
     def __init__(self, d0: int, d1: int, d2: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 3, stride=2, padding=1, groups=d1, bias=False)
-        self.bn_2 = nn.BatchNorm2d(d1)
+        self.bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.conv_2 = nn.Conv2d(d1, d2, 1, bias=False)
-        self.bn_3 = nn.BatchNorm2d(d2)
+        self.bn_3 = nn.BatchNorm2d(d2, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         conv = self.conv(x)  # b4.0.0.0.conv @19:43
-        bn = self.bn(conv)  # b4.0.0.1.bn @19:61
+        bn = self.bn(conv)  # b4.0.0.1.bn @14:13
         hardswish = F.hardswish(bn)  # b4.0.0.2.hardswish @33:45
         dw_conv = self.dw_conv(hardswish)  # b4.0.0.3.dw_conv @20:24
-        bn_2 = self.bn_2(dw_conv)  # b4.0.0.4.bn @20:53
+        bn_2 = self.bn_2(dw_conv)  # b4.0.0.4.bn @14:13
         hardswish_2 = F.hardswish(bn_2)  # b4.0.0.5.hardswish @33:45
         conv_2 = self.conv_2(hardswish_2)  # b4.0.0.6.conv @21:95
-        bn_3 = self.bn_3(conv_2)  # b4.0.0.7.bn @21:113
+        bn_3 = self.bn_3(conv_2)  # b4.0.0.7.bn @14:13
         return bn_3
 
 
@@ -321,23 +321,23 @@ class Bneck8(nn.Module):
     def __init__(self, d0: int, d1: int, d2: int, d3: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 3, padding=1, groups=d1, bias=False)
-        self.bn_2 = nn.BatchNorm2d(d1)
+        self.bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.se = BlocksSe(d1, d2)
         self.conv_2 = nn.Conv2d(d1, d3, 1, bias=False)
-        self.bn_3 = nn.BatchNorm2d(d3)
+        self.bn_3 = nn.BatchNorm2d(d3, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         conv = self.conv(x)  # b5.0.0.0.conv @19:43
-        bn = self.bn(conv)  # b5.0.0.1.bn @19:61
+        bn = self.bn(conv)  # b5.0.0.1.bn @14:13
         hardswish = F.hardswish(bn)  # b5.0.0.2.hardswish @34:45
         dw_conv = self.dw_conv(hardswish)  # b5.0.0.3.dw_conv @20:24
-        bn_2 = self.bn_2(dw_conv)  # b5.0.0.4.bn @20:53
+        bn_2 = self.bn_2(dw_conv)  # b5.0.0.4.bn @14:13
         hardswish_2 = F.hardswish(bn_2)  # b5.0.0.5.hardswish @34:45
         se = self.se(hardswish_2)
         conv_2 = self.conv_2(se)  # b5.0.0.7.conv @21:95
-        bn_3 = self.bn_3(conv_2)  # b5.0.0.8.bn @21:113
+        bn_3 = self.bn_3(conv_2)  # b5.0.0.8.bn @14:13
         return bn_3
 
 
@@ -359,23 +359,23 @@ class Bneck10(nn.Module):
     def __init__(self, d0: int, d1: int, d2: int, d3: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.dw_conv = nn.Conv2d(d1, d1, 5, stride=2, padding=2, groups=d1, bias=False)
-        self.bn_2 = nn.BatchNorm2d(d1)
+        self.bn_2 = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
         self.se = BlocksSe(d1, d2)
         self.conv_2 = nn.Conv2d(d1, d3, 1, bias=False)
-        self.bn_3 = nn.BatchNorm2d(d3)
+        self.bn_3 = nn.BatchNorm2d(d3, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         conv = self.conv(x)  # b6.0.0.0.conv @19:43
-        bn = self.bn(conv)  # b6.0.0.1.bn @19:61
+        bn = self.bn(conv)  # b6.0.0.1.bn @14:13
         hardswish = F.hardswish(bn)  # b6.0.0.2.hardswish @35:46
         dw_conv = self.dw_conv(hardswish)  # b6.0.0.3.dw_conv @20:24
-        bn_2 = self.bn_2(dw_conv)  # b6.0.0.4.bn @20:53
+        bn_2 = self.bn_2(dw_conv)  # b6.0.0.4.bn @14:13
         hardswish_2 = F.hardswish(bn_2)  # b6.0.0.5.hardswish @35:46
         se = self.se(hardswish_2)
         conv_2 = self.conv_2(se)  # b6.0.0.7.conv @21:95
-        bn_3 = self.bn_3(conv_2)  # b6.0.0.8.bn @21:113
+        bn_3 = self.bn_3(conv_2)  # b6.0.0.8.bn @14:13
         return bn_3
 
 
@@ -397,12 +397,12 @@ class Stem(nn.Module):
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 3, stride=2, padding=1, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         conv = self.conv(x)  # stem.0.conv @29:18
-        bn = self.bn(conv)  # stem.1.bn @29:45
-        hardswish = F.hardswish(bn)  # stem.2.hardswish @29:51
+        bn = self.bn(conv)  # stem.1.bn @14:13
+        hardswish = F.hardswish(bn)  # stem.2.hardswish @29:54
         return hardswish
 
 
@@ -490,12 +490,12 @@ class Last(nn.Module):
     def __init__(self, d0: int, d1: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(d0, d1, 1, bias=False)
-        self.bn = nn.BatchNorm2d(d1)
+        self.bn = nn.BatchNorm2d(d1, eps=0.001, momentum=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
         conv = self.conv(x)  # last.0.conv @36:18
-        bn = self.bn(conv)  # last.1.bn @36:36
-        hardswish = F.hardswish(bn)  # last.2.hardswish @36:42
+        bn = self.bn(conv)  # last.1.bn @14:13
+        hardswish = F.hardswish(bn)  # last.2.hardswish @36:45
         return hardswish
 
 
