@@ -160,3 +160,140 @@ fn reference_weights_give_the_reference_logits() {
     assert!(bad.is_empty(), "logits differ by more than 1e-4 relative: {bad:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Rewrites a safetensors file through `edit` (name -> (shape, f32 values)).
+fn rewrite(from: &Path, to: &Path, edit: impl FnOnce(&mut Vec<(String, Vec<usize>, Vec<u8>)>)) {
+    use safetensors::tensor::{Dtype, TensorView};
+    let bytes = std::fs::read(from).expect("read");
+    let st = safetensors::SafeTensors::deserialize(&bytes).expect("safetensors");
+    let mut all: Vec<(String, Vec<usize>, Vec<u8>, Dtype)> = st
+        .tensors()
+        .into_iter()
+        .map(|(k, v)| (k, v.shape().to_vec(), v.data().to_vec(), v.dtype()))
+        .collect();
+    let mut f32s: Vec<(String, Vec<usize>, Vec<u8>)> = all
+        .iter()
+        .filter(|t| t.3 == Dtype::F32)
+        .map(|(k, s, d, _)| (k.clone(), s.clone(), d.clone()))
+        .collect();
+    edit(&mut f32s);
+    all.retain(|t| t.3 != Dtype::F32);
+    all.extend(f32s.into_iter().map(|(k, s, d)| (k, s, d, Dtype::F32)));
+    let views: Vec<(String, TensorView)> = all
+        .iter()
+        .map(|(k, s, d, t)| (k.clone(), TensorView::new(*t, s.clone(), d).expect("view")))
+        .collect();
+    std::fs::write(to, safetensors::tensor::serialize(views, None).expect("serialize"))
+        .expect("write");
+}
+
+/// `nasc import-weights` of the safetensors `nasc build --emit pytorch --weights` wrote gives
+/// back exactly the record's weights; `nasc train --init` starts from them; weights with a
+/// tensor missing, of another shape, or of another network are E045 with the key named, and
+/// nothing is written.
+#[test]
+fn import_round_trips_and_refuses_weights_that_do_not_fit() {
+    let dir = temp_dir("roundtrip");
+    let spec = root().join("examples/plain_cnn.nas");
+    let spec = spec.to_str().expect("utf-8");
+    let ir = compile("examples/plain_cnn.nas", &["--set", "W=8"]);
+    let device = Device::default();
+    device.seed(3);
+    let rt = nasc_burn::transfer::randomise_norms(
+        nasc_burn::runtime::RuntimeModel::new(&ir, &device),
+        &device,
+    );
+    let rec = dir.join("rec.bpk");
+    rt.clone().save_file(&rec).expect("save record");
+    let (py, st) = (dir.join("m.py"), dir.join("m.safetensors"));
+    let p = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let out = nasc(&[
+        "build",
+        spec,
+        "--set",
+        "W=8",
+        "--emit",
+        "pytorch",
+        "-o",
+        &p(&py),
+        "--weights",
+        &p(&rec),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let imported = dir.join("imported.bpk");
+    let out = nasc(&["import-weights", spec, "--set", "W=8", &p(&st), "-o", &p(&imported)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let back = nasc_burn::record::load_model(&ir, &imported, &device).expect("load");
+    let (a, b) = (nasc_burn::weights::weights(&rt), nasc_burn::weights::weights(&back));
+    assert_eq!(a.expect("weights"), b.expect("weights"), "import changed the weights");
+
+    let run = dir.join("run");
+    let train = |init: &Path, w: &str| {
+        nasc(&[
+            "train",
+            spec,
+            "--set",
+            w,
+            "--init",
+            &p(init),
+            "--data",
+            "synthetic",
+            "--epochs",
+            "1",
+            "--limit-train",
+            "64",
+            "--limit-test",
+            "32",
+            "--batch-size",
+            "32",
+            "--quiet",
+            "--out",
+            &p(&run),
+        ])
+    };
+    let out = train(&st, "W=16");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--init"));
+    assert!(!run.exists(), "a refused --init made the run directory");
+    let out = train(&st, "W=8");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(run.join("model.bpk").exists());
+
+    let edits: Vec<(&str, Box<dyn FnOnce(&mut Vec<(String, Vec<usize>, Vec<u8>)>)>)> = vec![
+        (
+            "has no tensor `s1.bn.running_var`",
+            Box::new(|t| t.retain(|x| x.0 != "s1.bn.running_var")),
+        ),
+        (
+            "has shape [10, 7]",
+            Box::new(|t| {
+                let last = t.iter_mut().find(|x| x.1.len() == 2).expect("a linear weight");
+                last.1 = vec![10, 7];
+                last.2 = vec![0; 4 * 70];
+            }),
+        ),
+        ("`extra.weight`", Box::new(|t| t.push(("extra.weight".into(), vec![2], vec![0; 8])))),
+    ];
+    for (i, (want, edit)) in edits.into_iter().enumerate() {
+        let (bad, out_file) =
+            (dir.join(format!("bad{i}.safetensors")), dir.join(format!("bad{i}.bpk")));
+        rewrite(&st, &bad, edit);
+        let out = nasc(&[
+            "import-weights",
+            spec,
+            "--set",
+            "W=8",
+            &p(&bad),
+            "-o",
+            &p(&out_file),
+            "--color",
+            "never",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr).replace('│', " ");
+        let err = err.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("E045") && err.contains(want), "expected {want:?} in:\n{err}");
+        assert!(!out_file.exists(), "a refused import wrote {}", out_file.display());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
