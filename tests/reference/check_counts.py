@@ -7,6 +7,8 @@ with "ref" one of
    "published_config": false}                        torchvision.models.<model>(**kwargs)
   {"kind": "pycls_regnet", "depth": d, "w0": .., "wa": .., "wm": .., "group_width": g, "se": 0|1}
   {"kind": "nb201", "arch": "|nor_conv_3x3~0|+|...|", "C": 16, "N": 5}   xautodl's infer.tiny
+  {"kind": "timm", "model": "nasnetalarge", "macs_at": 331}   timm.create_model(<model>); with
+   macs_at, also conv + linear multiply-adds counted on the model at that resolution
   {"kind": "timm", "model": "fbnetc_100"}             timm.create_model(model) (parameters)
   {"kind": "nb101", "matrix": [[0, 1, ...], ...], "ops": ["input", ..., "output"]}
                                   nasbench_pytorch's Network((matrix, ops)) (parameters, less
@@ -18,6 +20,7 @@ and checks, per case:
   - torchvision: nasc's multiply-adds within 1% of the weights' published `_ops` (GFLOPS)
     where the model has pretrained weights (or within that figure's rounding: it has 3
     decimals, so 0.040 stands for 0.0395..0.0405);
+  - timm with macs_at: multiply-adds equal to those counted on its model;
   - pycls: multiply-adds and activations equal to pycls's own analytic `complexity`, less
     the additions of biased layers (pycls counts them as FLOPs: the classifier's 1000 and, in
     RegNetY, the squeeze-excitation convs') and the classifier's 1000 outputs (pycls counts
@@ -79,11 +82,36 @@ def pycls_regnet_case(ref):
     }
 
 
+def conv_linear_macs(model, res):
+    """Multiply-adds of every conv and linear layer on one res x res image (nasc's FLOPs)."""
+    macs = 0
+
+    def hook(m, _, out):
+        nonlocal macs
+        if isinstance(m, torch.nn.Conv2d):
+            kh, kw = m.kernel_size
+            macs += out.numel() * (m.in_channels // m.groups) * kh * kw
+        else:
+            macs += out.numel() * m.in_features
+
+    kinds = (torch.nn.Conv2d, torch.nn.Linear)
+    hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, kinds)]
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, 3, res, res))
+    for h in hooks:
+        h.remove()
+    return macs
+
+
 def timm_case(ref):
     import timm
 
     model = timm.create_model(ref["model"], pretrained=False)
-    return {"params": sum(p.numel() for p in model.parameters())}
+    r = {"params": sum(p.numel() for p in model.parameters())}
+    if "macs_at" in ref:
+        # timm publishes no multiply-adds: counted on its model, conv and linear layers.
+        r["flops"] = conv_linear_macs(model, ref["macs_at"])
+    return r
 
 
 _OFA = {}
@@ -126,7 +154,8 @@ def nb201_case(ref):
 
 
 def main():
-    cases = json.load(open(sys.argv[1]))
+    with open(sys.argv[1]) as f:
+        cases = json.load(f)
     torch.manual_seed(0)
     bad = 0
     for c in cases:
@@ -159,7 +188,7 @@ def main():
                 problems.append(f"MACs nasc {c['flops'] / 1e9:.3f} G vs published _ops {r['ops']} ({rel:.2%})")
         for key in ("flops", "activations"):
             if key in r and r[key] != c[key]:
-                problems.append(f"{key} nasc {c[key]:,} != pycls {r[key]:,}")
+                problems.append(f"{key} nasc {c[key]:,} != reference {r[key]:,}")
         status = "ok" if not problems else "DIFF " + "; ".join(problems)
         shown = f"{r['params']:,} params" + (f", _ops {r['ops']}" if r.get("ops") else "")
         print(f"{c['name']:<40} {kind:<13} {shown:<36} {status}")

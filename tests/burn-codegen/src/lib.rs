@@ -90,6 +90,9 @@ pub mod convnext;
 #[path = "../../golden/burn/mobile_nas.rs"]
 #[rustfmt::skip]
 pub mod mobile_nas;
+#[path = "../../golden/burn/nasnet.rs"]
+#[rustfmt::skip]
+pub mod nasnet;
 #[path = "../../golden/burn/ofa_mbv3.rs"]
 #[rustfmt::skip]
 pub mod ofa_mbv3;

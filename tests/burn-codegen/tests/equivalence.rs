@@ -155,6 +155,7 @@ equivalence!(
 );
 equivalence!(ofa_mbv3, "specs/ofa_mbv3.nas", ofa_mbv3::OfaMbv3);
 equivalence!(mobile_nas, "zoo/mobile_nas.nas", mobile_nas::Fbnetc100);
+equivalence!(nasnet, "zoo/nasnet.nas", nasnet::Nasnetalarge);
 equivalence!(shufflenet_v2, "zoo/shufflenet_v2.nas", shufflenet_v2::ShufflenetV2);
 equivalence!(mobilenet_v2, "zoo/mobilenet_v2.nas", mobilenet_v2::MobilenetV2);
 equivalence!(mobilenet_v3, "zoo/mobilenet_v3.nas", mobilenet_v3::MobilenetV3Large);

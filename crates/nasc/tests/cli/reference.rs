@@ -182,6 +182,17 @@ fn timm_mobile_nas_networks_equal_timm() {
     check(cases);
 }
 
+/// The large cell networks NAS found that timm ships (`zoo/nasnet.nas`: NASNet-A Large,
+/// PNASNet-5 Large): parameters equal, and multiply-adds equal to those counted on timm's
+/// model at 331x331 (conv and linear layers; timm publishes none).
+#[test]
+fn timm_large_cell_networks_equal_timm() {
+    let cases =
+        cases("zoo/nasnet.nas", |name, _| json!({"kind": "timm", "model": name, "macs_at": 331}));
+    assert_eq!(cases.len(), 2);
+    check(cases);
+}
+
 /// EfficientNet B0-B7 (`zoo/efficientnet.nas`'s presets, each at its published
 /// resolution, where `_ops` is measured) and EfficientNetV2-S (its own network, at 384).
 #[test]
