@@ -72,15 +72,10 @@ fn torchvision(name: &'static str, spec: &'static str, args: &[&'static str]) ->
 const NB201_ARCH: &str =
     "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|";
 
-#[test]
-fn reference_weights_give_the_reference_logits() {
-    let Some(py) =
-        python_with("torch, torchvision, xautodl, safetensors", "the weight-import checks")
-    else {
-        return;
-    };
-    let arch = format!("arch={NB201_ARCH}");
-    let cases = vec![
+/// The nine networks and their references.
+fn same_function_cases() -> Vec<Case> {
+    let arch: &'static str = Box::leak(format!("arch={NB201_ARCH}").into_boxed_str());
+    vec![
         torchvision("resnet50", "zoo/resnet.nas", &["--preset", "resnet50"]),
         torchvision("mobilenet_v2", "zoo/mobilenet_v2.nas", &["--preset", "mobilenet_v2_1_0"]),
         torchvision(
@@ -100,13 +95,17 @@ fn reference_weights_give_the_reference_logits() {
         Case {
             name: "nas_bench_201",
             spec: "specs/nas_bench_201_arch.nas",
-            args: vec!["--set", Box::leak(arch.into_boxed_str())],
+            args: vec!["--set", arch],
             reference: json!({"kind": "nb201", "arch": NB201_ARCH, "C": 16, "N": 5}),
         },
-    ];
-    let dir = temp_dir("same");
+    ]
+}
+
+/// Writes each case's generated module, then runs the reference side (mapped weights,
+/// input and reference logits into each case's directory).
+fn reference_side(py: &str, cases: &[Case], dir: &Path) {
     let mut list = Vec::new();
-    for c in &cases {
+    for c in cases {
         let d = dir.join(c.name);
         std::fs::create_dir_all(&d).expect("case dir");
         let spec = root().join(c.spec);
@@ -132,37 +131,58 @@ fn reference_weights_give_the_reference_logits() {
         "reference side failed:\n{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// nasc's side of one case: `nasc import-weights`, then the runtime model on the input;
+/// returns max |diff| / max |logit|.
+fn nasc_side(c: &Case, d: &Path, device: &Device) -> f32 {
+    let (spec, pth, bpk) = (root().join(c.spec), d.join("weights.pth"), d.join("model.bpk"));
+    let mut args = vec!["import-weights", spec.to_str().expect("utf-8")];
+    args.extend(&c.args);
+    args.extend([pth.to_str().expect("utf-8"), "-o", bpk.to_str().expect("utf-8")]);
+    let out = nasc(&args);
+    assert!(out.status.success(), "{}: {}", c.name, String::from_utf8_lossy(&out.stderr));
+    let ir = compile(c.spec, &c.args);
+    let model = nasc_burn::record::load_model(&ir, &bpk, device).expect("load the record");
+    let (xs, xv) = read_tensor(&d.join("io.safetensors"), "x");
+    let (_, want) = read_tensor(&d.join("io.safetensors"), "logits");
+    let x = Tensor::<4>::from_data(TensorData::new(xv, xs), device);
+    let got: Vec<f32> =
+        model.valid().forward(x).into_data().try_to_vec::<f32>().expect("f32 logits");
+    assert_eq!(got.len(), want.len(), "{}: logits", c.name);
+    let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let diff = got.iter().zip(&want).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    eprintln!("{}: max |diff| {diff:.3e} of max |logit| {scale:.3e}", c.name);
+    assert!(scale > 0.0, "{}: the reference's logits are all zero", c.name);
+    diff / scale
+}
+
+#[test]
+fn reference_weights_give_the_reference_logits() {
+    let Some(py) =
+        python_with("torch, torchvision, xautodl, safetensors", "the weight-import checks")
+    else {
+        return;
+    };
+    let cases = same_function_cases();
+    let dir = temp_dir("same");
+    reference_side(&py, &cases, &dir);
     let device = Device::default();
-    let mut worst = Vec::new();
-    for c in &cases {
-        let d = dir.join(c.name);
-        let (spec, pth, bpk) = (root().join(c.spec), d.join("weights.pth"), d.join("model.bpk"));
-        let mut args = vec!["import-weights", spec.to_str().expect("utf-8")];
-        args.extend(&c.args);
-        args.extend([pth.to_str().expect("utf-8"), "-o", bpk.to_str().expect("utf-8")]);
-        let out = nasc(&args);
-        assert!(out.status.success(), "{}: {}", c.name, String::from_utf8_lossy(&out.stderr));
-        let ir = compile(c.spec, &c.args);
-        let model = nasc_burn::record::load_model(&ir, &bpk, &device).expect("load the record");
-        let (xs, xv) = read_tensor(&d.join("io.safetensors"), "x");
-        let (_, want) = read_tensor(&d.join("io.safetensors"), "logits");
-        let x = Tensor::<4>::from_data(TensorData::new(xv, xs), &device);
-        let got: Vec<f32> =
-            model.valid().forward(x).into_data().try_to_vec::<f32>().expect("f32 logits");
-        assert_eq!(got.len(), want.len(), "{}: logits", c.name);
-        let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
-        let diff = got.iter().zip(&want).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-        eprintln!("{}: max |diff| {diff:.3e} of max |logit| {scale:.3e}", c.name);
-        assert!(scale > 0.0, "{}: the reference's logits are all zero", c.name);
-        worst.push((c.name, diff / scale));
-    }
-    let bad: Vec<_> = worst.iter().filter(|(_, r)| !(*r <= 1e-4)).collect();
+    let rel: Vec<(&str, f32)> =
+        cases.iter().map(|c| (c.name, nasc_side(c, &dir.join(c.name), &device))).collect();
+    let bad: Vec<_> = rel.iter().filter(|(_, r)| r.is_nan() || *r > 1e-4).collect();
     assert!(bad.is_empty(), "logits differ by more than 1e-4 relative: {bad:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Rewrites a safetensors file through `edit` (name -> (shape, f32 values)).
-fn rewrite(from: &Path, to: &Path, edit: impl FnOnce(&mut Vec<(String, Vec<usize>, Vec<u8>)>)) {
+/// A safetensors file's f32 tensors: name, shape, little-endian bytes.
+type Tensors = Vec<(String, Vec<usize>, Vec<u8>)>;
+
+/// A change to a weights file, and what E045 must then say.
+type Edit = (&'static str, Box<dyn FnOnce(&mut Tensors)>);
+
+/// Rewrites a safetensors file through `edit` (its f32 tensors; others are kept).
+fn rewrite(from: &Path, to: &Path, edit: impl FnOnce(&mut Tensors)) {
     use safetensors::tensor::{Dtype, TensorView};
     let bytes = std::fs::read(from).expect("read");
     let st = safetensors::SafeTensors::deserialize(&bytes).expect("safetensors");
@@ -171,7 +191,7 @@ fn rewrite(from: &Path, to: &Path, edit: impl FnOnce(&mut Vec<(String, Vec<usize
         .into_iter()
         .map(|(k, v)| (k, v.shape().to_vec(), v.data().to_vec(), v.dtype()))
         .collect();
-    let mut f32s: Vec<(String, Vec<usize>, Vec<u8>)> = all
+    let mut f32s: Tensors = all
         .iter()
         .filter(|t| t.3 == Dtype::F32)
         .map(|(k, s, d, _)| (k.clone(), s.clone(), d.clone()))
@@ -187,16 +207,16 @@ fn rewrite(from: &Path, to: &Path, edit: impl FnOnce(&mut Vec<(String, Vec<usize
         .expect("write");
 }
 
-/// `nasc import-weights` of the safetensors `nasc build --emit pytorch --weights` wrote gives
-/// back exactly the record's weights; `nasc train --init` starts from them; weights with a
-/// tensor missing, of another shape, or of another network are E045 with the key named, and
-/// nothing is written.
-#[test]
-fn import_round_trips_and_refuses_weights_that_do_not_fit() {
-    let dir = temp_dir("roundtrip");
-    let spec = root().join("examples/plain_cnn.nas");
-    let spec = spec.to_str().expect("utf-8");
-    let ir = compile("examples/plain_cnn.nas", &["--set", "W=8"]);
+const PLAIN: &str = "examples/plain_cnn.nas";
+
+fn path(p: &Path) -> String {
+    p.to_str().expect("utf-8").to_string()
+}
+
+/// A seeded runtime model of `examples/plain_cnn.nas --set W=8` (random batch-norm
+/// statistics) and the safetensors `nasc build --emit pytorch --weights` writes for it.
+fn plain_weights(dir: &Path) -> (nasc_burn::runtime::RuntimeModel, PathBuf) {
+    let ir = compile(PLAIN, &["--set", "W=8"]);
     let device = Device::default();
     device.seed(3);
     let rt = nasc_burn::transfer::randomise_norms(
@@ -206,36 +226,55 @@ fn import_round_trips_and_refuses_weights_that_do_not_fit() {
     let rec = dir.join("rec.bpk");
     rt.clone().save_file(&rec).expect("save record");
     let (py, st) = (dir.join("m.py"), dir.join("m.safetensors"));
-    let p = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let spec = path(&root().join(PLAIN));
     let out = nasc(&[
         "build",
-        spec,
+        &spec,
         "--set",
         "W=8",
         "--emit",
         "pytorch",
         "-o",
-        &p(&py),
+        &path(&py),
         "--weights",
-        &p(&rec),
+        &path(&rec),
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (rt, st)
+}
+
+/// `nasc import-weights` of the safetensors `nasc build --emit pytorch --weights` wrote gives
+/// back exactly the record's weights.
+#[test]
+fn import_gives_back_the_exported_weights() {
+    let dir = temp_dir("roundtrip");
+    let (rt, st) = plain_weights(&dir);
     let imported = dir.join("imported.bpk");
-    let out = nasc(&["import-weights", spec, "--set", "W=8", &p(&st), "-o", &p(&imported)]);
+    let spec = path(&root().join(PLAIN));
+    let out = nasc(&["import-weights", &spec, "--set", "W=8", &path(&st), "-o", &path(&imported)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let back = nasc_burn::record::load_model(&ir, &imported, &device).expect("load");
+    let ir = compile(PLAIN, &["--set", "W=8"]);
+    let back = nasc_burn::record::load_model(&ir, &imported, &Device::default()).expect("load");
     let (a, b) = (nasc_burn::weights::weights(&rt), nasc_burn::weights::weights(&back));
     assert_eq!(a.expect("weights"), b.expect("weights"), "import changed the weights");
+    std::fs::remove_dir_all(&dir).ok();
+}
 
-    let run = dir.join("run");
-    let train = |init: &Path, w: &str| {
-        nasc(&[
+/// `nasc train --init` starts from PyTorch weights; weights of another width are refused
+/// before the run directory is made.
+#[test]
+fn train_starts_from_pytorch_weights() {
+    let dir = temp_dir("init");
+    let (_, st) = plain_weights(&dir);
+    let (run, spec) = (dir.join("run"), path(&root().join(PLAIN)));
+    let train = |w: &str| {
+        let args = [
             "train",
-            spec,
+            &spec,
             "--set",
             w,
             "--init",
-            &p(init),
+            &path(&st),
             "--data",
             "synthetic",
             "--epochs",
@@ -248,18 +287,28 @@ fn import_round_trips_and_refuses_weights_that_do_not_fit() {
             "32",
             "--quiet",
             "--out",
-            &p(&run),
-        ])
+            &path(&run),
+        ];
+        nasc(&args)
     };
-    let out = train(&st, "W=16");
+    let out = train("W=16");
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--init"));
     assert!(!run.exists(), "a refused --init made the run directory");
-    let out = train(&st, "W=8");
+    let out = train("W=8");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(run.join("model.bpk").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
 
-    let edits: Vec<(&str, Box<dyn FnOnce(&mut Vec<(String, Vec<usize>, Vec<u8>)>)>)> = vec![
+/// Weights with a tensor missing, of another shape, or of another network are E045 with the
+/// key named (the shape in PyTorch's layout), exit 1, and nothing is written.
+#[test]
+fn import_refuses_weights_that_do_not_fit() {
+    let dir = temp_dir("refuse");
+    let (_, st) = plain_weights(&dir);
+    let spec = path(&root().join(PLAIN));
+    let edits: Vec<Edit> = vec![
         (
             "has no tensor `s1.bn.running_var`",
             Box::new(|t| t.retain(|x| x.0 != "s1.bn.running_var")),
@@ -278,17 +327,8 @@ fn import_round_trips_and_refuses_weights_that_do_not_fit() {
         let (bad, out_file) =
             (dir.join(format!("bad{i}.safetensors")), dir.join(format!("bad{i}.bpk")));
         rewrite(&st, &bad, edit);
-        let out = nasc(&[
-            "import-weights",
-            spec,
-            "--set",
-            "W=8",
-            &p(&bad),
-            "-o",
-            &p(&out_file),
-            "--color",
-            "never",
-        ]);
+        let args = ["import-weights", &spec, "--set", "W=8", &path(&bad), "-o", &path(&out_file)];
+        let out = nasc(&[&args[..], &["--color", "never"]].concat());
         let err = String::from_utf8_lossy(&out.stderr).replace('│', " ");
         let err = err.split_whitespace().collect::<Vec<_>>().join(" ");
         assert_eq!(out.status.code(), Some(1), "{err}");
