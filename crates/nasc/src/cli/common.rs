@@ -6,7 +6,7 @@ use crate::cli::global::{Color, Global, MessageFormat};
 use clap::ValueEnum;
 use nasc_core::check::Options;
 use nasc_core::diag::{Code, Diagnostic, Diagnostics, LineIndex, Renderer, to_json_line_indexed};
-use nasc_core::passes::Pass;
+use nasc_core::passes::{Pass, Safety};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -121,4 +121,17 @@ pub(crate) fn record_error(cli: &Global, name: &str, source: &str, msg: String) 
     d.push(Diagnostic::spanless(Code::Record, msg).help("use the record `nasc train` wrote for this spec, with the same --set values (runs/NAME/model.bpk)"));
     print_diagnostics(cli, &d, name, source);
     ExitCode::from(1)
+}
+
+/// The flags' passes for a runtime model that trains (`nasc train`, `nasc import-weights`);
+/// inference-only ones are a usage error.
+pub(crate) fn training_pipeline(cli: &Global) -> Result<Vec<&'static Pass>, CliError> {
+    let pipeline = cli.pipeline()?;
+    if let Some(p) = pipeline.iter().find(|p| p.safety == Safety::Inference) {
+        return Err(CliError::Usage(format!(
+            "pass `{}` is inference-only and cannot be used for training: train at -O1 (the default) or -O0",
+            p.name
+        )));
+    }
+    Ok(pipeline)
 }

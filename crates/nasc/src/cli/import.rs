@@ -30,7 +30,7 @@ pub(crate) struct ImportArgs {
 
 pub(crate) fn run(cli: &Global, a: &ImportArgs) -> Result<ExitCode, CliError> {
     let source = read_spec(&a.file)?;
-    let pipeline = crate::cli::train::pipeline(cli)?;
+    let pipeline = common::training_pipeline(cli)?;
     let c = match common::compile(cli, &a.file, source, &pipeline) {
         Ok(c) => c,
         Err(code) => return Ok(code),

@@ -10,7 +10,6 @@ use nasc_burn::data::DataKind;
 use nasc_burn::device::Backend;
 use nasc_burn::kernels::Kernels;
 use nasc_burn::train::{Optimizer, Schedule, TrainConfig};
-use nasc_core::passes::{Pass, Safety};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -101,7 +100,7 @@ pub(crate) struct TrainOpts {
 
 pub(crate) fn run(cli: &Global, a: &TrainArgs) -> Result<ExitCode, CliError> {
     let source = read_spec(&a.file)?;
-    let pipeline = pipeline(cli)?;
+    let pipeline = common::training_pipeline(cli)?;
     let c = match common::compile(cli, &a.file, source, &pipeline) {
         Ok(c) => c,
         Err(code) => return Ok(code),
@@ -146,18 +145,6 @@ pub(crate) fn run(cli: &Global, a: &TrainArgs) -> Result<ExitCode, CliError> {
         ),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The flags' passes; inference-only ones cannot be used for training.
-pub(crate) fn pipeline(cli: &Global) -> Result<Vec<&'static Pass>, CliError> {
-    let pipeline = cli.pipeline()?;
-    if let Some(p) = pipeline.iter().find(|p| p.safety == Safety::Inference) {
-        return Err(CliError::Usage(format!(
-            "pass `{}` is inference-only and cannot be used for training: train at -O1 (the default) or -O0",
-            p.name
-        )));
-    }
-    Ok(pipeline)
 }
 
 /// The training configuration of `nasc train` options.
