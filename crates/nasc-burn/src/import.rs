@@ -29,16 +29,30 @@ pub struct Init {
     /// The generated PyTorch module's `state_dict` keys when `path` holds PyTorch weights;
     /// `None` for a Burn record.
     pub pytorch_keys: Option<Vec<StateKey>>,
+    /// PyTorch weights only: tensors the file lacks or has in another shape keep their seeded
+    /// initial values (fine-tuning with another classifier) instead of failing the import.
+    pub partial: bool,
 }
 
 impl Init {
-    /// A fresh runtime model of `ir` on `device` with these weights (checked against it).
-    pub fn load(&self, ir: &Ir, device: &Device) -> Result<RuntimeModel, String> {
+    /// A fresh runtime model of `ir` on `device` with these weights (checked against it), and
+    /// the keys a partial import left at their initial values.
+    pub fn load(&self, ir: &Ir, device: &Device) -> Result<Imported, String> {
         match &self.pytorch_keys {
-            Some(keys) => import_pytorch(ir, &self.path, keys, device).map_err(|e| e.to_string()),
-            None => crate::record::load_model(ir, &self.path, device).map_err(|e| e.to_string()),
+            Some(keys) => import_pytorch(ir, &self.path, keys, device, self.partial)
+                .map_err(|e| e.to_string()),
+            None => crate::record::load_model(ir, &self.path, device)
+                .map(|model| Imported { model, kept: Vec::new() })
+                .map_err(|e| e.to_string()),
         }
     }
+}
+
+/// An imported model, and the generated module's keys of the tensors a partial import left
+/// at their seeded initial values (missing from the file, or of another shape there).
+pub struct Imported {
+    pub model: RuntimeModel,
+    pub kept: Vec<String>,
 }
 
 /// Why PyTorch weights cannot be imported into a network.
@@ -96,13 +110,16 @@ fn exact(key: &str) -> String {
 }
 
 /// A fresh runtime model of `ir` on `device` with the weights of the PyTorch file `file`,
-/// whose keys are `keys` (the generated module's `state_dict`).
+/// whose keys are `keys` (the generated module's `state_dict`). With `partial`, tensors the
+/// file lacks or has in another shape keep their seeded values (named in [`Imported::kept`]);
+/// a tensor of another network is an error either way.
 pub fn import_pytorch(
     ir: &Ir,
     file: &Path,
     keys: &[StateKey],
     device: &Device,
-) -> Result<RuntimeModel, ImportError> {
+    partial: bool,
+) -> Result<Imported, ImportError> {
     let read = |message: String| ImportError::Read { path: file.to_path_buf(), message };
     let pairs = keys.iter().filter_map(|(k, n, r)| r.map(|r| (exact(k), target(*n, r))));
     let remapper = KeyRemapper::from_patterns(pairs.collect()).map_err(|e| read(e.to_string()))?;
@@ -128,15 +145,27 @@ pub fn import_pytorch(
         }
     }
     .map_err(|e| read(e.to_string()))?;
-    check(ir, file, keys, &result)?;
-    Ok(model)
+    let kept = check(ir, file, keys, &result, partial)?;
+    Ok(Imported { model, kept })
 }
 
-/// Every key read and applied, none left over, no tensor refused.
-fn check(ir: &Ir, file: &Path, keys: &[StateKey], r: &ApplyResult) -> Result<(), ImportError> {
+/// Every key read and applied, none left over, no tensor refused — or, `partial`, the keys
+/// left at their initial values.
+fn check(
+    ir: &Ir,
+    file: &Path,
+    keys: &[StateKey],
+    r: &ApplyResult,
+    partial: bool,
+) -> Result<Vec<String>, ImportError> {
     let path = file.to_path_buf();
     let network = ir.network.clone();
-    if let Some(e) = r.errors.first() {
+    let mut kept = Vec::new();
+    for e in &r.errors {
+        if let (true, ApplyError::ShapeMismatch { path, .. }) = (partial, e) {
+            kept.push(original(keys, path).unwrap_or_else(|| path.clone()));
+            continue;
+        }
         let (key, message) = match e {
             ApplyError::ShapeMismatch { path, expected, found } => {
                 // In PyTorch's layout: a linear weight is [out, in], Burn's [in, out].
@@ -167,11 +196,16 @@ fn check(ir: &Ir, file: &Path, keys: &[StateKey], r: &ApplyResult) -> Result<(),
         let key = original(keys, key).unwrap_or_else(|| key.clone());
         return Err(ImportError::Foreign { path, key, network });
     }
-    if let Some((missing, _)) = r.missing.first() {
+    for (missing, _) in &r.missing {
         let key = original(keys, missing).unwrap_or_else(|| missing.clone());
-        return Err(ImportError::Missing { path, key, network });
+        if !partial {
+            return Err(ImportError::Missing { path, key, network });
+        }
+        kept.push(key);
     }
-    Ok(())
+    kept.sort();
+    kept.dedup();
+    Ok(kept)
 }
 
 /// The IR node of a runtime path (`layers.<node>...`).

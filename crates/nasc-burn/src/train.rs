@@ -619,9 +619,17 @@ fn train_selected(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
     base.seed(cfg.seed);
     let device = base.clone().autodiff();
     let mut model = match &cfg.init {
-        Some(init) => init
-            .load(ir, &device)
-            .map_err(|msg| TrainError::Init { path: init.path.display().to_string(), msg })?,
+        Some(init) => {
+            let path = init.path.display().to_string();
+            let imported = init
+                .load(ir, &device)
+                .map_err(|msg| TrainError::Init { path: path.clone(), msg })?;
+            if cfg.progress && !imported.kept.is_empty() {
+                let kept = imported.kept.join(", ");
+                eprintln!("--init {path}: these keep their initial values: {kept}");
+            }
+            imported.model
+        }
         None => RuntimeModel::new(ir, &device),
     };
     // Only now, with everything checked, is a run directory chosen or made.

@@ -9,7 +9,6 @@ use crate::cli::global::Global;
 use burn::module::Module;
 use burn::tensor::Device;
 use nasc_burn::import::{Init, StateKey};
-use nasc_burn::runtime::RuntimeModel;
 use nasc_core::diag::{Code, Diagnostic, Diagnostics};
 use nasc_core::ir::Ir;
 use std::path::{Path, PathBuf};
@@ -26,6 +25,10 @@ pub(crate) struct ImportArgs {
     /// tensor fits the network
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: PathBuf,
+    /// Import what fits: tensors the file lacks or has in another shape (a classifier for
+    /// other classes) keep their seeded initial values, and are listed
+    #[arg(long)]
+    partial: bool,
 }
 
 pub(crate) fn run(cli: &Global, a: &ImportArgs) -> Result<ExitCode, CliError> {
@@ -36,10 +39,12 @@ pub(crate) fn run(cli: &Global, a: &ImportArgs) -> Result<ExitCode, CliError> {
         Err(code) => return Ok(code),
     };
     let device = Device::default();
-    let model = match import(&c.ir, &c.name, &c.source, &a.weights, &device) {
+    let init = init(&c.ir, &c.name, &c.source, &a.weights, a.partial);
+    let imported = match init.load(&c.ir, &device) {
         Ok(m) => m,
         Err(msg) => return Ok(import_error(cli, &c.name, &c.source, msg)),
     };
+    let model = imported.model;
     let dir = a.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = a.output.file_name().and_then(|n| n.to_str()).unwrap_or("model.bpk");
     let m = model.valid();
@@ -48,11 +53,14 @@ pub(crate) fn run(cli: &Global, a: &ImportArgs) -> Result<ExitCode, CliError> {
     let tensors = pytorch_keys(&c.ir, &c.name, &c.source).iter().filter(|k| k.2.is_some()).count();
     eprintln!(
         "imported {} tensors of {} into {} (network `{}`)",
-        tensors,
+        tensors - imported.kept.len(),
         a.weights.display(),
         a.output.display(),
         c.ir.network
     );
+    if !imported.kept.is_empty() {
+        eprintln!("kept their initial values: {}", imported.kept.join(", "));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -66,21 +74,11 @@ pub(crate) fn is_pytorch(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("pth" | "pt" | "safetensors"))
 }
 
-/// The weights of `path` for `ir`: PyTorch's (by the extension), or a Burn record.
-pub(crate) fn init(ir: &Ir, name: &str, source: &str, path: &Path) -> Init {
+/// The weights of `path` for `ir`: PyTorch's (by the extension), or a Burn record; `partial`:
+/// what does not fit keeps its initial values (PyTorch weights only).
+pub(crate) fn init(ir: &Ir, name: &str, source: &str, path: &Path, partial: bool) -> Init {
     let pytorch_keys = is_pytorch(path).then(|| pytorch_keys(ir, name, source));
-    Init { path: path.to_path_buf(), pytorch_keys }
-}
-
-/// A runtime model of `ir` with the weights of `weights`: PyTorch's, or a Burn record.
-fn import(
-    ir: &Ir,
-    name: &str,
-    source: &str,
-    weights: &Path,
-    device: &Device,
-) -> Result<RuntimeModel, String> {
-    init(ir, name, source, weights).load(ir, device)
+    Init { path: path.to_path_buf(), pytorch_keys, partial }
 }
 
 /// E045 for weights that do not fit the network; exit 1.

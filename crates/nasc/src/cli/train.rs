@@ -22,6 +22,11 @@ pub(crate) struct TrainArgs {
     /// --emit pytorch` generates (docs/weights.md)
     #[arg(long, value_name = "FILE", conflicts_with = "resume")]
     init: Option<PathBuf>,
+    /// With --init of PyTorch weights: tensors the file lacks or has in another shape (a
+    /// classifier for other classes, a stem for other input channels) keep their seeded
+    /// initial values, and are listed
+    #[arg(long, requires = "init")]
+    init_partial: bool,
     #[command(flatten)]
     o: TrainOpts,
 }
@@ -107,7 +112,10 @@ pub(crate) fn run(cli: &Global, a: &TrainArgs) -> Result<ExitCode, CliError> {
     };
     let (ir, t) = (&c.ir, &a.o);
     let mut cfg = train_config(t, cli.seed.unwrap_or(ir.seed));
-    cfg.init = a.init.as_ref().map(|path| crate::cli::import::init(ir, &c.name, &c.source, path));
+    cfg.init = a
+        .init
+        .as_ref()
+        .map(|path| crate::cli::import::init(ir, &c.name, &c.source, path, a.init_partial));
     if !t.quiet {
         let st = nasc_core::stats::stats(ir);
         eprintln!(

@@ -337,3 +337,67 @@ fn import_refuses_weights_that_do_not_fit() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--partial` / `--init-partial` (fine-tuning with another classifier): a tensor of another
+/// shape keeps its seeded value and is named; every other tensor is imported; a tensor of
+/// another network is still refused.
+#[test]
+fn partial_import_keeps_what_does_not_fit() {
+    let dir = temp_dir("partial");
+    let (rt, st) = plain_weights(&dir);
+    let spec = path(&root().join(PLAIN));
+    let other_head = dir.join("head.safetensors");
+    let mut key = String::new();
+    rewrite(&st, &other_head, |t| {
+        let w = t.iter_mut().find(|x| x.1.len() == 2).expect("a linear weight");
+        key = w.0.clone();
+        w.1 = vec![10, 7];
+        w.2 = vec![0; 4 * 70];
+    });
+    let out_file = dir.join("partial.bpk");
+    let args = ["import-weights", &spec, "--set", "W=8", &path(&other_head), "-o"];
+    let out = nasc(&[&args[..], &[&path(&out_file), "--partial"]].concat());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(&format!("kept their initial values: {key}")), "{err}");
+    let ir = compile(PLAIN, &["--set", "W=8"]);
+    let back = nasc_burn::record::load_model(&ir, &out_file, &Device::default()).expect("load");
+    let (a, b) = (nasc_burn::weights::weights(&rt), nasc_burn::weights::weights(&back));
+    let (a, b) = (a.expect("weights"), b.expect("weights"));
+    let differ: Vec<usize> = a.nodes.keys().filter(|n| a.nodes[n] != b.nodes[n]).copied().collect();
+    assert_eq!(differ.len(), 1, "only the refused linear layer keeps its own values: {differ:?}");
+
+    let run = dir.join("run");
+    let args = [
+        "train",
+        &spec,
+        "--set",
+        "W=8",
+        "--init",
+        &path(&other_head),
+        "--init-partial",
+        "--data",
+        "synthetic",
+        "--epochs",
+        "1",
+        "--limit-train",
+        "64",
+        "--limit-test",
+        "32",
+        "--batch-size",
+        "32",
+        "--out",
+        &path(&run),
+    ];
+    let out = nasc(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(&format!("keep their initial values: {key}")), "{err}");
+
+    let foreign = dir.join("foreign.safetensors");
+    rewrite(&st, &foreign, |t| t.push(("extra.weight".into(), vec![2], vec![0; 8])));
+    let args = ["import-weights", &spec, "--set", "W=8", &path(&foreign), "-o"];
+    let out = nasc(&[&args[..], &[&path(&dir.join("f.bpk")), "--partial"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
