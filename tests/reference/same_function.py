@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The reference side of "the same function" (crates/nasc/tests/cli/weights.rs).
+"""The reference side of "the same function" (crates/nasc/tests/weights/main.rs).
 
 Reads a JSON list of cases, each {"name", "dir", "ref": {...}} where `dir` holds the module
 `nasc build --emit pytorch` wrote (`model.py`) and `ref` names the reference model:

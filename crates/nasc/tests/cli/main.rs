@@ -13,4 +13,3 @@ mod fuzz;
 mod reference;
 mod reliability;
 mod search;
-mod weights;

@@ -1,13 +1,16 @@
 //! "The same function": a randomly initialised reference model (torchvision's, xautodl's
 //! NAS-Bench-201 network; random batch-norm statistics) has its weights mapped onto the keys
-//! of the module `nasc build --emit pytorch` generates (scripts/torch_weights.py, by the order
-//! the two forward passes use their layers; tests/reference/same_function.py), saved with
-//! `torch.save` as a user would, imported by `nasc import-weights` (burn-store's PyTorch
-//! reader with key remapping) — and nasc's runtime model then gives the reference's eval-mode
-//! logits within 1e-4 of their largest magnitude. Also: what import refuses (a tensor missing,
-//! of another shape, of another network), with nothing written, and `nasc train --init`.
+//! of the module `nasc build --emit pytorch` generates (scripts/torch_weights.py, by the
+//! layers' places in the dataflow; tests/reference/same_function.py), saved with `torch.save`
+//! as a user would, imported by `nasc import-weights` (burn-store's PyTorch reader with key
+//! remapping) — and nasc's runtime model then gives the reference's eval-mode logits within
+//! 1e-4 of their largest magnitude. Also: what import refuses (a tensor missing, of another
+//! shape, of another network), with nothing written; `--partial`; `nasc train --init`.
 //! Python comes from NASC_TEST_PYTHON as for the other reference checks; under CI a missing
 //! package fails the test.
+//!
+//! A test binary of its own: the runtime models it runs (ResNet-50 to ConvNeXt-tiny at
+//! 224x224) would count against the 4 GiB allocation cap of the fuzz target in `tests/cli`.
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
