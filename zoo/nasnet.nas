@@ -1,9 +1,12 @@
-// args: --network nasnetalarge
+// args: --network nasnetalarge --set res=99
 // The two large cell networks of NAS that timm ships (Cadene's ports of the TF-slim models,
 // timm's `nasnet.py` and `pnasnet.py`), 331x331x3, 1000 classes, no auxiliary head:
 //
 //   nasc stats zoo/nasnet.nas --network nasnetalarge    # NASNet-A Large, 6 @ 4032 (Zoph et al. 2018)
 //   nasc stats zoo/nasnet.nas --network pnasnet5large   # PNASNet-5 Large (Liu et al. 2018)
+//
+// `res` is the input resolution (331 as published; the golden files and the export checks pin
+// `--set res=99`, whose cell sizes are all odd, to keep the tests' training step small).
 //
 // Both start with a 3x3 stride-2 conv without padding (96 filters, 165x165), then stem
 // cells, then cells that each read the previous two cell outputs (`[x, x_prev] -> cell`,
@@ -131,8 +134,8 @@ block reduction_cell0(C: int) {
 // timm's `NASNetALarge`: C = num_features / 24 = 168 filters per branch in the first
 // normal cells, the stem cells at C/4 and C/2 (channel_multiplier 2), doubled at each
 // reduction; 6 normal cells per resolution.
-network nasnetalarge(stem_size: int = 96, C: int = 168) {
-    input [3, 331, 331]
+network nasnetalarge(stem_size: int = 96, C: int = 168, res: int = 331) {
+    input [3, res, res]
     classes 1000
 
     stage conv0 = conv(3x3, stem_size, stride=2, padding=0) -> bn(eps=0.001)
@@ -199,8 +202,8 @@ block pnas_cell(C: int, is_reduction: bool = false, match_prev_layer_dims: bool 
 
 // timm's `PNASNet5Large`: stem cells at C/4 and C/2, then 4 cells per resolution (the first
 // of the second and third a reduction), C doubled at each; 4320 = 5 x 4C features.
-network pnasnet5large(C: int = 216) {
-    input [3, 331, 331]
+network pnasnet5large(C: int = 216, res: int = 331) {
+    input [3, res, res]
     classes 1000
 
     stage conv_0 = conv(3x3, 96, stride=2, padding=0) -> bn(eps=0.001)
