@@ -113,7 +113,7 @@ def layer_graph(model, x):
     return trace.order, members, trace.preds, unused
 
 
-def colours(order, members, preds, state):
+def colours(order, sizes, preds):
     """Colour refinement (1-WL) of the layer graph, both directions: a layer's colour says
     what it is (its tensors' sizes) and, after the rounds, where it sits between the input
     and the logits. Equal colours on the two sides are the candidates to pair."""
@@ -122,7 +122,7 @@ def colours(order, members, preds, state):
         for p in preds[g]:
             if p in succs:
                 succs[p].append(g)
-    col = {g: str(tuple(state[k].numel() for k in members[g])) for g in order}
+    col = {g: str(sizes[g]) for g in order}
     col["<input>"] = "<input>"
     for _ in range(len(order) + 1):
         new = {"<input>": "<input>"}
@@ -155,32 +155,25 @@ def map_state(reference, nasc_net, x):
             f"the reference has {len(r_order)} parameterised layers in its forward pass, "
             f"nasc's module {len(o_order)}"
         )
+
     # One refinement over both graphs together, so that colours are comparable.
-    both_order = [("r", g) for g in r_order] + [("o", g) for g in o_order]
-    both_members = {("r", g): r_members[g] for g in r_order}
-    both_members.update({("o", g): o_members[g] for g in o_order})
-    both_preds = {
-        ("r", g): {("r", p) if p != "<input>" else p for p in r_preds[g]}
-        for g in r_order
-    }
-    both_preds.update(
-        {
-            ("o", g): {("o", p) if p != "<input>" else p for p in o_preds[g]}
-            for g in o_order
+    def side(tag, order, members, preds, state):
+        nodes = [(tag, g) for g in order]
+        sizes = {(tag, g): tuple(state[k].numel() for k in members[g]) for g in order}
+        edges = {
+            (tag, g): {p if p == "<input>" else (tag, p) for p in preds[g]}
+            for g in order
         }
-    )
-    both_members = {
-        k: [("r" if k[0] == "r" else "o", n) for n in v]
-        for k, v in both_members.items()
-    }
-    both_state = {("r", k): v for k, v in src.items()}
-    both_state.update({("o", k): v for k, v in ours.items()})
-    col = colours(both_order, both_members, both_preds, both_state)
+        return nodes, sizes, edges
+
+    r_nodes, r_sizes, r_edges = side("r", r_order, r_members, r_preds, src)
+    o_nodes, o_sizes, o_edges = side("o", o_order, o_members, o_preds, ours)
+    col = colours(r_nodes + o_nodes, {**r_sizes, **o_sizes}, {**r_edges, **o_edges})
     pending = {}
     for g in o_order:
         pending.setdefault(col[("o", g)], []).append(g)
     out = {}
-    for i, rg in enumerate(r_order):
+    for rg in r_order:
         bucket = pending.get(col[("r", rg)])
         if not bucket:
             raise Mismatch(

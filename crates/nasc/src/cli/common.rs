@@ -117,10 +117,40 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 
 /// A record that does not fit the spec (or is no record): E045 on the spec, exit 1.
 pub(crate) fn record_error(cli: &Global, name: &str, source: &str, msg: String) -> ExitCode {
+    weights_error(
+        cli,
+        name,
+        source,
+        msg,
+        "use the record `nasc train` wrote for this spec, with the same --set values (runs/NAME/model.bpk)",
+    )
+}
+
+/// Weights (a record, PyTorch's) that do not fit the spec: E045 with `help`, exit 1.
+pub(crate) fn weights_error(
+    cli: &Global,
+    name: &str,
+    source: &str,
+    msg: String,
+    help: &str,
+) -> ExitCode {
     let mut d = Diagnostics::default();
-    d.push(Diagnostic::spanless(Code::Record, msg).help("use the record `nasc train` wrote for this spec, with the same --set values (runs/NAME/model.bpk)"));
+    d.push(Diagnostic::spanless(Code::Record, msg).help(help));
     print_diagnostics(cli, &d, name, source);
     ExitCode::from(1)
+}
+
+/// Writes `model`'s inference-mode record to `path` atomically.
+pub(crate) fn write_record(
+    path: &Path,
+    model: &nasc_burn::runtime::RuntimeModel,
+) -> Result<(), CliError> {
+    use burn::module::Module;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("model.bpk");
+    let m = model.valid();
+    nasc_core::fsutil::publish(dir, name, |p| m.clone().save_file(p))
+        .map_err(|e| CliError::WriteRecord { path: path.to_path_buf(), message: e.to_string() })
 }
 
 /// The flags' passes for a runtime model that trains (`nasc train`, `nasc import-weights`);

@@ -117,13 +117,7 @@ fn write_outputs(
     record: &Path,
     model: &nasc_burn::runtime::RuntimeModel,
 ) -> Result<(), CliError> {
-    use burn::module::Module;
-    let dir = record.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let rname = record.file_name().and_then(|n| n.to_str()).unwrap_or("frozen.bpk");
-    let m = model.valid();
-    nasc_core::fsutil::publish(dir, rname, |p| m.clone().save_file(p)).map_err(|e| {
-        CliError::WriteRecord { path: record.to_path_buf(), message: e.to_string() }
-    })?;
+    crate::cli::common::write_record(record, model)?;
     write_file(spec, text.as_bytes()).inspect_err(|_| {
         let _ = std::fs::remove_file(record);
     })

@@ -3,13 +3,11 @@
 //! `nasc train --init`, `nasc build --weights` and `nasc freeze` read. How to bring a
 //! torchvision or timm model's weights into those keys: docs/weights.md.
 
-use crate::cli::common::{self, print_diagnostics, read_spec};
+use crate::cli::common::{self, read_spec};
 use crate::cli::error::CliError;
 use crate::cli::global::Global;
-use burn::module::Module;
 use burn::tensor::Device;
 use nasc_burn::import::{Init, StateKey};
-use nasc_core::diag::{Code, Diagnostic, Diagnostics};
 use nasc_core::ir::Ir;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,18 +40,13 @@ pub(crate) fn run(cli: &Global, a: &ImportArgs) -> Result<ExitCode, CliError> {
     let init = init(&c.ir, &c.name, &c.source, &a.weights, a.partial);
     let imported = match init.load(&c.ir, &device) {
         Ok(m) => m,
-        Err(msg) => return Ok(import_error(cli, &c.name, &c.source, msg)),
+        Err(msg) => return Ok(common::weights_error(cli, &c.name, &c.source, msg, HELP)),
     };
-    let model = imported.model;
-    let dir = a.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = a.output.file_name().and_then(|n| n.to_str()).unwrap_or("model.bpk");
-    let m = model.valid();
-    nasc_core::fsutil::publish(dir, name, |p| m.clone().save_file(p))
-        .map_err(|e| CliError::WriteRecord { path: a.output.clone(), message: e.to_string() })?;
-    let tensors = pytorch_keys(&c.ir, &c.name, &c.source).iter().filter(|k| k.2.is_some()).count();
+    common::write_record(&a.output, &imported.model)?;
+    let keys = init.pytorch_keys.as_deref().unwrap_or_default();
     eprintln!(
         "imported {} tensors of {} into {} (network `{}`)",
-        tensors - imported.kept.len(),
+        keys.iter().filter(|k| k.2.is_some()).count() - imported.kept.len(),
         a.weights.display(),
         a.output.display(),
         c.ir.network
@@ -64,13 +57,15 @@ pub(crate) fn run(cli: &Global, a: &ImportArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+const HELP: &str = "save the state_dict of the module `nasc build --emit pytorch` generates for this spec (same --set values); docs/weights.md maps a torchvision or timm model's weights to it";
+
 /// The generated PyTorch module's `state_dict` keys for `ir`.
-pub(crate) fn pytorch_keys(ir: &Ir, name: &str, source: &str) -> Vec<StateKey> {
+fn pytorch_keys(ir: &Ir, name: &str, source: &str) -> Vec<StateKey> {
     nasc_export::pytorch::emit(ir, name, source).state
 }
 
 /// Whether `path` is PyTorch weights (by its extension) rather than a Burn record.
-pub(crate) fn is_pytorch(path: &Path) -> bool {
+fn is_pytorch(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("pth" | "pt" | "safetensors"))
 }
 
@@ -79,14 +74,4 @@ pub(crate) fn is_pytorch(path: &Path) -> bool {
 pub(crate) fn init(ir: &Ir, name: &str, source: &str, path: &Path, partial: bool) -> Init {
     let pytorch_keys = is_pytorch(path).then(|| pytorch_keys(ir, name, source));
     Init { path: path.to_path_buf(), pytorch_keys, partial }
-}
-
-/// E045 for weights that do not fit the network; exit 1.
-pub(crate) fn import_error(cli: &Global, name: &str, source: &str, msg: String) -> ExitCode {
-    let mut d = Diagnostics::default();
-    d.push(Diagnostic::spanless(Code::Record, msg).help(
-        "save the state_dict of the module `nasc build --emit pytorch` generates for this spec (same --set values); docs/weights.md maps a torchvision or timm model's weights to it",
-    ));
-    print_diagnostics(cli, &d, name, source);
-    ExitCode::from(1)
 }
