@@ -20,10 +20,11 @@ import blocks   // se: squeeze-and-excitation
 let bn_tf = bn(eps=0.001, momentum=0.01)
 let bn_v2 = bn(eps=0.001)
 
-// torchvision's `MBConv`: `inp` is the input's channel count, `drop` the block's stochastic
+// torchvision's `MBConv` (`inp`: the input's channel count), `drop` the block's stochastic
 // depth (applied where the input is added back), `norm` its batch norm.
-block mbconv(inp: int, out: int, t: int, k: kernel, stride: int, drop: float, norm: op) {
+block mbconv(out: int, t: int, k: kernel, stride: int, drop: float, norm: op) {
     input x
+    let inp = x.channels
     let exp = make_divisible(inp * t, 8)
     let expand = if(exp == inp, identity, conv(1x1, exp) -> norm -> silu)
     let body = expand -> dw_conv(k, stride=stride) -> norm -> silu -> se(exp, max(1, floor(inp / 4)), act=silu) -> conv(1x1, out) -> norm
@@ -32,24 +33,25 @@ block mbconv(inp: int, out: int, t: int, k: kernel, stride: int, drop: float, no
 
 // torchvision's `FusedMBConv` (EfficientNetV2): the expansion and the depthwise conv fused
 // into one k x k conv; no squeeze-excitation.
-block fused_mbconv(inp: int, out: int, t: int, k: kernel, stride: int, drop: float, norm: op) {
+block fused_mbconv(out: int, t: int, k: kernel, stride: int, drop: float, norm: op) {
     input x
+    let inp = x.channels
     let exp = make_divisible(inp * t, 8)
     let body = if(exp == inp, conv(k, out, stride=stride) -> norm -> silu, conv(k, exp, stride=stride) -> norm -> silu -> conv(1x1, out) -> norm)
     output x -> if(stride == 1 and inp == out, residual(body -> drop_path(drop)), body)
 }
 
-// One stage of `n` MBConv blocks, the first from `inp` channels with `stride`; its blocks are
+// One stage of `n` MBConv blocks to `out` channels, the first with `stride`; its blocks are
 // the network's `b0`-th onwards of `total`, their stochastic depth `p * index / total`.
-block mb_stage(inp: int, out: int, t: int, k: kernel, stride: int, n: int, b0: int, total: int, p: float, norm: op) {
+block mb_stage(out: int, t: int, k: kernel, stride: int, n: int, b0: int, total: int, p: float, norm: op) {
     input x
-    output x -> repeat(n, i => mbconv(out, out, t, k, 1, p * (b0 + i) / total, norm), first=mbconv(inp, out, t, k, stride, p * b0 / total, norm))
+    output x -> repeat(n, i => mbconv(out, t, k, 1, p * (b0 + i) / total, norm), first=mbconv(out, t, k, stride, p * b0 / total, norm))
 }
 
 // The same with FusedMBConv blocks.
-block fused_stage(inp: int, out: int, t: int, k: kernel, stride: int, n: int, b0: int, total: int, p: float, norm: op) {
+block fused_stage(out: int, t: int, k: kernel, stride: int, n: int, b0: int, total: int, p: float, norm: op) {
     input x
-    output x -> repeat(n, i => fused_mbconv(out, out, t, k, 1, p * (b0 + i) / total, norm), first=fused_mbconv(inp, out, t, k, stride, p * b0 / total, norm))
+    output x -> repeat(n, i => fused_mbconv(out, t, k, 1, p * (b0 + i) / total, norm), first=fused_mbconv(out, t, k, stride, p * b0 / total, norm))
 }
 
 network efficientnet(width: float = 1.0, depth: float = 1.0, res: int = 224, drop_rate: float = 0.2, stochastic_depth: float = 0.2, norm: op in {bn, bn_tf} = bn) {
@@ -84,13 +86,13 @@ network efficientnet(width: float = 1.0, depth: float = 1.0, res: int = 224, dro
     let total = n1 + n2 + n3 + n4 + n5 + n6 + n7
     let p = stochastic_depth
     stage stem = conv(3x3, c0, stride=2) -> norm -> silu
-    stage s1 = mb_stage(c0, c1, 1, 3, 1, n1, 0, total, p, norm)
-    stage s2 = mb_stage(c1, c2, 6, 3, 2, n2, n1, total, p, norm)
-    stage s3 = mb_stage(c2, c3, 6, 5, 2, n3, n1 + n2, total, p, norm)
-    stage s4 = mb_stage(c3, c4, 6, 3, 2, n4, n1 + n2 + n3, total, p, norm)
-    stage s5 = mb_stage(c4, c5, 6, 5, 1, n5, n1 + n2 + n3 + n4, total, p, norm)
-    stage s6 = mb_stage(c5, c6, 6, 5, 2, n6, n1 + n2 + n3 + n4 + n5, total, p, norm)
-    stage s7 = mb_stage(c6, c7, 6, 3, 1, n7, total - n7, total, p, norm)
+    stage s1 = mb_stage(c1, 1, 3, 1, n1, 0, total, p, norm)
+    stage s2 = mb_stage(c2, 6, 3, 2, n2, n1, total, p, norm)
+    stage s3 = mb_stage(c3, 6, 5, 2, n3, n1 + n2, total, p, norm)
+    stage s4 = mb_stage(c4, 6, 3, 2, n4, n1 + n2 + n3, total, p, norm)
+    stage s5 = mb_stage(c5, 6, 5, 1, n5, n1 + n2 + n3 + n4, total, p, norm)
+    stage s6 = mb_stage(c6, 6, 5, 2, n6, n1 + n2 + n3 + n4 + n5, total, p, norm)
+    stage s7 = mb_stage(c7, 6, 3, 1, n7, total - n7, total, p, norm)
     stage head = conv(1x1, 4 * c7) -> norm -> silu -> global_avg_pool -> dropout(drop_rate) -> linear(classes)
 }
 
@@ -101,11 +103,11 @@ network efficientnet_v2_s(res: int = 384, stochastic_depth: float = 0.2) {
     let p = stochastic_depth
     let total = 2 + 4 + 4 + 6 + 9 + 15
     stage stem = conv(3x3, 24, stride=2) -> bn_v2 -> silu
-    stage s1 = fused_stage(24, 24, 1, 3, 1, 2, 0, total, p, bn_v2)
-    stage s2 = fused_stage(24, 48, 4, 3, 2, 4, 2, total, p, bn_v2)
-    stage s3 = fused_stage(48, 64, 4, 3, 2, 4, 6, total, p, bn_v2)
-    stage s4 = mb_stage(64, 128, 4, 3, 2, 6, 10, total, p, bn_v2)
-    stage s5 = mb_stage(128, 160, 6, 3, 1, 9, 16, total, p, bn_v2)
-    stage s6 = mb_stage(160, 256, 6, 3, 2, 15, 25, total, p, bn_v2)
+    stage s1 = fused_stage(24, 1, 3, 1, 2, 0, total, p, bn_v2)
+    stage s2 = fused_stage(48, 4, 3, 2, 4, 2, total, p, bn_v2)
+    stage s3 = fused_stage(64, 4, 3, 2, 4, 6, total, p, bn_v2)
+    stage s4 = mb_stage(128, 4, 3, 2, 6, 10, total, p, bn_v2)
+    stage s5 = mb_stage(160, 6, 3, 1, 9, 16, total, p, bn_v2)
+    stage s6 = mb_stage(256, 6, 3, 2, 15, 25, total, p, bn_v2)
     stage head = conv(1x1, 1280) -> bn_v2 -> silu -> global_avg_pool -> dropout(0.2) -> linear(classes)
 }

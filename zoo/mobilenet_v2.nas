@@ -8,18 +8,18 @@
 //   nasc stats zoo/mobilenet_v2.nas                          # torchvision mobilenet_v2()
 //   nasc stats zoo/mobilenet_v2.nas --preset mobilenet_v2_0_5   # mobilenet_v2(width_mult=0.5)
 
-// torchvision's `InvertedResidual`: `inp` is the input's channel count.
-block inverted(inp: int, oup: int, stride: int, t: int) {
+// torchvision's `InvertedResidual`: the input's channels (`x.channels`) expanded by `t`.
+block inverted(oup: int, stride: int, t: int) {
     input x
-    let expand = if(t == 1, identity, conv(1x1, inp * t) -> bn -> relu6)
+    let expand = if(t == 1, identity, conv(1x1, x.channels * t) -> bn -> relu6)
     let body = expand -> dw_conv(3x3, stride=stride) -> bn -> relu6 -> conv(1x1, oup) -> bn
-    output x -> if(stride == 1 and inp == oup, residual(body), body)
+    output x -> if(stride == 1 and x.channels == oup, residual(body), body)
 }
 
-// `n` blocks of `t`: the first from `inp` channels with `stride`, the rest keep `oup`.
-block blocks(inp: int, oup: int, n: int, stride: int, t: int) {
+// `n` blocks of `t` to `oup` channels, the first with `stride`.
+block blocks(oup: int, n: int, stride: int, t: int) {
     input x
-    output x -> repeat(n, inverted(oup, oup, 1, t), first=inverted(inp, oup, stride, t))
+    output x -> repeat(n, inverted(oup, 1, t), first=inverted(oup, stride, t))
 }
 
 network mobilenet_v2(width: float in {0.5, 0.75, 1.0, 1.4} = 1.0) {
@@ -40,12 +40,12 @@ network mobilenet_v2(width: float in {0.5, 0.75, 1.0, 1.4} = 1.0) {
     let c6 = make_divisible(160 * width, 8)
     let c7 = make_divisible(320 * width, 8)
     stage stem = conv(3x3, c0, stride=2) -> bn -> relu6
-    stage b1 = blocks(c0, c1, n=1, stride=1, t=1)
-    stage b2 = blocks(c1, c2, n=2, stride=2, t=6)
-    stage b3 = blocks(c2, c3, n=3, stride=2, t=6)
-    stage b4 = blocks(c3, c4, n=4, stride=2, t=6)
-    stage b5 = blocks(c4, c5, n=3, stride=1, t=6)
-    stage b6 = blocks(c5, c6, n=3, stride=2, t=6)
-    stage b7 = blocks(c6, c7, n=1, stride=1, t=6)
+    stage b1 = blocks(c1, n=1, stride=1, t=1)
+    stage b2 = blocks(c2, n=2, stride=2, t=6)
+    stage b3 = blocks(c3, n=3, stride=2, t=6)
+    stage b4 = blocks(c4, n=4, stride=2, t=6)
+    stage b5 = blocks(c5, n=3, stride=1, t=6)
+    stage b6 = blocks(c6, n=3, stride=2, t=6)
+    stage b7 = blocks(c7, n=1, stride=1, t=6)
     stage head = conv(1x1, make_divisible(1280 * max(1.0, width), 8)) -> bn -> relu6 -> global_avg_pool -> dropout(0.2) -> linear(classes)
 }

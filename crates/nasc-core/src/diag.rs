@@ -76,6 +76,7 @@ codes! {
     Record = "E045", "model record does not fit the network";
     Preset = "E046", "invalid preset";
     UnknownPreset = "E047", "--preset names no preset of the network";
+    Field = "E048", "invalid read of a block input's shape";
     UnusedDef = "W001", "unused definition";
     UnusedParam = "W002", "unused parameter";
     SeedIgnored = "W003", "--seed given for a network without a `seed` parameter";

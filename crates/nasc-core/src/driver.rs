@@ -63,12 +63,12 @@ pub fn compile_parsed_with(
     opts: &Options,
     pipeline: &[&'static passes::Pass],
 ) -> Result<Compiled, ir::VerifyError> {
-    let (net, d) = check::check(file, opts);
+    let (net, d, mut session) = check::check_session(file, opts);
     diags.extend(d);
     let mut ir = None;
     let mut report = None;
     if let Some(net) = &net {
-        let (x, d) = expand::expand(net);
+        let (x, d) = expand::expand(net, &mut session);
         diags.extend(d);
         if let Some(mut x) = x {
             report = Some(passes::run(&mut x, pipeline)?);

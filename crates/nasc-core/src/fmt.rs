@@ -64,8 +64,19 @@ fn lex(src: &str) -> Vec<Tok<'_>> {
             i = number_end(b, i);
             Kind::Num
         } else if c.is_ascii_alphabetic() || c == b'_' {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                i += 1;
+            let word = |b: &[u8], mut i: usize| {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                i
+            };
+            i = word(b, i);
+            // `x.channels` is one token (a field is written without spaces).
+            if i + 1 < b.len()
+                && b[i] == b'.'
+                && (b[i + 1].is_ascii_alphabetic() || b[i + 1] == b'_')
+            {
+                i = word(b, i + 1);
             }
             Kind::Word
         } else {
@@ -281,7 +292,14 @@ pub fn tokens(src: &str) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::format;
+    use super::{format, tokens};
+
+    #[test]
+    fn fields_stay_one_token() {
+        let src = "block b(c: int) {\n    input x\n    output x -> conv(1x1, x.channels * 2)\n}\n";
+        assert_eq!(format(src), src);
+        assert_eq!(tokens("in.channels+1"), ["in.channels", "+", "1"]);
+    }
 
     #[test]
     fn spacing_and_indentation() {

@@ -178,7 +178,8 @@ impl Analysis {
                                 self.def(&l.name, DefKind::Let, l.span, s);
                                 self.exprs(&l.value, s);
                             }
-                            BlockStmt::Output { value, .. } => self.exprs(value, s),
+                            BlockStmt::Output { value, .. }
+                            | BlockStmt::Require { cond: value, .. } => self.exprs(value, s),
                             BlockStmt::Reserved { .. } => {}
                         }
                     }
@@ -214,6 +215,14 @@ impl Analysis {
                     });
                     stack.extend(args.iter().rev().map(|a| &a.value));
                 }
+                // `x.channels`: a use of `x` (`in` is the block's input, no definition).
+                ExprKind::Field { base, .. } if base.name != "in" => self.uses.push(Use {
+                    name: base.name.clone(),
+                    span: base.span,
+                    scope,
+                    def: None,
+                }),
+                ExprKind::Field { .. } => {}
                 ExprKind::List(items) => stack.extend(items.iter().rev()),
                 ExprKind::Neg(x) | ExprKind::Not(x) => stack.push(x),
                 ExprKind::Chain { first, rest } => {

@@ -105,7 +105,7 @@ impl Se {
     }
 }
 
-/// Block `mbconv` (inp=16, out=24, t=6, k=3x3, stride=2, drop=0.0125; inp=40, out=80, t=6, k=3x3, stride=2, drop=0.0625): 2 instances in this network, 6,004 to 37,130 parameters.
+/// Block `mbconv` (out=24, t=6, k=3x3, stride=2, drop=0.0125; out=80, t=6, k=3x3, stride=2, drop=0.0625): 2 instances in this network, 6,004 to 37,130 parameters.
 /// Channel counts are arguments (`d0 = 40, d1 = 240, d2 = 10, d3 = 80` here).
 #[derive(Module, Debug)]
 pub struct Mbconv {
@@ -144,7 +144,7 @@ impl Mbconv {
     }
 }
 
-/// Block `mbconv` (inp=24, out=40, t=6, k=5x5, stride=2, drop=0.037500000000000006; inp=112, out=192, t=6, k=5x5, stride=2, drop=0.1375): 2 instances in this network, 15,350 to 262,492 parameters.
+/// Block `mbconv` (out=40, t=6, k=5x5, stride=2, drop=0.037500000000000006; out=192, t=6, k=5x5, stride=2, drop=0.1375): 2 instances in this network, 15,350 to 262,492 parameters.
 /// Channel counts are arguments (`d0 = 112, d1 = 672, d2 = 28, d3 = 192` here).
 #[derive(Module, Debug)]
 pub struct MbconvV2 {
@@ -183,7 +183,7 @@ impl MbconvV2 {
     }
 }
 
-/// Block `mbconv` (inp=32, out=16, t=1, k=3x3, stride=1, drop=0.0): 1 instance in this network, 1,448 parameters.
+/// Block `mbconv` (out=16, t=1, k=3x3, stride=1, drop=0.0): 1 instance in this network, 1,448 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 8, d2 = 16` here).
 #[derive(Module, Debug)]
 pub struct MbconvV3 {
@@ -473,7 +473,7 @@ impl ResidualV6 {
     }
 }
 
-/// Block `mbconv` (inp=80, out=112, t=6, k=5x5, stride=1, drop=0.1): 1 instance in this network, 126,004 parameters.
+/// Block `mbconv` (out=112, t=6, k=5x5, stride=1, drop=0.1): 1 instance in this network, 126,004 parameters.
 /// Channel counts are arguments (`d0 = 80, d1 = 480, d2 = 20, d3 = 112` here).
 #[derive(Module, Debug)]
 pub struct MbconvV4 {
@@ -641,7 +641,7 @@ impl ResidualV9 {
     }
 }
 
-/// Block `mbconv` (inp=192, out=320, t=6, k=3x3, stride=1, drop=0.1875): 1 instance in this network, 717,232 parameters.
+/// Block `mbconv` (out=320, t=6, k=3x3, stride=1, drop=0.1875): 1 instance in this network, 717,232 parameters.
 /// Channel counts are arguments (`d0 = 192, d1 = 1152, d2 = 48, d3 = 320` here).
 #[derive(Module, Debug)]
 pub struct MbconvV5 {
@@ -680,7 +680,7 @@ impl MbconvV5 {
     }
 }
 
-/// Block `mb_stage` (inp=32, out=16, t=1, k=3, stride=1, n=1, b0=0, total=16, p=0.2): 1 instance in this network, 1,448 parameters.
+/// Block `mb_stage` (out=16, t=1, k=3, stride=1, n=1, b0=0, total=16, p=0.2): 1 instance in this network, 1,448 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 8, d2 = 16` here).
 #[derive(Module, Debug)]
 pub struct MbStage {
@@ -699,7 +699,7 @@ impl MbStage {
     }
 }
 
-/// Block `mbconv` (inp=24, out=24, t=6, k=3x3, stride=1, drop=0.025): 1 instance in this network, 10,710 parameters.
+/// Block `mbconv` (out=24, t=6, k=3x3, stride=1, drop=0.025): 1 instance in this network, 10,710 parameters.
 /// Channel counts are arguments (`d0 = 24, d1 = 144, d2 = 6` here).
 #[derive(Module, Debug)]
 pub struct MbconvV6 {
@@ -718,7 +718,7 @@ impl MbconvV6 {
     }
 }
 
-/// Block `mbconv` (inp=40, out=40, t=6, k=5x5, stride=1, drop=0.05): 1 instance in this network, 31,290 parameters.
+/// Block `mbconv` (out=40, t=6, k=5x5, stride=1, drop=0.05): 1 instance in this network, 31,290 parameters.
 /// Channel counts are arguments (`d0 = 40, d1 = 240, d2 = 10` here).
 #[derive(Module, Debug)]
 pub struct MbconvV7 {
@@ -737,7 +737,7 @@ impl MbconvV7 {
     }
 }
 
-/// Block `mbconv` (inp=80, out=80, t=6, k=3x3, stride=1, drop=0.08750000000000001): 1 instance in this network, 102,900 parameters.
+/// Block `mbconv` (out=80, t=6, k=3x3, stride=1, drop=0.08750000000000001): 1 instance in this network, 102,900 parameters.
 /// Channel counts are arguments (`d0 = 80, d1 = 480, d2 = 20` here).
 #[derive(Module, Debug)]
 pub struct MbconvV8 {
@@ -756,7 +756,7 @@ impl MbconvV8 {
     }
 }
 
-/// Block `mbconv` (inp=80, out=80, t=6, k=3x3, stride=1, drop=0.07500000000000001): 1 instance in this network, 102,900 parameters.
+/// Block `mbconv` (out=80, t=6, k=3x3, stride=1, drop=0.07500000000000001): 1 instance in this network, 102,900 parameters.
 /// Channel counts are arguments (`d0 = 80, d1 = 480, d2 = 20` here).
 #[derive(Module, Debug)]
 pub struct MbconvV9 {
@@ -775,7 +775,7 @@ impl MbconvV9 {
     }
 }
 
-/// Block `mbconv` (inp=112, out=112, t=6, k=5x5, stride=1, drop=0.125): 1 instance in this network, 208,572 parameters.
+/// Block `mbconv` (out=112, t=6, k=5x5, stride=1, drop=0.125): 1 instance in this network, 208,572 parameters.
 /// Channel counts are arguments (`d0 = 112, d1 = 672, d2 = 28` here).
 #[derive(Module, Debug)]
 pub struct MbconvV10 {
@@ -794,7 +794,7 @@ impl MbconvV10 {
     }
 }
 
-/// Block `mbconv` (inp=112, out=112, t=6, k=5x5, stride=1, drop=0.1125): 1 instance in this network, 208,572 parameters.
+/// Block `mbconv` (out=112, t=6, k=5x5, stride=1, drop=0.1125): 1 instance in this network, 208,572 parameters.
 /// Channel counts are arguments (`d0 = 112, d1 = 672, d2 = 28` here).
 #[derive(Module, Debug)]
 pub struct MbconvV11 {
@@ -813,7 +813,7 @@ impl MbconvV11 {
     }
 }
 
-/// Block `mbconv` (inp=192, out=192, t=6, k=5x5, stride=1, drop=0.17500000000000002): 1 instance in this network, 587,952 parameters.
+/// Block `mbconv` (out=192, t=6, k=5x5, stride=1, drop=0.17500000000000002): 1 instance in this network, 587,952 parameters.
 /// Channel counts are arguments (`d0 = 192, d1 = 1152, d2 = 48` here).
 #[derive(Module, Debug)]
 pub struct MbconvV12 {
@@ -832,7 +832,7 @@ impl MbconvV12 {
     }
 }
 
-/// Block `mbconv` (inp=192, out=192, t=6, k=5x5, stride=1, drop=0.1625): 1 instance in this network, 587,952 parameters.
+/// Block `mbconv` (out=192, t=6, k=5x5, stride=1, drop=0.1625): 1 instance in this network, 587,952 parameters.
 /// Channel counts are arguments (`d0 = 192, d1 = 1152, d2 = 48` here).
 #[derive(Module, Debug)]
 pub struct MbconvV13 {
@@ -851,7 +851,7 @@ impl MbconvV13 {
     }
 }
 
-/// Block `mbconv` (inp=192, out=192, t=6, k=5x5, stride=1, drop=0.15000000000000002): 1 instance in this network, 587,952 parameters.
+/// Block `mbconv` (out=192, t=6, k=5x5, stride=1, drop=0.15000000000000002): 1 instance in this network, 587,952 parameters.
 /// Channel counts are arguments (`d0 = 192, d1 = 1152, d2 = 48` here).
 #[derive(Module, Debug)]
 pub struct MbconvV14 {
@@ -870,7 +870,7 @@ impl MbconvV14 {
     }
 }
 
-/// Block `mb_stage` (inp=192, out=320, t=6, k=3, stride=1, n=1, b0=15, total=16, p=0.2): 1 instance in this network, 717,232 parameters.
+/// Block `mb_stage` (out=320, t=6, k=3, stride=1, n=1, b0=15, total=16, p=0.2): 1 instance in this network, 717,232 parameters.
 /// Channel counts are arguments (`d0 = 192, d1 = 1152, d2 = 48, d3 = 320` here).
 #[derive(Module, Debug)]
 pub struct MbStageV2 {
@@ -889,7 +889,7 @@ impl MbStageV2 {
     }
 }
 
-/// Block `mb_stage` (inp=16, out=24, t=6, k=3, stride=2, n=2, b0=1, total=16, p=0.2): 1 instance in this network, 16,714 parameters.
+/// Block `mb_stage` (out=24, t=6, k=3, stride=2, n=2, b0=1, total=16, p=0.2): 1 instance in this network, 16,714 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 96, d2 = 4, d3 = 24, d4 = 144, d5 = 6` here).
 #[derive(Module, Debug)]
 pub struct MbStageV3 {
@@ -911,7 +911,7 @@ impl MbStageV3 {
     }
 }
 
-/// Block `mb_stage` (inp=24, out=40, t=6, k=5, stride=2, n=2, b0=3, total=16, p=0.2): 1 instance in this network, 46,640 parameters.
+/// Block `mb_stage` (out=40, t=6, k=5, stride=2, n=2, b0=3, total=16, p=0.2): 1 instance in this network, 46,640 parameters.
 /// Channel counts are arguments (`d0 = 24, d1 = 144, d2 = 6, d3 = 40, d4 = 240, d5 = 10` here).
 #[derive(Module, Debug)]
 pub struct MbStageV4 {
@@ -933,7 +933,7 @@ impl MbStageV4 {
     }
 }
 
-/// Block `mb_stage` (inp=40, out=80, t=6, k=3, stride=2, n=3, b0=5, total=16, p=0.2): 1 instance in this network, 242,930 parameters.
+/// Block `mb_stage` (out=80, t=6, k=3, stride=2, n=3, b0=5, total=16, p=0.2): 1 instance in this network, 242,930 parameters.
 /// Channel counts are arguments (`d0 = 40, d1 = 240, d2 = 10, d3 = 80, d4 = 480, d5 = 20` here).
 #[derive(Module, Debug)]
 pub struct MbStageV5 {
@@ -958,7 +958,7 @@ impl MbStageV5 {
     }
 }
 
-/// Block `mb_stage` (inp=80, out=112, t=6, k=5, stride=1, n=3, b0=8, total=16, p=0.2): 1 instance in this network, 543,148 parameters.
+/// Block `mb_stage` (out=112, t=6, k=5, stride=1, n=3, b0=8, total=16, p=0.2): 1 instance in this network, 543,148 parameters.
 /// Channel counts are arguments (`d0 = 80, d1 = 480, d2 = 20, d3 = 112, d4 = 672, d5 = 28` here).
 #[derive(Module, Debug)]
 pub struct MbStageV6 {
@@ -983,7 +983,7 @@ impl MbStageV6 {
     }
 }
 
-/// Block `mb_stage` (inp=112, out=192, t=6, k=5, stride=2, n=4, b0=11, total=16, p=0.2): 1 instance in this network, 2,026,348 parameters.
+/// Block `mb_stage` (out=192, t=6, k=5, stride=2, n=4, b0=11, total=16, p=0.2): 1 instance in this network, 2,026,348 parameters.
 /// Channel counts are arguments (`d0 = 112, d1 = 672, d2 = 28, d3 = 192, d4 = 1152, d5 = 48` here).
 #[derive(Module, Debug)]
 pub struct MbStageV7 {

@@ -116,7 +116,7 @@ impl Residual {
     }
 }
 
-/// Block `inverted` (inp=16, oup=24, stride=2, t=6; inp=24, oup=32, stride=2, t=6; inp=32, oup=64, stride=2, t=6; inp=96, oup=160, stride=2, t=6): 4 instances in this network, 5,136 to 155,264 parameters.
+/// Block `inverted` (oup=24, stride=2, t=6; oup=32, stride=2, t=6; oup=64, stride=2, t=6; oup=160, stride=2, t=6): 4 instances in this network, 5,136 to 155,264 parameters.
 /// Channel counts are arguments (`d0 = 96, d1 = 576, d2 = 160` here).
 #[derive(Module, Debug)]
 pub struct Inverted {
@@ -152,7 +152,7 @@ impl Inverted {
     }
 }
 
-/// Block `inverted` (inp=64, oup=96, stride=1, t=6; inp=160, oup=320, stride=1, t=6): 2 instances in this network, 66,624 to 473,920 parameters.
+/// Block `inverted` (oup=96, stride=1, t=6; oup=320, stride=1, t=6): 2 instances in this network, 66,624 to 473,920 parameters.
 /// Channel counts are arguments (`d0 = 160, d1 = 960, d2 = 320` here).
 #[derive(Module, Debug)]
 pub struct InvertedV2 {
@@ -188,7 +188,7 @@ impl InvertedV2 {
     }
 }
 
-/// Block `inverted` (inp=32, oup=16, stride=1, t=1): 1 instance in this network, 896 parameters.
+/// Block `inverted` (oup=16, stride=1, t=1): 1 instance in this network, 896 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 16` here).
 #[derive(Module, Debug)]
 pub struct InvertedV3 {
@@ -217,7 +217,7 @@ impl InvertedV3 {
     }
 }
 
-/// Block `inverted` (inp=24, oup=24, stride=1, t=6; ...; inp=160, oup=160, stride=1, t=6: 5 argument sets): 10 instances in this network, 8,832 to 320,000 parameters.
+/// Block `inverted` (oup=24, stride=1, t=6; ...; oup=160, stride=1, t=6: 5 argument sets): 10 instances in this network, 8,832 to 320,000 parameters.
 /// Channel counts are arguments (`d0 = 160, d1 = 960` here).
 #[derive(Module, Debug)]
 pub struct InvertedV4 {
@@ -236,7 +236,7 @@ impl InvertedV4 {
     }
 }
 
-/// Block `blocks` (inp=32, oup=16, n=1, stride=1, t=1): 1 instance in this network, 896 parameters.
+/// Block `blocks` (oup=16, n=1, stride=1, t=1): 1 instance in this network, 896 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 16` here).
 #[derive(Module, Debug)]
 pub struct Blocks {
@@ -255,7 +255,7 @@ impl Blocks {
     }
 }
 
-/// Block `blocks` (inp=160, oup=320, n=1, stride=1, t=6): 1 instance in this network, 473,920 parameters.
+/// Block `blocks` (oup=320, n=1, stride=1, t=6): 1 instance in this network, 473,920 parameters.
 /// Channel counts are arguments (`d0 = 160, d1 = 960, d2 = 320` here).
 #[derive(Module, Debug)]
 pub struct BlocksV2 {
@@ -274,7 +274,7 @@ impl BlocksV2 {
     }
 }
 
-/// Block `blocks` (inp=24, oup=32, n=3, stride=2, t=6; inp=96, oup=160, n=3, stride=2, t=6): 2 instances in this network, 39,696 to 795,264 parameters.
+/// Block `blocks` (oup=32, n=3, stride=2, t=6; oup=160, n=3, stride=2, t=6): 2 instances in this network, 39,696 to 795,264 parameters.
 /// Channel counts are arguments (`d0 = 96, d1 = 576, d2 = 160, d3 = 960` here).
 #[derive(Module, Debug)]
 pub struct BlocksV3 {
@@ -299,7 +299,7 @@ impl BlocksV3 {
     }
 }
 
-/// Block `blocks` (inp=16, oup=24, n=2, stride=2, t=6): 1 instance in this network, 13,968 parameters.
+/// Block `blocks` (oup=24, n=2, stride=2, t=6): 1 instance in this network, 13,968 parameters.
 /// Channel counts are arguments (`d0 = 16, d1 = 96, d2 = 24, d3 = 144` here).
 #[derive(Module, Debug)]
 pub struct BlocksV4 {
@@ -321,7 +321,7 @@ impl BlocksV4 {
     }
 }
 
-/// Block `blocks` (inp=32, oup=64, n=4, stride=2, t=6): 1 instance in this network, 183,872 parameters.
+/// Block `blocks` (oup=64, n=4, stride=2, t=6): 1 instance in this network, 183,872 parameters.
 /// Channel counts are arguments (`d0 = 32, d1 = 192, d2 = 64, d3 = 384` here).
 #[derive(Module, Debug)]
 pub struct BlocksV5 {
@@ -349,7 +349,7 @@ impl BlocksV5 {
     }
 }
 
-/// Block `blocks` (inp=64, oup=96, n=3, stride=1, t=6): 1 instance in this network, 303,168 parameters.
+/// Block `blocks` (oup=96, n=3, stride=1, t=6): 1 instance in this network, 303,168 parameters.
 /// Channel counts are arguments (`d0 = 64, d1 = 384, d2 = 96, d3 = 576` here).
 #[derive(Module, Debug)]
 pub struct BlocksV6 {

@@ -43,13 +43,13 @@ class BlocksSe(nn.Module):
         self.conv_2 = nn.Conv2d(d1, d0, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        # s2.0.0.1.0.0.body.6.0.0.global_avg_pool @29:71
+        # s2.0.0.1.0.0.body.6.0.0.global_avg_pool @30:71
         global_avg_pool = x.mean((2, 3), keepdim=True)
-        conv = self.conv(global_avg_pool)  # s2.0.0.1.0.0.body.6.1.0.conv @29:71
-        silu = F.silu(conv)  # s2.0.0.1.0.0.body.6.2.0.silu @29:71
-        conv_2 = self.conv_2(silu)  # s2.0.0.1.0.0.body.6.3.0.conv @29:71
-        sigmoid = torch.sigmoid(conv_2)  # s2.0.0.1.0.0.body.6.4.0.sigmoid @29:71
-        mul = x * sigmoid  # s2.0.0.1.0.0.body.6.5.mul @29:71
+        conv = self.conv(global_avg_pool)  # s2.0.0.1.0.0.body.6.1.0.conv @30:71
+        silu = F.silu(conv)  # s2.0.0.1.0.0.body.6.2.0.silu @30:71
+        conv_2 = self.conv_2(silu)  # s2.0.0.1.0.0.body.6.3.0.conv @30:71
+        sigmoid = torch.sigmoid(conv_2)  # s2.0.0.1.0.0.body.6.4.0.sigmoid @30:71
+        mul = x * sigmoid  # s2.0.0.1.0.0.body.6.5.mul @30:71
         return mul
 
 
@@ -67,18 +67,18 @@ class Residual(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s2.0.0.1.0.0.body.0.conv @28:43
-        body_bn = self.body_bn(body_conv)  # s2.0.0.1.0.0.body.1.bn @55:146
-        body_silu = F.silu(body_bn)  # s2.0.0.1.0.0.body.2.silu @28:69
-        dw_conv = self.dw_conv(body_silu)  # s2.0.0.1.0.0.body.3.dw_conv @29:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s2.0.0.1.0.0.body.4.bn @55:146
-        body_silu_2 = F.silu(body_bn_2)  # s2.0.0.1.0.0.body.5.silu @29:63
+        body_conv = self.body_conv(x)  # s2.0.0.1.0.0.body.0.conv @29:43
+        body_bn = self.body_bn(body_conv)  # s2.0.0.1.0.0.body.1.bn @57:146
+        body_silu = F.silu(body_bn)  # s2.0.0.1.0.0.body.2.silu @29:69
+        dw_conv = self.dw_conv(body_silu)  # s2.0.0.1.0.0.body.3.dw_conv @30:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s2.0.0.1.0.0.body.4.bn @57:146
+        body_silu_2 = F.silu(body_bn_2)  # s2.0.0.1.0.0.body.5.silu @30:63
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s2.0.0.1.0.0.body.7.conv @29:116
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s2.0.0.1.0.0.body.8.bn @55:146
-        # s2.0.0.1.0.0.body.9.drop_path @30:65
+        body_conv_2 = self.body_conv_2(body)  # s2.0.0.1.0.0.body.7.conv @30:116
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s2.0.0.1.0.0.body.8.bn @57:146
+        # s2.0.0.1.0.0.body.9.drop_path @31:65
         drop_path_2 = drop_path(body_bn_3, 0.025, self.training)
-        add = drop_path_2 + x  # s2.0.0.1.0.0.add @30:48
+        add = drop_path_2 + x  # s2.0.0.1.0.0.add @31:48
         return add
 
 
@@ -96,18 +96,18 @@ class Residual2(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s3.0.0.1.0.0.body.0.conv @28:43
-        body_bn = self.body_bn(body_conv)  # s3.0.0.1.0.0.body.1.bn @55:146
-        body_silu = F.silu(body_bn)  # s3.0.0.1.0.0.body.2.silu @28:69
-        dw_conv = self.dw_conv(body_silu)  # s3.0.0.1.0.0.body.3.dw_conv @29:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s3.0.0.1.0.0.body.4.bn @55:146
-        body_silu_2 = F.silu(body_bn_2)  # s3.0.0.1.0.0.body.5.silu @29:63
+        body_conv = self.body_conv(x)  # s3.0.0.1.0.0.body.0.conv @29:43
+        body_bn = self.body_bn(body_conv)  # s3.0.0.1.0.0.body.1.bn @57:146
+        body_silu = F.silu(body_bn)  # s3.0.0.1.0.0.body.2.silu @29:69
+        dw_conv = self.dw_conv(body_silu)  # s3.0.0.1.0.0.body.3.dw_conv @30:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s3.0.0.1.0.0.body.4.bn @57:146
+        body_silu_2 = F.silu(body_bn_2)  # s3.0.0.1.0.0.body.5.silu @30:63
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s3.0.0.1.0.0.body.7.conv @29:116
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s3.0.0.1.0.0.body.8.bn @55:146
-        # s3.0.0.1.0.0.body.9.drop_path @30:65
+        body_conv_2 = self.body_conv_2(body)  # s3.0.0.1.0.0.body.7.conv @30:116
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s3.0.0.1.0.0.body.8.bn @57:146
+        # s3.0.0.1.0.0.body.9.drop_path @31:65
         drop_path_2 = drop_path(body_bn_3, 0.05, self.training)
-        add = drop_path_2 + x  # s3.0.0.1.0.0.add @30:48
+        add = drop_path_2 + x  # s3.0.0.1.0.0.add @31:48
         return add
 
 
@@ -125,18 +125,18 @@ class Residual3(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s4.0.0.1.0.0.body.0.conv @28:43
-        body_bn = self.body_bn(body_conv)  # s4.0.0.1.0.0.body.1.bn @55:146
-        body_silu = F.silu(body_bn)  # s4.0.0.1.0.0.body.2.silu @28:69
-        dw_conv = self.dw_conv(body_silu)  # s4.0.0.1.0.0.body.3.dw_conv @29:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s4.0.0.1.0.0.body.4.bn @55:146
-        body_silu_2 = F.silu(body_bn_2)  # s4.0.0.1.0.0.body.5.silu @29:63
+        body_conv = self.body_conv(x)  # s4.0.0.1.0.0.body.0.conv @29:43
+        body_bn = self.body_bn(body_conv)  # s4.0.0.1.0.0.body.1.bn @57:146
+        body_silu = F.silu(body_bn)  # s4.0.0.1.0.0.body.2.silu @29:69
+        dw_conv = self.dw_conv(body_silu)  # s4.0.0.1.0.0.body.3.dw_conv @30:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s4.0.0.1.0.0.body.4.bn @57:146
+        body_silu_2 = F.silu(body_bn_2)  # s4.0.0.1.0.0.body.5.silu @30:63
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s4.0.0.1.0.0.body.7.conv @29:116
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s4.0.0.1.0.0.body.8.bn @55:146
-        # s4.0.0.1.0.0.body.9.drop_path @30:65
+        body_conv_2 = self.body_conv_2(body)  # s4.0.0.1.0.0.body.7.conv @30:116
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s4.0.0.1.0.0.body.8.bn @57:146
+        # s4.0.0.1.0.0.body.9.drop_path @31:65
         drop_path_2 = drop_path(body_bn_3, 0.07500000000000001, self.training)
-        add = drop_path_2 + x  # s4.0.0.1.0.0.add @30:48
+        add = drop_path_2 + x  # s4.0.0.1.0.0.add @31:48
         return add
 
 
@@ -154,18 +154,18 @@ class Residual4(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s4.0.0.2.0.0.body.0.conv @28:43
-        body_bn = self.body_bn(body_conv)  # s4.0.0.2.0.0.body.1.bn @55:146
-        body_silu = F.silu(body_bn)  # s4.0.0.2.0.0.body.2.silu @28:69
-        dw_conv = self.dw_conv(body_silu)  # s4.0.0.2.0.0.body.3.dw_conv @29:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s4.0.0.2.0.0.body.4.bn @55:146
-        body_silu_2 = F.silu(body_bn_2)  # s4.0.0.2.0.0.body.5.silu @29:63
+        body_conv = self.body_conv(x)  # s4.0.0.2.0.0.body.0.conv @29:43
+        body_bn = self.body_bn(body_conv)  # s4.0.0.2.0.0.body.1.bn @57:146
+        body_silu = F.silu(body_bn)  # s4.0.0.2.0.0.body.2.silu @29:69
+        dw_conv = self.dw_conv(body_silu)  # s4.0.0.2.0.0.body.3.dw_conv @30:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s4.0.0.2.0.0.body.4.bn @57:146
+        body_silu_2 = F.silu(body_bn_2)  # s4.0.0.2.0.0.body.5.silu @30:63
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s4.0.0.2.0.0.body.7.conv @29:116
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s4.0.0.2.0.0.body.8.bn @55:146
-        # s4.0.0.2.0.0.body.9.drop_path @30:65
+        body_conv_2 = self.body_conv_2(body)  # s4.0.0.2.0.0.body.7.conv @30:116
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s4.0.0.2.0.0.body.8.bn @57:146
+        # s4.0.0.2.0.0.body.9.drop_path @31:65
         drop_path_2 = drop_path(body_bn_3, 0.08750000000000001, self.training)
-        add = drop_path_2 + x  # s4.0.0.2.0.0.add @30:48
+        add = drop_path_2 + x  # s4.0.0.2.0.0.add @31:48
         return add
 
 
@@ -183,18 +183,18 @@ class Residual5(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s5.0.0.1.0.0.body.0.conv @28:43
-        body_bn = self.body_bn(body_conv)  # s5.0.0.1.0.0.body.1.bn @55:146
-        body_silu = F.silu(body_bn)  # s5.0.0.1.0.0.body.2.silu @28:69
-        dw_conv = self.dw_conv(body_silu)  # s5.0.0.1.0.0.body.3.dw_conv @29:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s5.0.0.1.0.0.body.4.bn @55:146
-        body_silu_2 = F.silu(body_bn_2)  # s5.0.0.1.0.0.body.5.silu @29:63
+        body_conv = self.body_conv(x)  # s5.0.0.1.0.0.body.0.conv @29:43
+        body_bn = self.body_bn(body_conv)  # s5.0.0.1.0.0.body.1.bn @57:146
+        body_silu = F.silu(body_bn)  # s5.0.0.1.0.0.body.2.silu @29:69
+        dw_conv = self.dw_conv(body_silu)  # s5.0.0.1.0.0.body.3.dw_conv @30:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s5.0.0.1.0.0.body.4.bn @57:146
+        body_silu_2 = F.silu(body_bn_2)  # s5.0.0.1.0.0.body.5.silu @30:63
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s5.0.0.1.0.0.body.7.conv @29:116
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s5.0.0.1.0.0.body.8.bn @55:146
-        # s5.0.0.1.0.0.body.9.drop_path @30:65
+        body_conv_2 = self.body_conv_2(body)  # s5.0.0.1.0.0.body.7.conv @30:116
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s5.0.0.1.0.0.body.8.bn @57:146
+        # s5.0.0.1.0.0.body.9.drop_path @31:65
         drop_path_2 = drop_path(body_bn_3, 0.1125, self.training)
-        add = drop_path_2 + x  # s5.0.0.1.0.0.add @30:48
+        add = drop_path_2 + x  # s5.0.0.1.0.0.add @31:48
         return add
 
 
@@ -212,18 +212,18 @@ class Residual6(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s5.0.0.2.0.0.body.0.conv @28:43
-        body_bn = self.body_bn(body_conv)  # s5.0.0.2.0.0.body.1.bn @55:146
-        body_silu = F.silu(body_bn)  # s5.0.0.2.0.0.body.2.silu @28:69
-        dw_conv = self.dw_conv(body_silu)  # s5.0.0.2.0.0.body.3.dw_conv @29:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s5.0.0.2.0.0.body.4.bn @55:146
-        body_silu_2 = F.silu(body_bn_2)  # s5.0.0.2.0.0.body.5.silu @29:63
+        body_conv = self.body_conv(x)  # s5.0.0.2.0.0.body.0.conv @29:43
+        body_bn = self.body_bn(body_conv)  # s5.0.0.2.0.0.body.1.bn @57:146
+        body_silu = F.silu(body_bn)  # s5.0.0.2.0.0.body.2.silu @29:69
+        dw_conv = self.dw_conv(body_silu)  # s5.0.0.2.0.0.body.3.dw_conv @30:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s5.0.0.2.0.0.body.4.bn @57:146
+        body_silu_2 = F.silu(body_bn_2)  # s5.0.0.2.0.0.body.5.silu @30:63
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s5.0.0.2.0.0.body.7.conv @29:116
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s5.0.0.2.0.0.body.8.bn @55:146
-        # s5.0.0.2.0.0.body.9.drop_path @30:65
+        body_conv_2 = self.body_conv_2(body)  # s5.0.0.2.0.0.body.7.conv @30:116
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s5.0.0.2.0.0.body.8.bn @57:146
+        # s5.0.0.2.0.0.body.9.drop_path @31:65
         drop_path_2 = drop_path(body_bn_3, 0.125, self.training)
-        add = drop_path_2 + x  # s5.0.0.2.0.0.add @30:48
+        add = drop_path_2 + x  # s5.0.0.2.0.0.add @31:48
         return add
 
 
@@ -241,18 +241,18 @@ class Residual7(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s6.0.0.1.0.0.body.0.conv @28:43
-        body_bn = self.body_bn(body_conv)  # s6.0.0.1.0.0.body.1.bn @55:146
-        body_silu = F.silu(body_bn)  # s6.0.0.1.0.0.body.2.silu @28:69
-        dw_conv = self.dw_conv(body_silu)  # s6.0.0.1.0.0.body.3.dw_conv @29:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.1.0.0.body.4.bn @55:146
-        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.1.0.0.body.5.silu @29:63
+        body_conv = self.body_conv(x)  # s6.0.0.1.0.0.body.0.conv @29:43
+        body_bn = self.body_bn(body_conv)  # s6.0.0.1.0.0.body.1.bn @57:146
+        body_silu = F.silu(body_bn)  # s6.0.0.1.0.0.body.2.silu @29:69
+        dw_conv = self.dw_conv(body_silu)  # s6.0.0.1.0.0.body.3.dw_conv @30:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.1.0.0.body.4.bn @57:146
+        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.1.0.0.body.5.silu @30:63
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s6.0.0.1.0.0.body.7.conv @29:116
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.1.0.0.body.8.bn @55:146
-        # s6.0.0.1.0.0.body.9.drop_path @30:65
+        body_conv_2 = self.body_conv_2(body)  # s6.0.0.1.0.0.body.7.conv @30:116
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.1.0.0.body.8.bn @57:146
+        # s6.0.0.1.0.0.body.9.drop_path @31:65
         drop_path_2 = drop_path(body_bn_3, 0.15000000000000002, self.training)
-        add = drop_path_2 + x  # s6.0.0.1.0.0.add @30:48
+        add = drop_path_2 + x  # s6.0.0.1.0.0.add @31:48
         return add
 
 
@@ -270,18 +270,18 @@ class Residual8(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s6.0.0.2.0.0.body.0.conv @28:43
-        body_bn = self.body_bn(body_conv)  # s6.0.0.2.0.0.body.1.bn @55:146
-        body_silu = F.silu(body_bn)  # s6.0.0.2.0.0.body.2.silu @28:69
-        dw_conv = self.dw_conv(body_silu)  # s6.0.0.2.0.0.body.3.dw_conv @29:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.2.0.0.body.4.bn @55:146
-        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.2.0.0.body.5.silu @29:63
+        body_conv = self.body_conv(x)  # s6.0.0.2.0.0.body.0.conv @29:43
+        body_bn = self.body_bn(body_conv)  # s6.0.0.2.0.0.body.1.bn @57:146
+        body_silu = F.silu(body_bn)  # s6.0.0.2.0.0.body.2.silu @29:69
+        dw_conv = self.dw_conv(body_silu)  # s6.0.0.2.0.0.body.3.dw_conv @30:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.2.0.0.body.4.bn @57:146
+        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.2.0.0.body.5.silu @30:63
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s6.0.0.2.0.0.body.7.conv @29:116
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.2.0.0.body.8.bn @55:146
-        # s6.0.0.2.0.0.body.9.drop_path @30:65
+        body_conv_2 = self.body_conv_2(body)  # s6.0.0.2.0.0.body.7.conv @30:116
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.2.0.0.body.8.bn @57:146
+        # s6.0.0.2.0.0.body.9.drop_path @31:65
         drop_path_2 = drop_path(body_bn_3, 0.1625, self.training)
-        add = drop_path_2 + x  # s6.0.0.2.0.0.add @30:48
+        add = drop_path_2 + x  # s6.0.0.2.0.0.add @31:48
         return add
 
 
@@ -299,18 +299,18 @@ class Residual9(nn.Module):
         self.body_bn_3 = nn.BatchNorm2d(d0)
 
     def forward(self, x: Tensor) -> Tensor:
-        body_conv = self.body_conv(x)  # s6.0.0.3.0.0.body.0.conv @28:43
-        body_bn = self.body_bn(body_conv)  # s6.0.0.3.0.0.body.1.bn @55:146
-        body_silu = F.silu(body_bn)  # s6.0.0.3.0.0.body.2.silu @28:69
-        dw_conv = self.dw_conv(body_silu)  # s6.0.0.3.0.0.body.3.dw_conv @29:26
-        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.3.0.0.body.4.bn @55:146
-        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.3.0.0.body.5.silu @29:63
+        body_conv = self.body_conv(x)  # s6.0.0.3.0.0.body.0.conv @29:43
+        body_bn = self.body_bn(body_conv)  # s6.0.0.3.0.0.body.1.bn @57:146
+        body_silu = F.silu(body_bn)  # s6.0.0.3.0.0.body.2.silu @29:69
+        dw_conv = self.dw_conv(body_silu)  # s6.0.0.3.0.0.body.3.dw_conv @30:26
+        body_bn_2 = self.body_bn_2(dw_conv)  # s6.0.0.3.0.0.body.4.bn @57:146
+        body_silu_2 = F.silu(body_bn_2)  # s6.0.0.3.0.0.body.5.silu @30:63
         body = self.body(body_silu_2)
-        body_conv_2 = self.body_conv_2(body)  # s6.0.0.3.0.0.body.7.conv @29:116
-        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.3.0.0.body.8.bn @55:146
-        # s6.0.0.3.0.0.body.9.drop_path @30:65
+        body_conv_2 = self.body_conv_2(body)  # s6.0.0.3.0.0.body.7.conv @30:116
+        body_bn_3 = self.body_bn_3(body_conv_2)  # s6.0.0.3.0.0.body.8.bn @57:146
+        # s6.0.0.3.0.0.body.9.drop_path @31:65
         drop_path_2 = drop_path(body_bn_3, 0.17500000000000002, self.training)
-        add = drop_path_2 + x  # s6.0.0.3.0.0.add @30:48
+        add = drop_path_2 + x  # s6.0.0.3.0.0.add @31:48
         return add
 
 
@@ -326,12 +326,12 @@ class Mbconv(nn.Module):
         self.bn_2 = nn.BatchNorm2d(d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        dw_conv = self.dw_conv(x)  # s1.0.0.0.0.1.dw_conv @29:26
-        bn = self.bn(dw_conv)  # s1.0.0.0.0.2.bn @55:146
-        silu = F.silu(bn)  # s1.0.0.0.0.3.silu @29:63
+        dw_conv = self.dw_conv(x)  # s1.0.0.0.0.1.dw_conv @30:26
+        bn = self.bn(dw_conv)  # s1.0.0.0.0.2.bn @57:146
+        silu = F.silu(bn)  # s1.0.0.0.0.3.silu @30:63
         se = self.se(silu)
-        conv = self.conv(se)  # s1.0.0.0.0.5.conv @29:116
-        bn_2 = self.bn_2(conv)  # s1.0.0.0.0.6.bn @55:146
+        conv = self.conv(se)  # s1.0.0.0.0.5.conv @30:116
+        bn_2 = self.bn_2(conv)  # s1.0.0.0.0.6.bn @57:146
         return bn_2
 
 
@@ -349,15 +349,15 @@ class Mbconv2(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s2.0.0.0.0.0.conv @28:43
-        bn = self.bn(conv)  # s2.0.0.0.0.1.bn @55:146
-        silu = F.silu(bn)  # s2.0.0.0.0.2.silu @28:69
-        dw_conv = self.dw_conv(silu)  # s2.0.0.0.0.3.dw_conv @29:26
-        bn_2 = self.bn_2(dw_conv)  # s2.0.0.0.0.4.bn @55:146
-        silu_2 = F.silu(bn_2)  # s2.0.0.0.0.5.silu @29:63
+        conv = self.conv(x)  # s2.0.0.0.0.0.conv @29:43
+        bn = self.bn(conv)  # s2.0.0.0.0.1.bn @57:146
+        silu = F.silu(bn)  # s2.0.0.0.0.2.silu @29:69
+        dw_conv = self.dw_conv(silu)  # s2.0.0.0.0.3.dw_conv @30:26
+        bn_2 = self.bn_2(dw_conv)  # s2.0.0.0.0.4.bn @57:146
+        silu_2 = F.silu(bn_2)  # s2.0.0.0.0.5.silu @30:63
         se = self.se(silu_2)
-        conv_2 = self.conv_2(se)  # s2.0.0.0.0.7.conv @29:116
-        bn_3 = self.bn_3(conv_2)  # s2.0.0.0.0.8.bn @55:146
+        conv_2 = self.conv_2(se)  # s2.0.0.0.0.7.conv @30:116
+        bn_3 = self.bn_3(conv_2)  # s2.0.0.0.0.8.bn @57:146
         return bn_3
 
 
@@ -387,15 +387,15 @@ class Mbconv4(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s3.0.0.0.0.0.conv @28:43
-        bn = self.bn(conv)  # s3.0.0.0.0.1.bn @55:146
-        silu = F.silu(bn)  # s3.0.0.0.0.2.silu @28:69
-        dw_conv = self.dw_conv(silu)  # s3.0.0.0.0.3.dw_conv @29:26
-        bn_2 = self.bn_2(dw_conv)  # s3.0.0.0.0.4.bn @55:146
-        silu_2 = F.silu(bn_2)  # s3.0.0.0.0.5.silu @29:63
+        conv = self.conv(x)  # s3.0.0.0.0.0.conv @29:43
+        bn = self.bn(conv)  # s3.0.0.0.0.1.bn @57:146
+        silu = F.silu(bn)  # s3.0.0.0.0.2.silu @29:69
+        dw_conv = self.dw_conv(silu)  # s3.0.0.0.0.3.dw_conv @30:26
+        bn_2 = self.bn_2(dw_conv)  # s3.0.0.0.0.4.bn @57:146
+        silu_2 = F.silu(bn_2)  # s3.0.0.0.0.5.silu @30:63
         se = self.se(silu_2)
-        conv_2 = self.conv_2(se)  # s3.0.0.0.0.7.conv @29:116
-        bn_3 = self.bn_3(conv_2)  # s3.0.0.0.0.8.bn @55:146
+        conv_2 = self.conv_2(se)  # s3.0.0.0.0.7.conv @30:116
+        bn_3 = self.bn_3(conv_2)  # s3.0.0.0.0.8.bn @57:146
         return bn_3
 
 
@@ -449,15 +449,15 @@ class Mbconv8(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s5.0.0.0.0.0.conv @28:43
-        bn = self.bn(conv)  # s5.0.0.0.0.1.bn @55:146
-        silu = F.silu(bn)  # s5.0.0.0.0.2.silu @28:69
-        dw_conv = self.dw_conv(silu)  # s5.0.0.0.0.3.dw_conv @29:26
-        bn_2 = self.bn_2(dw_conv)  # s5.0.0.0.0.4.bn @55:146
-        silu_2 = F.silu(bn_2)  # s5.0.0.0.0.5.silu @29:63
+        conv = self.conv(x)  # s5.0.0.0.0.0.conv @29:43
+        bn = self.bn(conv)  # s5.0.0.0.0.1.bn @57:146
+        silu = F.silu(bn)  # s5.0.0.0.0.2.silu @29:69
+        dw_conv = self.dw_conv(silu)  # s5.0.0.0.0.3.dw_conv @30:26
+        bn_2 = self.bn_2(dw_conv)  # s5.0.0.0.0.4.bn @57:146
+        silu_2 = F.silu(bn_2)  # s5.0.0.0.0.5.silu @30:63
         se = self.se(silu_2)
-        conv_2 = self.conv_2(se)  # s5.0.0.0.0.7.conv @29:116
-        bn_3 = self.bn_3(conv_2)  # s5.0.0.0.0.8.bn @55:146
+        conv_2 = self.conv_2(se)  # s5.0.0.0.0.7.conv @30:116
+        bn_3 = self.bn_3(conv_2)  # s5.0.0.0.0.8.bn @57:146
         return bn_3
 
 
@@ -535,15 +535,15 @@ class Mbconv14(nn.Module):
         self.bn_3 = nn.BatchNorm2d(d3)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # s7.0.0.0.0.0.conv @28:43
-        bn = self.bn(conv)  # s7.0.0.0.0.1.bn @55:146
-        silu = F.silu(bn)  # s7.0.0.0.0.2.silu @28:69
-        dw_conv = self.dw_conv(silu)  # s7.0.0.0.0.3.dw_conv @29:26
-        bn_2 = self.bn_2(dw_conv)  # s7.0.0.0.0.4.bn @55:146
-        silu_2 = F.silu(bn_2)  # s7.0.0.0.0.5.silu @29:63
+        conv = self.conv(x)  # s7.0.0.0.0.0.conv @29:43
+        bn = self.bn(conv)  # s7.0.0.0.0.1.bn @57:146
+        silu = F.silu(bn)  # s7.0.0.0.0.2.silu @29:69
+        dw_conv = self.dw_conv(silu)  # s7.0.0.0.0.3.dw_conv @30:26
+        bn_2 = self.bn_2(dw_conv)  # s7.0.0.0.0.4.bn @57:146
+        silu_2 = F.silu(bn_2)  # s7.0.0.0.0.5.silu @30:63
         se = self.se(silu_2)
-        conv_2 = self.conv_2(se)  # s7.0.0.0.0.7.conv @29:116
-        bn_3 = self.bn_3(conv_2)  # s7.0.0.0.0.8.bn @55:146
+        conv_2 = self.conv_2(se)  # s7.0.0.0.0.7.conv @30:116
+        bn_3 = self.bn_3(conv_2)  # s7.0.0.0.0.8.bn @57:146
         return bn_3
 
 
@@ -658,9 +658,9 @@ class Stem(nn.Module):
         self.bn = nn.BatchNorm2d(d1)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # stem.0.conv @86:18
-        bn = self.bn(conv)  # stem.1.bn @55:146
-        silu = F.silu(bn)  # stem.2.silu @86:53
+        conv = self.conv(x)  # stem.0.conv @88:18
+        bn = self.bn(conv)  # stem.1.bn @57:146
+        silu = F.silu(bn)  # stem.2.silu @88:53
         return silu
 
 
@@ -674,13 +674,13 @@ class Head(nn.Module):
         self.linear = nn.Linear(d1, d2)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = self.conv(x)  # head.0.conv @94:18
-        bn = self.bn(conv)  # head.1.bn @55:146
-        silu = F.silu(bn)  # head.2.silu @94:47
-        global_avg_pool = silu.mean((2, 3))  # head.3.global_avg_pool @94:55
-        # head.4.dropout @94:74
+        conv = self.conv(x)  # head.0.conv @96:18
+        bn = self.bn(conv)  # head.1.bn @57:146
+        silu = F.silu(bn)  # head.2.silu @96:47
+        global_avg_pool = silu.mean((2, 3))  # head.3.global_avg_pool @96:55
+        # head.4.dropout @96:74
         dropout = F.dropout(global_avg_pool, 0.2, self.training)
-        linear = self.linear(dropout)  # head.5.linear @94:96
+        linear = self.linear(dropout)  # head.5.linear @96:96
         return linear
 
 

@@ -38,14 +38,14 @@ class Residual(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         body_conv = self.body_conv(x)  # b2.0.0.1.0.0.body.0.conv @14:39
-        body_bn = self.body_bn(body_conv)  # b2.0.0.1.0.0.body.1.bn @14:61
-        body_relu6 = F.relu6(body_bn)  # b2.0.0.1.0.0.body.2.relu6 @14:67
+        body_bn = self.body_bn(body_conv)  # b2.0.0.1.0.0.body.1.bn @14:68
+        body_relu6 = F.relu6(body_bn)  # b2.0.0.1.0.0.body.2.relu6 @14:74
         dw_conv = self.dw_conv(body_relu6)  # b2.0.0.1.0.0.body.3.dw_conv @15:26
         body_bn_2 = self.body_bn_2(dw_conv)  # b2.0.0.1.0.0.body.4.bn @15:57
         body_relu6_2 = F.relu6(body_bn_2)  # b2.0.0.1.0.0.body.5.relu6 @15:63
         body_conv_2 = self.body_conv_2(body_relu6_2)  # b2.0.0.1.0.0.body.6.conv @15:72
         body_bn_3 = self.body_bn_3(body_conv_2)  # b2.0.0.1.0.0.body.7.bn @15:90
-        add = body_bn_3 + x  # b2.0.0.1.0.0.add @16:48
+        add = body_bn_3 + x  # b2.0.0.1.0.0.add @16:55
         return add
 
 
@@ -84,8 +84,8 @@ class Inverted2(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         conv = self.conv(x)  # b2.0.0.0.0.0.conv @14:39
-        bn = self.bn(conv)  # b2.0.0.0.0.1.bn @14:61
-        relu6 = F.relu6(bn)  # b2.0.0.0.0.2.relu6 @14:67
+        bn = self.bn(conv)  # b2.0.0.0.0.1.bn @14:68
+        relu6 = F.relu6(bn)  # b2.0.0.0.0.2.relu6 @14:74
         dw_conv = self.dw_conv(relu6)  # b2.0.0.0.0.3.dw_conv @15:26
         bn_2 = self.bn_2(dw_conv)  # b2.0.0.0.0.4.bn @15:57
         relu6_2 = F.relu6(bn_2)  # b2.0.0.0.0.5.relu6 @15:63
@@ -122,8 +122,8 @@ class Inverted4(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         conv = self.conv(x)  # b5.0.0.0.0.0.conv @14:39
-        bn = self.bn(conv)  # b5.0.0.0.0.1.bn @14:61
-        relu6 = F.relu6(bn)  # b5.0.0.0.0.2.relu6 @14:67
+        bn = self.bn(conv)  # b5.0.0.0.0.1.bn @14:68
+        relu6 = F.relu6(bn)  # b5.0.0.0.0.2.relu6 @14:74
         dw_conv = self.dw_conv(relu6)  # b5.0.0.0.0.3.dw_conv @15:26
         bn_2 = self.bn_2(dw_conv)  # b5.0.0.0.0.4.bn @15:57
         relu6_2 = F.relu6(bn_2)  # b5.0.0.0.0.5.relu6 @15:63

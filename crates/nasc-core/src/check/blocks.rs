@@ -109,15 +109,50 @@ impl<'a> Checker<'a> {
         let Some(bound) = self.bind_block(def, &qual, vals, named, kw_spans, span) else {
             return Value::Poison;
         };
+        let args = self.args_text(def, vals, named);
+        if reads_input_shape(def) {
+            // Its body depends on the input shapes: instantiated when expansion knows them.
+            let d = DeferredBlock {
+                def: def.name.name.clone(),
+                module: entry.module,
+                qual: qual.clone(),
+                bound,
+                args,
+                inputs: declared_inputs(def),
+                span,
+                stack: self.block_stack.clone(),
+                std_site: self.std_site,
+                stage_row: false,
+            };
+            return Value::Ops(vec![OpInst {
+                kind: OpKind::Deferred(Arc::new(d)),
+                span,
+                def: Some(qual),
+            }]);
+        }
+        let std_entry = entry.module.is_some() && self.std_site.is_none();
+        self.instantiate_body(entry, qual, bound, args, Use { span, std_entry, shapes: None })
+    }
+
+    /// Evaluates the body of a block whose arguments are bound. Returns a one-op pipeline.
+    fn instantiate_body(
+        &mut self,
+        entry: BlockEntry<'a>,
+        qual: String,
+        bound: Vec<Option<(Value, Span)>>,
+        args: String,
+        at: Use,
+    ) -> Value {
+        let def = entry.def;
+        let Use { span, std_entry, shapes } = at;
         // From the user's file into the standard library: problems inside the library's
         // text are reported at this use, and the ops it makes point here.
-        let std_entry = entry.module.is_some() && self.std_site.is_none();
         let first_diag = self.diags.len();
         if std_entry {
             self.std_site = Some(span);
         }
         self.block_stack.push(qual.clone());
-        let flow = self.block_body(def, bound, &qual, entry.module.is_none());
+        let flow = self.block_body(def, bound, &qual, entry.module.is_none(), span, shapes);
         self.block_stack.pop();
         if std_entry {
             self.std_site = None;
@@ -138,9 +173,43 @@ impl<'a> Checker<'a> {
         if std_entry {
             respan_flow(&mut flow, span);
         }
-        let args_text = self.args_text(def, vals, named);
-        let inst = BlockInst { name: qual.clone(), args: args_text, flow, stage_row: false };
+        let inst = BlockInst { name: qual.clone(), args, flow, stage_row: false };
         Value::Ops(vec![OpInst { kind: OpKind::Block(Arc::new(inst)), span, def: Some(qual) }])
+    }
+
+    /// Instantiates a deferred block for input shapes `shapes` (in the scope it was used
+    /// in: the blocks around it and the standard-library use).
+    pub(super) fn instantiate_deferred(
+        &mut self,
+        d: &DeferredBlock,
+        shapes: &[crate::ir::Shape],
+    ) -> Option<Arc<BlockInst>> {
+        let entry = match d.module {
+            Some(m) => std_block(m, &d.def),
+            None => self.blocks.get(&d.def).copied().filter(|e| e.module.is_none()),
+        }?;
+        // Inside the standard library (the block's own text, or a library block around the
+        // use): reported at the use in the user's file, as an eager instantiation is.
+        let at = Use {
+            span: d.span,
+            std_entry: d.module.is_some() || d.std_site.is_some(),
+            shapes: Some(shapes.to_vec()),
+        };
+        let stack = std::mem::replace(&mut self.block_stack, d.stack.clone());
+        let site = self.std_site.take();
+        let v = self.instantiate_body(entry, d.qual.clone(), d.bound.clone(), d.args.clone(), at);
+        self.std_site = site;
+        self.block_stack = stack;
+        match v {
+            Value::Ops(mut ops) => match ops.pop().map(|o| o.kind) {
+                Some(OpKind::Block(mut b)) => {
+                    Arc::make_mut(&mut b).stage_row = d.stage_row;
+                    Some(b)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// `c=64, stride=2`: the numeric and kernel arguments as given, for names and docs.
@@ -232,11 +301,14 @@ impl<'a> Checker<'a> {
         bound: Vec<Option<(Value, Span)>>,
         qual: &str,
         warn: bool,
+        call: Span,
+        shapes: Option<Vec<crate::ir::Shape>>,
     ) -> Option<Flow> {
         let saved = self.enter_block_scope();
+        self.input_shapes = shapes;
         let first_use = self.checked_blocks.insert(qual.to_string()) && warn;
         self.bind_params(def, bound, first_use);
-        let mut body = BodyState { has_input: false, output: None, ok: true };
+        let mut body = BodyState { has_input: false, output: None, ok: true, call };
         for st in &def.stmts {
             self.block_stmt(st, first_use, &mut body);
         }
@@ -269,6 +341,7 @@ impl<'a> Checker<'a> {
             flow: self.flow.replace(Flow::default()),
             in_global: std::mem::replace(&mut self.in_global, false),
             binders: std::mem::take(&mut self.binders),
+            input_shapes: self.input_shapes.take(),
         }
     }
 
@@ -279,6 +352,7 @@ impl<'a> Checker<'a> {
         self.later = saved.later;
         self.in_global = saved.in_global;
         self.binders = saved.binders;
+        self.input_shapes = saved.input_shapes;
         flow
     }
 
@@ -295,6 +369,20 @@ impl<'a> Checker<'a> {
                 self.bind_local(&l.name, v, first_use);
             }
             BlockStmt::Output { value, span } => self.block_output(value, *span, body),
+            BlockStmt::Require { cond, message, span } => {
+                let before = self.diags.len();
+                self.require(cond, message.as_deref(), *span);
+                if self.diags.len() > before {
+                    let inputs = self.input_shapes_text();
+                    for d in self.diags.0.iter_mut().skip(before) {
+                        d.related.push((body.call, "in this use of the block".into()));
+                        if let (Some(h), Some(i)) = (d.help.as_mut(), inputs.as_ref()) {
+                            *h = h.replacen("; change", &format!(", {i}; change"), 1);
+                        }
+                    }
+                    body.ok = false;
+                }
+            }
             BlockStmt::Reserved { keyword, span, .. } => {
                 self.diags.push(planned(&keyword.name, *span));
                 body.ok = false;
@@ -353,6 +441,27 @@ impl<'a> Checker<'a> {
                 body.ok = false;
             }
         }
+    }
+
+    /// `input x: [24, 16, 16]` for a block body whose input shapes are known.
+    fn input_shapes_text(&self) -> Option<String> {
+        let shapes = self.input_shapes.as_ref()?;
+        let mut named: Vec<(TRef, &str)> = self
+            .locals
+            .iter()
+            .filter_map(|(n, b)| match &b.slot {
+                super::Slot::Done(Value::Tensor(t)) if (*t as usize) < shapes.len() => {
+                    Some((*t, n.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        named.sort();
+        let parts: Vec<String> = named
+            .iter()
+            .filter_map(|(t, n)| shapes.get(*t as usize).map(|s| format!("input {n}: {s}")))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
     }
 
     /// Binds a name of a block body (an input or a `let`) in its scope.
@@ -475,6 +584,8 @@ struct BodyState {
     has_input: bool,
     output: Option<(TRef, Span)>,
     ok: bool,
+    /// The use being instantiated.
+    call: Span,
 }
 
 /// The caller's scope, put aside while a block body is evaluated.
@@ -484,6 +595,15 @@ struct SavedScope<'a> {
     flow: Option<Flow>,
     in_global: bool,
     binders: Vec<(String, i64)>,
+    input_shapes: Option<Vec<crate::ir::Shape>>,
+}
+
+/// Where a block is instantiated: the use, whether it enters the standard library from
+/// the user's file, and its input shapes (known for a deferred block).
+struct Use {
+    span: Span,
+    std_entry: bool,
+    shapes: Option<Vec<crate::ir::Shape>>,
 }
 
 /// The parameter index that an argument binds: the next positional one (`pos` counts them)
@@ -674,6 +794,7 @@ pub(super) fn respan_ops(ops: &mut [OpInst], span: Span) {
         o.span = span;
         match &mut o.kind {
             OpKind::Block(b) => respan_flow(&mut Arc::make_mut(b).flow, span),
+            OpKind::Deferred(d) => Arc::make_mut(d).span = span,
             OpKind::Residual { body, shortcut } => {
                 respan_ops(body, span);
                 if let Some(s) = shortcut {
@@ -728,4 +849,29 @@ pub(super) fn std_module(name: &str) -> Option<BTreeMap<&'static str, &'static B
             })
             .collect(),
     )
+}
+
+/// Whether a block's parameter defaults or body read an input's shape (`x.channels`).
+fn reads_input_shape(def: &BlockDef) -> bool {
+    let mut exprs: Vec<&Expr> = def.params.iter().filter_map(|p| p.default.as_ref()).collect();
+    for st in &def.stmts {
+        match st {
+            BlockStmt::Let(l) => exprs.push(&l.value),
+            BlockStmt::Output { value, .. } => exprs.push(value),
+            BlockStmt::Require { cond, .. } => exprs.push(cond),
+            BlockStmt::Input { .. } | BlockStmt::Reserved { .. } => {}
+        }
+    }
+    exprs.into_iter().any(super::has_field)
+}
+
+/// How many tensor inputs a block declares (its first `input` statement).
+fn declared_inputs(def: &BlockDef) -> usize {
+    def.stmts
+        .iter()
+        .find_map(|st| match st {
+            BlockStmt::Input { names, .. } => Some(names.len()),
+            _ => None,
+        })
+        .unwrap_or(0)
 }

@@ -52,7 +52,9 @@ pub(super) fn in_block(def: &syntax::BlockDef) -> HashSet<String> {
     for s in &def.stmts {
         match s {
             BlockStmt::Let(l) => add(&mut out, &l.value),
-            BlockStmt::Output { value, .. } => add(&mut out, value),
+            BlockStmt::Output { value, .. } | BlockStmt::Require { cond: value, .. } => {
+                add(&mut out, value)
+            }
             BlockStmt::Input { .. } | BlockStmt::Reserved { .. } => {}
         }
     }

@@ -8,6 +8,7 @@ mod builtins;
 pub use builtins::signatures;
 pub mod cells;
 mod dataflow;
+mod deferred;
 mod graphs;
 pub mod learned;
 mod mentions;
@@ -22,6 +23,7 @@ mod sites;
 pub mod value;
 
 pub use blocks::{STD_MODULES, std_modules};
+pub use deferred::{Resolve, Session, check_session};
 pub use motifs::print_motifs;
 
 pub use value::*;
@@ -121,6 +123,9 @@ struct Checker<'a> {
     /// Indices bound by `i => ...` arguments being evaluated, innermost last (a block body or
     /// a top-level definition starts without them: they are lexically scoped).
     binders: Vec<(String, i64)>,
+    /// The input shapes of the block body being evaluated, when known (a block that reads
+    /// them is instantiated during expansion: see [`Resolve`]).
+    input_shapes: Option<Vec<crate::ir::Shape>>,
 }
 
 impl<'a> Checker<'a> {
@@ -766,6 +771,7 @@ impl<'a> Checker<'a> {
                 acc
             }
             ExprKind::Call { callee, args } => builtins::call(self, callee, args, e.span),
+            ExprKind::Field { base, field } => self.field(base, field, e.span),
         }
     }
 
@@ -1103,10 +1109,34 @@ fn names_in(e: &Expr) -> Vec<(String, Span)> {
                 stack.push(first);
             }
             ExprKind::Call { args, .. } => stack.extend(args.iter().rev().map(|a| &a.value)),
+            ExprKind::Field { base, .. } => out.push((base.name.clone(), base.span)),
             ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Kernel(..) | ExprKind::Str(_) => {}
         }
     }
     out
+}
+
+/// Whether an expression reads a field (`x.channels`) anywhere.
+fn has_field(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Field { .. } => return true,
+            ExprKind::List(items) => stack.extend(items),
+            ExprKind::Neg(x) | ExprKind::Not(x) => stack.push(x),
+            ExprKind::Chain { first, rest } => {
+                stack.extend(rest.iter().map(|(_, _, x)| x));
+                stack.push(first);
+            }
+            ExprKind::Call { args, .. } => stack.extend(args.iter().map(|a| &a.value)),
+            ExprKind::Name(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Kernel(..)
+            | ExprKind::Str(_) => {}
+        }
+    }
+    false
 }
 
 pub(super) fn duplicate(id: &Ident, first: Span) -> Diagnostic {

@@ -60,6 +60,9 @@ pub enum OpKind {
     Learned(std::sync::Arc<LearnedOp>),
     /// An instance of a `block` definition: its evaluated dataflow body.
     Block(std::sync::Arc<BlockInst>),
+    /// A block that reads its inputs' shapes (`x.channels`): instantiated when expansion
+    /// knows them, through [`super::Resolve`].
+    Deferred(std::sync::Arc<DeferredBlock>),
     /// `residual(body, shortcut)`: body(x) + shortcut(x); `None` = automatic projection
     /// (identity, or 1x1 conv + BN when the shape changes).
     Residual {
@@ -82,6 +85,7 @@ impl OpKind {
         match self {
             OpKind::Prim(p) => p.with_stride(s).map(OpKind::Prim),
             OpKind::Block(_)
+            | OpKind::Deferred(_)
             | OpKind::Residual { .. }
             | OpKind::Random(_)
             | OpKind::Learned(_)
@@ -133,10 +137,37 @@ impl BlockInst {
     }
 }
 
+/// A use of a block whose body reads its inputs' shapes, with its arguments bound and
+/// checked: what the checker needs to instantiate it once the input shapes are known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeferredBlock {
+    /// The definition's name, and the standard-library module it comes from (`None`: the
+    /// user's file).
+    pub def: String,
+    pub module: Option<&'static str>,
+    /// `module.name` for the standard library, else the name.
+    pub qual: String,
+    /// Each parameter's argument, if given (defaults are evaluated at instantiation).
+    pub bound: Vec<Option<(Value, Span)>>,
+    /// The arguments as written back, as [`BlockInst::args`].
+    pub args: String,
+    /// How many tensor inputs the block declares.
+    pub inputs: usize,
+    /// The use.
+    pub span: Span,
+    /// The blocks being instantiated around the use, outermost first.
+    pub stack: Vec<String>,
+    /// The use in the user's file, when the use is inside a standard-library block.
+    pub std_site: Option<Span>,
+    /// As [`BlockInst::stage_row`].
+    pub stage_row: bool,
+}
+
 /// How many tensor inputs the first op of a pipeline takes.
 pub fn pipeline_inputs(ops: &[OpInst]) -> usize {
     match ops.first().map(|o| &o.kind) {
         Some(OpKind::Block(b)) => b.inputs(),
+        Some(OpKind::Deferred(d)) => d.inputs,
         Some(OpKind::Cells(_)) => 2,
         _ => 1,
     }

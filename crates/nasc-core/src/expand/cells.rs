@@ -16,7 +16,7 @@ fn height(s: Shape) -> u32 {
     }
 }
 
-impl Expander {
+impl Expander<'_> {
     pub(super) fn cells(
         &mut self,
         ctx: &Ctx,

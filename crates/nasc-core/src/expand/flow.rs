@@ -8,7 +8,7 @@ use crate::ir::ops::{Add, BatchNorm, Concat, Conv2d, Mul};
 use crate::ir::{Op, ScopeKind, Shape};
 use crate::syntax::Span;
 
-impl Expander {
+impl Expander<'_> {
     /// A block instance: its flow nodes in order (only those its output needs).
     pub(super) fn block(
         &mut self,
@@ -19,20 +19,7 @@ impl Expander {
     ) -> Option<At> {
         let flow = &b.flow;
         if inputs.len() != flow.inputs {
-            self.diags.push(
-                Diagnostic::error(
-                    Code::BlockForm,
-                    op.span,
-                    format!(
-                        "block `{}` takes {} inputs, given {}",
-                        b.name,
-                        flow.inputs,
-                        inputs.len()
-                    ),
-                )
-                .label("here")
-                .help("pipe as many tensors as the block declares inputs"),
-            );
+            self.diags.push(super::block_inputs_err(&b.name, flow.inputs, inputs.len(), op.span));
             return None;
         }
         let inner = self.open_scope(

@@ -82,7 +82,7 @@ fn node_shape_err(l: &LearnedOp, op: &OpInst, input: Shape, out: Shape) -> Diagn
 /// wiring's edge list.
 type Sources<'a> = (Option<NodeIndex>, Option<&'a [(u32, u32)]>);
 
-impl Expander {
+impl Expander<'_> {
     pub(super) fn learned(&mut self, ctx: &Ctx, l: &LearnedOp, op: &OpInst, at: At) -> Option<At> {
         let (c, h, w) = super::ops::CallSite { ex: self, ctx, op }.need_map(at.1, "learned")?;
         let n = l.nodes;

@@ -10,16 +10,18 @@ mod motifs;
 mod ops;
 mod random;
 
-use crate::check::{Network, OpInst, OpKind};
+use crate::check::{Network, OpInst, OpKind, Resolve};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::ops::{Input, Output};
 use crate::ir::{self, Edge, Ir, Node, Op, Origin, Scope, ScopeKind, Shape, StageInfo};
 use crate::syntax::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-/// Expands the network. Returns the IR only if no error was found.
-pub fn expand(net: &Network) -> (Option<Ir>, Diagnostics) {
+/// Expands the network. Returns the IR only if no error was found. Blocks that read their
+/// inputs' shapes are instantiated through `resolve` (the checker's [`crate::check::Session`]).
+pub fn expand(net: &Network, resolve: &mut dyn Resolve) -> (Option<Ir>, Diagnostics) {
     let mut x = Expander {
+        resolve,
         g: DiGraph::new(),
         diags: Diagnostics::default(),
         input_shape: net.input,
@@ -88,6 +90,17 @@ fn output_shape_err(net: &Network, shape: Shape) -> Diagnostic {
     .help(help)
 }
 
+/// A block given another number of tensors than it declares inputs.
+fn block_inputs_err(name: &str, declared: usize, given: usize, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::BlockForm,
+        span,
+        format!("block `{name}` takes {declared} inputs, given {given}"),
+    )
+    .label("here")
+    .help("pipe as many tensors as the block declares inputs")
+}
+
 fn value_text(v: &crate::check::Value) -> String {
     match v {
         crate::check::Value::Int(i) => i.to_string(),
@@ -116,7 +129,9 @@ impl Ctx {
     }
 }
 
-struct Expander {
+struct Expander<'r> {
+    /// Instantiates the blocks the checker deferred (they read their input shapes).
+    resolve: &'r mut dyn Resolve,
     g: DiGraph<Node, Edge>,
     diags: Diagnostics,
     input_shape: [u32; 3],
@@ -130,7 +145,7 @@ struct Expander {
 
 type At = (NodeIndex, Shape);
 
-impl Expander {
+impl Expander<'_> {
     fn node(
         &mut self,
         ctx: &Ctx,
@@ -330,6 +345,15 @@ impl Expander {
     fn apply_multi(&mut self, ctx: &Ctx, op: &OpInst, inputs: Vec<At>) -> Option<At> {
         match &op.kind {
             OpKind::Block(b) => self.block(ctx, b, op, inputs),
+            OpKind::Deferred(d) => {
+                let shapes: Vec<Shape> = inputs.iter().map(|a| a.1).collect();
+                if shapes.len() != d.inputs {
+                    self.diags.push(block_inputs_err(&d.qual, d.inputs, shapes.len(), op.span));
+                    return None;
+                }
+                let b = self.resolve.block(d, &shapes, &mut self.diags)?;
+                self.block(ctx, &b, op, inputs)
+            }
             OpKind::Cells(c) => self.cells(ctx, c, op, inputs),
             _ => {
                 let [at] = inputs.as_slice() else { return None };

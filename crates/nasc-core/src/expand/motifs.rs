@@ -11,7 +11,7 @@ use crate::ir::ops::{Add, BatchNorm, Concat, Conv2d};
 use crate::ir::random::Agg;
 use crate::ir::{Op, ScopeKind, Shape};
 
-impl Expander {
+impl Expander<'_> {
     pub(super) fn motif(&mut self, ctx: &Ctx, m: &Motif, op: &OpInst, at: At) -> Option<At> {
         let Shape::Map { c, .. } = at.1 else {
             self.diags.push(

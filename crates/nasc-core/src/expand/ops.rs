@@ -10,13 +10,13 @@ use crate::span::Span;
 use petgraph::graph::NodeIndex;
 
 /// The expander as one call's lowering sees it.
-pub(super) struct CallSite<'a> {
-    pub(super) ex: &'a mut Expander,
+pub(super) struct CallSite<'a, 'r> {
+    pub(super) ex: &'a mut Expander<'r>,
     pub(super) ctx: &'a Ctx,
     pub(super) op: &'a OpInst,
 }
 
-impl Lower for CallSite<'_> {
+impl Lower for CallSite<'_, '_> {
     fn node(&mut self, op: Op, inputs: &[NodeIndex], part: &str) -> Option<At> {
         let name = format!("{}.{part}", self.ctx.prefix);
         self.ex.node(self.ctx, op, inputs, self.op.span, name, self.op.def.clone())
@@ -32,12 +32,13 @@ impl Lower for CallSite<'_> {
     }
 }
 
-impl Expander {
+impl Expander<'_> {
     /// Applies one op that is not a random graph (a primitive may lower to several nodes).
     pub(super) fn apply(&mut self, ctx: &Ctx, op: &OpInst, at: At) -> Option<At> {
         match &op.kind {
             OpKind::Prim(p) => p.lower(&mut CallSite { ex: self, ctx, op }, at),
             OpKind::Block(_)
+            | OpKind::Deferred(_)
             | OpKind::Cells(_)
             | OpKind::Residual { .. }
             | OpKind::Motif(_)

@@ -37,7 +37,7 @@ impl GraphStage<'_> {
     }
 }
 
-impl Expander {
+impl Expander<'_> {
     pub(super) fn random(
         &mut self,
         ctx: &Ctx,

@@ -40,10 +40,26 @@ pub struct BlockDef {
 
 #[derive(Debug, Clone)]
 pub enum BlockStmt {
-    Input { names: Vec<Ident>, span: Span },
+    Input {
+        names: Vec<Ident>,
+        span: Span,
+    },
     Let(LetDef),
-    Output { value: Expr, span: Span },
-    Reserved { keyword: Ident, name: Ident, span: Span },
+    Output {
+        value: Expr,
+        span: Span,
+    },
+    /// `require cond, "message"`: checked when the block is instantiated.
+    Require {
+        cond: Expr,
+        message: Option<String>,
+        span: Span,
+    },
+    Reserved {
+        keyword: Ident,
+        name: Ident,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +218,12 @@ pub enum ExprKind {
     Kernel(u32, u32),
     Str(String),
     Name(Ident),
+    /// `x.channels`: a field of a name (a block input's shape: `channels`, `height`,
+    /// `width`; `in` is a block's only input).
+    Field {
+        base: Ident,
+        field: Ident,
+    },
     List(Vec<Expr>),
     Neg(Box<Expr>),
     /// `not x`: boolean negation.

@@ -114,15 +114,8 @@ fn network(p: Pair<Rule>) -> Result<Network, Diagnostic> {
                 stmts.push(Stmt::Stage { name, span: kw.join(value.span), value });
             }
             Rule::require_stmt => {
-                let s = span(&q);
-                let mut qi = q.into_inner();
-                let kw = span(&next(&mut qi, s)?);
-                let cond = expr(next(&mut qi, s)?)?;
-                let message = qi.next().map(|m| {
-                    let t = m.as_str();
-                    t.get(1..t.len().saturating_sub(1)).unwrap_or("").to_string()
-                });
-                stmts.push(Stmt::Require { span: kw.join(cond.span), cond, message });
+                let (cond, message, span) = require(q)?;
+                stmts.push(Stmt::Require { cond, message, span });
             }
             Rule::reserved_item => {
                 let (keyword, name, span) = reserved(q);
@@ -225,6 +218,10 @@ fn block_def(p: Pair<Rule>) -> Result<BlockDef, Diagnostic> {
                 stmts.push(BlockStmt::Output { span: kw.join(value.span), value });
             }
             Rule::let_def => stmts.push(BlockStmt::Let(let_def(q)?)),
+            Rule::require_stmt => {
+                let (cond, message, span) = require(q)?;
+                stmts.push(BlockStmt::Require { cond, message, span });
+            }
             Rule::reserved_item => {
                 let (keyword, name, span) = reserved(q);
                 stmts.push(BlockStmt::Reserved { keyword, name, span });
@@ -233,6 +230,20 @@ fn block_def(p: Pair<Rule>) -> Result<BlockDef, Diagnostic> {
         }
     }
     Ok(BlockDef { name, params, stmts, span: whole })
+}
+
+/// `require cond, "message"` (in a network or a block).
+fn require(q: Pair<Rule>) -> Result<(Expr, Option<String>, Span), Diagnostic> {
+    let s = span(&q);
+    let mut qi = q.into_inner();
+    let kw = span(&next(&mut qi, s)?);
+    let cond = expr(next(&mut qi, s)?)?;
+    let message = qi.next().map(|m| {
+        let t = m.as_str();
+        t.get(1..t.len().saturating_sub(1)).unwrap_or("").to_string()
+    });
+    let span = kw.join(cond.span);
+    Ok((cond, message, span))
 }
 
 fn reserved(p: Pair<Rule>) -> (Ident, Ident, Span) {
@@ -468,6 +479,13 @@ fn primary(p: Pair<Rule>) -> Result<Lowered, Diagnostic> {
                 ExprKind::Str(text.get(1..text.len().saturating_sub(1)).unwrap_or("").to_string())
             }
             Rule::ident => ExprKind::Name(ident(p)),
+            Rule::field => {
+                let mut it = p.into_inner();
+                let (Some(base), Some(field)) = (it.next(), it.next()) else {
+                    return Err(Diagnostic::error(Code::Syntax, s, "malformed field").label("here"));
+                };
+                ExprKind::Field { base: ident(base), field: ident(field) }
+            }
             Rule::paren => return paren(p, s),
             Rule::list => return list(p, s),
             Rule::call => return call(p, s),
@@ -583,6 +601,7 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::block_input => "`input`",
         Rule::block_output | Rule::kw_output => "`output`",
         Rule::ident => "a name",
+        Rule::field => "a field (`x.channels`)",
         Rule::int => "an integer",
         Rule::float => "a number",
         Rule::kernel => "a kernel size like 3x3",
