@@ -2,6 +2,7 @@
 //! under a complexity budget measured statically (no model is built), and writing each draw
 //! as a concrete spec; the error EDF of trained samples lives in `edf`.
 
+pub mod census;
 pub mod edf;
 mod sites;
 
@@ -48,6 +49,9 @@ pub struct Sample {
     pub params: u64,
     pub flops: u64,
     pub activations: u64,
+    /// The compiled network's structural fingerprint (draws of one network share it).
+    #[serde(skip)]
+    pub fingerprint: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -103,7 +107,10 @@ fn space_of(file: &syntax::File, base: &Options) -> Result<(Vec<ParamSpace>, Str
                         .help("give parameters domains, e.g. `depth: int in 1..16 = 4` or `g: int in {1, 2, 4} = 1`"),
                 ));
             }
-            Ok((net.space, net.name))
+            // A parameter or site fixed by `--set` is not drawn: every draw keeps its value.
+            let mut space = net.space;
+            space.retain(|p| !base.overrides.iter().any(|(k, _)| *k == p.name));
+            Ok((space, net.name))
         }
         _ => Err(diags),
     }
@@ -147,6 +154,16 @@ fn number(x: f64, int: bool) -> String {
 pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics> {
     let file = syntax::parse(source).map_err(one)?;
     let (space, stem) = space_of(&file, &opts.base)?;
+    Ok(sample_parsed(&file, &space, &stem, opts))
+}
+
+/// [`sample`] over a parsed spec and its space (`stem`: the network's name).
+fn sample_parsed(
+    file: &syntax::File,
+    space: &[ParamSpace],
+    stem: &str,
+    opts: &SampleOptions,
+) -> Report {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut seen = HashSet::new();
     let mut r = Report::default();
@@ -164,7 +181,7 @@ pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics>
         }
         let mut o = opts.base.clone();
         o.overrides.extend(values.iter().cloned());
-        let c = match crate::driver::compile_parsed(&file, Diagnostics::default(), &o) {
+        let c = match crate::driver::compile_parsed(file, Diagnostics::default(), &o) {
             Ok(c) => c,
             Err(e) => {
                 *r.invalid.entry(format!("internal error: {e}")).or_default() += 1;
@@ -191,9 +208,10 @@ pub fn sample(source: &str, opts: &SampleOptions) -> Result<Report, Diagnostics>
             params: st.params,
             flops: st.flops,
             activations: st.activations,
+            fingerprint: ir.fingerprint(),
         });
     }
-    Ok(r)
+    r
 }
 
 /// Why the spec rejects a draw, by kind (a `require` by its message), so that counts of

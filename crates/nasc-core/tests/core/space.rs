@@ -267,3 +267,86 @@ fn edf_of_trained_sets_as_csv_and_svg() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `nasc space`: the exact member counts of the benchmark spaces (NAS-Bench-201's 15,625
+/// cells, NAS-Bench-101's 2^21 x 3^5 labelled matrices, a NASNet/DARTS genotype space, a
+/// stepped grid), a continuous space named as such, and a sample that counts what the spec
+/// rejects.
+#[test]
+fn census_counts_spaces_exactly() {
+    use nasc_core::space::census::census;
+    let read = |p: &str| std::fs::read_to_string(root().join(p)).unwrap();
+    let base = Options::default();
+    let nb201 = census(&read("specs/nas_bench_201.nas"), 40, 0, &base).unwrap();
+    assert_eq!(nb201.size.exact, Some(15_625));
+    assert_eq!(nb201.size.text(), "15,625");
+    assert_eq!((nb201.drawn, nb201.valid), (40, 40));
+    assert!(nb201.structures <= nb201.valid && nb201.structures > 30);
+    let s = nb201.params_spread.unwrap();
+    assert!(s.min <= s.median && s.median <= s.max && s.min > 0);
+    assert!(nb201.text().contains("members: 15,625 (parameter assignments, exact)"));
+
+    let nb101 = census(&read("specs/nas_bench_101_space.nas"), 60, 1, &base).unwrap();
+    assert_eq!(nb101.size.exact, Some((1u128 << 21) * 243));
+    // The spec's own rules (at most 9 edges, ...) reject draws: counted by reason.
+    let rejected: usize = nb101.rejected.iter().map(|(_, n)| n).sum();
+    assert_eq!(rejected + nb101.valid, nb101.distinct);
+    assert!(nb101.rejected.iter().any(|(why, _)| why.contains("at most 9 edges")));
+    assert!(nb101.valid_estimate.is_some_and(|e| e < 509_607_936.0));
+
+    // NASNet/DARTS: 4 ops and B = 4 blocks of 2 inputs in each of two cells; input k of block
+    // b chooses among b + 2 states. Times the 2 widths.
+    let darts =
+        "let G = Genotype(ops=['sep_conv_3x3', 'max_pool_3x3', 'skip_connect', 'none'], blocks=4)
+network net(C: int in {8, 16} = 8) {
+    input [1, 28, 28]
+    classes 10
+    stage stem = conv(3x3, 3 * C) -> bn
+    stage cells = cells(G, layout=[normal(C), reduce(2 * C), normal(2 * C)], convention=darts)
+    stage head = global_avg_pool -> linear(classes)
+}
+";
+    let cell: u128 = 4u128.pow(8) * (2 * 2 * 3 * 3 * 4 * 4 * 5 * 5);
+    assert_eq!(census(darts, 5, 0, &base).unwrap().size.exact, Some(2 * cell * cell));
+
+    let grid = "network net(w: int in 8..64 step 8 = 16, d: int in {1, 2, 4} = 1) {
+    input [1, 28, 28]
+    classes 10
+    require w * d <= 64, \"small enough\"
+    stage body = repeat(d, conv(3x3, w) -> bn -> relu)
+    stage head = global_avg_pool -> linear(classes)
+}
+";
+    let g = census(grid, 200, 3, &base).unwrap();
+    assert_eq!(g.size.exact, Some(24));
+    // 8 + 4 + 2 of the 24 assignments meet the requirement; the sample sees all 24.
+    assert_eq!((g.distinct, g.valid), (24, 14));
+    assert_eq!(g.rejected, vec![("E042: constraint does not hold: small enough".to_string(), 10)]);
+    assert_eq!(g.valid_estimate, Some(14.0));
+
+    let regnet = census(&read("specs/regnet.nas"), 10, 0, &base).unwrap();
+    assert_eq!(regnet.size.exact, None);
+    assert_eq!(regnet.size.continuous, ["wa", "wm"]);
+}
+
+/// A parameter fixed by `--set` is not drawn: every sample keeps its value and the concrete
+/// spec writes it once (it was drawn over the flag's value, and the two edits of one default
+/// garbled the written spec).
+#[test]
+fn set_values_are_not_drawn() {
+    let src = std::fs::read_to_string(root().join("specs/nas_bench_201.nas")).unwrap();
+    let base = Options { overrides: vec![("e1_0".into(), "none".into())], ..Options::default() };
+    let opts = SampleOptions { n: 5, seed: 2, base: base.clone(), ..SampleOptions::default() };
+    let r = space::sample(&src, &opts).unwrap();
+    assert_eq!(r.samples.len(), 5);
+    let writer = space::SpecWriter::new(&src, &base).unwrap();
+    for s in &r.samples {
+        assert!(s.values.iter().all(|(k, _)| k != "e1_0"), "{:?}", s.values);
+        let spec = writer.write(&s.values, "// sample").unwrap();
+        assert!(spec.contains("avg_pool_3x3} = none,"), "{spec}");
+        let c = nasc_core::compile(&spec, &Options::default()).unwrap();
+        assert!(c.ir.is_some(), "{:?}", c.diags.iter().map(|d| &d.message).collect::<Vec<_>>());
+    }
+    let census = space::census::census(&src, 10, 0, &base).unwrap();
+    assert_eq!(census.size.exact, Some(3_125));
+}

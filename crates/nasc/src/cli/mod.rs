@@ -21,6 +21,7 @@ mod lsp;
 mod passes;
 mod sample;
 mod search;
+mod space;
 mod stats;
 mod train;
 mod worker;
@@ -65,6 +66,10 @@ enum Command {
     /// with --train, train each briefly and record its test error
     #[command(allow_negative_numbers = true)]
     Sample(sample::SampleArgs),
+    /// Count a design space (exact where its domains are finite) and summarise its members'
+    /// parameters, FLOPs and activations over a seeded sample, with the draws the spec rejects
+    #[command(allow_negative_numbers = true)]
+    Space(space::SpaceArgs),
     /// Error EDFs of trained sample sets: F(e) = fraction of models with error < e, as CSV
     /// and an SVG plot
     Edf(edf::EdfArgs),
@@ -119,6 +124,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, CliError> {
         Command::Stats(a) => stats::run(cli, a),
         Command::Train(a) => train::run(cli, a),
         Command::Sample(a) => sample::run(cli, a),
+        Command::Space(a) => space::run(cli, a),
         Command::Edf(a) => edf::run(a),
         Command::Freeze(a) => freeze::run(cli, a),
         Command::ImportWeights(a) => import::run(cli, a),

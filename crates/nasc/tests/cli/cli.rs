@@ -542,3 +542,30 @@ fn a_backend_this_build_lacks_is_an_error_with_exit_1() {
         assert!(err.contains("built without the `cuda` backend"), "{cmd:?}: {err}");
     }
 }
+
+/// `nasc space`: the count and the sample's spread as a table and as JSON; a spec without a
+/// domain is E041 (exit 1); `--preset` is refused (exit 2).
+#[test]
+fn space_counts_a_design_space() {
+    let spec = nasc_test_support::root().join("specs/nas_bench_201.nas");
+    let spec = spec.to_str().unwrap();
+    let (code, out, err) = nasc(&["space", spec, "-n", "12"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("members: 15,625 (parameter assignments, exact)"), "{out}");
+    assert!(out.contains("sample: 12 draws (seed 0), 12 distinct, 12 valid"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("params") && l.split_whitespace().count() == 4));
+    let (code, json, _) = nasc(&["space", spec, "-n", "12", "--seed", "5", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["size"]["exact"], 15625);
+    assert_eq!(v["seed"], 5);
+    assert!(
+        v["flops_spread"]["min"].as_u64().unwrap() <= v["flops_spread"]["max"].as_u64().unwrap()
+    );
+    let plain = nasc_test_support::root().join("specs/randwire_ws.nas");
+    let (code, _, err) = nasc(&["space", plain.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("E041"), "{err}");
+    let (code, _, _) = nasc(&["space", spec, "--preset", "x"]);
+    assert_eq!(code, 2);
+}
