@@ -3,8 +3,15 @@
 //! parameters numbered in order of first appearance), `{ID}` and `{REAL}` for the two column
 //! types the databases spell differently, and values pass as `V`.
 
-use std::cell::RefCell;
-use std::time::Duration;
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, Instant};
+
+/// How long a store operation is retried while the store is unreachable, by default
+/// (`--store-timeout`).
+pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long SQLite waits for another connection's lock before the operation is retried.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -17,6 +24,10 @@ pub enum StoreError {
     /// The store holds another schema version, or another search.
     #[error("{0}")]
     Mismatch(String),
+    /// The connection failed: the server went away, the file is locked or unwritable. Each
+    /// operation retries it (reconnecting, with backoff) until the store timeout.
+    #[error("{0}")]
+    Lost(String),
 }
 
 /// A value passed to or read from a statement. Nulls are typed: PostgreSQL checks a
@@ -33,17 +44,54 @@ pub enum V {
     Null,
 }
 
-pub enum Conn {
-    Lite { conn: rusqlite::Connection, path: std::path::PathBuf },
-    Pg { client: RefCell<postgres::Client>, url: String },
+/// A connection to the store that reconnects: an operation that fails because the store is
+/// unreachable is retried with exponential backoff (saying so on stderr) until the store
+/// timeout, so that a database restart or fail-over, or a briefly locked or unwritable file,
+/// does not end a search.
+pub struct Conn {
+    link: Link,
+    /// How long to keep retrying an unreachable store.
+    timeout: Cell<Duration>,
+    /// Open transactions (statements inside one are not retried alone: the transaction is).
+    depth: Cell<u32>,
+}
+
+enum Link {
+    Lite { conn: RefCell<rusqlite::Connection>, path: std::path::PathBuf },
+    Pg { client: RefCell<postgres::Client>, config: Box<postgres::Config>, url: String },
 }
 
 fn lite(e: rusqlite::Error) -> StoreError {
-    StoreError::Unreachable(format!("store error: {e}"))
+    use rusqlite::ErrorCode as C;
+    let transient = matches!(
+        e.sqlite_error_code(),
+        Some(
+            C::DatabaseBusy
+                | C::DatabaseLocked
+                | C::ReadOnly
+                | C::CannotOpen
+                | C::SystemIoFailure
+                | C::DiskFull
+        )
+    );
+    let msg = format!("store error: {e}");
+    if transient { StoreError::Lost(msg) } else { StoreError::Unreachable(msg) }
 }
 
 fn pg(e: postgres::Error) -> StoreError {
-    StoreError::Unreachable(format!("store error: {e}"))
+    // No database error: the connection (or the server) is gone. Class 08 is a connection
+    // exception; 57P01-57P03 a server shutting down or starting; 40001 and 40P01 a
+    // serialization failure or deadlock, which a retry resolves.
+    let transient = match e.as_db_error() {
+        None => true,
+        Some(db) => {
+            let code = db.code().code();
+            code.starts_with("08")
+                || ["57P01", "57P02", "57P03", "40001", "40P01", "53300"].contains(&code)
+        }
+    };
+    let msg = format!("store error: {e}");
+    if transient { StoreError::Lost(msg) } else { StoreError::Unreachable(msg) }
 }
 
 /// `postgres://user:secret@host/db` -> `postgres://user:***@host/db` for messages.
@@ -77,20 +125,8 @@ impl Conn {
                     path.display()
                 )));
             }
-            let conn = rusqlite::Connection::open(&path).map_err(|e| {
-                StoreError::Unreachable(format!("cannot open the store {}: {e}", path.display()))
-            })?;
-            conn.busy_timeout(Duration::from_secs(30)).map_err(lite)?;
-            // WAL: readers never block the writer; NORMAL sync is safe with WAL (a power cut can
-            // lose the last commits, never corrupt the file).
-            conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| {
-                StoreError::Unreachable(format!(
-                    "{} is not a usable SQLite store: {e}",
-                    path.display()
-                ))
-            })?;
-            conn.pragma_update(None, "synchronous", "NORMAL").map_err(lite)?;
-            return Ok(Conn::Lite { conn, path });
+            let conn = open_lite(&path)?;
+            return Ok(Conn::new(Link::Lite { conn: RefCell::new(conn), path }));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut config: postgres::Config = url.parse().map_err(|e| {
@@ -105,7 +141,12 @@ impl Conn {
                     redact(url)
                 ))
             })?;
-            return Ok(Conn::Pg { client: RefCell::new(client), url: redact(url) });
+            let link = Link::Pg {
+                client: RefCell::new(client),
+                config: Box::new(config),
+                url: redact(url),
+            };
+            return Ok(Conn::new(link));
         }
         Err(StoreError::Url(format!(
             "`{}` is not a store URL: use sqlite:PATH (one machine) or postgres://USER@HOST/DB (many)",
@@ -113,24 +154,93 @@ impl Conn {
         )))
     }
 
+    fn new(link: Link) -> Conn {
+        Conn { link, timeout: Cell::new(DEFAULT_STORE_TIMEOUT), depth: Cell::new(0) }
+    }
+
+    /// How long an operation keeps retrying an unreachable store (zero: it fails at once).
+    pub fn set_timeout(&self, timeout: Duration) {
+        self.timeout.set(timeout);
+    }
+
     pub fn is_postgres(&self) -> bool {
-        matches!(self, Conn::Pg { .. })
+        matches!(self.link, Link::Pg { .. })
     }
 
     /// Where the store is, for messages (passwords hidden).
     pub fn describe(&self) -> String {
-        match self {
-            Conn::Lite { path, .. } => path.display().to_string(),
-            Conn::Pg { url, .. } => url.clone(),
+        match &self.link {
+            Link::Lite { path, .. } => path.display().to_string(),
+            Link::Pg { url, .. } => url.clone(),
+        }
+    }
+
+    /// Replaces the connection with a new one (after the old one was lost).
+    fn reconnect(&self) -> Result<(), StoreError> {
+        match &self.link {
+            Link::Lite { conn, path } => *conn.borrow_mut() = open_lite(path)?,
+            Link::Pg { client, config, .. } => {
+                *client.borrow_mut() = config.connect(postgres::NoTls).map_err(pg)?
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `f`, retrying it while the store is unreachable: reconnects, waits (0.2 s, then
+    /// doubling up to 5 s) and tries again, until the store timeout has passed since the first
+    /// failure. Inside a transaction `f` runs once (the transaction is what is retried).
+    fn retry<T>(&self, mut f: impl FnMut(&Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        if self.depth.get() > 0 {
+            return f(self);
+        }
+        let mut lost: Option<Instant> = None;
+        let mut wait = Duration::from_millis(200);
+        loop {
+            match f(self) {
+                Err(StoreError::Lost(msg)) => {
+                    let since = *lost.get_or_insert_with(Instant::now);
+                    let (timeout, gone) = (self.timeout.get(), since.elapsed());
+                    if gone >= timeout {
+                        return Err(StoreError::Unreachable(format!(
+                            "{msg} (the store {} was unreachable for {:.0} s; --store-timeout is {} s)",
+                            self.describe(),
+                            gone.as_secs_f64(),
+                            timeout.as_secs()
+                        )));
+                    }
+                    let pause = wait.min(timeout - gone);
+                    eprintln!(
+                        "nasc: store {} unreachable ({msg}); retrying in {:.1} s (giving up {:.0} s from now)",
+                        self.describe(),
+                        pause.as_secs_f64(),
+                        (timeout - gone).as_secs_f64()
+                    );
+                    std::thread::sleep(pause);
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                    // A failed reconnect shows in the next try (its connection is still lost).
+                    let _ = self.reconnect();
+                }
+                Ok(v) => {
+                    if let Some(since) = lost {
+                        eprintln!(
+                            "nasc: store {} reachable again after {:.1} s",
+                            self.describe(),
+                            since.elapsed().as_secs_f64()
+                        );
+                    }
+                    return Ok(v);
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
     fn dialect(&self, sql: &str) -> String {
-        match self {
-            Conn::Lite { .. } => {
+        match &self.link {
+            Link::Lite { .. } => {
                 sql.replace("{ID}", "INTEGER PRIMARY KEY").replace("{REAL}", "REAL")
             }
-            Conn::Pg { .. } => sql
+            Link::Pg { .. } => sql
                 .replace("{ID}", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
                 .replace("{REAL}", "DOUBLE PRECISION"),
         }
@@ -139,15 +249,20 @@ impl Conn {
     /// Runs a statement; the number of rows it changed.
     pub fn exec(&self, sql: &str, args: &[V]) -> Result<usize, StoreError> {
         let sql = self.dialect(sql);
-        match self {
-            Conn::Lite { conn, .. } => conn
-                .execute(&sql, rusqlite::params_from_iter(args.iter().map(lite_value)))
+        self.retry(|c| c.exec_once(&sql, args))
+    }
+
+    fn exec_once(&self, sql: &str, args: &[V]) -> Result<usize, StoreError> {
+        match &self.link {
+            Link::Lite { conn, .. } => conn
+                .borrow()
+                .execute(sql, rusqlite::params_from_iter(args.iter().map(lite_value)))
                 .map_err(lite),
-            Conn::Pg { client, .. } => {
+            Link::Pg { client, .. } => {
                 let boxed = pg_values(args);
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     boxed.iter().map(|b| b.as_ref()).collect();
-                client.borrow_mut().execute(sql.as_str(), &refs).map(|n| n as usize).map_err(pg)
+                client.borrow_mut().execute(sql, &refs).map(|n| n as usize).map_err(pg)
             }
         }
     }
@@ -155,9 +270,14 @@ impl Conn {
     /// Runs a query; its rows as values.
     pub fn query(&self, sql: &str, args: &[V]) -> Result<Vec<Vec<V>>, StoreError> {
         let sql = self.dialect(sql);
-        match self {
-            Conn::Lite { conn, .. } => {
-                let mut st = conn.prepare(&sql).map_err(lite)?;
+        self.retry(|c| c.query_once(&sql, args))
+    }
+
+    fn query_once(&self, sql: &str, args: &[V]) -> Result<Vec<Vec<V>>, StoreError> {
+        match &self.link {
+            Link::Lite { conn, .. } => {
+                let conn = conn.borrow();
+                let mut st = conn.prepare(sql).map_err(lite)?;
                 let n = st.column_count();
                 let rows = st
                     .query_map(rusqlite::params_from_iter(args.iter().map(lite_value)), |r| {
@@ -177,46 +297,70 @@ impl Conn {
                     .map_err(lite)?;
                 rows.collect::<Result<Vec<_>, _>>().map_err(lite)
             }
-            Conn::Pg { client, .. } => {
+            Link::Pg { client, .. } => {
                 let boxed = pg_values(args);
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     boxed.iter().map(|b| b.as_ref()).collect();
-                let rows = client.borrow_mut().query(sql.as_str(), &refs).map_err(pg)?;
+                let rows = client.borrow_mut().query(sql, &refs).map_err(pg)?;
                 rows.iter().map(pg_row).collect()
             }
         }
     }
 
     /// Runs `f` in one transaction (`immediate`: SQLite takes the write lock at once, so two
-    /// claims never interleave); rolled back when `f` fails.
+    /// claims never interleave); rolled back when `f` fails, and run again as a whole when
+    /// the store was unreachable (every statement a transaction makes is idempotent or
+    /// guarded: a queued genotype is keyed, a result is recorded only by the lease's attempt).
     pub fn transaction<T>(
         &self,
         immediate: bool,
-        f: impl FnOnce(&Conn) -> Result<T, StoreError>,
+        mut f: impl FnMut(&Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let begin = match self {
-            Conn::Lite { .. } if immediate => "BEGIN IMMEDIATE",
+        let begin = match self.link {
+            Link::Lite { .. } if immediate => "BEGIN IMMEDIATE",
             _ => "BEGIN",
         };
-        self.batch(begin)?;
-        match f(self) {
-            Ok(v) => {
-                self.batch("COMMIT")?;
-                Ok(v)
+        self.retry(|c| {
+            c.batch(begin)?;
+            c.depth.set(c.depth.get() + 1);
+            let r = f(c);
+            c.depth.set(c.depth.get() - 1);
+            match r {
+                Ok(v) => match c.batch("COMMIT") {
+                    Ok(()) => Ok(v),
+                    Err(e) => {
+                        let _ = c.batch("ROLLBACK");
+                        Err(e)
+                    }
+                },
+                Err(e) => {
+                    let _ = c.batch("ROLLBACK");
+                    Err(e)
+                }
             }
-            Err(e) => {
-                let _ = self.batch("ROLLBACK");
-                Err(e)
-            }
-        }
+        })
     }
 
     fn batch(&self, sql: &str) -> Result<(), StoreError> {
-        match self {
-            Conn::Lite { conn, .. } => conn.execute_batch(sql).map_err(lite),
-            Conn::Pg { client, .. } => client.borrow_mut().batch_execute(sql).map_err(pg),
+        match &self.link {
+            Link::Lite { conn, .. } => conn.borrow().execute_batch(sql).map_err(lite),
+            Link::Pg { client, .. } => client.borrow_mut().batch_execute(sql).map_err(pg),
         }
     }
+}
+
+/// Opens a SQLite store file: WAL (readers never block the writer; NORMAL sync is safe with
+/// WAL: a power cut can lose the last commits, never corrupt the file) and a busy timeout.
+fn open_lite(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open(path).map_err(|e| {
+        StoreError::Unreachable(format!("cannot open the store {}: {e}", path.display()))
+    })?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(lite)?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| {
+        StoreError::Unreachable(format!("{} is not a usable SQLite store: {e}", path.display()))
+    })?;
+    conn.pragma_update(None, "synchronous", "NORMAL").map_err(lite)?;
+    Ok(conn)
 }
 
 fn lite_value(v: &V) -> rusqlite::types::Value {

@@ -134,6 +134,12 @@ fn genotype(id: i64, json: &V) -> Result<Genotype, StoreError> {
 }
 
 impl Store {
+    /// How long an operation keeps retrying an unreachable store (reconnecting with backoff;
+    /// 5 minutes unless set).
+    pub fn set_timeout(&self, timeout: std::time::Duration) {
+        self.conn.set_timeout(timeout);
+    }
+
     /// Opens an existing store (workers, status): refused if missing or of another schema.
     pub fn open(url: &str) -> Result<Store, StoreError> {
         let s = Store { conn: Conn::open(url, false)? };
@@ -179,7 +185,7 @@ impl Store {
     /// commit (one disk flush) instead of several per candidate.
     pub fn batch<T>(
         &self,
-        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+        mut f: impl FnMut(&Store) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         // Immediate: a deferred SQLite transaction that reads first cannot wait for the write
         // lock a worker holds ("database is locked"); taking it at BEGIN can.

@@ -51,6 +51,8 @@ pub struct WorkerOptions {
     pub name: String,
     /// Seconds a claim lasts without a heartbeat.
     pub lease: f64,
+    /// How long to keep retrying an unreachable store.
+    pub store_timeout: Duration,
     /// Stop after this many seconds with nothing to claim (`None`: wait for the search's end).
     pub idle_exit: Option<f64>,
     pub quiet: bool,
@@ -67,6 +69,7 @@ pub struct WorkerReport {
 
 pub fn run(o: &WorkerOptions, trainer: &dyn Trainer) -> Result<WorkerReport, StoreError> {
     let store = Store::open(&o.store)?;
+    store.set_timeout(o.store_timeout);
     let (source, cfg) = store.search()?;
     let file = nasc_core::syntax::parse(&source).map_err(|d| {
         StoreError::Mismatch(format!("the store's spec does not parse: {}", d.message))
@@ -94,8 +97,7 @@ pub fn run(o: &WorkerOptions, trainer: &dyn Trainer) -> Result<WorkerReport, Sto
                 super::key(&claim.genotype)
             );
         }
-        let result =
-            with_heartbeat(&o.store, &claim, o.lease, || evaluate(&file, &cfg, &claim, trainer));
+        let result = with_heartbeat(o, &claim, || evaluate(&file, &cfg, &claim, trainer));
         let ok = result.is_ok();
         if !o.quiet {
             match &result {
@@ -117,12 +119,15 @@ pub fn run(o: &WorkerOptions, trainer: &dyn Trainer) -> Result<WorkerReport, Sto
 }
 
 /// Runs `f` while a thread renews the claim's lease every third of it.
-fn with_heartbeat<T>(url: &str, claim: &Claim, lease: f64, f: impl FnOnce() -> T) -> T {
+fn with_heartbeat<T>(o: &WorkerOptions, claim: &Claim, f: impl FnOnce() -> T) -> T {
     let stop = Arc::new(AtomicBool::new(false));
+    let lease = o.lease;
     let beat = {
-        let (stop, url, claim) = (stop.clone(), url.to_string(), claim.clone());
+        let (stop, url, claim, timeout) =
+            (stop.clone(), o.store.clone(), claim.clone(), o.store_timeout);
         std::thread::spawn(move || {
             let Ok(store) = Store::open(&url) else { return };
+            store.set_timeout(timeout);
             let period = Duration::from_secs_f64((lease / 3.0).max(0.05));
             let mut last = Instant::now();
             while !stop.load(Ordering::Relaxed) {

@@ -66,6 +66,17 @@ pub(crate) fn parse_count(s: &str) -> Result<usize, String> {
     }
 }
 
+/// `--store-timeout SECONDS`: how long a search's controller and workers keep retrying an
+/// unreachable store (0: not at all).
+pub(crate) fn store_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.0..=86_400.0 * 7.0).contains(&x) => {
+            Ok(std::time::Duration::from_secs_f64(x))
+        }
+        _ => Err(format!("`{s}`: expected seconds between 0 and 604800 (a week)")),
+    }
+}
+
 /// `nasc sample --max-draws`.
 pub(crate) fn parse_draws(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {

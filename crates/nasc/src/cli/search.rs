@@ -93,6 +93,10 @@ struct RunArgs {
     /// Seconds a worker's claim lasts without a heartbeat (then the job is re-queued)
     #[arg(long, default_value_t = 60.0)]
     lease: f64,
+    /// Seconds the controller and its local workers keep retrying an unreachable store (a
+    /// database restart, a locked file), reconnecting with backoff, before they give up
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = args::store_timeout)]
+    store_timeout: std::time::Duration,
     /// Write the best genotype as a concrete spec here when the search ends
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -189,12 +193,14 @@ fn config(cli: &Global, r: &RunArgs) -> Result<SearchConfig, CliError> {
     })
 }
 
-fn spawn_workers(url: &str, n: u32, lease: f64) -> Result<Vec<Child>, CliError> {
+fn spawn_workers(url: &str, n: u32, r: &RunArgs) -> Result<Vec<Child>, CliError> {
     let exe = std::env::current_exe().map_err(CliError::OwnExe)?;
+    let (lease, timeout) = (r.lease.to_string(), r.store_timeout.as_secs_f64().to_string());
     (0..n)
         .map(|_| {
             std::process::Command::new(&exe)
-                .args(["worker", "--store", url, "--quiet", "--lease", &lease.to_string()])
+                .args(["worker", "--store", url, "--quiet", "--lease", &lease])
+                .args(["--store-timeout", &timeout])
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .spawn()
@@ -220,6 +226,7 @@ fn search(cli: &Global, r: &RunArgs) -> Result<ExitCode, CliError> {
     };
     let file = nasc_core::syntax::parse(&source).map_err(|d| CliError::Parse(d.message))?;
     let (store, resumed) = Store::create_or_resume(url, &source, &cfg)?;
+    store.set_timeout(r.store_timeout);
     if resumed {
         let c = store.counts().map_err(CliError::SearchStore)?;
         r.say(format!(
@@ -240,7 +247,7 @@ fn search(cli: &Global, r: &RunArgs) -> Result<ExitCode, CliError> {
         cfg.evaluations,
         r.workers
     ));
-    let mut children = spawn_workers(url, r.workers, r.lease)?;
+    let mut children = spawn_workers(url, r.workers, r)?;
     let controller = Controller {
         store: &store,
         file: &file,

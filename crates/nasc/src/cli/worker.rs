@@ -15,6 +15,10 @@ pub(crate) struct WorkerArgs {
     /// Seconds a claim lasts without a heartbeat
     #[arg(long, default_value_t = 60.0)]
     lease: f64,
+    /// Seconds to keep retrying an unreachable store (a database restart, a locked file),
+    /// reconnecting with backoff, before giving up
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = crate::cli::args::store_timeout)]
+    store_timeout: std::time::Duration,
     /// Stop after this many seconds with nothing to do (default: when the search ends)
     #[arg(long, value_name = "SECONDS")]
     idle_exit: Option<f64>,
@@ -37,6 +41,7 @@ pub(crate) fn run(a: &WorkerArgs) -> Result<ExitCode, CliError> {
         store: a.store.clone(),
         name,
         lease: a.lease,
+        store_timeout: a.store_timeout,
         idle_exit: a.idle_exit,
         quiet: a.quiet,
     };

@@ -13,3 +13,4 @@ mod fuzz;
 mod reference;
 mod reliability;
 mod search;
+mod store_outage;

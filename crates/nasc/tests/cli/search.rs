@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn exe() -> &'static str {
+pub(crate) fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_nasc")
 }
 
-fn nasc(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn nasc(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(exe())
         .args(args)
         .current_dir(nasc_test_support::root())
@@ -42,14 +42,14 @@ fn spawn(args: &[&str]) -> Child {
         .expect("spawn nasc")
 }
 
-fn tmp(name: &str) -> PathBuf {
+pub(crate) fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nasc-search-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
 }
 
-fn url(dir: &Path) -> String {
+pub(crate) fn url(dir: &Path) -> String {
     format!("sqlite:{}", dir.join("s.db").display())
 }
 
@@ -74,7 +74,7 @@ fn pg(name: &str) -> Option<String> {
 }
 
 /// Polls `f` every 50 ms for up to `secs` seconds.
-fn wait_for(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+pub(crate) fn wait_for(secs: u64, mut f: impl FnMut() -> bool) -> bool {
     let t = Instant::now();
     while t.elapsed() < Duration::from_secs(secs) {
         if f() {
@@ -85,7 +85,7 @@ fn wait_for(secs: u64, mut f: impl FnMut() -> bool) -> bool {
     false
 }
 
-fn wait_exit(c: &mut Child, secs: u64) -> i32 {
+pub(crate) fn wait_exit(c: &mut Child, secs: u64) -> i32 {
     let mut code = None;
     assert!(
         wait_for(secs, || {
@@ -98,7 +98,7 @@ fn wait_exit(c: &mut Child, secs: u64) -> i32 {
 }
 
 /// Every genotype in the store at most once, and the number of jobs in each state.
-fn audit(url: &str) -> (usize, usize, Vec<nasc_search::store::Job>) {
+pub(crate) fn audit(url: &str) -> (usize, usize, Vec<nasc_search::store::Job>) {
     let jobs = Store::open(url).unwrap().jobs().unwrap();
     let keys: HashSet<String> = jobs.iter().map(|j| nasc_search::key(&j.genotype)).collect();
     assert_eq!(keys.len(), jobs.len(), "a genotype was queued twice");
