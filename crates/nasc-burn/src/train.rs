@@ -61,6 +61,10 @@ pub struct TrainConfig {
     /// Stop after this many completed epochs, as if the process were killed right after
     /// writing that checkpoint (for resume tests; `--halt-after-epoch`, hidden).
     pub halt_after: Option<usize>,
+    /// End the run after this many completed epochs (its checkpoint written, the learning
+    /// rate schedule still that of `epochs`), returning the metrics so far: a rung of
+    /// multi-fidelity search, which `resume` continues to the next.
+    pub stop_after: Option<usize>,
 }
 
 impl TrainConfig {
@@ -663,6 +667,9 @@ fn train_selected(ir: &Ir, cfg: &TrainConfig) -> Result<Metrics, TrainError> {
         save_checkpoint(ir, cfg, &out, &model, &optim, params, &history)?;
         if cfg.halt_after == Some(epoch + 1) && epoch + 1 < cfg.epochs {
             return Err(TrainError::Halted(epoch + 1));
+        }
+        if cfg.stop_after.is_some_and(|n| epoch + 1 >= n) {
+            break;
         }
     }
     let valid = model.valid();

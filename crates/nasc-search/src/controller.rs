@@ -4,9 +4,10 @@
 //! progress bar, or prints a line every 10 seconds).
 
 use crate::store::{Counts, Store, StoreError};
+use crate::fidelity::RungResult;
 use crate::{Evaluated, Rejection, SearchConfig, Strategy};
 use nasc_core::check::ParamSpace;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// A search to drive: its store, the parsed spec, its configuration and space.
@@ -26,7 +27,9 @@ pub struct Controller<'a> {
 /// last look.
 struct View {
     done: Vec<Evaluated>,
-    seen: HashSet<i64>,
+    /// Where each job is in `done` (a multi-fidelity job finishes again at each rung: its
+    /// fitness is then updated in place).
+    seen: HashMap<i64, usize>,
     since: f64,
     /// Proposals in a row that were invalid, over budget or duplicates.
     fruitless: usize,
@@ -36,8 +39,12 @@ impl View {
     fn read(&mut self, store: &Store) -> Result<(), StoreError> {
         for (e, t) in store.evaluated_since(self.since)? {
             self.since = self.since.max(t);
-            if self.seen.insert(e.id) {
-                self.done.push(e);
+            match self.seen.get(&e.id) {
+                Some(&i) => self.done[i].fitness = e.fitness,
+                None => {
+                    self.seen.insert(e.id, self.done.len());
+                    self.done.push(e);
+                }
             }
         }
         Ok(())
@@ -57,11 +64,20 @@ impl Controller<'_> {
     /// search, which reads no results).
     pub fn run(&self, progress: &mut dyn FnMut(&Counts, Option<f64>)) -> Result<(), StoreError> {
         let mut view =
-            View { done: Vec::new(), seen: HashSet::new(), since: f64::NEG_INFINITY, fruitless: 0 };
+            View { done: Vec::new(), seen: HashMap::new(), since: f64::NEG_INFINITY, fruitless: 0 };
+        let mut decided: Option<Counts> = None;
         loop {
-            let c = self.store.counts()?;
+            let mut c = self.store.counts()?;
+            // Multi-fidelity: promote what the scheduler promotes, whenever a rung result or
+            // a job's stage changed since the last look.
+            if self.cfg.fidelity.multi() && decided != Some(c) {
+                if self.promote()? > 0 {
+                    c = self.store.counts()?;
+                }
+                decided = Some(c);
+            }
             progress(&c, view.best());
-            if c.finished() >= self.cfg.evaluations {
+            if self.over(&c) {
                 return Ok(());
             }
             // Two jobs ahead per worker (local ones, and any that asked for work within a lease).
@@ -76,6 +92,35 @@ impl Controller<'_> {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
+    }
+
+    /// Whether the search is over: every evaluation finished (multi-fidelity: every
+    /// configuration proposed, nothing queued or running, and — as the last look found — no
+    /// promotion left).
+    fn over(&self, c: &Counts) -> bool {
+        if self.cfg.fidelity.multi() {
+            c.total() >= self.cfg.evaluations && c.queued == 0 && c.running == 0
+        } else {
+            c.finished() >= self.cfg.evaluations
+        }
+    }
+
+    /// Applies the scheduler's promotions; how many there were.
+    fn promote(&self) -> Result<usize, StoreError> {
+        let results: Vec<RungResult> = self
+            .store
+            .rung_rows()?
+            .into_iter()
+            .map(|r| RungResult { job: r.job, bracket: r.bracket, rung: r.rung, fitness: r.fitness })
+            .collect();
+        let jobs = self.store.job_rungs()?;
+        let mut n = 0;
+        for (job, rung) in self.cfg.fidelity.promotions(&results, &jobs, self.cfg.evaluations) {
+            if self.store.promote(job, rung)? {
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     /// Proposes, checks and queues candidates until `ahead` are queued or the budget is
@@ -95,7 +140,10 @@ impl Controller<'_> {
             let (g, parent) = crate::propose(self.cfg, self.space, &view.done, total, &mut rng);
             match crate::check(self.file, self.cfg, &g) {
                 Ok(ch) => {
-                    if store.enqueue(&g, parent, ch.params, ch.flops)? {
+                    let f = &self.cfg.fidelity;
+                    let bracket = f.bracket_of(total);
+                    let slot = if f.multi() { (bracket, f.start_rung(bracket)) } else { (0, 0) };
+                    if store.enqueue(&g, parent, ch.params, ch.flops, slot)? {
                         queued += 1;
                         total += 1;
                         fed += 1;

@@ -12,6 +12,7 @@
 
 pub mod controller;
 mod db;
+pub mod fidelity;
 pub mod report;
 pub mod store;
 pub mod worker;
@@ -94,6 +95,9 @@ pub struct SearchConfig {
     pub network: Option<String>,
     /// Training settings of `train` fitness.
     pub train: TrainSettings,
+    /// Multi-fidelity evaluation (`--scheduler`): fixed budgets unless set.
+    #[serde(default)]
+    pub fidelity: fidelity::Fidelity,
 }
 
 impl SearchConfig {

@@ -23,6 +23,38 @@ pub struct Status {
     pub evaluations_per_hour: f64,
     /// Whether the controller has stopped.
     pub finished: bool,
+    /// Multi-fidelity: the scheduler and how far each rung got.
+    pub fidelity: crate::fidelity::Fidelity,
+    pub rungs: Vec<RungSummary>,
+}
+
+/// How many jobs of a bracket finished a rung, and how many of those went on.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RungSummary {
+    pub bracket: usize,
+    pub rung: usize,
+    pub epochs: usize,
+    pub results: usize,
+    pub promoted: usize,
+}
+
+/// Rung results counted per bracket and rung.
+pub fn rung_summary(f: &crate::fidelity::Fidelity, rows: &[crate::store::RungRow]) -> Vec<RungSummary> {
+    let epochs = f.rungs();
+    let mut out = Vec::new();
+    for b in 0..f.brackets() {
+        for r in f.start_rung(b)..epochs.len() {
+            let at = |r: usize| rows.iter().filter(|x| x.bracket == b && x.rung == r).count();
+            out.push(RungSummary {
+                bracket: b,
+                rung: r,
+                epochs: epochs[r],
+                results: at(r),
+                promoted: if r + 1 < epochs.len() { at(r + 1) } else { 0 },
+            });
+        }
+    }
+    out
 }
 
 /// Candidates rejected before training, by reason.
@@ -51,6 +83,15 @@ pub fn status(store: &Store) -> Result<Status, StoreError> {
         0.0
     };
     let of = |state: &str| jobs.iter().filter(|j| j.state == state).cloned().collect();
+    let best = match store.best()? {
+        Some(e) => jobs.iter().find(|j| j.id == e.id).cloned(),
+        None => best,
+    };
+    let rungs = if cfg.fidelity.multi() {
+        rung_summary(&cfg.fidelity, &store.rung_rows()?)
+    } else {
+        Vec::new()
+    };
     Ok(Status {
         strategy: cfg.strategy,
         fitness: cfg.fitness,
@@ -66,6 +107,8 @@ pub fn status(store: &Store) -> Result<Status, StoreError> {
         failures: of("failed"),
         evaluations_per_hour,
         finished: store.meta("finished")?.as_deref() == Some("1"),
+        fidelity: cfg.fidelity,
+        rungs,
     })
 }
 
@@ -101,6 +144,8 @@ impl Status {
             })).collect::<Vec<_>>(),
             "evaluations_per_hour": self.evaluations_per_hour,
             "finished": self.finished,
+            "scheduler": self.fidelity.scheduler,
+            "rungs": self.rungs,
         })
     }
 }
@@ -110,9 +155,7 @@ impl Status {
 pub fn best_spec(store: &Store) -> Result<String, StoreError> {
     let (source, cfg) = store.search()?;
     let top = store
-        .evaluated()?
-        .into_iter()
-        .max_by(|a, b| a.fitness.total_cmp(&b.fitness))
+        .best()?
         .ok_or_else(|| StoreError::Mismatch("no genotype has been evaluated yet".into()))?;
     concrete_spec(&source, &cfg, &top)
 }
@@ -174,6 +217,45 @@ pub fn plot_svg(done: &[Evaluated]) -> Result<String, PlotError> {
             .border_style(BLACK)
             .position(SeriesLabelPosition::LowerRight)
             .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// Multi-fidelity: each job's learning curve (hold-out fitness after each rung's epochs), a
+/// marker where it was promoted, as an SVG document. `rows` must not be empty.
+pub fn curves_svg(rows: &[crate::store::RungRow], max_epochs: usize) -> Result<String, PlotError> {
+    use plotters::prelude::*;
+    let mut jobs: std::collections::BTreeMap<i64, Vec<(f64, f64, usize)>> = Default::default();
+    for r in rows {
+        jobs.entry(r.job).or_default().push((r.epochs as f64, r.fitness, r.rung));
+    }
+    let (lo, hi) = rows
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), r| (l.min(r.fitness), h.max(r.fitness)));
+    let pad = ((hi - lo) * 0.05).max(1e-3);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 480)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("nasc search: learning curves by rung", ("sans-serif", 20))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..(max_epochs as f64 * 1.05 + 0.5), (lo - pad)..(hi + pad))?;
+        chart.configure_mesh().x_desc("epochs").y_desc("hold-out fitness").draw()?;
+        for pts in jobs.values_mut() {
+            pts.sort_by_key(|p| p.2);
+            let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+            chart.draw_series(LineSeries::new(line, BLUE.mix(0.35)))?;
+            // A point that has a successor was promoted from there.
+            let promoted = pts.iter().take(pts.len().saturating_sub(1));
+            chart.draw_series(promoted.map(|p| TriangleMarker::new((p.0, p.1), 5, RED.filled())))?;
+            if let Some(last) = pts.last() {
+                chart.draw_series(std::iter::once(Circle::new((last.0, last.1), 2, BLUE.filled())))?;
+            }
+        }
         root.present()?;
     }
     Ok(svg)

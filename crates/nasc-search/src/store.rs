@@ -14,8 +14,9 @@ pub use super::db::StoreError;
 use super::db::{Conn, V};
 use super::{Genotype, SearchConfig};
 
-/// The schema this nasc reads and writes; a store of another version is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema this nasc reads and writes; a store of another version is refused, but for
+/// version 1 (before multi-fidelity search), which is upgraded in place.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// A job lost with its worker this many times is marked failed instead of retried.
 pub const MAX_ATTEMPTS: i64 = 3;
@@ -33,14 +34,18 @@ pub struct Counts {
     pub running: usize,
     pub done: usize,
     pub failed: usize,
+    /// Multi-fidelity: finished a rung below the top, not (yet) promoted.
+    pub paused: usize,
 }
 
 impl Counts {
     pub fn total(&self) -> usize {
-        self.queued + self.running + self.done + self.failed
+        self.queued + self.running + self.done + self.failed + self.paused
     }
+    /// Evaluations that have ended (for multi-fidelity search, also those stopped at a lower
+    /// rung, though a later promotion may continue one).
     pub fn finished(&self) -> usize {
-        self.done + self.failed
+        self.done + self.failed + self.paused
     }
 }
 
@@ -51,6 +56,32 @@ pub struct Claim {
     pub attempt: i64,
     pub genotype: Genotype,
     pub params: u64,
+    /// Multi-fidelity: the job's bracket and the rung to train it to.
+    pub bracket: usize,
+    pub rung: usize,
+}
+
+/// What a worker reports for a rung.
+#[derive(Debug, Clone)]
+pub struct RungRecord {
+    pub fitness: f64,
+    pub epochs: usize,
+    pub resumed_from: usize,
+    /// The run directory to continue from (none for synthetic fitness).
+    pub checkpoint: Option<Vec<u8>>,
+}
+
+/// One rung result of a job: the epochs trained so far, the fitness then, and the epoch its
+/// training continued from (a promotion resumes the previous rung's checkpoint).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RungRow {
+    pub job: i64,
+    pub bracket: usize,
+    pub rung: usize,
+    pub epochs: usize,
+    pub fitness: f64,
+    pub resumed_from: usize,
+    pub finished: f64,
 }
 
 /// One row of the jobs table, for status and plots.
@@ -92,11 +123,33 @@ const SCHEMA: &[&str] = &[
         error TEXT,
         created {REAL} NOT NULL,
         started {REAL},
-        finished {REAL})",
+        finished {REAL},
+        bracket BIGINT NOT NULL DEFAULT 0,
+        rung BIGINT NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id)",
     "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished)",
     "CREATE TABLE IF NOT EXISTS workers (name TEXT PRIMARY KEY, last_seen {REAL} NOT NULL)",
+    RUNGS_TABLE,
+    CHECKPOINTS_TABLE,
 ];
+
+/// Multi-fidelity: each rung a job finished (learning curves; what promotions rank).
+const RUNGS_TABLE: &str = "CREATE TABLE IF NOT EXISTS rungs (
+    job BIGINT NOT NULL,
+    rung BIGINT NOT NULL,
+    bracket BIGINT NOT NULL,
+    epochs BIGINT NOT NULL,
+    fitness {REAL} NOT NULL,
+    resumed_from BIGINT NOT NULL,
+    finished {REAL} NOT NULL,
+    PRIMARY KEY (job, rung))";
+
+/// Multi-fidelity: the training checkpoint a job's last rung left, which its promotion
+/// continues from (any worker, any machine: it is in the store).
+const CHECKPOINTS_TABLE: &str = "CREATE TABLE IF NOT EXISTS checkpoints (
+    job BIGINT PRIMARY KEY,
+    rung BIGINT NOT NULL,
+    data {BLOB} NOT NULL)";
 
 fn text(v: &V) -> Option<String> {
     match v {
@@ -143,8 +196,35 @@ impl Store {
     /// Opens an existing store (workers, status): refused if missing or of another schema.
     pub fn open(url: &str) -> Result<Store, StoreError> {
         let s = Store { conn: Conn::open(url, false)? };
+        s.upgrade()?;
         s.check_version()?;
         Ok(s)
+    }
+
+    /// Upgrades a version-1 store (a search before multi-fidelity) in place: the jobs'
+    /// bracket and rung columns, the rung and checkpoint tables. Whoever flips the version
+    /// row first does it; the others wait on that row and find it done.
+    fn upgrade(&self) -> Result<(), StoreError> {
+        if self.meta("schema_version").ok().flatten().as_deref() != Some("1") {
+            return Ok(());
+        }
+        self.conn.transaction(true, |c| {
+            let n = c.exec(
+                "UPDATE meta SET value = $1 WHERE key = 'schema_version' AND value = '1'",
+                &[V::Text(SCHEMA_VERSION.to_string())],
+            )?;
+            if n == 1 {
+                for sql in [
+                    "ALTER TABLE jobs ADD COLUMN bracket BIGINT NOT NULL DEFAULT 0",
+                    "ALTER TABLE jobs ADD COLUMN rung BIGINT NOT NULL DEFAULT 0",
+                    RUNGS_TABLE,
+                    CHECKPOINTS_TABLE,
+                ] {
+                    c.exec(sql, &[])?;
+                }
+            }
+            Ok(())
+        })
     }
 
     /// Opens or creates the store of a search (the controller). A new store records the spec
@@ -161,10 +241,14 @@ impl Store {
         let cfg_json =
             serde_json::to_string(cfg).map_err(|e| StoreError::Unreachable(e.to_string()))?;
         if s.meta("schema_version")?.is_some() {
+            s.upgrade()?;
             s.check_version()?;
             let (old_src, old_cfg) =
                 (s.meta("spec")?.unwrap_or_default(), s.meta("config")?.unwrap_or_default());
-            if old_src != source || old_cfg != cfg_json {
+            // Compared as configurations (a store written before a setting existed holds
+            // its default).
+            let same_cfg = serde_json::from_str::<SearchConfig>(&old_cfg).is_ok_and(|c| c == *cfg);
+            if old_src != source || !same_cfg {
                 return Err(StoreError::Mismatch(format!(
                     "{} holds another search (a different spec or settings); continue it with the same command, or use a new --store",
                     s.conn.describe()
@@ -247,17 +331,19 @@ impl Store {
     }
 
     /// Queues a candidate; `false` when the same genotype is already in the store.
+    /// `slot`: the bracket and the rung the job starts at (multi-fidelity; else 0, 0).
     pub fn enqueue(
         &self,
         g: &Genotype,
         parent: Option<i64>,
         params: u64,
         flops: u64,
+        slot: (usize, usize),
     ) -> Result<bool, StoreError> {
         let json = serde_json::to_string(g).map_err(|e| StoreError::Unreachable(e.to_string()))?;
         let n = self.conn.exec(
-            "INSERT INTO jobs (key, genotype, parent, params, flops, state, created) VALUES ($1, $2, $3, $4, $5, 'queued', $6) ON CONFLICT (key) DO NOTHING",
-            &[V::Text(super::key(g)), V::Text(json), parent.map_or(V::NullInt, V::Int), V::Int(params.min(i64::MAX as u64) as i64), V::Int(flops.min(i64::MAX as u64) as i64), V::Real(now())],
+            "INSERT INTO jobs (key, genotype, parent, params, flops, state, created, bracket, rung) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8) ON CONFLICT (key) DO NOTHING",
+            &[V::Text(super::key(g)), V::Text(json), parent.map_or(V::NullInt, V::Int), V::Int(params.min(i64::MAX as u64) as i64), V::Int(flops.min(i64::MAX as u64) as i64), V::Real(now()), V::Int(slot.0 as i64), V::Int(slot.1 as i64)],
         )?;
         Ok(n == 1)
     }
@@ -270,6 +356,7 @@ impl Store {
                 Some("queued") => c.queued = n,
                 Some("running") => c.running = n,
                 Some("done") => c.done = n,
+                Some("paused") => c.paused = n,
                 _ => c.failed += n,
             }
         }
@@ -291,10 +378,10 @@ impl Store {
             // Jobs whose worker died first (they are older), then the queue; each query an
             // index range of `jobs_state`, never a scan of the whole table.
             let lock = if c.is_postgres() { " FOR UPDATE SKIP LOCKED" } else { "" };
-            let expired = format!("SELECT id, attempt, genotype, params FROM jobs WHERE state = 'running' AND lease_until < $1 ORDER BY id LIMIT 1{lock}");
+            let expired = format!("SELECT id, attempt, genotype, params, bracket, rung FROM jobs WHERE state = 'running' AND lease_until < $1 ORDER BY id LIMIT 1{lock}");
             let mut row = c.query(&expired, &[V::Real(t)])?.into_iter().next();
             if row.is_none() {
-                row = c.query(&format!("SELECT id, attempt, genotype, params FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1{lock}"), &[])?.into_iter().next();
+                row = c.query(&format!("SELECT id, attempt, genotype, params, bracket, rung FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1{lock}"), &[])?.into_iter().next();
             }
             let Some(row) = row else { return Ok(None) };
             let (id, attempt) = (int(&row[0]), int(&row[1]));
@@ -308,6 +395,8 @@ impl Store {
             attempt: int(&row[1]) + 1,
             genotype: genotype(id, &row[2])?,
             params: int(&row[3]).max(0) as u64,
+            bracket: int(&row[4]).max(0) as usize,
+            rung: int(&row[5]).max(0) as usize,
         }))
     }
 
@@ -339,6 +428,117 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Multi-fidelity: records a rung of an attempt — its fitness after `epochs`, the
+    /// checkpoint to continue from — and leaves the job `paused` for the scheduler (`done` at
+    /// the top rung), in one transaction. `false` when the lease was lost meanwhile.
+    pub fn complete_rung(
+        &self,
+        c: &Claim,
+        r: &RungRecord,
+        top: bool,
+    ) -> Result<bool, StoreError> {
+        let t = now();
+        self.conn.transaction(true, |db| {
+            let state = if top { "done" } else { "paused" };
+            let n = db.exec(
+                "UPDATE jobs SET state = $1, fitness = $2, error = NULL, finished = $3, lease_until = NULL WHERE id = $4 AND attempt = $5 AND rung = $6 AND state = 'running'",
+                &[V::Text(state.into()), V::Real(r.fitness), V::Real(t), V::Int(c.id), V::Int(c.attempt), V::Int(c.rung as i64)],
+            )?;
+            if n != 1 {
+                return Ok(false);
+            }
+            db.exec(
+                "INSERT INTO rungs (job, rung, bracket, epochs, fitness, resumed_from, finished) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job, rung) DO NOTHING",
+                &[V::Int(c.id), V::Int(c.rung as i64), V::Int(c.bracket as i64), V::Int(r.epochs as i64), V::Real(r.fitness), V::Int(r.resumed_from as i64), V::Real(t)],
+            )?;
+            match (&r.checkpoint, top) {
+                (Some(data), false) => {
+                    db.exec(
+                        "INSERT INTO checkpoints (job, rung, data) VALUES ($1, $2, $3) ON CONFLICT (job) DO UPDATE SET rung = excluded.rung, data = excluded.data",
+                        &[V::Int(c.id), V::Int(c.rung as i64), V::Bytes(data.clone())],
+                    )?;
+                }
+                // The top rung needs no checkpoint: nothing continues it.
+                _ => {
+                    db.exec("DELETE FROM checkpoints WHERE job = $1", &[V::Int(c.id)])?;
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    /// The checkpoint a job's last finished rung left (its rung and the bytes).
+    pub fn checkpoint(&self, job: i64) -> Result<Option<(usize, Vec<u8>)>, StoreError> {
+        let rows =
+            self.conn.query("SELECT rung, data FROM checkpoints WHERE job = $1", &[V::Int(job)])?;
+        Ok(rows.into_iter().next().and_then(|r| match (&r[0], r.get(1)) {
+            (rung, Some(V::Bytes(b))) => Some((int(rung).max(0) as usize, b.clone())),
+            _ => None,
+        }))
+    }
+
+    /// Promotes a paused job to `rung` (queued again, a fresh attempt count); `false` when it
+    /// is no longer waiting there.
+    pub fn promote(&self, job: i64, rung: usize) -> Result<bool, StoreError> {
+        let n = self.conn.exec(
+            "UPDATE jobs SET state = 'queued', rung = $1, attempt = 0 WHERE id = $2 AND state = 'paused' AND rung = $3",
+            &[V::Int(rung as i64), V::Int(job), V::Int(rung as i64 - 1)],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Every rung result, in the order they finished.
+    pub fn rung_rows(&self) -> Result<Vec<RungRow>, StoreError> {
+        let rows = self.conn.query("SELECT job, bracket, rung, epochs, fitness, resumed_from, finished FROM rungs ORDER BY finished, job, rung", &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| RungRow {
+                job: int(&r[0]),
+                bracket: int(&r[1]).max(0) as usize,
+                rung: int(&r[2]).max(0) as usize,
+                epochs: int(&r[3]).max(0) as usize,
+                fitness: real(&r[4]).unwrap_or(0.0),
+                resumed_from: int(&r[5]).max(0) as usize,
+                finished: real(&r[6]).unwrap_or(0.0),
+            })
+            .collect())
+    }
+
+    /// Every job's bracket, rung and stage, as the scheduler sees them.
+    pub fn job_rungs(&self) -> Result<Vec<crate::fidelity::JobRung>, StoreError> {
+        use crate::fidelity::{JobRung, Stage};
+        let rows = self.conn.query("SELECT id, bracket, rung, state FROM jobs ORDER BY id", &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| JobRung {
+                job: int(&r[0]),
+                bracket: int(&r[1]).max(0) as usize,
+                rung: int(&r[2]).max(0) as usize,
+                stage: match text(&r[3]).as_deref() {
+                    Some("queued" | "running") => Stage::Pending,
+                    Some("paused") => Stage::Paused,
+                    _ => Stage::Over,
+                },
+            })
+            .collect())
+    }
+
+    /// The best evaluated genotype: for multi-fidelity search the fittest of those trained to
+    /// the top rung (rungs below rank only as a fallback, highest rung first), else the fittest.
+    pub fn best(&self) -> Result<Option<super::Evaluated>, StoreError> {
+        let rows = self.conn.query("SELECT id, genotype, fitness FROM jobs WHERE state IN ('done', 'paused') AND fitness IS NOT NULL ORDER BY CASE WHEN state = 'done' THEN 1 ELSE 0 END DESC, rung DESC, fitness DESC, id LIMIT 1", &[])?;
+        rows.first()
+            .map(|r| {
+                let id = int(&r[0]);
+                Ok(super::Evaluated {
+                    id,
+                    genotype: genotype(id, &r[1])?,
+                    fitness: real(&r[2]).unwrap_or(0.0),
+                })
+            })
+            .transpose()
+    }
+
     /// Evaluated genotypes in the order they finished (the strategies' view).
     pub fn evaluated(&self) -> Result<Vec<super::Evaluated>, StoreError> {
         Ok(self.evaluated_since(f64::MIN)?.into_iter().map(|(e, _)| e).collect())
@@ -347,7 +547,7 @@ impl Store {
     /// Genotypes evaluated at or after `t` (seconds), in finishing order, with their finishing
     /// times: the controller reads only what is new since its last look.
     pub fn evaluated_since(&self, t: f64) -> Result<Vec<(super::Evaluated, f64)>, StoreError> {
-        let rows = self.conn.query("SELECT id, genotype, fitness, finished FROM jobs WHERE state = 'done' AND finished >= $1 ORDER BY finished, id", &[V::Real(t)])?;
+        let rows = self.conn.query("SELECT id, genotype, fitness, finished FROM jobs WHERE state IN ('done', 'paused') AND finished >= $1 ORDER BY finished, id", &[V::Real(t)])?;
         rows.iter()
             .map(|r| {
                 let id = int(&r[0]);

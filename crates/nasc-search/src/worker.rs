@@ -2,7 +2,7 @@
 //! records the result (or the failure) and goes on, until the controller marks the search
 //! finished. Workers need only the store: the spec and settings are in it.
 
-use super::store::{Claim, Store, StoreError};
+use super::store::{Claim, RungRecord, Store, StoreError};
 use super::{FitnessKind, SearchConfig, TrainSettings};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,9 +18,19 @@ pub trait Trainer {
         &self,
         ir: &nasc_core::ir::Ir,
         settings: &TrainSettings,
+        budget: &Budget,
         seed: u64,
         out: &std::path::Path,
     ) -> Result<f64, EvalError>;
+}
+
+/// How long to train: `epochs` (the schedule's length), ending after `stop_after` of them
+/// (a multi-fidelity rung), continuing the run directory's checkpoint when `resume`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub epochs: usize,
+    pub stop_after: Option<usize>,
+    pub resume: bool,
 }
 
 /// Why a genotype could not be evaluated; the store records its message as the job's error.
@@ -44,6 +54,9 @@ pub enum EvalError {
     /// The training loss is not finite.
     #[error("training diverged (loss {0})")]
     Diverged(f64),
+    /// A multi-fidelity checkpoint could not be written, read or unpacked.
+    #[error("checkpoint of the previous rung: {0}")]
+    Checkpoint(String),
 }
 
 pub struct WorkerOptions {
@@ -97,6 +110,11 @@ pub fn run(o: &WorkerOptions, trainer: &dyn Trainer) -> Result<WorkerReport, Sto
                 super::key(&claim.genotype)
             );
         }
+        if cfg.fidelity.multi() {
+            rung(o, &store, &file, &cfg, &claim, trainer, &mut report)?;
+            idle_since = Instant::now();
+            continue;
+        }
         let result = with_heartbeat(o, &claim, || evaluate(&file, &cfg, &claim, trainer));
         let ok = result.is_ok();
         if !o.quiet {
@@ -116,6 +134,112 @@ pub fn run(o: &WorkerOptions, trainer: &dyn Trainer) -> Result<WorkerReport, Sto
         }
         idle_since = Instant::now();
     }
+}
+
+/// Multi-fidelity: trains a job to its rung (continuing its previous rung's checkpoint) and
+/// records the rung, or the failure.
+fn rung(
+    o: &WorkerOptions,
+    store: &Store,
+    file: &nasc_core::syntax::File,
+    cfg: &SearchConfig,
+    claim: &Claim,
+    trainer: &dyn Trainer,
+    report: &mut WorkerReport,
+) -> Result<(), StoreError> {
+    let top = claim.rung >= cfg.fidelity.top();
+    let result = with_heartbeat(o, claim, || evaluate_rung(store, file, cfg, claim, trainer));
+    let recorded = match &result {
+        Ok(r) => {
+            if !o.quiet {
+                eprintln!(
+                    "worker {}: job {} rung {} ({} epochs) fitness {:.4}",
+                    o.name, claim.id, claim.rung, r.epochs, r.fitness
+                );
+            }
+            store.complete_rung(claim, r, top)?
+        }
+        Err(e) => {
+            if !o.quiet {
+                eprintln!("worker {}: job {} rung {} failed: {e}", o.name, claim.id, claim.rung);
+            }
+            store.complete(claim, &Err::<f64, _>(e))?
+        }
+    };
+    match (recorded, result.is_ok()) {
+        (false, _) => report.lost += 1,
+        (true, true) => report.done += 1,
+        (true, false) => report.failed += 1,
+    }
+    Ok(())
+}
+
+/// One rung of a job: synthetic, or training from the previous rung's checkpoint (fetched
+/// from the store) to this rung's epochs, with the run directory packed for the next.
+fn evaluate_rung(
+    store: &Store,
+    file: &nasc_core::syntax::File,
+    cfg: &SearchConfig,
+    claim: &Claim,
+    trainer: &dyn Trainer,
+) -> Result<RungRecord, EvalError> {
+    let f = &cfg.fidelity;
+    let rungs = f.rungs();
+    let epochs = rungs.get(claim.rung).copied().unwrap_or(f.max_epochs);
+    let continues = claim.rung > f.start_rung(claim.bracket);
+    let resumed_from = if continues { rungs.get(claim.rung - 1).copied().unwrap_or(0) } else { 0 };
+    if cfg.fitness == FitnessKind::Synthetic {
+        std::thread::sleep(Duration::from_millis(cfg.train.synthetic_ms));
+        let full = super::synthetic_fitness(&claim.genotype, claim.params);
+        let hash = super::key(&claim.genotype)
+            .bytes()
+            .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+        let fitness = crate::fidelity::synthetic_at(full, hash, epochs, f.max_epochs);
+        return Ok(RungRecord { fitness, epochs, resumed_from, checkpoint: None });
+    }
+    let ir = compile(file, cfg, claim)?;
+    let out = std::env::temp_dir().join(format!(
+        "nasc-search-{}-job{}-rung{}-{}",
+        std::process::id(),
+        claim.id,
+        claim.rung,
+        claim.attempt
+    ));
+    let _ = std::fs::remove_dir_all(&out);
+    let run = || -> Result<RungRecord, EvalError> {
+        if continues {
+            unpack_checkpoint(store, claim, &out)?;
+        }
+        let budget = Budget { epochs: f.max_epochs, stop_after: Some(epochs), resume: continues };
+        let seed = cfg.seed ^ claim.id as u64;
+        let fitness = trainer.holdout_accuracy(&ir, &cfg.train, &budget, seed, &out)?;
+        let checkpoint = if claim.rung < f.top() { Some(pack(&out)?) } else { None };
+        Ok(RungRecord { fitness, epochs, resumed_from, checkpoint })
+    };
+    let r = run();
+    let _ = std::fs::remove_dir_all(&out);
+    r
+}
+
+/// The previous rung's run directory of a job, from the store, unpacked into `out`.
+fn unpack_checkpoint(store: &Store, claim: &Claim, out: &std::path::Path) -> Result<(), EvalError> {
+    let ck = EvalError::Checkpoint;
+    let (rung, data) = store
+        .checkpoint(claim.id)
+        .map_err(|e| ck(e.to_string()))?
+        .ok_or_else(|| ck(format!("job {} has no checkpoint in the store", claim.id)))?;
+    if rung + 1 != claim.rung {
+        return Err(ck(format!("the store holds rung {rung}'s, not rung {}'s", claim.rung - 1)));
+    }
+    std::fs::create_dir_all(out).map_err(|e| ck(e.to_string()))?;
+    tar::Archive::new(data.as_slice()).unpack(out).map_err(|e| ck(e.to_string()))
+}
+
+/// The run directory as one archive (its checkpoint, metrics and model).
+fn pack(dir: &std::path::Path) -> Result<Vec<u8>, EvalError> {
+    let mut b = tar::Builder::new(Vec::new());
+    b.append_dir_all(".", dir).map_err(|e| EvalError::Checkpoint(e.to_string()))?;
+    b.into_inner().map_err(|e| EvalError::Checkpoint(e.to_string()))
 }
 
 /// Runs `f` while a thread renews the claim's lease every third of it.
@@ -168,22 +292,33 @@ fn train(
     claim: &Claim,
     trainer: &dyn Trainer,
 ) -> Result<f64, EvalError> {
-    let mut o = cfg.options();
-    o.overrides.extend(claim.genotype.iter().cloned());
-    let c = nasc_core::driver::compile_parsed(file, nasc_core::diag::Diagnostics::default(), &o)?;
-    let ir = c.ir.ok_or_else(|| {
-        c.diags.iter().find(|d| d.is_error()).map_or(EvalError::NoModel, |d| EvalError::Invalid {
-            code: d.code.as_str(),
-            message: d.message.clone(),
-        })
-    })?;
+    let ir = compile(file, cfg, claim)?;
     let out = std::env::temp_dir().join(format!(
         "nasc-search-{}-job{}-{}",
         std::process::id(),
         claim.id,
         claim.attempt
     ));
-    let accuracy = trainer.holdout_accuracy(&ir, &cfg.train, cfg.seed ^ claim.id as u64, &out);
+    let budget = Budget { epochs: cfg.train.epochs, stop_after: None, resume: false };
+    let accuracy =
+        trainer.holdout_accuracy(&ir, &cfg.train, &budget, cfg.seed ^ claim.id as u64, &out);
     let _ = std::fs::remove_dir_all(&out);
     accuracy
+}
+
+/// The claimed genotype's network.
+fn compile(
+    file: &nasc_core::syntax::File,
+    cfg: &SearchConfig,
+    claim: &Claim,
+) -> Result<nasc_core::ir::Ir, EvalError> {
+    let mut o = cfg.options();
+    o.overrides.extend(claim.genotype.iter().cloned());
+    let c = nasc_core::driver::compile_parsed(file, nasc_core::diag::Diagnostics::default(), &o)?;
+    c.ir.ok_or_else(|| {
+        c.diags.iter().find(|d| d.is_error()).map_or(EvalError::NoModel, |d| EvalError::Invalid {
+            code: d.code.as_str(),
+            message: d.message.clone(),
+        })
+    })
 }

@@ -44,6 +44,7 @@ fn config(out: &Path, data: DataKind) -> TrainConfig {
         precise_bn: 0,
         progress: false,
         halt_after: None,
+        stop_after: None,
     }
 }
 
@@ -493,4 +494,30 @@ fn precise_bn_makes_a_short_run_evaluable() {
         std::fs::remove_dir_all(&out).ok();
     }
     assert!(acc[0] < 0.3 && acc[1] > 0.4, "hold-out accuracy without / with precise BN: {acc:?}");
+}
+
+/// A multi-fidelity rung: `stop_after` ends the run early (checkpoint written, the schedule
+/// still that of `epochs`), and resuming to the next rung continues it: the rungs together
+/// give the uninterrupted run's losses and accuracies, epoch for epoch.
+#[test]
+fn rungs_stopped_and_resumed_equal_one_run() {
+    let _rng = crate::device_rng();
+    let ir = compile(TINY);
+    let whole_dir = tmpdir("rung-whole");
+    let whole = train(&ir, &synthetic_config(&whole_dir)).unwrap();
+    let out = tmpdir("rungs");
+    let mut cfg = synthetic_config(&out);
+    cfg.stop_after = Some(1);
+    let r0 = train(&ir, &cfg).unwrap();
+    assert_eq!(r0.epochs, 1);
+    cfg.resume = true;
+    cfg.stop_after = Some(3);
+    let r1 = train(&ir, &cfg).unwrap();
+    assert_eq!(r1.epochs, 3);
+    for (a, b) in r1.history.iter().zip(&whole.history) {
+        assert_eq!((a.train_loss, a.test_accuracy), (b.train_loss, b.test_accuracy));
+    }
+    assert_eq!(r0.test_accuracy, whole.history[0].test_accuracy);
+    std::fs::remove_dir_all(&out).ok();
+    std::fs::remove_dir_all(&whole_dir).ok();
 }

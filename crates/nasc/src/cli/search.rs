@@ -11,6 +11,7 @@ use crate::cli::global::Global;
 use nasc_search::controller::Controller;
 use nasc_search::report::{self, Status};
 use nasc_search::store::{Counts, Store};
+use nasc_search::fidelity::{Fidelity, Scheduler};
 use nasc_search::{FitnessKind, SearchConfig, Strategy, TrainSettings};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -97,6 +98,24 @@ struct RunArgs {
     /// database restart, a locked file), reconnecting with backoff, before they give up
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = args::store_timeout)]
     store_timeout: std::time::Duration,
+    /// Multi-fidelity evaluation: every candidate trained for --epochs (fixed), or rung by
+    /// rung from --min-epochs to --max-epochs, the best 1/--reduction of each rung promoted
+    /// (successive-halving: once the rung is complete; asha: as soon as results allow;
+    /// hyperband: successive halving in brackets that start at successive rungs)
+    #[arg(long, value_enum, default_value_t = Scheduler::Fixed)]
+    scheduler: Scheduler,
+    /// Multi-fidelity: epochs of the first rung
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    min_epochs: u32,
+    /// Multi-fidelity: epochs of the last rung (the learning-rate schedule's length)
+    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    max_epochs: u32,
+    /// Multi-fidelity: each rung trains `reduction` times longer and keeps 1/`reduction`
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=100))]
+    reduction: u32,
+    /// Hyperband: how many brackets, from the most exploratory (default: one per rung)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    brackets: Option<u32>,
     /// Write the best genotype as a concrete spec here when the search ends
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -164,6 +183,12 @@ fn config(cli: &Global, r: &RunArgs) -> Result<SearchConfig, CliError> {
     if !(r.lease > 0.0 && r.lease.is_finite()) {
         return Err(CliError::Usage("--lease must be a positive number of seconds".into()));
     }
+    if r.scheduler != Scheduler::Fixed && r.min_epochs > r.max_epochs {
+        return Err(CliError::Usage("--min-epochs must not exceed --max-epochs".into()));
+    }
+    if r.scheduler == Scheduler::Fixed && r.brackets.is_some() {
+        return Err(CliError::Usage("--brackets needs --scheduler hyperband".into()));
+    }
     if r.fitness == FitnessKind::Train && (r.epochs == 0 || r.batch_size == 0 || r.holdout == 0) {
         return Err(CliError::Usage(
             "--epochs, --batch-size and --holdout must be at least 1".into(),
@@ -189,6 +214,13 @@ fn config(cli: &Global, r: &RunArgs) -> Result<SearchConfig, CliError> {
             holdout: r.holdout,
             precise_bn: r.precise_bn,
             synthetic_ms: r.synthetic_ms,
+        },
+        fidelity: Fidelity {
+            scheduler: r.scheduler,
+            min_epochs: r.min_epochs as usize,
+            max_epochs: r.max_epochs as usize,
+            reduction: r.reduction as usize,
+            brackets: r.brackets.map(|b| b as usize),
         },
     })
 }
@@ -315,16 +347,24 @@ fn finish(store: &Store, url: &str, r: &RunArgs) -> Result<ExitCode, CliError> {
         store.counter("over_budget").unwrap_or(0),
         store.counter("duplicates").unwrap_or(0),
     );
+    let (_, cfg) = store.search().map_err(CliError::SearchStore)?;
+    if cfg.fidelity.multi() {
+        let rows = store.rung_rows().map_err(CliError::SearchStore)?;
+        r.say(format!(
+            "search: {} configurations, {} trained to the full {} epochs, {} stopped early, {} failed; {}",
+            c.total(),
+            c.done,
+            cfg.fidelity.max_epochs,
+            c.paused,
+            c.failed,
+            rungs_text(&report::rung_summary(&cfg.fidelity, &rows))
+        ));
+    }
     r.say(format!(
         "search: {} evaluated, {} failed; candidates rejected before training: {inv} invalid, {over} over budget, {dup} duplicates",
         c.done, c.failed
     ));
-    let Some(top) = store
-        .evaluated()
-        .map_err(CliError::SearchStore)?
-        .into_iter()
-        .max_by(|a, b| a.fitness.total_cmp(&b.fitness))
-    else {
+    let Some(top) = store.best().map_err(CliError::SearchStore)? else {
         return Err(CliError::NoSuccess(url.to_string()));
     };
     r.say(format!(
@@ -373,6 +413,15 @@ fn print_status(s: &Status) {
         s.rejected.invalid, s.rejected.over_budget, s.rejected.duplicates
     );
     println!("  evaluations per hour: {:.1}", finite(Some(s.evaluations_per_hour)));
+    if s.fidelity.multi() {
+        println!(
+            "  {} (reduction {}), {} stopped early: {}",
+            s.fidelity.scheduler.name(),
+            s.fidelity.reduction,
+            c.paused,
+            rungs_text(&s.rungs)
+        );
+    }
     if let Some(b) = &s.best {
         println!(
             "  best: job {} fitness {:.4} ({} params, {} FLOPs): {}",
@@ -394,6 +443,22 @@ fn print_status(s: &Status) {
     for j in &s.failures {
         println!("  failed: job {}: {}", j.id, j.error.as_deref().unwrap_or(""));
     }
+}
+
+/// `bracket 0: 27 at 1 epoch, 10 at 3, 4 at 9; bracket 1: ...`
+fn rungs_text(rungs: &[report::RungSummary]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for r in rungs {
+        let epochs = if r.epochs == 1 { "1 epoch".to_string() } else { format!("{} epochs", r.epochs) };
+        let part = format!("{} at {epochs}", r.results);
+        match out.last_mut() {
+            Some(last) if rungs.iter().any(|x| x.bracket == r.bracket && x.rung + 1 == r.rung) => {
+                *last = format!("{last} -> {part}");
+            }
+            _ => out.push(format!("bracket {}: {part}", r.bracket)),
+        }
+    }
+    out.join("; ")
 }
 
 /// `nasc search best` (and `nasc search -o`): the best genotype so far as a concrete spec.
@@ -425,6 +490,17 @@ fn best_export(
 /// `nasc search plot`: fitness against evaluations as SVG.
 fn plot(url: &str, out: &Path) -> Result<ExitCode, CliError> {
     let store = Store::open(url)?;
+    let (_, cfg) = store.search()?;
+    if cfg.fidelity.multi() {
+        let rows = store.rung_rows()?;
+        if rows.is_empty() {
+            return Err(CliError::NothingEvaluated);
+        }
+        let svg = report::curves_svg(&rows, cfg.fidelity.max_epochs)?;
+        write_file(out, svg.as_bytes())?;
+        eprintln!("wrote {} (learning curves of {} rung results)", out.display(), rows.len());
+        return Ok(ExitCode::SUCCESS);
+    }
     let done = store.evaluated()?;
     if done.is_empty() {
         return Err(CliError::NothingEvaluated);

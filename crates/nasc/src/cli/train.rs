@@ -183,5 +183,6 @@ pub(crate) fn train_config(t: &TrainOpts, seed: u64) -> TrainConfig {
         precise_bn: t.precise_bn,
         progress: !t.quiet,
         halt_after: t.halt_after_epoch,
+        stop_after: None,
     }
 }

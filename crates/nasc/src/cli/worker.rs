@@ -3,7 +3,7 @@
 
 use crate::cli::error::CliError;
 use nasc_search::TrainSettings;
-use nasc_search::worker::{EvalError, Trainer, WorkerOptions};
+use nasc_search::worker::{Budget, EvalError, Trainer, WorkerOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -64,6 +64,7 @@ impl Trainer for BurnTrainer {
         &self,
         ir: &nasc_core::ir::Ir,
         settings: &TrainSettings,
+        budget: &Budget,
         seed: u64,
         out: &Path,
     ) -> Result<f64, EvalError> {
@@ -74,7 +75,7 @@ impl Trainer for BurnTrainer {
         let tc = nasc_burn::train::TrainConfig {
             data,
             data_dir: settings.data_dir.as_ref().map(PathBuf::from),
-            epochs: settings.epochs,
+            epochs: budget.epochs,
             batch_size: settings.batch_size,
             lr: 0.003,
             optimizer: Optimizer::Adam,
@@ -84,9 +85,9 @@ impl Trainer for BurnTrainer {
             kernels: nasc_burn::kernels::Kernels::Nasc,
             out: Some(out.to_path_buf()),
             runs_root: std::env::temp_dir(),
-            resume: false,
+            resume: budget.resume,
             init: None,
-            force: true,
+            force: !budget.resume,
             seed,
             limit_train: settings.limit_train,
             limit_test: None,
@@ -94,6 +95,7 @@ impl Trainer for BurnTrainer {
             precise_bn: settings.precise_bn,
             progress: false,
             halt_after: None,
+            stop_after: budget.stop_after,
         };
         let m = nasc_burn::train::train(ir, &tc).map_err(|e| EvalError::Train(Box::new(e)))?;
         if !m.train_loss.is_finite() {
