@@ -3,8 +3,8 @@
 //! prints nothing; its caller follows it through a callback (the `nasc` program draws a
 //! progress bar, or prints a line every 10 seconds).
 
-use crate::store::{Counts, Store, StoreError};
 use crate::fidelity::RungResult;
+use crate::store::{Counts, Store, StoreError};
 use crate::{Evaluated, Rejection, SearchConfig, Strategy};
 use nasc_core::check::ParamSpace;
 use std::collections::HashMap;
@@ -111,7 +111,12 @@ impl Controller<'_> {
             .store
             .rung_rows()?
             .into_iter()
-            .map(|r| RungResult { job: r.job, bracket: r.bracket, rung: r.rung, fitness: r.fitness })
+            .map(|r| RungResult {
+                job: r.job,
+                bracket: r.bracket,
+                rung: r.rung,
+                fitness: r.fitness,
+            })
             .collect();
         let jobs = self.store.job_rungs()?;
         let mut n = 0;

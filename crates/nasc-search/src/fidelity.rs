@@ -8,9 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How evaluations are budgeted.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scheduler {
     /// Every evaluation trains for the same fixed budget (`--epochs`).
@@ -162,14 +160,20 @@ impl Fidelity {
 
     /// Jobs to promote now, with the rung each goes to, given the rung results so far, every
     /// job's stage and `n`, the configurations the search will propose in all.
-    pub fn promotions(&self, results: &[RungResult], jobs: &[JobRung], n: usize) -> Vec<(i64, usize)> {
+    pub fn promotions(
+        &self,
+        results: &[RungResult],
+        jobs: &[JobRung],
+        n: usize,
+    ) -> Vec<(i64, usize)> {
         let mut out = Vec::new();
         if !self.multi() {
             return out;
         }
         for b in 0..self.brackets() {
             // Successive halving decides a rung once all its entrants finished it.
-            let mut complete = jobs.iter().filter(|j| j.bracket == b).count() >= self.bracket_size(b, n);
+            let mut complete =
+                jobs.iter().filter(|j| j.bracket == b).count() >= self.bracket_size(b, n);
             for r in self.start_rung(b)..self.top() {
                 let ranked = self.ranked(results, b, r);
                 let keep = self.keep(ranked.len());

@@ -39,7 +39,10 @@ pub struct RungSummary {
 }
 
 /// Rung results counted per bracket and rung.
-pub fn rung_summary(f: &crate::fidelity::Fidelity, rows: &[crate::store::RungRow]) -> Vec<RungSummary> {
+pub fn rung_summary(
+    f: &crate::fidelity::Fidelity,
+    rows: &[crate::store::RungRow],
+) -> Vec<RungSummary> {
     let epochs = f.rungs();
     let mut out = Vec::new();
     for b in 0..f.brackets() {
@@ -251,9 +254,14 @@ pub fn curves_svg(rows: &[crate::store::RungRow], max_epochs: usize) -> Result<S
             chart.draw_series(LineSeries::new(line, BLUE.mix(0.35)))?;
             // A point that has a successor was promoted from there.
             let promoted = pts.iter().take(pts.len().saturating_sub(1));
-            chart.draw_series(promoted.map(|p| TriangleMarker::new((p.0, p.1), 5, RED.filled())))?;
+            chart
+                .draw_series(promoted.map(|p| TriangleMarker::new((p.0, p.1), 5, RED.filled())))?;
             if let Some(last) = pts.last() {
-                chart.draw_series(std::iter::once(Circle::new((last.0, last.1), 2, BLUE.filled())))?;
+                chart.draw_series(std::iter::once(Circle::new(
+                    (last.0, last.1),
+                    2,
+                    BLUE.filled(),
+                )))?;
             }
         }
         root.present()?;

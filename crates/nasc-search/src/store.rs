@@ -431,12 +431,7 @@ impl Store {
     /// Multi-fidelity: records a rung of an attempt — its fitness after `epochs`, the
     /// checkpoint to continue from — and leaves the job `paused` for the scheduler (`done` at
     /// the top rung), in one transaction. `false` when the lease was lost meanwhile.
-    pub fn complete_rung(
-        &self,
-        c: &Claim,
-        r: &RungRecord,
-        top: bool,
-    ) -> Result<bool, StoreError> {
+    pub fn complete_rung(&self, c: &Claim, r: &RungRecord, top: bool) -> Result<bool, StoreError> {
         let t = now();
         self.conn.transaction(true, |db| {
             let state = if top { "done" } else { "paused" };
@@ -485,6 +480,11 @@ impl Store {
             &[V::Int(rung as i64), V::Int(job), V::Int(rung as i64 - 1)],
         )?;
         Ok(n == 1)
+    }
+
+    /// Drops every checkpoint (the search is over: no promotion will continue one).
+    pub fn drop_checkpoints(&self) -> Result<usize, StoreError> {
+        self.conn.exec("DELETE FROM checkpoints", &[])
     }
 
     /// Every rung result, in the order they finished.

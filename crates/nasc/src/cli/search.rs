@@ -9,9 +9,9 @@ use crate::cli::common::write_file;
 use crate::cli::error::CliError;
 use crate::cli::global::Global;
 use nasc_search::controller::Controller;
+use nasc_search::fidelity::{Fidelity, Scheduler};
 use nasc_search::report::{self, Status};
 use nasc_search::store::{Counts, Store};
-use nasc_search::fidelity::{Fidelity, Scheduler};
 use nasc_search::{FitnessKind, SearchConfig, Strategy, TrainSettings};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -294,6 +294,8 @@ fn search(cli: &Global, r: &RunArgs) -> Result<ExitCode, CliError> {
         let _ = c.wait();
     }
     result?;
+    // The search is over: no promotion will continue a paused job's checkpoint.
+    store.drop_checkpoints().map_err(CliError::SearchStore)?;
     finish(&store, url, r)
 }
 
@@ -449,7 +451,8 @@ fn print_status(s: &Status) {
 fn rungs_text(rungs: &[report::RungSummary]) -> String {
     let mut out: Vec<String> = Vec::new();
     for r in rungs {
-        let epochs = if r.epochs == 1 { "1 epoch".to_string() } else { format!("{} epochs", r.epochs) };
+        let epochs =
+            if r.epochs == 1 { "1 epoch".to_string() } else { format!("{} epochs", r.epochs) };
         let part = format!("{} at {epochs}", r.results);
         match out.last_mut() {
             Some(last) if rungs.iter().any(|x| x.bracket == r.bracket && x.rung + 1 == r.rung) => {

@@ -10,6 +10,7 @@ mod editor_lsp;
 mod editor_nvim;
 mod export;
 mod fuzz;
+mod multi_fidelity;
 mod reference;
 mod reliability;
 mod search;

@@ -55,7 +55,7 @@ pub(crate) fn url(dir: &Path) -> String {
 
 /// A fresh PostgreSQL database for one test, or `None` (with a note) when no server is
 /// configured; under CI a missing server is a failure, so these tests cannot silently pass.
-fn pg(name: &str) -> Option<String> {
+pub(crate) fn pg(name: &str) -> Option<String> {
     let Ok(base) = std::env::var("NASC_TEST_POSTGRES") else {
         assert!(
             std::env::var_os("CI").is_none(),

@@ -1,0 +1,244 @@
+//! Multi-fidelity search with real processes and real stores: successive halving keeps the
+//! best 1/reduction of each rung (27 -> 9 -> 3), ASHA promotes without waiting for a rung to
+//! fill, Hyperband runs its brackets; a promoted job continues from its checkpoint (real
+//! training); a worker killed mid-rung loses only that rung; a restarted controller continues
+//! from the rung table. SQLite and PostgreSQL.
+
+use super::search::{audit, exe, nasc, tmp, url, wait_for};
+use nasc_search::store::{RungRow, Store};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn rows(u: &str) -> Vec<RungRow> {
+    Store::open(u).unwrap().rung_rows().unwrap()
+}
+
+/// Results per (bracket, rung).
+fn per_rung(rows: &[RungRow]) -> std::collections::BTreeMap<(usize, usize), usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for r in rows {
+        *m.entry((r.bracket, r.rung)).or_default() += 1;
+    }
+    m
+}
+
+fn synthetic<'a>(u: &'a str, scheduler: &'a str, n: &'a str, ms: &'a str) -> Vec<&'a str> {
+    vec![
+        "search",
+        "specs/nas_bench_201.nas",
+        "--store",
+        u,
+        "--fitness",
+        "synthetic",
+        "--synthetic-ms",
+        ms,
+        "--evaluations",
+        n,
+        "--workers",
+        "3",
+        "--scheduler",
+        scheduler,
+        "--min-epochs",
+        "1",
+        "--max-epochs",
+        "9",
+        "--reduction",
+        "3",
+        "--quiet",
+    ]
+}
+
+#[test]
+fn successive_halving_keeps_the_best_third_of_each_rung() {
+    let dir = tmp("sh");
+    successive_halving(&url(&dir), &dir);
+}
+
+#[test]
+fn successive_halving_keeps_the_best_third_of_each_rung_postgres() {
+    if let Some(u) = super::search::pg("sh") {
+        successive_halving(&u, &tmp("sh-pg"));
+    }
+}
+
+fn successive_halving(u: &str, dir: &std::path::Path) {
+    let (code, _, err) = nasc(&synthetic(u, "successive-halving", "27", "5"));
+    assert_eq!(code, 0, "{err}");
+    let rs = rows(u);
+    assert_eq!(
+        per_rung(&rs).into_iter().collect::<Vec<_>>(),
+        vec![((0, 0), 27), ((0, 1), 9), ((0, 2), 3)]
+    );
+    // Rung r + 1 holds exactly the best third of rung r, each continuing at rung r's epochs.
+    for r in 0..2 {
+        let mut at: Vec<&RungRow> = rs.iter().filter(|x| x.rung == r).collect();
+        at.sort_by(|a, b| b.fitness.total_cmp(&a.fitness).then(a.job.cmp(&b.job)));
+        let mut best: Vec<i64> = at.iter().take(at.len() / 3).map(|x| x.job).collect();
+        let mut next: Vec<i64> = rs.iter().filter(|x| x.rung == r + 1).map(|x| x.job).collect();
+        best.sort_unstable();
+        next.sort_unstable();
+        assert_eq!(best, next, "rung {}", r + 1);
+        let epochs = [1, 3, 9][r];
+        assert!(rs.iter().filter(|x| x.rung == r + 1).all(|x| x.resumed_from == epochs));
+        // Synchronous: rung r + 1 started only after rung r was complete.
+        let last = rs.iter().filter(|x| x.rung == r).map(|x| x.finished).fold(0.0, f64::max);
+        let first =
+            rs.iter().filter(|x| x.rung == r + 1).map(|x| x.finished).fold(f64::MAX, f64::min);
+        assert!(first >= last);
+    }
+    let (done, failed, jobs) = audit(u);
+    assert_eq!((done, failed, jobs.len()), (3, 0, 27));
+    assert_eq!(jobs.iter().filter(|j| j.state == "paused").count(), 24);
+    let (code, out, _) = nasc(&["search", "status", "--store", u]);
+    assert_eq!(code, 0);
+    assert!(out.contains("successive-halving (reduction 3), 24 stopped early: bracket 0: 27 at 1 epoch -> 9 at 3 epochs -> 3 at 9 epochs"), "{out}");
+    // The best is a job trained to the top rung.
+    let best = Store::open(u).unwrap().best().unwrap().unwrap();
+    assert!(rs.iter().any(|x| x.job == best.id && x.rung == 2));
+    let svg = dir.join("curves.svg");
+    let (code, _, err) = nasc(&["search", "plot", "--store", u, "-o", svg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("learning curves by rung"));
+}
+
+#[test]
+fn asha_promotes_without_waiting_for_a_rung_to_fill() {
+    let dir = tmp("asha");
+    let u = url(&dir);
+    let (code, _, err) = nasc(&synthetic(&u, "asha", "27", "20"));
+    assert_eq!(code, 0, "{err}");
+    let rs = rows(&u);
+    let m = per_rung(&rs);
+    assert_eq!(m[&(0, 0)], 27);
+    // At least floor(27 / 3) reach rung 1 (ASHA promotes at least as many as SH, often more).
+    assert!(m[&(0, 1)] >= 9 && m[&(0, 2)] >= 3, "{m:?}");
+    // Rung-1 results come in while rung 0 is still being trained.
+    let last0 = rs.iter().filter(|x| x.rung == 0).map(|x| x.finished).fold(0.0, f64::max);
+    let first1 = rs.iter().filter(|x| x.rung == 1).map(|x| x.finished).fold(f64::MAX, f64::min);
+    assert!(first1 < last0, "ASHA waited for rung 0 to fill");
+    let (_, failed, jobs) = audit(&u);
+    assert_eq!((failed, jobs.len()), (0, 27));
+}
+
+#[test]
+fn hyperband_runs_successive_halving_in_brackets() {
+    let dir = tmp("hyperband");
+    let u = url(&dir);
+    let (code, _, err) = nasc(&synthetic(&u, "hyperband", "34", "2"));
+    assert_eq!(code, 0, "{err}");
+    // Brackets take turns 9 : 5 : 3 (the paper's n for S = 3 rungs): 18, 10 and 6 of 34.
+    let m: Vec<((usize, usize), usize)> = per_rung(&rows(&u)).into_iter().collect();
+    assert_eq!(
+        m,
+        vec![((0, 0), 18), ((0, 1), 6), ((0, 2), 2), ((1, 1), 10), ((1, 2), 3), ((2, 2), 6)]
+    );
+    assert_eq!(audit(&u).2.len(), 34);
+}
+
+/// Real training (synthetic data): a promoted job continues from the checkpoint its previous
+/// rung left in the store, and the top rung keeps none.
+#[test]
+fn a_promoted_job_continues_from_its_checkpoint() {
+    let dir = tmp("mf-train");
+    let u = url(&dir);
+    let (code, _, err) = nasc(&[
+        "search",
+        "examples/anynetx_a_fmnist.nas",
+        "--store",
+        &u,
+        "--fitness",
+        "train",
+        "--data",
+        "synthetic",
+        "--limit-train",
+        "64",
+        "--holdout",
+        "32",
+        "--batch-size",
+        "32",
+        "--precise-bn",
+        "0",
+        "--evaluations",
+        "6",
+        "--workers",
+        "2",
+        "--scheduler",
+        "successive-halving",
+        "--min-epochs",
+        "1",
+        "--max-epochs",
+        "4",
+        "--reduction",
+        "2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rs = rows(&u);
+    assert_eq!(
+        per_rung(&rs).into_iter().collect::<Vec<_>>(),
+        vec![((0, 0), 6), ((0, 1), 3), ((0, 2), 1)]
+    );
+    for r in rs.iter().filter(|x| x.rung > 0) {
+        assert_eq!(r.resumed_from, [1, 2][r.rung - 1], "{r:?}");
+    }
+    let (done, failed, jobs) = audit(&u);
+    assert_eq!((done, failed), (1, 0), "{jobs:?}");
+    // Checkpoints travelled through the store (a tar of the run directory per paused job)
+    // and were dropped when the search ended.
+    let store = Store::open(&u).unwrap();
+    assert!(jobs.iter().all(|j| store.checkpoint(j.id).unwrap().is_none()));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A worker killed mid-rung loses only that rung: the job's lease runs out, another worker
+/// trains the rung again, and every (job, rung) is recorded once. The controller, killed and
+/// started again, continues from the rung table to exactly 27 -> 9 -> 3.
+#[test]
+fn killed_workers_and_controllers_lose_only_a_rung() {
+    let dir = tmp("mf-kill");
+    let u = url(&dir);
+    let mut args = synthetic(&u, "successive-halving", "27", "150");
+    let w = args.iter().position(|a| *a == "--workers").unwrap();
+    args[w + 1] = "0";
+    args.extend(["--lease", "2"]);
+    let spawn = |a: &[&str]| {
+        Command::new(exe())
+            .args(a)
+            .current_dir(nasc_test_support::root())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let worker =
+        |name: &str| spawn(&["worker", "--store", &u, "--lease", "2", "--quiet", "--name", name]);
+    let mut controller = spawn(&args);
+    assert!(wait_for(30, || Store::open(&u).is_ok()), "no store");
+    let mut victim = worker("victim");
+    let mut others = vec![worker("w1"), worker("w2")];
+    // Kill the victim while it trains a job (any rung), and the controller once rung 1 began.
+    assert!(wait_for(60, || audit(&u)
+        .2
+        .iter()
+        .any(|j| j.state == "running" && j.worker.as_deref() == Some("victim"))));
+    victim.kill().unwrap();
+    let _ = victim.wait();
+    assert!(wait_for(120, || rows(&u).iter().any(|r| r.rung == 1)), "no promotion");
+    controller.kill().unwrap();
+    let _ = controller.wait();
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, _, err) = nasc(&args);
+    assert_eq!(code, 0, "{err}");
+    for mut o in others.drain(..) {
+        let _ = o.kill();
+        let _ = o.wait();
+    }
+    let rs = rows(&u);
+    assert_eq!(
+        per_rung(&rs).into_iter().collect::<Vec<_>>(),
+        vec![((0, 0), 27), ((0, 1), 9), ((0, 2), 3)]
+    );
+    let (done, failed, jobs) = audit(&u);
+    assert_eq!((done, failed, jobs.len()), (3, 0, 27));
+    std::fs::remove_dir_all(&dir).ok();
+}
