@@ -148,7 +148,7 @@ impl Controller<'_> {
                     let f = &self.cfg.fidelity;
                     let bracket = f.bracket_of(total);
                     let slot = if f.multi() { (bracket, f.start_rung(bracket)) } else { (0, 0) };
-                    if store.enqueue(&g, parent, ch.params, ch.flops, slot)? {
+                    if store.enqueue(&g, parent, &ch, slot)? {
                         queued += 1;
                         total += 1;
                         fed += 1;

@@ -13,6 +13,7 @@
 pub mod controller;
 mod db;
 pub mod fidelity;
+pub mod pareto;
 pub mod report;
 pub mod store;
 pub mod worker;
@@ -98,6 +99,10 @@ pub struct SearchConfig {
     /// Multi-fidelity evaluation (`--scheduler`): fixed budgets unless set.
     #[serde(default)]
     pub fidelity: fidelity::Fidelity,
+    /// What the search optimises (`--objectives`): accuracy alone unless set; with more, it
+    /// keeps a Pareto front and evolution selects by non-dominated rank and crowding.
+    #[serde(default = "pareto::accuracy_only")]
+    pub objectives: Vec<pareto::Objective>,
 }
 
 impl SearchConfig {
@@ -145,6 +150,7 @@ pub enum Rejection {
 pub struct Checked {
     pub params: u64,
     pub flops: u64,
+    pub activations: u64,
 }
 
 /// The search space of `source` (parameters with domains), with the configuration's fixed
@@ -233,6 +239,10 @@ pub struct Evaluated {
     pub id: i64,
     pub genotype: Genotype,
     pub fitness: f64,
+    /// Its complexity, measured when it was checked.
+    pub params: u64,
+    pub flops: u64,
+    pub activations: u64,
 }
 
 /// The next candidate: random until `population` genotypes exist, then a tournament winner
@@ -253,14 +263,26 @@ pub fn propose(
         _ => done,
     };
     let size = ((pool.len() as f64 * cfg.tournament).ceil() as usize).clamp(1, pool.len());
-    let mut best: Option<&Evaluated> = None;
+    // Several objectives: NSGA-II's crowded comparison (lower front, then more room).
+    let order = (cfg.objectives.len() > 1).then(|| {
+        let costs: Vec<Vec<f64>> =
+            pool.iter().map(|e| cfg.objectives.iter().map(|o| o.cost(e)).collect()).collect();
+        let rank = pareto::fronts(&costs);
+        let crowd = pareto::crowding(&costs, &rank);
+        (rank, crowd)
+    });
+    let better = |a: usize, b: usize| match &order {
+        Some((rank, crowd)) => rank[a] < rank[b] || (rank[a] == rank[b] && crowd[a] > crowd[b]),
+        None => pool[a].fitness > pool[b].fitness,
+    };
+    let mut best: Option<usize> = None;
     for _ in 0..size {
-        let e = &pool[rng.random_range(0..pool.len())];
-        if best.is_none_or(|b| e.fitness > b.fitness) {
-            best = Some(e);
+        let i = rng.random_range(0..pool.len());
+        if best.is_none_or(|b| better(i, b)) {
+            best = Some(i);
         }
     }
-    match best {
+    match best.map(|i| &pool[i]) {
         Some(b) => (mutate(space, &b.genotype, rng), Some(b.id)),
         None => (sample(space, rng), None),
     }
@@ -285,7 +307,7 @@ pub fn check(
     {
         return Err(Rejection::Budget);
     }
-    Ok(Checked { params: st.params, flops: st.flops })
+    Ok(Checked { params: st.params, flops: st.flops, activations: st.activations })
 }
 
 /// The synthetic fitness: a deterministic function of the genotype in [0, 1) — a smooth

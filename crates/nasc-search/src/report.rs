@@ -163,6 +163,17 @@ pub fn best_spec(store: &Store) -> Result<String, StoreError> {
     concrete_spec(&source, &cfg, &top)
 }
 
+/// A front member as a concrete spec.
+pub fn member_spec(source: &str, cfg: &SearchConfig, e: &Evaluated) -> Result<String, StoreError> {
+    let base = cfg.options();
+    let header = format!(
+        "// A Pareto-front member of a `nasc search` (job {}: accuracy {:.4}, {} params, {} FLOPs, {} activations).\n",
+        e.id, e.fitness, e.params, e.flops, e.activations
+    );
+    nasc_core::space::concrete_spec(source, &base, &e.genotype, &header)
+        .ok_or_else(|| StoreError::Mismatch("cannot write a front member as a spec".into()))
+}
+
 fn concrete_spec(source: &str, cfg: &SearchConfig, top: &Evaluated) -> Result<String, StoreError> {
     let base = cfg.options();
     let header = format!(
@@ -264,6 +275,57 @@ pub fn curves_svg(rows: &[crate::store::RungRow], max_epochs: usize) -> Result<S
                 )))?;
             }
         }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// Multi-objective: every evaluated genotype's accuracy against `cost` (log scale), the
+/// Pareto front marked and joined, as an SVG document. `done` must not be empty.
+pub fn front_svg(
+    done: &[Evaluated],
+    objectives: &[crate::pareto::Objective],
+    cost: crate::pareto::Objective,
+) -> Result<String, PlotError> {
+    use plotters::prelude::*;
+    let x = |e: &Evaluated| cost.cost(e).max(1.0);
+    let members = crate::pareto::front(done, objectives);
+    let mut line: Vec<(f64, f64)> = members.iter().map(|e| (x(e), e.fitness)).collect();
+    line.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (xlo, xhi) =
+        done.iter().fold((f64::INFINITY, 1.0f64), |(l, h), e| (l.min(x(e)), h.max(x(e))));
+    let (lo, hi) = done
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), e| (l.min(e.fitness), h.max(e.fitness)));
+    let pad = ((hi - lo) * 0.05).max(1e-3);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 480)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("nasc search: accuracy against {}", cost.name()), ("sans-serif", 20))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((xlo * 0.8..xhi * 1.25).log_scale(), (lo - pad)..(hi + pad))?;
+        chart.configure_mesh().x_desc(cost.name()).y_desc("accuracy").draw()?;
+        chart
+            .draw_series(
+                done.iter().map(|e| Circle::new((x(e), e.fitness), 3, BLUE.mix(0.4).filled())),
+            )?
+            .label("evaluated")
+            .legend(|(x, y)| Circle::new((x + 10, y), 3, BLUE.filled()));
+        chart
+            .draw_series(LineSeries::new(line.clone(), RED.stroke_width(2)))?
+            .label("Pareto front")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
+        chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, RED.filled())))?;
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
         root.present()?;
     }
     Ok(svg)

@@ -125,7 +125,8 @@ const SCHEMA: &[&str] = &[
         started {REAL},
         finished {REAL},
         bracket BIGINT NOT NULL DEFAULT 0,
-        rung BIGINT NOT NULL DEFAULT 0)",
+        rung BIGINT NOT NULL DEFAULT 0,
+        activations BIGINT NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id)",
     "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished)",
     "CREATE TABLE IF NOT EXISTS workers (name TEXT PRIMARY KEY, last_seen {REAL} NOT NULL)",
@@ -181,6 +182,20 @@ fn opt_int(v: &V) -> Option<i64> {
     }
 }
 
+/// An evaluated job from a row (id, genotype, fitness, params, flops, activations, ...).
+fn evaluated(r: &[V]) -> Result<super::Evaluated, StoreError> {
+    let id = int(&r[0]);
+    let count = |v: &V| int(v).max(0) as u64;
+    Ok(super::Evaluated {
+        id,
+        genotype: genotype(id, &r[1])?,
+        fitness: real(&r[2]).unwrap_or(0.0),
+        params: count(&r[3]),
+        flops: count(&r[4]),
+        activations: count(&r[5]),
+    })
+}
+
 fn genotype(id: i64, json: &V) -> Result<Genotype, StoreError> {
     serde_json::from_str(&text(json).unwrap_or_default())
         .map_err(|e| StoreError::Mismatch(format!("job {id} has an unreadable genotype: {e}")))
@@ -217,6 +232,7 @@ impl Store {
                 for sql in [
                     "ALTER TABLE jobs ADD COLUMN bracket BIGINT NOT NULL DEFAULT 0",
                     "ALTER TABLE jobs ADD COLUMN rung BIGINT NOT NULL DEFAULT 0",
+                    "ALTER TABLE jobs ADD COLUMN activations BIGINT NOT NULL DEFAULT 0",
                     RUNGS_TABLE,
                     CHECKPOINTS_TABLE,
                 ] {
@@ -336,14 +352,14 @@ impl Store {
         &self,
         g: &Genotype,
         parent: Option<i64>,
-        params: u64,
-        flops: u64,
+        ch: &super::Checked,
         slot: (usize, usize),
     ) -> Result<bool, StoreError> {
+        let (params, flops) = (ch.params, ch.flops);
         let json = serde_json::to_string(g).map_err(|e| StoreError::Unreachable(e.to_string()))?;
         let n = self.conn.exec(
-            "INSERT INTO jobs (key, genotype, parent, params, flops, state, created, bracket, rung) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8) ON CONFLICT (key) DO NOTHING",
-            &[V::Text(super::key(g)), V::Text(json), parent.map_or(V::NullInt, V::Int), V::Int(params.min(i64::MAX as u64) as i64), V::Int(flops.min(i64::MAX as u64) as i64), V::Real(now()), V::Int(slot.0 as i64), V::Int(slot.1 as i64)],
+            "INSERT INTO jobs (key, genotype, parent, params, flops, state, created, bracket, rung, activations) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9) ON CONFLICT (key) DO NOTHING",
+            &[V::Text(super::key(g)), V::Text(json), parent.map_or(V::NullInt, V::Int), V::Int(params.min(i64::MAX as u64) as i64), V::Int(flops.min(i64::MAX as u64) as i64), V::Real(now()), V::Int(slot.0 as i64), V::Int(slot.1 as i64), V::Int(ch.activations.min(i64::MAX as u64) as i64)],
         )?;
         Ok(n == 1)
     }
@@ -526,17 +542,15 @@ impl Store {
     /// The best evaluated genotype: for multi-fidelity search the fittest of those trained to
     /// the top rung (rungs below rank only as a fallback, highest rung first), else the fittest.
     pub fn best(&self) -> Result<Option<super::Evaluated>, StoreError> {
-        let rows = self.conn.query("SELECT id, genotype, fitness FROM jobs WHERE state IN ('done', 'paused') AND fitness IS NOT NULL ORDER BY CASE WHEN state = 'done' THEN 1 ELSE 0 END DESC, rung DESC, fitness DESC, id LIMIT 1", &[])?;
-        rows.first()
-            .map(|r| {
-                let id = int(&r[0]);
-                Ok(super::Evaluated {
-                    id,
-                    genotype: genotype(id, &r[1])?,
-                    fitness: real(&r[2]).unwrap_or(0.0),
-                })
-            })
-            .transpose()
+        let rows = self.conn.query("SELECT id, genotype, fitness, params, flops, activations FROM jobs WHERE state IN ('done', 'paused') AND fitness IS NOT NULL ORDER BY CASE WHEN state = 'done' THEN 1 ELSE 0 END DESC, rung DESC, fitness DESC, id LIMIT 1", &[])?;
+        rows.first().map(|r| evaluated(r)).transpose()
+    }
+
+    /// The genotypes that finished their evaluation — for multi-fidelity search, those
+    /// trained to the top rung — in id order: what a Pareto front is drawn from.
+    pub fn finals(&self) -> Result<Vec<super::Evaluated>, StoreError> {
+        let rows = self.conn.query("SELECT id, genotype, fitness, params, flops, activations FROM jobs WHERE state = 'done' AND fitness IS NOT NULL ORDER BY id", &[])?;
+        rows.iter().map(|r| evaluated(r)).collect()
     }
 
     /// Evaluated genotypes in the order they finished (the strategies' view).
@@ -547,20 +561,8 @@ impl Store {
     /// Genotypes evaluated at or after `t` (seconds), in finishing order, with their finishing
     /// times: the controller reads only what is new since its last look.
     pub fn evaluated_since(&self, t: f64) -> Result<Vec<(super::Evaluated, f64)>, StoreError> {
-        let rows = self.conn.query("SELECT id, genotype, fitness, finished FROM jobs WHERE state IN ('done', 'paused') AND finished >= $1 ORDER BY finished, id", &[V::Real(t)])?;
-        rows.iter()
-            .map(|r| {
-                let id = int(&r[0]);
-                Ok((
-                    super::Evaluated {
-                        id,
-                        genotype: genotype(id, &r[1])?,
-                        fitness: real(&r[2]).unwrap_or(0.0),
-                    },
-                    real(&r[3]).unwrap_or(0.0),
-                ))
-            })
-            .collect()
+        let rows = self.conn.query("SELECT id, genotype, fitness, params, flops, activations, finished FROM jobs WHERE state IN ('done', 'paused') AND finished >= $1 ORDER BY finished, id", &[V::Real(t)])?;
+        rows.iter().map(|r| Ok((evaluated(r)?, real(&r[6]).unwrap_or(0.0)))).collect()
     }
 
     /// Workers that claimed or asked for a job in the last `secs` seconds.

@@ -10,6 +10,7 @@ use crate::cli::error::CliError;
 use crate::cli::global::Global;
 use nasc_search::controller::Controller;
 use nasc_search::fidelity::{Fidelity, Scheduler};
+use nasc_search::pareto::Objective;
 use nasc_search::report::{self, Status};
 use nasc_search::store::{Counts, Store};
 use nasc_search::{FitnessKind, SearchConfig, Strategy, TrainSettings};
@@ -42,6 +43,14 @@ enum SearchCommand {
         #[arg(long, value_name = "URL")]
         store: String,
         #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Multi-objective search: the Pareto front of what was evaluated, one concrete .nas spec
+    /// per member in DIR and front.csv (accuracy and each objective)
+    Front {
+        #[arg(long, value_name = "URL")]
+        store: String,
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
         output: PathBuf,
     },
     /// Write the best genotype found so far as a concrete .nas spec (or, with --emit, as a
@@ -113,6 +122,10 @@ struct RunArgs {
     /// Multi-fidelity: each rung trains `reduction` times longer and keeps 1/`reduction`
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=100))]
     reduction: u32,
+    /// What to optimise, comma-separated: accuracy and any of params, flops, activations
+    /// (more than one objective keeps a Pareto front; `search front` writes it)
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "accuracy")]
+    objectives: Vec<Objective>,
     /// Hyperband: how many brackets, from the most exploratory (default: one per rung)
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     brackets: Option<u32>,
@@ -160,6 +173,7 @@ pub(crate) fn run(cli: &Global, a: &SearchArgs) -> Result<ExitCode, CliError> {
     match &a.what {
         Some(SearchCommand::Status { store, json }) => status(store, *json),
         Some(SearchCommand::Plot { store, output }) => plot(store, output),
+        Some(SearchCommand::Front { store, output }) => front(store, output),
         Some(SearchCommand::Best { store, output, emit: None }) => {
             best(store, output)?;
             Ok(ExitCode::SUCCESS)
@@ -186,6 +200,13 @@ fn config(cli: &Global, r: &RunArgs) -> Result<SearchConfig, CliError> {
     if r.scheduler != Scheduler::Fixed && r.min_epochs > r.max_epochs {
         return Err(CliError::Usage("--min-epochs must not exceed --max-epochs".into()));
     }
+    if !r.objectives.contains(&Objective::Accuracy) {
+        return Err(CliError::Usage(
+            "--objectives must include accuracy (what a worker measures)".into(),
+        ));
+    }
+    let mut objectives = r.objectives.clone();
+    objectives.dedup();
     if r.scheduler == Scheduler::Fixed && r.brackets.is_some() {
         return Err(CliError::Usage("--brackets needs --scheduler hyperband".into()));
     }
@@ -222,6 +243,7 @@ fn config(cli: &Global, r: &RunArgs) -> Result<SearchConfig, CliError> {
             reduction: r.reduction as usize,
             brackets: r.brackets.map(|b| b as usize),
         },
+        objectives,
     })
 }
 
@@ -375,6 +397,17 @@ fn finish(store: &Store, url: &str, r: &RunArgs) -> Result<ExitCode, CliError> {
         top.id,
         nasc_search::key(&top.genotype)
     ));
+    if cfg.objectives.len() > 1 {
+        let finals = store.finals().map_err(CliError::SearchStore)?;
+        let members = nasc_search::pareto::front(&finals, &cfg.objectives);
+        r.say(format!(
+            "search: Pareto front of {} ({}): {} of {} evaluated (`nasc search front --store {url} -o DIR` writes them)",
+            cfg.objectives.iter().map(|o| o.name()).collect::<Vec<_>>().join(", "),
+            "accuracy up, the rest down",
+            members.len(),
+            finals.len()
+        ));
+    }
     if let Some(out) = &r.output {
         best(url, out)?;
         r.say(format!("search: wrote {}", out.display()));
@@ -490,6 +523,51 @@ fn best_export(
     crate::cli::export::export(cli, &c, &pipeline, kind, out, None)
 }
 
+/// `nasc search front`: one concrete spec per Pareto-front member, and front.csv.
+fn front(url: &str, dir: &Path) -> Result<ExitCode, CliError> {
+    let store = Store::open(url)?;
+    let (source, cfg) = store.search()?;
+    let finals = store.finals()?;
+    let members = nasc_search::pareto::front(&finals, &cfg.objectives);
+    if members.is_empty() {
+        return Err(CliError::NothingEvaluated);
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|source| CliError::WriteBest { path: dir.to_path_buf(), source })?;
+    let mut csv = String::from("file,job,accuracy,params,flops,activations,genotype\n");
+    for e in &members {
+        let name = format!("front_{:04}.nas", e.id);
+        let text = report::member_spec(&source, &cfg, e)?;
+        let path = dir.join(&name);
+        nasc_core::fsutil::write_atomic(&path, text.as_bytes())
+            .map_err(|source| CliError::WriteBest { path, source })?;
+        csv += &format!(
+            "{name},{},{},{},{},{},\"{}\"\n",
+            e.id,
+            e.fitness,
+            e.params,
+            e.flops,
+            e.activations,
+            nasc_search::key(&e.genotype)
+        );
+        println!(
+            "{name}: job {} accuracy {:.4}, {} params, {} FLOPs, {} activations",
+            e.id, e.fitness, e.params, e.flops, e.activations
+        );
+    }
+    let path = dir.join("front.csv");
+    nasc_core::fsutil::write_atomic(&path, csv.as_bytes())
+        .map_err(|source| CliError::WriteBest { path, source })?;
+    eprintln!(
+        "wrote {} front members of {} evaluated ({}) and {}",
+        members.len(),
+        finals.len(),
+        cfg.objectives.iter().map(|o| o.name()).collect::<Vec<_>>().join(", "),
+        dir.join("front.csv").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `nasc search plot`: fitness against evaluations as SVG.
 fn plot(url: &str, out: &Path) -> Result<ExitCode, CliError> {
     let store = Store::open(url)?;
@@ -507,6 +585,13 @@ fn plot(url: &str, out: &Path) -> Result<ExitCode, CliError> {
     let done = store.evaluated()?;
     if done.is_empty() {
         return Err(CliError::NothingEvaluated);
+    }
+    if let Some(&cost) = cfg.objectives.iter().find(|o| **o != Objective::Accuracy) {
+        let finals = store.finals()?;
+        let svg = report::front_svg(&finals, &cfg.objectives, cost)?;
+        write_file(out, svg.as_bytes())?;
+        eprintln!("wrote {} (accuracy against {}, the front marked)", out.display(), cost.name());
+        return Ok(ExitCode::SUCCESS);
     }
     let svg = report::plot_svg(&done)?;
     write_file(out, svg.as_bytes())?;

@@ -242,3 +242,75 @@ fn killed_workers_and_controllers_lose_only_a_rung() {
     assert_eq!((done, failed, jobs.len()), (3, 0, 27));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Multi-objective search (accuracy, params): `search front` writes exactly the
+/// non-dominated evaluated genotypes, each as a spec that compiles to its recorded size; the
+/// plot draws the front; an objective list without accuracy is a usage error.
+#[test]
+fn a_two_objective_search_writes_its_pareto_front() {
+    let dir = tmp("pareto");
+    let u = url(&dir);
+    let run = |objectives: &str| {
+        nasc(&[
+            "search",
+            "specs/regnet.nas",
+            "--store",
+            &u,
+            "--fitness",
+            "synthetic",
+            "--evaluations",
+            "60",
+            "--population",
+            "10",
+            "--workers",
+            "2",
+            "--objectives",
+            objectives,
+        ])
+    };
+    let (code, _, err) = run("params");
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run("accuracy,params");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Pareto front of accuracy, params"), "{err}");
+    let jobs = audit(&u).2;
+    let done: Vec<_> = jobs.iter().filter(|j| j.state == "done").collect();
+    let dominated = |a: &nasc_search::store::Job| {
+        done.iter().any(|b| {
+            let (fa, fb) = (a.fitness.unwrap(), b.fitness.unwrap());
+            fb >= fa && b.params <= a.params && (fb > fa || b.params < a.params)
+        })
+    };
+    let mut expected: Vec<i64> = done.iter().filter(|j| !dominated(j)).map(|j| j.id).collect();
+    expected.sort_unstable();
+    let out = dir.join("front");
+    let (code, stdout, err) =
+        nasc(&["search", "front", "--store", &u, "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut written: Vec<i64> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().into_string().unwrap();
+            n.strip_prefix("front_")?.strip_suffix(".nas")?.parse().ok()
+        })
+        .collect();
+    written.sort_unstable();
+    assert_eq!(written, expected, "{stdout}");
+    for id in &written {
+        let spec = out.join(format!("front_{id:04}.nas"));
+        let (code, json, err) = nasc(&["stats", spec.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let job = jobs.iter().find(|j| j.id == *id).unwrap();
+        assert_eq!(v["params"].as_u64(), Some(job.params), "front_{id}");
+    }
+    assert!(
+        std::fs::read_to_string(out.join("front.csv")).unwrap().lines().count()
+            == written.len() + 1
+    );
+    let svg = dir.join("front.svg");
+    let (code, _, err) = nasc(&["search", "plot", "--store", &u, "-o", svg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("Pareto front"));
+    std::fs::remove_dir_all(&dir).ok();
+}
