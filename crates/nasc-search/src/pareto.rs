@@ -90,17 +90,19 @@ pub fn crowding(costs: &[Vec<f64>], rank: &[usize]) -> Vec<f64> {
     for f in 0..fronts {
         let members: Vec<usize> = (0..n).filter(|&i| rank[i] == f).collect();
         for k in 0..m {
+            // Objective k of point i.
+            let at = |i: usize| costs[i].get(k).copied().unwrap_or(0.0);
             let mut sorted = members.clone();
-            sorted.sort_by(|&a, &b| costs[a][k].total_cmp(&costs[b][k]));
+            sorted.sort_by(|&a, &b| at(a).total_cmp(&at(b)));
             let (Some(&lo), Some(&hi)) = (sorted.first(), sorted.last()) else { continue };
-            let span = costs[hi][k] - costs[lo][k];
+            let span = at(hi) - at(lo);
             dist[lo] = f64::INFINITY;
             dist[hi] = f64::INFINITY;
             if span <= 0.0 {
                 continue;
             }
             for w in sorted.windows(3) {
-                dist[w[1]] += (costs[w[2]][k] - costs[w[0]][k]) / span;
+                dist[w[1]] += (at(w[2]) - at(w[0])) / span;
             }
         }
     }
