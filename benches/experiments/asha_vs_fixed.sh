@@ -4,9 +4,12 @@
 # images per evaluation (1,000 more held out for fitness), 3 seeds per arm.
 #   fixed: 12 evaluations x 3 epochs                                  = 36 epochs
 #   asha:  21 configurations, rungs of 1 and 3 epochs, reduction 3    ~ 21 + 7 x 2 = 35 epochs
+#          (ASHA promotes as results arrive: at least 7, sometimes more)
+#   sh:    the same with successive halving                         = 21 + 7 x 2 = 35 epochs
 # Each winner (`search best`) is retrained from scratch for 3 epochs and tested on 2,000 test
 # images. Prints one CSV row per run: arm, seed, epochs spent, best hold-out, test accuracy.
-# Usage: benches/experiments/asha_vs_fixed.sh [OUT_DIR]   (from the repository root)
+# Usage: [ARMS="fixed asha sh"] benches/experiments/asha_vs_fixed.sh [OUT_DIR]   (from the
+# repository root)
 set -euo pipefail
 N=${NASC:-target/release/nasc}
 D=${1:-/tmp/nasc-asha-vs-fixed}
@@ -16,15 +19,16 @@ COMMON=(--strategy evolution --population 4 --limit-train 2000 --holdout 1000 --
         --quiet)
 echo "arm,seed,configurations,epochs,best_holdout,retrained_test_accuracy,seconds"
 for seed in 1 2 3; do
-  for arm in fixed asha; do
+  for arm in ${ARMS:-fixed asha sh}; do
     db="$D/$arm-$seed.db"; rm -f "$db" "$db-wal" "$db-shm"
     t0=$(date +%s)
     if [ "$arm" = fixed ]; then
       "$N" search "$SPACE" --store "sqlite:$db" --seed "$seed" "${COMMON[@]}" \
         --evaluations 12 --epochs 3 -o "$D/$arm-$seed.nas" 2>/dev/null
     else
+      sched=$([ "$arm" = sh ] && echo successive-halving || echo asha)
       "$N" search "$SPACE" --store "sqlite:$db" --seed "$seed" "${COMMON[@]}" \
-        --evaluations 21 --scheduler asha --min-epochs 1 --max-epochs 3 --reduction 3 \
+        --evaluations 21 --scheduler "$sched" --min-epochs 1 --max-epochs 3 --reduction 3 \
         -o "$D/$arm-$seed.nas" 2>/dev/null
     fi
     secs=$(( $(date +%s) - t0 ))

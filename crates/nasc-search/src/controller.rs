@@ -66,18 +66,22 @@ impl Controller<'_> {
         let mut view =
             View { done: Vec::new(), seen: HashMap::new(), since: f64::NEG_INFINITY, fruitless: 0 };
         let mut decided: Option<Counts> = None;
+        let mut looked = std::time::Instant::now();
         loop {
             let mut c = self.store.counts()?;
-            // Multi-fidelity: promote what the scheduler promotes, whenever a rung result or
-            // a job's stage changed since the last look.
-            if self.cfg.fidelity.multi() && decided != Some(c) {
+            // Multi-fidelity: promote what the scheduler promotes whenever a rung result or a
+            // job's stage changed since the last look — at most ten looks a second (each reads
+            // the rung table) unless the queue ran dry and workers wait.
+            let due = looked.elapsed() >= Duration::from_millis(100) || c.queued == 0;
+            if self.cfg.fidelity.multi() && decided != Some(c) && due {
+                looked = std::time::Instant::now();
                 if self.promote()? > 0 {
                     c = self.store.counts()?;
                 }
                 decided = Some(c);
             }
             progress(&c, view.best());
-            if self.over(&c) {
+            if self.over(&c, decided) {
                 return Ok(());
             }
             // Two jobs ahead per worker (local ones, and any that asked for work within a lease).
@@ -97,9 +101,12 @@ impl Controller<'_> {
     /// Whether the search is over: every evaluation finished (multi-fidelity: every
     /// configuration proposed, nothing queued or running, and — as the last look found — no
     /// promotion left).
-    fn over(&self, c: &Counts) -> bool {
+    fn over(&self, c: &Counts, decided: Option<Counts>) -> bool {
         if self.cfg.fidelity.multi() {
-            c.total() >= self.cfg.evaluations && c.queued == 0 && c.running == 0
+            c.total() >= self.cfg.evaluations
+                && c.queued == 0
+                && c.running == 0
+                && decided == Some(*c)
         } else {
             c.finished() >= self.cfg.evaluations
         }

@@ -6,6 +6,7 @@
 //! restarted controller decides exactly what the one before it would have.
 
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 
 /// How evaluations are budgeted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -159,34 +160,39 @@ impl Fidelity {
     }
 
     /// Jobs to promote now, with the rung each goes to, given the rung results so far, every
-    /// job's stage and `n`, the configurations the search will propose in all.
-    pub fn promotions(
-        &self,
-        results: &[RungResult],
-        jobs: &[JobRung],
-        n: usize,
-    ) -> Vec<(i64, usize)> {
+    /// job's stage and `n`, the configurations the search will propose in all. O(N log N) in
+    /// the results and jobs.
+    pub fn promotions(&self, results: &[RungResult], jobs: &[JobRung], n: usize) -> Vec<(i64, usize)> {
         let mut out = Vec::new();
         if !self.multi() {
             return out;
         }
+        let stage: HashMap<i64, (usize, Stage)> =
+            jobs.iter().map(|j| (j.job, (j.rung, j.stage))).collect();
+        let mut by_rung: HashMap<(usize, usize), Vec<&RungResult>> = HashMap::new();
+        for x in results {
+            by_rung.entry((x.bracket, x.rung)).or_default().push(x);
+        }
+        for v in by_rung.values_mut() {
+            v.sort_by(|x, y| y.fitness.total_cmp(&x.fitness).then(x.job.cmp(&y.job)));
+        }
+        let empty = Vec::new();
         for b in 0..self.brackets() {
+            let members: Vec<i64> = jobs.iter().filter(|j| j.bracket == b).map(|j| j.job).collect();
             // Successive halving decides a rung once all its entrants finished it.
-            let mut complete =
-                jobs.iter().filter(|j| j.bracket == b).count() >= self.bracket_size(b, n);
+            let mut complete = members.len() >= self.bracket_size(b, n);
             for r in self.start_rung(b)..self.top() {
-                let ranked = self.ranked(results, b, r);
-                let keep = self.keep(ranked.len());
+                let ranked = by_rung.get(&(b, r)).unwrap_or(&empty);
                 let entrants: Vec<i64> = if r == self.start_rung(b) {
-                    jobs.iter().filter(|j| j.bracket == b).map(|j| j.job).collect()
+                    members.clone()
                 } else {
-                    let below = self.ranked(results, b, r - 1);
+                    let below = by_rung.get(&(b, r - 1)).unwrap_or(&empty);
                     below.iter().take(self.keep(below.len())).map(|x| x.job).collect()
                 };
+                let finished: HashSet<i64> = ranked.iter().map(|x| x.job).collect();
                 complete = complete
                     && entrants.iter().all(|e| {
-                        ranked.iter().any(|x| x.job == *e)
-                            || jobs.iter().any(|j| j.job == *e && j.stage == Stage::Over)
+                        finished.contains(e) || stage.get(e).is_some_and(|s| s.1 == Stage::Over)
                     });
                 let decided = match self.scheduler {
                     Scheduler::Asha => true,
@@ -196,25 +202,14 @@ impl Fidelity {
                 if !decided {
                     continue;
                 }
-                for x in ranked.iter().take(keep) {
-                    let waiting = jobs
-                        .iter()
-                        .any(|j| j.job == x.job && j.rung == r && j.stage == Stage::Paused);
-                    if waiting {
+                for x in ranked.iter().take(self.keep(ranked.len())) {
+                    if stage.get(&x.job) == Some(&(r, Stage::Paused)) {
                         out.push((x.job, r + 1));
                     }
                 }
             }
         }
         out
-    }
-
-    /// Bracket `b`'s results at rung `r`, best first (ties: the older job).
-    fn ranked<'r>(&self, results: &'r [RungResult], b: usize, r: usize) -> Vec<&'r RungResult> {
-        let mut rung: Vec<&RungResult> =
-            results.iter().filter(|x| x.bracket == b && x.rung == r).collect();
-        rung.sort_by(|x, y| y.fitness.total_cmp(&x.fitness).then(x.job.cmp(&y.job)));
-        rung
     }
 
     /// How many of a rung's `n` results go on: ASHA floor(n / reduction) (none until there
