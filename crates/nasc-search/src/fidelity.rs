@@ -162,7 +162,12 @@ impl Fidelity {
     /// Jobs to promote now, with the rung each goes to, given the rung results so far, every
     /// job's stage and `n`, the configurations the search will propose in all. O(N log N) in
     /// the results and jobs.
-    pub fn promotions(&self, results: &[RungResult], jobs: &[JobRung], n: usize) -> Vec<(i64, usize)> {
+    pub fn promotions(
+        &self,
+        results: &[RungResult],
+        jobs: &[JobRung],
+        n: usize,
+    ) -> Vec<(i64, usize)> {
         let mut out = Vec::new();
         if !self.multi() {
             return out;
