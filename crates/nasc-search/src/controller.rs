@@ -33,6 +33,9 @@ struct View {
     since: f64,
     /// Proposals in a row that were invalid, over budget or duplicates.
     fruitless: usize,
+    /// `--strategy rl`: the policy, and the jobs it has learnt from.
+    policy: Option<crate::rl::Policy>,
+    learnt: std::collections::HashSet<i64>,
 }
 
 impl View {
@@ -63,8 +66,16 @@ impl Controller<'_> {
     /// the best fitness read so far (`None` before the first result, and always for random
     /// search, which reads no results).
     pub fn run(&self, progress: &mut dyn FnMut(&Counts, Option<f64>)) -> Result<(), StoreError> {
-        let mut view =
-            View { done: Vec::new(), seen: HashMap::new(), since: f64::NEG_INFINITY, fruitless: 0 };
+        let policy = self.policy()?;
+        let learnt = policy.iter().flat_map(|p| p.consumed.iter().copied()).collect();
+        let mut view = View {
+            done: Vec::new(),
+            seen: HashMap::new(),
+            since: f64::NEG_INFINITY,
+            fruitless: 0,
+            policy,
+            learnt,
+        };
         let mut decided: Option<Counts> = None;
         let mut looked = std::time::Instant::now();
         loop {
@@ -96,6 +107,39 @@ impl Controller<'_> {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
+    }
+
+    /// `--strategy rl`: the policy the store holds (a restarted controller continues it), or a
+    /// uniform one.
+    fn policy(&self) -> Result<Option<crate::rl::Policy>, StoreError> {
+        if self.cfg.strategy != Strategy::Rl {
+            return Ok(None);
+        }
+        Ok(Some(match self.store.meta("rl_state")? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| {
+                StoreError::Mismatch(format!("the store's RL controller state is unreadable: {e}"))
+            })?,
+            None => crate::rl::Policy::new(self.space),
+        }))
+    }
+
+    /// `--strategy rl`: learns from the results not learnt from yet (in the order they were
+    /// read) and keeps the state in the store, in the caller's transaction.
+    fn learn(&self, store: &Store, view: &mut View) -> Result<(), StoreError> {
+        let View { done, policy, learnt, .. } = view;
+        let Some(p) = policy else { return Ok(()) };
+        let mut changed = false;
+        for e in done.iter() {
+            if learnt.insert(e.id) {
+                p.learn(self.space, e.id, &e.genotype, e.fitness);
+                changed = true;
+            }
+        }
+        if changed {
+            let json = serde_json::to_string(p).map_err(|e| StoreError::Mismatch(e.to_string()))?;
+            store.set_meta("rl_state", &json)?;
+        }
+        Ok(())
     }
 
     /// Whether the search is over: every evaluation finished (multi-fidelity: every
@@ -144,12 +188,16 @@ impl Controller<'_> {
         c: &Counts,
         ahead: usize,
     ) -> Result<usize, StoreError> {
+        self.learn(store, view)?;
         let (mut queued, mut total, mut fed) = (c.queued, c.total(), 0usize);
         while total < self.cfg.evaluations && queued < ahead {
             let n = store.counter("proposals")?;
             store.bump("proposals")?;
             let mut rng = crate::rng_for(self.cfg.seed, n);
-            let (g, parent) = crate::propose(self.cfg, self.space, &view.done, total, &mut rng);
+            let (g, parent) = match &view.policy {
+                Some(p) => (p.sample(self.space, &mut rng), None),
+                None => crate::propose(self.cfg, self.space, &view.done, total, &mut rng),
+            };
             match crate::check(self.file, self.cfg, &g) {
                 Ok(ch) => {
                     let f = &self.cfg.fidelity;

@@ -15,6 +15,7 @@ mod db;
 pub mod fidelity;
 pub mod pareto;
 pub mod report;
+pub mod rl;
 pub mod store;
 pub mod worker;
 
@@ -46,6 +47,9 @@ pub enum Strategy {
     /// Regularized (aging) evolution: tournaments among the `population` most recently
     /// evaluated genotypes only, so old ones age out.
     Aging,
+    /// A policy trained by reinforcement learning (REINFORCE with a moving-average baseline)
+    /// on the rewards as they arrive (NASNet's search; `rl`).
+    Rl,
 }
 
 /// How a genotype's fitness is measured.
@@ -65,6 +69,7 @@ impl Strategy {
             Strategy::Random => "random",
             Strategy::Evolution => "evolution",
             Strategy::Aging => "aging",
+            Strategy::Rl => "rl",
         }
     }
 }

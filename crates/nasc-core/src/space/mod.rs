@@ -140,6 +140,11 @@ pub fn draw(p: &ParamSpace, rng: &mut ChaCha8Rng) -> String {
     }
 }
 
+/// A domain value as a draw writes it (ints exactly; floats to 3 decimals).
+pub fn number_text(x: f64, int: bool) -> String {
+    number(x, int)
+}
+
 /// Ints exactly; floats to 3 decimals (trailing zeros dropped, one kept).
 fn number(x: f64, int: bool) -> String {
     if int {

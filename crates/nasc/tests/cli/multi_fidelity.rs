@@ -314,3 +314,78 @@ fn a_two_objective_search_writes_its_pareto_front() {
     assert!(std::fs::read_to_string(&svg).unwrap().contains("Pareto front"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--strategy rl`: the policy learns from the rewards (it leaves the uniform distribution
+/// and proposes better than it started) and lives in the store; a controller killed and
+/// started again continues the stored state (the results it learnt from stay learnt, in the
+/// same order) and the search ends with exactly its budget. Also under ASHA.
+#[test]
+fn the_rl_controller_learns_and_survives_a_restart() {
+    let dir = tmp("rl");
+    let u = url(&dir);
+    let args = [
+        "search",
+        "specs/nas_bench_201.nas",
+        "--store",
+        &u,
+        "--fitness",
+        "synthetic",
+        "--synthetic-ms",
+        "20",
+        "--evaluations",
+        "150",
+        "--workers",
+        "2",
+        "--strategy",
+        "rl",
+        "--quiet",
+    ];
+    let state = || -> Option<nasc_search::rl::Policy> {
+        let json = Store::open(&u).ok()?.meta("rl_state").ok()??;
+        serde_json::from_str(&json).ok()
+    };
+    let mut controller = Command::new(exe())
+        .args(args)
+        .current_dir(nasc_test_support::root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(60, || state().is_some_and(|p| p.consumed.len() >= 30)), "no learning");
+    controller.kill().unwrap();
+    let _ = controller.wait();
+    // The restarted controller must continue the stored state: make it certain of one
+    // value (e1_0 = none, the first of its domain) and see every later proposal take it.
+    let mut before = state().unwrap();
+    let seen = audit(&u).2.iter().map(|j| j.id).max().unwrap_or(0);
+    before.logits[0] = vec![50.0, 0.0, 0.0, 0.0, 0.0];
+    Store::open(&u)
+        .unwrap()
+        .set_meta("rl_state", &serde_json::to_string(&before).unwrap())
+        .unwrap();
+    let (code, _, err) = nasc(&args);
+    assert_eq!(code, 0, "{err}");
+    let (done, failed, jobs) = audit(&u);
+    assert_eq!((done, failed, jobs.len()), (150, 0, 150));
+    let after = state().unwrap();
+    assert_eq!(after.consumed[..before.consumed.len()], before.consumed[..], "state continued");
+    assert!(after.consumed.len() > before.consumed.len());
+    let later: Vec<_> = jobs.iter().filter(|j| j.id > seen).collect();
+    assert!(later.len() > 50);
+    assert!(later.iter().all(|j| j.genotype[0] == ("e1_0".to_string(), "none".to_string())));
+    // Learnt: the policy is no longer uniform (that it learns the rewarded values is
+    // nasc-search's unit test; how it compares with random search, BENCHMARKS.md).
+    assert!(after.logits.iter().flatten().any(|l| l.abs() > 0.05));
+    // Under ASHA as well.
+    let u2 = url(&tmp("rl-asha"));
+    let mut a: Vec<&str> = args.to_vec();
+    a[3] = &u2;
+    let e = a.iter().position(|x| *x == "--evaluations").unwrap();
+    a[e + 1] = "27";
+    a.extend(["--scheduler", "asha", "--max-epochs", "9"]);
+    let (code, _, err) = nasc(&a);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(audit(&u2).2.len(), 27);
+    std::fs::remove_dir_all(&dir).ok();
+}
