@@ -10,10 +10,9 @@
 # images. Prints one CSV row per run: arm, seed, epochs spent, best hold-out, test accuracy.
 # Usage: [ARMS="fixed asha sh"] benches/experiments/asha_vs_fixed.sh [OUT_DIR]   (from the
 # repository root)
-set -euo pipefail
-N=${NASC:-target/release/nasc}
-D=${1:-/tmp/nasc-asha-vs-fixed}
-mkdir -p "$D"
+DEFAULT_DIR=/tmp/nasc-asha-vs-fixed
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 SPACE=examples/anynetx_a_fmnist.nas
 COMMON=(--strategy evolution --population 4 --limit-train 2000 --holdout 1000 --workers 2
         --quiet)
