@@ -200,16 +200,11 @@ impl<'a> Checker<'a> {
         let v = self.instantiate_body(entry, d.qual.clone(), d.bound.clone(), d.args.clone(), at);
         self.std_site = site;
         self.block_stack = stack;
-        match v {
-            Value::Ops(mut ops) => match ops.pop().map(|o| o.kind) {
-                Some(OpKind::Block(mut b)) => {
-                    Arc::make_mut(&mut b).stage_row = d.stage_row;
-                    Some(b)
-                }
-                _ => None,
-            },
-            _ => None,
-        }
+        // A one-op pipeline of the instance, or Poison after a reported problem.
+        let Value::Ops(mut ops) = v else { return None };
+        let Some(OpKind::Block(mut b)) = ops.pop().map(|o| o.kind) else { return None };
+        Arc::make_mut(&mut b).stage_row = d.stage_row;
+        Some(b)
     }
 
     /// `c=64, stride=2`: the numeric and kernel arguments as given, for names and docs.

@@ -325,10 +325,10 @@ pub(super) fn anynet_call(cx: &mut Checker, a: &A, span: Span) -> Value {
         ) {
             Value::Ops(mut ops) => {
                 for o in &mut ops {
-                    match &mut o.kind {
-                        OpKind::Block(b) => std::sync::Arc::make_mut(b).stage_row = true,
-                        OpKind::Deferred(d) => std::sync::Arc::make_mut(d).stage_row = true,
-                        _ => {}
+                    if let OpKind::Block(b) = &mut o.kind {
+                        std::sync::Arc::make_mut(b).stage_row = true;
+                    } else if let OpKind::Deferred(d) = &mut o.kind {
+                        std::sync::Arc::make_mut(d).stage_row = true;
                     }
                 }
                 out.extend(ops);
