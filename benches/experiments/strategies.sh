@@ -5,17 +5,23 @@
 # search of 1 epoch on 600 training images (500 more held out for fitness), 3 seeds per arm.
 # Prints one CSV row per search: strategy, seed, evaluations, best hold-out, mean hold-out of
 # the first 8 and of the last 8 evaluations (in finishing order), seconds.
+# Arms: random, evolution, rl (NASNet's LSTM controller) and rl-factorised (one softmax per
+# decision); ARMS="rl" runs a subset.
 # Usage: benches/experiments/strategies.sh [OUT_DIR]   (from the repository root)
 DEFAULT_DIR=/tmp/nasc-strategies
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 echo "strategy,seed,evaluations,best_holdout,mean_first8,mean_last8,seconds"
 for seed in 1 2 3; do
-  for st in random evolution rl; do
+  for st in ${ARMS:-random evolution rl rl-factorised}; do
+    case "$st" in
+      rl-factorised) how=(--strategy rl --controller factorised) ;;
+      *) how=(--strategy "$st") ;;
+    esac
     db="$D/$st-$seed.db"; rm -f "$db" "$db-wal" "$db-shm"
     t0=$(date +%s)
     "$N" search benches/experiments/cell_space_fmnist.nas --store "sqlite:$db" --seed "$seed" \
-      --strategy "$st" --population 8 --tournament 0.25 --evaluations 24 --epochs 1 \
+      "${how[@]}" --population 8 --tournament 0.25 --evaluations 24 --epochs 1 \
       --limit-train 600 --holdout 500 --workers 2 --quiet 2>/dev/null
     secs=$(( $(date +%s) - t0 ))
     python3 - "$db" "$st" "$seed" "$secs" <<'PY'

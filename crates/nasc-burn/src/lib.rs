@@ -10,6 +10,7 @@ pub mod freeze;
 pub mod import;
 pub mod kernels;
 pub mod ops;
+pub mod policy;
 pub mod record;
 pub mod runtime;
 pub mod settings;

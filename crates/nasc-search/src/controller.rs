@@ -21,6 +21,8 @@ pub struct Controller<'a> {
     pub workers: usize,
     /// Seconds a worker's claim lasts without a heartbeat.
     pub lease: f64,
+    /// `--strategy rl --controller lstm`: the back end's policy networks.
+    pub nets: Option<&'a dyn crate::rl::PolicyNets>,
 }
 
 /// The strategies' view of the results, read incrementally: only results finished since the
@@ -33,8 +35,8 @@ struct View {
     since: f64,
     /// Proposals in a row that were invalid, over budget or duplicates.
     fruitless: usize,
-    /// `--strategy rl`: the policy, and the jobs it has learnt from.
-    policy: Option<crate::rl::Policy>,
+    /// `--strategy rl`: the controller, and the jobs it has learnt from.
+    policy: Option<crate::rl::Controller>,
     learnt: std::collections::HashSet<i64>,
 }
 
@@ -67,7 +69,7 @@ impl Controller<'_> {
     /// search, which reads no results).
     pub fn run(&self, progress: &mut dyn FnMut(&Counts, Option<f64>)) -> Result<(), StoreError> {
         let policy = self.policy()?;
-        let learnt = policy.iter().flat_map(|p| p.consumed.iter().copied()).collect();
+        let learnt = policy.as_ref().map(|p| p.consumed()).unwrap_or_default();
         let mut view = View {
             done: Vec::new(),
             seen: HashMap::new(),
@@ -109,17 +111,36 @@ impl Controller<'_> {
         }
     }
 
-    /// `--strategy rl`: the policy the store holds (a restarted controller continues it), or a
-    /// uniform one.
-    fn policy(&self) -> Result<Option<crate::rl::Policy>, StoreError> {
+    /// `--strategy rl`: the controller the store holds (a restarted controller continues it),
+    /// or a new one.
+    fn policy(&self) -> Result<Option<crate::rl::Controller>, StoreError> {
+        use crate::rl::{Controller, ControllerKind, LstmController, Policy};
         if self.cfg.strategy != Strategy::Rl {
             return Ok(None);
         }
-        Ok(Some(match self.store.meta("rl_state")? {
-            Some(json) => serde_json::from_str(&json).map_err(|e| {
-                StoreError::Mismatch(format!("the store's RL controller state is unreadable: {e}"))
-            })?,
-            None => crate::rl::Policy::new(self.space),
+        let unreadable = |e: String| {
+            StoreError::Mismatch(format!("the store's RL controller state is unreadable: {e}"))
+        };
+        Ok(Some(match self.cfg.controller {
+            ControllerKind::Factorised => {
+                Controller::Factorised(match self.store.meta("rl_state")? {
+                    Some(json) => {
+                        serde_json::from_str(&json).map_err(|e| unreadable(e.to_string()))?
+                    }
+                    None => Policy::new(self.space),
+                })
+            }
+            ControllerKind::Lstm => {
+                let Some(nets) = self.nets else {
+                    return Err(StoreError::Mismatch(
+                        "this program has no LSTM controller (--controller factorised does not need one)".into(),
+                    ));
+                };
+                let state = self.store.meta("rl_lstm_state")?;
+                let c = LstmController::new(self.space, nets, self.cfg.seed, state.as_deref())
+                    .map_err(|e| unreadable(e.to_string()))?;
+                Controller::Lstm(c)
+            }
         }))
     }
 
@@ -128,18 +149,17 @@ impl Controller<'_> {
     fn learn(&self, store: &Store, view: &mut View) -> Result<(), StoreError> {
         let View { done, policy, learnt, .. } = view;
         let Some(p) = policy else { return Ok(()) };
-        let mut changed = false;
-        for e in done.iter() {
-            if learnt.insert(e.id) {
-                p.learn(self.space, e.id, &e.genotype, e.fitness);
-                changed = true;
-            }
+        let new: Vec<(i64, &crate::Genotype, f64)> = done
+            .iter()
+            .filter(|e| learnt.insert(e.id))
+            .map(|e| (e.id, &e.genotype, e.fitness))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
         }
-        if changed {
-            let json = serde_json::to_string(p).map_err(|e| StoreError::Mismatch(e.to_string()))?;
-            store.set_meta("rl_state", &json)?;
-        }
-        Ok(())
+        let failed = |e: crate::rl::PolicyError| StoreError::Mismatch(e.to_string());
+        p.learn(self.space, &new).map_err(failed)?;
+        store.set_meta(p.key(), &p.state().map_err(failed)?)
     }
 
     /// Whether the search is over: every evaluation finished (multi-fidelity: every

@@ -108,6 +108,9 @@ pub struct SearchConfig {
     /// keeps a Pareto front and evolution selects by non-dominated rank and crowding.
     #[serde(default = "pareto::accuracy_only")]
     pub objectives: Vec<pareto::Objective>,
+    /// `--strategy rl`: which controller (`--controller`).
+    #[serde(default = "rl::controller_default")]
+    pub controller: rl::ControllerKind,
 }
 
 impl SearchConfig {

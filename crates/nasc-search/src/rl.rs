@@ -1,19 +1,24 @@
 //! `--strategy rl`: a controller trained by reinforcement learning (papers.md §2: NASNet's
-//! search). The policy is a factorised categorical distribution — one softmax over the values
-//! of each open decision of the space (a parameter, a motif edge's op, a cell input's op or
-//! state) — trained with REINFORCE on the workers' rewards as they arrive, against a moving
-//! average baseline. NASNet's controller is an LSTM whose decisions condition on the earlier
-//! ones (trained with PPO); this simpler policy learns the marginal preference of every
-//! decision, which is what the small-scale RL-against-random comparison exercises
-//! (BENCHMARKS.md), and its whole state — logits, baseline, the results it has learnt from —
-//! is a few numbers the controller keeps in the store, so a restarted controller continues
-//! with exactly the state the last one committed.
+//! search), emitting one decision per open choice of the space — a parameter, a motif edge's
+//! op, a cell input's op or state — trained with REINFORCE on the workers' rewards as they
+//! arrive, against a moving-average baseline. Two controllers (`--controller`):
+//!
+//! - `lstm` (the default, NASNet's and ENAS's): an LSTM whose step t reads the embedding of
+//!   decision t-1, so later decisions condition on earlier ones, with Adam. The network is the
+//!   back end's ([`PolicyNet`]; the `nasc` program passes nasc-burn's, in Burn); this module
+//!   maps genotypes to choice indices and keeps the baseline and the results learnt from.
+//! - `factorised`: one independent softmax per decision with a closed-form gradient — the
+//!   marginal preferences only, a few numbers of state.
+//!
+//! Either state is written to the store in the transaction that queues the proposals it
+//! made, so a restarted controller continues with exactly the state the last one committed.
 
 use crate::Genotype;
 use nasc_core::check::{ParamDomain, ParamSpace};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// Learning rate of the logits (per result).
 pub const LEARNING_RATE: f64 = 0.15;
@@ -137,6 +142,247 @@ impl Policy {
     /// The probability the policy gives each value of decision `i` (for reports and tests).
     pub fn probabilities(&self, i: usize) -> Vec<f64> {
         self.logits.get(i).map_or(Vec::new(), |l| softmax(l))
+    }
+}
+
+/// Which controller `--strategy rl` trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ControllerKind {
+    /// NASNet's: an LSTM emitting the decisions in order, each conditioned on the earlier ones
+    Lstm,
+    /// One independent softmax per decision
+    Factorised,
+}
+
+/// Stores made before the LSTM controller existed hold a factorised policy.
+pub fn controller_default() -> ControllerKind {
+    ControllerKind::Factorised
+}
+
+/// Why the back end's policy network failed.
+#[derive(Debug, thiserror::Error)]
+#[error("the RL controller's network: {0}")]
+pub struct PolicyError(pub Box<dyn std::error::Error + Send + Sync>);
+
+/// A policy network over a fixed sequence of categorical decisions (the back end's: NASNet's
+/// LSTM controller in Burn).
+pub trait PolicyNet {
+    /// One choice per decision; `uniform` gives numbers in [0, 1).
+    fn sample(&self, uniform: &mut dyn FnMut() -> f64) -> Vec<usize>;
+    /// One policy-gradient step on (choices, advantage) pairs.
+    fn update(&mut self, batch: &[(Vec<usize>, f64)]) -> Result<(), PolicyError>;
+    /// The weights and the optimizer's state.
+    fn save(&self) -> Result<(Vec<u8>, Vec<u8>), PolicyError>;
+}
+
+/// Makes policy networks: new ones (seeded), or the one a state saved.
+pub trait PolicyNets {
+    fn create(&self, sizes: &[usize], seed: u64) -> Box<dyn PolicyNet>;
+    fn load(
+        &self,
+        sizes: &[usize],
+        net: &[u8],
+        optim: &[u8],
+    ) -> Result<Box<dyn PolicyNet>, PolicyError>;
+}
+
+/// The LSTM controller's state as the store keeps it (`rl_lstm_state`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LstmState {
+    pub baseline: Option<f64>,
+    /// Jobs whose rewards it has learnt from, in the order it did.
+    pub consumed: Vec<i64>,
+    /// Policy-gradient steps taken.
+    pub updates: u64,
+    /// The network's weights and Adam's state (burnpack bytes, base64).
+    pub net: String,
+    pub optim: String,
+}
+
+impl LstmState {
+    /// The network's weights and the optimizer's state, as bytes.
+    pub fn weights(&self) -> Result<(Vec<u8>, Vec<u8>), PolicyError> {
+        use base64::Engine;
+        let d = |s: &str| b64().decode(s).map_err(|e| PolicyError(Box::new(e)));
+        Ok((d(&self.net)?, d(&self.optim)?))
+    }
+
+    /// Replaces the network's weights and the optimizer's state.
+    pub fn set_weights(&mut self, net: &[u8], optim: &[u8]) {
+        use base64::Engine;
+        self.net = b64().encode(net);
+        self.optim = b64().encode(optim);
+    }
+}
+
+/// The LSTM controller: the network, and which of the space's decisions it makes (the others
+/// — continuous, or with more than 4,096 values — are drawn uniformly).
+pub struct LstmController {
+    net: Box<dyn PolicyNet>,
+    /// (index into the space, its values) of each decision the network makes, in order.
+    decisions: Vec<(usize, Vec<String>)>,
+    pub baseline: Option<f64>,
+    pub consumed: Vec<i64>,
+    pub updates: u64,
+}
+
+fn decisions(space: &[ParamSpace]) -> Vec<(usize, Vec<String>)> {
+    space.iter().enumerate().filter_map(|(i, p)| choices(p).map(|c| (i, c))).collect()
+}
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+impl LstmController {
+    /// A new controller over `space`, or the one `state` (the store's) describes.
+    pub fn new(
+        space: &[ParamSpace],
+        nets: &dyn PolicyNets,
+        seed: u64,
+        state: Option<&str>,
+    ) -> Result<LstmController, PolicyError> {
+        let err = |e: Box<dyn std::error::Error + Send + Sync>| PolicyError(e);
+        let decisions = decisions(space);
+        let sizes: Vec<usize> = decisions.iter().map(|(_, c)| c.len()).collect();
+        let Some(json) = state else {
+            let net = nets.create(&sizes, seed);
+            return Ok(LstmController {
+                net,
+                decisions,
+                baseline: None,
+                consumed: vec![],
+                updates: 0,
+            });
+        };
+        let st: LstmState = serde_json::from_str(json).map_err(|e| err(Box::new(e)))?;
+        let (net, optim) = st.weights()?;
+        let net = nets.load(&sizes, &net, &optim)?;
+        Ok(LstmController {
+            net,
+            decisions,
+            baseline: st.baseline,
+            consumed: st.consumed,
+            updates: st.updates,
+        })
+    }
+
+    /// The state to store.
+    pub fn state(&self) -> Result<String, PolicyError> {
+        let (net, optim) = self.net.save()?;
+        let mut st = LstmState {
+            baseline: self.baseline,
+            consumed: self.consumed.clone(),
+            updates: self.updates,
+            net: String::new(),
+            optim: String::new(),
+        };
+        st.set_weights(&net, &optim);
+        serde_json::to_string(&st).map_err(|e| PolicyError(Box::new(e)))
+    }
+
+    /// A genotype drawn from the controller.
+    pub fn sample(&self, space: &[ParamSpace], rng: &mut ChaCha8Rng) -> Genotype {
+        let picks = self.net.sample(&mut || rng.random());
+        let mut g: Genotype = space.iter().map(|p| (p.name.clone(), String::new())).collect();
+        for ((i, values), k) in self.decisions.iter().zip(picks) {
+            if let (Some(slot), Some(v)) = (g.get_mut(*i), values.get(k)) {
+                slot.1 = v.clone();
+            }
+        }
+        for (p, slot) in space.iter().zip(g.iter_mut()) {
+            if slot.1.is_empty() {
+                slot.1 = nasc_core::space::draw(p, rng);
+            }
+        }
+        g
+    }
+
+    /// REINFORCE on a batch of results (job, genotype, reward), in the order they arrived:
+    /// each advantage is against the baseline as it stood, which then moves toward the reward;
+    /// one gradient step for the batch.
+    pub fn learn(&mut self, results: &[(i64, &Genotype, f64)]) -> Result<(), PolicyError> {
+        let mut batch = Vec::new();
+        for (job, g, reward) in results {
+            self.consumed.push(*job);
+            if !reward.is_finite() {
+                continue;
+            }
+            let baseline = self.baseline.unwrap_or(*reward);
+            let picks: Option<Vec<usize>> = self
+                .decisions
+                .iter()
+                .map(|(i, values)| g.get(*i).and_then(|(_, v)| values.iter().position(|x| x == v)))
+                .collect();
+            if let Some(picks) = picks {
+                batch.push((picks, reward - baseline));
+            }
+            self.baseline = Some(BASELINE_DECAY * baseline + (1.0 - BASELINE_DECAY) * reward);
+        }
+        if batch.iter().any(|(_, a)| *a != 0.0) {
+            self.net.update(&batch)?;
+            self.updates += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The controller of `--strategy rl`, of either kind.
+pub enum Controller {
+    Factorised(Policy),
+    Lstm(LstmController),
+}
+
+impl Controller {
+    /// The store's meta key of its state.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Controller::Factorised(_) => "rl_state",
+            Controller::Lstm(_) => "rl_lstm_state",
+        }
+    }
+
+    /// The jobs it has learnt from.
+    pub fn consumed(&self) -> HashSet<i64> {
+        match self {
+            Controller::Factorised(p) => p.consumed.iter().copied().collect(),
+            Controller::Lstm(c) => c.consumed.iter().copied().collect(),
+        }
+    }
+
+    pub fn sample(&self, space: &[ParamSpace], rng: &mut ChaCha8Rng) -> Genotype {
+        match self {
+            Controller::Factorised(p) => p.sample(space, rng),
+            Controller::Lstm(c) => c.sample(space, rng),
+        }
+    }
+
+    /// Learns from new results, in order.
+    pub fn learn(
+        &mut self,
+        space: &[ParamSpace],
+        results: &[(i64, &Genotype, f64)],
+    ) -> Result<(), PolicyError> {
+        match self {
+            Controller::Factorised(p) => {
+                for (job, g, r) in results {
+                    p.learn(space, *job, g, *r);
+                }
+                Ok(())
+            }
+            Controller::Lstm(c) => c.learn(results),
+        }
+    }
+
+    /// Its state as the store keeps it.
+    pub fn state(&self) -> Result<String, PolicyError> {
+        match self {
+            Controller::Factorised(p) => {
+                serde_json::to_string(p).map_err(|e| PolicyError(Box::new(e)))
+            }
+            Controller::Lstm(c) => c.state(),
+        }
     }
 }
 

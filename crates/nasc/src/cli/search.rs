@@ -12,6 +12,7 @@ use nasc_search::controller::Controller;
 use nasc_search::fidelity::{Fidelity, Scheduler};
 use nasc_search::pareto::Objective;
 use nasc_search::report::{self, Status};
+use nasc_search::rl::{ControllerKind, PolicyError, PolicyNet, PolicyNets};
 use nasc_search::store::{Counts, Store};
 use nasc_search::{FitnessKind, SearchConfig, Strategy, TrainSettings};
 use std::io::IsTerminal;
@@ -79,6 +80,10 @@ struct RunArgs {
     /// How candidates are proposed
     #[arg(long, value_enum, default_value_t = Strategy::Evolution)]
     strategy: Strategy,
+    /// `--strategy rl`: NASNet's LSTM controller (each decision conditioned on the earlier
+    /// ones; Burn, Adam) or one independent softmax per decision
+    #[arg(long, value_enum, default_value_t = ControllerKind::Lstm)]
+    controller: ControllerKind,
     /// Random genotypes before evolution starts; the aging population's size
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     population: u32,
@@ -244,6 +249,7 @@ fn config(cli: &Global, r: &RunArgs) -> Result<SearchConfig, CliError> {
             brackets: r.brackets.map(|b| b as usize),
         },
         objectives,
+        controller: r.controller,
     })
 }
 
@@ -309,6 +315,7 @@ fn search(cli: &Global, r: &RunArgs) -> Result<ExitCode, CliError> {
         space: &space,
         workers: r.workers as usize,
         lease: r.lease,
+        nets: Some(&BurnPolicies),
     };
     let result = controller.run(&mut progress(r.quiet, cfg.evaluations));
     let _ = store.set_meta("finished", "1");
@@ -319,6 +326,38 @@ fn search(cli: &Global, r: &RunArgs) -> Result<ExitCode, CliError> {
     // The search is over: no promotion will continue a paused job's checkpoint.
     store.drop_checkpoints().map_err(CliError::SearchStore)?;
     finish(&store, url, r)
+}
+
+/// NASNet's LSTM controller, in Burn (nasc-burn's `policy`), for `--strategy rl`.
+struct BurnPolicies;
+struct BurnPolicy(nasc_burn::policy::LstmPolicy);
+
+impl PolicyNet for BurnPolicy {
+    fn sample(&self, uniform: &mut dyn FnMut() -> f64) -> Vec<usize> {
+        self.0.sample(uniform)
+    }
+    fn update(&mut self, batch: &[(Vec<usize>, f64)]) -> Result<(), PolicyError> {
+        self.0.update(batch).map_err(|e| PolicyError(Box::new(e)))
+    }
+    fn save(&self) -> Result<(Vec<u8>, Vec<u8>), PolicyError> {
+        self.0.save().map_err(|e| PolicyError(Box::new(e)))
+    }
+}
+
+impl PolicyNets for BurnPolicies {
+    fn create(&self, sizes: &[usize], seed: u64) -> Box<dyn PolicyNet> {
+        Box::new(BurnPolicy(nasc_burn::policy::LstmPolicy::new(sizes, seed)))
+    }
+    fn load(
+        &self,
+        sizes: &[usize],
+        net: &[u8],
+        optim: &[u8],
+    ) -> Result<Box<dyn PolicyNet>, PolicyError> {
+        let p = nasc_burn::policy::LstmPolicy::load(sizes, net, optim)
+            .map_err(|e| PolicyError(Box::new(e)))?;
+        Ok(Box::new(BurnPolicy(p)))
+    }
 }
 
 /// The controller's progress: a bar on a terminal; plain lines every 10 s otherwise.

@@ -315,7 +315,7 @@ fn a_two_objective_search_writes_its_pareto_front() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// `--strategy rl`: the policy learns from the rewards (it leaves the uniform distribution
+/// `--strategy rl --controller factorised`: the policy learns from the rewards (it leaves the uniform distribution
 /// and proposes better than it started) and lives in the store; a controller killed and
 /// started again continues the stored state (the results it learnt from stay learnt, in the
 /// same order) and the search ends with exactly its budget. Also under ASHA.
@@ -338,6 +338,8 @@ fn the_rl_controller_learns_and_survives_a_restart() {
         "2",
         "--strategy",
         "rl",
+        "--controller",
+        "factorised",
         "--quiet",
     ];
     let state = || -> Option<nasc_search::rl::Policy> {
@@ -387,5 +389,96 @@ fn the_rl_controller_learns_and_survives_a_restart() {
     let (code, _, err) = nasc(&a);
     assert_eq!(code, 0, "{err}");
     assert_eq!(audit(&u2).2.len(), 27);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--strategy rl` with NASNet's LSTM controller (the default): its state — weights, Adam's
+/// moments, baseline, the results learnt from — is in the store. A controller SIGKILLed
+/// mid-search (whatever it was doing: the state is committed with the proposals it made, so
+/// an update cut short is simply not there) and started again continues the stored state. To
+/// show it is the stored network that proposes, the test replaces it, before the restart, with
+/// the same network trained offline to prefer one value of the first decision; every later
+/// proposal comes from that network. The search ends with exactly its budget.
+#[test]
+fn the_lstm_controller_continues_its_stored_state() {
+    use nasc_burn::policy::LstmPolicy;
+    use nasc_search::rl::LstmState;
+    use rand::{Rng, SeedableRng};
+    let dir = tmp("rl-lstm");
+    let u = url(&dir);
+    let args = [
+        "search",
+        "specs/nas_bench_201.nas",
+        "--store",
+        &u,
+        "--fitness",
+        "synthetic",
+        "--synthetic-ms",
+        "20",
+        "--evaluations",
+        "150",
+        "--workers",
+        "2",
+        "--strategy",
+        "rl",
+        "--quiet",
+    ];
+    let state = || -> Option<LstmState> {
+        let json = Store::open(&u).ok()?.meta("rl_lstm_state").ok()??;
+        serde_json::from_str(&json).ok()
+    };
+    let mut controller = Command::new(exe())
+        .args(args)
+        .current_dir(nasc_test_support::root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(60, || state().is_some_and(|p| p.consumed.len() >= 30)), "no learning");
+    controller.kill().unwrap();
+    let _ = controller.wait();
+    let mut before = state().unwrap();
+    assert!(before.updates > 0);
+    let seen = audit(&u).2.iter().map(|j| j.id).max().unwrap_or(0);
+    // NAS-Bench-201: six edges of five ops; the first value of e1_0 is `none`.
+    let sizes = [5; 6];
+    let (net, optim) = before.weights().unwrap();
+    let mut p = LstmPolicy::load(&sizes, &net, &optim).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    for _ in 0..300 {
+        let batch: Vec<(Vec<usize>, f64)> = (0..16)
+            .map(|_| {
+                let s = p.sample(&mut || rng.random());
+                let r = if s[0] == 0 { 0.8 } else { -0.2 };
+                (s, r)
+            })
+            .collect();
+        p.update(&batch).unwrap();
+    }
+    let first = p.probabilities(&[]);
+    assert!(first[0] > 0.9, "offline training: {first:?}");
+    let (net, optim) = p.save().unwrap();
+    before.set_weights(&net, &optim);
+    Store::open(&u)
+        .unwrap()
+        .set_meta("rl_lstm_state", &serde_json::to_string(&before).unwrap())
+        .unwrap();
+    let (code, _, err) = nasc(&args);
+    assert_eq!(code, 0, "{err}");
+    let (done, failed, jobs) = audit(&u);
+    assert_eq!((done, failed, jobs.len()), (150, 0, 150));
+    let after = state().unwrap();
+    assert_eq!(after.consumed[..before.consumed.len()], before.consumed[..], "state continued");
+    assert!(after.consumed.len() > before.consumed.len() && after.updates > before.updates);
+    let mut ids: Vec<i64> = after.consumed.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), after.consumed.len(), "a result learnt from twice");
+    // Later proposals come from the replaced network (a fresh or the old one: about 1 in 5).
+    let later: Vec<_> = jobs.iter().filter(|j| j.id > seen).collect();
+    let none = later.iter().filter(|j| j.genotype[0].1 == "none").count();
+    assert!(later.len() > 50);
+    assert!(none * 10 > later.len() * 7, "{none} of {} take e1_0 = none", later.len());
     std::fs::remove_dir_all(&dir).ok();
 }
