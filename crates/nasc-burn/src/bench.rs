@@ -190,6 +190,57 @@ fn bench_selected(ir0: &Ir, what: &Bench) -> Result<BenchResult, TrainError> {
     })
 }
 
+/// Inference latency as a search worker measures it (`--objectives latency`): the network
+/// at `-O2` with seeded weights on random inputs, on `backend` with nasc's kernels; the median
+/// milliseconds of `runs` forward passes after a warm-up, for each of `batches`.
+pub fn latency(
+    ir0: &Ir,
+    backend: Backend,
+    batches: &[usize],
+    runs: usize,
+) -> Result<Vec<f64>, TrainError> {
+    crate::kernels::with(crate::kernels::Kernels::Nasc, || {
+        let most = batches.iter().copied().max().unwrap_or(1).max(1);
+        if most > nasc_core::limits::MAX_BATCH {
+            return Err(TrainError::Config(format!("a batch of {most} is over the limit")));
+        }
+        let base = backend.device()?;
+        base.seed(0);
+        let ir2 = optimised(ir0, 2)?;
+        let run = Run {
+            ds: super::data::synthetic(
+                most,
+                ir0.input_shape.map(|x| x as usize),
+                ir0.classes as usize,
+                0,
+            ),
+            idx: (0..most).collect(),
+            base,
+            steps: runs.max(1),
+        };
+        let model = RuntimeModel::new(&ir2, &run.base);
+        Ok(batches.iter().map(|&b| run.latency(&model, b.max(1))).collect())
+    })
+}
+
+/// What a latency was measured on: the host, its CPU (or the GPU's adapter) and the backend.
+pub fn machine(backend: Backend) -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{host}: {cpu}, {cores} cores, {} backend", backend.name())
+}
+
 /// The sizes are within the limits and, on the CPU, training fits in the memory there is.
 fn check(ir0: &Ir, what: &Bench) -> Result<(), TrainError> {
     let Bench { backend, batch_size, steps, .. } = *what;

@@ -251,6 +251,19 @@ pub struct Evaluated {
     pub params: u64,
     pub flops: u64,
     pub activations: u64,
+    /// Its inference latency, where the search measures it (`--objectives latency`).
+    pub latency: Option<Latency>,
+}
+
+/// Inference latency as a worker measured it (`--objectives latency`), on its back end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    /// Median milliseconds of one image (batch 1).
+    pub single_ms: f64,
+    /// Median milliseconds of one batch of the training batch size.
+    pub batch_ms: f64,
+    /// What it was measured on: host, CPU or GPU, back end.
+    pub machine: String,
 }
 
 /// The next candidate: random until `population` genotypes exist, then a tournament winner

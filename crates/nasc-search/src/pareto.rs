@@ -13,6 +13,8 @@ pub enum Objective {
     Params,
     Flops,
     Activations,
+    /// Inference latency of one image (batch 1), measured by the worker on its back end.
+    Latency,
 }
 
 impl Objective {
@@ -22,6 +24,7 @@ impl Objective {
             Objective::Params => "params",
             Objective::Flops => "flops",
             Objective::Activations => "activations",
+            Objective::Latency => "latency",
         }
     }
 
@@ -32,6 +35,7 @@ impl Objective {
             Objective::Params => e.params as f64,
             Objective::Flops => e.flops as f64,
             Objective::Activations => e.activations as f64,
+            Objective::Latency => e.latency.as_ref().map_or(f64::INFINITY, |l| l.single_ms),
         }
     }
 }

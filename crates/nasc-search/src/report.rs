@@ -288,12 +288,21 @@ pub fn front_svg(
     cost: crate::pareto::Objective,
 ) -> Result<String, PlotError> {
     use plotters::prelude::*;
-    let x = |e: &Evaluated| cost.cost(e).max(1.0);
+    // Positive for the log scale (a latency can be under a millisecond); a genotype without
+    // the measure (no latency recorded) is left out.
+    let x = |e: &Evaluated| cost.cost(e).max(1e-6);
     let members = crate::pareto::front(done, objectives);
-    let mut line: Vec<(f64, f64)> = members.iter().map(|e| (x(e), e.fitness)).collect();
+    let done: Vec<&Evaluated> = done.iter().filter(|e| x(e).is_finite()).collect();
+    let mut line: Vec<(f64, f64)> =
+        members.iter().filter(|e| x(e).is_finite()).map(|e| (x(e), e.fitness)).collect();
     line.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (xlo, xhi) =
-        done.iter().fold((f64::INFINITY, 1.0f64), |(l, h), e| (l.min(x(e)), h.max(x(e))));
+    let (xlo, xhi) = match done.iter().fold(None, |acc: Option<(f64, f64)>, e| {
+        Some(acc.map_or((x(e), x(e)), |(l, h)| (l.min(x(e)), h.max(x(e)))))
+    }) {
+        Some((l, h)) if h > l => (l, h),
+        Some((l, _)) => (l / 2.0, l * 2.0),
+        None => (1.0, 10.0),
+    };
     let (lo, hi) = done
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), e| (l.min(e.fitness), h.max(e.fitness)));

@@ -16,7 +16,7 @@ use super::{Genotype, SearchConfig};
 
 /// The schema this nasc reads and writes; a store of another version is refused, but for
 /// version 1 (before multi-fidelity search), which is upgraded in place.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// A job lost with its worker this many times is marked failed instead of retried.
 pub const MAX_ATTEMPTS: i64 = 3;
@@ -126,7 +126,10 @@ const SCHEMA: &[&str] = &[
         finished {REAL},
         bracket BIGINT NOT NULL DEFAULT 0,
         rung BIGINT NOT NULL DEFAULT 0,
-        activations BIGINT NOT NULL DEFAULT 0)",
+        activations BIGINT NOT NULL DEFAULT 0,
+        latency_ms {REAL},
+        latency_batch_ms {REAL},
+        machine TEXT)",
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id)",
     "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished)",
     "CREATE TABLE IF NOT EXISTS workers (name TEXT PRIMARY KEY, last_seen {REAL} NOT NULL)",
@@ -182,10 +185,20 @@ fn opt_int(v: &V) -> Option<i64> {
     }
 }
 
-/// An evaluated job from a row (id, genotype, fitness, params, flops, activations, ...).
+/// The columns `evaluated` reads, in its order.
+const EVALUATED: &str =
+    "id, genotype, fitness, params, flops, activations, latency_ms, latency_batch_ms, machine";
+
+/// An evaluated job from a row of the `EVALUATED` columns.
 fn evaluated(r: &[V]) -> Result<super::Evaluated, StoreError> {
     let id = int(&r[0]);
     let count = |v: &V| int(v).max(0) as u64;
+    let latency = match (real(&r[6]), real(&r[7])) {
+        (Some(single_ms), Some(batch_ms)) => {
+            Some(super::Latency { single_ms, batch_ms, machine: text(&r[8]).unwrap_or_default() })
+        }
+        _ => None,
+    };
     Ok(super::Evaluated {
         id,
         genotype: genotype(id, &r[1])?,
@@ -193,6 +206,7 @@ fn evaluated(r: &[V]) -> Result<super::Evaluated, StoreError> {
         params: count(&r[3]),
         flops: count(&r[4]),
         activations: count(&r[5]),
+        latency,
     })
 }
 
@@ -216,28 +230,39 @@ impl Store {
         Ok(s)
     }
 
-    /// Upgrades a version-1 store (a search before multi-fidelity) in place: the jobs'
-    /// bracket and rung columns, the rung and checkpoint tables. Whoever flips the version
-    /// row first does it; the others wait on that row and find it done.
+    /// Upgrades an older store in place: version 1 (before multi-fidelity) gets the jobs'
+    /// bracket, rung and activations columns and the rung and checkpoint tables; versions 1
+    /// and 2 get the latency columns. Whoever flips the version row first does it; the others
+    /// wait on that row and find it done.
     fn upgrade(&self) -> Result<(), StoreError> {
-        if self.meta("schema_version").ok().flatten().as_deref() != Some("1") {
-            return Ok(());
-        }
+        let from = match self.meta("schema_version").ok().flatten().as_deref() {
+            Some("1") => 1,
+            Some("2") => 2,
+            _ => return Ok(()),
+        };
         self.conn.transaction(true, |c| {
             let n = c.exec(
-                "UPDATE meta SET value = $1 WHERE key = 'schema_version' AND value = '1'",
-                &[V::Text(SCHEMA_VERSION.to_string())],
+                "UPDATE meta SET value = $1 WHERE key = 'schema_version' AND value = $2",
+                &[V::Text(SCHEMA_VERSION.to_string()), V::Text(from.to_string())],
             )?;
-            if n == 1 {
-                for sql in [
-                    "ALTER TABLE jobs ADD COLUMN bracket BIGINT NOT NULL DEFAULT 0",
-                    "ALTER TABLE jobs ADD COLUMN rung BIGINT NOT NULL DEFAULT 0",
-                    "ALTER TABLE jobs ADD COLUMN activations BIGINT NOT NULL DEFAULT 0",
-                    RUNGS_TABLE,
-                    CHECKPOINTS_TABLE,
-                ] {
-                    c.exec(sql, &[])?;
-                }
+            if n != 1 {
+                return Ok(());
+            }
+            let v2: &[&str] = &[
+                "ALTER TABLE jobs ADD COLUMN bracket BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE jobs ADD COLUMN rung BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE jobs ADD COLUMN activations BIGINT NOT NULL DEFAULT 0",
+                RUNGS_TABLE,
+                CHECKPOINTS_TABLE,
+            ];
+            let v3: &[&str] = &[
+                "ALTER TABLE jobs ADD COLUMN latency_ms {REAL}",
+                "ALTER TABLE jobs ADD COLUMN latency_batch_ms {REAL}",
+                "ALTER TABLE jobs ADD COLUMN machine TEXT",
+            ];
+            let steps = if from == 1 { [v2, v3].concat() } else { v3.to_vec() };
+            for sql in steps {
+                c.exec(sql, &[])?;
             }
             Ok(())
         })
@@ -428,6 +453,26 @@ impl Store {
     /// Records the result of an attempt (a fitness, or a failure, stored as its message).
     /// `false` when the lease was lost meanwhile and another attempt owns the job (the result
     /// is dropped).
+    /// Records the inference latency a worker measured for its claimed job (before its
+    /// result, so that a strategy never sees the result without it). `false` when the lease
+    /// was lost meanwhile.
+    pub fn record_latency(&self, c: &Claim, l: &super::Latency) -> Result<bool, StoreError> {
+        let n = self.conn.exec(
+            "UPDATE jobs SET latency_ms = $1, latency_batch_ms = $2, machine = $3 WHERE id = $4 AND attempt = $5 AND state = 'running'",
+            &[V::Real(l.single_ms), V::Real(l.batch_ms), V::Text(l.machine.clone()), V::Int(c.id), V::Int(c.attempt)],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Whether a job's latency is recorded already (a multi-fidelity job measures it once).
+    pub fn has_latency(&self, job: i64) -> Result<bool, StoreError> {
+        let rows = self.conn.query(
+            "SELECT COUNT(*) FROM jobs WHERE id = $1 AND latency_ms IS NOT NULL",
+            &[V::Int(job)],
+        )?;
+        Ok(rows.first().is_some_and(|r| int(&r[0]) > 0))
+    }
+
     pub fn complete<E: std::fmt::Display>(
         &self,
         c: &Claim,
@@ -542,14 +587,14 @@ impl Store {
     /// The best evaluated genotype: for multi-fidelity search the fittest of those trained to
     /// the top rung (rungs below rank only as a fallback, highest rung first), else the fittest.
     pub fn best(&self) -> Result<Option<super::Evaluated>, StoreError> {
-        let rows = self.conn.query("SELECT id, genotype, fitness, params, flops, activations FROM jobs WHERE state IN ('done', 'paused') AND fitness IS NOT NULL ORDER BY CASE WHEN state = 'done' THEN 1 ELSE 0 END DESC, rung DESC, fitness DESC, id LIMIT 1", &[])?;
+        let rows = self.conn.query(&format!("SELECT {EVALUATED} FROM jobs WHERE state IN ('done', 'paused') AND fitness IS NOT NULL ORDER BY CASE WHEN state = 'done' THEN 1 ELSE 0 END DESC, rung DESC, fitness DESC, id LIMIT 1"), &[])?;
         rows.first().map(|r| evaluated(r)).transpose()
     }
 
     /// The genotypes that finished their evaluation — for multi-fidelity search, those
     /// trained to the top rung — in id order: what a Pareto front is drawn from.
     pub fn finals(&self) -> Result<Vec<super::Evaluated>, StoreError> {
-        let rows = self.conn.query("SELECT id, genotype, fitness, params, flops, activations FROM jobs WHERE state = 'done' AND fitness IS NOT NULL ORDER BY id", &[])?;
+        let rows = self.conn.query(&format!("SELECT {EVALUATED} FROM jobs WHERE state = 'done' AND fitness IS NOT NULL ORDER BY id"), &[])?;
         rows.iter().map(|r| evaluated(r)).collect()
     }
 
@@ -561,8 +606,8 @@ impl Store {
     /// Genotypes evaluated at or after `t` (seconds), in finishing order, with their finishing
     /// times: the controller reads only what is new since its last look.
     pub fn evaluated_since(&self, t: f64) -> Result<Vec<(super::Evaluated, f64)>, StoreError> {
-        let rows = self.conn.query("SELECT id, genotype, fitness, params, flops, activations, finished FROM jobs WHERE state IN ('done', 'paused') AND finished >= $1 ORDER BY finished, id", &[V::Real(t)])?;
-        rows.iter().map(|r| Ok((evaluated(r)?, real(&r[6]).unwrap_or(0.0)))).collect()
+        let rows = self.conn.query(&format!("SELECT {EVALUATED}, finished FROM jobs WHERE state IN ('done', 'paused') AND finished >= $1 ORDER BY finished, id"), &[V::Real(t)])?;
+        rows.iter().map(|r| Ok((evaluated(r)?, real(&r[9]).unwrap_or(0.0)))).collect()
     }
 
     /// Workers that claimed or asked for a job in the last `secs` seconds.

@@ -22,6 +22,10 @@ pub trait Trainer {
         seed: u64,
         out: &std::path::Path,
     ) -> Result<f64, EvalError>;
+
+    /// Inference latency of `ir` at batch 1 and at `batch` (`--objectives latency`), on the
+    /// back end the worker trains on, and what it was measured on.
+    fn latency(&self, ir: &nasc_core::ir::Ir, batch: usize) -> Result<super::Latency, EvalError>;
 }
 
 /// How long to train: `epochs` (the schedule's length), ending after `stop_after` of them
@@ -54,6 +58,9 @@ pub enum EvalError {
     /// The training loss is not finite.
     #[error("training diverged (loss {0})")]
     Diverged(f64),
+    /// The latency could not be measured or recorded.
+    #[error("latency: {0}")]
+    Latency(String),
     /// A multi-fidelity checkpoint could not be written, read or unpacked.
     #[error("checkpoint of the previous rung: {0}")]
     Checkpoint(String),
@@ -110,6 +117,18 @@ pub fn run(o: &WorkerOptions, trainer: &dyn Trainer) -> Result<WorkerReport, Sto
                 super::key(&claim.genotype)
             );
         }
+        let measured =
+            with_heartbeat(o, &claim, || measure_latency(&store, &file, &cfg, &claim, trainer));
+        if let Err(e) = measured {
+            if !o.quiet {
+                eprintln!("worker {}: job {} failed: {e}", o.name, claim.id);
+            }
+            match store.complete(&claim, &Err::<f64, _>(e))? {
+                true => report.failed += 1,
+                false => report.lost += 1,
+            }
+            continue;
+        }
         if cfg.fidelity.multi() {
             rung(o, &store, &file, &cfg, &claim, trainer, &mut report)?;
             idle_since = Instant::now();
@@ -134,6 +153,28 @@ pub fn run(o: &WorkerOptions, trainer: &dyn Trainer) -> Result<WorkerReport, Sto
         }
         idle_since = Instant::now();
     }
+}
+
+/// `--objectives latency`: measures the claimed genotype's inference latency and records it
+/// before the job's result (once per job: a multi-fidelity job at its first rung).
+fn measure_latency(
+    store: &Store,
+    file: &nasc_core::syntax::File,
+    cfg: &SearchConfig,
+    claim: &Claim,
+    trainer: &dyn Trainer,
+) -> Result<(), EvalError> {
+    if !cfg.objectives.contains(&super::pareto::Objective::Latency) {
+        return Ok(());
+    }
+    let store_err = |e: StoreError| EvalError::Latency(e.to_string());
+    if cfg.fidelity.multi() && store.has_latency(claim.id).map_err(store_err)? {
+        return Ok(());
+    }
+    let ir = compile(file, cfg, claim)?;
+    let l = trainer.latency(&ir, cfg.train.batch_size)?;
+    store.record_latency(claim, &l).map_err(store_err)?;
+    Ok(())
 }
 
 /// Multi-fidelity: trains a job to its rung (continuing its previous rung's checkpoint) and

@@ -127,8 +127,9 @@ struct RunArgs {
     /// Multi-fidelity: each rung trains `reduction` times longer and keeps 1/`reduction`
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=100))]
     reduction: u32,
-    /// What to optimise, comma-separated: accuracy and any of params, flops, activations
-    /// (more than one objective keeps a Pareto front; `search front` writes it)
+    /// What to optimise, comma-separated: accuracy and any of params, flops, activations,
+    /// latency (inference ms per image, measured by each worker on its back end; more than one
+    /// objective keeps a Pareto front; `search front` writes it)
     #[arg(long, value_enum, value_delimiter = ',', default_value = "accuracy")]
     objectives: Vec<Objective>,
     /// Hyperband: how many brackets, from the most exploratory (default: one per rung)
@@ -573,15 +574,23 @@ fn front(url: &str, dir: &Path) -> Result<ExitCode, CliError> {
     }
     std::fs::create_dir_all(dir)
         .map_err(|source| CliError::WriteBest { path: dir.to_path_buf(), source })?;
-    let mut csv = String::from("file,job,accuracy,params,flops,activations,genotype\n");
+    let mut csv = String::from(
+        "file,job,accuracy,params,flops,activations,latency_ms,latency_batch_ms,machine,genotype\n",
+    );
     for e in &members {
         let name = format!("front_{:04}.nas", e.id);
         let text = report::member_spec(&source, &cfg, e)?;
         let path = dir.join(&name);
         nasc_core::fsutil::write_atomic(&path, text.as_bytes())
             .map_err(|source| CliError::WriteBest { path, source })?;
+        let (single, batch, machine) = match &e.latency {
+            Some(l) => {
+                (l.single_ms.to_string(), l.batch_ms.to_string(), l.machine.replace('"', "'"))
+            }
+            None => Default::default(),
+        };
         csv += &format!(
-            "{name},{},{},{},{},{},\"{}\"\n",
+            "{name},{},{},{},{},{},{single},{batch},\"{machine}\",\"{}\"\n",
             e.id,
             e.fitness,
             e.params,
@@ -589,8 +598,11 @@ fn front(url: &str, dir: &Path) -> Result<ExitCode, CliError> {
             e.activations,
             nasc_search::key(&e.genotype)
         );
+        let latency = e.latency.as_ref().map_or(String::new(), |l| {
+            format!(", {:.3} ms/image, {:.2} ms/batch", l.single_ms, l.batch_ms)
+        });
         println!(
-            "{name}: job {} accuracy {:.4}, {} params, {} FLOPs, {} activations",
+            "{name}: job {} accuracy {:.4}, {} params, {} FLOPs, {} activations{latency}",
             e.id, e.fitness, e.params, e.flops, e.activations
         );
     }

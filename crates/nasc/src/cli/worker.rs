@@ -103,4 +103,22 @@ impl Trainer for BurnTrainer {
         }
         Ok(m.test_accuracy)
     }
+
+    fn latency(
+        &self,
+        ir: &nasc_core::ir::Ir,
+        batch: usize,
+    ) -> Result<nasc_search::Latency, EvalError> {
+        let backend = nasc_burn::device::Backend::Flex;
+        let ms = nasc_burn::bench::latency(ir, backend, &[1, batch], LATENCY_RUNS)
+            .map_err(|e| EvalError::Latency(e.to_string()))?;
+        Ok(nasc_search::Latency {
+            single_ms: ms.first().copied().unwrap_or(f64::NAN),
+            batch_ms: ms.get(1).copied().unwrap_or(f64::NAN),
+            machine: nasc_burn::bench::machine(backend),
+        })
+    }
 }
+
+/// Forward passes timed per batch size (their median is the latency), after a warm-up.
+const LATENCY_RUNS: usize = 7;

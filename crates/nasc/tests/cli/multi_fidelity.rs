@@ -482,3 +482,120 @@ fn the_lstm_controller_continues_its_stored_state() {
     assert!(none * 10 > later.len() * 7, "{none} of {} take e1_0 = none", later.len());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--objectives accuracy,latency`: every worker measures each genotype's inference latency
+/// (batch 1 and the training batch, on its back end) before its result, and the store keeps
+/// it with the machine it was measured on; the front is the non-dominated set in (accuracy,
+/// latency), written with the latencies and the machine. Under ASHA each job is measured at
+/// its first rung. A version-2 store (before latency) is upgraded in place.
+#[test]
+fn a_latency_objective_is_measured_and_kept_with_its_machine() {
+    let dir = tmp("latency");
+    latency_front(&url(&dir), &dir);
+    asha_and_upgrade();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_latency_objective_is_measured_and_kept_with_its_machine_postgres() {
+    if let Some(u) = super::search::pg("latency") {
+        let dir = tmp("latency-pg");
+        latency_front(&u, &dir);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+fn latency_front(u: &str, dir: &std::path::Path) {
+    let args = [
+        "search",
+        "specs/nas_bench_201.nas",
+        "--store",
+        u,
+        "--fitness",
+        "synthetic",
+        "--evaluations",
+        "10",
+        "--population",
+        "4",
+        "--workers",
+        "2",
+        "--batch-size",
+        "4",
+        "--objectives",
+        "accuracy,latency",
+        "--quiet",
+    ];
+    let (code, _, err) = nasc(&args);
+    assert_eq!(code, 0, "{err}");
+    let finals = Store::open(u).unwrap().finals().unwrap();
+    assert_eq!(finals.len(), 10);
+    for e in &finals {
+        let l = e.latency.as_ref().unwrap_or_else(|| panic!("job {} has no latency", e.id));
+        assert!(l.single_ms > 0.0 && l.batch_ms > 0.0, "{l:?}");
+        assert!(l.machine.ends_with("cores, flex backend"), "{l:?}");
+    }
+    let ms = |e: &nasc_search::Evaluated| e.latency.as_ref().unwrap().single_ms;
+    let dominated = |a: &nasc_search::Evaluated| {
+        finals.iter().any(|b| {
+            b.fitness >= a.fitness && ms(b) <= ms(a) && (b.fitness > a.fitness || ms(b) < ms(a))
+        })
+    };
+    let expected: Vec<i64> = finals.iter().filter(|e| !dominated(e)).map(|e| e.id).collect();
+    let out = dir.join("front");
+    let (code, stdout, err) = nasc(&["search", "front", "--store", u, "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(out.join("front.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().contains("latency_ms,latency_batch_ms,machine"));
+    let written: Vec<i64> = lines.map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    assert_eq!(written, expected, "{stdout}");
+    assert!(stdout.contains("ms/image"), "{stdout}");
+}
+
+fn asha_and_upgrade() {
+    // ASHA: every configuration measured (at its first rung), promoted ones keep theirs.
+    let u2 = url(&tmp("latency-asha"));
+    let mut a = synthetic(&u2, "asha", "9", "0");
+    a.extend(["--objectives", "accuracy,latency", "--batch-size", "4"]);
+    let (code, _, err) = nasc(&a);
+    assert_eq!(code, 0, "{err}");
+    let store = Store::open(&u2).unwrap();
+    assert_eq!(store.jobs().unwrap().len(), 9);
+    let all = store.evaluated().unwrap();
+    assert_eq!(all.len(), 9);
+    assert!(all.iter().all(|e| e.latency.is_some()));
+    // A store made before latency existed (schema 2) is upgraded when opened.
+    let old = tmp("latency-v2");
+    let u3 = url(&old);
+    let (code, _, err) = nasc(&[
+        "search",
+        "specs/regnet.nas",
+        "--store",
+        &u3,
+        "--fitness",
+        "synthetic",
+        "--evaluations",
+        "3",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let conn = rusqlite::Connection::open(old.join("s.db")).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE jobs DROP COLUMN latency_ms; ALTER TABLE jobs DROP COLUMN latency_batch_ms; ALTER TABLE jobs DROP COLUMN machine; UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+    )
+    .unwrap();
+    drop(conn);
+    let (code, out3, err) = nasc(&["search", "status", "--store", &u3, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out3.contains("\"done\": 3") || out3.contains("\"done\":3"), "{out3}");
+    let conn = rusqlite::Connection::open(old.join("s.db")).unwrap();
+    let v: String = conn
+        .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, "3");
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM jobs WHERE latency_ms IS NULL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 3);
+    std::fs::remove_dir_all(&old).ok();
+}
