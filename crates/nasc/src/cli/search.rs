@@ -105,6 +105,9 @@ struct RunArgs {
     /// Local worker processes to start (0: only external `nasc worker`s evaluate)
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1024))]
     workers: u32,
+    /// Back end the local workers train and time candidates on (`nasc worker --backend`)
+    #[arg(long, value_enum, default_value_t = nasc_burn::device::Backend::Flex)]
+    backend: nasc_burn::device::Backend,
     /// Seconds a worker's claim lasts without a heartbeat (then the job is re-queued)
     #[arg(long, default_value_t = 60.0)]
     lease: f64,
@@ -261,7 +264,7 @@ fn spawn_workers(url: &str, n: u32, r: &RunArgs) -> Result<Vec<Child>, CliError>
         .map(|_| {
             std::process::Command::new(&exe)
                 .args(["worker", "--store", url, "--quiet", "--lease", &lease])
-                .args(["--store-timeout", &timeout])
+                .args(["--store-timeout", &timeout, "--backend", r.backend.name()])
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .spawn()
@@ -278,6 +281,11 @@ fn search(cli: &Global, r: &RunArgs) -> Result<ExitCode, CliError> {
     };
     let source = read_spec(path)?;
     let cfg = config(cli, r)?;
+    if r.workers > 0 {
+        r.backend
+            .device()
+            .map_err(|e| CliError::Usage(format!("--backend {}: {e}", r.backend.name())))?;
+    }
     let space = match nasc_search::space(&source, &cfg) {
         Ok(s) => s,
         Err(d) => {

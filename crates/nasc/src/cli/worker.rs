@@ -22,6 +22,10 @@ pub(crate) struct WorkerArgs {
     /// Stop after this many seconds with nothing to do (default: when the search ends)
     #[arg(long, value_name = "SECONDS")]
     idle_exit: Option<f64>,
+    /// Back end this worker trains and times candidates on (wgpu and cuda need the cargo
+    /// feature of the same name); workers of one search may differ
+    #[arg(long, value_enum, default_value_t = nasc_burn::device::Backend::Flex)]
+    backend: nasc_burn::device::Backend,
     /// This worker's name in the store (default: host:pid)
     #[arg(long)]
     name: Option<String>,
@@ -45,7 +49,11 @@ pub(crate) fn run(a: &WorkerArgs) -> Result<ExitCode, CliError> {
         idle_exit: a.idle_exit,
         quiet: a.quiet,
     };
-    let r = nasc_search::worker::run(&o, &BurnTrainer)?;
+    // A back end this machine cannot run is said once, before any job is claimed.
+    a.backend
+        .device()
+        .map_err(|e| CliError::Usage(format!("--backend {}: {e}", a.backend.name())))?;
+    let r = nasc_search::worker::run(&o, &BurnTrainer { backend: a.backend })?;
     if !a.quiet {
         eprintln!(
             "worker {}: {} evaluated, {} failed, {} lost to an expired lease",
@@ -55,9 +63,11 @@ pub(crate) fn run(a: &WorkerArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `train` fitness of a search worker: a short `nasc train` run on nasc-burn's CPU backend,
+/// `train` fitness of a search worker: a short `nasc train` run on the worker's back end,
 /// evaluated on a hold-out of the training set (the test set is never read).
-struct BurnTrainer;
+struct BurnTrainer {
+    backend: nasc_burn::device::Backend,
+}
 
 impl Trainer for BurnTrainer {
     fn holdout_accuracy(
@@ -81,7 +91,7 @@ impl Trainer for BurnTrainer {
             optimizer: Optimizer::Adam,
             schedule: Schedule::Cosine,
             weight_decay: 0.0,
-            backend: nasc_burn::device::Backend::Flex,
+            backend: self.backend,
             kernels: nasc_burn::kernels::Kernels::Nasc,
             out: Some(out.to_path_buf()),
             runs_root: std::env::temp_dir(),
@@ -109,7 +119,7 @@ impl Trainer for BurnTrainer {
         ir: &nasc_core::ir::Ir,
         batch: usize,
     ) -> Result<nasc_search::Latency, EvalError> {
-        let backend = nasc_burn::device::Backend::Flex;
+        let backend = self.backend;
         let ms = nasc_burn::bench::latency(ir, backend, &[1, batch], LATENCY_RUNS)
             .map_err(|e| EvalError::Latency(e.to_string()))?;
         Ok(nasc_search::Latency {

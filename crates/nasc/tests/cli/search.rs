@@ -321,6 +321,15 @@ fn foreign_missing_and_unsupported_stores_are_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("`fmnist` is not a data set"), "{err}");
     assert!(!dir.join("s.db").exists(), "no store created");
+    // A back end this build lacks (the CLI tests run without GPU features) is said before
+    // anything is created or spawned.
+    if !cfg!(feature = "cuda") {
+        let (code, _, err) =
+            nasc(&["search", "specs/regnet.nas", "--store", &url(&dir), "--backend", "cuda"]);
+        assert_eq!(code, 2);
+        assert!(err.contains("--backend cuda: this nasc was built without"), "{err}");
+        assert!(!dir.join("s.db").exists(), "no store created");
+    }
     // A store of another schema version.
     let conn = rusqlite::Connection::open(dir.join("s.db")).unwrap();
     conn.execute_batch("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99');").unwrap();
