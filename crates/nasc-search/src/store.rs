@@ -444,22 +444,19 @@ impl Store {
     /// Renews a lease; `false` when the job is no longer this attempt's.
     pub fn heartbeat(&self, c: &Claim, lease: f64) -> Result<bool, StoreError> {
         let n = self.conn.exec(
-            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND attempt = $3 AND state = 'running'",
-            &[V::Real(now() + lease), V::Int(c.id), V::Int(c.attempt)],
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND attempt = $3 AND rung = $4 AND state = 'running'",
+            &[V::Real(now() + lease), V::Int(c.id), V::Int(c.attempt), V::Int(c.rung as i64)],
         )?;
         Ok(n == 1)
     }
 
-    /// Records the result of an attempt (a fitness, or a failure, stored as its message).
-    /// `false` when the lease was lost meanwhile and another attempt owns the job (the result
-    /// is dropped).
     /// Records the inference latency a worker measured for its claimed job (before its
     /// result, so that a strategy never sees the result without it). `false` when the lease
     /// was lost meanwhile.
     pub fn record_latency(&self, c: &Claim, l: &super::Latency) -> Result<bool, StoreError> {
         let n = self.conn.exec(
-            "UPDATE jobs SET latency_ms = $1, latency_batch_ms = $2, machine = $3 WHERE id = $4 AND attempt = $5 AND state = 'running'",
-            &[V::Real(l.single_ms), V::Real(l.batch_ms), V::Text(l.machine.clone()), V::Int(c.id), V::Int(c.attempt)],
+            "UPDATE jobs SET latency_ms = $1, latency_batch_ms = $2, machine = $3 WHERE id = $4 AND attempt = $5 AND rung = $6 AND state = 'running'",
+            &[V::Real(l.single_ms), V::Real(l.batch_ms), V::Text(l.machine.clone()), V::Int(c.id), V::Int(c.attempt), V::Int(c.rung as i64)],
         )?;
         Ok(n == 1)
     }
@@ -473,6 +470,9 @@ impl Store {
         Ok(rows.first().is_some_and(|r| int(&r[0]) > 0))
     }
 
+    /// Records the result of an attempt (a fitness, or a failure, stored as its message).
+    /// `false` when the lease was lost meanwhile and another attempt owns the job (the result
+    /// is dropped).
     pub fn complete<E: std::fmt::Display>(
         &self,
         c: &Claim,
@@ -483,8 +483,8 @@ impl Store {
             Err(e) => ("failed", V::NullReal, V::Text(e.to_string())),
         };
         let n = self.conn.exec(
-            "UPDATE jobs SET state = $1, fitness = $2, error = $3, finished = $4, lease_until = NULL WHERE id = $5 AND attempt = $6 AND state = 'running'",
-            &[V::Text(state.into()), fitness, error, V::Real(now()), V::Int(c.id), V::Int(c.attempt)],
+            "UPDATE jobs SET state = $1, fitness = $2, error = $3, finished = $4, lease_until = NULL WHERE id = $5 AND attempt = $6 AND rung = $7 AND state = 'running'",
+            &[V::Text(state.into()), fitness, error, V::Real(now()), V::Int(c.id), V::Int(c.attempt), V::Int(c.rung as i64)],
         )?;
         Ok(n == 1)
     }
