@@ -159,7 +159,9 @@ impl Controller<'_> {
         }
         let failed = |e: crate::rl::PolicyError| StoreError::Mismatch(e.to_string());
         p.learn(self.space, &new).map_err(failed)?;
-        store.set_meta(p.key(), &p.state().map_err(failed)?)
+        let state = p.state().map_err(failed)?;
+        fault_pause_in_update();
+        store.set_meta(p.key(), &state)
     }
 
     /// Whether the search is over: every evaluation finished (multi-fidelity: every
@@ -247,5 +249,17 @@ impl Controller<'_> {
             }
         }
         Ok(fed)
+    }
+}
+
+/// Fault injection for the tests (`NASC_FAULT_RL_UPDATE=FILE`): in the middle of the third RL
+/// update of the process — the network has stepped, its new state is not yet stored, the
+/// transaction is open — create FILE and stall, so a test can SIGKILL the controller there.
+fn fault_pause_in_update() {
+    static UPDATES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(path) = std::env::var_os("NASC_FAULT_RL_UPDATE") else { return };
+    if UPDATES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 2 {
+        let _ = std::fs::write(path, b"");
+        std::thread::sleep(Duration::from_secs(120));
     }
 }

@@ -599,3 +599,67 @@ fn asha_and_upgrade() {
     assert_eq!(n, 3);
     std::fs::remove_dir_all(&old).ok();
 }
+
+/// The LSTM controller SIGKILLed in the middle of an RL update (fault injection: the network
+/// has stepped, its new state is not stored yet): the store still holds the state committed
+/// before that update, whole and loadable; the restarted controller continues it (the results
+/// learnt from before stay first, in order; the interrupted update's results are learnt once,
+/// by the new process), and the search ends with exactly its budget.
+#[test]
+fn the_lstm_controller_killed_mid_update_resumes_the_committed_state() {
+    use nasc_search::rl::LstmState;
+    let dir = tmp("rl-kill-update");
+    let u = url(&dir);
+    let flag = dir.join("in-update");
+    let args = [
+        "search",
+        "specs/nas_bench_201.nas",
+        "--store",
+        &u,
+        "--fitness",
+        "synthetic",
+        "--synthetic-ms",
+        "20",
+        "--evaluations",
+        "80",
+        "--workers",
+        "2",
+        "--strategy",
+        "rl",
+        "--quiet",
+    ];
+    let state = || -> Option<LstmState> {
+        let json = Store::open(&u).ok()?.meta("rl_lstm_state").ok()??;
+        serde_json::from_str(&json).ok()
+    };
+    let mut controller = Command::new(exe())
+        .args(args)
+        .env("NASC_FAULT_RL_UPDATE", &flag)
+        .current_dir(nasc_test_support::root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(60, || flag.exists()), "the controller never reached its third update");
+    let before = state().expect("two updates committed");
+    assert_eq!(before.updates, 2);
+    controller.kill().unwrap();
+    let _ = controller.wait();
+    let after_kill = state().unwrap();
+    assert_eq!(after_kill, before, "the interrupted update left the committed state");
+    let (net, optim) = after_kill.weights().unwrap();
+    assert!(nasc_burn::policy::LstmPolicy::load(&[5; 6], &net, &optim).is_ok());
+    let (code, _, err) = nasc(&args);
+    assert_eq!(code, 0, "{err}");
+    let (done, failed, jobs) = audit(&u);
+    assert_eq!((done, failed, jobs.len()), (80, 0, 80));
+    let after = state().unwrap();
+    assert_eq!(after.consumed[..before.consumed.len()], before.consumed[..]);
+    assert!(after.updates > before.updates);
+    let mut ids = after.consumed.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), after.consumed.len(), "a result learnt from twice");
+    std::fs::remove_dir_all(&dir).ok();
+}
