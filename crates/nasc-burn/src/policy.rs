@@ -213,6 +213,9 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
+    /// The device's random generator (initial weights) is process-wide: one test at a time.
+    static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     /// Reward: decision 1 must repeat decision 0's choice — learnable only by a policy whose
     /// later decisions see the earlier ones.
     fn reward(s: &[usize]) -> f64 {
@@ -237,6 +240,7 @@ mod tests {
 
     #[test]
     fn learns_a_dependency_between_decisions() {
+        let _rng = DEVICE_RNG.lock().unwrap_or_else(|e| e.into_inner());
         let mut p = LstmPolicy::new(&[4, 4, 3], 7);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let mut baseline = 0.25;
@@ -250,6 +254,7 @@ mod tests {
 
     #[test]
     fn a_saved_policy_continues_bit_exactly() {
+        let _rng = DEVICE_RNG.lock().unwrap_or_else(|e| e.into_inner());
         let mut p = LstmPolicy::new(&[5, 3, 6], 11);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let mut baseline = 0.25;

@@ -253,8 +253,9 @@ impl Controller<'_> {
 }
 
 /// Fault injection for the tests (`NASC_FAULT_RL_UPDATE=FILE`): in the middle of the third RL
-/// update of the process — the network has stepped, its new state is not yet stored, the
-/// transaction is open — create FILE and stall, so a test can SIGKILL the controller there.
+/// update of the process (the third time it learns from new results) — the network has
+/// stepped, its new state is not yet stored, the transaction is open — create FILE and
+/// stall, so a test can SIGKILL the controller there.
 fn fault_pause_in_update() {
     static UPDATES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let Some(path) = std::env::var_os("NASC_FAULT_RL_UPDATE") else { return };

@@ -643,7 +643,7 @@ fn the_lstm_controller_killed_mid_update_resumes_the_committed_state() {
         .unwrap();
     assert!(wait_for(60, || flag.exists()), "the controller never reached its third update");
     let before = state().expect("two updates committed");
-    assert_eq!(before.updates, 2);
+    assert!(!before.consumed.is_empty());
     controller.kill().unwrap();
     let _ = controller.wait();
     let after_kill = state().unwrap();
@@ -656,7 +656,7 @@ fn the_lstm_controller_killed_mid_update_resumes_the_committed_state() {
     assert_eq!((done, failed, jobs.len()), (80, 0, 80));
     let after = state().unwrap();
     assert_eq!(after.consumed[..before.consumed.len()], before.consumed[..]);
-    assert!(after.updates > before.updates);
+    assert!(after.updates > before.updates && after.consumed.len() > before.consumed.len());
     let mut ids = after.consumed.clone();
     ids.sort_unstable();
     ids.dedup();
