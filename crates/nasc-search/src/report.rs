@@ -26,6 +26,51 @@ pub struct Status {
     /// Multi-fidelity: the scheduler and how far each rung got.
     pub fidelity: crate::fidelity::Fidelity,
     pub rungs: Vec<RungSummary>,
+    /// `--strategy rl`: where the controller's learning stands (none before its first state).
+    pub controller: Option<ControllerSummary>,
+}
+
+/// The RL controller's stored state, summarised.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ControllerSummary {
+    pub kind: crate::rl::ControllerKind,
+    /// Policy-gradient steps taken (the factorised policy steps once per result).
+    pub updates: u64,
+    /// Results learnt from.
+    pub learnt: usize,
+    pub baseline: Option<f64>,
+}
+
+/// The controller's state as the store holds it.
+fn controller(store: &Store, cfg: &SearchConfig) -> Result<Option<ControllerSummary>, StoreError> {
+    use crate::rl::ControllerKind;
+    if cfg.strategy != Strategy::Rl {
+        return Ok(None);
+    }
+    let kind = cfg.controller;
+    let key = match kind {
+        ControllerKind::Lstm => "rl_lstm_state",
+        ControllerKind::Factorised => "rl_state",
+    };
+    let Some(json) = store.meta(key)? else { return Ok(None) };
+    Ok(match kind {
+        ControllerKind::Lstm => {
+            serde_json::from_str::<crate::rl::LstmState>(&json).ok().map(|s| ControllerSummary {
+                kind,
+                updates: s.updates,
+                learnt: s.consumed.len(),
+                baseline: s.baseline,
+            })
+        }
+        ControllerKind::Factorised => {
+            serde_json::from_str::<crate::rl::Policy>(&json).ok().map(|p| ControllerSummary {
+                kind,
+                updates: p.consumed.len() as u64,
+                learnt: p.consumed.len(),
+                baseline: p.baseline,
+            })
+        }
+    })
 }
 
 /// How many jobs of a bracket finished a rung, and how many of those went on.
@@ -110,6 +155,7 @@ pub fn status(store: &Store) -> Result<Status, StoreError> {
         failures: of("failed"),
         evaluations_per_hour,
         finished: store.meta("finished")?.as_deref() == Some("1"),
+        controller: controller(store, &cfg)?,
         fidelity: cfg.fidelity,
         rungs,
     })
@@ -149,6 +195,7 @@ impl Status {
             "finished": self.finished,
             "scheduler": self.fidelity.scheduler,
             "rungs": self.rungs,
+            "controller": self.controller,
         })
     }
 }

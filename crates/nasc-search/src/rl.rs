@@ -416,4 +416,91 @@ mod tests {
         let back: Policy = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
         assert_eq!(back, p);
     }
+
+    /// The batches a stand-in network learnt from.
+    type Batches = std::rc::Rc<std::cell::RefCell<Vec<Vec<(Vec<usize>, f64)>>>>;
+    /// What a stand-in was loaded with: sizes, weights, optimizer state.
+    type Loaded = std::cell::RefCell<Option<(Vec<usize>, Vec<u8>, Vec<u8>)>>;
+
+    /// A stand-in for the back end's network: picks the last choice of every decision,
+    /// records the batches it learns from, saves what it was loaded with.
+    struct Fake {
+        sizes: Vec<usize>,
+        batches: Batches,
+        bytes: Vec<u8>,
+    }
+
+    impl PolicyNet for Fake {
+        fn sample(&self, _uniform: &mut dyn FnMut() -> f64) -> Vec<usize> {
+            self.sizes.iter().map(|n| n - 1).collect()
+        }
+        fn update(&mut self, batch: &[(Vec<usize>, f64)]) -> Result<(), PolicyError> {
+            self.batches.borrow_mut().push(batch.to_vec());
+            Ok(())
+        }
+        fn save(&self) -> Result<(Vec<u8>, Vec<u8>), PolicyError> {
+            Ok((self.bytes.clone(), vec![7]))
+        }
+    }
+
+    #[derive(Default)]
+    struct Fakes {
+        batches: Batches,
+        loaded: Loaded,
+    }
+
+    impl PolicyNets for Fakes {
+        fn create(&self, sizes: &[usize], seed: u64) -> Box<dyn PolicyNet> {
+            let bytes = vec![seed as u8; 3];
+            Box::new(Fake { sizes: sizes.to_vec(), batches: self.batches.clone(), bytes })
+        }
+        fn load(
+            &self,
+            sizes: &[usize],
+            net: &[u8],
+            optim: &[u8],
+        ) -> Result<Box<dyn PolicyNet>, PolicyError> {
+            *self.loaded.borrow_mut() = Some((sizes.to_vec(), net.to_vec(), optim.to_vec()));
+            let f =
+                Fake { sizes: sizes.to_vec(), batches: self.batches.clone(), bytes: net.to_vec() };
+            Ok(Box::new(f))
+        }
+    }
+
+    #[test]
+    fn the_lstm_controller_maps_genotypes_to_decisions_and_back() {
+        let width = ParamSpace {
+            name: "wm".into(),
+            int: false,
+            domain: ParamDomain::Range { lo: 1.5, hi: 3.0, log: false, step: None },
+            site: None,
+        };
+        let space = vec![ops("a"), width, ops("b")];
+        let nets = Fakes::default();
+        let mut c = LstmController::new(&space, &nets, 5, None).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        // The network makes the two op decisions (its last choice: `pool`); the continuous
+        // width is drawn uniformly from its range.
+        let g = c.sample(&space, &mut rng);
+        assert_eq!((g[0].1.as_str(), g[2].1.as_str()), ("pool", "pool"));
+        let wm: f64 = g[1].1.parse().unwrap();
+        assert!((1.5..=3.0).contains(&wm), "{g:?}");
+        // Learning: advantages against the moving baseline, in arrival order, one step.
+        let g2: Genotype = vec![
+            ("a".into(), "skip".into()),
+            ("wm".into(), "2".into()),
+            ("b".into(), "conv3".into()),
+        ];
+        c.learn(&[(10, &g, 1.0), (11, &g2, 2.0)]).unwrap();
+        let batches = nets.batches.borrow().clone();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0], [(vec![4, 4], 0.0), (vec![1, 3], 1.0)]);
+        assert_eq!(c.consumed, [10, 11]);
+        assert_eq!(c.baseline, Some(0.9 + 0.1 * 2.0));
+        // The state goes through the store as text and comes back to the network.
+        let json = c.state().unwrap();
+        let d = LstmController::new(&space, &nets, 5, Some(&json)).unwrap();
+        assert_eq!(nets.loaded.borrow().clone(), Some((vec![5, 5], vec![5, 5, 5], vec![7])));
+        assert_eq!((d.consumed, d.baseline, d.updates), (c.consumed, c.baseline, c.updates));
+    }
 }

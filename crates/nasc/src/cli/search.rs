@@ -505,6 +505,18 @@ fn print_status(s: &Status) {
             rungs_text(&s.rungs)
         );
     }
+    if let Some(r) = &s.controller {
+        println!(
+            "  RL controller ({}): {} updates, learnt from {} results, baseline {}",
+            match r.kind {
+                nasc_search::rl::ControllerKind::Lstm => "LSTM",
+                nasc_search::rl::ControllerKind::Factorised => "factorised",
+            },
+            r.updates,
+            r.learnt,
+            r.baseline.map_or("-".to_string(), |b| format!("{b:.4}"))
+        );
+    }
     if let Some(b) = &s.best {
         println!(
             "  best: job {} fitness {:.4} ({} params, {} FLOPs): {}",

@@ -480,6 +480,13 @@ fn the_lstm_controller_continues_its_stored_state() {
     let none = later.iter().filter(|j| j.genotype[0].1 == "none").count();
     assert!(later.len() > 50);
     assert!(none * 10 > later.len() * 7, "{none} of {} take e1_0 = none", later.len());
+    // `search status` reports where the controller stands.
+    let (code, json, err) = nasc(&["search", "status", "--store", &u, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["controller"]["kind"], "lstm");
+    assert_eq!(v["controller"]["learnt"].as_u64(), Some(after.consumed.len() as u64));
+    assert_eq!(v["controller"]["updates"].as_u64(), Some(after.updates));
     std::fs::remove_dir_all(&dir).ok();
 }
 
