@@ -62,6 +62,11 @@ impl LstmPolicy {
     pub fn new(sizes: &[usize], seed: u64) -> LstmPolicy {
         let device = device();
         device.seed(seed);
+        LstmPolicy::build(sizes, device)
+    }
+
+    /// The network over `sizes`, its weights drawn from the device's generator as it stands.
+    fn build(sizes: &[usize], device: Device) -> LstmPolicy {
         let total: usize = sizes.iter().sum();
         let net = Net {
             embed: EmbeddingConfig::new(total + 1, HIDDEN).init(&device),
@@ -79,7 +84,8 @@ impl LstmPolicy {
 
     /// The controller `save` wrote, for decisions of `sizes`.
     pub fn load(sizes: &[usize], net: &[u8], optim: &[u8]) -> Result<LstmPolicy, PolicyError> {
-        let mut p = LstmPolicy::new(sizes, 0);
+        // The weights are replaced at once: the device's generator is left as it is.
+        let mut p = LstmPolicy::build(sizes, device());
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(net.to_vec()))
             .map_err(|e| PolicyError::Record(e.to_string()))?;
         p.net = p.net.try_load_record(record).map_err(|e| PolicyError::Shape(e.to_string()))?;
@@ -138,21 +144,33 @@ impl LstmPolicy {
         choices
     }
 
-    /// The log-probability of each sample of `batch` (its choices) under the policy, summed
-    /// over the decisions: `[batch]`.
-    fn log_prob(&self, batch: &[Vec<usize>]) -> Tensor<1> {
-        let (b, n) = (batch.len(), self.sizes.len());
+    /// The LSTM's output at every step when it is fed `samples`' choices (teacher forcing):
+    /// `[samples, decisions, HIDDEN]`; step t has seen the choices before t.
+    fn teacher_forced(&self, samples: &[Vec<usize>]) -> Tensor<3> {
+        let (b, n) = (samples.len(), self.sizes.len());
         let mut tokens = Vec::with_capacity(b * n);
-        for s in batch {
+        for s in samples {
             tokens.push(0);
             tokens.extend((0..n.saturating_sub(1)).map(|t| self.token(t, s[t])));
         }
         let x = Tensor::<2, Int>::from_data(TensorData::new(tokens, [b, n]), &self.device);
-        let (h, _) = self.net.lstm.forward(self.net.embed.forward(x), None);
+        self.net.lstm.forward(self.net.embed.forward(x), None).0
+    }
+
+    /// Decision `t`'s squashed logits from the LSTM's outputs `[batch, decisions, HIDDEN]`.
+    fn step_logits(&self, h: &Tensor<3>, t: usize) -> Tensor<2> {
+        let ht = h.clone().narrow(1, t, 1).squeeze_dim::<2>(1);
+        self.logits(self.net.head.forward(ht), t)
+    }
+
+    /// The log-probability of each sample of `batch` (its choices) under the policy, summed
+    /// over the decisions: `[batch]`.
+    fn log_prob(&self, batch: &[Vec<usize>]) -> Tensor<1> {
+        let (b, n) = (batch.len(), self.sizes.len());
+        let h = self.teacher_forced(batch);
         let mut total: Option<Tensor<2>> = None;
         for t in 0..n {
-            let ht = h.clone().narrow(1, t, 1).squeeze_dim::<2>(1);
-            let lp = log_softmax(self.logits(self.net.head.forward(ht), t), 1);
+            let lp = log_softmax(self.step_logits(&h, t), 1);
             let taken: Vec<i64> = batch.iter().map(|s| s[t] as i64).collect();
             let idx = Tensor::<2, Int>::from_data(TensorData::new(taken, [b, 1]), &self.device);
             let picked = lp.gather(1, idx);
@@ -196,13 +214,8 @@ impl LstmPolicy {
         let t = prefix.len().min(self.sizes.len().saturating_sub(1));
         let mut padded: Vec<usize> = prefix[..t].to_vec();
         padded.resize(self.sizes.len(), 0);
-        let n = self.sizes.len();
-        let mut tokens = vec![0i64];
-        tokens.extend((0..n.saturating_sub(1)).map(|k| self.token(k, padded[k])));
-        let x = Tensor::<2, Int>::from_data(TensorData::new(tokens, [1, n]), &self.device);
-        let (h, _) = self.net.lstm.forward(self.net.embed.forward(x), None);
-        let ht = h.narrow(1, t, 1).squeeze_dim::<2>(1);
-        let p = softmax(self.logits(self.net.head.forward(ht), t), 1);
+        let h = self.teacher_forced(&[padded]);
+        let p = softmax(self.step_logits(&h, t), 1);
         p.into_data().try_to_vec::<f32>().unwrap_or_default().into_iter().map(f64::from).collect()
     }
 }

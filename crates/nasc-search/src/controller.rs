@@ -123,7 +123,7 @@ impl Controller<'_> {
         };
         Ok(Some(match self.cfg.controller {
             ControllerKind::Factorised => {
-                Controller::Factorised(match self.store.meta("rl_state")? {
+                Controller::Factorised(match self.store.meta(self.cfg.controller.meta_key())? {
                     Some(json) => {
                         serde_json::from_str(&json).map_err(|e| unreadable(e.to_string()))?
                     }
@@ -136,7 +136,7 @@ impl Controller<'_> {
                         "this program has no LSTM controller (--controller factorised does not need one)".into(),
                     ));
                 };
-                let state = self.store.meta("rl_lstm_state")?;
+                let state = self.store.meta(self.cfg.controller.meta_key())?;
                 let c = LstmController::new(self.space, nets, self.cfg.seed, state.as_deref())
                     .map_err(|e| unreadable(e.to_string()))?;
                 Controller::Lstm(c)

@@ -48,11 +48,7 @@ fn controller(store: &Store, cfg: &SearchConfig) -> Result<Option<ControllerSumm
         return Ok(None);
     }
     let kind = cfg.controller;
-    let key = match kind {
-        ControllerKind::Lstm => "rl_lstm_state",
-        ControllerKind::Factorised => "rl_state",
-    };
-    let Some(json) = store.meta(key)? else { return Ok(None) };
+    let Some(json) = store.meta(kind.meta_key())? else { return Ok(None) };
     Ok(match kind {
         ControllerKind::Lstm => {
             serde_json::from_str::<crate::rl::LstmState>(&json).ok().map(|s| ControllerSummary {

@@ -155,6 +155,16 @@ pub enum ControllerKind {
     Factorised,
 }
 
+impl ControllerKind {
+    /// The store's `meta` key of this controller's state.
+    pub fn meta_key(self) -> &'static str {
+        match self {
+            ControllerKind::Lstm => "rl_lstm_state",
+            ControllerKind::Factorised => "rl_state",
+        }
+    }
+}
+
 /// Stores made before the LSTM controller existed hold a factorised policy.
 pub fn controller_default() -> ControllerKind {
     ControllerKind::Factorised
@@ -338,8 +348,8 @@ impl Controller {
     /// The store's meta key of its state.
     pub fn key(&self) -> &'static str {
         match self {
-            Controller::Factorised(_) => "rl_state",
-            Controller::Lstm(_) => "rl_lstm_state",
+            Controller::Factorised(_) => ControllerKind::Factorised.meta_key(),
+            Controller::Lstm(_) => ControllerKind::Lstm.meta_key(),
         }
     }
 

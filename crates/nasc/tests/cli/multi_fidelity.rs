@@ -22,6 +22,42 @@ fn per_rung(rows: &[RungRow]) -> std::collections::BTreeMap<(usize, usize), usiz
     m
 }
 
+/// The program in the background, silent, from the repository root, with `env` set.
+fn spawn(args: &[&str], env: &[(&str, &std::path::Path)]) -> std::process::Child {
+    Command::new(exe())
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(nasc_test_support::root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// A synthetic RL search over NAS-Bench-201 (`extra` appended).
+fn rl_search<'a>(u: &'a str, evaluations: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "search",
+        "specs/nas_bench_201.nas",
+        "--store",
+        u,
+        "--fitness",
+        "synthetic",
+        "--synthetic-ms",
+        "20",
+        "--evaluations",
+        evaluations,
+        "--workers",
+        "2",
+        "--strategy",
+        "rl",
+        "--quiet",
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
 fn synthetic<'a>(u: &'a str, scheduler: &'a str, n: &'a str, ms: &'a str) -> Vec<&'a str> {
     vec![
         "search",
@@ -200,16 +236,7 @@ fn killed_workers_and_controllers_lose_only_a_rung() {
     let w = args.iter().position(|a| *a == "--workers").unwrap();
     args[w + 1] = "0";
     args.extend(["--lease", "2"]);
-    let spawn = |a: &[&str]| {
-        Command::new(exe())
-            .args(a)
-            .current_dir(nasc_test_support::root())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = |a: &[&str]| spawn(a, &[]);
     let worker =
         |name: &str| spawn(&["worker", "--store", &u, "--lease", "2", "--quiet", "--name", name]);
     let mut controller = spawn(&args);
@@ -323,37 +350,12 @@ fn a_two_objective_search_writes_its_pareto_front() {
 fn the_rl_controller_learns_and_survives_a_restart() {
     let dir = tmp("rl");
     let u = url(&dir);
-    let args = [
-        "search",
-        "specs/nas_bench_201.nas",
-        "--store",
-        &u,
-        "--fitness",
-        "synthetic",
-        "--synthetic-ms",
-        "20",
-        "--evaluations",
-        "150",
-        "--workers",
-        "2",
-        "--strategy",
-        "rl",
-        "--controller",
-        "factorised",
-        "--quiet",
-    ];
+    let args = rl_search(&u, "150", &["--controller", "factorised"]);
     let state = || -> Option<nasc_search::rl::Policy> {
         let json = Store::open(&u).ok()?.meta("rl_state").ok()??;
         serde_json::from_str(&json).ok()
     };
-    let mut controller = Command::new(exe())
-        .args(args)
-        .current_dir(nasc_test_support::root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut controller = spawn(&args, &[]);
     assert!(wait_for(60, || state().is_some_and(|p| p.consumed.len() >= 30)), "no learning");
     controller.kill().unwrap();
     let _ = controller.wait();
@@ -406,35 +408,12 @@ fn the_lstm_controller_continues_its_stored_state() {
     use rand::{Rng, SeedableRng};
     let dir = tmp("rl-lstm");
     let u = url(&dir);
-    let args = [
-        "search",
-        "specs/nas_bench_201.nas",
-        "--store",
-        &u,
-        "--fitness",
-        "synthetic",
-        "--synthetic-ms",
-        "20",
-        "--evaluations",
-        "150",
-        "--workers",
-        "2",
-        "--strategy",
-        "rl",
-        "--quiet",
-    ];
+    let args = rl_search(&u, "150", &[]);
     let state = || -> Option<LstmState> {
         let json = Store::open(&u).ok()?.meta("rl_lstm_state").ok()??;
         serde_json::from_str(&json).ok()
     };
-    let mut controller = Command::new(exe())
-        .args(args)
-        .current_dir(nasc_test_support::root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut controller = spawn(&args, &[]);
     assert!(wait_for(60, || state().is_some_and(|p| p.consumed.len() >= 30)), "no learning");
     controller.kill().unwrap();
     let _ = controller.wait();
@@ -618,36 +597,12 @@ fn the_lstm_controller_killed_mid_update_resumes_the_committed_state() {
     let dir = tmp("rl-kill-update");
     let u = url(&dir);
     let flag = dir.join("in-update");
-    let args = [
-        "search",
-        "specs/nas_bench_201.nas",
-        "--store",
-        &u,
-        "--fitness",
-        "synthetic",
-        "--synthetic-ms",
-        "20",
-        "--evaluations",
-        "80",
-        "--workers",
-        "2",
-        "--strategy",
-        "rl",
-        "--quiet",
-    ];
+    let args = rl_search(&u, "80", &[]);
     let state = || -> Option<LstmState> {
         let json = Store::open(&u).ok()?.meta("rl_lstm_state").ok()??;
         serde_json::from_str(&json).ok()
     };
-    let mut controller = Command::new(exe())
-        .args(args)
-        .env("NASC_FAULT_RL_UPDATE", &flag)
-        .current_dir(nasc_test_support::root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut controller = spawn(&args, &[("NASC_FAULT_RL_UPDATE", &flag)]);
     assert!(wait_for(60, || flag.exists()), "the controller never reached its third update");
     let before = state().expect("two updates committed");
     assert!(!before.consumed.is_empty());
